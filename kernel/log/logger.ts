@@ -1,0 +1,90 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger whose lines carry `tag` (an actor or plugin name). */
+  child(tag: string): Logger;
+}
+
+/** Where log lines go. Never stdout: stdout belongs to the chat (console platform) and to CLI output. */
+export interface LogSinkOptions {
+  /** Minimum level written to stderr. `'silent'` writes nothing there. */
+  stderrLevel: LogLevel | 'silent';
+  /** Optional log file, written at `fileLevel`. */
+  file?: string;
+  fileLevel?: LogLevel;
+  format?: 'text' | 'json';
+}
+
+interface Sink {
+  write(level: LogLevel, tag: string, msg: string, fields: LogFields | undefined): void;
+  close(): Promise<void>;
+}
+
+function formatText(level: LogLevel, tag: string, msg: string, fields: LogFields | undefined): string {
+  let line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} [${tag}] ${msg}`;
+  if (fields) {
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined) continue;
+      const s = String(v);
+      line += ` ${k}=${/[\s"]/.test(s) ? JSON.stringify(s) : s}`;
+    }
+  }
+  return line + '\n';
+}
+
+function formatJson(level: LogLevel, tag: string, msg: string, fields: LogFields | undefined): string {
+  return JSON.stringify({ time: new Date().toISOString(), level, tag, msg, ...fields }) + '\n';
+}
+
+function createSink(options: LogSinkOptions): Sink {
+  const format = options.format === 'json' ? formatJson : formatText;
+  let stream: WriteStream | undefined;
+  if (options.file) {
+    mkdirSync(dirname(options.file), { recursive: true });
+    stream = createWriteStream(options.file, { flags: 'a' });
+  }
+  const fileLevel = options.fileLevel ?? 'info';
+  return {
+    write(level, tag, msg, fields) {
+      const line = format(level, tag, msg, fields);
+      if (options.stderrLevel !== 'silent' && rank[level] >= rank[options.stderrLevel])
+        process.stderr.write(line);
+      if (stream && rank[level] >= rank[fileLevel]) stream.write(line);
+    },
+    close: () => new Promise((resolve) => (stream ? stream.end(resolve) : resolve())),
+  };
+}
+
+function bind(sink: Sink, tag: string): Logger {
+  return {
+    debug: (msg, fields) => sink.write('debug', tag, msg, fields),
+    info: (msg, fields) => sink.write('info', tag, msg, fields),
+    warn: (msg, fields) => sink.write('warn', tag, msg, fields),
+    error: (msg, fields) => sink.write('error', tag, msg, fields),
+    child: (sub) => bind(sink, tag === 'rosey' ? sub : `${tag}/${sub}`),
+  };
+}
+
+export interface RootLogger extends Logger {
+  close(): Promise<void>;
+}
+
+export function createLogger(options: LogSinkOptions): RootLogger {
+  const sink = createSink(options);
+  return Object.assign(bind(sink, 'rosey'), { close: () => sink.close() });
+}
+
+/** The default for actors given no logger: silent, unless ROSEY_TEST_LOG=1 (then everything, to stderr). */
+export const quietLogger: Logger = createLogger({
+  stderrLevel: process.env.ROSEY_TEST_LOG === '1' ? 'debug' : 'silent',
+});

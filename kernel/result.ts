@@ -1,0 +1,45 @@
+/**
+ * The one reply shape used on every NATS request subject and by every kernel API that can fail:
+ * `{ ok: true, data }` or `{ ok: false, error: { code, message } }`.
+ */
+export type ErrorCode =
+  | 'INVALID_JSON'
+  | 'VALIDATION_ERROR'
+  | 'TIMEOUT'
+  | 'NO_RESPONDERS'
+  | 'BUS_UNAVAILABLE'
+  | 'NOT_FOUND'
+  | 'UNKNOWN_COMMAND'
+  | 'FORBIDDEN'
+  | 'COOLDOWN'
+  | 'PLUGIN_ERROR'
+  | 'SHUTTING_DOWN'
+  | 'INTERNAL';
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Ok<T> = { ok: true; data: T };
+export type Err = { ok: false; error: ErrorBody };
+export type Result<T> = Ok<T> | Err;
+
+export function ok<T>(data: T): Ok<T> {
+  return { ok: true, data };
+}
+
+export function err(code: ErrorCode, message: string): Err {
+  return { ok: false, error: { code, message } };
+}
+
+/** Best-effort one-line text for anything thrown. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return String(error);
+  }
+}

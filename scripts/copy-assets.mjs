@@ -1,0 +1,18 @@
+// Copies the non-TypeScript files that belong next to compiled code (plugin manifests, migrations,
+// fixtures) into dist/, so dist/ is a complete, runnable tree.
+import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const roots = ['plugins', 'test/fixtures', 'migrations'];
+const keep = /\.(ya?ml|json|sql|md|txt)$/;
+
+function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (keep.test(name)) cpSync(path, join(root, 'dist', relative(root, path)));
+  }
+}
+
+for (const dir of roots) if (existsSync(join(root, dir))) walk(join(root, dir));

@@ -1,0 +1,55 @@
+import { errorMessage } from '../kernel/result.js';
+
+/**
+ * Why a child stopped, in OTP terms. `normal`, `shutdown` and `{ shutdown: why }` are normal exits
+ * (a transient child is not restarted after them); `{ error }` is a crash.
+ */
+export type ExitReason = 'normal' | 'shutdown' | { shutdown: string } | { error: string; stack?: string };
+
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+
+export function isNormalExit(reason: ExitReason): boolean {
+  return typeof reason === 'string' || 'shutdown' in reason;
+}
+
+/** OTP `do_restart`: permanent always, transient only after a crash, temporary never. */
+export function shouldRestart(restart: RestartType, reason: ExitReason): boolean {
+  if (restart === 'permanent') return true;
+  if (restart === 'temporary') return false;
+  return !isNormalExit(reason);
+}
+
+export function describeExit(reason: ExitReason): string {
+  if (typeof reason === 'string') return reason;
+  if ('shutdown' in reason) return `shutdown: ${reason.shutdown}`;
+  return `crashed: ${reason.error}`;
+}
+
+/**
+ * Thrown (or reported) by an actor that wants its parent to see a specific exit reason, e.g. a
+ * supervisor escalating after its restart intensity was exceeded (`{ shutdown: ... }`).
+ */
+export class ExitSignal extends Error {
+  constructor(readonly reason: ExitReason) {
+    super(describeExit(reason));
+    this.name = 'ExitSignal';
+  }
+}
+
+/** Maps whatever an actor failed with to an exit reason. */
+export function exitFromError(error: unknown): ExitReason {
+  if (error instanceof ExitSignal) return error.reason;
+  const stack = error instanceof Error ? error.stack : undefined;
+  return stack ? { error: errorMessage(error), stack } : { error: errorMessage(error) };
+}
+
+/** Maps a finished actor's output to an exit reason: actors may finish with `{ exit: reason }`. */
+export function exitFromOutput(output: unknown): ExitReason {
+  if (output && typeof output === 'object' && 'exit' in output) {
+    const exit = (output as { exit: unknown }).exit;
+    if (exit === 'normal' || exit === 'shutdown') return exit;
+    if (exit && typeof exit === 'object' && ('shutdown' in exit || 'error' in exit))
+      return exit as ExitReason;
+  }
+  return 'normal';
+}

@@ -1,0 +1,118 @@
+import type { AnyActorRef } from 'xstate';
+import type { Logger } from '../kernel/log/logger.js';
+import type { ChildInfo } from './child-protocol.js';
+import type { ChildSpec, ResolvedChildSpec } from './child-spec.js';
+import type { ExitReason } from './exit-reason.js';
+import type { Strategy } from './strategy.js';
+
+/**
+ * - `pending`    known, not started yet
+ * - `starting`   spawned, waiting for `rosey.child.ready`
+ * - `running`    started
+ * - `stopping`   asked to shut down, waiting for it to exit (or for the kill timer)
+ * - `exited`     ended on its own; the supervisor has not decided what to do yet
+ * - `restarting` down, and will be started again (backoff or a group restart)
+ * - `stopped`    down, and stays down (terminated, or a normal exit that needs no restart)
+ * - `failed`     dynamic supervisors only: a temporary child that ended abnormally, kept for status
+ */
+export type ChildStatus =
+  'pending' | 'starting' | 'running' | 'stopping' | 'exited' | 'restarting' | 'stopped' | 'failed';
+
+export interface ChildRecord {
+  spec: ResolvedChildSpec;
+  status: ChildStatus;
+  /** The actor of the current (or last) incarnation: `<id>:<incarnation>`. */
+  actorId?: string;
+  incarnation: number;
+  /** Restarts performed so far (each counts toward intensity when it was attempted). */
+  restarts: number;
+  /** Wall clock (epoch ms) when the current incarnation became ready. */
+  startedAt?: number;
+  /** Monotonic time when the current incarnation became ready; drives backoff reset. */
+  readyAt?: number;
+  /** Exponent of the next backoff delay. */
+  attempt: number;
+  lastExit?: { reason: ExitReason; at: number };
+  info?: ChildInfo;
+}
+
+export type Step = { op: 'start'; id: string } | { op: 'stop'; ids: string[] };
+
+/** Why the current plan runs; decides what a failed start means. */
+export type Purpose = 'init' | 'restart' | 'start_child' | 'terminate' | 'shutdown' | 'escalate' | 'abort';
+
+export interface SupervisorContext {
+  name: string;
+  strategy: Strategy;
+  intensity: number;
+  periodMs: number;
+  dynamic: boolean;
+  maxChildren: number;
+  root: boolean;
+  logger: Logger;
+  now: () => number;
+  random: () => number;
+
+  /** Child ids in start order. */
+  order: string[];
+  records: Record<string, ChildRecord>;
+  /** Monotonic timestamps of recent restarts (OTP `restarts`). */
+  restartLog: number[];
+  /** Steps still to run in the current plan, and the one in progress. */
+  plan: Step[];
+  step?: Step;
+  purpose: Purpose;
+  /** Events that arrived while a plan was running; replayed once the supervisor is idle again. */
+  deferred: SupervisorEvent[];
+  /** Restart groups waiting for their leader's `sup.restart_due`: leader id → ids to start, in order. */
+  groups: Record<string, string[]>;
+  /** Temporary siblings stopped by a group restart; forgotten once stopped (OTP). */
+  dropAfterStop: string[];
+  /** Who asked for a dynamic child, to be told how its start went. */
+  requesters: Record<string, AnyActorRef>;
+  /** Set when the supervisor gives up: the reason its parent will see. */
+  failure?: string;
+}
+
+export interface StartChildEvent {
+  type: 'supervisor.start_child';
+  spec: ChildSpec;
+  replyTo?: AnyActorRef;
+}
+
+export interface TerminateChildEvent {
+  type: 'supervisor.terminate_child';
+  id: string;
+  replyTo?: AnyActorRef;
+}
+
+export interface ChildResultEvent {
+  type: 'supervisor.result';
+  op: 'start_child' | 'terminate_child';
+  id: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** A child's exit, after the raw XState / protocol events are mapped to the child record. */
+export interface ExitNotice {
+  type: 'sup.exit';
+  id: string;
+  actorId: string;
+  reason: ExitReason;
+}
+
+export type SupervisorEvent =
+  | ExitNotice
+  | { type: 'rosey.child.ready'; id: string; info?: ChildInfo }
+  | { type: 'rosey.child.info'; id: string; info: ChildInfo }
+  | { type: 'rosey.child.exit'; id: string; reason: ExitReason }
+  | { type: 'rosey.shutdown'; reason?: string }
+  | StartChildEvent
+  | TerminateChildEvent
+  | { type: 'sup.start_timeout'; actorId: string }
+  | { type: 'sup.kill_timeout'; actorId: string }
+  | { type: 'sup.restart_due'; id: string; incarnation: number }
+  | { type: 'sup.plan.complete' }
+  | { type: `xstate.error.actor.${string}`; error: unknown; actorId?: string }
+  | { type: `xstate.done.actor.${string}`; output: unknown; actorId?: string };

@@ -1,0 +1,294 @@
+import type { AnyActorLogic, AnyActorRef, EventObject } from 'xstate';
+import type { LogFields } from '../kernel/log/logger.js';
+import { backoffDelay, backoffResetAfter } from './backoff.js';
+import type { ChildInfo } from './child-protocol.js';
+import { describeExit, type ExitReason } from './exit-reason.js';
+import { restartGroup } from './restart-group.js';
+import type {
+  ChildRecord,
+  ChildResultEvent,
+  Purpose,
+  Step,
+  SupervisorContext,
+  SupervisorEvent,
+} from './supervisor-state.js';
+
+/** A side effect the machine performs after committing the new context, in order. */
+export type Effect =
+  | { kind: 'spawn'; actorId: string; logic: AnyActorLogic; input: unknown }
+  | { kind: 'send'; actorId: string; event: EventObject }
+  | { kind: 'kill'; actorId: string }
+  | { kind: 'timer'; timerId: string; event: SupervisorEvent; delayMs: number }
+  | { kind: 'cancel'; timerId: string }
+  | { kind: 'raise'; event: SupervisorEvent }
+  | { kind: 'reply'; to: AnyActorRef; event: ChildResultEvent }
+  | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields?: LogFields };
+
+const startTimer = (actorId: string) => `start:${actorId}`;
+const killTimer = (actorId: string) => `kill:${actorId}`;
+const restartTimer = (id: string) => `restart:${id}`;
+
+/** Statuses in which a child has a live actor. */
+export const ALIVE: ReadonlySet<ChildRecord['status']> = new Set(['starting', 'running', 'stopping']);
+
+/**
+ * One supervisor decision: a private copy of the context to edit, plus the effects to run once the
+ * copy is committed. The machine creates one per event, so each decision is all-or-nothing.
+ */
+export class SupervisorTx {
+  readonly ctx: SupervisorContext;
+  readonly effects: Effect[] = [];
+
+  constructor(context: SupervisorContext) {
+    this.ctx = {
+      ...context,
+      order: [...context.order],
+      records: Object.fromEntries(Object.entries(context.records).map(([id, r]) => [id, { ...r }])),
+      restartLog: [...context.restartLog],
+      plan: [...context.plan],
+      deferred: [...context.deferred],
+      groups: { ...context.groups },
+      dropAfterStop: [...context.dropAfterStop],
+      requesters: { ...context.requesters },
+    };
+  }
+
+  record(id: string): ChildRecord {
+    const record = this.ctx.records[id];
+    if (!record) throw new Error(`supervisor ${this.ctx.name}: no child '${id}'`);
+    return record;
+  }
+
+  findByActor(actorId: string): ChildRecord | undefined {
+    return Object.values(this.ctx.records).find((r) => r.actorId === actorId);
+  }
+
+  log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: LogFields): void {
+    this.effects.push({ kind: 'log', level, msg, fields });
+  }
+
+  /** Starts a new plan; the caller must also enter the matching busy state. */
+  beginPlan(purpose: Purpose, steps: Step[]): void {
+    this.ctx.purpose = purpose;
+    this.ctx.plan = steps;
+    this.ctx.step = undefined;
+    this.advance();
+  }
+
+  /** Runs plan steps until one has to wait for a child; raises `sup.plan.complete` at the end. */
+  advance(): void {
+    for (;;) {
+      if (this.ctx.step && this.stepWaiting(this.ctx.step)) return;
+      this.ctx.step = this.ctx.plan.shift();
+      const step = this.ctx.step;
+      if (!step) {
+        this.effects.push({ kind: 'raise', event: { type: 'sup.plan.complete' } });
+        return;
+      }
+      if (step.op === 'start') this.startChild(step.id);
+      else for (const id of step.ids) this.requestStop(id);
+    }
+  }
+
+  private stepWaiting(step: Step): boolean {
+    if (step.op === 'start') return this.ctx.records[step.id]?.status === 'starting';
+    return step.ids.some((id) => this.ctx.records[id]?.status === 'stopping');
+  }
+
+  isCurrentStart(id: string): boolean {
+    return this.ctx.step?.op === 'start' && this.ctx.step.id === id;
+  }
+
+  private startChild(id: string): void {
+    const record = this.ctx.records[id];
+    if (!record || ALIVE.has(record.status)) return;
+    record.incarnation += 1;
+    record.actorId = `${id}:${record.incarnation}`;
+    record.status = 'starting';
+    record.info = undefined;
+    this.effects.push({
+      kind: 'spawn',
+      actorId: record.actorId,
+      logic: record.spec.logic,
+      input: record.spec.input,
+    });
+    if (record.spec.readyOn === 'spawn') {
+      this.markReady(record);
+      return;
+    }
+    if (record.spec.startTimeoutMs !== 'infinity') {
+      this.effects.push({
+        kind: 'timer',
+        timerId: startTimer(record.actorId),
+        event: { type: 'sup.start_timeout', actorId: record.actorId },
+        delayMs: record.spec.startTimeoutMs,
+      });
+    }
+  }
+
+  markReady(record: ChildRecord, info?: ChildInfo): void {
+    record.status = 'running';
+    record.startedAt = Date.now();
+    record.readyAt = this.ctx.now();
+    if (info) record.info = info;
+    if (record.actorId) this.effects.push({ kind: 'cancel', timerId: startTimer(record.actorId) });
+    this.log('debug', `child ${record.spec.id} started`, { supervisor: this.ctx.name });
+    this.reply(record.spec.id, 'start_child', true);
+  }
+
+  /** OTP `shutdown/1`: brutal_kill at once, otherwise ask and arm the kill timer. */
+  private requestStop(id: string): void {
+    const record = this.ctx.records[id];
+    if (!record?.actorId || !ALIVE.has(record.status) || record.status === 'stopping') return;
+    this.effects.push({ kind: 'cancel', timerId: startTimer(record.actorId) });
+    if (record.spec.shutdown === 'brutal_kill') {
+      this.kill(record, { shutdown: 'brutal_kill' });
+      return;
+    }
+    record.status = 'stopping';
+    this.effects.push({ kind: 'send', actorId: record.actorId, event: { type: 'rosey.shutdown' } });
+    if (record.spec.shutdown !== 'infinity') {
+      this.effects.push({
+        kind: 'timer',
+        timerId: killTimer(record.actorId),
+        event: { type: 'sup.kill_timeout', actorId: record.actorId },
+        delayMs: record.spec.shutdown,
+      });
+    }
+  }
+
+  kill(record: ChildRecord, reason: ExitReason): void {
+    if (record.actorId) {
+      this.effects.push({ kind: 'kill', actorId: record.actorId });
+      this.effects.push({ kind: 'cancel', timerId: killTimer(record.actorId) });
+      this.effects.push({ kind: 'cancel', timerId: startTimer(record.actorId) });
+    }
+    record.status = 'stopped';
+    record.lastExit = { reason, at: Date.now() };
+  }
+
+  /** A child that was being stopped (or is being stopped by a shutdown plan) has ended. */
+  markStopped(record: ChildRecord, reason: ExitReason): void {
+    if (record.actorId) {
+      this.effects.push({ kind: 'cancel', timerId: killTimer(record.actorId) });
+      this.effects.push({ kind: 'cancel', timerId: startTimer(record.actorId) });
+    }
+    record.status = 'stopped';
+    record.lastExit = { reason, at: Date.now() };
+  }
+
+  /** Forget a child (OTP `del_child` for temporary children, `terminate_child` on dynamic ones). */
+  remove(id: string): void {
+    delete this.ctx.records[id];
+    this.ctx.order = this.ctx.order.filter((x) => x !== id);
+    this.effects.push({ kind: 'cancel', timerId: restartTimer(id) });
+  }
+
+  /** Records a crash-or-exit that needs no restart. Temporary children disappear, as in OTP. */
+  retire(record: ChildRecord, reason: ExitReason): void {
+    const { id } = record.spec;
+    record.lastExit = { reason, at: Date.now() };
+    const abnormal = typeof reason !== 'string';
+    if (record.spec.restart === 'temporary') {
+      if (this.ctx.dynamic && abnormal) {
+        record.status = 'failed';
+        this.log('error', `${id} failed and will not be restarted: ${describeExit(reason)}`, {
+          supervisor: this.ctx.name,
+        });
+      } else {
+        this.remove(id);
+      }
+    } else {
+      record.status = 'stopped';
+    }
+  }
+
+  /**
+   * A child died and must be restarted: stop the siblings its strategy takes down now, then schedule
+   * the restart after the child's backoff delay (immediately without backoff). Intensity is counted
+   * when the restart is attempted (`sup.restart_due`).
+   */
+  scheduleRestart(record: ChildRecord): Step[] {
+    const { id } = record.spec;
+    const group = restartGroup(
+      this.ctx.strategy,
+      this.ctx.order,
+      id,
+      (x) => this.ctx.records[x]?.spec.restart === 'temporary',
+    );
+    // A sibling already waiting for its own restart joins this group instead (its restart was never
+    // attempted, so it is not counted).
+    for (const sibling of group.start) {
+      if (sibling !== id && this.ctx.groups[sibling]) {
+        delete this.ctx.groups[sibling];
+        this.effects.push({ kind: 'cancel', timerId: restartTimer(sibling) });
+      }
+    }
+    const healthyFor = record.readyAt === undefined ? 0 : this.ctx.now() - record.readyAt;
+    const backoff = record.spec.backoff;
+    if (backoff && healthyFor >= backoffResetAfter(backoff)) record.attempt = 0;
+    const delayMs = backoff ? backoffDelay(record.attempt, backoff, this.ctx.random) : 0;
+    record.attempt += 1;
+    record.status = 'restarting';
+    const due: SupervisorEvent = { type: 'sup.restart_due', id, incarnation: record.incarnation };
+    if (delayMs > 0) {
+      this.effects.push({ kind: 'timer', timerId: restartTimer(id), event: due, delayMs });
+      this.log('info', `restarting ${id} in ${delayMs} ms`, { supervisor: this.ctx.name });
+    } else {
+      this.effects.push({ kind: 'raise', event: due });
+    }
+    this.ctx.groups[id] = group.start;
+    this.ctx.dropAfterStop.push(...group.drop);
+    // Siblings go down one at a time in reverse start order, as in OTP's terminate_children.
+    return group.stop.map((sibling) => ({ op: 'stop' as const, ids: [sibling] }));
+  }
+
+  /** After a stop: a group sibling waits for the group restart, a dropped temporary one is forgotten. */
+  afterStopped(record: ChildRecord): void {
+    const { id } = record.spec;
+    if (this.ctx.purpose === 'terminate') {
+      this.reply(id, 'terminate_child', true);
+      this.remove(id);
+      return;
+    }
+    if (this.ctx.dropAfterStop.includes(id)) {
+      this.ctx.dropAfterStop = this.ctx.dropAfterStop.filter((x) => x !== id);
+      this.remove(id);
+      return;
+    }
+    if (Object.values(this.ctx.groups).some((members) => members.includes(id))) record.status = 'restarting';
+  }
+
+  reply(id: string, op: 'start_child' | 'terminate_child', ok: boolean, error?: string): void {
+    const to = this.ctx.requesters[id];
+    if (!to) return;
+    delete this.ctx.requesters[id];
+    this.effects.push({
+      kind: 'reply',
+      to,
+      event:
+        error === undefined
+          ? { type: 'supervisor.result', op, id, ok }
+          : { type: 'supervisor.result', op, id, ok, error },
+    });
+  }
+
+  cancelRestartTimers(): void {
+    for (const id of this.ctx.order) this.effects.push({ kind: 'cancel', timerId: restartTimer(id) });
+  }
+
+  /** Ids with a live actor, in reverse start order (OTP terminate order). */
+  aliveReversed(): string[] {
+    return [...this.ctx.order].reverse().filter((id) => {
+      const r = this.ctx.records[id];
+      return r !== undefined && ALIVE.has(r.status);
+    });
+  }
+
+  /** Shutdown steps: one at a time in reverse order, or all at once for dynamic supervisors. */
+  stopAllSteps(): Step[] {
+    const ids = this.aliveReversed();
+    if (ids.length === 0) return [];
+    return this.ctx.dynamic ? [{ op: 'stop', ids }] : ids.map((id) => ({ op: 'stop' as const, ids: [id] }));
+  }
+}

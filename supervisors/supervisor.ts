@@ -1,0 +1,599 @@
+import { and, enqueueActions, setup, type AnyActorLogic, type AnyActorRef, type EventObject } from 'xstate';
+import { quietLogger, type Logger } from '../kernel/log/logger.js';
+import { childReady } from './child-protocol.js';
+import { resolveChildSpec, validateChildSpecs, type ChildSpec } from './child-spec.js';
+import {
+  describeExit,
+  exitFromError,
+  exitFromOutput,
+  shouldRestart,
+  type ExitReason,
+} from './exit-reason.js';
+import { addRestart } from './restart-intensity.js';
+import type { Strategy } from './strategy.js';
+import type { ChildRecord, SupervisorContext, SupervisorEvent } from './supervisor-state.js';
+import { ALIVE, SupervisorTx, type Effect } from './supervisor-tx.js';
+
+export interface SupervisorInput {
+  /** Name shown in logs and status. */
+  name: string;
+  strategy: Strategy;
+  /** MaxR: restarts allowed within `period` seconds. OTP default 1; dynamic supervisors default 3. */
+  intensity?: number;
+  /** MaxT in seconds. Default 5. */
+  period?: number;
+  children?: ChildSpec[];
+  /**
+   * A dynamic one-for-one supervisor (Elixir's DynamicSupervisor): children come and go with
+   * `supervisor.start_child` / `supervisor.terminate_child`, a child that fails to start is reported
+   * instead of failing the supervisor, and shutdown stops all children at once.
+   */
+  dynamic?: boolean;
+  maxChildren?: number;
+  /** The top of a tree: there is no parent to tell when it is ready. */
+  root?: boolean;
+  logger?: Logger;
+  /** Monotonic clock in ms, for restart intensity and backoff reset. */
+  now?: () => number;
+  /** Source of jitter for backoff. */
+  random?: () => number;
+}
+
+export interface SupervisorOutput {
+  exit: ExitReason;
+}
+
+function initialContext(input: SupervisorInput): SupervisorContext {
+  const children = input.children ?? [];
+  validateChildSpecs(children);
+  if (input.dynamic && input.strategy !== 'one_for_one') {
+    throw new Error(`supervisor ${input.name}: a dynamic supervisor is one_for_one`);
+  }
+  const records: Record<string, ChildRecord> = {};
+  for (const spec of children) {
+    records[spec.id] = {
+      spec: resolveChildSpec(spec),
+      status: 'pending',
+      incarnation: 0,
+      restarts: 0,
+      attempt: 0,
+    };
+  }
+  return {
+    name: input.name,
+    strategy: input.strategy,
+    intensity: input.intensity ?? (input.dynamic ? 3 : 1),
+    periodMs: (input.period ?? 5) * 1000,
+    dynamic: input.dynamic ?? false,
+    maxChildren: input.maxChildren ?? Infinity,
+    root: input.root ?? false,
+    logger: input.logger ?? quietLogger,
+    now: input.now ?? (() => performance.now()),
+    random: input.random ?? Math.random,
+    order: children.map((c) => c.id),
+    records,
+    restartLog: [],
+    plan: [],
+    purpose: 'init',
+    deferred: [],
+    groups: {},
+    dropAfterStop: [],
+    requesters: {},
+  };
+}
+
+/** The subset of XState's `enqueue` the supervisor uses to carry out its effects. */
+interface Enqueue {
+  assign(fn: () => Partial<SupervisorContext>): void;
+  spawnChild(logic: AnyActorLogic, options: { id: string; input?: unknown }): void;
+  sendTo(to: string | AnyActorRef, event: EventObject): void;
+  stopChild(actorId: string): void;
+  raise(event: SupervisorEvent, options?: { delay?: number; id?: string }): void;
+  cancel(id: string): void;
+  (action: () => void): void;
+}
+
+function commit(enqueue: Enqueue, logger: Logger, tx: SupervisorTx): void {
+  enqueue.assign(() => tx.ctx);
+  for (const effect of tx.effects) apply(enqueue, logger, effect);
+}
+
+function apply(enqueue: Enqueue, logger: Logger, effect: Effect): void {
+  switch (effect.kind) {
+    case 'spawn':
+      enqueue.spawnChild(effect.logic, { id: effect.actorId, input: effect.input });
+      return;
+    case 'send':
+      enqueue.sendTo(effect.actorId, effect.event);
+      return;
+    case 'kill':
+      enqueue.stopChild(effect.actorId);
+      return;
+    case 'timer':
+      enqueue.raise(effect.event, { delay: effect.delayMs, id: effect.timerId });
+      return;
+    case 'cancel':
+      enqueue.cancel(effect.timerId);
+      return;
+    case 'raise':
+      enqueue.raise(effect.event);
+      return;
+    case 'reply':
+      enqueue.sendTo(effect.to, effect.event);
+      return;
+    case 'log':
+      enqueue(() => logger[effect.level](effect.msg, effect.fields));
+      return;
+  }
+}
+
+type Decide = (tx: SupervisorTx, event: SupervisorEvent) => void;
+
+type Collect = Parameters<
+  typeof enqueueActions<
+    SupervisorContext,
+    SupervisorEvent,
+    undefined,
+    SupervisorEvent,
+    never,
+    never,
+    never,
+    never
+  >
+>[0];
+const action = (collect: Collect) =>
+  enqueueActions<SupervisorContext, SupervisorEvent, undefined, SupervisorEvent, never, never, never, never>(
+    collect,
+  );
+
+/** Wraps a decision so it commits its context copy and runs its effects as one XState action. */
+const decide = (fn: Decide) =>
+  action(({ context, event, enqueue }) => {
+    const tx = new SupervisorTx(context);
+    fn(tx, event);
+    commit(enqueue as unknown as Enqueue, context.logger, tx);
+  });
+
+function exitOf(event: SupervisorEvent): { actorId: string; reason: ExitReason } | undefined {
+  if (event.type === 'rosey.child.exit') return { actorId: event.id, reason: event.reason };
+  if (event.type.startsWith('xstate.error.actor.') && 'error' in event) {
+    return { actorId: event.type.slice('xstate.error.actor.'.length), reason: exitFromError(event.error) };
+  }
+  if (event.type.startsWith('xstate.done.actor.') && 'output' in event) {
+    return { actorId: event.type.slice('xstate.done.actor.'.length), reason: exitFromOutput(event.output) };
+  }
+  return undefined;
+}
+
+/** The exit belongs to the live (or exited-but-undecided) incarnation of a known child. */
+function isCurrent(context: SupervisorContext, event: SupervisorEvent): boolean {
+  if (event.type !== 'sup.exit') return false;
+  const record = context.records[event.id];
+  return record?.actorId === event.actorId && (ALIVE.has(record.status) || record.status === 'exited');
+}
+
+function isFailedStart(context: SupervisorContext, event: SupervisorEvent): boolean {
+  return (
+    isCurrent(context, event) &&
+    event.type === 'sup.exit' &&
+    context.step?.op === 'start' &&
+    context.step.id === event.id &&
+    context.records[event.id]?.status === 'starting'
+  );
+}
+
+function intensityCheck(context: SupervisorContext) {
+  return addRestart(context.restartLog, context.now(), context.intensity, context.periodMs);
+}
+
+const onReady = decide((tx, event) => {
+  if (event.type !== 'rosey.child.ready') return;
+  const record = tx.findByActor(event.id);
+  if (record?.status !== 'starting') return;
+  tx.markReady(record, event.info);
+  tx.advance();
+});
+
+const onStopped = decide((tx, event) => {
+  if (event.type !== 'sup.exit') return;
+  const record = tx.record(event.id);
+  tx.markStopped(record, event.reason);
+  tx.afterStopped(record);
+  tx.advance();
+});
+
+const onStartTimeout = decide((tx, event) => {
+  if (event.type !== 'sup.start_timeout') return;
+  const record = tx.findByActor(event.actorId);
+  if (record?.status !== 'starting' || !record.actorId) return;
+  const ms = record.spec.startTimeoutMs;
+  tx.effects.push({ kind: 'kill', actorId: record.actorId });
+  tx.effects.push({
+    kind: 'raise',
+    event: {
+      type: 'sup.exit',
+      id: record.spec.id,
+      actorId: record.actorId,
+      reason: { error: `not ready within ${ms} ms` },
+    },
+  });
+});
+
+const onKillTimeout = decide((tx, event) => {
+  if (event.type !== 'sup.kill_timeout') return;
+  const record = tx.findByActor(event.actorId);
+  if (record?.status !== 'stopping') return;
+  tx.log('warn', `${record.spec.id} did not stop within ${String(record.spec.shutdown)} ms; killed`, {
+    supervisor: tx.ctx.name,
+  });
+  tx.kill(record, { shutdown: 'killed' });
+  tx.afterStopped(record);
+  tx.advance();
+});
+
+const deferEvent = decide((tx, event) => {
+  if (event.type === 'sup.exit') {
+    const record = tx.record(event.id);
+    // Dead now; what to do about it is decided once the current plan is finished.
+    record.status = 'exited';
+    record.lastExit = { reason: event.reason, at: Date.now() };
+  }
+  tx.ctx.deferred.push(event);
+});
+
+/** What a supervisor does with a child that ended while it was idle. */
+const handleExit = decide((tx, event) => {
+  if (event.type !== 'sup.exit') return;
+  const record = tx.record(event.id);
+  const reason = event.reason;
+  const restart = shouldRestart(record.spec.restart, reason);
+  const level = typeof reason === 'string' ? 'info' : 'warn';
+  tx.log(level, `${record.spec.id} exited (${describeExit(reason)})${restart ? '' : '; not restarted'}`, {
+    supervisor: tx.ctx.name,
+  });
+  if (!restart) {
+    tx.retire(record, reason);
+    return;
+  }
+  record.lastExit = { reason, at: Date.now() };
+  tx.beginPlan('restart', tx.scheduleRestart(record));
+});
+
+const beginGroupStart = decide((tx, event) => {
+  if (event.type !== 'sup.restart_due') return;
+  const members = tx.ctx.groups[event.id] ?? [event.id];
+  delete tx.ctx.groups[event.id];
+  tx.ctx.restartLog = intensityCheck(tx.ctx).log;
+  for (const id of members) {
+    const r = tx.ctx.records[id];
+    if (r) r.restarts += 1;
+  }
+  tx.beginPlan(
+    'restart',
+    members.map((id) => ({ op: 'start' as const, id })),
+  );
+});
+
+const beginEscalation = decide((tx, event) => {
+  const failed = event.type === 'sup.restart_due' ? tx.ctx.records[event.id] : undefined;
+  const last = failed?.lastExit
+    ? `; last exit of ${failed.spec.id}: ${describeExit(failed.lastExit.reason)}`
+    : '';
+  tx.ctx.failure = `reached max restart intensity (${tx.ctx.intensity} in ${tx.ctx.periodMs / 1000} s)${last}`;
+  tx.log('error', `giving up: ${tx.ctx.failure}`, { supervisor: tx.ctx.name });
+  terminateAll(tx, 'escalate');
+});
+
+const beginShutdown = decide((tx, event) => {
+  const why = event.type === 'rosey.shutdown' && event.reason ? `: ${event.reason}` : '';
+  tx.log('debug', `shutting down${why}`, { supervisor: tx.ctx.name });
+  terminateAll(tx, 'shutdown');
+});
+
+const beginAbort = decide((tx, event) => {
+  if (event.type !== 'sup.exit') return;
+  const record = tx.record(event.id);
+  tx.markStopped(record, event.reason);
+  tx.ctx.failure = `failed to start child ${event.id}: ${describeExit(event.reason)}`;
+  tx.log('error', tx.ctx.failure, { supervisor: tx.ctx.name });
+  terminateAll(tx, 'abort');
+});
+
+/** Stop everything in reverse start order and forget pending work (shutdown, escalation, abort). */
+function terminateAll(tx: SupervisorTx, purpose: 'shutdown' | 'escalate' | 'abort'): void {
+  tx.cancelRestartTimers();
+  tx.ctx.groups = {};
+  const refusal = 'supervisor is shutting down';
+  for (const event of tx.ctx.deferred) {
+    if (
+      (event.type === 'supervisor.start_child' || event.type === 'supervisor.terminate_child') &&
+      event.replyTo
+    ) {
+      const id = event.type === 'supervisor.start_child' ? event.spec.id : event.id;
+      const op = event.type === 'supervisor.start_child' ? 'start_child' : 'terminate_child';
+      tx.effects.push({
+        kind: 'reply',
+        to: event.replyTo,
+        event: { type: 'supervisor.result', op, id, ok: false, error: refusal },
+      });
+    }
+  }
+  for (const id of Object.keys(tx.ctx.requesters)) tx.reply(id, 'start_child', false, refusal);
+  tx.ctx.deferred = [];
+  for (const id of tx.ctx.order) {
+    const r = tx.ctx.records[id];
+    if (r && (r.status === 'restarting' || r.status === 'exited' || r.status === 'pending'))
+      r.status = 'stopped';
+  }
+  tx.beginPlan(purpose, tx.stopAllSteps());
+}
+
+/** A restart attempt failed to start a child: OTP's try_again_restart, i.e. handle it as a new crash. */
+const abortRestartPlan = decide((tx, event) => {
+  if (event.type !== 'sup.exit') return;
+  const record = tx.record(event.id);
+  record.status = 'exited';
+  record.lastExit = { reason: event.reason, at: Date.now() };
+  tx.ctx.deferred.unshift(event);
+  tx.ctx.plan = [];
+  tx.ctx.step = undefined;
+  tx.effects.push({ kind: 'raise', event: { type: 'sup.plan.complete' } });
+});
+
+/** A dynamic child (or one added with start_child) failed to start: report it and carry on. */
+const retireFailedStart = decide((tx, event) => {
+  if (event.type !== 'sup.exit') return;
+  const record = tx.record(event.id);
+  tx.log('error', `${event.id} failed to start: ${describeExit(event.reason)}`, { supervisor: tx.ctx.name });
+  tx.reply(event.id, 'start_child', false, describeExit(event.reason));
+  record.status = 'stopped';
+  record.lastExit = { reason: event.reason, at: Date.now() };
+  if (tx.ctx.dynamic) {
+    record.status = 'failed';
+  }
+  tx.advance();
+});
+
+const beginStartChild = decide((tx, event) => {
+  if (event.type !== 'supervisor.start_child') return;
+  const spec = resolveChildSpec(event.spec);
+  const existing = tx.ctx.records[spec.id];
+  tx.ctx.records[spec.id] = {
+    spec,
+    status: 'pending',
+    incarnation: existing?.incarnation ?? 0,
+    restarts: 0,
+    attempt: 0,
+  };
+  if (!existing) tx.ctx.order.push(spec.id);
+  if (event.replyTo) tx.ctx.requesters[spec.id] = event.replyTo;
+  tx.beginPlan('start_child', [{ op: 'start', id: spec.id }]);
+});
+
+function startChildRefusal(context: SupervisorContext, event: SupervisorEvent): string | undefined {
+  if (event.type !== 'supervisor.start_child') return undefined;
+  const existing = context.records[event.spec.id];
+  if (existing && existing.status !== 'failed' && existing.status !== 'stopped') return 'already started';
+  const live = Object.values(context.records).filter((r) => ALIVE.has(r.status)).length;
+  if (live >= context.maxChildren) return 'max_children reached';
+  try {
+    validateChildSpecs([event.spec]);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+
+const refuse = decide((tx, event) => {
+  if (event.type === 'supervisor.start_child' || event.type === 'supervisor.terminate_child') {
+    const id = event.type === 'supervisor.start_child' ? event.spec.id : event.id;
+    const op = event.type === 'supervisor.start_child' ? 'start_child' : 'terminate_child';
+    const why =
+      event.type === 'supervisor.start_child'
+        ? (startChildRefusal(tx.ctx, event) ?? 'supervisor is shutting down')
+        : tx.ctx.records[id]
+          ? 'supervisor is shutting down'
+          : 'not found';
+    if (event.replyTo) {
+      tx.effects.push({
+        kind: 'reply',
+        to: event.replyTo,
+        event: { type: 'supervisor.result', op, id, ok: false, error: why },
+      });
+    }
+  }
+});
+
+const beginTerminate = decide((tx, event) => {
+  if (event.type !== 'supervisor.terminate_child') return;
+  if (event.replyTo) tx.ctx.requesters[event.id] = event.replyTo;
+  const record = tx.record(event.id);
+  delete tx.ctx.groups[event.id];
+  if (!ALIVE.has(record.status)) {
+    tx.reply(event.id, 'terminate_child', true);
+    tx.remove(event.id);
+    tx.beginPlan('terminate', []);
+    return;
+  }
+  tx.beginPlan('terminate', [{ op: 'stop', ids: [event.id] }]);
+});
+
+const finishPlan = decide((tx) => {
+  tx.ctx.step = undefined;
+});
+
+const replayDeferred = decide((tx) => {
+  const events = tx.ctx.deferred;
+  tx.ctx.deferred = [];
+  for (const event of events) tx.effects.push({ kind: 'raise', event });
+});
+
+/** A failure arrives in whichever form XState or the child produced; map it to the child record. */
+const normalizeExit = action(({ context, event, enqueue }) => {
+  const exit = exitOf(event);
+  if (!exit) return;
+  const q = enqueue as unknown as Enqueue;
+  // A callback actor that reported its own exit is still active: stopping it runs its cleanup.
+  q.stopChild(exit.actorId);
+  const record = Object.values(context.records).find((r) => r.actorId === exit.actorId);
+  if (!record) return;
+  q.raise({ type: 'sup.exit', id: record.spec.id, actorId: exit.actorId, reason: exit.reason });
+});
+
+const storeInfo = decide((tx, event) => {
+  if (event.type !== 'rosey.child.info') return;
+  const record = tx.findByActor(event.id);
+  if (record) record.info = { ...record.info, ...event.info };
+});
+
+export const supervisorMachine = setup({
+  types: {
+    context: {} as SupervisorContext,
+    events: {} as SupervisorEvent,
+    input: {} as SupervisorInput,
+    output: {} as SupervisorOutput,
+  },
+  guards: {
+    isCurrent: ({ context, event }) => isCurrent(context, event),
+    isStale: ({ context, event }) => !isCurrent(context, event),
+    isFailedStart: ({ context, event }) => isFailedStart(context, event),
+    // A dynamic child that fails its first start is reported, not retried; restarts still retry.
+    isFailedDynamicStart: ({ context, event }) =>
+      isFailedStart(context, event) && context.dynamic && context.purpose !== 'restart',
+    needsRestart: ({ context, event }) =>
+      event.type === 'sup.exit' &&
+      context.records[event.id] !== undefined &&
+      shouldRestart(context.records[event.id]!.spec.restart, event.reason),
+    isStopping: ({ context, event }) =>
+      isCurrent(context, event) &&
+      event.type === 'sup.exit' &&
+      context.records[event.id]?.status === 'stopping',
+    isRestartDue: ({ context, event }) =>
+      event.type === 'sup.restart_due' && context.groups[event.id] !== undefined,
+    intensityExceeded: ({ context }) => intensityCheck(context).exceeded,
+    canStartChild: ({ context, event }) => context.dynamic && startChildRefusal(context, event) === undefined,
+    hasChild: ({ context, event }) =>
+      event.type === 'supervisor.terminate_child' && context.records[event.id] !== undefined,
+  },
+  actions: {
+    normalizeExit,
+    storeInfo,
+    onReady,
+    onStopped,
+    onStartTimeout,
+    onKillTimeout,
+    deferEvent,
+    handleExit,
+    beginGroupStart,
+    beginEscalation,
+    beginShutdown,
+    beginAbort,
+    abortRestartPlan,
+    retireFailedStart,
+    beginStartChild,
+    beginTerminate,
+    refuse,
+    finishPlan,
+    replayDeferred,
+    beginInit: decide((tx) =>
+      tx.beginPlan(
+        'init',
+        tx.ctx.order.map((id) => ({ op: 'start' as const, id })),
+      ),
+    ),
+    notifyParentReady: action(({ context, enqueue, self }) => {
+      if (!context.root) enqueue.sendParent(childReady(self));
+    }),
+  },
+}).createMachine({
+  id: 'supervisor',
+  context: ({ input }) => initialContext(input),
+  initial: 'starting',
+  output: ({ context }): SupervisorOutput =>
+    context.failure === undefined ? { exit: 'shutdown' } : { exit: { shutdown: context.failure } },
+  on: {
+    'xstate.error.actor.*': { actions: 'normalizeExit' },
+    'xstate.done.actor.*': { actions: 'normalizeExit' },
+    'rosey.child.exit': { actions: 'normalizeExit' },
+    'rosey.child.info': { actions: 'storeInfo' },
+    'rosey.child.ready': { actions: 'onReady' },
+    'sup.start_timeout': { actions: 'onStartTimeout' },
+    'sup.kill_timeout': { actions: 'onKillTimeout' },
+  },
+  states: {
+    starting: {
+      entry: 'beginInit',
+      on: {
+        'sup.exit': [
+          { guard: 'isStale' },
+          { guard: 'isFailedDynamicStart', actions: 'retireFailedStart' },
+          { guard: 'isFailedStart', target: 'terminating.aborting', actions: 'beginAbort' },
+          { actions: 'deferEvent' },
+        ],
+        'sup.plan.complete': { target: 'running', actions: ['finishPlan', 'notifyParentReady'] },
+        'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
+        'supervisor.start_child': { actions: 'deferEvent' },
+        'supervisor.terminate_child': { actions: 'deferEvent' },
+        'sup.restart_due': { actions: 'deferEvent' },
+      },
+    },
+    running: {
+      entry: 'replayDeferred',
+      on: {
+        'sup.exit': [
+          { guard: 'isStale' },
+          { guard: 'needsRestart', target: 'restarting', actions: 'handleExit' },
+          { actions: 'handleExit' },
+        ],
+        'sup.restart_due': [
+          {
+            guard: and(['isRestartDue', 'intensityExceeded']),
+            target: 'terminating.escalating',
+            actions: 'beginEscalation',
+          },
+          { guard: 'isRestartDue', target: 'restarting', actions: 'beginGroupStart' },
+        ],
+        'supervisor.start_child': [
+          { guard: 'canStartChild', target: 'restarting', actions: 'beginStartChild' },
+          { actions: 'refuse' },
+        ],
+        'supervisor.terminate_child': [
+          { guard: 'hasChild', target: 'restarting', actions: 'beginTerminate' },
+          { actions: 'refuse' },
+        ],
+        'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
+      },
+    },
+    restarting: {
+      on: {
+        'sup.exit': [
+          { guard: 'isStale' },
+          { guard: 'isFailedDynamicStart', actions: 'retireFailedStart' },
+          { guard: 'isFailedStart', actions: 'abortRestartPlan' },
+          { guard: 'isStopping', actions: 'onStopped' },
+          { actions: 'deferEvent' },
+        ],
+        'sup.plan.complete': { target: 'running', actions: 'finishPlan' },
+        'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
+        'supervisor.start_child': { actions: 'deferEvent' },
+        'supervisor.terminate_child': { actions: 'deferEvent' },
+        'sup.restart_due': { actions: 'deferEvent' },
+      },
+    },
+    terminating: {
+      initial: 'stopping',
+      on: {
+        'sup.exit': [{ guard: 'isStale' }, { actions: 'onStopped' }],
+        'supervisor.start_child': { actions: 'refuse' },
+        'supervisor.terminate_child': { actions: 'refuse' },
+      },
+      states: {
+        stopping: { on: { 'sup.plan.complete': '#supervisor.stopped' } },
+        escalating: { on: { 'sup.plan.complete': '#supervisor.failed' } },
+        aborting: { on: { 'sup.plan.complete': '#supervisor.failed' } },
+      },
+    },
+    stopped: { type: 'final' },
+    failed: { type: 'final' },
+  },
+});
