@@ -25,6 +25,13 @@ export function describeExit(reason: ExitReason): string {
   return `crashed: ${reason.error}`;
 }
 
+/** The reason alone, for one-line messages: the error text for a crash. */
+export function exitText(reason: ExitReason): string {
+  if (typeof reason === 'string') return reason;
+  if ('shutdown' in reason) return reason.shutdown;
+  return reason.error;
+}
+
 /**
  * Thrown (or reported) by an actor that wants its parent to see a specific exit reason, e.g. a
  * supervisor escalating after its restart intensity was exceeded (`{ shutdown: ... }`).

@@ -6,6 +6,7 @@ import {
   describeExit,
   exitFromError,
   exitFromOutput,
+  exitText,
   shouldRestart,
   type ExitReason,
 } from './exit-reason.js';
@@ -294,7 +295,7 @@ const beginAbort = decide((tx, event) => {
   if (event.type !== 'sup.exit') return;
   const record = tx.record(event.id);
   tx.markStopped(record, event.reason);
-  tx.ctx.failure = `failed to start child ${event.id}: ${describeExit(event.reason)}`;
+  tx.ctx.failure = `failed to start ${event.id}: ${exitText(event.reason)}`;
   tx.log('error', tx.ctx.failure, { supervisor: tx.ctx.name });
   terminateAll(tx, 'abort');
 });

@@ -70,7 +70,7 @@ describe('supervisor (OTP semantics)', () => {
       const exit = sup.state().output?.exit;
       expect(exit)
         .to.have.property('shutdown')
-        .that.matches(/failed to start child c/);
+        .that.matches(/failed to start c: c cannot start/);
     });
 
     it('a child that never reports ready fails the start after its start timeout', () => {

@@ -1,0 +1,204 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { fromCallback, type EventObject } from 'xstate';
+import type { z } from 'zod';
+import type { BusLink } from '../../kernel/bus/bus-link.js';
+import {
+  decodeJson,
+  encodeJson,
+  incomingMeta,
+  outgoingHeaders,
+  type Continuation,
+  type MessageMeta,
+} from '../../kernel/bus/envelope.js';
+import { request } from '../../kernel/bus/request.js';
+import { validate } from '../../kernel/bus/validate.js';
+import type { Logger } from '../../kernel/log/logger.js';
+import { err, errorMessage, type Result } from '../../kernel/result.js';
+
+/** A subject whose messages become events of the owning actor. */
+export interface Binding {
+  subject: string;
+  /** Type of the event sent to the owner. */
+  event: string;
+  schema: z.ZodType;
+  /** NATS queue group, when several instances share the work. */
+  queue?: string;
+}
+
+export interface BridgeInput {
+  link: BusLink;
+  logger: Logger;
+  /** Published messages → `{ type: event, data, meta }`. */
+  subscriptions?: Binding[];
+  /** Requests → `{ type: event, data, meta, replyId }`; the owner answers with `bus.reply`. */
+  services?: Binding[];
+  /** A request the owner has not answered by then gets a TIMEOUT error. Default 30 s. */
+  serveTimeoutMs?: number;
+}
+
+/** Event delivered for a message on a subscribed subject. */
+export interface InboundEvent<T extends string, D> {
+  type: T;
+  data: D;
+  meta: MessageMeta;
+}
+
+/** Event delivered for a request on a served subject. */
+export interface RequestEvent<T extends string, D> extends InboundEvent<T, D> {
+  replyId: string;
+}
+
+export interface BusResponseEvent {
+  type: 'bus.response';
+  requestId: string;
+  result: Result<unknown>;
+}
+
+/** Sent once the bridge's subscriptions are registered with the server (after every (re)bind). */
+export interface BusBoundEvent {
+  type: 'bus.bound';
+}
+
+export type BridgeCommand =
+  | { type: 'bus.publish'; subject: string; data: unknown; from?: Continuation }
+  | {
+      type: 'bus.request';
+      subject: string;
+      data: unknown;
+      timeoutMs: number;
+      requestId: string;
+      from?: Continuation;
+    }
+  | { type: 'bus.reply'; replyId: string; result: Result<unknown> };
+
+interface Pending {
+  msg: Msg;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The declarative NATS binding every bus-using actor invokes as a child (conventionally with id
+ * `bus`): it subscribes the subjects its owner declared, validates each payload against the
+ * binding's schema and sends the owner typed events; it carries out the owner's `bus.publish`,
+ * `bus.request` and `bus.reply` commands. Every outgoing message gets correlation and traceparent
+ * headers; a request always ends in a `bus.response` (timeouts and missing responders included).
+ * It follows the bus across reconnects and restarts, and releases everything when stopped.
+ */
+export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, sendBack, receive }) => {
+  const log = input.logger;
+  const serveTimeoutMs = input.serveTimeoutMs ?? 30_000;
+  const pending = new Map<string, Pending>();
+  let subscriptions: Subscription[] = [];
+  let nextReplyId = 0;
+  let stopped = false;
+
+  const deliver = (binding: Binding, msg: Msg, asRequest: boolean) => {
+    const decoded = decodeJson(msg.data);
+    const checked = decoded.ok ? validate(binding.schema, decoded.data) : decoded;
+    if (!checked.ok) {
+      if (asRequest && msg.reply) msg.respond(encodeJson(checked));
+      else log.warn(`dropped message on ${msg.subject}: ${checked.error.message}`);
+      return;
+    }
+    const meta = incomingMeta(msg);
+    if (!asRequest) {
+      sendBack({ type: binding.event, data: checked.data, meta } as EventObject);
+      return;
+    }
+    if (!msg.reply) {
+      log.warn(`request on ${msg.subject} without a reply subject; ignored`);
+      return;
+    }
+    const replyId = String(++nextReplyId);
+    const timer = setTimeout(() => {
+      answer(replyId, err('TIMEOUT', `no answer for ${msg.subject} within ${serveTimeoutMs} ms`));
+    }, serveTimeoutMs);
+    pending.set(replyId, { msg, timer });
+    sendBack({ type: binding.event, data: checked.data, meta, replyId } as EventObject);
+  };
+
+  const answer = (replyId: string, result: Result<unknown>) => {
+    const entry = pending.get(replyId);
+    if (!entry) return;
+    pending.delete(replyId);
+    clearTimeout(entry.timer);
+    const { hdrs } = outgoingHeaders(continuationOf(entry.msg));
+    try {
+      entry.msg.respond(encodeJson(result), { headers: hdrs });
+    } catch (error) {
+      log.warn(`could not answer ${entry.msg.subject}: ${errorMessage(error)}`);
+    }
+  };
+
+  const bind = (nc: NatsConnection | undefined) => {
+    subscriptions = [];
+    if (!nc || stopped) return;
+    const all: Array<[Binding, boolean]> = [
+      ...(input.subscriptions ?? []).map((b): [Binding, boolean] => [b, false]),
+      ...(input.services ?? []).map((b): [Binding, boolean] => [b, true]),
+    ];
+    for (const [binding, asRequest] of all) {
+      subscriptions.push(
+        nc.subscribe(binding.subject, {
+          queue: binding.queue,
+          callback: (error, msg) => {
+            if (error) log.warn(`subscription ${binding.subject} failed: ${errorMessage(error)}`);
+            else if (!stopped) deliver(binding, msg, asRequest);
+          },
+        }),
+      );
+    }
+    nc.flush().then(
+      () => !stopped && sendBack({ type: 'bus.bound' }),
+      () => undefined,
+    );
+  };
+
+  const unwatch = input.link.watch(bind);
+
+  receive((command) => {
+    switch (command.type) {
+      case 'bus.publish': {
+        const nc = input.link.connection;
+        if (!nc) {
+          log.warn(`not connected: dropped publish on ${command.subject}`);
+          return;
+        }
+        try {
+          nc.publish(command.subject, encodeJson(command.data), {
+            headers: outgoingHeaders(command.from).hdrs,
+          });
+        } catch (error) {
+          log.warn(`publish on ${command.subject} failed: ${errorMessage(error)}`);
+        }
+        return;
+      }
+      case 'bus.request': {
+        const { requestId, subject } = command;
+        void request(input.link.connection, subject, command.data, {
+          timeoutMs: command.timeoutMs,
+          from: command.from,
+        }).then((result) => sendBack({ type: 'bus.response', requestId, result }));
+        return;
+      }
+      case 'bus.reply':
+        answer(command.replyId, command.result);
+        return;
+    }
+  });
+
+  return () => {
+    stopped = true;
+    unwatch();
+    for (const [replyId] of pending) answer(replyId, err('SHUTTING_DOWN', 'the service is stopping'));
+    for (const sub of subscriptions) {
+      if (!sub.isClosed()) sub.unsubscribe();
+    }
+    subscriptions = [];
+  };
+});
+
+function continuationOf(msg: Msg): Continuation {
+  const meta = incomingMeta(msg);
+  return { correlationId: meta.correlationId, traceparent: meta.traceparent };
+}

@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findExecutable } from '../../kernel/process/find-executable.js';
+import { dieWithParent } from '../../kernel/process/parent-death.js';
+import { findFreePort } from '../../kernel/process/free-port.js';
+import {
+  describeProcessExit,
+  exitOf,
+  terminate,
+  type ProcessExit,
+} from '../../kernel/process/process-exit.js';
+
+export interface NatsServerOptions {
+  /** Port on 127.0.0.1; a free one when omitted. */
+  port?: number;
+  /** Require this token from clients. It goes in a 0600 config file, never on the command line. */
+  token?: string;
+  /** Directory for the generated config file. */
+  dir: string;
+  /** Binary to run. Default `nats-server` from PATH (Debian package `nats-server`). */
+  binary?: string;
+  /** How long to wait for "Server is ready". */
+  readyTimeoutMs?: number;
+  /** Receives the server's own log lines. */
+  onLog?: (line: string) => void;
+}
+
+export interface NatsServerHandle {
+  url: string;
+  port: number;
+  pid: number;
+  process: ChildProcess;
+  exited: Promise<ProcessExit>;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<ProcessExit>;
+  /** SIGKILL, without waiting. */
+  kill(): void;
+}
+
+export const INSTALL_HINT =
+  'install it with `sudo apt-get install nats-server` (Debian/Ubuntu), or set nats.url / NATS_URL to use a server you run';
+
+/**
+ * Starts a nats-server bound to 127.0.0.1 and resolves once it accepts clients. Used by the
+ * `nats-server` actor and by the test suite, so tests run against the same server Rosey embeds.
+ */
+export async function startNatsServer(options: NatsServerOptions): Promise<NatsServerHandle> {
+  const port = options.port ?? (await findFreePort());
+  mkdirSync(options.dir, { recursive: true });
+  const configFile = join(options.dir, `nats-server-${port}.conf`);
+  const lines = [`listen: "127.0.0.1:${port}"`, 'max_payload: 1048576'];
+  if (options.token) lines.push(`authorization { token: ${JSON.stringify(options.token)} }`);
+  writeFileSync(configFile, lines.join('\n') + '\n', { mode: 0o600 });
+  chmodSync(configFile, 0o600);
+
+  const binary = options.binary ?? 'nats-server';
+  const executable = findExecutable(binary);
+  if (!executable) throw new Error(`nats-server not found (${binary}): ${INSTALL_HINT}`);
+  const { command, args } = dieWithParent(executable, [
+    '-c',
+    configFile,
+    '-n',
+    `rosey-${process.pid}-${port}`,
+  ]);
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = exitOf(child);
+  const recent: string[] = [];
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`nats-server did not become ready within ${options.readyTimeoutMs ?? 10_000} ms`));
+    }, options.readyTimeoutMs ?? 10_000);
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    };
+    child.once('error', (error) => done(new Error(`cannot start nats-server: ${error.message}`)));
+    let buffered = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        recent.push(line);
+        if (recent.length > 5) recent.shift();
+        options.onLog?.(line);
+        if (line.includes('Server is ready')) done();
+      }
+    });
+    void exited.then((exit) => {
+      const why = recent.filter((l) => /\[(FTL|ERR)\]/.test(l)).join('; ') || recent.at(-1) || '';
+      done(
+        new Error(`nats-server exited during startup (${describeProcessExit(exit)})${why ? `: ${why}` : ''}`),
+      );
+    });
+  });
+
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    pid: child.pid ?? -1,
+    process: child,
+    exited,
+    stop: (graceMs = 5000) => terminate(child, graceMs),
+    kill: () => {
+      child.kill('SIGKILL');
+    },
+  };
+}

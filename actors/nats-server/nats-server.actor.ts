@@ -1,0 +1,63 @@
+import { fromCallback, type EventObject } from 'xstate';
+import type { Logger } from '../../kernel/log/logger.js';
+import { describeProcessExit } from '../../kernel/process/process-exit.js';
+import { errorMessage } from '../../kernel/result.js';
+import { childExit, childReady } from '../../supervisors/child-protocol.js';
+import { startNatsServer, type NatsServerHandle } from './nats-server-process.js';
+
+export interface NatsServerActorInput {
+  port: number;
+  token?: string;
+  dir: string;
+  binary?: string;
+  logger: Logger;
+}
+
+/**
+ * Owns one nats-server process: ready when it accepts clients, an exit (crash) when the process
+ * dies on its own, a graceful SIGTERM on `rosey.shutdown`, SIGKILL when stopped outright. The port
+ * is fixed by the caller so a restarted server comes back where clients reconnect to.
+ */
+export const natsServerActor = fromCallback<EventObject, NatsServerActorInput>(
+  ({ input, sendBack, receive, self }) => {
+    const log = input.logger;
+    let handle: NatsServerHandle | undefined;
+    let stopping = false;
+    let disposed = false;
+
+    startNatsServer({
+      port: input.port,
+      token: input.token,
+      dir: input.dir,
+      binary: input.binary,
+      onLog: (line) => log.debug(line),
+    }).then(
+      (started) => {
+        if (disposed) {
+          started.kill();
+          return;
+        }
+        handle = started;
+        log.info(`nats-server ready on 127.0.0.1:${started.port}`, { pid: started.pid });
+        sendBack(childReady(self, { pid: started.pid, port: started.port }));
+        void started.exited.then((exit) => {
+          if (stopping) sendBack(childExit(self, 'shutdown'));
+          else sendBack(childExit(self, { error: `nats-server died (${describeProcessExit(exit)})` }));
+        });
+      },
+      (error: unknown) => sendBack(childExit(self, { error: errorMessage(error) })),
+    );
+
+    receive((event) => {
+      if (event.type !== 'rosey.shutdown') return;
+      stopping = true;
+      if (handle) void handle.stop();
+      else sendBack(childExit(self, 'shutdown'));
+    });
+
+    return () => {
+      disposed = true;
+      handle?.kill();
+    };
+  },
+);

@@ -1,0 +1,212 @@
+import { expect } from 'chai';
+import { headers } from '@nats-io/transport-node';
+import { z } from 'zod';
+import type { BusResponseEvent, InboundEvent, RequestEvent } from '../../actors/bus/bridge.js';
+import { BusLink } from '../../kernel/bus/bus-link.js';
+import { CORRELATION_HEADER, TRACEPARENT_HEADER, decodeJson, encodeJson } from '../../kernel/bus/envelope.js';
+import { parseTraceparent } from '../../kernel/bus/trace-context.js';
+import { quietLogger } from '../../kernel/log/logger.js';
+import { startBridgeOwner } from '../support/bridge-owner.js';
+import { client, eventually, useNatsServer } from '../support/nats.js';
+
+const greeting = z.object({ name: z.string().min(1) });
+
+describe('bus bridge (real nats-server)', () => {
+  const nats = useNatsServer();
+  let owner: ReturnType<typeof startBridgeOwner> | undefined;
+
+  afterEach(() => owner?.stop());
+
+  async function withOwner(setup: Partial<Parameters<typeof startBridgeOwner>[0]> = {}) {
+    const link = new BusLink();
+    const nc = await client(nats.url);
+    link.set(nc);
+    owner = startBridgeOwner({ link, logger: quietLogger, ...setup });
+    await owner.bound();
+    return { link, nc };
+  }
+
+  it('turns messages on a bound subject into validated events with correlation and trace meta', async () => {
+    const { nc } = await withOwner({
+      subscriptions: [{ subject: 'test.greet', event: 'greet', schema: greeting }],
+    });
+    const hdrs = headers();
+    hdrs.set(CORRELATION_HEADER, 'corr-1');
+    hdrs.set(TRACEPARENT_HEADER, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    nc.publish('test.greet', encodeJson({ name: 'alice' }), { headers: hdrs });
+    nc.publish('test.greet', encodeJson({ name: '' }));
+    nc.publish('test.greet', new TextEncoder().encode('{not json'));
+    nc.publish('test.greet', encodeJson({ name: 'bob' }));
+    const bob = await owner!.next<InboundEvent<'greet', { name: string }>>(
+      'greet',
+      (e) => e.data.name === 'bob',
+    );
+    const greets = owner!.events.filter((e) => e.type === 'greet') as InboundEvent<
+      'greet',
+      { name: string }
+    >[];
+    expect(greets.map((e) => e.data.name)).to.deep.equal(['alice', 'bob']);
+    expect(greets[0]!.meta.correlationId).to.equal('corr-1');
+    expect(greets[0]!.meta.traceparent).to.equal('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    // A message from outside Rosey without headers still gets a correlation id and a valid traceparent.
+    expect(bob.meta.correlationId).to.be.a('string').and.not.empty;
+    expect(parseTraceparent(bob.meta.traceparent)).to.not.equal(undefined);
+    await nc.close();
+  });
+
+  it('serves requests: the owner answers with bus.reply; bad payloads get a structured error', async () => {
+    const { nc } = await withOwner({
+      services: [{ subject: 'test.hello', event: 'hello', schema: greeting }],
+    });
+    const served = new Set<string>();
+    const answering = setInterval(() => {
+      for (const e of owner!.events) {
+        const req = e as RequestEvent<'hello', { name: string }>;
+        if (req.type === 'hello' && !served.has(req.replyId)) {
+          served.add(req.replyId);
+          owner!.command({
+            type: 'bus.reply',
+            replyId: req.replyId,
+            result: { ok: true, data: `hi ${req.data.name}` },
+          });
+        }
+      }
+    }, 5);
+    try {
+      const hdrs = headers();
+      hdrs.set(CORRELATION_HEADER, 'corr-2');
+      hdrs.set(TRACEPARENT_HEADER, '00-11111111111111111111111111111111-2222222222222222-01');
+      const reply = await nc.request('test.hello', encodeJson({ name: 'alice' }), {
+        timeout: 2000,
+        headers: hdrs,
+      });
+      expect(decodeJson(reply.data)).to.deep.equal({ ok: true, data: { ok: true, data: 'hi alice' } });
+      expect(reply.headers?.get(CORRELATION_HEADER)).to.equal('corr-2');
+      const trace = parseTraceparent(reply.headers?.get(TRACEPARENT_HEADER));
+      expect(trace?.traceId).to.equal('11111111111111111111111111111111');
+      expect(trace?.spanId).to.not.equal('2222222222222222');
+
+      const bad = await nc.request('test.hello', encodeJson({ name: 42 }), { timeout: 2000 });
+      expect(decodeJson(bad.data)).to.deep.equal({
+        ok: true,
+        data: {
+          ok: false,
+          error: {
+            code: 'VALIDATION_ERROR',
+            message: 'name: Invalid input: expected string, received number',
+          },
+        },
+      });
+      const notJson = await nc.request('test.hello', new TextEncoder().encode('nope'), { timeout: 2000 });
+      const parsed = decodeJson(notJson.data);
+      expect(parsed.ok && (parsed.data as { error: { code: string } }).error.code).to.equal('INVALID_JSON');
+    } finally {
+      clearInterval(answering);
+      await nc.close();
+    }
+  });
+
+  it('answers TIMEOUT for a request its owner never answers', async () => {
+    const { nc } = await withOwner({
+      services: [{ subject: 'test.ignored', event: 'ignored', schema: z.object({}) }],
+      serveTimeoutMs: 100,
+    });
+    const reply = await nc.request('test.ignored', encodeJson({}), { timeout: 2000 });
+    const parsed = decodeJson(reply.data);
+    expect(parsed.ok && (parsed.data as { error: { code: string } }).error.code).to.equal('TIMEOUT');
+    await nc.close();
+  });
+
+  it('turns request timeouts and missing responders into error results, never hangs', async () => {
+    const { nc } = await withOwner();
+    const silent = nc.subscribe('test.silent', { callback: () => undefined });
+    await nc.flush();
+    owner!.command({
+      type: 'bus.request',
+      subject: 'test.silent',
+      data: {},
+      timeoutMs: 100,
+      requestId: 'r1',
+    });
+    owner!.command({
+      type: 'bus.request',
+      subject: 'test.nobody',
+      data: {},
+      timeoutMs: 5000,
+      requestId: 'r2',
+    });
+    const r1 = await owner!.next<BusResponseEvent>('bus.response', (e) => e.requestId === 'r1');
+    const r2 = await owner!.next<BusResponseEvent>('bus.response', (e) => e.requestId === 'r2');
+    expect(r1.result).to.deep.equal({
+      ok: false,
+      error: { code: 'TIMEOUT', message: 'no reply on test.silent within 100 ms' },
+    });
+    expect(r2.result).to.deep.equal({
+      ok: false,
+      error: { code: 'NO_RESPONDERS', message: 'nobody is serving test.nobody' },
+    });
+    silent.unsubscribe();
+    await nc.close();
+  });
+
+  it('publishes with correlation and traceparent headers continuing the given trace', async () => {
+    const { nc } = await withOwner();
+    const seen: { corr: string; trace: string }[] = [];
+    nc.subscribe('test.out', {
+      callback: (_e, msg) => {
+        seen.push({
+          corr: msg.headers?.get(CORRELATION_HEADER) ?? '',
+          trace: msg.headers?.get(TRACEPARENT_HEADER) ?? '',
+        });
+      },
+    });
+    await nc.flush();
+    const parent = '00-abcdefabcdefabcdefabcdefabcdefab-1234567812345678-01';
+    owner!.command({
+      type: 'bus.publish',
+      subject: 'test.out',
+      data: { x: 1 },
+      from: { correlationId: 'c9', traceparent: parent },
+    });
+    owner!.command({ type: 'bus.publish', subject: 'test.out', data: { x: 2 } });
+    await eventually(() => seen.length === 2, 'two messages');
+    expect(seen[0]!.corr).to.equal('c9');
+    expect(parseTraceparent(seen[0]!.trace)?.traceId).to.equal('abcdefabcdefabcdefabcdefabcdefab');
+    expect(seen[1]!.corr).to.be.a('string').and.not.equal('c9');
+    expect(parseTraceparent(seen[1]!.trace)).to.not.equal(undefined);
+    await nc.close();
+  });
+
+  it('fails requests fast when no connection is linked', async () => {
+    owner = startBridgeOwner({ link: new BusLink(), logger: quietLogger });
+    owner.command({ type: 'bus.request', subject: 'x', data: {}, timeoutMs: 10_000, requestId: 'r' });
+    const r = await owner.next<BusResponseEvent>('bus.response');
+    expect(r.result).to.deep.include({ ok: false });
+    expect((r.result as { error: { code: string } }).error.code).to.equal('BUS_UNAVAILABLE');
+  });
+
+  it('rebinds its subscriptions when the link moves to a new connection, and unsubscribes when stopped', async () => {
+    const { link, nc } = await withOwner({
+      subscriptions: [{ subject: 'test.move', event: 'moved', schema: z.object({ n: z.number() }) }],
+    });
+    const second = await client(nats.url);
+    link.set(second);
+    await owner!.bound(2);
+    await nc.close();
+    const sender = await client(nats.url);
+    sender.publish('test.move', encodeJson({ n: 1 }));
+    await owner!.next('moved');
+    expect(link.watchers).to.equal(1);
+    owner!.stop();
+    owner = undefined;
+    expect(link.watchers).to.equal(0);
+    await second.flush();
+    // No subscription left on the connection the bridge used.
+    expect(
+      (
+        second as unknown as { protocol: { subscriptions: { size(): number } } }
+      ).protocol.subscriptions.size(),
+    ).to.equal(0);
+    await Promise.all([second.close(), sender.close()]);
+  });
+});
