@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findExecutable } from '../../kernel/process/find-executable.js';
 import { dieWithParent } from '../../kernel/process/parent-death.js';
@@ -63,7 +63,8 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     '-n',
     `rosey-${process.pid}-${port}`,
   ]);
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Own process group: a Ctrl-C in the terminal reaches Rosey, which stops the server in order.
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const exited = exitOf(child);
   const recent: string[] = [];
 
@@ -100,6 +101,8 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     });
   });
 
+  // The server has read its configuration; the token should not sit on disk longer than needed.
+  rmSync(configFile, { force: true });
   return {
     url: `nats://127.0.0.1:${port}`,
     port,

@@ -1,0 +1,151 @@
+import { sendParent, sendTo, setup } from 'xstate';
+import { busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.js';
+import type { BusLink } from '../../kernel/bus/bus-link.js';
+import {
+  sendChatSchema,
+  sendPmSchema,
+  type ChatMessage,
+  type SendChat,
+  type SendPm,
+} from '../../kernel/contracts/chat.js';
+import type { Logger } from '../../kernel/log/logger.js';
+import { subjects } from '../../kernel/subjects.js';
+import { childReady } from '../../supervisors/child-protocol.js';
+import { formatBotLine } from './format.js';
+import { terminal, type TerminalEvent } from './terminal.js';
+
+export const CONSOLE_PLATFORM = 'console';
+export const CONSOLE_CHANNEL = 'console';
+
+export interface ConsoleInput {
+  link: BusLink;
+  logger: Logger;
+  botName: string;
+  user: string;
+  rank: number;
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  interactive: boolean;
+  /** At end of input: wait for in-flight replies, then ask Rosey to stop (`rosey dev`). */
+  stopOnEof: boolean;
+  /** Upper bound for waiting on in-flight replies. */
+  settleTimeoutMs: number;
+}
+
+type ConsoleEvent =
+  | TerminalEvent
+  | InboundEvent<'console.say', SendChat>
+  | InboundEvent<'console.pm', SendPm>
+  | BusResponseEvent
+  | { type: 'bus.bound' }
+  | { type: 'rosey.shutdown' };
+
+/**
+ * The console platform: a terminal chat where you talk as one user. Lines you type become
+ * `rosey.events.message` (a line starting with `/pm ` becomes a private message to the bot); what
+ * Rosey sends to the console channel is printed as `<bot>: text` on stdout.
+ */
+export const consoleMachine = setup({
+  types: { input: {} as ConsoleInput, context: {} as { input: ConsoleInput }, events: {} as ConsoleEvent },
+  actors: { bus: busBridge, terminal },
+  actions: {
+    print: sendTo('terminal', ({ context, event }) => ({
+      type: 'term.print' as const,
+      text:
+        event.type === 'console.say'
+          ? formatBotLine(context.input.botName, event.data.text)
+          : event.type === 'console.pm'
+            ? formatBotLine(context.input.botName, event.data.text, true)
+            : '',
+    })),
+    publishLine: sendTo('bus', ({ context, event }) => {
+      const raw = event.type === 'term.line' ? event.text : '';
+      const pm = /^\/pm\s+/.exec(raw);
+      const message: ChatMessage = {
+        platform: CONSOLE_PLATFORM,
+        channel: CONSOLE_CHANNEL,
+        user: context.input.user,
+        rank: context.input.rank,
+        text: pm ? raw.slice(pm[0].length) : raw,
+        time: Date.now(),
+      };
+      return { type: 'bus.publish' as const, subject: pm ? subjects.pm : subjects.message, data: message };
+    }),
+  },
+  guards: {
+    hasText: ({ event }) => event.type === 'term.line' && event.text.trim().length > 0,
+    stopOnEof: ({ context }) => context.input.stopOnEof,
+  },
+}).createMachine({
+  id: 'console',
+  context: ({ input }) => ({ input }),
+  invoke: [
+    {
+      id: 'bus',
+      src: 'bus',
+      input: ({ context }) => ({
+        link: context.input.link,
+        logger: context.input.logger,
+        subscriptions: [
+          { subject: subjects.sendChat(CONSOLE_PLATFORM), event: 'console.say', schema: sendChatSchema },
+          { subject: subjects.sendPm(CONSOLE_PLATFORM), event: 'console.pm', schema: sendPmSchema },
+        ],
+      }),
+    },
+    {
+      // Lives as long as the console: replies keep printing after the input has ended.
+      id: 'terminal',
+      src: 'terminal',
+      input: ({ context }) => ({
+        input: context.input.input,
+        output: context.input.output,
+        interactive: context.input.interactive,
+        prompt: `${context.input.user}> `,
+      }),
+    },
+  ],
+  on: {
+    'console.say': { actions: 'print' },
+    'console.pm': {
+      guard: ({ context, event }) => event.data.to.toLowerCase() === context.input.user.toLowerCase(),
+      actions: 'print',
+    },
+    // The bridge subscribed before the terminal read its first line, so no reply can be missed.
+    'bus.bound': { actions: sendParent(({ self }) => childReady(self)) },
+    'rosey.shutdown': '.stopped',
+  },
+  initial: 'chatting',
+  states: {
+    chatting: {
+      on: {
+        'term.line': { guard: 'hasText', actions: 'publishLine' },
+        'term.eof': [{ guard: 'stopOnEof', target: 'settling' }, { target: 'idle' }],
+        'term.interrupt': 'leaving',
+      },
+    },
+    // End of input: wait until the router has answered everything already sent.
+    settling: {
+      entry: sendTo('bus', ({ context }) => ({
+        type: 'bus.request' as const,
+        subject: subjects.routerSettle,
+        data: {},
+        timeoutMs: context.input.settleTimeoutMs,
+        requestId: 'settle',
+      })),
+      on: { 'bus.response': 'leaving' },
+    },
+    leaving: {
+      entry: sendTo('bus', {
+        type: 'bus.request' as const,
+        subject: subjects.control('stop'),
+        data: { reason: 'end of console input' },
+        timeoutMs: 5000,
+        requestId: 'stop',
+      }),
+      on: { 'bus.response': 'idle' },
+    },
+    // Input is over; replies still print until the tree stops this actor.
+    idle: {},
+    stopped: { type: 'final' },
+  },
+});

@@ -1,0 +1,130 @@
+import { enqueueActions, sendParent, setup } from 'xstate';
+import { z } from 'zod';
+import { busBridge, type RequestEvent } from '../bus/bridge.js';
+import type { BusLink } from '../../kernel/bus/bus-link.js';
+import { redactUrl } from '../../kernel/bus/connect.js';
+import type { Logger } from '../../kernel/log/logger.js';
+import { err, ok } from '../../kernel/result.js';
+import type { RuntimeInfo } from '../../kernel/runtime/runtime-file.js';
+import { subjects } from '../../kernel/subjects.js';
+import { childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
+import { describeTree } from '../../supervisors/describe-tree.js';
+import { runtimeFileActor } from './runtime-file.actor.js';
+
+export interface ControlInput {
+  link: BusLink;
+  logger: Logger;
+  dataDir: string;
+  runtime: RuntimeInfo;
+  /** System id of the root supervisor, whose tree `status` reports and `stop` shuts down. */
+  rootSystemId: string;
+}
+
+const stopRequest = z.object({ reason: z.string().max(200).optional() }).passthrough();
+const anyRequest = z.object({}).passthrough();
+
+type ControlEvent =
+  | RequestEvent<'control.status', Record<string, unknown>>
+  | RequestEvent<'control.stop', z.infer<typeof stopRequest>>
+  | RequestEvent<'control.ping', Record<string, unknown>>
+  | { type: 'bus.bound' }
+  | { type: 'rosey.shutdown' };
+
+/**
+ * The control plane the CLI talks to: `rosey.control.status` (the live supervision tree),
+ * `rosey.control.stop` (graceful shutdown of the whole tree), `rosey.control.ping`. While it runs,
+ * the runtime file tells CLI commands where to find it.
+ */
+export const controlMachine = setup({
+  types: {
+    input: {} as ControlInput,
+    context: {} as { input: ControlInput; started: number },
+    events: {} as ControlEvent,
+  },
+  actors: { bus: busBridge, runtimeFile: runtimeFileActor },
+}).createMachine({
+  id: 'control',
+  context: ({ input }) => ({ input, started: Date.now() }),
+  invoke: [
+    {
+      id: 'bus',
+      src: 'bus',
+      input: ({ context }) => ({
+        link: context.input.link,
+        logger: context.input.logger,
+        services: [
+          { subject: subjects.control('status'), event: 'control.status', schema: anyRequest },
+          { subject: subjects.control('stop'), event: 'control.stop', schema: stopRequest },
+          { subject: subjects.control('ping'), event: 'control.ping', schema: anyRequest },
+        ],
+      }),
+    },
+  ],
+  initial: 'binding',
+  states: {
+    binding: {
+      on: { 'bus.bound': { target: 'serving', actions: sendParent(({ self }) => childReady(self)) } },
+    },
+    serving: {
+      invoke: {
+        id: 'runtimeFile',
+        src: 'runtimeFile',
+        input: ({ context }) => ({
+          dataDir: context.input.dataDir,
+          info: context.input.runtime,
+          logger: context.input.logger,
+        }),
+      },
+      on: {
+        'control.ping': {
+          actions: enqueueActions(({ context, event, enqueue }) =>
+            enqueue.sendTo('bus', {
+              type: 'bus.reply',
+              replyId: event.replyId,
+              result: ok({ pid: context.input.runtime.pid, version: context.input.runtime.version }),
+            }),
+          ),
+        },
+        'control.status': {
+          actions: enqueueActions(({ context, event, enqueue, system }) => {
+            const root = system.get(context.input.rootSystemId);
+            const { runtime } = context.input;
+            enqueue.sendTo('bus', {
+              type: 'bus.reply',
+              replyId: event.replyId,
+              result: root
+                ? ok({
+                    version: runtime.version,
+                    pid: runtime.pid,
+                    startedAt: runtime.startedAt,
+                    uptimeMs: Date.now() - Date.parse(runtime.startedAt),
+                    nats: redactUrl(runtime.natsUrl),
+                    tree: describeTree(root),
+                  })
+                : err('NOT_FOUND', 'the supervision tree is not available'),
+            });
+          }),
+        },
+        'control.stop': {
+          actions: enqueueActions(({ context, event, enqueue, system }) => {
+            const root = system.get(context.input.rootSystemId);
+            const reason = event.data.reason ?? 'requested over rosey.control.stop';
+            context.input.logger.info(`stopping: ${reason}`);
+            enqueue.sendTo('bus', {
+              type: 'bus.reply',
+              replyId: event.replyId,
+              result: root
+                ? ok({ stopping: true, pid: context.input.runtime.pid })
+                : err('NOT_FOUND', 'no tree to stop'),
+            });
+            const shutdown: ShutdownEvent = { type: 'rosey.shutdown', reason };
+            if (root) enqueue.sendTo(root, shutdown);
+          }),
+        },
+        'rosey.shutdown': 'stopped',
+      },
+    },
+    stopped: { type: 'final' },
+  },
+  on: { 'rosey.shutdown': '.stopped' },
+});

@@ -1,0 +1,31 @@
+import type { ErrorBody } from '../../kernel/result.js';
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** What the user reads when a command could not be answered. Short, and says what happened. */
+export function failureReply(prefix: string, command: string, plugin: string, error: ErrorBody): string {
+  switch (error.code) {
+    case 'NO_RESPONDERS':
+    case 'BUS_UNAVAILABLE':
+      return `${prefix}${command} is unavailable right now (${plugin} is not running).`;
+    case 'TIMEOUT':
+      return `${prefix}${command} timed out: ${plugin} did not answer in time.`;
+    default:
+      return `${prefix}${command} failed: ${clip(error.message, 200)}`;
+  }
+}
+
+export const unknownCommandReply = (prefix: string, name: string) =>
+  `Unknown command ${prefix}${name} — try ${prefix}help.`;
+
+export const rankReply = (prefix: string, name: string, minRank: number, rank: number) =>
+  `${prefix}${name} needs rank ${minRank} (you have ${rank}).`;
+
+export const cooldownReply = (prefix: string, name: string, remainingMs: number) =>
+  `Slow down: ${prefix}${name} is available to you again in ${Math.ceil(remainingMs / 1000)}s.`;
+
+export const tooLongReply = (prefix: string, name: string, max: number) =>
+  `${prefix}${name}: that line is too long (max ${max} characters).`;
+
+export const tooManyArgsReply = (prefix: string, name: string, max: number) =>
+  `${prefix}${name}: too many arguments (max ${max}).`;

@@ -1,0 +1,340 @@
+import { assign, enqueueActions, setup } from 'xstate';
+import { z } from 'zod';
+import { busBridge, type BusResponseEvent, type InboundEvent, type RequestEvent } from '../bus/bridge.js';
+import type { BusLink } from '../../kernel/bus/bus-link.js';
+import type { MessageMeta } from '../../kernel/bus/envelope.js';
+import { chatMessageSchema, SYSTEM_RANK, type ChatMessage } from '../../kernel/contracts/chat.js';
+import {
+  executeReplySchema,
+  pluginAnnouncementSchema,
+  pluginDownSchema,
+  type ExecuteRequest,
+  type PluginAnnouncement,
+  type PluginDown,
+} from '../../kernel/contracts/commands.js';
+import { validate } from '../../kernel/bus/validate.js';
+import { quietLogger, type Logger } from '../../kernel/log/logger.js';
+import { ok, type Result } from '../../kernel/result.js';
+import { subjects } from '../../kernel/subjects.js';
+import { childInfo, childReady } from '../../supervisors/child-protocol.js';
+import {
+  checkCooldown,
+  cooldownKey,
+  markWarned,
+  pruneCooldowns,
+  startCooldown,
+  type Cooldowns,
+} from './cooldowns.js';
+import { helpText } from './help.js';
+import { MAX_ARGS, MAX_LINE, parseCommand } from './parse-command.js';
+import { announce, emptyRegistry, lookup, markDown, type Registry } from './registry.js';
+import {
+  cooldownReply,
+  failureReply,
+  rankReply,
+  tooLongReply,
+  tooManyArgsReply,
+  unknownCommandReply,
+} from './replies.js';
+
+export interface RouterInput {
+  link: BusLink;
+  logger?: Logger;
+  botName: string;
+  prefix: string;
+  commandTimeoutMs: number;
+  /** Per-user cooldown for commands that do not declare their own. */
+  defaultCooldownMs: number;
+  now?: () => number;
+}
+
+/** Where a command came from, so its reply goes back there. */
+interface Origin {
+  platform: string;
+  channel: string;
+  user: string;
+  private: boolean;
+  meta: MessageMeta;
+}
+
+interface InFlight {
+  origin: Origin;
+  command: string;
+  plugin: string;
+}
+
+interface RouterContext {
+  input: Required<RouterInput>;
+  registry: Registry;
+  cooldowns: Cooldowns;
+  inFlight: Record<string, InFlight>;
+  settleWaiters: string[];
+  nextRequest: number;
+  bound: boolean;
+}
+
+type RouterEvent =
+  | InboundEvent<'chat.message', ChatMessage>
+  | InboundEvent<'chat.pm', ChatMessage>
+  | InboundEvent<'plugin.ready', PluginAnnouncement>
+  | InboundEvent<'plugin.down', PluginDown>
+  | RequestEvent<'router.settle', Record<string, never>>
+  | RequestEvent<'router.commands', Record<string, never>>
+  | BusResponseEvent
+  | { type: 'bus.bound' }
+  | { type: 'rosey.shutdown' };
+
+type Send =
+  | { type: 'bus.publish'; subject: string; data: unknown; from?: MessageMeta }
+  | {
+      type: 'bus.request';
+      subject: string;
+      data: unknown;
+      timeoutMs: number;
+      requestId: string;
+      from?: MessageMeta;
+    }
+  | { type: 'bus.reply'; replyId: string; result: Result<unknown> };
+
+const replyTo = (origin: Origin, text: string): Send =>
+  origin.private
+    ? {
+        type: 'bus.publish',
+        subject: subjects.sendPm(origin.platform),
+        data: { channel: origin.channel, to: origin.user, text },
+        from: origin.meta,
+      }
+    : {
+        type: 'bus.publish',
+        subject: subjects.sendChat(origin.platform),
+        data: { channel: origin.channel, text },
+        from: origin.meta,
+      };
+
+/**
+ * The router: chat lines in, commands out. It parses `!command args`, checks the command exists,
+ * the user's rank and their cooldown, dispatches a request to the owning plugin with a timeout, and
+ * sends exactly one reply back where the line came from (chat or PM). It never answers itself or
+ * the platform's own messages.
+ */
+export const routerMachine = setup({
+  types: {
+    input: {} as RouterInput,
+    context: {} as RouterContext,
+    events: {} as RouterEvent,
+  },
+  actors: { bus: busBridge },
+  actions: {
+    handleChat: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'chat.message' && event.type !== 'chat.pm') return;
+      const msg = event.data;
+      const { prefix, botName, now } = context.input;
+      if (msg.self || msg.system || msg.rank >= SYSTEM_RANK) return;
+      if (msg.user.toLowerCase() === botName.toLowerCase()) return;
+      const parsed = parseCommand(msg.text, prefix);
+      if (parsed.kind === 'not-a-command') return;
+      const origin: Origin = {
+        platform: msg.platform,
+        channel: msg.channel,
+        user: msg.user,
+        private: event.type === 'chat.pm',
+        meta: event.meta,
+      };
+      const say = (text: string) => enqueue.sendTo('bus', replyTo(origin, text));
+      if (parsed.kind === 'too-long') return say(tooLongReply(prefix, parsed.name, MAX_LINE));
+      if (parsed.kind === 'too-many-args') return say(tooManyArgsReply(prefix, parsed.name, MAX_ARGS));
+      if (parsed.name === 'help') return say(helpText(context.registry, prefix, msg.rank, parsed.args[0]));
+      const cmd = lookup(context.registry, parsed.name);
+      if (!cmd) return say(unknownCommandReply(prefix, parsed.name));
+      if (msg.rank < cmd.minRank) return say(rankReply(prefix, parsed.name, cmd.minRank, msg.rank));
+      const key = cooldownKey(msg.platform, msg.channel, msg.user, cmd.name);
+      const at = now();
+      const cooldown = checkCooldown(context.cooldowns, key, at);
+      if (cooldown.kind === 'silent') return;
+      if (cooldown.kind === 'warn') {
+        enqueue.assign({ cooldowns: markWarned(context.cooldowns, key) });
+        return say(cooldownReply(prefix, parsed.name, cooldown.remainingMs));
+      }
+      const requestId = `r${context.nextRequest}`;
+      const request: ExecuteRequest = {
+        command: cmd.name,
+        args: parsed.args,
+        argText: parsed.argText,
+        user: msg.user,
+        rank: msg.rank,
+        channel: msg.channel,
+        platform: msg.platform,
+        private: origin.private,
+      };
+      enqueue.assign({
+        nextRequest: context.nextRequest + 1,
+        inFlight: { ...context.inFlight, [requestId]: { origin, command: parsed.name, plugin: cmd.plugin } },
+        cooldowns: startCooldown(
+          context.cooldowns,
+          key,
+          at,
+          cmd.cooldownMs ?? context.input.defaultCooldownMs,
+        ),
+      });
+      enqueue.sendTo('bus', {
+        type: 'bus.request',
+        subject: subjects.execute(cmd.plugin),
+        data: request,
+        timeoutMs: context.input.commandTimeoutMs,
+        requestId,
+        from: origin.meta,
+      } satisfies Send);
+    }),
+    handleResponse: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'bus.response') return;
+      const flight = context.inFlight[event.requestId];
+      if (!flight) return;
+      const { [event.requestId]: _done, ...rest } = context.inFlight;
+      enqueue.assign({ inFlight: rest });
+      const { prefix } = context.input;
+      const say = (text: string, origin = flight.origin) => enqueue.sendTo('bus', replyTo(origin, text));
+      if (!event.result.ok) {
+        context.input.logger.warn(
+          `${prefix}${flight.command} → ${flight.plugin}: ${event.result.error.code}`,
+          {
+            message: event.result.error.message,
+            correlation: flight.origin.meta.correlationId,
+          },
+        );
+        say(failureReply(prefix, flight.command, flight.plugin, event.result.error));
+        return;
+      }
+      const reply = validate(executeReplySchema, event.result.data);
+      if (!reply.ok) {
+        say(failureReply(prefix, flight.command, flight.plugin, reply.error));
+        return;
+      }
+      if (reply.data.text) {
+        say(reply.data.text, reply.data.private ? { ...flight.origin, private: true } : flight.origin);
+      }
+    }),
+    answerSettled: enqueueActions(({ context, enqueue }) => {
+      if (Object.keys(context.inFlight).length > 0 || context.settleWaiters.length === 0) return;
+      for (const replyId of context.settleWaiters) {
+        enqueue.sendTo('bus', { type: 'bus.reply', replyId, result: ok({ inFlight: 0 }) } satisfies Send);
+      }
+      enqueue.assign({ settleWaiters: [] });
+    }),
+    registerPlugin: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== 'plugin.ready') return;
+      const { registry, conflicts } = announce(context.registry, event.data);
+      if (conflicts.length > 0) {
+        context.input.logger.warn(
+          `${event.data.plugin}: command names already taken: ${conflicts.join(', ')}`,
+        );
+      }
+      enqueue.assign({ registry });
+      enqueue.sendParent(childInfo(self, { commands: Object.keys(registry.commands).length }));
+    }),
+    pluginDown: assign({
+      registry: ({ context, event }) =>
+        event.type === 'plugin.down'
+          ? markDown(context.registry, event.data.plugin, event.data.generation)
+          : context.registry,
+    }),
+    listCommands: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'router.commands') return;
+      const plugins = Object.entries(context.registry.plugins).map(([name, p]) => ({
+        plugin: name,
+        generation: p.generation,
+        version: p.version,
+        available: p.available,
+        commands: p.commands.map((c) => ({ name: c.name, usage: c.usage, minRank: c.minRank })),
+      }));
+      enqueue.sendTo('bus', {
+        type: 'bus.reply',
+        replyId: event.replyId,
+        result: ok({ plugins }),
+      } satisfies Send);
+    }),
+  },
+  guards: {
+    idle: ({ context }) => Object.keys(context.inFlight).length === 0,
+  },
+}).createMachine({
+  id: 'router',
+  context: ({ input }) => ({
+    input: { logger: quietLogger, now: () => Date.now(), ...input },
+    registry: emptyRegistry(),
+    cooldowns: {},
+    inFlight: {},
+    settleWaiters: [],
+    nextRequest: 1,
+    bound: false,
+  }),
+  invoke: {
+    id: 'bus',
+    src: 'bus',
+    input: ({ context }) => ({
+      link: context.input.link,
+      logger: context.input.logger,
+      subscriptions: [
+        { subject: subjects.message, event: 'chat.message', schema: chatMessageSchema },
+        { subject: subjects.pm, event: 'chat.pm', schema: chatMessageSchema },
+        { subject: subjects.anyPluginReady, event: 'plugin.ready', schema: pluginAnnouncementSchema },
+        { subject: subjects.anyPluginDown, event: 'plugin.down', schema: pluginDownSchema },
+      ],
+      services: [
+        { subject: subjects.routerSettle, event: 'router.settle', schema: z.object({}).passthrough() },
+        { subject: subjects.routerCommands, event: 'router.commands', schema: z.object({}).passthrough() },
+      ],
+    }),
+  },
+  on: {
+    'bus.response': { actions: ['handleResponse', 'answerSettled'] },
+    'plugin.ready': { actions: 'registerPlugin' },
+    'plugin.down': { actions: 'pluginDown' },
+    'router.commands': { actions: 'listCommands' },
+    'router.settle': {
+      actions: [
+        assign({ settleWaiters: ({ context, event }) => [...context.settleWaiters, event.replyId] }),
+        'answerSettled',
+      ],
+    },
+    'bus.bound': {
+      // Plugins that started before this router (or before it restarted) announce themselves again.
+      actions: enqueueActions(({ context, enqueue, self }) => {
+        enqueue.sendTo('bus', {
+          type: 'bus.publish',
+          subject: subjects.pluginsDiscover,
+          data: {},
+        } satisfies Send);
+        if (!context.bound) {
+          enqueue.assign({ bound: true });
+          enqueue.sendParent(childReady(self));
+        }
+      }),
+    },
+  },
+  initial: 'routing',
+  states: {
+    routing: {
+      on: {
+        'chat.message': { actions: 'handleChat' },
+        'chat.pm': { actions: 'handleChat' },
+        'rosey.shutdown': 'draining',
+      },
+      after: {
+        60_000: {
+          target: 'routing',
+          reenter: true,
+          actions: assign({
+            cooldowns: ({ context }) => pruneCooldowns(context.cooldowns, context.input.now()),
+          }),
+        },
+      },
+    },
+    // Stop taking commands; let the ones in flight get their reply (bounded by the command timeout).
+    draining: {
+      always: { guard: 'idle', target: 'stopped' },
+    },
+    stopped: { type: 'final' },
+  },
+});
+
+export type RouterMachine = typeof routerMachine;

@@ -1,0 +1,51 @@
+import { Command, Flags } from '@oclif/core';
+import { runForeground } from '../../kernel/runtime/foreground.js';
+import { configFor, locationFlags } from '../config-flags.js';
+
+export default class Dev extends Command {
+  static override summary = 'Run Rosey locally, chatting in this terminal.';
+
+  static override description = `Starts the whole supervision tree with defaults: data under ./data, its own nats-server on a free
+loopback port, the console platform, and the built-in plugins. Type chat lines (e.g. "!roll 2d6");
+Rosey's replies print on stdout as "Rosey: text". Logs go to data/logs/rosey.log (warnings also
+to stderr). A line starting with "/pm " is a private message to the bot.
+
+When stdin is not a terminal, each input line is one chat line; after the end of input Rosey waits for
+the replies still in flight, stops, and exits 0. Ctrl-C or Ctrl-D stops it interactively.`;
+
+  static override examples = [
+    '<%= config.bin %> dev',
+    '<%= config.bin %> dev --as alice --rank 3',
+    "printf '!roll 2d6\\n!flip\\n' | <%= config.bin %> dev",
+  ];
+
+  static override flags = {
+    as: Flags.string({
+      description: 'Your chat name. Default: platforms.console.user, else "you".',
+      helpValue: 'NAME',
+    }),
+    rank: Flags.integer({
+      description: 'Your rank: 0 guest, 1 registered, 2 moderator, 3 admin, 4+ owner. Default 1.',
+      min: 0,
+      max: 254,
+    }),
+    ...locationFlags,
+    verbose: Flags.boolean({ char: 'v', description: 'Also write debug logs to stderr.' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Dev);
+    const loaded = configFor(
+      flags,
+      { platforms: { console: { user: flags.as, rank: flags.rank } } },
+      (message) => this.error(message, { exit: 1 }),
+    );
+    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    const code = await runForeground({
+      loaded,
+      stderrLevel: flags.verbose ? 'debug' : undefined,
+      console: { input: process.stdin, output: process.stdout, interactive, stopOnEof: true },
+    });
+    process.exit(code);
+  }
+}

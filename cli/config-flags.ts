@@ -1,0 +1,42 @@
+import { Flags } from '@oclif/core';
+import { ConfigError, loadConfig, type LoadedConfig } from '../kernel/config/load.js';
+import type { RoseyConfigInput } from '../kernel/config/schema.js';
+
+/** Flags shared by commands that need to know where Rosey's data (and runtime file) lives. */
+export const locationFlags = {
+  config: Flags.string({
+    char: 'c',
+    description: 'Configuration file (JSON or YAML). Default: $ROSEY_CONFIG, else built-in defaults.',
+    helpValue: 'FILE',
+  }),
+  'data-dir': Flags.string({
+    description:
+      'Data directory (database, logs, runtime file). Default: dataDir from the config, else ./data.',
+    helpValue: 'DIR',
+  }),
+};
+
+export const natsFlags = {
+  'nats-url': Flags.string({
+    description: "Reach Rosey through this NATS server instead of the runtime file's.",
+    env: 'NATS_URL',
+    helpValue: 'URL',
+  }),
+};
+
+/** Loads the configuration for a command; a bad file is a one-line error. */
+export function configFor(
+  flags: { config?: string; 'data-dir'?: string },
+  overrides: RoseyConfigInput = {},
+  fail: (message: string) => never,
+): LoadedConfig {
+  try {
+    return loadConfig({
+      file: flags.config,
+      overrides: flags['data-dir'] ? { ...overrides, dataDir: flags['data-dir'] } : overrides,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+}

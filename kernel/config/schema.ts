@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { PLUGIN_NAME } from '../subjects.js';
+
+const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
+
+/** Rosey's configuration file (JSON or YAML). Every key is optional; see docs/configuration.md. */
+export const configSchema = z
+  .object({
+    bot: z
+      .object({
+        /** The bot's chat name: replies print as `<name>: text`, and its own lines are ignored. */
+        name: z.string().min(1).max(40).default('Rosey'),
+        /** Characters that start a command. */
+        commandPrefix: z.string().min(1).max(3).default('!'),
+      })
+      .strict()
+      .prefault({}),
+    /** Where Rosey keeps its database, logs and runtime file. Relative to the config file's folder. */
+    dataDir: z.string().min(1).default('data'),
+    log: z
+      .object({
+        /** Level written to the log file. */
+        level: logLevel.default('info'),
+        /** Log file, relative to dataDir. Empty string: no file. */
+        file: z.string().default('logs/rosey.log'),
+        /** Level also written to stderr (`silent` for none). */
+        stderrLevel: z.union([logLevel, z.literal('silent')]).default('warn'),
+        format: z.enum(['text', 'json']).default('text'),
+      })
+      .strict()
+      .prefault({}),
+    nats: z
+      .object({
+        /** An existing NATS server. Without it Rosey starts and supervises its own on 127.0.0.1. */
+        url: z.string().url().optional(),
+        /** Token for `url`, if the server wants one. */
+        token: z.string().optional(),
+        /** The embedded server's binary. */
+        binary: z.string().default('nats-server'),
+      })
+      .strict()
+      .prefault({}),
+    database: z
+      .object({
+        url: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    router: z
+      .object({
+        /** A plugin that has not answered a command by then gets a "timed out" reply. */
+        commandTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
+        /** Per-user cooldown for commands that do not declare one. */
+        defaultCooldownMs: z.number().int().min(0).max(3_600_000).default(1000),
+      })
+      .strict()
+      .prefault({}),
+    plugins: z
+      .object({
+        /** Folders holding plugin folders, in addition to the built-in ones. Relative to the config file. */
+        paths: z.array(z.string()).default([]),
+        /** Load the plugins that ship with Rosey. */
+        builtin: z.boolean().default(true),
+        /** Plugins not to start. */
+        disabled: z.array(z.string().regex(PLUGIN_NAME)).default([]),
+        /** Per-plugin settings: `config` is passed to the plugin; the rest override its manifest. */
+        settings: z
+          .record(
+            z.string().regex(PLUGIN_NAME),
+            z
+              .object({
+                memoryMb: z.number().int().min(16).max(4096).optional(),
+                intensity: z.number().int().min(0).max(100).optional(),
+                period: z.number().positive().max(3600).optional(),
+                config: z.record(z.string(), z.unknown()).default({}),
+              })
+              .strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .prefault({}),
+    platforms: z
+      .object({
+        /** The terminal chat of `rosey dev`. */
+        console: z
+          .object({
+            /** Who you are in the terminal chat. */
+            user: z.string().min(1).max(40).default('you'),
+            /** Your rank there (CyTube scale: 0 guest … 3 admin, 4+ owner). */
+            rank: z.number().int().min(0).max(254).default(1),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type RoseyConfig = z.infer<typeof configSchema>;
+export type RoseyConfigInput = z.input<typeof configSchema>;

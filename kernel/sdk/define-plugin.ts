@@ -1,0 +1,66 @@
+import type { Logger } from '../log/logger.js';
+
+/** What a command handler gets: who asked, where, and what they typed. */
+export interface CommandContext {
+  /** The command's primary name (aliases are resolved by the router). */
+  command: string;
+  /** Whitespace-separated arguments. */
+  args: string[];
+  /** Everything after the command name, as typed. */
+  argText: string;
+  user: string;
+  /** Platform rank of the user (CyTube scale: 0 guest, 1 registered, 2 moderator, 3 admin, 4+ owner). */
+  rank: number;
+  channel: string;
+  platform: string;
+  /** The command came in a private message; replies go back privately. */
+  private: boolean;
+  log: Logger;
+}
+
+/** A reply: plain text for the channel, or text to send privately to the user. */
+export type CommandResult = string | { text: string; private?: boolean } | undefined | void;
+
+export interface CommandDefinition {
+  /** Usage without the prefix, e.g. `roll [N]d<S>[+|-M]`. Shown by `!help roll`. */
+  usage: string;
+  description?: string;
+  /** Lowest rank allowed to run it. Default 0 (everyone). */
+  minRank?: number;
+  /** Per-user cooldown in ms; the router's default when omitted. */
+  cooldownMs?: number;
+  aliases?: string[];
+  run(ctx: CommandContext): CommandResult | Promise<CommandResult>;
+}
+
+/** What `start` gets: the plugin's identity, its log, and its configuration from Rosey's config file. */
+export interface PluginContext {
+  name: string;
+  version: string;
+  generation: number;
+  config: Record<string, unknown>;
+  log: Logger;
+}
+
+export interface PluginDefinition {
+  /** Must equal the `name` in manifest.yaml. */
+  name: string;
+  commands: Record<string, CommandDefinition>;
+  /** Runs before the plugin announces its commands; throwing here fails the plugin's start. */
+  start?(ctx: PluginContext): void | Promise<void>;
+  /** Runs on a graceful stop, after in-flight commands have finished. */
+  stop?(): void | Promise<void>;
+}
+
+const BRAND = Symbol.for('rosey.plugin');
+
+export type BrandedPlugin = PluginDefinition & { readonly [BRAND]: true };
+
+/** Declares a plugin. The module's default export must be the value this returns. */
+export function definePlugin(definition: PluginDefinition): BrandedPlugin {
+  return Object.freeze({ ...definition, [BRAND]: true as const });
+}
+
+export function isPlugin(value: unknown): value is BrandedPlugin {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}

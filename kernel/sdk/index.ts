@@ -1,0 +1,10 @@
+/** The plugin SDK: everything a plugin author imports. See docs/plugin-sdk.md. */
+export { definePlugin } from './define-plugin.js';
+export type {
+  CommandContext,
+  CommandDefinition,
+  CommandResult,
+  PluginContext,
+  PluginDefinition,
+} from './define-plugin.js';
+export type { Logger } from '../log/logger.js';

@@ -1,0 +1,58 @@
+/**
+ * How the plugin host tells a plugin process who it is and where the bus is. Environment variables,
+ * because the process talks to Rosey only over NATS.
+ */
+export interface PluginEnv {
+  name: string;
+  version: string;
+  generation: number;
+  entry: string;
+  natsUrl: string;
+  natsToken?: string;
+  config: Record<string, unknown>;
+}
+
+export const ENV = {
+  name: 'ROSEY_PLUGIN_NAME',
+  version: 'ROSEY_PLUGIN_VERSION',
+  generation: 'ROSEY_PLUGIN_GENERATION',
+  entry: 'ROSEY_PLUGIN_ENTRY',
+  natsUrl: 'ROSEY_NATS_URL',
+  natsToken: 'ROSEY_NATS_TOKEN',
+  config: 'ROSEY_PLUGIN_CONFIG',
+} as const;
+
+export function toEnv(env: PluginEnv): Record<string, string> {
+  const out: Record<string, string> = {
+    [ENV.name]: env.name,
+    [ENV.version]: env.version,
+    [ENV.generation]: String(env.generation),
+    [ENV.entry]: env.entry,
+    [ENV.natsUrl]: env.natsUrl,
+    [ENV.config]: JSON.stringify(env.config),
+  };
+  if (env.natsToken) out[ENV.natsToken] = env.natsToken;
+  return out;
+}
+
+export function fromEnv(source: NodeJS.ProcessEnv): PluginEnv {
+  const need = (key: string) => {
+    const value = source[key];
+    if (!value) throw new Error(`${key} is not set: plugin processes are started by Rosey's plugin host`);
+    return value;
+  };
+  const generation = Number(need(ENV.generation));
+  if (!Number.isInteger(generation) || generation < 1)
+    throw new Error(`${ENV.generation} must be a positive integer`);
+  let config: Record<string, unknown> = {};
+  if (source[ENV.config]) config = JSON.parse(source[ENV.config]!) as Record<string, unknown>;
+  return {
+    name: need(ENV.name),
+    version: need(ENV.version),
+    generation,
+    entry: need(ENV.entry),
+    natsUrl: need(ENV.natsUrl),
+    natsToken: source[ENV.natsToken] || undefined,
+    config,
+  };
+}

@@ -1,0 +1,137 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { decodeJson, encodeJson, incomingMeta, outgoingHeaders } from '../bus/envelope.js';
+import { validate } from '../bus/validate.js';
+import {
+  commandInfoSchema,
+  executeRequestSchema,
+  type CommandInfo,
+  type ExecuteReply,
+  type PluginAnnouncement,
+} from '../contracts/commands.js';
+import type { Logger } from '../log/logger.js';
+import { err, errorMessage, ok, type Result } from '../result.js';
+import { subjects } from '../subjects.js';
+import type { CommandResult, PluginDefinition } from './define-plugin.js';
+import type { PluginEnv } from './plugin-env.js';
+
+export interface PluginService {
+  /** Stop taking commands, let in-flight ones finish (at most `graceMs`), then run the plugin's stop hook. */
+  stop(graceMs: number): Promise<void>;
+  inFlight(): number;
+}
+
+/** The command list a plugin announces, checked against the same schema the router applies. */
+export function describeCommands(plugin: PluginDefinition): CommandInfo[] {
+  return Object.entries(plugin.commands).map(([name, def]) => {
+    const checked = validate(commandInfoSchema, {
+      name,
+      usage: def.usage,
+      description: def.description ?? '',
+      minRank: def.minRank ?? 0,
+      cooldownMs: def.cooldownMs,
+      aliases: def.aliases ?? [],
+    });
+    if (!checked.ok) throw new Error(`command '${name}': ${checked.error.message}`);
+    return checked.data;
+  });
+}
+
+function toReply(result: CommandResult): ExecuteReply {
+  if (result === undefined || result === null) return {};
+  if (typeof result === 'string') return result.length > 0 ? { text: result } : {};
+  return { text: result.text, private: result.private };
+}
+
+/**
+ * The NATS side of a plugin process: serves `rosey.commands.<name>.execute` and the generation's
+ * health subject, and announces its commands on start and whenever the router asks.
+ */
+export async function startPluginService(options: {
+  nc: NatsConnection;
+  plugin: PluginDefinition;
+  env: PluginEnv;
+  log: Logger;
+}): Promise<PluginService> {
+  const { nc, plugin, env, log } = options;
+  const commands = describeCommands(plugin);
+  const startedAt = Date.now();
+  await plugin.start?.({
+    name: env.name,
+    version: env.version,
+    generation: env.generation,
+    config: env.config,
+    log,
+  });
+
+  const running = new Set<Promise<void>>();
+
+  const execute = async (msg: Msg): Promise<void> => {
+    const decoded = decodeJson(msg.data);
+    const request = decoded.ok ? validate(executeRequestSchema, decoded.data) : decoded;
+    let result: Result<ExecuteReply>;
+    if (!request.ok) {
+      result = request;
+    } else if (!Object.hasOwn(plugin.commands, request.data.command)) {
+      result = err('UNKNOWN_COMMAND', `${env.name} has no command '${request.data.command}'`);
+    } else {
+      try {
+        const out = await plugin.commands[request.data.command]!.run({ ...request.data, log });
+        result = ok(toReply(out));
+      } catch (error) {
+        log.error(`command ${request.data.command} failed: ${errorMessage(error)}`, {
+          correlation: incomingMeta(msg).correlationId,
+        });
+        result = err('PLUGIN_ERROR', errorMessage(error));
+      }
+    }
+    const meta = incomingMeta(msg);
+    msg.respond(encodeJson(result), { headers: outgoingHeaders(meta).hdrs });
+  };
+
+  const track = (msg: Msg) => {
+    const job = execute(msg).catch((error: unknown) => log.error(`reply failed: ${errorMessage(error)}`));
+    running.add(job);
+    void job.finally(() => running.delete(job));
+  };
+
+  const announcement: PluginAnnouncement = {
+    plugin: env.name,
+    generation: env.generation,
+    version: env.version,
+    pid: process.pid,
+    commands,
+  };
+  const announce = () => nc.publish(subjects.pluginReady(env.name, env.generation), encodeJson(announcement));
+
+  const intake: Subscription[] = [
+    nc.subscribe(subjects.execute(env.name), { callback: (e, msg) => (e ? undefined : track(msg)) }),
+    nc.subscribe(subjects.pluginsDiscover, { callback: () => announce() }),
+  ];
+  const health = nc.subscribe(subjects.pluginHealth(env.name, env.generation), {
+    callback: (e, msg) => {
+      if (e) return;
+      const data = {
+        status: 'ok',
+        uptimeMs: Date.now() - startedAt,
+        inFlight: running.size,
+        rss: process.memoryUsage.rss(),
+      };
+      msg.respond(encodeJson(ok(data)));
+    },
+  });
+  await nc.flush();
+  announce();
+
+  return {
+    inFlight: () => running.size,
+    async stop(graceMs) {
+      for (const sub of intake) sub.unsubscribe();
+      await Promise.race([
+        Promise.allSettled([...running]),
+        new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
+      ]);
+      await plugin.stop?.();
+      health.unsubscribe();
+    },
+  };
+}

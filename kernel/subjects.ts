@@ -1,0 +1,36 @@
+/**
+ * Every NATS subject Rosey uses, built in one place. The catalogue with payloads is
+ * docs/subjects.md; keep the two in step.
+ */
+export const subjects = {
+  /** Normalised chat message from any platform (pub). */
+  message: 'rosey.events.message',
+  /** Normalised private message (pub). */
+  pm: 'rosey.events.pm',
+  /** Outbound chat line for a platform's channel (pub). */
+  sendChat: (platform: string) => `rosey.platform.${platform}.send.chat`,
+  /** Outbound private message (pub). */
+  sendPm: (platform: string) => `rosey.platform.${platform}.send.pm`,
+  /** A plugin's commands (req). */
+  execute: (plugin: string) => `rosey.commands.${plugin}.execute`,
+  /** A plugin generation announces itself and its commands (pub). */
+  pluginReady: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.ready`,
+  /** Wildcard for every plugin's announcement. */
+  anyPluginReady: 'rosey.plugins.*.*.ready',
+  /** A plugin generation's process has gone (pub, by its host). */
+  pluginDown: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.down`,
+  anyPluginDown: 'rosey.plugins.*.*.down',
+  /** Liveness check of one plugin generation (req). */
+  pluginHealth: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.health`,
+  /** Asks every running plugin to announce itself again (pub), e.g. after the router restarted. */
+  pluginsDiscover: 'rosey.plugins.discover',
+  /** Replies once no command is in flight (req); `rosey dev` uses it before exiting on EOF. */
+  routerSettle: 'rosey.router.settle',
+  /** The command registry (req). */
+  routerCommands: 'rosey.router.commands',
+  /** Control plane for the CLI (req). */
+  control: (verb: 'status' | 'stop' | 'ping') => `rosey.control.${verb}`,
+} as const;
+
+/** Plugin names double as subject tokens and folder names. */
+export const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,31}$/;

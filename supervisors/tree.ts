@@ -1,0 +1,200 @@
+import { busMachine } from '../actors/bus/bus.machine.js';
+import { consoleMachine } from '../actors/console/console.machine.js';
+import { controlMachine } from '../actors/control/control.machine.js';
+import { natsServerActor } from '../actors/nats-server/nats-server.actor.js';
+import { pluginHostMachine } from '../actors/plugin-host/plugin-host.machine.js';
+import { routerMachine } from '../actors/router/router.machine.js';
+import type { BusLink } from '../kernel/bus/bus-link.js';
+import type { NatsEndpoint } from '../kernel/bus/connect.js';
+import type { RoseyConfig } from '../kernel/config/schema.js';
+import type { Logger } from '../kernel/log/logger.js';
+import type { LoadedPlugin } from '../kernel/plugins/manifest.js';
+import type { RuntimeInfo } from '../kernel/runtime/runtime-file.js';
+import type { ChildSpec } from './child-spec.js';
+import { supervisorMachine, type SupervisorInput } from './supervisor.js';
+
+export const ROOT_SYSTEM_ID = 'root';
+
+export interface RoseyTreeOptions {
+  config: RoseyConfig;
+  dataDir: string;
+  link: BusLink;
+  logger: Logger;
+  nats: NatsEndpoint & { embedded?: { port: number; binary: string } };
+  plugins: LoadedPlugin[];
+  console?: {
+    input: NodeJS.ReadableStream;
+    output: NodeJS.WritableStream;
+    interactive: boolean;
+    stopOnEof: boolean;
+  };
+  runtime: RuntimeInfo;
+}
+
+const PLUGIN_STOP_GRACE_MS = 4000;
+const PLUGIN_READY_TIMEOUT_MS = 10_000;
+
+const supervisor = (
+  id: string,
+  input: Omit<SupervisorInput, 'name'>,
+  logger: Logger,
+  extra: Partial<ChildSpec> = {},
+): ChildSpec => ({
+  ...extra,
+  id,
+  type: 'supervisor',
+  logic: supervisorMachine,
+  input: { name: id, logger, ...input },
+});
+
+/** One plugin: its own supervisor (marked failed when it gives up) around its process host. */
+export function pluginSpec(plugin: LoadedPlugin, o: RoseyTreeOptions, generation = 1): ChildSpec {
+  const { manifest } = plugin;
+  const settings = o.config.plugins.settings[manifest.name];
+  const log = o.logger.child(`plugin:${manifest.name}`);
+  return supervisor(
+    manifest.name,
+    {
+      strategy: 'one_for_one',
+      intensity: settings?.intensity ?? manifest.supervision.intensity,
+      period: settings?.period ?? manifest.supervision.period,
+      logger: o.logger.child('plugins'),
+      children: [
+        {
+          id: `${manifest.name}@${generation}`,
+          logic: pluginHostMachine,
+          restart: manifest.restart,
+          shutdown: PLUGIN_STOP_GRACE_MS + 1000,
+          startTimeoutMs: PLUGIN_READY_TIMEOUT_MS + 2000,
+          backoff: manifest.supervision.backoff,
+          input: {
+            plugin: {
+              name: manifest.name,
+              version: manifest.version,
+              entry: plugin.entry,
+              memoryMb: settings?.memoryMb ?? manifest.memoryMb,
+              config: settings?.config ?? {},
+            },
+            generation,
+            nats: { url: o.nats.url, token: o.nats.token },
+            link: o.link,
+            logger: log,
+            readyTimeoutMs: PLUGIN_READY_TIMEOUT_MS,
+            stopGraceMs: PLUGIN_STOP_GRACE_MS,
+          },
+        },
+      ],
+    },
+    o.logger,
+    // A plugin that keeps crashing stays down, marked failed; the rest of Rosey carries on.
+    { restart: 'temporary' },
+  );
+}
+
+/**
+ * Rosey's supervision tree (docs/architecture.md):
+ *
+ *   rosey (one_for_one)
+ *   ├─ infra (rest_for_one): nats-server (embedded only), bus
+ *   ├─ services (one_for_one): router, control
+ *   ├─ plugins (dynamic one_for_one): one supervisor per plugin → its process host
+ *   └─ connectors (one_for_one): console (when enabled)
+ */
+export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
+  const { config, logger, link } = o;
+  const infra: ChildSpec[] = [];
+  if (o.nats.embedded) {
+    infra.push({
+      id: 'nats-server',
+      logic: natsServerActor,
+      input: {
+        port: o.nats.embedded.port,
+        token: o.nats.token,
+        dir: o.dataDir,
+        binary: o.nats.embedded.binary,
+        logger: logger.child('nats-server'),
+      },
+    });
+  }
+  infra.push({
+    id: 'bus',
+    logic: busMachine,
+    input: {
+      endpoint: { url: o.nats.url, token: o.nats.token },
+      link,
+      name: `rosey-${process.pid}`,
+      logger: logger.child('bus'),
+    },
+  });
+
+  const services: ChildSpec[] = [
+    {
+      id: 'router',
+      logic: routerMachine,
+      shutdown: config.router.commandTimeoutMs + 2000,
+      input: {
+        link,
+        logger: logger.child('router'),
+        botName: config.bot.name,
+        prefix: config.bot.commandPrefix,
+        commandTimeoutMs: config.router.commandTimeoutMs,
+        defaultCooldownMs: config.router.defaultCooldownMs,
+      },
+    },
+    {
+      id: 'control',
+      logic: controlMachine,
+      input: {
+        link,
+        logger: logger.child('control'),
+        dataDir: o.dataDir,
+        runtime: o.runtime,
+        rootSystemId: ROOT_SYSTEM_ID,
+      },
+    },
+  ];
+
+  const connectors: ChildSpec[] = [];
+  if (o.console) {
+    connectors.push({
+      id: 'console',
+      logic: consoleMachine,
+      shutdown: 2000,
+      input: {
+        link,
+        logger: logger.child('console'),
+        botName: config.bot.name,
+        user: config.platforms.console.user,
+        rank: config.platforms.console.rank,
+        settleTimeoutMs: config.router.commandTimeoutMs + 2000,
+        ...o.console,
+      },
+    });
+  }
+
+  return {
+    name: 'rosey',
+    strategy: 'one_for_one',
+    intensity: 3,
+    period: 60,
+    logger,
+    children: [
+      supervisor('infra', { strategy: 'rest_for_one', intensity: 5, period: 30, children: infra }, logger),
+      supervisor(
+        'services',
+        { strategy: 'one_for_one', intensity: 5, period: 30, children: services },
+        logger,
+      ),
+      supervisor(
+        'plugins',
+        { strategy: 'one_for_one', dynamic: true, children: o.plugins.map((p) => pluginSpec(p, o)) },
+        logger,
+      ),
+      supervisor(
+        'connectors',
+        { strategy: 'one_for_one', intensity: 5, period: 30, children: connectors },
+        logger,
+      ),
+    ],
+  };
+}
