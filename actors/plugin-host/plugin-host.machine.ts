@@ -1,5 +1,4 @@
 import { assign, sendParent, sendTo, setup } from 'xstate';
-import { z } from 'zod';
 import { busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.js';
 import type { BusLink } from '../../kernel/bus/bus-link.js';
 import type { NatsEndpoint } from '../../kernel/bus/connect.js';

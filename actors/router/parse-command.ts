@@ -25,9 +25,10 @@ export function parseCommand(text: string, prefix: string): ParsedLine {
   if (!match) return { kind: 'not-a-command' };
   const name = match[1]!.toLowerCase();
   if (!COMMAND_NAME.test(name)) return { kind: 'not-a-command' };
-  if (line.length > MAX_LINE) return { kind: 'too-long', name };
-  const argText = body.slice(match[1]!.length).trim();
-  const args = argText.length > 0 ? argText.split(/\s+/) : [];
+  // Look at no more than MAX_LINE characters, so a megabyte line costs no more than a short one.
+  const argText = body.slice(match[1]!.length, MAX_LINE + 1).trim();
+  const args = argText.length > 0 ? argText.split(/\s+/, MAX_ARGS + 1) : [];
   if (args.length > MAX_ARGS) return { kind: 'too-many-args', name };
+  if (line.length > MAX_LINE) return { kind: 'too-long', name };
   return { kind: 'command', name, args, argText };
 }

@@ -1,8 +1,9 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { RoseyCommand } from '../base-command.js';
 import { runForeground } from '../../kernel/runtime/foreground.js';
 import { configFor, locationFlags } from '../config-flags.js';
 
-export default class Dev extends Command {
+export default class Dev extends RoseyCommand {
   static override summary = 'Run Rosey locally, chatting in this terminal.';
 
   static override description = `Starts the whole supervision tree with defaults: data under ./data, its own nats-server on a free
@@ -38,7 +39,7 @@ the replies still in flight, stops, and exits 0. Ctrl-C or Ctrl-D stops it inter
     const loaded = configFor(
       flags,
       { platforms: { console: { user: flags.as, rank: flags.rank } } },
-      (message) => this.error(message, { exit: 1 }),
+      (message) => this.fail(message),
     );
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const code = await runForeground({

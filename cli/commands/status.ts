@@ -1,0 +1,39 @@
+import { Flags } from '@oclif/core';
+import { RoseyCommand } from '../base-command.js';
+import { controlRequest, locateRosey, NotRunningError } from '../../kernel/runtime/control-client.js';
+import { configFor, locationFlags, natsFlags } from '../config-flags.js';
+import { formatStatus, type StatusData } from '../format-status.js';
+
+export default class Status extends RoseyCommand {
+  static override summary = 'Show the running supervision tree.';
+
+  static override description = `Asks the running Rosey (over rosey.control.status) for its supervision tree and prints every
+actor: its state, uptime, restarts and facts such as pids. Found through the runtime file in the
+data directory, or --nats-url. Exits 1 when Rosey is not running.`;
+
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json'];
+
+  static override flags = {
+    json: Flags.boolean({ description: 'Print the status as JSON.' }),
+    ...locationFlags,
+    ...natsFlags,
+    timeout: Flags.integer({ description: 'How long to wait for an answer, in ms.', default: 5000, min: 100 }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Status);
+    const fail: (message: string) => never = (message) => this.fail(message);
+    const { dataDir } = configFor(flags, {}, fail);
+    let target;
+    try {
+      target = locateRosey({ dataDir, natsUrl: flags['nats-url'] });
+    } catch (error) {
+      if (error instanceof NotRunningError) fail(error.message);
+      throw error;
+    }
+    const result = await controlRequest(target, 'status', {}, flags.timeout);
+    if (!result.ok) fail(`cannot get Rosey's status: ${result.error.message}`);
+    const data = result.data as StatusData;
+    this.log(flags.json ? JSON.stringify(data, null, 2) : formatStatus(data));
+  }
+}

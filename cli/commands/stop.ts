@@ -1,0 +1,43 @@
+import { Flags } from '@oclif/core';
+import { RoseyCommand } from '../base-command.js';
+import { controlRequest, locateRosey, NotRunningError } from '../../kernel/runtime/control-client.js';
+import { isAlive } from '../../kernel/runtime/runtime-file.js';
+import { configFor, locationFlags, natsFlags } from '../config-flags.js';
+
+export default class Stop extends RoseyCommand {
+  static override summary = 'Stop the running Rosey gracefully.';
+
+  static override description = `Asks the running Rosey (over rosey.control.stop) to shut down: connectors first, then plugins
+(in-flight commands finish), services, and the bus and nats-server last. Waits until the process has
+exited. Exits 1 when Rosey is not running or does not stop in time.`;
+
+  static override examples = ['<%= config.bin %> stop', '<%= config.bin %> stop --data-dir /var/lib/rosey'];
+
+  static override flags = {
+    ...locationFlags,
+    ...natsFlags,
+    timeout: Flags.integer({ description: 'How long to wait for Rosey to exit, in ms.', default: 30_000, min: 100 }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Stop);
+    const fail: (message: string) => never = (message) => this.fail(message);
+    const { dataDir } = configFor(flags, {}, fail);
+    let target;
+    try {
+      target = locateRosey({ dataDir, natsUrl: flags['nats-url'] });
+    } catch (error) {
+      if (error instanceof NotRunningError) fail(error.message);
+      throw error;
+    }
+    const result = await controlRequest(target, 'stop', { reason: 'rosey stop' });
+    if (!result.ok) fail(`cannot stop Rosey: ${result.error.message}`);
+    const pid = (result.data as { pid?: number }).pid ?? target.pid;
+    const deadline = Date.now() + flags.timeout;
+    while (pid !== undefined && isAlive(pid)) {
+      if (Date.now() > deadline) fail(`Rosey (pid ${pid}) is still running after ${flags.timeout} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    this.log(pid === undefined ? 'Rosey is stopping.' : `Rosey stopped (pid ${pid}).`);
+  }
+}

@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, redactConfig } from '../../kernel/config/load.js';
+import { tempDir } from '../support/nats.js';
+
+function write(name: string, text: string): string {
+  const file = join(tempDir(), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const failure = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('config', () => {
+  it('has working defaults without a file, with data under ./data', () => {
+    const { config, dataDir } = loadConfig({ env: {}, cwd: '/srv/bot' });
+    expect(config.bot).to.deep.equal({ name: 'Rosey', commandPrefix: '!' });
+    expect(config.nats.url).to.equal(undefined);
+    expect(config.router.commandTimeoutMs).to.equal(5000);
+    expect(dataDir).to.equal('/srv/bot/data');
+  });
+
+  it('reads YAML and JSON, resolving dataDir against the file folder', () => {
+    const yaml = write('rosey.yaml', 'bot:\n  name: Bea\n  commandPrefix: "~"\ndataDir: state\n');
+    const loaded = loadConfig({ file: yaml, env: {} });
+    expect(loaded.config.bot.name).to.equal('Bea');
+    expect(loaded.dataDir).to.equal(join(loaded.baseDir, 'state'));
+    const json = write('rosey.json', JSON.stringify({ router: { defaultCooldownMs: 0 } }));
+    expect(loadConfig({ file: json, env: {} }).config.router.defaultCooldownMs).to.equal(0);
+  });
+
+  it('names the bad key in one line', () => {
+    const bad = write('bad.yaml', 'router:\n  commandTimeoutMs: fast\n');
+    expect(failure(() => loadConfig({ file: bad, env: {} }))).to.match(
+      /bad\.yaml: router\.commandTimeoutMs: .*expected number/,
+    );
+    const unknown = write('typo.yaml', 'bot:\n  nmae: Rosey\n');
+    expect(failure(() => loadConfig({ file: unknown, env: {} }))).to.match(/typo\.yaml: bot\.nmae: unknown key/);
+    const notYaml = write('broken.yaml', 'bot: [unclosed\n');
+    const message = failure(() => loadConfig({ file: notYaml, env: {} }));
+    expect(message).to.match(/broken\.yaml: not valid YAML/);
+    expect(message).to.not.include('\n');
+    expect(failure(() => loadConfig({ file: '/nope/rosey.yaml', env: {} }))).to.equal(
+      'config file not found: /nope/rosey.yaml',
+    );
+    const list = write('list.yaml', '- a\n- b\n');
+    expect(failure(() => loadConfig({ file: list, env: {} }))).to.match(/top level must be a mapping/);
+  });
+
+  it('lets NATS_URL, DATABASE_URL and ROSEY_CONFIG override the file', () => {
+    const file = write('env.yaml', 'nats:\n  url: nats://file:4222\ndatabase:\n  url: sqlite:file.db\n');
+    const { config } = loadConfig({
+      env: { ROSEY_CONFIG: file, NATS_URL: 'nats://env:4222', DATABASE_URL: 'postgres://u:p@db/rosey' },
+    });
+    expect(config.nats.url).to.equal('nats://env:4222');
+    expect(config.database.url).to.equal('postgres://u:p@db/rosey');
+  });
+
+  it('command-line overrides win over the file', () => {
+    const file = write('over.yaml', 'platforms:\n  console:\n    user: filer\n    rank: 2\n');
+    const { config } = loadConfig({ file, env: {}, overrides: { platforms: { console: { user: 'cli' } } } });
+    expect(config.platforms.console).to.deep.equal({ user: 'cli', rank: 2 });
+  });
+
+  it('masks secrets when printed', () => {
+    expect(
+      redactConfig({ nats: { url: 'nats://u:secret@h:4222', token: 'abc' }, database: { url: 'postgres://rosey:pw@db/x' } }),
+    ).to.deep.equal({ nats: { url: 'nats://u:***@h:4222', token: '***' }, database: { url: 'postgres://rosey:***@db/x' } });
+  });
+});

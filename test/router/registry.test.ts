@@ -1,0 +1,125 @@
+import { expect } from 'chai';
+import type { PluginAnnouncement } from '../../kernel/contracts/commands.js';
+import { checkCooldown, cooldownKey, markWarned, pruneCooldowns, startCooldown } from '../../actors/router/cooldowns.js';
+import { helpText } from '../../actors/router/help.js';
+import { announce, emptyRegistry, lookup, markDown, visibleCommands } from '../../actors/router/registry.js';
+
+const dice = (generation = 1): PluginAnnouncement => ({
+  plugin: 'dice',
+  generation,
+  version: `1.0.${generation}`,
+  pid: 1,
+  commands: [
+    { name: 'roll', usage: 'roll NdS', description: 'Roll dice', minRank: 0, aliases: ['r'] },
+    { name: 'flip', usage: 'flip', description: '', minRank: 0, aliases: [] },
+  ],
+});
+
+const admin: PluginAnnouncement = {
+  plugin: 'admin',
+  generation: 1,
+  version: '1.0.0',
+  pid: 2,
+  commands: [
+    { name: 'kick', usage: 'kick USER', description: 'Kick a user', minRank: 2, aliases: [] },
+    { name: 'roll', usage: 'roll', description: 'steals roll', minRank: 0, aliases: ['help'] },
+  ],
+};
+
+describe('router: command registry', () => {
+  it('registers commands and aliases from an announcement', () => {
+    const { registry } = announce(emptyRegistry(), dice());
+    expect(lookup(registry, 'roll')?.plugin).to.equal('dice');
+    expect(lookup(registry, 'r')?.name).to.equal('roll');
+    expect(lookup(registry, 'nope')).to.equal(undefined);
+    expect(lookup(registry, 'constructor')).to.equal(undefined);
+  });
+
+  it('keeps names owned by another plugin or reserved by the router, and reports the conflicts', () => {
+    const first = announce(emptyRegistry(), dice()).registry;
+    const { registry, conflicts } = announce(first, admin);
+    expect(conflicts).to.deep.equal(['roll', 'help']);
+    expect(lookup(registry, 'roll')?.plugin).to.equal('dice');
+    expect(lookup(registry, 'kick')?.plugin).to.equal('admin');
+  });
+
+  it('a newer generation replaces the commands of the older; an older one never wins', () => {
+    const v1 = announce(emptyRegistry(), dice(1)).registry;
+    const v2 = announce(v1, { ...dice(2), commands: [dice().commands[0]!] }).registry;
+    expect(lookup(v2, 'flip')).to.equal(undefined);
+    expect(v2.plugins.dice?.generation).to.equal(2);
+    const stale = announce(v2, dice(1)).registry;
+    expect(stale).to.equal(v2);
+  });
+
+  it('marks a plugin down for its own generation only and hides it from the help list', () => {
+    const registry = announce(emptyRegistry(), dice(2)).registry;
+    expect(markDown(registry, 'dice', 1)).to.equal(registry);
+    const down = markDown(registry, 'dice', 2);
+    expect(down.plugins.dice?.available).to.equal(false);
+    expect(lookup(down, 'roll')).to.not.equal(undefined);
+    expect(visibleCommands(down, 10)).to.deep.equal([]);
+  });
+
+  it('lists the commands a rank may use', () => {
+    const registry = announce(announce(emptyRegistry(), dice()).registry, { ...admin, commands: [admin.commands[0]!] }).registry;
+    expect(visibleCommands(registry, 0).map((c) => c.name)).to.deep.equal(['flip', 'roll']);
+    expect(visibleCommands(registry, 2).map((c) => c.name)).to.deep.equal(['flip', 'kick', 'roll']);
+  });
+});
+
+describe('router: help', () => {
+  const registry = announce(
+    announce(emptyRegistry(), dice()).registry,
+    { ...admin, commands: [admin.commands[0]!] },
+  ).registry;
+
+  it('!help lists the commands for the asker rank', () => {
+    expect(helpText(registry, '!', 0)).to.equal('Commands: !flip, !roll — !help <command> for details.');
+    expect(helpText(registry, '!', 3)).to.include('!kick');
+  });
+
+  it('!help <command> explains one command, with or without the prefix, aliases included', () => {
+    expect(helpText(registry, '!', 0, 'roll')).to.equal('!roll NdS — Roll dice (also !r)');
+    expect(helpText(registry, '!', 0, '!ROLL')).to.equal('!roll NdS — Roll dice (also !r)');
+    expect(helpText(registry, '!', 0, 'help')).to.include('!help [command]');
+  });
+
+  it('does not reveal commands above the asker rank', () => {
+    expect(helpText(registry, '!', 0, 'kick')).to.equal('No command !kick. Try !help.');
+    expect(helpText(registry, '!', 2, 'kick')).to.equal('!kick USER — Kick a user');
+  });
+
+  it('works with a prefix that is a regex metacharacter', () => {
+    expect(helpText(registry, '$', 0, '$roll')).to.match(/^\$roll NdS/);
+  });
+
+  it('says so when nothing is available', () => {
+    expect(helpText(emptyRegistry(), '!', 0)).to.equal('No commands are available right now.');
+  });
+});
+
+describe('router: cooldowns', () => {
+  const key = cooldownKey('console', 'main', 'Alice', 'roll');
+
+  it('is per user (case-insensitive), per command and per channel', () => {
+    expect(key).to.equal(cooldownKey('console', 'main', 'alice', 'roll'));
+    expect(key).to.not.equal(cooldownKey('console', 'main', 'alice', 'flip'));
+    expect(key).to.not.equal(cooldownKey('console', 'other', 'alice', 'roll'));
+  });
+
+  it('warns once while cooling down, then stays silent, then allows again', () => {
+    let table = startCooldown({}, key, 1000, 3000);
+    const first = checkCooldown(table, key, 1500);
+    expect(first).to.deep.equal({ kind: 'warn', remainingMs: 2500 });
+    table = markWarned(table, key);
+    expect(checkCooldown(table, key, 2000)).to.deep.equal({ kind: 'silent' });
+    expect(checkCooldown(table, key, 4000)).to.deep.equal({ kind: 'ok' });
+  });
+
+  it('a zero cooldown records nothing, and pruning drops expired entries', () => {
+    expect(startCooldown({}, key, 0, 0)).to.deep.equal({});
+    const table = startCooldown(startCooldown({}, key, 0, 10), 'other', 0, 1000);
+    expect(Object.keys(pruneCooldowns(table, 500))).to.deep.equal(['other']);
+  });
+});
