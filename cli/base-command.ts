@@ -11,10 +11,16 @@ export abstract class RoseyCommand extends Command {
     return this.exit(1);
   }
 
-  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+  protected override async catch(
+    error: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error;
     const exit = error.oclif?.exit ?? 2;
-    const line = error.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+    const line = error.message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ');
     process.stderr.write(`rosey ${this.id ?? ''}: ${line}\n`.replace(' :', ':'));
     return this.exit(exit === 0 ? 1 : exit);
   }

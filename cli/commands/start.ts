@@ -46,7 +46,8 @@ With --detach it starts in the background, writes its pid to <dataDir>/rosey.pid
     }
     if (flags.pidfile) writeFileSync(flags.pidfile, `${process.pid}\n`);
     const code = await runForeground({ loaded });
-    if (flags.pidfile && readFileSync(flags.pidfile, 'utf8').trim() === String(process.pid)) rmSync(flags.pidfile);
+    if (flags.pidfile && readFileSync(flags.pidfile, 'utf8').trim() === String(process.pid))
+      rmSync(flags.pidfile);
     process.exit(code);
   }
 
@@ -58,7 +59,8 @@ With --detach it starts in the background, writes its pid to <dataDir>/rosey.pid
     fail: (message: string) => never,
   ): Promise<void> {
     const current = readRuntimeFile(dataDir);
-    if (current.kind === 'running') fail(`Rosey is already running with data in ${dataDir} (pid ${current.info.pid})`);
+    if (current.kind === 'running')
+      fail(`Rosey is already running with data in ${dataDir} (pid ${current.info.pid})`);
     mkdirSync(join(dataDir, 'logs'), { recursive: true });
     const outFile = join(dataDir, 'logs', 'rosey.out');
     const pidfile = join(dataDir, 'rosey.pid');
@@ -71,15 +73,25 @@ With --detach it starts in the background, writes its pid to <dataDir>/rosey.pid
     const deadline = Date.now() + readyTimeoutMs;
     for (;;) {
       const found = readRuntimeFile(dataDir);
-      if (found.kind === 'running' && found.info.pid === pid && (await this.isUp(found.info.natsUrl, found.info.natsToken))) break;
+      if (
+        found.kind === 'running' &&
+        found.info.pid === pid &&
+        (await this.isUp(found.info.natsUrl, found.info.natsToken))
+      )
+        break;
       if (!isAlive(pid)) {
         const tail = readFileSync(outFile, 'utf8').trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
-        fail(`Rosey exited during startup${tail ? `: ${tail.replace(/^rosey: /, '')}` : ''} (see ${outFile})`);
+        fail(
+          `Rosey exited during startup${tail ? `: ${tail.replace(/^rosey: /, '')}` : ''} (see ${outFile})`,
+        );
       }
-      if (Date.now() > deadline) fail(`Rosey (pid ${pid}) did not come up within ${readyTimeoutMs} ms (see ${outFile})`);
+      if (Date.now() > deadline)
+        fail(`Rosey (pid ${pid}) did not come up within ${readyTimeoutMs} ms (see ${outFile})`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    this.log(`Rosey started in the background (pid ${pid}); output in ${outFile}. Stop it with \`rosey stop\`.`);
+    this.log(
+      `Rosey started in the background (pid ${pid}); output in ${outFile}. Stop it with \`rosey stop\`.`,
+    );
   }
 
   /** Up means the root supervisor reports running over the control plane. */

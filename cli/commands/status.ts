@@ -17,7 +17,11 @@ data directory, or --nats-url. Exits 1 when Rosey is not running.`;
     json: Flags.boolean({ description: 'Print the status as JSON.' }),
     ...locationFlags,
     ...natsFlags,
-    timeout: Flags.integer({ description: 'How long to wait for an answer, in ms.', default: 5000, min: 100 }),
+    timeout: Flags.integer({
+      description: 'How long to wait for an answer, in ms.',
+      default: 5000,
+      min: 100,
+    }),
   };
 
   async run(): Promise<void> {

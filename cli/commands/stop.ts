@@ -16,7 +16,11 @@ exited. Exits 1 when Rosey is not running or does not stop in time.`;
   static override flags = {
     ...locationFlags,
     ...natsFlags,
-    timeout: Flags.integer({ description: 'How long to wait for Rosey to exit, in ms.', default: 30_000, min: 100 }),
+    timeout: Flags.integer({
+      description: 'How long to wait for Rosey to exit, in ms.',
+      default: 30_000,
+      min: 100,
+    }),
   };
 
   async run(): Promise<void> {

@@ -13,7 +13,11 @@ export default class Version extends RoseyCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Version);
-    const info = { rosey: ROSEY_VERSION, node: process.version, platform: `${process.platform}-${process.arch}` };
+    const info = {
+      rosey: ROSEY_VERSION,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    };
     this.log(flags.json ? JSON.stringify(info) : `rosey ${info.rosey} (node ${info.node}, ${info.platform})`);
   }
 }

@@ -44,7 +44,9 @@ describe('config', () => {
       /bad\.yaml: router\.commandTimeoutMs: .*expected number/,
     );
     const unknown = write('typo.yaml', 'bot:\n  nmae: Rosey\n');
-    expect(failure(() => loadConfig({ file: unknown, env: {} }))).to.match(/typo\.yaml: bot\.nmae: unknown key/);
+    expect(failure(() => loadConfig({ file: unknown, env: {} }))).to.match(
+      /typo\.yaml: bot\.nmae: unknown key/,
+    );
     const notYaml = write('broken.yaml', 'bot: [unclosed\n');
     const message = failure(() => loadConfig({ file: notYaml, env: {} }));
     expect(message).to.match(/broken\.yaml: not valid YAML/);
@@ -73,7 +75,13 @@ describe('config', () => {
 
   it('masks secrets when printed', () => {
     expect(
-      redactConfig({ nats: { url: 'nats://u:secret@h:4222', token: 'abc' }, database: { url: 'postgres://rosey:pw@db/x' } }),
-    ).to.deep.equal({ nats: { url: 'nats://u:***@h:4222', token: '***' }, database: { url: 'postgres://rosey:***@db/x' } });
+      redactConfig({
+        nats: { url: 'nats://u:secret@h:4222', token: 'abc' },
+        database: { url: 'postgres://rosey:pw@db/x' },
+      }),
+    ).to.deep.equal({
+      nats: { url: 'nats://u:***@h:4222', token: '***' },
+      database: { url: 'postgres://rosey:***@db/x' },
+    });
   });
 });

@@ -17,7 +17,12 @@ describe('plugin manifests', () => {
     const root = tempDir();
     const dir = plugin(root, 'greeter', 'name: greeter\nversion: 1.2.3\nentry: index.js\n');
     const loaded = loadPlugin(dir);
-    expect(loaded.manifest).to.deep.include({ name: 'greeter', version: '1.2.3', restart: 'permanent', memoryMb: 128 });
+    expect(loaded.manifest).to.deep.include({
+      name: 'greeter',
+      version: '1.2.3',
+      restart: 'permanent',
+      memoryMb: 128,
+    });
     expect(loaded.manifest.supervision).to.deep.equal({
       intensity: 5,
       period: 30,
@@ -27,7 +32,9 @@ describe('plugin manifests', () => {
   });
 
   it('accepts a .ts entry that exists only compiled', () => {
-    const dir = plugin(tempDir(), 'compiled', 'name: compiled\nversion: 1.0.0\nentry: index.ts\n', ['index.js']);
+    const dir = plugin(tempDir(), 'compiled', 'name: compiled\nversion: 1.0.0\nentry: index.ts\n', [
+      'index.js',
+    ]);
     expect(loadPlugin(dir).entry).to.equal(join(dir, 'index.ts'));
   });
 
@@ -36,9 +43,17 @@ describe('plugin manifests', () => {
     const cases: Array<[string, string | undefined, RegExp]> = [
       ['nomanifest', undefined, /nomanifest: no manifest\.yaml/],
       ['badyaml', 'name: [x', /badyaml\/manifest\.yaml: not valid YAML/],
-      ['badversion', 'name: badversion\nversion: one\n', /badversion\/manifest\.yaml: version: a semantic version/],
+      [
+        'badversion',
+        'name: badversion\nversion: one\n',
+        /badversion\/manifest\.yaml: version: a semantic version/,
+      ],
       ['mismatch', 'name: other\nversion: 1.0.0\n', /name 'other' must match the folder name 'mismatch'/],
-      ['escape', 'name: escape\nversion: 1.0.0\nentry: ../../etc/passwd\n', /entry must stay inside the plugin folder/],
+      [
+        'escape',
+        'name: escape\nversion: 1.0.0\nentry: ../../etc/passwd\n',
+        /entry must stay inside the plugin folder/,
+      ],
       ['missing', 'name: missing\nversion: 1.0.0\nentry: nothere.js\n', /entry nothere\.js does not exist/],
       ['unknown', 'name: unknown\nversion: 1.0.0\nmemory: 5\n', /unknown\/manifest\.yaml: .*memory/],
       ['Bad_Name', 'name: Bad_Name\nversion: 1.0.0\n', /name: lower-case letters/],
@@ -65,7 +80,9 @@ describe('plugin manifests', () => {
     writeFileSync(join(first, 'stray-file.txt'), 'not a plugin');
     plugin(second, 'good', 'name: good\nversion: 2.0.0\nentry: index.js\n');
     const found = discoverPlugins([first, second, join(first, 'does-not-exist')]);
-    expect(found.plugins.map((p) => `${p.manifest.name}@${p.manifest.version}`)).to.deep.equal(['good@1.0.0']);
+    expect(found.plugins.map((p) => `${p.manifest.name}@${p.manifest.version}`)).to.deep.equal([
+      'good@1.0.0',
+    ]);
     expect(found.problems).to.have.length(2);
     expect(found.problems[0]).to.match(/broken\/manifest\.yaml: version/);
     expect(found.problems[1]).to.match(/already loaded/);

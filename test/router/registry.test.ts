@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import type { PluginAnnouncement } from '../../kernel/contracts/commands.js';
-import { checkCooldown, cooldownKey, markWarned, pruneCooldowns, startCooldown } from '../../actors/router/cooldowns.js';
+import {
+  checkCooldown,
+  cooldownKey,
+  markWarned,
+  pruneCooldowns,
+  startCooldown,
+} from '../../actors/router/cooldowns.js';
 import { helpText } from '../../actors/router/help.js';
 import { announce, emptyRegistry, lookup, markDown, visibleCommands } from '../../actors/router/registry.js';
 
@@ -62,17 +68,20 @@ describe('router: command registry', () => {
   });
 
   it('lists the commands a rank may use', () => {
-    const registry = announce(announce(emptyRegistry(), dice()).registry, { ...admin, commands: [admin.commands[0]!] }).registry;
+    const registry = announce(announce(emptyRegistry(), dice()).registry, {
+      ...admin,
+      commands: [admin.commands[0]!],
+    }).registry;
     expect(visibleCommands(registry, 0).map((c) => c.name)).to.deep.equal(['flip', 'roll']);
     expect(visibleCommands(registry, 2).map((c) => c.name)).to.deep.equal(['flip', 'kick', 'roll']);
   });
 });
 
 describe('router: help', () => {
-  const registry = announce(
-    announce(emptyRegistry(), dice()).registry,
-    { ...admin, commands: [admin.commands[0]!] },
-  ).registry;
+  const registry = announce(announce(emptyRegistry(), dice()).registry, {
+    ...admin,
+    commands: [admin.commands[0]!],
+  }).registry;
 
   it('!help lists the commands for the asker rank', () => {
     expect(helpText(registry, '!', 0)).to.equal('Commands: !flip, !roll — !help <command> for details.');

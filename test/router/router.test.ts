@@ -1,0 +1,253 @@
+import { expect } from 'chai';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { busMachine } from '../../actors/bus/bus.machine.js';
+import { routerMachine, type RouterInput } from '../../actors/router/router.machine.js';
+import { BusLink } from '../../kernel/bus/bus-link.js';
+import { encodeJson } from '../../kernel/bus/envelope.js';
+import { request } from '../../kernel/bus/request.js';
+import { parseTraceparent } from '../../kernel/bus/trace-context.js';
+import { quietLogger } from '../../kernel/log/logger.js';
+import { err, ok } from '../../kernel/result.js';
+import { subjects } from '../../kernel/subjects.js';
+import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
+import { fakePlatform } from '../support/fake-platform.js';
+import { fakePlugin } from '../support/fake-plugin.js';
+import { client, eventually, useNatsServer } from '../support/nats.js';
+
+describe('router (real nats-server)', () => {
+  const nats = useNatsServer();
+  let tree: RunningTree | undefined;
+  let nc: NatsConnection;
+
+  async function startRouter(overrides: Partial<RouterInput> = {}) {
+    const link = new BusLink();
+    tree = await runTree({
+      name: 'test',
+      strategy: 'rest_for_one',
+      logger: quietLogger,
+      children: [
+        { id: 'bus', logic: busMachine, input: { endpoint: { url: nats.url }, link, logger: quietLogger } },
+        {
+          id: 'router',
+          logic: routerMachine,
+          input: {
+            link,
+            logger: quietLogger,
+            botName: 'Rosey',
+            prefix: '!',
+            commandTimeoutMs: 300,
+            defaultCooldownMs: 0,
+            ...overrides,
+          },
+        },
+      ],
+    });
+  }
+
+  const echo = () =>
+    fakePlugin(
+      nc,
+      'echo',
+      [
+        { name: 'echo', usage: 'echo TEXT', description: 'Says it back' },
+        { name: 'secret', minRank: 2 },
+      ],
+      (req) =>
+        req.command === 'secret'
+          ? ok({ text: 'the secret', private: true })
+          : ok({ text: `echo: ${req.argText}` }),
+    );
+
+  /** Commands are registered once the router has seen the announcement. */
+  const registered = async (name: string) =>
+    eventually(async () => {
+      const r = await request(nc, subjects.routerCommands, {}, { timeoutMs: 1000 });
+      return r.ok && JSON.stringify(r.data).includes(`"name":"${name}"`);
+    }, `command ${name} registered`);
+
+  beforeEach(async () => {
+    nc = await client(nats.url);
+  });
+
+  afterEach(async () => {
+    await tree?.shutdown();
+    tree = undefined;
+    await nc.close();
+  });
+
+  it('dispatches a command to its plugin and replies in the channel, continuing the trace', async () => {
+    await startRouter();
+    const platform = await fakePlatform(nc);
+    const plugin = await echo();
+    await registered('echo');
+    const correlationId = platform.say('!Echo hello   world', { user: 'bob', rank: 1, channel: 'room' });
+    const reply = await platform.reply((r) => r.text.startsWith('echo'));
+    expect(reply).to.deep.include({
+      kind: 'chat',
+      channel: 'room',
+      text: 'echo: hello   world',
+      correlationId,
+    });
+    expect(parseTraceparent(reply.traceparent)?.traceId).to.equal('ab'.repeat(16));
+    expect(plugin.requests[0]!.request).to.deep.equal({
+      command: 'echo',
+      args: ['hello', 'world'],
+      argText: 'hello   world',
+      user: 'bob',
+      rank: 1,
+      channel: 'room',
+      platform: 'test',
+      private: false,
+    });
+  });
+
+  it('answers a private message privately, and sends a reply privately when the plugin asks', async () => {
+    await startRouter();
+    const platform = await fakePlatform(nc);
+    await echo();
+    await registered('echo');
+    platform.say('!echo psst', { pm: true, user: 'carol' });
+    expect(await platform.reply((r) => r.text === 'echo: psst')).to.deep.include({ kind: 'pm', to: 'carol' });
+    platform.say('!secret', { user: 'dave', rank: 3 });
+    expect(await platform.reply((r) => r.text === 'the secret')).to.deep.include({ kind: 'pm', to: 'dave' });
+  });
+
+  it('replies to unknown commands, rank checks and !help; stays quiet on plain chat', async () => {
+    await startRouter();
+    const platform = await fakePlatform(nc);
+    await echo();
+    await registered('echo');
+    platform.say('just chatting');
+    platform.say('!');
+    platform.say('!nope');
+    await platform.reply((r) => r.text === 'Unknown command !nope — try !help.');
+    platform.say('!secret', { rank: 0 });
+    await platform.reply((r) => r.text === '!secret needs rank 2 (you have 0).');
+    platform.say('!help');
+    await platform.reply((r) => r.text === 'Commands: !echo — !help <command> for details.');
+    platform.say('!help echo');
+    await platform.reply((r) => r.text === '!echo TEXT — Says it back');
+    expect(platform.replies).to.have.length(4);
+  });
+
+  it('never answers itself, the platform, or a line flagged as its own', async () => {
+    await startRouter();
+    const platform = await fakePlatform(nc);
+    await echo();
+    await registered('echo');
+    platform.say('!echo 1', { user: 'Rosey' });
+    platform.say('!echo 2', { user: 'rOsEy' });
+    platform.say('!echo 3', { system: true, user: '[server]' });
+    platform.say('!echo 4', { rank: 255 });
+    platform.say('!echo 5', { self: true, user: 'other' });
+    platform.say('!echo done');
+    await platform.reply((r) => r.text === 'echo: done');
+    expect(platform.replies.map((r) => r.text)).to.deep.equal(['echo: done']);
+  });
+
+  it('enforces per-user per-command cooldowns, warning once', async () => {
+    await startRouter({ defaultCooldownMs: 60_000 });
+    const platform = await fakePlatform(nc);
+    await echo();
+    await registered('echo');
+    platform.say('!echo a', { user: 'erin' });
+    await platform.reply((r) => r.text === 'echo: a');
+    platform.say('!echo b', { user: 'erin' });
+    await platform.reply((r) => r.text.startsWith('Slow down: !echo is available to you again in'));
+    platform.say('!echo c', { user: 'erin' });
+    platform.say('!echo d', { user: 'frank' });
+    await platform.reply((r) => r.text === 'echo: d');
+    expect(
+      platform.replies.map((r) => r.text).filter((t) => t.includes('erin') || t.startsWith('echo: c')),
+    ).to.deep.equal([]);
+    expect(platform.replies).to.have.length(3);
+  });
+
+  it('gives a clear reply when the plugin times out, fails, answers garbage, or is not running', async () => {
+    await startRouter();
+    const platform = await fakePlatform(nc);
+    await fakePlugin(nc, 'slow', [{ name: 'slow' }, { name: 'broken' }, { name: 'garbage' }], (req) => {
+      if (req.command === 'broken') return err('PLUGIN_ERROR', 'database on fire');
+      if (req.command === 'garbage') return ok({ text: 42 });
+      return undefined;
+    });
+    await registered('garbage');
+    platform.say('!slow');
+    await platform.reply((r) => r.text === '!slow timed out: slow did not answer in time.');
+    platform.say('!broken');
+    await platform.reply((r) => r.text === '!broken failed: database on fire');
+    platform.say('!garbage');
+    await platform.reply((r) => r.text.startsWith('!garbage failed: text:'));
+  });
+
+  it('replies "unavailable" when nobody serves the plugin subject any more', async () => {
+    await startRouter();
+    const platform = await fakePlatform(nc);
+    const plugin = await fakePlugin(nc, 'gone', [{ name: 'gone' }], () => ok({ text: 'here' }));
+    await registered('gone');
+    plugin.stop();
+    await nc.flush();
+    platform.say('!gone');
+    await platform.reply((r) => r.text === '!gone is unavailable right now (gone is not running).');
+  });
+
+  it('survives malformed messages on its subjects and keeps routing', async () => {
+    await startRouter();
+    const platform = await fakePlatform(nc);
+    await echo();
+    await registered('echo');
+    nc.publish(subjects.message, new TextEncoder().encode('{"broken'));
+    nc.publish(subjects.message, encodeJson({ platform: 'test', text: '!echo x' }));
+    nc.publish(
+      subjects.message,
+      encodeJson({ platform: 'test', channel: 'm', user: 'u', rank: 'high', text: '!echo' }),
+    );
+    nc.publish(
+      subjects.anyPluginReady.replace('*.*', 'evil.1'),
+      encodeJson({ plugin: 'EVIL', commands: 'all' }),
+    );
+    for (const text of [
+      '',
+      '!',
+      '!!!',
+      '\u0000\u0001',
+      '!echo ' + 'x'.repeat(5000),
+      '!echo ' + 'a '.repeat(1000),
+      '!echo 🎲 日本',
+    ]) {
+      platform.say(text);
+    }
+    await platform.reply((r) => r.text === 'echo: 🎲 日本');
+    await platform.reply((r) => r.text === '!echo: too many arguments (max 100).');
+    await platform.reply((r) => r.text === '!echo: that line is too long (max 2000 characters).');
+    expect(tree!.actor.getSnapshot().context.records.router?.restarts).to.equal(0);
+  });
+
+  it('settles only once every command in flight has its reply', async () => {
+    await startRouter({ commandTimeoutMs: 2000 });
+    const platform = await fakePlatform(nc);
+    await fakePlugin(
+      nc,
+      'lazy',
+      [{ name: 'lazy' }],
+      () => new Promise((resolve) => setTimeout(() => resolve(ok({ text: 'finally' })), 200)),
+    );
+    await registered('lazy');
+    platform.say('!lazy');
+    const settled = await request(nc, subjects.routerSettle, {}, { timeoutMs: 5000 });
+    expect(settled.ok).to.equal(true);
+    expect(platform.replies.map((r) => r.text)).to.deep.equal(['finally']);
+  });
+
+  it('asks plugins to announce again when it (re)starts', async () => {
+    const seen: string[] = [];
+    nc.subscribe(subjects.pluginsDiscover, {
+      callback: () => {
+        seen.push('discover');
+      },
+    });
+    await nc.flush();
+    await startRouter();
+    await eventually(() => seen.length > 0, 'a discover request');
+  });
+});

@@ -1,0 +1,79 @@
+import { fileURLToPath } from 'node:url';
+import { busMachine } from '../../actors/bus/bus.machine.js';
+import type { PluginHostInput } from '../../actors/plugin-host/plugin-host.machine.js';
+import { routerMachine } from '../../actors/router/router.machine.js';
+import { BusLink } from '../../kernel/bus/bus-link.js';
+import { parseConfig } from '../../kernel/config/load.js';
+import type { RoseyConfigInput } from '../../kernel/config/schema.js';
+import { quietLogger, type Logger } from '../../kernel/log/logger.js';
+import { loadPlugin } from '../../kernel/plugins/manifest.js';
+import type { ChildSpec } from '../../supervisors/child-spec.js';
+import { runTree } from '../../supervisors/run-tree.js';
+import type { SupervisorInput } from '../../supervisors/supervisor.js';
+import { pluginSpec } from '../../supervisors/tree.js';
+
+export const FIXTURE_PLUGINS = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
+
+/** Rosey's bus, router and plugins branches (no console, no control), around real plugin processes. */
+export async function startMiniRosey(options: {
+  url: string;
+  plugins: string[];
+  config?: RoseyConfigInput;
+  logger?: Logger;
+  host?: Partial<PluginHostInput>;
+  dirs?: Record<string, string>;
+}) {
+  const link = new BusLink();
+  const logger = options.logger ?? quietLogger;
+  const config = parseConfig({ router: { commandTimeoutMs: 1000, defaultCooldownMs: 0 }, ...options.config });
+  const treeOptions = {
+    config,
+    dataDir: '/tmp',
+    link,
+    logger,
+    nats: { url: options.url },
+    plugins: [],
+    runtime: { pid: process.pid, version: 'test', natsUrl: options.url, startedAt: new Date().toISOString() },
+  };
+  const specs = options.plugins.map((name) => {
+    const spec = pluginSpec(loadPlugin(options.dirs?.[name] ?? `${FIXTURE_PLUGINS}${name}`), treeOptions);
+    if (options.host) {
+      const sup = spec.input as SupervisorInput;
+      const host = sup.children![0]!;
+      host.input = { ...(host.input as PluginHostInput), ...options.host };
+    }
+    return spec;
+  });
+  const children: ChildSpec[] = [
+    { id: 'bus', logic: busMachine, input: { endpoint: { url: options.url }, link, logger } },
+    {
+      id: 'router',
+      logic: routerMachine,
+      input: {
+        link,
+        logger,
+        botName: 'Rosey',
+        prefix: '!',
+        commandTimeoutMs: config.router.commandTimeoutMs,
+        defaultCooldownMs: 0,
+      },
+    },
+    {
+      id: 'plugins',
+      type: 'supervisor',
+      logic: (await import('../../supervisors/supervisor.js')).supervisorMachine,
+      input: { name: 'plugins', strategy: 'one_for_one', dynamic: true, children: specs, logger },
+    },
+  ];
+  const tree = await runTree({ name: 'mini', strategy: 'rest_for_one', children, logger });
+  const plugins = () => {
+    const snapshot = tree.actor.getSnapshot();
+    const ref = (snapshot.children as Record<string, { getSnapshot(): { context: unknown } }>)[
+      snapshot.context.records.plugins!.actorId!
+    ]!;
+    return ref.getSnapshot().context as {
+      records: Record<string, { status: string; lastExit?: { reason: unknown } }>;
+    };
+  };
+  return { tree, link, plugins };
+}
