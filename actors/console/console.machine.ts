@@ -15,6 +15,8 @@ import { formatBotLine } from './format.js';
 import { terminal, type TerminalEvent } from './terminal.js';
 
 export const CONSOLE_PLATFORM = 'console';
+/** Longer input lines are cut here (the router answers "too long" for commands anyway). */
+export const MAX_INPUT_LINE = 10_000;
 export const CONSOLE_CHANNEL = 'console';
 
 export interface ConsoleInput {
@@ -59,7 +61,7 @@ export const consoleMachine = setup({
             : '',
     })),
     publishLine: sendTo('bus', ({ context, event }) => {
-      const raw = event.type === 'term.line' ? event.text : '';
+      const raw = event.type === 'term.line' ? event.text.slice(0, MAX_INPUT_LINE) : '';
       const pm = /^\/pm\s+/.exec(raw);
       const message: ChatMessage = {
         platform: CONSOLE_PLATFORM,

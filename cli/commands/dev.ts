@@ -44,6 +44,7 @@ the replies still in flight, stops, and exits 0. Ctrl-C or Ctrl-D stops it inter
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const code = await runForeground({
       loaded,
+      label: 'rosey dev',
       stderrLevel: flags.verbose ? 'debug' : undefined,
       console: { input: process.stdin, output: process.stdout, interactive, stopOnEof: true },
     });

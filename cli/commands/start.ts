@@ -45,7 +45,7 @@ With --detach it starts in the background, writes its pid to <dataDir>/rosey.pid
       return;
     }
     if (flags.pidfile) writeFileSync(flags.pidfile, `${process.pid}\n`);
-    const code = await runForeground({ loaded });
+    const code = await runForeground({ loaded, label: 'rosey start' });
     if (flags.pidfile && readFileSync(flags.pidfile, 'utf8').trim() === String(process.pid))
       rmSync(flags.pidfile);
     process.exit(code);
@@ -82,7 +82,7 @@ With --detach it starts in the background, writes its pid to <dataDir>/rosey.pid
       if (!isAlive(pid)) {
         const tail = readFileSync(outFile, 'utf8').trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
         fail(
-          `Rosey exited during startup${tail ? `: ${tail.replace(/^rosey: /, '')}` : ''} (see ${outFile})`,
+          `Rosey exited during startup${tail ? `: ${tail.replace(/^rosey( \w+)?: /, '')}` : ''} (see ${outFile})`,
         );
       }
       if (Date.now() > deadline)

@@ -27,6 +27,7 @@ export interface LogSinkOptions {
 
 interface Sink {
   write(level: LogLevel, tag: string, msg: string, fields: LogFields | undefined): void;
+  setStderrLevel(level: LogLevel | 'silent'): void;
   close(): Promise<void>;
 }
 
@@ -54,12 +55,15 @@ function createSink(options: LogSinkOptions): Sink {
     stream = createWriteStream(options.file, { flags: 'a' });
   }
   const fileLevel = options.fileLevel ?? 'info';
+  let stderrLevel = options.stderrLevel;
   return {
     write(level, tag, msg, fields) {
       const line = format(level, tag, msg, fields);
-      if (options.stderrLevel !== 'silent' && rank[level] >= rank[options.stderrLevel])
-        process.stderr.write(line);
+      if (stderrLevel !== 'silent' && rank[level] >= rank[stderrLevel]) process.stderr.write(line);
       if (stream && rank[level] >= rank[fileLevel]) stream.write(line);
+    },
+    setStderrLevel(level) {
+      stderrLevel = level;
     },
     close: () => new Promise((resolve) => (stream ? stream.end(resolve) : resolve())),
   };
@@ -76,12 +80,17 @@ function bind(sink: Sink, tag: string): Logger {
 }
 
 export interface RootLogger extends Logger {
+  /** Change what reaches stderr (the log file is unaffected). */
+  setStderrLevel(level: LogLevel | 'silent'): void;
   close(): Promise<void>;
 }
 
 export function createLogger(options: LogSinkOptions): RootLogger {
   const sink = createSink(options);
-  return Object.assign(bind(sink, 'rosey'), { close: () => sink.close() });
+  return Object.assign(bind(sink, 'rosey'), {
+    setStderrLevel: (level: LogLevel | 'silent') => sink.setStderrLevel(level),
+    close: () => sink.close(),
+  });
 }
 
 /** The default for actors given no logger: silent, unless ROSEY_TEST_LOG=1 (then everything, to stderr). */

@@ -12,6 +12,8 @@ export interface ForegroundOptions {
   stderrLevel?: LogLevel | 'silent';
   /** Called once the tree is up. */
   onReady?: () => void;
+  /** Prefix of the one-line failure message, e.g. `rosey dev`. */
+  label?: string;
 }
 
 export function createRoseyLogger(loaded: LoadedConfig, stderrLevel?: LogLevel | 'silent'): RootLogger {
@@ -30,16 +32,27 @@ export function createRoseyLogger(loaded: LoadedConfig, stderrLevel?: LogLevel |
  * The reason for a failure is one line on stderr.
  */
 export async function runForeground(options: ForegroundOptions): Promise<number> {
-  const logger = createRoseyLogger(options.loaded, options.stderrLevel);
+  const stderrLevel = options.stderrLevel ?? options.loaded.config.log.stderrLevel;
+  const label = options.label ?? 'rosey';
+  const logger = createRoseyLogger(options.loaded, stderrLevel);
   let rosey;
   try {
-    rosey = await startRosey({ loaded: options.loaded, logger, console: options.console });
+    rosey = await startRosey({
+      loaded: options.loaded,
+      logger,
+      console: options.console,
+      // A failed start is summed up in one line below; the details stay in the log file.
+      onStarting: () => {
+        if (stderrLevel !== 'debug') logger.setStderrLevel('silent');
+      },
+    });
   } catch (error) {
     logger.error(`cannot start: ${errorMessage(error)}`);
     await logger.close();
-    process.stderr.write(`rosey: cannot start: ${errorMessage(error)}\n`);
+    process.stderr.write(`${label}: cannot start: ${errorMessage(error)}\n`);
     return 1;
   }
+  logger.setStderrLevel(stderrLevel);
   options.onReady?.();
   const { tree } = rosey;
   let signals = 0;
@@ -61,6 +74,6 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   if (clean) logger.info('Rosey stopped');
   else logger.error(`Rosey stopped: ${describeExit(output.exit)}`);
   await logger.close();
-  if (!clean) process.stderr.write(`rosey: stopped: ${describeExit(output.exit)}\n`);
+  if (!clean) process.stderr.write(`${label}: stopped: ${describeExit(output.exit)}\n`);
   return clean ? 0 : 1;
 }

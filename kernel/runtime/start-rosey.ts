@@ -25,6 +25,8 @@ export interface StartOptions {
     interactive: boolean;
     stopOnEof: boolean;
   };
+  /** Called after the checks and plugin discovery, right before the tree starts. */
+  onStarting?: () => void;
 }
 
 export interface RunningRosey {
@@ -92,6 +94,8 @@ export async function startRosey(options: StartOptions): Promise<RunningRosey> {
     dataDir,
     plugins: plugins.map((p) => p.manifest.name).join(',') || 'none',
   });
+  options.onStarting?.();
+  options.onStarting?.();
   const tree = await runTree({
     ...roseyTree({ config, dataDir, link, logger, nats, plugins, console: options.console, runtime }),
   });

@@ -1,0 +1,155 @@
+import { expect } from 'chai';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TreeNode } from '../../supervisors/describe-tree.js';
+import { isAlive, runCli, spawnCli } from '../support/cli.js';
+import { eventually, tempDir } from '../support/nats.js';
+
+const find = (node: TreeNode, id: string): TreeNode | undefined =>
+  node.id === id ? node : (node.children ?? []).map((c) => find(c, id)).find(Boolean);
+
+async function statusJson(cwd: string, args: string[] = []) {
+  const result = await runCli(['status', '--json', ...args], { cwd });
+  expect(result.code, result.stderr).to.equal(0);
+  return JSON.parse(result.stdout) as { pid: number; version: string; tree: TreeNode };
+}
+
+describe('rosey CLI against a running instance', function () {
+  this.timeout(90_000);
+
+  it('status and stop say Rosey is not running, in one line, and exit 1', async () => {
+    const cwd = tempDir();
+    for (const command of ['status', 'stop']) {
+      const { code, stdout, stderr } = await runCli([command], { cwd });
+      expect(code, command).to.equal(1);
+      expect(stdout).to.equal('');
+      expect(stderr.trim().split('\n'), command).to.have.length(1);
+      expect(stderr).to.match(
+        new RegExp(`^rosey ${command}: Rosey is not running \\(no .*rosey\\.runtime\\.json\\)`),
+      );
+    }
+  });
+
+  it('ignores (and removes) a runtime file left by a dead process', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'data'));
+    const file = join(cwd, 'data', 'rosey.runtime.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        pid: 999_999,
+        version: '0.0.0',
+        natsUrl: 'nats://127.0.0.1:1',
+        startedAt: new Date().toISOString(),
+      }),
+    );
+    const { code, stderr } = await runCli(['status'], { cwd });
+    expect(code).to.equal(1);
+    expect(stderr).to.match(/stale runtime file left by pid 999999/);
+    expect(existsSync(file)).to.equal(false);
+  });
+
+  it('start --detach, status, stop: the whole life of a background Rosey', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'rosey.yaml'), 'bot:\n  name: Bea\ndataDir: state\n');
+    const started = await runCli(['start', '--detach', '--config', 'rosey.yaml'], { cwd });
+    expect(started.code, started.stderr).to.equal(0);
+    const pid = Number(/pid (\d+)/.exec(started.stdout)![1]);
+    expect(readFileSync(join(cwd, 'state', 'rosey.pid'), 'utf8').trim()).to.equal(String(pid));
+
+    const again = await runCli(['start', '--detach', '-c', 'rosey.yaml'], { cwd });
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.match(/already running/);
+
+    const text = await runCli(['status', '-c', 'rosey.yaml'], { cwd });
+    expect(text.code).to.equal(0);
+    expect(text.stdout).to.match(new RegExp(`^Rosey \\d+\\.\\d+\\.\\d+  pid ${pid}`));
+    for (const actor of [
+      'infra',
+      'nats-server',
+      'bus',
+      'services',
+      'router',
+      'control',
+      'plugins',
+      'dice@1',
+      'connectors',
+    ]) {
+      expect(text.stdout, actor).to.include(actor);
+    }
+    const status = await statusJson(cwd, ['-c', 'rosey.yaml']);
+    expect(status.pid).to.equal(pid);
+    const natsPid = find(status.tree, 'nats-server')!.info!.pid as number;
+    const dicePid = find(status.tree, 'dice@1')!.info!.pid as number;
+    expect(find(status.tree, 'bus')!.state).to.equal('connected.up');
+    expect(find(status.tree, 'dice@1')!.status).to.equal('running');
+
+    const stopped = await runCli(['stop', '-c', 'rosey.yaml'], { cwd });
+    expect(stopped.code, stopped.stderr).to.equal(0);
+    expect(stopped.stdout.trim()).to.equal(`Rosey stopped (pid ${pid}).`);
+    for (const p of [pid, natsPid, dicePid]) expect(isAlive(p), `pid ${p}`).to.equal(false);
+    expect(existsSync(join(cwd, 'state', 'rosey.runtime.json'))).to.equal(false);
+    expect(existsSync(join(cwd, 'state', 'rosey.pid'))).to.equal(false);
+  });
+
+  it('start --detach reports a failed start in one line and exits 1', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'rosey.yaml'), 'nats:\n  url: nats://127.0.0.1:1\n');
+    const { code, stderr } = await runCli(['start', '--detach', '-c', 'rosey.yaml'], { cwd });
+    expect(code).to.equal(1);
+    expect(stderr.trim().split('\n')).to.have.length(1);
+    expect(stderr).to.match(/Rosey exited during startup: cannot start: .*cannot reach NATS/);
+  });
+
+  it('a plugin killed under `rosey dev` comes back and answers; `rosey stop` ends the session with exit 0', async () => {
+    const cwd = tempDir();
+    const dev = spawnCli(['dev', '--as', 'kim'], { cwd });
+    try {
+      dev.say('!flip');
+      await eventually(
+        () => dev.lines.some((l) => l.startsWith('Rosey: kim flipped')),
+        'first reply',
+        20_000,
+      );
+      const before = await statusJson(cwd);
+      const dicePid = find(before.tree, 'dice@1')!.info!.pid as number;
+      process.kill(dicePid, 'SIGKILL');
+      await eventually(
+        async () => {
+          const now = await statusJson(cwd);
+          const dice = find(now.tree, 'dice@1')!;
+          return dice.status === 'running' && dice.info!.pid !== dicePid && dice.restarts === 1;
+        },
+        'dice restarted',
+        20_000,
+      );
+      dev.say('!roll d20');
+      await eventually(
+        () => dev.lines.some((l) => /^Rosey: kim rolled 1d20: \d+ = \d+$/.test(l)),
+        'roll after restart',
+        20_000,
+      );
+      const stopped = await runCli(['stop'], { cwd });
+      expect(stopped.code, stopped.stderr).to.equal(0);
+      expect(await dev.exited).to.equal(0);
+      // The crash is reported to the operator as a warning, and that is all.
+      expect(dev.stderr().trim().split('\n')).to.deep.equal([
+        dev
+          .stderr()
+          .trim()
+          .split('\n')
+          .find((l) => /WARN  \[plugins\] dice@1 exited \(crashed: killed by SIGKILL\)/.test(l)),
+      ]);
+    } finally {
+      dev.child.kill('SIGKILL');
+    }
+  });
+
+  it('prints its version', async () => {
+    const { code, stdout } = await runCli(['version', '--json'], { cwd: tempDir() });
+    expect(code).to.equal(0);
+    expect(JSON.parse(stdout))
+      .to.have.property('rosey')
+      .that.matches(/^\d+\.\d+\.\d+$/);
+  });
+});

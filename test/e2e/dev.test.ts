@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/nats.js';
+
+describe('rosey dev (end to end, through the CLI)', function () {
+  this.timeout(60_000);
+
+  it("answers `printf '!roll 2d6\\n!flip\\n' | rosey dev` on stdout and exits 0", async () => {
+    const cwd = tempDir();
+    const { code, stdout, stderr } = await runCli(['dev'], { cwd, input: '!roll 2d6\n!flip\n' });
+    expect(code, stderr).to.equal(0);
+    const lines = stdout.trim().split('\n').sort();
+    expect(lines).to.have.length(2);
+    expect(lines[0]).to.match(/^Rosey: you flipped a coin: (heads|tails)$/);
+    const roll = /^Rosey: you rolled 2d6: ([1-6]), ([1-6]) = (\d+)$/.exec(lines[1]!);
+    expect(roll, lines[1]).to.not.equal(null);
+    expect(Number(roll![1]) + Number(roll![2])).to.equal(Number(roll![3]));
+    expect(stderr).to.equal('');
+    // Logs went to the log file, and the runtime file is gone after a clean shutdown.
+    const log = readFileSync(join(cwd, 'data', 'logs', 'rosey.log'), 'utf8');
+    expect(log).to.include('Rosey is up').and.include('Rosey stopped');
+    expect(existsSync(join(cwd, 'data', 'rosey.runtime.json'))).to.equal(false);
+  });
+
+  it('takes --as and --rank', async () => {
+    const { code, stdout } = await runCli(['dev', '--as', 'alice', '--rank', '3'], {
+      cwd: tempDir(),
+      input: '!flip\n',
+    });
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/^Rosey: alice flipped a coin/);
+  });
+
+  it('survives hostile chat input and still exits 0', async () => {
+    const hostile = [
+      '',
+      '   ',
+      '!',
+      '!!!',
+      '\u0000\u0007\u001b[2J',
+      '!roll \u001b[31m2d6',
+      '日本語のテキスト 🎲',
+      '!roll ' + 'x'.repeat(100_000),
+      '!roll ' + Array.from({ length: 1000 }, (_, i) => `a${i}`).join(' '),
+      '!help roll',
+      '!roll 2d6',
+    ].join('\n');
+    const { code, stdout, stderr } = await runCli(['dev'], { cwd: tempDir(), input: hostile + '\n' });
+    expect(code, stderr).to.equal(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines.every((l) => l.startsWith('Rosey: '))).to.equal(true);
+    expect(lines.join('\n')).to.not.match(/[\u0000-\u0008\u000b-\u001f]/);
+    expect(stdout)
+      .to.include('too long')
+      .and.include('too many arguments (max 100)')
+      .and.include('Rosey: !roll [N]d<S>');
+    expect(stdout).to.match(/you rolled 2d6: \d, \d = \d+/);
+  });
+
+  it('exits 1 with one line naming the bad key for a bad config file', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'bad.yaml'), 'router:\n  commandTimeoutMs: soon\n');
+    const { code, stdout, stderr } = await runCli(['dev', '--config', 'bad.yaml'], { cwd });
+    expect(code).to.equal(1);
+    expect(stdout).to.equal('');
+    expect(stderr.trim().split('\n')).to.have.length(1);
+    expect(stderr).to.match(/^rosey dev: .*bad\.yaml: router\.commandTimeoutMs: /);
+  });
+
+  it('says how to install nats-server when it is missing', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'rosey.yaml'), 'nats:\n  binary: /nonexistent/nats-server\n');
+    const { code, stderr } = await runCli(['dev', '-c', 'rosey.yaml'], { cwd });
+    expect(code).to.equal(1);
+    expect(stderr).to.match(
+      /^rosey dev: cannot start: .*nats-server not found .*apt-get install nats-server/,
+    );
+    expect(stderr.trim().split('\n')).to.have.length(1);
+  });
+
+  it('exits 1 with one line when NATS_URL points nowhere', async () => {
+    const { code, stderr } = await runCli(['dev'], {
+      cwd: tempDir(),
+      env: { NATS_URL: 'nats://127.0.0.1:1' },
+    });
+    expect(code).to.equal(1);
+    expect(stderr).to.match(
+      /^rosey dev: cannot start: failed to start infra: failed to start bus: cannot reach NATS at nats:\/\/127\.0\.0\.1:1/,
+    );
+    expect(stderr.trim().split('\n')).to.have.length(1);
+  });
+
+  it('skips a plugin folder without a valid manifest with one warning, and keeps working', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'my-plugins', 'broken'), { recursive: true });
+    writeFileSync(join(cwd, 'my-plugins', 'broken', 'manifest.yaml'), 'name: broken\n');
+    writeFileSync(join(cwd, 'rosey.yaml'), 'plugins:\n  paths: [my-plugins]\n');
+    const { code, stdout, stderr } = await runCli(['dev', '-c', 'rosey.yaml'], { cwd, input: '!flip\n' });
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/flipped a coin/);
+    expect(stderr.trim().split('\n')).to.have.length(1);
+    expect(stderr).to.match(/WARN .*plugin skipped: .*broken\/manifest\.yaml: version/);
+  });
+});
