@@ -51,6 +51,7 @@ describe('rosey dev (end to end, through the CLI)', function () {
     expect(code, stderr).to.equal(0);
     const lines = stdout.trim().split('\n');
     expect(lines.every((l) => l.startsWith('Rosey: '))).to.equal(true);
+    // eslint-disable-next-line no-control-regex
     expect(lines.join('\n')).to.not.match(/[\u0000-\u0008\u000b-\u001f]/);
     expect(stdout)
       .to.include('too long')
