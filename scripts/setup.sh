@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs whatever Rosey needs that this machine lacks, and nothing else:
+#   - nats-server (Debian package) for the embedded message bus,
+#   - npm packages (npm ci, which also builds dist/) when node_modules is missing or stale.
+# Idempotent and quiet when everything is already there. Progress goes to stderr.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+node_ok() {
+  command -v node >/dev/null 2>&1 || return 1
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
+}
+if ! node_ok; then
+  say "Node.js >= 20.19 is required (found: $(node --version 2>/dev/null || echo none)). Install it from https://nodejs.org or your package manager."
+  exit 1
+fi
+
+apt_install() {
+  local packages=("$@")
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >&2
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update -qq >&2 && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >&2
+  else
+    say "please install: ${packages[*]} (e.g. sudo apt-get install ${packages[*]})"
+    return 1
+  fi
+}
+
+if ! command -v nats-server >/dev/null 2>&1; then
+  say "installing nats-server (Debian package)…"
+  apt_install nats-server
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)…"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+elif [ ! -d dist/cli ]; then
+  say "building…"
+  npm run --silent build >&2
+fi
