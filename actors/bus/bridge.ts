@@ -52,6 +52,8 @@ export interface BusResponseEvent {
   type: 'bus.response';
   requestId: string;
   result: Result<unknown>;
+  /** Whatever the owner attached to its `bus.request`, handed back untouched. */
+  context?: unknown;
 }
 
 /** Sent once the bridge's subscriptions are registered with the server (after every (re)bind). */
@@ -68,6 +70,8 @@ export type BridgeCommand =
       timeoutMs: number;
       requestId: string;
       from?: Continuation;
+      /** Returned with the response, so the owner need not keep a table of what it asked. */
+      context?: unknown;
     }
   | { type: 'bus.reply'; replyId: string; result: Result<unknown> };
 
@@ -174,11 +178,11 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
         return;
       }
       case 'bus.request': {
-        const { requestId, subject } = command;
+        const { requestId, subject, context } = command;
         void request(input.link.connection, subject, command.data, {
           timeoutMs: command.timeoutMs,
           from: command.from,
-        }).then((result) => sendBack({ type: 'bus.response', requestId, result }));
+        }).then((result) => sendBack({ type: 'bus.response', requestId, result, context }));
         return;
       }
       case 'bus.reply':

@@ -1,6 +1,12 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import { z } from 'zod';
-import { busBridge, type BusResponseEvent, type InboundEvent, type RequestEvent } from '../bus/bridge.js';
+import {
+  busBridge,
+  type BridgeCommand,
+  type BusResponseEvent,
+  type InboundEvent,
+  type RequestEvent,
+} from '../bus/bridge.js';
 import type { BusLink } from '../../kernel/bus/bus-link.js';
 import type { MessageMeta } from '../../kernel/bus/envelope.js';
 import { chatMessageSchema, SYSTEM_RANK, type ChatMessage } from '../../kernel/contracts/chat.js';
@@ -14,7 +20,7 @@ import {
 } from '../../kernel/contracts/commands.js';
 import { validate } from '../../kernel/bus/validate.js';
 import { quietLogger, type Logger } from '../../kernel/log/logger.js';
-import { ok, type Result } from '../../kernel/result.js';
+import { ok } from '../../kernel/result.js';
 import { subjects } from '../../kernel/subjects.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import {
@@ -67,11 +73,15 @@ interface RouterContext {
   input: Required<RouterInput>;
   registry: Registry;
   cooldowns: Cooldowns;
-  inFlight: Record<string, InFlight>;
+  /** Commands waiting for their plugin; what to do with each answer travels with its request. */
+  inFlight: number;
   settleWaiters: string[];
   nextRequest: number;
   bound: boolean;
 }
+
+const isFlight = (value: unknown): value is InFlight =>
+  typeof value === 'object' && value !== null && 'origin' in value && 'command' in value && 'plugin' in value;
 
 type RouterEvent =
   | InboundEvent<'chat.message', ChatMessage>
@@ -84,17 +94,7 @@ type RouterEvent =
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
 
-type Send =
-  | { type: 'bus.publish'; subject: string; data: unknown; from?: MessageMeta }
-  | {
-      type: 'bus.request';
-      subject: string;
-      data: unknown;
-      timeoutMs: number;
-      requestId: string;
-      from?: MessageMeta;
-    }
-  | { type: 'bus.reply'; replyId: string; result: Result<unknown> };
+type Send = BridgeCommand;
 
 const replyTo = (origin: Origin, text: string): Send =>
   origin.private
@@ -168,7 +168,7 @@ export const routerMachine = setup({
       };
       enqueue.assign({
         nextRequest: context.nextRequest + 1,
-        inFlight: { ...context.inFlight, [requestId]: { origin, command: parsed.name, plugin: cmd.plugin } },
+        inFlight: context.inFlight + 1,
         cooldowns: startCooldown(
           context.cooldowns,
           key,
@@ -183,14 +183,13 @@ export const routerMachine = setup({
         timeoutMs: context.input.commandTimeoutMs,
         requestId,
         from: origin.meta,
+        context: { origin, command: parsed.name, plugin: cmd.plugin },
       } satisfies Send);
     }),
     handleResponse: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'bus.response') return;
-      const flight = context.inFlight[event.requestId];
-      if (!flight) return;
-      const { [event.requestId]: _done, ...rest } = context.inFlight;
-      enqueue.assign({ inFlight: rest });
+      if (event.type !== 'bus.response' || !isFlight(event.context)) return;
+      const flight = event.context;
+      enqueue.assign({ inFlight: context.inFlight - 1 });
       const { prefix } = context.input;
       const say = (text: string, origin = flight.origin) => enqueue.sendTo('bus', replyTo(origin, text));
       if (!event.result.ok) {
@@ -214,7 +213,7 @@ export const routerMachine = setup({
       }
     }),
     answerSettled: enqueueActions(({ context, enqueue }) => {
-      if (Object.keys(context.inFlight).length > 0 || context.settleWaiters.length === 0) return;
+      if (context.inFlight > 0 || context.settleWaiters.length === 0) return;
       for (const replyId of context.settleWaiters) {
         enqueue.sendTo('bus', { type: 'bus.reply', replyId, result: ok({ inFlight: 0 }) } satisfies Send);
       }
@@ -254,7 +253,7 @@ export const routerMachine = setup({
     }),
   },
   guards: {
-    idle: ({ context }) => Object.keys(context.inFlight).length === 0,
+    idle: ({ context }) => context.inFlight === 0,
   },
 }).createMachine({
   id: 'router',
@@ -262,7 +261,7 @@ export const routerMachine = setup({
     input: { logger: quietLogger, now: () => Date.now(), ...input },
     registry: emptyRegistry(),
     cooldowns: {},
-    inFlight: {},
+    inFlight: 0,
     settleWaiters: [],
     nextRequest: 1,
     bound: false,

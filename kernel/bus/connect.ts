@@ -48,6 +48,8 @@ export async function connectWithRetry(
         pingInterval: 10_000,
         timeout: Math.max(500, Math.min(5000, options.deadlineMs)),
         inboxPrefix: options.inboxPrefix,
+        // Otherwise every request allocates an Error just in case it fails (a stack capture each).
+        noAsyncTraces: true,
       });
     } catch (error) {
       lastError = error;

@@ -33,9 +33,26 @@ export async function request(
   }
   const decoded = decodeJson(data);
   if (!decoded.ok) return decoded;
+  if (isResult(decoded.data)) return decoded.data;
   const checked = validate(replySchema, decoded.data);
-  if (!checked.ok) return err('INTERNAL', `malformed reply from ${subject}: ${checked.error.message}`);
-  return checked.data as Result<unknown>;
+  return err(
+    'INTERNAL',
+    `malformed reply from ${subject}: ${checked.ok ? 'not a result' : checked.error.message}`,
+  );
+}
+
+/** The reply envelope, checked by hand: this runs for every command. */
+function isResult(value: unknown): value is Result<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { ok?: unknown; data?: unknown; error?: { code?: unknown; message?: unknown } };
+  if (v.ok === true) return 'data' in v;
+  return (
+    v.ok === false &&
+    typeof v.error === 'object' &&
+    v.error !== null &&
+    typeof v.error.code === 'string' &&
+    typeof v.error.message === 'string'
+  );
 }
 
 export function requestFailure(subject: string, timeoutMs: number, error: unknown): Result<never> {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-hex.js';
 
 /**
  * W3C Trace Context (`traceparent: 00-<trace-id>-<parent-id>-<flags>`). Every message Rosey sends
@@ -28,8 +28,8 @@ export function formatTraceparent(ctx: TraceContext): string {
 export function nextTraceparent(parent?: string): string {
   const ctx = parseTraceparent(parent);
   return formatTraceparent({
-    traceId: ctx?.traceId ?? randomBytes(16).toString('hex'),
-    spanId: randomBytes(8).toString('hex'),
+    traceId: ctx?.traceId ?? randomHex(16),
+    spanId: randomHex(8),
     flags: ctx?.flags ?? '01',
   });
 }

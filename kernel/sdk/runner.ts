@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     name: `plugin:${env.name}@${env.generation}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
+    noAsyncTraces: true,
   }).catch((error: unknown) => fail(`cannot reach NATS: ${errorMessage(error)}`));
 
   const service = await startPluginService({ nc, plugin, env, log }).catch((error: unknown) =>

@@ -1,0 +1,17 @@
+/**
+ * The raw baseline: a separate process that answers NATS requests with a fixed JSON reply, the way
+ * a plugin process would but with nothing in between.
+ */
+import { connect } from '@nats-io/transport-node';
+
+const [url, token, subject] = process.argv.slice(2) as [string, string, string];
+const nc = await connect({ servers: url, token: token || undefined, name: 'bench-responder' });
+const reply = new TextEncoder().encode(JSON.stringify({ ok: true, data: { text: 'pong' } }));
+nc.subscribe(subject, {
+  callback: (_e, msg) => {
+    msg.respond(reply);
+  },
+});
+await nc.flush();
+process.send?.('ready');
+process.on('disconnect', () => process.exit(0));
