@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ConfigError, loadConfig, type LoadedConfig } from '../kernel/config/load.js';
+import { locateRosey, NotRunningError, type ControlTarget } from '../kernel/runtime/control-client.js';
 import type { RoseyConfigInput } from '../kernel/config/schema.js';
 
 /** Flags shared by commands that need to know where Rosey's data (and runtime file) lives. */
@@ -37,6 +38,20 @@ export function configFor(
     });
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+}
+
+/** Where the running Rosey is (runtime file or --nats-url); not running is a one-line failure. */
+export function targetFor(
+  flags: { config?: string; 'data-dir'?: string; 'nats-url'?: string },
+  fail: (message: string) => never,
+): ControlTarget {
+  const { dataDir } = configFor(flags, {}, fail);
+  try {
+    return locateRosey({ dataDir, natsUrl: flags['nats-url'] });
+  } catch (error) {
+    if (error instanceof NotRunningError) fail(error.message);
     throw error;
   }
 }

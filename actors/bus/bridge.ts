@@ -36,6 +36,14 @@ export interface BridgeInput {
   serveTimeoutMs?: number;
 }
 
+/** The bridge input for an actor whose own input carries the link and its logger. */
+export function bridgeInput(
+  owner: { link: BusLink; logger: Logger },
+  bindings: Pick<BridgeInput, 'subscriptions' | 'services'>,
+): BridgeInput {
+  return { link: owner.link, logger: owner.logger, ...bindings };
+}
+
 /** Event delivered for a message on a subscribed subject. */
 export interface InboundEvent<T extends string, D> {
   type: T;

@@ -1,5 +1,5 @@
 import { sendParent, sendTo, setup } from 'xstate';
-import { busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.js';
+import { bridgeInput, busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.js';
 import type { BusLink } from '../../kernel/bus/bus-link.js';
 import {
   sendChatSchema,
@@ -85,14 +85,13 @@ export const consoleMachine = setup({
     {
       id: 'bus',
       src: 'bus',
-      input: ({ context }) => ({
-        link: context.input.link,
-        logger: context.input.logger,
-        subscriptions: [
-          { subject: subjects.sendChat(CONSOLE_PLATFORM), event: 'console.say', schema: sendChatSchema },
-          { subject: subjects.sendPm(CONSOLE_PLATFORM), event: 'console.pm', schema: sendPmSchema },
-        ],
-      }),
+      input: ({ context }) =>
+        bridgeInput(context.input, {
+          subscriptions: [
+            { subject: subjects.sendChat(CONSOLE_PLATFORM), event: 'console.say', schema: sendChatSchema },
+            { subject: subjects.sendPm(CONSOLE_PLATFORM), event: 'console.pm', schema: sendPmSchema },
+          ],
+        }),
     },
     {
       // Lives as long as the console: replies keep printing after the input has ended.

@@ -1,6 +1,6 @@
 import { enqueueActions, sendParent, setup } from 'xstate';
 import { z } from 'zod';
-import { busBridge, type RequestEvent } from '../bus/bridge.js';
+import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.js';
 import type { BusLink } from '../../kernel/bus/bus-link.js';
 import { redactUrl } from '../../kernel/bus/connect.js';
 import type { Logger } from '../../kernel/log/logger.js';
@@ -49,15 +49,14 @@ export const controlMachine = setup({
     {
       id: 'bus',
       src: 'bus',
-      input: ({ context }) => ({
-        link: context.input.link,
-        logger: context.input.logger,
-        services: [
-          { subject: subjects.control('status'), event: 'control.status', schema: anyRequest },
-          { subject: subjects.control('stop'), event: 'control.stop', schema: stopRequest },
-          { subject: subjects.control('ping'), event: 'control.ping', schema: anyRequest },
-        ],
-      }),
+      input: ({ context }) =>
+        bridgeInput(context.input, {
+          services: [
+            { subject: subjects.control('status'), event: 'control.status', schema: anyRequest },
+            { subject: subjects.control('stop'), event: 'control.stop', schema: stopRequest },
+            { subject: subjects.control('ping'), event: 'control.ping', schema: anyRequest },
+          ],
+        }),
     },
   ],
   initial: 'binding',

@@ -1,5 +1,5 @@
 import { assign, sendParent, sendTo, setup } from 'xstate';
-import { busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.js';
+import { bridgeInput, busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.js';
 import type { BusLink } from '../../kernel/bus/bus-link.js';
 import type { NatsEndpoint } from '../../kernel/bus/connect.js';
 import { pluginAnnouncementSchema, type PluginAnnouncement } from '../../kernel/contracts/commands.js';
@@ -104,17 +104,16 @@ export const pluginHostMachine = setup({
   invoke: {
     id: 'bus',
     src: 'bus',
-    input: ({ context }) => ({
-      link: context.input.link,
-      logger: context.input.logger,
-      subscriptions: [
-        {
-          subject: subjects.pluginReady(context.input.plugin.name, context.input.generation),
-          event: 'plugin.ready',
-          schema: pluginAnnouncementSchema,
-        },
-      ],
-    }),
+    input: ({ context }) =>
+      bridgeInput(context.input, {
+        subscriptions: [
+          {
+            subject: subjects.pluginReady(context.input.plugin.name, context.input.generation),
+            event: 'plugin.ready',
+            schema: pluginAnnouncementSchema,
+          },
+        ],
+      }),
   },
   initial: 'binding',
   output: ({ context }) => ({ exit: context.exit ?? 'shutdown' }),

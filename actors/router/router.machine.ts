@@ -1,6 +1,7 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import { z } from 'zod';
 import {
+  bridgeInput,
   busBridge,
   type BridgeCommand,
   type BusResponseEvent,
@@ -269,20 +270,19 @@ export const routerMachine = setup({
   invoke: {
     id: 'bus',
     src: 'bus',
-    input: ({ context }) => ({
-      link: context.input.link,
-      logger: context.input.logger,
-      subscriptions: [
-        { subject: subjects.message, event: 'chat.message', schema: chatMessageSchema },
-        { subject: subjects.pm, event: 'chat.pm', schema: chatMessageSchema },
-        { subject: subjects.anyPluginReady, event: 'plugin.ready', schema: pluginAnnouncementSchema },
-        { subject: subjects.anyPluginDown, event: 'plugin.down', schema: pluginDownSchema },
-      ],
-      services: [
-        { subject: subjects.routerSettle, event: 'router.settle', schema: z.object({}).passthrough() },
-        { subject: subjects.routerCommands, event: 'router.commands', schema: z.object({}).passthrough() },
-      ],
-    }),
+    input: ({ context }) =>
+      bridgeInput(context.input, {
+        subscriptions: [
+          { subject: subjects.message, event: 'chat.message', schema: chatMessageSchema },
+          { subject: subjects.pm, event: 'chat.pm', schema: chatMessageSchema },
+          { subject: subjects.anyPluginReady, event: 'plugin.ready', schema: pluginAnnouncementSchema },
+          { subject: subjects.anyPluginDown, event: 'plugin.down', schema: pluginDownSchema },
+        ],
+        services: [
+          { subject: subjects.routerSettle, event: 'router.settle', schema: z.object({}).passthrough() },
+          { subject: subjects.routerCommands, event: 'router.commands', schema: z.object({}).passthrough() },
+        ],
+      }),
   },
   on: {
     'bus.response': { actions: ['handleResponse', 'answerSettled'] },

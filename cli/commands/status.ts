@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { controlRequest, locateRosey, NotRunningError } from '../../kernel/runtime/control-client.js';
-import { configFor, locationFlags, natsFlags } from '../config-flags.js';
+import { controlRequest } from '../../kernel/runtime/control-client.js';
+import { locationFlags, natsFlags, targetFor } from '../config-flags.js';
 import { formatStatus, type StatusData } from '../format-status.js';
 
 export default class Status extends RoseyCommand {
@@ -27,14 +27,7 @@ data directory, or --nats-url. Exits 1 when Rosey is not running.`;
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
     const fail: (message: string) => never = (message) => this.fail(message);
-    const { dataDir } = configFor(flags, {}, fail);
-    let target;
-    try {
-      target = locateRosey({ dataDir, natsUrl: flags['nats-url'] });
-    } catch (error) {
-      if (error instanceof NotRunningError) fail(error.message);
-      throw error;
-    }
+    const target = targetFor(flags, fail);
     const result = await controlRequest(target, 'status', {}, flags.timeout);
     if (!result.ok) fail(`cannot get Rosey's status: ${result.error.message}`);
     const data = result.data as StatusData;

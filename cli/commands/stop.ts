@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { controlRequest, locateRosey, NotRunningError } from '../../kernel/runtime/control-client.js';
+import { controlRequest } from '../../kernel/runtime/control-client.js';
 import { isAlive } from '../../kernel/runtime/runtime-file.js';
-import { configFor, locationFlags, natsFlags } from '../config-flags.js';
+import { locationFlags, natsFlags, targetFor } from '../config-flags.js';
 
 export default class Stop extends RoseyCommand {
   static override summary = 'Stop the running Rosey gracefully.';
@@ -26,14 +26,7 @@ exited. Exits 1 when Rosey is not running or does not stop in time.`;
   async run(): Promise<void> {
     const { flags } = await this.parse(Stop);
     const fail: (message: string) => never = (message) => this.fail(message);
-    const { dataDir } = configFor(flags, {}, fail);
-    let target;
-    try {
-      target = locateRosey({ dataDir, natsUrl: flags['nats-url'] });
-    } catch (error) {
-      if (error instanceof NotRunningError) fail(error.message);
-      throw error;
-    }
+    const target = targetFor(flags, fail);
     const result = await controlRequest(target, 'stop', { reason: 'rosey stop' });
     if (!result.ok) fail(`cannot stop Rosey: ${result.error.message}`);
     const pid = (result.data as { pid?: number }).pid ?? target.pid;

@@ -35,6 +35,28 @@ function infraSpecs(
   return specs;
 }
 
+/** A supervised infra branch on a fresh port, and a bridge owner listening on `subject`. */
+async function startInfra(strategy: 'one_for_one' | 'rest_for_one', subject?: string) {
+  const link = new BusLink();
+  const port = await findFreePort();
+  const tree = await runTree({
+    name: 'infra',
+    strategy,
+    intensity: 3,
+    children: infraSpecs(port, link),
+    logger: quietLogger,
+  });
+  const owner = subject
+    ? startBridgeOwner({
+        link,
+        logger: quietLogger,
+        subscriptions: [{ subject, event: subject, schema: z.object({}).passthrough() }],
+      })
+    : undefined;
+  await owner?.bound();
+  return { link, port, tree, owner };
+}
+
 const pidOf = (tree: RunningTree, id: string) =>
   tree.actor.getSnapshot().context.records[id]?.info?.pid as number;
 
@@ -65,21 +87,9 @@ describe('infra: nats-server actor + bus actor under a supervisor', () => {
   });
 
   it('survives a nats-server crash: the server is restarted on the same port and messages flow again', async () => {
-    const link = new BusLink();
-    const port = await findFreePort();
-    tree = await runTree({
-      name: 'infra',
-      strategy: 'one_for_one',
-      intensity: 3,
-      children: infraSpecs(port, link),
-      logger: quietLogger,
-    });
-    owner = startBridgeOwner({
-      link,
-      logger: quietLogger,
-      subscriptions: [{ subject: 'test.ping', event: 'ping', schema: z.object({ n: z.number() }) }],
-    });
-    await owner.bound();
+    const infra = await startInfra('one_for_one', 'test.ping');
+    ({ tree, owner } = infra);
+    const { port } = infra;
     const firstPid = pidOf(tree, 'nats-server');
     process.kill(firstPid, 'SIGKILL');
     await eventually(
@@ -96,37 +106,28 @@ describe('infra: nats-server actor + bus actor under a supervisor', () => {
       sender.publish('test.ping', encodeJson({ n: 1 }));
       await sender.flush();
       await new Promise((r) => setTimeout(r, 50));
-      return owner!.events.some((e) => e.type === 'ping');
+      return owner!.events.some((e) => e.type === 'test.ping');
     }, 'a message after the restart');
-    const ping = owner.events.find((e) => e.type === 'ping') as InboundEvent<'ping', { n: number }>;
+    const ping = owner!.events.find((e) => e.type === 'test.ping') as InboundEvent<
+      'test.ping',
+      { n: number }
+    >;
     expect(ping.data.n).to.equal(1);
     await sender.close();
   });
 
   it('restarts the bus when its connection closes for good, and bridges rebind to the new one', async () => {
-    const link = new BusLink();
-    const port = await findFreePort();
-    tree = await runTree({
-      name: 'infra',
-      strategy: 'rest_for_one',
-      intensity: 3,
-      children: infraSpecs(port, link),
-      logger: quietLogger,
-    });
-    owner = startBridgeOwner({
-      link,
-      logger: quietLogger,
-      subscriptions: [{ subject: 'test.after', event: 'after', schema: z.object({}) }],
-    });
-    await owner.bound();
+    const infra = await startInfra('rest_for_one', 'test.after');
+    ({ tree, owner } = infra);
+    const { link, port } = infra;
     const first = link.connection!;
     await first.close();
     await eventually(() => link.connection && link.connection !== first, 'a new bus connection');
-    await owner.bound(2);
+    await owner!.bound(2);
     expect(tree.actor.getSnapshot().context.records.bus?.restarts).to.equal(1);
     const sender = await client(`nats://127.0.0.1:${port}`);
     sender.publish('test.after', encodeJson({}));
-    await owner.next('after');
+    await owner!.next('test.after');
     await sender.close();
   });
 

@@ -62,7 +62,9 @@ describe('rosey CLI against a running instance', function () {
     expect(again.stderr).to.match(/already running/);
     const dev = await runCli(['dev', '-c', 'rosey.yaml'], { cwd });
     expect(dev.code).to.equal(1);
-    expect(dev.stderr.trim()).to.match(/^rosey dev: cannot start: Rosey is already running with data in .*state \(pid \d+\)/);
+    expect(dev.stderr.trim()).to.match(
+      /^rosey dev: cannot start: Rosey is already running with data in .*state \(pid \d+\)/,
+    );
 
     const text = await runCli(['status', '-c', 'rosey.yaml'], { cwd });
     expect(text.code).to.equal(0);
