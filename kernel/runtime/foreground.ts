@@ -47,6 +47,7 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
       },
     });
   } catch (error) {
+    logger.setStderrLevel('silent'); // the one line below says it
     logger.error(`cannot start: ${errorMessage(error)}`);
     await logger.close();
     process.stderr.write(`${label}: cannot start: ${errorMessage(error)}\n`);

@@ -16,6 +16,12 @@ async function statusJson(cwd: string, args: string[] = []) {
 
 describe('rosey CLI against a running instance', function () {
   this.timeout(90_000);
+  const started: number[] = [];
+
+  // A test that fails half-way must not leave a background Rosey behind.
+  afterEach(() => {
+    for (const pid of started.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGTERM');
+  });
 
   it('status and stop say Rosey is not running, in one line, and exit 1', async () => {
     const cwd = tempDir();
@@ -52,9 +58,10 @@ describe('rosey CLI against a running instance', function () {
   it('start --detach, status, stop: the whole life of a background Rosey', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'rosey.yaml'), 'bot:\n  name: Bea\ndataDir: state\n');
-    const started = await runCli(['start', '--detach', '--config', 'rosey.yaml'], { cwd });
-    expect(started.code, started.stderr).to.equal(0);
-    const pid = Number(/pid (\d+)/.exec(started.stdout)![1]);
+    const launched = await runCli(['start', '--detach', '--config', 'rosey.yaml'], { cwd });
+    expect(launched.code, launched.stderr).to.equal(0);
+    const pid = Number(/pid (\d+)/.exec(launched.stdout)![1]);
+    started.push(pid);
     expect(readFileSync(join(cwd, 'state', 'rosey.pid'), 'utf8').trim()).to.equal(String(pid));
 
     const again = await runCli(['start', '--detach', '-c', 'rosey.yaml'], { cwd });
