@@ -29,7 +29,7 @@ apt_install() {
   fi
 }
 
-if ! command -v nats-server >/dev/null 2>&1; then
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
   say "installing nats-server (Debian package)…"
   apt_install nats-server
 fi
