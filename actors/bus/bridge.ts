@@ -142,8 +142,14 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
     }
   };
 
-  const bind = (nc: NatsConnection | undefined) => {
+  const unsubscribeAll = () => {
+    for (const sub of subscriptions) if (!sub.isClosed()) sub.unsubscribe();
     subscriptions = [];
+  };
+
+  const bind = (nc: NatsConnection | undefined) => {
+    // Subscriptions on a connection the link has moved away from must not deliver twice.
+    unsubscribeAll();
     if (!nc || stopped) return;
     const all: Array<[Binding, boolean]> = [
       ...(input.subscriptions ?? []).map((b): [Binding, boolean] => [b, false]),
@@ -203,10 +209,7 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
     stopped = true;
     unwatch();
     for (const [replyId] of pending) answer(replyId, err('SHUTTING_DOWN', 'the service is stopping'));
-    for (const sub of subscriptions) {
-      if (!sub.isClosed()) sub.unsubscribe();
-    }
-    subscriptions = [];
+    unsubscribeAll();
   };
 });
 

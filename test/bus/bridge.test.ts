@@ -192,10 +192,14 @@ describe('bus bridge (real nats-server)', () => {
     const second = await client(nats.url);
     link.set(second);
     await owner!.bound(2);
-    await nc.close();
     const sender = await client(nats.url);
     sender.publish('test.move', encodeJson({ n: 1 }));
     await owner!.next('moved');
+    await sender.flush();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Delivered once: the subscriptions on the connection the link left are gone.
+    expect(owner!.events.filter((e) => e.type === 'moved')).to.have.length(1);
+    await nc.close();
     expect(link.watchers).to.equal(1);
     owner!.stop();
     owner = undefined;
