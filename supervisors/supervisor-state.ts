@@ -68,8 +68,8 @@ export interface SupervisorContext {
   groups: Record<string, string[]>;
   /** Temporary siblings stopped by a group restart; forgotten once stopped (OTP). */
   dropAfterStop: string[];
-  /** Who asked for a dynamic child, to be told how its start went. */
-  requesters: Record<string, AnyActorRef>;
+  /** Who asked to start or terminate a child, to be told how it went. */
+  requesters: Record<string, { to: AnyActorRef; op: 'start_child' | 'terminate_child' }>;
   /** Set when the supervisor gives up: the reason its parent will see. */
   failure?: string;
 }
@@ -112,7 +112,7 @@ export type SupervisorEvent =
   | TerminateChildEvent
   | { type: 'sup.start_timeout'; actorId: string }
   | { type: 'sup.kill_timeout'; actorId: string }
-  | { type: 'sup.restart_due'; id: string; incarnation: number }
+  | { type: 'sup.restart_due'; id: string }
   | { type: 'sup.plan.complete' }
   | { type: `xstate.error.actor.${string}`; error: unknown; actorId?: string }
   | { type: `xstate.done.actor.${string}`; output: unknown; actorId?: string };

@@ -1,6 +1,7 @@
 import type { AnyActorLogic, AnyActorRef, EventObject } from 'xstate';
 import type { LogFields } from '../kernel/log/logger.js';
 import { backoffDelay, backoffResetAfter } from './backoff.js';
+import { dict } from './dict.js';
 import type { ChildInfo } from './child-protocol.js';
 import { describeExit, type ExitReason } from './exit-reason.js';
 import { restartGroup } from './restart-group.js';
@@ -43,13 +44,13 @@ export class SupervisorTx {
     this.ctx = {
       ...context,
       order: [...context.order],
-      records: Object.fromEntries(Object.entries(context.records).map(([id, r]) => [id, { ...r }])),
+      records: dict(Object.entries(context.records).map(([id, r]) => [id, { ...r }] as const)),
       restartLog: [...context.restartLog],
       plan: [...context.plan],
       deferred: [...context.deferred],
-      groups: { ...context.groups },
+      groups: dict(Object.entries(context.groups)),
       dropAfterStop: [...context.dropAfterStop],
-      requesters: { ...context.requesters },
+      requesters: dict(Object.entries(context.requesters)),
     };
   }
 
@@ -143,6 +144,7 @@ export class SupervisorTx {
     this.effects.push({ kind: 'cancel', timerId: startTimer(record.actorId) });
     if (record.spec.shutdown === 'brutal_kill') {
       this.kill(record, { shutdown: 'brutal_kill' });
+      this.afterStopped(record);
       return;
     }
     record.status = 'stopping';
@@ -158,21 +160,20 @@ export class SupervisorTx {
   }
 
   kill(record: ChildRecord, reason: ExitReason): void {
-    if (record.actorId) {
-      this.effects.push({ kind: 'kill', actorId: record.actorId });
-      this.effects.push({ kind: 'cancel', timerId: killTimer(record.actorId) });
-      this.effects.push({ kind: 'cancel', timerId: startTimer(record.actorId) });
-    }
-    record.status = 'stopped';
-    record.lastExit = { reason, at: Date.now() };
+    if (record.actorId) this.effects.push({ kind: 'kill', actorId: record.actorId });
+    this.markStopped(record, reason);
+  }
+
+  /** The start and kill timers of the current incarnation are of no use once it has ended. */
+  clearTimers(record: ChildRecord): void {
+    if (!record.actorId) return;
+    this.effects.push({ kind: 'cancel', timerId: killTimer(record.actorId) });
+    this.effects.push({ kind: 'cancel', timerId: startTimer(record.actorId) });
   }
 
   /** A child that was being stopped (or is being stopped by a shutdown plan) has ended. */
   markStopped(record: ChildRecord, reason: ExitReason): void {
-    if (record.actorId) {
-      this.effects.push({ kind: 'cancel', timerId: killTimer(record.actorId) });
-      this.effects.push({ kind: 'cancel', timerId: startTimer(record.actorId) });
-    }
+    this.clearTimers(record);
     record.status = 'stopped';
     record.lastExit = { reason, at: Date.now() };
   }
@@ -226,11 +227,12 @@ export class SupervisorTx {
     }
     const healthyFor = record.readyAt === undefined ? 0 : this.ctx.now() - record.readyAt;
     const backoff = record.spec.backoff;
+    this.clearTimers(record);
     if (backoff && healthyFor >= backoffResetAfter(backoff)) record.attempt = 0;
     const delayMs = backoff ? backoffDelay(record.attempt, backoff, this.ctx.random) : 0;
     record.attempt += 1;
     record.status = 'restarting';
-    const due: SupervisorEvent = { type: 'sup.restart_due', id, incarnation: record.incarnation };
+    const due: SupervisorEvent = { type: 'sup.restart_due', id };
     if (delayMs > 0) {
       this.effects.push({ kind: 'timer', timerId: restartTimer(id), event: due, delayMs });
       this.log('info', `restarting ${id} in ${delayMs} ms`, { supervisor: this.ctx.name });
@@ -248,7 +250,8 @@ export class SupervisorTx {
     const { id } = record.spec;
     if (this.ctx.purpose === 'terminate') {
       this.reply(id, 'terminate_child', true);
-      this.remove(id);
+      // OTP terminate_child keeps a static child's spec; a dynamic supervisor forgets the child.
+      if (this.ctx.dynamic) this.remove(id);
       return;
     }
     if (this.ctx.dropAfterStop.includes(id)) {
@@ -259,10 +262,12 @@ export class SupervisorTx {
     if (Object.values(this.ctx.groups).some((members) => members.includes(id))) record.status = 'restarting';
   }
 
+  /** Tells whoever asked to start or terminate `id` how it went (if anyone asked for `op`). */
   reply(id: string, op: 'start_child' | 'terminate_child', ok: boolean, error?: string): void {
-    const to = this.ctx.requesters[id];
-    if (!to) return;
+    const request = this.ctx.requesters[id];
+    if (!request || request.op !== op) return;
     delete this.ctx.requesters[id];
+    const { to } = request;
     this.effects.push({
       kind: 'reply',
       to,

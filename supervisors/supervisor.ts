@@ -10,6 +10,7 @@ import {
   shouldRestart,
   type ExitReason,
 } from './exit-reason.js';
+import { dict } from './dict.js';
 import { addRestart } from './restart-intensity.js';
 import type { Strategy } from './strategy.js';
 import type { ChildRecord, SupervisorContext, SupervisorEvent } from './supervisor-state.js';
@@ -50,7 +51,7 @@ function initialContext(input: SupervisorInput): SupervisorContext {
   if (input.dynamic && input.strategy !== 'one_for_one') {
     throw new Error(`supervisor ${input.name}: a dynamic supervisor is one_for_one`);
   }
-  const records: Record<string, ChildRecord> = {};
+  const records = dict<ChildRecord>();
   for (const spec of children) {
     records[spec.id] = {
       spec: resolveChildSpec(spec),
@@ -77,9 +78,9 @@ function initialContext(input: SupervisorInput): SupervisorContext {
     plan: [],
     purpose: 'init',
     deferred: [],
-    groups: {},
+    groups: dict(),
     dropAfterStop: [],
-    requesters: {},
+    requesters: dict(),
   };
 }
 
@@ -303,7 +304,7 @@ const beginAbort = decide((tx, event) => {
 /** Stop everything in reverse start order and forget pending work (shutdown, escalation, abort). */
 function terminateAll(tx: SupervisorTx, purpose: 'shutdown' | 'escalate' | 'abort'): void {
   tx.cancelRestartTimers();
-  tx.ctx.groups = {};
+  tx.ctx.groups = dict();
   const refusal = 'supervisor is shutting down';
   for (const event of tx.ctx.deferred) {
     if (
@@ -319,7 +320,7 @@ function terminateAll(tx: SupervisorTx, purpose: 'shutdown' | 'escalate' | 'abor
       });
     }
   }
-  for (const id of Object.keys(tx.ctx.requesters)) tx.reply(id, 'start_child', false, refusal);
+  for (const [id, { op }] of Object.entries(tx.ctx.requesters)) tx.reply(id, op, false, refusal);
   tx.ctx.deferred = [];
   for (const id of tx.ctx.order) {
     const r = tx.ctx.records[id];
@@ -333,12 +334,13 @@ function terminateAll(tx: SupervisorTx, purpose: 'shutdown' | 'escalate' | 'abor
 const abortRestartPlan = decide((tx, event) => {
   if (event.type !== 'sup.exit') return;
   const record = tx.record(event.id);
-  record.status = 'exited';
   record.lastExit = { reason: event.reason, at: Date.now() };
-  tx.ctx.deferred.unshift(event);
-  tx.ctx.plan = [];
-  tx.ctx.step = undefined;
-  tx.effects.push({ kind: 'raise', event: { type: 'sup.plan.complete' } });
+  tx.log('warn', `${event.id} failed to restart (${describeExit(event.reason)}); trying again`, {
+    supervisor: tx.ctx.name,
+  });
+  // Whatever its restart type and exit reason: the restart was decided, it has to happen (or the
+  // supervisor gives up once the attempts exceed its intensity).
+  tx.beginPlan('restart', tx.scheduleRestart(record));
 });
 
 /** A dynamic child (or one added with start_child) failed to start: report it and carry on. */
@@ -347,11 +349,8 @@ const retireFailedStart = decide((tx, event) => {
   const record = tx.record(event.id);
   tx.log('error', `${event.id} failed to start: ${describeExit(event.reason)}`, { supervisor: tx.ctx.name });
   tx.reply(event.id, 'start_child', false, describeExit(event.reason));
-  record.status = 'stopped';
-  record.lastExit = { reason: event.reason, at: Date.now() };
-  if (tx.ctx.dynamic) {
-    record.status = 'failed';
-  }
+  tx.markStopped(record, event.reason);
+  if (tx.ctx.dynamic) record.status = 'failed';
   tx.advance();
 });
 
@@ -367,16 +366,20 @@ const beginStartChild = decide((tx, event) => {
     attempt: 0,
   };
   if (!existing) tx.ctx.order.push(spec.id);
-  if (event.replyTo) tx.ctx.requesters[spec.id] = event.replyTo;
+  if (event.replyTo) tx.ctx.requesters[spec.id] = { to: event.replyTo, op: 'start_child' };
   tx.beginPlan('start_child', [{ op: 'start', id: spec.id }]);
 });
 
 function startChildRefusal(context: SupervisorContext, event: SupervisorEvent): string | undefined {
   if (event.type !== 'supervisor.start_child') return undefined;
+  if (!context.dynamic) return 'not a dynamic supervisor';
   const existing = context.records[event.spec.id];
   if (existing && existing.status !== 'failed' && existing.status !== 'stopped') return 'already started';
-  const live = Object.values(context.records).filter((r) => ALIVE.has(r.status)).length;
-  if (live >= context.maxChildren) return 'max_children reached';
+  // Children waiting for a restart count too (Elixir's DynamicSupervisor counts them).
+  const counted = Object.values(context.records).filter(
+    (r) => r.status !== 'failed' && r.status !== 'stopped',
+  );
+  if (counted.length >= context.maxChildren) return 'max_children reached';
   try {
     validateChildSpecs([event.spec]);
   } catch (error) {
@@ -407,7 +410,7 @@ const refuse = decide((tx, event) => {
 
 const beginTerminate = decide((tx, event) => {
   if (event.type !== 'supervisor.terminate_child') return;
-  if (event.replyTo) tx.ctx.requesters[event.id] = event.replyTo;
+  if (event.replyTo) tx.ctx.requesters[event.id] = { to: event.replyTo, op: 'terminate_child' };
   const record = tx.record(event.id);
   delete tx.ctx.groups[event.id];
   if (!ALIVE.has(record.status)) {
@@ -472,7 +475,7 @@ export const supervisorMachine = setup({
     isRestartDue: ({ context, event }) =>
       event.type === 'sup.restart_due' && context.groups[event.id] !== undefined,
     intensityExceeded: ({ context }) => intensityCheck(context).exceeded,
-    canStartChild: ({ context, event }) => context.dynamic && startChildRefusal(context, event) === undefined,
+    canStartChild: ({ context, event }) => startChildRefusal(context, event) === undefined,
     hasChild: ({ context, event }) =>
       event.type === 'supervisor.terminate_child' && context.records[event.id] !== undefined,
   },

@@ -342,6 +342,39 @@ describe('supervisor (OTP semantics)', () => {
     });
   });
 
+  describe('restart attempts (try_again_restart)', () => {
+    it('retries a child whose restart ends during its start, whatever its restart type, and finishes the group', () => {
+      const probe = new Probe();
+      const sup = startSupervisor({
+        name: 't',
+        strategy: 'one_for_all',
+        intensity: 5,
+        children: [probe.spec('a'), probe.spec('b', { restart: 'transient' }), probe.spec('c')],
+      });
+      probe.take();
+      probe.behaviour.set('b', { startExit: 'normal', startExitTimes: 1 });
+      probe.crash('a');
+      // The group's restart: a starts, b ends while starting, so (one_for_all) a stops and all start again.
+      expect(probe.take()).to.deep.equal([
+        'cleanup a',
+        'shutdown c',
+        'cleanup c',
+        'shutdown b',
+        'cleanup b',
+        'start a',
+        'start b',
+        'cleanup b',
+        'shutdown a',
+        'cleanup a',
+        'start a',
+        'start b',
+        'start c',
+      ]);
+      expect(['a', 'b', 'c'].map((id) => statusOf(sup, id))).to.deep.equal(['running', 'running', 'running']);
+      expect(sup.state().context.restartLog).to.have.length(2);
+    });
+  });
+
   describe('backoff', () => {
     it('delays a restart by min * 2^n * (1 + random * factor), counting it when it is attempted', () => {
       const probe = new Probe();
@@ -534,6 +567,61 @@ describe('supervisor (OTP semantics)', () => {
       });
       expect(sup.state().context.order).to.deep.equal(['p2']);
       expect(probe.take()).to.deep.equal(['start p1', 'start p2', 'shutdown p1', 'cleanup p1']);
+    });
+
+    it('accepts child ids that are also Object.prototype names', () => {
+      const probe = new Probe();
+      const sup = dynamic(probe);
+      const to = replyTo();
+      for (const id of ['constructor', 'toString', 'hasOwnProperty']) {
+        sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec(id), replyTo: to });
+      }
+      expect(results.map((r) => (r as unknown as { ok: boolean }).ok)).to.deep.equal([true, true, true]);
+      probe.crash('constructor');
+      expect(statusOf(sup, 'constructor')).to.equal('running');
+      expect(sup.state().context.records['constructor']?.restarts).to.equal(1);
+    });
+
+    it('terminates a brutal_kill child, replies, and forgets it', () => {
+      const probe = new Probe();
+      const sup = dynamic(probe);
+      const to = replyTo();
+      sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec('p', { shutdown: 'brutal_kill' }) });
+      sup.actor.send({ type: 'supervisor.terminate_child', id: 'p', replyTo: to });
+      expect(results).to.deep.equal([
+        { type: 'supervisor.result', op: 'terminate_child', id: 'p', ok: true },
+      ]);
+      expect(sup.state().context.records).to.not.have.property('p');
+      expect(probe.take()).to.deep.equal(['start p', 'cleanup p']);
+    });
+
+    it('answers a terminate_child cut short by a shutdown as terminate_child', () => {
+      const probe = new Probe();
+      probe.behaviour.set('p', { ignoreShutdown: true });
+      const sup = dynamic(probe);
+      const to = replyTo();
+      sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec('p', { shutdown: 1000 }) });
+      sup.actor.send({ type: 'supervisor.terminate_child', id: 'p', replyTo: to });
+      sup.actor.send({ type: 'rosey.shutdown' });
+      expect(results).to.deep.equal([
+        {
+          type: 'supervisor.result',
+          op: 'terminate_child',
+          id: 'p',
+          ok: false,
+          error: 'supervisor is shutting down',
+        },
+      ]);
+      sup.clock.increment(1000);
+      expect(sup.state().value).to.equal('stopped');
+    });
+
+    it('refuses start_child on a static supervisor', () => {
+      const probe = new Probe();
+      const sup = startSupervisor({ name: 't', strategy: 'one_for_one', children: [] });
+      const to = replyTo();
+      sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec('x'), replyTo: to });
+      expect(results.at(-1)).to.deep.include({ ok: false, error: 'not a dynamic supervisor' });
     });
 
     it('refuses children beyond max_children', () => {

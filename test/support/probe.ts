@@ -8,6 +8,9 @@ import { supervisorMachine, type SupervisorInput } from '../../supervisors/super
 export interface ProbeBehaviour {
   /** Report an exit instead of becoming ready. */
   failStart?: boolean;
+  /** Report this exit instead of becoming ready (the next `startExitTimes` starts, default every one). */
+  startExit?: ExitReason;
+  startExitTimes?: number;
   /** Wait for `probe.ready(name)` instead of becoming ready at once. */
   manualReady?: boolean;
   /** Do not answer `rosey.shutdown` (so the supervisor has to kill it). */
@@ -39,7 +42,11 @@ export class Probe {
         ready: () => alive && sendBack(childReady(self)),
         exit: (reason) => alive && sendBack(childExit(self, reason)),
       });
-      if (behaviour.failStart) sendBack(childExit(self, { error: `${name} cannot start` }));
+      if (behaviour.startExit && behaviour.startExitTimes !== 0) {
+      if (behaviour.startExitTimes !== undefined) behaviour.startExitTimes -= 1;
+      sendBack(childExit(self, behaviour.startExit));
+    }
+      else if (behaviour.failStart) sendBack(childExit(self, { error: `${name} cannot start` }));
       else if (!behaviour.manualReady) sendBack(childReady(self));
       receive((event) => {
         if (event.type === 'rosey.shutdown') {
