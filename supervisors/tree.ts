@@ -167,6 +167,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
         user: config.platforms.console.user,
         rank: config.platforms.console.rank,
         settleTimeoutMs: config.router.commandTimeoutMs + 2000,
+        rootSystemId: ROOT_SYSTEM_ID,
         ...o.console,
       },
     });

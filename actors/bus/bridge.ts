@@ -39,7 +39,7 @@ export interface BridgeInput {
 /** The bridge input for an actor whose own input carries the link and its logger. */
 export function bridgeInput(
   owner: { link: BusLink; logger: Logger },
-  bindings: Pick<BridgeInput, 'subscriptions' | 'services'>,
+  bindings: Pick<BridgeInput, 'subscriptions' | 'services' | 'serveTimeoutMs'>,
 ): BridgeInput {
   return { link: owner.link, logger: owner.logger, ...bindings };
 }

@@ -10,7 +10,7 @@ import {
 } from '../../kernel/contracts/chat.js';
 import type { Logger } from '../../kernel/log/logger.js';
 import { subjects } from '../../kernel/subjects.js';
-import { childReady } from '../../supervisors/child-protocol.js';
+import { childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { formatBotLine } from './format.js';
 import { terminal, type TerminalEvent } from './terminal.js';
 
@@ -32,6 +32,8 @@ export interface ConsoleInput {
   stopOnEof: boolean;
   /** Upper bound for waiting on in-flight replies. */
   settleTimeoutMs: number;
+  /** The tree to stop directly when the control plane cannot be reached. */
+  rootSystemId: string;
 }
 
 type ConsoleEvent =
@@ -51,6 +53,10 @@ export const consoleMachine = setup({
   types: { input: {} as ConsoleInput, context: {} as { input: ConsoleInput }, events: {} as ConsoleEvent },
   actors: { bus: busBridge, terminal },
   actions: {
+    stopTree: ({ context, system }) => {
+      const shutdown: ShutdownEvent = { type: 'rosey.shutdown', reason: 'console closed' };
+      system.get(context.input.rootSystemId)?.send(shutdown);
+    },
     print: sendTo('terminal', ({ context, event }) => ({
       type: 'term.print' as const,
       text:
@@ -143,10 +149,20 @@ export const consoleMachine = setup({
         timeoutMs: 5000,
         requestId: 'stop',
       }),
-      on: { 'bus.response': 'idle' },
+      on: {
+        'bus.response': [
+          { guard: ({ event }) => event.result.ok, target: 'idle' },
+          // The control plane is not reachable (restarting, bus down): stop the tree directly.
+          { target: 'idle', actions: 'stopTree' },
+        ],
+      },
     },
     // Input is over; replies still print until the tree stops this actor.
-    idle: {},
+    idle: {
+      // Ctrl-C again: the terminal is in raw mode, so turn it into the signal the process handles
+      // (a second one exits at once).
+      on: { 'term.interrupt': { actions: () => process.kill(process.pid, 'SIGINT') } },
+    },
     stopped: { type: 'final' },
   },
 });

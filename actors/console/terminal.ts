@@ -31,13 +31,21 @@ export const terminal = fromCallback<TerminalCommand, TerminalInput>(({ input, s
     closed = true;
   });
   rl.on('SIGINT', () => sendBack({ type: 'term.interrupt' }));
+  // Whoever read our output has gone (`rosey dev | head -1`): stop printing, end the session.
+  let outputClosed = false;
+  const onOutputError = () => {
+    if (outputClosed) return;
+    outputClosed = true;
+    sendBack({ type: 'term.interrupt' });
+  };
+  input.output.on('error', onOutputError);
   if (input.interactive) {
     rl.setPrompt(input.prompt);
     rl.prompt();
   }
 
   receive((command) => {
-    if (command.type !== 'term.print') return;
+    if (command.type !== 'term.print' || outputClosed) return;
     if (input.interactive && !closed) {
       input.output.write('\r\x1b[K');
       input.output.write(command.text + '\n');
@@ -49,6 +57,7 @@ export const terminal = fromCallback<TerminalCommand, TerminalInput>(({ input, s
 
   return () => {
     closed = true;
+    input.output.off('error', onOutputError);
     rl.close();
   };
 });

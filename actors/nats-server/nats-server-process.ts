@@ -68,41 +68,45 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   const exited = exitOf(child);
   const recent: string[] = [];
 
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`nats-server did not become ready within ${options.readyTimeoutMs ?? 10_000} ms`));
-    }, options.readyTimeoutMs ?? 10_000);
-    const done = (error?: Error) => {
-      clearTimeout(timer);
-      if (error) reject(error);
-      else resolve();
-    };
-    child.once('error', (error) => done(new Error(`cannot start nats-server: ${error.message}`)));
-    let buffered = '';
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        recent.push(line);
-        if (recent.length > 5) recent.shift();
-        options.onLog?.(line);
-        if (line.includes('Server is ready')) done();
-      }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`nats-server did not become ready within ${options.readyTimeoutMs ?? 10_000} ms`));
+      }, options.readyTimeoutMs ?? 10_000);
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      child.once('error', (error) => done(new Error(`cannot start nats-server: ${error.message}`)));
+      let buffered = '';
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (chunk: string) => {
+        buffered += chunk;
+        let newline: number;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, newline);
+          buffered = buffered.slice(newline + 1);
+          recent.push(line);
+          if (recent.length > 5) recent.shift();
+          options.onLog?.(line);
+          if (line.includes('Server is ready')) done();
+        }
+      });
+      void exited.then((exit) => {
+        const why = recent.filter((l) => /\[(FTL|ERR)\]/.test(l)).join('; ') || recent.at(-1) || '';
+        done(
+          new Error(
+            `nats-server exited during startup (${describeProcessExit(exit)})${why ? `: ${why}` : ''}`,
+          ),
+        );
+      });
     });
-    void exited.then((exit) => {
-      const why = recent.filter((l) => /\[(FTL|ERR)\]/.test(l)).join('; ') || recent.at(-1) || '';
-      done(
-        new Error(`nats-server exited during startup (${describeProcessExit(exit)})${why ? `: ${why}` : ''}`),
-      );
-    });
-  });
-
-  // The server has read its configuration; the token should not sit on disk longer than needed.
-  rmSync(configFile, { force: true });
+  } finally {
+    // Read by the server at start (or not needed after a failed start): the token leaves the disk.
+    rmSync(configFile, { force: true });
+  }
   return {
     url: `nats://127.0.0.1:${port}`,
     port,

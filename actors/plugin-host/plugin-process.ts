@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { fromCallback } from 'xstate';
 import type { Logger } from '../../kernel/log/logger.js';
+import { dieWithParent } from '../../kernel/process/parent-death.js';
 import { describeProcessExit } from '../../kernel/process/process-exit.js';
 import { toEnv, type PluginEnv } from '../../kernel/sdk/plugin-env.js';
 import { parsePluginLogLine } from '../../kernel/sdk/process-logger.js';
@@ -28,6 +29,21 @@ export type PluginProcessEvent =
 export type PluginProcessCommand = { type: 'proc.terminate'; graceMs: number };
 
 const RUNNER = fileURLToPath(new URL('../../kernel/sdk/runner.js', import.meta.url));
+
+/**
+ * What a plugin process inherits from Rosey's environment: enough to run Node, nothing more
+ * (no DATABASE_URL, no secrets from the operator's shell).
+ */
+const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_EXTRA_CA_CERTS'];
+
+function pluginBaseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of INHERITED) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
 
 /** Node flags for a plugin entry: TypeScript entries go through tsx, compiled ones run as they are. */
 function execArgvFor(entry: string, memoryMb: number): string[] {
@@ -56,13 +72,25 @@ export const pluginProcess = fromCallback<PluginProcessCommand, PluginProcessInp
     let exited = false;
     let killTimer: NodeJS.Timeout | undefined;
 
+    // fork() runs `execPath ...execArgv RUNNER`; through setpriv the kernel kills the plugin if Rosey
+    // dies, even when the plugin is too busy to notice its IPC channel closing.
+    const launcher = dieWithParent(process.execPath, execArgvFor(entry, input.memoryMb));
     const child: ChildProcess = fork(RUNNER, [], {
-      env: { ...process.env, ...toEnv({ ...input.env, entry }) },
-      execArgv: execArgvFor(entry, input.memoryMb),
+      execPath: launcher.command,
+      execArgv: launcher.args,
+      env: { ...pluginBaseEnv(), ...toEnv({ ...input.env, entry }) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
       serialization: 'json',
     });
+    const killGroup = () => {
+      // The plugin leads its own process group: take anything it started down with it.
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
 
     const relay = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr') => {
       if (!stream) return;
@@ -76,7 +104,12 @@ export const pluginProcess = fromCallback<PluginProcessCommand, PluginProcessInp
     relay(child.stderr, 'stderr');
 
     child.once('spawn', () => sendBack({ type: 'proc.spawned', pid: child.pid ?? -1 }));
-    child.once('error', (error) => {
+    child.on('error', (error) => {
+      // After a successful spawn an 'error' is a failed kill or IPC send: the process may still run.
+      if (child.pid !== undefined) {
+        log.warn(`plugin process: ${error.message}`);
+        return;
+      }
       if (exited) return;
       exited = true;
       sendBack({
@@ -110,7 +143,7 @@ export const pluginProcess = fromCallback<PluginProcessCommand, PluginProcessInp
 
     return () => {
       clearTimeout(killTimer);
-      if (!exited) child.kill('SIGKILL');
+      if (!exited) killGroup();
       if (child.connected) child.disconnect();
     };
   },

@@ -32,8 +32,11 @@ export interface AnnounceResult {
  * A plugin generation announced itself: it now owns its commands. An older generation's
  * announcement never replaces a newer one; a name owned by another plugin stays with it.
  */
+const pluginEntry = (registry: Registry, plugin: string): PluginEntry | undefined =>
+  Object.hasOwn(registry.plugins, plugin) ? registry.plugins[plugin] : undefined;
+
 export function announce(registry: Registry, a: PluginAnnouncement): AnnounceResult {
-  const current = registry.plugins[a.plugin];
+  const current = pluginEntry(registry, a.plugin);
   if (current && current.generation > a.generation) return { registry, conflicts: [] };
   const commands: Record<string, RegisteredCommand> = {};
   for (const [name, cmd] of Object.entries(registry.commands))
@@ -62,7 +65,7 @@ export function announce(registry: Registry, a: PluginAnnouncement): AnnounceRes
 
 /** The plugin's process went away; its commands stay known so users get a clear "unavailable". */
 export function markDown(registry: Registry, plugin: string, generation: number): Registry {
-  const entry = registry.plugins[plugin];
+  const entry = pluginEntry(registry, plugin);
   if (!entry || entry.generation !== generation) return registry;
   return { ...registry, plugins: { ...registry.plugins, [plugin]: { ...entry, available: false } } };
 }
@@ -75,7 +78,7 @@ export function lookup(registry: Registry, name: string): RegisteredCommand | un
 export function visibleCommands(registry: Registry, rank: number): RegisteredCommand[] {
   const seen = new Set<RegisteredCommand>();
   for (const cmd of Object.values(registry.commands)) {
-    if (cmd.minRank <= rank && registry.plugins[cmd.plugin]?.available) seen.add(cmd);
+    if (cmd.minRank <= rank && pluginEntry(registry, cmd.plugin)?.available) seen.add(cmd);
   }
   return [...seen].sort((x, y) => x.name.localeCompare(y.name));
 }

@@ -222,6 +222,12 @@ export const routerMachine = setup({
     }),
     registerPlugin: enqueueActions(({ context, event, enqueue, self }) => {
       if (event.type !== 'plugin.ready') return;
+      if (event.meta.subject !== subjects.pluginReady(event.data.plugin, event.data.generation)) {
+        context.input.logger.warn(
+          `ignored an announcement for ${event.data.plugin} sent on ${event.meta.subject}`,
+        );
+        return;
+      }
       const { registry, conflicts } = announce(context.registry, event.data);
       if (conflicts.length > 0) {
         context.input.logger.warn(
@@ -233,7 +239,8 @@ export const routerMachine = setup({
     }),
     pluginDown: assign({
       registry: ({ context, event }) =>
-        event.type === 'plugin.down'
+        event.type === 'plugin.down' &&
+        event.meta.subject === subjects.pluginDown(event.data.plugin, event.data.generation)
           ? markDown(context.registry, event.data.plugin, event.data.generation)
           : context.registry,
     }),
@@ -272,6 +279,8 @@ export const routerMachine = setup({
     src: 'bus',
     input: ({ context }) =>
       bridgeInput(context.input, {
+        // `router.settle` waits for the slowest command in flight.
+        serveTimeoutMs: context.input.commandTimeoutMs + 5000,
         subscriptions: [
           { subject: subjects.message, event: 'chat.message', schema: chatMessageSchema },
           { subject: subjects.pm, event: 'chat.pm', schema: chatMessageSchema },

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -51,8 +51,20 @@ function createSink(options: LogSinkOptions): Sink {
   const format = options.format === 'json' ? formatJson : formatText;
   let stream: WriteStream | undefined;
   if (options.file) {
-    mkdirSync(dirname(options.file), { recursive: true });
-    stream = createWriteStream(options.file, { flags: 'a' });
+    const file = options.file;
+    let fd: number;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      fd = openSync(file, 'a');
+    } catch (error) {
+      throw new Error(`cannot open the log file ${file}: ${(error as Error).message}`);
+    }
+    stream = createWriteStream('', { fd });
+    stream.on('error', (error) => {
+      // A full disk or a revoked file must not take Rosey down: say it once, keep logging to stderr.
+      process.stderr.write(`rosey: log file ${file} failed (${error.message}); no longer writing to it\n`);
+      stream = undefined;
+    });
   }
   const fileLevel = options.fileLevel ?? 'info';
   let stderrLevel = options.stderrLevel;

@@ -32,6 +32,8 @@ export const manifestSchema = z
             minMs: z.number().int().min(0).default(50),
             maxMs: z.number().int().min(0).default(5000),
             randomFactor: z.number().min(0).max(1).default(0.2),
+            /** Up this long, the plugin counts as healthy again and its backoff starts over. */
+            resetAfterMs: z.number().int().min(0).default(10_000),
           })
           .strict()
           .prefault({}),

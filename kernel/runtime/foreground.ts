@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
+import { constants } from 'node:os';
 import { createLogger, type LogLevel, type RootLogger } from '../log/logger.js';
 import { errorMessage } from '../result.js';
 import { describeExit, isNormalExit } from '../../supervisors/exit-reason.js';
+import { StoppedDuringStart, type RunningTree } from '../../supervisors/run-tree.js';
 import { startRosey, type StartOptions } from './start-rosey.js';
 
 export interface ForegroundOptions {
@@ -34,10 +36,36 @@ export function createRoseyLogger(loaded: LoadedConfig, stderrLevel?: LogLevel |
 export async function runForeground(options: ForegroundOptions): Promise<number> {
   const stderrLevel = options.stderrLevel ?? options.loaded.config.log.stderrLevel;
   const label = options.label ?? 'rosey';
-  const logger = createRoseyLogger(options.loaded, stderrLevel);
-  let rosey;
+  let logger: RootLogger;
   try {
-    rosey = await startRosey({
+    logger = createRoseyLogger(options.loaded, stderrLevel);
+  } catch (error) {
+    process.stderr.write(`${label}: cannot start: ${errorMessage(error)}\n`);
+    return 1;
+  }
+
+  // Signals are handled from the start: one stops the tree in order (even while it is starting),
+  // a second exits at once.
+  let tree: RunningTree | undefined;
+  let stopRequested: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequested) {
+      logger.error(`second ${signal}: exiting without a clean shutdown`);
+      process.exit(128 + (constants.signals[signal] ?? 2));
+    }
+    stopRequested = signal;
+    logger.info(`${signal}: shutting down`);
+    void tree?.shutdown(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const forgetSignals = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+
+  try {
+    await startRosey({
       loaded: options.loaded,
       logger,
       console: options.console,
@@ -45,9 +73,19 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
       onStarting: () => {
         if (stderrLevel !== 'debug') logger.setStderrLevel('silent');
       },
+      onTree: (started) => {
+        tree = started;
+        if (stopRequested) void started.shutdown(stopRequested);
+      },
     });
   } catch (error) {
+    forgetSignals();
     logger.setStderrLevel('silent'); // the one line below says it
+    if (error instanceof StoppedDuringStart) {
+      logger.info('stopped while starting');
+      await logger.close();
+      return 0;
+    }
     logger.error(`cannot start: ${errorMessage(error)}`);
     await logger.close();
     process.stderr.write(`${label}: cannot start: ${errorMessage(error)}\n`);
@@ -55,22 +93,8 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   }
   logger.setStderrLevel(stderrLevel);
   options.onReady?.();
-  const { tree } = rosey;
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      logger.error(`second ${signal}: exiting without a clean shutdown`);
-      process.exit(130);
-    }
-    logger.info(`${signal}: shutting down`);
-    void tree.shutdown(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const output = await tree.finished;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  const output = await tree!.finished;
+  forgetSignals();
   const clean = isNormalExit(output.exit) && typeof output.exit === 'string';
   if (clean) logger.info('Rosey stopped');
   else logger.error(`Rosey stopped: ${describeExit(output.exit)}`);

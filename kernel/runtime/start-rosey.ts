@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.js';
 import { discoverPlugins, type LoadedPlugin } from '../plugins/manifest.js';
 import { findFreePort } from '../process/free-port.js';
 import { ROOT_SYSTEM_ID, roseyTree } from '../../supervisors/tree.js';
-import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
+import { startTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { readRuntimeFile, type RuntimeInfo } from './runtime-file.js';
 import { ROSEY_VERSION } from './version.js';
 import { isAbsolute, resolve } from 'node:path';
@@ -27,6 +27,8 @@ export interface StartOptions {
   };
   /** Called after the checks and plugin discovery, right before the tree starts. */
   onStarting?: () => void;
+  /** Called with the tree as soon as it exists (before it is up), e.g. to stop it on a signal. */
+  onTree?: (tree: RunningTree) => void;
 }
 
 export interface RunningRosey {
@@ -95,10 +97,11 @@ export async function startRosey(options: StartOptions): Promise<RunningRosey> {
     plugins: plugins.map((p) => p.manifest.name).join(',') || 'none',
   });
   options.onStarting?.();
-  options.onStarting?.();
-  const tree = await runTree({
-    ...roseyTree({ config, dataDir, link, logger, nats, plugins, console: options.console, runtime }),
-  });
+  const tree = startTree(
+    roseyTree({ config, dataDir, link, logger, nats, plugins, console: options.console, runtime }),
+  );
+  options.onTree?.(tree);
+  await tree.ready;
   logger.info('Rosey is up');
   return { tree, link, runtime, plugins, problems };
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TreeNode } from '../../supervisors/describe-tree.js';
 import { isAlive, runCli, spawnCli } from '../support/cli.js';
+import { FIXTURE_PLUGINS } from '../support/mini-rosey.js';
 import { eventually, tempDir } from '../support/nats.js';
 
 const find = (node: TreeNode, id: string): TreeNode | undefined =>
@@ -155,6 +156,38 @@ describe('rosey CLI against a running instance', function () {
     } finally {
       dev.child.kill('SIGKILL');
     }
+  });
+
+  it('leaves no process behind when Rosey itself is killed, even with a plugin stuck in a loop', async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'rosey.yaml'),
+      `plugins:\n  paths: [${JSON.stringify(FIXTURE_PLUGINS)}]\n  disabled: [fails-at-start, not-a-plugin]\n`,
+    );
+    const dev = spawnCli(['dev', '-c', 'rosey.yaml'], { cwd });
+    try {
+      dev.say('!echo up');
+      await eventually(() => dev.lines.includes('Rosey: echo: up'), 'echo answering', 20_000);
+      const tree = (await statusJson(cwd)).tree;
+      const pids = ['nats-server', 'dice@1', 'echo@1'].map((id) => find(tree, id)!.info!.pid as number);
+      dev.say('!hang 60000');
+      await new Promise((r) => setTimeout(r, 300));
+      dev.child.kill('SIGKILL');
+      await dev.exited;
+      await eventually(() => pids.every((pid) => !isAlive(pid)), 'every child process gone', 5000);
+    } finally {
+      dev.child.kill('SIGKILL');
+    }
+  });
+
+  it('a SIGTERM, even while starting, stops Rosey cleanly with exit 0', async () => {
+    const cwd = tempDir();
+    const dev = spawnCli(['dev'], { cwd });
+    await eventually(() => existsSync(join(cwd, 'data', 'logs', 'rosey.log')), 'the log file', 10_000);
+    dev.child.kill('SIGTERM');
+    expect(await dev.exited).to.equal(0);
+    expect(dev.stderr()).to.equal('');
+    expect(existsSync(join(cwd, 'data', 'rosey.runtime.json'))).to.equal(false);
   });
 
   it('prints its version', async () => {

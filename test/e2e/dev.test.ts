@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../support/cli.js';
+import { ROSEY_BIN, runCli } from '../support/cli.js';
 import { tempDir } from '../support/nats.js';
 
 describe('rosey dev (end to end, through the CLI)', function () {
@@ -58,6 +58,28 @@ describe('rosey dev (end to end, through the CLI)', function () {
       .and.include('too many arguments (max 100)')
       .and.include('Rosey: !roll [N]d<S>');
     expect(stdout).to.match(/you rolled 2d6: \d, \d = \d+/);
+  });
+
+  it('exits 1 with one line when the log file cannot be written', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'data', 'logs', 'rosey.log'), { recursive: true });
+    const { code, stderr } = await runCli(['dev'], { cwd, input: '!flip\n' });
+    expect(code).to.equal(1);
+    expect(stderr.trim().split('\n')).to.have.length(1);
+    expect(stderr).to.match(/^rosey dev: cannot start: cannot open the log file .*rosey\.log: EISDIR/);
+  });
+
+  it('ends quietly when whoever reads its output goes away (rosey dev | head -1)', async () => {
+    const cwd = tempDir();
+    const lines = Array.from({ length: 50 }, () => '!roll 2d6').join('\\n');
+    const { code, stdout, stderr } = await runCli([], {
+      cwd,
+      shell: `printf '${lines}\\n' | "${process.execPath}" "${ROSEY_BIN}" dev | head -1; echo "rosey exit \${PIPESTATUS[1]}" >&2`,
+    });
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/^Rosey: you rolled 2d6: /);
+    expect(stderr).to.match(/rosey exit 0\n$/);
+    expect(stderr).to.not.match(/Error|EPIPE|at /);
   });
 
   it('exits 1 with one line naming the bad key for a bad config file', async () => {

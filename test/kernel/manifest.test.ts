@@ -26,7 +26,7 @@ describe('plugin manifests', () => {
     expect(loaded.manifest.supervision).to.deep.equal({
       intensity: 5,
       period: 30,
-      backoff: { minMs: 50, maxMs: 5000, randomFactor: 0.2 },
+      backoff: { minMs: 50, maxMs: 5000, randomFactor: 0.2, resetAfterMs: 10_000 },
     });
     expect(loaded.entry).to.equal(join(dir, 'index.js'));
   });

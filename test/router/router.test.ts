@@ -239,6 +239,33 @@ describe('router (real nats-server)', () => {
     expect(platform.replies.map((r) => r.text)).to.deep.equal(['finally']);
   });
 
+  it('ignores an announcement whose subject is not the announced plugin own', async () => {
+    await startRouter();
+    const platform = await fakePlatform(nc);
+    await echo();
+    await registered('echo');
+    // "evil" announces itself as echo, generation 9, on its own subject: echo keeps its commands.
+    nc.publish(
+      subjects.pluginReady('evil', 9),
+      encodeJson({
+        plugin: 'echo',
+        generation: 9,
+        version: '6.6.6',
+        pid: 1,
+        commands: [{ name: 'echo', usage: 'x' }],
+      }),
+    );
+    nc.publish(
+      subjects.pluginDown('evil', 1),
+      encodeJson({ plugin: 'echo', generation: 1, reason: 'forged' }),
+    );
+    await nc.flush();
+    platform.say('!echo still mine');
+    await platform.reply((r) => r.text === 'echo: still mine');
+    const listed = await request(nc, subjects.routerCommands, {}, { timeoutMs: 1000 });
+    expect(JSON.stringify(listed)).to.include('"version":"0.0.1"').and.not.include('6.6.6');
+  });
+
   it('asks plugins to announce again when it (re)starts', async () => {
     const seen: string[] = [];
     nc.subscribe(subjects.pluginsDiscover, {

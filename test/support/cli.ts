@@ -13,10 +13,14 @@ export interface CliResult {
 /** Runs `rosey <args>` to completion, feeding `input` on stdin. */
 export function runCli(
   args: string[],
-  options: { cwd: string; input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+  options: { cwd: string; input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; shell?: string },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ROSEY_BIN, ...args], {
+    // `shell`: a whole bash command line instead of `rosey <args>` (pipelines).
+    const [command, argv] = options.shell
+      ? ['bash', ['-c', options.shell]]
+      : [process.execPath, [ROSEY_BIN, ...args]];
+    const child = spawn(command, argv, {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
     });

@@ -43,10 +43,9 @@ export class Probe {
         exit: (reason) => alive && sendBack(childExit(self, reason)),
       });
       if (behaviour.startExit && behaviour.startExitTimes !== 0) {
-      if (behaviour.startExitTimes !== undefined) behaviour.startExitTimes -= 1;
-      sendBack(childExit(self, behaviour.startExit));
-    }
-      else if (behaviour.failStart) sendBack(childExit(self, { error: `${name} cannot start` }));
+        if (behaviour.startExitTimes !== undefined) behaviour.startExitTimes -= 1;
+        sendBack(childExit(self, behaviour.startExit));
+      } else if (behaviour.failStart) sendBack(childExit(self, { error: `${name} cannot start` }));
       else if (!behaviour.manualReady) sendBack(childReady(self));
       receive((event) => {
         if (event.type === 'rosey.shutdown') {
