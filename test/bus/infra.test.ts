@@ -72,14 +72,9 @@ describe('infra: nats-server actor + bus actor under a supervisor', () => {
   });
 
   it('starts nats-server on a free loopback port, then connects the bus', async () => {
-    const link = new BusLink();
-    const port = await findFreePort();
-    tree = await runTree({
-      name: 'infra',
-      strategy: 'rest_for_one',
-      children: infraSpecs(port, link),
-      logger: quietLogger,
-    });
+    const infra = await startInfra('rest_for_one');
+    tree = infra.tree;
+    const { link, port } = infra;
     expect(link.connection?.getServer()).to.equal(`127.0.0.1:${port}`);
     const records = tree.actor.getSnapshot().context.records;
     expect(records['nats-server']?.info).to.include({ port });
@@ -186,14 +181,9 @@ describe('infra: nats-server actor + bus actor under a supervisor', () => {
   });
 
   it('drains the bus and stops nats-server on shutdown, leaving no process behind', async () => {
-    const link = new BusLink();
-    const port = await findFreePort();
-    tree = await runTree({
-      name: 'infra',
-      strategy: 'rest_for_one',
-      children: infraSpecs(port, link),
-      logger: quietLogger,
-    });
+    const infra = await startInfra('rest_for_one');
+    tree = infra.tree;
+    const { link } = infra;
     const pid = pidOf(tree, 'nats-server');
     const output = await tree.shutdown();
     tree = undefined;
