@@ -108,8 +108,9 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
     const decoded = decodeJson(msg.data);
     const checked = decoded.ok ? validate(binding.schema, decoded.data) : decoded;
     if (!checked.ok) {
-      if (asRequest && msg.reply) msg.respond(encodeJson(checked));
-      else log.warn(`dropped message on ${msg.subject}: ${checked.error.message}`);
+      if (asRequest && msg.reply) {
+        msg.respond(encodeJson(checked), { headers: outgoingHeaders(continuationOf(msg)).hdrs });
+      } else log.warn(`dropped message on ${msg.subject}: ${checked.error.message}`);
       return;
     }
     const meta = incomingMeta(msg);

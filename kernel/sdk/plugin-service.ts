@@ -101,11 +101,15 @@ export async function startPluginService(options: {
     pid: process.pid,
     commands,
   };
-  const announce = () => nc.publish(subjects.pluginReady(env.name, env.generation), encodeJson(announcement));
+  // A re-announcement continues the trace of the discover request that asked for it.
+  const announce = (from?: Msg) =>
+    nc.publish(subjects.pluginReady(env.name, env.generation), encodeJson(announcement), {
+      headers: outgoingHeaders(from ? incomingMeta(from) : undefined).hdrs,
+    });
 
   const intake: Subscription[] = [
     nc.subscribe(subjects.execute(env.name), { callback: (e, msg) => (e ? undefined : track(msg)) }),
-    nc.subscribe(subjects.pluginsDiscover, { callback: () => announce() }),
+    nc.subscribe(subjects.pluginsDiscover, { callback: (e, msg) => (e ? undefined : announce(msg)) }),
   ];
   const health = nc.subscribe(subjects.pluginHealth(env.name, env.generation), {
     callback: (e, msg) => {
@@ -116,7 +120,7 @@ export async function startPluginService(options: {
         inFlight: running.size,
         rss: process.memoryUsage.rss(),
       };
-      msg.respond(encodeJson(ok(data)));
+      msg.respond(encodeJson(ok(data)), { headers: outgoingHeaders(incomingMeta(msg)).hdrs });
     },
   });
   await nc.flush();

@@ -185,7 +185,8 @@ describe('rosey CLI against a running instance', function () {
     const dev = spawnCli(['dev'], { cwd });
     await eventually(() => existsSync(join(cwd, 'data', 'logs', 'rosey.log')), 'the log file', 10_000);
     dev.child.kill('SIGTERM');
-    expect(await dev.exited).to.equal(0);
+    const code = await dev.exited;
+    expect(code, dev.stderr()).to.equal(0);
     expect(dev.stderr()).to.equal('');
     expect(existsSync(join(cwd, 'data', 'rosey.runtime.json'))).to.equal(false);
   });

@@ -48,6 +48,43 @@ describe('plugin processes under supervision (real nats-server, real OS processe
     expect(hostOf(mini, 'echo')?.info).to.include({ pid, generation: 1, version: '0.1.0' });
   });
 
+  it('puts a correlation id and a traceparent on every message it sends', async () => {
+    const seen: Array<{ subject: string; corr?: string; trace?: string }> = [];
+    const watcher = await client(nats.url);
+    watcher.subscribe('>', {
+      callback: (_e, msg) => {
+        seen.push({
+          subject: msg.subject,
+          corr: msg.headers?.get('Rosey-Correlation-Id'),
+          trace: msg.headers?.get('traceparent'),
+        });
+      },
+    });
+    await watcher.flush();
+    mini = await startMiniRosey({ url: nats.url, plugins: ['echo'], host: { healthIntervalMs: 100 } });
+    const platform = await fakePlatform(nc);
+    platform.say('!echo traced');
+    await platform.reply((r) => r.text === 'echo: traced');
+    await eventually(() => seen.some((m) => m.subject.endsWith('.health')), 'a health check');
+    await new Promise((r) => setTimeout(r, 200));
+    await watcher.close();
+    const subjectsSeen = new Set(seen.map((m) => m.subject.replace(/^_INBOX\..*/, '_INBOX')));
+    for (const expected of [
+      'rosey.plugins.discover',
+      'rosey.plugins.echo.1.ready',
+      'rosey.commands.echo.execute',
+      'rosey.plugins.echo.1.health',
+      'rosey.platform.test.send.chat',
+      '_INBOX',
+    ]) {
+      expect(subjectsSeen, expected).to.include(expected);
+    }
+    const bare = seen.filter(
+      (m) => !m.corr || !/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(m.trace ?? ''),
+    );
+    expect(bare, JSON.stringify(bare.slice(0, 3))).to.deep.equal([]);
+  });
+
   it('brings a plugin killed with SIGKILL back, and it answers again', async () => {
     mini = await startMiniRosey({ url: nats.url, plugins: ['echo'] });
     const platform = await fakePlatform(nc);
