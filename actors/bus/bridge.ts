@@ -64,11 +64,6 @@ export interface BusResponseEvent {
   context?: unknown;
 }
 
-/** Sent once the bridge's subscriptions are registered with the server (after every (re)bind). */
-export interface BusBoundEvent {
-  type: 'bus.bound';
-}
-
 export type BridgeCommand =
   | { type: 'bus.publish'; subject: string; data: unknown; from?: Continuation }
   | {

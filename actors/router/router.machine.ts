@@ -344,5 +344,3 @@ export const routerMachine = setup({
     stopped: { type: 'final' },
   },
 });
-
-export type RouterMachine = typeof routerMachine;

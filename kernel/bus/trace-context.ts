@@ -33,7 +33,3 @@ export function nextTraceparent(parent?: string): string {
     flags: ctx?.flags ?? '01',
   });
 }
-
-export function traceIdOf(traceparent: string): string | undefined {
-  return parseTraceparent(traceparent)?.traceId;
-}

@@ -96,19 +96,3 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-const SECRET_KEY = /(password|token|secret)$/i;
-
-/** The configuration with secrets masked, for printing. */
-export function redactConfig(value: unknown, key = ''): unknown {
-  if (typeof value === 'string') {
-    if (SECRET_KEY.test(key)) return '***';
-    if (/^[a-z]+:\/\/[^/@\s]+:[^/@\s]+@/i.test(value))
-      return value.replace(/\/\/([^:/@\s]+):[^/@\s]+@/, '//$1:***@');
-    return value;
-  }
-  if (Array.isArray(value)) return value.map((v) => redactConfig(v));
-  if (isPlainObject(value))
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactConfig(v, k)]));
-  return value;
-}

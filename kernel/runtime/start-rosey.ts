@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import { discoverPlugins, type LoadedPlugin } from '../plugins/manifest.js';
 import { findFreePort } from '../process/free-port.js';
-import { ROOT_SYSTEM_ID, roseyTree } from '../../supervisors/tree.js';
+import { roseyTree } from '../../supervisors/tree.js';
 import { startTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { readRuntimeFile, type RuntimeInfo } from './runtime-file.js';
 import { ROSEY_VERSION } from './version.js';
@@ -40,8 +40,6 @@ export interface RunningRosey {
   problems: string[];
 }
 
-export class AlreadyRunningError extends Error {}
-
 /** Finds the plugins to run: built-ins, then the configured folders, minus the disabled ones. */
 export function pluginsToRun(loaded: LoadedConfig): { plugins: LoadedPlugin[]; problems: string[] } {
   const { config, baseDir } = loaded;
@@ -65,7 +63,7 @@ export async function startRosey(options: StartOptions): Promise<RunningRosey> {
 
   const existing = readRuntimeFile(dataDir);
   if (existing.kind === 'running' && existing.info.pid !== process.pid) {
-    throw new AlreadyRunningError(
+    throw new Error(
       `Rosey is already running with data in ${dataDir} (pid ${existing.info.pid}); stop it with \`rosey stop\``,
     );
   }
@@ -105,5 +103,3 @@ export async function startRosey(options: StartOptions): Promise<RunningRosey> {
   logger.info('Rosey is up');
   return { tree, link, runtime, plugins, problems };
 }
-
-export { ROOT_SYSTEM_ID };
