@@ -33,4 +33,4 @@ export const subjects = {
 } as const;
 
 /** Plugin names double as subject tokens and folder names. */
-export const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+export const PLUGIN_NAME = /^(?=.{1,32}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever Rosey needs that this machine lacks, and nothing else:
 #   - nats-server (Debian package) for the embedded message bus,
-#   - npm packages (npm ci, which also builds dist/) when node_modules is missing or stale.
+#   - with --for-tests: PostgreSQL (Debian package), which the storage tests start on their own,
+#   - npm packages (npm ci, which also builds dist/ and compiles sqlite3) when node_modules is
+#     missing or stale.
 # Idempotent and quiet when everything is already there. Progress goes to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,9 +31,14 @@ apt_install() {
   fi
 }
 
-if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
-  say "installing nats-server (Debian package)…"
-  apt_install nats-server
+missing=()
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then missing+=(nats-server); fi
+if [ "${1:-}" = "--for-tests" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} (Debian packages)…"
+  apt_install "${missing[@]}"
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

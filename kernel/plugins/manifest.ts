@@ -12,7 +12,10 @@ export const manifestSchema = z
   .object({
     name: z
       .string()
-      .regex(PLUGIN_NAME, 'lower-case letters, digits and dashes, starting with a letter (max 32)'),
+      .regex(
+        PLUGIN_NAME,
+        'lower-case letters and digits in dash-separated words, starting with a letter (max 32)',
+      ),
     version: z.string().regex(SEMVER, 'a semantic version like 1.2.0'),
     description: z.string().max(300).default(''),
     author: z.string().max(100).optional(),
