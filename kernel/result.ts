@@ -14,7 +14,19 @@ export type ErrorCode =
   | 'COOLDOWN'
   | 'PLUGIN_ERROR'
   | 'SHUTTING_DOWN'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // storage and migrations
+  | 'UNKNOWN_TABLE'
+  | 'UNKNOWN_FIELD'
+  | 'UNKNOWN_OPERATOR'
+  | 'VALUE_TOO_LARGE'
+  | 'CONFLICT'
+  | 'DATABASE_ERROR'
+  | 'CHECKSUM_MISMATCH'
+  | 'LOCK_TIMEOUT'
+  | 'VALIDATION_FAILED'
+  | 'MIGRATION_FAILED'
+  | 'IRREVERSIBLE';
 
 export interface ErrorBody {
   code: ErrorCode;

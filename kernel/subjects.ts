@@ -28,6 +28,14 @@ export const subjects = {
   routerSettle: 'rosey.router.settle',
   /** The command registry (req). */
   routerCommands: 'rosey.router.commands',
+  /** A plugin's key-value store and rows (req): `op` is get/set/… or insert/select/…. */
+  kv: (plugin: string, op: string) => `rosey.db.kv.${plugin}.${op}`,
+  row: (plugin: string, op: string) => `rosey.db.row.${plugin}.${op}`,
+  /** A plugin's migrations (req): apply, rollback, status. */
+  migrate: (plugin: string, op: 'apply' | 'rollback' | 'status') => `rosey.db.migrate.${plugin}.${op}`,
+  /** A plugin's tables changed (pub, by the migrator): caches of their schema are stale. */
+  schemaChanged: (plugin: string) => `rosey.db.schema.${plugin}.changed`,
+  anySchemaChanged: 'rosey.db.schema.*.changed',
   /** Control plane for the CLI (req). */
   control: (verb: 'status' | 'stop' | 'ping') => `rosey.control.${verb}`,
 } as const;

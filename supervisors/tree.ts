@@ -1,4 +1,11 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { busMachine } from '../actors/bus/bus.machine.js';
+import { migratorMachine } from '../actors/migrator/migrator.machine.js';
+import { pluginMigrationsMachine } from '../actors/plugin-host/plugin-migrations.machine.js';
+import { storageMachine } from '../actors/storage/storage.machine.js';
+import type { NatsUser } from '../kernel/bus/credentials.js';
+import type { DatabaseTarget } from '../kernel/database/target.js';
 import { consoleMachine } from '../actors/console/console.machine.js';
 import { controlMachine } from '../actors/control/control.machine.js';
 import { natsServerActor } from '../actors/nats-server/nats-server.actor.js';
@@ -20,7 +27,11 @@ export interface RoseyTreeOptions {
   dataDir: string;
   link: BusLink;
   logger: Logger;
-  nats: NatsEndpoint & { embedded?: { port: number; binary: string } };
+  /** Rosey's own connection; `embedded` when Rosey runs the server (with these users). */
+  nats: NatsEndpoint & { embedded?: { port: number; binary: string; users: NatsUser[] } };
+  /** How each plugin process connects (its own user, where there is one). */
+  pluginNats: (plugin: string) => { endpoint: NatsEndpoint; inboxPrefix?: string };
+  database: DatabaseTarget;
   plugins: LoadedPlugin[];
   console?: {
     input: NodeJS.ReadableStream;
@@ -32,6 +43,11 @@ export interface RoseyTreeOptions {
 }
 
 const PLUGIN_STOP_GRACE_MS = 4000;
+
+function hasMigrations(plugin: LoadedPlugin): boolean {
+  const dir = migrationsDir(plugin);
+  return existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.sql'));
+}
 const PLUGIN_READY_TIMEOUT_MS = 10_000;
 
 const supervisor = (
@@ -47,19 +63,43 @@ const supervisor = (
   input: { name: id, logger, ...input },
 });
 
-/** One plugin: its own supervisor (marked failed when it gives up) around its process host. */
-export function pluginSpec(plugin: LoadedPlugin, o: RoseyTreeOptions, generation = 1): ChildSpec {
+/** The folder with a plugin's SQL migrations. */
+export const migrationsDir = (plugin: LoadedPlugin) => join(plugin.dir, 'migrations');
+
+/**
+ * One plugin: its own supervisor (marked failed when it gives up) around, in order, the step that
+ * applies its pending migrations (when it has any) and its process host.
+ */
+export function pluginSpec(
+  plugin: LoadedPlugin,
+  o: Pick<RoseyTreeOptions, 'config' | 'logger' | 'link' | 'pluginNats'>,
+  generation = 1,
+): ChildSpec {
   const { manifest } = plugin;
   const settings = o.config.plugins.settings[manifest.name];
   const log = o.logger.child(`plugin:${manifest.name}`);
+  const connection = o.pluginNats(manifest.name);
+  const migrations: ChildSpec[] = hasMigrations(plugin)
+    ? [
+        {
+          id: 'migrations',
+          logic: pluginMigrationsMachine,
+          shutdown: 'brutal_kill',
+          startTimeoutMs: 'infinity',
+          input: { plugin: manifest.name, link: o.link, logger: log },
+        },
+      ]
+    : [];
   return supervisor(
     manifest.name,
     {
-      strategy: 'one_for_one',
+      // The process needs its migrations: if they had to be redone, so would the process.
+      strategy: 'rest_for_one',
       intensity: settings?.intensity ?? manifest.supervision.intensity,
       period: settings?.period ?? manifest.supervision.period,
       logger: o.logger.child('plugins'),
       children: [
+        ...migrations,
         {
           id: `${manifest.name}@${generation}`,
           logic: pluginHostMachine,
@@ -76,7 +116,8 @@ export function pluginSpec(plugin: LoadedPlugin, o: RoseyTreeOptions, generation
               config: settings?.config ?? {},
             },
             generation,
-            nats: { url: o.nats.url, token: o.nats.token },
+            nats: connection.endpoint,
+            inboxPrefix: connection.inboxPrefix,
             link: o.link,
             logger: log,
             readyTimeoutMs: PLUGIN_READY_TIMEOUT_MS,
@@ -109,7 +150,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
       logic: natsServerActor,
       input: {
         port: o.nats.embedded.port,
-        token: o.nats.token,
+        users: o.nats.embedded.users,
         dir: o.dataDir,
         binary: o.nats.embedded.binary,
         logger: logger.child('nats-server'),
@@ -120,10 +161,27 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     id: 'bus',
     logic: busMachine,
     input: {
-      endpoint: { url: o.nats.url, token: o.nats.token },
+      endpoint: { url: o.nats.url, token: o.nats.token, user: o.nats.user, pass: o.nats.pass },
       link,
       name: `rosey-${process.pid}`,
       logger: logger.child('bus'),
+    },
+  });
+  infra.push({
+    id: 'storage',
+    logic: storageMachine,
+    shutdown: 10_000,
+    input: { link, logger: logger.child('storage'), target: o.database },
+  });
+  infra.push({
+    id: 'migrator',
+    logic: migratorMachine,
+    shutdown: 'infinity',
+    input: {
+      link,
+      logger: logger.child('migrator'),
+      target: o.database,
+      migrationDirs: new Map(o.plugins.map((p) => [p.manifest.name, migrationsDir(p)])),
     },
   });
 

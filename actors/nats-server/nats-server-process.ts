@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findExecutable } from '../../kernel/process/find-executable.js';
+import { authorizationBlock, type NatsUser } from '../../kernel/bus/credentials.js';
 import { dieWithParent } from '../../kernel/process/parent-death.js';
 import { findFreePort } from '../../kernel/process/free-port.js';
 import {
@@ -14,8 +15,11 @@ import {
 export interface NatsServerOptions {
   /** Port on 127.0.0.1; a free one when omitted. */
   port?: number;
-  /** Require this token from clients. It goes in a 0600 config file, never on the command line. */
-  token?: string;
+  /**
+   * Users clients must log in as (see kernel/bus/credentials.ts). They go in a 0600 config file,
+   * removed once the server has read it; never on the command line.
+   */
+  users?: NatsUser[];
   /** Directory for the generated config file. */
   dir: string;
   /** Binary to run. Default `nats-server` from PATH (Debian package `nats-server`). */
@@ -50,7 +54,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   mkdirSync(options.dir, { recursive: true });
   const configFile = join(options.dir, `nats-server-${port}.conf`);
   const lines = [`listen: "127.0.0.1:${port}"`, 'max_payload: 1048576'];
-  if (options.token) lines.push(`authorization { token: ${JSON.stringify(options.token)} }`);
+  if (options.users && options.users.length > 0) lines.push(authorizationBlock(options.users));
   writeFileSync(configFile, lines.join('\n') + '\n', { mode: 0o600 });
   chmodSync(configFile, 0o600);
 

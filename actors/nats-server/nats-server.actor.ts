@@ -1,4 +1,5 @@
 import { fromCallback, type EventObject } from 'xstate';
+import type { NatsUser } from '../../kernel/bus/credentials.js';
 import type { Logger } from '../../kernel/log/logger.js';
 import { describeProcessExit } from '../../kernel/process/process-exit.js';
 import { errorMessage } from '../../kernel/result.js';
@@ -7,7 +8,7 @@ import { startNatsServer, type NatsServerHandle } from './nats-server-process.js
 
 export interface NatsServerActorInput {
   port: number;
-  token?: string;
+  users?: NatsUser[];
   dir: string;
   binary?: string;
   logger: Logger;
@@ -27,7 +28,7 @@ export const natsServerActor = fromCallback<EventObject, NatsServerActorInput>(
 
     startNatsServer({
       port: input.port,
-      token: input.token,
+      users: input.users,
       dir: input.dir,
       binary: input.binary,
       onLog: (line) => log.debug(line),

@@ -21,7 +21,9 @@ export interface HostedPlugin {
 export interface PluginHostInput {
   plugin: HostedPlugin;
   generation: number;
+  /** How the plugin process connects: its own user on the embedded server. */
   nats: NatsEndpoint;
+  inboxPrefix?: string;
   link: BusLink;
   logger: Logger;
   /** How long a new process may take to announce its commands. */
@@ -35,7 +37,7 @@ export interface PluginHostInput {
 }
 
 interface HostContext {
-  input: Required<PluginHostInput>;
+  input: Required<Omit<PluginHostInput, 'inboxPrefix'>> & Pick<PluginHostInput, 'inboxPrefix'>;
   pid?: number;
   missed: number;
   stopRequested: boolean;
@@ -137,6 +139,9 @@ export const pluginHostMachine = setup({
             entry: context.input.plugin.entry,
             natsUrl: context.input.nats.url,
             natsToken: context.input.nats.token,
+            natsUser: context.input.nats.user,
+            natsPass: context.input.nats.pass,
+            inboxPrefix: context.input.inboxPrefix,
             config: context.input.plugin.config,
           },
           memoryMb: context.input.plugin.memoryMb,

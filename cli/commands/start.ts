@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
 import { runForeground } from '../../kernel/runtime/foreground.js';
+import { controlRequest, type ControlTarget } from '../../kernel/runtime/control-client.js';
 import { isAlive, readRuntimeFile } from '../../kernel/runtime/runtime-file.js';
 import { configFor, locationFlags } from '../config-flags.js';
 
@@ -76,7 +77,12 @@ With --detach it starts in the background, writes its pid to <dataDir>/rosey.pid
       if (
         found.kind === 'running' &&
         found.info.pid === pid &&
-        (await this.isUp(found.info.natsUrl, found.info.natsToken))
+        (await this.isUp({
+          url: found.info.natsUrl,
+          token: found.info.natsToken,
+          user: found.info.natsUser,
+          pass: found.info.natsPass,
+        }))
       )
         break;
       if (!isAlive(pid)) {
@@ -95,9 +101,8 @@ With --detach it starts in the background, writes its pid to <dataDir>/rosey.pid
   }
 
   /** Up means the root supervisor reports running over the control plane. */
-  private async isUp(url: string, token?: string): Promise<boolean> {
-    const { controlRequest } = await import('../../kernel/runtime/control-client.js');
-    const result = await controlRequest({ url, token }, 'status', {}, 2000);
+  private async isUp(target: ControlTarget): Promise<boolean> {
+    const result = await controlRequest(target, 'status', {}, 2000);
     return result.ok && (result.data as { tree?: { state?: string } }).tree?.state === 'running';
   }
 }

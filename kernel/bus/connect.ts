@@ -4,6 +4,8 @@ import { errorMessage } from '../result.js';
 export interface NatsEndpoint {
   url: string;
   token?: string;
+  user?: string;
+  pass?: string;
 }
 
 /** Hides credentials (user:pass@ or ?token) when a URL is logged or printed. */
@@ -41,6 +43,8 @@ export async function connectWithRetry(
       return await connect({
         servers: endpoint.url,
         token: endpoint.token,
+        user: endpoint.user,
+        pass: endpoint.pass,
         name: options.name,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,

@@ -33,8 +33,20 @@ export const configSchema = z
       .object({
         /** An existing NATS server. Without it Rosey starts and supervises its own on 127.0.0.1. */
         url: z.string().url().optional(),
-        /** Token for `url`, if the server wants one. */
+        /** Credentials for `url`, if the server wants them: a token, or a user and password. */
         token: z.string().optional(),
+        user: z.string().optional(),
+        password: z.string().optional(),
+        /**
+         * With an external server: each plugin's own user (set up with the permissions in
+         * docs/nats.md). Without an entry a plugin connects as Rosey, and is not isolated.
+         */
+        plugins: z
+          .record(
+            z.string().regex(PLUGIN_NAME),
+            z.object({ user: z.string(), password: z.string() }).strict(),
+          )
+          .default({}),
         /** The embedded server's binary. */
         binary: z.string().default('nats-server'),
       })

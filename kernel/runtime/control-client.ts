@@ -8,6 +8,8 @@ import { readRuntimeFile, removeRuntimeFile, runtimeFilePath } from './runtime-f
 export interface ControlTarget {
   url: string;
   token?: string;
+  user?: string;
+  pass?: string;
   /** Known when found through the runtime file. */
   pid?: number;
 }
@@ -28,7 +30,13 @@ export function locateRosey(options: {
   const found = readRuntimeFile(options.dataDir);
   switch (found.kind) {
     case 'running':
-      return { url: found.info.natsUrl, token: found.info.natsToken, pid: found.info.pid };
+      return {
+        url: found.info.natsUrl,
+        token: found.info.natsToken,
+        user: found.info.natsUser,
+        pass: found.info.natsPass,
+        pid: found.info.pid,
+      };
     case 'stale':
       removeRuntimeFile(options.dataDir, found.info.pid);
       throw new NotRunningError(
@@ -55,6 +63,8 @@ export async function controlRequest(
     nc = await connect({
       servers: target.url,
       token: target.token,
+      user: target.user,
+      pass: target.pass,
       name: 'rosey-cli',
       timeout: 3000,
       maxReconnectAttempts: 0,

@@ -8,6 +8,8 @@ export const runtimeInfoSchema = z.object({
   version: z.string(),
   natsUrl: z.string(),
   natsToken: z.string().optional(),
+  natsUser: z.string().optional(),
+  natsPass: z.string().optional(),
   startedAt: z.string(),
   /** PID of the nats-server Rosey started, when it embeds one. */
   natsServerPid: z.number().int().optional(),

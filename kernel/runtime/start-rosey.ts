@@ -1,13 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BusLink } from '../bus/bus-link.js';
-import { redactUrl } from '../bus/connect.js';
+import { redactUrl, type NatsEndpoint } from '../bus/connect.js';
+import {
+  newPassword,
+  pluginInboxPrefix,
+  pluginPermissions,
+  pluginUser,
+  ROSEY_USER,
+  type NatsUser,
+} from '../bus/credentials.js';
+import type { RoseyConfig } from '../config/schema.js';
+import { describeTarget, resolveDatabase } from '../database/target.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import { discoverPlugins, type LoadedPlugin } from '../plugins/manifest.js';
 import { findFreePort } from '../process/free-port.js';
-import { roseyTree } from '../../supervisors/tree.js';
+import { roseyTree, type RoseyTreeOptions } from '../../supervisors/tree.js';
 import { startTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { readRuntimeFile, type RuntimeInfo } from './runtime-file.js';
 import { ROSEY_VERSION } from './version.js';
@@ -71,35 +80,107 @@ export async function startRosey(options: StartOptions): Promise<RunningRosey> {
   const { plugins, problems } = pluginsToRun(loaded);
   for (const problem of problems) logger.warn(`plugin skipped: ${problem}`);
 
-  const embedded = config.nats.url === undefined;
-  const port = embedded ? await findFreePort() : undefined;
-  const nats = embedded
-    ? {
-        url: `nats://127.0.0.1:${port}`,
-        token: randomBytes(24).toString('base64url'),
-        embedded: { port: port!, binary: config.nats.binary },
-      }
-    : { url: config.nats.url!, token: config.nats.token };
+  const { nats, pluginNats, warning } = await natsAccess(config, plugins);
+  const database = resolveDatabase(config.database.url, dataDir);
 
   const runtime: RuntimeInfo = {
     pid: process.pid,
     version: ROSEY_VERSION,
     natsUrl: nats.url,
     natsToken: nats.token,
+    natsUser: nats.user,
+    natsPass: nats.pass,
     startedAt: new Date().toISOString(),
   };
   const link = new BusLink();
   logger.info(`starting Rosey ${ROSEY_VERSION}`, {
-    nats: embedded ? 'embedded' : redactUrl(nats.url),
+    nats: nats.embedded ? 'embedded' : redactUrl(nats.url),
+    database: describeTarget(database),
     dataDir,
     plugins: plugins.map((p) => p.manifest.name).join(',') || 'none',
   });
   options.onStarting?.();
   const tree = startTree(
-    roseyTree({ config, dataDir, link, logger, nats, plugins, console: options.console, runtime }),
+    roseyTree({
+      config,
+      dataDir,
+      link,
+      logger,
+      nats,
+      pluginNats,
+      database,
+      plugins,
+      console: options.console,
+      runtime,
+    }),
   );
   options.onTree?.(tree);
   await tree.ready;
   logger.info('Rosey is up');
+  if (warning) logger.warn(warning);
   return { tree, link, runtime, plugins, problems };
+}
+
+type PluginAccess = (plugin: string) => { endpoint: NatsEndpoint; inboxPrefix?: string };
+
+/**
+ * How Rosey and each plugin connect. With the embedded server every plugin gets its own user,
+ * limited to its own subjects; with an external server plugins use the users configured under
+ * `nats.plugins`, or Rosey's own credentials (no isolation: said once in the log).
+ */
+export async function natsAccess(
+  config: RoseyConfig,
+  plugins: LoadedPlugin[],
+): Promise<{ nats: RoseyTreeOptions['nats']; pluginNats: PluginAccess; warning?: string }> {
+  if (config.nats.url === undefined) {
+    const port = await findFreePort();
+    const url = `nats://127.0.0.1:${port}`;
+    const rosey: NatsUser = { user: ROSEY_USER, password: newPassword() };
+    const perPlugin = new Map(
+      plugins.map((p) => {
+        const name = p.manifest.name;
+        return [
+          name,
+          { user: pluginUser(name), password: newPassword(), permissions: pluginPermissions(name) },
+        ] as const;
+      }),
+    );
+    return {
+      nats: {
+        url,
+        user: rosey.user,
+        pass: rosey.password,
+        embedded: { port, binary: config.nats.binary, users: [rosey, ...perPlugin.values()] },
+      },
+      pluginNats: (plugin) => {
+        const own = perPlugin.get(plugin);
+        return own
+          ? { endpoint: { url, user: own.user, pass: own.password }, inboxPrefix: pluginInboxPrefix(plugin) }
+          : { endpoint: { url, user: rosey.user, pass: rosey.password } };
+      },
+    };
+  }
+  const core = {
+    url: config.nats.url,
+    token: config.nats.token,
+    user: config.nats.user,
+    pass: config.nats.password,
+  };
+  const shared = plugins.map((p) => p.manifest.name).filter((name) => !config.nats.plugins[name]);
+  return {
+    warning:
+      shared.length > 0
+        ? `plugins without their own NATS user (nats.plugins) share Rosey's and are not isolated: ${shared.join(', ')}`
+        : undefined,
+    nats: core,
+    pluginNats: (plugin) => {
+      const own = config.nats.plugins[plugin];
+      return own
+        ? {
+            endpoint: { url: core.url, user: own.user, pass: own.password },
+            inboxPrefix: pluginInboxPrefix(plugin),
+          }
+        : { endpoint: core };
+    },
+  };
 }

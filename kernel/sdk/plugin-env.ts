@@ -9,6 +9,10 @@ export interface PluginEnv {
   entry: string;
   natsUrl: string;
   natsToken?: string;
+  natsUser?: string;
+  natsPass?: string;
+  /** The plugin's own reply inbox (its NATS user may subscribe to nothing else). */
+  inboxPrefix?: string;
   config: Record<string, unknown>;
 }
 
@@ -19,6 +23,9 @@ export const ENV = {
   entry: 'ROSEY_PLUGIN_ENTRY',
   natsUrl: 'ROSEY_NATS_URL',
   natsToken: 'ROSEY_NATS_TOKEN',
+  natsUser: 'ROSEY_NATS_USER',
+  natsPass: 'ROSEY_NATS_PASS',
+  inboxPrefix: 'ROSEY_NATS_INBOX',
   config: 'ROSEY_PLUGIN_CONFIG',
 } as const;
 
@@ -32,6 +39,9 @@ export function toEnv(env: PluginEnv): Record<string, string> {
     [ENV.config]: JSON.stringify(env.config),
   };
   if (env.natsToken) out[ENV.natsToken] = env.natsToken;
+  if (env.natsUser) out[ENV.natsUser] = env.natsUser;
+  if (env.natsPass) out[ENV.natsPass] = env.natsPass;
+  if (env.inboxPrefix) out[ENV.inboxPrefix] = env.inboxPrefix;
   return out;
 }
 
@@ -53,6 +63,9 @@ export function fromEnv(source: NodeJS.ProcessEnv): PluginEnv {
     entry: need(ENV.entry),
     natsUrl: need(ENV.natsUrl),
     natsToken: source[ENV.natsToken] || undefined,
+    natsUser: source[ENV.natsUser] || undefined,
+    natsPass: source[ENV.natsPass] || undefined,
+    inboxPrefix: source[ENV.inboxPrefix] || undefined,
     config,
   };
 }

@@ -53,6 +53,9 @@ async function main(): Promise<void> {
   const nc = await connect({
     servers: env.natsUrl,
     token: env.natsToken,
+    user: env.natsUser,
+    pass: env.natsPass,
+    inboxPrefix: env.inboxPrefix,
     name: `plugin:${env.name}@${env.generation}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,

@@ -10,7 +10,13 @@ import { loadPlugin } from '../../kernel/plugins/manifest.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { runTree } from '../../supervisors/run-tree.js';
 import type { SupervisorInput } from '../../supervisors/supervisor.js';
-import { pluginSpec } from '../../supervisors/tree.js';
+import { migrationsDir, pluginSpec, type RoseyTreeOptions } from '../../supervisors/tree.js';
+import { join } from 'node:path';
+import { migratorMachine } from '../../actors/migrator/migrator.machine.js';
+import { storageMachine } from '../../actors/storage/storage.machine.js';
+import type { NatsEndpoint } from '../../kernel/bus/connect.js';
+import type { DatabaseTarget } from '../../kernel/database/target.js';
+import { tempDir } from './nats.js';
 
 export const FIXTURE_PLUGINS = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
 
@@ -22,21 +28,32 @@ export async function startMiniRosey(options: {
   logger?: Logger;
   host?: Partial<PluginHostInput>;
   dirs?: Record<string, string>;
+  /** Default: a fresh SQLite file. */
+  database?: DatabaseTarget;
+  /** How plugin processes connect; default: like Rosey. */
+  pluginNats?: RoseyTreeOptions['pluginNats'];
+  /** How Rosey connects; default: `url` without credentials. */
+  nats?: NatsEndpoint;
 }) {
   const link = new BusLink();
   const logger = options.logger ?? quietLogger;
   const config = parseConfig({ router: { commandTimeoutMs: 1000, defaultCooldownMs: 0 }, ...options.config });
+  const nats = options.nats ?? { url: options.url };
   const treeOptions = {
     config,
-    dataDir: '/tmp',
     link,
     logger,
-    nats: { url: options.url },
-    plugins: [],
-    runtime: { pid: process.pid, version: 'test', natsUrl: options.url, startedAt: new Date().toISOString() },
+    pluginNats: options.pluginNats ?? (() => ({ endpoint: nats })),
   };
-  const specs = options.plugins.map((name) => {
-    const spec = pluginSpec(loadPlugin(options.dirs?.[name] ?? `${FIXTURE_PLUGINS}${name}`), treeOptions);
+  const loaded = options.plugins.map((name) =>
+    loadPlugin(options.dirs?.[name] ?? `${FIXTURE_PLUGINS}${name}`),
+  );
+  const database = options.database ?? {
+    kind: 'sqlite' as const,
+    file: join(tempDir('rosey-db-'), 'rosey.db'),
+  };
+  const specs = loaded.map((plugin) => {
+    const spec = pluginSpec(plugin, treeOptions);
     if (options.host) {
       const sup = spec.input as SupervisorInput;
       const host = sup.children![0]!;
@@ -45,7 +62,18 @@ export async function startMiniRosey(options: {
     return spec;
   });
   const children: ChildSpec[] = [
-    { id: 'bus', logic: busMachine, input: { endpoint: { url: options.url }, link, logger } },
+    { id: 'bus', logic: busMachine, input: { endpoint: nats, link, logger } },
+    { id: 'storage', logic: storageMachine, input: { link, logger, target: database } },
+    {
+      id: 'migrator',
+      logic: migratorMachine,
+      input: {
+        link,
+        logger,
+        target: database,
+        migrationDirs: new Map(loaded.map((p) => [p.manifest.name, migrationsDir(p)])),
+      },
+    },
     {
       id: 'router',
       logic: routerMachine,
@@ -75,5 +103,5 @@ export async function startMiniRosey(options: {
       records: Record<string, { status: string; lastExit?: { reason: unknown } }>;
     };
   };
-  return { tree, link, plugins };
+  return { tree, link, plugins, database };
 }

@@ -1,0 +1,172 @@
+import { assign, enqueueActions, sendParent, setup } from 'xstate';
+import { z } from 'zod';
+import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.js';
+import type { BusLink } from '../../kernel/bus/bus-link.js';
+import type { DatabaseTarget } from '../../kernel/database/target.js';
+import type { Logger } from '../../kernel/log/logger.js';
+import {
+  MigrationService,
+  type MigrateOp,
+  type MigrateRequest,
+} from '../../kernel/migrations/migration-service.js';
+import { err } from '../../kernel/result.js';
+import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
+import { childReady } from '../../supervisors/child-protocol.js';
+import type { ExitReason } from '../../supervisors/exit-reason.js';
+import { databaseWorker, type DatabaseWorkerEvent } from '../storage/database-worker.js';
+
+export interface MigratorInput {
+  link: BusLink;
+  logger: Logger;
+  target: DatabaseTarget;
+  /** Plugin name → its migrations folder (plugins without migrations map to an empty or missing folder). */
+  migrationDirs: ReadonlyMap<string, string>;
+  lockTimeoutMs?: number;
+}
+
+interface MigratorContext {
+  input: MigratorInput;
+  inFlight: number;
+  /** replyId → plugin, to announce schema changes after a successful apply or rollback. */
+  changing: Record<string, string>;
+  failure?: string;
+}
+
+type MigratorEvent =
+  | RequestEvent<'migrate.request', unknown>
+  | DatabaseWorkerEvent
+  | { type: 'bus.bound' }
+  | { type: 'rosey.shutdown' };
+
+const OPS: readonly MigrateOp[] = ['apply', 'rollback', 'status'];
+
+const worker = databaseWorker<MigrateRequest>();
+
+/**
+ * The migrator: `rosey.db.migrate.<plugin>.apply|rollback|status` over each plugin's SQL migration
+ * files. After a successful apply or rollback it publishes `rosey.db.schema.<plugin>.changed`, so
+ * the storage service re-reads that plugin's tables.
+ */
+export const migratorMachine = setup({
+  types: {
+    input: {} as MigratorInput,
+    context: {} as MigratorContext,
+    events: {} as MigratorEvent,
+    output: {} as { exit: ExitReason },
+  },
+  actors: { bus: busBridge, database: worker },
+  actions: {
+    execute: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'migrate.request') return;
+      const [, , , plugin, op, ...rest] = event.meta.subject.split('.');
+      const reply = (message: string) =>
+        enqueue.sendTo('bus', {
+          type: 'bus.reply',
+          replyId: event.replyId,
+          result: err('VALIDATION_ERROR', message),
+        });
+      if (!plugin || !PLUGIN_NAME.test(plugin) || rest.length > 0)
+        return reply(`not a migration subject: ${event.meta.subject}`);
+      if (!OPS.includes(op as MigrateOp))
+        return reply(`unknown migration operation ${op} (use ${OPS.join(', ')})`);
+      enqueue.assign({
+        inFlight: context.inFlight + 1,
+        changing: op === 'status' ? context.changing : { ...context.changing, [event.replyId]: plugin },
+      });
+      enqueue.sendTo('database', {
+        type: 'db.exec',
+        replyId: event.replyId,
+        request: { op: op as MigrateOp, plugin, payload: event.data },
+      });
+    }),
+    answer: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'db.result') return;
+      const { [event.replyId]: plugin, ...changing } = context.changing;
+      enqueue.assign({ inFlight: context.inFlight - 1, changing });
+      enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: event.result });
+      const steps = event.result.ok
+        ? (event.result.data as { steps?: unknown[]; dryRun?: boolean })
+        : undefined;
+      if (plugin && steps && !steps.dryRun && (steps.steps?.length ?? 0) > 0) {
+        context.input.logger.info(`migrations of ${plugin} changed its schema`, {
+          steps: steps.steps?.length,
+        });
+        enqueue.sendTo('bus', {
+          type: 'bus.publish',
+          subject: subjects.schemaChanged(plugin),
+          data: { plugin },
+        });
+      }
+    }),
+  },
+  guards: { idle: ({ context }) => context.inFlight === 0 },
+}).createMachine({
+  id: 'migrator',
+  context: ({ input }) => ({ input, inFlight: 0, changing: {} }),
+  invoke: {
+    id: 'database',
+    src: 'database',
+    input: ({ context }) => ({
+      target: context.input.target,
+      logger: context.input.logger,
+      handler: (db) => {
+        const service = new MigrationService(db, context.input.migrationDirs, {
+          lockTimeoutMs: context.input.lockTimeoutMs,
+        });
+        return { handle: (request) => service.handle(request) };
+      },
+    }),
+  },
+  initial: 'opening',
+  output: ({ context }) => ({
+    exit: context.failure === undefined ? 'shutdown' : { error: context.failure },
+  }),
+  on: { 'db.result': { actions: 'answer' } },
+  states: {
+    opening: {
+      on: {
+        'db.opened': 'open',
+        'db.failed': { target: 'failed', actions: assign({ failure: ({ event }) => event.error }) },
+        'rosey.shutdown': 'stopped',
+      },
+    },
+    open: {
+      invoke: {
+        id: 'bus',
+        src: 'bus',
+        input: ({ context }) =>
+          bridgeInput(context.input, {
+            services: [{ subject: 'rosey.db.migrate.*.*', event: 'migrate.request', schema: z.unknown() }],
+            // A migration may legitimately take long; the caller's own timeout decides.
+            serveTimeoutMs: 10 * 60_000,
+          }),
+      },
+      initial: 'binding',
+      states: {
+        binding: {
+          on: { 'bus.bound': { target: 'serving', actions: sendParent(({ self }) => childReady(self)) } },
+        },
+        serving: { on: { 'migrate.request': { actions: 'execute' }, 'rosey.shutdown': 'draining' } },
+        draining: {
+          on: {
+            'migrate.request': {
+              actions: enqueueActions(({ event, enqueue }) => {
+                if (event.type === 'migrate.request') {
+                  enqueue.sendTo('bus', {
+                    type: 'bus.reply',
+                    replyId: event.replyId,
+                    result: err('SHUTTING_DOWN', 'the migrator is stopping'),
+                  });
+                }
+              }),
+            },
+          },
+          always: { guard: 'idle', target: '#migrator.stopped' },
+        },
+      },
+      on: { 'rosey.shutdown': '.draining' },
+    },
+    stopped: { type: 'final' },
+    failed: { type: 'final' },
+  },
+});

@@ -1,0 +1,173 @@
+import { assign, enqueueActions, sendParent, sendTo, setup } from 'xstate';
+import { z } from 'zod';
+import { bridgeInput, busBridge, type InboundEvent, type RequestEvent } from '../bus/bridge.js';
+import type { BusLink } from '../../kernel/bus/bus-link.js';
+import type { DatabaseTarget } from '../../kernel/database/target.js';
+import type { Logger } from '../../kernel/log/logger.js';
+import { err, type Result } from '../../kernel/result.js';
+import type { KvOp, RowOp } from '../../kernel/storage/requests.js';
+import { kvRequests, rowRequests } from '../../kernel/storage/requests.js';
+import { StorageService, type StorageRequest } from '../../kernel/storage/storage-service.js';
+import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
+import { childReady } from '../../supervisors/child-protocol.js';
+import type { ExitReason } from '../../supervisors/exit-reason.js';
+import { databaseWorker, type DatabaseWorkerEvent } from './database-worker.js';
+
+export interface StorageInput {
+  link: BusLink;
+  logger: Logger;
+  target: DatabaseTarget;
+  /** How often expired keys are deleted (ms). */
+  sweepIntervalMs?: number;
+}
+
+interface StorageContext {
+  input: StorageInput;
+  inFlight: number;
+  failure?: string;
+}
+
+type StorageEvent =
+  | RequestEvent<'storage.request', unknown>
+  | InboundEvent<'schema.changed', unknown>
+  | DatabaseWorkerEvent
+  | { type: 'bus.bound' }
+  | { type: 'rosey.shutdown' };
+
+/** `rosey.db.kv.quote-db.get` → the request for namespace `quote-db`, or why it is not one. */
+export function parseStorageSubject(subject: string, payload: unknown): StorageRequest | Result<never> {
+  const [, , tier, namespace, op, ...rest] = subject.split('.');
+  if (rest.length > 0 || !namespace || !op)
+    return err('VALIDATION_ERROR', `not a storage subject: ${subject}`);
+  if (!PLUGIN_NAME.test(namespace)) return err('VALIDATION_ERROR', `not a plugin namespace: ${namespace}`);
+  if (tier === 'kv' && Object.hasOwn(kvRequests, op)) return { tier, op: op as KvOp, namespace, payload };
+  if (tier === 'row' && Object.hasOwn(rowRequests, op)) return { tier, op: op as RowOp, namespace, payload };
+  const ops = tier === 'kv' ? Object.keys(kvRequests) : Object.keys(rowRequests);
+  return err('VALIDATION_ERROR', `unknown ${tier} operation ${op} (use ${ops.join(', ')})`);
+}
+
+const worker = databaseWorker<StorageRequest>();
+
+/**
+ * The storage service: per-plugin key-value stores and rows in the plugin's own tables, over
+ * `rosey.db.kv.<plugin>.<op>` and `rosey.db.row.<plugin>.<op>`. The namespace always comes from
+ * the subject (which a plugin's NATS credentials restrict to its own), never from the payload.
+ */
+export const storageMachine = setup({
+  types: {
+    input: {} as StorageInput,
+    context: {} as StorageContext,
+    events: {} as StorageEvent,
+    output: {} as { exit: ExitReason },
+  },
+  actors: { bus: busBridge, database: worker },
+  actions: {
+    execute: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'storage.request') return;
+      const request = parseStorageSubject(event.meta.subject, event.data);
+      if ('ok' in request) {
+        enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: request });
+        return;
+      }
+      enqueue.assign({ inFlight: context.inFlight + 1 });
+      enqueue.sendTo('database', { type: 'db.exec', replyId: event.replyId, request });
+    }),
+    refuse: sendTo('bus', ({ event }) => ({
+      type: 'bus.reply' as const,
+      replyId: event.type === 'storage.request' ? event.replyId : '',
+      result: err('SHUTTING_DOWN', 'storage is stopping'),
+    })),
+    answer: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'db.result') return;
+      enqueue.assign({ inFlight: context.inFlight - 1 });
+      enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: event.result });
+    }),
+    invalidate: sendTo('database', ({ event }) => ({
+      type: 'db.invalidate' as const,
+      plugin: event.type === 'schema.changed' ? (event.meta.subject.split('.')[3] ?? '') : '',
+    })),
+  },
+  guards: { idle: ({ context }) => context.inFlight === 0 },
+}).createMachine({
+  id: 'storage',
+  context: ({ input }) => ({ input, inFlight: 0 }),
+  invoke: [
+    {
+      id: 'database',
+      src: 'database',
+      input: ({ context }) => ({
+        target: context.input.target,
+        logger: context.input.logger,
+        handler: (db) => {
+          const service = new StorageService(db);
+          return {
+            handle: (request) => service.handle(request),
+            tick: async () => {
+              const swept = await service.kv.sweep();
+              if (swept > 0) context.input.logger.debug(`swept ${swept} expired keys`);
+            },
+            invalidate: (plugin) => service.rows.schemas.invalidate(plugin),
+          };
+        },
+        tickMs: context.input.sweepIntervalMs ?? 60_000,
+      }),
+    },
+  ],
+  initial: 'opening',
+  output: ({ context }) => ({
+    exit: context.failure === undefined ? 'shutdown' : { error: context.failure },
+  }),
+  on: {
+    'db.result': { actions: 'answer' },
+    'schema.changed': { actions: 'invalidate' },
+  },
+  states: {
+    opening: {
+      on: {
+        'db.opened': {
+          target: 'open',
+          actions: ({ context, event }) => context.input.logger.info(`storage on ${event.description}`),
+        },
+        'db.failed': { target: 'failed', actions: assign({ failure: ({ event }) => event.error }) },
+        'rosey.shutdown': 'stopped',
+      },
+    },
+    // The database is open: bind the subjects, then take requests.
+    open: {
+      invoke: {
+        id: 'bus',
+        src: 'bus',
+        input: ({ context }) =>
+          bridgeInput(context.input, {
+            services: [
+              { subject: 'rosey.db.kv.*.*', event: 'storage.request', schema: z.unknown() },
+              { subject: 'rosey.db.row.*.*', event: 'storage.request', schema: z.unknown() },
+            ],
+            subscriptions: [
+              { subject: subjects.anySchemaChanged, event: 'schema.changed', schema: z.unknown() },
+            ],
+          }),
+      },
+      initial: 'binding',
+      states: {
+        binding: {
+          on: { 'bus.bound': { target: 'serving', actions: sendParent(({ self }) => childReady(self)) } },
+        },
+        serving: {
+          on: {
+            'storage.request': { actions: 'execute' },
+            'rosey.shutdown': 'draining',
+          },
+        },
+        // Answer what is already running; refuse anything new.
+        draining: {
+          on: { 'storage.request': { actions: 'refuse' } },
+          always: { guard: 'idle', target: '#storage.stopped' },
+        },
+      },
+      on: { 'rosey.shutdown': '.draining' },
+    },
+    stopped: { type: 'final' },
+    failed: { type: 'final' },
+  },
+});
