@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.js';
+import type { StorageClient } from './storage-client.js';
 
 /** What a command handler gets: who asked, where, and what they typed. */
 export interface CommandContext {
@@ -16,6 +17,10 @@ export interface CommandContext {
   /** The command came in a private message; replies go back privately. */
   private: boolean;
   log: Logger;
+  /** The plugin's key-value store, tables and migrations (see docs/storage.md). */
+  kv: StorageClient['kv'];
+  rows: StorageClient['rows'];
+  migrations: StorageClient['migrations'];
 }
 
 /** A reply: plain text for the channel, or text to send privately to the user. */
@@ -40,6 +45,9 @@ export interface PluginContext {
   generation: number;
   config: Record<string, unknown>;
   log: Logger;
+  kv: StorageClient['kv'];
+  rows: StorageClient['rows'];
+  migrations: StorageClient['migrations'];
 }
 
 export interface PluginDefinition {

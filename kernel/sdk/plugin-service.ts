@@ -13,6 +13,7 @@ import { err, errorMessage, ok, type Result } from '../result.js';
 import { subjects } from '../subjects.js';
 import type { CommandResult, PluginDefinition } from './define-plugin.js';
 import type { PluginEnv } from './plugin-env.js';
+import { StorageClient } from './storage-client.js';
 
 export interface PluginService {
   /** Stop taking commands, let in-flight ones finish (at most `graceMs`), then run the plugin's stop hook. */
@@ -55,12 +56,17 @@ export async function startPluginService(options: {
   const { nc, plugin, env, log } = options;
   const commands = describeCommands(plugin);
   const startedAt = Date.now();
+  const storage = new StorageClient(nc, env.name);
+  const { kv, rows, migrations } = storage;
   await plugin.start?.({
     name: env.name,
     version: env.version,
     generation: env.generation,
     config: env.config,
     log,
+    kv,
+    rows,
+    migrations,
   });
 
   const running = new Set<Promise<void>>();
@@ -75,7 +81,13 @@ export async function startPluginService(options: {
       result = err('UNKNOWN_COMMAND', `${env.name} has no command '${request.data.command}'`);
     } else {
       try {
-        const out = await plugin.commands[request.data.command]!.run({ ...request.data, log });
+        const out = await plugin.commands[request.data.command]!.run({
+          ...request.data,
+          log,
+          kv,
+          rows,
+          migrations,
+        });
         result = ok(toReply(out));
       } catch (error) {
         log.error(`command ${request.data.command} failed: ${errorMessage(error)}`, {

@@ -115,7 +115,7 @@ export class RowStore {
       const sort = this.sortSpecs(request.sort);
       for (const s of sort) {
         column(schema, s.field, plugin);
-        qb.orderBy(s.field, s.order ?? 'asc', (s.order ?? 'asc') === 'asc' ? 'first' : 'last');
+        orderWithNulls(qb, s);
       }
       // A stable order makes paging with offset repeatable.
       if (schema.primaryKey && !sort.some((s) => s.field === schema.primaryKey))
@@ -243,7 +243,7 @@ export class RowStore {
     for (const s of this.sortSpecs(request.sort)) {
       if (!groupBy.includes(s.field) && !kinds.has(s.field))
         fail('UNKNOWN_FIELD', `sort: ${s.field} is neither grouped nor an aggregate`);
-      qb.orderBy(s.field, s.order ?? 'asc', (s.order ?? 'asc') === 'asc' ? 'first' : 'last');
+      orderWithNulls(qb, s);
     }
     const rows = (await (groupBy.length > 0 ? qb.limit(limit).offset(offset) : qb)) as Row[];
     const shaped = rows.map((row) => {
@@ -265,6 +265,15 @@ export class RowStore {
       throw fromDatabaseError(error);
     }
   }
+}
+
+/**
+ * ORDER BY with NULLs where SQLite puts them by default (first ascending, last descending), said
+ * explicitly so PostgreSQL agrees. (knex's own `nulls` option drops the column order on SQLite.)
+ */
+function orderWithNulls(qb: Knex.QueryBuilder, sort: SortSpec): void {
+  const descending = sort.order === 'desc';
+  qb.orderByRaw(`?? ${descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`, [sort.field]);
 }
 
 function shapeKindFor(op: string, kind: ColumnKind): ColumnKind {

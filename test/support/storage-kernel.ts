@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { busMachine } from '../../actors/bus/bus.machine.js';
+import { migratorMachine } from '../../actors/migrator/migrator.machine.js';
+import { storageMachine } from '../../actors/storage/storage.machine.js';
+import { BusLink } from '../../kernel/bus/bus-link.js';
+import { request } from '../../kernel/bus/request.js';
+import type { DatabaseTarget } from '../../kernel/database/target.js';
+import { quietLogger } from '../../kernel/log/logger.js';
+import type { Result } from '../../kernel/result.js';
+import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
+import { freshDatabase, type DatabaseKind } from './databases.js';
+import { client } from './nats.js';
+
+export const FIXTURE_MIGRATIONS = fileURLToPath(new URL('../fixtures/migrations/', import.meta.url));
+
+export interface StorageKernel {
+  tree: RunningTree;
+  database: DatabaseTarget;
+  nc: NatsConnection;
+  /** One request on `rosey.db.<rest>`, e.g. `kv.notes.get`. */
+  call(rest: string, payload: unknown, timeoutMs?: number): Promise<Result<unknown>>;
+  stop(): Promise<void>;
+}
+
+/** bus + storage + migrator on a fresh database, as Rosey's infra branch runs them. */
+export async function startStorageKernel(
+  url: string,
+  kind: DatabaseKind,
+  migrationDirs: Record<string, string> = { notes: `${FIXTURE_MIGRATIONS}notes` },
+): Promise<StorageKernel> {
+  const link = new BusLink();
+  const database = await freshDatabase(kind);
+  const tree = await runTree({
+    name: 'storage-test',
+    strategy: 'rest_for_one',
+    logger: quietLogger,
+    children: [
+      { id: 'bus', logic: busMachine, input: { endpoint: { url }, link, logger: quietLogger } },
+      { id: 'storage', logic: storageMachine, input: { link, logger: quietLogger, target: database } },
+      {
+        id: 'migrator',
+        logic: migratorMachine,
+        input: {
+          link,
+          logger: quietLogger,
+          target: database,
+          migrationDirs: new Map(Object.entries(migrationDirs)),
+          lockTimeoutMs: 500,
+        },
+      },
+    ],
+  });
+  const nc = await client(url);
+  return {
+    tree,
+    database,
+    nc,
+    call: (rest, payload, timeoutMs = 10_000) => request(nc, `rosey.db.${rest}`, payload, { timeoutMs }),
+    stop: async () => {
+      await nc.close();
+      await tree.shutdown();
+    },
+  };
+}
