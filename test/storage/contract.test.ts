@@ -156,10 +156,18 @@ const KV: Step[] = [
     message: /unknown kv operation drop/,
   },
   {
-    title: 'incr by infinity',
+    title: 'incr by a string',
     op: 'kv.incr',
-    payload: { key: 'counter', by: Number.MAX_VALUE }, // the result overflows
+    payload: { key: 'counter', by: 'lots' },
     code: 'VALIDATION_ERROR',
+  },
+  { title: 'a huge number', op: 'kv.set', payload: { key: 'huge', value: 1.7e308 }, like: { stored: true } },
+  {
+    title: 'incr past the largest number',
+    op: 'kv.incr',
+    payload: { key: 'huge', by: 1.7e308 },
+    code: 'VALIDATION_ERROR',
+    message: /not a finite number/,
   },
 ];
 
