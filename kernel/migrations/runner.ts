@@ -44,6 +44,17 @@ export interface StatusReport {
   pending: Array<{ version: number; name: string }>;
   /** Things that block apply and rollback until fixed (edited or missing applied files). */
   problems: string[];
+  /** The latest attempts, newest first, failures included with the database's message. */
+  history: Array<{
+    version: number;
+    name: string;
+    action: string;
+    status: string;
+    actor: string;
+    at: number;
+    durationMs: number;
+    error: string | null;
+  }>;
 }
 
 export interface StepReport {
@@ -99,7 +110,23 @@ export class MigrationRunner {
   async status(plugin: string, dir: string): Promise<StatusReport> {
     return this.guard(async () => {
       const files = this.load(dir);
-      return this.report(plugin, files, await this.appliedRecords(plugin));
+      const report = this.report(plugin, files, await this.appliedRecords(plugin));
+      const history = (await this.knex(HISTORY)
+        .select('version', 'name', 'action', 'status', 'actor', 'at', 'duration_ms', 'error')
+        .where({ plugin })
+        .orderBy('id', 'desc')
+        .limit(20)) as Array<HistoryRow & { error: string | null }>;
+      report.history = history.map((h) => ({
+        version: h.version,
+        name: h.name,
+        action: h.action,
+        status: h.status,
+        actor: h.actor,
+        at: Number(h.at),
+        durationMs: h.duration_ms,
+        error: h.error,
+      }));
+      return report;
     });
   }
 
@@ -243,6 +270,7 @@ export class MigrationRunner {
         .filter((m) => !records.has(m.version))
         .map((m) => ({ version: m.version, name: m.fileName })),
       problems,
+      history: [],
     };
   }
 
