@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { busMachine } from '../../actors/bus/bus.machine.js';
 import { migratorMachine } from '../../actors/migrator/migrator.machine.js';
 import { storageMachine } from '../../actors/storage/storage.machine.js';
@@ -10,7 +10,6 @@ import { quietLogger } from '../../kernel/log/logger.js';
 import type { Result } from '../../kernel/result.js';
 import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { freshDatabase, type DatabaseKind } from './databases.js';
-import { client } from './nats.js';
 
 export const FIXTURE_MIGRATIONS = fileURLToPath(new URL('../fixtures/migrations/', import.meta.url));
 
@@ -28,6 +27,7 @@ export async function startStorageKernel(
   url: string,
   kind: DatabaseKind,
   migrationDirs: Record<string, string> = { notes: `${FIXTURE_MIGRATIONS}notes` },
+  credentials: { user?: string; pass?: string } = {},
 ): Promise<StorageKernel> {
   const link = new BusLink();
   const database = await freshDatabase(kind);
@@ -36,7 +36,11 @@ export async function startStorageKernel(
     strategy: 'rest_for_one',
     logger: quietLogger,
     children: [
-      { id: 'bus', logic: busMachine, input: { endpoint: { url }, link, logger: quietLogger } },
+      {
+        id: 'bus',
+        logic: busMachine,
+        input: { endpoint: { url, ...credentials }, link, logger: quietLogger },
+      },
       { id: 'storage', logic: storageMachine, input: { link, logger: quietLogger, target: database } },
       {
         id: 'migrator',
@@ -51,7 +55,7 @@ export async function startStorageKernel(
       },
     ],
   });
-  const nc = await client(url);
+  const nc = await connect({ servers: url, ...credentials, name: 'test-client' });
   return {
     tree,
     database,
