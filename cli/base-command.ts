@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { Command, Errors } from '@oclif/core';
 
 /**
@@ -7,8 +8,24 @@ import { Command, Errors } from '@oclif/core';
 export abstract class RoseyCommand extends Command {
   /** Prints the reason and exits 1. */
   protected fail(message: string): never {
-    process.stderr.write(`rosey ${this.id ?? ''}: ${message}\n`.replace(' :', ':'));
+    process.stderr.write(`${this.prefix()}: ${message}\n`);
     return this.exit(1);
+  }
+
+  /** `rosey db migrate`, as the user typed it (oclif ids use `:` between topic and command). */
+  private prefix(): string {
+    return ['rosey', ...(this.id ?? '').split(':')].filter(Boolean).join(' ');
+  }
+
+  /** Who is running the command, for audit trails. */
+  protected actor(): string {
+    let name = process.env.USER;
+    try {
+      name ??= userInfo().username;
+    } catch {
+      // no passwd entry for this uid (containers): fall through to the uid
+    }
+    return `cli:${name ?? process.getuid?.() ?? 'unknown'}`;
   }
 
   protected override async catch(
@@ -21,7 +38,7 @@ export abstract class RoseyCommand extends Command {
       .map((l) => l.trim())
       .filter(Boolean)
       .join(' ');
-    process.stderr.write(`rosey ${this.id ?? ''}: ${line}\n`.replace(' :', ':'));
+    process.stderr.write(`${this.prefix()}: ${line}\n`);
     return this.exit(exit === 0 ? 1 : exit);
   }
 }

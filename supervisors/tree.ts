@@ -44,7 +44,7 @@ export interface RoseyTreeOptions {
 
 const PLUGIN_STOP_GRACE_MS = 4000;
 
-function hasMigrations(plugin: LoadedPlugin): boolean {
+export function hasMigrations(plugin: LoadedPlugin): boolean {
   const dir = migrationsDir(plugin);
   return existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.sql'));
 }

@@ -6,13 +6,9 @@ import { configFor, locationFlags } from '../config-flags.js';
 export default class Dev extends RoseyCommand {
   static override summary = 'Run Rosey locally, chatting in this terminal.';
 
-  static override description = `Starts the whole supervision tree with defaults: data under ./data, its own nats-server on a free
-loopback port, the console platform, and the built-in plugins. Type chat lines (e.g. "!roll 2d6");
-Rosey's replies print on stdout as "Rosey: text". Logs go to data/logs/rosey.log (warnings also
-to stderr). A line starting with "/pm " is a private message to the bot.
+  static override description = `Starts the whole supervision tree with defaults: data under ./data, its own nats-server on a free loopback port, the console platform, and the built-in plugins. Type chat lines (e.g. "!roll 2d6"); Rosey's replies print on stdout as "Rosey: text". Logs go to data/logs/rosey.log (warnings also to stderr). A line starting with "/pm " is a private message to the bot.
 
-When stdin is not a terminal, each input line is one chat line; after the end of input Rosey waits for
-the replies still in flight, stops, and exits 0. Ctrl-C or Ctrl-D stops it interactively.`;
+When stdin is not a terminal, each input line is one chat line; after the end of input Rosey waits for the replies still in flight, stops, and exits 0. Ctrl-C or Ctrl-D stops it interactively.`;
 
   static override examples = [
     '<%= config.bin %> dev',

@@ -13,10 +13,7 @@ const DEFAULT_FILES = ['rosey.yaml', 'rosey.yml', 'rosey.json'];
 export default class Start extends RoseyCommand {
   static override summary = 'Run Rosey with a configuration file (foreground, or --detach).';
 
-  static override description = `Runs the supervision tree as configured in the file given with --config (or $ROSEY_CONFIG, or
-./rosey.yaml|.yml|.json). In the foreground it runs until SIGINT/SIGTERM or \`rosey stop\`.
-With --detach it starts in the background, writes its pid to <dataDir>/rosey.pid and its output to
-<dataDir>/logs/rosey.out, and returns once Rosey is up (exit 1 with the reason if it cannot start).`;
+  static override description = `Runs the supervision tree as configured in the file given with --config (or $ROSEY_CONFIG, or ./rosey.yaml|.yml|.json). In the foreground it runs until SIGINT/SIGTERM or \`rosey stop\`. With --detach it starts in the background, writes its pid to <dataDir>/rosey.pid and its output to <dataDir>/logs/rosey.out, and returns once Rosey is up (exit 1 with the reason if it cannot start).`;
 
   static override examples = [
     '<%= config.bin %> start --config rosey.yaml',

@@ -7,9 +7,7 @@ import { formatStatus, type StatusData } from '../format-status.js';
 export default class Status extends RoseyCommand {
   static override summary = 'Show the running supervision tree.';
 
-  static override description = `Asks the running Rosey (over rosey.control.status) for its supervision tree and prints every
-actor: its state, uptime, restarts and facts such as pids. Found through the runtime file in the
-data directory, or --nats-url. Exits 1 when Rosey is not running.`;
+  static override description = `Asks the running Rosey (over rosey.control.status) for its supervision tree and prints every actor: its state, uptime, restarts and facts such as pids. Found through the runtime file in the data directory, or --nats-url. Exits 1 when Rosey is not running.`;
 
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json'];
 

@@ -136,6 +136,9 @@ export class MigrationRunner {
         const files = this.load(dir);
         const { applied } = this.consistent(plugin, files, await this.appliedRecords(plugin));
         const target = options.toVersion ?? Infinity;
+        const latest = files.at(-1)?.version ?? 0;
+        if (target !== Infinity && target > latest)
+          fail('NOT_FOUND', `there is no migration ${target} (the latest is ${latest})`);
         const pending = files.filter((m) => !applied.has(m.version) && m.version <= target);
         const plans = pending.map((m) => this.plan(plugin, m, 'up'));
         const warnings = plans.flatMap((p) => p.warnings);
@@ -166,6 +169,9 @@ export class MigrationRunner {
         const files = this.load(dir);
         const { applied } = this.consistent(plugin, files, await this.appliedRecords(plugin));
         const newestFirst = [...applied.values()].sort((a, b) => b.version - a.version);
+        const current = this.current(applied);
+        if (options.toVersion !== undefined && options.toVersion > current)
+          fail('NOT_FOUND', `it is at version ${current}: nothing above ${options.toVersion} to roll back`);
         const chosen =
           options.toVersion !== undefined
             ? newestFirst.filter((m) => m.version > options.toVersion!)
@@ -245,7 +251,7 @@ export class MigrationRunner {
     const result = this.reconcile(files, records);
     if (result.problems.length > 0) {
       const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : '';
-      fail('CHECKSUM_MISMATCH', `${plugin}: ${result.problems[0]}${more}`);
+      fail('CHECKSUM_MISMATCH', `${result.problems[0]}${more}`);
     }
     return result;
   }

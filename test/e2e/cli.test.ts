@@ -162,7 +162,7 @@ describe('rosey CLI against a running instance', function () {
     const cwd = tempDir();
     writeFileSync(
       join(cwd, 'rosey.yaml'),
-      `plugins:\n  paths: [${JSON.stringify(FIXTURE_PLUGINS)}]\n  disabled: [fails-at-start, not-a-plugin]\n`,
+      `plugins:\n  paths: [${JSON.stringify(FIXTURE_PLUGINS)}]\n  disabled: [fails-at-start, not-a-plugin, badmig, memo]\n`,
     );
     const dev = spawnCli(['dev', '-c', 'rosey.yaml'], { cwd });
     try {

@@ -205,6 +205,22 @@ describe('plugin storage through the SDK (a real plugin process)', function () {
     await server?.stop(2000);
   });
 
+  it('keeps a plugin whose migration fails stopped, with the reason, and starts the others', async () => {
+    server = await startNatsServer({ dir: tempDir() });
+    const failing = await startMiniRosey({ url: server.url, plugins: ['badmig', 'echo'] });
+    try {
+      const records = failing.plugins().records;
+      expect(records.badmig?.status).to.equal('failed');
+      expect(JSON.stringify(records.badmig?.lastExit?.reason)).to.match(
+        /migrations failed: 001_bad\.sql failed \(apply\): statement 2: .*nope/,
+      );
+      expect(records.echo?.status).to.equal('running');
+    } finally {
+      await failing.tree.shutdown();
+      await server.stop(2000);
+    }
+  });
+
   it('applies its migrations before it starts, then stores and finds rows as its own NATS user', async () => {
     const rosey: NatsUser = { user: ROSEY_USER, password: newPassword() };
     const memo: NatsUser = {

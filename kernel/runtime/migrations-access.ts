@@ -1,0 +1,69 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { request } from '../bus/request.js';
+import type { LoadedConfig } from '../config/load.js';
+import { openDatabase, type Database } from '../database/open.js';
+import { describeTarget, resolveDatabase } from '../database/target.js';
+import { MigrationService, type MigrateOp } from '../migrations/migration-service.js';
+import { errorMessage, type Result } from '../result.js';
+import { subjects } from '../subjects.js';
+import type { ControlTarget } from './control-client.js';
+import { pluginsToRun } from './start-rosey.js';
+import { hasMigrations, migrationsDir } from '../../supervisors/tree.js';
+
+/** Where `rosey db …` sends its migration requests: the running Rosey, or the database itself. */
+export interface MigrationsAccess {
+  /** How it is reached, for the user. */
+  via: string;
+  /** Plugin name → migrations folder, for every plugin this configuration runs. */
+  plugins: ReadonlyMap<string, string>;
+  /** The plugins among them that have migration files. */
+  withMigrations: ReadonlySet<string>;
+  call(op: MigrateOp, plugin: string, payload: unknown): Promise<Result<unknown>>;
+  close(): Promise<void>;
+}
+
+function pluginDirs(loaded: LoadedConfig): Pick<MigrationsAccess, 'plugins' | 'withMigrations'> {
+  const { plugins } = pluginsToRun(loaded);
+  return {
+    plugins: new Map(plugins.map((p) => [p.manifest.name, migrationsDir(p)])),
+    withMigrations: new Set(plugins.filter(hasMigrations).map((p) => p.manifest.name)),
+  };
+}
+
+/** Through the running Rosey's migrator, over NATS. */
+export async function viaRosey(loaded: LoadedConfig, target: ControlTarget): Promise<MigrationsAccess> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: target.url,
+      token: target.token,
+      user: target.user,
+      pass: target.pass,
+      name: 'rosey-cli',
+      timeout: 3000,
+    });
+  } catch (error) {
+    throw new Error(`cannot reach the running Rosey: ${errorMessage(error)}`);
+  }
+  return {
+    via: `the running Rosey${target.pid ? ` (pid ${target.pid})` : ''}`,
+    ...pluginDirs(loaded),
+    call: (op, plugin, payload) =>
+      request(nc, subjects.migrate(plugin, op), payload, { timeoutMs: 10 * 60_000 }),
+    close: () => nc.close(),
+  };
+}
+
+/** Straight on the database, when Rosey is not running (same runner, same locks, same history). */
+export async function viaDatabase(loaded: LoadedConfig): Promise<MigrationsAccess> {
+  const target = resolveDatabase(loaded.config.database.url, loaded.dataDir);
+  const db: Database = await openDatabase(target);
+  const dirs = pluginDirs(loaded);
+  const service = new MigrationService(db, dirs.plugins);
+  return {
+    via: describeTarget(target),
+    ...dirs,
+    call: (op, plugin, payload) => service.handle({ op, plugin, payload }),
+    close: () => db.close(),
+  };
+}
