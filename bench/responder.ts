@@ -4,8 +4,13 @@
  */
 import { connect } from '@nats-io/transport-node';
 
-const [url, token, subject] = process.argv.slice(2) as [string, string, string];
-const nc = await connect({ servers: url, token: token || undefined, name: 'bench-responder' });
+const [url, user, pass, subject] = process.argv.slice(2) as [string, string, string, string];
+const nc = await connect({
+  servers: url,
+  user: user || undefined,
+  pass: pass || undefined,
+  name: 'bench-responder',
+});
 const reply = new TextEncoder().encode(JSON.stringify({ ok: true, data: { text: 'pong' } }));
 nc.subscribe(subject, {
   callback: (_e, msg) => {

@@ -2,7 +2,7 @@
 # Installs whatever Rosey needs that this machine lacks, and nothing else:
 #   - nats-server (Debian package) for the embedded message bus,
 #   - with --for-tests: PostgreSQL (Debian package), which the storage tests start on their own,
-#   - npm packages (npm ci, which also builds dist/ and compiles sqlite3) when node_modules is
+#   - npm packages (npm ci, which also builds dist/ and compiles better-sqlite3) when node_modules is
 #     missing or stale.
 # Idempotent and quiet when everything is already there. Progress goes to stderr.
 set -euo pipefail
@@ -33,6 +33,10 @@ apt_install() {
 
 missing=()
 if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then missing+=(nats-server); fi
+# better-sqlite3 is compiled from source when no prebuilt binary can be downloaded.
+if [ ! -d node_modules/better-sqlite3/build ]; then
+  for tool in make g++ python3; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+fi
 if [ "${1:-}" = "--for-tests" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi

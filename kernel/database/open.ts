@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
 import type { Knex, SqlEntityManager } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
-import { MikroORM as SqliteORM } from '@mikro-orm/sqlite';
+import { MikroORM as SqliteORM } from '@mikro-orm/better-sqlite';
 import { CORE_MIGRATIONS } from '../../migrations/index.js';
 import { CORE_ENTITIES } from './entities.js';
 import { describeTarget, type DatabaseTarget } from './target.js';

@@ -1,0 +1,162 @@
+/**
+ * What every benchmark suite needs: a real Rosey started with `rosey start`, a NATS connection as
+ * its admin user, and the two ways of driving load (one at a time for latency, many in flight for
+ * throughput).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { decodeJson, encodeJson } from '../kernel/bus/envelope.js';
+import { readRuntimeFile } from '../kernel/runtime/runtime-file.js';
+import { subjects } from '../kernel/subjects.js';
+import type { TreeNode } from '../supervisors/describe-tree.js';
+import { latencyLine, summarize, type Summary } from './stats.js';
+
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const now = () => performance.now();
+
+export function find(node: TreeNode, id: string): TreeNode | undefined {
+  return node.id === id ? node : (node.children ?? []).map((c) => find(c, id)).find(Boolean);
+}
+
+export async function treeOf(nc: NatsConnection): Promise<TreeNode> {
+  const msg = await nc.request(subjects.control('status'), encodeJson({}), { timeout: 5000 });
+  const decoded = decodeJson(msg.data);
+  if (!decoded.ok) throw new Error('bad status reply');
+  return (decoded.data as { data: { tree: TreeNode } }).data.tree;
+}
+
+export function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? NaN) / 1024;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Share of one core each process used while `work` ran. */
+export async function cpuShare<T>(
+  pids: Record<string, number>,
+  work: () => Promise<T>,
+): Promise<[T, string]> {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const t = now();
+  const result = await work();
+  const seconds = (now() - t) / 1000;
+  const shares = Object.entries(pids)
+    .map(([k, pid]) => `${k} ${((100 * (cpuSeconds(pid) - before[k]!)) / seconds).toFixed(0)}%`)
+    .join(', ');
+  return [result, shares];
+}
+
+/** Latency of `once`, awaited one call at a time after a short warm-up. */
+export async function sequential(label: string, n: number, once: () => Promise<unknown>): Promise<Summary> {
+  for (let i = 0; i < Math.min(200, n / 5); i++) await once();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = now();
+    await once();
+    samples.push(now() - t);
+  }
+  const s = summarize(samples);
+  console.log(latencyLine(label, s));
+  return s;
+}
+
+/** Calls per second with `window` calls in flight for `seconds`. */
+export async function throughput(
+  label: string,
+  seconds: number,
+  once: () => Promise<unknown>,
+  window = 128,
+): Promise<number> {
+  let done = 0;
+  const end = now() + seconds * 1000;
+  const worker = async () => {
+    while (now() < end) {
+      await once();
+      done++;
+    }
+  };
+  const t = now();
+  await Promise.all(Array.from({ length: window }, worker));
+  const rate = done / ((now() - t) / 1000);
+  console.log(`${label.padEnd(44)} ${rate.toFixed(0).padStart(8)} /s  (${window} in flight, ${seconds} s)`);
+  return rate;
+}
+
+export interface RoseyUnderTest {
+  process: ChildProcess;
+  nc: NatsConnection;
+  natsUrl: string;
+  user?: string;
+  pass?: string;
+  /** Spawn → `ready(tree)` first true. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * `rosey start` in `dir` with the given rosey.yaml lines, connected to as Rosey's admin NATS user
+ * once `ready(tree)` holds.
+ */
+export async function launchRosey(options: {
+  dir: string;
+  config: string[];
+  nodeArgs?: string[];
+  ready: (tree: TreeNode) => boolean;
+}): Promise<RoseyUnderTest> {
+  writeFileSync(join(options.dir, 'rosey.yaml'), ['dataDir: data', ...options.config].join('\n'));
+  const t0 = now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, 'start', '-c', 'rosey.yaml'], {
+    cwd: options.dir,
+    stdio: 'inherit',
+  });
+  let nc: NatsConnection | undefined;
+  for (;;) {
+    const found = readRuntimeFile(join(options.dir, 'data'));
+    if (found.kind === 'running') {
+      const { natsUrl, natsToken, natsUser, natsPass } = found.info;
+      nc ??= await connect({
+        servers: natsUrl,
+        token: natsToken,
+        user: natsUser,
+        pass: natsPass,
+        name: 'bench',
+      });
+      const tree = await treeOf(nc).catch(() => undefined);
+      if (tree?.state === 'running' && options.ready(tree)) {
+        return {
+          process: child,
+          nc,
+          natsUrl,
+          user: natsUser,
+          pass: natsPass,
+          startupMs: now() - t0,
+          stop: async () => {
+            await nc!.close();
+            const exited = new Promise((r) => child.once('exit', r));
+            child.kill('SIGTERM');
+            await exited;
+          },
+        };
+      }
+    }
+    if (child.exitCode !== null) throw new Error(`rosey exited during startup (${child.exitCode})`);
+    await sleep(5);
+  }
+}
+
+export function ratioLine(of: Summary, to: Summary, label = 'ratio to baseline'): string {
+  const r = (k: 'p50' | 'p95' | 'p99') => `×${(of[k] / to[k]).toFixed(1)}`;
+  return `  ${label}: p50 ${r('p50')}, p95 ${r('p95')}, p99 ${r('p99')}`;
+}
