@@ -125,17 +125,31 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
     sendBack({ type: binding.event, data: checked.data, meta, replyId } as EventObject);
   };
 
+  // Replies wait for the end of the event-loop turn and leave together: nats.js writes to the
+  // socket once per microtask checkpoint, so answers that finish one by one (each database query
+  // resolves in its own microtask round) would otherwise cost one write each.
+  let outbox: Array<{ msg: Msg; result: Result<unknown> }> = [];
+  let flushing: NodeJS.Immediate | undefined;
+  const flushReplies = () => {
+    flushing = undefined;
+    const replies = outbox;
+    outbox = [];
+    for (const { msg, result } of replies) {
+      try {
+        msg.respond(encodeJson(result), { headers: outgoingHeaders(continuationOf(msg)).hdrs });
+      } catch (error) {
+        log.warn(`could not answer ${msg.subject}: ${errorMessage(error)}`);
+      }
+    }
+  };
+
   const answer = (replyId: string, result: Result<unknown>) => {
     const entry = pending.get(replyId);
     if (!entry) return;
     pending.delete(replyId);
     clearTimeout(entry.timer);
-    const { hdrs } = outgoingHeaders(continuationOf(entry.msg));
-    try {
-      entry.msg.respond(encodeJson(result), { headers: hdrs });
-    } catch (error) {
-      log.warn(`could not answer ${entry.msg.subject}: ${errorMessage(error)}`);
-    }
+    outbox.push({ msg: entry.msg, result });
+    flushing ??= setImmediate(flushReplies);
   };
 
   const unsubscribeAll = () => {
@@ -205,6 +219,8 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
     stopped = true;
     unwatch();
     for (const [replyId] of pending) answer(replyId, err('SHUTTING_DOWN', 'the service is stopping'));
+    clearImmediate(flushing);
+    flushReplies();
     unsubscribeAll();
   };
 });

@@ -4,16 +4,13 @@ import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.js';
 import type { BusLink } from '../../kernel/bus/bus-link.js';
 import type { DatabaseTarget } from '../../kernel/database/target.js';
 import type { Logger } from '../../kernel/log/logger.js';
-import {
-  MigrationService,
-  type MigrateOp,
-  type MigrateRequest,
-} from '../../kernel/migrations/migration-service.js';
+import type { MigrateOp, MigrateRequest } from '../../kernel/migrations/migration-service.js';
 import { err } from '../../kernel/result.js';
 import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
-import { childReady } from '../../supervisors/child-protocol.js';
+import { childReady, type ChildInfo } from '../../supervisors/child-protocol.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
-import { databaseWorker, type DatabaseWorkerEvent } from '../storage/database-worker.js';
+import { databaseWorker, type DatabaseWorkerEvent } from '../database/database-worker.js';
+import type { MigrationHandlerOptions } from './migration-handler.js';
 
 export interface MigratorInput {
   link: BusLink;
@@ -30,6 +27,8 @@ interface MigratorContext {
   /** replyId → plugin, to announce schema changes after a successful apply or rollback. */
   changing: Record<string, string>;
   failure?: string;
+  /** Where the database thread is connected, once it is: shown by `rosey status`. */
+  database?: ChildInfo;
 }
 
 type MigratorEvent =
@@ -109,11 +108,13 @@ export const migratorMachine = setup({
     input: ({ context }) => ({
       target: context.input.target,
       logger: context.input.logger,
-      handler: (db) => {
-        const service = new MigrationService(db, context.input.migrationDirs, {
+      handler: {
+        module: new URL('./migration-handler.js', import.meta.url).href,
+        exportName: 'migrationHandler',
+        options: {
+          migrationDirs: context.input.migrationDirs,
           lockTimeoutMs: context.input.lockTimeoutMs,
-        });
-        return { handle: (request) => service.handle(request) };
+        } satisfies MigrationHandlerOptions,
       },
     }),
   },
@@ -125,7 +126,12 @@ export const migratorMachine = setup({
   states: {
     opening: {
       on: {
-        'db.opened': 'open',
+        'db.opened': {
+          target: 'open',
+          actions: assign({
+            database: ({ event }) => ({ database: event.description, thread: event.threadId }),
+          }),
+        },
         'db.failed': { target: 'failed', actions: assign({ failure: ({ event }) => event.error }) },
         'rosey.shutdown': 'stopped',
       },
@@ -144,7 +150,12 @@ export const migratorMachine = setup({
       initial: 'binding',
       states: {
         binding: {
-          on: { 'bus.bound': { target: 'serving', actions: sendParent(({ self }) => childReady(self)) } },
+          on: {
+            'bus.bound': {
+              target: 'serving',
+              actions: sendParent(({ context, self }) => childReady(self, context.database)),
+            },
+          },
         },
         serving: { on: { 'migrate.request': { actions: 'execute' }, 'rosey.shutdown': 'draining' } },
         draining: {
@@ -164,7 +175,11 @@ export const migratorMachine = setup({
           always: { guard: 'idle', target: '#migrator.stopped' },
         },
       },
-      on: { 'rosey.shutdown': '.draining' },
+      on: {
+        'rosey.shutdown': '.draining',
+        // The database thread died: the supervisor restarts this actor (and a fresh thread).
+        'db.failed': { target: '#migrator.failed', actions: assign({ failure: ({ event }) => event.error }) },
+      },
     },
     stopped: { type: 'final' },
     failed: { type: 'final' },

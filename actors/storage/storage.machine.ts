@@ -7,11 +7,11 @@ import type { Logger } from '../../kernel/log/logger.js';
 import { err, type Result } from '../../kernel/result.js';
 import type { KvOp, RowOp } from '../../kernel/storage/requests.js';
 import { kvRequests, rowRequests } from '../../kernel/storage/requests.js';
-import { StorageService, type StorageRequest } from '../../kernel/storage/storage-service.js';
+import type { StorageRequest } from '../../kernel/storage/storage-service.js';
 import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
-import { childReady } from '../../supervisors/child-protocol.js';
+import { childReady, type ChildInfo } from '../../supervisors/child-protocol.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
-import { databaseWorker, type DatabaseWorkerEvent } from './database-worker.js';
+import { databaseWorker, type DatabaseWorkerEvent } from '../database/database-worker.js';
 
 export interface StorageInput {
   link: BusLink;
@@ -25,6 +25,8 @@ interface StorageContext {
   input: StorageInput;
   inFlight: number;
   failure?: string;
+  /** Where the database thread is connected, once it is: shown by `rosey status`. */
+  database?: ChildInfo;
 }
 
 type StorageEvent =
@@ -98,16 +100,10 @@ export const storageMachine = setup({
       input: ({ context }) => ({
         target: context.input.target,
         logger: context.input.logger,
-        handler: (db) => {
-          const service = new StorageService(db);
-          return {
-            handle: (request) => service.handle(request),
-            tick: async () => {
-              const swept = await service.kv.sweep();
-              if (swept > 0) context.input.logger.debug(`swept ${swept} expired keys`);
-            },
-            invalidate: (plugin) => service.rows.schemas.invalidate(plugin),
-          };
+        handler: {
+          module: new URL('./storage-handler.js', import.meta.url).href,
+          exportName: 'storageHandler',
+          options: {},
         },
         tickMs: context.input.sweepIntervalMs ?? 60_000,
       }),
@@ -126,7 +122,10 @@ export const storageMachine = setup({
       on: {
         'db.opened': {
           target: 'open',
-          actions: ({ context, event }) => context.input.logger.info(`storage on ${event.description}`),
+          actions: [
+            assign({ database: ({ event }) => ({ database: event.description, thread: event.threadId }) }),
+            ({ context, event }) => context.input.logger.info(`storage on ${event.description}`),
+          ],
         },
         'db.failed': { target: 'failed', actions: assign({ failure: ({ event }) => event.error }) },
         'rosey.shutdown': 'stopped',
@@ -151,7 +150,12 @@ export const storageMachine = setup({
       initial: 'binding',
       states: {
         binding: {
-          on: { 'bus.bound': { target: 'serving', actions: sendParent(({ self }) => childReady(self)) } },
+          on: {
+            'bus.bound': {
+              target: 'serving',
+              actions: sendParent(({ context, self }) => childReady(self, context.database)),
+            },
+          },
         },
         serving: {
           on: {
@@ -165,7 +169,11 @@ export const storageMachine = setup({
           always: { guard: 'idle', target: '#storage.stopped' },
         },
       },
-      on: { 'rosey.shutdown': '.draining' },
+      on: {
+        'rosey.shutdown': '.draining',
+        // The database thread died: the supervisor restarts this actor (and a fresh thread).
+        'db.failed': { target: '#storage.failed', actions: assign({ failure: ({ event }) => event.error }) },
+      },
     },
     stopped: { type: 'final' },
     failed: { type: 'final' },

@@ -1,0 +1,155 @@
+import { expect } from 'chai';
+import { promises as fs, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createActor, sendTo, setup, type EventObject } from 'xstate';
+import {
+  databaseWorker,
+  type DatabaseWorkerCommand,
+  type DatabaseWorkerEvent,
+  type DatabaseWorkerInput,
+} from '../../actors/database/database-worker.js';
+import type { HandlerSpec } from '../../actors/database/thread-protocol.js';
+import type { Logger } from '../../kernel/log/logger.js';
+import type { Result } from '../../kernel/result.js';
+import { captureLogger } from '../support/capture-logger.js';
+import { eventually, tempDir } from '../support/nats.js';
+
+const SCRIPTED: HandlerSpec = {
+  module: new URL('../fixtures/database-handlers/scripted.js', import.meta.url).href,
+  exportName: 'scriptedHandler',
+  options: {},
+};
+
+const threads = () => readdirSync('/proc/self/task').length;
+
+/** An actor that owns a database worker and records what it sends back. */
+function startOwner(input: DatabaseWorkerInput) {
+  const events: EventObject[] = [];
+  const machine = setup({
+    types: {
+      input: {} as DatabaseWorkerInput,
+      context: {} as { input: DatabaseWorkerInput },
+      events: {} as { type: 'test.command'; command: DatabaseWorkerCommand<unknown> } | EventObject,
+    },
+    actors: { database: databaseWorker<unknown>() },
+  }).createMachine({
+    context: ({ input }) => ({ input }),
+    invoke: { id: 'database', src: 'database', input: ({ context }) => context.input },
+    on: {
+      'test.command': {
+        actions: sendTo(
+          'database',
+          ({ event }) => (event as { command: DatabaseWorkerCommand<unknown> }).command,
+        ),
+      },
+      '*': { actions: ({ event }) => events.push(event) },
+    },
+  });
+  const actor = createActor(machine, { input });
+  actor.start();
+  let next = 0;
+  return {
+    actor,
+    events,
+    exec(payload: unknown): string {
+      const replyId = String(++next);
+      actor.send({ type: 'test.command', command: { type: 'db.exec', replyId, request: { payload } } });
+      return replyId;
+    },
+    result: (replyId: string) =>
+      eventually(
+        () =>
+          (
+            events.find((e) => e.type === 'db.result' && (e as { replyId?: string }).replyId === replyId) as
+              { result: Result<unknown> } | undefined
+          )?.result,
+        `result ${replyId}`,
+        10_000,
+      ),
+    event: <T extends DatabaseWorkerEvent['type']>(type: T) =>
+      eventually(
+        () => events.find((e): e is Extract<DatabaseWorkerEvent, { type: T }> => e.type === type),
+        type,
+        10_000,
+      ),
+  };
+}
+
+describe('database worker (a thread that owns the database)', function () {
+  this.timeout(30_000);
+  const input = (logger: Logger = captureLogger()): DatabaseWorkerInput => ({
+    target: { kind: 'sqlite', file: join(tempDir('rosey-dbw-'), 'rosey.db') },
+    logger,
+    handler: SCRIPTED,
+  });
+
+  // The libuv thread pool is created on first use; start it now so thread counts below are stable.
+  before(() => fs.stat(fileURLToPath(import.meta.url)));
+
+  it('opens the database in its own thread, answers requests, and relays the thread’s log lines', async () => {
+    const capture = captureLogger();
+    const owner = startOwner(input(capture));
+    try {
+      const opened = await owner.event('db.opened');
+      expect(opened.dialect).to.equal('sqlite');
+      expect(opened.threadId).to.be.greaterThan(0);
+      expect(await owner.result(owner.exec({}))).to.deep.equal({
+        ok: true,
+        data: { dialect: 'sqlite', keys: 0 },
+      });
+      await owner.result(owner.exec({ do: 'log' }));
+      expect(capture.lines.map((l) => `${l.level} ${l.msg}`)).to.include('warn scripted warning');
+    } finally {
+      owner.actor.stop();
+    }
+  });
+
+  it('answers every open request with DATABASE_ERROR and reports db.failed when the thread dies', async () => {
+    const owner = startOwner(input());
+    try {
+      await owner.event('db.opened');
+      const slow = owner.exec({ do: 'wait', ms: 5000 });
+      const crash = owner.exec({ do: 'crash' });
+      for (const id of [slow, crash]) {
+        const result = await owner.result(id);
+        expect(result.ok).to.equal(false);
+        expect(!result.ok && result.error.code).to.equal('DATABASE_ERROR');
+        expect(!result.ok && result.error.message).to.match(/the database thread stopped: .*scripted crash/);
+      }
+      const failed = await owner.event('db.failed');
+      expect(failed.error).to.match(/scripted crash/);
+      // Later requests are refused at once rather than left waiting.
+      const late = await owner.result(owner.exec({}));
+      expect(!late.ok && late.error.message).to.equal('the database thread is not running');
+    } finally {
+      owner.actor.stop();
+    }
+  });
+
+  it('reports a database it cannot open as db.failed, with the reason', async () => {
+    const owner = startOwner({
+      ...input(),
+      target: { kind: 'sqlite', file: '/etc/hostname/not-a-dir/rosey.db' },
+    });
+    try {
+      const failed = await owner.event('db.failed');
+      expect(failed.error).to.match(/cannot open SQLite/);
+      expect(owner.events.some((e) => e.type === 'db.opened')).to.equal(false);
+    } finally {
+      owner.actor.stop();
+    }
+  });
+
+  it('leaves no thread behind when stopped: idle, mid-request, or while still opening', async () => {
+    const before = threads();
+    for (const when of ['idle', 'busy', 'opening'] as const) {
+      const owner = startOwner(input());
+      if (when !== 'opening') await owner.event('db.opened');
+      if (when === 'busy') owner.exec({ do: 'wait', ms: 300 });
+      await eventually(() => threads() > before, `${when}: thread started`, 5000);
+      owner.actor.stop();
+      await eventually(() => threads() === before, `${when}: thread gone`, 10_000);
+    }
+  });
+});
