@@ -58,9 +58,9 @@ export async function cpuShare<T>(
   return [result, shares];
 }
 
-/** Latency of `once`, awaited one call at a time after a short warm-up. */
+/** Latency of `once`, awaited one call at a time after a warm-up (JIT, caches, connection pools). */
 export async function sequential(label: string, n: number, once: () => Promise<unknown>): Promise<Summary> {
-  for (let i = 0; i < Math.min(200, n / 5); i++) await once();
+  for (let i = 0; i < Math.min(500, n / 4); i++) await once();
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = now();

@@ -6,7 +6,11 @@
  *     the raw baseline, what a plugin with its own database handle would pay;
  *   - the storage service in process: validation, query building and reply shaping, no NATS;
  *   - over NATS: a request on rosey.db.* answered by Rosey's storage actor — what plugins pay.
+ * A bare NATS request/reply to a trivial responder on the same server is measured too, because
+ * it is the floor under every "over NATS" number: the summary gives the ratio to direct SQL and
+ * the ratio to (bare round trip + direct SQL), which is what Rosey itself adds.
  */
+import { fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +28,7 @@ import type { SuiteOptions } from './runtime.js';
 import type { Summary } from './stats.js';
 
 const PLUGINS = fileURLToPath(new URL('./fixtures/plugins/', import.meta.url));
+const RESPONDER = fileURLToPath(new URL('./responder.js', import.meta.url));
 const PLUGIN = 'bench-store';
 const TABLE = 'bench_store__items';
 const ROWS = 10_000;
@@ -170,9 +175,17 @@ async function measure(kind: string, target: DatabaseTarget | undefined, options
   const db = await openDatabase(target ?? { kind: 'sqlite', file: join(dir, 'data', 'rosey.db') });
   const service = new StorageService(db);
   const table: Row[] = [];
+  const responder = fork(RESPONDER, [rosey.natsUrl, rosey.user ?? '', rosey.pass ?? '', 'bench.raw'], {
+    stdio: 'inherit',
+  });
+  let bare: Summary | undefined;
   try {
+    await new Promise((r) => responder.once('message', r));
     await seed(db);
     console.log(`-- ${kind} (${ROWS.toLocaleString('en')} rows seeded)`);
+    bare = await sequential('bare NATS request/reply (the floor)', n, () =>
+      rosey.nc.request('bench.raw', '{}', { timeout: 2000 }),
+    );
     for (const c of cases(db.dialect)) {
       await checked(c.label, service.handle(c.request()));
       await checked(c.label, overNats(rosey, c.request()));
@@ -183,6 +196,12 @@ async function measure(kind: string, target: DatabaseTarget | undefined, options
       table.push({ label: c.label, direct, nats });
     }
     console.log('sustained, 64 in flight');
+    await throughput(
+      '  bare NATS request/reply (the floor)',
+      seconds,
+      () => rosey.nc.request('bench.raw', '{}', { timeout: 2000 }),
+      64,
+    );
     const kvGet = cases(db.dialect)[0]!;
     const insert = cases(db.dialect).find((c) => c.label === 'row insert')!;
     await throughput('  kv get, direct SQL (baseline)', seconds, () => kvGet.direct(db.knex), 64);
@@ -190,14 +209,18 @@ async function measure(kind: string, target: DatabaseTarget | undefined, options
     await throughput('  row insert, direct SQL (baseline)', seconds, () => insert.direct(db.knex), 64);
     await throughput('  row insert over NATS', seconds, () => overNats(rosey, insert.request()), 64);
   } finally {
+    responder.kill();
     await db.close();
     await rosey.stop();
   }
-  console.log(`\n${kind}: over NATS vs direct SQL (p50 / p95 ms, ratio at p95, one-at-a-time ops/s)`);
+  if (!bare) return;
+  console.log(
+    `\n${kind}: over NATS vs direct SQL — p50 / p95 ms; ×direct and ×(bare NATS ${bare.p50.toFixed(3)} + direct) at p50; one-at-a-time ops/s`,
+  );
   for (const r of table) {
-    const opsPerSecond = 1000 / r.nats.mean;
+    const floor = bare.p50 + r.direct.p50;
     console.log(
-      `  ${r.label.padEnd(36)} ${r.nats.p50.toFixed(3)} / ${r.nats.p95.toFixed(3)}  vs  ${r.direct.p50.toFixed(3)} / ${r.direct.p95.toFixed(3)}  ×${(r.nats.p95 / r.direct.p95).toFixed(1)}  ${opsPerSecond.toFixed(0)}/s`,
+      `  ${r.label.padEnd(36)} ${r.nats.p50.toFixed(3)} / ${r.nats.p95.toFixed(3)}  vs  ${r.direct.p50.toFixed(3)} / ${r.direct.p95.toFixed(3)}  ×${(r.nats.p50 / r.direct.p50).toFixed(1)}  ×${(r.nats.p50 / floor).toFixed(2)}  ${(1000 / r.nats.mean).toFixed(0)}/s`,
     );
   }
   console.log('');

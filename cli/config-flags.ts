@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { ConfigError, loadConfig, type LoadedConfig } from '../kernel/config/load.js';
 import { locateRosey, NotRunningError, type ControlTarget } from '../kernel/runtime/control-client.js';
@@ -7,7 +8,8 @@ import type { RoseyConfigInput } from '../kernel/config/schema.js';
 export const locationFlags = {
   config: Flags.string({
     char: 'c',
-    description: 'Configuration file (JSON or YAML). Default: $ROSEY_CONFIG, else built-in defaults.',
+    description:
+      'Configuration file (JSON or YAML). Default: $ROSEY_CONFIG, else ./rosey.yaml|.yml|.json if present, else built-in defaults.',
     helpValue: 'FILE',
   }),
   'data-dir': Flags.string({
@@ -25,6 +27,16 @@ export const natsFlags = {
   }),
 };
 
+const DEFAULT_FILES = ['rosey.yaml', 'rosey.yml', 'rosey.json'];
+
+/**
+ * The configuration file a command uses: --config, else $ROSEY_CONFIG, else one in the current
+ * folder. Every command finds it the same way, so `rosey status` looks where `rosey start` ran.
+ */
+export function configFile(flags: { config?: string }): string | undefined {
+  return flags.config ?? process.env.ROSEY_CONFIG ?? DEFAULT_FILES.find((f) => existsSync(f));
+}
+
 /** Loads the configuration for a command; a bad file is a one-line error. */
 export function configFor(
   flags: { config?: string; 'data-dir'?: string },
@@ -33,7 +45,7 @@ export function configFor(
 ): LoadedConfig {
   try {
     return loadConfig({
-      file: flags.config,
+      file: configFile(flags),
       overrides: flags['data-dir'] ? { ...overrides, dataDir: flags['data-dir'] } : overrides,
     });
   } catch (error) {

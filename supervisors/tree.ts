@@ -44,9 +44,10 @@ export interface RoseyTreeOptions {
 
 const PLUGIN_STOP_GRACE_MS = 4000;
 
+/** Whether a plugin has migration files: any case of `.sql`, as the loader reads (and refuses) them. */
 export function hasMigrations(plugin: LoadedPlugin): boolean {
   const dir = migrationsDir(plugin);
-  return existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.sql'));
+  return existsSync(dir) && readdirSync(dir).some((f) => f.toLowerCase().endsWith('.sql'));
 }
 const PLUGIN_READY_TIMEOUT_MS = 10_000;
 
@@ -136,9 +137,10 @@ export function pluginSpec(
  * Rosey's supervision tree (docs/architecture.md):
  *
  *   rosey (one_for_one)
- *   ├─ infra (rest_for_one): nats-server (embedded only), bus
+ *   ├─ infra (rest_for_one): nats-server (embedded only), bus, storage, migrator
  *   ├─ services (one_for_one): router, control
- *   ├─ plugins (dynamic one_for_one): one supervisor per plugin → its process host
+ *   ├─ plugins (dynamic one_for_one): one supervisor per plugin (rest_for_one) → its pending
+ *   │    migrations (when it has any), then its process host
  *   └─ connectors (one_for_one): console (when enabled)
  */
 export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlive, ROSEY_BIN } from './support/cli.js';
 import { tempDir } from './support/nats.js';
@@ -115,6 +115,7 @@ describe('docs: every example runs as shown', function () {
       folders.push(cwd);
       for (const step of steps) {
         if (step.kind === 'file') {
+          mkdirSync(dirname(join(cwd, step.name)), { recursive: true });
           writeFileSync(join(cwd, step.name), step.content);
           continue;
         }

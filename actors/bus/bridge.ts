@@ -10,7 +10,7 @@ import {
   type Continuation,
   type MessageMeta,
 } from '../../kernel/bus/envelope.js';
-import { request } from '../../kernel/bus/request.js';
+import { exceedsMaxPayload, request } from '../../kernel/bus/request.js';
 import { validate } from '../../kernel/bus/validate.js';
 import type { Logger } from '../../kernel/log/logger.js';
 import { err, errorMessage, type Result } from '../../kernel/result.js';
@@ -135,10 +135,27 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
     const replies = outbox;
     outbox = [];
     for (const { msg, result } of replies) {
+      const respond = (reply: Uint8Array) =>
+        msg.respond(reply, { headers: outgoingHeaders(continuationOf(msg)).hdrs });
+      const encoded = encodeJson(result);
       try {
-        msg.respond(encodeJson(result), { headers: outgoingHeaders(continuationOf(msg)).hdrs });
+        respond(encoded);
       } catch (error) {
         log.warn(`could not answer ${msg.subject}: ${errorMessage(error)}`);
+        // A reply too big for NATS would otherwise reach the caller as a timeout.
+        if (!exceedsMaxPayload(error)) continue;
+        try {
+          respond(
+            encodeJson(
+              err(
+                'VALUE_TOO_LARGE',
+                `the reply would be ${encoded.length} bytes, more than the NATS server carries: ask for less (fewer rows or fields, a smaller limit)`,
+              ),
+            ),
+          );
+        } catch (second) {
+          log.warn(`could not answer ${msg.subject} either: ${errorMessage(second)}`);
+        }
       }
     }
   };

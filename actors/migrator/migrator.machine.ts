@@ -82,7 +82,6 @@ export const migratorMachine = setup({
       if (event.type !== 'db.result') return;
       const { [event.replyId]: plugin, ...changing } = context.changing;
       enqueue.assign({ inFlight: context.inFlight - 1, changing });
-      enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: event.result });
       const steps = event.result.ok
         ? (event.result.data as { steps?: unknown[]; dryRun?: boolean })
         : undefined;
@@ -96,6 +95,9 @@ export const migratorMachine = setup({
           data: { plugin },
         });
       }
+      // After the publish: a caller that sends a storage request as soon as it has this reply must
+      // find storage's schema cache already dropped (both leave on one connection, in this order).
+      enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: event.result });
     }),
   },
   guards: { idle: ({ context }) => context.inFlight === 0 },

@@ -16,7 +16,8 @@ export interface PluginMigrationsInput {
 
 interface Applied {
   currentVersion?: number;
-  steps?: unknown[];
+  steps?: Array<{ name: string }>;
+  warnings?: string[];
 }
 
 /**
@@ -61,8 +62,10 @@ export const pluginMigrationsMachine = setup({
                 const data = (event.result.ok ? event.result.data : {}) as Applied;
                 if ((data.steps?.length ?? 0) > 0) {
                   context.input.logger.info(
-                    `applied ${data.steps!.length} migration(s); schema at version ${data.currentVersion}`,
+                    `applied ${data.steps!.map((s) => s.name).join(', ')}; schema at version ${data.currentVersion}`,
                   );
+                  // Nobody is at a prompt at startup: the log is where destructive statements show.
+                  for (const warning of data.warnings ?? []) context.input.logger.warn(warning);
                 }
               },
               sendParent(({ self, event }) =>
@@ -75,8 +78,7 @@ export const pluginMigrationsMachine = setup({
           {
             target: 'done',
             actions: assign({
-              failure: ({ event }) =>
-                event.result.ok ? 'unknown' : `migrations failed: ${event.result.error.message}`,
+              failure: ({ event }) => (event.result.ok ? 'unknown' : event.result.error.message),
             }),
           },
         ],

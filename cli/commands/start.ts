@@ -1,14 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
 import { runForeground } from '../../kernel/runtime/foreground.js';
 import { controlRequest, type ControlTarget } from '../../kernel/runtime/control-client.js';
 import { isAlive, readRuntimeFile } from '../../kernel/runtime/runtime-file.js';
-import { configFor, locationFlags } from '../config-flags.js';
-
-const DEFAULT_FILES = ['rosey.yaml', 'rosey.yml', 'rosey.json'];
+import { configFile, configFor, locationFlags } from '../config-flags.js';
 
 export default class Start extends RoseyCommand {
   static override summary = 'Run Rosey with a configuration file (foreground, or --detach).';
@@ -34,7 +32,7 @@ export default class Start extends RoseyCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Start);
     const fail: (message: string) => never = (message) => this.fail(message);
-    const file = flags.config ?? process.env.ROSEY_CONFIG ?? DEFAULT_FILES.find((f) => existsSync(f));
+    const file = configFile(flags);
     if (!file) fail(`a configuration file is needed: --config FILE (or ROSEY_CONFIG, or ./rosey.yaml)`);
     const loaded = configFor({ ...flags, config: file }, {}, fail);
 

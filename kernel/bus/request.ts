@@ -67,8 +67,19 @@ export function requestFailure(subject: string, timeoutMs: number, error: unknow
   ) {
     return err('NO_RESPONDERS', `nobody is serving ${subject}`);
   }
+  if (exceedsMaxPayload(error)) {
+    return err(
+      'VALUE_TOO_LARGE',
+      `the request on ${subject} is larger than the NATS server accepts (max_payload)`,
+    );
+  }
   if (error instanceof errors.ClosedConnectionError || error instanceof errors.DrainingConnectionError) {
     return err('BUS_UNAVAILABLE', 'the NATS connection is closing');
   }
   return err('INTERNAL', `request on ${subject} failed: ${errorMessage(error)}`);
+}
+
+/** nats.js refuses, before sending, a message larger than the server's `max_payload` (1 MiB by default). */
+export function exceedsMaxPayload(error: unknown): boolean {
+  return error instanceof errors.InvalidArgumentError && error.message.includes('max_payload');
 }

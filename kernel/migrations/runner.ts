@@ -139,6 +139,11 @@ export class MigrationRunner {
         const latest = files.at(-1)?.version ?? 0;
         if (target !== Infinity && target > latest)
           fail('NOT_FOUND', `there is no migration ${target} (the latest is ${latest})`);
+        if (target < this.current(applied))
+          fail(
+            'NOT_FOUND',
+            `it is at version ${this.current(applied)}: nothing up to ${target} to apply (to go down, roll back to ${target})`,
+          );
         const pending = files.filter((m) => !applied.has(m.version) && m.version <= target);
         const plans = pending.map((m) => this.plan(plugin, m, 'up'));
         const warnings = plans.flatMap((p) => p.warnings);
@@ -155,7 +160,9 @@ export class MigrationRunner {
           };
         }
         for (const plan of plans) {
-          steps.push(await this.execute(plugin, plan, 'apply', actor));
+          steps.push(
+            await this.afterDone(steps, 'applied', () => this.execute(plugin, plan, 'apply', actor)),
+          );
           applied.set(plan.migration.version, plan.migration);
         }
         return { plugin, dryRun: false, steps, currentVersion: this.current(applied), warnings };
@@ -195,7 +202,9 @@ export class MigrationRunner {
         }
         const steps: StepReport[] = [];
         for (const plan of plans) {
-          steps.push(await this.execute(plugin, plan, 'rollback', actor));
+          steps.push(
+            await this.afterDone(steps, 'rolled back', () => this.execute(plugin, plan, 'rollback', actor)),
+          );
           applied.delete(plan.migration.version);
         }
         return { plugin, dryRun: false, steps, currentVersion: this.current(applied), warnings };
@@ -330,6 +339,26 @@ export class MigrationRunner {
     }
   }
 
+  /**
+   * Runs one step of a run; if it fails after others succeeded, says which did: they stay done
+   * (each is its own transaction), and the caller must not think the run changed nothing.
+   */
+  private async afterDone(
+    done: StepReport[],
+    verb: string,
+    step: () => Promise<StepReport>,
+  ): Promise<StepReport> {
+    try {
+      return await step();
+    } catch (error) {
+      if (!(error instanceof StorageError) || done.length === 0) throw error;
+      throw new StorageError(
+        error.code,
+        `${error.message} (${verb} before it, and kept: ${done.map((s) => s.name).join(', ')})`,
+      );
+    }
+  }
+
   private async execute(
     plugin: string,
     plan: ReturnType<MigrationRunner['plan']>,
@@ -401,7 +430,10 @@ export class MigrationRunner {
       if (row?.holder === holder) break;
       void inserted;
       if (this.now() > deadline)
-        fail('LOCK_TIMEOUT', `another migration run holds ${plugin}'s lock; try again when it is done`);
+        fail(
+          'LOCK_TIMEOUT',
+          `another migration run holds the lock of plugin ${plugin}; try again when it is done`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     try {

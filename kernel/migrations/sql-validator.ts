@@ -367,7 +367,7 @@ class StatementCheck {
     if (this.inNamespace(lower, what)) return true;
     const { plugin, prefix } = this.ctx;
     const pattern = what === 'index' ? `${prefix}* or idx_${prefix}*` : `${prefix}*`;
-    this.error(`${what} ${display(name)} is outside plugin ${plugin}'s namespace (${pattern})`);
+    this.error(`${what} ${display(name)} is outside the namespace of plugin ${plugin} (${pattern})`);
     return false;
   }
 

@@ -46,7 +46,7 @@ export async function viaRosey(loaded: LoadedConfig, target: ControlTarget): Pro
     throw new Error(`cannot reach the running Rosey: ${errorMessage(error)}`);
   }
   return {
-    via: `the running Rosey${target.pid ? ` (pid ${target.pid})` : ''}`,
+    via: `the running Rosey${target.pid ? `, pid ${target.pid}` : ''}`,
     ...pluginDirs(loaded),
     call: (op, plugin, payload) =>
       request(nc, subjects.migrate(plugin, op), payload, { timeoutMs: 10 * 60_000 }),

@@ -32,6 +32,9 @@ export class StorageClient {
   ) {}
 
   private async call<T>(subject: string, payload: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+    const notFinite = nonFiniteAt(payload);
+    if (notFinite !== undefined)
+      throw new StorageError('VALIDATION_ERROR', `${notFinite}: not a finite number (JSON would send null)`);
     const result = await request(this.nc, subject, payload, { timeoutMs });
     if (!result.ok) throw new StorageError(result.error.code, result.error.message);
     return result.data as T;
@@ -57,7 +60,8 @@ export class StorageClient {
       }),
     delete: async (key: string): Promise<boolean> =>
       (await this.call<{ deleted: boolean }>(subjects.kv(this.plugin, 'delete'), { key })).deleted,
-    list: (options: { prefix?: string; limit?: number } = {}) =>
+    /** Keys in key order; pass the last key of a page as `after` for the next one. */
+    list: (options: { prefix?: string; after?: string; limit?: number } = {}) =>
       this.call<{ keys: string[]; more: boolean }>(subjects.kv(this.plugin, 'list'), options),
     /** Adds `by` (default 1) atomically and returns the new value; an absent key counts as 0. */
     incr: async (key: string, by = 1, options: { ttl?: number } = {}): Promise<number> =>
@@ -91,6 +95,7 @@ export class StorageClient {
         groupBy?: string[];
         sort?: SortSpec | SortSpec[];
         limit?: number;
+        offset?: number;
       },
     ) =>
       this.call<{ aggregates?: Row; groups?: Row[] }>(subjects.row(this.plugin, 'search'), {
@@ -142,4 +147,18 @@ export class StorageClient {
         5 * 60_000,
       ),
   };
+}
+
+/**
+ * Where `value` holds NaN or ±Infinity. JSON turns them into null, so `{score: NaN}` would
+ * silently become `score IS NULL`: a filter matching other rows than meant.
+ */
+function nonFiniteAt(value: unknown, path = 'payload', depth = 0): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (typeof value !== 'object' || value === null || depth > 32) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nonFiniteAt(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

@@ -87,18 +87,21 @@ export class KvStore {
     return { deleted: Number(count) > 0 };
   }
 
-  async list(namespace: string, prefix = '', limit: number = LIMITS.defaultLimit) {
+  /** Keys in key order; `after` pages on from the last key of the previous page. */
+  async list(namespace: string, prefix = '', limit: number = LIMITS.defaultLimit, after?: string) {
     if (prefix.length > LIMITS.kvKeyLength)
       fail('VALIDATION_ERROR', `prefix: longer than ${LIMITS.kvKeyLength} characters`);
-    const rows = (await this.run(() =>
-      this.knex(TABLE)
+    if (after !== undefined && after.length > LIMITS.kvKeyLength)
+      fail('VALIDATION_ERROR', `after: longer than ${LIMITS.kvKeyLength} characters`);
+    const rows = (await this.run(() => {
+      const query = this.knex(TABLE)
         .select('key')
         .where({ namespace })
         .andWhereRaw(`?? LIKE ? ESCAPE '\\'`, ['key', `${escapeLike(prefix)}%`])
-        .andWhere(liveAt(this.now()))
-        .orderBy('key')
-        .limit(limit + 1),
-    )) as Array<{ key: string }>;
+        .andWhere(liveAt(this.now()));
+      if (after !== undefined) query.andWhere('key', '>', after);
+      return query.orderBy('key').limit(limit + 1);
+    })) as Array<{ key: string }>;
     return { keys: rows.slice(0, limit).map((r) => r.key), more: rows.length > limit };
   }
 

@@ -15,7 +15,12 @@ export const kvRequests = {
   set: z.object({ key, value: z.unknown(), ttl }).strict(),
   delete: z.object({ key }).strict(),
   list: z
-    .object({ prefix: z.string().optional(), limit: z.number().int().min(1).max(1000).optional() })
+    .object({
+      prefix: z.string().optional(),
+      /** Only keys after this one (the last key of the previous page). */
+      after: z.string().optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+    })
     .strict(),
   incr: z.object({ key, by: z.number().optional(), ttl }).strict(),
 } as const;

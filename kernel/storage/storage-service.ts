@@ -59,7 +59,7 @@ export class StorageService {
       }
       case 'list': {
         const p = this.check(kvRequests.list, payload);
-        return this.kv.list(ns, p.prefix, p.limit);
+        return this.kv.list(ns, p.prefix, p.limit, p.after);
       }
       case 'incr': {
         const p = this.check(kvRequests.incr, payload);

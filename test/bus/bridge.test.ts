@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { BusResponseEvent, InboundEvent, RequestEvent } from '../../actors/bus/bridge.js';
 import { BusLink } from '../../kernel/bus/bus-link.js';
 import { CORRELATION_HEADER, TRACEPARENT_HEADER, decodeJson, encodeJson } from '../../kernel/bus/envelope.js';
+import { request } from '../../kernel/bus/request.js';
 import { parseTraceparent } from '../../kernel/bus/trace-context.js';
 import { quietLogger } from '../../kernel/log/logger.js';
 import { startBridgeOwner } from '../support/bridge-owner.js';
@@ -115,6 +116,46 @@ describe('bus bridge (real nats-server)', () => {
     const parsed = decodeJson(reply.data);
     expect(parsed.ok && (parsed.data as { error: { code: string } }).error.code).to.equal('TIMEOUT');
     await nc.close();
+  });
+
+  it('answers VALUE_TOO_LARGE, not a timeout, when a reply or a request exceeds what NATS carries', async () => {
+    const { nc } = await withOwner({
+      services: [{ subject: 'test.big', event: 'big', schema: z.object({ bytes: z.number() }) }],
+    });
+    const answering = setInterval(() => {
+      for (const e of owner!.events.splice(0)) {
+        const req = e as RequestEvent<'big', { bytes: number }>;
+        if (req.type !== 'big') continue;
+        owner!.command({
+          type: 'bus.reply',
+          replyId: req.replyId,
+          result: { ok: true, data: 'x'.repeat(req.data.bytes) },
+        });
+      }
+    }, 5);
+    try {
+      const max = nc.info!.max_payload;
+      const small = await request(nc, 'test.big', { bytes: 1000 }, { timeoutMs: 2000 });
+      expect(small.ok && (small.data as string).length).to.equal(1000);
+      const big = await request(nc, 'test.big', { bytes: max + 1 }, { timeoutMs: 2000 });
+      expect(big.ok).to.equal(false);
+      expect(!big.ok && big.error.code).to.equal('VALUE_TOO_LARGE');
+      expect(!big.ok && big.error.message).to.match(
+        /^the reply would be \d+ bytes, more than the NATS server carries/,
+      );
+
+      const huge = await request(nc, 'test.big', { bytes: 1, pad: 'y'.repeat(max) }, { timeoutMs: 2000 });
+      expect(huge).to.deep.equal({
+        ok: false,
+        error: {
+          code: 'VALUE_TOO_LARGE',
+          message: 'the request on test.big is larger than the NATS server accepts (max_payload)',
+        },
+      });
+    } finally {
+      clearInterval(answering);
+      await nc.close();
+    }
   });
 
   it('turns request timeouts and missing responders into error results, never hangs', async () => {

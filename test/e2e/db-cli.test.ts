@@ -128,13 +128,17 @@ describe('rosey db (migrations from the command line)', function () {
 
       const planned = await rosey(cwd, 'db', 'rollback', '--to', '0', '--dry-run');
       expect(planned.stdout.trim().split('\n')).to.deep.equal([
+        'notes: warning: 002_tag.sql: statement 1: DROP COLUMN tag deletes the column and its data',
+        'notes: warning: 001_items.sql: statement 1: DROP TABLE notes__items deletes the table and every row in it',
         'notes: would roll back 002_tag.sql',
         'notes: would roll back 001_items.sql',
       ]);
 
       const done = await rosey(cwd, 'db', 'rollback', '--yes');
       expect(done.code, done.stderr).to.equal(0);
-      expect(done.stdout).to.match(/^notes: rolled back 002_tag\.sql \(\d+ ms\)\nnotes: now at version 1\n$/);
+      expect(done.stdout).to.match(
+        /^notes: warning: 002_tag\.sql: .*DROP COLUMN tag.*\nnotes: rolled back 002_tag\.sql \(\d+ ms\)\nnotes: now at version 1\n$/,
+      );
       expect(await columns(target, 'notes__items')).to.deep.equal(['id', 'text']);
     });
 
@@ -205,7 +209,7 @@ describe('rosey db (migrations from the command line)', function () {
       // The plugin's migrations ran before it started.
       const status = await rosey(cwd, 'db', 'status');
       expect(status.code, status.stderr).to.equal(0);
-      expect(status.stdout).to.match(new RegExp(`via the running Rosey \\(pid ${pid}\\)`));
+      expect(status.stdout).to.match(new RegExp(`via the running Rosey, pid ${pid}\\)`));
       expect(status.stdout).to.match(/notes +version 1 of 1 {2}up to date/);
 
       addTagMigration(cwd);

@@ -18,7 +18,7 @@ function errors(sql: string): string[] {
 }
 
 const outside = (name: string, n = 1, what = 'table') =>
-  `statement ${n}: ${what} ${name} is outside plugin quote-db's namespace (quote_db__*)`;
+  `statement ${n}: ${what} ${name} is outside the namespace of plugin quote-db (quote_db__*)`;
 
 describe('migration SQL validator', () => {
   describe('namespace', () => {
@@ -155,7 +155,7 @@ describe('migration SQL validator', () => {
 
     it('names indexes after the plugin', () => {
       const indexError = (name: string) =>
-        `statement 1: index ${name} is outside plugin quote-db's namespace (quote_db__* or idx_quote_db__*)`;
+        `statement 1: index ${name} is outside the namespace of plugin quote-db (quote_db__* or idx_quote_db__*)`;
       expect(errors('CREATE INDEX idx_quotes_author ON quote_db__quotes (author)')).to.deep.equal([
         indexError('idx_quotes_author'),
       ]);

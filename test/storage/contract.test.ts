@@ -90,6 +90,18 @@ const KV: Step[] = [
     data: { keys: ['counter', 'greeting'], more: true },
   },
   {
+    title: 'list the next page, after the last key seen',
+    op: 'kv.list',
+    payload: { limit: 2, after: 'greeting' },
+    data: { keys: ['nothing', 'ключ🎲'], more: false },
+  },
+  {
+    title: 'list a prefix after a key',
+    op: 'kv.list',
+    payload: { prefix: 'c', after: 'counter' },
+    data: { keys: [], more: false },
+  },
+  {
     title: 'prefix wildcards are literal',
     op: 'kv.list',
     payload: { prefix: '%' },

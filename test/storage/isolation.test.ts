@@ -212,7 +212,7 @@ describe('plugin storage through the SDK (a real plugin process)', function () {
       const records = failing.plugins().records;
       expect(records.badmig?.status).to.equal('failed');
       expect(JSON.stringify(records.badmig?.lastExit?.reason)).to.match(
-        /migrations failed: 001_bad\.sql failed \(apply\): statement 2: .*nope/,
+        /failed to start migrations: 001_bad\.sql failed \(apply\): statement 2: .*nope/,
       );
       expect(records.echo?.status).to.equal('running');
     } finally {

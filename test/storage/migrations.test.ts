@@ -157,6 +157,11 @@ forEachDatabase('plugin migrations over NATS', (kind) => {
     expect(
       data<Report>(await kernel.call('migrate.notes.apply', {})).steps.map((s) => s.version),
     ).to.deep.equal([2]);
+    const below = await kernel.call('migrate.notes.apply', { to_version: 1 });
+    expect(code(below)).to.equal('NOT_FOUND');
+    expect(message(below)).to.equal(
+      'it is at version 2: nothing up to 1 to apply (to go down, roll back to 1)',
+    );
   });
 
   it('a dry run checks and rehearses everything and changes nothing', async () => {
@@ -183,7 +188,7 @@ forEachDatabase('plugin migrations over NATS', (kind) => {
     const result = await kernel.call('migrate.broken.apply', { actor: 'tester' });
     expect(code(result)).to.equal('MIGRATION_FAILED');
     expect(message(result)).to.match(
-      /002_fails_halfway\.sql failed \(apply\): statement 2: .*no_such_column/,
+      /002_fails_halfway\.sql failed \(apply\): statement 2: .*no_such_column.*; nothing of it was kept \(applied before it, and kept: 001_ok\.sql\)$/,
     );
     const after = await schemaSnapshot(kernel, kind);
     // 001 went in (its own transaction); nothing of 002 did, not even its first statement.
@@ -197,7 +202,7 @@ forEachDatabase('plugin migrations over NATS', (kind) => {
   it("confines a plugin's SQL to its own tables", async () => {
     const stealing = await kernel.call('migrate.sneaky.apply', {});
     expect(code(stealing)).to.equal('VALIDATION_FAILED');
-    expect(message(stealing)).to.match(/trivia__scores is outside plugin sneaky's namespace/);
+    expect(message(stealing)).to.match(/trivia__scores is outside the namespace of plugin sneaky/);
     const peeking = await kernel.call('migrate.peeky.apply', {});
     expect(code(peeking)).to.equal('VALIDATION_FAILED');
     expect(message(peeking)).to.match(/rosey_kv/);

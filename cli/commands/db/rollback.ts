@@ -56,11 +56,13 @@ export default class DbRollback extends RoseyCommand {
       };
       const plan = await access.call('rollback', plugin, { ...payload, dry_run: true });
       if (!plan.ok) fail(`${plugin}: ${plan.error.message}`);
-      const steps = (plan.ok ? (plan.data as RunReport) : undefined)!.steps;
+      const { steps, warnings } = (plan.ok ? (plan.data as RunReport) : undefined)!;
       if (steps.length === 0) {
         this.log(`${plugin}: nothing to roll back`);
         return;
       }
+      // Before anything is undone (and before the question): DOWN sections usually drop data.
+      for (const warning of warnings) this.log(`${plugin}: warning: ${warning}`);
       if (flags['dry-run']) {
         for (const step of steps) this.log(`${plugin}: would roll back ${step.name}`);
         return;

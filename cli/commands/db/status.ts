@@ -46,6 +46,12 @@ export default class DbStatus extends RoseyCommand {
               : `version ${r.currentVersion} of ${r.availableVersion}  ${r.pending.length === 0 ? 'up to date' : `pending: ${r.pending.map((p) => p.name).join(', ')}`}`;
           this.log(`  ${r.plugin.padEnd(width)}  ${state}`);
           for (const problem of r.problems) this.log(`  ${''.padEnd(width)}  problem: ${problem}`);
+          // The latest attempt failing is why a plugin is down; say so without --json.
+          const last = r.history[0];
+          if (last?.status === 'failed')
+            this.log(
+              `  ${''.padEnd(width)}  last attempt failed: ${last.name} (${last.action}, ${new Date(last.at).toISOString()}, by ${last.actor}): ${last.error ?? 'no reason recorded'}`,
+            );
         }
       }
       const problems = reports
