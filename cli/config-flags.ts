@@ -33,8 +33,9 @@ const DEFAULT_FILES = ['rosey.yaml', 'rosey.yml', 'rosey.json'];
  * The configuration file a command uses: --config, else $ROSEY_CONFIG, else one in the current
  * folder. Every command finds it the same way, so `rosey status` looks where `rosey start` ran.
  */
-export function configFile(flags: { config?: string }): string | undefined {
-  return flags.config ?? process.env.ROSEY_CONFIG ?? DEFAULT_FILES.find((f) => existsSync(f));
+export function configFile(flags: { config?: string }, discover = true): string | undefined {
+  const found = discover ? DEFAULT_FILES.find((f) => existsSync(f)) : undefined;
+  return flags.config ?? process.env.ROSEY_CONFIG ?? found;
 }
 
 /** Loads the configuration for a command; a bad file is a one-line error. */
@@ -42,10 +43,11 @@ export function configFor(
   flags: { config?: string; 'data-dir'?: string },
   overrides: RoseyConfigInput = {},
   fail: (message: string) => never,
+  options: { discover?: boolean } = {},
 ): LoadedConfig {
   try {
     return loadConfig({
-      file: configFile(flags),
+      file: configFile(flags, options.discover),
       overrides: flags['data-dir'] ? { ...overrides, dataDir: flags['data-dir'] } : overrides,
     });
   } catch (error) {

@@ -137,20 +137,25 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
     for (const { msg, result } of replies) {
       const respond = (reply: Uint8Array) =>
         msg.respond(reply, { headers: outgoingHeaders(continuationOf(msg)).hdrs });
-      const encoded = encodeJson(result);
+      let encoded: Uint8Array | undefined;
       try {
+        encoded = encodeJson(result);
         respond(encoded);
       } catch (error) {
         log.warn(`could not answer ${msg.subject}: ${errorMessage(error)}`);
-        // A reply too big for NATS would otherwise reach the caller as a timeout.
-        if (!exceedsMaxPayload(error)) continue;
+        // The caller must not be left to time out: a reply too big for NATS, or one that is not
+        // JSON (a BigInt, a cycle), is answered with an error instead.
+        const notJson = encoded === undefined;
+        if (!notJson && !exceedsMaxPayload(error)) continue;
         try {
           respond(
             encodeJson(
-              err(
-                'VALUE_TOO_LARGE',
-                `the reply would be ${encoded.length} bytes, more than the NATS server carries: ask for less (fewer rows or fields, a smaller limit)`,
-              ),
+              notJson
+                ? err('INTERNAL', `the reply could not be encoded as JSON: ${errorMessage(error)}`)
+                : err(
+                    'VALUE_TOO_LARGE',
+                    `the reply would be ${encoded!.length} bytes, more than the NATS server carries: ask for less (fewer rows or fields, a smaller limit)`,
+                  ),
             ),
           );
         } catch (second) {

@@ -77,6 +77,8 @@ async function start(): Promise<void> {
   }
   db = opened;
   const module = (await import(data.handler.module)) as Record<string, unknown>;
+  // close() may have run during the import: it closed the database; arm nothing on it.
+  if (closing) return;
   const factory = module[data.handler.exportName];
   if (typeof factory !== 'function')
     throw new Error(`${data.handler.module} has no handler factory ${data.handler.exportName}`);

@@ -26,6 +26,16 @@ const THREAD = new URL('./database-thread.js', import.meta.url);
 /** How long a thread told to close may take to finish its queries and close the database. */
 export const THREAD_CLOSE_GRACE_MS = 5000;
 
+const counts = { running: 0, killed: 0 };
+
+/**
+ * Database threads of this process that have not exited yet, and how many had to be terminated
+ * because they did not close in time: what tests check for leaks (OS thread counts are too noisy).
+ */
+export function databaseThreads(): Readonly<typeof counts> {
+  return { ...counts };
+}
+
 /**
  * Owns one database thread for its actor: starts it (the thread opens the database and applies
  * core migrations), hands it the actor's requests, and stops it when the actor stops. If the
@@ -42,6 +52,7 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
       tickMs: input.tickMs,
     };
     const worker = new Worker(THREAD, { workerData: data, name: 'rosey-database' });
+    counts.running++;
     const pending = new Set<string>();
     let state: 'running' | 'failed' | 'stopping' = 'running';
     let killTimer: NodeJS.Timeout | undefined;
@@ -89,6 +100,7 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
     worker.on('error', (error) => fail(errorMessage(error)));
     worker.on('exit', (code) => {
       exited = true;
+      counts.running--;
       clearTimeout(killTimer);
       fail(`the database thread exited (code ${code})`);
     });
@@ -115,7 +127,10 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
       // Let it close the database cleanly; a thread stuck in a query is terminated.
       if (exited) return;
       post({ type: 'close' });
-      killTimer = setTimeout(() => void worker.terminate(), THREAD_CLOSE_GRACE_MS);
+      killTimer = setTimeout(() => {
+        counts.killed++;
+        void worker.terminate();
+      }, THREAD_CLOSE_GRACE_MS);
     };
   });
 }

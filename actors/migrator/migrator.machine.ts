@@ -157,6 +157,8 @@ export const migratorMachine = setup({
               target: 'serving',
               actions: sendParent(({ context, self }) => childReady(self, context.database)),
             },
+            // A request can arrive before the subscriptions are confirmed; the database is open.
+            'migrate.request': { actions: 'execute' },
           },
         },
         serving: { on: { 'migrate.request': { actions: 'execute' }, 'rosey.shutdown': 'draining' } },

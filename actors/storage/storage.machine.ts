@@ -155,6 +155,9 @@ export const storageMachine = setup({
               target: 'serving',
               actions: sendParent(({ context, self }) => childReady(self, context.database)),
             },
+            // A request can arrive before the subscriptions are confirmed (a plugin retrying
+            // while storage restarts); the database is open, so serve it rather than drop it.
+            'storage.request': { actions: 'execute' },
           },
         },
         serving: {

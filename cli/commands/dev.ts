@@ -27,6 +27,12 @@ When stdin is not a terminal, each input line is one chat line; after the end of
       max: 254,
     }),
     ...locationFlags,
+    config: Flags.string({
+      char: 'c',
+      description:
+        'Configuration file (JSON or YAML). Default: $ROSEY_CONFIG, else built-in defaults (a ./rosey.yaml is not read: dev stays local).',
+      helpValue: 'FILE',
+    }),
     verbose: Flags.boolean({ char: 'v', description: 'Also write debug logs to stderr.' }),
   };
 
@@ -36,6 +42,8 @@ When stdin is not a terminal, each input line is one chat line; after the end of
       flags,
       { platforms: { console: { user: flags.as, rank: flags.rank } } },
       (message) => this.fail(message),
+      // A ./rosey.yaml is a deployment's: dev must not join its NATS server or database.
+      { discover: false },
     );
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const code = await runForeground({

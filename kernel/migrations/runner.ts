@@ -139,12 +139,13 @@ export class MigrationRunner {
         const latest = files.at(-1)?.version ?? 0;
         if (target !== Infinity && target > latest)
           fail('NOT_FOUND', `there is no migration ${target} (the latest is ${latest})`);
-        if (target < this.current(applied))
+        const pending = files.filter((m) => !applied.has(m.version) && m.version <= target);
+        // Asked for a version it is already past, with nothing left below it: say how to go down.
+        if (pending.length === 0 && target < this.current(applied))
           fail(
             'NOT_FOUND',
             `it is at version ${this.current(applied)}: nothing up to ${target} to apply (to go down, roll back to ${target})`,
           );
-        const pending = files.filter((m) => !applied.has(m.version) && m.version <= target);
         const plans = pending.map((m) => this.plan(plugin, m, 'up'));
         const warnings = plans.flatMap((p) => p.warnings);
         const actor = options.actor ?? 'unknown';

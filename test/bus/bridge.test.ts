@@ -118,7 +118,7 @@ describe('bus bridge (real nats-server)', () => {
     await nc.close();
   });
 
-  it('answers VALUE_TOO_LARGE, not a timeout, when a reply or a request exceeds what NATS carries', async () => {
+  it('answers an error, not a timeout, when a reply is too large for NATS or not JSON, or a request too large', async () => {
     const { nc } = await withOwner({
       services: [{ subject: 'test.big', event: 'big', schema: z.object({ bytes: z.number() }) }],
     });
@@ -129,7 +129,8 @@ describe('bus bridge (real nats-server)', () => {
         owner!.command({
           type: 'bus.reply',
           replyId: req.replyId,
-          result: { ok: true, data: 'x'.repeat(req.data.bytes) },
+          // -1: a reply JSON cannot encode (a BigInt), as a buggy service might send.
+          result: { ok: true, data: req.data.bytes < 0 ? BigInt(1) : 'x'.repeat(req.data.bytes) },
         });
       }
     }, 5);
@@ -143,6 +144,12 @@ describe('bus bridge (real nats-server)', () => {
       expect(!big.ok && big.error.message).to.match(
         /^the reply would be \d+ bytes, more than the NATS server carries/,
       );
+
+      const bigint = await request(nc, 'test.big', { bytes: -1 }, { timeoutMs: 2000 });
+      expect(!bigint.ok && bigint.error.code).to.equal('INTERNAL');
+      expect(!bigint.ok && bigint.error.message).to.match(/^the reply could not be encoded as JSON: /);
+      // The bridge survives it and keeps answering.
+      expect((await request(nc, 'test.big', { bytes: 3 }, { timeoutMs: 2000 })).ok).to.equal(true);
 
       const huge = await request(nc, 'test.big', { bytes: 1, pad: 'y'.repeat(max) }, { timeoutMs: 2000 });
       expect(huge).to.deep.equal({

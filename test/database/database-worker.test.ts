@@ -1,10 +1,12 @@
 import { expect } from 'chai';
-import { promises as fs, readdirSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActor, sendTo, setup, type EventObject } from 'xstate';
 import {
+  databaseThreads,
   databaseWorker,
+  THREAD_CLOSE_GRACE_MS,
   type DatabaseWorkerCommand,
   type DatabaseWorkerEvent,
   type DatabaseWorkerInput,
@@ -20,8 +22,6 @@ const SCRIPTED: HandlerSpec = {
   exportName: 'scriptedHandler',
   options: {},
 };
-
-const threads = () => readdirSync('/proc/self/task').length;
 
 /** An actor that owns a database worker and records what it sends back. */
 function startOwner(input: DatabaseWorkerInput) {
@@ -142,14 +142,20 @@ describe('database worker (a thread that owns the database)', function () {
   });
 
   it('leaves no thread behind when stopped: idle, mid-request, or while still opening', async () => {
-    const before = threads();
+    const before = databaseThreads();
     for (const when of ['idle', 'busy', 'opening'] as const) {
-      const owner = startOwner(input());
+      const owner = startOwner({ ...input(), tickMs: 50 });
       if (when !== 'opening') await owner.event('db.opened');
       if (when === 'busy') owner.exec({ do: 'wait', ms: 300 });
-      await eventually(() => threads() > before, `${when}: thread started`, 5000);
+      expect(databaseThreads().running, when).to.equal(before.running + 1);
       owner.actor.stop();
-      await eventually(() => threads() === before, `${when}: thread gone`, 10_000);
+      // Within the close grace: the thread closed the database and ended by itself.
+      await eventually(
+        () => databaseThreads().running === before.running,
+        `${when}: thread gone`,
+        THREAD_CLOSE_GRACE_MS - 1000,
+      );
+      expect(databaseThreads().killed, `${when}: had to be terminated`).to.equal(before.killed);
     }
   });
 });
