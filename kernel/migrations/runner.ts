@@ -147,26 +147,7 @@ export class MigrationRunner {
             `it is at version ${this.current(applied)}: nothing up to ${target} to apply (to go down, roll back to ${target})`,
           );
         const plans = pending.map((m) => this.plan(plugin, m, 'up'));
-        const warnings = plans.flatMap((p) => p.warnings);
-        const actor = options.actor ?? 'unknown';
-        const steps: StepReport[] = [];
-        if (options.dryRun) {
-          await this.rehearse(plans);
-          return {
-            plugin,
-            dryRun: true,
-            steps: plans.map((p) => ({ ...p.step, durationMs: 0 })),
-            currentVersion: this.current(applied),
-            warnings,
-          };
-        }
-        for (const plan of plans) {
-          steps.push(
-            await this.afterDone(steps, 'applied', () => this.execute(plugin, plan, 'apply', actor)),
-          );
-          applied.set(plan.migration.version, plan.migration);
-        }
-        return { plugin, dryRun: false, steps, currentVersion: this.current(applied), warnings };
+        return this.run(plugin, plans, applied, 'apply', options);
       }),
     );
   }
@@ -189,26 +170,7 @@ export class MigrationRunner {
             fail('IRREVERSIBLE', `${m.fileName} has an empty DOWN section: it cannot be rolled back`);
         }
         const plans = chosen.map((m) => this.plan(plugin, m, 'down'));
-        const warnings = plans.flatMap((p) => p.warnings);
-        const actor = options.actor ?? 'unknown';
-        if (options.dryRun) {
-          await this.rehearse(plans);
-          return {
-            plugin,
-            dryRun: true,
-            steps: plans.map((p) => ({ ...p.step, durationMs: 0 })),
-            currentVersion: this.current(applied),
-            warnings,
-          };
-        }
-        const steps: StepReport[] = [];
-        for (const plan of plans) {
-          steps.push(
-            await this.afterDone(steps, 'rolled back', () => this.execute(plugin, plan, 'rollback', actor)),
-          );
-          applied.delete(plan.migration.version);
-        }
-        return { plugin, dryRun: false, steps, currentVersion: this.current(applied), warnings };
+        return this.run(plugin, plans, applied, 'rollback', options);
       }),
     );
   }
@@ -338,6 +300,39 @@ export class MigrationRunner {
     } catch (error) {
       if (error !== REHEARSAL) throw error;
     }
+  }
+
+  /**
+   * Carries out planned steps in order (or, for a dry run, only rehearses them), keeping `applied`
+   * in step so the report's version is the one reached.
+   */
+  private async run(
+    plugin: string,
+    plans: Array<ReturnType<MigrationRunner['plan']>>,
+    applied: Map<number, ParsedMigration>,
+    action: 'apply' | 'rollback',
+    options: RunOptions,
+  ): Promise<RunReport> {
+    const warnings = plans.flatMap((p) => p.warnings);
+    if (options.dryRun) {
+      await this.rehearse(plans);
+      return {
+        plugin,
+        dryRun: true,
+        steps: plans.map((p) => ({ ...p.step, durationMs: 0 })),
+        currentVersion: this.current(applied),
+        warnings,
+      };
+    }
+    const actor = options.actor ?? 'unknown';
+    const verb = action === 'apply' ? 'applied' : 'rolled back';
+    const steps: StepReport[] = [];
+    for (const plan of plans) {
+      steps.push(await this.afterDone(steps, verb, () => this.execute(plugin, plan, action, actor)));
+      if (action === 'apply') applied.set(plan.migration.version, plan.migration);
+      else applied.delete(plan.migration.version);
+    }
+    return { plugin, dryRun: false, steps, currentVersion: this.current(applied), warnings };
   }
 
   /**

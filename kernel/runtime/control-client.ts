@@ -1,4 +1,4 @@
-import { connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { redactUrl } from '../bus/connect.js';
 import { request } from '../bus/request.js';
 import { errorMessage, type Result } from '../result.js';
@@ -52,6 +52,19 @@ export function locateRosey(options: {
 }
 
 /** One request on `rosey.control.<verb>`; connection problems become error results too. */
+/** One short-lived CLI connection to Rosey's NATS server: no reconnects, a 3 s connect timeout. */
+export function connectToRosey(target: ControlTarget): Promise<NatsConnection> {
+  return connect({
+    servers: target.url,
+    token: target.token,
+    user: target.user,
+    pass: target.pass,
+    name: 'rosey-cli',
+    timeout: 3000,
+    maxReconnectAttempts: 0,
+  });
+}
+
 export async function controlRequest(
   target: ControlTarget,
   verb: 'status' | 'stop' | 'ping',
@@ -60,15 +73,7 @@ export async function controlRequest(
 ): Promise<Result<unknown>> {
   let nc;
   try {
-    nc = await connect({
-      servers: target.url,
-      token: target.token,
-      user: target.user,
-      pass: target.pass,
-      name: 'rosey-cli',
-      timeout: 3000,
-      maxReconnectAttempts: 0,
-    });
+    nc = await connectToRosey(target);
   } catch (error) {
     return {
       ok: false,

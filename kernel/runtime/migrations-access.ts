@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { request } from '../bus/request.js';
 import type { LoadedConfig } from '../config/load.js';
 import { openDatabase, type Database } from '../database/open.js';
@@ -6,7 +6,7 @@ import { describeTarget, resolveDatabase } from '../database/target.js';
 import { MigrationService, type MigrateOp } from '../migrations/migration-service.js';
 import { errorMessage, type Result } from '../result.js';
 import { subjects } from '../subjects.js';
-import type { ControlTarget } from './control-client.js';
+import { connectToRosey, type ControlTarget } from './control-client.js';
 import { pluginsToRun } from './start-rosey.js';
 import { hasMigrations, migrationsDir } from '../../supervisors/tree.js';
 
@@ -34,14 +34,7 @@ function pluginDirs(loaded: LoadedConfig): Pick<MigrationsAccess, 'plugins' | 'w
 export async function viaRosey(loaded: LoadedConfig, target: ControlTarget): Promise<MigrationsAccess> {
   let nc: NatsConnection;
   try {
-    nc = await connect({
-      servers: target.url,
-      token: target.token,
-      user: target.user,
-      pass: target.pass,
-      name: 'rosey-cli',
-      timeout: 3000,
-    });
+    nc = await connectToRosey(target);
   } catch (error) {
     throw new Error(`cannot reach the running Rosey: ${errorMessage(error)}`);
   }
