@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = ['plugins', 'test/fixtures', 'bench/fixtures', 'migrations'];
-const keep = /\.(ya?ml|json|sql|md|txt)$/;
+const keep = /\.(ya?ml|json|jsonl|sql|md|txt)$/;
 
 function walk(dir) {
   for (const name of readdirSync(dir)) {
