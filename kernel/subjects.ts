@@ -11,6 +11,23 @@ export const subjects = {
   sendChat: (platform: string) => `rosey.platform.${platform}.send.chat`,
   /** Outbound private message (pub). */
   sendPm: (platform: string) => `rosey.platform.${platform}.send.pm`,
+  /** Channel happenings in the platform-agnostic shape of kernel/contracts/channel-events.ts (pub). */
+  channelEvent: (
+    kind:
+      | 'user.join'
+      | 'user.leave'
+      | 'user.rank'
+      | 'user.afk'
+      | 'media.change'
+      | `playlist.${'add' | 'delete' | 'move' | 'reset'}`,
+  ) => `rosey.events.${kind}`,
+  /** Every event a platform's server sent, as it came (pub). */
+  platformRaw: (platform: string, event: string) => `rosey.platform.${platform}.${event}`,
+  /** Playlist changes through a platform's connector (req). */
+  sendPlaylist: (platform: string, op: 'add' | 'delete' | 'move' | 'jump') =>
+    `rosey.platform.${platform}.send.playlist.${op}`,
+  /** A connector's view of its channel: users, playlist, options, counters (req). */
+  platformState: (platform: string) => `rosey.platform.${platform}.state`,
   /** A plugin's commands (req). */
   execute: (plugin: string) => `rosey.commands.${plugin}.execute`,
   /** A plugin generation announces itself and its commands (pub). */

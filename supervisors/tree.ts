@@ -7,6 +7,7 @@ import { storageMachine } from '../actors/storage/storage.machine.js';
 import type { NatsUser } from '../kernel/bus/credentials.js';
 import type { DatabaseTarget } from '../kernel/database/target.js';
 import { consoleMachine } from '../actors/console/console.machine.js';
+import { cytubeMachine, type CytubeInput } from '../actors/cytube/cytube.machine.js';
 import { controlMachine } from '../actors/control/control.machine.js';
 import { natsServerActor } from '../actors/nats-server/nats-server.actor.js';
 import { pluginHostMachine } from '../actors/plugin-host/plugin-host.machine.js';
@@ -141,7 +142,7 @@ export function pluginSpec(
  *   ├─ services (one_for_one): router, control
  *   ├─ plugins (dynamic one_for_one): one supervisor per plugin (rest_for_one) → its pending
  *   │    migrations (when it has any), then its process host
- *   └─ connectors (one_for_one): console (when enabled)
+ *   └─ connectors (one_for_one): console (when enabled), cytube (when configured)
  */
 export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
   const { config, logger, link } = o;
@@ -230,6 +231,27 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
         rootSystemId: ROOT_SYSTEM_ID,
         ...o.console,
       },
+    });
+  }
+
+  const cytube = config.platforms.cytube;
+  if (cytube) {
+    connectors.push({
+      id: 'cytube',
+      logic: cytubeMachine,
+      shutdown: 2000,
+      input: {
+        link,
+        logger: logger.child('cytube'),
+        server: cytube.server,
+        channel: cytube.channel,
+        channelPassword: cytube.channelPassword,
+        username: cytube.username ?? config.bot.name,
+        password: cytube.password,
+        maxMessageLength: cytube.maxMessageLength,
+        maxReplyParts: cytube.maxReplyParts,
+        reconnect: { minMs: cytube.reconnect.minMs, maxMs: cytube.reconnect.maxMs, randomFactor: 0.3 },
+      } satisfies CytubeInput,
     });
   }
 

@@ -23,6 +23,11 @@ export interface Binding {
   schema: z.ZodType;
   /** NATS queue group, when several instances share the work. */
   queue?: string;
+  /**
+   * Services only: also take plain publishes (no reply subject), delivered without `replyId`.
+   * For subjects that callers may fire and forget, or ask and wait on (a connector's `send.*`).
+   */
+  acceptPublish?: boolean;
 }
 
 export interface BridgeInput {
@@ -42,6 +47,11 @@ export function bridgeInput(
   bindings: Pick<BridgeInput, 'subscriptions' | 'services' | 'serveTimeoutMs'>,
 ): BridgeInput {
   return { link: owner.link, logger: owner.logger, ...bindings };
+}
+
+/** Event delivered on a service with `acceptPublish`: a request when `replyId` is set. */
+export interface SendEvent<T extends string, D> extends InboundEvent<T, D> {
+  replyId?: string;
 }
 
 /** Event delivered for a message on a subscribed subject. */
@@ -114,6 +124,10 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
       return;
     }
     if (!msg.reply) {
+      if (binding.acceptPublish) {
+        sendBack({ type: binding.event, data: checked.data, meta } as EventObject);
+        return;
+      }
       log.warn(`request on ${msg.subject} without a reply subject; ignored`);
       return;
     }

@@ -21,11 +21,25 @@ export interface LoadedConfig {
   dataDir: string;
 }
 
-/** Environment variables that override the file: NATS_URL, DATABASE_URL (ROSEY_CONFIG picks the file). */
+/**
+ * Environment variables that override the file: NATS_URL, DATABASE_URL, and CYTUBE_USERNAME,
+ * CYTUBE_PASSWORD, CYTUBE_CHANNEL_PASSWORD for a configured CyTube channel (ROSEY_CONFIG picks the file).
+ */
 export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out = { ...raw };
   if (env.NATS_URL) out.nats = { ...(raw.nats as object | undefined), url: env.NATS_URL };
   if (env.DATABASE_URL) out.database = { ...(raw.database as object | undefined), url: env.DATABASE_URL };
+  // CyTube credentials stay out of the file if you like; they apply only where a channel is configured.
+  const platforms = raw.platforms as Record<string, unknown> | undefined;
+  const cytube = platforms?.cytube;
+  if (typeof cytube === 'object' && cytube !== null) {
+    const fromEnv = {
+      ...(env.CYTUBE_USERNAME ? { username: env.CYTUBE_USERNAME } : {}),
+      ...(env.CYTUBE_PASSWORD ? { password: env.CYTUBE_PASSWORD } : {}),
+      ...(env.CYTUBE_CHANNEL_PASSWORD ? { channelPassword: env.CYTUBE_CHANNEL_PASSWORD } : {}),
+    };
+    out.platforms = { ...platforms, cytube: { ...cytube, ...fromEnv } };
+  }
   return out;
 }
 

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { PLUGIN_NAME } from '../subjects.js';
 
+/** CyTube's rules for user and channel names. */
+export const CYTUBE_NAME = /^[A-Za-z0-9_-]{1,20}$/;
+const CYTUBE_NAME_RULE = '1-20 of a-z, A-Z, 0-9, - and _';
+export const CYTUBE_CHANNEL = /^[A-Za-z0-9_-]{1,30}$/;
+
 const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
 
 /** Rosey's configuration file (JSON or YAML). Every key is optional; see docs/configuration.md. */
@@ -104,11 +109,47 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+        /** A CyTube channel to join (docs/cytube.md). Absent: no CyTube connector. */
+        cytube: z
+          .object({
+            /** The CyTube site, e.g. https://cytu.be; the socket server is found from it. */
+            server: z.string().url().default('https://cytu.be'),
+            channel: z
+              .string()
+              .regex(CYTUBE_CHANNEL, 'a CyTube channel name: 1-30 of a-z, A-Z, 0-9, - and _'),
+            channelPassword: z.string().min(1).optional(),
+            /** The bot's CyTube name. Default: bot.name. */
+            username: z.string().regex(CYTUBE_NAME, CYTUBE_NAME_RULE).optional(),
+            /** The account's password; without one the bot joins as a guest. */
+            password: z.string().min(1).optional(),
+            /** The server's max-chat-message-length (320 on a stock CyTube). */
+            maxMessageLength: z.number().int().min(20).max(10_000).default(320),
+            /** Longer replies are cut after this many lines. */
+            maxReplyParts: z.number().int().min(1).max(10).default(4),
+            reconnect: z
+              .object({
+                minMs: z.number().int().min(100).max(600_000).default(1000),
+                maxMs: z.number().int().min(100).max(3_600_000).default(60_000),
+              })
+              .strict()
+              .prefault({}),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const cytube = config.platforms.cytube;
+    if (cytube && cytube.username === undefined && !CYTUBE_NAME.test(config.bot.name))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['platforms', 'cytube', 'username'],
+        message: `bot.name "${config.bot.name}" is not a valid CyTube name (${CYTUBE_NAME_RULE}): set platforms.cytube.username`,
+      });
+  });
 
 export type RoseyConfig = z.infer<typeof configSchema>;
 export type RoseyConfigInput = z.input<typeof configSchema>;

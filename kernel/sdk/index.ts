@@ -10,3 +10,4 @@ export type {
   PluginDefinition,
 } from './define-plugin.js';
 export type { Logger } from '../log/logger.js';
+export { MEDIA_TYPES, mediaUrl, parseMediaLink, type MediaRef, type MediaType } from '../media/media-link.js';

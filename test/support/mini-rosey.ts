@@ -34,6 +34,8 @@ export async function startMiniRosey(options: {
   pluginNats?: RoseyTreeOptions['pluginNats'];
   /** How Rosey connects; default: `url` without credentials. */
   nats?: NatsEndpoint;
+  /** Platform connectors, started last (after the plugins), each given the tree's link. */
+  connectors?: Array<(link: BusLink) => ChildSpec>;
 }) {
   const link = new BusLink();
   const logger = options.logger ?? quietLogger;
@@ -92,6 +94,7 @@ export async function startMiniRosey(options: {
       logic: (await import('../../supervisors/supervisor.js')).supervisorMachine,
       input: { name: 'plugins', strategy: 'one_for_one', dynamic: true, children: specs, logger },
     },
+    ...(options.connectors ?? []).map((spec) => spec(link)),
   ];
   const tree = await runTree({ name: 'mini', strategy: 'rest_for_one', children, logger });
   const plugins = () => {
@@ -100,7 +103,7 @@ export async function startMiniRosey(options: {
       snapshot.context.records.plugins!.actorId!
     ]!;
     return ref.getSnapshot().context as {
-      records: Record<string, { status: string; lastExit?: { reason: unknown } }>;
+      records: Record<string, { status: string; restarts: number; lastExit?: { reason: unknown } }>;
     };
   };
   return { tree, link, plugins, database };

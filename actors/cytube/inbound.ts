@@ -1,0 +1,66 @@
+import type { BridgeCommand } from '../bus/bridge.js';
+import { SYSTEM_RANK, type ChatMessage } from '../../kernel/contracts/chat.js';
+import { subjects } from '../../kernel/subjects.js';
+import { redactOptions, type ChannelChange, type ChannelState } from './channel-state.js';
+import { htmlToText } from './html-text.js';
+import { CYTUBE_PLATFORM } from './platform.js';
+import type { ServerEventData } from './server-events.js';
+
+/** Where and when, common to every normalised event. */
+export interface Where {
+  platform: string;
+  channel: string;
+  time: number;
+}
+
+const publish = (subject: string, data: unknown): BridgeCommand => ({ type: 'bus.publish', subject, data });
+
+/** `rosey.platform.cytube.<event>`: the event as the server sent it, minus the channel password. */
+export function publishRaw(name: string, data: unknown): BridgeCommand[] {
+  const safe =
+    name === 'channelOpts' && typeof data === 'object' && data !== null
+      ? redactOptions(data as Record<string, unknown>)
+      : (data ?? null);
+  return [publish(subjects.platformRaw(CYTUBE_PLATFORM, name), safe)];
+}
+
+export function publishChanges(changes: ChannelChange[], where: Where): BridgeCommand[] {
+  return changes.map((change) => {
+    const { kind, ...rest } = change;
+    return publish(subjects.channelEvent(kind), { ...where, ...rest });
+  });
+}
+
+/**
+ * A chat line or PM as every platform publishes it. The text is what the user typed (tags
+ * stripped, entities decoded); the HTML is kept. Shadow-muted lines (only moderators see them,
+ * flagged `meta.shadow`) are not published: answering them would reveal the mute.
+ */
+export function publishChat(
+  data: ServerEventData<'chatMsg'> | ServerEventData<'pm'>,
+  channel: ChannelState,
+  self: string,
+  where: Where,
+  pm: boolean,
+): BridgeCommand[] {
+  const meta = data.meta ?? {};
+  if (meta.shadow === true) return [];
+  const fromSelf = data.username.toLowerCase() === self.toLowerCase();
+  const to = pm ? (data as ServerEventData<'pm'>).to : undefined;
+  // A PM we merely see (not to us, not from us) is not ours to answer.
+  if (to !== undefined && !fromSelf && to.toLowerCase() !== self.toLowerCase()) return [];
+  const system = data.username === '[server]';
+  const message: ChatMessage = {
+    platform: where.platform,
+    channel: where.channel,
+    user: data.username,
+    rank: system ? SYSTEM_RANK : (channel.users.get(data.username.toLowerCase())?.rank ?? 0),
+    text: htmlToText(data.msg),
+    html: data.msg,
+    action: meta.action === true || undefined,
+    system: system || undefined,
+    self: fromSelf || undefined,
+    time: data.time ?? where.time,
+  };
+  return [publish(pm ? subjects.pm : subjects.message, message)];
+}

@@ -1,0 +1,175 @@
+import {
+  exhausted,
+  freshFlood,
+  marginFor,
+  nextAllowedAt,
+  recordSend,
+  type FloodParams,
+  type FloodState,
+} from './flood-limiter.js';
+
+/**
+ * Everything the bot has to say or do in the channel, in order, paced by mirrors of the server's
+ * flood limiters. Chat lines and PMs share one limiter (as on the server), playlist adds have
+ * their own, other playlist actions none. Because CyTube drops rather than queues, a line is only
+ * forgotten once the server has echoed it, refused it, or failed to answer within a few seconds;
+ * a `cooldown` (the server dropped it after all) puts it back in line.
+ */
+export type OutKind = 'chat' | 'pm' | 'queue' | 'delete' | 'move' | 'jump';
+
+export interface OutItem {
+  seq: number;
+  kind: OutKind;
+  /** The socket.io event and its argument. */
+  event: string;
+  payload: unknown;
+  enqueuedAt: number;
+  attempts: number;
+  /** Short description for logs: never the whole text. */
+  label: string;
+}
+
+export interface SentItem {
+  item: OutItem;
+  sentAt: number;
+}
+
+export interface Limits {
+  /** Every chat limiter that applies to the bot (the default one, plus antiflood for rank < 2). */
+  chat: FloodParams[];
+  queue: FloodParams;
+}
+
+export interface Outbox {
+  queue: OutItem[];
+  /** Chat lines and PMs sent and not yet echoed, oldest first (the server answers in order). */
+  unacked: SentItem[];
+  chatFlood: FloodState[];
+  queueFlood: FloodState;
+  /** After a server `cooldown`: nothing chat-like goes out before this. */
+  pausedUntil: number;
+}
+
+/** A line the server has not answered within this long is taken as delivered. */
+export const ACK_TIMEOUT_MS = 5000;
+/** A line the server dropped this many times is given up (and counted). */
+export const MAX_ATTEMPTS = 3;
+
+export const emptyOutbox = (): Outbox => ({
+  queue: [],
+  unacked: [],
+  chatFlood: [],
+  queueFlood: freshFlood(),
+  pausedUntil: 0,
+});
+
+/** A new session: the server's limiters start fresh, and unanswered lines are sent again. */
+export function resetSession(o: Outbox): Outbox {
+  return {
+    queue: requeue(
+      o.queue,
+      o.unacked.map((s) => s.item),
+    ),
+    unacked: [],
+    chatFlood: [],
+    queueFlood: freshFlood(),
+    pausedUntil: 0,
+  };
+}
+
+const isChatLike = (kind: OutKind) => kind === 'chat' || kind === 'pm';
+
+function requeue(queue: OutItem[], items: OutItem[]): OutItem[] {
+  return [...queue, ...items].sort((a, b) => a.seq - b.seq);
+}
+
+function chatStates(o: Outbox, limits: Limits): FloodState[] {
+  return limits.chat.map((_, i) => o.chatFlood[i] ?? freshFlood());
+}
+
+/** When the head item may go out. */
+function allowedAt(o: Outbox, limits: Limits, item: OutItem, now: number): number {
+  if (isChatLike(item.kind)) {
+    const states = chatStates(o, limits);
+    return Math.max(o.pausedUntil, ...limits.chat.map((p, i) => nextAllowedAt(states[i]!, p, now)));
+  }
+  if (item.kind === 'queue') return nextAllowedAt(o.queueFlood, limits.queue, now);
+  return now;
+}
+
+/** Takes every item that may be sent now, in order; `wakeAt` is when the next one may. */
+export function takeDue(
+  o: Outbox,
+  limits: Limits,
+  now: number,
+): { outbox: Outbox; due: OutItem[]; wakeAt?: number } {
+  let next: Outbox = { ...o, chatFlood: chatStates(o, limits) };
+  const due: OutItem[] = [];
+  while (next.queue.length > 0) {
+    const head = next.queue[0]!;
+    const at = allowedAt(next, limits, head, now);
+    if (at > now) return { outbox: next, due, wakeAt: at };
+    next = { ...next, queue: next.queue.slice(1) };
+    if (isChatLike(head.kind)) {
+      next.chatFlood = limits.chat.map((p, i) => recordSend(next.chatFlood[i]!, p, now));
+      next.unacked = [...next.unacked, { item: head, sentAt: now }];
+    } else if (head.kind === 'queue') next.queueFlood = recordSend(next.queueFlood, limits.queue, now);
+    due.push(head);
+  }
+  return { outbox: next, due };
+}
+
+export type AckOutcome =
+  | { kind: 'none' }
+  | { kind: 'delivered'; item: OutItem }
+  | { kind: 'failed'; item: OutItem; reason: string }
+  | { kind: 'resent'; item: OutItem }
+  | { kind: 'given-up'; item: OutItem };
+
+/** The server answered the oldest unanswered line. */
+export function acknowledge(
+  o: Outbox,
+  answer: { kind: 'echo' } | { kind: 'refused'; reason: string } | { kind: 'cooldown'; ms: number },
+  limits: Limits,
+  now: number,
+): { outbox: Outbox; outcome: AckOutcome } {
+  const [head, ...rest] = o.unacked;
+  if (answer.kind === 'cooldown') {
+    // Whatever was dropped, our mirror was wrong: wait as the server asks before the next line.
+    const paused: Outbox = {
+      ...o,
+      unacked: rest,
+      chatFlood: limits.chat.map((p) => exhausted(p, now)),
+      pausedUntil: now + answer.ms + marginFor(answer.ms),
+    };
+    if (!head) return { outbox: paused, outcome: { kind: 'none' } };
+    const item = { ...head.item, attempts: head.item.attempts + 1 };
+    if (item.attempts >= MAX_ATTEMPTS) return { outbox: paused, outcome: { kind: 'given-up', item } };
+    return { outbox: { ...paused, queue: requeue(paused.queue, [item]) }, outcome: { kind: 'resent', item } };
+  }
+  if (!head) return { outbox: o, outcome: { kind: 'none' } };
+  const outbox = { ...o, unacked: rest };
+  return answer.kind === 'echo'
+    ? { outbox, outcome: { kind: 'delivered', item: head.item } }
+    : { outbox, outcome: { kind: 'failed', item: head.item, reason: answer.reason } };
+}
+
+/**
+ * Housekeeping: lines the server never answered count as delivered; queued items older than
+ * `maxAgeMs` are dropped (a reply a minute late is noise) and returned for logging.
+ */
+export function expire(o: Outbox, now: number, maxAgeMs: number): { outbox: Outbox; dropped: OutItem[] } {
+  const unacked = o.unacked.filter((s) => now - s.sentAt < ACK_TIMEOUT_MS);
+  const dropped = o.queue.filter((i) => now - i.enqueuedAt >= maxAgeMs);
+  if (dropped.length === 0 && unacked.length === o.unacked.length) return { outbox: o, dropped };
+  return { outbox: { ...o, unacked, queue: o.queue.filter((i) => now - i.enqueuedAt < maxAgeMs) }, dropped };
+}
+
+/** When housekeeping next has something to do. */
+export function nextExpiry(o: Outbox, maxAgeMs: number): number | undefined {
+  const times = [
+    ...o.unacked.map((s) => s.sentAt + ACK_TIMEOUT_MS),
+    ...o.queue.slice(0, 1).map((i) => i.enqueuedAt + maxAgeMs),
+  ];
+  return times.length > 0 ? Math.min(...times) : undefined;
+}

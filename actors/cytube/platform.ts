@@ -1,0 +1,2 @@
+/** The platform name in subjects and normalised events. */
+export const CYTUBE_PLATFORM = 'cytube';

@@ -1,0 +1,403 @@
+import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { decodeJson, encodeJson } from '../../../kernel/bus/envelope.js';
+import { request } from '../../../kernel/bus/request.js';
+import type { ChatMessage } from '../../../kernel/contracts/chat.js';
+import { subjects } from '../../../kernel/subjects.js';
+import type { RunningTree } from '../../../supervisors/run-tree.js';
+import { connectorIn, connectorState, cytubeSpec } from '../../support/cytube-connector.js';
+import { fakeClient, type FakeClient } from '../../support/fake-cytube/client.js';
+import { startFakeCytube, type FakeCytube } from '../../support/fake-cytube/index.js';
+import { startMiniRosey } from '../../support/mini-rosey.js';
+import { client, eventually, useNatsServer } from '../../support/nats.js';
+
+const DICE = fileURLToPath(new URL('../../../plugins/dice', import.meta.url));
+const ACCOUNTS = { alice: 'alicepass', testbot: 'botpass123' };
+const CHANNELS = { testchan: { ranks: { alice: 5, testbot: 1 } } };
+
+interface Chat {
+  username: string;
+  msg: string;
+}
+
+describe('cytube connector (fake CyTube server, real nats-server, router and dice plugin)', function () {
+  this.timeout(90_000);
+  const nats = useNatsServer();
+  let cytube: FakeCytube;
+  let nc: NatsConnection;
+  let rosey: { tree: RunningTree } | undefined;
+  const clients: FakeClient[] = [];
+  let nextAddress = 20;
+
+  before(async () => {
+    nc = await client(nats.url);
+  });
+  beforeEach(async () => {
+    cytube = await startFakeCytube({ accounts: ACCOUNTS, channels: CHANNELS });
+  });
+  afterEach(async () => {
+    await rosey?.tree.shutdown();
+    rosey = undefined;
+    for (const c of clients.splice(0)) await c.close();
+    await cytube.stop();
+  });
+  after(async () => {
+    await nc.close();
+  });
+
+  /** Each client its own loopback address: the fake applies CyTube's per-IP limits. */
+  async function join(name: string, o: { password?: string; channel?: string } = {}) {
+    const c = await fakeClient(cytube.baseUrl, o.channel ?? 'testchan', {
+      name,
+      password: o.password ?? (ACCOUNTS as Record<string, string>)[name],
+      localAddress: `127.0.77.${nextAddress++}`,
+    });
+    clients.push(c);
+    return c;
+  }
+
+  async function startRosey(overrides: Parameters<typeof cytubeSpec>[1] = {}, plugins = true) {
+    rosey = await startMiniRosey({
+      url: nats.url,
+      plugins: plugins ? ['dice'] : [],
+      dirs: { dice: DICE },
+      connectors: [cytubeSpec(cytube.baseUrl, overrides)],
+    });
+  }
+
+  /** Every normalised message on the bus, from now on. */
+  function recordMessages(subject = subjects.message) {
+    const seen: ChatMessage[] = [];
+    const sub = nc.subscribe(subject, {
+      callback: (_e, msg) => {
+        const d = decodeJson(msg.data);
+        if (d.ok) seen.push(d.data as ChatMessage);
+      },
+    });
+    return { seen, stop: () => sub.unsubscribe(), flush: () => nc.flush() };
+  }
+
+  const botEmits = (event: string) =>
+    cytube.log.filter((e) => e.dir === 'out' && e.event === event && e.user?.toLowerCase() === 'testbot');
+
+  it('logs in as a registered user and tracks the userlist with ranks', async () => {
+    await join('alice');
+    await startRosey({}, false);
+    const s = await connectorIn(nc, 'ready');
+    expect(s.user).to.equal('testbot');
+    expect(s.guest).to.equal(false);
+    expect(s.rank).to.equal(1);
+    expect(s.users.map((u) => [u.name, u.rank]).sort()).to.deep.equal([
+      ['alice', 5],
+      ['testbot', 1],
+    ]);
+  });
+
+  it('joins as a guest when there is no password', async () => {
+    await startRosey({ channel: 'freechan', username: 'guestbot', password: undefined }, false);
+    const s = await connectorIn(nc, 'ready');
+    expect(s.guest).to.equal(true);
+    expect(s.rank).to.equal(0);
+  });
+
+  it('a wrong password halts with the reason and does not retry', async () => {
+    await startRosey({ password: 'wrong' }, false);
+    const s = await connectorIn(nc, 'halted');
+    expect(s.reason).to.match(/refused the login for "testbot".*Invalid username\/password/);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(
+      botEmits('login').length + cytube.log.filter((e) => e.dir === 'out' && e.event === 'login').length,
+    ).to.be.at.most(2);
+    expect(cytube.log.filter((e) => e.dir === 'out' && e.event === 'login')).to.have.length(1);
+    expect(cytube.connections()).to.equal(0);
+  });
+
+  it('a registered name used as a guest halts with a hint', async () => {
+    await startRosey({ password: undefined }, false);
+    const s = await connectorIn(nc, 'halted');
+    expect(s.reason).to.match(/belongs to a registered account: set platforms.cytube.password/);
+  });
+
+  it('never treats the history replay as new chat', async () => {
+    const alice = await join('alice');
+    alice.say('!roll 1d6 (old)');
+    alice.say('old news');
+    await alice.waitFor<Chat>('chatMsg', (m) => m.msg === 'old news');
+    const messages = recordMessages();
+    await messages.flush();
+    await startRosey();
+    await connectorIn(nc, 'ready');
+    alice.say('fresh');
+    await eventually(() => messages.seen.find((m) => m.text === 'fresh'), 'the fresh line');
+    messages.stop();
+    expect(messages.seen.map((m) => m.text)).to.deep.equal(['fresh']);
+    // The old !roll was not answered either.
+    expect(botEmits('chatMsg')).to.deep.equal([]);
+  });
+
+  it('chat → !roll → reply round trip through the router and the dice plugin', async () => {
+    const alice = await join('alice');
+    await startRosey();
+    await connectorIn(nc, 'ready');
+    alice.say('!roll 2d6');
+    const reply = await alice.waitFor<Chat>('chatMsg', (m) => m.username === 'testbot', 10_000);
+    expect(reply.msg).to.match(/^alice rolled 2d6: \d, \d = \d+$/);
+  });
+
+  it('a normalised message carries plain text, the HTML, the rank, and the /me flag', async () => {
+    const alice = await join('alice');
+    const messages = recordMessages();
+    await messages.flush();
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    alice.say('<b>hi</b> & see https://example.com/x?a=1&b=2');
+    alice.say('/me waves');
+    const first = await eventually(
+      () => messages.seen.find((m) => m.text.startsWith('<b>')),
+      'the first line',
+    );
+    const action = await eventually(() => messages.seen.find((m) => m.action), 'the action');
+    messages.stop();
+    expect(first).to.deep.include({
+      platform: 'cytube',
+      channel: 'testchan',
+      user: 'alice',
+      rank: 5,
+      text: '<b>hi</b> & see https://example.com/x?a=1&b=2',
+    });
+    expect(first.html).to.include('&lt;b&gt;').and.include('<a href=');
+    expect(action.text).to.equal('waves');
+  });
+
+  it('PM round trip: a command in a PM is answered by PM', async () => {
+    const alice = await join('alice');
+    await startRosey();
+    await connectorIn(nc, 'ready');
+    alice.pm('testbot', '!roll 1d6');
+    const reply = await alice.waitFor<Chat & { to: string }>('pm', (m) => m.username === 'testbot', 10_000);
+    expect(reply.msg).to.match(/^alice rolled 1d6: \d = \d$/);
+    expect(reply.to).to.equal('alice');
+    expect(botEmits('chatMsg')).to.deep.equal([]);
+  });
+
+  it('tracks joins, leaves and rank changes, and publishes them normalised', async () => {
+    const alice = await join('alice');
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    const events: Array<{ subject: string; data: Record<string, unknown> }> = [];
+    const sub = nc.subscribe('rosey.events.user.>', {
+      callback: (_e, msg) => {
+        const d = decodeJson(msg.data);
+        if (d.ok) events.push({ subject: msg.subject, data: d.data as Record<string, unknown> });
+      },
+    });
+    await nc.flush();
+    const guest = await join('visitor', { password: '' });
+    await connectorIn(nc, 'ready', (s) => s.users.some((u) => u.name === 'visitor'));
+    cytube.channel('testchan').setRank('testbot', 2);
+    await connectorIn(nc, 'ready', (s) => s.rank === 2);
+    await guest.close();
+    await connectorIn(nc, 'ready', (s) => !s.users.some((u) => u.name === 'visitor'));
+    await eventually(() => events.some((e) => e.subject.endsWith('leave')), 'the leave event');
+    sub.unsubscribe();
+    expect(events.map((e) => [e.subject, e.data.user])).to.deep.equal([
+      ['rosey.events.user.join', 'visitor'],
+      ['rosey.events.user.rank', 'testbot'],
+      ['rosey.events.user.leave', 'visitor'],
+    ]);
+    expect(events[1]!.data).to.deep.include({ rank: 2, previous: 1, platform: 'cytube' });
+    void alice;
+  });
+
+  it('a kick halts the connector with the reason; it does not come back', async () => {
+    await join('alice');
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    expect(cytube.channel('testchan').kick('testbot', 'bye now')).to.equal(true);
+    const s = await connectorIn(nc, 'halted');
+    expect(s.reason).to.equal('kicked from testchan: bye now');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(cytube.connections()).to.equal(1); // alice only
+    const refused = await request(
+      nc,
+      subjects.sendChat('cytube'),
+      { channel: 'testchan', text: 'hello?' },
+      { timeoutMs: 2000 },
+    );
+    expect(refused).to.deep.include({ ok: false });
+    expect(!refused.ok && refused.error.message).to.match(/has stopped: kicked from testchan/);
+  });
+
+  it('a duplicate login halts instead of fighting over the name', async () => {
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    await join('testbot');
+    const s = await connectorIn(nc, 'halted');
+    expect(s.reason).to.match(/another connection logged in as testbot/);
+  });
+
+  it('reconnects and rejoins after the server restarts, then answers again', async () => {
+    await startRosey();
+    await connectorIn(nc, 'ready');
+    await cytube.restart();
+    clients.splice(0);
+    const s = await connectorIn(nc, 'ready', (st) => (st.counters.reconnects ?? 0) >= 1, 15_000);
+    expect(s.users.map((u) => u.name)).to.include('testbot');
+    const alice = await join('alice');
+    alice.say('!roll 1d4');
+    const reply = await alice.waitFor<Chat>('chatMsg', (m) => m.username === 'testbot', 10_000);
+    expect(reply.msg).to.match(/^alice rolled 1d4: \d = \d$/);
+  });
+
+  it('splits a long reply at word boundaries within the chat limit', async () => {
+    const alice = await join('alice');
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    const words = Array.from({ length: 100 }, (_, i) => `w${i}x`);
+    const result = await request(
+      nc,
+      subjects.sendChat('cytube'),
+      { channel: 'testchan', text: words.join(' ') },
+      { timeoutMs: 2000 },
+    );
+    expect(result).to.deep.equal({ ok: true, data: { parts: 2, truncated: false } });
+    await alice.until(
+      () => alice.received<Chat>('chatMsg').filter((m) => m.username === 'testbot').length === 2,
+      5000,
+      'two lines',
+    );
+    const lines = alice
+      .received<Chat>('chatMsg')
+      .filter((m) => m.username === 'testbot')
+      .map((m) => m.msg);
+    for (const l of lines) expect(l.length).to.be.at.most(320);
+    expect(lines.join(' ').split(' ')).to.deep.equal(words);
+  });
+
+  it('refuses what its rank does not allow, with a reason, without sending it', async () => {
+    await join('alice');
+    cytube.channel('testchan').setPermissions({ chat: 2 });
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    const chat = await request(
+      nc,
+      subjects.sendChat('cytube'),
+      { channel: 'testchan', text: 'hi' },
+      { timeoutMs: 2000 },
+    );
+    expect(chat).to.deep.equal({
+      ok: false,
+      error: {
+        code: 'FORBIDDEN',
+        message: `the bot's rank 1 is below 2, which the channel requires for "chat"`,
+      },
+    });
+    const add = await request(
+      nc,
+      subjects.sendPlaylist('cytube', 'add'),
+      { link: 'https://example.com/v.mp4' },
+      { timeoutMs: 2000 },
+    );
+    expect(!add.ok && add.error.code).to.equal('FORBIDDEN');
+    const s = await connectorState(nc);
+    expect(s.counters.refused).to.equal(2);
+    expect(botEmits('chatMsg')).to.deep.equal([]);
+    expect(botEmits('queue')).to.deep.equal([]);
+  });
+
+  it('answers bad outbound requests with structured errors', async () => {
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    const cases: Array<[string, unknown, string]> = [
+      [subjects.sendChat('cytube'), { channel: 'testchan', text: 5 }, 'VALIDATION_ERROR'],
+      [subjects.sendChat('cytube'), { channel: 'elsewhere', text: 'x' }, 'VALIDATION_ERROR'],
+      [subjects.sendChat('cytube'), { channel: 'testchan', text: '   ' }, 'VALIDATION_ERROR'],
+      [subjects.sendPm('cytube'), { channel: 'testchan', text: 'x' }, 'VALIDATION_ERROR'],
+      [subjects.sendPlaylist('cytube', 'add'), {}, 'VALIDATION_ERROR'],
+      [subjects.sendPlaylist('cytube', 'add'), { link: 'javascript:alert(1)' }, 'VALIDATION_ERROR'],
+      [
+        subjects.sendPlaylist('cytube', 'add'),
+        { link: 'https://youtu.be/dQw4w9WgXcQ', type: 'yt', id: 'x' },
+        'VALIDATION_ERROR',
+      ],
+      [subjects.sendPlaylist('cytube', 'delete'), { uid: -1 }, 'VALIDATION_ERROR'],
+      [subjects.sendPlaylist('cytube', 'move'), { uid: 1 }, 'VALIDATION_ERROR'],
+    ];
+    for (const [subject, payload, code] of cases) {
+      const r = await request(nc, subject, payload, { timeoutMs: 2000 });
+      expect(r.ok ? 'ok' : r.error.code, `${subject} ${JSON.stringify(payload)}`).to.equal(code);
+    }
+    const notJson = await nc.request(subjects.sendChat('cytube'), new TextEncoder().encode('{nope'), {
+      timeout: 2000,
+    });
+    expect(
+      (decodeJson(notJson.data) as { ok: true; data: { ok: boolean; error: { code: string } } }).data.error
+        .code,
+    ).to.equal('INVALID_JSON');
+    expect((await connectorState(nc)).state).to.equal('ready');
+    expect(botEmits('chatMsg')).to.deep.equal([]);
+  });
+
+  it('queues media by link and deletes it, answering from the server broadcast', async () => {
+    await join('alice');
+    cytube.channel('testchan').setRank('testbot', 2);
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready', (s) => s.rank === 2);
+    const added = await request(
+      nc,
+      subjects.sendPlaylist('cytube', 'add'),
+      { link: 'https://example.com/clip.mp4' },
+      { timeoutMs: 6000 },
+    );
+    expect(added.ok, JSON.stringify(added)).to.equal(true);
+    const uid = (added as { data: { uid: number } }).data.uid;
+    const s = await connectorState(nc);
+    expect(s.playlist.map((i) => [i.uid, i.media.type, i.media.id])).to.deep.equal([
+      [uid, 'fi', 'https://example.com/clip.mp4'],
+    ]);
+    const failed = await request(
+      nc,
+      subjects.sendPlaylist('cytube', 'add'),
+      { link: 'https://youtu.be/dQw4w9WgXcQ' },
+      { timeoutMs: 6000 },
+    );
+    expect(!failed.ok && failed.error.message).to.match(
+      /CyTube refused to queue it: The YouTube API now requires an API key/,
+    );
+    const deleted = await request(
+      nc,
+      subjects.sendPlaylist('cytube', 'delete'),
+      { uid },
+      { timeoutMs: 6000 },
+    );
+    expect(deleted).to.deep.equal({ ok: true, data: { uid } });
+    const unknown = await request(
+      nc,
+      subjects.sendPlaylist('cytube', 'delete'),
+      { uid: 999 },
+      { timeoutMs: 6000 },
+    );
+    expect(!unknown.ok && unknown.error.code).to.equal('NOT_FOUND');
+  });
+
+  it('flood: 40 replies under antiflood burst 4 / 1 per s all arrive, in order, none dropped by the server', async function () {
+    this.timeout(120_000);
+    const alice = await join('alice');
+    cytube.channel('testchan').setOptions({
+      chat_antiflood: true,
+      chat_antiflood_params: { burst: 4, sustained: 1, cooldown: 4 },
+    });
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready', (s) => s.options.chat_antiflood === true);
+    for (let i = 0; i < 40; i++)
+      nc.publish(subjects.sendChat('cytube'), encodeJson({ channel: 'testchan', text: `reply ${i}` }));
+    const fromBot = () => alice.received<Chat>('chatMsg').filter((m) => m.username === 'testbot');
+    await alice.until(() => fromBot().length >= 40, 80_000, '40 lines from the bot');
+    expect(fromBot().map((m) => m.msg)).to.deep.equal(Array.from({ length: 40 }, (_, i) => `reply ${i}`));
+    const cooldowns = cytube.log.filter((e) => e.dir === 'in' && e.event === 'cooldown');
+    expect(cooldowns).to.deep.equal([]);
+    const s = await connectorState(nc);
+    expect(s.counters).to.deep.include({ sent: 40, serverDrops: 0, dropped: 0 });
+  });
+});

@@ -1,0 +1,181 @@
+import { expect } from 'chai';
+import {
+  DEFAULT_CHAT_FLOOD,
+  floodParams,
+  freshFlood,
+  marginFor,
+  nextAllowedAt,
+  recordSend,
+  type FloodParams,
+  type FloodState,
+} from '../../../actors/cytube/flood-limiter.js';
+import {
+  acknowledge,
+  emptyOutbox,
+  expire,
+  resetSession,
+  takeDue,
+  type OutItem,
+} from '../../../actors/cytube/outbox.js';
+
+/** CyTube's limiter as observed (06, 07): burst, then one per 1000/sustained ms after the last accepted. */
+function serverAccepts(times: number[], p: FloodParams): boolean[] {
+  let count = 0;
+  let last = -Infinity;
+  return times.map((t) => {
+    if (t - last > p.cooldown * 1000) count = 0;
+    if (count >= p.burst && t - last < 1000 / p.sustained) return false;
+    count++;
+    last = t;
+    return true;
+  });
+}
+
+/** Sends `n` lines as fast as the mirror allows; returns the send times. */
+function pace(n: number, p: FloodParams, start = 0, state: FloodState = freshFlood()): number[] {
+  const times: number[] = [];
+  let now = start;
+  for (let i = 0; i < n; i++) {
+    now = nextAllowedAt(state, p, now);
+    state = recordSend(state, p, now);
+    times.push(now);
+  }
+  return times;
+}
+
+describe('cytube: flood limiter mirror', () => {
+  for (const p of [
+    DEFAULT_CHAT_FLOOD,
+    { burst: 4, sustained: 1, cooldown: 4 },
+    { burst: 1, sustained: 0.5, cooldown: 2 },
+  ]) {
+    it(`never sends what the server would drop (burst ${p.burst}, ${p.sustained}/s)`, () => {
+      const times = pace(60, p);
+      expect(serverAccepts(times, p).every(Boolean)).to.equal(true);
+      // …and still uses the burst: the first `burst` lines go out at once.
+      expect(times.slice(0, p.burst).every((t) => t === 0)).to.equal(true);
+    });
+
+    it(`still holds when the server sees the gaps shortened by network jitter (burst ${p.burst})`, () => {
+      const jitter = marginFor(1000 / p.sustained) * 0.9;
+      const seen = pace(60, p).map((t, i) => t - (i % 2 === 0 ? jitter : 0));
+      expect(serverAccepts(seen, p).every(Boolean)).to.equal(true);
+    });
+  }
+
+  it('sustains close to the limit rather than far below it', () => {
+    const p = DEFAULT_CHAT_FLOOD;
+    const times = pace(220, p);
+    const sustainedRate = 200 / ((times[219]! - times[19]!) / 1000);
+    expect(sustainedRate).to.be.within(p.sustained * 0.85, p.sustained);
+  });
+
+  it('a quiet spell longer than the cooldown gives a fresh burst', () => {
+    const p = { burst: 4, sustained: 1, cooldown: 4 };
+    let state = freshFlood();
+    for (let i = 0; i < 4; i++) state = recordSend(state, p, 0);
+    expect(nextAllowedAt(state, p, 10)).to.be.greaterThan(1000);
+    const later = 4000 + marginFor(4000) + 1;
+    expect(nextAllowedAt(state, p, later)).to.equal(later);
+  });
+
+  it('reads antiflood parameters defensively', () => {
+    expect(floodParams({ burst: 4, sustained: 1, cooldown: 4 }, DEFAULT_CHAT_FLOOD)).to.deep.equal({
+      burst: 4,
+      sustained: 1,
+      cooldown: 4,
+    });
+    expect(floodParams({ burst: '4', sustained: -1 }, DEFAULT_CHAT_FLOOD)).to.deep.equal({
+      burst: 20,
+      sustained: 10,
+      cooldown: 2,
+    });
+    expect(floodParams(null, DEFAULT_CHAT_FLOOD)).to.equal(DEFAULT_CHAT_FLOOD);
+    expect(floodParams({ burst: 3.7, sustained: 2 }, DEFAULT_CHAT_FLOOD)).to.deep.equal({
+      burst: 3,
+      sustained: 2,
+      cooldown: 1.5,
+    });
+  });
+});
+
+describe('cytube: outbox', () => {
+  const limits = {
+    chat: [{ burst: 2, sustained: 1, cooldown: 2 }],
+    queue: { burst: 1, sustained: 1, cooldown: 1 },
+  };
+  const line = (seq: number, kind: OutItem['kind'] = 'chat'): OutItem => ({
+    seq,
+    kind,
+    event: kind === 'chat' ? 'chatMsg' : 'queue',
+    payload: { msg: `line ${seq}` },
+    enqueuedAt: 0,
+    attempts: 0,
+    label: `line ${seq}`,
+  });
+  const withQueue = (...items: OutItem[]) => ({ ...emptyOutbox(), queue: items });
+
+  it('sends the burst at once, then says when the next may go', () => {
+    const r = takeDue(withQueue(line(1), line(2), line(3)), limits, 0);
+    expect(r.due.map((i) => i.seq)).to.deep.equal([1, 2]);
+    expect(r.wakeAt).to.be.greaterThan(1000);
+    expect(r.outbox.unacked.map((s) => s.item.seq)).to.deep.equal([1, 2]);
+    const later = takeDue(r.outbox, limits, r.wakeAt!);
+    expect(later.due.map((i) => i.seq)).to.deep.equal([3]);
+  });
+
+  it('keeps order across kinds: a playlist add waiting for its limiter holds the lines behind it', () => {
+    let o = withQueue(line(1, 'queue'), line(2, 'queue'), line(3));
+    const r = takeDue(o, limits, 0);
+    expect(r.due.map((i) => i.seq)).to.deep.equal([1]);
+    o = r.outbox;
+    expect(o.queue.map((i) => i.seq)).to.deep.equal([2, 3]);
+  });
+
+  it('a cooldown puts the dropped line back in its place and pauses', () => {
+    const sent = takeDue(withQueue(line(1), line(2), line(3)), limits, 0);
+    // The server echoed line 1 and dropped line 2.
+    let o = acknowledge(sent.outbox, { kind: 'echo' }, limits, 5).outbox;
+    const r = acknowledge(o, { kind: 'cooldown', ms: 1000 }, limits, 6);
+    expect(r.outcome.kind).to.equal('resent');
+    o = r.outbox;
+    expect(o.queue.map((i) => i.seq)).to.deep.equal([2, 3]);
+    expect(takeDue(o, limits, 500).due).to.deep.equal([]);
+    expect(takeDue(o, limits, 2000).due.map((i) => i.seq)).to.deep.equal([2]);
+  });
+
+  it('gives a line up after it was dropped three times', () => {
+    let o = withQueue(line(1));
+    let last = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = attempt * 10_000;
+      o = takeDue(o, limits, now).outbox;
+      const r = acknowledge(o, { kind: 'cooldown', ms: 1000 }, limits, now + 1);
+      o = r.outbox;
+      last = r.outcome.kind;
+    }
+    expect(last).to.equal('given-up');
+    expect(o.queue).to.deep.equal([]);
+  });
+
+  it('a refusal (PM to someone absent) is reported, not resent', () => {
+    const o = takeDue(withQueue(line(1)), limits, 0).outbox;
+    const r = acknowledge(o, { kind: 'refused', reason: 'PM failed' }, limits, 1);
+    expect(r.outcome).to.deep.include({ kind: 'failed', reason: 'PM failed' });
+    expect(r.outbox.queue).to.deep.equal([]);
+  });
+
+  it('expires lines that waited too long, and forgets unanswered ones after a while', () => {
+    const o = takeDue(withQueue(line(1), line(2), line(3)), limits, 0).outbox;
+    const r = expire(o, 60_000, 60_000);
+    expect(r.dropped.map((i) => i.seq)).to.deep.equal([3]);
+    expect(r.outbox.unacked).to.deep.equal([]);
+  });
+
+  it('a new session sends unanswered lines again, in order, before the rest', () => {
+    const o = takeDue(withQueue(line(1), line(2), line(3)), limits, 0).outbox;
+    const fresh = resetSession(o);
+    expect(fresh.queue.map((i) => i.seq)).to.deep.equal([1, 2, 3]);
+    expect(fresh.unacked).to.deep.equal([]);
+  });
+});

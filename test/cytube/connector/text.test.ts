@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { decodeEntities, htmlToText } from '../../../actors/cytube/html-text.js';
+import { splitMessage } from '../../../actors/cytube/split-message.js';
+
+describe('cytube: chat HTML to text', () => {
+  const cases: Array<[string, string]> = [
+    // As recorded in 03-chat-formatting: escaped user markup, linked URLs.
+    ['&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt;', '<b>bold</b> & <script>x</script>'],
+    [
+      'see <a href="https://example.com/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">https://example.com/a?b=1&amp;c=2</a> now',
+      'see https://example.com/a?b=1&c=2 now',
+    ],
+    ['&gt;greentext', '>greentext'],
+    ['!roll 2d6', '!roll 2d6'],
+    ['  padded  ', 'padded'],
+    ['&#39;quoted&#39; &quot;double&quot;', '\'quoted\' "double"'],
+    ['&#x1F600; smile', '😀 smile'],
+    ['&unknown; stays', '&unknown; stays'],
+    ['&#xD800; lone surrogate stays', '&#xD800; lone surrogate stays'],
+    ['&#99999999; out of range stays', '&#99999999; out of range stays'],
+    ['&amp;lt; decoded once', '&lt; decoded once'],
+  ];
+  for (const [html, text] of cases) {
+    it(`${JSON.stringify(html).slice(0, 50)} → ${JSON.stringify(text).slice(0, 40)}`, () => {
+      expect(htmlToText(html)).to.equal(text);
+    });
+  }
+  it('decodes entities without touching tags', () => {
+    expect(decodeEntities('<i>&lt;</i>')).to.equal('<i><</i>');
+  });
+});
+
+describe('cytube: splitting long replies', () => {
+  it('keeps a short reply whole', () => {
+    expect(splitMessage('hello there', 320, 4)).to.deep.equal({ parts: ['hello there'], truncated: false });
+  });
+
+  it('splits at the last space before the limit, never mid-word, and keeps every word', () => {
+    const words = Array.from({ length: 120 }, (_, i) => `word${i}`);
+    const { parts, truncated } = splitMessage(words.join(' '), 100, 10);
+    expect(truncated).to.equal(false);
+    for (const p of parts) expect(p.length).to.be.at.most(100);
+    expect(parts.join(' ').split(' ')).to.deep.equal(words);
+  });
+
+  it('cuts a single word longer than the limit', () => {
+    const { parts } = splitMessage('x'.repeat(250), 100, 4);
+    expect(parts.map((p) => p.length)).to.deep.equal([100, 100, 50]);
+  });
+
+  it('bounds the number of parts and marks the cut with an ellipsis within the limit', () => {
+    const { parts, truncated } = splitMessage('lorem ipsum '.repeat(200), 50, 3);
+    expect(parts).to.have.length(3);
+    expect(truncated).to.equal(true);
+    expect(parts[2]!.endsWith('…')).to.equal(true);
+    for (const p of parts) expect(p.length).to.be.at.most(50);
+  });
+
+  it('sends lines as lines, and joins many short lines instead of flooding', () => {
+    expect(splitMessage('a\nb\n\nc', 320, 4).parts).to.deep.equal(['a', 'b', 'c']);
+    expect(splitMessage('a\nb\nc\nd\ne', 320, 4).parts).to.deep.equal(['a · b · c · d · e']);
+  });
+
+  it('gives nothing for blank text', () => {
+    expect(splitMessage(' \n\t ', 320, 4).parts).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,69 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { cytubeMachine, type CytubeInput } from '../../actors/cytube/cytube.machine.js';
+import type { BusLink } from '../../kernel/bus/bus-link.js';
+import { request } from '../../kernel/bus/request.js';
+import { quietLogger, type Logger } from '../../kernel/log/logger.js';
+import { subjects } from '../../kernel/subjects.js';
+import type { ChildSpec } from '../../supervisors/child-spec.js';
+import { eventually } from './nats.js';
+
+export interface ConnectorState {
+  state: string;
+  reason: string | null;
+  user: string;
+  guest: boolean;
+  rank: number;
+  users: Array<{ name: string; rank: number; afk: boolean; muted: boolean }>;
+  playlist: Array<{ uid: number; media: { type: string; id: string; title: string } }>;
+  options: Record<string, unknown>;
+  queued: number;
+  counters: Record<string, number>;
+}
+
+/** The connector as the tree runs it, pointed at a (fake) CyTube, with test-friendly timings. */
+export function cytubeSpec(
+  server: string,
+  overrides: Partial<Omit<CytubeInput, 'link'>> = {},
+  logger: Logger = quietLogger,
+): (link: BusLink) => ChildSpec {
+  return (link) => ({
+    id: 'cytube',
+    logic: cytubeMachine,
+    shutdown: 2000,
+    input: {
+      link,
+      logger,
+      server,
+      channel: 'testchan',
+      username: 'testbot',
+      password: 'botpass123',
+      maxMessageLength: 320,
+      maxReplyParts: 4,
+      reconnect: { minMs: 200, maxMs: 1000, randomFactor: 0.2 },
+      ...overrides,
+    } satisfies CytubeInput,
+  });
+}
+
+export async function connectorState(nc: NatsConnection): Promise<ConnectorState> {
+  const result = await request(nc, subjects.platformState('cytube'), {}, { timeoutMs: 2000 });
+  if (!result.ok) throw new Error(`state: ${result.error.message}`);
+  return result.data as ConnectorState;
+}
+
+/** Waits until the connector reports `phase` (and, optionally, more). */
+export function connectorIn(
+  nc: NatsConnection,
+  phase: string,
+  where: (s: ConnectorState) => boolean = () => true,
+  timeoutMs = 8000,
+): Promise<ConnectorState> {
+  return eventually(
+    async () => {
+      const s = await connectorState(nc).catch(() => undefined);
+      return s && s.state === phase && where(s) ? s : undefined;
+    },
+    `the connector to be ${phase}`,
+    timeoutMs,
+  );
+}
