@@ -195,6 +195,7 @@ export const cytubeMachine = setup({
   actions: {
     report: enqueueActions(({ context, enqueue, self }) => {
       const c = context.counters;
+      const reason = context.halt ?? (context.phase === 'ready' ? undefined : context.lastError);
       enqueue(
         sendParent(
           childInfo(self, {
@@ -203,7 +204,7 @@ export const cytubeMachine = setup({
             user: context.channel.self ?? context.input.username,
             users: context.channel.users.size,
             rank: context.channel.rank,
-            reason: context.halt ?? (context.phase === 'ready' ? null : (context.lastError ?? null)),
+            ...(reason ? { reason } : {}),
             reconnects: c.reconnects,
             sent: c.sent,
             dropped: c.dropped,

@@ -67,6 +67,41 @@ describe('config', () => {
     expect(config.database.url).to.equal('postgres://u:p@db/rosey');
   });
 
+  it('a CyTube channel: defaults, and credentials from CYTUBE_* only where a channel is configured', () => {
+    const file = write('cytube.yaml', 'bot:\n  name: RoseyBot\nplatforms:\n  cytube:\n    channel: mychan\n');
+    const { config } = loadConfig({
+      file,
+      env: { CYTUBE_PASSWORD: 'secret', CYTUBE_CHANNEL_PASSWORD: 'door' },
+    });
+    expect(config.platforms.cytube).to.deep.equal({
+      server: 'https://cytu.be',
+      channel: 'mychan',
+      password: 'secret',
+      channelPassword: 'door',
+      maxMessageLength: 320,
+      maxReplyParts: 4,
+      reconnect: { minMs: 1000, maxMs: 60_000 },
+    });
+    const none = loadConfig({ env: { CYTUBE_PASSWORD: 'secret' }, cwd: '/srv/bot' });
+    expect(none.config.platforms.cytube).to.equal(undefined);
+  });
+
+  it('refuses CyTube names CyTube would refuse, in one line', () => {
+    const badName = write(
+      'badname.yaml',
+      'bot:\n  name: Rosey Bot\nplatforms:\n  cytube:\n    channel: mychan\n',
+    );
+    expect(failure(() => loadConfig({ file: badName, env: {} }))).to.match(
+      /platforms\.cytube\.username: bot\.name "Rosey Bot" is not a valid CyTube name .*: set platforms\.cytube\.username/,
+    );
+    const badChannel = write('badchan.yaml', 'platforms:\n  cytube:\n    channel: "bad name!"\n');
+    expect(failure(() => loadConfig({ file: badChannel, env: {} }))).to.match(
+      /platforms\.cytube\.channel: a CyTube channel name/,
+    );
+    const noChannel = write('nochan.yaml', 'platforms:\n  cytube:\n    server: https://cytu.be\n');
+    expect(failure(() => loadConfig({ file: noChannel, env: {} }))).to.match(/platforms\.cytube\.channel/);
+  });
+
   it('command-line overrides win over the file', () => {
     const file = write('over.yaml', 'platforms:\n  console:\n    user: filer\n    rank: 2\n');
     const { config } = loadConfig({ file, env: {}, overrides: { platforms: { console: { user: 'cli' } } } });

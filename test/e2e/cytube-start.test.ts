@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TreeNode } from '../../supervisors/describe-tree.js';
+import { isAlive, runCli } from '../support/cli.js';
+import { fakeClient } from '../support/fake-cytube/client.js';
+import { startFakeCytube } from '../support/fake-cytube/index.js';
+import { eventually, tempDir } from '../support/nats.js';
+
+const find = (node: TreeNode, id: string): TreeNode | undefined =>
+  node.id === id ? node : (node.children ?? []).map((c) => find(c, id)).find(Boolean);
+
+describe('rosey start with a CyTube channel (fake CyTube server)', function () {
+  this.timeout(90_000);
+
+  it('joins the channel, answers !roll there, and shows the connector in rosey status (also when kicked)', async () => {
+    const cytube = await startFakeCytube({
+      accounts: { alice: 'alicepass', testbot: 'botpass123' },
+      channels: { testchan: { ranks: { alice: 5, testbot: 1 } } },
+    });
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'rosey.yaml'),
+      `platforms:\n  cytube:\n    server: ${cytube.baseUrl}\n    channel: testchan\n    username: testbot\n`,
+    );
+    // The password comes from the environment, as an operator would keep it out of the file.
+    const env = { CYTUBE_PASSWORD: 'botpass123' };
+    let pid: number | undefined;
+    const alice = await fakeClient(cytube.baseUrl, 'testchan', {
+      name: 'alice',
+      password: 'alicepass',
+      localAddress: '127.0.78.10',
+    });
+    try {
+      const launched = await runCli(['start', '--detach', '-c', 'rosey.yaml'], { cwd, env });
+      expect(launched.code, launched.stderr).to.equal(0);
+      pid = Number(/pid (\d+)/.exec(launched.stdout)![1]);
+      const connector = async () => {
+        const r = await runCli(['status', '--json'], { cwd });
+        return r.code === 0 ? find((JSON.parse(r.stdout) as { tree: TreeNode }).tree, 'cytube') : undefined;
+      };
+      await eventually(
+        async () => (await connector())?.info?.state === 'ready',
+        'the connector in the channel',
+        20_000,
+      );
+
+      alice.say('!roll 1d6');
+      const reply = await alice.waitFor<{ username: string; msg: string }>(
+        'chatMsg',
+        (m) => m.username === 'testbot',
+        10_000,
+      );
+      expect(reply.msg).to.match(/^alice rolled 1d6: \d = \d$/);
+
+      const text = await runCli(['status'], { cwd });
+      expect(text.stdout).to.match(/cytube.*ready/);
+
+      cytube.channel('testchan').kick('testbot', 'enough');
+      await eventually(
+        async () => (await connector())?.info?.state === 'halted',
+        'the connector halted',
+        10_000,
+      );
+      expect((await connector())!.info!.reason).to.equal('kicked from testchan: enough');
+      const after = await runCli(['status'], { cwd });
+      expect(after.stdout).to.match(/cytube.*halted.*kicked from testchan: enough/);
+
+      const stopped = await runCli(['stop'], { cwd });
+      expect(stopped.code, stopped.stderr).to.equal(0);
+      expect(isAlive(pid)).to.equal(false);
+    } finally {
+      if (pid && isAlive(pid)) process.kill(pid, 'SIGTERM');
+      await alice.close();
+      await cytube.stop();
+    }
+  });
+
+  it('refuses a config whose bot name is not a valid CyTube name, in one line', async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'rosey.yaml'),
+      `bot:\n  name: Rosey Bot\nplatforms:\n  cytube:\n    channel: testchan\n`,
+    );
+    const r = await runCli(['start', '--detach', '-c', 'rosey.yaml'], { cwd });
+    expect(r.code).to.equal(1);
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
+    expect(r.stderr).to.match(
+      /platforms\.cytube\.username: bot\.name "Rosey Bot" is not a valid CyTube name/,
+    );
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * `npm run test:e2e:cytube`: Rosey against a real CyTube server. Not part of `npm test` (it needs
+ * a server, an account and a channel). It starts Rosey with `rosey start`, waits until the bot is
+ * in the channel, has a second client say `!roll 1d6` there and waits for the bot's answer.
+ * Exit 0 on success; 1 with the reason otherwise; 2 when the environment is incomplete.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { io } from 'socket.io-client';
+import { discover } from '../../actors/cytube/socketconfig.js';
+
+const ROSEY = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+const REQUIRED = ['CYTUBE_URL', 'CYTUBE_CHANNEL', 'CYTUBE_USER', 'CYTUBE_PASSWORD'] as const;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`test:e2e:cytube: FAIL: ${message}\n`);
+  process.exit(code);
+}
+
+const missing = REQUIRED.filter((name) => !process.env[name]);
+if (missing.length > 0)
+  fail(
+    `set ${missing.join(', ')} (a CyTube site, a channel, and the bot's account there; optional: CYTUBE_CHANNEL_PASSWORD, CYTUBE_TESTER, CYTUBE_TESTER_PASSWORD). Nothing was tested.`,
+    2,
+  );
+const env = Object.fromEntries(REQUIRED.map((k) => [k, process.env[k]!])) as Record<
+  (typeof REQUIRED)[number],
+  string
+>;
+const testerName = process.env.CYTUBE_TESTER ?? `e2e${Math.floor(Math.random() * 1e6)}`;
+const timeoutMs = Number(process.env.CYTUBE_TIMEOUT_MS ?? 60_000);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cwd = mkdtempSync(join(tmpdir(), 'rosey-e2e-cytube-'));
+const rosey = (...args: string[]) =>
+  spawnSync(process.execPath, [ROSEY, ...args, '-c', 'rosey.yaml'], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, CYTUBE_PASSWORD: env.CYTUBE_PASSWORD },
+  });
+
+writeFileSync(
+  join(cwd, 'rosey.yaml'),
+  JSON.stringify({
+    log: { stderrLevel: 'silent' },
+    platforms: {
+      cytube: {
+        server: env.CYTUBE_URL,
+        channel: env.CYTUBE_CHANNEL,
+        username: env.CYTUBE_USER,
+        ...(process.env.CYTUBE_CHANNEL_PASSWORD
+          ? { channelPassword: process.env.CYTUBE_CHANNEL_PASSWORD }
+          : {}),
+      },
+    },
+  }),
+);
+
+interface Node {
+  id: string;
+  info?: Record<string, unknown>;
+  children?: Node[];
+}
+const findNode = (n: Node, id: string): Node | undefined =>
+  n.id === id ? n : (n.children ?? []).map((c) => findNode(c, id)).find(Boolean);
+
+async function connectorReady(): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no status yet';
+  while (Date.now() < deadline) {
+    const status = rosey('status', '--json');
+    if (status.status === 0) {
+      const node = findNode((JSON.parse(status.stdout) as { tree: Node }).tree, 'cytube');
+      const state = node?.info?.state;
+      if (state === 'ready') return;
+      last = `${String(state)}${node?.info?.reason ? `: ${String(node.info.reason)}` : ''}`;
+      if (state === 'halted') fail(`the bot could not join ${env.CYTUBE_CHANNEL}: ${last}`);
+    }
+    await sleep(1000);
+  }
+  fail(`the bot was not in ${env.CYTUBE_CHANNEL} within ${timeoutMs} ms (last state: ${last})`);
+}
+
+/** The second client: a plain socket.io client, as a person's browser would connect. */
+async function askForRoll(): Promise<string> {
+  const found = await discover(env.CYTUBE_URL, env.CYTUBE_CHANNEL, 10_000);
+  if (found.kind !== 'found') fail(`the tester cannot find the channel's server: ${found.reason}`);
+  const socket = io(found.url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no !roll answer from ${env.CYTUBE_USER} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const login = () =>
+        socket.emit(
+          'login',
+          process.env.CYTUBE_TESTER_PASSWORD
+            ? { name: testerName, pw: process.env.CYTUBE_TESTER_PASSWORD }
+            : { name: testerName },
+        );
+      socket.on('connect', () => {
+        socket.emit(
+          'joinChannel',
+          process.env.CYTUBE_CHANNEL_PASSWORD
+            ? { name: env.CYTUBE_CHANNEL, pw: process.env.CYTUBE_CHANNEL_PASSWORD }
+            : { name: env.CYTUBE_CHANNEL },
+        );
+        login();
+      });
+      socket.on('connect_error', (e) => reject(new Error(`the tester cannot connect: ${e.message}`)));
+      socket.on('kick', (k: { reason?: string }) =>
+        reject(new Error(`the tester was kicked: ${k.reason ?? ''}`)),
+      );
+      socket.on('login', (r: { success: boolean; error?: string }) => {
+        if (r.success) {
+          setTimeout(() => socket.emit('chatMsg', { msg: '!roll 1d6', meta: {} }), 500);
+          return;
+        }
+        const wait = /per (\d+) seconds/.exec(r.error ?? '');
+        if (wait) setTimeout(login, Number(wait[1]) * 1000 + 500);
+        else reject(new Error(`the tester's login failed: ${r.error ?? 'no reason'}`));
+      });
+      socket.on('chatMsg', (m: { username: string; msg: string }) => {
+        if (m.username.toLowerCase() === env.CYTUBE_USER.toLowerCase() && /rolled 1d6/.test(m.msg)) {
+          clearTimeout(timer);
+          resolve(m.msg);
+        }
+      });
+    });
+  } finally {
+    socket.disconnect();
+  }
+}
+
+const started = rosey('start', '--detach');
+if (started.status !== 0) fail(`rosey start failed: ${started.stderr.trim()}`);
+try {
+  await connectorReady();
+  const answer = await askForRoll().catch((e: Error) => fail(e.message));
+  process.stdout.write(
+    `test:e2e:cytube: PASS: ${env.CYTUBE_USER} answered in ${env.CYTUBE_CHANNEL}: ${answer}\n`,
+  );
+} finally {
+  const stopped = rosey('stop');
+  if (stopped.status !== 0) process.stderr.write(`test:e2e:cytube: rosey stop: ${stopped.stderr.trim()}\n`);
+}
