@@ -1,15 +1,17 @@
 /**
  * Rosey's benchmarks: `npm run bench [-- SUITE… --quick --profile DIR]`. Suites: `runtime`
- * (commands through the tree, recovery, footprint) and `storage` (rosey.db.* on SQLite and
- * PostgreSQL); both by default. Numbers are printed, never asserted; docs/benchmarks.md keeps the
- * ones measured on the project machine.
+ * (commands through the tree, recovery, footprint), `storage` (rosey.db.* on SQLite and
+ * PostgreSQL) and `cytube` (the CyTube connector against the fake CyTube); all by default. Numbers
+ * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
+import { cytubeSuite } from './cytube.js';
 import { runtimeSuite, type SuiteOptions } from './runtime.js';
 import { storageSuite } from './storage.js';
 
 const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   runtime: runtimeSuite,
   storage: storageSuite,
+  cytube: cytubeSuite,
 };
 
 const args = process.argv.slice(2);

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'COOLDOWN'
   | 'PLUGIN_ERROR'
   | 'SHUTTING_DOWN'
+  /** Too much already waiting (a connector's outbox). */
+  | 'OVERLOADED'
   | 'INTERNAL'
   // storage and migrations
   | 'UNKNOWN_TABLE'

@@ -432,11 +432,25 @@ const replayDeferred = decide((tx) => {
   for (const event of events) tx.effects.push({ kind: 'raise', event });
 });
 
+function releaseChildren(ref: AnyActorRef | undefined): void {
+  const children = (ref?.getSnapshot() as { children?: Record<string, AnyActorRef | undefined> } | undefined)
+    ?.children;
+  // `stop()` is refused for non-root actors; the stop event is what a parent's stop sends them.
+  for (const child of Object.values(children ?? {})) child?.send({ type: 'xstate.stop' });
+}
+
 /** A failure arrives in whichever form XState or the child produced; map it to the child record. */
-const normalizeExit = action(({ context, event, enqueue }) => {
+const normalizeExit = action(({ context, event, enqueue, self }) => {
   const exit = exitOf(event);
   if (!exit) return;
   const q = enqueue as unknown as Enqueue;
+  if (event.type.startsWith('xstate.error.actor.')) {
+    // XState stops an actor that threw but not the actors it invoked (see Actor._stopProcedure),
+    // and stopping it again does not reach them: their sockets, timers and processes would
+    // outlive it. Stop them here, before the replacement starts.
+    const failed = (self.getSnapshot().children as Record<string, AnyActorRef | undefined>)[exit.actorId];
+    q(() => releaseChildren(failed));
+  }
   // A callback actor that reported its own exit is still active: stopping it runs its cleanup.
   q.stopChild(exit.actorId);
   const record = Object.values(context.records).find((r) => r.actorId === exit.actorId);

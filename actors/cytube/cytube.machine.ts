@@ -1,165 +1,86 @@
-import { assign, cancel, enqueueActions, sendParent, setup } from 'xstate';
+import { assign, cancel, enqueueActions, raise, sendParent, setup, type EventObject } from 'xstate';
 import { z } from 'zod';
-import {
-  bridgeInput,
-  busBridge,
-  type BridgeCommand,
-  type RequestEvent,
-  type SendEvent,
-} from '../bus/bridge.js';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import { sendChatSchema, sendPmSchema, type SendChat, type SendPm } from '../../kernel/contracts/chat.js';
+import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.js';
+import { sendChatSchema, sendPmSchema } from '../../kernel/contracts/chat.js';
 import {
   playlistAddRequestSchema,
   playlistDeleteRequestSchema,
   playlistJumpRequestSchema,
   playlistMoveRequestSchema,
-  type PlaylistAddRequest,
-  type PlaylistDeleteRequest,
-  type PlaylistJumpRequest,
-  type PlaylistMoveRequest,
 } from '../../kernel/contracts/playlist-commands.js';
-import type { Logger } from '../../kernel/log/logger.js';
-import { parseMediaLink } from '../../kernel/media/media-link.js';
-import { err, ok, type Result } from '../../kernel/result.js';
+import { ok } from '../../kernel/result.js';
 import { subjects } from '../../kernel/subjects.js';
-import { backoffDelay, type BackoffOptions } from '../../supervisors/backoff.js';
+import { backoffDelay } from '../../supervisors/backoff.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
-import { applyServerEvent, emptyChannel, type ChannelState } from './channel-state.js';
-import { publishChanges, publishChat, publishRaw } from './inbound.js';
-import { CYTUBE_PLATFORM } from './platform.js';
-import { limitsFor } from './limits.js';
-import { classifyLoginFailure } from './login-result.js';
-import { emptyCounters, type Counters } from './counters.js';
+import { emptyChannel } from './channel-state.js';
+import type { CytubeContext, CytubeInput } from './context.js';
+import { emptyCounters } from './counters.js';
+import { flush, untilNextFlush } from './flush.js';
 import {
-  acknowledge,
-  emptyOutbox,
-  expire,
-  nextExpiry,
-  resetSession,
-  takeDue,
-  type OutItem,
-  type OutKind,
-  type Outbox,
-} from './outbox.js';
-import { checkAll, describeRefusal, playlistPermission, queuePermissions } from './permissions.js';
-import { expireWaiters, settle, type Awaited, type PlaylistWaiter } from './playlist-replies.js';
-import { parseServerEvent, type KnownServerEvent } from './server-events.js';
+  abandonPlaylistRequests,
+  haltsOn,
+  onServerEvent,
+  PASSWORD_CHECK,
+  passwordReason,
+} from './on-server-event.js';
+import { onOutbound, type OutboundEvent } from './on-outbound.js';
+import { emptyOutbox, requeueUnconfirmed, resetSession } from './outbox.js';
+import { CYTUBE_PLATFORM } from './platform.js';
 import { cytubeSocket, type SocketEvent } from './socket.actor.js';
 import { discovery, type Discovery } from './socketconfig.js';
-import { splitMessage } from './split-message.js';
+import type { Step } from './step.js';
 
 export { CYTUBE_PLATFORM };
-
-export interface CytubeInput {
-  link: BusLink;
-  logger: Logger;
-  /** Base URL of the CyTube site, e.g. `https://cytu.be`. */
-  server: string;
-  channel: string;
-  channelPassword?: string;
-  username: string;
-  /** Without one the bot joins as a guest. */
-  password?: string;
-  /** CyTube's `max-chat-message-length` (not sent to clients; 320 on a stock server). */
-  maxMessageLength: number;
-  /** A reply longer than this many lines is cut. */
-  maxReplyParts: number;
-  reconnect: BackoffOptions;
-  /** A session that stayed up this long starts the backoff again from its minimum. */
-  stableAfterMs?: number;
-  discoveryTimeoutMs?: number;
-  connectTimeoutMs?: number;
-  joinTimeoutMs?: number;
-  /** Lines not sent within this long (disconnected, flood-limited) are dropped and counted. */
-  maxQueueAgeMs?: number;
-  maxQueueLength?: number;
-  playlistTimeoutMs?: number;
-  /** Guest-login delay retries before giving up. */
-  maxLoginRetries?: number;
-  now?: () => number;
-}
-
-type Settings = Required<Omit<CytubeInput, 'channelPassword' | 'password'>> &
-  Pick<CytubeInput, 'channelPassword' | 'password'>;
-
-export type Phase = 'discovering' | 'connecting' | 'joining' | 'ready' | 'backing-off' | 'halted' | 'stopped';
-
-interface CytubeContext {
-  input: Settings;
-  phase: Phase;
-  socketUrl?: string;
-  channel: ChannelState;
-  outbox: Outbox;
-  waiters: PlaylistWaiter[];
-  /** Playlist items waiting in the outbox, with the request to answer. */
-  pendingReplies: Record<number, string>;
-  nextSeq: number;
-  attempts: number;
-  readyAt?: number;
-  loginRetries: number;
-  /** Why the connector stopped trying (kick, ban, bad credentials); shown by `rosey status`. */
-  halt?: string;
-  lastError?: string;
-  counters: Counters;
-  bound: boolean;
-}
+export type { CytubeInput } from './context.js';
 
 type CytubeEvent =
   | SocketEvent
-  | SendEvent<'send.chat', SendChat>
-  | SendEvent<'send.pm', SendPm>
-  | RequestEvent<'playlist.add', PlaylistAddRequest>
-  | RequestEvent<'playlist.delete', PlaylistDeleteRequest>
-  | RequestEvent<'playlist.move', PlaylistMoveRequest>
-  | RequestEvent<'playlist.jump', PlaylistJumpRequest>
+  | OutboundEvent
   | RequestEvent<'state.get', Record<string, never>>
-  | { type: 'login.retry' }
+  | { type: 'login.wait' }
+  | { type: 'password.check' }
+  | { type: 'pace' }
   | { type: 'bus.bound' }
   | { type: 'bus.response' }
   | { type: 'rosey.shutdown' };
 
-type OutboundEvent = Extract<CytubeEvent, { type: 'send.chat' | 'send.pm' | `playlist.${string}` }>;
+const OUTBOUND = [
+  'send.chat',
+  'send.pm',
+  'playlist.add',
+  'playlist.delete',
+  'playlist.move',
+  'playlist.jump',
+];
+const isOutbound = (e: CytubeEvent): e is OutboundEvent => OUTBOUND.includes(e.type);
 
-const RESERVED_RAW = new Set(['send', 'state']);
-const LOGIN_RETRY = 'login-retry';
+/** The part of XState's `enqueue` the handlers' steps need. */
+interface Enqueue {
+  assign(patch: Partial<CytubeContext>): void;
+  sendTo(to: string, event: EventObject & Record<string, unknown>): void;
+  cancel(id: string): void;
+  raise(event: CytubeEvent, options?: { delay?: number; id?: string }): void;
+}
 
-const reply = (replyId: string | undefined, result: Result<unknown>): BridgeCommand[] =>
-  replyId ? [{ type: 'bus.reply', replyId, result }] : [];
-
-/** What ends the connector's attempts for good, if this server event does. */
-function fatalReason(context: CytubeContext, name: string, data: unknown): string | undefined {
-  const parsed = parseServerEvent(name, data);
-  if (parsed.kind !== 'known') return undefined;
-  const event = parsed.event;
-  const { channel, username, password, channelPassword } = context.input;
-  switch (event.name) {
-    case 'kick':
-      return /duplicate login/i.test(event.data.reason)
-        ? `another connection logged in as ${username} and CyTube dropped this one (Duplicate login); not reconnecting, or the two would keep kicking each other`
-        : `kicked from ${channel}: ${event.data.reason || 'no reason given'}`;
-    case 'needPassword':
-      return channelPassword === undefined
-        ? `channel ${channel} has a password: set platforms.cytube.channelPassword (or CYTUBE_CHANNEL_PASSWORD)`
-        : `CyTube refused the channel password for ${channel}`;
-    case 'login': {
-      if (event.data.success) return undefined;
-      const failure = classifyLoginFailure(event.data.error, username, password !== undefined);
-      if (failure.kind === 'fatal') return failure.reason;
-      return context.loginRetries >= context.input.maxLoginRetries
-        ? `gave up logging in after ${context.loginRetries} waits: ${failure.reason}`
-        : undefined;
-    }
-    default:
-      return undefined;
-  }
+/** Carries out what a pure handler decided. */
+function apply(enqueue: Enqueue, context: CytubeContext, step: Step): void {
+  const log = context.input.logger;
+  for (const line of step.log) log[line.level](line.msg);
+  if (Object.keys(step.patch).length > 0) enqueue.assign(step.patch);
+  for (const command of step.bus) enqueue.sendTo('bus', command);
+  for (const emit of step.socket)
+    enqueue.sendTo('socket', { type: 'socket.emit', name: emit.name, data: emit.data });
+  for (const id of step.cancel) enqueue.cancel(id);
+  for (const r of step.raise)
+    enqueue.raise(r.event as CytubeEvent, r.delay === undefined ? undefined : { delay: r.delay, id: r.id });
 }
 
 /**
  * The CyTube connector: finds the channel's socket.io server, joins and logs in, keeps the
  * channel's state, publishes what happens on the bus (raw and normalised) and sends what Rosey
  * says, paced under the channel's flood limits. It reconnects with backoff after transport
- * trouble and stops trying, saying why, after a kick, a ban or refused credentials.
+ * trouble and stops trying, saying why, after a kick, a ban or refused credentials. The decisions
+ * live in pure functions (on-server-event, on-outbound, flush); this machine says when.
  */
 export const cytubeMachine = setup({
   types: {
@@ -172,358 +93,75 @@ export const cytubeMachine = setup({
     backoff: ({ context }) => backoffDelay(Math.max(0, context.attempts - 1), context.input.reconnect),
     connectTimeout: ({ context }) => context.input.connectTimeoutMs,
     joinTimeout: ({ context }) => context.input.joinTimeoutMs,
-    wake: ({ context }) => {
-      const now = context.input.now();
-      const { maxQueueAgeMs } = context.input;
-      const limits = limitsFor(context.channel);
-      const due = takeDue(context.outbox, limits, now).wakeAt;
-      const times = [
-        due,
-        nextExpiry(context.outbox, maxQueueAgeMs),
-        ...context.waiters.map((w) => w.deadline),
-      ].filter((t): t is number => t !== undefined);
-      // Nothing pending: an idle tick keeps housekeeping honest without busy timers.
-      return times.length === 0 ? 60_000 : Math.max(1, Math.min(...times) - now);
-    },
+    loginWait: ({ context }) => context.loginWaitMs,
+    wake: ({ context }) => untilNextFlush(context, context.input.now()),
   },
   guards: {
-    fatal: ({ context, event }) =>
-      event.type === 'socket.event' && fatalReason(context, event.name, event.data) !== undefined,
+    haltsOnEvent: ({ context, event }) =>
+      event.type === 'socket.event' && haltsOn(context, event.name, event.data),
     joined: ({ context }) => context.channel.loggedIn && context.channel.inChannel,
     halting: ({ context }) => context.halt !== undefined,
+    refusedAtTheDoor: ({ event }) => event.type === 'socket.closed' && /\bbanned\b/i.test(event.reason),
+    stillAtPasswordPrompt: ({ context }) => context.passwordPrompt && !context.channel.inChannel,
   },
   actions: {
+    /** Something changed that may let the outbox move: flush again. */
+    pace: raise({ type: 'pace' }),
+    cancelPasswordCheck: cancel(PASSWORD_CHECK),
+    /** Sends `rosey status` the facts that changed. */
     report: enqueueActions(({ context, enqueue, self }) => {
       const c = context.counters;
       const reason = context.halt ?? (context.phase === 'ready' ? undefined : context.lastError);
-      enqueue(
-        sendParent(
-          childInfo(self, {
-            state: context.phase,
-            channel: context.input.channel,
-            user: context.channel.self ?? context.input.username,
-            users: context.channel.users.size,
-            rank: context.channel.rank,
-            ...(reason ? { reason } : {}),
-            reconnects: c.reconnects,
-            sent: c.sent,
-            dropped: c.dropped,
-            refused: c.refused,
-            serverDrops: c.serverDrops,
-          }),
-        ),
-      );
+      const info = {
+        state: context.phase,
+        channel: context.input.channel,
+        user: context.channel.self ?? context.input.username,
+        users: context.channel.users.size,
+        rank: context.channel.rank,
+        ...(reason ? { reason } : {}),
+        reconnects: c.reconnects,
+        sent: c.sent,
+        dropped: c.dropped,
+        refused: c.refused,
+        serverDrops: c.serverDrops,
+      };
+      const key = JSON.stringify(info);
+      if (key === context.reported) return;
+      enqueue.assign({ reported: key });
+      enqueue(sendParent(childInfo(self, info)));
     }),
     emitJoin: enqueueActions(({ context, enqueue }) => {
-      const { channel, channelPassword, username, password } = context.input;
-      enqueue.sendTo('socket', {
-        type: 'socket.emit',
-        name: 'joinChannel',
-        data: channelPassword === undefined ? { name: channel } : { name: channel, pw: channelPassword },
-      });
-      enqueue.sendTo('socket', {
-        type: 'socket.emit',
-        name: 'login',
-        data: password === undefined ? { name: username } : { name: username, pw: password },
-      });
+      const { channel, channelPassword } = context.input;
+      const data = channelPassword === undefined ? { name: channel } : { name: channel, pw: channelPassword };
+      enqueue.sendTo('socket', { type: 'socket.emit', name: 'joinChannel', data });
     }),
     emitLogin: enqueueActions(({ context, enqueue }) => {
       const { username, password } = context.input;
-      enqueue.sendTo('socket', {
-        type: 'socket.emit',
-        name: 'login',
-        data: password === undefined ? { name: username } : { name: username, pw: password },
-      });
+      const data = password === undefined ? { name: username } : { name: username, pw: password };
+      enqueue.sendTo('socket', { type: 'socket.emit', name: 'login', data });
     }),
-    /** Everything a server event means: state, bus traffic, flood bookkeeping, playlist replies. */
     handleServerEvent: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'socket.event') return;
-      const log = context.input.logger;
-      const now = context.input.now();
-      const counters = { ...context.counters, received: context.counters.received + 1 };
-      if (/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(event.name) && !RESERVED_RAW.has(event.name)) {
-        for (const c of publishRaw(event.name, event.data)) enqueue.sendTo('bus', c);
-      }
-      const parsed = parseServerEvent(event.name, event.data);
-      if (parsed.kind === 'invalid') {
-        log.warn(`ignored a malformed ${event.name} from CyTube: ${parsed.problem}`);
-        enqueue.assign({ counters: { ...counters, invalid: counters.invalid + 1 } });
-        return;
-      }
-      if (parsed.kind === 'unknown') {
-        enqueue.assign({ counters });
-        return;
-      }
-      const known: KnownServerEvent = parsed.event;
-      const applied = applyServerEvent(context.channel, known);
-      if (applied.note) log.warn(applied.note);
-      const where = { platform: CYTUBE_PLATFORM, channel: context.input.channel, time: now };
-      for (const c of publishChanges(applied.changes, where)) enqueue.sendTo('bus', c);
-      const channel = applied.state;
-      const self = channel.self ?? context.input.username;
-      let outbox = context.outbox;
-      const limits = limitsFor(channel);
-      const ack = (answer: Parameters<typeof acknowledge>[1]) => {
-        const r = acknowledge(outbox, answer, limits, now);
-        outbox = r.outbox;
-        switch (r.outcome.kind) {
-          case 'resent':
-            counters.serverDrops++;
-            counters.resent++;
-            log.warn(`CyTube dropped "${r.outcome.item.label}" (flood limit); sending it again`);
-            break;
-          case 'given-up':
-            counters.serverDrops++;
-            counters.dropped++;
-            log.error(
-              `CyTube dropped "${r.outcome.item.label}" ${r.outcome.item.attempts} times; giving up on it`,
-            );
-            break;
-          case 'failed':
-            counters.failed++;
-            log.warn(`CyTube did not deliver "${r.outcome.item.label}": ${r.outcome.reason}`);
-            break;
-          case 'none':
-            if (answer.kind === 'cooldown') counters.serverDrops++;
-            break;
-        }
-      };
-      switch (known.name) {
-        case 'chatMsg':
-          if (!channel.inChannel) break; // the history replay: old lines, already answered
-          if (known.data.username.toLowerCase() === self.toLowerCase()) ack({ kind: 'echo' });
-          for (const c of publishChat(known.data, channel, self, where, false)) enqueue.sendTo('bus', c);
-          break;
-        case 'pm':
-          if (known.data.username.toLowerCase() === self.toLowerCase()) ack({ kind: 'echo' });
-          for (const c of publishChat(known.data, channel, self, where, true)) enqueue.sendTo('bus', c);
-          break;
-        case 'cooldown':
-          ack({ kind: 'cooldown', ms: Math.min(Math.max(known.data, 0), 30_000) });
-          break;
-        case 'noflood':
-          ack({ kind: 'refused', reason: known.data.msg });
-          break;
-        case 'errorMsg':
-          if (/^PM failed|can't PM yourself|for message (chatMsg|pm)\b/i.test(known.data.msg))
-            ack({ kind: 'refused', reason: known.data.msg });
-          else log.warn(`CyTube: ${known.data.msg}`);
-          break;
-        case 'login':
-          if (known.data.success) {
-            log.info(`logged in to ${context.input.channel} as ${known.data.name ?? self}`);
-          } else {
-            const failure = classifyLoginFailure(
-              known.data.error,
-              context.input.username,
-              context.input.password !== undefined,
-            );
-            if (failure.kind === 'retry' && context.loginRetries < context.input.maxLoginRetries) {
-              log.warn(`${failure.reason}: logging in again in ${Math.round(failure.afterMs / 1000)} s`);
-              enqueue.assign({ loginRetries: context.loginRetries + 1 });
-              enqueue.raise(
-                { type: 'login.retry' },
-                { id: LOGIN_RETRY, delay: failure.afterMs + 250 + Math.round(Math.random() * 500) },
-              );
-            }
-          }
-          break;
-        default:
-          break;
-      }
-      const settled = settle(context.waiters, known, channel.self);
-      for (const s of settled.settled) for (const c of reply(s.replyId, s.result)) enqueue.sendTo('bus', c);
-      const halt = fatalReason(context, event.name, event.data);
-      if (halt) log.error(`stopped: ${halt}`);
-      enqueue.assign({
-        channel,
-        outbox,
-        counters,
-        waiters: settled.waiters,
-        ...(halt ? { halt } : {}),
-      });
+      apply(
+        enqueue as unknown as Enqueue,
+        context,
+        onServerEvent(context, event.name, event.data, context.input.now()),
+      );
     }),
     enqueueOutbound: enqueueActions(({ context, event, enqueue }) => {
-      const e = event as OutboundEvent;
-      const now = context.input.now();
-      const log = context.input.logger;
-      const answer = (result: Result<unknown>) => {
-        for (const c of reply(e.replyId, result)) enqueue.sendTo('bus', c);
-      };
-      const refuse = (
-        code: 'FORBIDDEN' | 'VALIDATION_ERROR' | 'BUS_UNAVAILABLE' | 'TIMEOUT',
-        message: string,
-      ) => {
-        const counters = { ...context.counters };
-        if (code === 'FORBIDDEN') counters.refused++;
-        else counters.dropped++;
-        enqueue.assign({ counters });
-        log.warn(`not sent to CyTube: ${message}`);
-        answer(err(code, message));
-      };
-      if (context.halt) return refuse('BUS_UNAVAILABLE', `the CyTube connector has stopped: ${context.halt}`);
-      if (e.data.channel !== undefined && e.data.channel !== context.input.channel)
-        return refuse(
-          'VALIDATION_ERROR',
-          `this connector is in channel ${context.input.channel}, not ${e.data.channel}`,
-        );
-      if (context.outbox.queue.length >= context.input.maxQueueLength)
-        return refuse(
-          'TIMEOUT',
-          `${context.outbox.queue.length} items are already waiting to be sent to CyTube`,
-        );
-      const items: Array<Omit<OutItem, 'seq' | 'enqueuedAt' | 'attempts'>> = [];
-      let answerNow: Result<unknown> | undefined;
-      const ready = context.phase === 'ready';
-      const { channel } = context;
-      const checkNow = (permissions: string[]) =>
-        ready ? checkAll(channel.permissions, channel.rank, permissions) : undefined;
-      switch (e.type) {
-        case 'send.chat':
-        case 'send.pm': {
-          const refusal = checkNow(['chat']);
-          if (refusal) return refuse('FORBIDDEN', describeRefusal(refusal));
-          const split = splitMessage(
-            e.data.text,
-            context.input.maxMessageLength,
-            context.input.maxReplyParts,
-          );
-          if (split.parts.length === 0) return refuse('VALIDATION_ERROR', 'text is blank');
-          if (split.truncated) log.warn(`a reply was cut to ${split.parts.length} lines`);
-          for (const part of split.parts) {
-            const label = part.length > 40 ? `${part.slice(0, 39)}…` : part;
-            items.push(
-              e.type === 'send.chat'
-                ? { kind: 'chat', event: 'chatMsg', payload: { msg: part, meta: {} }, label }
-                : {
-                    kind: 'pm',
-                    event: 'pm',
-                    payload: { to: e.data.to, msg: part, meta: {} },
-                    label: `to ${e.data.to}: ${label}`,
-                  },
-            );
-          }
-          answerNow = ok({ parts: split.parts.length, truncated: split.truncated });
-          break;
-        }
-        case 'playlist.add': {
-          const ref =
-            e.data.link !== undefined
-              ? parseMediaLink(e.data.link)
-              : ok({ type: e.data.type!, id: e.data.id! });
-          if (!ref.ok) return refuse('VALIDATION_ERROR', ref.error.message);
-          const refusal = checkNow(
-            queuePermissions(ref.data.type, e.data.pos, e.data.temp, channel.playlistLocked),
-          );
-          if (refusal) return refuse('FORBIDDEN', describeRefusal(refusal));
-          items.push({
-            kind: 'queue',
-            event: 'queue',
-            payload: { id: ref.data.id, type: ref.data.type, pos: e.data.pos, temp: e.data.temp },
-            label: `queue ${ref.data.type}:${ref.data.id.slice(0, 60)}`,
-          });
-          break;
-        }
-        case 'playlist.delete':
-        case 'playlist.move':
-        case 'playlist.jump': {
-          const action =
-            e.type === 'playlist.delete' ? 'delete' : e.type === 'playlist.move' ? 'move' : 'jump';
-          const refusal = checkNow([playlistPermission(action, channel.playlistLocked)]);
-          if (refusal) return refuse('FORBIDDEN', describeRefusal(refusal));
-          if (ready && !channel.playlist.some((i) => i.uid === e.data.uid))
-            return answer(err('NOT_FOUND', `no playlist item with uid ${e.data.uid}`));
-          const kind: OutKind = action;
-          items.push(
-            e.type === 'playlist.move'
-              ? {
-                  kind,
-                  event: 'moveMedia',
-                  payload: { from: e.data.uid, after: e.data.after },
-                  label: `move ${e.data.uid}`,
-                }
-              : {
-                  kind,
-                  event: action === 'delete' ? 'delete' : 'jumpTo',
-                  payload: e.data.uid,
-                  label: `${action} ${e.data.uid}`,
-                },
-          );
-          break;
-        }
-      }
-      const queued = items.map((item, i) => ({
-        ...item,
-        seq: context.nextSeq + i,
-        enqueuedAt: now,
-        attempts: 0,
-      }));
-      const pendingReplies = { ...context.pendingReplies };
-      // Playlist requests are answered once CyTube shows the change; chat once it is in line.
-      if (!answerNow && e.replyId) pendingReplies[queued[0]!.seq] = e.replyId;
-      enqueue.assign({
-        nextSeq: context.nextSeq + items.length,
-        outbox: { ...context.outbox, queue: [...context.outbox.queue, ...queued] },
-        pendingReplies,
-      });
-      if (answerNow) answer(answerNow);
+      if (!isOutbound(event)) return;
+      apply(enqueue as unknown as Enqueue, context, onOutbound(context, event, context.input.now()));
     }),
-    /** Sends what the flood limits allow now; checks permissions against the latest channel state. */
-    flush: enqueueActions(({ context, enqueue }) => {
-      const now = context.input.now();
-      const log = context.input.logger;
-      const counters = { ...context.counters };
-      const expired = expire(context.outbox, now, context.input.maxQueueAgeMs);
-      const pendingReplies = { ...context.pendingReplies };
-      const failItem = (item: OutItem, code: 'FORBIDDEN' | 'TIMEOUT', message: string) => {
-        const replyId = pendingReplies[item.seq];
-        delete pendingReplies[item.seq];
-        for (const c of reply(replyId, err(code, message))) enqueue.sendTo('bus', c);
-      };
-      for (const item of expired.dropped) {
-        counters.dropped++;
-        log.error(
-          `dropped "${item.label}": not sent within ${context.input.maxQueueAgeMs} ms (${context.phase})`,
-        );
-        failItem(item, 'TIMEOUT', `not sent within ${context.input.maxQueueAgeMs} ms`);
-      }
-      const limits = limitsFor(context.channel);
-      const taken = takeDue(expired.outbox, limits, now);
-      const waiters = [...context.waiters];
-      const { channel } = context;
-      for (const item of taken.due) {
-        const needed = permissionsFor(item, channel.playlistLocked);
-        const refusal = checkAll(channel.permissions, channel.rank, needed);
-        const muted = (item.kind === 'chat' && selfMuted(channel)) || undefined;
-        if (refusal || muted) {
-          const why = refusal ? describeRefusal(refusal) : 'the bot is muted in this channel';
-          counters.refused++;
-          log.warn(`not sent to CyTube: "${item.label}": ${why}`);
-          failItem(item, 'FORBIDDEN', why);
-          continue;
-        }
-        if (now - item.enqueuedAt > 5) counters.deferred++;
-        counters.sent++;
-        enqueue.sendTo('socket', { type: 'socket.emit', name: item.event, data: item.payload });
-        const replyId = pendingReplies[item.seq];
-        if (replyId) {
-          delete pendingReplies[item.seq];
-          waiters.push({
-            replyId,
-            awaits: awaitedFor(item),
-            deadline: now + context.input.playlistTimeoutMs,
-          });
-        }
-      }
-      const late = expireWaiters(waiters, now);
-      for (const s of late.settled) for (const c of reply(s.replyId, s.result)) enqueue.sendTo('bus', c);
-      enqueue.assign({
-        outbox: taken.outbox,
-        counters,
-        pendingReplies,
-        waiters: late.waiters,
-      });
-    }),
+    flush: enqueueActions(({ context, enqueue }) =>
+      apply(enqueue as unknown as Enqueue, context, flush(context, context.input.now())),
+    ),
+    abandonPlaylistRequests: enqueueActions(({ context, enqueue }) =>
+      apply(
+        enqueue as unknown as Enqueue,
+        context,
+        abandonPlaylistRequests(context, `the bot left ${context.input.channel} before CyTube confirmed it`),
+      ),
+    ),
     answerState: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'state.get') return;
       const ch = context.channel;
@@ -550,6 +188,10 @@ export const cytubeMachine = setup({
         }),
       } satisfies BridgeCommand);
     }),
+    logReady: ({ context }) =>
+      context.input.logger.info(
+        `in ${context.input.channel} as ${context.channel.self} (rank ${context.channel.rank}, ${context.channel.users.size} users)`,
+      ),
   },
 }).createMachine({
   id: 'cytube',
@@ -559,10 +201,12 @@ export const cytubeMachine = setup({
       discoveryTimeoutMs: 10_000,
       connectTimeoutMs: 15_000,
       joinTimeoutMs: 30_000,
+      passwordGraceMs: 5000,
       maxQueueAgeMs: 60_000,
       maxQueueLength: 500,
+      queueTimeoutMs: 20_000,
       playlistTimeoutMs: 5000,
-      maxLoginRetries: 3,
+      maxLoginRetries: 5,
       now: () => Date.now(),
       ...input,
     },
@@ -573,55 +217,39 @@ export const cytubeMachine = setup({
     pendingReplies: {},
     nextSeq: 1,
     attempts: 0,
+    everReady: false,
     loginRetries: 0,
+    loginWaitMs: 0,
+    passwordPrompt: false,
     counters: emptyCounters(),
     bound: false,
   }),
   invoke: {
     id: 'bus',
     src: 'bus',
-    input: ({ context }) =>
-      bridgeInput(context.input, {
+    input: ({ context }) => {
+      const request = (subject: string, event: string, schema: z.ZodType) => ({ subject, event, schema });
+      return bridgeInput(context.input, {
+        // Playlist requests wait for CyTube's broadcast; the connector always answers first.
+        serveTimeoutMs: context.input.queueTimeoutMs + context.input.maxQueueAgeMs + 5000,
         services: [
           {
-            subject: subjects.sendChat(CYTUBE_PLATFORM),
-            event: 'send.chat',
-            schema: sendChatSchema,
+            ...request(subjects.sendChat(CYTUBE_PLATFORM), 'send.chat', sendChatSchema),
             acceptPublish: true,
           },
-          {
-            subject: subjects.sendPm(CYTUBE_PLATFORM),
-            event: 'send.pm',
-            schema: sendPmSchema,
-            acceptPublish: true,
-          },
-          {
-            subject: subjects.sendPlaylist(CYTUBE_PLATFORM, 'add'),
-            event: 'playlist.add',
-            schema: playlistAddRequestSchema,
-          },
-          {
-            subject: subjects.sendPlaylist(CYTUBE_PLATFORM, 'delete'),
-            event: 'playlist.delete',
-            schema: playlistDeleteRequestSchema,
-          },
-          {
-            subject: subjects.sendPlaylist(CYTUBE_PLATFORM, 'move'),
-            event: 'playlist.move',
-            schema: playlistMoveRequestSchema,
-          },
-          {
-            subject: subjects.sendPlaylist(CYTUBE_PLATFORM, 'jump'),
-            event: 'playlist.jump',
-            schema: playlistJumpRequestSchema,
-          },
-          {
-            subject: subjects.platformState(CYTUBE_PLATFORM),
-            event: 'state.get',
-            schema: z.object({}).passthrough(),
-          },
+          { ...request(subjects.sendPm(CYTUBE_PLATFORM), 'send.pm', sendPmSchema), acceptPublish: true },
+          request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'add'), 'playlist.add', playlistAddRequestSchema),
+          request(
+            subjects.sendPlaylist(CYTUBE_PLATFORM, 'delete'),
+            'playlist.delete',
+            playlistDeleteRequestSchema,
+          ),
+          request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'move'), 'playlist.move', playlistMoveRequestSchema),
+          request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'jump'), 'playlist.jump', playlistJumpRequestSchema),
+          request(subjects.platformState(CYTUBE_PLATFORM), 'state.get', z.object({}).passthrough()),
         ],
-      }),
+      });
+    },
   },
   on: {
     'bus.bound': {
@@ -631,18 +259,18 @@ export const cytubeMachine = setup({
       actions: [assign({ bound: true }), sendParent(({ self }) => childReady(self))],
     },
     'state.get': { actions: 'answerState' },
-    'send.chat': { actions: 'enqueueOutbound' },
-    'send.pm': { actions: 'enqueueOutbound' },
-    'playlist.add': { actions: 'enqueueOutbound' },
-    'playlist.delete': { actions: 'enqueueOutbound' },
-    'playlist.move': { actions: 'enqueueOutbound' },
-    'playlist.jump': { actions: 'enqueueOutbound' },
+    'send.chat': { actions: ['enqueueOutbound', 'report'] },
+    'send.pm': { actions: ['enqueueOutbound', 'report'] },
+    'playlist.add': { actions: ['enqueueOutbound', 'report'] },
+    'playlist.delete': { actions: ['enqueueOutbound', 'report'] },
+    'playlist.move': { actions: ['enqueueOutbound', 'report'] },
+    'playlist.jump': { actions: ['enqueueOutbound', 'report'] },
     'rosey.shutdown': '.stopped',
   },
   initial: 'discovering',
   states: {
     discovering: {
-      entry: [assign({ phase: 'discovering' }), 'report'],
+      entry: [assign({ phase: 'discovering' as const }), 'report'],
       invoke: {
         src: 'discovery',
         input: ({ context }) => ({
@@ -659,7 +287,10 @@ export const cytubeMachine = setup({
             }),
           },
           {
-            guard: ({ event }) => (event.output as Discovery).kind === 'refused',
+            // Refused before the bot ever got in: the configuration is wrong. Refused later: more
+            // likely maintenance or a proxy in the way, so keep trying.
+            guard: ({ context, event }) =>
+              (event.output as Discovery).kind === 'refused' && !context.everReady,
             target: 'halted',
             actions: assign({
               halt: ({ event }) => (event.output as Exclude<Discovery, { kind: 'found' }>).reason,
@@ -685,11 +316,16 @@ export const cytubeMachine = setup({
         // is not announced as a media change.
         channel: { ...emptyChannel(), media: context.channel.media },
         outbox: resetSession(context.outbox),
-        loginRetries: 0,
+        passwordPrompt: false,
       })),
-      exit: cancel(LOGIN_RETRY),
+      exit: 'cancelPasswordCheck',
       on: {
         'socket.closed': [
+          {
+            guard: 'refusedAtTheDoor',
+            target: 'halted',
+            actions: assign({ halt: ({ event }) => `CyTube refused the connection: ${event.reason}` }),
+          },
           { guard: 'halting', target: 'halted' },
           {
             target: 'backingOff',
@@ -697,14 +333,19 @@ export const cytubeMachine = setup({
           },
         ],
         'socket.event': [
-          { guard: 'fatal', target: 'halted', actions: 'handleServerEvent' },
+          { guard: 'haltsOnEvent', target: 'halted', actions: 'handleServerEvent' },
           { actions: 'handleServerEvent' },
         ],
+        'password.check': {
+          guard: 'stillAtPasswordPrompt',
+          target: 'halted',
+          actions: assign({ halt: ({ context }) => passwordReason(context) }),
+        },
       },
       initial: 'connecting',
       states: {
         connecting: {
-          entry: [assign({ phase: 'connecting' }), 'report'],
+          entry: [assign({ phase: 'connecting' as const }), 'report'],
           on: { 'socket.connected': 'joining' },
           after: {
             connectTimeout: {
@@ -716,44 +357,60 @@ export const cytubeMachine = setup({
           },
         },
         joining: {
-          entry: [assign({ phase: 'joining' }), 'report', 'emitJoin'],
+          entry: [assign({ phase: 'joining' as const }), 'report', 'emitJoin', 'emitLogin'],
           always: { guard: 'joined', target: 'ready' },
-          on: { 'login.retry': { actions: 'emitLogin' } },
-          after: {
-            joinTimeout: {
-              target: '#cytube.backingOff',
-              actions: assign({
-                lastError: ({ context }) =>
-                  `joined ${context.input.channel} only partly in time (logged in: ${context.channel.loggedIn}, user list: ${context.channel.inChannel})`,
-              }),
+          // CyTube asked us to wait before logging in again (the guest-login delay): the join
+          // timeout starts over after the wait.
+          on: { 'login.wait': '.waitingToLogIn' },
+          initial: 'waiting',
+          states: {
+            waiting: {
+              after: {
+                joinTimeout: {
+                  target: '#cytube.backingOff',
+                  actions: assign({
+                    lastError: ({ context }) =>
+                      `joined ${context.input.channel} only partly in time (logged in: ${context.channel.loggedIn}, user list: ${context.channel.inChannel})`,
+                  }),
+                },
+              },
+            },
+            waitingToLogIn: {
+              after: { loginWait: { target: 'waiting', actions: 'emitLogin' } },
             },
           },
         },
         ready: {
           entry: [
-            assign({ phase: 'ready', readyAt: ({ context }) => context.input.now(), lastError: undefined }),
+            assign(({ context }) => ({
+              phase: 'ready' as const,
+              readyAt: context.input.now(),
+              everReady: true,
+              lastError: undefined,
+              outbox: requeueUnconfirmed(context.outbox),
+            })),
             'report',
-            ({ context }) =>
-              context.input.logger.info(
-                `in ${context.input.channel} as ${context.channel.self} (rank ${context.channel.rank}, ${context.channel.users.size} users)`,
-              ),
+            'logReady',
           ],
+          exit: 'abandonPlaylistRequests',
           on: {
             'socket.event': [
-              { guard: 'fatal', target: '#cytube.halted', actions: 'handleServerEvent' },
-              { target: '.pacing', reenter: true, actions: 'handleServerEvent' },
+              { guard: 'haltsOnEvent', target: '#cytube.halted', actions: 'handleServerEvent' },
+              { actions: ['handleServerEvent', 'pace'] },
             ],
-            'send.chat': { target: '.pacing', reenter: true, actions: 'enqueueOutbound' },
-            'send.pm': { target: '.pacing', reenter: true, actions: 'enqueueOutbound' },
-            'playlist.add': { target: '.pacing', reenter: true, actions: 'enqueueOutbound' },
-            'playlist.delete': { target: '.pacing', reenter: true, actions: 'enqueueOutbound' },
-            'playlist.move': { target: '.pacing', reenter: true, actions: 'enqueueOutbound' },
-            'playlist.jump': { target: '.pacing', reenter: true, actions: 'enqueueOutbound' },
+            'send.chat': { actions: ['enqueueOutbound', 'pace'] },
+            'send.pm': { actions: ['enqueueOutbound', 'pace'] },
+            'playlist.add': { actions: ['enqueueOutbound', 'pace'] },
+            'playlist.delete': { actions: ['enqueueOutbound', 'pace'] },
+            'playlist.move': { actions: ['enqueueOutbound', 'pace'] },
+            'playlist.jump': { actions: ['enqueueOutbound', 'pace'] },
           },
           initial: 'pacing',
           states: {
+            // Sends what the limits allow, then sleeps until the next thing is due (or news).
             pacing: {
-              entry: 'flush',
+              entry: ['flush', 'report'],
+              on: { pace: { target: 'pacing', reenter: true } },
               after: { wake: { target: 'pacing', reenter: true } },
             },
           },
@@ -789,9 +446,14 @@ export const cytubeMachine = setup({
           phase: 'halted' as const,
           halt: context.halt ?? 'stopped',
           // Nothing left in line will ever be sent.
-          counters: { ...context.counters, dropped: context.counters.dropped + context.outbox.queue.length },
+          counters: {
+            ...context.counters,
+            dropped:
+              context.counters.dropped + context.outbox.queue.length + context.outbox.unconfirmed.length,
+          },
           outbox: emptyOutbox(),
         })),
+        ({ context }) => context.input.logger.error(`stopped trying: ${context.halt}`),
         'report',
       ],
     },
@@ -806,30 +468,3 @@ export const cytubeMachine = setup({
     },
   },
 });
-
-function permissionsFor(item: OutItem, locked: boolean): string[] {
-  switch (item.kind) {
-    case 'chat':
-    case 'pm':
-      return ['chat'];
-    case 'queue': {
-      const p = item.payload as { type: string; pos: 'end' | 'next'; temp: boolean };
-      return queuePermissions(p.type, p.pos, p.temp, locked);
-    }
-    default:
-      return [playlistPermission(item.kind, locked)];
-  }
-}
-
-function awaitedFor(item: OutItem): Awaited {
-  if (item.kind === 'queue') {
-    const p = item.payload as { type: string; id: string };
-    return { op: 'add', type: p.type, id: p.id };
-  }
-  if (item.kind === 'move') return { op: 'move', uid: (item.payload as { from: number }).from };
-  return { op: item.kind === 'delete' ? 'delete' : 'jump', uid: item.payload as number };
-}
-
-function selfMuted(channel: ChannelState): boolean {
-  return channel.self !== undefined && channel.users.get(channel.self.toLowerCase())?.muted === true;
-}

@@ -2,6 +2,8 @@
  * What a failed CyTube `login` means for the connector: wait and retry (the guest-login delay), or
  * stop for good (bad credentials, a taken name), because retrying would only loop.
  */
+const GUEST_NAME_HELD_RETRY_MS = 20_000;
+
 export type LoginFailure =
   { kind: 'retry'; afterMs: number; reason: string } | { kind: 'fatal'; reason: string };
 
@@ -13,6 +15,9 @@ export function classifyLoginFailure(
   const text = error?.trim() || 'no reason given';
   const delay = /restricted to one per IP address per (\d+) seconds/i.exec(text);
   if (delay) return { kind: 'retry', afterMs: Number(delay[1]) * 1000, reason: text };
+  // A guest name held by our own dead session (after a network blip) is freed when the server
+  // notices, within its ping timeout; a registered name would have kicked the old session instead.
+  if (/already in use/i.test(text)) return { kind: 'retry', afterMs: GUEST_NAME_HELD_RETRY_MS, reason: text };
   if (/username is registered/i.test(text))
     return {
       kind: 'fatal',

@@ -27,6 +27,8 @@ export interface OutItem {
   attempts: number;
   /** Short description for logs: never the whole text. */
   label: string;
+  /** Chat lines and PMs: the text as sent, to recognise the server's echo of it. */
+  text?: string;
 }
 
 export interface SentItem {
@@ -48,6 +50,11 @@ export interface Outbox {
   queueFlood: FloodState;
   /** After a server `cooldown`: nothing chat-like goes out before this. */
   pausedUntil: number;
+  /**
+   * Chat lines a lost session never confirmed. The next session's history replay shows which of
+   * them were delivered after all; the rest are sent again once the bot is back in the channel.
+   */
+  unconfirmed: OutItem[];
 }
 
 /** A line the server has not answered within this long is taken as delivered. */
@@ -61,20 +68,50 @@ export const emptyOutbox = (): Outbox => ({
   chatFlood: [],
   queueFlood: freshFlood(),
   pausedUntil: 0,
+  unconfirmed: [],
 });
 
-/** A new session: the server's limiters start fresh, and unanswered lines are sent again. */
+/**
+ * A new session: the server's limiters start fresh. Unanswered chat lines wait for the history
+ * replay (`confirmFromHistory`); unanswered PMs, which are not in the history, are sent again.
+ */
 export function resetSession(o: Outbox): Outbox {
+  const pending = o.unacked.map((s) => s.item);
   return {
     queue: requeue(
       o.queue,
-      o.unacked.map((s) => s.item),
+      pending.filter((i) => i.kind !== 'chat'),
     ),
     unacked: [],
     chatFlood: [],
     queueFlood: freshFlood(),
     pausedUntil: 0,
+    unconfirmed: [...o.unconfirmed, ...pending.filter((i) => i.kind === 'chat')],
   };
+}
+
+/**
+ * How CyTube's echo of a line compares with what was sent: it decodes to the same text, modulo
+ * whitespace (control characters become spaces) and the zero-width guard against slash commands.
+ */
+export const echoKey = (text: string) =>
+  text
+    .replace(/\u200b/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/** The history replay showed one of our lines: it was delivered before the connection was lost. */
+export function confirmFromHistory(o: Outbox, text: string): Outbox {
+  const key = echoKey(text);
+  const at = o.unconfirmed.findIndex((i) => i.text !== undefined && echoKey(i.text) === key);
+  if (at < 0) return o;
+  return { ...o, unconfirmed: [...o.unconfirmed.slice(0, at), ...o.unconfirmed.slice(at + 1)] };
+}
+
+/** Back in the channel: what the history did not confirm goes out again, in its place. */
+export function requeueUnconfirmed(o: Outbox): Outbox {
+  if (o.unconfirmed.length === 0) return o;
+  return { ...o, queue: requeue(o.queue, o.unconfirmed), unconfirmed: [] };
 }
 
 const isChatLike = (kind: OutKind) => kind === 'chat' || kind === 'pm';
@@ -126,13 +163,35 @@ export type AckOutcome =
   | { kind: 'resent'; item: OutItem }
   | { kind: 'given-up'; item: OutItem };
 
-/** The server answered the oldest unanswered line. */
+export type Answer =
+  | { kind: 'echo'; text: string; pm: boolean }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'cooldown'; ms: number };
+
+/**
+ * The server answered a line. An echo is matched by its text: CyTube consumes some lines without
+ * any answer (an existing slash command, a line blank once sanitised), so the oldest line is not
+ * always the one echoed; lines older than the match are taken as consumed. A refusal or a
+ * `cooldown` carries no text and answers the oldest line (the server handles lines in order).
+ */
 export function acknowledge(
   o: Outbox,
-  answer: { kind: 'echo' } | { kind: 'refused'; reason: string } | { kind: 'cooldown'; ms: number },
+  answer: Answer,
   limits: Limits,
   now: number,
 ): { outbox: Outbox; outcome: AckOutcome } {
+  if (answer.kind === 'echo') {
+    const key = echoKey(answer.text);
+    const at = o.unacked.findIndex(
+      (s) =>
+        (s.item.kind === 'pm') === answer.pm && s.item.text !== undefined && echoKey(s.item.text) === key,
+    );
+    if (at < 0) return { outbox: o, outcome: { kind: 'none' } };
+    return {
+      outbox: { ...o, unacked: o.unacked.slice(at + 1) },
+      outcome: { kind: 'delivered', item: o.unacked[at]!.item },
+    };
+  }
   const [head, ...rest] = o.unacked;
   if (answer.kind === 'cooldown') {
     // Whatever was dropped, our mirror was wrong: wait as the server asks before the next line.
@@ -148,10 +207,10 @@ export function acknowledge(
     return { outbox: { ...paused, queue: requeue(paused.queue, [item]) }, outcome: { kind: 'resent', item } };
   }
   if (!head) return { outbox: o, outcome: { kind: 'none' } };
-  const outbox = { ...o, unacked: rest };
-  return answer.kind === 'echo'
-    ? { outbox, outcome: { kind: 'delivered', item: head.item } }
-    : { outbox, outcome: { kind: 'failed', item: head.item, reason: answer.reason } };
+  return {
+    outbox: { ...o, unacked: rest },
+    outcome: { kind: 'failed', item: head.item, reason: answer.reason },
+  };
 }
 
 /**

@@ -47,17 +47,14 @@ export function check(perms: Permissions, rank: number, permission: string): Ref
   return rank >= needs ? undefined : { permission, needs, rank };
 }
 
-/** Every permission a queue of this media needs, in the order CyTube checks them. */
-export function queuePermissions(
-  type: string,
-  pos: 'end' | 'next',
-  temp: boolean,
-  locked: boolean,
-): string[] {
+/**
+ * Every permission a queue of this media needs, in the order CyTube checks them. (`addnontemp` is
+ * not one: without it CyTube quietly makes the item temporary instead of refusing.)
+ */
+export function queuePermissions(type: string, pos: 'end' | 'next', locked: boolean): string[] {
   const needed = [playlistPermission(pos === 'next' ? 'next' : 'add', locked)];
   if (type === 'cu') needed.push('playlistaddcustom');
   if (LIVE_TYPES.has(type)) needed.push('playlistaddlive');
-  if (!temp) needed.push('addnontemp');
   return needed;
 }
 

@@ -80,6 +80,8 @@ export const serverEventSchemas = {
   changeMedia: mediaSchema,
   setTemp: z.object({ uid: z.number(), temp: z.boolean() }).passthrough(),
   cooldown: z.number(),
+  spamFiltered: z.object({ reason: z.string().catch('') }).passthrough(),
+  cancelNeedPassword: z.unknown(),
   errorMsg: z.object({ msg: z.string() }).passthrough(),
   noflood: z.object({ action: z.string().optional(), msg: z.string() }).passthrough(),
 } as const;

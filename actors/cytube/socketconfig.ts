@@ -34,12 +34,20 @@ export function pickServer(body: unknown): string | undefined {
 export const socketConfigUrl = (server: string, channel: string) =>
   `${server.replace(/\/+$/, '')}/socketconfig/${encodeURIComponent(channel)}.json`;
 
-export async function discover(server: string, channel: string, timeoutMs: number): Promise<Discovery> {
+export async function discover(
+  server: string,
+  channel: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Discovery> {
   const url = socketConfigUrl(server, channel);
   let response: Response;
   try {
     response = await fetch(url, {
-      signal: AbortSignal.timeout(timeoutMs),
+      // Stopping the actor (a restart, a shutdown) abandons the request too.
+      signal: signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+        : AbortSignal.timeout(timeoutMs),
       headers: { accept: 'application/json' },
     });
   } catch (error) {
@@ -68,5 +76,5 @@ export async function discover(server: string, channel: string, timeoutMs: numbe
 }
 
 export const discovery = fromPromise<Discovery, { server: string; channel: string; timeoutMs: number }>(
-  ({ input }) => discover(input.server, input.channel, input.timeoutMs),
+  ({ input, signal }) => discover(input.server, input.channel, input.timeoutMs, signal),
 );

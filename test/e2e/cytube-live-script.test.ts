@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startFakeCytube } from '../support/fake-cytube/index.js';
 
@@ -16,6 +16,12 @@ function runScript(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdou
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Live `rosey start` processes the script started (their config lives in its temp folder). */
+const roseysOfThisScript = () =>
+  execSync('pgrep -f "run.js start --config .*rosey-e2e-cytube-" || true', { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
 
 /** The opt-in script for a real server (`npm run test:e2e:cytube`), checked here against the fake. */
 describe('test:e2e:cytube script', function () {
@@ -40,6 +46,7 @@ describe('test:e2e:cytube script', function () {
       });
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(/PASS: testbot answered in testchan: e2e\d+ rolled 1d6: \d = \d/);
+      expect(roseysOfThisScript()).to.deep.equal([]);
     } finally {
       await cytube.stop();
     }
@@ -58,6 +65,9 @@ describe('test:e2e:cytube script', function () {
       expect(r.stderr).to.match(
         /FAIL: the bot could not join testchan: halted: CyTube refused the login for "testbot"/,
       );
+      // …and it stopped the Rosey it had started.
+      expect(r.stderr).to.not.match(/rosey stop:/);
+      expect(roseysOfThisScript()).to.deep.equal([]);
     } finally {
       await cytube.stop();
     }

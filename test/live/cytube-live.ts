@@ -15,16 +15,34 @@ import { discover } from '../../actors/cytube/socketconfig.js';
 const ROSEY = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 const REQUIRED = ['CYTUBE_URL', 'CYTUBE_CHANNEL', 'CYTUBE_USER', 'CYTUBE_PASSWORD'] as const;
 
+/** A failure: reported once Rosey has been stopped (see the end of this file). */
+class Failure extends Error {
+  constructor(
+    message: string,
+    readonly code = 1,
+  ) {
+    super(message);
+  }
+}
+
 function fail(message: string, code = 1): never {
-  process.stderr.write(`test:e2e:cytube: FAIL: ${message}\n`);
-  process.exit(code);
+  throw new Failure(message, code);
+}
+
+function report(error: unknown): never {
+  const failure =
+    error instanceof Failure ? error : new Failure(error instanceof Error ? error.message : String(error));
+  process.stderr.write(`test:e2e:cytube: FAIL: ${failure.message}\n`);
+  process.exit(failure.code);
 }
 
 const missing = REQUIRED.filter((name) => !process.env[name]);
 if (missing.length > 0)
-  fail(
-    `set ${missing.join(', ')} (a CyTube site, a channel, and the bot's account there; optional: CYTUBE_CHANNEL_PASSWORD, CYTUBE_TESTER, CYTUBE_TESTER_PASSWORD). Nothing was tested.`,
-    2,
+  report(
+    new Failure(
+      `set ${missing.join(', ')} (a CyTube site, a channel, and the bot's account there; optional: CYTUBE_CHANNEL_PASSWORD, CYTUBE_TESTER, CYTUBE_TESTER_PASSWORD). Nothing was tested.`,
+      2,
+    ),
   );
 const env = Object.fromEntries(REQUIRED.map((k) => [k, process.env[k]!])) as Record<
   (typeof REQUIRED)[number],
@@ -137,14 +155,19 @@ async function askForRoll(): Promise<string> {
 }
 
 const started = rosey('start', '--detach');
-if (started.status !== 0) fail(`rosey start failed: ${started.stderr.trim()}`);
+if (started.status !== 0) report(new Failure(`rosey start failed: ${started.stderr.trim()}`));
+let outcome: unknown;
 try {
   await connectorReady();
-  const answer = await askForRoll().catch((e: Error) => fail(e.message));
+  const answer = await askForRoll();
   process.stdout.write(
     `test:e2e:cytube: PASS: ${env.CYTUBE_USER} answered in ${env.CYTUBE_CHANNEL}: ${answer}\n`,
   );
+} catch (error) {
+  outcome = error;
 } finally {
+  // Always, also after a failure: the test must not leave a Rosey running.
   const stopped = rosey('stop');
   if (stopped.status !== 0) process.stderr.write(`test:e2e:cytube: rosey stop: ${stopped.stderr.trim()}\n`);
 }
+if (outcome !== undefined) report(outcome);

@@ -210,6 +210,108 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
     void alice;
   });
 
+  it('joins a channel with a password', async () => {
+    await cytube.stop();
+    cytube = await startFakeCytube({
+      accounts: ACCOUNTS,
+      channels: { testchan: { ...CHANNELS.testchan, password: 'door' } },
+    });
+    await startRosey({ channelPassword: 'door' }, false);
+    const s = await connectorIn(nc, 'ready');
+    expect(s.options.password).to.equal('[redacted]');
+  });
+
+  it('halts when the channel wants a password it was not given (after letting a moderator through)', async () => {
+    await cytube.stop();
+    cytube = await startFakeCytube({
+      accounts: ACCOUNTS,
+      channels: { testchan: { ...CHANNELS.testchan, password: 'door' } },
+    });
+    await startRosey({ passwordGraceMs: 500 }, false);
+    const s = await connectorIn(nc, 'halted');
+    expect(s.reason).to.equal(
+      'channel testchan has a password: set platforms.cytube.channelPassword (or CYTUBE_CHANNEL_PASSWORD)',
+    );
+  });
+
+  it('a moderator needs no channel password (CyTube lets rank 2 in once it knows the account)', async () => {
+    await cytube.stop();
+    cytube = await startFakeCytube({
+      accounts: ACCOUNTS,
+      channels: { testchan: { ranks: { alice: 5, testbot: 2 }, password: 'door' } },
+    });
+    await startRosey({ passwordGraceMs: 3000 }, false);
+    const s = await connectorIn(nc, 'ready');
+    expect(s.rank).to.equal(2);
+  });
+
+  it('waits out the guest-login delay and logs in', async () => {
+    await cytube.stop();
+    cytube = await startFakeCytube({ accounts: ACCOUNTS, channels: CHANNELS, guestLoginDelaySec: 2 });
+    // Another guest from the bot's own address uses up the allowance.
+    clients.push(await fakeClient(cytube.baseUrl, 'freechan', { name: 'firstguest' }));
+    await startRosey({ channel: 'freechan', username: 'guestbot', password: undefined }, false);
+    const s = await connectorIn(nc, 'ready', () => true, 10_000);
+    expect(s.guest).to.equal(true);
+    const logins = cytube.log.filter(
+      (e) => e.dir === 'in' && e.event === 'login' && (e.data as { success: boolean }).success === false,
+    );
+    expect(logins.map((e) => (e.data as { error: string }).error)).to.deep.equal([
+      'Guest logins are restricted to one per IP address per 2 seconds.',
+    ]);
+  });
+
+  it('refuses to chat while muted, and a PM to someone absent, with reasons', async () => {
+    const alice = await join('alice');
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    const pm = await request(
+      nc,
+      subjects.sendPm('cytube'),
+      { channel: 'testchan', to: 'nobody', text: 'hi' },
+      { timeoutMs: 2000 },
+    );
+    expect(pm).to.deep.equal({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'nobody is not in testchan' },
+    });
+    alice.say('/mute testbot');
+    await connectorIn(nc, 'ready', (s) => s.users.some((u) => u.name === 'testbot' && u.muted));
+    const chat = await request(
+      nc,
+      subjects.sendChat('cytube'),
+      { channel: 'testchan', text: 'hello?' },
+      { timeoutMs: 2000 },
+    );
+    expect(chat).to.deep.equal({
+      ok: false,
+      error: { code: 'FORBIDDEN', message: 'the bot is muted in this channel' },
+    });
+    expect(botEmits('chatMsg')).to.deep.equal([]);
+  });
+
+  it('never runs a CyTube command from a reply that starts with a slash', async () => {
+    const alice = await join('alice');
+    cytube.channel('testchan').setRank('testbot', 3);
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready', (s) => s.rank === 3);
+    await request(
+      nc,
+      subjects.sendChat('cytube'),
+      { channel: 'testchan', text: '/kick alice gotcha' },
+      { timeoutMs: 2000 },
+    );
+    const line = await alice.waitFor<Chat>('chatMsg', (m) => m.username === 'testbot', 5000);
+    expect(line.msg).to.equal('\u200b/kick alice gotcha');
+    expect(
+      cytube
+        .channel('testchan')
+        .users()
+        .map((u) => u.name),
+    ).to.include('alice');
+    expect((await connectorState(nc)).counters).to.deep.include({ sent: 1, failed: 0 });
+  });
+
   it('a kick halts the connector with the reason; it does not come back', async () => {
     await join('alice');
     await startRosey({}, false);
@@ -235,6 +337,9 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
     await join('testbot');
     const s = await connectorIn(nc, 'halted');
     expect(s.reason).to.match(/another connection logged in as testbot/);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(cytube.connections()).to.equal(1); // the other session only
+    expect(cytube.log.filter((e) => e.dir === 'out' && e.event === 'login')).to.have.length(2);
   });
 
   it('reconnects and rejoins after the server restarts, then answers again', async () => {

@@ -31,6 +31,7 @@ describe('cytube: login failures', () => {
       'fatal',
     ],
     ['Guest logins are restricted to one per IP address per 60 seconds.', false, 'retry'],
+    ['That name is already in use on this channel.', false, 'retry'],
     ['Something new the server says', false, 'fatal'],
   ];
   for (const [error, registered, kind] of cases) {
@@ -114,15 +115,15 @@ describe('cytube: permissions', () => {
     expect(playlistPermission('delete', false)).to.equal('oplaylistdelete');
   });
 
-  it('lists what a queue needs: position, live or custom media, permanence', () => {
-    expect(queuePermissions('yt', 'end', true, true)).to.deep.equal(['playlistadd']);
-    expect(queuePermissions('yt', 'next', false, false)).to.deep.equal(['oplaylistnext', 'addnontemp']);
-    expect(queuePermissions('cu', 'end', true, true)).to.deep.equal([
+  it('lists what a queue needs: position, live or custom media (not permanence: CyTube makes it temporary)', () => {
+    expect(queuePermissions('yt', 'end', true)).to.deep.equal(['playlistadd']);
+    expect(queuePermissions('yt', 'next', false)).to.deep.equal(['oplaylistnext']);
+    expect(queuePermissions('cu', 'end', true)).to.deep.equal([
       'playlistadd',
       'playlistaddcustom',
       'playlistaddlive',
     ]);
-    expect(queuePermissions('tw', 'end', true, true)).to.deep.equal(['playlistadd', 'playlistaddlive']);
+    expect(queuePermissions('tw', 'end', true)).to.deep.equal(['playlistadd', 'playlistaddlive']);
   });
 
   it('compares the rank with the channel value, falling back to CyTube defaults', () => {

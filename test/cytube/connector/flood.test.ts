@@ -11,8 +11,10 @@ import {
 } from '../../../actors/cytube/flood-limiter.js';
 import {
   acknowledge,
+  confirmFromHistory,
   emptyOutbox,
   expire,
+  requeueUnconfirmed,
   resetSession,
   takeDue,
   type OutItem,
@@ -112,6 +114,7 @@ describe('cytube: outbox', () => {
     enqueuedAt: 0,
     attempts: 0,
     label: `line ${seq}`,
+    text: `line ${seq}`,
   });
   const withQueue = (...items: OutItem[]) => ({ ...emptyOutbox(), queue: items });
 
@@ -135,13 +138,37 @@ describe('cytube: outbox', () => {
   it('a cooldown puts the dropped line back in its place and pauses', () => {
     const sent = takeDue(withQueue(line(1), line(2), line(3)), limits, 0);
     // The server echoed line 1 and dropped line 2.
-    let o = acknowledge(sent.outbox, { kind: 'echo' }, limits, 5).outbox;
+    let o = acknowledge(sent.outbox, { kind: 'echo', text: 'line 1', pm: false }, limits, 5).outbox;
     const r = acknowledge(o, { kind: 'cooldown', ms: 1000 }, limits, 6);
     expect(r.outcome.kind).to.equal('resent');
     o = r.outbox;
     expect(o.queue.map((i) => i.seq)).to.deep.equal([2, 3]);
     expect(takeDue(o, limits, 500).due).to.deep.equal([]);
     expect(takeDue(o, limits, 2000).due.map((i) => i.seq)).to.deep.equal([2]);
+  });
+
+  it('matches echoes by text: a line CyTube consumed silently does not shift the bookkeeping', () => {
+    const wide = { ...limits, chat: [{ burst: 5, sustained: 1, cooldown: 2 }] };
+    const sent = takeDue(withQueue(line(1), line(2), line(3)), wide, 0);
+    // Line 1 was a slash command CyTube consumed without an answer; line 2 is echoed.
+    let r = acknowledge(sent.outbox, { kind: 'echo', text: 'line 2', pm: false }, wide, 5);
+    expect(r.outcome).to.deep.include({ kind: 'delivered' });
+    expect(r.outbox.unacked.map((s) => s.item.seq)).to.deep.equal([3]);
+    // Now line 3 is dropped: it is line 3 that goes back in line, not line 2.
+    r = acknowledge(r.outbox, { kind: 'cooldown', ms: 100 }, wide, 6);
+    expect(r.outbox.queue.map((i) => i.seq)).to.deep.equal([3]);
+    // An echo of something we did not send (or a PM echo for a chat line) answers nothing.
+    const other = acknowledge(sent.outbox, { kind: 'echo', text: 'line 2', pm: true }, wide, 5);
+    expect(other.outcome.kind).to.equal('none');
+  });
+
+  it('after a lost connection, the history replay tells which unanswered lines arrived', () => {
+    const sent = takeDue(withQueue(line(1), line(2)), limits, 0).outbox;
+    let o = resetSession(sent);
+    expect(o.queue).to.deep.equal([]);
+    o = confirmFromHistory(o, 'line 1');
+    o = requeueUnconfirmed(o);
+    expect(o.queue.map((i) => i.seq)).to.deep.equal([2]);
   });
 
   it('gives a line up after it was dropped three times', () => {
@@ -174,7 +201,7 @@ describe('cytube: outbox', () => {
 
   it('a new session sends unanswered lines again, in order, before the rest', () => {
     const o = takeDue(withQueue(line(1), line(2), line(3)), limits, 0).outbox;
-    const fresh = resetSession(o);
+    const fresh = requeueUnconfirmed(resetSession(o));
     expect(fresh.queue.map((i) => i.seq)).to.deep.equal([1, 2, 3]);
     expect(fresh.unacked).to.deep.equal([]);
   });

@@ -141,6 +141,10 @@ describe('cytube connector: malformed server traffic and crashes', function () {
       expect(crashNext).to.equal(false);
       expect(rosey!.plugins().records.dice!.restarts).to.equal(before);
       expect(cytube.connections()).to.equal(1);
+      // The crashed connector's socket was closed by the restart, not left to be kicked by the
+      // new session's login (XState does not stop the children of an actor that threw).
+      expect(cytube.log.filter((e) => e.event === 'kick')).to.deep.equal([]);
+      expect(cytube.log.filter((e) => e.dir === 'out' && e.event === 'login')).to.have.length(2);
     } finally {
       await rosey?.tree.shutdown();
       rosey = undefined;

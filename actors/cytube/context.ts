@@ -1,0 +1,76 @@
+import type { BusLink } from '../../kernel/bus/bus-link.js';
+import type { Logger } from '../../kernel/log/logger.js';
+import type { BackoffOptions } from '../../supervisors/backoff.js';
+import type { ChannelState } from './channel-state.js';
+import type { Counters } from './counters.js';
+import type { Outbox } from './outbox.js';
+import type { PlaylistWaiter } from './playlist-replies.js';
+
+export interface CytubeInput {
+  link: BusLink;
+  logger: Logger;
+  /** Base URL of the CyTube site, e.g. `https://cytu.be`. */
+  server: string;
+  channel: string;
+  channelPassword?: string;
+  username: string;
+  /** Without one the bot joins as a guest. */
+  password?: string;
+  /** CyTube's `max-chat-message-length` (not sent to clients; 320 on a stock server). */
+  maxMessageLength: number;
+  /** A reply longer than this many lines is cut. */
+  maxReplyParts: number;
+  reconnect: BackoffOptions;
+  /** A session that stayed up this long starts the backoff again from its minimum. */
+  stableAfterMs?: number;
+  discoveryTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  joinTimeoutMs?: number;
+  /** After `needPassword`, how long to wait for CyTube to let a moderator in anyway. */
+  passwordGraceMs?: number;
+  /** Lines not sent within this long (disconnected, flood-limited) are dropped and counted. */
+  maxQueueAgeMs?: number;
+  maxQueueLength?: number;
+  /** How long CyTube may take to confirm a playlist add (it looks the media up first) … */
+  queueTimeoutMs?: number;
+  /** … and a delete, move or jump. */
+  playlistTimeoutMs?: number;
+  /** Waits for the server's guest-login delay (or a guest name still held) before giving up. */
+  maxLoginRetries?: number;
+  now?: () => number;
+}
+
+export type Settings = Required<Omit<CytubeInput, 'channelPassword' | 'password'>> &
+  Pick<CytubeInput, 'channelPassword' | 'password'>;
+
+export type Phase = 'discovering' | 'connecting' | 'joining' | 'ready' | 'backing-off' | 'halted' | 'stopped';
+
+export interface CytubeContext {
+  input: Settings;
+  phase: Phase;
+  socketUrl?: string;
+  channel: ChannelState;
+  outbox: Outbox;
+  /** Playlist requests sent, waiting for the server's broadcast. */
+  waiters: PlaylistWaiter[];
+  /** Playlist items still in the outbox (by seq), with the request to answer. */
+  pendingReplies: Record<number, string>;
+  nextSeq: number;
+  /** Reconnect attempts since the last stable session. */
+  attempts: number;
+  readyAt?: number;
+  /** The bot has been in the channel at least once (a later socketconfig 404 is then an outage). */
+  everReady: boolean;
+  loginRetries: number;
+  /** The wait before the next login attempt. */
+  loginWaitMs: number;
+  /** CyTube asked for the channel password and has not let the bot in yet. */
+  passwordPrompt: boolean;
+  /** Why the connector stopped trying (kick, ban, bad credentials); shown by `rosey status`. */
+  halt?: string;
+  lastError?: string;
+  counters: Counters;
+  /** The last facts sent to the supervisor, to send only changes. */
+  reported?: string;
+  bound: boolean;
+}

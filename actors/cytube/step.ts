@@ -1,0 +1,18 @@
+import type { BridgeCommand } from '../bus/bridge.js';
+import type { CytubeContext } from './context.js';
+
+/**
+ * What handling one event decided, for the machine to carry out: context changes, bus traffic,
+ * socket emits, log lines and internal events. Keeping the decisions pure keeps them testable and
+ * the machine a list of transitions.
+ */
+export interface Step {
+  patch: Partial<CytubeContext>;
+  bus: BridgeCommand[];
+  socket: Array<{ name: string; data?: unknown }>;
+  log: Array<{ level: 'info' | 'warn' | 'error'; msg: string }>;
+  raise: Array<{ event: { type: string }; delay?: number; id?: string }>;
+  cancel: string[];
+}
+
+export const emptyStep = (): Step => ({ patch: {}, bus: [], socket: [], log: [], raise: [], cancel: [] });
