@@ -19,7 +19,7 @@ function runScript(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdou
 
 /** Live `rosey start` processes the script started (their config lives in its temp folder). */
 const roseysOfThisScript = () =>
-  execSync('pgrep -f "run.js start --config .*rosey-e2e-cytube-" || true', { encoding: 'utf8' })
+  execSync('pgrep -f "run.js start --config .*rosey-e2e-cytub[e]-" || true', { encoding: 'utf8' })
     .split('\n')
     .filter(Boolean);
 
