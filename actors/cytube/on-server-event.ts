@@ -38,6 +38,8 @@ export function fatalReason(context: CytubeContext, event: KnownServerEvent): st
 
 /** Whether this raw event ends the connector's attempts (for the machine's guard). */
 export function haltsOn(context: CytubeContext, name: string, data: unknown): boolean {
+  // Checked for every event before it is handled: only these two can end the session.
+  if (name !== 'kick' && name !== 'login') return false;
   const parsed = parseServerEvent(name, data);
   return parsed.kind === 'known' && fatalReason(context, parsed.event) !== undefined;
 }

@@ -35,41 +35,36 @@ describe('test:e2e:cytube script', function () {
     );
   });
 
-  it('passes when the bot answers !roll in the channel', async () => {
+  /** The script against a fresh fake CyTube where `testbot`'s password is `botpass123`. */
+  async function againstFake(password: string) {
     const cytube = await startFakeCytube({ accounts: { testbot: 'botpass123' }, channels: { testchan: {} } });
     try {
-      const r = await runScript({
+      return await runScript({
         CYTUBE_URL: cytube.baseUrl,
         CYTUBE_CHANNEL: 'testchan',
         CYTUBE_USER: 'testbot',
-        CYTUBE_PASSWORD: 'botpass123',
+        CYTUBE_PASSWORD: password,
       });
-      expect(r.code, r.stderr).to.equal(0);
-      expect(r.stdout).to.match(/PASS: testbot answered in testchan: e2e\d+ rolled 1d6: \d = \d/);
-      expect(roseysOfThisScript()).to.deep.equal([]);
     } finally {
       await cytube.stop();
     }
+  }
+
+  it('passes when the bot answers !roll in the channel', async () => {
+    const r = await againstFake('botpass123');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/PASS: testbot answered in testchan: e2e\d+ rolled 1d6: \d = \d/);
+    expect(roseysOfThisScript()).to.deep.equal([]);
   });
 
   it('fails with the reason when the bot cannot log in', async () => {
-    const cytube = await startFakeCytube({ accounts: { testbot: 'botpass123' }, channels: { testchan: {} } });
-    try {
-      const r = await runScript({
-        CYTUBE_URL: cytube.baseUrl,
-        CYTUBE_CHANNEL: 'testchan',
-        CYTUBE_USER: 'testbot',
-        CYTUBE_PASSWORD: 'wrong',
-      });
-      expect(r.code).to.equal(1);
-      expect(r.stderr).to.match(
-        /FAIL: the bot could not join testchan: halted: CyTube refused the login for "testbot"/,
-      );
-      // …and it stopped the Rosey it had started.
-      expect(r.stderr).to.not.match(/rosey stop:/);
-      expect(roseysOfThisScript()).to.deep.equal([]);
-    } finally {
-      await cytube.stop();
-    }
+    const r = await againstFake('wrong');
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(
+      /FAIL: the bot could not join testchan: halted: CyTube refused the login for "testbot"/,
+    );
+    // …and it stopped the Rosey it had started.
+    expect(r.stderr).to.not.match(/rosey stop:/);
+    expect(roseysOfThisScript()).to.deep.equal([]);
   });
 });
