@@ -1,7 +1,15 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { z } from 'zod';
 import { decodeJson, encodeJson } from '../../../kernel/bus/envelope.js';
+import {
+  mediaChangeSchema,
+  playlistAddSchema,
+  userJoinSchema,
+  userLeaveSchema,
+  userRankSchema,
+} from '../../../kernel/contracts/channel-events.js';
 import { request } from '../../../kernel/bus/request.js';
 import type { ChatMessage } from '../../../kernel/contracts/chat.js';
 import { subjects } from '../../../kernel/subjects.js';
@@ -207,6 +215,13 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
       ['rosey.events.user.leave', 'visitor'],
     ]);
     expect(events[1]!.data).to.deep.include({ rank: 2, previous: 1, platform: 'cytube' });
+    // The payloads are the documented contract (kernel/contracts/channel-events.ts), field for field.
+    const contract: Record<string, z.ZodObject> = {
+      'rosey.events.user.join': userJoinSchema.strict(),
+      'rosey.events.user.rank': userRankSchema.strict(),
+      'rosey.events.user.leave': userLeaveSchema.strict(),
+    };
+    for (const e of events) expect(contract[e.subject]!.safeParse(e.data).success, e.subject).to.equal(true);
     void alice;
   });
 
@@ -442,6 +457,40 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
     ).to.equal('INVALID_JSON');
     expect((await connectorState(nc)).state).to.equal('ready');
     expect(botEmits('chatMsg')).to.deep.equal([]);
+  });
+
+  it('publishes playlist and media changes in the documented shape', async () => {
+    const alice = await join('alice');
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    const seen: Array<{ subject: string; data: unknown }> = [];
+    const sub = nc.subscribe('rosey.events.>', {
+      callback: (_e, msg) => {
+        const d = decodeJson(msg.data);
+        if (d.ok && !msg.subject.startsWith('rosey.events.message'))
+          seen.push({ subject: msg.subject, data: d.data });
+      },
+    });
+    await nc.flush();
+    alice.emit('queue', { id: 'https://example.com/a.mp4', type: 'fi', pos: 'end', temp: true });
+    const added = await eventually(
+      () => seen.find((e) => e.subject === 'rosey.events.playlist.add'),
+      'playlist.add',
+    );
+    const media = await eventually(
+      () => seen.find((e) => e.subject === 'rosey.events.media.change'),
+      'media.change',
+    );
+    sub.unsubscribe();
+    expect(playlistAddSchema.strict().parse(added.data)).to.deep.include({
+      platform: 'cytube',
+      channel: 'testchan',
+      after: 'prepend',
+    });
+    expect(mediaChangeSchema.strict().parse(media.data).media).to.deep.include({
+      type: 'fi',
+      id: 'https://example.com/a.mp4',
+    });
   });
 
   it('queues media by link and deletes it, answering from the server broadcast', async () => {
