@@ -142,6 +142,13 @@ describe('database worker (a thread that owns the database)', function () {
   });
 
   it('leaves no thread behind when stopped: idle, mid-request, or while still opening', async () => {
+    // Threads of earlier tests close within their grace, asynchronously: count from a quiet start
+    // (the count is per process, and one still closing made this flaky).
+    await eventually(
+      () => databaseThreads().running === 0,
+      'earlier database threads gone',
+      THREAD_CLOSE_GRACE_MS + 2000,
+    );
     const before = databaseThreads();
     for (const when of ['idle', 'busy', 'opening'] as const) {
       const owner = startOwner({ ...input(), tickMs: 50 });
