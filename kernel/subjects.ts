@@ -28,6 +28,8 @@ export const subjects = {
     `rosey.platform.${platform}.send.playlist.${op}`,
   /** A connector's view of its channel: users, playlist, options, counters (req). */
   platformState: (platform: string) => `rosey.platform.${platform}.state`,
+  /** A halted or waiting connector tries again now (req). */
+  platformRejoin: (platform: string) => `rosey.platform.${platform}.rejoin`,
   /** A plugin's commands (req). */
   execute: (plugin: string) => `rosey.commands.${plugin}.execute`,
   /** A plugin generation announces itself and its commands (pub). */

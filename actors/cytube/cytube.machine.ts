@@ -1,4 +1,4 @@
-import { assign, cancel, enqueueActions, raise, sendParent, setup, type EventObject } from 'xstate';
+import { assign, cancel, enqueueActions, raise, sendParent, sendTo, setup, type EventObject } from 'xstate';
 import { z } from 'zod';
 import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.js';
 import { sendChatSchema, sendPmSchema } from '../../kernel/contracts/chat.js';
@@ -8,7 +8,7 @@ import {
   playlistJumpRequestSchema,
   playlistMoveRequestSchema,
 } from '../../kernel/contracts/playlist-commands.js';
-import { ok } from '../../kernel/result.js';
+import { err, ok } from '../../kernel/result.js';
 import { subjects } from '../../kernel/subjects.js';
 import { backoffDelay } from '../../supervisors/backoff.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
@@ -37,6 +37,7 @@ type CytubeEvent =
   | SocketEvent
   | OutboundEvent
   | RequestEvent<'state.get', Record<string, never>>
+  | RequestEvent<'rejoin', Record<string, never>>
   | { type: 'login.wait' }
   | { type: 'password.check' }
   | { type: 'pace' }
@@ -188,6 +189,13 @@ export const cytubeMachine = setup({
         }),
       } satisfies BridgeCommand);
     }),
+    acceptRejoin: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'rejoin') return;
+      const was = { state: context.phase, reason: context.halt ?? context.lastError ?? null };
+      context.input.logger.info(`rejoining ${context.input.channel} on request (was ${context.phase})`);
+      enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: ok({ was }) });
+      enqueue.assign({ halt: undefined, lastError: undefined, attempts: 0 });
+    }),
     logReady: ({ context }) =>
       context.input.logger.info(
         `in ${context.input.channel} as ${context.channel.self} (rank ${context.channel.rank}, ${context.channel.users.size} users)`,
@@ -247,6 +255,7 @@ export const cytubeMachine = setup({
           request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'move'), 'playlist.move', playlistMoveRequestSchema),
           request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'jump'), 'playlist.jump', playlistJumpRequestSchema),
           request(subjects.platformState(CYTUBE_PLATFORM), 'state.get', z.object({}).passthrough()),
+          request(subjects.platformRejoin(CYTUBE_PLATFORM), 'rejoin', z.object({}).passthrough()),
         ],
       });
     },
@@ -259,6 +268,14 @@ export const cytubeMachine = setup({
       actions: [assign({ bound: true }), sendParent(({ self }) => childReady(self))],
     },
     'state.get': { actions: 'answerState' },
+    // Halted and backing-off override this: only they have something to try again.
+    rejoin: {
+      actions: sendTo('bus', ({ context, event }) => ({
+        type: 'bus.reply' as const,
+        replyId: event.type === 'rejoin' ? event.replyId : '',
+        result: err('CONFLICT', `the connector is ${context.phase}, not halted or waiting to reconnect`),
+      })),
+    },
     'send.chat': { actions: ['enqueueOutbound', 'report'] },
     'send.pm': { actions: ['enqueueOutbound', 'report'] },
     'playlist.add': { actions: ['enqueueOutbound', 'report'] },
@@ -437,6 +454,7 @@ export const cytubeMachine = setup({
           ),
       ],
       after: { backoff: 'discovering' },
+      on: { rejoin: { target: 'discovering', actions: 'acceptRejoin' } },
     },
     halted: {
       // Not final: the reason stays visible in `rosey status` and on the state subject, and
@@ -456,6 +474,8 @@ export const cytubeMachine = setup({
         ({ context }) => context.input.logger.error(`stopped trying: ${context.halt}`),
         'report',
       ],
+      // An operator who dealt with the reason (`rosey cytube rejoin`): start over, backoff reset.
+      on: { rejoin: { target: 'discovering', actions: 'acceptRejoin' } },
     },
     stopped: {
       type: 'final',

@@ -12,7 +12,7 @@ import { parseServerEvent, type KnownServerEvent } from './server-events.js';
 import { emptyStep, type Step } from './step.js';
 
 export const PASSWORD_CHECK = 'password-check';
-const RESERVED_RAW = new Set(['send', 'state']);
+const RESERVED_RAW = new Set(['send', 'state', 'rejoin']);
 const RAW_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** What ends the connector's attempts for good, if this server event does. */

@@ -65,9 +65,19 @@ export function connectToRosey(target: ControlTarget): Promise<NatsConnection> {
   });
 }
 
-export async function controlRequest(
+export function controlRequest(
   target: ControlTarget,
   verb: 'status' | 'stop' | 'ping',
+  payload: unknown = {},
+  timeoutMs = 5000,
+): Promise<Result<unknown>> {
+  return roseyRequest(target, subjects.control(verb), payload, timeoutMs);
+}
+
+/** One request to the running Rosey on any subject; an unreachable bus is a BUS_UNAVAILABLE result. */
+export async function roseyRequest(
+  target: ControlTarget,
+  subject: string,
   payload: unknown = {},
   timeoutMs = 5000,
 ): Promise<Result<unknown>> {
@@ -84,7 +94,7 @@ export async function controlRequest(
     };
   }
   try {
-    return await request(nc, subjects.control(verb), payload, { timeoutMs });
+    return await request(nc, subject, payload, { timeoutMs });
   } finally {
     await nc.close();
   }

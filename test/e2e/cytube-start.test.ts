@@ -66,6 +66,34 @@ describe('rosey start with a CyTube channel (fake CyTube server)', function () {
       const after = await runCli(['status'], { cwd });
       expect(after.stdout).to.match(/cytube.*halted.*kicked from testchan: enough/);
 
+      const halted = await runCli(['cytube', 'status'], { cwd });
+      expect(halted.code, halted.stderr).to.equal(0);
+      expect(halted.stdout.split('\n')[0]).to.equal(
+        `CyTube ${cytube.baseUrl} channel testchan: halted (kicked from testchan: enough)`,
+      );
+
+      // The operator dealt with it: back in without restarting Rosey.
+      const rejoin = await runCli(['cytube', 'rejoin'], { cwd });
+      expect(rejoin.code, rejoin.stderr).to.equal(0);
+      expect(rejoin.stdout.trim()).to.equal(
+        'Rejoining (was halted: kicked from testchan: enough). `rosey cytube status` shows how it goes.',
+      );
+      await eventually(
+        async () => (await connector())?.info?.state === 'ready',
+        'the connector back',
+        20_000,
+      );
+      const back = await runCli(['cytube', 'status'], { cwd });
+      expect(back.stdout).to.match(/: ready\n {2}bot testbot, rank 1\n {2}users \(2\): alice 5, testbot 1\n/);
+      expect(back.stdout).to.match(
+        /sent 1, deferred 0, refused 0, dropped 0, failed 0, server drops 0, waiting 0/,
+      );
+      const again = await runCli(['cytube', 'rejoin'], { cwd });
+      expect(again.code).to.equal(1);
+      expect(again.stderr.trim()).to.equal(
+        'rosey cytube rejoin: the connector is ready, not halted or waiting to reconnect',
+      );
+
       const stopped = await runCli(['stop'], { cwd });
       expect(stopped.code, stopped.stderr).to.equal(0);
       expect(isAlive(pid)).to.equal(false);
@@ -73,6 +101,24 @@ describe('rosey start with a CyTube channel (fake CyTube server)', function () {
       if (pid && isAlive(pid)) process.kill(pid, 'SIGTERM');
       await alice.close();
       await cytube.stop();
+    }
+  });
+
+  it('rosey cytube status says so, in one line, when Rosey has no CyTube connector', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'rosey.yaml'), 'dataDir: state\n');
+    const launched = await runCli(['start', '--detach'], { cwd });
+    expect(launched.code, launched.stderr).to.equal(0);
+    const pid = Number(/pid (\d+)/.exec(launched.stdout)![1]);
+    try {
+      const r = await runCli(['cytube', 'status'], { cwd });
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(
+        'rosey cytube status: this Rosey has no CyTube connector (platforms.cytube is not in its configuration)\n',
+      );
+    } finally {
+      await runCli(['stop'], { cwd });
+      if (isAlive(pid)) process.kill(pid, 'SIGTERM');
     }
   });
 
