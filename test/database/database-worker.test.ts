@@ -152,10 +152,14 @@ describe('database worker (a thread that owns the database)', function () {
     const before = databaseThreads();
     for (const when of ['idle', 'busy', 'opening'] as const) {
       const owner = startOwner({ ...input(), tickMs: 50 });
-      if (when !== 'opening') await owner.event('db.opened');
-      if (when === 'busy') owner.exec({ do: 'wait', ms: 300 });
-      expect(databaseThreads().running, when).to.equal(before.running + 1);
-      owner.actor.stop();
+      try {
+        if (when !== 'opening') await owner.event('db.opened');
+        if (when === 'busy') owner.exec({ do: 'wait', ms: 300 });
+        expect(databaseThreads().running, when).to.equal(before.running + 1);
+      } finally {
+        // Also when an expectation fails: a thread left running keeps mocha from ever exiting.
+        owner.actor.stop();
+      }
       // Within the close grace: the thread closed the database and ended by itself.
       await eventually(
         () => databaseThreads().running === before.running,
