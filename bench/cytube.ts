@@ -22,7 +22,8 @@ import { request } from '../kernel/bus/request.js';
 import { subjects } from '../kernel/subjects.js';
 import { fakeClient, type FakeClient } from '../test/support/fake-cytube/client.js';
 import { startFakeCytube, type FakeCytube } from '../test/support/fake-cytube/index.js';
-import { find, launchRosey, now, ratioLine, sequential, sleep, type RoseyUnderTest } from './harness.js';
+import { findNode } from '../supervisors/describe-tree.js';
+import { launchRosey, now, ratioLine, sequential, sleep, type RoseyUnderTest } from './harness.js';
 import type { SuiteOptions } from './runtime.js';
 import { latencyLine, summarize } from './stats.js';
 
@@ -166,7 +167,7 @@ export async function cytubeSuite({ quick, nodeArgs }: SuiteOptions): Promise<vo
       ],
       nodeArgs,
       ready: (tree) =>
-        find(tree, 'dice@1')?.status === 'running' && find(tree, 'cytube')?.status === 'running',
+        findNode(tree, 'dice@1')?.status === 'running' && findNode(tree, 'cytube')?.status === 'running',
     });
     const nc = rosey.nc;
     await connectorUntil(nc, 'the connector to be ready', (s) => s.state === 'ready');

@@ -19,10 +19,6 @@ const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const now = () => performance.now();
 
-export function find(node: TreeNode, id: string): TreeNode | undefined {
-  return node.id === id ? node : (node.children ?? []).map((c) => find(c, id)).find(Boolean);
-}
-
 export async function treeOf(nc: NatsConnection): Promise<TreeNode> {
   const msg = await nc.request(subjects.control('status'), encodeJson({}), { timeout: 5000 });
   const decoded = decodeJson(msg.data);

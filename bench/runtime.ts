@@ -15,9 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { CORRELATION_HEADER, decodeJson, encodeJson } from '../kernel/bus/envelope.js';
 import { subjects } from '../kernel/subjects.js';
+import { findNode } from '../supervisors/describe-tree.js';
 import {
   cpuShare,
-  find,
   launchRosey,
   now,
   ratioLine,
@@ -76,7 +76,7 @@ export async function runtimeSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     config: ['log:', '  stderrLevel: error', 'router:', '  defaultCooldownMs: 0', '  commandTimeoutMs: 2000'],
     nodeArgs,
     // Startup to ready: process spawn → the root supervisor reports every child started.
-    ready: (tree) => find(tree, 'dice@1')?.status === 'running',
+    ready: (tree) => findNode(tree, 'dice@1')?.status === 'running',
   });
   const nc = rosey.nc;
   const platform = await benchPlatform(nc);
@@ -99,8 +99,8 @@ export async function runtimeSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     const tree = await treeOf(nc);
     const pids = {
       rosey: rosey.process.pid!,
-      plugin: find(tree, 'dice@1')!.info!.pid as number,
-      'nats-server': find(tree, 'nats-server')!.info!.pid as number,
+      plugin: findNode(tree, 'dice@1')!.info!.pid as number,
+      'nats-server': findNode(tree, 'nats-server')!.info!.pid as number,
       'load generator': process.pid,
     };
     const baseRate = await throughput('  bare NATS request/reply (baseline)', seconds, raw);
@@ -111,7 +111,7 @@ export async function runtimeSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     console.log(`  CPU while sustaining commands (100% = one core): ${cpu}\n`);
 
     console.log('kill -9 of the plugin process under steady load (500 commands/s)');
-    const before = find(await treeOf(nc), 'dice@1')!;
+    const before = findNode(await treeOf(nc), 'dice@1')!;
     const victim = before.info!.pid as number;
     const results: Array<{ sent: number; at?: number; text?: string }> = [];
     let killedAt = 0;
@@ -139,7 +139,7 @@ export async function runtimeSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     const firstOkAfter = afterKill.filter(ok).sort((a, b) => a.at! - b.at!)[0];
     const failed = results.filter((r) => r.text !== undefined && !ok(r));
     const lost = results.filter((r) => r.text === undefined);
-    const after = find(await treeOf(nc), 'dice@1')!;
+    const after = findNode(await treeOf(nc), 'dice@1')!;
     console.log(
       `  answering again after                      ${firstOkAfter ? (firstOkAfter.at! - killedAt).toFixed(0) : '∞'} ms`,
     );

@@ -23,7 +23,8 @@ import type { Result } from '../kernel/result.js';
 import { StorageService, type StorageRequest } from '../kernel/storage/storage-service.js';
 import { subjects } from '../kernel/subjects.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
-import { find, launchRosey, sequential, throughput, type RoseyUnderTest } from './harness.js';
+import { findNode } from '../supervisors/describe-tree.js';
+import { launchRosey, sequential, throughput, type RoseyUnderTest } from './harness.js';
 import type { SuiteOptions } from './runtime.js';
 import type { Summary } from './stats.js';
 
@@ -173,7 +174,7 @@ async function measure(kind: string, target: DatabaseTarget | undefined, options
       ...(target?.kind === 'postgresql' ? ['database:', `  url: ${JSON.stringify(target.url)}`] : []),
     ],
     nodeArgs: options.nodeArgs,
-    ready: (tree) => find(tree, `${PLUGIN}@1`)?.status === 'running',
+    ready: (tree) => findNode(tree, `${PLUGIN}@1`)?.status === 'running',
   });
   const db = await openDatabase(target ?? { kind: 'sqlite', file: join(dir, 'data', 'rosey.db') });
   const service = new StorageService(db);

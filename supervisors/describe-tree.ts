@@ -91,3 +91,8 @@ export function describeTree(root: AnyActorRef, rootId = 'rosey', now = Date.now
     children: supervisorChildren(snapshot.context, snapshot.children ?? {}, now),
   };
 }
+
+/** The node with this id anywhere in a tree (depth first), as `rosey status --json` prints it. */
+export function findNode(node: TreeNode, id: string): TreeNode | undefined {
+  return node.id === id ? node : (node.children ?? []).map((c) => findNode(c, id)).find(Boolean);
+}

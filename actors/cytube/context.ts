@@ -1,4 +1,5 @@
 import type { BusLink } from '../../kernel/bus/bus-link.js';
+import type { ConnectorState } from '../../kernel/contracts/connector-state.js';
 import type { Logger } from '../../kernel/log/logger.js';
 import type { BackoffOptions } from '../../supervisors/backoff.js';
 import type { ChannelState } from './channel-state.js';
@@ -43,7 +44,7 @@ export interface CytubeInput {
 export type Settings = Required<Omit<CytubeInput, 'channelPassword' | 'password'>> &
   Pick<CytubeInput, 'channelPassword' | 'password'>;
 
-export type Phase = 'discovering' | 'connecting' | 'joining' | 'ready' | 'backing-off' | 'halted' | 'stopped';
+export type Phase = ConnectorState['state'];
 
 export interface CytubeContext {
   input: Settings;

@@ -8,6 +8,7 @@ import {
   playlistJumpRequestSchema,
   playlistMoveRequestSchema,
 } from '../../kernel/contracts/playlist-commands.js';
+import type { ConnectorState } from '../../kernel/contracts/connector-state.js';
 import { err, ok } from '../../kernel/result.js';
 import { subjects } from '../../kernel/subjects.js';
 import { backoffDelay } from '../../supervisors/backoff.js';
@@ -30,7 +31,6 @@ import { cytubeSocket, type SocketEvent } from './socket.actor.js';
 import { discovery, type Discovery } from './socketconfig.js';
 import type { Step } from './step.js';
 
-export { CYTUBE_PLATFORM };
 export type { CytubeInput } from './context.js';
 
 type CytubeEvent =
@@ -52,8 +52,15 @@ const OUTBOUND = [
   'playlist.delete',
   'playlist.move',
   'playlist.jump',
-];
-const isOutbound = (e: CytubeEvent): e is OutboundEvent => OUTBOUND.includes(e.type);
+] as const satisfies ReadonlyArray<OutboundEvent['type']>;
+const isOutbound = (e: CytubeEvent): e is OutboundEvent => (OUTBOUND as readonly string[]).includes(e.type);
+
+/** The same handling for every outbound event. */
+const forOutbound = <A extends readonly string[]>(actions: A) =>
+  Object.fromEntries(OUTBOUND.map((type) => [type, { actions }])) as Record<
+    (typeof OUTBOUND)[number],
+    { actions: A }
+  >;
 
 /** The part of XState's `enqueue` the handlers' steps need. */
 interface Enqueue {
@@ -186,7 +193,7 @@ export const cytubeMachine = setup({
           permissions: ch.permissions,
           queued: context.outbox.queue.length,
           counters: context.counters,
-        }),
+        } satisfies ConnectorState),
       } satisfies BridgeCommand);
     }),
     acceptRejoin: enqueueActions(({ context, event, enqueue }) => {
@@ -276,12 +283,7 @@ export const cytubeMachine = setup({
         result: err('CONFLICT', `the connector is ${context.phase}, not halted or waiting to reconnect`),
       })),
     },
-    'send.chat': { actions: ['enqueueOutbound', 'report'] },
-    'send.pm': { actions: ['enqueueOutbound', 'report'] },
-    'playlist.add': { actions: ['enqueueOutbound', 'report'] },
-    'playlist.delete': { actions: ['enqueueOutbound', 'report'] },
-    'playlist.move': { actions: ['enqueueOutbound', 'report'] },
-    'playlist.jump': { actions: ['enqueueOutbound', 'report'] },
+    ...forOutbound(['enqueueOutbound', 'report'] as const),
     'rosey.shutdown': '.stopped',
   },
   initial: 'discovering',
@@ -415,12 +417,7 @@ export const cytubeMachine = setup({
               { guard: 'haltsOnEvent', target: '#cytube.halted', actions: 'handleServerEvent' },
               { actions: ['handleServerEvent', 'pace'] },
             ],
-            'send.chat': { actions: ['enqueueOutbound', 'pace'] },
-            'send.pm': { actions: ['enqueueOutbound', 'pace'] },
-            'playlist.add': { actions: ['enqueueOutbound', 'pace'] },
-            'playlist.delete': { actions: ['enqueueOutbound', 'pace'] },
-            'playlist.move': { actions: ['enqueueOutbound', 'pace'] },
-            'playlist.jump': { actions: ['enqueueOutbound', 'pace'] },
+            ...forOutbound(['enqueueOutbound', 'pace'] as const),
           },
           initial: 'pacing',
           states: {

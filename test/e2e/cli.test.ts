@@ -1,13 +1,10 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TreeNode } from '../../supervisors/describe-tree.js';
+import { findNode, type TreeNode } from '../../supervisors/describe-tree.js';
 import { isAlive, runCli, spawnCli } from '../support/cli.js';
 import { FIXTURE_PLUGINS } from '../support/mini-rosey.js';
 import { eventually, tempDir } from '../support/nats.js';
-
-const find = (node: TreeNode, id: string): TreeNode | undefined =>
-  node.id === id ? node : (node.children ?? []).map((c) => find(c, id)).find(Boolean);
 
 async function statusJson(cwd: string, args: string[] = []) {
   const result = await runCli(['status', '--json', ...args], { cwd });
@@ -92,10 +89,10 @@ describe('rosey CLI against a running instance', function () {
     }
     const status = await statusJson(cwd, ['-c', 'rosey.yaml']);
     expect(status.pid).to.equal(pid);
-    const natsPid = find(status.tree, 'nats-server')!.info!.pid as number;
-    const dicePid = find(status.tree, 'dice@1')!.info!.pid as number;
-    expect(find(status.tree, 'bus')!.state).to.equal('connected.up');
-    expect(find(status.tree, 'dice@1')!.status).to.equal('running');
+    const natsPid = findNode(status.tree, 'nats-server')!.info!.pid as number;
+    const dicePid = findNode(status.tree, 'dice@1')!.info!.pid as number;
+    expect(findNode(status.tree, 'bus')!.state).to.equal('connected.up');
+    expect(findNode(status.tree, 'dice@1')!.status).to.equal('running');
 
     const stopped = await runCli(['stop', '-c', 'rosey.yaml'], { cwd });
     expect(stopped.code, stopped.stderr).to.equal(0);
@@ -125,12 +122,12 @@ describe('rosey CLI against a running instance', function () {
         20_000,
       );
       const before = await statusJson(cwd);
-      const dicePid = find(before.tree, 'dice@1')!.info!.pid as number;
+      const dicePid = findNode(before.tree, 'dice@1')!.info!.pid as number;
       process.kill(dicePid, 'SIGKILL');
       await eventually(
         async () => {
           const now = await statusJson(cwd);
-          const dice = find(now.tree, 'dice@1')!;
+          const dice = findNode(now.tree, 'dice@1')!;
           return dice.status === 'running' && dice.info!.pid !== dicePid && dice.restarts === 1;
         },
         'dice restarted',
@@ -169,7 +166,7 @@ describe('rosey CLI against a running instance', function () {
       dev.say('!echo up');
       await eventually(() => dev.lines.includes('Rosey: echo: up'), 'echo answering', 20_000);
       const tree = (await statusJson(cwd)).tree;
-      const pids = ['nats-server', 'dice@1', 'echo@1'].map((id) => find(tree, id)!.info!.pid as number);
+      const pids = ['nats-server', 'dice@1', 'echo@1'].map((id) => findNode(tree, id)!.info!.pid as number);
       dev.say('!hang 60000');
       await new Promise((r) => setTimeout(r, 300));
       dev.child.kill('SIGKILL');

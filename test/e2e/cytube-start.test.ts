@@ -1,14 +1,11 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TreeNode } from '../../supervisors/describe-tree.js';
+import { findNode, type TreeNode } from '../../supervisors/describe-tree.js';
 import { isAlive, runCli } from '../support/cli.js';
 import { fakeClient } from '../support/fake-cytube/client.js';
 import { startFakeCytube } from '../support/fake-cytube/index.js';
 import { eventually, tempDir } from '../support/nats.js';
-
-const find = (node: TreeNode, id: string): TreeNode | undefined =>
-  node.id === id ? node : (node.children ?? []).map((c) => find(c, id)).find(Boolean);
 
 describe('rosey start with a CyTube channel (fake CyTube server)', function () {
   this.timeout(90_000);
@@ -37,7 +34,9 @@ describe('rosey start with a CyTube channel (fake CyTube server)', function () {
       pid = Number(/pid (\d+)/.exec(launched.stdout)![1]);
       const connector = async () => {
         const r = await runCli(['status', '--json'], { cwd });
-        return r.code === 0 ? find((JSON.parse(r.stdout) as { tree: TreeNode }).tree, 'cytube') : undefined;
+        return r.code === 0
+          ? findNode((JSON.parse(r.stdout) as { tree: TreeNode }).tree, 'cytube')
+          : undefined;
       };
       await eventually(
         async () => (await connector())?.info?.state === 'ready',

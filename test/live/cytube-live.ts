@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { discover } from '../../actors/cytube/socketconfig.js';
+import { findNode, type TreeNode } from '../../supervisors/describe-tree.js';
 
 const ROSEY = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 const REQUIRED = ['CYTUBE_URL', 'CYTUBE_CHANNEL', 'CYTUBE_USER', 'CYTUBE_PASSWORD'] as const;
@@ -77,21 +78,13 @@ writeFileSync(
   }),
 );
 
-interface Node {
-  id: string;
-  info?: Record<string, unknown>;
-  children?: Node[];
-}
-const findNode = (n: Node, id: string): Node | undefined =>
-  n.id === id ? n : (n.children ?? []).map((c) => findNode(c, id)).find(Boolean);
-
 async function connectorReady(): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no status yet';
   while (Date.now() < deadline) {
     const status = rosey('status', '--json');
     if (status.status === 0) {
-      const node = findNode((JSON.parse(status.stdout) as { tree: Node }).tree, 'cytube');
+      const node = findNode((JSON.parse(status.stdout) as { tree: TreeNode }).tree, 'cytube');
       const state = node?.info?.state;
       if (state === 'ready') return;
       last = `${String(state)}${node?.info?.reason ? `: ${String(node.info.reason)}` : ''}`;

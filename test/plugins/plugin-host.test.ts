@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { describeTree, type TreeNode } from '../../supervisors/describe-tree.js';
+import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { startMiniRosey } from '../support/mini-rosey.js';
@@ -8,10 +8,7 @@ import { client, eventually, useNatsServer } from '../support/nats.js';
 
 type Mini = Awaited<ReturnType<typeof startMiniRosey>>;
 
-const find = (node: TreeNode, id: string): TreeNode | undefined =>
-  node.id === id ? node : (node.children ?? []).map((c) => find(c, id)).find(Boolean);
-
-const hostOf = (mini: Mini, plugin: string) => find(describeTree(mini.tree.actor), `${plugin}@1`);
+const hostOf = (mini: Mini, plugin: string) => findNode(describeTree(mini.tree.actor), `${plugin}@1`);
 
 const alive = (pid: number) => {
   try {

@@ -11,7 +11,7 @@ import {
 } from '../../kernel/bus/credentials.js';
 import { encodeJson } from '../../kernel/bus/envelope.js';
 import { request } from '../../kernel/bus/request.js';
-import { describeTree, type TreeNode } from '../../supervisors/describe-tree.js';
+import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { startMiniRosey } from '../support/mini-rosey.js';
 import { eventually, tempDir } from '../support/nats.js';
@@ -240,10 +240,8 @@ describe('plugin storage through the SDK (a real plugin process)', function () {
       }),
     });
     const tree = describeTree(mini.tree.actor);
-    const find = (node: TreeNode, id: string): TreeNode | undefined =>
-      node.id === id ? node : (node.children ?? []).map((c) => find(c, id)).find(Boolean);
-    expect(find(tree, 'memo')?.children?.map((c) => c.id)).to.deep.equal(['migrations', 'memo@1']);
-    expect(find(tree, 'migrations')?.info).to.deep.equal({ schemaVersion: 1 });
+    expect(findNode(tree, 'memo')?.children?.map((c) => c.id)).to.deep.equal(['migrations', 'memo@1']);
+    expect(findNode(tree, 'migrations')?.info).to.deep.equal({ schemaVersion: 1 });
 
     const nc = await connect({ servers: server.url, user: rosey.user, pass: rosey.password });
     try {

@@ -1,24 +1,12 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { cytubeMachine, type CytubeInput } from '../../actors/cytube/cytube.machine.js';
 import type { BusLink } from '../../kernel/bus/bus-link.js';
+import type { ConnectorState } from '../../kernel/contracts/connector-state.js';
 import { request } from '../../kernel/bus/request.js';
 import { quietLogger, type Logger } from '../../kernel/log/logger.js';
 import { subjects } from '../../kernel/subjects.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { eventually } from './nats.js';
-
-export interface ConnectorState {
-  state: string;
-  reason: string | null;
-  user: string;
-  guest: boolean;
-  rank: number;
-  users: Array<{ name: string; rank: number; afk: boolean; muted: boolean }>;
-  playlist: Array<{ uid: number; media: { type: string; id: string; title: string } }>;
-  options: Record<string, unknown>;
-  queued: number;
-  counters: Record<string, number>;
-}
 
 /** The connector as the tree runs it, pointed at a (fake) CyTube, with test-friendly timings. */
 export function cytubeSpec(

@@ -1,23 +1,9 @@
 import { Flags } from '@oclif/core';
+import type { ConnectorState } from '../../../kernel/contracts/connector-state.js';
 import { RoseyCommand } from '../../base-command.js';
 import { locationFlags, natsFlags } from '../../config-flags.js';
 import { subjects } from '../../../kernel/subjects.js';
 import { cytubeRequest } from '../../cytube-cli.js';
-
-interface ConnectorState {
-  state: string;
-  reason: string | null;
-  server: string;
-  channel: string;
-  user: string;
-  guest: boolean;
-  rank: number;
-  users: Array<{ name: string; rank: number; afk: boolean }>;
-  playlist: unknown[];
-  media: { title: string } | null;
-  queued: number;
-  counters: Record<string, number>;
-}
 
 export default class CytubeStatus extends RoseyCommand {
   static override summary =
