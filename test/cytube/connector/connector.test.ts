@@ -262,18 +262,21 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
 
   it('waits out the guest-login delay and logs in', async () => {
     await cytube.stop();
-    cytube = await startFakeCytube({ accounts: ACCOUNTS, channels: CHANNELS, guestLoginDelaySec: 2 });
-    // Another guest from the bot's own address uses up the allowance.
-    clients.push(await fakeClient(cytube.baseUrl, 'freechan', { name: 'firstguest' }));
+    cytube = await startFakeCytube({ accounts: ACCOUNTS, channels: CHANNELS, guestLoginDelaySec: 5 });
     await startRosey({ channel: 'freechan', username: 'guestbot', password: undefined }, false);
-    const s = await connectorIn(nc, 'ready', () => true, 10_000);
+    await connectorIn(nc, 'ready');
+    // The server restarts: the bot is back within its backoff (≤ 1.2 s), well inside the 5 s
+    // one-guest-login-per-IP window its first login opened, so this login has to wait.
+    await cytube.restart();
+    const s = await connectorIn(nc, 'ready', (st) => (st.counters.reconnects ?? 0) >= 1, 15_000);
     expect(s.guest).to.equal(true);
-    const logins = cytube.log.filter(
+    const refusals = cytube.log.filter(
       (e) => e.dir === 'in' && e.event === 'login' && (e.data as { success: boolean }).success === false,
     );
-    expect(logins.map((e) => (e.data as { error: string }).error)).to.deep.equal([
-      'Guest logins are restricted to one per IP address per 2 seconds.',
+    expect(refusals.map((e) => (e.data as { error: string }).error)).to.deep.equal([
+      'Guest logins are restricted to one per IP address per 5 seconds.',
     ]);
+    expect(cytube.log.filter((e) => e.dir === 'in' && e.event === 'login')).to.have.length(3);
   });
 
   it('refuses to chat while muted, and a PM to someone absent, with reasons', async () => {
