@@ -16,6 +16,12 @@ export type ErrorCode =
   | 'SHUTTING_DOWN'
   /** Too much already waiting (a connector's outbox). */
   | 'OVERLOADED'
+  /** A plugin generation answered its health check with a failure. */
+  | 'UNHEALTHY'
+  /** The same operation is already running (a second reload of one plugin). */
+  | 'BUSY'
+  /** A reload switched to the new generation, which then failed: the old one serves again. */
+  | 'ROLLED_BACK'
   | 'INTERNAL'
   // storage and migrations
   | 'UNKNOWN_TABLE'

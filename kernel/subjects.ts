@@ -30,8 +30,11 @@ export const subjects = {
   platformState: (platform: string) => `rosey.platform.${platform}.state`,
   /** A halted or waiting connector tries again now (req). */
   platformRejoin: (platform: string) => `rosey.platform.${platform}.rejoin`,
-  /** A plugin's commands (req). */
-  execute: (plugin: string) => `rosey.commands.${plugin}.execute`,
+  /**
+   * Commands of one generation of a plugin (req). Each generation has its own subject, so during a
+   * blue-green reload the router decides which one answers: never both, never neither.
+   */
+  execute: (plugin: string, generation: number) => `rosey.commands.${plugin}.${generation}.execute`,
   /** A plugin generation announces itself and its commands (pub). */
   pluginReady: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.ready`,
   /** Wildcard for every plugin's announcement. */
@@ -47,6 +50,12 @@ export const subjects = {
   routerSettle: 'rosey.router.settle',
   /** The command registry (req). */
   routerCommands: 'rosey.router.commands',
+  /** Route a plugin's commands to one of its generations and pin them there (req). */
+  routerRoute: 'rosey.router.route',
+  /** Replies once no command is in flight to one plugin generation (req). */
+  routerDrain: 'rosey.router.drain',
+  /** A plugin's route follows its newest generation again (req). */
+  routerUnpin: 'rosey.router.unpin',
   /** A plugin's key-value store and rows (req): `op` is get/set/… or insert/select/…. */
   kv: (plugin: string, op: string) => `rosey.db.kv.${plugin}.${op}`,
   row: (plugin: string, op: string) => `rosey.db.row.${plugin}.${op}`,
@@ -57,6 +66,8 @@ export const subjects = {
   anySchemaChanged: 'rosey.db.schema.*.changed',
   /** Control plane for the CLI (req). */
   control: (verb: 'status' | 'stop' | 'ping') => `rosey.control.${verb}`,
+  /** Plugin management for the CLI (req): list, info, reload, and the routes pinned by reloads. */
+  pluginControl: (verb: 'list' | 'reload' | 'routes') => `rosey.control.plugin.${verb}`,
 } as const;
 
 /** Plugin names double as subject tokens and folder names. */

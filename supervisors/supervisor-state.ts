@@ -86,9 +86,16 @@ export interface TerminateChildEvent {
   replyTo?: AnyActorRef;
 }
 
+/** OTP `delete_child`: forget a static child's spec once it is stopped. */
+export interface DeleteChildEvent {
+  type: 'supervisor.delete_child';
+  id: string;
+  replyTo?: AnyActorRef;
+}
+
 export interface ChildResultEvent {
   type: 'supervisor.result';
-  op: 'start_child' | 'terminate_child';
+  op: 'start_child' | 'terminate_child' | 'delete_child';
   id: string;
   ok: boolean;
   error?: string;
@@ -110,6 +117,7 @@ export type SupervisorEvent =
   | { type: 'rosey.shutdown'; reason?: string }
   | StartChildEvent
   | TerminateChildEvent
+  | DeleteChildEvent
   | { type: 'sup.start_timeout'; actorId: string }
   | { type: 'sup.kill_timeout'; actorId: string }
   | { type: 'sup.restart_due'; id: string }

@@ -307,6 +307,13 @@ function terminateAll(tx: SupervisorTx, purpose: 'shutdown' | 'escalate' | 'abor
   tx.ctx.groups = dict();
   const refusal = 'supervisor is shutting down';
   for (const event of tx.ctx.deferred) {
+    if (event.type === 'supervisor.delete_child' && event.replyTo) {
+      tx.effects.push({
+        kind: 'reply',
+        to: event.replyTo,
+        event: { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: false, error: refusal },
+      });
+    }
     if (
       (event.type === 'supervisor.start_child' || event.type === 'supervisor.terminate_child') &&
       event.replyTo
@@ -350,7 +357,9 @@ const retireFailedStart = decide((tx, event) => {
   tx.log('error', `${event.id} failed to start: ${describeExit(event.reason)}`, { supervisor: tx.ctx.name });
   tx.reply(event.id, 'start_child', false, describeExit(event.reason));
   tx.markStopped(record, event.reason);
+  // OTP: a static supervisor does not keep the spec of a child that start_child failed to start.
   if (tx.ctx.dynamic) record.status = 'failed';
+  else tx.remove(event.id);
   tx.advance();
 });
 
@@ -372,7 +381,6 @@ const beginStartChild = decide((tx, event) => {
 
 function startChildRefusal(context: SupervisorContext, event: SupervisorEvent): string | undefined {
   if (event.type !== 'supervisor.start_child') return undefined;
-  if (!context.dynamic) return 'not a dynamic supervisor';
   const existing = context.records[event.spec.id];
   if (existing && existing.status !== 'failed' && existing.status !== 'stopped') return 'already started';
   // Children waiting for a restart count too (Elixir's DynamicSupervisor counts them).
@@ -388,7 +396,39 @@ function startChildRefusal(context: SupervisorContext, event: SupervisorEvent): 
   return undefined;
 }
 
+const deleteChild = decide((tx, event) => {
+  if (event.type !== 'supervisor.delete_child') return;
+  const record = tx.ctx.records[event.id];
+  const error = !record
+    ? 'not found'
+    : ALIVE.has(record.status) || record.status === 'restarting'
+      ? 'running'
+      : undefined;
+  if (error === undefined) tx.remove(event.id);
+  if (event.replyTo) {
+    tx.effects.push({
+      kind: 'reply',
+      to: event.replyTo,
+      event:
+        error === undefined
+          ? { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: true }
+          : { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: false, error },
+    });
+  }
+});
+
 const refuse = decide((tx, event) => {
+  if (event.type === 'supervisor.delete_child') {
+    if (event.replyTo) {
+      const error = 'supervisor is shutting down';
+      tx.effects.push({
+        kind: 'reply',
+        to: event.replyTo,
+        event: { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: false, error },
+      });
+    }
+    return;
+  }
   if (event.type === 'supervisor.start_child' || event.type === 'supervisor.terminate_child') {
     const id = event.type === 'supervisor.start_child' ? event.spec.id : event.id;
     const op = event.type === 'supervisor.start_child' ? 'start_child' : 'terminate_child';
@@ -475,9 +515,11 @@ export const supervisorMachine = setup({
     isCurrent: ({ context, event }) => isCurrent(context, event),
     isStale: ({ context, event }) => !isCurrent(context, event),
     isFailedStart: ({ context, event }) => isFailedStart(context, event),
-    // A dynamic child that fails its first start is reported, not retried; restarts still retry.
+    // A child that fails its first start under a dynamic supervisor, or any start_child, is reported,
+    // not retried; restarts still retry.
     isFailedDynamicStart: ({ context, event }) =>
-      isFailedStart(context, event) && context.dynamic && context.purpose !== 'restart',
+      isFailedStart(context, event) &&
+      (context.purpose === 'start_child' || (context.dynamic && context.purpose !== 'restart')),
     needsRestart: ({ context, event }) =>
       event.type === 'sup.exit' &&
       context.records[event.id] !== undefined &&
@@ -510,6 +552,7 @@ export const supervisorMachine = setup({
     retireFailedStart,
     beginStartChild,
     beginTerminate,
+    deleteChild,
     refuse,
     finishPlan,
     replayDeferred,
@@ -552,6 +595,7 @@ export const supervisorMachine = setup({
         'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
         'supervisor.start_child': { actions: 'deferEvent' },
         'supervisor.terminate_child': { actions: 'deferEvent' },
+        'supervisor.delete_child': { actions: 'deferEvent' },
         'sup.restart_due': { actions: 'deferEvent' },
       },
     },
@@ -579,6 +623,7 @@ export const supervisorMachine = setup({
           { guard: 'hasChild', target: 'restarting', actions: 'beginTerminate' },
           { actions: 'refuse' },
         ],
+        'supervisor.delete_child': { actions: 'deleteChild' },
         'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
       },
     },
@@ -595,6 +640,7 @@ export const supervisorMachine = setup({
         'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
         'supervisor.start_child': { actions: 'deferEvent' },
         'supervisor.terminate_child': { actions: 'deferEvent' },
+        'supervisor.delete_child': { actions: 'deferEvent' },
         'sup.restart_due': { actions: 'deferEvent' },
       },
     },
@@ -604,6 +650,7 @@ export const supervisorMachine = setup({
         'sup.exit': [{ guard: 'isStale' }, { actions: 'onStopped' }],
         'supervisor.start_child': { actions: 'refuse' },
         'supervisor.terminate_child': { actions: 'refuse' },
+        'supervisor.delete_child': { actions: 'refuse' },
       },
       states: {
         stopping: { on: { 'sup.plan.complete': '#supervisor.stopped' } },

@@ -11,6 +11,10 @@ import { cytubeMachine, type CytubeInput } from '../actors/cytube/cytube.machine
 import { controlMachine } from '../actors/control/control.machine.js';
 import { natsServerActor } from '../actors/nats-server/nats-server.actor.js';
 import { pluginHostMachine } from '../actors/plugin-host/plugin-host.machine.js';
+import {
+  pluginManagerMachine,
+  type PluginManagerInput,
+} from '../actors/plugin-manager/plugin-manager.machine.js';
 import { routerMachine } from '../actors/router/router.machine.js';
 import type { BusLink } from '../kernel/bus/bus-link.js';
 import type { NatsEndpoint } from '../kernel/bus/connect.js';
@@ -68,19 +72,48 @@ const supervisor = (
 /** The folder with a plugin's SQL migrations. */
 export const migrationsDir = (plugin: LoadedPlugin) => join(plugin.dir, 'migrations');
 
+type PluginSpecOptions = Pick<RoseyTreeOptions, 'config' | 'logger' | 'link' | 'pluginNats'>;
+
+/** The host of one generation of a plugin: child `<name>@<generation>` of the plugin's supervisor. */
+export function pluginHostSpec(plugin: LoadedPlugin, o: PluginSpecOptions, generation: number): ChildSpec {
+  const { manifest } = plugin;
+  const settings = o.config.plugins.settings[manifest.name];
+  const connection = o.pluginNats(manifest.name);
+  return {
+    id: `${manifest.name}@${generation}`,
+    logic: pluginHostMachine,
+    restart: manifest.restart,
+    shutdown: PLUGIN_STOP_GRACE_MS + 1000,
+    startTimeoutMs: PLUGIN_READY_TIMEOUT_MS + 2000,
+    backoff: manifest.supervision.backoff,
+    input: {
+      plugin: {
+        name: manifest.name,
+        version: manifest.version,
+        entry: plugin.entry,
+        memoryMb: settings?.memoryMb ?? manifest.memoryMb,
+        config: settings?.config ?? {},
+      },
+      generation,
+      nats: connection.endpoint,
+      inboxPrefix: connection.inboxPrefix,
+      link: o.link,
+      logger: o.logger.child(`plugin:${manifest.name}`),
+      readyTimeoutMs: PLUGIN_READY_TIMEOUT_MS,
+      stopGraceMs: PLUGIN_STOP_GRACE_MS,
+    },
+  };
+}
+
 /**
  * One plugin: its own supervisor (marked failed when it gives up) around, in order, the step that
- * applies its pending migrations (when it has any) and its process host.
+ * applies its pending migrations (when it has any) and its process host. A blue-green reload adds
+ * the next generation's host beside the current one, then removes the one it replaced.
  */
-export function pluginSpec(
-  plugin: LoadedPlugin,
-  o: Pick<RoseyTreeOptions, 'config' | 'logger' | 'link' | 'pluginNats'>,
-  generation = 1,
-): ChildSpec {
+export function pluginSpec(plugin: LoadedPlugin, o: PluginSpecOptions, generation = 1): ChildSpec {
   const { manifest } = plugin;
   const settings = o.config.plugins.settings[manifest.name];
   const log = o.logger.child(`plugin:${manifest.name}`);
-  const connection = o.pluginNats(manifest.name);
   const migrations: ChildSpec[] = hasMigrations(plugin)
     ? [
         {
@@ -100,33 +133,7 @@ export function pluginSpec(
       intensity: settings?.intensity ?? manifest.supervision.intensity,
       period: settings?.period ?? manifest.supervision.period,
       logger: o.logger.child('plugins'),
-      children: [
-        ...migrations,
-        {
-          id: `${manifest.name}@${generation}`,
-          logic: pluginHostMachine,
-          restart: manifest.restart,
-          shutdown: PLUGIN_STOP_GRACE_MS + 1000,
-          startTimeoutMs: PLUGIN_READY_TIMEOUT_MS + 2000,
-          backoff: manifest.supervision.backoff,
-          input: {
-            plugin: {
-              name: manifest.name,
-              version: manifest.version,
-              entry: plugin.entry,
-              memoryMb: settings?.memoryMb ?? manifest.memoryMb,
-              config: settings?.config ?? {},
-            },
-            generation,
-            nats: connection.endpoint,
-            inboxPrefix: connection.inboxPrefix,
-            link: o.link,
-            logger: log,
-            readyTimeoutMs: PLUGIN_READY_TIMEOUT_MS,
-            stopGraceMs: PLUGIN_STOP_GRACE_MS,
-          },
-        },
-      ],
+      children: [...migrations, pluginHostSpec(plugin, o, generation)],
     },
     o.logger,
     // A plugin that keeps crashing stays down, marked failed; the rest of Rosey carries on.
@@ -139,7 +146,7 @@ export function pluginSpec(
  *
  *   rosey (one_for_one)
  *   ├─ infra (rest_for_one): nats-server (embedded only), bus, storage, migrator
- *   ├─ services (one_for_one): router, control
+ *   ├─ services (one_for_one): plugin-manager (list, blue-green reloads), router, control
  *   ├─ plugins (dynamic one_for_one): one supervisor per plugin (rest_for_one) → its pending
  *   │    migrations (when it has any), then its process host
  *   └─ connectors (one_for_one): console (when enabled), cytube (when configured)
@@ -189,6 +196,20 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
   });
 
   const services: ChildSpec[] = [
+    {
+      // Before the router: a restarted router asks it for the routes pinned by reloads.
+      id: 'plugin-manager',
+      logic: pluginManagerMachine,
+      input: {
+        link,
+        logger: logger.child('plugins'),
+        rootSystemId: ROOT_SYSTEM_ID,
+        plugins: o.plugins,
+        hostSpec: (plugin, generation) => pluginHostSpec(plugin, o, generation),
+        hasMigrations,
+        timing: config.plugins.reload,
+      } satisfies PluginManagerInput,
+    },
     {
       id: 'router',
       logic: routerMachine,

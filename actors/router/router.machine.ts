@@ -21,8 +21,8 @@ import {
 } from '../../kernel/contracts/commands.js';
 import { validate } from '../../kernel/bus/validate.js';
 import { quietLogger, type Logger } from '../../kernel/log/logger.js';
-import { ok } from '../../kernel/result.js';
-import { subjects } from '../../kernel/subjects.js';
+import { err, ok } from '../../kernel/result.js';
+import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import {
   checkCooldown,
@@ -34,7 +34,7 @@ import {
 } from './cooldowns.js';
 import { helpText } from './help.js';
 import { MAX_ARGS, MAX_LINE, parseCommand } from './parse-command.js';
-import { announce, emptyRegistry, lookup, markDown, type Registry } from './registry.js';
+import { announce, emptyRegistry, lookup, markDown, route, unpin, type Registry } from './registry.js';
 import {
   cooldownReply,
   failureReply,
@@ -68,7 +68,15 @@ interface InFlight {
   origin: Origin;
   command: string;
   plugin: string;
+  generation: number;
 }
+
+const flightKey = (plugin: string, generation: number) => `${plugin}@${generation}`;
+
+const routeRequest = z.object({ plugin: z.string().regex(PLUGIN_NAME), generation: z.number().int().min(1) });
+const unpinRequest = z.object({ plugin: z.string().regex(PLUGIN_NAME) });
+/** What the plugin manager answers on `rosey.control.plugin.routes`. */
+const pinsReply = z.object({ routes: z.record(z.string(), z.number().int().min(1)) });
 
 interface RouterContext {
   input: Required<RouterInput>;
@@ -76,7 +84,10 @@ interface RouterContext {
   cooldowns: Cooldowns;
   /** Commands waiting for their plugin; what to do with each answer travels with its request. */
   inFlight: number;
+  /** Commands in flight per plugin generation (`plugin@generation`), for draining one. */
+  flights: Record<string, number>;
   settleWaiters: string[];
+  drainWaiters: Array<{ replyId: string; key: string }>;
   nextRequest: number;
   bound: boolean;
 }
@@ -91,6 +102,9 @@ type RouterEvent =
   | InboundEvent<'plugin.down', PluginDown>
   | RequestEvent<'router.settle', Record<string, never>>
   | RequestEvent<'router.commands', Record<string, never>>
+  | RequestEvent<'router.route', z.infer<typeof routeRequest>>
+  | RequestEvent<'router.drain', z.infer<typeof routeRequest>>
+  | RequestEvent<'router.unpin', z.infer<typeof unpinRequest>>
   | BusResponseEvent
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
@@ -147,6 +161,7 @@ export const routerMachine = setup({
       if (parsed.name === 'help') return say(helpText(context.registry, prefix, msg.rank, parsed.args[0]));
       const cmd = lookup(context.registry, parsed.name);
       if (!cmd) return say(unknownCommandReply(prefix, parsed.name));
+      const generation = context.registry.plugins[cmd.plugin]!.generation;
       if (msg.rank < cmd.minRank) return say(rankReply(prefix, parsed.name, cmd.minRank, msg.rank));
       const key = cooldownKey(msg.platform, msg.channel, msg.user, cmd.name);
       const at = now();
@@ -167,9 +182,11 @@ export const routerMachine = setup({
         platform: msg.platform,
         private: origin.private,
       };
+      const flight = flightKey(cmd.plugin, generation);
       enqueue.assign({
         nextRequest: context.nextRequest + 1,
         inFlight: context.inFlight + 1,
+        flights: { ...context.flights, [flight]: (context.flights[flight] ?? 0) + 1 },
         cooldowns: startCooldown(
           context.cooldowns,
           key,
@@ -179,18 +196,21 @@ export const routerMachine = setup({
       });
       enqueue.sendTo('bus', {
         type: 'bus.request',
-        subject: subjects.execute(cmd.plugin),
+        subject: subjects.execute(cmd.plugin, generation),
         data: request,
         timeoutMs: context.input.commandTimeoutMs,
         requestId,
         from: origin.meta,
-        context: { origin, command: parsed.name, plugin: cmd.plugin },
+        context: { origin, command: parsed.name, plugin: cmd.plugin, generation } satisfies InFlight,
       } satisfies Send);
     }),
     handleResponse: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'bus.response' || !isFlight(event.context)) return;
       const flight = event.context;
-      enqueue.assign({ inFlight: context.inFlight - 1 });
+      const key = flightKey(flight.plugin, flight.generation);
+      const flights = { ...context.flights, [key]: (context.flights[key] ?? 1) - 1 };
+      if (flights[key] === 0) delete flights[key];
+      enqueue.assign({ inFlight: context.inFlight - 1, flights });
       const { prefix } = context.input;
       const say = (text: string, origin = flight.origin) => enqueue.sendTo('bus', replyTo(origin, text));
       if (!event.result.ok) {
@@ -219,6 +239,64 @@ export const routerMachine = setup({
         enqueue.sendTo('bus', { type: 'bus.reply', replyId, result: ok({ inFlight: 0 }) } satisfies Send);
       }
       enqueue.assign({ settleWaiters: [] });
+    }),
+    answerDrained: enqueueActions(({ context, enqueue }) => {
+      const drained = context.drainWaiters.filter((w) => !context.flights[w.key]);
+      if (drained.length === 0) return;
+      for (const { replyId } of drained) {
+        enqueue.sendTo('bus', { type: 'bus.reply', replyId, result: ok({ drained: true }) } satisfies Send);
+      }
+      enqueue.assign({ drainWaiters: context.drainWaiters.filter((w) => !drained.includes(w)) });
+    }),
+    switchRoute: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'router.route') return;
+      const { plugin, generation } = event.data;
+      const switched = route(context.registry, plugin, generation);
+      if (!switched.ok) {
+        enqueue.sendTo('bus', {
+          type: 'bus.reply',
+          replyId: event.replyId,
+          result: err('NOT_FOUND', switched.reason),
+        } satisfies Send);
+        return;
+      }
+      if (switched.previous !== generation) {
+        context.input.logger.info(`${plugin}: commands now go to generation ${generation}`, {
+          previous: switched.previous,
+        });
+      }
+      if (switched.conflicts.length > 0) {
+        context.input.logger.warn(`${plugin}: command names already taken: ${switched.conflicts.join(', ')}`);
+      }
+      enqueue.assign({ registry: switched.registry });
+      const previous = switched.previous;
+      enqueue.sendTo('bus', {
+        type: 'bus.reply',
+        replyId: event.replyId,
+        result: ok({
+          plugin,
+          generation,
+          previous: previous ?? null,
+          inFlight: previous === undefined ? 0 : (context.flights[flightKey(plugin, previous)] ?? 0),
+        }),
+      } satisfies Send);
+    }),
+    applyPins: assign({
+      registry: ({ context, event }) => {
+        if (event.type !== 'bus.response' || event.requestId !== 'pins' || !event.result.ok)
+          return context.registry;
+        const pins = validate(pinsReply, event.result.data);
+        if (!pins.ok) return context.registry;
+        let registry = context.registry;
+        for (const [plugin, generation] of Object.entries(pins.data.routes)) {
+          const switched = route(registry, plugin, generation);
+          // Not announced yet: the pin makes its announcement take the route when it comes.
+          registry = switched.ok
+            ? switched.registry
+            : { ...registry, pinned: { ...registry.pinned, [plugin]: generation } };
+        }
+        return registry;
+      },
     }),
     registerPlugin: enqueueActions(({ context, event, enqueue, self }) => {
       if (event.type !== 'plugin.ready') return;
@@ -251,6 +329,8 @@ export const routerMachine = setup({
         generation: p.generation,
         version: p.version,
         available: p.available,
+        pinned: context.registry.pinned[name] !== undefined,
+        standby: Object.keys(context.registry.standby[name] ?? {}).map(Number),
         commands: p.commands.map((c) => ({ name: c.name, usage: c.usage, minRank: c.minRank })),
       }));
       enqueue.sendTo('bus', {
@@ -270,7 +350,9 @@ export const routerMachine = setup({
     registry: emptyRegistry(),
     cooldowns: {},
     inFlight: 0,
+    flights: {},
     settleWaiters: [],
+    drainWaiters: [],
     nextRequest: 1,
     bound: false,
   }),
@@ -290,11 +372,34 @@ export const routerMachine = setup({
         services: [
           { subject: subjects.routerSettle, event: 'router.settle', schema: z.object({}).passthrough() },
           { subject: subjects.routerCommands, event: 'router.commands', schema: z.object({}).passthrough() },
+          { subject: subjects.routerRoute, event: 'router.route', schema: routeRequest },
+          { subject: subjects.routerDrain, event: 'router.drain', schema: routeRequest },
+          { subject: subjects.routerUnpin, event: 'router.unpin', schema: unpinRequest },
         ],
       }),
   },
   on: {
-    'bus.response': { actions: ['handleResponse', 'answerSettled'] },
+    'bus.response': { actions: ['handleResponse', 'applyPins', 'answerSettled', 'answerDrained'] },
+    'router.route': { actions: 'switchRoute' },
+    'router.drain': {
+      actions: [
+        assign({
+          drainWaiters: ({ context, event }) => [
+            ...context.drainWaiters,
+            { replyId: event.replyId, key: flightKey(event.data.plugin, event.data.generation) },
+          ],
+        }),
+        'answerDrained',
+      ],
+    },
+    'router.unpin': {
+      actions: [
+        assign({ registry: ({ context, event }) => unpin(context.registry, event.data.plugin) }),
+        enqueueActions(({ event, enqueue }) =>
+          enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: ok({}) } satisfies Send),
+        ),
+      ],
+    },
     'plugin.ready': { actions: 'registerPlugin' },
     'plugin.down': { actions: 'pluginDown' },
     'router.commands': { actions: 'listCommands' },
@@ -311,6 +416,14 @@ export const routerMachine = setup({
           type: 'bus.publish',
           subject: subjects.pluginsDiscover,
           data: {},
+        } satisfies Send);
+        // Routes pinned by a reload in progress survive a restart of the router.
+        enqueue.sendTo('bus', {
+          type: 'bus.request',
+          subject: subjects.pluginControl('routes'),
+          data: {},
+          timeoutMs: 2000,
+          requestId: 'pins',
         } satisfies Send);
         if (!context.bound) {
           enqueue.assign({ bound: true });

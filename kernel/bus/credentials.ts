@@ -40,7 +40,7 @@ export function pluginPermissions(plugin: string): NatsPermissions {
     },
     subscribe: {
       allow: [
-        subjects.execute(plugin),
+        `rosey.commands.${plugin}.*.execute`,
         `rosey.plugins.${plugin}.>`,
         subjects.pluginsDiscover,
         `${pluginInboxPrefix(plugin)}.>`,

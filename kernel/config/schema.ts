@@ -94,6 +94,19 @@ export const configSchema = z
               .strict(),
           )
           .default({}),
+        /** Blue-green reloads (`rosey plugin reload`). */
+        reload: z
+          .object({
+            /** Health checks of the new generation before the switch, each with its timeout. */
+            healthAttempts: z.number().int().min(1).max(20).default(3),
+            healthTimeoutMs: z.number().int().min(100).max(60_000).default(2000),
+            /** How long the old generation may take to finish the commands it already has. */
+            drainTimeoutMs: z.number().int().min(0).max(600_000).default(30_000),
+            /** The old generation stays ready this long after the switch, to roll back to. */
+            graceMs: z.number().int().min(0).max(600_000).default(5000),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

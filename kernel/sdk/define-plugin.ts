@@ -58,6 +58,11 @@ export interface PluginDefinition {
   start?(ctx: PluginContext): void | Promise<void>;
   /** Runs on a graceful stop, after in-flight commands have finished. */
   stop?(): void | Promise<void>;
+  /**
+   * Asked on every health check, and before a reload switches commands to this generation:
+   * `false` (or a throw) means unhealthy, and a reload then keeps the old generation serving.
+   */
+  health?(): boolean | Promise<boolean>;
 }
 
 const BRAND = Symbol.for('rosey.plugin');

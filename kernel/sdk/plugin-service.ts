@@ -43,6 +43,16 @@ function toReply(result: CommandResult): ExecuteReply {
   return { text: result.text, private: result.private };
 }
 
+/** Why the plugin's own health check says it is unhealthy; undefined when it is healthy. */
+async function pluginHealth(plugin: PluginDefinition): Promise<string | undefined> {
+  if (!plugin.health) return undefined;
+  try {
+    return (await plugin.health()) === false ? 'the plugin reports itself unhealthy' : undefined;
+  } catch (error) {
+    return `health check failed: ${errorMessage(error)}`;
+  }
+}
+
 /**
  * The NATS side of a plugin process: serves `rosey.commands.<name>.execute` and the generation's
  * health subject, and announces its commands on start and whenever the router asks.
@@ -120,19 +130,26 @@ export async function startPluginService(options: {
     });
 
   const intake: Subscription[] = [
-    nc.subscribe(subjects.execute(env.name), { callback: (e, msg) => (e ? undefined : track(msg)) }),
+    nc.subscribe(subjects.execute(env.name, env.generation), {
+      callback: (e, msg) => (e ? undefined : track(msg)),
+    }),
     nc.subscribe(subjects.pluginsDiscover, { callback: (e, msg) => (e ? undefined : announce(msg)) }),
   ];
   const health = nc.subscribe(subjects.pluginHealth(env.name, env.generation), {
     callback: (e, msg) => {
       if (e) return;
-      const data = {
-        status: 'ok',
-        uptimeMs: Date.now() - startedAt,
-        inFlight: running.size,
-        rss: process.memoryUsage.rss(),
-      };
-      msg.respond(encodeJson(ok(data)), { headers: outgoingHeaders(incomingMeta(msg)).hdrs });
+      void pluginHealth(plugin).then((unhealthy) => {
+        const result =
+          unhealthy === undefined
+            ? ok({
+                status: 'ok',
+                uptimeMs: Date.now() - startedAt,
+                inFlight: running.size,
+                rss: process.memoryUsage.rss(),
+              })
+            : err('UNHEALTHY', unhealthy);
+        msg.respond(encodeJson(result), { headers: outgoingHeaders(incomingMeta(msg)).hdrs });
+      });
     },
   });
   await nc.flush();

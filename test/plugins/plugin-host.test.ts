@@ -69,7 +69,7 @@ describe('plugin processes under supervision (real nats-server, real OS processe
     for (const expected of [
       'rosey.plugins.discover',
       'rosey.plugins.echo.1.ready',
-      'rosey.commands.echo.execute',
+      'rosey.commands.echo.1.execute',
       'rosey.plugins.echo.1.health',
       'rosey.platform.test.send.chat',
       '_INBOX',

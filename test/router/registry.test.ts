@@ -8,7 +8,15 @@ import {
   startCooldown,
 } from '../../actors/router/cooldowns.js';
 import { helpText } from '../../actors/router/help.js';
-import { announce, emptyRegistry, lookup, markDown, visibleCommands } from '../../actors/router/registry.js';
+import {
+  announce,
+  emptyRegistry,
+  lookup,
+  markDown,
+  route,
+  unpin,
+  visibleCommands,
+} from '../../actors/router/registry.js';
 
 const dice = (generation = 1): PluginAnnouncement => ({
   plugin: 'dice',
@@ -55,7 +63,49 @@ describe('router: command registry', () => {
     expect(lookup(v2, 'flip')).to.equal(undefined);
     expect(v2.plugins.dice?.generation).to.equal(2);
     const stale = announce(v2, dice(1)).registry;
-    expect(stale).to.equal(v2);
+    expect(stale.plugins).to.equal(v2.plugins);
+    expect(stale.commands).to.equal(v2.commands);
+    expect(Object.keys(stale.standby.dice ?? {})).to.deep.equal(['1']);
+  });
+
+  it('a pinned route ignores other generations until it is switched, and can switch back', () => {
+    const v1 = announce(emptyRegistry(), dice(1)).registry;
+    const pinned = route(v1, 'dice', 1);
+    if (!pinned.ok) throw new Error(pinned.reason);
+    const staged = announce(pinned.registry, { ...dice(2), commands: [dice().commands[0]!] }).registry;
+    expect(staged.plugins.dice?.generation).to.equal(1);
+    expect(lookup(staged, 'flip')?.plugin).to.equal('dice');
+    const switched = route(staged, 'dice', 2);
+    if (!switched.ok) throw new Error(switched.reason);
+    expect(switched.previous).to.equal(1);
+    expect(switched.registry.plugins.dice?.generation).to.equal(2);
+    expect(lookup(switched.registry, 'flip')).to.equal(undefined);
+    // The old generation waits on standby: a rollback is one more switch.
+    const back = route(switched.registry, 'dice', 1);
+    if (!back.ok) throw new Error(back.reason);
+    expect(back.registry.plugins.dice?.generation).to.equal(1);
+    expect(lookup(back.registry, 'flip')?.plugin).to.equal('dice');
+    // Unpinned, the newest announcement takes the route again.
+    const free = announce(unpin(back.registry, 'dice'), dice(3)).registry;
+    expect(free.plugins.dice?.generation).to.equal(3);
+  });
+
+  it('refuses to route to a generation that never announced itself or went down', () => {
+    const v1 = announce(emptyRegistry(), dice(1)).registry;
+    expect(route(v1, 'dice', 2)).to.deep.equal({
+      ok: false,
+      reason: 'dice generation 2 has not announced itself',
+    });
+    expect(route(v1, 'other', 1)).to.deep.equal({
+      ok: false,
+      reason: 'other generation 1 has not announced itself',
+    });
+    expect(route(markDown(v1, 'dice', 1), 'dice', 1)).to.deep.equal({
+      ok: false,
+      reason: 'dice generation 1 is down',
+    });
+    const staged = announce(route(v1, 'dice', 1).ok ? v1 : v1, dice(2)).registry;
+    expect(Object.keys(markDown(staged, 'dice', 1).standby.dice ?? {})).to.deep.equal([]);
   });
 
   it('marks a plugin down for its own generation only and hides it from the help list', () => {

@@ -616,12 +616,47 @@ describe('supervisor (OTP semantics)', () => {
       expect(sup.state().value).to.equal('stopped');
     });
 
-    it('refuses start_child on a static supervisor', () => {
+    it('start_child on a static supervisor appends the child; delete_child forgets it once stopped (OTP)', () => {
       const probe = new Probe();
-      const sup = startSupervisor({ name: 't', strategy: 'one_for_one', children: [] });
+      const sup = startSupervisor({ name: 't', strategy: 'rest_for_one', children: [probe.spec('a')] });
       const to = replyTo();
-      sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec('x'), replyTo: to });
-      expect(results.at(-1)).to.deep.include({ ok: false, error: 'not a dynamic supervisor' });
+      sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec('b'), replyTo: to });
+      expect(sup.state().context.order).to.deep.equal(['a', 'b']);
+      // Running children cannot be deleted; terminated ones keep their spec until they are.
+      sup.actor.send({ type: 'supervisor.delete_child', id: 'a', replyTo: to });
+      sup.actor.send({ type: 'supervisor.terminate_child', id: 'a', replyTo: to });
+      expect(statusOf(sup, 'a')).to.equal('stopped');
+      sup.actor.send({ type: 'supervisor.delete_child', id: 'a', replyTo: to });
+      sup.actor.send({ type: 'supervisor.delete_child', id: 'zz', replyTo: to });
+      expect(results).to.deep.equal([
+        { type: 'supervisor.result', op: 'start_child', id: 'b', ok: true },
+        { type: 'supervisor.result', op: 'delete_child', id: 'a', ok: false, error: 'running' },
+        { type: 'supervisor.result', op: 'terminate_child', id: 'a', ok: true },
+        { type: 'supervisor.result', op: 'delete_child', id: 'a', ok: true },
+        { type: 'supervisor.result', op: 'delete_child', id: 'zz', ok: false, error: 'not found' },
+      ]);
+      expect(sup.state().context.order).to.deep.equal(['b']);
+      expect(probe.take()).to.deep.equal(['start a', 'start b', 'shutdown a', 'cleanup a']);
+    });
+
+    it('a static supervisor reports a child start_child could not start and does not keep it', () => {
+      const probe = new Probe();
+      probe.behaviour.set('bad', { failStart: true });
+      const sup = startSupervisor({ name: 't', strategy: 'one_for_one', children: [probe.spec('a')] });
+      const to = replyTo();
+      sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec('bad'), replyTo: to });
+      expect(results).to.deep.equal([
+        {
+          type: 'supervisor.result',
+          op: 'start_child',
+          id: 'bad',
+          ok: false,
+          error: 'crashed: bad cannot start',
+        },
+      ]);
+      expect(sup.state().value).to.equal('running');
+      expect(sup.state().context.order).to.deep.equal(['a']);
+      expect(statusOf(sup, 'a')).to.equal('running');
     });
 
     it('refuses children beyond max_children', () => {

@@ -27,7 +27,7 @@ export async function fakePlugin(
   };
   const announce = () => nc.publish(subjects.pluginReady(name, 1), encodeJson(announcement));
   const subs = [
-    nc.subscribe(subjects.execute(name), {
+    nc.subscribe(subjects.execute(name, 1), {
       callback: (_e, msg) => {
         const decoded = decodeJson(msg.data);
         if (!decoded.ok) return;

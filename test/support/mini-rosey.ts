@@ -10,7 +10,19 @@ import { loadPlugin } from '../../kernel/plugins/manifest.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { runTree } from '../../supervisors/run-tree.js';
 import type { SupervisorInput } from '../../supervisors/supervisor.js';
-import { migrationsDir, pluginSpec, type RoseyTreeOptions } from '../../supervisors/tree.js';
+import {
+  hasMigrations,
+  migrationsDir,
+  pluginHostSpec,
+  pluginSpec,
+  type RoseyTreeOptions,
+} from '../../supervisors/tree.js';
+import { pluginHostMachine } from '../../actors/plugin-host/plugin-host.machine.js';
+import {
+  pluginManagerMachine,
+  type PluginManagerInput,
+} from '../../actors/plugin-manager/plugin-manager.machine.js';
+import type { ReloadTiming } from '../../supervisors/blue-green.machine.js';
 import { join } from 'node:path';
 import { migratorMachine } from '../../actors/migrator/migrator.machine.js';
 import { storageMachine } from '../../actors/storage/storage.machine.js';
@@ -34,6 +46,8 @@ export async function startMiniRosey(options: {
   pluginNats?: RoseyTreeOptions['pluginNats'];
   /** How Rosey connects; default: `url` without credentials. */
   nats?: NatsEndpoint;
+  /** Run the plugin manager (`rosey.control.plugin.*`, blue-green reloads) with these timings. */
+  reload?: Partial<ReloadTiming>;
   /** Platform connectors, started last (after the plugins), each given the tree's link. */
   connectors?: Array<(link: BusLink) => ChildSpec>;
 }) {
@@ -54,15 +68,31 @@ export async function startMiniRosey(options: {
     kind: 'sqlite' as const,
     file: join(tempDir('rosey-db-'), 'rosey.db'),
   };
+  const withHost = (host: ChildSpec): ChildSpec =>
+    options.host ? { ...host, input: { ...(host.input as PluginHostInput), ...options.host } } : host;
   const specs = loaded.map((plugin) => {
     const spec = pluginSpec(plugin, treeOptions);
-    if (options.host) {
-      const sup = spec.input as SupervisorInput;
-      const host = sup.children![0]!;
-      host.input = { ...(host.input as PluginHostInput), ...options.host };
-    }
+    const sup = spec.input as SupervisorInput;
+    sup.children = sup.children!.map((c) => (c.logic === pluginHostMachine ? withHost(c) : c));
     return spec;
   });
+  const manager: ChildSpec[] = options.reload
+    ? [
+        {
+          id: 'plugin-manager',
+          logic: pluginManagerMachine,
+          input: {
+            link,
+            logger,
+            rootSystemId: 'root',
+            plugins: loaded,
+            hostSpec: (plugin, generation) => withHost(pluginHostSpec(plugin, treeOptions, generation)),
+            hasMigrations,
+            timing: options.reload,
+          } satisfies PluginManagerInput,
+        },
+      ]
+    : [];
   const children: ChildSpec[] = [
     { id: 'bus', logic: busMachine, input: { endpoint: nats, link, logger } },
     { id: 'storage', logic: storageMachine, input: { link, logger, target: database } },
@@ -76,6 +106,7 @@ export async function startMiniRosey(options: {
         migrationDirs: new Map(loaded.map((p) => [p.manifest.name, migrationsDir(p)])),
       },
     },
+    ...manager,
     {
       id: 'router',
       logic: routerMachine,

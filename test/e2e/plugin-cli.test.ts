@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PluginRow } from '../../actors/plugin-manager/plugin-rows.js';
+import { findNode, type TreeNode } from '../../supervisors/describe-tree.js';
+import { isAlive, runCli } from '../support/cli.js';
+import { writeFlipPlugin } from '../support/flip-plugin.js';
+import { tempDir } from '../support/nats.js';
+
+describe('rosey plugin list / reload against a running Rosey', function () {
+  this.timeout(90_000);
+
+  it('lists plugins, reloads one blue-green, refuses unknown and unhealthy ones in one line', async () => {
+    const cwd = tempDir();
+    writeFlipPlugin(join(cwd, 'my-plugins'), { version: '1.0.0' });
+    writeFileSync(
+      join(cwd, 'rosey.yaml'),
+      'plugins:\n  paths: [my-plugins]\n  reload:\n    graceMs: 200\n    healthAttempts: 2\n',
+    );
+    const notRunning = await runCli(['plugin', 'list'], { cwd });
+    expect(notRunning.code).to.equal(1);
+    expect(notRunning.stderr).to.match(/^rosey plugin list: Rosey is not running .*\n$/);
+
+    const launched = await runCli(['start', '--detach'], { cwd });
+    expect(launched.code, launched.stderr).to.equal(0);
+    const pid = Number(/pid (\d+)/.exec(launched.stdout)![1]);
+    try {
+      const listed = await runCli(['plugin', 'list'], { cwd });
+      expect(listed.code, listed.stderr).to.equal(0);
+      const lines = listed.stdout.trim().split('\n');
+      expect(lines[0]).to.match(/^NAME +VERSION +STATE +GEN +RESTARTS +PID$/);
+      expect(lines.find((l) => l.startsWith('flip'))).to.match(/^flip +1\.0\.0 +running +1 +0 +\d+$/);
+      expect(lines.find((l) => l.startsWith('dice'))).to.match(/^dice +\S+ +running +1 +0 +\d+$/);
+
+      writeFlipPlugin(join(cwd, 'my-plugins'), { version: '1.1.0' });
+      const reloaded = await runCli(['plugin', 'reload', 'flip'], { cwd });
+      expect(reloaded.code, reloaded.stderr).to.equal(0);
+      expect(reloaded.stdout).to.match(
+        /^reloaded flip 1\.0\.0 → 1\.1\.0 \(generation 2\): serving after \d+ ms\n$/,
+      );
+
+      const json = await runCli(['plugin', 'list', '--json'], { cwd });
+      const flip = (JSON.parse(json.stdout) as PluginRow[]).find((p) => p.name === 'flip');
+      expect(flip).to.include({ version: '1.1.0', generation: 2, state: 'running', reloading: false });
+      const status = await runCli(['status', '--json'], { cwd });
+      const tree = (JSON.parse(status.stdout) as { tree: TreeNode }).tree;
+      expect(findNode(tree, 'flip@1')).to.equal(undefined);
+      expect(findNode(tree, 'flip@2')?.info).to.include({ version: '1.1.0', generation: 2 });
+
+      const unknown = await runCli(['plugin', 'reload', 'nope'], { cwd });
+      expect(unknown.code).to.equal(1);
+      expect(unknown.stderr).to.equal('rosey plugin reload: no plugin named nope (loaded: dice, flip)\n');
+
+      writeFlipPlugin(join(cwd, 'my-plugins'), { version: '2.0.0', mode: 'unhealthy' });
+      const refused = await runCli(['plugin', 'reload', 'flip'], { cwd });
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.equal(
+        'rosey plugin reload: reload of flip failed while checking the new generation’s health: the plugin reports itself unhealthy; 1.1.0 (generation 2) keeps serving\n',
+      );
+      const still = await runCli(['plugin', 'list', '--json'], { cwd });
+      expect((JSON.parse(still.stdout) as PluginRow[]).find((p) => p.name === 'flip')).to.include({
+        version: '1.1.0',
+        generation: 2,
+        state: 'running',
+      });
+
+      const stopped = await runCli(['stop'], { cwd });
+      expect(stopped.code, stopped.stderr).to.equal(0);
+      expect(isAlive(pid)).to.equal(false);
+    } finally {
+      if (isAlive(pid)) process.kill(pid, 'SIGTERM');
+    }
+  });
+});
