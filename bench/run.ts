@@ -1,10 +1,12 @@
 /**
  * Rosey's benchmarks: `npm run bench [-- SUITE… --quick --profile DIR]`. Suites: `runtime`
  * (commands through the tree, recovery, footprint), `storage` (rosey.db.* on SQLite and
- * PostgreSQL) and `cytube` (the CyTube connector against the fake CyTube); all by default. Numbers
+ * PostgreSQL), `cytube` (the CyTube connector against the fake CyTube) and `reload` (blue-green
+ * plugin reloads under load); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
 import { cytubeSuite } from './cytube.js';
+import { reloadSuite } from './reload.js';
 import { runtimeSuite, type SuiteOptions } from './runtime.js';
 import { storageSuite } from './storage.js';
 
@@ -12,6 +14,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   runtime: runtimeSuite,
   storage: storageSuite,
   cytube: cytubeSuite,
+  reload: reloadSuite,
 };
 
 const args = process.argv.slice(2);

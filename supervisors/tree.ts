@@ -16,6 +16,10 @@ import {
   type PluginManagerInput,
 } from '../actors/plugin-manager/plugin-manager.machine.js';
 import { routerMachine } from '../actors/router/router.machine.js';
+import {
+  pluginWatcherMachine,
+  type PluginWatcherInput,
+} from '../actors/plugin-watcher/plugin-watcher.machine.js';
 import type { BusLink } from '../kernel/bus/bus-link.js';
 import type { NatsEndpoint } from '../kernel/bus/connect.js';
 import type { RoseyConfig } from '../kernel/config/schema.js';
@@ -45,6 +49,8 @@ export interface RoseyTreeOptions {
     stopOnEof: boolean;
   };
   runtime: RuntimeInfo;
+  /** Reload a plugin when its files change (`rosey dev --watch`). */
+  watch?: boolean;
 }
 
 const PLUGIN_STOP_GRACE_MS = 4000;
@@ -235,6 +241,18 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
       },
     },
   ];
+
+  if (o.watch) {
+    services.push({
+      id: 'plugin-watcher',
+      logic: pluginWatcherMachine,
+      input: {
+        link,
+        logger: logger.child('watch'),
+        plugins: Object.fromEntries(o.plugins.map((p) => [p.manifest.name, p.dir])),
+      } satisfies PluginWatcherInput,
+    });
+  }
 
   const connectors: ChildSpec[] = [];
   if (o.console) {

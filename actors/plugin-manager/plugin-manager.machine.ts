@@ -171,6 +171,8 @@ export const pluginManagerMachine = setup({
       if (!running) return;
       const reloads = { ...context.reloads };
       delete reloads[name];
+      // XState keeps a finished child in `children` (with its whole context) until it is stopped.
+      enqueue.stopChild(reloadActorId(name));
       const managed = context.plugins[name]!;
       const plugins = outcome.ok
         ? {
@@ -199,6 +201,7 @@ export const pluginManagerMachine = setup({
       const reloads = { ...context.reloads };
       delete reloads[name];
       enqueue.assign({ reloads });
+      enqueue.stopChild(reloadActorId(name));
       const message = `reload of ${name} failed: ${errorMessage(event.error)}`;
       context.input.logger.error(message);
       enqueue.sendTo('bus', reply(running.replyId, err('INTERNAL', message)));

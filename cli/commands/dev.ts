@@ -14,6 +14,7 @@ When stdin is not a terminal, each input line is one chat line; after the end of
     '<%= config.bin %> dev',
     '<%= config.bin %> dev --as alice --rank 3',
     "printf '!roll 2d6\\n!flip\\n' | <%= config.bin %> dev",
+    '<%= config.bin %> dev --watch -c rosey.yaml',
   ];
 
   static override flags = {
@@ -34,6 +35,11 @@ When stdin is not a terminal, each input line is one chat line; after the end of
       helpValue: 'FILE',
     }),
     verbose: Flags.boolean({ char: 'v', description: 'Also write debug logs to stderr.' }),
+    watch: Flags.boolean({
+      char: 'w',
+      description:
+        'Reload a plugin (blue-green, `rosey plugin reload`) when its files change; reloads show in the log, failures also on stderr.',
+    }),
   };
 
   async run(): Promise<void> {
@@ -51,6 +57,7 @@ When stdin is not a terminal, each input line is one chat line; after the end of
       label: 'rosey dev',
       stderrLevel: flags.verbose ? 'debug' : undefined,
       console: { input: process.stdin, output: process.stdout, interactive, stopOnEof: true },
+      watch: flags.watch,
     });
     process.exit(code);
   }

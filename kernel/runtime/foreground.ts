@@ -10,6 +10,8 @@ import { startRosey, type StartOptions } from './start-rosey.js';
 export interface ForegroundOptions {
   loaded: LoadedConfig;
   console?: StartOptions['console'];
+  /** Reload a plugin (blue-green) when its files change. */
+  watch?: boolean;
   /** Overrides the configured stderr level (`rosey dev --verbose`). */
   stderrLevel?: LogLevel | 'silent';
   /** Called once the tree is up. */
@@ -69,6 +71,7 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
       loaded: options.loaded,
       logger,
       console: options.console,
+      watch: options.watch,
       // A failed start is summed up in one line below; the details stay in the log file.
       onStarting: () => {
         if (stderrLevel !== 'debug') logger.setStderrLevel('silent');

@@ -34,6 +34,8 @@ export interface StartOptions {
     interactive: boolean;
     stopOnEof: boolean;
   };
+  /** Reload a plugin (blue-green) when its files change (`rosey dev --watch`). */
+  watch?: boolean;
   /** Called after the checks and plugin discovery, right before the tree starts. */
   onStarting?: () => void;
   /** Called with the tree as soon as it exists (before it is up), e.g. to stop it on a signal. */
@@ -111,6 +113,7 @@ export async function startRosey(options: StartOptions): Promise<RunningRosey> {
       database,
       plugins,
       console: options.console,
+      watch: options.watch,
       runtime,
     }),
   );

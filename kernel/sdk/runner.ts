@@ -3,6 +3,7 @@
  * NATS, serves its commands, and exits: 0 after a graceful SIGTERM, 1 on a failed start or an
  * uncaught error (the supervisor restarts it), at once when Rosey itself is gone.
  */
+import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { errorMessage } from '../result.js';
@@ -13,6 +14,16 @@ import { processLogger } from './process-logger.js';
 
 const log = processLogger();
 const GRACE_MS = 3000;
+
+/** Whether `rosey/sdk` resolves from the plugin's folder on its own (a `node_modules/rosey` there). */
+function resolvesSdk(entry: string): boolean {
+  try {
+    createRequire(entry).resolve('rosey/sdk');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function fail(message: string): never {
   log.error(`start failed: ${message}`);
@@ -39,6 +50,9 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(errorMessage(error));
   }
+  // `import … from 'rosey/sdk'` in the plugin resolves to this Rosey's SDK. The hooks run on a loader
+  // thread that costs ~100 ms of start time, so only when the plugin cannot find Rosey by itself.
+  if (!resolvesSdk(env.entry)) register(new URL('./sdk-resolve-hooks.js', import.meta.url));
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(env.entry).href)) as { default?: unknown };

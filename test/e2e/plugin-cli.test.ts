@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PluginRow } from '../../actors/plugin-manager/plugin-rows.js';
 import { findNode, type TreeNode } from '../../supervisors/describe-tree.js';
-import { isAlive, runCli } from '../support/cli.js';
+import { isAlive, runCli, spawnCli } from '../support/cli.js';
 import { writeFlipPlugin } from '../support/flip-plugin.js';
-import { tempDir } from '../support/nats.js';
+import { eventually, tempDir } from '../support/nats.js';
 
 describe('rosey plugin list / reload against a running Rosey', function () {
   this.timeout(90_000);
@@ -69,6 +69,46 @@ describe('rosey plugin list / reload against a running Rosey', function () {
       expect(isAlive(pid)).to.equal(false);
     } finally {
       if (isAlive(pid)) process.kill(pid, 'SIGTERM');
+    }
+  });
+});
+
+describe('rosey dev --watch', function () {
+  this.timeout(90_000);
+
+  it('reloads a plugin blue-green when its files change, and keeps the old one when the new one is broken', async () => {
+    const cwd = tempDir();
+    writeFlipPlugin(join(cwd, 'my-plugins'), { version: '1.0.0' });
+    writeFileSync(join(cwd, 'rosey.yaml'), 'plugins:\n  paths: [my-plugins]\n  reload:\n    graceMs: 100\n');
+    const dev = spawnCli(['dev', '--watch', '-c', 'rosey.yaml'], { cwd });
+    const log = () =>
+      existsSync(join(cwd, 'data/logs/rosey.log'))
+        ? readFileSync(join(cwd, 'data/logs/rosey.log'), 'utf8')
+        : '';
+    try {
+      dev.say('!v 1');
+      await eventually(() => dev.lines.includes('Rosey: 1.0.0:1'), 'v1 answering', 20_000);
+
+      writeFlipPlugin(join(cwd, 'my-plugins'), { version: '1.1.0' });
+      await eventually(() => log().includes('reloaded flip: 1.1.0 (generation 2)'), 'the reload', 20_000);
+      // An editor's burst of writes is one reload, not several.
+      expect(log().match(/flip changed: reloading/g)).to.have.length(1);
+      dev.say('!v 2');
+      await eventually(() => dev.lines.includes('Rosey: 1.1.0:2'), 'v1.1 answering', 10_000);
+
+      writeFileSync(join(cwd, 'my-plugins/flip/index.js'), 'export default 42;\n');
+      await eventually(
+        () =>
+          /reload of flip after a change failed: .*1\.1\.0 \(generation 2\) keeps serving/.test(dev.stderr()),
+        'the failure on stderr',
+        20_000,
+      );
+      dev.say('!v 3');
+      await eventually(() => dev.lines.includes('Rosey: 1.1.0:3'), 'v1.1 still answering', 10_000);
+      dev.end();
+      expect(await dev.exited).to.equal(0);
+    } finally {
+      dev.child.kill('SIGKILL');
     }
   });
 });

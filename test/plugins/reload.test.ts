@@ -4,6 +4,7 @@ import { request } from '../../kernel/bus/request.js';
 import type { Result } from '../../kernel/result.js';
 import { subjects } from '../../kernel/subjects.js';
 import type { PluginRow } from '../../actors/plugin-manager/plugin-rows.js';
+import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { writeFlipPlugin } from '../support/flip-plugin.js';
@@ -198,6 +199,9 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     writeFlipPlugin(root, { version: '2.0.1' });
     const fixed = await reload();
     expect(fixed.ok && fixed.data).to.deep.include({ to: { generation: 3, version: '2.0.1' } });
+    // Finished reloads leave nothing behind in the manager (XState keeps done children until stopped).
+    const manager = findChild(m.tree.actor, ['plugin-manager'])!.ref!;
+    expect(Object.keys(manager.getSnapshot().children as object)).to.deep.equal(['bus']);
   });
 
   it('refuses a second reload of the same plugin while one runs, and unknown plugins', async () => {

@@ -172,13 +172,13 @@ describe('plugin isolation (per-plugin NATS users on a real nats-server)', funct
       for await (const s of notes.status()) if (s.type === 'error') violations.push(s.error.message);
     })();
     try {
-      notes.subscribe('rosey.commands.notes.execute', {
+      notes.subscribe('rosey.commands.notes.1.execute', {
         callback: (_e, msg) => {
           msg.respond(encodeJson({ ok: true, data: { text: 'pong' } }));
         },
       });
       await notes.flush();
-      expect(await request(rosey, 'rosey.commands.notes.execute', {}, { timeoutMs: 5000 })).to.deep.equal({
+      expect(await request(rosey, 'rosey.commands.notes.1.execute', {}, { timeoutMs: 5000 })).to.deep.equal({
         ok: true,
         data: { text: 'pong' },
       });

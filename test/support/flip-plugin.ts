@@ -1,8 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const SDK = fileURLToPath(new URL('../../kernel/sdk/index.js', import.meta.url));
 
 export interface FlipOptions {
   version: string;
@@ -12,7 +9,8 @@ export interface FlipOptions {
 }
 
 /**
- * Writes plugin `flip` into `root/flip`: `!v N` answers `<version>:N` (after `delay` ms when the
+ * Writes plugin `flip` into `root/flip` (importing the SDK as `rosey/sdk`, as plugins outside
+ * Rosey's tree do): `!v N` answers `<version>:N` (after `delay` ms when the
  * line is `!v N delay`), so a test can tell which generation answered which command.
  */
 export function writeFlipPlugin(root: string, options: FlipOptions): string {
@@ -22,7 +20,7 @@ export function writeFlipPlugin(root: string, options: FlipOptions): string {
   const mode = options.mode ?? 'ok';
   writeFileSync(
     join(dir, 'index.js'),
-    `import { definePlugin } from ${JSON.stringify(SDK)};
+    `import { definePlugin } from 'rosey/sdk';
 let version = '?';
 export default definePlugin({
   name: 'flip',
