@@ -38,12 +38,21 @@ export function createRoseyLogger(loaded: LoadedConfig, stderrLevel?: LogLevel |
 export async function runForeground(options: ForegroundOptions): Promise<number> {
   const stderrLevel = options.stderrLevel ?? options.loaded.config.log.stderrLevel;
   const label = options.label ?? 'rosey';
+  // A signal that arrives while the logger opens its file (the file already exists) is kept for
+  // the real handler below; without any handler Node would die of it at once.
+  let early: NodeJS.Signals | undefined;
+  const keepEarly = (signal: NodeJS.Signals) => (early ??= signal);
+  process.on('SIGINT', keepEarly);
+  process.on('SIGTERM', keepEarly);
   let logger: RootLogger;
   try {
     logger = createRoseyLogger(options.loaded, stderrLevel);
   } catch (error) {
     process.stderr.write(`${label}: cannot start: ${errorMessage(error)}\n`);
     return 1;
+  } finally {
+    process.off('SIGINT', keepEarly);
+    process.off('SIGTERM', keepEarly);
   }
 
   // Signals are handled from the start: one stops the tree in order (even while it is starting),
@@ -61,6 +70,7 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (early) onSignal(early);
   const forgetSignals = () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
