@@ -340,7 +340,7 @@ export const blueGreenMachine = setup({
         'bus.response': [
           {
             guard: 'switched',
-            target: 'draining',
+            target: 'switched',
             actions: [
               'reportRoute',
               assign({
@@ -367,40 +367,10 @@ export const blueGreenMachine = setup({
         ],
       },
     },
-    // Green serves; blue finishes what it has. Blue stays up for the grace period in case green fails.
-    draining: {
-      entry: {
-        type: 'request',
-        params: ({ context }) => ({
-          id: 'drain',
-          subject: subjects.routerDrain,
-          data: { plugin: context.input.plugin, generation: context.input.blue.generation },
-          timeoutMs: context.input.timing.drainTimeoutMs,
-        }),
-      },
-      on: {
-        'bus.response': {
-          guard: 'drainAnswered',
-          target: 'grace',
-          actions: assign({
-            drainTimedOut: ({ event }) => event.type === 'bus.response' && !event.result.ok,
-          }),
-        },
-        'green.down': {
-          target: 'rollingBack',
-          actions: {
-            type: 'fail',
-            params: ({ event }) => ({
-              stage: 'grace' as const,
-              rolledBack: true,
-              reason: `the new generation exited after the switch (${event.data.reason})`,
-            }),
-          },
-        },
-      },
-    },
-    grace: {
-      after: { grace: 'retiringBlue' },
+    // Green serves. Blue finishes what it has, then stays up (idle) for the grace period: if green
+    // goes down meanwhile, commands go back to blue.
+    switched: {
+      initial: 'draining',
       on: {
         'green.down': {
           target: 'rollingBack',
@@ -413,6 +383,29 @@ export const blueGreenMachine = setup({
             }),
           },
         },
+      },
+      states: {
+        draining: {
+          entry: {
+            type: 'request',
+            params: ({ context }) => ({
+              id: 'drain',
+              subject: subjects.routerDrain,
+              data: { plugin: context.input.plugin, generation: context.input.blue.generation },
+              timeoutMs: context.input.timing.drainTimeoutMs,
+            }),
+          },
+          on: {
+            'bus.response': {
+              guard: 'drainAnswered',
+              target: 'grace',
+              actions: assign({
+                drainTimedOut: ({ event }) => event.type === 'bus.response' && !event.result.ok,
+              }),
+            },
+          },
+        },
+        grace: { after: { grace: '#blue-green.retiringBlue' } },
       },
     },
     retiringBlue: {

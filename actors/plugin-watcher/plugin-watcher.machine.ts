@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { assign, enqueueActions, fromCallback, sendParent, setup } from 'xstate';
+import { enqueueActions, fromCallback, sendParent, setup } from 'xstate';
 import { bridgeInput, busBridge, type BusResponseEvent } from '../bus/bridge.js';
 import type { BusLink } from '../../kernel/bus/bus-link.js';
 import type { Logger } from '../../kernel/log/logger.js';
@@ -132,6 +132,6 @@ export const pluginWatcherMachine = setup({
         'rosey.shutdown': 'stopped',
       },
     },
-    stopped: { type: 'final', entry: assign({ again: [] }) },
+    stopped: { type: 'final' },
   },
 });

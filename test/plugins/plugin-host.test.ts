@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';
+import { isAlive } from '../support/cli.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { startMiniRosey } from '../support/mini-rosey.js';
@@ -9,15 +10,6 @@ import { client, eventually, useNatsServer } from '../support/nats.js';
 type Mini = Awaited<ReturnType<typeof startMiniRosey>>;
 
 const hostOf = (mini: Mini, plugin: string) => findNode(describeTree(mini.tree.actor), `${plugin}@1`);
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('plugin processes under supervision (real nats-server, real OS processes)', function () {
   this.timeout(60_000);
@@ -95,7 +87,7 @@ describe('plugin processes under supervision (real nats-server, real OS processe
     expect(hostOf(mini, 'echo')!.lastExit).to.match(/killed by SIGKILL/);
     platform.say('!pid');
     await platform.reply((r) => r.text === `pid ${second}`);
-    expect(alive(first)).to.equal(false);
+    expect(isAlive(first)).to.equal(false);
   });
 
   it('restarts a plugin that crashes on its own (uncaught error), answering the command first', async () => {
@@ -181,7 +173,7 @@ describe('plugin processes under supervision (real nats-server, real OS processe
     mini = undefined;
     expect(output.exit).to.equal('shutdown');
     expect(platform.replies.map((r) => r.text)).to.include('slow done');
-    expect(alive(pid)).to.equal(false);
+    expect(isAlive(pid)).to.equal(false);
   });
 
   it('replaces a plugin that stops answering health checks', async () => {
@@ -199,7 +191,7 @@ describe('plugin processes under supervision (real nats-server, real OS processe
       10_000,
     );
     expect(hostOf(mini, 'echo')!.lastExit).to.match(/stopped answering health checks/);
-    expect(alive(first)).to.equal(false);
+    expect(isAlive(first)).to.equal(false);
   });
 
   it('restarts a plugin that runs out of memory (heap limit from its manifest)', async () => {

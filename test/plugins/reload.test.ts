@@ -6,21 +6,13 @@ import { subjects } from '../../kernel/subjects.js';
 import type { PluginRow } from '../../actors/plugin-manager/plugin-rows.js';
 import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';
+import { isAlive } from '../support/cli.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { writeFlipPlugin } from '../support/flip-plugin.js';
 import { startMiniRosey } from '../support/mini-rosey.js';
 import { client, eventually, tempDir, useNatsServer } from '../support/nats.js';
 
 type Mini = Awaited<ReturnType<typeof startMiniRosey>>;
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -126,7 +118,7 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     const [after] = await list();
     expect(after).to.include({ version: '2.0.0', generation: 2, state: 'running', reloading: false });
     expect(hosts(m)).to.deep.equal(['flip@2']);
-    expect(alive(before!.pid!)).to.equal(false);
+    expect(isAlive(before!.pid!)).to.equal(false);
     expect(await noResponders(subjects.execute('flip', 1))).to.equal(true);
     expect(await noResponders(subjects.pluginHealth('flip', 1))).to.equal(true);
   });
