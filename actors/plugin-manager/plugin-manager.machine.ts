@@ -239,6 +239,8 @@ export const pluginManagerMachine = setup({
       }),
   },
   initial: 'binding',
+  // Also while binding: a shutdown during Rosey's start must not wait for the bus.
+  on: { 'rosey.shutdown': '.stopped' },
   states: {
     binding: {
       on: { 'bus.bound': { target: 'serving', actions: sendParent(({ self }) => childReady(self)) } },
@@ -261,7 +263,6 @@ export const pluginManagerMachine = setup({
         'xstate.done.actor.*': { guard: 'fromReload', actions: 'finishReload' },
         // Anything else failing (the bus bridge) fails the manager: its supervisor restarts it.
         'xstate.error.actor.*': { guard: 'fromReload', actions: 'reloadCrashed' },
-        'rosey.shutdown': 'stopped',
       },
     },
     stopped: { type: 'final' },

@@ -115,6 +115,8 @@ export const pluginWatcherMachine = setup({
   context: ({ input }) => ({ input: { debounceMs: 300, ...input }, reloading: [], again: [] }),
   invoke: { id: 'bus', src: 'bus', input: ({ context }) => bridgeInput(context.input, {}) },
   initial: 'binding',
+  // Also while binding: a shutdown during Rosey's start must not wait for the bus.
+  on: { 'rosey.shutdown': '.stopped' },
   states: {
     binding: {
       on: { 'bus.bound': { target: 'watching', actions: sendParent(({ self }) => childReady(self)) } },
@@ -129,7 +131,6 @@ export const pluginWatcherMachine = setup({
         'files.changed': { actions: 'debounce' },
         'reload.due': { actions: 'reload' },
         'bus.response': { actions: 'reloaded' },
-        'rosey.shutdown': 'stopped',
       },
     },
     stopped: { type: 'final' },

@@ -38,43 +38,35 @@ export function createRoseyLogger(loaded: LoadedConfig, stderrLevel?: LogLevel |
 export async function runForeground(options: ForegroundOptions): Promise<number> {
   const stderrLevel = options.stderrLevel ?? options.loaded.config.log.stderrLevel;
   const label = options.label ?? 'rosey';
-  // A signal that arrives while the logger opens its file (the file already exists) is kept for
-  // the real handler below; without any handler Node would die of it at once.
-  let early: NodeJS.Signals | undefined;
-  const keepEarly = (signal: NodeJS.Signals) => (early ??= signal);
-  process.on('SIGINT', keepEarly);
-  process.on('SIGTERM', keepEarly);
-  let logger: RootLogger;
-  try {
-    logger = createRoseyLogger(options.loaded, stderrLevel);
-  } catch (error) {
-    process.stderr.write(`${label}: cannot start: ${errorMessage(error)}\n`);
-    return 1;
-  } finally {
-    process.off('SIGINT', keepEarly);
-    process.off('SIGTERM', keepEarly);
-  }
-
   // Signals are handled from the start: one stops the tree in order (even while it is starting),
-  // a second exits at once.
+  // a second exits at once. The handlers are installed once, before anything else: Node dies of a
+  // signal that has no handler, and drops one whose handler was swapped before it was dispatched.
   let tree: RunningTree | undefined;
+  let logger: RootLogger | undefined;
   let stopRequested: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopRequested) {
-      logger.error(`second ${signal}: exiting without a clean shutdown`);
+      logger?.error(`second ${signal}: exiting without a clean shutdown`);
       process.exit(128 + (constants.signals[signal] ?? 2));
     }
     stopRequested = signal;
-    logger.info(`${signal}: shutting down`);
+    logger?.info(`${signal}: shutting down`);
     void tree?.shutdown(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  if (early) onSignal(early);
   const forgetSignals = () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   };
+  try {
+    logger = createRoseyLogger(options.loaded, stderrLevel);
+  } catch (error) {
+    forgetSignals();
+    process.stderr.write(`${label}: cannot start: ${errorMessage(error)}\n`);
+    return 1;
+  }
+  if (stopRequested) logger.info(`${stopRequested}: shutting down`);
 
   try {
     await startRosey({
