@@ -40,7 +40,7 @@ export function pluginsFor(
 ): string[] {
   if (plugin !== undefined) {
     if (!access.plugins.has(plugin))
-      fail(`no plugin ${plugin} (known: ${[...access.plugins.keys()].join(', ') || 'none'})`);
+      fail(`no plugin ${plugin} (known: ${[...access.plugins.keys()].sort().join(', ') || 'none'})`);
     return [plugin];
   }
   const names = which === 'all' ? [...access.plugins.keys()] : [...access.withMigrations];

@@ -1,6 +1,10 @@
+import type { LoadedConfig } from '../kernel/config/load.js';
+import type { LoadedPlugin } from '../kernel/plugins/manifest.js';
+import { pluginsToRun } from '../kernel/runtime/start-rosey.js';
 import { roseyRequest } from '../kernel/runtime/control-client.js';
 import { subjects } from '../kernel/subjects.js';
-import { targetFor } from './config-flags.js';
+import { locateRosey, NotRunningError, type ControlTarget } from '../kernel/runtime/control-client.js';
+import { configFor, targetFor } from './config-flags.js';
 
 /**
  * One request to the running Rosey's plugin manager. Failures become one line: Rosey not running,
@@ -8,7 +12,7 @@ import { targetFor } from './config-flags.js';
  */
 export async function pluginRequest(
   flags: { config?: string; 'data-dir'?: string; 'nats-url'?: string },
-  verb: 'list' | 'reload',
+  verb: 'list' | 'info' | 'reload' | 'start' | 'stop',
   payload: unknown,
   fail: (message: string) => never,
   timeoutMs = 5000,
@@ -17,4 +21,56 @@ export async function pluginRequest(
   const result = await roseyRequest(target, subjects.pluginControl(verb), payload, timeoutMs);
   if (result.ok) return result.data;
   return fail(result.error.message);
+}
+
+/** Whether a Rosey runs with this configuration's data directory (or `--nats-url` was given). */
+export function runningRosey(
+  flags: { config?: string; 'data-dir'?: string; 'nats-url'?: string },
+  fail: (message: string) => never,
+): boolean {
+  const { dataDir } = configFor(flags, {}, fail);
+  try {
+    locateRosey({ dataDir, natsUrl: flags['nats-url'] });
+    return true;
+  } catch (error) {
+    if (error instanceof NotRunningError) return false;
+    throw error;
+  }
+}
+
+/** A plugin row of `rosey.control.plugin.list`, when the running Rosey runs that plugin. */
+export async function runningPlugin(
+  target: ControlTarget,
+  name: string,
+): Promise<{ name: string; state: string; version: string } | undefined> {
+  const listed = await roseyRequest(target, subjects.pluginControl('list'), {});
+  if (!listed.ok) throw new Error(listed.error.message);
+  return (listed.data as { plugins: Array<{ name: string; state: string; version: string }> }).plugins.find(
+    (p) => p.name === name,
+  );
+}
+
+/** One plugin-manager request that throws its one-line reason (for use inside an install or removal). */
+export async function managerCall(
+  target: ControlTarget,
+  verb: 'reload' | 'start' | 'stop',
+  payload: unknown,
+  timeoutMs = 10 * 60_000,
+): Promise<unknown> {
+  const result = await roseyRequest(target, subjects.pluginControl(verb), payload, timeoutMs);
+  if (!result.ok) throw new Error(result.error.message);
+  return result.data;
+}
+
+/** A plugin this configuration would run (disabled ones included); throws naming the ones it has. */
+export function configuredPlugin(loaded: LoadedConfig, name: string): LoadedPlugin {
+  const { plugins } = pluginsToRun(loaded, { includeDisabled: true });
+  const plugin = plugins.find((p) => p.manifest.name === name);
+  if (plugin) return plugin;
+  const known =
+    plugins
+      .map((p) => p.manifest.name)
+      .sort()
+      .join(', ') || 'none';
+  throw new Error(`no plugin named ${name} (found: ${known})`);
 }

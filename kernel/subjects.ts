@@ -64,10 +64,22 @@ export const subjects = {
   /** A plugin's tables changed (pub, by the migrator): caches of their schema are stale. */
   schemaChanged: (plugin: string) => `rosey.db.schema.${plugin}.changed`,
   anySchemaChanged: 'rosey.db.schema.*.changed',
+  /**
+   * Something a plugin does on its own (req): `chat.send`, `chat.pm`, `playlist.<op>`, `users.kick`.
+   * The plugin's NATS user may publish only the actions it was granted; the action gate checks again
+   * and forwards to the platform's connector.
+   */
+  action: (plugin: string, action: string) => `rosey.actions.${plugin}.${action}`,
+  anyAction: 'rosey.actions.*.>',
+  /** A denied plugin action (pub): `{plugin, action, reason, source}`. */
+  securityViolation: 'rosey.security.violation',
+  /** Kick a user through a platform's connector (req). */
+  sendKick: (platform: string) => `rosey.platform.${platform}.send.kick`,
   /** Control plane for the CLI (req). */
   control: (verb: 'status' | 'stop' | 'ping') => `rosey.control.${verb}`,
   /** Plugin management for the CLI (req): list, info, reload, and the routes pinned by reloads. */
-  pluginControl: (verb: 'list' | 'reload' | 'routes') => `rosey.control.plugin.${verb}`,
+  pluginControl: (verb: 'list' | 'info' | 'reload' | 'start' | 'stop' | 'routes') =>
+    `rosey.control.plugin.${verb}`,
 } as const;
 
 /** Plugin names double as subject tokens and folder names. */

@@ -1,9 +1,9 @@
-import { assign, enqueueActions, sendParent, setup, type AnyActorRef } from 'xstate';
+import { assign, enqueueActions, fromPromise, sendParent, setup, type AnyActorRef } from 'xstate';
 import { bridgeInput, busBridge, type BusResponseEvent, type InboundEvent } from '../actors/bus/bridge.js';
 import type { BusLink } from '../kernel/bus/bus-link.js';
 import { pluginDownSchema, type PluginDown } from '../kernel/contracts/commands.js';
 import type { Logger } from '../kernel/log/logger.js';
-import type { ErrorCode } from '../kernel/result.js';
+import { errorMessage, type ErrorCode } from '../kernel/result.js';
 import { subjects } from '../kernel/subjects.js';
 import type { ChildSpec } from './child-spec.js';
 import type { ChildResultEvent } from './supervisor-state.js';
@@ -46,12 +46,14 @@ export interface BlueGreenInput {
   green: Generation & { spec: ChildSpec };
   /** Apply the plugin's pending migrations before the new generation starts. */
   migrate: boolean;
+  /** Gives the plugin's NATS user the new version's permissions, before anything else (an upgrade). */
+  access?: () => Promise<void>;
   timing: ReloadTiming;
   link: BusLink;
   logger: Logger;
 }
 
-export type ReloadStage = 'migrating' | 'starting' | 'checking' | 'switching' | 'grace';
+export type ReloadStage = 'granting' | 'migrating' | 'starting' | 'checking' | 'switching' | 'grace';
 
 export type ReloadOutcome =
   | {
@@ -132,7 +134,12 @@ export const blueGreenMachine = setup({
     events: {} as BlueGreenEvent,
     output: {} as ReloadOutcome,
   },
-  actors: { bus: busBridge },
+  actors: {
+    bus: busBridge,
+    access: fromPromise<void, { access?: () => Promise<void> }>(async ({ input }) => {
+      await input.access?.();
+    }),
+  },
   delays: {
     healthInterval: ({ context }) => context.input.timing.healthIntervalMs,
     grace: ({ context }) => context.input.timing.graceMs,
@@ -244,7 +251,25 @@ export const blueGreenMachine = setup({
     };
   },
   states: {
-    binding: { on: { 'bus.bound': 'pinning' } },
+    binding: { on: { 'bus.bound': 'granting' } },
+    granting: {
+      invoke: {
+        src: 'access',
+        input: ({ context }) => ({ access: context.input.access }),
+        onDone: 'pinning',
+        onError: {
+          target: 'unpinning',
+          actions: assign({
+            failure: ({ event }) => ({
+              stage: 'granting' as const,
+              code: 'INTERNAL' as const,
+              reason: `cannot give it the new permissions: ${errorMessage(event.error)}`,
+              rolledBack: false,
+            }),
+          }),
+        },
+      },
+    },
     // Pinning keeps green's announcement from taking the route before it has been checked.
     pinning: {
       entry: {

@@ -4,9 +4,11 @@ import { busMachine } from '../actors/bus/bus.machine.js';
 import { migratorMachine } from '../actors/migrator/migrator.machine.js';
 import { pluginMigrationsMachine } from '../actors/plugin-host/plugin-migrations.machine.js';
 import { storageMachine } from '../actors/storage/storage.machine.js';
-import type { NatsUser } from '../kernel/bus/credentials.js';
+import type { PluginUsers } from '../kernel/bus/plugin-users.js';
 import type { DatabaseTarget } from '../kernel/database/target.js';
-import { consoleMachine } from '../actors/console/console.machine.js';
+import { actionGateMachine, type ActionGateInput } from '../actors/action-gate/action-gate.machine.js';
+import { CONSOLE_PLATFORM, consoleMachine } from '../actors/console/console.machine.js';
+import { CYTUBE_PLATFORM } from '../actors/cytube/platform.js';
 import { cytubeMachine, type CytubeInput } from '../actors/cytube/cytube.machine.js';
 import { controlMachine } from '../actors/control/control.machine.js';
 import { natsServerActor } from '../actors/nats-server/nats-server.actor.js';
@@ -24,7 +26,9 @@ import type { BusLink } from '../kernel/bus/bus-link.js';
 import type { NatsEndpoint } from '../kernel/bus/connect.js';
 import type { RoseyConfig } from '../kernel/config/schema.js';
 import type { Logger } from '../kernel/log/logger.js';
+import { pluginGrants } from '../kernel/plugins/capabilities.js';
 import type { LoadedPlugin } from '../kernel/plugins/manifest.js';
+import { installedPluginsDir } from '../kernel/plugins/plugin-switches.js';
 import type { RuntimeInfo } from '../kernel/runtime/runtime-file.js';
 import type { ChildSpec } from './child-spec.js';
 import { supervisorMachine, type SupervisorInput } from './supervisor.js';
@@ -37,7 +41,7 @@ export interface RoseyTreeOptions {
   link: BusLink;
   logger: Logger;
   /** Rosey's own connection; `embedded` when Rosey runs the server (with these users). */
-  nats: NatsEndpoint & { embedded?: { port: number; binary: string; users: NatsUser[] } };
+  nats: NatsEndpoint & { embedded?: { port: number; binary: string; users: PluginUsers } };
   /** How each plugin process connects (its own user, where there is one). */
   pluginNats: (plugin: string) => { endpoint: NatsEndpoint; inboxPrefix?: string };
   database: DatabaseTarget;
@@ -152,7 +156,8 @@ export function pluginSpec(plugin: LoadedPlugin, o: PluginSpecOptions, generatio
  *
  *   rosey (one_for_one)
  *   ├─ infra (rest_for_one): nats-server (embedded only), bus, storage, migrator
- *   ├─ services (one_for_one): plugin-manager (list, blue-green reloads), router, control
+ *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
+ *   │    (what plugins do on their own, checked against their grants), router, control
  *   ├─ plugins (dynamic one_for_one): one supervisor per plugin (rest_for_one) → its pending
  *   │    migrations (when it has any), then its process host
  *   └─ connectors (one_for_one): console (when enabled), cytube (when configured)
@@ -170,6 +175,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
         dir: o.dataDir,
         binary: o.nats.embedded.binary,
         logger: logger.child('nats-server'),
+        link,
       },
     });
   }
@@ -198,6 +204,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
       logger: logger.child('migrator'),
       target: o.database,
       migrationDirs: new Map(o.plugins.map((p) => [p.manifest.name, migrationsDir(p)])),
+      pluginRoots: [installedPluginsDir(o.dataDir)],
     },
   });
 
@@ -214,7 +221,27 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
         hostSpec: (plugin, generation) => pluginHostSpec(plugin, o, generation),
         hasMigrations,
         timing: config.plugins.reload,
+        grants: (plugin) => pluginGrants(plugin, config),
+        pluginSpec: (plugin, generation) => pluginSpec(plugin, o, generation),
+        access: async (plugin) => {
+          // With an external server the operator sets up plugin users (docs/nats.md): nothing to do.
+          const users = o.nats.embedded?.users;
+          if (users?.grant(plugin.manifest.name, pluginGrants(plugin, config).granted)) await users.apply();
+        },
       } satisfies PluginManagerInput,
+    },
+    {
+      id: 'action-gate',
+      logic: actionGateMachine,
+      input: {
+        link,
+        logger: logger.child('actions'),
+        // The channel the operator configured comes first: plugins' own lines go there by default.
+        platforms: [
+          ...(config.platforms.cytube ? [CYTUBE_PLATFORM] : []),
+          ...(o.console ? [CONSOLE_PLATFORM] : []),
+        ],
+      } satisfies ActionGateInput,
     },
     {
       id: 'router',

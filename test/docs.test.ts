@@ -84,8 +84,9 @@ function shim(): string {
 }
 
 const docs = [
-  ...readdirSync(join(REPO, 'docs'))
+  ...readdirSync(join(REPO, 'docs'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.md'))
+    .sort()
     .map((f) => `docs/${f}`),
   'README.md',
 ];

@@ -1,5 +1,7 @@
-import { sendParent, sendTo, setup } from 'xstate';
-import { bridgeInput, busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.js';
+import { enqueueActions, sendParent, sendTo, setup } from 'xstate';
+import { bridgeInput, busBridge, type BusResponseEvent, type SendEvent } from '../bus/bridge.js';
+import { sendKickSchema, type SendKick } from '../../kernel/contracts/actions.js';
+import { err, ok } from '../../kernel/result.js';
 import type { BusLink } from '../../kernel/bus/bus-link.js';
 import {
   sendChatSchema,
@@ -11,7 +13,7 @@ import {
 import type { Logger } from '../../kernel/log/logger.js';
 import { subjects } from '../../kernel/subjects.js';
 import { childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
-import { formatBotLine } from './format.js';
+import { formatBotLine, formatNotice } from './format.js';
 import { terminal, type TerminalEvent } from './terminal.js';
 
 export const CONSOLE_PLATFORM = 'console';
@@ -38,8 +40,9 @@ export interface ConsoleInput {
 
 type ConsoleEvent =
   | TerminalEvent
-  | InboundEvent<'console.say', SendChat>
-  | InboundEvent<'console.pm', SendPm>
+  | SendEvent<'console.say', SendChat>
+  | SendEvent<'console.pm', SendPm>
+  | SendEvent<'console.kick', SendKick>
   | BusResponseEvent
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
@@ -64,8 +67,29 @@ export const consoleMachine = setup({
           ? formatBotLine(context.input.botName, event.data.text)
           : event.type === 'console.pm'
             ? formatBotLine(context.input.botName, event.data.text, true)
-            : '',
+            : event.type === 'console.kick'
+              ? formatNotice(
+                  `${context.input.botName} kicked you${event.data.reason ? ` (${event.data.reason})` : ''}`,
+                )
+              : '',
     })),
+    /** Answers a request for a line, PM or kick: it reached the terminal, or nobody by that name is here. */
+    answer: enqueueActions(({ context, event, enqueue }) => {
+      const replyId = 'replyId' in event ? event.replyId : undefined;
+      if (replyId === undefined) return;
+      const to =
+        event.type === 'console.pm'
+          ? event.data.to
+          : event.type === 'console.kick'
+            ? event.data.user
+            : undefined;
+      const here = to === undefined || to.toLowerCase() === context.input.user.toLowerCase();
+      enqueue.sendTo('bus', {
+        type: 'bus.reply',
+        replyId,
+        result: here ? ok({}) : err('NOT_FOUND', `${to} is not in the console channel`),
+      });
+    }),
     publishLine: sendTo('bus', ({ context, event }) => {
       const raw = event.type === 'term.line' ? event.text.slice(0, MAX_INPUT_LINE) : '';
       const pm = /^\/pm\s+/.exec(raw);
@@ -93,9 +117,21 @@ export const consoleMachine = setup({
       src: 'bus',
       input: ({ context }) =>
         bridgeInput(context.input, {
-          subscriptions: [
-            { subject: subjects.sendChat(CONSOLE_PLATFORM), event: 'console.say', schema: sendChatSchema },
-            { subject: subjects.sendPm(CONSOLE_PLATFORM), event: 'console.pm', schema: sendPmSchema },
+          // Plain publishes (the router's replies) and requests (plugins' own actions) alike.
+          services: [
+            {
+              subject: subjects.sendChat(CONSOLE_PLATFORM),
+              event: 'console.say',
+              schema: sendChatSchema,
+              acceptPublish: true,
+            },
+            {
+              subject: subjects.sendPm(CONSOLE_PLATFORM),
+              event: 'console.pm',
+              schema: sendPmSchema,
+              acceptPublish: true,
+            },
+            { subject: subjects.sendKick(CONSOLE_PLATFORM), event: 'console.kick', schema: sendKickSchema },
           ],
         }),
     },
@@ -112,11 +148,21 @@ export const consoleMachine = setup({
     },
   ],
   on: {
-    'console.say': { actions: 'print' },
-    'console.pm': {
-      guard: ({ context, event }) => event.data.to.toLowerCase() === context.input.user.toLowerCase(),
-      actions: 'print',
-    },
+    'console.say': { actions: ['print', 'answer'] },
+    'console.pm': [
+      {
+        guard: ({ context, event }) => event.data.to.toLowerCase() === context.input.user.toLowerCase(),
+        actions: ['print', 'answer'],
+      },
+      { actions: 'answer' },
+    ],
+    'console.kick': [
+      {
+        guard: ({ context, event }) => event.data.user.toLowerCase() === context.input.user.toLowerCase(),
+        actions: ['print', 'answer'],
+      },
+      { actions: 'answer' },
+    ],
     // The bridge subscribed before the terminal read its first line, so no reply can be missed.
     'bus.bound': { actions: sendParent(({ self }) => childReady(self)) },
     'rosey.shutdown': '.stopped',

@@ -11,3 +11,8 @@ export function formatBotLine(botName: string, text: string, privately = false):
     .map((line) => prefix + line)
     .join('\n');
 }
+
+/** Something that happened in the console channel, not said by anyone: `* text`. */
+export function formatNotice(text: string): string {
+  return `* ${text.replace(UNSAFE, '')}`;
+}

@@ -10,6 +10,7 @@ import {
 } from '../../kernel/contracts/playlist-commands.js';
 import type { ConnectorState } from '../../kernel/contracts/connector-state.js';
 import { err, ok } from '../../kernel/result.js';
+import { sendKickSchema } from '../../kernel/contracts/actions.js';
 import { subjects } from '../../kernel/subjects.js';
 import { backoffDelay } from '../../supervisors/backoff.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
@@ -48,6 +49,7 @@ type CytubeEvent =
 const OUTBOUND = [
   'send.chat',
   'send.pm',
+  'send.kick',
   'playlist.add',
   'playlist.delete',
   'playlist.move',
@@ -253,6 +255,7 @@ export const cytubeMachine = setup({
             acceptPublish: true,
           },
           { ...request(subjects.sendPm(CYTUBE_PLATFORM), 'send.pm', sendPmSchema), acceptPublish: true },
+          request(subjects.sendKick(CYTUBE_PLATFORM), 'send.kick', sendKickSchema),
           request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'add'), 'playlist.add', playlistAddRequestSchema),
           request(
             subjects.sendPlaylist(CYTUBE_PLATFORM, 'delete'),

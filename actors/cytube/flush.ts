@@ -2,7 +2,7 @@ import { err, type ErrorCode } from '../../kernel/result.js';
 import type { CytubeContext } from './context.js';
 import { limitsFor } from './limits.js';
 import { isMuted } from './on-outbound.js';
-import { expire, nextExpiry, takeDue, type OutItem } from './outbox.js';
+import { expire, isKick, nextExpiry, takeDue, type OutItem } from './outbox.js';
 import { checkAll, describeRefusal, playlistPermission, queuePermissions } from './permissions.js';
 import { expireWaiters, type Awaited } from './playlist-replies.js';
 import { emptyStep, type Step } from './step.js';
@@ -10,6 +10,8 @@ import { emptyStep, type Step } from './step.js';
 function permissionsFor(item: OutItem, locked: boolean): string[] {
   switch (item.kind) {
     case 'chat':
+      // A kick waits in line with the chat: the bot may have lost the right by the time it is sent.
+      return isKick(item) ? ['chat', 'kick'] : ['chat'];
     case 'pm':
       return ['chat'];
     case 'queue': {

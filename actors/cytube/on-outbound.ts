@@ -1,4 +1,5 @@
 import type { SendEvent } from '../bus/bridge.js';
+import type { SendKick } from '../../kernel/contracts/actions.js';
 import type { SendChat, SendPm } from '../../kernel/contracts/chat.js';
 import type {
   PlaylistAddRequest,
@@ -17,6 +18,7 @@ import { emptyStep, type Step } from './step.js';
 export type OutboundEvent =
   | SendEvent<'send.chat', SendChat>
   | SendEvent<'send.pm', SendPm>
+  | SendEvent<'send.kick', SendKick>
   | SendEvent<'playlist.add', PlaylistAddRequest>
   | SendEvent<'playlist.delete', PlaylistDeleteRequest>
   | SendEvent<'playlist.move', PlaylistMoveRequest>
@@ -104,6 +106,36 @@ export function onOutbound(context: CytubeContext, e: OutboundEvent, now: number
       }
     }
     answer(ok({ parts: split.parts.length, truncated: split.truncated }));
+  } else if (e.type === 'send.kick') {
+    if (!ready)
+      return refuse(
+        'BUS_UNAVAILABLE',
+        `not in ${input.channel} right now (${phase}): try again once the bot is back`,
+      );
+    const denied = refusal(['kick']);
+    if (denied) return refuse('FORBIDDEN', describeRefusal(denied));
+    if (isMuted(context)) return refuse('FORBIDDEN', 'the bot is muted in this channel');
+    const target = channel.users.get(e.data.user.toLowerCase());
+    if (!target) return refuse('NOT_FOUND', `${e.data.user} is not in ${input.channel}`);
+    if (target.name.toLowerCase() === (channel.self ?? input.username).toLowerCase())
+      return refuse('VALIDATION_ERROR', 'the bot cannot kick itself');
+    // CyTube ignores a kick of someone ranked as high as the bot, without a word.
+    if (target.rank >= channel.rank)
+      return refuse(
+        'FORBIDDEN',
+        `${target.name} has rank ${target.rank}; the bot (rank ${channel.rank}) cannot kick them`,
+      );
+    // A chat command: CyTube runs it and echoes nothing; the outbox takes that as delivered.
+    const reason = (e.data.reason ?? '').replace(/\s+/g, ' ').trim();
+    const text = `/kick ${target.name}${reason ? ` ${reason}` : ''}`.slice(0, input.maxMessageLength);
+    items.push({
+      kind: 'chat',
+      event: 'chatMsg',
+      payload: { msg: text, meta: {} },
+      label: `kick ${target.name}`,
+      text,
+    });
+    answer(ok({ kicked: target.name }));
   } else {
     if (!ready)
       return refuse(

@@ -15,6 +15,9 @@ import {
  * forgotten once the server has echoed it, refused it, or failed to answer within a few seconds;
  * a `cooldown` (the server dropped it after all) puts it back in line.
  */
+/** A `/kick` line the connector sent for `send.kick` (user lines never start with `/`: guarded). */
+export const isKick = (item: OutItem) => item.kind === 'chat' && item.text?.startsWith('/kick ') === true;
+
 export type OutKind = 'chat' | 'pm' | 'queue' | 'delete' | 'move' | 'jump';
 
 export interface OutItem {
@@ -86,7 +89,9 @@ export function resetSession(o: Outbox): Outbox {
     chatFlood: [],
     queueFlood: freshFlood(),
     pausedUntil: 0,
-    unconfirmed: [...o.unconfirmed, ...pending.filter((i) => i.kind === 'chat')],
+    // A kick never shows in the chat history, so it could not be confirmed there: sending it again
+    // after a reconnect could kick someone who came back meanwhile. It is given up instead.
+    unconfirmed: [...o.unconfirmed, ...pending.filter((i) => i.kind === 'chat' && !isKick(i))],
   };
 }
 

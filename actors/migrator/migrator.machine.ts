@@ -18,6 +18,8 @@ export interface MigratorInput {
   target: DatabaseTarget;
   /** Plugin name → its migrations folder (plugins without migrations map to an empty or missing folder). */
   migrationDirs: ReadonlyMap<string, string>;
+  /** Folders of plugin folders searched for a plugin not in `migrationDirs` (installed while running). */
+  pluginRoots?: string[];
   lockTimeoutMs?: number;
 }
 
@@ -116,6 +118,7 @@ export const migratorMachine = setup({
         options: {
           migrationDirs: context.input.migrationDirs,
           lockTimeoutMs: context.input.lockTimeoutMs,
+          pluginRoots: context.input.pluginRoots,
         } satisfies MigrationHandlerOptions,
       },
     }),

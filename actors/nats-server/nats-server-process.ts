@@ -40,6 +40,11 @@ export interface NatsServerHandle {
   stop(graceMs?: number): Promise<ProcessExit>;
   /** SIGKILL, without waiting. */
   kill(): void;
+  /**
+   * Replaces the server's users (a plugin installed or upgraded while Rosey runs): the config file
+   * is written again, the server told to reload it (SIGHUP), and removed once the server has.
+   */
+  reload(users: NatsUser[], timeoutMs?: number): Promise<void>;
 }
 
 export const INSTALL_HINT =
@@ -53,20 +58,24 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   const port = options.port ?? (await findFreePort());
   mkdirSync(options.dir, { recursive: true });
   const configFile = join(options.dir, `nats-server-${port}.conf`);
-  const lines = [`listen: "127.0.0.1:${port}"`, 'max_payload: 1048576'];
-  if (options.users && options.users.length > 0) lines.push(authorizationBlock(options.users));
-  writeFileSync(configFile, lines.join('\n') + '\n', { mode: 0o600 });
-  chmodSync(configFile, 0o600);
+  const writeConfig = (users: NatsUser[] | undefined) => {
+    // The name lives in the file, not on the command line: a reload must find the same one.
+    const lines = [
+      `listen: "127.0.0.1:${port}"`,
+      `server_name: "rosey-${process.pid}-${port}"`,
+      'max_payload: 1048576',
+    ];
+    if (users && users.length > 0) lines.push(authorizationBlock(users));
+    writeFileSync(configFile, lines.join('\n') + '\n', { mode: 0o600 });
+    chmodSync(configFile, 0o600);
+  };
+  writeConfig(options.users);
+  const lineListeners = new Set<(line: string) => void>();
 
   const binary = options.binary ?? 'nats-server';
   const executable = findExecutable(binary);
   if (!executable) throw new Error(`nats-server not found (${binary}): ${INSTALL_HINT}`);
-  const { command, args } = dieWithParent(executable, [
-    '-c',
-    configFile,
-    '-n',
-    `rosey-${process.pid}-${port}`,
-  ]);
+  const { command, args } = dieWithParent(executable, ['-c', configFile]);
   // Own process group: a Ctrl-C in the terminal reaches Rosey, which stops the server in order.
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const exited = exitOf(child);
@@ -95,6 +104,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
           recent.push(line);
           if (recent.length > 5) recent.shift();
           options.onLog?.(line);
+          for (const listener of lineListeners) listener(line);
           if (line.includes('Server is ready')) done();
         }
       });
@@ -120,6 +130,32 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     stop: (graceMs = 5000) => terminate(child, graceMs),
     kill: () => {
       child.kill('SIGKILL');
+    },
+    reload: async (users, timeoutMs = 5000) => {
+      writeConfig(users);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const done = (error?: Error) => {
+            clearTimeout(timer);
+            lineListeners.delete(listener);
+            if (error) reject(error);
+            else resolve();
+          };
+          const listener = (line: string) => {
+            if (line.includes('Reloaded server configuration')) done();
+            else if (/\[(ERR|FTL)\].*reload/i.test(line))
+              done(new Error(`nats-server refused the new users: ${line}`));
+          };
+          const timer = setTimeout(
+            () => done(new Error(`nats-server did not reload its users within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+          lineListeners.add(listener);
+          child.kill('SIGHUP');
+        });
+      } finally {
+        rmSync(configFile, { force: true });
+      }
     },
   };
 }

@@ -1,5 +1,9 @@
 import { fromCallback, type EventObject } from 'xstate';
-import type { NatsUser } from '../../kernel/bus/credentials.js';
+import type { BusLink } from '../../kernel/bus/bus-link.js';
+import { encodeJson } from '../../kernel/bus/envelope.js';
+import type { PluginUsers } from '../../kernel/bus/plugin-users.js';
+import { subjects } from '../../kernel/subjects.js';
+import { permissionViolation } from './permission-violation.js';
 import type { Logger } from '../../kernel/log/logger.js';
 import { describeProcessExit } from '../../kernel/process/process-exit.js';
 import { errorMessage } from '../../kernel/result.js';
@@ -8,10 +12,13 @@ import { startNatsServer, type NatsServerHandle } from './nats-server-process.js
 
 export interface NatsServerActorInput {
   port: number;
-  users?: NatsUser[];
+  /** Read at every (re)start; plugins installed while Rosey runs are added through it. */
+  users?: PluginUsers;
   dir: string;
   binary?: string;
   logger: Logger;
+  /** Where refused plugin publishes are reported (`rosey.security.violation`), once the bus is up. */
+  link?: BusLink;
 }
 
 /**
@@ -28,10 +35,15 @@ export const natsServerActor = fromCallback<EventObject, NatsServerActorInput>(
 
     startNatsServer({
       port: input.port,
-      users: input.users,
+      users: input.users?.all(),
       dir: input.dir,
       binary: input.binary,
-      onLog: (line) => log.debug(line),
+      onLog: (line) => {
+        const violation = permissionViolation(line);
+        if (!violation) return log.debug(line);
+        log.warn(violation.reason);
+        input.link?.connection?.publish(subjects.securityViolation, encodeJson(violation));
+      },
     }).then(
       (started) => {
         if (disposed) {
@@ -39,6 +51,7 @@ export const natsServerActor = fromCallback<EventObject, NatsServerActorInput>(
           return;
         }
         handle = started;
+        input.users?.attach((users) => started.reload(users));
         log.info(`nats-server ready on 127.0.0.1:${started.port}`, { pid: started.pid });
         sendBack(childReady(self, { pid: started.pid, port: started.port }));
         void started.exited.then((exit) => {
@@ -58,6 +71,7 @@ export const natsServerActor = fromCallback<EventObject, NatsServerActorInput>(
 
     return () => {
       disposed = true;
+      input.users?.detach();
       handle?.kill();
     };
   },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.js';
 import type { BusLink } from '../../kernel/bus/bus-link.js';
 import type { Logger } from '../../kernel/log/logger.js';
+import type { Grants } from '../../kernel/plugins/capabilities.js';
 import { loadPlugin, type LoadedPlugin } from '../../kernel/plugins/manifest.js';
 import { err, errorMessage, ok, type Result } from '../../kernel/result.js';
 import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
@@ -16,6 +17,7 @@ import { childReady } from '../../supervisors/child-protocol.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode, type TreeNode } from '../../supervisors/describe-tree.js';
+import { pluginChangeMachine, type PluginChangeOutcome } from './plugin-change.machine.js';
 import { describeReloadFailure, pluginRows } from './plugin-rows.js';
 
 export interface PluginManagerInput {
@@ -29,6 +31,12 @@ export interface PluginManagerInput {
   /** Whether a plugin has migrations to apply before a new generation starts. */
   hasMigrations: (plugin: LoadedPlugin) => boolean;
   timing?: Partial<ReloadTiming>;
+  /** What a plugin may do: its manifest's request under the operator's config. */
+  grants: (plugin: LoadedPlugin) => Grants;
+  /** A plugin's own supervisor (migrations, then its host), to start one that is not running. */
+  pluginSpec: (plugin: LoadedPlugin, generation: number) => ChildSpec;
+  /** Gives a plugin its NATS user with its grants' permissions (the embedded server); resolves once the server has it. */
+  access: (plugin: LoadedPlugin) => Promise<void>;
 }
 
 export interface ManagedPlugin {
@@ -47,25 +55,52 @@ interface Reload {
   plugin: LoadedPlugin;
 }
 
+/** A plugin being started or stopped for good (install, enable, disable, remove). */
+interface Change {
+  replyId: string;
+  op: 'start' | 'stop';
+  plugin?: LoadedPlugin;
+  generation?: number;
+}
+
 interface ManagerContext {
   input: PluginManagerInput;
   timing: ReloadTiming;
   plugins: Record<string, ManagedPlugin>;
   reloads: Record<string, Reload>;
+  changes: Record<string, Change>;
+  /** Next generation of plugins stopped for good: a plugin started again never reuses one. */
+  retired: Record<string, number>;
 }
 
-const reloadRequest = z.object({ plugin: z.string().regex(PLUGIN_NAME, 'a plugin name') }).strict();
+const pluginName = z.string().regex(PLUGIN_NAME, 'a plugin name');
+const reloadRequest = z.object({ plugin: pluginName }).strict();
+/** Reload from `dir` instead of the folder it runs from (an upgrade installed elsewhere). */
+const reloadFromRequest = z.object({ plugin: pluginName, dir: z.string().min(1).optional() }).strict();
+const startRequest = z.object({ dir: z.string().min(1) }).strict();
 const anyRequest = z.object({}).passthrough();
 
 type ManagerEvent =
   | RequestEvent<'plugin.list', Record<string, unknown>>
-  | RequestEvent<'plugin.reload', z.infer<typeof reloadRequest>>
+  | RequestEvent<'plugin.info', z.infer<typeof reloadRequest>>
+  | RequestEvent<'plugin.reload', z.infer<typeof reloadFromRequest>>
+  | RequestEvent<'plugin.start', z.infer<typeof startRequest>>
+  | RequestEvent<'plugin.stop', z.infer<typeof reloadRequest>>
   | RequestEvent<'plugin.routes', Record<string, unknown>>
   | { type: 'reload.routed'; plugin: string; generation: number }
-  | { type: `xstate.done.actor.${string}`; output: ReloadOutcome }
+  | { type: `xstate.done.actor.${string}`; output: ReloadOutcome | PluginChangeOutcome }
   | { type: `xstate.error.actor.${string}`; error: unknown }
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
+
+/** The `plugins` supervisor under the root, where every plugin's own supervisor is a child. */
+function pluginsSupervisor(
+  rootSystemId: string,
+  system: { get(id: string): unknown },
+): AnyActorRef | undefined {
+  const root = system.get(rootSystemId) as AnyActorRef | undefined;
+  return root ? findChild(root, ['plugins'])?.ref : undefined;
+}
 
 const reply = (replyId: string, result: Result<unknown>): BridgeCommand => ({
   type: 'bus.reply',
@@ -74,6 +109,7 @@ const reply = (replyId: string, result: Result<unknown>): BridgeCommand => ({
 });
 
 const reloadActorId = (plugin: string) => `reload:${plugin}`;
+const changeActorId = (plugin: string) => `change:${plugin}`;
 
 /**
  * Plugin management for the CLI: `rosey.control.plugin.list` (what runs, which version and
@@ -87,11 +123,14 @@ export const pluginManagerMachine = setup({
     context: {} as ManagerContext,
     events: {} as ManagerEvent,
   },
-  actors: { bus: busBridge, reload: blueGreenMachine },
+  actors: { bus: busBridge, reload: blueGreenMachine, change: pluginChangeMachine },
   guards: {
     fromReload: ({ event }) =>
       event.type.startsWith('xstate.done.actor.reload:') ||
       event.type.startsWith('xstate.error.actor.reload:'),
+    fromChange: ({ event }) =>
+      event.type.startsWith('xstate.done.actor.change:') ||
+      event.type.startsWith('xstate.error.actor.change:'),
   },
   actions: {
     list: enqueueActions(({ context, event, enqueue, system }) => {
@@ -107,6 +146,37 @@ export const pluginManagerMachine = setup({
         ),
       );
     }),
+    info: enqueueActions(({ context, event, enqueue, system }) => {
+      if (event.type !== 'plugin.info') return;
+      const name = event.data.plugin;
+      const managed = Object.hasOwn(context.plugins, name) ? context.plugins[name] : undefined;
+      if (!managed) {
+        const known = Object.keys(context.plugins).sort().join(', ') || 'none';
+        enqueue.sendTo(
+          'bus',
+          reply(event.replyId, err('NOT_FOUND', `no plugin named ${name} (loaded: ${known})`)),
+        );
+        return;
+      }
+      const root = system.get(context.input.rootSystemId) as AnyActorRef | undefined;
+      const tree = root ? describeTree(root) : undefined;
+      const plugins = tree ? findNode(tree, 'plugins') : undefined;
+      const row = pluginRows({ [name]: managed }, plugins, Object.keys(context.reloads))[0]!;
+      const { manifest } = managed.plugin;
+      enqueue.sendTo(
+        'bus',
+        reply(
+          event.replyId,
+          ok({
+            ...row,
+            description: manifest.description,
+            author: manifest.author,
+            manifestVersion: manifest.version,
+            ...context.input.grants(managed.plugin),
+          }),
+        ),
+      );
+    }),
     startReload: enqueueActions(({ context, event, enqueue, system }) => {
       if (event.type !== 'plugin.reload') return;
       const name = event.data.plugin;
@@ -117,12 +187,17 @@ export const pluginManagerMachine = setup({
         return refuse(err('NOT_FOUND', `no plugin named ${name} (loaded: ${known})`));
       }
       if (context.reloads[name]) return refuse(err('BUSY', `a reload of ${name} is already running`));
+      if (context.changes[name]) return refuse(err('BUSY', `${name} is being started or stopped`));
       let plugin: LoadedPlugin;
       try {
-        plugin = loadPlugin(managed.plugin.dir);
+        plugin = loadPlugin(event.data.dir ?? managed.plugin.dir);
       } catch (error) {
         return refuse(err('VALIDATION_ERROR', `${errorMessage(error)}; the running version keeps serving`));
       }
+      if (plugin.manifest.name !== name)
+        return refuse(
+          err('VALIDATION_ERROR', `${plugin.dir} holds plugin ${plugin.manifest.name}, not ${name}`),
+        );
       const root = system.get(context.input.rootSystemId) as AnyActorRef | undefined;
       const own = root ? findChild(root, ['plugins', name]) : undefined;
       const blue = own?.ref ? findChild(own.ref, [`${name}@${managed.generation}`]) : undefined;
@@ -149,6 +224,7 @@ export const pluginManagerMachine = setup({
             spec: context.input.hostSpec(plugin, green),
           },
           migrate: context.input.hasMigrations(plugin),
+          access: () => context.input.access(plugin),
           timing: context.timing,
           link: context.input.link,
           logger: context.input.logger.child(`reload:${name}`),
@@ -165,7 +241,7 @@ export const pluginManagerMachine = setup({
     finishReload: enqueueActions(({ context, event, enqueue }) => {
       const prefix = 'xstate.done.actor.reload:';
       if (!event.type.startsWith(prefix) || !('output' in event)) return;
-      const outcome = event.output;
+      const outcome = event.output as ReloadOutcome;
       const name = outcome.plugin;
       const running = context.reloads[name];
       if (!running) return;
@@ -206,6 +282,105 @@ export const pluginManagerMachine = setup({
       context.input.logger.error(message);
       enqueue.sendTo('bus', reply(running.replyId, err('INTERNAL', message)));
     }),
+    startPlugin: enqueueActions(({ context, event, enqueue, system }) => {
+      if (event.type !== 'plugin.start') return;
+      const refuse = (result: Result<unknown>) => enqueue.sendTo('bus', reply(event.replyId, result));
+      let plugin: LoadedPlugin;
+      try {
+        plugin = loadPlugin(event.data.dir);
+      } catch (error) {
+        return refuse(err('VALIDATION_ERROR', errorMessage(error)));
+      }
+      const name = plugin.manifest.name;
+      if (context.reloads[name] || context.changes[name])
+        return refuse(err('BUSY', `${name} is being reloaded, started or stopped`));
+      if (Object.hasOwn(context.plugins, name))
+        return refuse(err('CONFLICT', `${name} is already running: reload it to run another version`));
+      const plugins = pluginsSupervisor(context.input.rootSystemId, system);
+      if (!plugins) return refuse(err('NOT_FOUND', 'the plugins supervisor is not running'));
+      const generation = context.retired[name] ?? 1;
+      context.input.logger.info(`starting ${name} ${plugin.manifest.version}`, { generation });
+      enqueue.spawnChild('change', {
+        id: changeActorId(name),
+        input: {
+          op: 'start',
+          plugin: name,
+          supervisor: plugins,
+          spec: context.input.pluginSpec(plugin, generation),
+          access: () => context.input.access(plugin),
+        },
+      });
+      enqueue.assign({
+        changes: { ...context.changes, [name]: { replyId: event.replyId, op: 'start', plugin, generation } },
+      });
+    }),
+    stopPlugin: enqueueActions(({ context, event, enqueue, system }) => {
+      if (event.type !== 'plugin.stop') return;
+      const name = event.data.plugin;
+      const refuse = (result: Result<unknown>) => enqueue.sendTo('bus', reply(event.replyId, result));
+      if (!Object.hasOwn(context.plugins, name)) return refuse(err('NOT_FOUND', `${name} is not running`));
+      if (context.reloads[name] || context.changes[name])
+        return refuse(err('BUSY', `${name} is being reloaded, started or stopped`));
+      const plugins = pluginsSupervisor(context.input.rootSystemId, system);
+      if (!plugins) return refuse(err('NOT_FOUND', 'the plugins supervisor is not running'));
+      context.input.logger.info(`stopping ${name}`);
+      enqueue.spawnChild('change', {
+        id: changeActorId(name),
+        input: { op: 'stop', plugin: name, supervisor: plugins },
+      });
+      enqueue.assign({ changes: { ...context.changes, [name]: { replyId: event.replyId, op: 'stop' } } });
+    }),
+    finishChange: enqueueActions(({ context, event, enqueue }) => {
+      const done = event.type.startsWith('xstate.done.actor.change:');
+      const name = event.type.slice(
+        done ? 'xstate.done.actor.change:'.length : 'xstate.error.actor.change:'.length,
+      );
+      const change = context.changes[name];
+      if (!change) return;
+      const changes = { ...context.changes };
+      delete changes[name];
+      enqueue.stopChild(changeActorId(name));
+      const outcome: PluginChangeOutcome =
+        done && 'output' in event
+          ? (event.output as PluginChangeOutcome)
+          : {
+              ok: false,
+              op: change.op,
+              plugin: name,
+              reason: 'error' in event ? errorMessage(event.error) : 'failed',
+            };
+      const plugins = { ...context.plugins };
+      const retired = { ...context.retired };
+      if (outcome.ok && change.op === 'start') {
+        plugins[name] = {
+          plugin: change.plugin!,
+          generation: change.generation!,
+          nextGeneration: change.generation! + 1,
+        };
+        delete retired[name];
+      } else if (outcome.ok) {
+        retired[name] = plugins[name]!.nextGeneration;
+        delete plugins[name];
+      } else if (change.op === 'start') {
+        // Its generation may have sent messages: the next attempt takes a fresh one.
+        retired[name] = change.generation! + 1;
+      }
+      enqueue.assign({ changes, plugins, retired });
+      if (outcome.ok) {
+        context.input.logger.info(`${change.op === 'start' ? 'started' : 'stopped'} ${name}`);
+        enqueue.sendTo(
+          'bus',
+          reply(
+            change.replyId,
+            ok({ plugin: name, op: change.op, version: change.plugin?.manifest.version }),
+          ),
+        );
+      } else {
+        const message = `could not ${change.op} ${name}: ${outcome.reason}`;
+        context.input.logger.warn(message);
+        enqueue.sendTo('bus', reply(change.replyId, err('PLUGIN_ERROR', message)));
+      }
+    }),
     routes: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'plugin.routes') return;
       const routes = Object.fromEntries(
@@ -223,6 +398,8 @@ export const pluginManagerMachine = setup({
       input.plugins.map((plugin) => [plugin.manifest.name, { plugin, generation: 1, nextGeneration: 2 }]),
     ),
     reloads: {},
+    changes: {},
+    retired: {},
   }),
   invoke: {
     id: 'bus',
@@ -233,7 +410,10 @@ export const pluginManagerMachine = setup({
         serveTimeoutMs: 10 * 60_000,
         services: [
           { subject: subjects.pluginControl('list'), event: 'plugin.list', schema: anyRequest },
-          { subject: subjects.pluginControl('reload'), event: 'plugin.reload', schema: reloadRequest },
+          { subject: subjects.pluginControl('info'), event: 'plugin.info', schema: reloadRequest },
+          { subject: subjects.pluginControl('reload'), event: 'plugin.reload', schema: reloadFromRequest },
+          { subject: subjects.pluginControl('start'), event: 'plugin.start', schema: startRequest },
+          { subject: subjects.pluginControl('stop'), event: 'plugin.stop', schema: reloadRequest },
           { subject: subjects.pluginControl('routes'), event: 'plugin.routes', schema: anyRequest },
         ],
       }),
@@ -248,7 +428,10 @@ export const pluginManagerMachine = setup({
     serving: {
       on: {
         'plugin.list': { actions: 'list' },
+        'plugin.info': { actions: 'info' },
         'plugin.reload': { actions: 'startReload' },
+        'plugin.start': { actions: 'startPlugin' },
+        'plugin.stop': { actions: 'stopPlugin' },
         'plugin.routes': { actions: 'routes' },
         'reload.routed': {
           actions: assign({
@@ -260,9 +443,15 @@ export const pluginManagerMachine = setup({
             },
           }),
         },
-        'xstate.done.actor.*': { guard: 'fromReload', actions: 'finishReload' },
+        'xstate.done.actor.*': [
+          { guard: 'fromReload', actions: 'finishReload' },
+          { guard: 'fromChange', actions: 'finishChange' },
+        ],
         // Anything else failing (the bus bridge) fails the manager: its supervisor restarts it.
-        'xstate.error.actor.*': { guard: 'fromReload', actions: 'reloadCrashed' },
+        'xstate.error.actor.*': [
+          { guard: 'fromReload', actions: 'reloadCrashed' },
+          { guard: 'fromChange', actions: 'finishChange' },
+        ],
       },
     },
     stopped: { type: 'final' },

@@ -47,6 +47,7 @@ export function pluginRows(
 }
 
 const STAGES: Record<Exclude<ReloadOutcome, { ok: true }>['stage'], string> = {
+  granting: 'giving it its NATS permissions',
   migrating: 'applying its migrations',
   starting: 'starting the new generation',
   checking: 'checking the new generation’s health',

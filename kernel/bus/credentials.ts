@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { capabilitySubjects, type CapabilityName } from '../plugins/capabilities.js';
 import { subjects } from '../subjects.js';
 
 /**
  * Who may do what on the embedded NATS server. Rosey's own user may do everything; each plugin
- * process gets its own user that can only publish on its own subjects (its storage and migration
- * requests, its lifecycle announcements) and only subscribe to its commands, its lifecycle
+ * process gets its own user that can only publish on its own lifecycle subjects and on those of the
+ * capabilities it was granted (storage, chat, playlist, kicks), and only subscribe to its commands, its lifecycle
  * subjects, the discovery broadcast and its own reply inbox. It may answer requests it received.
  * So a plugin cannot even ask for another plugin's data: the subject is refused by the server.
  */
@@ -28,15 +29,14 @@ export const pluginUser = (plugin: string) => `plugin-${plugin}`;
 /** Replies to a plugin's requests come here; no other plugin can subscribe to it. */
 export const pluginInboxPrefix = (plugin: string) => `_INBOX_${plugin}`;
 
-export function pluginPermissions(plugin: string): NatsPermissions {
+/**
+ * A plugin's NATS permissions: its lifecycle subjects always, and the subjects of the capabilities
+ * it was granted (kernel/plugins/capabilities.ts); nothing else.
+ */
+export function pluginPermissions(plugin: string, granted: readonly CapabilityName[]): NatsPermissions {
   return {
     publish: {
-      allow: [
-        subjects.kv(plugin, '*'),
-        subjects.row(plugin, '*'),
-        `rosey.db.migrate.${plugin}.*`,
-        `rosey.plugins.${plugin}.>`,
-      ],
+      allow: [`rosey.plugins.${plugin}.>`, ...capabilitySubjects(plugin, granted)],
     },
     subscribe: {
       allow: [

@@ -67,6 +67,13 @@ export function requestFailure(subject: string, timeoutMs: number, error: unknow
   ) {
     return err('NO_RESPONDERS', `nobody is serving ${subject}`);
   }
+  // The NATS server refused the subject to this connection's user (a plugin's permissions).
+  if (errorMessage(error).includes('Permissions Violation')) {
+    return err(
+      'FORBIDDEN',
+      `not permitted to publish on ${subject}: ${errorMessage(error)} (NATS permissions)`,
+    );
+  }
   if (exceedsMaxPayload(error)) {
     return err(
       'VALUE_TOO_LARGE',

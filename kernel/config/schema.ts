@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { capabilityName } from '../plugins/manifest.js';
 import { PLUGIN_NAME } from '../subjects.js';
 
 /** CyTube's rules for user and channel names. */
@@ -90,6 +91,14 @@ export const configSchema = z
                 intensity: z.number().int().min(0).max(100).optional(),
                 period: z.number().positive().max(3600).optional(),
                 config: z.record(z.string(), z.unknown()).default({}),
+                /** Capabilities the operator adds to, or takes from, what the manifest asks for. */
+                permissions: z
+                  .object({
+                    grant: z.array(capabilityName).default([]),
+                    revoke: z.array(capabilityName).default([]),
+                  })
+                  .strict()
+                  .prefault({}),
               })
               .strict(),
           )

@@ -27,14 +27,15 @@ export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
 /** `rosey.platform.<p>.send.chat` */
 export const sendChatSchema = z.object({
-  channel: z.string(),
+  /** Absent: the connector's own channel. */
+  channel: z.string().optional(),
   text: z.string().min(1).max(10_000),
 });
 export type SendChat = z.infer<typeof sendChatSchema>;
 
 /** `rosey.platform.<p>.send.pm` */
 export const sendPmSchema = z.object({
-  channel: z.string(),
+  channel: z.string().optional(),
   to: z.string().min(1),
   text: z.string().min(1).max(10_000),
 });

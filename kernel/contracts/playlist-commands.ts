@@ -4,7 +4,7 @@ import { z } from 'zod';
  * `rosey.platform.<p>.send.playlist.<op>` requests. Media is given either as a link (mapped with
  * `parseMediaLink`) or as the platform's own `(type, id)` pair.
  */
-export const playlistAddRequestSchema = z
+export const playlistAddFields = z
   .object({
     channel: z.string().max(100).optional(),
     link: z.string().min(1).max(2000).optional(),
@@ -18,14 +18,21 @@ export const playlistAddRequestSchema = z
     /** Temporary items are removed once played. */
     temp: z.boolean().default(true),
   })
-  .strict()
-  .superRefine((r, ctx) => {
-    const pair = r.type !== undefined || r.id !== undefined;
-    if (r.link !== undefined && pair)
-      ctx.addIssue({ code: 'custom', message: 'give a link or a type and id, not both' });
-    else if (r.link === undefined && (r.type === undefined || r.id === undefined))
-      ctx.addIssue({ code: 'custom', message: 'give a link, or both type and id' });
-  });
+  .strict();
+
+/** A link, or a type and id: exactly one of the two. */
+export function needsOneMediaRef(
+  r: { link?: string; type?: string; id?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const pair = r.type !== undefined || r.id !== undefined;
+  if (r.link !== undefined && pair)
+    ctx.addIssue({ code: 'custom', message: 'give a link or a type and id, not both' });
+  else if (r.link === undefined && (r.type === undefined || r.id === undefined))
+    ctx.addIssue({ code: 'custom', message: 'give a link, or both type and id' });
+}
+
+export const playlistAddRequestSchema = playlistAddFields.superRefine(needsOneMediaRef);
 export type PlaylistAddRequest = z.infer<typeof playlistAddRequestSchema>;
 
 export const playlistDeleteRequestSchema = z

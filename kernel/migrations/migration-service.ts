@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MANIFEST_FILE } from '../plugins/manifest.js';
 import { z } from 'zod';
 import { validate } from '../bus/validate.js';
 import type { Database } from '../database/open.js';
@@ -43,17 +46,28 @@ export interface MigrateRequest {
  */
 export class MigrationService {
   readonly runner: MigrationRunner;
+  /** Folders of plugin folders, for plugins installed after the migrator started. */
+  private readonly pluginRoots: readonly string[];
+
+  /** The plugin's migrations folder: a known one, else `<root>/<plugin>/migrations` of an installed plugin. */
+  private dirOf(plugin: string): string | undefined {
+    const known = this.migrationDirs.get(plugin);
+    if (known !== undefined) return known;
+    const root = this.pluginRoots.find((r) => existsSync(join(r, plugin, MANIFEST_FILE)));
+    return root === undefined ? undefined : join(root, plugin, 'migrations');
+  }
 
   constructor(
     db: Database,
     private readonly migrationDirs: ReadonlyMap<string, string>,
-    options: { lockTimeoutMs?: number } = {},
+    options: { lockTimeoutMs?: number; pluginRoots?: readonly string[] } = {},
   ) {
+    this.pluginRoots = options.pluginRoots ?? [];
     this.runner = new MigrationRunner(db, options);
   }
 
   async handle(request: MigrateRequest): Promise<Result<unknown>> {
-    const dir = this.migrationDirs.get(request.plugin);
+    const dir = this.dirOf(request.plugin);
     if (dir === undefined) return err('NOT_FOUND', `no plugin ${request.plugin} is known to the migrator`);
     try {
       switch (request.op) {

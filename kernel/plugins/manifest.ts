@@ -5,6 +5,12 @@ import { z } from 'zod';
 import { validate } from '../bus/validate.js';
 import { errorMessage } from '../result.js';
 import { PLUGIN_NAME } from '../subjects.js';
+import { CAPABILITY_NAMES, isCapability } from './capabilities.js';
+
+/** A capability name from the catalogue, with the list in the error. */
+export const capabilityName = z.string().refine(isCapability, {
+  error: (issue) => `unknown permission '${String(issue.input)}' (known: ${CAPABILITY_NAMES.join(', ')})`,
+});
 
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
@@ -43,8 +49,8 @@ export const manifestSchema = z
       })
       .strict()
       .prefault({}),
-    /** Capabilities the plugin asks for (enforced by the plugin-platform issue). */
-    permissions: z.array(z.string()).default([]),
+    /** Capabilities the plugin asks for (kernel/plugins/capabilities.ts); anything else is denied. */
+    permissions: z.array(capabilityName).default([]),
   })
   .strict();
 
@@ -73,12 +79,12 @@ export function loadPlugin(dir: string): LoadedPlugin {
   const checked = validate(manifestSchema, raw ?? {});
   if (!checked.ok) throw new Error(`${where}/${MANIFEST_FILE}: ${checked.error.message}`);
   const manifest = checked.data;
-  if (manifest.name !== basename(dir)) {
+  const root = resolve(dir);
+  if (manifest.name !== basename(root)) {
     throw new Error(
-      `${where}/${MANIFEST_FILE}: name '${manifest.name}' must match the folder name '${basename(dir)}'`,
+      `${where}/${MANIFEST_FILE}: name '${manifest.name}' must match the folder name '${basename(root)}'`,
     );
   }
-  const root = resolve(dir);
   const entry = resolve(root, manifest.entry);
   if (!entry.startsWith(root + sep))
     throw new Error(`${where}/${MANIFEST_FILE}: entry must stay inside the plugin folder`);
@@ -86,6 +92,10 @@ export function loadPlugin(dir: string): LoadedPlugin {
   if (!existsSync(entry) && !existsSync(compiled)) {
     throw new Error(`${where}/${MANIFEST_FILE}: entry ${manifest.entry} does not exist`);
   }
+  if (existsSync(join(root, 'migrations')) && !manifest.permissions.includes('storage'))
+    throw new Error(
+      `${where}/${MANIFEST_FILE}: the plugin has migrations but does not ask for the 'storage' permission`,
+    );
   return { manifest, dir: root, entry };
 }
 

@@ -23,7 +23,8 @@ export interface MigrationsAccess {
 }
 
 function pluginDirs(loaded: LoadedConfig): Pick<MigrationsAccess, 'plugins' | 'withMigrations'> {
-  const { plugins } = pluginsToRun(loaded);
+  // Disabled plugins too: their tables stay in the database, to migrate, roll back or purge.
+  const { plugins } = pluginsToRun(loaded, { includeDisabled: true });
   return {
     plugins: new Map(plugins.map((p) => [p.manifest.name, migrationsDir(p)])),
     withMigrations: new Set(plugins.filter(hasMigrations).map((p) => p.manifest.name)),

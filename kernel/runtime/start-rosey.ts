@@ -2,19 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BusLink } from '../bus/bus-link.js';
 import { redactUrl, type NatsEndpoint } from '../bus/connect.js';
-import {
-  newPassword,
-  pluginInboxPrefix,
-  pluginPermissions,
-  pluginUser,
-  ROSEY_USER,
-  type NatsUser,
-} from '../bus/credentials.js';
+import { newPassword, pluginInboxPrefix, ROSEY_USER } from '../bus/credentials.js';
 import type { RoseyConfig } from '../config/schema.js';
 import { describeTarget, resolveDatabase } from '../database/target.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
+import { pluginGrants } from '../plugins/capabilities.js';
+import { PluginUsers } from '../bus/plugin-users.js';
 import { discoverPlugins, type LoadedPlugin } from '../plugins/manifest.js';
+import { installedPluginsDir, readDisabled } from '../plugins/plugin-switches.js';
 import { findFreePort } from '../process/free-port.js';
 import { roseyTree, type RoseyTreeOptions } from '../../supervisors/tree.js';
 import { startTree, type RunningTree } from '../../supervisors/run-tree.js';
@@ -51,15 +47,24 @@ export interface RunningRosey {
   problems: string[];
 }
 
-/** Finds the plugins to run: built-ins, then the configured folders, minus the disabled ones. */
-export function pluginsToRun(loaded: LoadedConfig): { plugins: LoadedPlugin[]; problems: string[] } {
-  const { config, baseDir } = loaded;
+/**
+ * Finds the plugins to run: installed ones, the configured folders, then the built-ins (a name found
+ * twice keeps the first), minus those disabled in the config or with `rosey plugin disable`.
+ */
+export function pluginsToRun(
+  loaded: LoadedConfig,
+  options: { includeDisabled?: boolean } = {},
+): { plugins: LoadedPlugin[]; problems: string[] } {
+  const { config, baseDir, dataDir } = loaded;
+  // Installed plugins first: installing a newer version of a built-in one replaces it.
   const roots = [
-    ...(config.plugins.builtin ? [BUILTIN_PLUGINS_DIR] : []),
+    installedPluginsDir(dataDir),
     ...config.plugins.paths.map((p) => (isAbsolute(p) ? p : resolve(baseDir, p))),
+    ...(config.plugins.builtin ? [BUILTIN_PLUGINS_DIR] : []),
   ];
   const found = discoverPlugins(roots);
-  const disabled = new Set(config.plugins.disabled);
+  const disabled = new Set([...config.plugins.disabled, ...readDisabled(dataDir)]);
+  if (options.includeDisabled) return found;
   return { plugins: found.plugins.filter((p) => !disabled.has(p.manifest.name)), problems: found.problems };
 }
 
@@ -138,25 +143,19 @@ export async function natsAccess(
   if (config.nats.url === undefined) {
     const port = await findFreePort();
     const url = `nats://127.0.0.1:${port}`;
-    const rosey: NatsUser = { user: ROSEY_USER, password: newPassword() };
-    const perPlugin = new Map(
-      plugins.map((p) => {
-        const name = p.manifest.name;
-        return [
-          name,
-          { user: pluginUser(name), password: newPassword(), permissions: pluginPermissions(name) },
-        ] as const;
-      }),
-    );
+    const users = new PluginUsers({ user: ROSEY_USER, password: newPassword() });
+    for (const p of plugins) users.grant(p.manifest.name, pluginGrants(p, config).granted);
+    const { rosey } = users;
     return {
       nats: {
         url,
         user: rosey.user,
         pass: rosey.password,
-        embedded: { port, binary: config.nats.binary, users: [rosey, ...perPlugin.values()] },
+        embedded: { port, binary: config.nats.binary, users },
       },
       pluginNats: (plugin) => {
-        const own = perPlugin.get(plugin);
+        // Looked up at each start: a plugin installed while Rosey runs has its user by then.
+        const own = users.get(plugin);
         return own
           ? { endpoint: { url, user: own.user, pass: own.password }, inboxPrefix: pluginInboxPrefix(plugin) }
           : { endpoint: { url, user: rosey.user, pass: rosey.password } };

@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.js';
+import type { PluginActions } from './plugin-actions.js';
 import type { StorageClient } from './storage-client.js';
 
 /** What a command handler gets: who asked, where, and what they typed. */
@@ -21,6 +22,13 @@ export interface CommandContext {
   kv: StorageClient['kv'];
   rows: StorageClient['rows'];
   migrations: StorageClient['migrations'];
+  /**
+   * Actions beyond the reply, aimed at the command's platform and channel by default; each needs
+   * its capability in the manifest (docs/permissions.md).
+   */
+  chat: PluginActions['chat'];
+  playlist: PluginActions['playlist'];
+  users: PluginActions['users'];
 }
 
 /** A reply: plain text for the channel, or text to send privately to the user. */
@@ -48,6 +56,11 @@ export interface PluginContext {
   kv: StorageClient['kv'];
   rows: StorageClient['rows'];
   migrations: StorageClient['migrations'];
+  /** Actions on Rosey's first platform (or another: `actions.in({ platform })`); see docs/permissions.md. */
+  actions: PluginActions;
+  chat: PluginActions['chat'];
+  playlist: PluginActions['playlist'];
+  users: PluginActions['users'];
 }
 
 export interface PluginDefinition {

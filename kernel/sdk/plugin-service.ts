@@ -13,6 +13,7 @@ import { err, errorMessage, ok, type Result } from '../result.js';
 import { subjects } from '../subjects.js';
 import type { CommandResult, PluginDefinition } from './define-plugin.js';
 import type { PluginEnv } from './plugin-env.js';
+import { PluginActions } from './plugin-actions.js';
 import { StorageClient } from './storage-client.js';
 
 export interface PluginService {
@@ -68,7 +69,12 @@ export async function startPluginService(options: {
   const startedAt = Date.now();
   const storage = new StorageClient(nc, env.name);
   const { kv, rows, migrations } = storage;
+  const actions = new PluginActions(nc, env.name);
   await plugin.start?.({
+    actions,
+    chat: actions.chat,
+    playlist: actions.playlist,
+    users: actions.users,
     name: env.name,
     version: env.version,
     generation: env.generation,
@@ -91,8 +97,12 @@ export async function startPluginService(options: {
       result = err('UNKNOWN_COMMAND', `${env.name} has no command '${request.data.command}'`);
     } else {
       try {
+        const here = actions.in({ platform: request.data.platform, channel: request.data.channel });
         const out = await plugin.commands[request.data.command]!.run({
           ...request.data,
+          chat: here.chat,
+          playlist: here.playlist,
+          users: here.users,
           log,
           kv,
           rows,

@@ -87,6 +87,11 @@ export class KvStore {
     return { deleted: Number(count) > 0 };
   }
 
+  /** Every key of a namespace, expired or not (`rosey plugin remove --purge-data`); returns how many. */
+  async clear(namespace: string): Promise<number> {
+    return Number(await this.run(() => this.knex(TABLE).where({ namespace }).delete()));
+  }
+
   /** Keys in key order; `after` pages on from the last key of the previous page. */
   async list(namespace: string, prefix = '', limit: number = LIMITS.defaultLimit, after?: string) {
     if (prefix.length > LIMITS.kvKeyLength)

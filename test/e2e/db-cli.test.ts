@@ -28,7 +28,10 @@ function workspace(database?: DatabaseTarget): string {
   const cwd = tempDir('rosey-db-cli-');
   const plugin = join(cwd, 'plugins', 'notes');
   mkdirSync(join(plugin, 'migrations'), { recursive: true });
-  writeFileSync(join(plugin, 'manifest.yaml'), 'name: notes\nversion: 1.0.0\nentry: index.js\n');
+  writeFileSync(
+    join(plugin, 'manifest.yaml'),
+    'name: notes\nversion: 1.0.0\nentry: index.js\npermissions: [storage]\n',
+  );
   writeFileSync(
     join(plugin, 'index.js'),
     `import { definePlugin } from ${JSON.stringify(SDK)};\n` +

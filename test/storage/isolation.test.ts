@@ -44,7 +44,7 @@ describe('plugin isolation (per-plugin NATS users on a real nats-server)', funct
       users[plugin] = {
         user: pluginUser(plugin),
         password: newPassword(),
-        permissions: pluginPermissions(plugin),
+        permissions: pluginPermissions(plugin, ['storage']),
       };
     }
     server = await startNatsServer({ dir: tempDir(), users: [rosey, ...Object.values(users)] });
@@ -226,7 +226,7 @@ describe('plugin storage through the SDK (a real plugin process)', function () {
     const memo: NatsUser = {
       user: pluginUser('memo'),
       password: newPassword(),
-      permissions: pluginPermissions('memo'),
+      permissions: pluginPermissions('memo', ['storage']),
     };
     server = await startNatsServer({ dir: tempDir(), users: [rosey, memo] });
     const nats = { url: server.url, user: rosey.user, pass: rosey.password };

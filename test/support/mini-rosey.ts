@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { actionGateMachine, type ActionGateInput } from '../../actors/action-gate/action-gate.machine.js';
+import { pluginGrants } from '../../kernel/plugins/capabilities.js';
 import { busMachine } from '../../actors/bus/bus.machine.js';
 import type { PluginHostInput } from '../../actors/plugin-host/plugin-host.machine.js';
 import { routerMachine } from '../../actors/router/router.machine.js';
@@ -6,7 +8,7 @@ import { BusLink } from '../../kernel/bus/bus-link.js';
 import { parseConfig } from '../../kernel/config/load.js';
 import type { RoseyConfigInput } from '../../kernel/config/schema.js';
 import { quietLogger, type Logger } from '../../kernel/log/logger.js';
-import { loadPlugin } from '../../kernel/plugins/manifest.js';
+import { loadPlugin, type LoadedPlugin } from '../../kernel/plugins/manifest.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { runTree } from '../../supervisors/run-tree.js';
 import type { SupervisorInput } from '../../supervisors/supervisor.js';
@@ -50,6 +52,8 @@ export async function startMiniRosey(options: {
   reload?: Partial<ReloadTiming>;
   /** Platform connectors, started last (after the plugins), each given the tree's link. */
   connectors?: Array<(link: BusLink) => ChildSpec>;
+  /** Run the action gate (plugins' own actions) for these platforms; needs `reload` (the manager holds the grants). */
+  actionPlatforms?: string[];
 }) {
   const link = new BusLink();
   const logger = options.logger ?? quietLogger;
@@ -70,12 +74,13 @@ export async function startMiniRosey(options: {
   };
   const withHost = (host: ChildSpec): ChildSpec =>
     options.host ? { ...host, input: { ...(host.input as PluginHostInput), ...options.host } } : host;
-  const specs = loaded.map((plugin) => {
-    const spec = pluginSpec(plugin, treeOptions);
+  const specOf = (plugin: LoadedPlugin, generation = 1) => {
+    const spec = pluginSpec(plugin, treeOptions, generation);
     const sup = spec.input as SupervisorInput;
     sup.children = sup.children!.map((c) => (c.logic === pluginHostMachine ? withHost(c) : c));
     return spec;
-  });
+  };
+  const specs = loaded.map((plugin) => specOf(plugin));
   const manager: ChildSpec[] = options.reload
     ? [
         {
@@ -89,7 +94,19 @@ export async function startMiniRosey(options: {
             hostSpec: (plugin, generation) => withHost(pluginHostSpec(plugin, treeOptions, generation)),
             hasMigrations,
             timing: options.reload,
+            grants: (plugin) => pluginGrants(plugin, config),
+            pluginSpec: specOf,
+            access: () => Promise.resolve(),
           } satisfies PluginManagerInput,
+        },
+      ]
+    : [];
+  const gate: ChildSpec[] = options.actionPlatforms
+    ? [
+        {
+          id: 'action-gate',
+          logic: actionGateMachine,
+          input: { link, logger, platforms: options.actionPlatforms } satisfies ActionGateInput,
         },
       ]
     : [];
@@ -107,6 +124,7 @@ export async function startMiniRosey(options: {
       },
     },
     ...manager,
+    ...gate,
     {
       id: 'router',
       logic: routerMachine,

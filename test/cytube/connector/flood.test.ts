@@ -171,6 +171,13 @@ describe('cytube: outbox', () => {
     expect(o.queue.map((i) => i.seq)).to.deep.equal([2]);
   });
 
+  it('does not send a kick again after a lost connection: CyTube never shows it in the history', () => {
+    const kick = { ...line(2), text: '/kick carol once', payload: { msg: '/kick carol once', meta: {} } };
+    const sent = takeDue(withQueue(line(1), kick), limits, 0).outbox;
+    const o = requeueUnconfirmed(resetSession(sent));
+    expect(o.queue.map((i) => i.seq)).to.deep.equal([1]);
+  });
+
   it('gives a line up after it was dropped three times', () => {
     let o = withQueue(line(1));
     let last = '';

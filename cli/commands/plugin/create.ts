@@ -1,0 +1,40 @@
+import { Args, Flags } from '@oclif/core';
+import { relative } from 'node:path';
+import { scaffoldPlugin } from '../../../kernel/packages/scaffold.js';
+import { errorMessage } from '../../../kernel/result.js';
+import { RoseyCommand } from '../../base-command.js';
+
+export default class PluginCreate extends RoseyCommand {
+  static override summary = 'Create a new plugin folder with a working command and its test.';
+
+  static override description = `Writes <name>/ with manifest.yaml, index.js (a !hello command that counts greetings in the plugin's key-value store), test/<name>.test.js (run by \`rosey plugin test\`), package.json and README.md, and links node_modules/rosey to this Rosey so \`import … from 'rosey/sdk'\` resolves. Refuses an existing folder.`;
+
+  static override examples = [
+    '<%= config.bin %> plugin create greeter',
+    '<%= config.bin %> plugin create greeter --dir ~/rosey-plugins',
+  ];
+
+  static override args = {
+    name: Args.string({
+      description: 'The plugin’s name: lower-case words joined by dashes, e.g. quote-db.',
+      required: true,
+    }),
+  };
+
+  static override flags = {
+    dir: Flags.string({ description: 'Folder to create it in.', default: '.', helpValue: 'PATH' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(PluginCreate);
+    let dir: string;
+    try {
+      dir = await scaffoldPlugin(args.name, flags.dir);
+    } catch (error) {
+      return this.fail(errorMessage(error));
+    }
+    const shown = relative(process.cwd(), dir) || '.';
+    this.log(`created ${args.name} in ${shown}`);
+    this.log(`next: cd ${shown} && rosey plugin test`);
+  }
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { needsOneMediaRef, playlistAddFields } from './playlist-commands.js';
+
+/**
+ * Payloads of `rosey.actions.<plugin>.<action>`: what a plugin does on its own. `platform` says
+ * which connector carries it out; absent, the first platform Rosey runs (docs/permissions.md).
+ */
+const where = { platform: z.string().min(1).max(32).optional(), channel: z.string().max(100).optional() };
+
+export const actionSchemas = {
+  'chat.send': z.object({ ...where, text: z.string().min(1).max(10_000) }).strict(),
+  'chat.pm': z
+    .object({ ...where, to: z.string().min(1).max(100), text: z.string().min(1).max(10_000) })
+    .strict(),
+  'playlist.add': playlistAddFields.extend({ platform: where.platform }).superRefine(needsOneMediaRef),
+  'playlist.delete': z.object({ ...where, uid: z.number().int().min(0) }).strict(),
+  'playlist.move': z
+    .object({
+      ...where,
+      uid: z.number().int().min(0),
+      after: z.union([z.number().int().min(0), z.literal('prepend')]),
+    })
+    .strict(),
+  'playlist.jump': z.object({ ...where, uid: z.number().int().min(0) }).strict(),
+  'users.kick': z
+    .object({ ...where, user: z.string().min(1).max(100), reason: z.string().max(200).optional() })
+    .strict(),
+} as const;
+
+/** `rosey.platform.<p>.send.kick` */
+export const sendKickSchema = z
+  .object({
+    channel: z.string().max(100).optional(),
+    user: z.string().min(1).max(100),
+    reason: z.string().max(200).optional(),
+  })
+  .strict();
+export type SendKick = z.infer<typeof sendKickSchema>;
+
+/** `rosey.security.violation`: an action a plugin was not allowed to take. */
+export const securityViolationSchema = z.object({
+  plugin: z.string(),
+  /** The action or subject it tried (`users.kick`, or a NATS subject when the server refused it). */
+  action: z.string(),
+  /** The capability it would have needed, when known. */
+  capability: z.string().optional(),
+  reason: z.string(),
+  /** Who stopped it: the NATS server (its permissions) or the action gate. */
+  source: z.enum(['nats', 'gate']),
+  time: z.number(),
+});
+export type SecurityViolation = z.infer<typeof securityViolationSchema>;

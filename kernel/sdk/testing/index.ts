@@ -1,0 +1,6 @@
+/**
+ * `rosey/sdk/testing`: run a plugin against a real Rosey (nats-server, storage, router) in its
+ * tests. See docs/plugin-sdk.md.
+ */
+export { testBot } from './test-bot.js';
+export type { Action, LogLine, Reply, SayOptions, TestBot, TestBotOptions } from './test-bot.js';
