@@ -16,18 +16,20 @@ export async function switchPlugin(
   const plugin = configuredPlugin(loaded, name);
   if (enable && loaded.config.plugins.disabled.includes(name))
     throw new Error(`${name} is disabled in the configuration file (plugins.disabled): remove it there`);
-  const changed = setDisabled(loaded.dataDir, name, !enable);
   const word = enable ? 'enabled' : 'disabled';
+  // The running Rosey first: if it refuses, nothing is recorded and both still agree.
+  const running = target ? await runningPlugin(target, name) : undefined;
+  let live = '';
+  if (target && enable && !running) {
+    await managerCall(target, 'start', { dir: plugin.dir });
+    live = ' and started';
+  } else if (target && !enable && running) {
+    await managerCall(target, 'stop', { plugin: name });
+    live = ' and stopped';
+  }
+  const changed = setDisabled(loaded.dataDir, name, !enable);
+  if (live) return `${name} ${word}${live}`;
   if (!target)
     return `${name} ${changed ? word : `was already ${word}`}; Rosey is not running: it applies at the next start`;
-  const running = await runningPlugin(target, name);
-  if (enable && !running) {
-    await managerCall(target, 'start', { dir: plugin.dir });
-    return `${name} enabled and started`;
-  }
-  if (!enable && running) {
-    await managerCall(target, 'stop', { plugin: name });
-    return `${name} disabled and stopped`;
-  }
   return `${name} ${changed ? word : `was already ${word}`} (it is ${running?.state ?? 'not running'})`;
 }

@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'BUSY'
   /** A reload switched to the new generation, which then failed: the old one serves again. */
   | 'ROLLED_BACK'
+  /** The plugin does not implement what was asked (a reload's state hand-off). */
+  | 'NOT_SUPPORTED'
   | 'INTERNAL'
   // storage and migrations
   | 'UNKNOWN_TABLE'

@@ -44,6 +44,10 @@ export const subjects = {
   anyPluginDown: 'rosey.plugins.*.*.down',
   /** Liveness check of one plugin generation (req). */
   pluginHealth: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.health`,
+  /** A reload asks the old generation for its state (req): `{}` → `{state}`. */
+  pluginSnapshot: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.snapshot`,
+  /** … and gives it to the new one before commands go there (req): `{state}` → `{}`. */
+  pluginRestore: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.restore`,
   /** Asks every running plugin to announce itself again (pub), e.g. after the router restarted. */
   pluginsDiscover: 'rosey.plugins.discover',
   /** Replies once no command is in flight (req); `rosey dev` uses it before exiting on EOF. */
@@ -54,6 +58,10 @@ export const subjects = {
   routerRoute: 'rosey.router.route',
   /** Replies once no command is in flight to one plugin generation (req). */
   routerDrain: 'rosey.router.drain',
+  /** Hold a plugin's new commands (queued, not dispatched) until its route switches or is released (req). */
+  routerHold: 'rosey.router.hold',
+  /** Send a plugin's held commands to its current route (req): a reload that did not switch. */
+  routerRelease: 'rosey.router.release',
   /** A plugin's route follows its newest generation again (req). */
   routerUnpin: 'rosey.router.unpin',
   /** A plugin's key-value store and rows (req): `op` is get/set/… or insert/select/…. */

@@ -46,6 +46,8 @@ export interface BlueGreenInput {
   green: Generation & { spec: ChildSpec };
   /** Apply the plugin's pending migrations before the new generation starts. */
   migrate: boolean;
+  /** Blue can hand its state over (it has `snapshot`): hold, drain, snapshot, restore, then switch. */
+  handoff?: boolean;
   /** Gives the plugin's NATS user the new version's permissions, before anything else (an upgrade). */
   access?: () => Promise<void>;
   timing: ReloadTiming;
@@ -53,7 +55,8 @@ export interface BlueGreenInput {
   logger: Logger;
 }
 
-export type ReloadStage = 'granting' | 'migrating' | 'starting' | 'checking' | 'switching' | 'grace';
+export type ReloadStage =
+  'granting' | 'handoff' | 'migrating' | 'starting' | 'checking' | 'switching' | 'grace';
 
 export type ReloadOutcome =
   | {
@@ -66,6 +69,8 @@ export type ReloadOutcome =
       /** Commands the old generation still had when the switch happened. */
       drained: number;
       drainTimedOut: boolean;
+      /** Blue's snapshot went to green's `restore`. */
+      handedOver: boolean;
       tookMs: number;
     }
   | {
@@ -88,6 +93,9 @@ interface BlueGreenContext {
   drained: number;
   drainTimedOut: boolean;
   greenStarted: boolean;
+  /** Blue's snapshot, on its way to green. */
+  state?: unknown;
+  handedOver: boolean;
   failure?: { stage: ReloadStage; code: ErrorCode; reason: string; rolledBack: boolean };
 }
 
@@ -218,6 +226,7 @@ export const blueGreenMachine = setup({
     drained: 0,
     drainTimedOut: false,
     greenStarted: false,
+    handedOver: false,
   }),
   invoke: {
     id: 'bus',
@@ -247,6 +256,7 @@ export const blueGreenMachine = setup({
       switchedAfterMs: Math.round((context.switchedAt ?? 0) - context.startedAt),
       drained: context.drained,
       drainTimedOut: context.drainTimedOut,
+      handedOver: context.handedOver,
       tookMs: Math.round(performance.now() - context.startedAt),
     };
   },
@@ -334,6 +344,10 @@ export const blueGreenMachine = setup({
       ],
       on: {
         'bus.response': [
+          {
+            guard: ({ context, event }) => context.input.handoff === true && responseOk('health')({ event }),
+            target: 'handoff',
+          },
           { guard: 'healthy', target: 'switching' },
           { guard: 'triesLeft', target: 'recheck' },
           {
@@ -352,6 +366,134 @@ export const blueGreenMachine = setup({
       },
     },
     recheck: { after: { healthInterval: 'checking' } },
+    // New commands wait at the router while blue finishes its own and hands its state to green: no
+    // command runs on state the other generation has already moved past.
+    handoff: {
+      initial: 'holding',
+      on: {
+        'green.down': {
+          target: '.releasing',
+          actions: {
+            type: 'fail',
+            params: ({ event }) => ({ stage: 'handoff' as const, reason: `exited: ${event.data.reason}` }),
+          },
+        },
+      },
+      states: {
+        holding: {
+          entry: {
+            type: 'request',
+            params: ({ context }) => ({
+              id: 'hold',
+              subject: subjects.routerHold,
+              data: {
+                plugin: context.input.plugin,
+                maxMs: context.input.timing.drainTimeoutMs + 3 * context.input.timing.healthTimeoutMs + 5000,
+              },
+            }),
+          },
+          on: {
+            'bus.response': [
+              { guard: responseOk('hold'), target: 'drainingBlue' },
+              { target: '#blue-green.abandon', actions: { type: 'fail', params: { stage: 'handoff' } } },
+            ],
+          },
+        },
+        drainingBlue: {
+          entry: {
+            type: 'request',
+            params: ({ context }) => ({
+              id: 'drain-blue',
+              subject: subjects.routerDrain,
+              data: { plugin: context.input.plugin, generation: context.input.blue.generation },
+              timeoutMs: context.input.timing.drainTimeoutMs,
+            }),
+          },
+          on: {
+            'bus.response': [
+              { guard: responseOk('drain-blue'), target: 'snapshotting' },
+              // Still busy: its snapshot could miss what it is doing, so blue keeps its state and serves on.
+              { target: 'releasing', actions: { type: 'fail', params: { stage: 'handoff' } } },
+            ],
+          },
+        },
+        snapshotting: {
+          entry: {
+            type: 'request',
+            params: ({ context }) => ({
+              id: 'snapshot',
+              subject: subjects.pluginSnapshot(context.input.plugin, context.input.blue.generation),
+              data: {},
+            }),
+          },
+          on: {
+            'bus.response': [
+              {
+                guard: responseOk('snapshot'),
+                target: 'restoring',
+                actions: assign({
+                  state: ({ event }) =>
+                    event.type === 'bus.response' && event.result.ok
+                      ? (event.result.data as { state?: unknown }).state
+                      : undefined,
+                }),
+              },
+              { target: 'releasing', actions: { type: 'fail', params: { stage: 'handoff' } } },
+            ],
+          },
+        },
+        restoring: {
+          entry: {
+            type: 'request',
+            params: ({ context }) => ({
+              id: 'restore',
+              subject: subjects.pluginRestore(context.input.plugin, context.input.green.generation),
+              data: { state: context.state ?? null },
+            }),
+          },
+          on: {
+            'bus.response': [
+              {
+                guard: responseOk('restore'),
+                target: '#blue-green.switching',
+                actions: assign({ handedOver: true, state: undefined }),
+              },
+              // The new version takes no state: it starts fresh, as without a hand-off.
+              {
+                guard: ({ event }) =>
+                  event.type === 'bus.response' &&
+                  !event.result.ok &&
+                  event.result.error.code === 'NOT_SUPPORTED',
+                target: '#blue-green.switching',
+                actions: [
+                  assign({ state: undefined }),
+                  {
+                    type: 'log',
+                    params: {
+                      level: 'warn' as const,
+                      msg: 'reload: the new version has no restore(); it starts without the old state',
+                    },
+                  },
+                ],
+              },
+              { target: 'releasing', actions: { type: 'fail', params: { stage: 'handoff' } } },
+            ],
+          },
+        },
+        // The reload stops here: blue, with its state, takes the held commands.
+        releasing: {
+          entry: {
+            type: 'request',
+            params: ({ context }) => ({
+              id: 'release',
+              subject: subjects.routerRelease,
+              data: { plugin: context.input.plugin },
+            }),
+          },
+          on: { 'bus.response': '#blue-green.abandon' },
+        },
+      },
+    },
     switching: {
       entry: {
         type: 'request',

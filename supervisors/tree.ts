@@ -46,6 +46,8 @@ export interface RoseyTreeOptions {
   pluginNats: (plugin: string) => { endpoint: NatsEndpoint; inboxPrefix?: string };
   database: DatabaseTarget;
   plugins: LoadedPlugin[];
+  /** Where plugins are found, in order (kernel/runtime/start-rosey.ts): also for those started later. */
+  pluginRoots?: string[];
   console?: {
     input: NodeJS.ReadableStream;
     output: NodeJS.WritableStream;
@@ -204,7 +206,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
       logger: logger.child('migrator'),
       target: o.database,
       migrationDirs: new Map(o.plugins.map((p) => [p.manifest.name, migrationsDir(p)])),
-      pluginRoots: [installedPluginsDir(o.dataDir)],
+      pluginRoots: o.pluginRoots ?? [installedPluginsDir(o.dataDir)],
     },
   });
 
@@ -223,10 +225,16 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
         timing: config.plugins.reload,
         grants: (plugin) => pluginGrants(plugin, config),
         pluginSpec: (plugin, generation) => pluginSpec(plugin, o, generation),
+        // With an external server the operator sets up plugin users (docs/nats.md): nothing to do.
         access: async (plugin) => {
-          // With an external server the operator sets up plugin users (docs/nats.md): nothing to do.
           const users = o.nats.embedded?.users;
-          if (users?.grant(plugin.manifest.name, pluginGrants(plugin, config).granted)) await users.apply();
+          users?.grant(plugin.manifest.name, pluginGrants(plugin, config).granted);
+          await users?.apply();
+        },
+        release: async (plugin) => {
+          const users = o.nats.embedded?.users;
+          users?.revoke(plugin);
+          await users?.apply();
         },
       } satisfies PluginManagerInput,
     },

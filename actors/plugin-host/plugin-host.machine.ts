@@ -186,6 +186,10 @@ export const pluginHostMachine = setup({
                     version:
                       event.type === 'plugin.ready' ? event.data.version : context.input.plugin.version,
                     commands: event.type === 'plugin.ready' ? event.data.commands.length : 0,
+                    // Whether a reload can take this generation's state (plugin-sdk.md, snapshot).
+                    ...(event.type === 'plugin.ready' && event.data.handoff?.snapshot === true
+                      ? { snapshot: true }
+                      : {}),
                   }),
                 ),
               ],

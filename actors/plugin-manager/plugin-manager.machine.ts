@@ -37,6 +37,8 @@ export interface PluginManagerInput {
   pluginSpec: (plugin: LoadedPlugin, generation: number) => ChildSpec;
   /** Gives a plugin its NATS user with its grants' permissions (the embedded server); resolves once the server has it. */
   access: (plugin: LoadedPlugin) => Promise<void>;
+  /** Takes a stopped plugin's NATS user away. */
+  release: (plugin: string) => Promise<void>;
 }
 
 export interface ManagedPlugin {
@@ -58,9 +60,12 @@ interface Reload {
 /** A plugin being started or stopped for good (install, enable, disable, remove). */
 interface Change {
   replyId: string;
-  op: 'start' | 'stop';
+  op: 'start' | 'stop' | 'restart';
   plugin?: LoadedPlugin;
   generation?: number;
+  /** A restart answers as a reload: from which generation. */
+  from?: { generation: number; version: string };
+  startedAt?: number;
 }
 
 interface ManagerContext {
@@ -150,7 +155,8 @@ export const pluginManagerMachine = setup({
       if (event.type !== 'plugin.info') return;
       const name = event.data.plugin;
       const managed = Object.hasOwn(context.plugins, name) ? context.plugins[name] : undefined;
-      if (!managed) {
+      const starting = context.changes[name]?.op === 'start' ? context.changes[name] : undefined;
+      if (!managed && !starting) {
         const known = Object.keys(context.plugins).sort().join(', ') || 'none';
         enqueue.sendTo(
           'bus',
@@ -158,11 +164,23 @@ export const pluginManagerMachine = setup({
         );
         return;
       }
+      // The newest version: a plugin being reloaded or started already acts with its permissions.
+      const plugin = context.reloads[name]?.plugin ?? starting?.plugin ?? managed!.plugin;
       const root = system.get(context.input.rootSystemId) as AnyActorRef | undefined;
       const tree = root ? describeTree(root) : undefined;
       const plugins = tree ? findNode(tree, 'plugins') : undefined;
-      const row = pluginRows({ [name]: managed }, plugins, Object.keys(context.reloads))[0]!;
-      const { manifest } = managed.plugin;
+      const row = managed
+        ? pluginRows({ [name]: managed }, plugins, Object.keys(context.reloads))[0]!
+        : {
+            name,
+            version: plugin.manifest.version,
+            generation: starting!.generation!,
+            state: 'starting',
+            restarts: 0,
+            reloading: false,
+            dir: plugin.dir,
+          };
+      const { manifest } = plugin;
       enqueue.sendTo(
         'bus',
         reply(
@@ -172,7 +190,7 @@ export const pluginManagerMachine = setup({
             description: manifest.description,
             author: manifest.author,
             manifestVersion: manifest.version,
-            ...context.input.grants(managed.plugin),
+            ...context.input.grants(plugin),
           }),
         ),
       );
@@ -201,11 +219,43 @@ export const pluginManagerMachine = setup({
       const root = system.get(context.input.rootSystemId) as AnyActorRef | undefined;
       const own = root ? findChild(root, ['plugins', name]) : undefined;
       const blue = own?.ref ? findChild(own.ref, [`${name}@${managed.generation}`]) : undefined;
+      const plugins = pluginsSupervisor(context.input.rootSystemId, system);
+      if (own?.record.status === 'failed' || (!own && plugins)) {
+        // Nothing to hand over from (it gave up, or is gone): a cold restart from its folder.
+        const generation = managed.nextGeneration;
+        context.input.logger.info(
+          `restarting ${name} (${own ? 'failed' : 'not running'}) as generation ${generation}`,
+        );
+        enqueue.spawnChild('change', {
+          id: changeActorId(name),
+          input: {
+            op: own ? 'restart' : 'start',
+            plugin: name,
+            supervisor: plugins!,
+            spec: () => context.input.pluginSpec(plugin, generation),
+            access: () => context.input.access(plugin),
+            release: () => context.input.release(name),
+          },
+        });
+        enqueue.assign({
+          plugins: { ...context.plugins, [name]: { ...managed, nextGeneration: generation + 1 } },
+          changes: {
+            ...context.changes,
+            [name]: {
+              replyId: event.replyId,
+              op: 'restart',
+              plugin,
+              generation,
+              from: { generation: managed.generation, version: managed.plugin.manifest.version },
+              startedAt: performance.now(),
+            },
+          },
+        });
+        return;
+      }
       if (!own?.ref || own.record.status !== 'running' || blue?.record.status !== 'running') {
         const state = blue?.record.status ?? own?.record.status ?? 'not running';
-        return refuse(
-          err('NOT_FOUND', `${name} is ${state}: a reload needs a running generation to hand over from`),
-        );
+        return refuse(err('BUSY', `${name} is ${state}: try again once it is running (or has failed)`));
       }
       const green = managed.nextGeneration;
       const version = typeof blue.record.info?.version === 'string' ? blue.record.info.version : '?';
@@ -224,6 +274,7 @@ export const pluginManagerMachine = setup({
             spec: context.input.hostSpec(plugin, green),
           },
           migrate: context.input.hasMigrations(plugin),
+          handoff: blue.record.info?.snapshot === true,
           access: () => context.input.access(plugin),
           timing: context.timing,
           link: context.input.link,
@@ -263,6 +314,14 @@ export const pluginManagerMachine = setup({
         );
         enqueue.sendTo('bus', reply(running.replyId, ok(outcome)));
       } else {
+        // The new version's permissions were given to the plugin's NATS user first: take them back.
+        void context.input
+          .access(managed.plugin)
+          .catch((error: unknown) =>
+            context.input.logger.error(
+              `${name} keeps the failed version's NATS permissions: ${errorMessage(error)}`,
+            ),
+          );
         const message = describeReloadFailure(outcome);
         context.input.logger.warn(message);
         enqueue.sendTo('bus', reply(running.replyId, err(outcome.code, message)));
@@ -306,8 +365,9 @@ export const pluginManagerMachine = setup({
           op: 'start',
           plugin: name,
           supervisor: plugins,
-          spec: context.input.pluginSpec(plugin, generation),
+          spec: () => context.input.pluginSpec(plugin, generation),
           access: () => context.input.access(plugin),
+          release: () => context.input.release(name),
         },
       });
       enqueue.assign({
@@ -326,7 +386,7 @@ export const pluginManagerMachine = setup({
       context.input.logger.info(`stopping ${name}`);
       enqueue.spawnChild('change', {
         id: changeActorId(name),
-        input: { op: 'stop', plugin: name, supervisor: plugins },
+        input: { op: 'stop', plugin: name, supervisor: plugins, release: () => context.input.release(name) },
       });
       enqueue.assign({ changes: { ...context.changes, [name]: { replyId: event.replyId, op: 'stop' } } });
     }),
@@ -351,7 +411,10 @@ export const pluginManagerMachine = setup({
             };
       const plugins = { ...context.plugins };
       const retired = { ...context.retired };
-      if (outcome.ok && change.op === 'start') {
+      if (change.op === 'restart') {
+        if (outcome.ok)
+          plugins[name] = { ...plugins[name]!, plugin: change.plugin!, generation: change.generation! };
+      } else if (outcome.ok && change.op === 'start') {
         plugins[name] = {
           plugin: change.plugin!,
           generation: change.generation!,
@@ -366,7 +429,28 @@ export const pluginManagerMachine = setup({
         retired[name] = change.generation! + 1;
       }
       enqueue.assign({ changes, plugins, retired });
-      if (outcome.ok) {
+      if (outcome.ok && change.op === 'restart') {
+        const tookMs = Math.round(performance.now() - change.startedAt!);
+        context.input.logger.info(`restarted ${name} as generation ${change.generation}`);
+        // Answered as a reload: nothing was serving, so nothing to drain or hand over.
+        enqueue.sendTo(
+          'bus',
+          reply(
+            change.replyId,
+            ok({
+              plugin: name,
+              from: change.from,
+              to: { generation: change.generation, version: change.plugin!.manifest.version },
+              switchedAfterMs: tookMs,
+              drained: 0,
+              drainTimedOut: false,
+              handedOver: false,
+              tookMs,
+              restarted: true,
+            }),
+          ),
+        );
+      } else if (outcome.ok) {
         context.input.logger.info(`${change.op === 'start' ? 'started' : 'stopped'} ${name}`);
         enqueue.sendTo(
           'bus',

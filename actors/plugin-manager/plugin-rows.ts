@@ -48,6 +48,7 @@ export function pluginRows(
 
 const STAGES: Record<Exclude<ReloadOutcome, { ok: true }>['stage'], string> = {
   granting: 'giving it its NATS permissions',
+  handoff: 'handing the old generation’s state to the new one',
   migrating: 'applying its migrations',
   starting: 'starting the new generation',
   checking: 'checking the new generation’s health',

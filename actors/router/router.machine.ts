@@ -21,7 +21,7 @@ import {
 } from '../../kernel/contracts/commands.js';
 import { validate } from '../../kernel/bus/validate.js';
 import { quietLogger, type Logger } from '../../kernel/log/logger.js';
-import { err, ok } from '../../kernel/result.js';
+import { err, ok, type Result } from '../../kernel/result.js';
 import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import {
@@ -72,9 +72,23 @@ interface InFlight {
 }
 
 const flightKey = (plugin: string, generation: number) => `${plugin}@${generation}`;
+const holdTimer = (plugin: string) => `hold:${plugin}`;
+
+/** A command ready to go to its plugin (or held while a reload hands the plugin's state over). */
+interface Job {
+  request: ExecuteRequest;
+  origin: Origin;
+  command: string;
+  plugin: string;
+}
 
 const routeRequest = z.object({ plugin: z.string().regex(PLUGIN_NAME), generation: z.number().int().min(1) });
 const unpinRequest = z.object({ plugin: z.string().regex(PLUGIN_NAME) });
+const holdRequest = z.object({
+  plugin: z.string().regex(PLUGIN_NAME),
+  /** Released by themselves after this long. */
+  maxMs: z.number().int().min(1).max(600_000),
+});
 /** What the plugin manager answers on `rosey.control.plugin.routes`. */
 const pinsReply = z.object({ routes: z.record(z.string(), z.number().int().min(1)) });
 
@@ -88,6 +102,8 @@ interface RouterContext {
   flights: Record<string, number>;
   settleWaiters: string[];
   drainWaiters: Array<{ replyId: string; key: string }>;
+  /** Commands waiting while a reload hands a plugin's state to its new generation. */
+  held: Record<string, Job[]>;
   nextRequest: number;
   bound: boolean;
 }
@@ -105,6 +121,9 @@ type RouterEvent =
   | RequestEvent<'router.route', z.infer<typeof routeRequest>>
   | RequestEvent<'router.drain', z.infer<typeof routeRequest>>
   | RequestEvent<'router.unpin', z.infer<typeof unpinRequest>>
+  | RequestEvent<'router.hold', z.infer<typeof holdRequest>>
+  | RequestEvent<'router.release', z.infer<typeof unpinRequest>>
+  | { type: 'hold.expired'; plugin: string }
   | BusResponseEvent
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
@@ -125,6 +144,35 @@ const replyTo = (origin: Origin, text: string): Send =>
         data: { channel: origin.channel, text },
         from: origin.meta,
       };
+
+/** Requests for `jobs` to one plugin generation, and the bookkeeping they add (the caller counts inFlight). */
+function dispatch(
+  context: Pick<RouterContext, 'nextRequest' | 'flights' | 'input'>,
+  jobs: Job[],
+  generation: number,
+): { patch: Pick<RouterContext, 'nextRequest' | 'flights'>; sends: Send[] } {
+  let nextRequest = context.nextRequest;
+  const flights = { ...context.flights };
+  const sends = jobs.map((job): Send => {
+    const flight = flightKey(job.plugin, generation);
+    flights[flight] = (flights[flight] ?? 0) + 1;
+    return {
+      type: 'bus.request',
+      subject: subjects.execute(job.plugin, generation),
+      data: job.request,
+      timeoutMs: context.input.commandTimeoutMs,
+      requestId: `r${nextRequest++}`,
+      from: job.origin.meta,
+      context: {
+        origin: job.origin,
+        command: job.command,
+        plugin: job.plugin,
+        generation,
+      } satisfies InFlight,
+    };
+  });
+  return { patch: { nextRequest, flights }, sends };
+}
 
 /**
  * The router: chat lines in, commands out. It parses `!command args`, checks the command exists,
@@ -171,7 +219,6 @@ export const routerMachine = setup({
         enqueue.assign({ cooldowns: markWarned(context.cooldowns, key) });
         return say(cooldownReply(prefix, parsed.name, cooldown.remainingMs));
       }
-      const requestId = `r${context.nextRequest}`;
       const request: ExecuteRequest = {
         command: cmd.name,
         args: parsed.args,
@@ -182,27 +229,80 @@ export const routerMachine = setup({
         platform: msg.platform,
         private: origin.private,
       };
-      const flight = flightKey(cmd.plugin, generation);
-      enqueue.assign({
-        nextRequest: context.nextRequest + 1,
-        inFlight: context.inFlight + 1,
-        flights: { ...context.flights, [flight]: (context.flights[flight] ?? 0) + 1 },
-        cooldowns: startCooldown(
-          context.cooldowns,
-          key,
-          at,
-          cmd.cooldownMs ?? context.input.defaultCooldownMs,
-        ),
-      });
-      enqueue.sendTo('bus', {
-        type: 'bus.request',
-        subject: subjects.execute(cmd.plugin, generation),
-        data: request,
-        timeoutMs: context.input.commandTimeoutMs,
-        requestId,
-        from: origin.meta,
-        context: { origin, command: parsed.name, plugin: cmd.plugin, generation } satisfies InFlight,
-      } satisfies Send);
+      const job: Job = { request, origin, command: parsed.name, plugin: cmd.plugin };
+      const cooldowns = startCooldown(
+        context.cooldowns,
+        key,
+        at,
+        cmd.cooldownMs ?? context.input.defaultCooldownMs,
+      );
+      const held = Object.hasOwn(context.held, cmd.plugin) ? context.held[cmd.plugin] : undefined;
+      if (held) {
+        // A reload is handing the plugin's state over: the command waits, and goes to the new generation.
+        enqueue.assign({
+          cooldowns,
+          inFlight: context.inFlight + 1,
+          held: { ...context.held, [cmd.plugin]: [...held, job] },
+        });
+        return;
+      }
+      const sent = dispatch(context, [job], generation);
+      enqueue.assign({ cooldowns, inFlight: context.inFlight + 1, ...sent.patch });
+      for (const command of sent.sends) enqueue.sendTo('bus', command);
+    }),
+    hold: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'router.hold') return;
+      const { plugin, maxMs } = event.data;
+      const answer = (result: Result<unknown>) =>
+        enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result } satisfies Send);
+      if (!Object.hasOwn(context.registry.plugins, plugin))
+        return answer(err('NOT_FOUND', `no plugin ${plugin}`));
+      if (Object.hasOwn(context.held, plugin))
+        return answer(err('BUSY', `${plugin}'s commands are already held`));
+      enqueue.assign({ held: { ...context.held, [plugin]: [] } });
+      // Held commands are released by themselves if whoever asked never comes back.
+      enqueue.raise({ type: 'hold.expired', plugin }, { delay: maxMs, id: holdTimer(plugin) });
+      answer(ok({ plugin, held: true }));
+    }),
+    release: enqueueActions(({ context, event, enqueue }, params: { plugins?: string[] }) => {
+      const plugins =
+        params.plugins ??
+        (event.type === 'router.release' || event.type === 'hold.expired'
+          ? [event.type === 'router.release' ? event.data.plugin : event.plugin]
+          : event.type === 'router.route'
+            ? [event.data.plugin]
+            : []);
+      let current: RouterContext = context;
+      for (const plugin of plugins) {
+        if (!Object.hasOwn(current.held, plugin)) continue;
+        const jobs = current.held[plugin]!;
+        const held = { ...current.held };
+        delete held[plugin];
+        enqueue.cancel(holdTimer(plugin));
+        if (event.type === 'hold.expired')
+          context.input.logger.warn(
+            `${plugin}: commands held for a reload were released after the hold ran out`,
+          );
+        const generation = current.registry.plugins[plugin]?.generation;
+        if (generation === undefined) {
+          // Gone meanwhile: each waiting user still gets exactly one answer.
+          const gone = { code: 'NO_RESPONDERS' as const, message: `${plugin} is not running` };
+          for (const job of jobs)
+            enqueue.sendTo(
+              'bus',
+              replyTo(job.origin, failureReply(context.input.prefix, job.command, plugin, gone)),
+            );
+          current = { ...current, held, inFlight: current.inFlight - jobs.length };
+          enqueue.assign({ held, inFlight: current.inFlight });
+          continue;
+        }
+        const sent = dispatch(current, jobs, generation);
+        current = { ...current, held, ...sent.patch };
+        enqueue.assign({ held, ...sent.patch });
+        for (const command of sent.sends) enqueue.sendTo('bus', command);
+      }
+      if (event.type === 'router.release')
+        enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: ok({}) } satisfies Send);
     }),
     handleResponse: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'bus.response' || !isFlight(event.context)) return;
@@ -353,6 +453,7 @@ export const routerMachine = setup({
     flights: {},
     settleWaiters: [],
     drainWaiters: [],
+    held: {},
     nextRequest: 1,
     bound: false,
   }),
@@ -375,12 +476,18 @@ export const routerMachine = setup({
           { subject: subjects.routerRoute, event: 'router.route', schema: routeRequest },
           { subject: subjects.routerDrain, event: 'router.drain', schema: routeRequest },
           { subject: subjects.routerUnpin, event: 'router.unpin', schema: unpinRequest },
+          { subject: subjects.routerHold, event: 'router.hold', schema: holdRequest },
+          { subject: subjects.routerRelease, event: 'router.release', schema: unpinRequest },
         ],
       }),
   },
   on: {
     'bus.response': { actions: ['handleResponse', 'applyPins', 'answerSettled', 'answerDrained'] },
-    'router.route': { actions: 'switchRoute' },
+    // A switch releases what was held for the plugin to its new generation.
+    'router.route': { actions: ['switchRoute', { type: 'release', params: {} }] },
+    'router.hold': { actions: 'hold' },
+    'router.release': { actions: { type: 'release', params: {} } },
+    'hold.expired': { actions: { type: 'release', params: {} } },
     'router.drain': {
       actions: [
         assign({
@@ -438,7 +545,10 @@ export const routerMachine = setup({
       on: {
         'chat.message': { actions: 'handleChat' },
         'chat.pm': { actions: 'handleChat' },
-        'rosey.shutdown': 'draining',
+        'rosey.shutdown': {
+          target: 'draining',
+          actions: { type: 'release', params: ({ context }) => ({ plugins: Object.keys(context.held) }) },
+        },
       },
       after: {
         60_000: {

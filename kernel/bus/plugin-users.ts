@@ -8,6 +8,10 @@ import { newPassword, pluginPermissions, pluginUser, type NatsUser } from './cre
  */
 export class PluginUsers {
   private readonly plugins = new Map<string, NatsUser>();
+  /** Changed since the server last took the users: a failed reload is tried again next time. */
+  private dirty = false;
+  /** One reload at a time: they share the server's configuration file. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(readonly rosey: NatsUser) {}
 
@@ -21,6 +25,14 @@ export class PluginUsers {
       password: current?.password ?? newPassword(),
       permissions,
     });
+    this.dirty = true;
+    return true;
+  }
+
+  /** Forgets a plugin stopped for good; its connections are dropped once the server reloads. */
+  revoke(plugin: string): boolean {
+    if (!this.plugins.delete(plugin)) return false;
+    this.dirty = true;
     return true;
   }
 
@@ -43,9 +55,20 @@ export class PluginUsers {
     this.reload = undefined;
   }
 
-  /** Hands the current users to the running server; rejects with the reason when it cannot. */
-  async apply(): Promise<void> {
-    if (!this.reload) throw new Error('the embedded nats-server is not running (restarting?): try again');
-    await this.reload(this.all());
+  /** Hands the current users to the running server, if they changed; rejects with the reason when it cannot. */
+  apply(): Promise<void> {
+    const next = this.queue.then(async () => {
+      if (!this.dirty) return;
+      if (!this.reload) throw new Error('the embedded nats-server is not running (restarting?): try again');
+      this.dirty = false;
+      try {
+        await this.reload(this.all());
+      } catch (error) {
+        this.dirty = true;
+        throw error;
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 }

@@ -23,6 +23,8 @@ export const pluginAnnouncementSchema = z.object({
   version: z.string().max(64),
   pid: z.number().int(),
   commands: z.array(commandInfoSchema).max(200),
+  /** The plugin can hand its state to its next generation (`snapshot`), and take it (`restore`). */
+  handoff: z.object({ snapshot: z.boolean(), restore: z.boolean() }).optional(),
 });
 export type PluginAnnouncement = z.infer<typeof pluginAnnouncementSchema>;
 

@@ -49,12 +49,13 @@ export class MigrationService {
   /** Folders of plugin folders, for plugins installed after the migrator started. */
   private readonly pluginRoots: readonly string[];
 
-  /** The plugin's migrations folder: a known one, else `<root>/<plugin>/migrations` of an installed plugin. */
+  /**
+   * The plugin's migrations folder, found as plugin discovery finds the plugin (the first root
+   * holding it: an upgrade installed while Rosey runs wins over the built-in copy), else a known one.
+   */
   private dirOf(plugin: string): string | undefined {
-    const known = this.migrationDirs.get(plugin);
-    if (known !== undefined) return known;
     const root = this.pluginRoots.find((r) => existsSync(join(r, plugin, MANIFEST_FILE)));
-    return root === undefined ? undefined : join(root, plugin, 'migrations');
+    return root === undefined ? this.migrationDirs.get(plugin) : join(root, plugin, 'migrations');
   }
 
   constructor(

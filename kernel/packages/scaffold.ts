@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PLUGIN_NAME } from '../subjects.js';
 import { linkRoseySdk } from './install-package.js';
@@ -82,10 +82,16 @@ export async function scaffoldPlugin(name: string, parent: string): Promise<stri
     );
   const dir = resolve(parent, name);
   if (existsSync(dir)) throw new Error(`${dir} already exists: pick another name or folder`);
-  for (const [file, text] of Object.entries(files(name))) {
-    await mkdir(join(dir, file, '..'), { recursive: true });
-    await writeFile(join(dir, file), text);
+  try {
+    for (const [file, text] of Object.entries(files(name))) {
+      await mkdir(join(dir, file, '..'), { recursive: true });
+      await writeFile(join(dir, file), text);
+    }
+    await linkRoseySdk(dir);
+  } catch (error) {
+    // Half a plugin would block the next attempt ("already exists"): none at all.
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   }
-  await linkRoseySdk(dir);
   return dir;
 }

@@ -47,6 +47,16 @@ export interface RunningRosey {
   problems: string[];
 }
 
+/** Folders of plugin folders, in order: installed plugins first (a newer version of a built-in one replaces it). */
+export function pluginRoots(loaded: LoadedConfig): string[] {
+  const { config, baseDir, dataDir } = loaded;
+  return [
+    installedPluginsDir(dataDir),
+    ...config.plugins.paths.map((p) => (isAbsolute(p) ? p : resolve(baseDir, p))),
+    ...(config.plugins.builtin ? [BUILTIN_PLUGINS_DIR] : []),
+  ];
+}
+
 /**
  * Finds the plugins to run: installed ones, the configured folders, then the built-ins (a name found
  * twice keeps the first), minus those disabled in the config or with `rosey plugin disable`.
@@ -55,14 +65,8 @@ export function pluginsToRun(
   loaded: LoadedConfig,
   options: { includeDisabled?: boolean } = {},
 ): { plugins: LoadedPlugin[]; problems: string[] } {
-  const { config, baseDir, dataDir } = loaded;
-  // Installed plugins first: installing a newer version of a built-in one replaces it.
-  const roots = [
-    installedPluginsDir(dataDir),
-    ...config.plugins.paths.map((p) => (isAbsolute(p) ? p : resolve(baseDir, p))),
-    ...(config.plugins.builtin ? [BUILTIN_PLUGINS_DIR] : []),
-  ];
-  const found = discoverPlugins(roots);
+  const { config, dataDir } = loaded;
+  const found = discoverPlugins(pluginRoots(loaded));
   const disabled = new Set([...config.plugins.disabled, ...readDisabled(dataDir)]);
   if (options.includeDisabled) return found;
   return { plugins: found.plugins.filter((p) => !disabled.has(p.manifest.name)), problems: found.problems };
@@ -117,6 +121,7 @@ export async function startRosey(options: StartOptions): Promise<RunningRosey> {
       pluginNats,
       database,
       plugins,
+      pluginRoots: pluginRoots(loaded),
       console: options.console,
       watch: options.watch,
       runtime,
@@ -158,7 +163,8 @@ export async function natsAccess(
         const own = users.get(plugin);
         return own
           ? { endpoint: { url, user: own.user, pass: own.password }, inboxPrefix: pluginInboxPrefix(plugin) }
-          : { endpoint: { url, user: rosey.user, pass: rosey.password } };
+          : // Never Rosey's own password: without a user of its own, the plugin fails to connect.
+            { endpoint: { url } };
       },
     };
   }

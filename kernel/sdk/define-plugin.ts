@@ -76,6 +76,15 @@ export interface PluginDefinition {
    * `false` (or a throw) means unhealthy, and a reload then keeps the old generation serving.
    */
   health?(): boolean | Promise<boolean>;
+  /**
+   * State to hand to the next generation on a reload (any JSON, under 1 MiB). With it, a reload
+   * holds the plugin's new commands, lets the old generation finish the ones it has, takes its
+   * snapshot and gives it to the new generation's `restore` before the held commands go there: no
+   * command sees state the other generation changed.
+   */
+  snapshot?(): unknown;
+  /** Takes the previous generation's `snapshot` (before any command); throwing fails the reload. */
+  restore?(state: unknown): void | Promise<void>;
 }
 
 const BRAND = Symbol.for('rosey.plugin');

@@ -45,7 +45,9 @@ export class PluginActions {
     payload: Record<string, unknown>,
     where: Where = {},
   ): Promise<unknown> {
-    const target = { ...this.where, ...where };
+    // An option left undefined keeps the default (the command's platform and channel).
+    const given = Object.fromEntries(Object.entries(where).filter(([, v]) => v !== undefined)) as Where;
+    const target = { ...this.where, ...given };
     const result = await request(
       this.nc,
       subjects.action(this.plugin, action),

@@ -132,6 +132,10 @@ export async function startPluginService(options: {
     version: env.version,
     pid: process.pid,
     commands,
+    handoff: {
+      snapshot: typeof plugin.snapshot === 'function',
+      restore: typeof plugin.restore === 'function',
+    },
   };
   // A re-announcement continues the trace of the discover request that asked for it.
   const announce = (from?: Msg) =>
@@ -162,6 +166,39 @@ export async function startPluginService(options: {
       });
     },
   });
+  const answer = (msg: Msg, result: Result<unknown>) => {
+    try {
+      msg.respond(encodeJson(result), { headers: outgoingHeaders(incomingMeta(msg)).hdrs });
+    } catch (error) {
+      msg.respond(
+        encodeJson(err('VALUE_TOO_LARGE', `the plugin's state cannot be sent: ${errorMessage(error)}`)),
+      );
+    }
+  };
+  const handoff: Subscription[] = [
+    nc.subscribe(subjects.pluginSnapshot(env.name, env.generation), {
+      callback: (e, msg) => {
+        if (e) return;
+        if (!plugin.snapshot) return answer(msg, err('NOT_SUPPORTED', `${env.name} has no snapshot()`));
+        void (async () => plugin.snapshot!())().then(
+          (state) => answer(msg, ok({ state: state ?? null })),
+          (error: unknown) => answer(msg, err('PLUGIN_ERROR', `snapshot failed: ${errorMessage(error)}`)),
+        );
+      },
+    }),
+    nc.subscribe(subjects.pluginRestore(env.name, env.generation), {
+      callback: (e, msg) => {
+        if (e) return;
+        if (!plugin.restore) return answer(msg, err('NOT_SUPPORTED', `${env.name} has no restore()`));
+        const decoded = decodeJson(msg.data);
+        const state = decoded.ok ? (decoded.data as { state?: unknown }).state : undefined;
+        void (async () => plugin.restore!(state))().then(
+          () => answer(msg, ok({})),
+          (error: unknown) => answer(msg, err('PLUGIN_ERROR', `restore failed: ${errorMessage(error)}`)),
+        );
+      },
+    }),
+  ];
   await nc.flush();
   announce();
 
@@ -175,6 +212,7 @@ export async function startPluginService(options: {
       ]);
       await plugin.stop?.();
       health.unsubscribe();
+      for (const sub of handoff) sub.unsubscribe();
     },
   };
 }

@@ -90,8 +90,11 @@ describe('plugin packages end to end: create → test → build → install, the
       writeFileSync(
         join(notes, 'index.js'),
         `import { definePlugin } from 'rosey/sdk';
-export default definePlugin({ name: 'notes', commands: { note: { usage: 'note TEXT', cooldownMs: 0,
-  run: async (ctx) => { await ctx.kv.set('last', ctx.argText); return 'noted: ' + (await ctx.kv.get('last')); } } } });
+export default definePlugin({ name: 'notes', commands: {
+  note: { usage: 'note TEXT', cooldownMs: 0,
+    run: async (ctx) => { await ctx.kv.set('last', ctx.argText); return 'noted: ' + (await ctx.kv.get('last')); } },
+  shout: { usage: 'shout', cooldownMs: 0,
+    run: async (ctx) => { try { await ctx.chat.send('HEY'); return 'shouted'; } catch (e) { return 'refused: ' + e.message; } } } } });
 `,
       );
       const fresh = await rosey(['plugin', 'install', 'src/notes']);
@@ -99,6 +102,10 @@ export default definePlugin({ name: 'notes', commands: { note: { usage: 'note TE
         'installed notes 1.0.0 in data/plugins/notes; started it\n',
       );
       expect(await say('!note buy milk', (t) => t.startsWith('noted'))).to.equal('noted: buy milk');
+      // Its own NATS user, limited to storage: the server itself refuses what it did not ask for.
+      expect(await say('!shout', (t) => t.startsWith('refused'))).to.match(
+        /^refused: notes may not chat\.send: 'chat\.send' is not granted/,
+      );
 
       expect((await rosey(['plugin', 'disable', 'tally'])).stdout).to.equal('tally disabled and stopped\n');
       const listed = await rosey(['plugin', 'list']);

@@ -63,6 +63,89 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     return !r.ok && r.error.code === 'NO_RESPONDERS';
   };
 
+  /** Sends `!c` about 300 times a second while `during` runs; returns the counts answered, per version. */
+  const countUnderLoad = async (total: number, during: () => Promise<Result<unknown>>) => {
+    const platform = await fakePlatform(nc);
+    let sent = 0;
+    const driver = setInterval(() => {
+      for (let i = 0; i < 3 && sent < total; i++) platform.say('!c', { user: `u${++sent % 50}` });
+    }, 10);
+    let outcome: Result<unknown>;
+    try {
+      await sleep(500);
+      outcome = await during();
+      await eventually(() => sent >= total, 'the driver to finish', 30_000);
+    } finally {
+      clearInterval(driver);
+    }
+    await eventually(() => platform.replies.length >= total, `${total} replies`, 30_000);
+    await sleep(200);
+    const counts = platform.replies.map((r) => Number(r.text.split('#')[1])).sort((a, b) => a - b);
+    const versions = new Set(platform.replies.map((r) => r.text.split('#')[0]));
+    return { outcome, counts, versions, replies: platform.replies.length };
+  };
+
+  it('hands the state over: commands wait while blue drains and is snapshotted, none sees stale state', async () => {
+    writeFlipPlugin(root, { version: '1.0.0', handoff: 'both' });
+    await start();
+    const total = 900;
+    const run = await countUnderLoad(total, () => {
+      writeFlipPlugin(root, { version: '2.0.0', handoff: 'both' });
+      return reload();
+    });
+    expect(run.outcome.ok && run.outcome.data, JSON.stringify(run.outcome)).to.deep.include({
+      handedOver: true,
+    });
+    // One counter across both generations: every number from 1 to N exactly once.
+    expect(run.replies).to.equal(total);
+    expect(run.counts).to.deep.equal(Array.from({ length: total }, (_, i) => i + 1));
+    expect([...run.versions].sort()).to.deep.equal(['1.0.0', '2.0.0']);
+  });
+
+  it('keeps blue and its state when the new version cannot restore it; held commands go to blue', async () => {
+    writeFlipPlugin(root, { version: '1.0.0', handoff: 'both' });
+    await start();
+    const total = 600;
+    const run = await countUnderLoad(total, () => {
+      writeFlipPlugin(root, { version: '2.0.0', handoff: 'restore-fails' });
+      return reload();
+    });
+    expect(run.outcome).to.deep.equal({
+      ok: false,
+      error: {
+        code: 'PLUGIN_ERROR',
+        message:
+          'reload of flip failed while handing the old generation’s state to the new one: restore failed: cannot read that state; 1.0.0 (generation 1) keeps serving',
+      },
+    });
+    expect(run.counts).to.deep.equal(Array.from({ length: total }, (_, i) => i + 1));
+    expect([...run.versions]).to.deep.equal(['1.0.0']);
+    expect((await list())[0]).to.include({
+      version: '1.0.0',
+      generation: 1,
+      state: 'running',
+      reloading: false,
+    });
+  });
+
+  it('restarts a plugin that has failed, cold, from its folder as it is now', async () => {
+    writeFlipPlugin(root, { version: '1.0.0', mode: 'crash', crashAfterMs: 0 });
+    await start();
+    await eventually(async () => (await list())[0]?.state === 'failed', 'flip to fail for good', 30_000);
+    writeFlipPlugin(root, { version: '1.0.1' });
+    const outcome = await reload();
+    expect(outcome.ok && outcome.data, JSON.stringify(outcome)).to.deep.include({
+      plugin: 'flip',
+      from: { generation: 1, version: '1.0.0' },
+      to: { generation: 2, version: '1.0.1' },
+      restarted: true,
+    });
+    expect((await list())[0]).to.include({ version: '1.0.1', generation: 2, state: 'running' });
+    const platform = await fakePlatform(nc);
+    platform.say('!v 7');
+    await platform.reply((r) => r.text === '1.0.1:7');
+  });
+
   it('swaps versions under steady load: every command answered once, v1 then v2, old process gone', async () => {
     writeFlipPlugin(root, { version: '1.0.0' });
     const m = await start();

@@ -223,6 +223,38 @@ describe('router (real nats-server)', () => {
     expect(tree!.actor.getSnapshot().context.records.router?.restarts).to.equal(0);
   });
 
+  it('holds a plugin’s commands on request, and lets them go on release, or by themselves after maxMs', async () => {
+    await startRouter();
+    const plugin = await echo();
+    await registered('echo');
+    const platform = await fakePlatform(nc);
+    const hold = (maxMs: number) =>
+      request(nc, subjects.routerHold, { plugin: 'echo', maxMs }, { timeoutMs: 1000 });
+    expect(await hold(60_000)).to.deep.equal({ ok: true, data: { plugin: 'echo', held: true } });
+    expect(await hold(60_000)).to.deep.equal({
+      ok: false,
+      error: { code: 'BUSY', message: "echo's commands are already held" },
+    });
+    platform.say('!echo one');
+    platform.say('!echo two');
+    // Held: settle waits for them, and nothing reached the plugin.
+    const settle = request(nc, subjects.routerSettle, {}, { timeoutMs: 2000 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(plugin.requests).to.have.length(0);
+    expect(await request(nc, subjects.routerRelease, { plugin: 'echo' }, { timeoutMs: 1000 })).to.deep.equal(
+      ok({}),
+    );
+    expect((await settle).ok).to.equal(true);
+    expect(platform.replies.map((r) => r.text).sort()).to.deep.equal(['echo: one', 'echo: two']);
+
+    await hold(300);
+    platform.say('!echo three');
+    await platform.reply((r) => r.text === 'echo: three', 'the held command, released after maxMs');
+    expect(
+      await request(nc, subjects.routerHold, { plugin: 'nope', maxMs: 10 }, { timeoutMs: 1000 }),
+    ).to.deep.equal({ ok: false, error: { code: 'NOT_FOUND', message: 'no plugin nope' } });
+  });
+
   it('settles only once every command in flight has its reply', async () => {
     await startRouter({ commandTimeoutMs: 2000 });
     const platform = await fakePlatform(nc);

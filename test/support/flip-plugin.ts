@@ -6,6 +6,11 @@ export interface FlipOptions {
   /** `unhealthy`: answers health checks with a failure. `crash`: exits `crashAfterMs` after start. */
   mode?: 'ok' | 'unhealthy' | 'crash' | 'no-start';
   crashAfterMs?: number;
+  /**
+   * `!c` counts in memory (answers `<version>#<count>`). `both`: the count survives a reload through
+   * snapshot/restore; `restore-fails`: the new version's restore throws.
+   */
+  handoff?: 'none' | 'both' | 'restore-fails';
 }
 
 /**
@@ -22,8 +27,16 @@ export function writeFlipPlugin(root: string, options: FlipOptions): string {
     join(dir, 'index.js'),
     `import { definePlugin } from 'rosey/sdk';
 let version = '?';
+let count = 0;
 export default definePlugin({
-  name: 'flip',
+  name: 'flip',${
+    options.handoff === 'both' || options.handoff === 'restore-fails'
+      ? `
+  // Slow on purpose: a snapshot takes time, and commands must not reach blue meanwhile.
+  snapshot: async () => { const at = count; await new Promise((r) => setTimeout(r, 200)); return { count: at }; },
+  restore: (state) => { ${options.handoff === 'restore-fails' ? "throw new Error('cannot read that state');" : 'count = state.count;'} },`
+      : ''
+  }
   start(ctx) {
     version = ctx.version;
     ${mode === 'no-start' ? "throw new Error('refusing to start');" : ''}
@@ -35,6 +48,7 @@ export default definePlugin({
   },
   health: () => ${mode === 'unhealthy' ? 'false' : 'true'},
   commands: {
+    c: { usage: 'c', cooldownMs: 0, run: () => version + '#' + ++count },
     v: {
       usage: 'v N [delayMs]',
       cooldownMs: 0,

@@ -97,6 +97,7 @@ export async function startMiniRosey(options: {
             grants: (plugin) => pluginGrants(plugin, config),
             pluginSpec: specOf,
             access: () => Promise.resolve(),
+            release: () => Promise.resolve(),
           } satisfies PluginManagerInput,
         },
       ]

@@ -1,6 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import type { PluginRow } from '../../../actors/plugin-manager/plugin-rows.js';
-import { CAPABILITIES, pluginGrants, type Grants } from '../../../kernel/plugins/capabilities.js';
+import {
+  CAPABILITIES,
+  isCapability,
+  pluginGrants,
+  type Grants,
+} from '../../../kernel/plugins/capabilities.js';
 import type { Manifest } from '../../../kernel/plugins/manifest.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags } from '../../config-flags.js';
@@ -79,13 +84,12 @@ export default class PluginInfo extends RoseyCommand {
     this.log('  permissions:');
     const width = Math.max(...names.map((n) => n.length));
     for (const name of names) {
-      const status = info.revoked.includes(name as never)
+      const status = (info.revoked as string[]).includes(name)
         ? 'requested, REVOKED by the operator'
-        : info.extra.includes(name as never)
+        : (info.extra as string[]).includes(name)
           ? 'granted by the operator (not requested)'
           : 'requested, granted';
-      const enforced =
-        CAPABILITIES[name as keyof typeof CAPABILITIES]?.enforced === false ? ' (not enforced)' : '';
+      const enforced = isCapability(name) && !CAPABILITIES[name].enforced ? ' (not enforced)' : '';
       this.log(`    ${name.padEnd(width)}  ${status}${enforced}`);
     }
   }
