@@ -1,10 +1,11 @@
 /**
  * Rosey's benchmarks: `npm run bench [-- SUITE… --quick --profile DIR]`. Suites: `runtime`
  * (commands through the tree, recovery, footprint), `storage` (rosey.db.* on SQLite and
- * PostgreSQL), `cytube` (the CyTube connector against the fake CyTube) and `reload` (blue-green
- * plugin reloads under load); all by default. Numbers
+ * PostgreSQL), `cytube` (the CyTube connector against the fake CyTube), `reload` (blue-green
+ * plugin reloads under load) and `actions` (the action gate's capability check); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
+import { actionsSuite } from './actions.js';
 import { cytubeSuite } from './cytube.js';
 import { reloadSuite } from './reload.js';
 import { runtimeSuite, type SuiteOptions } from './runtime.js';
@@ -15,6 +16,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   storage: storageSuite,
   cytube: cytubeSuite,
   reload: reloadSuite,
+  actions: actionsSuite,
 };
 
 const args = process.argv.slice(2);
