@@ -109,7 +109,7 @@ export default definePlugin({ name: 'notes', commands: {
 
       expect((await rosey(['plugin', 'disable', 'tally'])).stdout).to.equal('tally disabled and stopped\n');
       const listed = await rosey(['plugin', 'list']);
-      expect(listed.stdout).to.not.match(/^tally/m);
+      expect(listed.stdout).to.match(/^tally +0\.2\.0 +disabled +- +- +-$/m);
       expect((await rosey(['plugin', 'enable', 'tally'])).stdout).to.equal('tally enabled and started\n');
       expect(await say('!hello', (t) => t.startsWith('Howdy'))).to.equal('Howdy, alice! (greeting #3)');
 

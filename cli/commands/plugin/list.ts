@@ -1,7 +1,25 @@
 import { Flags } from '@oclif/core';
 import type { PluginRow } from '../../../actors/plugin-manager/plugin-rows.js';
 import { RoseyCommand } from '../../base-command.js';
-import { locationFlags, natsFlags } from '../../config-flags.js';
+import { configFor, locationFlags, natsFlags } from '../../config-flags.js';
+import type { LoadedConfig } from '../../../kernel/config/load.js';
+import { readDisabled } from '../../../kernel/plugins/plugin-switches.js';
+import { pluginsToRun } from '../../../kernel/runtime/start-rosey.js';
+
+interface DisabledRow {
+  name: string;
+  version: string;
+  state: 'disabled';
+  dir: string;
+}
+
+/** Plugins of this configuration that are turned off and so not running. */
+function disabledPlugins(loaded: LoadedConfig, running: PluginRow[]): DisabledRow[] {
+  const off = new Set([...loaded.config.plugins.disabled, ...readDisabled(loaded.dataDir)]);
+  return pluginsToRun(loaded, { includeDisabled: true })
+    .plugins.filter((p) => off.has(p.manifest.name) && !running.some((r) => r.name === p.manifest.name))
+    .map((p) => ({ name: p.manifest.name, version: p.manifest.version, state: 'disabled', dir: p.dir }));
+}
 import { pluginRequest } from '../../plugin-cli.js';
 
 export default class PluginList extends RoseyCommand {
@@ -19,9 +37,14 @@ export default class PluginList extends RoseyCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(PluginList);
-    const { plugins } = (await pluginRequest(flags, 'list', {}, (m) => this.fail(m))) as {
-      plugins: PluginRow[];
-    };
+    const fail = (m: string) => this.fail(m);
+    const { plugins: running } = (await pluginRequest(flags, 'list', {}, fail)) as { plugins: PluginRow[] };
+    // The manager knows what runs; plugins turned off (config or `rosey plugin disable`) are listed too.
+    const plugins: Array<PluginRow | DisabledRow> = [
+      ...running,
+      ...disabledPlugins(configFor(flags, {}, fail), running),
+    ];
+    plugins.sort((a, b) => a.name.localeCompare(b.name));
     if (flags.json) {
       this.log(JSON.stringify(plugins, null, 2));
       return;
@@ -35,10 +58,10 @@ export default class PluginList extends RoseyCommand {
       ...plugins.map((p) => [
         p.name,
         p.version,
-        p.reloading ? `${p.state} (reloading)` : p.state,
-        String(p.generation),
-        String(p.restarts),
-        p.pid === undefined ? '-' : String(p.pid),
+        'reloading' in p && p.reloading ? `${p.state} (reloading)` : p.state,
+        'generation' in p ? String(p.generation) : '-',
+        'restarts' in p ? String(p.restarts) : '-',
+        'pid' in p && p.pid !== undefined ? String(p.pid) : '-',
       ]),
     ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -49,6 +72,6 @@ export default class PluginList extends RoseyCommand {
           .join('  ')
           .trimEnd(),
       );
-    for (const p of plugins) if (p.lastExit && p.state !== 'running') this.log(`${p.name}: ${p.lastExit}`);
+    for (const p of running) if (p.lastExit && p.state !== 'running') this.log(`${p.name}: ${p.lastExit}`);
   }
 }
