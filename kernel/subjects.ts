@@ -67,6 +67,12 @@ export const subjects = {
   /** A plugin's key-value store and rows (req): `op` is get/set/… or insert/select/…. */
   kv: (plugin: string, op: string) => `rosey.db.kv.${plugin}.${op}`,
   row: (plugin: string, op: string) => `rosey.db.row.${plugin}.${op}`,
+  /** A plugin records an audit event in Rosey's audit log (req): `{action, target, detail?}` → `{id, at}`. */
+  audit: (plugin: string) => `rosey.db.audit.${plugin}.record`,
+  /** A recorded audit event (pub, by storage): `action` is the plugin's, without its name in front. */
+  auditEvent: (plugin: string, action: string) => `rosey.audit.${plugin}.${action}`,
+  /** Wildcard for one plugin's audit events. */
+  auditEvents: (plugin: string) => `rosey.audit.${plugin}.>`,
   /** A plugin's migrations (req): apply, rollback, status. */
   migrate: (plugin: string, op: 'apply' | 'rollback' | 'status') => `rosey.db.migrate.${plugin}.${op}`,
   /** A plugin's tables changed (pub, by the migrator): caches of their schema are stale. */

@@ -7,7 +7,7 @@ const LINE = /(Publish|Subscription) Violation - User "plugin-([a-z0-9-]+)", Sub
 function capabilityOf(plugin: string, subject: string): string | undefined {
   const action = parseActionSubject(subject);
   if (action?.plugin === plugin) return capabilityOfAction(action.action);
-  if (new RegExp(`^rosey\\.db\\.(kv|row|migrate)\\.${plugin}\\.`).test(subject)) return 'storage';
+  if (new RegExp(`^rosey\\.db\\.(kv|row|migrate|audit)\\.${plugin}\\.`).test(subject)) return 'storage';
   return undefined;
 }
 

@@ -1,12 +1,20 @@
 import { assign, enqueueActions, sendParent, sendTo, setup } from 'xstate';
 import { z } from 'zod';
-import { bridgeInput, busBridge, type InboundEvent, type RequestEvent } from '../bus/bridge.js';
+import {
+  bridgeInput,
+  busBridge,
+  type BridgeCommand,
+  type InboundEvent,
+  type RequestEvent,
+} from '../bus/bridge.js';
 import type { BusLink } from '../../kernel/bus/bus-link.js';
+import type { Continuation } from '../../kernel/bus/envelope.js';
 import type { DatabaseTarget } from '../../kernel/database/target.js';
 import type { Logger } from '../../kernel/log/logger.js';
-import { err, type Result } from '../../kernel/result.js';
-import type { KvOp, RowOp } from '../../kernel/storage/requests.js';
-import { kvRequests, rowRequests } from '../../kernel/storage/requests.js';
+import { err, ok, type Result } from '../../kernel/result.js';
+import { isAuditRecorded } from '../../kernel/storage/audit-log.js';
+import type { AuditOp, KvOp, RowOp } from '../../kernel/storage/requests.js';
+import { auditRequests, kvRequests, rowRequests } from '../../kernel/storage/requests.js';
 import type { StorageRequest } from '../../kernel/storage/storage-service.js';
 import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
 import { childReady, type ChildInfo } from '../../supervisors/child-protocol.js';
@@ -24,6 +32,11 @@ export interface StorageInput {
 interface StorageContext {
   input: StorageInput;
   inFlight: number;
+  /**
+   * Audit records in flight, by replyId: their result is split into the reply and an event, which
+   * continues the request's trace.
+   */
+  audits: Record<string, Continuation>;
   failure?: string;
   /** Where the database thread is connected, once it is: shown by `rosey status`. */
   database?: ChildInfo;
@@ -36,24 +49,46 @@ type StorageEvent =
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
 
+const OPERATIONS = { kv: kvRequests, row: rowRequests, audit: auditRequests } as const;
+
 /** `rosey.db.kv.quote-db.get` → the request for namespace `quote-db`, or why it is not one. */
 export function parseStorageSubject(subject: string, payload: unknown): StorageRequest | Result<never> {
   const [, , tier, namespace, op, ...rest] = subject.split('.');
-  if (rest.length > 0 || !namespace || !op)
+  if (rest.length > 0 || !namespace || !op || !tier || !Object.hasOwn(OPERATIONS, tier))
     return err('VALIDATION_ERROR', `not a storage subject: ${subject}`);
   if (!PLUGIN_NAME.test(namespace)) return err('VALIDATION_ERROR', `not a plugin namespace: ${namespace}`);
   if (tier === 'kv' && Object.hasOwn(kvRequests, op)) return { tier, op: op as KvOp, namespace, payload };
   if (tier === 'row' && Object.hasOwn(rowRequests, op)) return { tier, op: op as RowOp, namespace, payload };
-  const ops = tier === 'kv' ? Object.keys(kvRequests) : Object.keys(rowRequests);
+  if (tier === 'audit' && Object.hasOwn(auditRequests, op))
+    return { tier, op: op as AuditOp, namespace, payload };
+  const ops = Object.keys(OPERATIONS[tier as keyof typeof OPERATIONS]);
   return err('VALIDATION_ERROR', `unknown ${tier} operation ${op} (use ${ops.join(', ')})`);
+}
+
+/**
+ * An audit record's result → what goes on the bus. On success the service's `AuditRecorded` is
+ * split: the event for watchers first, then `{id, at}` for the plugin (one connection, in order, so
+ * a watcher has the event by the time the plugin hears back: what testBot's `audits` relies on).
+ */
+function auditAnswer(replyId: string, result: Result<unknown>, from: Continuation): BridgeCommand[] {
+  if (!result.ok) return [{ type: 'bus.reply', replyId, result }];
+  if (!isAuditRecorded(result.data))
+    return [{ type: 'bus.reply', replyId, result: err('INTERNAL', 'an audit record came back malformed') }];
+  const { reply, publish } = result.data;
+  return [
+    { type: 'bus.publish', subject: publish.subject, data: publish.data, from },
+    { type: 'bus.reply', replyId, result: ok(reply) },
+  ];
 }
 
 const worker = databaseWorker<StorageRequest>();
 
 /**
  * The storage service: per-plugin key-value stores and rows in the plugin's own tables, over
- * `rosey.db.kv.<plugin>.<op>` and `rosey.db.row.<plugin>.<op>`. The namespace always comes from
- * the subject (which a plugin's NATS credentials restrict to its own), never from the payload.
+ * `rosey.db.kv.<plugin>.<op>` and `rosey.db.row.<plugin>.<op>`, and plugins' audit records over
+ * `rosey.db.audit.<plugin>.record` (each then published on `rosey.audit.<plugin>.<action>`). The
+ * namespace always comes from the subject (which a plugin's NATS credentials restrict to its own),
+ * never from the payload.
  */
 export const storageMachine = setup({
   types: {
@@ -71,7 +106,19 @@ export const storageMachine = setup({
         enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: request });
         return;
       }
-      enqueue.assign({ inFlight: context.inFlight + 1 });
+      enqueue.assign({
+        inFlight: context.inFlight + 1,
+        audits:
+          request.tier === 'audit'
+            ? {
+                ...context.audits,
+                [event.replyId]: {
+                  correlationId: event.meta.correlationId,
+                  traceparent: event.meta.traceparent,
+                },
+              }
+            : context.audits,
+      });
       enqueue.sendTo('database', { type: 'db.exec', replyId: event.replyId, request });
     }),
     refuse: sendTo('bus', ({ event }) => ({
@@ -81,8 +128,16 @@ export const storageMachine = setup({
     })),
     answer: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'db.result') return;
-      enqueue.assign({ inFlight: context.inFlight - 1 });
-      enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: event.result });
+      const { replyId, result } = event;
+      const audit = context.audits[replyId];
+      if (audit === undefined) {
+        enqueue.assign({ inFlight: context.inFlight - 1 });
+        enqueue.sendTo('bus', { type: 'bus.reply', replyId, result });
+        return;
+      }
+      const { [replyId]: _answered, ...audits } = context.audits;
+      enqueue.assign({ inFlight: context.inFlight - 1, audits });
+      for (const command of auditAnswer(replyId, result, audit)) enqueue.sendTo('bus', command);
     }),
     invalidate: sendTo('database', ({ event }) => ({
       type: 'db.invalidate' as const,
@@ -92,7 +147,7 @@ export const storageMachine = setup({
   guards: { idle: ({ context }) => context.inFlight === 0 },
 }).createMachine({
   id: 'storage',
-  context: ({ input }) => ({ input, inFlight: 0 }),
+  context: ({ input }) => ({ input, inFlight: 0, audits: {} }),
   invoke: [
     {
       id: 'database',
@@ -141,6 +196,7 @@ export const storageMachine = setup({
             services: [
               { subject: 'rosey.db.kv.*.*', event: 'storage.request', schema: z.unknown() },
               { subject: 'rosey.db.row.*.*', event: 'storage.request', schema: z.unknown() },
+              { subject: 'rosey.db.audit.*.*', event: 'storage.request', schema: z.unknown() },
             ],
             subscriptions: [
               { subject: subjects.anySchemaChanged, event: 'schema.changed', schema: z.unknown() },

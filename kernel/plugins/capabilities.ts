@@ -46,8 +46,8 @@ export const CAPABILITIES = {
     enforced: true,
   },
   storage: {
-    description: 'its own key-value store, tables and migrations',
-    publish: (p) => [subjects.kv(p, '*'), subjects.row(p, '*'), `rosey.db.migrate.${p}.*`],
+    description: 'its own key-value store, tables and migrations, and records in the audit log',
+    publish: (p) => [subjects.kv(p, '*'), subjects.row(p, '*'), `rosey.db.migrate.${p}.*`, subjects.audit(p)],
     enforced: true,
   },
   'net.http': {

@@ -23,6 +23,12 @@ export interface CommandContext {
   rows: StorageClient['rows'];
   migrations: StorageClient['migrations'];
   /**
+   * Records `<plugin>.<action>` on `target` in Rosey's audit log (docs/storage.md#audit-records).
+   * The command's `user`, `platform` and `channel` are added to `detail`, over any keys of the same
+   * name: a record always says who ran the command.
+   */
+  audit(action: string, target: string, detail?: Record<string, unknown>): Promise<void>;
+  /**
    * Actions beyond the reply, aimed at the command's platform and channel by default; each needs
    * its capability in the manifest (docs/permissions.md).
    */
@@ -56,6 +62,8 @@ export interface PluginContext {
   kv: StorageClient['kv'];
   rows: StorageClient['rows'];
   migrations: StorageClient['migrations'];
+  /** Records `<plugin>.<action>` on `target` in Rosey's audit log (docs/storage.md#audit-records). */
+  audit(action: string, target: string, detail?: Record<string, unknown>): Promise<void>;
   /** Actions on Rosey's first platform (or another: `actions.in({ platform })`); see docs/permissions.md. */
   actions: PluginActions;
   chat: PluginActions['chat'];

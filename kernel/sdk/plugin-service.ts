@@ -69,6 +69,9 @@ export async function startPluginService(options: {
   const startedAt = Date.now();
   const storage = new StorageClient(nc, env.name);
   const { kv, rows, migrations } = storage;
+  const audit = async (action: string, target: string, detail?: Record<string, unknown>): Promise<void> => {
+    await storage.audit(action, target, detail);
+  };
   const actions = new PluginActions(nc, env.name);
   await plugin.start?.({
     actions,
@@ -83,6 +86,7 @@ export async function startPluginService(options: {
     kv,
     rows,
     migrations,
+    audit,
   });
 
   const running = new Set<Promise<void>>();
@@ -97,7 +101,8 @@ export async function startPluginService(options: {
       result = err('UNKNOWN_COMMAND', `${env.name} has no command '${request.data.command}'`);
     } else {
       try {
-        const here = actions.in({ platform: request.data.platform, channel: request.data.channel });
+        const { user, platform, channel } = request.data;
+        const here = actions.in({ platform, channel });
         const out = await plugin.commands[request.data.command]!.run({
           ...request.data,
           chat: here.chat,
@@ -107,6 +112,8 @@ export async function startPluginService(options: {
           kv,
           rows,
           migrations,
+          // Who ran the command goes last, so the plugin's detail cannot misattribute the record.
+          audit: (action, target, detail) => audit(action, target, { ...detail, user, platform, channel }),
         });
         result = ok(toReply(out));
       } catch (error) {

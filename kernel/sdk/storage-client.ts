@@ -20,9 +20,10 @@ export interface SearchOptions {
 }
 
 /**
- * A plugin's storage: its own key-value store, its own tables and its own migrations, reached over
- * NATS. Every method throws a `StorageError` (with `code`) when the request fails, including
- * `TIMEOUT` when storage does not answer in time. Subjects are never built by plugin code.
+ * A plugin's storage: its own key-value store, its own tables, its own migrations and its records in
+ * Rosey's audit log, reached over NATS. Every method throws a `StorageError` (with `code`) when the
+ * request fails, including `TIMEOUT` when storage does not answer in time. Subjects are never built
+ * by plugin code.
  */
 export class StorageClient {
   constructor(
@@ -126,6 +127,22 @@ export class StorageClient {
     count: async (table: string, filters?: Filter): Promise<number> =>
       (await this.call<{ count: number }>(subjects.row(this.plugin, 'count'), { table, filters })).count,
   };
+
+  /**
+   * Records `<plugin>.<action>` on `target` in Rosey's audit log, as `plugin:<plugin>`, and returns
+   * the record's id and time (epoch ms). `action`: lower-case words separated by dots
+   * (`quote.deleted`); `detail`: a JSON object of at most 8 KiB. See docs/storage.md.
+   */
+  audit(
+    action: string,
+    target: string,
+    detail?: Record<string, unknown>,
+  ): Promise<{ id: number; at: number }> {
+    return this.call(
+      subjects.audit(this.plugin),
+      detail === undefined ? { action, target } : { action, target, detail },
+    );
+  }
 
   readonly migrations = {
     status: () => this.call<StatusReport>(subjects.migrate(this.plugin, 'status'), {}),

@@ -22,4 +22,10 @@ export const LIMITS = {
   sortFields: 5,
   /** Pattern of one `$like` / `$ilike`. */
   likePattern: 1000,
+  /** An audit record's action, with the plugin name and a dot in front (the column's width). */
+  auditActionLength: 64,
+  /** An audit record's target (the column's width). */
+  auditTargetLength: 255,
+  /** Serialized JSON of an audit record's detail. */
+  auditDetailBytes: 8 * 1024,
 } as const;

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { LIMITS } from './limits.js';
 
 /**
- * Request payloads of `rosey.db.kv.<plugin>.<op>` and `rosey.db.row.<plugin>.<op>` (docs/storage.md).
+ * Request payloads of `rosey.db.kv.<plugin>.<op>`, `rosey.db.row.<plugin>.<op>` and
+ * `rosey.db.audit.<plugin>.record` (docs/storage.md).
  * These check shapes; fields, operators and values are checked against the real tables afterwards.
  * Unknown keys are refused, so a payload cannot smuggle a namespace or anything else in.
  */
@@ -58,5 +60,43 @@ export const rowRequests = {
   count: z.object({ table, filters }).strict(),
 } as const;
 
+/**
+ * Dot-separated words, as the action also ends the event's subject (`rosey.audit.<plugin>.<action>`),
+ * where an empty token would be refused.
+ */
+export const AUDIT_ACTION = /^[a-z][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export const auditRequests = {
+  record: z
+    .object({
+      action: z
+        .string()
+        .min(1, 'must not be empty')
+        .max(LIMITS.auditActionLength, `longer than ${LIMITS.auditActionLength} characters`)
+        .regex(
+          AUDIT_ACTION,
+          'lower-case letters, digits, _ and -, in words separated by dots, starting with a letter',
+        ),
+      target: z
+        .string()
+        .min(1, 'must not be empty')
+        .max(LIMITS.auditTargetLength, `longer than ${LIMITS.auditTargetLength} characters`)
+        // The audit log is read in terminals and log files: no line breaks or escapes smuggled in.
+        .refine((t) => !CONTROL.test(t), 'must not contain control characters'),
+      detail: z
+        .record(z.string(), z.unknown())
+        .refine(
+          (d) => Buffer.byteLength(JSON.stringify(d)) <= LIMITS.auditDetailBytes,
+          `more than ${LIMITS.auditDetailBytes} bytes of JSON`,
+        )
+        .optional(),
+    })
+    .strict(),
+} as const;
+
 export type KvOp = keyof typeof kvRequests;
 export type RowOp = keyof typeof rowRequests;
+export type AuditOp = keyof typeof auditRequests;
+export type AuditRequest = z.infer<typeof auditRequests.record>;

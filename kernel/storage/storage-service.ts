@@ -1,7 +1,8 @@
 import type { Database } from '../database/open.js';
 import { err, ok, type Result } from '../result.js';
+import { AuditLog } from './audit-log.js';
 import { KvStore } from './kv-store.js';
-import { kvRequests, rowRequests, type KvOp, type RowOp } from './requests.js';
+import { auditRequests, kvRequests, rowRequests, type AuditOp, type KvOp, type RowOp } from './requests.js';
 import { RowStore } from './rows/row-store.js';
 import { StorageError } from './storage-error.js';
 import { validate } from '../bus/validate.js';
@@ -9,28 +10,36 @@ import type { z } from 'zod';
 
 export type StorageRequest =
   | { tier: 'kv'; op: KvOp; namespace: string; payload: unknown }
-  | { tier: 'row'; op: RowOp; namespace: string; payload: unknown };
+  | { tier: 'row'; op: RowOp; namespace: string; payload: unknown }
+  | { tier: 'audit'; op: AuditOp; namespace: string; payload: unknown };
 
 /**
  * Carries out one storage request for one plugin namespace and always answers with a Result:
  * validation, unknown tables/fields/operators and database errors all become `{ok: false, error}`.
+ * The data is the reply, except for an audit record: an `AuditRecorded` (the reply and the event
+ * to publish), which the storage actor splits.
  */
 export class StorageService {
   readonly kv: KvStore;
   readonly rows: RowStore;
+  readonly audit: AuditLog;
 
   constructor(db: Database, now: () => number = Date.now) {
     this.kv = new KvStore(db.knex, db.dialect, now);
     this.rows = new RowStore(db.knex, db.dialect);
+    this.audit = new AuditLog(db.knex, now);
   }
 
   async handle(request: StorageRequest): Promise<Result<unknown>> {
     try {
-      return ok(
-        request.tier === 'kv'
-          ? await this.kvOp(request.op, request.namespace, request.payload)
-          : await this.rowOp(request.op, request.namespace, request.payload),
-      );
+      switch (request.tier) {
+        case 'kv':
+          return ok(await this.kvOp(request.op, request.namespace, request.payload));
+        case 'row':
+          return ok(await this.rowOp(request.op, request.namespace, request.payload));
+        case 'audit':
+          return ok(await this.auditOp(request.op, request.namespace, request.payload));
+      }
     } catch (error) {
       if (error instanceof StorageError) return error.toResult();
       return err('DATABASE_ERROR', (error as Error).message?.split('\n')[0] ?? String(error));
@@ -65,6 +74,13 @@ export class StorageService {
         const p = this.check(kvRequests.incr, payload);
         return this.kv.incr(ns, p.key, p.by, p.ttl);
       }
+    }
+  }
+
+  private async auditOp(op: AuditOp, ns: string, payload: unknown): Promise<unknown> {
+    switch (op) {
+      case 'record':
+        return this.audit.record(ns, this.check(auditRequests.record, payload));
     }
   }
 

@@ -37,6 +37,7 @@ describe('capabilities', () => {
       'rosey.db.kv.quotes.*',
       'rosey.db.row.quotes.*',
       'rosey.db.migrate.quotes.*',
+      'rosey.db.audit.quotes.record',
       'rosey.actions.quotes.playlist.move',
       'rosey.actions.quotes.playlist.jump',
     ]);

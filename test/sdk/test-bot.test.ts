@@ -173,6 +173,58 @@ describe('sdk testing: testBot (real nats-server, storage and router)', function
     });
   });
 
+  describe('audit records (ctx.audit, bot.audits)', () => {
+    /** Records one thing at start and one per `!done`, whose detail tries to name another user. */
+    const auditor = definePlugin({
+      name: 'auditor',
+      commands: {
+        done: {
+          usage: 'done',
+          run: async (ctx) => {
+            await ctx.audit('thing.done', 'x', { n: 1, user: 'mallory', channel: 'elsewhere' });
+            return 'recorded';
+          },
+        },
+      },
+      start: (ctx) => ctx.audit('started', 'self'),
+    });
+    let bot: TestBot | undefined;
+    afterEach(async () => {
+      await bot?.close();
+      bot = undefined;
+    });
+
+    it("collects the plugin's records; a command's names who ran it, where, over the plugin's detail", async () => {
+      bot = await testBot(auditor, { grant: ['storage'] });
+      assert.deepEqual(
+        bot.audits.map((a) => [a.actor, a.action, a.target, a.detail]),
+        [['plugin:auditor', 'auditor.started', 'self', {}]],
+      );
+      bot.clear();
+      assert.equal(bot.audits.length, 0);
+
+      assert.deepEqual(
+        (await bot.say('!done', { as: 'alice' })).map((r) => r.text),
+        ['recorded'],
+      );
+      assert.equal(bot.audits.length, 1);
+      const [record] = bot.audits;
+      assert.equal(record!.action, 'auditor.thing.done');
+      assert.equal(record!.actor, 'plugin:auditor');
+      assert.equal(record!.target, 'x');
+      assert.deepEqual(record!.detail, { n: 1, user: 'alice', platform: 'test', channel: 'test' });
+      assert.equal(typeof record!.id, 'number');
+      assert.ok(Math.abs(record!.at - Date.now()) < 60_000);
+    });
+
+    it('refuses records without the storage grant: the plugin does not start', async () => {
+      await assert.rejects(
+        testBot(auditor),
+        /testBot\(auditor\): the plugin failed to start: .*Permissions Violation for Publish to "rosey\.db\.audit\.auditor\.record"/,
+      );
+    });
+  });
+
   describe("the plugin's own actions (through the action gate)", () => {
     const KICKER_DIR = fileURLToPath(new URL('../fixtures/plugins/kicker/', import.meta.url));
     let bot: TestBot | undefined;

@@ -21,7 +21,7 @@ import {
   ROSEY_USER,
   type NatsUser,
 } from '../../bus/credentials.js';
-import { encodeJson, outgoingHeaders } from '../../bus/envelope.js';
+import { decodeJson, encodeJson, outgoingHeaders } from '../../bus/envelope.js';
 import { request } from '../../bus/request.js';
 import { validate } from '../../bus/validate.js';
 import { parseConfig } from '../../config/load.js';
@@ -31,13 +31,14 @@ import { quietLogger, type LogFields, type Logger, type LogLevel } from '../../l
 import { CAPABILITY_NAMES, isCapability, type CapabilityName } from '../../plugins/capabilities.js';
 import { loadPlugin, type LoadedPlugin } from '../../plugins/manifest.js';
 import { errorMessage, ok } from '../../result.js';
+import type { AuditRecord } from '../../storage/audit-log.js';
 import { subjects } from '../../subjects.js';
 import { isPlugin, type PluginDefinition } from '../define-plugin.js';
 import { startPluginService, type PluginService } from '../plugin-service.js';
 import { StorageClient } from '../storage-client.js';
 import { simulatePlatform, type Action, type Reply } from './test-platform.js';
 
-export type { Action, Reply };
+export type { Action, AuditRecord, Reply };
 
 export interface TestBotOptions {
   /**
@@ -102,7 +103,13 @@ export interface TestBot {
   readonly actions: readonly Action[];
   /** What the plugin logged. */
   readonly logs: readonly LogLine[];
-  /** Forgets replies, actions and logs. */
+  /**
+   * What the plugin recorded with `ctx.audit`, oldest first, as published on
+   * `rosey.audit.<plugin>.<action>`: `{id, at, actor, action, target, detail}`, `action` with the
+   * plugin's name in front (`quotes.quote.deleted`). In by the time the `say` that caused it resolves.
+   */
+  readonly audits: readonly AuditRecord[];
+  /** Forgets replies, actions, logs and audits. */
   clear(): void;
   /** The plugin's key-value store and tables, as Rosey sees them: for seeding and assertions. */
   readonly kv: StorageClient['kv'];
@@ -112,6 +119,13 @@ export interface TestBot {
   readonly nc: NatsConnection;
   /** The bot's private nats-server. */
   readonly server: { readonly url: string; readonly pid: number };
+  /**
+   * A storage outage: Rosey's supervisor terminates the storage service, so the plugin's storage
+   * calls find nobody listening (`NO_RESPONDERS`). Resolves once storage no longer answers.
+   */
+  stopStorage(): Promise<void>;
+  /** Ends the outage: the supervisor starts storage again. Resolves once it answers. */
+  startStorage(): Promise<void>;
   /** Stops the plugin, Rosey and the nats-server, and removes the temporary files. Idempotent. */
   close(): Promise<void>;
 }
@@ -218,6 +232,7 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
   let replies: Reply[] = [];
   let actions: Action[] = [];
   let logs: LogLine[] = [];
+  let audits: AuditRecord[] = [];
   const collectors = new Set<Reply[]>();
 
   const tmp = mkdtempSync(join(tmpdir(), `rosey-testbot-${name}-`));
@@ -243,6 +258,11 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
         ? { kind: 'sqlite', file: join(tmp, 'rosey.db') }
         : options.database;
     const migrations = migrationsOf(loaded);
+    const storageSpec: ChildSpec = {
+      id: 'storage',
+      logic: storageMachine,
+      input: { link, logger: logger.child('storage'), target: database },
+    };
     const children: ChildSpec[] = [
       {
         id: 'bus',
@@ -254,11 +274,7 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
           logger: logger.child('bus'),
         },
       },
-      {
-        id: 'storage',
-        logic: storageMachine,
-        input: { link, logger: logger.child('storage'), target: database },
-      },
+      storageSpec,
       {
         id: 'migrator',
         logic: migratorMachine,
@@ -322,6 +338,15 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
         for (const collected of collectors) collected.push(reply);
       },
       action: (action) => actions.push(action),
+    });
+    // Storage publishes each record before it answers the plugin, on Rosey's connection, so a record
+    // is here before the command's reply and the router's settle answer (subscribed before start).
+    nc.subscribe(subjects.auditEvents(name), {
+      callback: (error, msg) => {
+        if (error) return;
+        const decoded = decodeJson(msg.data);
+        if (decoded.ok) audits.push(decoded.data as AuditRecord);
+      },
     });
 
     // The gate asks the plugin manager for the plugin's grants; here the harness is the manager.
@@ -423,16 +448,30 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
       get logs() {
         return logs;
       },
+      get audits() {
+        return audits;
+      },
       clear() {
         replies = [];
         actions = [];
         logs = [];
+        audits = [];
       },
       kv: storage.kv,
       rows: storage.rows,
       migrations: storage.migrations,
       nc,
       server: { url: server.url, pid: server.pid },
+      async stopStorage() {
+        tree.actor.send({ type: 'supervisor.terminate_child', id: 'storage' });
+        await storageAnswers(nc, name, false);
+      },
+      async startStorage() {
+        // A terminated static child is forgotten and started anew (OTP restart_child).
+        tree.actor.send({ type: 'supervisor.delete_child', id: 'storage' });
+        tree.actor.send({ type: 'supervisor.start_child', spec: storageSpec });
+        await storageAnswers(nc, name, true);
+      },
       close() {
         closing ??= stopAll();
         return closing;
@@ -441,6 +480,20 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;
+  }
+}
+
+/** Polls the plugin's storage (a key-value read) until it answers (`up`) or finds nobody listening. */
+async function storageAnswers(nc: NatsConnection, plugin: string, up: boolean): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const probe = await request(nc, subjects.kv(plugin, 'get'), { key: 'testbot.probe' }, { timeoutMs: 500 });
+    if (up ? probe.ok : !probe.ok && probe.error.code === 'NO_RESPONDERS') return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `testBot(${plugin}): storage is still ${up ? 'down' : 'up'} after ${READY_TIMEOUT_MS} ms`,
+      );
+    await new Promise((done) => setTimeout(done, 50));
   }
 }
 

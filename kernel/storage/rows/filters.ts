@@ -16,6 +16,7 @@ export const FIELD_OPERATORS = [
   '$nin',
   '$like',
   '$ilike',
+  '$contains',
   '$exists',
   '$null',
 ] as const;
@@ -144,6 +145,10 @@ function field(qb: Where, name: string, spec: unknown, ctx: Context, path: strin
         else qb.whereRaw(`lower(??) LIKE lower(?) ESCAPE '\\'`, [name, value as string]);
         break;
       }
+      case '$contains':
+        if (col.kind !== 'json') fail('VALIDATION_ERROR', `${at}: ${name} is not a JSON column`);
+        contains(qb, ctx, name, scalarOf(value, at));
+        break;
       case '$exists':
       case '$null': {
         if (typeof value !== 'boolean') fail('VALIDATION_ERROR', `${at}: must be true or false`);
@@ -156,4 +161,46 @@ function field(qb: Where, name: string, spec: unknown, ctx: Context, path: strin
         fail('UNKNOWN_OPERATOR', `${at}: unknown operator (use ${FIELD_OPERATORS.join(', ')})`);
     }
   }
+}
+
+type Scalar = string | number | boolean;
+
+/** `$contains` looks for one exact JSON scalar; lists and objects have no single SQL form on both databases. */
+function scalarOf(value: unknown, at: string): Scalar {
+  if (typeof value === 'string') {
+    if (value.length > LIMITS.rowTextLength)
+      fail('VALUE_TOO_LARGE', `${at}: longer than ${LIMITS.rowTextLength} characters`);
+    return value;
+  }
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
+  return fail('VALIDATION_ERROR', `${at}: must be a string, a finite number or a boolean`);
+}
+
+/**
+ * A JSON array column holds `value` as one of its elements. Both forms are NULL for a NULL column
+ * (so `$not` skips those rows, like every other condition) and false for anything not an array.
+ */
+function contains(qb: Where, ctx: Context, name: string, value: Scalar): void {
+  if (ctx.dialect === 'postgresql') {
+    // jsonb containment; the cast makes it work for json columns too. `"a" @> ["a"]` is false, so
+    // a column holding a bare scalar does not match.
+    qb.whereRaw(`(??)::jsonb @> ?::jsonb`, [name, JSON.stringify([value])]);
+    return;
+  }
+  // json_each over a bare scalar yields the scalar itself, hence the array check first; CASE
+  // evaluates in order, so json_each never sees text that is not JSON (it would raise an error).
+  // Element types are compared too: json_each gives true as 1 and the string "1" as 1 as well.
+  // The column is qualified because json_each has columns of its own (value, type, key, …).
+  const col = `${ctx.schema.name}.${name}`;
+  const [match, bindings]: [string, Knex.Value[]] =
+    typeof value === 'boolean'
+      ? ['e.type = ?', [value ? 'true' : 'false']]
+      : typeof value === 'number'
+        ? [`e.type IN ('integer', 'real') AND e.value = ?`, [value]]
+        : [`e.type = 'text' AND e.value = ?`, [value]];
+  qb.whereRaw(
+    `CASE WHEN ?? IS NULL THEN NULL WHEN NOT json_valid(??) THEN 0 WHEN json_type(??) <> 'array' THEN 0 ` +
+      `ELSE EXISTS (SELECT 1 FROM json_each(??) AS e WHERE ${match}) END`,
+    [col, col, col, col, ...bindings],
+  );
 }
