@@ -25,7 +25,7 @@ export interface CommandContext {
   /**
    * Records `<plugin>.<action>` on `target` in Rosey's audit log (docs/storage.md#audit-records).
    * The command's `user`, `platform` and `channel` are added to `detail`, over any keys of the same
-   * name: a record always says who ran the command.
+   * name, so a record says who ran the command (made by the plugin's own code: not a proof).
    */
   audit(action: string, target: string, detail?: Record<string, unknown>): Promise<void>;
   /**

@@ -1,4 +1,7 @@
-/** Chat lines for quotes, each within one CyTube message (320 characters on a stock server). Pure. */
+/**
+ * Chat lines for quotes, each within one CyTube message (320 on a stock server). Lengths are in
+ * UTF-16 units, as CyTube and Rosey's connector measure them (an emoji counts 2). Pure.
+ */
 export interface Quote {
   id: number;
   text: string;
@@ -11,25 +14,26 @@ export interface Quote {
 
 export const DEFAULT_MAX_LENGTH = 320;
 
-const chars = (s: string) => [...s];
-
-/** `text` cut to `max` characters, ending in `…` when cut. */
+/** `text` cut to at most `max` UTF-16 units, ending in `…` when cut, never inside a character. */
 export function truncate(text: string, max: number): string {
-  const c = chars(text);
-  if (c.length <= max) return text;
-  return `${c
-    .slice(0, Math.max(0, max - 1))
-    .join('')
-    .trimEnd()}…`;
+  if (text.length <= max) return text;
+  let kept = '';
+  for (const c of text) {
+    if (kept.length + c.length > max - 1) break;
+    kept += c;
+  }
+  return `${kept.trimEnd()}…`;
 }
 
 /** `#42: "text" — author (score 5)`, the text shortened so the whole line fits in `max`. */
 export function formatQuote(q: Quote, max = DEFAULT_MAX_LENGTH): string {
-  const author = q.author === 'Unknown' ? '' : ` — ${truncate(q.author, 60)}`;
-  const tail = `"${author} (score ${q.score})`;
   const head = `#${q.id}: "`;
-  const room = max - chars(head).length - chars(tail).length;
-  return `${head}${truncate(q.text, room)}${tail}`;
+  const score = ` (score ${q.score})`;
+  // The author gets at most a third of what is left, so the quote itself keeps the most room.
+  const authorMax = Math.min(60, Math.max(8, Math.floor((max - head.length - score.length) / 3)));
+  const author = q.author === 'Unknown' ? '' : ` — ${truncate(q.author, authorMax)}`;
+  const tail = `"${author}${score}`;
+  return `${head}${truncate(q.text, Math.max(1, max - head.length - tail.length))}${tail}`;
 }
 
 /**
@@ -52,7 +56,7 @@ export function formatSearch(
     const listed = ids.slice(0, shown);
     const more = total > listed.length ? ` and ${total - listed.length} more` : '';
     const head = `Found ${total} ${noun} for "${truncate(term, termMax)}": ${listed.map((id) => `#${id}`).join(', ')}${more} — `;
-    const room = max - chars(head).length;
+    const room = max - head.length;
     if (room >= 50) return head + formatQuote(first, room);
   }
   return truncate(`Found ${total} ${noun} for "${truncate(term, 15)}", first #${first.id}`, max);
@@ -65,12 +69,14 @@ export function formatSearch(
 export function formatTop(quotes: Quote[], max = DEFAULT_MAX_LENGTH): string {
   const head = `Top ${quotes.length}: `;
   const parts = quotes.map((q) => `#${q.id} (${q.score})`);
-  const fixed =
-    chars(head).length + parts.reduce((n, p) => n + chars(p).length + 3, 0) + (quotes.length - 1) * 3;
+  const fixed = head.length + parts.reduce((n, p) => n + p.length + 3, 0) + (quotes.length - 1) * 3;
   const each = Math.floor((max - fixed) / quotes.length);
   if (each < 15) return truncate(head + parts.join(' · '), max);
   return head + quotes.map((q, i) => `${parts[i]} "${truncate(q.text, each)}"`).join(' · ');
 }
 
-export const formatTags = (q: Pick<Quote, 'id' | 'tags'>) =>
-  q.tags.length === 0 ? `#${q.id} has no tags.` : `#${q.id} tags: ${q.tags.map((t) => `#${t}`).join(' ')}`;
+export const formatTags = (q: Pick<Quote, 'id' | 'tags'>, max = DEFAULT_MAX_LENGTH) =>
+  truncate(
+    q.tags.length === 0 ? `#${q.id} has no tags.` : `#${q.id} tags: ${q.tags.map((t) => `#${t}`).join(' ')}`,
+    max,
+  );

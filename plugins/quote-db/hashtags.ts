@@ -1,8 +1,10 @@
 /**
  * The hashtag rule, shared with migration 003's SQL (which must agree with it for quotes that
  * existed before tags did): a space-separated word `#` + 1–32 of `A-Z a-z 0-9 _`, trailing
- * `. , ! ? ; : ) ' "` ignored, lower-cased, each tag once, in order of first appearance.
+ * `. , ! ? ; : ) ' "` ignored, lower-cased, each tag once, in order of first appearance, the first
+ * `TAGS_PER_QUOTE`.
  */
+export const TAGS_PER_QUOTE = 20;
 const TAG = /^[A-Za-z0-9_]{1,32}$/;
 const TRAILING = /[.,!?;:)'"]+$/;
 
@@ -15,6 +17,7 @@ export function hashtags(text: string): string[] {
     if (!TAG.test(tag)) continue;
     const lower = tag.toLowerCase();
     if (!found.includes(lower)) found.push(lower);
+    if (found.length === TAGS_PER_QUOTE) break;
   }
   return found;
 }

@@ -1,11 +1,11 @@
 import { definePlugin, StorageError } from '../../kernel/sdk/index.js';
 import type { CommandContext, CommandResult, PluginContext } from '../../kernel/sdk/index.js';
 import { addLimit, DEFAULTS, parseConfig, type QuoteConfig } from './config.js';
-import { formatQuote, formatSearch, formatTags, formatTop } from './format.js';
+import { formatQuote, formatSearch, formatTags, formatTop, truncate } from './format.js';
 import { FEATURES, parseQuote, USAGE, type Feature, type QuoteRequest } from './parse.js';
+import { TAGS_PER_QUOTE } from './hashtags.js';
 import { certainlyNotRun } from './retry.js';
 import { QuotesUnavailable, QuoteStore } from './store.js';
-import { LIMITS } from './validate.js';
 
 export { parseConfig } from './config.js';
 
@@ -21,6 +21,12 @@ const FEATURE_OFF: Record<Feature, string> = {
 
 const privately = (text: string) => ({ text, private: true });
 
+/** Every reply within one chat message, whatever produced it (usage lines too, on a short limit). */
+function fit(reply: CommandResult, max: number): CommandResult {
+  if (typeof reply === 'string') return truncate(reply, max);
+  return reply ? { ...reply, text: truncate(reply.text, max) } : reply;
+}
+
 /** A failed write that certainly did not happen gives back what was reserved for it. */
 const notRun = (error: unknown) =>
   (error instanceof QuotesUnavailable || error instanceof StorageError) && certainlyNotRun(error.code);
@@ -28,6 +34,8 @@ const notRun = (error: unknown) =>
 /** Options for tests: a store built around the command's storage (fake clocks, quick retries). */
 export interface QuoteDbOptions {
   store?: (ctx: PluginContext, config: QuoteConfig) => QuoteStore;
+  /** The clock of the hourly add limits (and of new quotes' timestamps). */
+  now?: () => number;
 }
 
 /** A quote-db plugin; the default export is one of these. */
@@ -45,12 +53,23 @@ export function createQuoteDbPlugin(options: QuoteDbOptions = {}) {
     ctx.rank >= MODERATOR || ctx.user.toLowerCase() === addedBy.toLowerCase();
   const notFound = (id: number) => `Quote #${id} not found.`;
 
-  /** Records an audit event; a failure is logged, never shown to chat (the change itself happened). */
-  async function audit(ctx: CommandContext, action: string, target: string, detail: Record<string, unknown>) {
+  /**
+   * Records an audit event. A failure is not shown to chat (the change itself happened); the log
+   * line carries the whole record instead, so a deleted quote can still be recovered from the log.
+   */
+  async function audit(
+    ctx: CommandContext,
+    s: QuoteStore,
+    action: string,
+    target: string,
+    detail: Record<string, unknown>,
+  ) {
     try {
-      await ctx.audit(action, target, detail);
+      await s.audit(() => ctx.audit(action, target, detail));
     } catch (error) {
-      ctx.log.warn(`quote-db: audit of ${action} ${target} failed: ${(error as Error).message}`);
+      ctx.log.warn(
+        `quote-db: audit of ${action} ${target} failed (${(error as Error).message}): ${JSON.stringify(detail)}`,
+      );
     }
   }
 
@@ -58,7 +77,7 @@ export function createQuoteDbPlugin(options: QuoteDbOptions = {}) {
     if (!mayWrite(ctx)) return privately('Only registered users can add quotes.');
     if (!(await s.feature('add'))) return FEATURE_OFF.add;
     const limit = addLimit(config.rateLimits, ctx.rank);
-    const now = Date.now();
+    const now = (options.now ?? Date.now)();
     if (limit !== null && !(await s.takeAdd(ctx.user, limit, now)))
       return privately(`You can add ${limit} quotes an hour; try again later.`);
     let id: number;
@@ -68,7 +87,7 @@ export function createQuoteDbPlugin(options: QuoteDbOptions = {}) {
       if (limit !== null && notRun(error)) await s.returnAdd(ctx.user, now).catch(() => undefined);
       throw error;
     }
-    await audit(ctx, 'add', `quote #${id}`, { author: req.author, text: req.text });
+    await audit(ctx, s, 'add', `quote #${id}`, { author: req.author, text: req.text });
     return `Quote #${id} added.`;
   }
 
@@ -79,7 +98,7 @@ export function createQuoteDbPlugin(options: QuoteDbOptions = {}) {
       return privately(`Only ${quote.addedBy} (who added it) or a moderator can delete #${id}.`);
     if (!(await s.delete(id))) return notFound(id);
     // The audit keeps the whole quote: a deletion can be undone by hand from the audit log.
-    await audit(ctx, 'delete', `quote #${id}`, {
+    await audit(ctx, s, 'delete', `quote #${id}`, {
       text: quote.text,
       author: quote.author,
       addedBy: quote.addedBy,
@@ -97,12 +116,12 @@ export function createQuoteDbPlugin(options: QuoteDbOptions = {}) {
     if (!quote) return notFound(id);
     if (quote.addedBy.toLowerCase() === ctx.user.toLowerCase())
       return privately('You cannot vote on a quote you added.');
-    if (!(await s.claimVote(quote, ctx.user))) return privately(`You already voted on #${id}.`);
+    if (!(await s.claimVote(id, ctx.user))) return privately(`You already voted on #${id}.`);
     let score: number | undefined;
     try {
       score = await s.vote(id, by);
     } catch (error) {
-      if (notRun(error)) await s.releaseVote(quote, ctx.user).catch(() => undefined);
+      if (notRun(error)) await s.releaseVote(id, ctx.user).catch(() => undefined);
       throw error;
     }
     if (score === undefined) return notFound(id);
@@ -123,12 +142,12 @@ export function createQuoteDbPlugin(options: QuoteDbOptions = {}) {
     const quote = await s.updateTags(req.id, (tags) => {
       if (req.remove) return tags.filter((t) => t !== req.tag);
       if (tags.includes(req.tag)) return tags;
-      full = tags.length >= LIMITS.tagsPerQuote;
+      full = tags.length >= TAGS_PER_QUOTE;
       return full ? tags : [...tags, req.tag];
     });
     if (!quote) return notFound(req.id);
-    if (full) return privately(`#${req.id} already has ${LIMITS.tagsPerQuote} tags.`);
-    return formatTags(quote);
+    if (full) return privately(`#${req.id} already has ${TAGS_PER_QUOTE} tags.`);
+    return formatTags(quote, config.maxReplyLength);
   }
 
   async function feature(
@@ -143,7 +162,7 @@ export function createQuoteDbPlugin(options: QuoteDbOptions = {}) {
     }
     if (ctx.rank < ADMIN) return privately('Only admins can switch quote features.');
     await s.setFeature(req.name, req.on);
-    await audit(ctx, 'feature', req.name, { on: req.on });
+    await audit(ctx, s, 'feature', req.name, { on: req.on });
     return `Quote ${req.name} is now ${req.on ? 'on' : 'off'}.`;
   }
 
@@ -197,6 +216,25 @@ export function createQuoteDbPlugin(options: QuoteDbOptions = {}) {
     }
   }
 
+  /** The command: parse, run, and storage trouble told to chat rather than thrown. */
+  async function answer(ctx: CommandContext): Promise<CommandResult> {
+    const parsed = parseQuote(ctx.args, ctx.argText);
+    if (!parsed.ok) return parsed.reply;
+    try {
+      return await run(ctx, parsed.request);
+    } catch (error) {
+      if (error instanceof QuotesUnavailable) {
+        ctx.log.warn(`quote-db: ${error.message}`);
+        return 'Quotes are unavailable right now (storage is not answering); try again in a minute.';
+      }
+      if (error instanceof StorageError) {
+        ctx.log.error(`quote-db: ${parsed.request.kind} failed: ${error.code} ${error.message}`);
+        return `That did not work (${error.code}); the operator can see why in Rosey's log.`;
+      }
+      throw error;
+    }
+  }
+
   return definePlugin({
     name: 'quote-db',
     commands: {
@@ -205,23 +243,7 @@ export function createQuoteDbPlugin(options: QuoteDbOptions = {}) {
         description:
           'The channel quote book: !quote for a random one, !quote add TEXT -- AUTHOR, !quote search WORDS.',
         aliases: ['quotes'],
-        run: async (ctx) => {
-          const parsed = parseQuote(ctx.args, ctx.argText);
-          if (!parsed.ok) return parsed.reply;
-          try {
-            return await run(ctx, parsed.request);
-          } catch (error) {
-            if (error instanceof QuotesUnavailable) {
-              ctx.log.warn(`quote-db: ${error.message}`);
-              return 'Quotes are unavailable right now (storage is not answering); try again in a minute.';
-            }
-            if (error instanceof StorageError) {
-              ctx.log.error(`quote-db: ${parsed.request.kind} failed: ${error.code} ${error.message}`);
-              return `That did not work (${error.code}); the operator can see why in Rosey's log.`;
-            }
-            throw error;
-          }
-        },
+        run: async (ctx) => fit(await answer(ctx), config.maxReplyLength),
       },
     },
     start: (ctx) => {

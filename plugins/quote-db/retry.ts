@@ -1,13 +1,26 @@
 /**
  * Retries of storage calls (PRD §16.2), decided by the StorageError code. A write is repeated only
- * when storage certainly did not run it (nobody was listening, or it refused while stopping); a read
- * also after a timeout, since running it twice changes nothing. Any other error is final.
+ * when storage certainly did not run it (nobody was listening); a read also after a timeout, a
+ * database error or an interrupted request, since running it twice changes nothing. Any other
+ * error is final.
  */
 import { StorageError } from '../../kernel/sdk/index.js';
 
-const NOT_RUN = new Set(['NO_RESPONDERS', 'SHUTTING_DOWN', 'BUS_UNAVAILABLE']);
+// SHUTTING_DOWN is not here: storage refuses new requests with it while draining, but the bus also
+// answers every request still pending with it when storage stops, and that one may have committed.
+const NOT_RUN = new Set(['NO_RESPONDERS', 'BUS_UNAVAILABLE']);
 /** Codes that say storage is unreachable or failing, rather than that the request was wrong. */
-export const UNAVAILABLE = new Set([...NOT_RUN, 'TIMEOUT', 'DATABASE_ERROR']);
+export const UNAVAILABLE = new Set([...NOT_RUN, 'SHUTTING_DOWN', 'TIMEOUT', 'DATABASE_ERROR']);
+/** Storage looked at the request and refused it: nothing was written. */
+const REFUSED = new Set([
+  'VALIDATION_ERROR',
+  'UNKNOWN_TABLE',
+  'UNKNOWN_FIELD',
+  'UNKNOWN_OPERATOR',
+  'VALUE_TOO_LARGE',
+  'CONFLICT',
+  'NOT_FOUND',
+]);
 
 export type CallKind = 'read' | 'write';
 
@@ -24,18 +37,17 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, firstDelayMs: 100, atte
 export function retryable(error: unknown, kind: CallKind): boolean {
   if (!(error instanceof StorageError)) return false;
   // A read may also have met a busy database or a timeout: running it again changes nothing.
-  return (
-    NOT_RUN.has(error.code) ||
-    (kind === 'read' && (error.code === 'TIMEOUT' || error.code === 'DATABASE_ERROR'))
-  );
+  if (NOT_RUN.has(error.code)) return true;
+  return kind === 'read' && ['TIMEOUT', 'DATABASE_ERROR', 'SHUTTING_DOWN'].includes(error.code);
 }
 
 /**
- * Whether a failed write certainly did not happen: storage was not listening or refused it. After a
- * TIMEOUT or a database error it may have, so what was reserved for it (a vote, an add) is kept.
+ * Whether a failed write certainly did not happen: storage was not listening, the circuit was open,
+ * or storage refused it. After anything else (a timeout, a database error, an interrupted request)
+ * it may have, so what was reserved for it (a vote, an add) is kept.
  */
 export function certainlyNotRun(code: string): boolean {
-  return NOT_RUN.has(code) || code === 'CIRCUIT_OPEN' || !UNAVAILABLE.has(code);
+  return NOT_RUN.has(code) || code === 'CIRCUIT_OPEN' || code === 'NOT_STARTED' || REFUSED.has(code);
 }
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));

@@ -1,7 +1,7 @@
 /**
  * The quote book in storage, and only through the storage API: rows in `quotes`
- * (`quote_db__quotes`) and key-value entries for the cached count, feature flags, per-user add
- * limits and who voted on what. Every call goes through the circuit breaker and the retry policy,
+ * (`quote_db__quotes`) and `votes`, and key-value entries for the cached count, feature flags and
+ * per-user add limits. Every call goes through the circuit breaker and the retry policy,
  * so a storage outage becomes one `QuotesUnavailable` rather than a hang or a crash.
  */
 import {
@@ -20,6 +20,7 @@ type Kv = CommandContext['kv'];
 type Rows = CommandContext['rows'];
 
 const TABLE = 'quotes';
+const VOTES = 'votes';
 const FIELDS = ['id', 'text', 'author', 'added_by', 'timestamp', 'score', 'tags'];
 export const SCORE_MIN = -100;
 export const SCORE_MAX = 100;
@@ -31,9 +32,6 @@ export class QuotesUnavailable extends Error {
     super(`quotes are unavailable (${code})`);
   }
 }
-
-const voteKey = (quote: Pick<Quote, 'id' | 'timestamp'>, user: string) =>
-  `vote:${quote.id}:${quote.timestamp}:${user.toLowerCase()}`;
 
 export function toQuote(row: Row): Quote {
   const tags = Array.isArray(row.tags) ? row.tags.filter((t): t is string => typeof t === 'string') : [];
@@ -163,7 +161,10 @@ export class QuoteStore {
 
   async delete(id: number): Promise<boolean> {
     const deleted = await this.call('write', () => this.rows.delete(TABLE, { id }));
-    if (deleted > 0) await this.forgetCount().catch(() => false);
+    if (deleted > 0) {
+      await this.forgetCount().catch(() => false);
+      await this.call('write', () => this.rows.delete(VOTES, { quote_id: id })).catch(() => 0);
+    }
     return deleted > 0;
   }
 
@@ -182,16 +183,21 @@ export class QuoteStore {
   }
 
   /**
-   * Records that `user` voted on `quote`; false when they already had. The key holds the quote's
-   * timestamp too: ids start again at 1 after a rollback to version 0, and a new quote #5 must not
-   * inherit the votes of the old one.
+   * Records that `user` voted on quote `id` (a row in `votes`, whose primary key is the quote and
+   * the voter); false when they already had. Rolling back 002 drops the votes with the scores.
    */
-  async claimVote(quote: Pick<Quote, 'id' | 'timestamp'>, user: string): Promise<boolean> {
-    return (await this.call('write', () => this.kv.incr(voteKey(quote, user)))) === 1;
+  async claimVote(id: number, user: string): Promise<boolean> {
+    try {
+      await this.call('write', () => this.rows.insert(VOTES, { quote_id: id, voter: user.toLowerCase() }));
+      return true;
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'CONFLICT') return false;
+      throw error;
+    }
   }
 
-  async releaseVote(quote: Pick<Quote, 'id' | 'timestamp'>, user: string): Promise<void> {
-    await this.call('write', () => this.kv.delete(voteKey(quote, user)));
+  async releaseVote(id: number, user: string): Promise<void> {
+    await this.call('write', () => this.rows.delete(VOTES, { quote_id: id, voter: user.toLowerCase() }));
   }
 
   async top(n: number): Promise<Quote[]> {
@@ -231,6 +237,11 @@ export class QuoteStore {
     } finally {
       if (this.locks.get(id) === task) this.locks.delete(id);
     }
+  }
+
+  /** An audit record, under the same deadline and breaker as every other storage call. */
+  async audit(record: () => Promise<void>): Promise<void> {
+    await this.call('write', record);
   }
 
   /** Feature flags in KV (`feature:<name>`); a feature nobody switched is on. */

@@ -8,7 +8,6 @@ export const LIMITS = {
   authorMax: 100,
   searchMax: 100,
   topMax: 10,
-  tagsPerQuote: 20,
 } as const;
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -20,7 +19,7 @@ const no = (reason: string): Checked<never> => ({ ok: false, reason });
 // (matching control characters is the point of CONTROL).
 const LINE_BREAKS = /[\t\n\r\v\f\u2028\u2029]/g;
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
 
 /** Removes control and invisible formatting characters, folds whitespace runs, trims. */
 export function clean(text: string): string {

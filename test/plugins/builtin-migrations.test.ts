@@ -118,6 +118,7 @@ forEachDatabase('built-in plugin migrations', (kind: DatabaseKind) => {
     // Guards against testing nothing: the folder moved, or the discovery broke.
     expect(PLUGINS, `no plugin with a migrations/ folder in ${PLUGINS_ROOT}`).to.include.members([
       'countdown',
+      'quote-db',
       'trivia',
     ]);
   });

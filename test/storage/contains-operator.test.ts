@@ -144,6 +144,19 @@ forEachDatabase('storage: the $contains filter operator', (kind) => {
     }
   });
 
+  it('refuses strings jsonb cannot hold (NUL, a lone surrogate) alike on both databases', async () => {
+    for (const value of ['a\u0000b', '\ud800', 'x\udc00']) {
+      const result = await refusal({ tags: { $contains: value } });
+      expect(result.ok, JSON.stringify(value)).to.equal(false);
+      if (!result.ok) {
+        expect(result.error.code).to.equal('VALIDATION_ERROR');
+        expect(result.error.message).to.equal(
+          'filters.tags.$contains: must not contain a NUL character or a lone surrogate',
+        );
+      }
+    }
+  });
+
   it('counts as one condition toward the limit of 200', async () => {
     const many = (n: number) => ({ $and: Array.from({ length: n }, () => ({ tags: { $contains: 'x' } })) });
     expect(await refusal(many(200))).to.deep.equal({ ok: true, data: { count: 0 } });

@@ -166,10 +166,15 @@ function field(qb: Where, name: string, spec: unknown, ctx: Context, path: strin
 type Scalar = string | number | boolean;
 
 /** `$contains` looks for one exact JSON scalar; lists and objects have no single SQL form on both databases. */
+const NOT_IN_JSONB = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function scalarOf(value: unknown, at: string): Scalar {
   if (typeof value === 'string') {
     if (value.length > LIMITS.rowTextLength)
       fail('VALUE_TOO_LARGE', `${at}: longer than ${LIMITS.rowTextLength} characters`);
+    // PostgreSQL's jsonb cannot hold either (it fails the query); refused alike on both databases.
+    if (NOT_IN_JSONB.test(value))
+      fail('VALIDATION_ERROR', `${at}: must not contain a NUL character or a lone surrogate`);
     return value;
   }
   if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;

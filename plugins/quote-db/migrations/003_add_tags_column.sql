@@ -1,7 +1,7 @@
 -- Tags: a JSON array of lower-case tags per quote, searched with `!quote search #tag` ($contains).
 -- Data migration: the hashtags already in each quote's text become its tags, with the same rule the
 -- plugin applies to new quotes (hashtags.ts): a space-separated word `#` + 1–32 of A-Z a-z 0-9 _,
--- trailing . , ! ? ; : ) ' " ignored, lower-cased, each tag once, in order of first appearance.
+-- trailing . , ! ? ; : ) ' " ignored, lower-cased, each tag once, in order of first appearance, the first 20.
 -- Rolling back drops the tags and keeps every quote (their hashtags are still in the text).
 
 -- UP
@@ -21,6 +21,7 @@ UPDATE quote_db__quotes SET tags = (
       WHERE length(word) BETWEEN 2 AND 33 AND substr(word, 2) NOT GLOB '*[^A-Za-z0-9_]*'
       GROUP BY lower(substr(word, 2))
       ORDER BY first
+      LIMIT 20
   )
 ) WHERE text LIKE '%#%';
 
@@ -34,6 +35,8 @@ UPDATE quote_db__quotes SET tags = COALESCE((
     ) AS candidates
     WHERE word ~ '^#[A-Za-z0-9_]{1,32}$'
     GROUP BY lower(substr(word, 2))
+    ORDER BY first
+    LIMIT 20
   ) AS found
 ), '[]'::jsonb) WHERE text LIKE '%#%';
 

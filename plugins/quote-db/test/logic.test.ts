@@ -3,7 +3,7 @@ import type { ErrorCode } from '../../../kernel/result.js';
 import { StorageError } from '../../../kernel/sdk/index.js';
 import { CircuitBreaker } from '../circuit-breaker.js';
 import { addLimit, DEFAULTS, parseConfig } from '../config.js';
-import { formatQuote, formatSearch, formatTop, truncate, type Quote } from '../format.js';
+import { formatQuote, formatSearch, formatTags, formatTop, truncate, type Quote } from '../format.js';
 import { hashtags, parseTag } from '../hashtags.js';
 import { HELP, parseQuote, splitAuthor } from '../parse.js';
 import { certainlyNotRun, retryable, withRetry } from '../retry.js';
@@ -21,6 +21,8 @@ const reply = (line: string) => {
   if (parsed.ok) throw new Error(`accepted: ${JSON.stringify(parsed.request)}`);
   return parsed.reply;
 };
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const quote = (over: Partial<Quote> = {}): Quote => ({
   id: 42,
@@ -40,6 +42,7 @@ describe('quote-db: hashtags (the rule migration 003 also applies in SQL)', () =
     ['#A #a #b_c, #ok! #why? (#paren)', ['a', 'b_c', 'ok', 'why']],
     ['#bad-tag #also/bad #ünï #', []],
     [`#${'x'.repeat(32)} #${'y'.repeat(33)}`, ['x'.repeat(32)]],
+    [Array.from({ length: 25 }, (_, i) => `#t${i}`).join(' '), Array.from({ length: 20 }, (_, i) => `t${i}`)],
     ['mid#word and ##double', []],
     ['"#quoted" #end\'s', []],
     ['no tags here', []],
@@ -189,32 +192,38 @@ describe('quote-db: chat formatting', () => {
     );
   });
 
-  it('keeps every line within the message length, cutting the quote with …', () => {
-    for (const max of [120, 200, 320]) {
-      const line = formatQuote(quote({ text: '😀'.repeat(1000), author: 'a'.repeat(100) }), max);
-      expect([...line].length, `max ${max}`).to.be.at.most(max);
-      expect(line).to.match(/😀…" — a+… \(score 5\)$/);
-      const found = formatSearch(
-        'x'.repeat(100),
-        1234,
-        [1, 2, 3, 4, 5],
-        quote({ text: 'y'.repeat(1000) }),
-        max,
-      );
-      expect([...found].length, `search, max ${max}`).to.be.at.most(max);
-      expect(found).to.match(
-        /^Found 1234 quotes for "x+…": #1(, #2, #3)?(, #4, #5)? and 12\d\d more — #42: "y+…"/,
-      );
-      if (max === 320)
-        expect(found).to.match(/^Found 1234 quotes for "x{39}…": #1, #2, #3, #4, #5 and 1229 more — /);
+  it('keeps every line within the message length in UTF-16 units, cutting with … between characters', () => {
+    const authors = ['MST3K', 'a'.repeat(100), '😀'.repeat(100)];
+    for (const max of [120, 150, 200, 320]) {
+      for (const author of authors) {
+        const long = quote({ id: 2147483647, text: '😀'.repeat(1000), author, score: -100 });
+        const line = formatQuote(long, max);
+        expect(line.length, `max ${max}, ${author.slice(0, 5)}`).to.be.at.most(max);
+        expect(line).to.match(/^#2147483647: "😀+…" — .+ \(score -100\)$/u);
+        expect(line, 'no lone surrogate').to.not.match(LONE_SURROGATE);
+        const found = formatSearch('x'.repeat(100), 1234, [1, 2, 3, 4, 5], long, max);
+        expect(found.length, `search, max ${max}, ${author.slice(0, 5)}`).to.be.at.most(max);
+        expect(found).to.match(
+          /^Found 1234 quotes for "x+…": #1(, #2, #3)?(, #4, #5)? and 12\d\d more — #2147483647: "/,
+        );
+      }
       const top = formatTop(
         [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((id) => quote({ id, text: 'z'.repeat(1000) })),
         max,
       );
-      expect([...top].length, `top, max ${max}`).to.be.at.most(max);
+      expect(top.length, `top, max ${max}`).to.be.at.most(max);
+      const tags = formatTags(
+        quote({ tags: Array.from({ length: 20 }, (_, i) => `${i}`.padStart(32, 't')) }),
+        max,
+      );
+      expect(tags.length, `tags, max ${max}`).to.be.at.most(max);
     }
+    expect(formatSearch('x'.repeat(100), 1234, [1, 2, 3, 4, 5], quote(), 320)).to.match(
+      /^Found 1234 quotes for "x{39}…": #1, #2, #3, #4, #5 and 1229 more — #42: "Keep circulating the tapes" — MST3K/,
+    );
     expect(truncate('abc', 3)).to.equal('abc');
     expect(truncate('abcd', 3)).to.equal('ab…');
+    expect(truncate('a😀b', 3), 'the emoji does not fit in 2 units beside a and …').to.equal('a…');
   });
 });
 
@@ -257,25 +266,23 @@ describe('quote-db: retries', () => {
     expect(retryable(e('TIMEOUT'), 'write')).to.equal(false);
     expect(retryable(e('DATABASE_ERROR'), 'read')).to.equal(true);
     expect(retryable(e('DATABASE_ERROR'), 'write')).to.equal(false);
-    for (const code of ['NO_RESPONDERS', 'SHUTTING_DOWN', 'BUS_UNAVAILABLE'] as const) {
+    for (const code of ['NO_RESPONDERS', 'BUS_UNAVAILABLE'] as const) {
       expect(retryable(e(code), 'read'), code).to.equal(true);
       expect(retryable(e(code), 'write'), code).to.equal(true);
     }
+    // Pending requests are answered SHUTTING_DOWN when storage stops: they may have committed.
+    expect(retryable(e('SHUTTING_DOWN'), 'read')).to.equal(true);
+    expect(retryable(e('SHUTTING_DOWN'), 'write')).to.equal(false);
     for (const code of ['VALIDATION_ERROR', 'NOT_FOUND', 'CONFLICT'] as const)
       expect(retryable(e(code), 'read'), code).to.equal(false);
     expect(retryable(new Error('x'), 'read')).to.equal(false);
   });
 
   it('gives back a reserved vote or add only when the write certainly did not run', () => {
-    for (const code of [
-      'NO_RESPONDERS',
-      'SHUTTING_DOWN',
-      'BUS_UNAVAILABLE',
-      'CIRCUIT_OPEN',
-      'VALIDATION_ERROR',
-    ])
+    for (const code of ['NO_RESPONDERS', 'BUS_UNAVAILABLE', 'CIRCUIT_OPEN', 'VALIDATION_ERROR', 'CONFLICT'])
       expect(certainlyNotRun(code), code).to.equal(true);
-    for (const code of ['TIMEOUT', 'DATABASE_ERROR']) expect(certainlyNotRun(code), code).to.equal(false);
+    for (const code of ['TIMEOUT', 'DATABASE_ERROR', 'SHUTTING_DOWN', 'INTERNAL', 'SOMETHING_NEW'])
+      expect(certainlyNotRun(code), code).to.equal(false);
   });
 
   it('gives up after the last attempt with the last error, and stops at the first final one', async () => {
