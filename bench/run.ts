@@ -2,11 +2,13 @@
  * Rosey's benchmarks: `npm run bench [-- SUITE… --quick --profile DIR]`. Suites: `runtime`
  * (commands through the tree, recovery, footprint), `storage` (rosey.db.* on SQLite and
  * PostgreSQL), `cytube` (the CyTube connector against the fake CyTube), `reload` (blue-green
- * plugin reloads under load) and `actions` (the action gate's capability check); all by default. Numbers
+ * plugin reloads under load), `actions` (the action gate's capability check) and `quote-db` (the
+ * quote-db plugin's commands end to end over 10,000 quotes); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
 import { actionsSuite } from './actions.js';
 import { cytubeSuite } from './cytube.js';
+import { quoteDbSuite } from './quote-db.js';
 import { reloadSuite } from './reload.js';
 import { runtimeSuite, type SuiteOptions } from './runtime.js';
 import { storageSuite } from './storage.js';
@@ -17,6 +19,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   cytube: cytubeSuite,
   reload: reloadSuite,
   actions: actionsSuite,
+  'quote-db': quoteDbSuite,
 };
 
 const args = process.argv.slice(2);
