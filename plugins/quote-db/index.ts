@@ -7,8 +7,6 @@ import { TAGS_PER_QUOTE } from './hashtags.js';
 import { certainlyNotRun } from './retry.js';
 import { QuotesUnavailable, QuoteStore } from './store.js';
 
-export { parseConfig } from './config.js';
-
 const MODERATOR = 2;
 const ADMIN = 3;
 const SEARCH_SHOWN = 5;

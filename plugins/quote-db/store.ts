@@ -52,7 +52,6 @@ export interface StoreOptions {
   /** How long the cached count may be served (seconds). */
   countCacheSeconds?: number;
   onRetry?: (error: StorageError, attempt: number) => void;
-  random?: () => number;
 }
 
 export class QuoteStore {
@@ -115,7 +114,7 @@ export class QuoteStore {
     for (const fresh of [false, true]) {
       const total = fresh ? await this.recount() : await this.count();
       if (total === 0) return undefined;
-      const offset = Math.floor((this.options.random ?? Math.random)() * total);
+      const offset = Math.floor(Math.random() * total);
       const [row] = await this.call('read', () =>
         this.rows.search(TABLE, { sort: { field: 'id', order: 'asc' }, limit: 1, offset, fields: FIELDS }),
       );
