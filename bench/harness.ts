@@ -8,9 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { decodeJson, encodeJson } from '../kernel/bus/envelope.js';
-import { readRuntimeFile } from '../kernel/runtime/runtime-file.js';
-import { subjects } from '../kernel/subjects.js';
+import { decodeJson, encodeJson } from '../contract/envelope.js';
+import { readRuntimeFile } from '../actors/control/runtime-file.js';
+import { subjects } from '../contract/subjects.js';
 import type { TreeNode } from '../supervisors/describe-tree.js';
 import { latencyLine, summarize, type Summary } from './stats.js';
 

@@ -20,10 +20,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import type { Knex } from 'knex';
-import { CORRELATION_HEADER, decodeJson, encodeJson } from '../kernel/bus/envelope.js';
-import { openDatabase, type Database } from '../kernel/database/open.js';
-import { escapeLike, StorageClient, type Filter, type Row } from '../kernel/sdk/index.js';
-import { subjects } from '../kernel/subjects.js';
+import { CORRELATION_HEADER, decodeJson, encodeJson } from '../contract/envelope.js';
+import { openDatabase, type Database } from '../actors/database/open.js';
+import { escapeLike, StorageClient, type Filter, type Row } from '../sdk/index.js';
+import { subjects } from '../contract/subjects.js';
 import { findNode } from '../supervisors/describe-tree.js';
 import { launchRosey, now, ratioLine, sequential, throughput } from './harness.js';
 import type { SuiteOptions } from './runtime.js';
@@ -221,7 +221,7 @@ const kvGet = (k: Knex, key: string) => k.raw(kvGetSql, [PLUGIN, key]);
 const wordsFilter = (words: string): Filter => ({
   $or: [{ author: { $ilike: `%${escapeLike(words)}%` } }, { text: { $ilike: `%${escapeLike(words)}%` } }],
 });
-// What the storage service builds for the filters above on SQLite (kernel/storage/rows/filters.ts).
+// What the storage service builds for the filters above on SQLite (actors/storage/rows/filters.ts).
 const wordsWhere = `(lower(author) LIKE lower(?) ESCAPE '\\' OR lower(text) LIKE lower(?) ESCAPE '\\')`;
 const col = `${TABLE}.tags`;
 const tagWhere =

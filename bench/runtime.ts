@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { CORRELATION_HEADER, decodeJson, encodeJson } from '../kernel/bus/envelope.js';
-import { subjects } from '../kernel/subjects.js';
+import { CORRELATION_HEADER, decodeJson, encodeJson } from '../contract/envelope.js';
+import { subjects } from '../contract/subjects.js';
 import { findNode } from '../supervisors/describe-tree.js';
 import {
   cpuShare,

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { ConfigError, loadConfig, type LoadedConfig } from '../kernel/config/load.js';
-import { locateRosey, NotRunningError, type ControlTarget } from '../kernel/runtime/control-client.js';
-import type { RoseyConfigInput } from '../kernel/config/schema.js';
+import { ConfigError, loadConfig, type LoadedConfig } from '../app/config/load.js';
+import { locateRosey, NotRunningError, type ControlTarget } from '../app/control-client.js';
+import type { RoseyConfigInput } from '../app/config/schema.js';
 
 /** Flags shared by commands that need to know where Rosey's data (and runtime file) lives. */
 export const locationFlags = {

@@ -1,4 +1,4 @@
-import { roseyRequest } from '../kernel/runtime/control-client.js';
+import { roseyRequest } from '../app/control-client.js';
 import { targetFor } from './config-flags.js';
 
 /**

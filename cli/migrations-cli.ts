@@ -1,7 +1,7 @@
-import type { LoadedConfig } from '../kernel/config/load.js';
-import { NotRunningError } from '../kernel/runtime/control-client.js';
-import { viaDatabase, viaRosey, type MigrationsAccess } from '../kernel/runtime/migrations-access.js';
-import { errorMessage } from '../kernel/result.js';
+import type { LoadedConfig } from '../app/config/load.js';
+import { NotRunningError } from '../app/control-client.js';
+import { viaDatabase, viaRosey, type MigrationsAccess } from '../app/migrations-access.js';
+import { errorMessage } from '../contract/result.js';
 import { targetFor } from './config-flags.js';
 
 /**

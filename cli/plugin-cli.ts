@@ -1,9 +1,9 @@
-import type { LoadedConfig } from '../kernel/config/load.js';
-import type { LoadedPlugin } from '../kernel/plugins/manifest.js';
-import { pluginsToRun } from '../kernel/runtime/start-rosey.js';
-import { roseyRequest } from '../kernel/runtime/control-client.js';
-import { subjects } from '../kernel/subjects.js';
-import { locateRosey, NotRunningError, type ControlTarget } from '../kernel/runtime/control-client.js';
+import type { LoadedConfig } from '../app/config/load.js';
+import type { LoadedPlugin } from '../plugin-packages/manifest.js';
+import { pluginsToRun } from '../app/start-rosey.js';
+import { roseyRequest } from '../app/control-client.js';
+import { subjects } from '../contract/subjects.js';
+import { locateRosey, NotRunningError, type ControlTarget } from '../app/control-client.js';
 import { configFor, targetFor } from './config-flags.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { LoadedConfig } from '../kernel/config/load.js';
-import { setDisabled } from '../kernel/plugins/plugin-switches.js';
-import type { ControlTarget } from '../kernel/runtime/control-client.js';
+import type { LoadedConfig } from '../app/config/load.js';
+import { setDisabled } from '../plugin-packages/plugin-switches.js';
+import type { ControlTarget } from '../app/control-client.js';
 import { configuredPlugin, managerCall, runningPlugin } from './plugin-cli.js';
 
 /**

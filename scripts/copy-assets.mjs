@@ -4,7 +4,7 @@ import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const roots = ['plugins', 'test/fixtures', 'bench/fixtures', 'migrations'];
+const roots = ['plugins', 'test/fixtures', 'bench/fixtures'];
 const keep = /\.(ya?ml|json|jsonl|sql|md|txt)$/;
 
 function walk(dir) {

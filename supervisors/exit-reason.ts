@@ -1,5 +1,3 @@
-import { errorMessage } from '../kernel/result.js';
-
 /**
  * Why a child stopped, in OTP terms. `normal`, `shutdown` and `{ shutdown: why }` are normal exits
  * (a transient child is not restarted after them); `{ error }` is a crash.
@@ -47,7 +45,8 @@ export class ExitSignal extends Error {
 export function exitFromError(error: unknown): ExitReason {
   if (error instanceof ExitSignal) return error.reason;
   const stack = error instanceof Error ? error.stack : undefined;
-  return stack ? { error: errorMessage(error), stack } : { error: errorMessage(error) };
+  const text = thrownText(error);
+  return stack ? { error: text, stack } : { error: text };
 }
 
 /** Maps a finished actor's output to an exit reason: actors may finish with `{ exit: reason }`. */
@@ -59,4 +58,14 @@ export function exitFromOutput(output: unknown): ExitReason {
       return exit as ExitReason;
   }
   return 'normal';
+}
+
+function thrownText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return String(error);
+  }
 }

@@ -1,6 +1,6 @@
 import { createActor, type Actor } from 'xstate';
 import { exitText } from './exit-reason.js';
-import { supervisorMachine, type SupervisorInput, type SupervisorOutput } from './supervisor.js';
+import { supervisorMachine, type SupervisorInput, type SupervisorOutput } from './supervisor.machine.js';
 
 export interface RunningTree {
   actor: Actor<typeof supervisorMachine>;

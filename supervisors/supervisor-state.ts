@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import type { Logger } from '../kernel/log/logger.js';
+import type { SupervisorLogger } from './supervisor-logger.js';
 import type { ChildInfo } from './child-protocol.js';
 import type { ChildSpec, ResolvedChildSpec } from './child-spec.js';
 import type { ExitReason } from './exit-reason.js';
@@ -49,7 +49,7 @@ export interface SupervisorContext {
   dynamic: boolean;
   maxChildren: number;
   root: boolean;
-  logger: Logger;
+  logger: SupervisorLogger;
   now: () => number;
   random: () => number;
 

@@ -1,5 +1,5 @@
 import type { AnyActorLogic, AnyActorRef, EventObject } from 'xstate';
-import type { LogFields } from '../kernel/log/logger.js';
+import type { LogFields } from './supervisor-logger.js';
 import { backoffDelay, backoffResetAfter } from './backoff.js';
 import { dict } from './dict.js';
 import type { ChildInfo } from './child-protocol.js';

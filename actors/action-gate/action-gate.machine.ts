@@ -6,14 +6,14 @@ import {
   type BridgeCommand,
   type BusResponseEvent,
   type RequestEvent,
-} from '../bus/bridge.js';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import { validate } from '../../kernel/bus/validate.js';
-import { actionSchemas } from '../../kernel/contracts/actions.js';
-import type { Logger } from '../../kernel/log/logger.js';
-import { isCapability, parseActionSubject } from '../../kernel/plugins/capabilities.js';
-import { err, type Result } from '../../kernel/result.js';
-import { subjects } from '../../kernel/subjects.js';
+} from '../bus/bridge.actor.js';
+import type { BusLink } from '../bus/bus-link.js';
+import { validate } from '../../contract/validate.js';
+import { actionSchemas } from '../../contract/messages/actions.js';
+import type { Logger } from '../../contract/log.js';
+import { isCapability, parseActionSubject } from '../../contract/capabilities.js';
+import { err, type Result } from '../../contract/result.js';
+import { subjects } from '../../contract/subjects.js';
 import { childReady } from '../../supervisors/child-protocol.js';
 import { decide, type Pending } from './decide.js';
 

@@ -1,14 +1,10 @@
-import type { BridgeCommand } from '../bus/bridge.js';
-import type { MessageMeta } from '../../kernel/bus/envelope.js';
-import type { SecurityViolation } from '../../kernel/contracts/actions.js';
-import {
-  capabilityOfAction,
-  type ActionName,
-  type CapabilityName,
-} from '../../kernel/plugins/capabilities.js';
-import type { Logger } from '../../kernel/log/logger.js';
-import { err } from '../../kernel/result.js';
-import { subjects } from '../../kernel/subjects.js';
+import type { BridgeCommand } from '../bus/bridge.actor.js';
+import type { MessageMeta } from '../../contract/envelope.js';
+import type { SecurityViolation } from '../../contract/messages/actions.js';
+import { capabilityOfAction, type ActionName, type CapabilityName } from '../../contract/capabilities.js';
+import type { Logger } from '../../contract/log.js';
+import { err } from '../../contract/result.js';
+import { subjects } from '../../contract/subjects.js';
 import { platformRequest } from './platform-request.js';
 
 /** A plugin's action, checked against its schema, waiting to be allowed or refused. */

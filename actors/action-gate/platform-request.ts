@@ -1,6 +1,6 @@
-import type { ActionName } from '../../kernel/plugins/capabilities.js';
-import { err, ok, type Result } from '../../kernel/result.js';
-import { subjects } from '../../kernel/subjects.js';
+import type { ActionName } from '../../contract/capabilities.js';
+import { err, ok, type Result } from '../../contract/result.js';
+import { subjects } from '../../contract/subjects.js';
 
 /**
  * The connector request that carries out a plugin's action: its subject on the chosen platform and

@@ -1,10 +1,10 @@
 import { assign, sendParent, sendTo, setup } from 'xstate';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import { redactUrl, type NatsEndpoint } from '../../kernel/bus/connect.js';
-import { quietLogger, type Logger } from '../../kernel/log/logger.js';
+import type { BusLink } from './bus-link.js';
+import { redactUrl, type NatsEndpoint } from './connect.js';
+import { quietLogger, type Logger } from '../../contract/log.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
-import { connectionLogic, type ConnectionEvent } from './connection.js';
+import { connectionLogic, type ConnectionEvent } from './connection.actor.js';
 
 export interface BusInput {
   endpoint: NatsEndpoint;

@@ -1,20 +1,20 @@
 import { enqueueActions, sendParent, sendTo, setup } from 'xstate';
-import { bridgeInput, busBridge, type BusResponseEvent, type SendEvent } from '../bus/bridge.js';
-import { sendKickSchema, type SendKick } from '../../kernel/contracts/actions.js';
-import { err, ok } from '../../kernel/result.js';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
+import { bridgeInput, busBridge, type BusResponseEvent, type SendEvent } from '../bus/bridge.actor.js';
+import { sendKickSchema, type SendKick } from '../../contract/messages/actions.js';
+import { err, ok } from '../../contract/result.js';
+import type { BusLink } from '../bus/bus-link.js';
 import {
   sendChatSchema,
   sendPmSchema,
   type ChatMessage,
   type SendChat,
   type SendPm,
-} from '../../kernel/contracts/chat.js';
-import type { Logger } from '../../kernel/log/logger.js';
-import { subjects } from '../../kernel/subjects.js';
+} from '../../contract/messages/chat.js';
+import type { Logger } from '../../contract/log.js';
+import { subjects } from '../../contract/subjects.js';
 import { childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { formatBotLine, formatNotice } from './format.js';
-import { terminal, type TerminalEvent } from './terminal.js';
+import { terminal, type TerminalEvent } from './terminal.actor.js';
 
 export const CONSOLE_PLATFORM = 'console';
 /** Longer input lines are cut here (the router answers "too long" for commands anyway). */

@@ -1,7 +1,7 @@
 import { fromCallback } from 'xstate';
-import type { Logger } from '../../kernel/log/logger.js';
-import { errorMessage } from '../../kernel/result.js';
-import { removeRuntimeFile, writeRuntimeFile, type RuntimeInfo } from '../../kernel/runtime/runtime-file.js';
+import type { Logger } from '../../contract/log.js';
+import { errorMessage } from '../../contract/result.js';
+import { removeRuntimeFile, writeRuntimeFile, type RuntimeInfo } from './runtime-file.js';
 
 /** Owns the runtime file: written while the control plane is up, removed when it stops. */
 export const runtimeFileActor = fromCallback<

@@ -1,4 +1,4 @@
-import type { Media, PlaylistItem } from '../../kernel/contracts/channel-events.js';
+import type { Media, PlaylistItem } from '../../contract/messages/channel-events.js';
 import { DEFAULT_PERMISSIONS, type Permissions } from './permissions.js';
 import {
   MAX_PLAYLIST,

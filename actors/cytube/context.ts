@@ -1,6 +1,6 @@
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import type { ConnectorState } from '../../kernel/contracts/connector-state.js';
-import type { Logger } from '../../kernel/log/logger.js';
+import type { BusLink } from '../bus/bus-link.js';
+import type { ConnectorState } from '../../contract/messages/connector-state.js';
+import type { Logger } from '../../contract/log.js';
 import type { BackoffOptions } from '../../supervisors/backoff.js';
 import type { ChannelState } from './channel-state.js';
 import type { Counters } from './counters.js';

@@ -1,4 +1,4 @@
-import type { Counters } from '../../kernel/contracts/connector-state.js';
+import type { Counters } from '../../contract/messages/connector-state.js';
 
 export type { Counters };
 

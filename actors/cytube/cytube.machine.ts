@@ -1,17 +1,17 @@
 import { assign, cancel, enqueueActions, raise, sendParent, sendTo, setup, type EventObject } from 'xstate';
 import { z } from 'zod';
-import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.js';
-import { sendChatSchema, sendPmSchema } from '../../kernel/contracts/chat.js';
+import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.actor.js';
+import { sendChatSchema, sendPmSchema } from '../../contract/messages/chat.js';
 import {
   playlistAddRequestSchema,
   playlistDeleteRequestSchema,
   playlistJumpRequestSchema,
   playlistMoveRequestSchema,
-} from '../../kernel/contracts/playlist-commands.js';
-import type { ConnectorState } from '../../kernel/contracts/connector-state.js';
-import { err, ok } from '../../kernel/result.js';
-import { sendKickSchema } from '../../kernel/contracts/actions.js';
-import { subjects } from '../../kernel/subjects.js';
+} from '../../contract/messages/playlist-commands.js';
+import type { ConnectorState } from '../../contract/messages/connector-state.js';
+import { err, ok } from '../../contract/result.js';
+import { sendKickSchema } from '../../contract/messages/actions.js';
+import { subjects } from '../../contract/subjects.js';
 import { backoffDelay } from '../../supervisors/backoff.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import { emptyChannel } from './channel-state.js';
@@ -29,7 +29,7 @@ import { onOutbound, type OutboundEvent } from './on-outbound.js';
 import { emptyOutbox, requeueUnconfirmed, resetSession } from './outbox.js';
 import { CYTUBE_PLATFORM } from './platform.js';
 import { cytubeSocket, type SocketEvent } from './socket.actor.js';
-import { discovery, type Discovery } from './socketconfig.js';
+import { discovery, type Discovery } from './discovery.actor.js';
 import type { Step } from './step.js';
 
 export type { CytubeInput } from './context.js';

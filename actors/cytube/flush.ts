@@ -1,4 +1,4 @@
-import { err, type ErrorCode } from '../../kernel/result.js';
+import { err, type ErrorCode } from '../../contract/result.js';
 import type { CytubeContext } from './context.js';
 import { limitsFor } from './limits.js';
 import { isMuted } from './on-outbound.js';

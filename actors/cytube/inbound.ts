@@ -1,6 +1,6 @@
-import type { BridgeCommand } from '../bus/bridge.js';
-import { SYSTEM_RANK, type ChatMessage } from '../../kernel/contracts/chat.js';
-import { subjects } from '../../kernel/subjects.js';
+import type { BridgeCommand } from '../bus/bridge.actor.js';
+import { SYSTEM_RANK, type ChatMessage } from '../../contract/messages/chat.js';
+import { subjects } from '../../contract/subjects.js';
 import { redactOptions, type ChannelChange, type ChannelState } from './channel-state.js';
 import { htmlToText } from './html-text.js';
 import { CYTUBE_PLATFORM } from './platform.js';

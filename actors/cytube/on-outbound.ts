@@ -1,14 +1,14 @@
-import type { SendEvent } from '../bus/bridge.js';
-import type { SendKick } from '../../kernel/contracts/actions.js';
-import type { SendChat, SendPm } from '../../kernel/contracts/chat.js';
+import type { SendEvent } from '../bus/bridge.actor.js';
+import type { SendKick } from '../../contract/messages/actions.js';
+import type { SendChat, SendPm } from '../../contract/messages/chat.js';
 import type {
   PlaylistAddRequest,
   PlaylistDeleteRequest,
   PlaylistJumpRequest,
   PlaylistMoveRequest,
-} from '../../kernel/contracts/playlist-commands.js';
-import { parseMediaLink } from '../../kernel/media/media-link.js';
-import { err, ok, type ErrorCode, type Result } from '../../kernel/result.js';
+} from '../../contract/messages/playlist-commands.js';
+import { parseMediaLink } from '../../contract/media/media-link.js';
+import { err, ok, type ErrorCode, type Result } from '../../contract/result.js';
 import type { CytubeContext } from './context.js';
 import type { OutItem, OutKind } from './outbox.js';
 import { checkAll, describeRefusal, playlistPermission, queuePermissions } from './permissions.js';

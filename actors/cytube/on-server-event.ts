@@ -1,4 +1,4 @@
-import { err } from '../../kernel/result.js';
+import { err } from '../../contract/result.js';
 import { applyServerEvent } from './channel-state.js';
 import type { CytubeContext } from './context.js';
 import { htmlToText } from './html-text.js';

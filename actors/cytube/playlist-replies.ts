@@ -1,4 +1,4 @@
-import { err, ok, type Result } from '../../kernel/result.js';
+import { err, ok, type Result } from '../../contract/result.js';
 import type { KnownServerEvent } from './server-events.js';
 
 /**

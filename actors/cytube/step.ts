@@ -1,4 +1,4 @@
-import type { BridgeCommand } from '../bus/bridge.js';
+import type { BridgeCommand } from '../bus/bridge.actor.js';
 import type { CytubeContext } from './context.js';
 
 /**

@@ -5,9 +5,9 @@
  * here, so a slow one never stalls the main event loop (supervisors, router, health checks).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase, type Database } from '../../kernel/database/open.js';
-import { describeTarget } from '../../kernel/database/target.js';
-import { err, errorMessage } from '../../kernel/result.js';
+import { openDatabase, type Database } from './open.js';
+import { describeTarget } from './target.js';
+import { err, errorMessage } from '../../contract/result.js';
 import type {
   DatabaseHandler,
   FromThread,

@@ -1,6 +1,6 @@
-import type { Database } from '../../kernel/database/open.js';
-import type { DatabaseTarget } from '../../kernel/database/target.js';
-import type { Result } from '../../kernel/result.js';
+import type { Database } from './open.js';
+import type { DatabaseTarget } from './target.js';
+import type { Result } from '../../contract/result.js';
 
 /**
  * What the database thread and the actor that owns it say to each other. Everything here crosses

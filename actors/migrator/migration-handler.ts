@@ -1,5 +1,5 @@
-import type { Database } from '../../kernel/database/open.js';
-import { MigrationService, type MigrateRequest } from '../../kernel/migrations/migration-service.js';
+import type { Database } from '../database/open.js';
+import { MigrationService, type MigrateRequest } from './migration-service.js';
 import type { DatabaseHandler } from '../database/thread-protocol.js';
 
 export interface MigrationHandlerOptions {

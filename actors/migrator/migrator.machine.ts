@@ -1,15 +1,15 @@
 import { assign, enqueueActions, sendParent, setup } from 'xstate';
 import { z } from 'zod';
-import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.js';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import type { DatabaseTarget } from '../../kernel/database/target.js';
-import type { Logger } from '../../kernel/log/logger.js';
-import type { MigrateOp, MigrateRequest } from '../../kernel/migrations/migration-service.js';
-import { err } from '../../kernel/result.js';
-import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
+import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.actor.js';
+import type { BusLink } from '../bus/bus-link.js';
+import type { DatabaseTarget } from '../database/target.js';
+import type { Logger } from '../../contract/log.js';
+import type { MigrateOp, MigrateRequest } from './migration-service.js';
+import { err } from '../../contract/result.js';
+import { PLUGIN_NAME, subjects } from '../../contract/subjects.js';
 import { childReady, type ChildInfo } from '../../supervisors/child-protocol.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
-import { databaseWorker, type DatabaseWorkerEvent } from '../database/database-worker.js';
+import { databaseWorker, type DatabaseWorkerEvent } from '../database/database-worker.actor.js';
 import type { MigrationHandlerOptions } from './migration-handler.js';
 
 export interface MigratorInput {

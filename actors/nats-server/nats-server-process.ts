@@ -1,22 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findExecutable } from '../../kernel/process/find-executable.js';
-import { authorizationBlock, type NatsUser } from '../../kernel/bus/credentials.js';
-import { dieWithParent } from '../../kernel/process/parent-death.js';
-import { findFreePort } from '../../kernel/process/free-port.js';
-import {
-  describeProcessExit,
-  exitOf,
-  terminate,
-  type ProcessExit,
-} from '../../kernel/process/process-exit.js';
+import { findExecutable } from '../../process/find-executable.js';
+import { authorizationBlock, type NatsUser } from './credentials.js';
+import { dieWithParent } from '../../process/parent-death.js';
+import { findFreePort } from '../../process/free-port.js';
+import { describeProcessExit, exitOf, terminate, type ProcessExit } from '../../process/process-exit.js';
 
 export interface NatsServerOptions {
   /** Port on 127.0.0.1; a free one when omitted. */
   port?: number;
   /**
-   * Users clients must log in as (see kernel/bus/credentials.ts). They go in a 0600 config file,
+   * Users clients must log in as (see actors/nats-server/credentials.ts). They go in a 0600 config file,
    * removed once the server has read it; never on the command line.
    */
   users?: NatsUser[];

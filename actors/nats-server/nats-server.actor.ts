@@ -1,12 +1,12 @@
 import { fromCallback, type EventObject } from 'xstate';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import { encodeJson } from '../../kernel/bus/envelope.js';
-import type { PluginUsers } from '../../kernel/bus/plugin-users.js';
-import { subjects } from '../../kernel/subjects.js';
+import type { BusLink } from '../bus/bus-link.js';
+import { encodeJson } from '../../contract/envelope.js';
+import type { PluginUsers } from './plugin-users.js';
+import { subjects } from '../../contract/subjects.js';
 import { permissionViolation } from './permission-violation.js';
-import type { Logger } from '../../kernel/log/logger.js';
-import { describeProcessExit } from '../../kernel/process/process-exit.js';
-import { errorMessage } from '../../kernel/result.js';
+import type { Logger } from '../../contract/log.js';
+import { describeProcessExit } from '../../process/process-exit.js';
+import { errorMessage } from '../../contract/result.js';
 import { childExit, childReady } from '../../supervisors/child-protocol.js';
 import { startNatsServer, type NatsServerHandle } from './nats-server-process.js';
 

@@ -1,5 +1,5 @@
-import type { SecurityViolation } from '../../kernel/contracts/actions.js';
-import { capabilityOfAction, parseActionSubject } from '../../kernel/plugins/capabilities.js';
+import type { SecurityViolation } from '../../contract/messages/actions.js';
+import { capabilityOfAction, parseActionSubject } from '../../contract/capabilities.js';
 
 const LINE = /(Publish|Subscription) Violation - User "plugin-([a-z0-9-]+)", Subject "([^"]+)"/;
 

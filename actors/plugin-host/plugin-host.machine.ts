@@ -1,13 +1,13 @@
 import { assign, sendParent, sendTo, setup } from 'xstate';
-import { bridgeInput, busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.js';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import type { NatsEndpoint } from '../../kernel/bus/connect.js';
-import { pluginAnnouncementSchema, type PluginAnnouncement } from '../../kernel/contracts/commands.js';
-import type { Logger } from '../../kernel/log/logger.js';
-import { subjects } from '../../kernel/subjects.js';
+import { bridgeInput, busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.actor.js';
+import type { BusLink } from '../bus/bus-link.js';
+import type { NatsEndpoint } from '../bus/connect.js';
+import { pluginAnnouncementSchema, type PluginAnnouncement } from '../../contract/messages/commands.js';
+import type { Logger } from '../../contract/log.js';
+import { subjects } from '../../contract/subjects.js';
 import { childReady } from '../../supervisors/child-protocol.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
-import { pluginProcess, type PluginProcessEvent } from './plugin-process.js';
+import { pluginProcess, type PluginProcessEvent } from './plugin-process.actor.js';
 
 export interface HostedPlugin {
   name: string;

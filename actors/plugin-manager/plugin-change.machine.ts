@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup, type AnyActorRef } from 'xstate';
-import { errorMessage } from '../../kernel/result.js';
+import { errorMessage } from '../../contract/result.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import type { ChildResultEvent } from '../../supervisors/supervisor-state.js';
 

@@ -1,18 +1,18 @@
 import { assign, enqueueActions, sendParent, setup, type AnyActorRef } from 'xstate';
 import { z } from 'zod';
-import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.js';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import type { Logger } from '../../kernel/log/logger.js';
-import type { Grants } from '../../kernel/plugins/capabilities.js';
-import { loadPlugin, type LoadedPlugin } from '../../kernel/plugins/manifest.js';
-import { err, errorMessage, ok, type Result } from '../../kernel/result.js';
-import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
+import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.actor.js';
+import type { BusLink } from '../bus/bus-link.js';
+import type { Logger } from '../../contract/log.js';
+import type { Grants } from '../../contract/capabilities.js';
+import { loadPlugin, type LoadedPlugin } from '../../plugin-packages/manifest.js';
+import { err, errorMessage, ok, type Result } from '../../contract/result.js';
+import { PLUGIN_NAME, subjects } from '../../contract/subjects.js';
 import {
   blueGreenMachine,
   DEFAULT_RELOAD_TIMING,
   type ReloadOutcome,
   type ReloadTiming,
-} from '../../supervisors/blue-green.machine.js';
+} from './blue-green.machine.js';
 import { childReady } from '../../supervisors/child-protocol.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { findChild } from '../../supervisors/child-ref.js';

@@ -1,4 +1,4 @@
-import type { ReloadOutcome } from '../../supervisors/blue-green.machine.js';
+import type { ReloadOutcome } from './blue-green.machine.js';
 import type { TreeNode } from '../../supervisors/describe-tree.js';
 import type { ManagedPlugin } from './plugin-manager.machine.js';
 

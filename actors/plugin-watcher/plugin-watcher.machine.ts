@@ -1,9 +1,9 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { enqueueActions, fromCallback, sendParent, setup } from 'xstate';
-import { bridgeInput, busBridge, type BusResponseEvent } from '../bus/bridge.js';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import type { Logger } from '../../kernel/log/logger.js';
-import { subjects } from '../../kernel/subjects.js';
+import { bridgeInput, busBridge, type BusResponseEvent } from '../bus/bridge.actor.js';
+import type { BusLink } from '../bus/bus-link.js';
+import type { Logger } from '../../contract/log.js';
+import { subjects } from '../../contract/subjects.js';
 import { childReady } from '../../supervisors/child-protocol.js';
 
 export interface PluginWatcherInput {

@@ -1,4 +1,4 @@
-import { COMMAND_NAME } from '../../kernel/contracts/commands.js';
+import { COMMAND_NAME } from '../../contract/messages/commands.js';
 
 export const MAX_LINE = 2000;
 export const MAX_ARGS = 100;

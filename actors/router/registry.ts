@@ -1,4 +1,4 @@
-import type { CommandInfo, PluginAnnouncement } from '../../kernel/contracts/commands.js';
+import type { CommandInfo, PluginAnnouncement } from '../../contract/messages/commands.js';
 
 export interface RegisteredCommand extends CommandInfo {
   plugin: string;

@@ -1,4 +1,4 @@
-import type { ErrorBody } from '../../kernel/result.js';
+import type { ErrorBody } from '../../contract/result.js';
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 

@@ -7,10 +7,10 @@ import {
   type BusResponseEvent,
   type InboundEvent,
   type RequestEvent,
-} from '../bus/bridge.js';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import type { MessageMeta } from '../../kernel/bus/envelope.js';
-import { chatMessageSchema, SYSTEM_RANK, type ChatMessage } from '../../kernel/contracts/chat.js';
+} from '../bus/bridge.actor.js';
+import type { BusLink } from '../bus/bus-link.js';
+import type { MessageMeta } from '../../contract/envelope.js';
+import { chatMessageSchema, SYSTEM_RANK, type ChatMessage } from '../../contract/messages/chat.js';
 import {
   executeReplySchema,
   pluginAnnouncementSchema,
@@ -18,11 +18,11 @@ import {
   type ExecuteRequest,
   type PluginAnnouncement,
   type PluginDown,
-} from '../../kernel/contracts/commands.js';
-import { validate } from '../../kernel/bus/validate.js';
-import { quietLogger, type Logger } from '../../kernel/log/logger.js';
-import { err, ok, type Result } from '../../kernel/result.js';
-import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
+} from '../../contract/messages/commands.js';
+import { validate } from '../../contract/validate.js';
+import { quietLogger, type Logger } from '../../contract/log.js';
+import { err, ok, type Result } from '../../contract/result.js';
+import { PLUGIN_NAME, subjects } from '../../contract/subjects.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import {
   checkCooldown,

@@ -1,5 +1,5 @@
-import type { Database } from '../../kernel/database/open.js';
-import { StorageService, type StorageRequest } from '../../kernel/storage/storage-service.js';
+import type { Database } from '../database/open.js';
+import { StorageService, type StorageRequest } from './storage-service.js';
 import type { DatabaseHandler, ThreadLog } from '../database/thread-protocol.js';
 
 /**

@@ -6,20 +6,20 @@ import {
   type BridgeCommand,
   type InboundEvent,
   type RequestEvent,
-} from '../bus/bridge.js';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import type { Continuation } from '../../kernel/bus/envelope.js';
-import type { DatabaseTarget } from '../../kernel/database/target.js';
-import type { Logger } from '../../kernel/log/logger.js';
-import { err, ok, type Result } from '../../kernel/result.js';
-import { isAuditRecorded } from '../../kernel/storage/audit-log.js';
-import type { AuditOp, KvOp, RowOp } from '../../kernel/storage/requests.js';
-import { auditRequests, kvRequests, rowRequests } from '../../kernel/storage/requests.js';
-import type { StorageRequest } from '../../kernel/storage/storage-service.js';
-import { PLUGIN_NAME, subjects } from '../../kernel/subjects.js';
+} from '../bus/bridge.actor.js';
+import type { BusLink } from '../bus/bus-link.js';
+import type { Continuation } from '../../contract/envelope.js';
+import type { DatabaseTarget } from '../database/target.js';
+import type { Logger } from '../../contract/log.js';
+import { err, ok, type Result } from '../../contract/result.js';
+import { isAuditRecorded } from './audit-log.js';
+import type { AuditOp, KvOp, RowOp } from '../../contract/messages/storage.js';
+import { auditRequests, kvRequests, rowRequests } from '../../contract/messages/storage.js';
+import type { StorageRequest } from './storage-service.js';
+import { PLUGIN_NAME, subjects } from '../../contract/subjects.js';
 import { childReady, type ChildInfo } from '../../supervisors/child-protocol.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
-import { databaseWorker, type DatabaseWorkerEvent } from '../database/database-worker.js';
+import { databaseWorker, type DatabaseWorkerEvent } from '../database/database-worker.actor.js';
 
 export interface StorageInput {
   link: BusLink;

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { runForeground } from '../../kernel/runtime/foreground.js';
+import { runForeground } from '../../app/foreground.js';
 import { configFor, locationFlags } from '../config-flags.js';
 
 export default class Dev extends RoseyCommand {

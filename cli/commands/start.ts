@@ -3,9 +3,9 @@ import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { runForeground } from '../../kernel/runtime/foreground.js';
-import { controlRequest, type ControlTarget } from '../../kernel/runtime/control-client.js';
-import { isAlive, readRuntimeFile } from '../../kernel/runtime/runtime-file.js';
+import { runForeground } from '../../app/foreground.js';
+import { controlRequest, type ControlTarget } from '../../app/control-client.js';
+import { isAlive, readRuntimeFile } from '../../actors/control/runtime-file.js';
 import { configFile, configFor, locationFlags } from '../config-flags.js';
 
 export default class Start extends RoseyCommand {

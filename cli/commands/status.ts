@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { controlRequest } from '../../kernel/runtime/control-client.js';
+import { controlRequest } from '../../app/control-client.js';
 import { locationFlags, natsFlags, targetFor } from '../config-flags.js';
 import { formatStatus, type StatusData } from '../format-status.js';
 

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { controlRequest } from '../../kernel/runtime/control-client.js';
-import { isAlive } from '../../kernel/runtime/runtime-file.js';
+import { controlRequest } from '../../app/control-client.js';
+import { isAlive } from '../../actors/control/runtime-file.js';
 import { locationFlags, natsFlags, targetFor } from '../config-flags.js';
 
 export default class Stop extends RoseyCommand {

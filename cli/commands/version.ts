@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { ROSEY_VERSION } from '../../kernel/runtime/version.js';
+import { ROSEY_VERSION } from '../../app/version.js';
 
 export default class Version extends RoseyCommand {
   static override summary = "Print Rosey's version.";

@@ -1,4 +1,4 @@
-import { definePlugin, StorageError, type CommandContext } from '../../kernel/sdk/index.js';
+import { definePlugin, StorageError, type CommandContext } from 'rosey/sdk';
 import { createdText, HELP, listText, LIST_MAX, parseRequest, showText, USAGE } from './commands.js';
 import { Scheduler } from './scheduler.js';
 import {

@@ -4,7 +4,7 @@
  * means an alert is never posted twice (at most once: a crash between the write and the post loses
  * that one line rather than repeating it).
  */
-import type { Logger } from '../../kernel/sdk/index.js';
+import type { Logger } from 'rosey/sdk';
 import { delayUntil, due, nextWake, type Countdown } from './schedule.js';
 import { applyChange, loadAll, type Rows } from './store.js';
 import { SECOND } from './when.js';

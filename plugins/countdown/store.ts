@@ -2,7 +2,7 @@
  * The countdowns in row storage (table `countdown__countdowns`, short name `countdowns`). Storage is
  * the source of truth; the scheduler's in-memory list is a cache of it for timing.
  */
-import type { Row, StorageClient } from '../../kernel/sdk/index.js';
+import type { Row, StorageClient } from 'rosey/sdk';
 import type { Change, Countdown } from './schedule.js';
 
 export type Rows = StorageClient['rows'];

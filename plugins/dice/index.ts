@@ -1,4 +1,4 @@
-import { definePlugin } from '../../kernel/sdk/index.js';
+import { definePlugin } from 'rosey/sdk';
 import { flip, formatRoll, parseNotation, roll, ROLL_HELP, ROLL_USAGE } from './dice.js';
 
 export default definePlugin({

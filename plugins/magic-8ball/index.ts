@@ -1,4 +1,4 @@
-import { definePlugin } from '../../kernel/sdk/index.js';
+import { definePlugin } from 'rosey/sdk';
 import { reply, USAGE } from './eightball.js';
 
 /** Per-user cooldown, enforced (and announced once) by the router. */

@@ -1,5 +1,5 @@
-import { definePlugin, StorageError } from '../../kernel/sdk/index.js';
-import type { CommandContext, CommandResult, PluginContext } from '../../kernel/sdk/index.js';
+import { definePlugin, StorageError } from 'rosey/sdk';
+import type { CommandContext, CommandResult, PluginContext } from 'rosey/sdk';
 import { addLimit, DEFAULTS, parseConfig, type QuoteConfig } from './config.js';
 import { formatQuote, formatSearch, formatTags, formatTop, truncate } from './format.js';
 import { FEATURES, parseQuote, USAGE, type Feature, type QuoteRequest } from './parse.js';

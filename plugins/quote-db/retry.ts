@@ -4,7 +4,7 @@
  * database error or an interrupted request, since running it twice changes nothing. Any other
  * error is final.
  */
-import { StorageError } from '../../kernel/sdk/index.js';
+import { StorageError } from 'rosey/sdk';
 
 // SHUTTING_DOWN is not here: storage refuses new requests with it while draining, but the bus also
 // answers every request still pending with it when storage stops, and that one may have committed.

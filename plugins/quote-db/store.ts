@@ -4,13 +4,7 @@
  * per-user add limits. Every call goes through the circuit breaker and the retry policy,
  * so a storage outage becomes one `QuotesUnavailable` rather than a hang or a crash.
  */
-import {
-  escapeLike,
-  StorageError,
-  type CommandContext,
-  type Filter,
-  type Row,
-} from '../../kernel/sdk/index.js';
+import { escapeLike, StorageError, type CommandContext, type Filter, type Row } from 'rosey/sdk';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { Quote } from './format.js';
 import type { Feature } from './parse.js';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
-import { definePlugin, StorageError } from '../../kernel/sdk/index.js';
-import type { CommandContext, Logger } from '../../kernel/sdk/index.js';
+import { definePlugin, StorageError } from 'rosey/sdk';
+import type { CommandContext, Logger } from 'rosey/sdk';
 import { pickQuestions, TriviaGame, type GameEvent } from './game.js';
 import {
   ANSWER_HELP,

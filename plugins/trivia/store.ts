@@ -1,6 +1,6 @@
 /** The per-channel leaderboard in the table `trivia__scores` (migrations/001_create_scores.sql). */
-import { StorageError } from '../../kernel/sdk/index.js';
-import type { CommandContext } from '../../kernel/sdk/index.js';
+import { StorageError } from 'rosey/sdk';
+import type { CommandContext } from 'rosey/sdk';
 
 type Rows = CommandContext['rows'];
 

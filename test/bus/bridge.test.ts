@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { headers } from '@nats-io/transport-node';
 import { z } from 'zod';
-import type { BusResponseEvent, InboundEvent, RequestEvent } from '../../actors/bus/bridge.js';
-import { BusLink } from '../../kernel/bus/bus-link.js';
-import { CORRELATION_HEADER, TRACEPARENT_HEADER, decodeJson, encodeJson } from '../../kernel/bus/envelope.js';
-import { request } from '../../kernel/bus/request.js';
-import { parseTraceparent } from '../../kernel/bus/trace-context.js';
-import { quietLogger } from '../../kernel/log/logger.js';
+import type { BusResponseEvent, InboundEvent, RequestEvent } from '../../actors/bus/bridge.actor.js';
+import { BusLink } from '../../actors/bus/bus-link.js';
+import { CORRELATION_HEADER, TRACEPARENT_HEADER, decodeJson, encodeJson } from '../../contract/envelope.js';
+import { request } from '../../contract/request.js';
+import { parseTraceparent } from '../../contract/trace-context.js';
+import { quietLogger } from '../../contract/log.js';
 import { startBridgeOwner } from '../support/bridge-owner.js';
 import { client, eventually, useNatsServer } from '../support/nats.js';
 

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { connect } from '@nats-io/transport-node';
 import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server/nats-server-process.js';
-import { newPassword, pluginInboxPrefix, ROSEY_USER } from '../../kernel/bus/credentials.js';
-import { PluginUsers } from '../../kernel/bus/plugin-users.js';
-import { request } from '../../kernel/bus/request.js';
-import { errorMessage } from '../../kernel/result.js';
+import { newPassword, pluginInboxPrefix, ROSEY_USER } from '../../actors/nats-server/credentials.js';
+import { PluginUsers } from '../../actors/nats-server/plugin-users.js';
+import { request } from '../../contract/request.js';
+import { errorMessage } from '../../contract/result.js';
 import { tempDir } from '../support/nats.js';
 
 /**

@@ -10,10 +10,10 @@ import {
   type DatabaseWorkerCommand,
   type DatabaseWorkerEvent,
   type DatabaseWorkerInput,
-} from '../../actors/database/database-worker.js';
+} from '../../actors/database/database-worker.actor.js';
 import type { HandlerSpec } from '../../actors/database/thread-protocol.js';
-import type { Logger } from '../../kernel/log/logger.js';
-import type { Result } from '../../kernel/result.js';
+import type { Logger } from '../../contract/log.js';
+import type { Result } from '../../contract/result.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { eventually, tempDir } from '../support/nats.js';
 

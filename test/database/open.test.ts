@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { openDatabase, type Database } from '../../kernel/database/open.js';
-import { resolveDatabase } from '../../kernel/database/target.js';
+import { openDatabase, type Database } from '../../actors/database/open.js';
+import { resolveDatabase } from '../../actors/database/target.js';
 import { forEachDatabase, freshDatabase } from '../support/databases.js';
 
 describe('database target', () => {

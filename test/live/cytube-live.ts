@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
-import { discover } from '../../actors/cytube/socketconfig.js';
+import { discover } from '../../actors/cytube/discovery.actor.js';
 import { findNode, type TreeNode } from '../../supervisors/describe-tree.js';
 
 const ROSEY = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));

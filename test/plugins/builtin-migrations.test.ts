@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase, type Database } from '../../kernel/database/open.js';
-import { MigrationRunner, type RunReport, type StatusReport } from '../../kernel/migrations/runner.js';
-import { namespacePrefix } from '../../kernel/migrations/sql-validator.js';
-import { StorageError } from '../../kernel/storage/storage-error.js';
+import { openDatabase, type Database } from '../../actors/database/open.js';
+import { MigrationRunner, type RunReport, type StatusReport } from '../../actors/migrator/runner.js';
+import { namespacePrefix } from '../../actors/migrator/sql-validator.js';
+import { StorageError } from '../../actors/database/storage-error.js';
 import { forEachDatabase, freshDatabase, type DatabaseKind } from '../support/databases.js';
 
 /**

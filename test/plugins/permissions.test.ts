@@ -8,13 +8,13 @@ import {
   pluginUser,
   ROSEY_USER,
   type NatsUser,
-} from '../../kernel/bus/credentials.js';
-import { decodeJson, encodeJson } from '../../kernel/bus/envelope.js';
-import { request } from '../../kernel/bus/request.js';
-import type { SecurityViolation } from '../../kernel/contracts/actions.js';
-import type { RoseyConfigInput } from '../../kernel/config/schema.js';
-import { ok } from '../../kernel/result.js';
-import { subjects } from '../../kernel/subjects.js';
+} from '../../actors/nats-server/credentials.js';
+import { decodeJson, encodeJson } from '../../contract/envelope.js';
+import { request } from '../../contract/request.js';
+import type { SecurityViolation } from '../../contract/messages/actions.js';
+import type { RoseyConfigInput } from '../../app/config/schema.js';
+import { ok } from '../../contract/result.js';
+import { subjects } from '../../contract/subjects.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { startMiniRosey } from '../support/mini-rosey.js';
 import { eventually, tempDir } from '../support/nats.js';

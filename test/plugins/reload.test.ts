@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { request } from '../../kernel/bus/request.js';
-import type { Result } from '../../kernel/result.js';
-import { subjects } from '../../kernel/subjects.js';
+import { request } from '../../contract/request.js';
+import type { Result } from '../../contract/result.js';
+import { subjects } from '../../contract/subjects.js';
 import type { PluginRow } from '../../actors/plugin-manager/plugin-rows.js';
 import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { PluginAnnouncement } from '../../kernel/contracts/commands.js';
+import type { PluginAnnouncement } from '../../contract/messages/commands.js';
 import {
   checkCooldown,
   cooldownKey,

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { INSTALL_HINT } from '../../actors/nats-server/nats-server-process.js';
-import { request } from '../../kernel/bus/request.js';
-import { definePlugin } from '../../kernel/sdk/index.js';
-import { resolve as resolveSdk } from '../../kernel/sdk/sdk-resolve-hooks.js';
-import { testBot, type TestBot } from '../../kernel/sdk/testing/index.js';
+import { request } from '../../contract/request.js';
+import { definePlugin } from '../../sdk/index.js';
+import { resolve as resolveSdk } from '../../sdk/sdk-resolve-hooks.js';
+import { testBot, type TestBot } from '../../sdk/testing/index.js';
 import dice from '../../plugins/dice/index.js';
 import badmig from '../fixtures/plugins/badmig/index.js';
 import echo from '../fixtures/plugins/echo/index.js';
@@ -380,7 +380,7 @@ describe('sdk testing: testBot (real nats-server, storage and router)', function
             '});',
           ].join('\n'),
         );
-        const register = fileURLToPath(new URL('../../kernel/sdk/testing/register.js', import.meta.url));
+        const register = fileURLToPath(new URL('../../sdk/testing/register.js', import.meta.url));
         const { stdout } = await promisify(execFile)(
           process.execPath,
           ['--import', register, '--test', '--test-reporter=tap', join(dir, 'test', 'greet.test.js')],

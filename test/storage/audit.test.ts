@@ -8,12 +8,12 @@ import {
   pluginUser,
   ROSEY_USER,
   type NatsUser,
-} from '../../kernel/bus/credentials.js';
-import { decodeJson } from '../../kernel/bus/envelope.js';
-import { request } from '../../kernel/bus/request.js';
-import { openDatabase, type Database } from '../../kernel/database/open.js';
-import type { Result } from '../../kernel/result.js';
-import { subjects } from '../../kernel/subjects.js';
+} from '../../actors/nats-server/credentials.js';
+import { decodeJson } from '../../contract/envelope.js';
+import { request } from '../../contract/request.js';
+import { openDatabase, type Database } from '../../actors/database/open.js';
+import type { Result } from '../../contract/result.js';
+import { subjects } from '../../contract/subjects.js';
 import { forEachDatabase } from '../support/databases.js';
 import { eventually, tempDir, useNatsServer } from '../support/nats.js';
 import { startStorageKernel, type StorageKernel } from '../support/storage-kernel.js';

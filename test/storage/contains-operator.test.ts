@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { Result } from '../../kernel/result.js';
+import type { Result } from '../../contract/result.js';
 import { forEachDatabase } from '../support/databases.js';
 import { tempDir, useNatsServer } from '../support/nats.js';
 import { startStorageKernel, type StorageKernel } from '../support/storage-kernel.js';

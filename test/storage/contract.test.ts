@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { ErrorCode, Result } from '../../kernel/result.js';
+import type { ErrorCode, Result } from '../../contract/result.js';
 import { forEachDatabase } from '../support/databases.js';
 import { useNatsServer } from '../support/nats.js';
 import { startStorageKernel, type StorageKernel } from '../support/storage-kernel.js';

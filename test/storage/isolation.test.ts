@@ -8,9 +8,9 @@ import {
   pluginUser,
   ROSEY_USER,
   type NatsUser,
-} from '../../kernel/bus/credentials.js';
-import { encodeJson } from '../../kernel/bus/envelope.js';
-import { request } from '../../kernel/bus/request.js';
+} from '../../actors/nats-server/credentials.js';
+import { encodeJson } from '../../contract/envelope.js';
+import { request } from '../../contract/request.js';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { startMiniRosey } from '../support/mini-rosey.js';
@@ -18,7 +18,7 @@ import { eventually, tempDir } from '../support/nats.js';
 import { startStorageKernel, type StorageKernel } from '../support/storage-kernel.js';
 
 /**
- * Isolation for real: the embedded server's per-plugin users (kernel/bus/credentials.ts) are what a
+ * Isolation for real: the embedded server's per-plugin users (actors/nats-server/credentials.ts) are what a
  * plugin process connects with. Here a "plugin" connects with exactly those credentials and tries
  * everything a hostile plugin could: other plugins' subjects, forged payloads, snooping on replies,
  * the control plane. The server refuses; nothing of another plugin's data is read or changed.

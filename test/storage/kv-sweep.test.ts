@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { openDatabase, type Database } from '../../kernel/database/open.js';
-import { KvStore } from '../../kernel/storage/kv-store.js';
+import { openDatabase, type Database } from '../../actors/database/open.js';
+import { KvStore } from '../../actors/storage/kv-store.js';
 import { forEachDatabase, freshDatabase } from '../support/databases.js';
 
 forEachDatabase('key-value expiry sweep', (kind) => {

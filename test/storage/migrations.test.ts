@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '../../kernel/database/open.js';
-import type { Result } from '../../kernel/result.js';
+import { openDatabase } from '../../actors/database/open.js';
+import type { Result } from '../../contract/result.js';
 import { forEachDatabase, type DatabaseKind } from '../support/databases.js';
 import { tempDir, useNatsServer } from '../support/nats.js';
 import { FIXTURE_MIGRATIONS, startStorageKernel, type StorageKernel } from '../support/storage-kernel.js';

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { busMachine } from '../../actors/bus/bus.machine.js';
-import { databaseWorker } from '../../actors/database/database-worker.js';
+import { databaseWorker } from '../../actors/database/database-worker.actor.js';
 import type { HandlerSpec } from '../../actors/database/thread-protocol.js';
 import { storageMachine } from '../../actors/storage/storage.machine.js';
-import { BusLink } from '../../kernel/bus/bus-link.js';
-import { request } from '../../kernel/bus/request.js';
-import { quietLogger } from '../../kernel/log/logger.js';
+import { BusLink } from '../../actors/bus/bus-link.js';
+import { request } from '../../contract/request.js';
+import { quietLogger } from '../../contract/log.js';
 import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { freshDatabase } from '../support/databases.js';
 import { eventually, useNatsServer } from '../support/nats.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { StorageClient, StorageError } from '../../kernel/sdk/storage-client.js';
+import { StorageClient, StorageError } from '../../sdk/storage-client.js';
 import { useNatsServer } from '../support/nats.js';
 import { startStorageKernel, type StorageKernel } from '../support/storage-kernel.js';
 

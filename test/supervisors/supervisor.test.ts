@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createActor, fromCallback, sendParent, setup, type AnyActorRef, type EventObject } from 'xstate';
 import { childReady } from '../../supervisors/child-protocol.js';
-import { supervisorMachine } from '../../supervisors/supervisor.js';
+import { supervisorMachine } from '../../supervisors/supervisor.machine.js';
 import { Probe, startSupervisor } from '../support/probe.js';
 
 const childActor = (sup: ReturnType<typeof startSupervisor>, actorId: string) =>

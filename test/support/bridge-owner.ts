@@ -1,5 +1,5 @@
 import { createActor, sendTo, setup, type EventObject } from 'xstate';
-import { busBridge, type BridgeCommand, type BridgeInput } from '../../actors/bus/bridge.js';
+import { busBridge, type BridgeCommand, type BridgeInput } from '../../actors/bus/bridge.actor.js';
 import { eventually } from './nats.js';
 
 type OwnerEvent = { type: 'test.command'; command: BridgeCommand } | EventObject;

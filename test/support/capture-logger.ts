@@ -1,4 +1,4 @@
-import type { Logger, LogFields } from '../../kernel/log/logger.js';
+import type { Logger, LogFields } from '../../contract/log.js';
 
 export interface CapturedLine {
   tag: string;

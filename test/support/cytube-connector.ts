@@ -1,10 +1,10 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { cytubeMachine, type CytubeInput } from '../../actors/cytube/cytube.machine.js';
-import type { BusLink } from '../../kernel/bus/bus-link.js';
-import type { ConnectorState } from '../../kernel/contracts/connector-state.js';
-import { request } from '../../kernel/bus/request.js';
-import { quietLogger, type Logger } from '../../kernel/log/logger.js';
-import { subjects } from '../../kernel/subjects.js';
+import type { BusLink } from '../../actors/bus/bus-link.js';
+import type { ConnectorState } from '../../contract/messages/connector-state.js';
+import { request } from '../../contract/request.js';
+import { quietLogger, type Logger } from '../../contract/log.js';
+import { subjects } from '../../contract/subjects.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { eventually } from './nats.js';
 

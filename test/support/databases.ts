@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { DatabaseTarget } from '../../kernel/database/target.js';
+import type { DatabaseTarget } from '../../actors/database/target.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 import { tempDir } from './nats.js';
 

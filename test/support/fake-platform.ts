@@ -1,8 +1,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { headers } from '@nats-io/transport-node';
-import { CORRELATION_HEADER, TRACEPARENT_HEADER, decodeJson, encodeJson } from '../../kernel/bus/envelope.js';
-import type { ChatMessage } from '../../kernel/contracts/chat.js';
-import { subjects } from '../../kernel/subjects.js';
+import { CORRELATION_HEADER, TRACEPARENT_HEADER, decodeJson, encodeJson } from '../../contract/envelope.js';
+import type { ChatMessage } from '../../contract/messages/chat.js';
+import { subjects } from '../../contract/subjects.js';
 import { eventually } from './nats.js';
 
 export interface SeenReply {

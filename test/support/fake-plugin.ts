@@ -1,8 +1,8 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import { decodeJson, encodeJson } from '../../kernel/bus/envelope.js';
-import type { CommandInfo, ExecuteRequest, PluginAnnouncement } from '../../kernel/contracts/commands.js';
-import type { Result } from '../../kernel/result.js';
-import { subjects } from '../../kernel/subjects.js';
+import { decodeJson, encodeJson } from '../../contract/envelope.js';
+import type { CommandInfo, ExecuteRequest, PluginAnnouncement } from '../../contract/messages/commands.js';
+import type { Result } from '../../contract/result.js';
+import { subjects } from '../../contract/subjects.js';
 
 /**
  * A plugin played by the test over the bus: announces commands and answers `execute` requests with

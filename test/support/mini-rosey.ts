@@ -1,35 +1,35 @@
 import { fileURLToPath } from 'node:url';
 import { actionGateMachine, type ActionGateInput } from '../../actors/action-gate/action-gate.machine.js';
-import { pluginGrants } from '../../kernel/plugins/capabilities.js';
+import { pluginGrants } from '../../contract/capabilities.js';
 import { busMachine } from '../../actors/bus/bus.machine.js';
 import type { PluginHostInput } from '../../actors/plugin-host/plugin-host.machine.js';
 import { routerMachine } from '../../actors/router/router.machine.js';
-import { BusLink } from '../../kernel/bus/bus-link.js';
-import { parseConfig } from '../../kernel/config/load.js';
-import type { RoseyConfigInput } from '../../kernel/config/schema.js';
-import { quietLogger, type Logger } from '../../kernel/log/logger.js';
-import { loadPlugin, type LoadedPlugin } from '../../kernel/plugins/manifest.js';
+import { BusLink } from '../../actors/bus/bus-link.js';
+import { parseConfig } from '../../app/config/load.js';
+import type { RoseyConfigInput } from '../../app/config/schema.js';
+import { quietLogger, type Logger } from '../../contract/log.js';
+import { loadPlugin, type LoadedPlugin } from '../../plugin-packages/manifest.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { runTree } from '../../supervisors/run-tree.js';
-import type { SupervisorInput } from '../../supervisors/supervisor.js';
+import type { SupervisorInput } from '../../supervisors/supervisor.machine.js';
 import {
   hasMigrations,
   migrationsDir,
   pluginHostSpec,
   pluginSpec,
   type RoseyTreeOptions,
-} from '../../supervisors/tree.js';
+} from '../../app/tree.js';
 import { pluginHostMachine } from '../../actors/plugin-host/plugin-host.machine.js';
 import {
   pluginManagerMachine,
   type PluginManagerInput,
 } from '../../actors/plugin-manager/plugin-manager.machine.js';
-import type { ReloadTiming } from '../../supervisors/blue-green.machine.js';
+import type { ReloadTiming } from '../../actors/plugin-manager/blue-green.machine.js';
 import { join } from 'node:path';
 import { migratorMachine } from '../../actors/migrator/migrator.machine.js';
 import { storageMachine } from '../../actors/storage/storage.machine.js';
-import type { NatsEndpoint } from '../../kernel/bus/connect.js';
-import type { DatabaseTarget } from '../../kernel/database/target.js';
+import type { NatsEndpoint } from '../../actors/bus/connect.js';
+import type { DatabaseTarget } from '../../actors/database/target.js';
 import { tempDir } from './nats.js';
 
 export const FIXTURE_PLUGINS = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
@@ -141,7 +141,7 @@ export async function startMiniRosey(options: {
     {
       id: 'plugins',
       type: 'supervisor',
-      logic: (await import('../../supervisors/supervisor.js')).supervisorMachine,
+      logic: (await import('../../supervisors/supervisor.machine.js')).supervisorMachine,
       input: { name: 'plugins', strategy: 'one_for_one', dynamic: true, children: specs, logger },
     },
     ...(options.connectors ?? []).map((spec) => spec(link)),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { PackageError } from '../../kernel/packages/package-error.js';
+import { PackageError } from '../../plugin-packages/package-error.js';
 
 /** The PackageError a promise rejects with; fails the test when it resolves or rejects otherwise. */
 export async function packageFailure(promise: Promise<unknown>): Promise<PackageError> {

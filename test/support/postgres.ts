@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort } from '../../kernel/process/free-port.js';
+import { findFreePort } from '../../process/free-port.js';
 
 /**
  * A throwaway PostgreSQL server for tests and benchmarks: Debian's `postgresql` package, `initdb`

@@ -2,7 +2,7 @@ import { createActor, fromCallback, SimulatedClock, type EventObject } from 'xst
 import { childExit, childReady } from '../../supervisors/child-protocol.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
-import { supervisorMachine, type SupervisorInput } from '../../supervisors/supervisor.js';
+import { supervisorMachine, type SupervisorInput } from '../../supervisors/supervisor.machine.js';
 
 /** How a probe child behaves on its next start; tests change it between restarts. */
 export interface ProbeBehaviour {

@@ -3,11 +3,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { busMachine } from '../../actors/bus/bus.machine.js';
 import { migratorMachine } from '../../actors/migrator/migrator.machine.js';
 import { storageMachine } from '../../actors/storage/storage.machine.js';
-import { BusLink } from '../../kernel/bus/bus-link.js';
-import { request } from '../../kernel/bus/request.js';
-import type { DatabaseTarget } from '../../kernel/database/target.js';
-import { quietLogger } from '../../kernel/log/logger.js';
-import type { Result } from '../../kernel/result.js';
+import { BusLink } from '../../actors/bus/bus-link.js';
+import { request } from '../../contract/request.js';
+import type { DatabaseTarget } from '../../actors/database/target.js';
+import { quietLogger } from '../../contract/log.js';
+import type { Result } from '../../contract/result.js';
 import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { freshDatabase, type DatabaseKind } from './databases.js';
 

@@ -1,6 +1,6 @@
 import { RoseyCommand } from '../../base-command.js';
 import { locationFlags, natsFlags } from '../../config-flags.js';
-import { subjects } from '../../../kernel/subjects.js';
+import { subjects } from '../../../contract/subjects.js';
 import { cytubeRequest } from '../../cytube-cli.js';
 
 export default class CytubeRejoin extends RoseyCommand {

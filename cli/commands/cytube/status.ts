@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
-import type { ConnectorState } from '../../../kernel/contracts/connector-state.js';
+import type { ConnectorState } from '../../../contract/messages/connector-state.js';
 import { RoseyCommand } from '../../base-command.js';
 import { locationFlags, natsFlags } from '../../config-flags.js';
-import { subjects } from '../../../kernel/subjects.js';
+import { subjects } from '../../../contract/subjects.js';
 import { cytubeRequest } from '../../cytube-cli.js';
 
 export default class CytubeStatus extends RoseyCommand {

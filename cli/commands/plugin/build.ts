@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { relative } from 'node:path';
-import { buildPackage } from '../../../kernel/packages/build-package.js';
-import { formatBytes } from '../../../kernel/packages/package-limits.js';
-import { errorMessage } from '../../../kernel/result.js';
+import { buildPackage } from '../../../plugin-packages/build-package.js';
+import { formatBytes } from '../../../plugin-packages/package-limits.js';
+import { errorMessage } from '../../../contract/result.js';
 import { RoseyCommand } from '../../base-command.js';
 
 export default class PluginBuild extends RoseyCommand {

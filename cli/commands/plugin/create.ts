@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { relative } from 'node:path';
-import { scaffoldPlugin } from '../../../kernel/packages/scaffold.js';
-import { errorMessage } from '../../../kernel/result.js';
+import { scaffoldPlugin } from '../../../plugin-packages/scaffold.js';
+import { errorMessage } from '../../../contract/result.js';
 import { RoseyCommand } from '../../base-command.js';
 
 export default class PluginCreate extends RoseyCommand {

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { errorMessage } from '../../../kernel/result.js';
+import { errorMessage } from '../../../contract/result.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags, targetFor } from '../../config-flags.js';
 import { runningRosey } from '../../plugin-cli.js';

@@ -1,16 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import type { PluginRow } from '../../../actors/plugin-manager/plugin-rows.js';
-import {
-  CAPABILITIES,
-  isCapability,
-  pluginGrants,
-  type Grants,
-} from '../../../kernel/plugins/capabilities.js';
-import type { Manifest } from '../../../kernel/plugins/manifest.js';
+import { CAPABILITIES, isCapability, pluginGrants, type Grants } from '../../../contract/capabilities.js';
+import type { Manifest } from '../../../plugin-packages/manifest.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags } from '../../config-flags.js';
 import { configuredPlugin, pluginRequest, runningRosey } from '../../plugin-cli.js';
-import { errorMessage } from '../../../kernel/result.js';
+import { errorMessage } from '../../../contract/result.js';
 
 type Info = Partial<PluginRow> &
   Grants & { name: string; manifest: Pick<Manifest, 'version' | 'description' | 'author'> };

@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { relative } from 'node:path';
-import { installPlugin } from '../../../kernel/packages/install-package.js';
-import { installedPluginsDir, readDisabled } from '../../../kernel/plugins/plugin-switches.js';
-import { errorMessage } from '../../../kernel/result.js';
-import type { ReloadOutcome } from '../../../supervisors/blue-green.machine.js';
+import { installPlugin } from '../../../plugin-packages/install-package.js';
+import { installedPluginsDir, readDisabled } from '../../../plugin-packages/plugin-switches.js';
+import { errorMessage } from '../../../contract/result.js';
+import type { ReloadOutcome } from '../../../actors/plugin-manager/blue-green.machine.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags, targetFor } from '../../config-flags.js';
 import { managerCall, runningPlugin, runningRosey } from '../../plugin-cli.js';

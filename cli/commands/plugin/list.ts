@@ -2,9 +2,9 @@ import { Flags } from '@oclif/core';
 import type { PluginRow } from '../../../actors/plugin-manager/plugin-rows.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags } from '../../config-flags.js';
-import type { LoadedConfig } from '../../../kernel/config/load.js';
-import { readDisabled } from '../../../kernel/plugins/plugin-switches.js';
-import { pluginsToRun } from '../../../kernel/runtime/start-rosey.js';
+import type { LoadedConfig } from '../../../app/config/load.js';
+import { readDisabled } from '../../../plugin-packages/plugin-switches.js';
+import { pluginsToRun } from '../../../app/start-rosey.js';
 
 interface DisabledRow {
   name: string;

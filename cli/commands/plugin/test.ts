@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Args } from '@oclif/core';
-import { loadPlugin } from '../../../kernel/plugins/manifest.js';
-import { errorMessage } from '../../../kernel/result.js';
+import { loadPlugin } from '../../../plugin-packages/manifest.js';
+import { errorMessage } from '../../../contract/result.js';
 import { RoseyCommand } from '../../base-command.js';
 
 /** `<dir>/test/**\/*.test.js` (and .mjs), relative to `dir`, sorted. */
@@ -49,7 +49,7 @@ export default class PluginTest extends RoseyCommand {
       return this.fail(
         `${name} has no tests: put them in ${relative(process.cwd(), join(dir, 'test')) || 'test'}/ as *.test.js`,
       );
-    const register = new URL('../../../kernel/sdk/testing/register.js', import.meta.url).href;
+    const register = new URL('../../../sdk/testing/register.js', import.meta.url).href;
     const code = await new Promise<number>((resolve) => {
       // The spec reporter on a pipe too: the TAP default is for machines, this is for the author.
       const argv = ['--import', register, '--test', '--test-reporter=spec', ...files];

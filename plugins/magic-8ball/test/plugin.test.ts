@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { testBot, type TestBot } from '../../../kernel/sdk/testing/index.js';
+import { testBot, type TestBot } from 'rosey/sdk/testing';
 import plugin, { COOLDOWN_MS } from '../index.js';
 import { ANSWERS, HELP, TOO_LONG } from '../eightball.js';
 

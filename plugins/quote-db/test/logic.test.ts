@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import type { ErrorCode } from '../../../kernel/result.js';
-import { StorageError } from '../../../kernel/sdk/index.js';
+import type { ErrorCode } from '../../../contract/result.js';
+import { StorageError } from 'rosey/sdk';
 import { CircuitBreaker } from '../circuit-breaker.js';
 import { addLimit, DEFAULTS, parseConfig } from '../config.js';
 import { formatQuote, formatSearch, formatTags, formatTop, truncate, type Quote } from '../format.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
-import { openDatabase, type Database } from '../../../kernel/database/open.js';
-import { MigrationRunner } from '../../../kernel/migrations/runner.js';
+import { openDatabase, type Database } from '../../../actors/database/open.js';
+import { MigrationRunner } from '../../../actors/migrator/runner.js';
 import { forEachDatabase, freshDatabase } from '../../../test/support/databases.js';
 import { hashtags } from '../hashtags.js';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testBot, type TestBot } from '../../../kernel/sdk/testing/index.js';
+import { testBot, type TestBot } from 'rosey/sdk/testing';
 import { CircuitBreaker } from '../circuit-breaker.js';
 import { createQuoteDbPlugin } from '../index.js';
 import { QuoteStore } from '../store.js';

@@ -2,17 +2,17 @@ import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { z } from 'zod';
-import { decodeJson, encodeJson } from '../../../kernel/bus/envelope.js';
+import { decodeJson, encodeJson } from '../../../contract/envelope.js';
 import {
   mediaChangeSchema,
   playlistAddSchema,
   userJoinSchema,
   userLeaveSchema,
   userRankSchema,
-} from '../../../kernel/contracts/channel-events.js';
-import { request } from '../../../kernel/bus/request.js';
-import type { ChatMessage } from '../../../kernel/contracts/chat.js';
-import { subjects } from '../../../kernel/subjects.js';
+} from '../../../contract/messages/channel-events.js';
+import { request } from '../../../contract/request.js';
+import type { ChatMessage } from '../../../contract/messages/chat.js';
+import { subjects } from '../../../contract/subjects.js';
 import type { RunningTree } from '../../../supervisors/run-tree.js';
 import { connectorIn, connectorState, cytubeSpec } from '../../support/cytube-connector.js';
 import { fakeClient, type FakeClient } from '../../support/fake-cytube/client.js';
@@ -215,7 +215,7 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
       ['rosey.events.user.leave', 'visitor'],
     ]);
     expect(events[1]!.data).to.deep.include({ rank: 2, previous: 1, platform: 'cytube' });
-    // The payloads are the documented contract (kernel/contracts/channel-events.ts), field for field.
+    // The payloads are the documented contract (contract/messages/channel-events.ts), field for field.
     const contract: Record<string, z.ZodObject> = {
       'rosey.events.user.join': userJoinSchema.strict(),
       'rosey.events.user.rank': userRankSchema.strict(),

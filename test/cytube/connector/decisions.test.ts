@@ -11,7 +11,7 @@ import {
 } from '../../../actors/cytube/permissions.js';
 import { expireWaiters, settle, type PlaylistWaiter } from '../../../actors/cytube/playlist-replies.js';
 import { parseServerEvent, type KnownServerEvent } from '../../../actors/cytube/server-events.js';
-import { discover, pickServer } from '../../../actors/cytube/socketconfig.js';
+import { discover, pickServer } from '../../../actors/cytube/discovery.actor.js';
 
 const event = (name: string, data: unknown): KnownServerEvent => {
   const parsed = parseServerEvent(name, data);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { decodeJson, encodeJson } from '../../../kernel/bus/envelope.js';
-import { request } from '../../../kernel/bus/request.js';
-import { subjects } from '../../../kernel/subjects.js';
+import { decodeJson, encodeJson } from '../../../contract/envelope.js';
+import { request } from '../../../contract/request.js';
+import { subjects } from '../../../contract/subjects.js';
 import type { RunningTree } from '../../../supervisors/run-tree.js';
 import { connectorIn, connectorState, cytubeSpec } from '../../support/cytube-connector.js';
 import { fakeClient, type FakeClient } from '../../support/fake-cytube/client.js';

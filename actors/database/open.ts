@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
+import type { Knex, SqlEntityManager } from '@mikro-orm/knex';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM as SqliteORM } from '@mikro-orm/better-sqlite';
+import { CORE_MIGRATIONS } from './core-migrations/index.js';
+import { CORE_ENTITIES } from './entities.js';
+import { describeTarget, type DatabaseTarget } from './target.js';
+
+export type Dialect = 'sqlite' | 'postgresql';
+
+/** An open database: the ORM for core entities and the knex instance for plugin tables. */
+export interface Database {
+  orm: { em: SqlEntityManager; getMigrator(): Migrator; close(force?: boolean): Promise<void> };
+  knex: Knex;
+  dialect: Dialect;
+  target: DatabaseTarget;
+  /** SQLite's library version (e.g. `3.44.2`), for the migration validator. */
+  sqliteVersion?: string;
+  close(): Promise<void>;
+}
+
+/** How long a SQLite writer waits for another writer before giving up (ms). */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+const migrations = {
+  tableName: 'rosey_core_migrations',
+  migrationsList: CORE_MIGRATIONS,
+  transactional: true,
+  allOrNothing: true,
+  silent: true,
+  snapshot: false,
+};
+
+/**
+ * Opens the database and brings Rosey's core schema up to date (core migrations are applied at
+ * every open; they are idempotent once recorded). SQLite runs in WAL mode with a busy timeout and
+ * case-sensitive LIKE (so `$like` means the same on both databases).
+ */
+export async function openDatabase(
+  target: DatabaseTarget,
+  options: { applyCoreMigrations?: boolean } = {},
+): Promise<Database> {
+  let orm: Database['orm'];
+  let sqliteVersion: string | undefined;
+  try {
+    if (target.kind === 'sqlite') {
+      mkdirSync(dirname(target.file), { recursive: true });
+      orm = await SqliteORM.init({
+        dbName: target.file,
+        entities: CORE_ENTITIES,
+        extensions: [Migrator],
+        migrations,
+        allowGlobalContext: true,
+        debug: false,
+      });
+    } else {
+      orm = await PostgresORM.init({
+        clientUrl: target.url,
+        entities: CORE_ENTITIES,
+        extensions: [Migrator],
+        migrations,
+        allowGlobalContext: true,
+        debug: false,
+        pool: { min: 0, max: 10 },
+      });
+    }
+  } catch (error) {
+    throw new Error(`cannot open ${describeTarget(target)}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const knex = orm.em.getKnex();
+  try {
+    if (target.kind === 'sqlite') {
+      await knex.raw('PRAGMA journal_mode = WAL');
+      await knex.raw(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+      await knex.raw('PRAGMA foreign_keys = ON');
+      await knex.raw('PRAGMA case_sensitive_like = ON');
+      const [row] = (await knex.raw('SELECT sqlite_version() AS v')) as Array<{ v: string }>;
+      sqliteVersion = row?.v;
+    } else {
+      await knex.raw('SELECT 1');
+    }
+    if (options.applyCoreMigrations !== false) await orm.getMigrator().up();
+  } catch (error) {
+    await orm.close(true);
+    throw new Error(`cannot prepare ${describeTarget(target)}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return {
+    orm,
+    knex,
+    dialect: target.kind,
+    target,
+    sqliteVersion,
+    close: () => orm.close(true),
+  };
+}

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { capabilitySubjects, type CapabilityName } from '../../contract/capabilities.js';
+import { subjects } from '../../contract/subjects.js';
+
+/**
+ * Who may do what on the embedded NATS server. Rosey's own user may do everything; each plugin
+ * process gets its own user that can only publish on its own lifecycle subjects and on those of the
+ * capabilities it was granted (storage, chat, playlist, kicks), and only subscribe to its commands, its lifecycle
+ * subjects, the discovery broadcast and its own reply inbox. It may answer requests it received.
+ * So a plugin cannot even ask for another plugin's data: the subject is refused by the server.
+ */
+export interface NatsPermissions {
+  publish: { allow: string[] };
+  subscribe: { allow: string[] };
+  allow_responses: boolean;
+}
+
+export interface NatsUser {
+  user: string;
+  password: string;
+  /** Absent: everything is allowed (Rosey itself). */
+  permissions?: NatsPermissions;
+}
+
+export const ROSEY_USER = 'rosey';
+
+export const pluginUser = (plugin: string) => `plugin-${plugin}`;
+
+/** Replies to a plugin's requests come here; no other plugin can subscribe to it. */
+export const pluginInboxPrefix = (plugin: string) => `_INBOX_${plugin}`;
+
+/**
+ * A plugin's NATS permissions: its lifecycle subjects always, and the subjects of the capabilities
+ * it was granted (contract/capabilities.ts); nothing else.
+ */
+export function pluginPermissions(plugin: string, granted: readonly CapabilityName[]): NatsPermissions {
+  return {
+    publish: {
+      allow: [`rosey.plugins.${plugin}.>`, ...capabilitySubjects(plugin, granted)],
+    },
+    subscribe: {
+      allow: [
+        `rosey.commands.${plugin}.*.execute`,
+        `rosey.plugins.${plugin}.>`,
+        subjects.pluginsDiscover,
+        `${pluginInboxPrefix(plugin)}.>`,
+      ],
+    },
+    allow_responses: true,
+  };
+}
+
+export function newPassword(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** The `authorization` block of a nats-server configuration file (NATS config accepts JSON values). */
+export function authorizationBlock(users: NatsUser[]): string {
+  return `authorization: ${JSON.stringify({ users }, null, 2)}`;
+}

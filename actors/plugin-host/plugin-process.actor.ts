@@ -1,0 +1,150 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { fromCallback } from 'xstate';
+import type { Logger } from '../../contract/log.js';
+import { dieWithParent } from '../../process/parent-death.js';
+import { describeProcessExit } from '../../process/process-exit.js';
+import { toEnv, type PluginEnv } from '../../contract/plugin-env.js';
+import { parsePluginLogLine } from '../../contract/plugin-log-line.js';
+
+export interface PluginProcessInput {
+  env: PluginEnv;
+  /** V8 old-space limit for the process. */
+  memoryMb: number;
+  logger: Logger;
+}
+
+export type PluginProcessEvent =
+  | { type: 'proc.spawned'; pid: number }
+  | {
+      type: 'proc.exit';
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      description: string;
+      lastError?: string;
+    };
+
+export type PluginProcessCommand = { type: 'proc.terminate'; graceMs: number };
+
+const RUNNER = fileURLToPath(new URL('../../sdk/runner.js', import.meta.url));
+
+/**
+ * What a plugin process inherits from Rosey's environment: enough to run Node, nothing more
+ * (no DATABASE_URL, no secrets from the operator's shell).
+ */
+const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_EXTRA_CA_CERTS'];
+
+function pluginBaseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of INHERITED) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+/** Node flags for a plugin entry: TypeScript entries go through tsx, compiled ones run as they are. */
+function execArgvFor(entry: string, memoryMb: number): string[] {
+  const args = [`--max-old-space-size=${memoryMb}`, '--enable-source-maps'];
+  if (entry.endsWith('.ts')) args.push('--import', 'tsx');
+  return args;
+}
+
+/** A `.ts` entry with a compiled `.js` beside it (built-in plugins under dist/) runs the `.js`. */
+export function resolveEntry(entry: string): string {
+  if (!entry.endsWith('.ts')) return entry;
+  const compiled = entry.replace(/\.ts$/, '.js');
+  return existsSync(compiled) ? compiled : entry;
+}
+
+/**
+ * Owns one plugin OS process: forks the runner, relays its output to Rosey's log under the plugin's
+ * name, reports when it exits (with the last error line it printed), SIGTERMs it on request and
+ * SIGKILLs it when stopped outright. Its own process group keeps a terminal Ctrl-C away from it.
+ */
+export const pluginProcess = fromCallback<PluginProcessCommand, PluginProcessInput>(
+  ({ input, sendBack, receive }) => {
+    const log = input.logger;
+    const entry = resolveEntry(input.env.entry);
+    let lastError: string | undefined;
+    let exited = false;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    // fork() runs `execPath ...execArgv RUNNER`; through setpriv the kernel kills the plugin if Rosey
+    // dies, even when the plugin is too busy to notice its IPC channel closing.
+    const launcher = dieWithParent(process.execPath, execArgvFor(entry, input.memoryMb));
+    const child: ChildProcess = fork(RUNNER, [], {
+      execPath: launcher.command,
+      execArgv: launcher.args,
+      env: { ...pluginBaseEnv(), ...toEnv({ ...input.env, entry }) },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      detached: true,
+      serialization: 'json',
+    });
+    const killGroup = () => {
+      // The plugin leads its own process group: take anything it started down with it.
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+
+    const relay = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr') => {
+      if (!stream) return;
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+        const { level, msg } = parsePluginLogLine(line, name);
+        if (level === 'error') lastError = msg;
+        log[level](msg);
+      });
+    };
+    relay(child.stdout, 'stdout');
+    relay(child.stderr, 'stderr');
+
+    child.once('spawn', () => sendBack({ type: 'proc.spawned', pid: child.pid ?? -1 }));
+    child.on('error', (error) => {
+      // After a successful spawn an 'error' is a failed kill or IPC send: the process may still run.
+      if (child.pid !== undefined) {
+        log.warn(`plugin process: ${error.message}`);
+        return;
+      }
+      if (exited) return;
+      exited = true;
+      sendBack({
+        type: 'proc.exit',
+        code: null,
+        signal: null,
+        description: `cannot start: ${error.message}`,
+      });
+    });
+    child.once('exit', (code, signal) => {
+      if (exited) return;
+      exited = true;
+      clearTimeout(killTimer);
+      // Let the last lines of output arrive before reporting (they explain the exit).
+      setImmediate(() =>
+        sendBack({
+          type: 'proc.exit',
+          code,
+          signal,
+          description: describeProcessExit({ code, signal }),
+          lastError,
+        }),
+      );
+    });
+
+    receive((command) => {
+      if (command.type !== 'proc.terminate' || exited) return;
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), command.graceMs);
+    });
+
+    return () => {
+      clearTimeout(killTimer);
+      if (!exited) killGroup();
+      if (child.connected) child.disconnect();
+    };
+  },
+);

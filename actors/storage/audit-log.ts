@@ -1,0 +1,87 @@
+import type { Knex } from '@mikro-orm/knex';
+import { subjects } from '../../contract/subjects.js';
+import { LIMITS } from '../../contract/messages/storage-limits.js';
+import type { AuditRequest } from '../../contract/messages/storage.js';
+import { fail, fromDatabaseError } from '../database/storage-error.js';
+
+const TABLE = 'rosey_audit';
+
+/** One row of Rosey's audit log as watchers see it (`detail` parsed). */
+export interface AuditRecord {
+  id: number;
+  /** Epoch ms, on storage's clock. */
+  at: number;
+  /** `plugin:<name>` for a plugin's records. */
+  actor: string;
+  /** `<plugin>.<action>`: a plugin's actions cannot pass for Rosey's own (`migration.apply`). */
+  action: string;
+  target: string;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * What recording answers: the reply for the plugin, and the event for live watchers. The storage
+ * actor splits the two, since it is the one holding the bus.
+ */
+export interface AuditRecorded {
+  reply: { id: number; at: number };
+  publish: { subject: string; data: AuditRecord };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** Checks what comes back from the database thread (structured-cloned, so typed only by trust). */
+export function isAuditRecorded(value: unknown): value is AuditRecorded {
+  return (
+    isObject(value) &&
+    isObject(value.reply) &&
+    typeof value.reply.id === 'number' &&
+    typeof value.reply.at === 'number' &&
+    isObject(value.publish) &&
+    typeof value.publish.subject === 'string' &&
+    isObject(value.publish.data)
+  );
+}
+
+/**
+ * Plugins' entries in `rosey_audit`, the table the migrator records migrations in. Who did it is
+ * always the plugin the subject names: the payload can say what and to what, never who.
+ */
+export class AuditLog {
+  constructor(
+    private readonly knex: Knex,
+    private readonly now: () => number,
+  ) {}
+
+  async record(plugin: string, request: AuditRequest): Promise<AuditRecorded> {
+    const action = `${plugin}.${request.action}`;
+    if (action.length > LIMITS.auditActionLength) {
+      fail(
+        'VALIDATION_ERROR',
+        `action: ${action} (with the plugin's name in front) is longer than ${LIMITS.auditActionLength} characters`,
+      );
+    }
+    const detail = request.detail ?? {};
+    const row = {
+      at: this.now(),
+      actor: `plugin:${plugin}`,
+      action,
+      target: request.target,
+      detail: JSON.stringify(detail),
+    };
+    let inserted: Array<{ id: number | string }>;
+    try {
+      inserted = (await this.knex(TABLE).insert(row).returning('id')) as Array<{ id: number | string }>;
+    } catch (error) {
+      throw fromDatabaseError(error);
+    }
+    const id = Number(inserted[0]!.id);
+    return {
+      reply: { id, at: row.at },
+      publish: {
+        subject: subjects.auditEvent(plugin, request.action),
+        data: { id, at: row.at, actor: row.actor, action, target: row.target, detail },
+      },
+    };
+  }
+}

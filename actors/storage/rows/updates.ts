@@ -1,0 +1,78 @@
+import type { Knex } from '@mikro-orm/knex';
+import type { Dialect } from '../../database/open.js';
+import { fail } from '../../database/storage-error.js';
+import type { TableSchema } from './table-schema.js';
+import { column, toDatabase } from './values.js';
+
+export const UPDATE_OPERATORS = ['$set', '$inc', '$dec', '$mul', '$max', '$min'] as const;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `{score: {$inc: 1, $max: -100, $min: 100}}` → `score = MIN(MAX(COALESCE(score,0) + 1, …), …)`:
+ * every field's new value is one SQL expression of its old value, so the whole update is one atomic
+ * statement. Operators on one field apply in a fixed order: $set, $inc, $dec, $mul, $max, $min.
+ * A bare value is `$set`. Arithmetic treats NULL as 0, $max/$min treat NULL as absent.
+ */
+export function buildUpdate(
+  knex: Knex,
+  operations: unknown,
+  schema: TableSchema,
+  plugin: string,
+  dialect: Dialect,
+): Record<string, Knex.Raw> {
+  if (!isPlainObject(operations) || Object.keys(operations).length === 0) {
+    fail('VALIDATION_ERROR', 'operations: must name at least one field to change');
+  }
+  const changes: Record<string, Knex.Raw> = {};
+  for (const [name, spec] of Object.entries(operations as Record<string, unknown>)) {
+    if (name.startsWith('$'))
+      fail('VALIDATION_ERROR', `operations: ${name} goes inside a field, e.g. {"score": {"${name}": 1}}`);
+    const col = column(schema, name, plugin);
+    const ops =
+      isPlainObject(spec) && Object.keys(spec).some((k) => k.startsWith('$')) ? spec : { $set: spec };
+    for (const op of Object.keys(ops)) {
+      if (!(UPDATE_OPERATORS as readonly string[]).includes(op)) {
+        fail(
+          'UNKNOWN_OPERATOR',
+          `operations.${name}: unknown operator ${op} (use ${UPDATE_OPERATORS.join(', ')})`,
+        );
+      }
+    }
+    let sql = '??';
+    const bindings: unknown[] = [name];
+    const path = `operations.${name}`;
+    const numeric = (op: string, v: unknown) => {
+      if (col.kind !== 'integer' && col.kind !== 'number')
+        fail('VALIDATION_ERROR', `${path}.${op}: ${name} is not a number column`);
+      return toDatabase({ ...col, nullable: false }, v, dialect, `${path}.${op}`);
+    };
+    if ('$set' in ops) {
+      sql = '?';
+      bindings.splice(0, 1, toDatabase(col, ops.$set, dialect, `${path}.$set`));
+    }
+    for (const [op, symbol] of [
+      ['$inc', '+'],
+      ['$dec', '-'],
+      ['$mul', '*'],
+    ] as const) {
+      if (op in ops) {
+        sql = `(COALESCE(${sql}, 0) ${symbol} ?)`;
+        bindings.push(numeric(op, ops[op]));
+      }
+    }
+    for (const [op, sqliteFn, pgFn] of [
+      ['$max', 'MAX', 'GREATEST'],
+      ['$min', 'MIN', 'LEAST'],
+    ] as const) {
+      if (op in ops) {
+        const bound = numeric(op, ops[op]);
+        sql = `${dialect === 'sqlite' ? sqliteFn : pgFn}(COALESCE(${sql}, ?), ?)`;
+        bindings.push(bound, bound);
+      }
+    }
+    changes[name] = knex.raw(sql, bindings as Knex.RawBinding[]);
+  }
+  return changes;
+}

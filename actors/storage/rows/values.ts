@@ -1,0 +1,89 @@
+import type { Dialect } from '../../database/open.js';
+import { LIMITS } from '../../../contract/messages/storage-limits.js';
+import { fail } from '../../database/storage-error.js';
+import type { ColumnInfo, TableSchema } from './table-schema.js';
+
+export type Row = Record<string, unknown>;
+
+export function column(schema: TableSchema, field: string, plugin: string): ColumnInfo {
+  const info = schema.columns.get(field);
+  if (!info) fail('UNKNOWN_FIELD', `${plugin}: table ${schema.name} has no field ${JSON.stringify(field)}`);
+  return info!;
+}
+
+const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
+
+/**
+ * Checks one value against its column and turns it into what the driver binds. Both databases see
+ * the same rules, so SQLite's loose typing cannot accept what PostgreSQL would refuse.
+ */
+export function toDatabase(col: ColumnInfo, value: unknown, dialect: Dialect, where: string): unknown {
+  if (value === null) {
+    if (!col.nullable) fail('VALIDATION_ERROR', `${where}: ${col.name} cannot be null`);
+    return null;
+  }
+  switch (col.kind) {
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+        fail('VALIDATION_ERROR', `${where}: ${col.name} must be a whole number, not ${describe(value)}`);
+      }
+      return value;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        fail('VALIDATION_ERROR', `${where}: ${col.name} must be a number, not ${describe(value)}`);
+      }
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') fail('VALIDATION_ERROR', `${where}: ${col.name} must be true or false`);
+      return dialect === 'sqlite' ? (value ? 1 : 0) : value;
+    case 'json': {
+      const text = JSON.stringify(value);
+      if (text === undefined) fail('VALIDATION_ERROR', `${where}: ${col.name} must be JSON`);
+      if (text.length > LIMITS.rowTextLength)
+        fail('VALUE_TOO_LARGE', `${where}: ${col.name} is longer than ${LIMITS.rowTextLength} characters`);
+      return text;
+    }
+    case 'text':
+    case 'datetime':
+      if (typeof value !== 'string')
+        fail('VALIDATION_ERROR', `${where}: ${col.name} must be a string, not ${describe(value)}`);
+      if ((value as string).length > LIMITS.rowTextLength) {
+        fail('VALUE_TOO_LARGE', `${where}: ${col.name} is longer than ${LIMITS.rowTextLength} characters`);
+      }
+      return value;
+    case 'any':
+      if (typeof value === 'string' && value.length > LIMITS.rowTextLength) {
+        fail('VALUE_TOO_LARGE', `${where}: ${col.name} is longer than ${LIMITS.rowTextLength} characters`);
+      }
+      if (typeof value === 'object')
+        fail('VALIDATION_ERROR', `${where}: ${col.name} must be a string, number or boolean`);
+      return value;
+  }
+}
+
+/** Database values → JSON the caller can rely on, the same from both databases. */
+export function fromDatabase(schema: TableSchema, row: Row): Row {
+  const out: Row = {};
+  for (const [field, value] of Object.entries(row)) {
+    const kind = schema.columns.get(field)?.kind;
+    out[field] = shape(kind, value);
+  }
+  return out;
+}
+
+export function shape(kind: ColumnInfo['kind'] | undefined, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (kind) {
+    case 'integer':
+    case 'number':
+      return typeof value === 'string' || typeof value === 'bigint' ? Number(value) : value;
+    case 'boolean':
+      return typeof value === 'number' ? value !== 0 : value;
+    case 'json':
+      return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+    case 'datetime':
+      return value instanceof Date ? value.toISOString() : value;
+    default:
+      return value instanceof Date ? value.toISOString() : typeof value === 'bigint' ? Number(value) : value;
+  }
+}

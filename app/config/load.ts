@@ -1,0 +1,112 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { errorMessage } from '../../contract/result.js';
+import { configSchema, type RoseyConfig, type RoseyConfigInput } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A validated configuration, with paths made absolute. */
+export interface LoadedConfig {
+  config: RoseyConfig;
+  /** The file it came from, if any. */
+  file?: string;
+  /** Folder relative paths in the file are resolved against (the file's folder, else cwd). */
+  baseDir: string;
+  dataDir: string;
+}
+
+/**
+ * Environment variables that override the file: NATS_URL, DATABASE_URL, and CYTUBE_USERNAME,
+ * CYTUBE_PASSWORD, CYTUBE_CHANNEL_PASSWORD for a configured CyTube channel (ROSEY_CONFIG picks the file).
+ */
+export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out = { ...raw };
+  if (env.NATS_URL) out.nats = { ...(raw.nats as object | undefined), url: env.NATS_URL };
+  if (env.DATABASE_URL) out.database = { ...(raw.database as object | undefined), url: env.DATABASE_URL };
+  // CyTube credentials stay out of the file if you like; they apply only where a channel is configured.
+  const platforms = raw.platforms as Record<string, unknown> | undefined;
+  const cytube = platforms?.cytube;
+  if (typeof cytube === 'object' && cytube !== null) {
+    const fromEnv = {
+      ...(env.CYTUBE_USERNAME ? { username: env.CYTUBE_USERNAME } : {}),
+      ...(env.CYTUBE_PASSWORD ? { password: env.CYTUBE_PASSWORD } : {}),
+      ...(env.CYTUBE_CHANNEL_PASSWORD ? { channelPassword: env.CYTUBE_CHANNEL_PASSWORD } : {}),
+    };
+    out.platforms = { ...platforms, cytube: { ...cytube, ...fromEnv } };
+  }
+  return out;
+}
+
+function readFile(file: string): Record<string, unknown> {
+  if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`);
+  const text = readFileSync(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(
+      `${file}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${errorMessage(error).split('\n')[0]}`,
+    );
+  }
+  if (raw === null || raw === undefined) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError(`${file}: the top level must be a mapping`);
+  return raw as Record<string, unknown>;
+}
+
+/** Checks a configuration; the error names the first bad key (`router.commandTimeoutMs: …`). */
+export function parseConfig(raw: RoseyConfigInput | Record<string, unknown>, where = 'config'): RoseyConfig {
+  const parsed = configSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  let path = issue.path.join('.');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
+    path = keys[0]!;
+    message = `unknown key${keys.length > 1 ? `s ${keys.join(', ')}` : ''}`;
+  }
+  throw new ConfigError(`${where}: ${path ? `${path}: ` : ''}${message}`);
+}
+
+/**
+ * Loads the configuration: `file` (or ROSEY_CONFIG) when given, else defaults; then environment
+ * overrides; then `overrides` from the command line; then validation.
+ */
+export function loadConfig(options: {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  overrides?: RoseyConfigInput;
+  cwd?: string;
+}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const named = options.file ?? env.ROSEY_CONFIG;
+  const file = named ? resolve(cwd, named) : undefined;
+  const fromFile = file ? readFile(file) : {};
+  const merged = deepMerge(applyEnv(fromFile, env), (options.overrides ?? {}) as Record<string, unknown>);
+  const config = parseConfig(merged, file ?? 'config');
+  const baseDir = file ? dirname(file) : cwd;
+  const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(baseDir, config.dataDir);
+  return { config, file, baseDir, dataDir };
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] = isPlainObject(value) && isPlainObject(current) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { capabilityName } from '../../plugin-packages/manifest.js';
+import { PLUGIN_NAME } from '../../contract/subjects.js';
+
+/** CyTube's rules for user and channel names. */
+export const CYTUBE_NAME = /^[A-Za-z0-9_-]{1,20}$/;
+const CYTUBE_NAME_RULE = '1-20 of a-z, A-Z, 0-9, - and _';
+export const CYTUBE_CHANNEL = /^[A-Za-z0-9_-]{1,30}$/;
+
+const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
+
+/** Rosey's configuration file (JSON or YAML). Every key is optional; see docs/configuration.md. */
+export const configSchema = z
+  .object({
+    bot: z
+      .object({
+        /** The bot's chat name: replies print as `<name>: text`, and its own lines are ignored. */
+        name: z.string().min(1).max(40).default('Rosey'),
+        /** Characters that start a command. */
+        commandPrefix: z.string().min(1).max(3).default('!'),
+      })
+      .strict()
+      .prefault({}),
+    /** Where Rosey keeps its database, logs and runtime file. Relative to the config file's folder. */
+    dataDir: z.string().min(1).default('data'),
+    log: z
+      .object({
+        /** Level written to the log file. */
+        level: logLevel.default('info'),
+        /** Log file, relative to dataDir. Empty string: no file. */
+        file: z.string().default('logs/rosey.log'),
+        /** Level also written to stderr (`silent` for none). */
+        stderrLevel: z.union([logLevel, z.literal('silent')]).default('warn'),
+        format: z.enum(['text', 'json']).default('text'),
+      })
+      .strict()
+      .prefault({}),
+    nats: z
+      .object({
+        /** An existing NATS server. Without it Rosey starts and supervises its own on 127.0.0.1. */
+        url: z.string().url().optional(),
+        /** Credentials for `url`, if the server wants them: a token, or a user and password. */
+        token: z.string().optional(),
+        user: z.string().optional(),
+        password: z.string().optional(),
+        /**
+         * With an external server: each plugin's own user (set up with the permissions in
+         * docs/nats.md). Without an entry a plugin connects as Rosey, and is not isolated.
+         */
+        plugins: z
+          .record(
+            z.string().regex(PLUGIN_NAME),
+            z.object({ user: z.string(), password: z.string() }).strict(),
+          )
+          .default({}),
+        /** The embedded server's binary. */
+        binary: z.string().default('nats-server'),
+      })
+      .strict()
+      .prefault({}),
+    database: z
+      .object({
+        url: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    router: z
+      .object({
+        /** A plugin that has not answered a command by then gets a "timed out" reply. */
+        commandTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
+        /** Per-user cooldown for commands that do not declare one. */
+        defaultCooldownMs: z.number().int().min(0).max(3_600_000).default(1000),
+      })
+      .strict()
+      .prefault({}),
+    plugins: z
+      .object({
+        /** Folders holding plugin folders, in addition to the built-in ones. Relative to the config file. */
+        paths: z.array(z.string()).default([]),
+        /** Load the plugins that ship with Rosey. */
+        builtin: z.boolean().default(true),
+        /** Plugins not to start. */
+        disabled: z.array(z.string().regex(PLUGIN_NAME)).default([]),
+        /** Per-plugin settings: `config` is passed to the plugin; the rest override its manifest. */
+        settings: z
+          .record(
+            z.string().regex(PLUGIN_NAME),
+            z
+              .object({
+                memoryMb: z.number().int().min(16).max(4096).optional(),
+                intensity: z.number().int().min(0).max(100).optional(),
+                period: z.number().positive().max(3600).optional(),
+                config: z.record(z.string(), z.unknown()).default({}),
+                /** Capabilities the operator adds to, or takes from, what the manifest asks for. */
+                permissions: z
+                  .object({
+                    grant: z.array(capabilityName).default([]),
+                    revoke: z.array(capabilityName).default([]),
+                  })
+                  .strict()
+                  .prefault({}),
+              })
+              .strict(),
+          )
+          .default({}),
+        /** Blue-green reloads (`rosey plugin reload`). */
+        reload: z
+          .object({
+            /** Health checks of the new generation before the switch, each with its timeout. */
+            healthAttempts: z.number().int().min(1).max(20).default(3),
+            healthTimeoutMs: z.number().int().min(100).max(60_000).default(2000),
+            /** How long the old generation may take to finish the commands it already has. */
+            drainTimeoutMs: z.number().int().min(0).max(600_000).default(30_000),
+            /** The old generation stays ready this long after the switch, to roll back to. */
+            graceMs: z.number().int().min(0).max(600_000).default(5000),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    platforms: z
+      .object({
+        /** The terminal chat of `rosey dev`. */
+        console: z
+          .object({
+            /** Who you are in the terminal chat. */
+            user: z.string().min(1).max(40).default('you'),
+            /** Your rank there (CyTube scale: 0 guest … 3 admin, 4+ owner). */
+            rank: z.number().int().min(0).max(254).default(1),
+          })
+          .strict()
+          .prefault({}),
+        /** A CyTube channel to join (docs/cytube.md). Absent: no CyTube connector. */
+        cytube: z
+          .object({
+            /** The CyTube site, e.g. https://cytu.be; the socket server is found from it. */
+            server: z.string().url().default('https://cytu.be'),
+            channel: z
+              .string()
+              .regex(CYTUBE_CHANNEL, 'a CyTube channel name: 1-30 of a-z, A-Z, 0-9, - and _'),
+            channelPassword: z.string().min(1).optional(),
+            /** The bot's CyTube name. Default: bot.name. */
+            username: z.string().regex(CYTUBE_NAME, CYTUBE_NAME_RULE).optional(),
+            /** The account's password; without one the bot joins as a guest. */
+            password: z.string().min(1).optional(),
+            /** The server's max-chat-message-length (320 on a stock CyTube). */
+            maxMessageLength: z.number().int().min(20).max(10_000).default(320),
+            /** Longer replies are cut after this many lines. */
+            maxReplyParts: z.number().int().min(1).max(10).default(4),
+            reconnect: z
+              .object({
+                minMs: z.number().int().min(100).max(600_000).default(1000),
+                maxMs: z.number().int().min(100).max(3_600_000).default(60_000),
+              })
+              .strict()
+              .prefault({}),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const cytube = config.platforms.cytube;
+    if (cytube && cytube.username === undefined && !CYTUBE_NAME.test(config.bot.name))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['platforms', 'cytube', 'username'],
+        message: `bot.name "${config.bot.name}" is not a valid CyTube name (${CYTUBE_NAME_RULE}): set platforms.cytube.username`,
+      });
+  });
+
+export type RoseyConfig = z.infer<typeof configSchema>;
+export type RoseyConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,100 @@
+/**
+ * Every NATS subject Rosey uses, built in one place. The catalogue with payloads is
+ * docs/subjects.md; keep the two in step.
+ */
+export const subjects = {
+  /** Normalised chat message from any platform (pub). */
+  message: 'rosey.events.message',
+  /** Normalised private message (pub). */
+  pm: 'rosey.events.pm',
+  /** Outbound chat line for a platform's channel (pub). */
+  sendChat: (platform: string) => `rosey.platform.${platform}.send.chat`,
+  /** Outbound private message (pub). */
+  sendPm: (platform: string) => `rosey.platform.${platform}.send.pm`,
+  /** Channel happenings in the platform-agnostic shape of contract/messages/channel-events.ts (pub). */
+  channelEvent: (
+    kind:
+      | 'user.join'
+      | 'user.leave'
+      | 'user.rank'
+      | 'user.afk'
+      | 'media.change'
+      | `playlist.${'add' | 'delete' | 'move' | 'reset'}`,
+  ) => `rosey.events.${kind}`,
+  /** Every event a platform's server sent, as it came (pub). */
+  platformRaw: (platform: string, event: string) => `rosey.platform.${platform}.${event}`,
+  /** Playlist changes through a platform's connector (req). */
+  sendPlaylist: (platform: string, op: 'add' | 'delete' | 'move' | 'jump') =>
+    `rosey.platform.${platform}.send.playlist.${op}`,
+  /** A connector's view of its channel: users, playlist, options, counters (req). */
+  platformState: (platform: string) => `rosey.platform.${platform}.state`,
+  /** A halted or waiting connector tries again now (req). */
+  platformRejoin: (platform: string) => `rosey.platform.${platform}.rejoin`,
+  /**
+   * Commands of one generation of a plugin (req). Each generation has its own subject, so during a
+   * blue-green reload the router decides which one answers: never both, never neither.
+   */
+  execute: (plugin: string, generation: number) => `rosey.commands.${plugin}.${generation}.execute`,
+  /** A plugin generation announces itself and its commands (pub). */
+  pluginReady: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.ready`,
+  /** Wildcard for every plugin's announcement. */
+  anyPluginReady: 'rosey.plugins.*.*.ready',
+  /** A plugin generation's process has gone (pub, by its host). */
+  pluginDown: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.down`,
+  anyPluginDown: 'rosey.plugins.*.*.down',
+  /** Liveness check of one plugin generation (req). */
+  pluginHealth: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.health`,
+  /** A reload asks the old generation for its state (req): `{}` → `{state}`. */
+  pluginSnapshot: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.snapshot`,
+  /** … and gives it to the new one before commands go there (req): `{state}` → `{}`. */
+  pluginRestore: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.restore`,
+  /** Asks every running plugin to announce itself again (pub), e.g. after the router restarted. */
+  pluginsDiscover: 'rosey.plugins.discover',
+  /** Replies once no command is in flight (req); `rosey dev` uses it before exiting on EOF. */
+  routerSettle: 'rosey.router.settle',
+  /** The command registry (req). */
+  routerCommands: 'rosey.router.commands',
+  /** Route a plugin's commands to one of its generations and pin them there (req). */
+  routerRoute: 'rosey.router.route',
+  /** Replies once no command is in flight to one plugin generation (req). */
+  routerDrain: 'rosey.router.drain',
+  /** Hold a plugin's new commands (queued, not dispatched) until its route switches or is released (req). */
+  routerHold: 'rosey.router.hold',
+  /** Send a plugin's held commands to its current route (req): a reload that did not switch. */
+  routerRelease: 'rosey.router.release',
+  /** A plugin's route follows its newest generation again (req). */
+  routerUnpin: 'rosey.router.unpin',
+  /** A plugin's key-value store and rows (req): `op` is get/set/… or insert/select/…. */
+  kv: (plugin: string, op: string) => `rosey.db.kv.${plugin}.${op}`,
+  row: (plugin: string, op: string) => `rosey.db.row.${plugin}.${op}`,
+  /** A plugin records an audit event in Rosey's audit log (req): `{action, target, detail?}` → `{id, at}`. */
+  audit: (plugin: string) => `rosey.db.audit.${plugin}.record`,
+  /** A recorded audit event (pub, by storage): `action` is the plugin's, without its name in front. */
+  auditEvent: (plugin: string, action: string) => `rosey.audit.${plugin}.${action}`,
+  /** Wildcard for one plugin's audit events. */
+  auditEvents: (plugin: string) => `rosey.audit.${plugin}.>`,
+  /** A plugin's migrations (req): apply, rollback, status. */
+  migrate: (plugin: string, op: 'apply' | 'rollback' | 'status') => `rosey.db.migrate.${plugin}.${op}`,
+  /** A plugin's tables changed (pub, by the migrator): caches of their schema are stale. */
+  schemaChanged: (plugin: string) => `rosey.db.schema.${plugin}.changed`,
+  anySchemaChanged: 'rosey.db.schema.*.changed',
+  /**
+   * Something a plugin does on its own (req): `chat.send`, `chat.pm`, `playlist.<op>`, `users.kick`.
+   * The plugin's NATS user may publish only the actions it was granted; the action gate checks again
+   * and forwards to the platform's connector.
+   */
+  action: (plugin: string, action: string) => `rosey.actions.${plugin}.${action}`,
+  anyAction: 'rosey.actions.*.>',
+  /** A denied plugin action (pub): `{plugin, action, reason, source}`. */
+  securityViolation: 'rosey.security.violation',
+  /** Kick a user through a platform's connector (req). */
+  sendKick: (platform: string) => `rosey.platform.${platform}.send.kick`,
+  /** Control plane for the CLI (req). */
+  control: (verb: 'status' | 'stop' | 'ping') => `rosey.control.${verb}`,
+  /** Plugin management for the CLI (req): list, info, reload, and the routes pinned by reloads. */
+  pluginControl: (verb: 'list' | 'info' | 'reload' | 'start' | 'stop' | 'routes') =>
+    `rosey.control.plugin.${verb}`,
+} as const;
+
+/** Plugin names double as subject tokens and folder names. */
+export const PLUGIN_NAME = /^(?=.{1,32}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;

@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PLUGIN_NAME } from '../contract/subjects.js';
+import { linkRoseySdk } from './install-package.js';
+
+/** The files of a new plugin: a command using storage, its test, a manifest asking for storage only. */
+function files(name: string): Record<string, string> {
+  return {
+    'manifest.yaml': `name: ${name}
+version: 0.1.0
+description: A Rosey plugin.
+entry: index.js
+# What the plugin may do beyond replying to its commands (docs/permissions.md); all else is denied.
+permissions: [storage]
+`,
+    'index.js': `import { definePlugin } from 'rosey/sdk';
+
+export default definePlugin({
+  name: '${name}',
+  commands: {
+    hello: {
+      usage: 'hello',
+      description: 'Says hello and counts the greetings.',
+      async run(ctx) {
+        const count = await ctx.kv.incr('greetings');
+        return \`Hello, \${ctx.user}! (greeting #\${count})\`;
+      },
+    },
+  },
+});
+`,
+    [`test/${name}.test.js`]: `import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { testBot } from 'rosey/sdk/testing';
+import plugin from '../index.js';
+
+let bot;
+before(async () => {
+  // A real NATS server, router and SQLite database, with the permissions of manifest.yaml.
+  bot = await testBot(plugin, { dir: new URL('..', import.meta.url) });
+});
+after(() => bot.close());
+
+test('!hello greets the user and counts the greetings', async () => {
+  assert.equal((await bot.say('!hello', { as: 'alice' }))[0].text, 'Hello, alice! (greeting #1)');
+  assert.equal((await bot.say('!hello', { as: 'bob' }))[0].text, 'Hello, bob! (greeting #2)');
+  assert.equal(await bot.kv.get('greetings'), 2);
+});
+`,
+    'package.json': `${JSON.stringify(
+      { name: `rosey-plugin-${name}`, private: true, type: 'module', scripts: { test: 'rosey plugin test' } },
+      null,
+      2,
+    )}\n`,
+    'README.md': `# ${name}
+
+A Rosey plugin.
+
+## Commands
+- \`!hello\`: says hello and counts the greetings.
+
+## Permissions
+- \`storage\`: its key-value store (the greeting counter).
+
+## Develop
+    rosey plugin test          # its tests, against a real bus and database
+    rosey plugin build         # ${name}-0.1.0.roseyplug next to this folder
+    rosey plugin install ../${name}-0.1.0.roseyplug
+`,
+  };
+}
+
+/**
+ * Creates `<parent>/<name>` with a working plugin and its test, and links `node_modules/rosey` to
+ * this Rosey so its imports resolve (and editors find the SDK's types). Refuses an existing folder.
+ */
+export async function scaffoldPlugin(name: string, parent: string): Promise<string> {
+  if (!PLUGIN_NAME.test(name))
+    throw new Error(
+      `'${name}' is not a plugin name: lower-case letters and digits in dash-separated words, starting with a letter (max 32)`,
+    );
+  const dir = resolve(parent, name);
+  if (existsSync(dir)) throw new Error(`${dir} already exists: pick another name or folder`);
+  try {
+    for (const [file, text] of Object.entries(files(name))) {
+      await mkdir(join(dir, file, '..'), { recursive: true });
+      await writeFile(join(dir, file), text);
+    }
+    await linkRoseySdk(dir);
+  } catch (error) {
+    // Half a plugin would block the next attempt ("already exists"): none at all.
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return dir;
+}

@@ -1,0 +1,181 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { request } from '../contract/request.js';
+import type { RunReport, StatusReport } from '../actors/migrator/runner.js';
+import type { AggregateSpec, SortSpec } from '../actors/storage/rows/row-store.js';
+import { StorageError } from '../actors/database/storage-error.js';
+import { subjects } from '../contract/subjects.js';
+
+export { StorageError };
+export { escapeLike } from '../actors/storage/keys.js';
+
+export type Row = Record<string, unknown>;
+export type Filter = Record<string, unknown>;
+
+export interface SearchOptions {
+  filters?: Filter;
+  sort?: SortSpec | SortSpec[];
+  limit?: number;
+  offset?: number;
+  fields?: string[];
+}
+
+/**
+ * A plugin's storage: its own key-value store, its own tables, its own migrations and its records in
+ * Rosey's audit log, reached over NATS. Every method throws a `StorageError` (with `code`) when the
+ * request fails, including `TIMEOUT` when storage does not answer in time. Subjects are never built
+ * by plugin code.
+ */
+export class StorageClient {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly plugin: string,
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  private async call<T>(subject: string, payload: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+    const notFinite = nonFiniteAt(payload);
+    if (notFinite !== undefined)
+      throw new StorageError('VALIDATION_ERROR', `${notFinite}: not a finite number (JSON would send null)`);
+    const result = await request(this.nc, subject, payload, { timeoutMs });
+    if (!result.ok) throw new StorageError(result.error.code, result.error.message);
+    return result.data as T;
+  }
+
+  readonly kv = {
+    /** The value, or undefined when the key is absent or expired. */
+    get: async <T = unknown>(key: string): Promise<T | undefined> => {
+      const r = await this.call<{ exists: boolean; value?: T }>(subjects.kv(this.plugin, 'get'), { key });
+      return r.exists ? r.value : undefined;
+    },
+    entry: (key: string) =>
+      this.call<{ exists: boolean; value?: unknown; expiresAt?: number | null }>(
+        subjects.kv(this.plugin, 'get'),
+        { key },
+      ),
+    /** Stores any JSON value (64 KiB at most), optionally expiring after `ttl` seconds. */
+    set: (key: string, value: unknown, options: { ttl?: number } = {}) =>
+      this.call<{ stored: true; expiresAt: number | null }>(subjects.kv(this.plugin, 'set'), {
+        key,
+        value,
+        ...options,
+      }),
+    delete: async (key: string): Promise<boolean> =>
+      (await this.call<{ deleted: boolean }>(subjects.kv(this.plugin, 'delete'), { key })).deleted,
+    /** Keys in key order; pass the last key of a page as `after` for the next one. */
+    list: (options: { prefix?: string; after?: string; limit?: number } = {}) =>
+      this.call<{ keys: string[]; more: boolean }>(subjects.kv(this.plugin, 'list'), options),
+    /** Adds `by` (default 1) atomically and returns the new value; an absent key counts as 0. */
+    incr: async (key: string, by = 1, options: { ttl?: number } = {}): Promise<number> =>
+      (await this.call<{ value: number }>(subjects.kv(this.plugin, 'incr'), { key, by, ...options })).value,
+  };
+
+  readonly rows = {
+    /** Inserts one row and returns its primary key. */
+    insert: async (table: string, data: Row): Promise<unknown> =>
+      (await this.call<{ id?: unknown }>(subjects.row(this.plugin, 'insert'), { table, data })).id,
+    /** Inserts up to 1,000 rows in one transaction and returns their primary keys. */
+    insertMany: async (table: string, data: Row[]): Promise<unknown[]> =>
+      (await this.call<{ ids?: unknown[] }>(subjects.row(this.plugin, 'insert'), { table, data })).ids ?? [],
+    /** The row with this primary key, or undefined. */
+    select: async (table: string, id: number | string): Promise<Row | undefined> => {
+      try {
+        return (await this.call<{ row: Row }>(subjects.row(this.plugin, 'select'), { table, id })).row;
+      } catch (error) {
+        if (error instanceof StorageError && error.code === 'NOT_FOUND') return undefined;
+        throw error;
+      }
+    },
+    search: async (table: string, options: SearchOptions = {}): Promise<Row[]> =>
+      (await this.call<{ rows: Row[] }>(subjects.row(this.plugin, 'search'), { table, ...options })).rows,
+    /** `$count`, `$sum`, `$avg`, `$min`, `$max` over the matching rows (or per group). */
+    aggregate: (
+      table: string,
+      options: {
+        filters?: Filter;
+        aggregates: AggregateSpec;
+        groupBy?: string[];
+        sort?: SortSpec | SortSpec[];
+        limit?: number;
+        offset?: number;
+      },
+    ) =>
+      this.call<{ aggregates?: Row; groups?: Row[] }>(subjects.row(this.plugin, 'search'), {
+        table,
+        ...options,
+      }),
+    /** Applies `$set $inc $dec $mul $max $min` atomically; `returning` gives back the changed rows. */
+    update: (
+      table: string,
+      filters: Filter,
+      operations: Record<string, unknown>,
+      options: { all?: boolean; returning?: boolean } = {},
+    ) =>
+      this.call<{ updated: number; rows?: Row[] }>(subjects.row(this.plugin, 'update'), {
+        table,
+        filters,
+        operations,
+        ...options,
+      }),
+    delete: async (table: string, filters: Filter, options: { all?: boolean } = {}): Promise<number> =>
+      (
+        await this.call<{ deleted: number }>(subjects.row(this.plugin, 'delete'), {
+          table,
+          filters,
+          ...options,
+        })
+      ).deleted,
+    count: async (table: string, filters?: Filter): Promise<number> =>
+      (await this.call<{ count: number }>(subjects.row(this.plugin, 'count'), { table, filters })).count,
+  };
+
+  /**
+   * Records `<plugin>.<action>` on `target` in Rosey's audit log, as `plugin:<plugin>`, and returns
+   * the record's id and time (epoch ms). `action`: lower-case words separated by dots
+   * (`quote.deleted`); `detail`: a JSON object of at most 8 KiB. See docs/storage.md.
+   */
+  audit(
+    action: string,
+    target: string,
+    detail?: Record<string, unknown>,
+  ): Promise<{ id: number; at: number }> {
+    return this.call(
+      subjects.audit(this.plugin),
+      detail === undefined ? { action, target } : { action, target, detail },
+    );
+  }
+
+  readonly migrations = {
+    status: () => this.call<StatusReport>(subjects.migrate(this.plugin, 'status'), {}),
+    apply: (options: { toVersion?: number; dryRun?: boolean } = {}) =>
+      this.call<RunReport>(
+        subjects.migrate(this.plugin, 'apply'),
+        { to_version: options.toVersion, dry_run: options.dryRun, actor: `plugin:${this.plugin}` },
+        5 * 60_000,
+      ),
+    rollback: (options: { count?: number; toVersion?: number; dryRun?: boolean } = {}) =>
+      this.call<RunReport>(
+        subjects.migrate(this.plugin, 'rollback'),
+        {
+          count: options.count,
+          to_version: options.toVersion,
+          dry_run: options.dryRun,
+          actor: `plugin:${this.plugin}`,
+        },
+        5 * 60_000,
+      ),
+  };
+}
+
+/**
+ * Where `value` holds NaN or ±Infinity. JSON turns them into null, so `{score: NaN}` would
+ * silently become `score IS NULL`: a filter matching other rows than meant.
+ */
+function nonFiniteAt(value: unknown, path = 'payload', depth = 0): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (typeof value !== 'object' || value === null || depth > 32) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nonFiniteAt(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

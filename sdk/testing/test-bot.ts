@@ -1,0 +1,528 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { actionGateMachine } from '../../actors/action-gate/action-gate.machine.js';
+import { busMachine } from '../../actors/bus/bus.machine.js';
+import { migratorMachine } from '../../actors/migrator/migrator.machine.js';
+import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server/nats-server-process.js';
+import { pluginMigrationsMachine } from '../../actors/migrator/plugin-migrations.machine.js';
+import { routerMachine } from '../../actors/router/router.machine.js';
+import { storageMachine } from '../../actors/storage/storage.machine.js';
+import type { ChildSpec } from '../../supervisors/child-spec.js';
+import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
+import { BusLink } from '../../actors/bus/bus-link.js';
+import {
+  newPassword,
+  pluginInboxPrefix,
+  pluginPermissions,
+  pluginUser,
+  ROSEY_USER,
+  type NatsUser,
+} from '../../actors/nats-server/credentials.js';
+import { decodeJson, encodeJson, outgoingHeaders } from '../../contract/envelope.js';
+import { request } from '../../contract/request.js';
+import { validate } from '../../contract/validate.js';
+import { parseConfig } from '../../app/config/load.js';
+import { chatMessageSchema, type ChatMessage } from '../../contract/messages/chat.js';
+import type { DatabaseTarget } from '../../actors/database/target.js';
+import { quietLogger, type LogFields, type Logger, type LogLevel } from '../../contract/log.js';
+import { CAPABILITY_NAMES, isCapability, type CapabilityName } from '../../contract/capabilities.js';
+import { loadPlugin, type LoadedPlugin } from '../../plugin-packages/manifest.js';
+import { errorMessage, ok } from '../../contract/result.js';
+import type { AuditRecord } from '../../actors/storage/audit-log.js';
+import { subjects } from '../../contract/subjects.js';
+import { isPlugin, type PluginDefinition } from '../define-plugin.js';
+import { startPluginService, type PluginService } from '../plugin-service.js';
+import { StorageClient } from '../storage-client.js';
+import { simulatePlatform, type Action, type Reply } from './test-platform.js';
+
+export type { Action, AuditRecord, Reply };
+
+export interface TestBotOptions {
+  /**
+   * The plugin's folder (`new URL('..', import.meta.url)` from a test in `<plugin>/test/`): its
+   * manifest.yaml gives the name, version and permissions, its `migrations/` are applied first.
+   */
+  dir?: string | URL;
+  /** The plugin's own configuration (`plugins.settings.<name>.config` in Rosey's config). */
+  config?: Record<string, unknown>;
+  /** Capabilities granted. Default: the manifest's `permissions` with `dir`, none without. */
+  grant?: string[];
+  /** Who speaks when `say` names nobody. Default `tester`. */
+  user?: string;
+  /** Their rank (0 guest, 1 registered, 2 moderator, 3 admin, 4+ owner). Default 1. */
+  rank?: number;
+  /** Command prefix. Default `!`. */
+  prefix?: string;
+  /** The bot's chat name (lines from it are never commands). Default `Rosey`. */
+  botName?: string;
+  /** Router cooldown of commands that declare none. Default 0 (Rosey's default is 1000). */
+  defaultCooldownMs?: number;
+  /** How long the router waits for the plugin's answer. Default Rosey's (5000). */
+  commandTimeoutMs?: number;
+  /** Default: a fresh SQLite file, removed by `close()`. */
+  database?: 'sqlite' | DatabaseTarget;
+  /** Receives Rosey's and the plugin's log lines. Default: silent (`ROSEY_TEST_LOG=1` shows them). */
+  log?: Logger;
+  /** The nats-server binary. Default `nats-server` from PATH. */
+  natsBinary?: string;
+}
+
+export interface SayOptions {
+  /** The user speaking. Default: the bot's `user` option. */
+  as?: string;
+  /** Their rank. Default: the bot's `rank` option. */
+  rank?: number;
+  /** Sent as a private message to the bot. */
+  private?: boolean;
+}
+
+/** A line the plugin logged through `ctx.log`. */
+export interface LogLine {
+  level: LogLevel;
+  msg: string;
+  fields?: LogFields;
+}
+
+export interface TestBot {
+  /** The plugin's name. */
+  readonly name: string;
+  /**
+   * Says `text` in the channel (or privately) and resolves once Rosey has answered it: the
+   * command's reply, the router's own (unknown command, rank, cooldown, failure), or nothing.
+   * Returns the replies that line produced.
+   */
+  say(text: string, options?: SayOptions): Promise<Reply[]>;
+  /** Every reply since the start (or the last `clear()`), oldest first. */
+  readonly replies: readonly Reply[];
+  /** The most recent reply; throws when there is none (check `replies.length` for silence). */
+  readonly lastReply: Reply;
+  /** Everything else sent to the platform (kicks, playlist changes, …). */
+  readonly actions: readonly Action[];
+  /** What the plugin logged. */
+  readonly logs: readonly LogLine[];
+  /**
+   * What the plugin recorded with `ctx.audit`, oldest first, as published on
+   * `rosey.audit.<plugin>.<action>`: `{id, at, actor, action, target, detail}`, `action` with the
+   * plugin's name in front (`quotes.quote.deleted`). In by the time the `say` that caused it resolves.
+   */
+  readonly audits: readonly AuditRecord[];
+  /** Forgets replies, actions, logs and audits. */
+  clear(): void;
+  /** The plugin's key-value store and tables, as Rosey sees them: for seeding and assertions. */
+  readonly kv: StorageClient['kv'];
+  readonly rows: StorageClient['rows'];
+  readonly migrations: StorageClient['migrations'];
+  /** Rosey's own NATS connection (all permissions), e.g. to publish channel events. */
+  readonly nc: NatsConnection;
+  /** The bot's private nats-server. */
+  readonly server: { readonly url: string; readonly pid: number };
+  /**
+   * A storage outage: Rosey's supervisor terminates the storage service, so the plugin's storage
+   * calls find nobody listening (`NO_RESPONDERS`). Resolves once storage no longer answers.
+   */
+  stopStorage(): Promise<void>;
+  /** Ends the outage: the supervisor starts storage again. Resolves once it answers. */
+  startStorage(): Promise<void>;
+  /** Stops the plugin, Rosey and the nats-server, and removes the temporary files. Idempotent. */
+  close(): Promise<void>;
+}
+
+const PLATFORM = 'test';
+const CHANNEL = 'test';
+const GENERATION = 1;
+const PLUGIN_STOP_GRACE_MS = 3000;
+const READY_TIMEOUT_MS = 10_000;
+
+/** The plugin's log: every line kept for the test, and passed on to `options.log`. */
+function recordingLogger(lines: () => LogLine[], forward: Logger): Logger {
+  const at =
+    (level: LogLevel) =>
+    (msg: string, fields?: LogFields): void => {
+      lines().push(fields === undefined ? { level, msg } : { level, msg, fields });
+      forward[level](msg, fields);
+    };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (tag) => recordingLogger(lines, forward.child(tag)),
+  };
+}
+
+function pluginOf(value: unknown): PluginDefinition {
+  if (isPlugin(value)) return value;
+  // `import * as plugin from '../index.js'` works too.
+  const fallback = (value as { default?: unknown } | null | undefined)?.default;
+  if (isPlugin(fallback)) return fallback;
+  throw new Error(
+    'testBot: the first argument must be the plugin, the default export of its module (`export default definePlugin({ ... })`)',
+  );
+}
+
+function grantsOf(name: string, requested: readonly string[]): CapabilityName[] {
+  for (const grant of requested) {
+    if (!isCapability(grant))
+      throw new Error(
+        `testBot(${name}): unknown permission '${grant}' in grant (known: ${CAPABILITY_NAMES.join(', ')})`,
+      );
+  }
+  return [...new Set(requested as CapabilityName[])].sort();
+}
+
+/** Whether the plugin has SQL migrations (as app/tree.ts `hasMigrations` decides). */
+function migrationsOf(loaded: LoadedPlugin | undefined): string | undefined {
+  if (!loaded) return undefined;
+  const dir = join(loaded.dir, 'migrations');
+  return existsSync(dir) && readdirSync(dir).some((f) => f.toLowerCase().endsWith('.sql')) ? dir : undefined;
+}
+
+/**
+ * Runs a plugin against a real Rosey for its tests: a private nats-server with Rosey's user and the
+ * plugin's (limited to the plugin's granted capabilities, as in production), Rosey's bus, storage
+ * (a fresh SQLite file), migrator and router under a supervisor, the plugin's migrations, and the
+ * plugin itself, in this process on its own NATS connection. A simulated platform `test` carries
+ * chat lines in and records what comes back. Always `close()` it (in `after`/`afterEach`).
+ */
+export async function testBot(pluginModule: unknown, options: TestBotOptions = {}): Promise<TestBot> {
+  const plugin = pluginOf(pluginModule);
+  const name = plugin.name;
+
+  let loaded: LoadedPlugin | undefined;
+  if (options.dir !== undefined) {
+    const dir = options.dir instanceof URL ? fileURLToPath(options.dir) : resolve(options.dir);
+    loaded = loadPlugin(dir);
+    if (loaded.manifest.name !== name)
+      throw new Error(
+        `testBot: ${join(loaded.dir, 'manifest.yaml')} names the plugin '${loaded.manifest.name}' but its code says '${name}'`,
+      );
+  }
+  const granted = grantsOf(name, options.grant ?? loaded?.manifest.permissions ?? []);
+  const config = parseConfig(
+    {
+      bot: { name: options.botName ?? 'Rosey', commandPrefix: options.prefix ?? '!' },
+      router: {
+        defaultCooldownMs: options.defaultCooldownMs ?? 0,
+        ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
+      },
+    },
+    'testBot options',
+  );
+  const defaults = { user: options.user ?? 'tester', rank: options.rank ?? 1 };
+  const logger = options.log ?? quietLogger;
+
+  // Everything started so far, stopped in reverse order by close() or by a failed start.
+  const stops: Array<{ what: string; stop: () => Promise<unknown> | void }> = [];
+  const stopAll = async (): Promise<void> => {
+    const problems: string[] = [];
+    for (const { what, stop } of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        problems.push(`${what}: ${errorMessage(error)}`);
+      }
+    }
+    stops.length = 0;
+    if (problems.length > 0) throw new Error(`testBot(${name}): unclean close: ${problems.join('; ')}`);
+  };
+
+  let replies: Reply[] = [];
+  let actions: Action[] = [];
+  let logs: LogLine[] = [];
+  let audits: AuditRecord[] = [];
+  const collectors = new Set<Reply[]>();
+
+  const tmp = mkdtempSync(join(tmpdir(), `rosey-testbot-${name}-`));
+  stops.push({ what: 'temporary files', stop: () => rmSync(tmp, { recursive: true, force: true }) });
+  try {
+    const rosey: NatsUser = { user: ROSEY_USER, password: newPassword() };
+    const pluginNats: NatsUser = {
+      user: pluginUser(name),
+      password: newPassword(),
+      permissions: pluginPermissions(name, granted),
+    };
+    const server: NatsServerHandle = await startNatsServer({
+      dir: tmp,
+      users: [rosey, pluginNats],
+      binary: options.natsBinary,
+      onLog: (line) => logger.debug(line, { tag: 'nats-server' }),
+    });
+    stops.push({ what: 'nats-server', stop: () => server.stop(2000) });
+
+    const link = new BusLink();
+    const database: DatabaseTarget =
+      options.database === undefined || options.database === 'sqlite'
+        ? { kind: 'sqlite', file: join(tmp, 'rosey.db') }
+        : options.database;
+    const migrations = migrationsOf(loaded);
+    const storageSpec: ChildSpec = {
+      id: 'storage',
+      logic: storageMachine,
+      input: { link, logger: logger.child('storage'), target: database },
+    };
+    const children: ChildSpec[] = [
+      {
+        id: 'bus',
+        logic: busMachine,
+        input: {
+          endpoint: { url: server.url, user: rosey.user, pass: rosey.password },
+          link,
+          name: `rosey-test-${name}`,
+          logger: logger.child('bus'),
+        },
+      },
+      storageSpec,
+      {
+        id: 'migrator',
+        logic: migratorMachine,
+        input: {
+          link,
+          logger: logger.child('migrator'),
+          target: database,
+          migrationDirs: new Map(migrations ? [[name, migrations]] : []),
+        },
+      },
+      {
+        id: 'router',
+        logic: routerMachine,
+        input: {
+          link,
+          logger: logger.child('router'),
+          botName: config.bot.name,
+          prefix: config.bot.commandPrefix,
+          commandTimeoutMs: config.router.commandTimeoutMs,
+          defaultCooldownMs: config.router.defaultCooldownMs,
+        },
+      },
+      {
+        // The plugin's own actions (ctx.chat.send, ctx.users.kick, …) pass the same gate as in Rosey.
+        id: 'action-gate',
+        logic: actionGateMachine,
+        input: { link, logger: logger.child('actions'), platforms: [PLATFORM] },
+      },
+      // Pending migrations go in before the plugin starts, as in Rosey's plugin supervisor.
+      ...(migrations
+        ? [
+            {
+              id: 'migrations',
+              logic: pluginMigrationsMachine,
+              shutdown: 'brutal_kill' as const,
+              startTimeoutMs: 'infinity' as const,
+              input: { plugin: name, link, logger: logger.child(`plugin:${name}`) },
+            },
+          ]
+        : []),
+    ];
+    let tree: RunningTree;
+    try {
+      tree = await runTree({ name: 'test-bot', strategy: 'rest_for_one', logger, children });
+    } catch (error) {
+      throw new Error(`testBot(${name}): Rosey did not start: ${errorMessage(error)}`, { cause: error });
+    }
+    stops.push({ what: 'Rosey', stop: () => tree.shutdown() });
+
+    const nc = await connect({
+      servers: server.url,
+      user: rosey.user,
+      pass: rosey.password,
+      name: `test-platform:${name}`,
+      noAsyncTraces: true,
+    });
+    stops.push({ what: "Rosey's test connection", stop: () => nc.close() });
+    await simulatePlatform(nc, PLATFORM, {
+      reply: (reply) => {
+        replies.push(reply);
+        for (const collected of collectors) collected.push(reply);
+      },
+      action: (action) => actions.push(action),
+    });
+    // Storage publishes each record before it answers the plugin, on Rosey's connection, so a record
+    // is here before the command's reply and the router's settle answer (subscribed before start).
+    nc.subscribe(subjects.auditEvents(name), {
+      callback: (error, msg) => {
+        if (error) return;
+        const decoded = decodeJson(msg.data);
+        if (decoded.ok) audits.push(decoded.data as AuditRecord);
+      },
+    });
+
+    // The gate asks the plugin manager for the plugin's grants; here the harness is the manager.
+    nc.subscribe(subjects.pluginControl('info'), {
+      callback: (_e, msg) => {
+        msg.respond(encodeJson(ok({ name, granted })));
+      },
+    });
+    await nc.flush();
+
+    const pluginNc = await connect({
+      servers: server.url,
+      user: pluginNats.user,
+      pass: pluginNats.password,
+      inboxPrefix: pluginInboxPrefix(name),
+      name: `plugin:${name}@${GENERATION}`,
+      noAsyncTraces: true,
+    });
+    stops.push({ what: "the plugin's connection", stop: () => pluginNc.close() });
+
+    let service: PluginService;
+    try {
+      service = await startPluginService({
+        nc: pluginNc,
+        plugin,
+        env: {
+          name,
+          version: loaded?.manifest.version ?? '0.0.0',
+          generation: GENERATION,
+          entry: loaded?.entry ?? '(in process)',
+          natsUrl: server.url,
+          natsUser: pluginNats.user,
+          natsPass: pluginNats.password,
+          inboxPrefix: pluginInboxPrefix(name),
+          config: options.config ?? {},
+        },
+        log: recordingLogger(() => logs, logger.child(`plugin:${name}`)),
+      });
+    } catch (error) {
+      throw new Error(`testBot(${name}): the plugin failed to start: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+    stops.push({ what: 'the plugin', stop: () => service.stop(PLUGIN_STOP_GRACE_MS) });
+
+    await routerKnows(nc, plugin, name);
+
+    const storage = new StorageClient(nc, name);
+    let closing: Promise<void> | undefined;
+
+    return {
+      name,
+      async say(text, sayOptions = {}) {
+        if (closing) throw new Error(`testBot(${name}): say() after close()`);
+        const message = validate(chatMessageSchema, {
+          platform: PLATFORM,
+          channel: CHANNEL,
+          user: sayOptions.as ?? defaults.user,
+          rank: sayOptions.rank ?? defaults.rank,
+          text,
+          time: Date.now(),
+        } satisfies ChatMessage);
+        if (!message.ok) throw new Error(`testBot(${name}): not a chat line: ${message.error.message}`);
+        const collected: Reply[] = [];
+        collectors.add(collected);
+        try {
+          nc.publish(sayOptions.private ? subjects.pm : subjects.message, encodeJson(message.data), {
+            headers: outgoingHeaders().hdrs,
+          });
+          // The router takes the line before this request (same connection, in order) and answers
+          // once no command is in flight, after it has sent their replies.
+          const settled = await request(
+            nc,
+            subjects.routerSettle,
+            {},
+            { timeoutMs: config.router.commandTimeoutMs + 10_000 },
+          );
+          if (!settled.ok)
+            throw new Error(
+              `testBot(${name}): no answer to ${JSON.stringify(text)}: ${settled.error.message}`,
+            );
+          await nc.flush();
+          return collected;
+        } finally {
+          collectors.delete(collected);
+        }
+      },
+      get replies() {
+        return replies;
+      },
+      get lastReply() {
+        const last = replies.at(-1);
+        if (!last) throw new Error(`testBot(${name}): no reply yet`);
+        return last;
+      },
+      get actions() {
+        return actions;
+      },
+      get logs() {
+        return logs;
+      },
+      get audits() {
+        return audits;
+      },
+      clear() {
+        replies = [];
+        actions = [];
+        logs = [];
+        audits = [];
+      },
+      kv: storage.kv,
+      rows: storage.rows,
+      migrations: storage.migrations,
+      nc,
+      server: { url: server.url, pid: server.pid },
+      async stopStorage() {
+        tree.actor.send({ type: 'supervisor.terminate_child', id: 'storage' });
+        await storageAnswers(nc, name, false);
+      },
+      async startStorage() {
+        // A terminated static child is forgotten and started anew (OTP restart_child).
+        tree.actor.send({ type: 'supervisor.delete_child', id: 'storage' });
+        tree.actor.send({ type: 'supervisor.start_child', spec: storageSpec });
+        await storageAnswers(nc, name, true);
+      },
+      close() {
+        closing ??= stopAll();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Polls the plugin's storage (a key-value read) until it answers (`up`) or finds nobody listening. */
+async function storageAnswers(nc: NatsConnection, plugin: string, up: boolean): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const probe = await request(nc, subjects.kv(plugin, 'get'), { key: 'testbot.probe' }, { timeoutMs: 500 });
+    if (up ? probe.ok : !probe.ok && probe.error.code === 'NO_RESPONDERS') return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `testBot(${plugin}): storage is still ${up ? 'down' : 'up'} after ${READY_TIMEOUT_MS} ms`,
+      );
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/** Resolves once the router routes the plugin's commands to it; says which names it refused. */
+async function routerKnows(nc: NatsConnection, plugin: PluginDefinition, name: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer';
+  for (;;) {
+    const listed = await request(nc, subjects.routerCommands, {}, { timeoutMs: 2000 });
+    if (listed.ok) {
+      const { plugins } = listed.data as {
+        plugins: Array<{ plugin: string; generation: number; commands: Array<{ name: string }> }>;
+      };
+      const entry = plugins.find((p) => p.plugin === name && p.generation === GENERATION);
+      if (entry) {
+        const routed = new Set(entry.commands.map((c) => c.name));
+        const refused = Object.keys(plugin.commands).filter((c) => !routed.has(c));
+        if (refused.length > 0)
+          throw new Error(
+            `testBot(${name}): the router refused command names that are taken (built in: help): ${refused.join(', ')}`,
+          );
+        return;
+      }
+      last = 'the plugin is not listed yet';
+    } else {
+      last = listed.error.message;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`testBot(${name}): the router did not learn the plugin's commands: ${last}`);
+    await new Promise((done) => setTimeout(done, 20));
+  }
+}

@@ -1,0 +1,664 @@
+import { and, enqueueActions, setup, type AnyActorLogic, type AnyActorRef, type EventObject } from 'xstate';
+import { silentLogger, type SupervisorLogger } from './supervisor-logger.js';
+import { childReady } from './child-protocol.js';
+import { resolveChildSpec, validateChildSpecs, type ChildSpec } from './child-spec.js';
+import {
+  describeExit,
+  exitFromError,
+  exitFromOutput,
+  exitText,
+  shouldRestart,
+  type ExitReason,
+} from './exit-reason.js';
+import { dict } from './dict.js';
+import { addRestart } from './restart-intensity.js';
+import type { Strategy } from './strategy.js';
+import type { ChildRecord, SupervisorContext, SupervisorEvent } from './supervisor-state.js';
+import { ALIVE, SupervisorTx, type Effect } from './supervisor-tx.js';
+
+export interface SupervisorInput {
+  /** Name shown in logs and status. */
+  name: string;
+  strategy: Strategy;
+  /** MaxR: restarts allowed within `period` seconds. OTP default 1; dynamic supervisors default 3. */
+  intensity?: number;
+  /** MaxT in seconds. Default 5. */
+  period?: number;
+  children?: ChildSpec[];
+  /**
+   * A dynamic one-for-one supervisor (Elixir's DynamicSupervisor): children come and go with
+   * `supervisor.start_child` / `supervisor.terminate_child`, a child that fails to start is reported
+   * instead of failing the supervisor, and shutdown stops all children at once.
+   */
+  dynamic?: boolean;
+  maxChildren?: number;
+  /** The top of a tree: there is no parent to tell when it is ready. */
+  root?: boolean;
+  logger?: SupervisorLogger;
+  /** Monotonic clock in ms, for restart intensity and backoff reset. */
+  now?: () => number;
+  /** Source of jitter for backoff. */
+  random?: () => number;
+}
+
+export interface SupervisorOutput {
+  exit: ExitReason;
+}
+
+function initialContext(input: SupervisorInput): SupervisorContext {
+  const children = input.children ?? [];
+  validateChildSpecs(children);
+  if (input.dynamic && input.strategy !== 'one_for_one') {
+    throw new Error(`supervisor ${input.name}: a dynamic supervisor is one_for_one`);
+  }
+  const records = dict<ChildRecord>();
+  for (const spec of children) {
+    records[spec.id] = {
+      spec: resolveChildSpec(spec),
+      status: 'pending',
+      incarnation: 0,
+      restarts: 0,
+      attempt: 0,
+    };
+  }
+  return {
+    name: input.name,
+    strategy: input.strategy,
+    intensity: input.intensity ?? (input.dynamic ? 3 : 1),
+    periodMs: (input.period ?? 5) * 1000,
+    dynamic: input.dynamic ?? false,
+    maxChildren: input.maxChildren ?? Infinity,
+    root: input.root ?? false,
+    logger: input.logger ?? silentLogger,
+    now: input.now ?? (() => performance.now()),
+    random: input.random ?? Math.random,
+    order: children.map((c) => c.id),
+    records,
+    restartLog: [],
+    plan: [],
+    purpose: 'init',
+    deferred: [],
+    groups: dict(),
+    dropAfterStop: [],
+    requesters: dict(),
+  };
+}
+
+/** The subset of XState's `enqueue` the supervisor uses to carry out its effects. */
+interface Enqueue {
+  assign(fn: () => Partial<SupervisorContext>): void;
+  spawnChild(logic: AnyActorLogic, options: { id: string; input?: unknown }): void;
+  sendTo(to: string | AnyActorRef, event: EventObject): void;
+  stopChild(actorId: string): void;
+  raise(event: SupervisorEvent, options?: { delay?: number; id?: string }): void;
+  cancel(id: string): void;
+  (action: () => void): void;
+}
+
+function commit(enqueue: Enqueue, logger: SupervisorLogger, tx: SupervisorTx): void {
+  enqueue.assign(() => tx.ctx);
+  for (const effect of tx.effects) apply(enqueue, logger, effect);
+}
+
+function apply(enqueue: Enqueue, logger: SupervisorLogger, effect: Effect): void {
+  switch (effect.kind) {
+    case 'spawn':
+      enqueue.spawnChild(effect.logic, { id: effect.actorId, input: effect.input });
+      return;
+    case 'send':
+      enqueue.sendTo(effect.actorId, effect.event);
+      return;
+    case 'kill':
+      enqueue.stopChild(effect.actorId);
+      return;
+    case 'timer':
+      enqueue.raise(effect.event, { delay: effect.delayMs, id: effect.timerId });
+      return;
+    case 'cancel':
+      enqueue.cancel(effect.timerId);
+      return;
+    case 'raise':
+      enqueue.raise(effect.event);
+      return;
+    case 'reply':
+      enqueue.sendTo(effect.to, effect.event);
+      return;
+    case 'log':
+      enqueue(() => logger[effect.level](effect.msg, effect.fields));
+      return;
+  }
+}
+
+type Decide = (tx: SupervisorTx, event: SupervisorEvent) => void;
+
+type Collect = Parameters<
+  typeof enqueueActions<
+    SupervisorContext,
+    SupervisorEvent,
+    undefined,
+    SupervisorEvent,
+    never,
+    never,
+    never,
+    never
+  >
+>[0];
+const action = (collect: Collect) =>
+  enqueueActions<SupervisorContext, SupervisorEvent, undefined, SupervisorEvent, never, never, never, never>(
+    collect,
+  );
+
+/** Wraps a decision so it commits its context copy and runs its effects as one XState action. */
+const decide = (fn: Decide) =>
+  action(({ context, event, enqueue }) => {
+    const tx = new SupervisorTx(context);
+    fn(tx, event);
+    commit(enqueue as unknown as Enqueue, context.logger, tx);
+  });
+
+function exitOf(event: SupervisorEvent): { actorId: string; reason: ExitReason } | undefined {
+  if (event.type === 'rosey.child.exit') return { actorId: event.id, reason: event.reason };
+  if (event.type.startsWith('xstate.error.actor.') && 'error' in event) {
+    return { actorId: event.type.slice('xstate.error.actor.'.length), reason: exitFromError(event.error) };
+  }
+  if (event.type.startsWith('xstate.done.actor.') && 'output' in event) {
+    return { actorId: event.type.slice('xstate.done.actor.'.length), reason: exitFromOutput(event.output) };
+  }
+  return undefined;
+}
+
+/** The exit belongs to the live (or exited-but-undecided) incarnation of a known child. */
+function isCurrent(context: SupervisorContext, event: SupervisorEvent): boolean {
+  if (event.type !== 'sup.exit') return false;
+  const record = context.records[event.id];
+  return record?.actorId === event.actorId && (ALIVE.has(record.status) || record.status === 'exited');
+}
+
+function isFailedStart(context: SupervisorContext, event: SupervisorEvent): boolean {
+  return (
+    isCurrent(context, event) &&
+    event.type === 'sup.exit' &&
+    context.step?.op === 'start' &&
+    context.step.id === event.id &&
+    context.records[event.id]?.status === 'starting'
+  );
+}
+
+function intensityCheck(context: SupervisorContext) {
+  return addRestart(context.restartLog, context.now(), context.intensity, context.periodMs);
+}
+
+const onReady = decide((tx, event) => {
+  if (event.type !== 'rosey.child.ready') return;
+  const record = tx.findByActor(event.id);
+  if (record?.status !== 'starting') return;
+  tx.markReady(record, event.info);
+  tx.advance();
+});
+
+const onStopped = decide((tx, event) => {
+  if (event.type !== 'sup.exit') return;
+  const record = tx.record(event.id);
+  tx.markStopped(record, event.reason);
+  tx.afterStopped(record);
+  tx.advance();
+});
+
+const onStartTimeout = decide((tx, event) => {
+  if (event.type !== 'sup.start_timeout') return;
+  const record = tx.findByActor(event.actorId);
+  if (record?.status !== 'starting' || !record.actorId) return;
+  const ms = record.spec.startTimeoutMs;
+  tx.effects.push({ kind: 'kill', actorId: record.actorId });
+  tx.effects.push({
+    kind: 'raise',
+    event: {
+      type: 'sup.exit',
+      id: record.spec.id,
+      actorId: record.actorId,
+      reason: { error: `not ready within ${ms} ms` },
+    },
+  });
+});
+
+const onKillTimeout = decide((tx, event) => {
+  if (event.type !== 'sup.kill_timeout') return;
+  const record = tx.findByActor(event.actorId);
+  if (record?.status !== 'stopping') return;
+  tx.log('warn', `${record.spec.id} did not stop within ${String(record.spec.shutdown)} ms; killed`, {
+    supervisor: tx.ctx.name,
+  });
+  tx.kill(record, { shutdown: 'killed' });
+  tx.afterStopped(record);
+  tx.advance();
+});
+
+const deferEvent = decide((tx, event) => {
+  if (event.type === 'sup.exit') {
+    const record = tx.record(event.id);
+    // Dead now; what to do about it is decided once the current plan is finished.
+    record.status = 'exited';
+    record.lastExit = { reason: event.reason, at: Date.now() };
+  }
+  tx.ctx.deferred.push(event);
+});
+
+/** What a supervisor does with a child that ended while it was idle. */
+const handleExit = decide((tx, event) => {
+  if (event.type !== 'sup.exit') return;
+  const record = tx.record(event.id);
+  const reason = event.reason;
+  const restart = shouldRestart(record.spec.restart, reason);
+  const level = typeof reason === 'string' ? 'info' : 'warn';
+  tx.log(level, `${record.spec.id} exited (${describeExit(reason)})${restart ? '' : '; not restarted'}`, {
+    supervisor: tx.ctx.name,
+  });
+  if (!restart) {
+    tx.retire(record, reason);
+    return;
+  }
+  record.lastExit = { reason, at: Date.now() };
+  tx.beginPlan('restart', tx.scheduleRestart(record));
+});
+
+const beginGroupStart = decide((tx, event) => {
+  if (event.type !== 'sup.restart_due') return;
+  const members = tx.ctx.groups[event.id] ?? [event.id];
+  delete tx.ctx.groups[event.id];
+  tx.ctx.restartLog = intensityCheck(tx.ctx).log;
+  for (const id of members) {
+    const r = tx.ctx.records[id];
+    if (r) r.restarts += 1;
+  }
+  tx.beginPlan(
+    'restart',
+    members.map((id) => ({ op: 'start' as const, id })),
+  );
+});
+
+const beginEscalation = decide((tx, event) => {
+  const failed = event.type === 'sup.restart_due' ? tx.ctx.records[event.id] : undefined;
+  const last = failed?.lastExit
+    ? `; last exit of ${failed.spec.id}: ${describeExit(failed.lastExit.reason)}`
+    : '';
+  tx.ctx.failure = `reached max restart intensity (${tx.ctx.intensity} in ${tx.ctx.periodMs / 1000} s)${last}`;
+  tx.log('error', `giving up: ${tx.ctx.failure}`, { supervisor: tx.ctx.name });
+  terminateAll(tx, 'escalate');
+});
+
+const beginShutdown = decide((tx, event) => {
+  const why = event.type === 'rosey.shutdown' && event.reason ? `: ${event.reason}` : '';
+  tx.log('debug', `shutting down${why}`, { supervisor: tx.ctx.name });
+  terminateAll(tx, 'shutdown');
+});
+
+const beginAbort = decide((tx, event) => {
+  if (event.type !== 'sup.exit') return;
+  const record = tx.record(event.id);
+  tx.markStopped(record, event.reason);
+  tx.ctx.failure = `failed to start ${event.id}: ${exitText(event.reason)}`;
+  tx.log('error', tx.ctx.failure, { supervisor: tx.ctx.name });
+  terminateAll(tx, 'abort');
+});
+
+/** Stop everything in reverse start order and forget pending work (shutdown, escalation, abort). */
+function terminateAll(tx: SupervisorTx, purpose: 'shutdown' | 'escalate' | 'abort'): void {
+  tx.cancelRestartTimers();
+  tx.ctx.groups = dict();
+  const refusal = 'supervisor is shutting down';
+  for (const event of tx.ctx.deferred) {
+    if (event.type === 'supervisor.delete_child' && event.replyTo) {
+      tx.effects.push({
+        kind: 'reply',
+        to: event.replyTo,
+        event: { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: false, error: refusal },
+      });
+    }
+    if (
+      (event.type === 'supervisor.start_child' || event.type === 'supervisor.terminate_child') &&
+      event.replyTo
+    ) {
+      const id = event.type === 'supervisor.start_child' ? event.spec.id : event.id;
+      const op = event.type === 'supervisor.start_child' ? 'start_child' : 'terminate_child';
+      tx.effects.push({
+        kind: 'reply',
+        to: event.replyTo,
+        event: { type: 'supervisor.result', op, id, ok: false, error: refusal },
+      });
+    }
+  }
+  for (const [id, { op }] of Object.entries(tx.ctx.requesters)) tx.reply(id, op, false, refusal);
+  tx.ctx.deferred = [];
+  for (const id of tx.ctx.order) {
+    const r = tx.ctx.records[id];
+    if (r && (r.status === 'restarting' || r.status === 'exited' || r.status === 'pending'))
+      r.status = 'stopped';
+  }
+  tx.beginPlan(purpose, tx.stopAllSteps());
+}
+
+/** A restart attempt failed to start a child: OTP's try_again_restart, i.e. handle it as a new crash. */
+const abortRestartPlan = decide((tx, event) => {
+  if (event.type !== 'sup.exit') return;
+  const record = tx.record(event.id);
+  record.lastExit = { reason: event.reason, at: Date.now() };
+  tx.log('warn', `${event.id} failed to restart (${describeExit(event.reason)}); trying again`, {
+    supervisor: tx.ctx.name,
+  });
+  // Whatever its restart type and exit reason: the restart was decided, it has to happen (or the
+  // supervisor gives up once the attempts exceed its intensity).
+  tx.beginPlan('restart', tx.scheduleRestart(record));
+});
+
+/** A dynamic child (or one added with start_child) failed to start: report it and carry on. */
+const retireFailedStart = decide((tx, event) => {
+  if (event.type !== 'sup.exit') return;
+  const record = tx.record(event.id);
+  tx.log('error', `${event.id} failed to start: ${describeExit(event.reason)}`, { supervisor: tx.ctx.name });
+  tx.reply(event.id, 'start_child', false, describeExit(event.reason));
+  tx.markStopped(record, event.reason);
+  // OTP: a static supervisor does not keep the spec of a child that start_child failed to start.
+  if (tx.ctx.dynamic) record.status = 'failed';
+  else tx.remove(event.id);
+  tx.advance();
+});
+
+const beginStartChild = decide((tx, event) => {
+  if (event.type !== 'supervisor.start_child') return;
+  const spec = resolveChildSpec(event.spec);
+  const existing = tx.ctx.records[spec.id];
+  tx.ctx.records[spec.id] = {
+    spec,
+    status: 'pending',
+    incarnation: existing?.incarnation ?? 0,
+    restarts: 0,
+    attempt: 0,
+  };
+  if (!existing) tx.ctx.order.push(spec.id);
+  if (event.replyTo) tx.ctx.requesters[spec.id] = { to: event.replyTo, op: 'start_child' };
+  tx.beginPlan('start_child', [{ op: 'start', id: spec.id }]);
+});
+
+function startChildRefusal(context: SupervisorContext, event: SupervisorEvent): string | undefined {
+  if (event.type !== 'supervisor.start_child') return undefined;
+  const existing = context.records[event.spec.id];
+  if (existing && existing.status !== 'failed' && existing.status !== 'stopped') return 'already started';
+  // Children waiting for a restart count too (Elixir's DynamicSupervisor counts them).
+  const counted = Object.values(context.records).filter(
+    (r) => r.status !== 'failed' && r.status !== 'stopped',
+  );
+  if (counted.length >= context.maxChildren) return 'max_children reached';
+  try {
+    validateChildSpecs([event.spec]);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+
+const deleteChild = decide((tx, event) => {
+  if (event.type !== 'supervisor.delete_child') return;
+  const record = tx.ctx.records[event.id];
+  const error = !record
+    ? 'not found'
+    : ALIVE.has(record.status) || record.status === 'restarting'
+      ? 'running'
+      : undefined;
+  if (error === undefined) tx.remove(event.id);
+  if (event.replyTo) {
+    tx.effects.push({
+      kind: 'reply',
+      to: event.replyTo,
+      event:
+        error === undefined
+          ? { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: true }
+          : { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: false, error },
+    });
+  }
+});
+
+const refuse = decide((tx, event) => {
+  if (event.type === 'supervisor.delete_child') {
+    if (event.replyTo) {
+      const error = 'supervisor is shutting down';
+      tx.effects.push({
+        kind: 'reply',
+        to: event.replyTo,
+        event: { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: false, error },
+      });
+    }
+    return;
+  }
+  if (event.type === 'supervisor.start_child' || event.type === 'supervisor.terminate_child') {
+    const id = event.type === 'supervisor.start_child' ? event.spec.id : event.id;
+    const op = event.type === 'supervisor.start_child' ? 'start_child' : 'terminate_child';
+    const why =
+      event.type === 'supervisor.start_child'
+        ? (startChildRefusal(tx.ctx, event) ?? 'supervisor is shutting down')
+        : tx.ctx.records[id]
+          ? 'supervisor is shutting down'
+          : 'not found';
+    if (event.replyTo) {
+      tx.effects.push({
+        kind: 'reply',
+        to: event.replyTo,
+        event: { type: 'supervisor.result', op, id, ok: false, error: why },
+      });
+    }
+  }
+});
+
+const beginTerminate = decide((tx, event) => {
+  if (event.type !== 'supervisor.terminate_child') return;
+  if (event.replyTo) tx.ctx.requesters[event.id] = { to: event.replyTo, op: 'terminate_child' };
+  const record = tx.record(event.id);
+  delete tx.ctx.groups[event.id];
+  if (!ALIVE.has(record.status)) {
+    tx.reply(event.id, 'terminate_child', true);
+    tx.remove(event.id);
+    tx.beginPlan('terminate', []);
+    return;
+  }
+  tx.beginPlan('terminate', [{ op: 'stop', ids: [event.id] }]);
+});
+
+const finishPlan = decide((tx) => {
+  tx.ctx.step = undefined;
+});
+
+const replayDeferred = decide((tx) => {
+  const events = tx.ctx.deferred;
+  tx.ctx.deferred = [];
+  for (const event of events) tx.effects.push({ kind: 'raise', event });
+});
+
+function releaseChildren(ref: AnyActorRef | undefined): void {
+  const children = (ref?.getSnapshot() as { children?: Record<string, AnyActorRef | undefined> } | undefined)
+    ?.children;
+  // `stop()` is refused for non-root actors; the stop event is what a parent's stop sends them.
+  for (const child of Object.values(children ?? {})) child?.send({ type: 'xstate.stop' });
+}
+
+/** A failure arrives in whichever form XState or the child produced; map it to the child record. */
+const normalizeExit = action(({ context, event, enqueue, self }) => {
+  const exit = exitOf(event);
+  if (!exit) return;
+  const q = enqueue as unknown as Enqueue;
+  if (event.type.startsWith('xstate.error.actor.')) {
+    // XState stops an actor that threw but not the actors it invoked (see Actor._stopProcedure),
+    // and stopping it again does not reach them: their sockets, timers and processes would
+    // outlive it. Stop them here, before the replacement starts.
+    const failed = (self.getSnapshot().children as Record<string, AnyActorRef | undefined>)[exit.actorId];
+    q(() => releaseChildren(failed));
+  }
+  // A callback actor that reported its own exit is still active: stopping it runs its cleanup.
+  q.stopChild(exit.actorId);
+  const record = Object.values(context.records).find((r) => r.actorId === exit.actorId);
+  if (!record) return;
+  q.raise({ type: 'sup.exit', id: record.spec.id, actorId: exit.actorId, reason: exit.reason });
+});
+
+const storeInfo = decide((tx, event) => {
+  if (event.type !== 'rosey.child.info') return;
+  const record = tx.findByActor(event.id);
+  if (record) record.info = { ...record.info, ...event.info };
+});
+
+export const supervisorMachine = setup({
+  types: {
+    context: {} as SupervisorContext,
+    events: {} as SupervisorEvent,
+    input: {} as SupervisorInput,
+    output: {} as SupervisorOutput,
+  },
+  guards: {
+    isCurrent: ({ context, event }) => isCurrent(context, event),
+    isStale: ({ context, event }) => !isCurrent(context, event),
+    isFailedStart: ({ context, event }) => isFailedStart(context, event),
+    // A child that fails its first start under a dynamic supervisor, or any start_child, is reported,
+    // not retried; restarts still retry.
+    isFailedDynamicStart: ({ context, event }) =>
+      isFailedStart(context, event) &&
+      (context.purpose === 'start_child' || (context.dynamic && context.purpose !== 'restart')),
+    needsRestart: ({ context, event }) =>
+      event.type === 'sup.exit' &&
+      context.records[event.id] !== undefined &&
+      shouldRestart(context.records[event.id]!.spec.restart, event.reason),
+    isStopping: ({ context, event }) =>
+      isCurrent(context, event) &&
+      event.type === 'sup.exit' &&
+      context.records[event.id]?.status === 'stopping',
+    isRestartDue: ({ context, event }) =>
+      event.type === 'sup.restart_due' && context.groups[event.id] !== undefined,
+    intensityExceeded: ({ context }) => intensityCheck(context).exceeded,
+    canStartChild: ({ context, event }) => startChildRefusal(context, event) === undefined,
+    hasChild: ({ context, event }) =>
+      event.type === 'supervisor.terminate_child' && context.records[event.id] !== undefined,
+  },
+  actions: {
+    normalizeExit,
+    storeInfo,
+    onReady,
+    onStopped,
+    onStartTimeout,
+    onKillTimeout,
+    deferEvent,
+    handleExit,
+    beginGroupStart,
+    beginEscalation,
+    beginShutdown,
+    beginAbort,
+    abortRestartPlan,
+    retireFailedStart,
+    beginStartChild,
+    beginTerminate,
+    deleteChild,
+    refuse,
+    finishPlan,
+    replayDeferred,
+    beginInit: decide((tx) =>
+      tx.beginPlan(
+        'init',
+        tx.ctx.order.map((id) => ({ op: 'start' as const, id })),
+      ),
+    ),
+    notifyParentReady: action(({ context, enqueue, self }) => {
+      if (!context.root) enqueue.sendParent(childReady(self));
+    }),
+  },
+}).createMachine({
+  id: 'supervisor',
+  context: ({ input }) => initialContext(input),
+  initial: 'starting',
+  output: ({ context }): SupervisorOutput =>
+    context.failure === undefined ? { exit: 'shutdown' } : { exit: { shutdown: context.failure } },
+  on: {
+    'xstate.error.actor.*': { actions: 'normalizeExit' },
+    'xstate.done.actor.*': { actions: 'normalizeExit' },
+    'rosey.child.exit': { actions: 'normalizeExit' },
+    'rosey.child.info': { actions: 'storeInfo' },
+    'rosey.child.ready': { actions: 'onReady' },
+    'sup.start_timeout': { actions: 'onStartTimeout' },
+    'sup.kill_timeout': { actions: 'onKillTimeout' },
+  },
+  states: {
+    starting: {
+      entry: 'beginInit',
+      on: {
+        'sup.exit': [
+          { guard: 'isStale' },
+          { guard: 'isFailedDynamicStart', actions: 'retireFailedStart' },
+          { guard: 'isFailedStart', target: 'terminating.aborting', actions: 'beginAbort' },
+          { actions: 'deferEvent' },
+        ],
+        'sup.plan.complete': { target: 'running', actions: ['finishPlan', 'notifyParentReady'] },
+        'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
+        'supervisor.start_child': { actions: 'deferEvent' },
+        'supervisor.terminate_child': { actions: 'deferEvent' },
+        'supervisor.delete_child': { actions: 'deferEvent' },
+        'sup.restart_due': { actions: 'deferEvent' },
+      },
+    },
+    running: {
+      entry: 'replayDeferred',
+      on: {
+        'sup.exit': [
+          { guard: 'isStale' },
+          { guard: 'needsRestart', target: 'restarting', actions: 'handleExit' },
+          { actions: 'handleExit' },
+        ],
+        'sup.restart_due': [
+          {
+            guard: and(['isRestartDue', 'intensityExceeded']),
+            target: 'terminating.escalating',
+            actions: 'beginEscalation',
+          },
+          { guard: 'isRestartDue', target: 'restarting', actions: 'beginGroupStart' },
+        ],
+        'supervisor.start_child': [
+          { guard: 'canStartChild', target: 'restarting', actions: 'beginStartChild' },
+          { actions: 'refuse' },
+        ],
+        'supervisor.terminate_child': [
+          { guard: 'hasChild', target: 'restarting', actions: 'beginTerminate' },
+          { actions: 'refuse' },
+        ],
+        'supervisor.delete_child': { actions: 'deleteChild' },
+        'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
+      },
+    },
+    restarting: {
+      on: {
+        'sup.exit': [
+          { guard: 'isStale' },
+          { guard: 'isFailedDynamicStart', actions: 'retireFailedStart' },
+          { guard: 'isFailedStart', actions: 'abortRestartPlan' },
+          { guard: 'isStopping', actions: 'onStopped' },
+          { actions: 'deferEvent' },
+        ],
+        'sup.plan.complete': { target: 'running', actions: 'finishPlan' },
+        'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
+        'supervisor.start_child': { actions: 'deferEvent' },
+        'supervisor.terminate_child': { actions: 'deferEvent' },
+        'supervisor.delete_child': { actions: 'deferEvent' },
+        'sup.restart_due': { actions: 'deferEvent' },
+      },
+    },
+    terminating: {
+      initial: 'stopping',
+      on: {
+        'sup.exit': [{ guard: 'isStale' }, { actions: 'onStopped' }],
+        'supervisor.start_child': { actions: 'refuse' },
+        'supervisor.terminate_child': { actions: 'refuse' },
+        'supervisor.delete_child': { actions: 'refuse' },
+      },
+      states: {
+        stopping: { on: { 'sup.plan.complete': '#supervisor.stopped' } },
+        escalating: { on: { 'sup.plan.complete': '#supervisor.failed' } },
+        aborting: { on: { 'sup.plan.complete': '#supervisor.failed' } },
+      },
+    },
+    stopped: { type: 'final' },
+    failed: { type: 'final' },
+  },
+});

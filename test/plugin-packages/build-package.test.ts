@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { buildPackage } from '../../plugin-packages/build-package.js';
+import { sha256Hex } from '../../plugin-packages/checksums.js';
+import { readTar } from '../../plugin-packages/tar.js';
+import { readPackage } from '../../plugin-packages/verify-package.js';
+import { tempDir } from '../support/nats.js';
+import { packageFailure } from '../support/package-failure.js';
+
+/** A plugin folder `<root>/<name>` with the given files (paths relative, posix). */
+function pluginFolder(root: string, name: string, files: Record<string, string>): string {
+  const dir = join(root, name);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+const FILES = {
+  'manifest.yaml': 'name: greeter\nversion: 1.2.0\nentry: index.js\npermissions: [storage]\n',
+  'index.js': 'export default {};\n',
+  'lib/words.js': 'export const hello = "hi";\n',
+  'migrations/001_greetings.sql': 'CREATE TABLE greetings (id INTEGER);\n',
+  'README.md': '# greeter\n',
+  'test/greeter.test.js': '// tests\n',
+};
+
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const path of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!path.isFile()) continue;
+    const full = join(path.parentPath, path.name);
+    out[full.slice(dir.length + 1)] = readFileSync(full, 'utf8');
+  }
+  return out;
+}
+
+describe('building a .roseyplug', () => {
+  it('packs a plugin folder next to it, and reads back the same files with their CHECKSUMS', async () => {
+    const root = tempDir();
+    const dir = pluginFolder(root, 'greeter', FILES);
+
+    const built = await buildPackage(dir);
+
+    assert.equal(built.file, join(root, 'greeter-1.2.0.roseyplug'));
+    assert.deepEqual(
+      { name: built.name, version: built.version, files: built.files },
+      { name: 'greeter', version: '1.2.0', files: 6 },
+    );
+    assert.equal(built.bytes, readFileSync(built.file).length);
+
+    const read = await readPackage(built.file, { stagingParent: root });
+    try {
+      assert.equal(read.plugin.manifest.name, 'greeter');
+      assert.deepEqual(read.plugin.manifest.permissions, ['storage']);
+      assert.equal(read.files, 6);
+      const unpacked = tree(read.plugin.dir);
+      const expectedChecksums = Object.keys(FILES)
+        .sort()
+        .map((path) => `${sha256Hex(Buffer.from(FILES[path as keyof typeof FILES]))}  ${path}\n`)
+        .join('');
+      assert.deepEqual(unpacked, { ...FILES, CHECKSUMS: expectedChecksums });
+    } finally {
+      rmSync(read.stagingRoot, { recursive: true, force: true });
+    }
+  });
+
+  it('builds the same bytes twice, whatever the files’ times', async () => {
+    const root = tempDir();
+    const dir = pluginFolder(root, 'greeter', FILES);
+    const first = await buildPackage(dir, join(root, 'first.roseyplug'));
+    utimesSync(join(dir, 'index.js'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    const second = await buildPackage(dir, join(root, 'second.roseyplug'));
+    assert.deepEqual(readFileSync(second.file), readFileSync(first.file));
+  });
+
+  it('stores entries sorted, folders 0755, files 0644, at the archive root', async () => {
+    const root = tempDir();
+    const dir = pluginFolder(root, 'greeter', FILES);
+    writeFileSync(join(dir, 'index.js'), 'export default {};\n', { mode: 0o700 });
+    mkdirSync(join(dir, 'empty'));
+    const built = await buildPackage(dir);
+    const entries = [...readTar(gunzipSync(readFileSync(built.file)))];
+    assert.deepEqual(
+      entries.map((entry) => `${entry.type} ${entry.mode.toString(8)} ${entry.path}`),
+      [
+        'file 644 CHECKSUMS',
+        'file 644 README.md',
+        'directory 755 empty',
+        'file 644 index.js',
+        'directory 755 lib',
+        'file 644 lib/words.js',
+        'file 644 manifest.yaml',
+        'directory 755 migrations',
+        'file 644 migrations/001_greetings.sql',
+        'directory 755 test',
+        'file 644 test/greeter.test.js',
+      ],
+    );
+  });
+
+  it('leaves out node_modules, .git, dotfiles, packages and a stale CHECKSUMS', async () => {
+    const root = tempDir();
+    const dir = pluginFolder(root, 'greeter', {
+      ...FILES,
+      'node_modules/dep/index.js': 'x',
+      'lib/node_modules/dep/index.js': 'x',
+      '.git/HEAD': 'ref',
+      '.env': 'SECRET=1',
+      'lib/.cache': 'x',
+      'greeter-1.0.0.roseyplug': 'old package',
+      CHECKSUMS: 'stale',
+    });
+    const built = await buildPackage(dir);
+    const paths = [...readTar(gunzipSync(readFileSync(built.file)))].map((entry) => entry.path);
+    assert.deepEqual(paths.sort(), ['CHECKSUMS', ...Object.keys(FILES), 'lib', 'migrations', 'test'].sort());
+    assert.equal(built.files, Object.keys(FILES).length);
+  });
+
+  it('refuses a symlink in the folder, naming it, and writes nothing', async () => {
+    const root = tempDir();
+    const dir = pluginFolder(root, 'greeter', FILES);
+    symlinkSync('/etc/passwd', join(dir, 'lib', 'passwd'));
+    const error = await packageFailure(buildPackage(dir));
+    assert.equal(error.code, 'LINK');
+    assert.match(error.message, /"lib\/passwd" in .*greeter is a symbolic link/);
+    assert.deepEqual(readdirSync(root), ['greeter']);
+  });
+
+  it('refuses a folder loadPlugin refuses', async () => {
+    const root = tempDir();
+    const dir = pluginFolder(root, 'greeter', { ...FILES, 'manifest.yaml': 'name: other\nversion: 1.0.0\n' });
+    const error = await packageFailure(buildPackage(dir));
+    assert.equal(error.code, 'BAD_MANIFEST');
+    assert.match(error.message, /name 'other' must match the folder name 'greeter'/);
+    assert.ok(!existsSync(join(root, 'other-1.0.0.roseyplug')));
+  });
+
+  it('refuses a file name the reader would refuse', async () => {
+    const root = tempDir();
+    const dir = pluginFolder(root, 'greeter', { ...FILES, 'lib/a\\b.js': 'x' });
+    const error = await packageFailure(buildPackage(dir));
+    assert.equal(error.code, 'UNSAFE_PATH');
+    assert.match(error.message, /"lib\/a\\\\b\.js" in .* contains a backslash/);
+  });
+});
