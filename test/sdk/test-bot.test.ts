@@ -335,7 +335,7 @@ describe('sdk testing: testBot (real nats-server, storage and router)', function
       const hooked = resolveSdk('rosey/sdk/testing', {}, () => assert.fail('not resolved by the hook')) as {
         url: string;
       };
-      assert.match(hooked.url, /\/kernel\/sdk\/testing\/index\.js$/);
+      assert.match(hooked.url, /\/sdk\/testing\/index\.js$/);
       assert.ok(existsSync(fileURLToPath(hooked.url)));
     });
 
