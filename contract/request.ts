@@ -9,15 +9,35 @@ const replySchema = z.union([
   z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
 ]);
 
+export interface RequestOptions {
+  timeoutMs: number;
+  /** The trace and correlation id this request continues. */
+  from?: Continuation;
+}
+
 /**
  * A request that always settles with a `Result`: a timeout, a subject nobody serves, a closed
  * connection or a malformed reply each become `{ ok: false, error }`, never a throw or a hang.
+ * With `reply` (a schema of contract/messages), a successful reply's data is checked against it: one
+ * that does not match is an `INTERNAL` error, so what the caller gets is typed by a check, not by trust.
  */
+export function request<S extends z.ZodType>(
+  nc: NatsConnection | undefined,
+  subject: string,
+  payload: unknown,
+  options: RequestOptions & { reply: S },
+): Promise<Result<z.output<S>>>;
+export function request(
+  nc: NatsConnection | undefined,
+  subject: string,
+  payload: unknown,
+  options: RequestOptions,
+): Promise<Result<unknown>>;
 export async function request(
   nc: NatsConnection | undefined,
   subject: string,
   payload: unknown,
-  options: { timeoutMs: number; from?: Continuation },
+  options: RequestOptions & { reply?: z.ZodType },
 ): Promise<Result<unknown>> {
   if (!nc || nc.isClosed()) return err('BUS_UNAVAILABLE', 'not connected to NATS');
   const { hdrs } = outgoingHeaders(options.from);
@@ -33,12 +53,24 @@ export async function request(
   }
   const decoded = decodeJson(data);
   if (!decoded.ok) return decoded;
-  if (isResult(decoded.data)) return decoded.data;
+  if (isResult(decoded.data))
+    return options.reply ? checkReply(subject, options.reply, decoded.data) : decoded.data;
   const checked = validate(replySchema, decoded.data);
   return err(
     'INTERNAL',
     `malformed reply from ${subject}: ${checked.ok ? 'not a result' : checked.error.message}`,
   );
+}
+
+/** A successful reply's data checked against its schema; error results pass as they are. */
+export function checkReply<S extends z.ZodType>(
+  subject: string,
+  schema: S,
+  result: Result<unknown>,
+): Result<z.output<S>> {
+  if (!result.ok) return result;
+  const checked = validate(schema, result.data);
+  return checked.ok ? checked : err('INTERNAL', `malformed reply from ${subject}: ${checked.error.message}`);
 }
 
 /** The reply envelope, checked by hand: this runs for every command. */

@@ -1,12 +1,19 @@
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { z } from 'zod';
 import { request } from '../contract/request.js';
-import type { RunReport, StatusReport } from '../actors/migrator/runner.js';
-import type { AggregateSpec, SortSpec } from '../actors/storage/rows/row-store.js';
-import { StorageError } from '../actors/database/storage-error.js';
+import { migrateReplies } from '../contract/messages/migrations.js';
+import {
+  auditReplies,
+  kvReplies,
+  rowReplies,
+  type AggregateSpec,
+  type SortSpec,
+} from '../contract/messages/storage.js';
 import { subjects } from '../contract/subjects.js';
+import { StorageError } from './storage-error.js';
 
 export { StorageError };
-export { escapeLike } from '../actors/storage/keys.js';
+export { escapeLike } from '../contract/messages/storage.js';
 
 export type Row = Record<string, unknown>;
 export type Filter = Record<string, unknown>;
@@ -32,63 +39,74 @@ export class StorageClient {
     private readonly timeoutMs = 5000,
   ) {}
 
-  private async call<T>(subject: string, payload: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+  /** One request; the reply's data is checked against its schema in contract/messages. */
+  private async call<S extends z.ZodType>(
+    subject: string,
+    reply: S,
+    payload: unknown,
+    timeoutMs = this.timeoutMs,
+  ): Promise<z.output<S>> {
     const notFinite = nonFiniteAt(payload);
     if (notFinite !== undefined)
       throw new StorageError('VALIDATION_ERROR', `${notFinite}: not a finite number (JSON would send null)`);
-    const result = await request(this.nc, subject, payload, { timeoutMs });
+    const result = await request(this.nc, subject, payload, { timeoutMs, reply });
     if (!result.ok) throw new StorageError(result.error.code, result.error.message);
-    return result.data as T;
+    return result.data;
   }
 
   readonly kv = {
-    /** The value, or undefined when the key is absent or expired. */
+    /**
+     * The value, or undefined when the key is absent or expired. `T` is the caller's word for what
+     * was stored (as with `JSON.parse`): nothing checks it.
+     */
     get: async <T = unknown>(key: string): Promise<T | undefined> => {
-      const r = await this.call<{ exists: boolean; value?: T }>(subjects.kv(this.plugin, 'get'), { key });
-      return r.exists ? r.value : undefined;
+      const r = await this.call(subjects.kv(this.plugin, 'get'), kvReplies.get, { key });
+      return r.exists ? (r.value as T) : undefined;
     },
-    entry: (key: string) =>
-      this.call<{ exists: boolean; value?: unknown; expiresAt?: number | null }>(
-        subjects.kv(this.plugin, 'get'),
-        { key },
-      ),
+    entry: (key: string) => this.call(subjects.kv(this.plugin, 'get'), kvReplies.get, { key }),
     /** Stores any JSON value (64 KiB at most), optionally expiring after `ttl` seconds. */
     set: (key: string, value: unknown, options: { ttl?: number } = {}) =>
-      this.call<{ stored: true; expiresAt: number | null }>(subjects.kv(this.plugin, 'set'), {
-        key,
-        value,
-        ...options,
-      }),
+      this.call(subjects.kv(this.plugin, 'set'), kvReplies.set, { key, value, ...options }),
     delete: async (key: string): Promise<boolean> =>
-      (await this.call<{ deleted: boolean }>(subjects.kv(this.plugin, 'delete'), { key })).deleted,
+      (await this.call(subjects.kv(this.plugin, 'delete'), kvReplies.delete, { key })).deleted,
     /** Keys in key order; pass the last key of a page as `after` for the next one. */
     list: (options: { prefix?: string; after?: string; limit?: number } = {}) =>
-      this.call<{ keys: string[]; more: boolean }>(subjects.kv(this.plugin, 'list'), options),
+      this.call(subjects.kv(this.plugin, 'list'), kvReplies.list, options),
     /** Adds `by` (default 1) atomically and returns the new value; an absent key counts as 0. */
     incr: async (key: string, by = 1, options: { ttl?: number } = {}): Promise<number> =>
-      (await this.call<{ value: number }>(subjects.kv(this.plugin, 'incr'), { key, by, ...options })).value,
+      (await this.call(subjects.kv(this.plugin, 'incr'), kvReplies.incr, { key, by, ...options })).value,
   };
 
   readonly rows = {
-    /** Inserts one row and returns its primary key. */
-    insert: async (table: string, data: Row): Promise<unknown> =>
-      (await this.call<{ id?: unknown }>(subjects.row(this.plugin, 'insert'), { table, data })).id,
+    /** Inserts one row and returns its primary key (undefined for a table without one). */
+    insert: async (table: string, data: Row): Promise<unknown> => {
+      const r = await this.call(subjects.row(this.plugin, 'insert'), rowReplies.insert, { table, data });
+      return 'id' in r ? r.id : undefined;
+    },
     /** Inserts up to 1,000 rows in one transaction and returns their primary keys. */
-    insertMany: async (table: string, data: Row[]): Promise<unknown[]> =>
-      (await this.call<{ ids?: unknown[] }>(subjects.row(this.plugin, 'insert'), { table, data })).ids ?? [],
+    insertMany: async (table: string, data: Row[]): Promise<unknown[]> => {
+      const r = await this.call(subjects.row(this.plugin, 'insert'), rowReplies.insert, { table, data });
+      return 'ids' in r ? r.ids : [];
+    },
     /** The row with this primary key, or undefined. */
     select: async (table: string, id: number | string): Promise<Row | undefined> => {
       try {
-        return (await this.call<{ row: Row }>(subjects.row(this.plugin, 'select'), { table, id })).row;
+        return (await this.call(subjects.row(this.plugin, 'select'), rowReplies.select, { table, id })).row;
       } catch (error) {
         if (error instanceof StorageError && error.code === 'NOT_FOUND') return undefined;
         throw error;
       }
     },
-    search: async (table: string, options: SearchOptions = {}): Promise<Row[]> =>
-      (await this.call<{ rows: Row[] }>(subjects.row(this.plugin, 'search'), { table, ...options })).rows,
+    search: async (table: string, options: SearchOptions = {}): Promise<Row[]> => {
+      const r = await this.call(subjects.row(this.plugin, 'search'), rowReplies.search, {
+        table,
+        ...options,
+      });
+      if (!('rows' in r)) throw malformed('search', 'rows');
+      return r.rows;
+    },
     /** `$count`, `$sum`, `$avg`, `$min`, `$max` over the matching rows (or per group). */
-    aggregate: (
+    aggregate: async (
       table: string,
       options: {
         filters?: Filter;
@@ -98,11 +116,14 @@ export class StorageClient {
         limit?: number;
         offset?: number;
       },
-    ) =>
-      this.call<{ aggregates?: Row; groups?: Row[] }>(subjects.row(this.plugin, 'search'), {
+    ): Promise<{ aggregates?: Row; groups?: Row[] }> => {
+      const r = await this.call(subjects.row(this.plugin, 'search'), rowReplies.search, {
         table,
         ...options,
-      }),
+      });
+      if ('rows' in r) throw malformed('search', 'aggregates or groups');
+      return r;
+    },
     /** Applies `$set $inc $dec $mul $max $min` atomically; `returning` gives back the changed rows. */
     update: (
       table: string,
@@ -110,7 +131,7 @@ export class StorageClient {
       operations: Record<string, unknown>,
       options: { all?: boolean; returning?: boolean } = {},
     ) =>
-      this.call<{ updated: number; rows?: Row[] }>(subjects.row(this.plugin, 'update'), {
+      this.call(subjects.row(this.plugin, 'update'), rowReplies.update, {
         table,
         filters,
         operations,
@@ -118,14 +139,14 @@ export class StorageClient {
       }),
     delete: async (table: string, filters: Filter, options: { all?: boolean } = {}): Promise<number> =>
       (
-        await this.call<{ deleted: number }>(subjects.row(this.plugin, 'delete'), {
+        await this.call(subjects.row(this.plugin, 'delete'), rowReplies.delete, {
           table,
           filters,
           ...options,
         })
       ).deleted,
     count: async (table: string, filters?: Filter): Promise<number> =>
-      (await this.call<{ count: number }>(subjects.row(this.plugin, 'count'), { table, filters })).count,
+      (await this.call(subjects.row(this.plugin, 'count'), rowReplies.count, { table, filters })).count,
   };
 
   /**
@@ -140,21 +161,24 @@ export class StorageClient {
   ): Promise<{ id: number; at: number }> {
     return this.call(
       subjects.audit(this.plugin),
+      auditReplies.record,
       detail === undefined ? { action, target } : { action, target, detail },
     );
   }
 
   readonly migrations = {
-    status: () => this.call<StatusReport>(subjects.migrate(this.plugin, 'status'), {}),
+    status: () => this.call(subjects.migrate(this.plugin, 'status'), migrateReplies.status, {}),
     apply: (options: { toVersion?: number; dryRun?: boolean } = {}) =>
-      this.call<RunReport>(
+      this.call(
         subjects.migrate(this.plugin, 'apply'),
+        migrateReplies.apply,
         { to_version: options.toVersion, dry_run: options.dryRun, actor: `plugin:${this.plugin}` },
         5 * 60_000,
       ),
     rollback: (options: { count?: number; toVersion?: number; dryRun?: boolean } = {}) =>
-      this.call<RunReport>(
+      this.call(
         subjects.migrate(this.plugin, 'rollback'),
+        migrateReplies.rollback,
         {
           count: options.count,
           to_version: options.toVersion,
@@ -178,4 +202,9 @@ function nonFiniteAt(value: unknown, path = 'payload', depth = 0): string | unde
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/** A reply of the wrong kind for the method (search rows where aggregates were asked, or back). */
+function malformed(op: string, wanted: string): StorageError {
+  return new StorageError('INTERNAL', `malformed reply from ${op}: no ${wanted}`);
 }

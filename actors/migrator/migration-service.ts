@@ -1,38 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_FILE } from '../../plugin-packages/manifest.js';
-import { z } from 'zod';
+import { migrateRequests, type MigrateOp } from '../../contract/messages/migrations.js';
 import { validate } from '../../contract/validate.js';
 import type { Database } from '../database/open.js';
 import { err, ok, type Result } from '../../contract/result.js';
 import { StorageError } from '../database/storage-error.js';
 import { MigrationRunner } from './runner.js';
-
-export type MigrateOp = 'apply' | 'rollback' | 'status';
-
-/** Payloads of `rosey.db.migrate.<plugin>.<op>` (snake_case, as the original service had them). */
-export const migrateRequests = {
-  apply: z
-    .object({
-      to_version: z.number().int().min(0).optional(),
-      dry_run: z.boolean().optional(),
-      actor: z.string().min(1).max(100).optional(),
-    })
-    .strict(),
-  rollback: z
-    .object({
-      to_version: z.number().int().min(0).optional(),
-      count: z.number().int().min(1).max(1000).optional(),
-      dry_run: z.boolean().optional(),
-      actor: z.string().min(1).max(100).optional(),
-    })
-    .strict()
-    .refine(
-      (p) => !(p.to_version !== undefined && p.count !== undefined),
-      'give to_version or count, not both',
-    ),
-  status: z.object({}).strict(),
-} as const;
 
 export interface MigrateRequest {
   op: MigrateOp;

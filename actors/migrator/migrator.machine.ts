@@ -4,7 +4,8 @@ import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.actor.j
 import type { BusLink } from '../bus/bus-link.js';
 import type { DatabaseTarget } from '../database/target.js';
 import type { Logger } from '../../contract/log.js';
-import type { MigrateOp, MigrateRequest } from './migration-service.js';
+import type { MigrateRequest } from './migration-service.js';
+import type { MigrateOp } from '../../contract/messages/migrations.js';
 import { err } from '../../contract/result.js';
 import { PLUGIN_NAME, subjects } from '../../contract/subjects.js';
 import { childReady, type ChildInfo } from '../../supervisors/child-protocol.js';

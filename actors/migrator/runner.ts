@@ -11,6 +11,7 @@ import {
   type ParsedMigration,
 } from './migration-file.js';
 import { validateMigrationSql } from './sql-validator.js';
+import type { AppliedInfo, RunReport, StatusReport, StepReport } from '../../contract/messages/migrations.js';
 
 const HISTORY = 'rosey_plugin_migrations';
 const LOCKS = 'rosey_migration_locks';
@@ -25,51 +26,6 @@ export interface RunOptions {
   dryRun?: boolean;
   /** Who asked (recorded in the history). */
   actor?: string;
-}
-
-export interface AppliedInfo {
-  version: number;
-  name: string;
-  checksum: string;
-  at: number;
-  actor: string;
-  durationMs: number;
-}
-
-export interface StatusReport {
-  plugin: string;
-  currentVersion: number;
-  availableVersion: number;
-  applied: AppliedInfo[];
-  pending: Array<{ version: number; name: string }>;
-  /** Things that block apply and rollback until fixed (edited or missing applied files). */
-  problems: string[];
-  /** The latest attempts, newest first, failures included with the database's message. */
-  history: Array<{
-    version: number;
-    name: string;
-    action: string;
-    status: string;
-    actor: string;
-    at: number;
-    durationMs: number;
-    error: string | null;
-  }>;
-}
-
-export interface StepReport {
-  version: number;
-  name: string;
-  durationMs: number;
-}
-
-export interface RunReport {
-  plugin: string;
-  dryRun: boolean;
-  /** Migrations applied (or rolled back), in the order they ran. */
-  steps: StepReport[];
-  currentVersion: number;
-  warnings: string[];
 }
 
 interface HistoryRow {

@@ -7,6 +7,7 @@
  * first fence against hostile SQL, not a sandbox: the database's own permissions remain the real one.
  * The caller must execute the returned `statements`, which are exactly what was checked.
  */
+import { namespacePrefix } from '../../contract/messages/storage.js';
 import { PLUGIN_NAME } from '../../contract/subjects.js';
 import type { Dialect } from './migration-file.js';
 import { asciiLower, lexicalProblems, splitStatements, tokenize, type Token } from './sql-statements.js';
@@ -25,11 +26,6 @@ export interface ValidationResult {
   /** Destructive but legitimate operations, for the operator to confirm. */
   warnings: string[];
   statements: string[];
-}
-
-/** `quote-db` owns `quote_db__*`. */
-export function namespacePrefix(plugin: string): string {
-  return `${plugin.replace(/-/g, '_')}__`;
 }
 
 /** A set from a space-separated list, to keep long keyword lists readable. */

@@ -1,23 +1,10 @@
 import type { Knex } from '@mikro-orm/knex';
 import { subjects } from '../../contract/subjects.js';
 import { LIMITS } from '../../contract/messages/storage-limits.js';
-import type { AuditRequest } from '../../contract/messages/storage.js';
+import type { AuditRecord, AuditRequest } from '../../contract/messages/storage.js';
 import { fail, fromDatabaseError } from '../database/storage-error.js';
 
 const TABLE = 'rosey_audit';
-
-/** One row of Rosey's audit log as watchers see it (`detail` parsed). */
-export interface AuditRecord {
-  id: number;
-  /** Epoch ms, on storage's clock. */
-  at: number;
-  /** `plugin:<name>` for a plugin's records. */
-  actor: string;
-  /** `<plugin>.<action>`: a plugin's actions cannot pass for Rosey's own (`migration.apply`). */
-  action: string;
-  target: string;
-  detail: Record<string, unknown>;
-}
 
 /**
  * What recording answers: the reply for the plugin, and the event for live watchers. The storage

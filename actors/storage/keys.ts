@@ -10,8 +10,3 @@ export function checkKey(key: string, field = 'key'): void {
     fail('VALIDATION_ERROR', `${field}: longer than ${LIMITS.kvKeyLength} characters`);
   if (CONTROL.test(key)) fail('VALIDATION_ERROR', `${field}: must not contain control characters`);
 }
-
-/** A LIKE pattern matching `text` literally (with `ESCAPE '\'`). */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}

@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/knex';
 import type { Dialect } from '../database/open.js';
-import { checkKey, escapeLike } from './keys.js';
+import { checkKey } from './keys.js';
+import { escapeLike } from '../../contract/messages/storage.js';
 import { LIMITS } from '../../contract/messages/storage-limits.js';
 import { fail, fromDatabaseError } from '../database/storage-error.js';
 

@@ -100,3 +100,77 @@ export type KvOp = keyof typeof kvRequests;
 export type RowOp = keyof typeof rowRequests;
 export type AuditOp = keyof typeof auditRequests;
 export type AuditRequest = z.infer<typeof auditRequests.record>;
+
+/** The prefix of a plugin's tables: `quote-db` owns `quote_db__*`, and no other table. */
+export function namespacePrefix(plugin: string): string {
+  return `${plugin.replace(/-/g, '_')}__`;
+}
+
+/** A sort key of `search` (and of a grouped `aggregate`). */
+export interface SortSpec {
+  field: string;
+  order?: 'asc' | 'desc';
+}
+
+/** `{alias: {$count|$sum|$avg|$min|$max: field}}` */
+export type AggregateSpec = Record<
+  string,
+  Partial<Record<'$count' | '$sum' | '$avg' | '$min' | '$max', string>>
+>;
+
+/** A `$like` pattern matching `text` literally: `%`, `_` and `\` are escaped with `\`. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+const row = z.record(z.string(), z.unknown());
+
+/**
+ * Data of the successful replies, by operation. Loose objects: a reply may carry more than a
+ * caller knows about (a newer Rosey), and the caller keeps it.
+ */
+export const kvReplies = {
+  get: z.union([
+    z.object({ exists: z.literal(false) }),
+    z.object({ exists: z.literal(true), value: z.unknown(), expiresAt: z.number().nullable() }),
+  ]),
+  set: z.looseObject({ stored: z.literal(true), expiresAt: z.number().nullable() }),
+  delete: z.looseObject({ deleted: z.boolean() }),
+  list: z.looseObject({ keys: z.array(z.string()), more: z.boolean() }),
+  incr: z.looseObject({ value: z.number(), expiresAt: z.number().nullable() }),
+} as const;
+
+export const rowReplies = {
+  /** `id` for one row, `ids` for a list, `inserted` for a table without a primary key. */
+  insert: z.union([
+    z.object({ id: z.unknown() }),
+    z.object({ ids: z.array(z.unknown()) }),
+    z.object({ inserted: z.number() }),
+  ]),
+  select: z.looseObject({ row }),
+  /** `rows`, or with `aggregates`/`groupBy` the aggregates (`groups` when grouped). */
+  search: z.union([
+    z.object({ rows: z.array(row) }),
+    z.object({ aggregates: row }),
+    z.object({ groups: z.array(row) }),
+  ]),
+  update: z.looseObject({ updated: z.number(), rows: z.array(row).optional() }),
+  delete: z.looseObject({ deleted: z.number() }),
+  count: z.looseObject({ count: z.number() }),
+} as const;
+
+export const auditReplies = { record: z.looseObject({ id: z.number(), at: z.number() }) } as const;
+
+/** `rosey.audit.<plugin>.<action>`: one record of Rosey's audit log as watchers see it. */
+export const auditRecordSchema = z.looseObject({
+  id: z.number(),
+  /** Epoch ms, on storage's clock. */
+  at: z.number(),
+  /** `plugin:<name>` for a plugin's records. */
+  actor: z.string(),
+  /** `<plugin>.<action>`: a plugin's actions cannot pass for Rosey's own (`migration.apply`). */
+  action: z.string(),
+  target: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
+export type AuditRecord = z.infer<typeof auditRecordSchema>;

@@ -31,7 +31,7 @@ import { quietLogger, type LogFields, type Logger, type LogLevel } from '../../c
 import { CAPABILITY_NAMES, isCapability, type CapabilityName } from '../../contract/capabilities.js';
 import { loadPlugin, type LoadedPlugin } from '../../plugin-packages/manifest.js';
 import { errorMessage, ok } from '../../contract/result.js';
-import type { AuditRecord } from '../../actors/storage/audit-log.js';
+import type { AuditRecord } from '../../contract/messages/storage.js';
 import { subjects } from '../../contract/subjects.js';
 import { isPlugin, type PluginDefinition } from '../define-plugin.js';
 import { startPluginService, type PluginService } from '../plugin-service.js';

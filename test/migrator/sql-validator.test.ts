@@ -1,10 +1,7 @@
 import { expect } from 'chai';
 import { DIALECTS, type Dialect } from '../../actors/migrator/migration-file.js';
-import {
-  namespacePrefix,
-  validateMigrationSql,
-  type ValidateOptions,
-} from '../../actors/migrator/sql-validator.js';
+import { validateMigrationSql, type ValidateOptions } from '../../actors/migrator/sql-validator.js';
+import { namespacePrefix } from '../../contract/messages/storage.js';
 
 function check(sql: string, dialect: Dialect = 'sqlite', options: Partial<ValidateOptions> = {}) {
   return validateMigrationSql(sql, { plugin: 'quote-db', dialect, ...options });

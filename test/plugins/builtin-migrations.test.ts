@@ -3,8 +3,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, type Database } from '../../actors/database/open.js';
-import { MigrationRunner, type RunReport, type StatusReport } from '../../actors/migrator/runner.js';
-import { namespacePrefix } from '../../actors/migrator/sql-validator.js';
+import { MigrationRunner } from '../../actors/migrator/runner.js';
+import { type RunReport, type StatusReport } from '../../contract/messages/migrations.js';
+import { namespacePrefix } from '../../contract/messages/storage.js';
 import { StorageError } from '../../actors/database/storage-error.js';
 import { forEachDatabase, freshDatabase, type DatabaseKind } from '../support/databases.js';
 

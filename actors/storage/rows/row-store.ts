@@ -1,21 +1,12 @@
 import type { Knex } from '@mikro-orm/knex';
 import type { Dialect } from '../../database/open.js';
 import { LIMITS } from '../../../contract/messages/storage-limits.js';
+import type { AggregateSpec, SortSpec } from '../../../contract/messages/storage.js';
 import { fail, fromDatabaseError } from '../../database/storage-error.js';
 import { applyFilter, isEmptyFilter } from './filters.js';
 import { SchemaCache, type ColumnKind, type TableSchema } from './table-schema.js';
 import { buildUpdate } from './updates.js';
 import { column, fromDatabase, shape, toDatabase, type Row } from './values.js';
-
-export interface SortSpec {
-  field: string;
-  order?: 'asc' | 'desc';
-}
-
-export type AggregateSpec = Record<
-  string,
-  Partial<Record<'$count' | '$sum' | '$avg' | '$min' | '$max', string>>
->;
 
 export interface SearchRequest {
   table: string;

@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/knex';
 import type { Dialect } from '../../database/open.js';
-import { namespacePrefix } from '../../migrator/sql-validator.js';
+import { namespacePrefix } from '../../../contract/messages/storage.js';
 import { fail } from '../../database/storage-error.js';
 
 /** How a column's values are checked on the way in and shaped on the way out. */

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Flags } from '@oclif/core';
-import type { RunReport } from '../../../actors/migrator/runner.js';
+import type { RunReport } from '../../../contract/messages/migrations.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags } from '../../config-flags.js';
 import { migrationsAccess, pluginsFor } from '../../migrations-cli.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { StatusReport } from '../../../actors/migrator/runner.js';
+import type { StatusReport } from '../../../contract/messages/migrations.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags } from '../../config-flags.js';
 import { migrationsAccess, pluginsFor } from '../../migrations-cli.js';

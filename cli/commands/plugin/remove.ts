@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import type { RunReport } from '../../../actors/migrator/runner.js';
+import type { RunReport } from '../../../contract/messages/migrations.js';
 import { removePlugin } from '../../../plugin-packages/install-package.js';
 import { MANIFEST_FILE } from '../../../plugin-packages/manifest.js';
 import { installedPluginsDir, setDisabled } from '../../../plugin-packages/plugin-switches.js';
