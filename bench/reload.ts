@@ -16,7 +16,7 @@ import { CORRELATION_HEADER, decodeJson, encodeJson } from '../contract/envelope
 import { request } from '../contract/request.js';
 import { subjects } from '../contract/subjects.js';
 import { findNode } from '../supervisors/describe-tree.js';
-import type { ReloadOutcome } from '../actors/plugin-manager/blue-green.machine.js';
+import type { ReloadOutcome } from '../contract/messages/plugins.js';
 import { writeFlipPlugin } from '../test/support/flip-plugin.js';
 import { launchRosey, now, ratioLine, rssMb, sleep } from './harness.js';
 import type { SuiteOptions } from './runtime.js';

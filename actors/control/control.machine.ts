@@ -1,3 +1,4 @@
+import { stopRequestSchema } from '../../contract/messages/control.js';
 import { enqueueActions, sendParent, setup } from 'xstate';
 import { z } from 'zod';
 import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.actor.js';
@@ -20,12 +21,11 @@ export interface ControlInput {
   rootSystemId: string;
 }
 
-const stopRequest = z.object({ reason: z.string().max(200).optional() }).passthrough();
 const anyRequest = z.object({}).passthrough();
 
 type ControlEvent =
   | RequestEvent<'control.status', Record<string, unknown>>
-  | RequestEvent<'control.stop', z.infer<typeof stopRequest>>
+  | RequestEvent<'control.stop', z.infer<typeof stopRequestSchema>>
   | RequestEvent<'control.ping', Record<string, unknown>>
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
@@ -53,7 +53,7 @@ export const controlMachine = setup({
         bridgeInput(context.input, {
           services: [
             { subject: subjects.control('status'), event: 'control.status', schema: anyRequest },
-            { subject: subjects.control('stop'), event: 'control.stop', schema: stopRequest },
+            { subject: subjects.control('stop'), event: 'control.stop', schema: stopRequestSchema },
             { subject: subjects.control('ping'), event: 'control.ping', schema: anyRequest },
           ],
         }),

@@ -11,7 +11,7 @@ import {
   type ParsedMigration,
 } from './migration-file.js';
 import { validateMigrationSql } from './sql-validator.js';
-import type { AppliedInfo, RunReport, StatusReport, StepReport } from '../../contract/messages/migrations.js';
+import type { RunReport, StatusReport, StepReport } from '../../contract/messages/migrations.js';
 
 const HISTORY = 'rosey_plugin_migrations';
 const LOCKS = 'rosey_migration_locks';

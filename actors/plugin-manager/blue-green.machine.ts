@@ -5,6 +5,7 @@ import { pluginDownSchema, type PluginDown } from '../../contract/messages/comma
 import type { Logger } from '../../contract/log.js';
 import { errorMessage, type ErrorCode } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
+import type { Generation, ReloadOutcome, ReloadStage } from '../../contract/messages/plugins.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import type { ChildResultEvent } from '../../supervisors/supervisor-state.js';
 
@@ -31,11 +32,6 @@ export const DEFAULT_RELOAD_TIMING: ReloadTiming = {
   migrateTimeoutMs: 5 * 60_000,
 };
 
-export interface Generation {
-  generation: number;
-  version: string;
-}
-
 export interface BlueGreenInput {
   plugin: string;
   /** The plugin's own supervisor: both generations are its children while the reload runs. */
@@ -54,36 +50,6 @@ export interface BlueGreenInput {
   link: BusLink;
   logger: Logger;
 }
-
-export type ReloadStage =
-  'granting' | 'handoff' | 'migrating' | 'starting' | 'checking' | 'switching' | 'grace';
-
-export type ReloadOutcome =
-  | {
-      ok: true;
-      plugin: string;
-      from: Generation;
-      to: Generation;
-      /** From the start of the reload to the moment commands went to the new generation. */
-      switchedAfterMs: number;
-      /** Commands the old generation still had when the switch happened. */
-      drained: number;
-      drainTimedOut: boolean;
-      /** Blue's snapshot went to green's `restore`. */
-      handedOver: boolean;
-      tookMs: number;
-    }
-  | {
-      ok: false;
-      plugin: string;
-      stage: ReloadStage;
-      code: ErrorCode;
-      reason: string;
-      /** The new generation served for a while and was switched back from. */
-      rolledBack: boolean;
-      /** The generation serving after the failed reload. */
-      serving: Generation;
-    };
 
 interface BlueGreenContext {
   input: BlueGreenInput;

@@ -6,13 +6,14 @@ import type { Logger } from '../../contract/log.js';
 import type { Grants } from '../../contract/capabilities.js';
 import { loadPlugin, type LoadedPlugin } from '../../plugin-packages/manifest.js';
 import { err, errorMessage, ok, type Result } from '../../contract/result.js';
-import { PLUGIN_NAME, subjects } from '../../contract/subjects.js';
+import { subjects } from '../../contract/subjects.js';
+import { blueGreenMachine, DEFAULT_RELOAD_TIMING, type ReloadTiming } from './blue-green.machine.js';
 import {
-  blueGreenMachine,
-  DEFAULT_RELOAD_TIMING,
+  pluginNameRequestSchema,
+  reloadRequestSchema,
+  startRequestSchema,
   type ReloadOutcome,
-  type ReloadTiming,
-} from './blue-green.machine.js';
+} from '../../contract/messages/plugins.js';
 import { childReady } from '../../supervisors/child-protocol.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { findChild } from '../../supervisors/child-ref.js';
@@ -78,19 +79,14 @@ interface ManagerContext {
   retired: Record<string, number>;
 }
 
-const pluginName = z.string().regex(PLUGIN_NAME, 'a plugin name');
-const reloadRequest = z.object({ plugin: pluginName }).strict();
-/** Reload from `dir` instead of the folder it runs from (an upgrade installed elsewhere). */
-const reloadFromRequest = z.object({ plugin: pluginName, dir: z.string().min(1).optional() }).strict();
-const startRequest = z.object({ dir: z.string().min(1) }).strict();
 const anyRequest = z.object({}).passthrough();
 
 type ManagerEvent =
   | RequestEvent<'plugin.list', Record<string, unknown>>
-  | RequestEvent<'plugin.info', z.infer<typeof reloadRequest>>
-  | RequestEvent<'plugin.reload', z.infer<typeof reloadFromRequest>>
-  | RequestEvent<'plugin.start', z.infer<typeof startRequest>>
-  | RequestEvent<'plugin.stop', z.infer<typeof reloadRequest>>
+  | RequestEvent<'plugin.info', z.infer<typeof pluginNameRequestSchema>>
+  | RequestEvent<'plugin.reload', z.infer<typeof reloadRequestSchema>>
+  | RequestEvent<'plugin.start', z.infer<typeof startRequestSchema>>
+  | RequestEvent<'plugin.stop', z.infer<typeof pluginNameRequestSchema>>
   | RequestEvent<'plugin.routes', Record<string, unknown>>
   | { type: 'reload.routed'; plugin: string; generation: number }
   | { type: `xstate.done.actor.${string}`; output: ReloadOutcome | PluginChangeOutcome }
@@ -494,10 +490,10 @@ export const pluginManagerMachine = setup({
         serveTimeoutMs: 10 * 60_000,
         services: [
           { subject: subjects.pluginControl('list'), event: 'plugin.list', schema: anyRequest },
-          { subject: subjects.pluginControl('info'), event: 'plugin.info', schema: reloadRequest },
-          { subject: subjects.pluginControl('reload'), event: 'plugin.reload', schema: reloadFromRequest },
-          { subject: subjects.pluginControl('start'), event: 'plugin.start', schema: startRequest },
-          { subject: subjects.pluginControl('stop'), event: 'plugin.stop', schema: reloadRequest },
+          { subject: subjects.pluginControl('info'), event: 'plugin.info', schema: pluginNameRequestSchema },
+          { subject: subjects.pluginControl('reload'), event: 'plugin.reload', schema: reloadRequestSchema },
+          { subject: subjects.pluginControl('start'), event: 'plugin.start', schema: startRequestSchema },
+          { subject: subjects.pluginControl('stop'), event: 'plugin.stop', schema: pluginNameRequestSchema },
           { subject: subjects.pluginControl('routes'), event: 'plugin.routes', schema: anyRequest },
         ],
       }),

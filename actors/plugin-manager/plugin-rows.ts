@@ -1,21 +1,6 @@
-import type { ReloadOutcome } from './blue-green.machine.js';
+import type { PluginRow, ReloadOutcome } from '../../contract/messages/plugins.js';
 import type { TreeNode } from '../../supervisors/describe-tree.js';
 import type { ManagedPlugin } from './plugin-manager.machine.js';
-
-/** One line of `rosey plugin list`. */
-export interface PluginRow {
-  name: string;
-  /** The version serving (as its process announced it), else the manifest's. */
-  version: string;
-  generation: number;
-  /** `running`, `starting`, `restarting`, `failed`, `stopped`, … (the host's, or its supervisor's). */
-  state: string;
-  restarts: number;
-  pid?: number;
-  reloading: boolean;
-  dir: string;
-  lastExit?: string;
-}
 
 /** What runs, read from the live tree (`plugins` node) and the manager's own bookkeeping. */
 export function pluginRows(

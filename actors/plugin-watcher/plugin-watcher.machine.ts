@@ -1,3 +1,5 @@
+import { reloadReplySchema } from '../../contract/messages/plugins.js';
+import { checkReply } from '../../contract/request.js';
 import { watch, type FSWatcher } from 'node:fs';
 import { enqueueActions, fromCallback, sendParent, setup } from 'xstate';
 import { bridgeInput, busBridge, type BusResponseEvent } from '../bus/bridge.actor.js';
@@ -95,13 +97,12 @@ export const pluginWatcherMachine = setup({
     reloaded: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'bus.response' || typeof event.context !== 'string') return;
       const plugin = event.context;
-      if (event.result.ok) {
-        const data = event.result.data as { to: { version: string; generation: number } };
-        context.input.logger.info(
-          `reloaded ${plugin}: ${data.to.version} (generation ${data.to.generation})`,
-        );
+      const reloaded = checkReply(subjects.pluginControl('reload'), reloadReplySchema, event.result);
+      if (reloaded.ok) {
+        const { to } = reloaded.data;
+        context.input.logger.info(`reloaded ${plugin}: ${to.version} (generation ${to.generation})`);
       } else {
-        context.input.logger.warn(`reload of ${plugin} after a change failed: ${event.result.error.message}`);
+        context.input.logger.warn(`reload of ${plugin} after a change failed: ${reloaded.error.message}`);
       }
       enqueue.assign({
         reloading: context.reloading.filter((p) => p !== plugin),

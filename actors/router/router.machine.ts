@@ -10,6 +10,12 @@ import {
 } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import type { MessageMeta } from '../../contract/envelope.js';
+import {
+  holdRequestSchema,
+  pluginRequestSchema,
+  routeRequestSchema,
+} from '../../contract/messages/router.js';
+import { routesReplySchema } from '../../contract/messages/plugins.js';
 import { chatMessageSchema, SYSTEM_RANK, type ChatMessage } from '../../contract/messages/chat.js';
 import {
   executeReplySchema,
@@ -22,7 +28,7 @@ import {
 import { validate } from '../../contract/validate.js';
 import { quietLogger, type Logger } from '../../contract/log.js';
 import { err, ok, type Result } from '../../contract/result.js';
-import { PLUGIN_NAME, subjects } from '../../contract/subjects.js';
+import { subjects } from '../../contract/subjects.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import {
   checkCooldown,
@@ -82,16 +88,6 @@ interface Job {
   plugin: string;
 }
 
-const routeRequest = z.object({ plugin: z.string().regex(PLUGIN_NAME), generation: z.number().int().min(1) });
-const unpinRequest = z.object({ plugin: z.string().regex(PLUGIN_NAME) });
-const holdRequest = z.object({
-  plugin: z.string().regex(PLUGIN_NAME),
-  /** Released by themselves after this long. */
-  maxMs: z.number().int().min(1).max(600_000),
-});
-/** What the plugin manager answers on `rosey.control.plugin.routes`. */
-const pinsReply = z.object({ routes: z.record(z.string(), z.number().int().min(1)) });
-
 interface RouterContext {
   input: Required<RouterInput>;
   registry: Registry;
@@ -118,11 +114,11 @@ type RouterEvent =
   | InboundEvent<'plugin.down', PluginDown>
   | RequestEvent<'router.settle', Record<string, never>>
   | RequestEvent<'router.commands', Record<string, never>>
-  | RequestEvent<'router.route', z.infer<typeof routeRequest>>
-  | RequestEvent<'router.drain', z.infer<typeof routeRequest>>
-  | RequestEvent<'router.unpin', z.infer<typeof unpinRequest>>
-  | RequestEvent<'router.hold', z.infer<typeof holdRequest>>
-  | RequestEvent<'router.release', z.infer<typeof unpinRequest>>
+  | RequestEvent<'router.route', z.infer<typeof routeRequestSchema>>
+  | RequestEvent<'router.drain', z.infer<typeof routeRequestSchema>>
+  | RequestEvent<'router.unpin', z.infer<typeof pluginRequestSchema>>
+  | RequestEvent<'router.hold', z.infer<typeof holdRequestSchema>>
+  | RequestEvent<'router.release', z.infer<typeof pluginRequestSchema>>
   | { type: 'hold.expired'; plugin: string }
   | BusResponseEvent
   | { type: 'bus.bound' }
@@ -385,7 +381,7 @@ export const routerMachine = setup({
       registry: ({ context, event }) => {
         if (event.type !== 'bus.response' || event.requestId !== 'pins' || !event.result.ok)
           return context.registry;
-        const pins = validate(pinsReply, event.result.data);
+        const pins = validate(routesReplySchema, event.result.data);
         if (!pins.ok) return context.registry;
         let registry = context.registry;
         for (const [plugin, generation] of Object.entries(pins.data.routes)) {
@@ -473,11 +469,11 @@ export const routerMachine = setup({
         services: [
           { subject: subjects.routerSettle, event: 'router.settle', schema: z.object({}).passthrough() },
           { subject: subjects.routerCommands, event: 'router.commands', schema: z.object({}).passthrough() },
-          { subject: subjects.routerRoute, event: 'router.route', schema: routeRequest },
-          { subject: subjects.routerDrain, event: 'router.drain', schema: routeRequest },
-          { subject: subjects.routerUnpin, event: 'router.unpin', schema: unpinRequest },
-          { subject: subjects.routerHold, event: 'router.hold', schema: holdRequest },
-          { subject: subjects.routerRelease, event: 'router.release', schema: unpinRequest },
+          { subject: subjects.routerRoute, event: 'router.route', schema: routeRequestSchema },
+          { subject: subjects.routerDrain, event: 'router.drain', schema: routeRequestSchema },
+          { subject: subjects.routerUnpin, event: 'router.unpin', schema: pluginRequestSchema },
+          { subject: subjects.routerHold, event: 'router.hold', schema: holdRequestSchema },
+          { subject: subjects.routerRelease, event: 'router.release', schema: pluginRequestSchema },
         ],
       }),
   },

@@ -77,7 +77,11 @@ export const runReportSchema = z.looseObject({
 });
 export type RunReport = z.infer<typeof runReportSchema>;
 
-export const migrateReplies = { apply: runReportSchema, rollback: runReportSchema, status: statusReportSchema };
+export const migrateReplies = {
+  apply: runReportSchema,
+  rollback: runReportSchema,
+  status: statusReportSchema,
+};
 
 /** `rosey.db.schema.<plugin>.changed`, published by the migrator after an apply or rollback changed tables. */
 export const schemaChangedSchema = z.looseObject({ plugin: z.string() });

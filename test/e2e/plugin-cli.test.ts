@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PluginRow } from '../../actors/plugin-manager/plugin-rows.js';
+import type { PluginRow } from '../../contract/messages/plugins.js';
 import { findNode, type TreeNode } from '../../supervisors/describe-tree.js';
 import { isAlive, runCli, spawnCli } from '../support/cli.js';
 import { writeFlipPlugin } from '../support/flip-plugin.js';

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { request } from '../../contract/request.js';
 import type { Result } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
-import type { PluginRow } from '../../actors/plugin-manager/plugin-rows.js';
+import type { PluginRow } from '../../contract/messages/plugins.js';
 import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { isAlive } from '../support/cli.js';

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import type { PluginRow } from '../../../actors/plugin-manager/plugin-rows.js';
+import type { PluginRow } from '../../../contract/messages/plugins.js';
 import { CAPABILITIES, isCapability, pluginGrants, type Grants } from '../../../contract/capabilities.js';
 import type { Manifest } from '../../../plugin-packages/manifest.js';
 import { RoseyCommand } from '../../base-command.js';

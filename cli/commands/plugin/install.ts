@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { installPlugin } from '../../../plugin-packages/install-package.js';
 import { installedPluginsDir, readDisabled } from '../../../plugin-packages/plugin-switches.js';
 import { errorMessage } from '../../../contract/result.js';
-import type { ReloadOutcome } from '../../../actors/plugin-manager/blue-green.machine.js';
+import type { ReloadOutcome } from '../../../contract/messages/plugins.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags, targetFor } from '../../config-flags.js';
 import { managerCall, runningPlugin, runningRosey } from '../../plugin-cli.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { PluginRow } from '../../../actors/plugin-manager/plugin-rows.js';
+import type { PluginRow } from '../../../contract/messages/plugins.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags } from '../../config-flags.js';
 import type { LoadedConfig } from '../../../app/config/load.js';

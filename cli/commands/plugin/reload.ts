@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import type { ReloadOutcome } from '../../../actors/plugin-manager/blue-green.machine.js';
+import type { ReloadOutcome } from '../../../contract/messages/plugins.js';
 import { RoseyCommand } from '../../base-command.js';
 import { locationFlags, natsFlags } from '../../config-flags.js';
 import { pluginRequest } from '../../plugin-cli.js';
