@@ -9,7 +9,7 @@ import { errorMessage, type Result } from '../contract/result.js';
 import { subjects } from '../contract/subjects.js';
 import { connectToRosey, type ControlTarget } from './control-client.js';
 import { pluginsToRun } from './start-rosey.js';
-import { hasMigrations, migrationsDir } from './tree.js';
+import { hasMigrations, migrationsDir } from './child-specs.js';
 
 /** Where `rosey db …` sends its migration requests: the running Rosey, or the database itself. */
 export interface MigrationsAccess {

@@ -1,18 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BusLink } from '../actors/bus/bus-link.js';
-import { redactUrl, type NatsEndpoint } from '../actors/bus/connect.js';
-import { newPassword, pluginInboxPrefix, ROSEY_USER } from '../actors/nats-server/credentials.js';
-import type { RoseyConfig } from './config/schema.js';
+import { redactUrl } from '../actors/bus/connect.js';
+import { natsAccess } from './nats-access.js';
 import { describeTarget, resolveDatabase } from '../actors/database/target.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Logger } from '../contract/log.js';
-import { pluginGrants } from '../contract/capabilities.js';
-import { PluginUsers } from '../actors/nats-server/plugin-users.js';
 import { discoverPlugins, type LoadedPlugin } from '../plugin-packages/manifest.js';
 import { installedPluginsDir, readDisabled } from '../plugin-packages/plugin-switches.js';
-import { findFreePort } from '../process/free-port.js';
-import { roseyTree, type RoseyTreeOptions } from './tree.js';
+import { roseyTree } from './tree.js';
 import { startTree, type RunningTree } from '../supervisors/run-tree.js';
 import { readRuntimeFile, type RuntimeInfo } from '../actors/control/runtime-file.js';
 import { ROSEY_VERSION } from './version.js';
@@ -132,63 +128,4 @@ export async function startRosey(options: StartOptions): Promise<RunningRosey> {
   logger.info('Rosey is up');
   if (warning) logger.warn(warning);
   return { tree, link, runtime, plugins, problems };
-}
-
-type PluginAccess = (plugin: string) => { endpoint: NatsEndpoint; inboxPrefix?: string };
-
-/**
- * How Rosey and each plugin connect. With the embedded server every plugin gets its own user,
- * limited to its own subjects; with an external server plugins use the users configured under
- * `nats.plugins`, or Rosey's own credentials (no isolation: said once in the log).
- */
-export async function natsAccess(
-  config: RoseyConfig,
-  plugins: LoadedPlugin[],
-): Promise<{ nats: RoseyTreeOptions['nats']; pluginNats: PluginAccess; warning?: string }> {
-  if (config.nats.url === undefined) {
-    const port = await findFreePort();
-    const url = `nats://127.0.0.1:${port}`;
-    const users = new PluginUsers({ user: ROSEY_USER, password: newPassword() });
-    for (const p of plugins) users.grant(p.manifest.name, pluginGrants(p, config).granted);
-    const { rosey } = users;
-    return {
-      nats: {
-        url,
-        user: rosey.user,
-        pass: rosey.password,
-        embedded: { port, binary: config.nats.binary, users },
-      },
-      pluginNats: (plugin) => {
-        // Looked up at each start: a plugin installed while Rosey runs has its user by then.
-        const own = users.get(plugin);
-        return own
-          ? { endpoint: { url, user: own.user, pass: own.password }, inboxPrefix: pluginInboxPrefix(plugin) }
-          : // Never Rosey's own password: without a user of its own, the plugin fails to connect.
-            { endpoint: { url } };
-      },
-    };
-  }
-  const core = {
-    url: config.nats.url,
-    token: config.nats.token,
-    user: config.nats.user,
-    pass: config.nats.password,
-  };
-  const shared = plugins.map((p) => p.manifest.name).filter((name) => !config.nats.plugins[name]);
-  return {
-    warning:
-      shared.length > 0
-        ? `plugins without their own NATS user (nats.plugins) share Rosey's and are not isolated: ${shared.join(', ')}`
-        : undefined,
-    nats: core,
-    pluginNats: (plugin) => {
-      const own = config.nats.plugins[plugin];
-      return own
-        ? {
-            endpoint: { url: core.url, user: own.user, pass: own.password },
-            inboxPrefix: pluginInboxPrefix(plugin),
-          }
-        : { endpoint: core };
-    },
-  };
 }

@@ -1,44 +1,45 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { actionGateMachine } from '../../actors/action-gate/action-gate.machine.js';
-import { busMachine } from '../../actors/bus/bus.machine.js';
-import { migratorMachine } from '../../actors/migrator/migrator.machine.js';
-import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server/nats-server-process.js';
-import { pluginMigrationsMachine } from '../../actors/migrator/plugin-migrations.machine.js';
-import { routerMachine } from '../../actors/router/router.machine.js';
-import { storageMachine } from '../../actors/storage/storage.machine.js';
-import type { ChildSpec } from '../../supervisors/child-spec.js';
-import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
-import { BusLink } from '../../actors/bus/bus-link.js';
 import {
-  newPassword,
-  pluginInboxPrefix,
-  pluginPermissions,
-  pluginUser,
-  ROSEY_USER,
-  type NatsUser,
-} from '../../actors/nats-server/credentials.js';
-import { decodeJson, encodeJson, outgoingHeaders } from '../../contract/envelope.js';
-import { request } from '../../contract/request.js';
-import { validate } from '../../contract/validate.js';
+  actionGateSpec,
+  busSpec,
+  hasMigrations,
+  migrationsDir,
+  migratorSpec,
+  natsServerSpec,
+  pluginMigrationsSpec,
+  routerSpec,
+  storageSpec,
+  newWiring,
+} from '../../app/child-specs.js';
 import { parseConfig } from '../../app/config/load.js';
-import { chatMessageSchema, type ChatMessage } from '../../contract/messages/chat.js';
-import type { DatabaseTarget } from '../../actors/database/target.js';
-import { quietLogger, type LogFields, type Logger, type LogLevel } from '../../contract/log.js';
+import { embeddedNats } from '../../app/nats-access.js';
 import { CAPABILITY_NAMES, isCapability, type CapabilityName } from '../../contract/capabilities.js';
-import { loadPlugin, type LoadedPlugin } from '../../plugin-packages/manifest.js';
+import { decodeJson, encodeJson, outgoingHeaders } from '../../contract/envelope.js';
+import { quietLogger, type LogFields, type Logger, type LogLevel } from '../../contract/log.js';
+import { chatMessageSchema, type ChatMessage } from '../../contract/messages/chat.js';
+import { routerCommandsReplySchema } from '../../contract/messages/router.js';
+import { auditRecordSchema, type AuditRecord } from '../../contract/messages/storage.js';
+import { request } from '../../contract/request.js';
 import { errorMessage, ok } from '../../contract/result.js';
-import type { AuditRecord } from '../../contract/messages/storage.js';
 import { subjects } from '../../contract/subjects.js';
+import { validate } from '../../contract/validate.js';
+import { loadPlugin, type LoadedPlugin } from '../../plugin-packages/manifest.js';
+import type { ChildSpec } from '../../supervisors/child-spec.js';
+import { describeTree, findNode } from '../../supervisors/describe-tree.js';
+import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { isPlugin, type PluginDefinition } from '../define-plugin.js';
 import { startPluginService, type PluginService } from '../plugin-service.js';
 import { StorageClient } from '../storage-client.js';
 import { simulatePlatform, type Action, type Reply } from './test-platform.js';
 
 export type { Action, AuditRecord, Reply };
+
+/** Where Rosey keeps the data: what its storage and migrator take (a SQLite file or a PostgreSQL URL). */
+export type TestDatabase = Parameters<typeof storageSpec>[1];
 
 export interface TestBotOptions {
   /**
@@ -63,7 +64,7 @@ export interface TestBotOptions {
   /** How long the router waits for the plugin's answer. Default Rosey's (5000). */
   commandTimeoutMs?: number;
   /** Default: a fresh SQLite file, removed by `close()`. */
-  database?: 'sqlite' | DatabaseTarget;
+  database?: 'sqlite' | TestDatabase;
   /** Receives Rosey's and the plugin's log lines. Default: silent (`ROSEY_TEST_LOG=1` shows them). */
   log?: Logger;
   /** The nats-server binary. Default `nats-server` from PATH. */
@@ -173,13 +174,6 @@ function grantsOf(name: string, requested: readonly string[]): CapabilityName[] 
   return [...new Set(requested as CapabilityName[])].sort();
 }
 
-/** Whether the plugin has SQL migrations (as app/tree.ts `hasMigrations` decides). */
-function migrationsOf(loaded: LoadedPlugin | undefined): string | undefined {
-  if (!loaded) return undefined;
-  const dir = join(loaded.dir, 'migrations');
-  return existsSync(dir) && readdirSync(dir).some((f) => f.toLowerCase().endsWith('.sql')) ? dir : undefined;
-}
-
 /**
  * Runs a plugin against a real Rosey for its tests: a private nats-server with Rosey's user and the
  * plugin's (limited to the plugin's granted capabilities, as in production), Rosey's bus, storage
@@ -238,83 +232,32 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
   const tmp = mkdtempSync(join(tmpdir(), `rosey-testbot-${name}-`));
   stops.push({ what: 'temporary files', stop: () => rmSync(tmp, { recursive: true, force: true }) });
   try {
-    const rosey: NatsUser = { user: ROSEY_USER, password: newPassword() };
-    const pluginNats: NatsUser = {
-      user: pluginUser(name),
-      password: newPassword(),
-      permissions: pluginPermissions(name, granted),
-    };
-    const server: NatsServerHandle = await startNatsServer({
-      dir: tmp,
-      users: [rosey, pluginNats],
-      binary: options.natsBinary,
-      onLog: (line) => logger.debug(line, { tag: 'nats-server' }),
-    });
-    stops.push({ what: 'nats-server', stop: () => server.stop(2000) });
-
-    const link = new BusLink();
-    const database: DatabaseTarget =
+    // As in Rosey: an embedded nats-server with Rosey's user and the plugin's, limited to its grants.
+    const { nats, pluginNats } = await embeddedNats([[name, granted]], options.natsBinary ?? 'nats-server');
+    const embedded = nats.embedded!;
+    const wiring = newWiring(logger);
+    const database: TestDatabase =
       options.database === undefined || options.database === 'sqlite'
         ? { kind: 'sqlite', file: join(tmp, 'rosey.db') }
         : options.database;
-    const migrations = migrationsOf(loaded);
-    const storageSpec: ChildSpec = {
-      id: 'storage',
-      logic: storageMachine,
-      input: { link, logger: logger.child('storage'), target: database },
-    };
+    const migrations = loaded && hasMigrations(loaded) ? migrationsDir(loaded) : undefined;
+    const storageChild = storageSpec(wiring, database);
+    // Rosey's own child specs (app/child-specs.ts), in the order of its infra and services branches.
     const children: ChildSpec[] = [
-      {
-        id: 'bus',
-        logic: busMachine,
-        input: {
-          endpoint: { url: server.url, user: rosey.user, pass: rosey.password },
-          link,
-          name: `rosey-test-${name}`,
-          logger: logger.child('bus'),
-        },
-      },
-      storageSpec,
-      {
-        id: 'migrator',
-        logic: migratorMachine,
-        input: {
-          link,
-          logger: logger.child('migrator'),
-          target: database,
-          migrationDirs: new Map(migrations ? [[name, migrations]] : []),
-        },
-      },
-      {
-        id: 'router',
-        logic: routerMachine,
-        input: {
-          link,
-          logger: logger.child('router'),
-          botName: config.bot.name,
-          prefix: config.bot.commandPrefix,
-          commandTimeoutMs: config.router.commandTimeoutMs,
-          defaultCooldownMs: config.router.defaultCooldownMs,
-        },
-      },
-      {
-        // The plugin's own actions (ctx.chat.send, ctx.users.kick, …) pass the same gate as in Rosey.
-        id: 'action-gate',
-        logic: actionGateMachine,
-        input: { link, logger: logger.child('actions'), platforms: [PLATFORM] },
-      },
+      natsServerSpec(wiring, {
+        port: embedded.port,
+        binary: embedded.binary,
+        users: embedded.users,
+        dir: tmp,
+      }),
+      busSpec(wiring, nats, `rosey-test-${name}`),
+      storageChild,
+      migratorSpec(wiring, database, { migrationDirs: new Map(migrations ? [[name, migrations]] : []) }),
+      routerSpec(wiring, config),
+      // The plugin's own actions (ctx.chat.send, ctx.users.kick, …) pass the same gate as in Rosey.
+      actionGateSpec(wiring, [PLATFORM]),
       // Pending migrations go in before the plugin starts, as in Rosey's plugin supervisor.
-      ...(migrations
-        ? [
-            {
-              id: 'migrations',
-              logic: pluginMigrationsMachine,
-              shutdown: 'brutal_kill' as const,
-              startTimeoutMs: 'infinity' as const,
-              input: { plugin: name, link, logger: logger.child(`plugin:${name}`) },
-            },
-          ]
-        : []),
+      ...(migrations ? [pluginMigrationsSpec(wiring, name)] : []),
     ];
     let tree: RunningTree;
     try {
@@ -325,9 +268,9 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
     stops.push({ what: 'Rosey', stop: () => tree.shutdown() });
 
     const nc = await connect({
-      servers: server.url,
-      user: rosey.user,
-      pass: rosey.password,
+      servers: nats.url,
+      user: nats.user,
+      pass: nats.pass,
       name: `test-platform:${name}`,
       noAsyncTraces: true,
     });
@@ -345,7 +288,9 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
       callback: (error, msg) => {
         if (error) return;
         const decoded = decodeJson(msg.data);
-        if (decoded.ok) audits.push(decoded.data as AuditRecord);
+        const record = decoded.ok ? validate(auditRecordSchema, decoded.data) : decoded;
+        if (record.ok) audits.push(record.data);
+        else logger.warn(`testBot(${name}): not an audit record on ${msg.subject}: ${record.error.message}`);
       },
     });
 
@@ -357,11 +302,12 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
     });
     await nc.flush();
 
+    const own = pluginNats(name);
     const pluginNc = await connect({
-      servers: server.url,
-      user: pluginNats.user,
-      pass: pluginNats.password,
-      inboxPrefix: pluginInboxPrefix(name),
+      servers: own.endpoint.url,
+      user: own.endpoint.user,
+      pass: own.endpoint.pass,
+      inboxPrefix: own.inboxPrefix,
       name: `plugin:${name}@${GENERATION}`,
       noAsyncTraces: true,
     });
@@ -377,10 +323,10 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
           version: loaded?.manifest.version ?? '0.0.0',
           generation: GENERATION,
           entry: loaded?.entry ?? '(in process)',
-          natsUrl: server.url,
-          natsUser: pluginNats.user,
-          natsPass: pluginNats.password,
-          inboxPrefix: pluginInboxPrefix(name),
+          natsUrl: own.endpoint.url,
+          natsUser: own.endpoint.user,
+          natsPass: own.endpoint.pass,
+          inboxPrefix: own.inboxPrefix,
           config: options.config ?? {},
         },
         log: recordingLogger(() => logs, logger.child(`plugin:${name}`)),
@@ -461,7 +407,7 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
       rows: storage.rows,
       migrations: storage.migrations,
       nc,
-      server: { url: server.url, pid: server.pid },
+      server: { url: nats.url, pid: natsServerPid(tree) },
       async stopStorage() {
         tree.actor.send({ type: 'supervisor.terminate_child', id: 'storage' });
         await storageAnswers(nc, name, false);
@@ -469,7 +415,7 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
       async startStorage() {
         // A terminated static child is forgotten and started anew (OTP restart_child).
         tree.actor.send({ type: 'supervisor.delete_child', id: 'storage' });
-        tree.actor.send({ type: 'supervisor.start_child', spec: storageSpec });
+        tree.actor.send({ type: 'supervisor.start_child', spec: storageChild });
         await storageAnswers(nc, name, true);
       },
       close() {
@@ -502,11 +448,14 @@ async function routerKnows(nc: NatsConnection, plugin: PluginDefinition, name: s
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last = 'no answer';
   for (;;) {
-    const listed = await request(nc, subjects.routerCommands, {}, { timeoutMs: 2000 });
+    const listed = await request(
+      nc,
+      subjects.routerCommands,
+      {},
+      { timeoutMs: 2000, reply: routerCommandsReplySchema },
+    );
     if (listed.ok) {
-      const { plugins } = listed.data as {
-        plugins: Array<{ plugin: string; generation: number; commands: Array<{ name: string }> }>;
-      };
+      const { plugins } = listed.data;
       const entry = plugins.find((p) => p.plugin === name && p.generation === GENERATION);
       if (entry) {
         const routed = new Set(entry.commands.map((c) => c.name));
@@ -525,4 +474,11 @@ async function routerKnows(nc: NatsConnection, plugin: PluginDefinition, name: s
       throw new Error(`testBot(${name}): the router did not learn the plugin's commands: ${last}`);
     await new Promise((done) => setTimeout(done, 20));
   }
+}
+
+/** The pid of the tree's nats-server, as it reported it when ready. */
+function natsServerPid(tree: RunningTree): number {
+  const pid = findNode(describeTree(tree.actor), 'nats-server')?.info?.pid;
+  if (typeof pid !== 'number') throw new Error('testBot: the nats-server did not report its pid');
+  return pid;
 }

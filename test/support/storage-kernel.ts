@@ -1,12 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { busMachine } from '../../actors/bus/bus.machine.js';
-import { migratorMachine } from '../../actors/migrator/migrator.machine.js';
-import { storageMachine } from '../../actors/storage/storage.machine.js';
 import { BusLink } from '../../actors/bus/bus-link.js';
-import { request } from '../../contract/request.js';
 import type { DatabaseTarget } from '../../actors/database/target.js';
+import { busSpec, migratorSpec, storageSpec } from '../../app/child-specs.js';
 import { quietLogger } from '../../contract/log.js';
+import { request } from '../../contract/request.js';
 import type { Result } from '../../contract/result.js';
 import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { freshDatabase, type DatabaseKind } from './databases.js';
@@ -22,37 +20,26 @@ export interface StorageKernel {
   stop(): Promise<void>;
 }
 
-/** bus + storage + migrator on a fresh database, as Rosey's infra branch runs them. */
+/** bus + storage + migrator on a fresh database, as Rosey's infra branch runs them (app/child-specs.ts). */
 export async function startStorageKernel(
   url: string,
   kind: DatabaseKind,
   migrationDirs: Record<string, string> = { notes: `${FIXTURE_MIGRATIONS}notes` },
   credentials: { user?: string; pass?: string } = {},
 ): Promise<StorageKernel> {
-  const link = new BusLink();
+  const wiring = { link: new BusLink(), logger: quietLogger };
   const database = await freshDatabase(kind);
   const tree = await runTree({
     name: 'storage-test',
     strategy: 'rest_for_one',
     logger: quietLogger,
     children: [
-      {
-        id: 'bus',
-        logic: busMachine,
-        input: { endpoint: { url, ...credentials }, link, logger: quietLogger },
-      },
-      { id: 'storage', logic: storageMachine, input: { link, logger: quietLogger, target: database } },
-      {
-        id: 'migrator',
-        logic: migratorMachine,
-        input: {
-          link,
-          logger: quietLogger,
-          target: database,
-          migrationDirs: new Map(Object.entries(migrationDirs)),
-          lockTimeoutMs: 500,
-        },
-      },
+      busSpec(wiring, { url, ...credentials }),
+      storageSpec(wiring, database),
+      migratorSpec(wiring, database, {
+        migrationDirs: new Map(Object.entries(migrationDirs)),
+        lockTimeoutMs: 500,
+      }),
     ],
   });
   const nc = await connect({ servers: url, ...credentials, name: 'test-client' });

@@ -1,0 +1,322 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { actionGateMachine } from '../actors/action-gate/action-gate.machine.js';
+import { BusLink } from '../actors/bus/bus-link.js';
+import { busMachine } from '../actors/bus/bus.machine.js';
+import { consoleMachine, type ConsoleInput } from '../actors/console/console.machine.js';
+import { controlMachine, type ControlInput } from '../actors/control/control.machine.js';
+import type { RuntimeInfo } from '../actors/control/runtime-file.js';
+import { cytubeMachine, type CytubeInput } from '../actors/cytube/cytube.machine.js';
+import type { NatsEndpoint } from '../actors/bus/connect.js';
+import type { DatabaseTarget } from '../actors/database/target.js';
+import { migratorMachine } from '../actors/migrator/migrator.machine.js';
+import { pluginMigrationsMachine } from '../actors/migrator/plugin-migrations.machine.js';
+import { natsServerActor } from '../actors/nats-server/nats-server.actor.js';
+import type { PluginUsers } from '../actors/nats-server/plugin-users.js';
+import { pluginHostMachine, type PluginHostInput } from '../actors/plugin-host/plugin-host.machine.js';
+import {
+  pluginManagerMachine,
+  type PluginManagerInput,
+} from '../actors/plugin-manager/plugin-manager.machine.js';
+import {
+  pluginWatcherMachine,
+  type PluginWatcherInput,
+} from '../actors/plugin-watcher/plugin-watcher.machine.js';
+import { routerMachine } from '../actors/router/router.machine.js';
+import { storageMachine } from '../actors/storage/storage.machine.js';
+import type { Logger } from '../contract/log.js';
+import type { LoadedPlugin } from '../plugin-packages/manifest.js';
+import type { ChildSpec } from '../supervisors/child-spec.js';
+import { supervisorMachine, type SupervisorInput } from '../supervisors/supervisor.machine.js';
+import type { RoseyConfig } from './config/schema.js';
+
+/**
+ * The child spec of each of Rosey's components, as the tree (app/tree.ts) runs them: id, shutdown
+ * and start timeouts, restart type and input. The test harnesses (`testBot`, the tests' small
+ * Roseys) build their trees from these same functions, so a timeout or an input added here holds
+ * for them too: one startup list, not several that drift.
+ */
+
+/** What every component gets: the bus link and a logger (each takes a child logger of its own). */
+export interface Wiring {
+  link: BusLink;
+  logger: Logger;
+}
+
+/** What a new tree's components share: a bus link of their own, and the logger they log through. */
+export function newWiring(logger: Logger): Wiring {
+  return { link: new BusLink(), logger };
+}
+
+/** System id of the root supervisor: the control plane and the plugin manager find the tree by it. */
+export const ROOT_SYSTEM_ID = 'root';
+
+const PLUGIN_STOP_GRACE_MS = 4000;
+const PLUGIN_READY_TIMEOUT_MS = 10_000;
+
+/** A supervisor child: `input` without its name, which is the id. */
+export function supervisorSpec(
+  id: string,
+  input: Omit<SupervisorInput, 'name'>,
+  extra: Partial<ChildSpec> = {},
+): ChildSpec {
+  return { ...extra, id, type: 'supervisor', logic: supervisorMachine, input: { name: id, ...input } };
+}
+
+/** The embedded nats-server, on a fixed port so a restarted server comes back where clients reconnect. */
+export function natsServerSpec(
+  w: Wiring,
+  server: { port: number; binary?: string; users: PluginUsers; dir: string },
+): ChildSpec {
+  return {
+    id: 'nats-server',
+    logic: natsServerActor,
+    input: { ...server, logger: w.logger.child('nats-server'), link: w.link },
+  };
+}
+
+/** The process's one NATS connection. */
+export function busSpec(w: Wiring, endpoint: NatsEndpoint, name = `rosey-${process.pid}`): ChildSpec {
+  return {
+    id: 'bus',
+    logic: busMachine,
+    input: {
+      endpoint: { url: endpoint.url, token: endpoint.token, user: endpoint.user, pass: endpoint.pass },
+      link: w.link,
+      name,
+      logger: w.logger.child('bus'),
+    },
+  };
+}
+
+/** Plugins' key-value stores, tables and audit records. Stopping waits for what it is answering. */
+export function storageSpec(w: Wiring, database: DatabaseTarget): ChildSpec {
+  return {
+    id: 'storage',
+    logic: storageMachine,
+    shutdown: 10_000,
+    input: { link: w.link, logger: w.logger.child('storage'), target: database },
+  };
+}
+
+/** Plugins' migrations. A migration is never cut short: stopping waits for it. */
+export function migratorSpec(
+  w: Wiring,
+  database: DatabaseTarget,
+  plugins: { migrationDirs: ReadonlyMap<string, string>; pluginRoots?: string[]; lockTimeoutMs?: number },
+): ChildSpec {
+  return {
+    id: 'migrator',
+    logic: migratorMachine,
+    shutdown: 'infinity',
+    input: { link: w.link, logger: w.logger.child('migrator'), target: database, ...plugins },
+  };
+}
+
+/** What plugins do on their own, checked against their grants; the first platform is the default. */
+export function actionGateSpec(w: Wiring, platforms: string[]): ChildSpec {
+  return {
+    id: 'action-gate',
+    logic: actionGateMachine,
+    input: { link: w.link, logger: w.logger.child('actions'), platforms },
+  };
+}
+
+/** Chat lines → commands. Stopping lets the commands in flight be answered. */
+export function routerSpec(w: Wiring, config: Pick<RoseyConfig, 'bot' | 'router'>): ChildSpec {
+  return {
+    id: 'router',
+    logic: routerMachine,
+    shutdown: config.router.commandTimeoutMs + 2000,
+    input: {
+      link: w.link,
+      logger: w.logger.child('router'),
+      botName: config.bot.name,
+      prefix: config.bot.commandPrefix,
+      commandTimeoutMs: config.router.commandTimeoutMs,
+      defaultCooldownMs: config.router.defaultCooldownMs,
+    },
+  };
+}
+
+/** Plugin list, info, blue-green reloads, starting and stopping plugins while Rosey runs. */
+export function pluginManagerSpec(w: Wiring, input: Omit<PluginManagerInput, 'link' | 'logger'>): ChildSpec {
+  return {
+    id: 'plugin-manager',
+    logic: pluginManagerMachine,
+    input: { link: w.link, logger: w.logger.child('plugins'), ...input } satisfies PluginManagerInput,
+  };
+}
+
+/** The folder with a plugin's SQL migrations. */
+export const migrationsDir = (plugin: LoadedPlugin) => join(plugin.dir, 'migrations');
+
+/** Whether a plugin has migration files: any case of `.sql`, as the loader reads (and refuses) them. */
+export function hasMigrations(plugin: LoadedPlugin): boolean {
+  const dir = migrationsDir(plugin);
+  return existsSync(dir) && readdirSync(dir).some((f) => f.toLowerCase().endsWith('.sql'));
+}
+
+/** Applies a plugin's pending migrations, before its process starts; never cut short. */
+export function pluginMigrationsSpec(w: Wiring, plugin: string): ChildSpec {
+  return {
+    id: 'migrations',
+    logic: pluginMigrationsMachine,
+    shutdown: 'brutal_kill',
+    startTimeoutMs: 'infinity',
+    input: { plugin, link: w.link, logger: w.logger.child(`plugin:${plugin}`) },
+  };
+}
+
+export interface PluginWiring extends Wiring {
+  config: Pick<RoseyConfig, 'plugins'>;
+  /** How each plugin process connects (its own user, where there is one). */
+  pluginNats: (plugin: string) => { endpoint: NatsEndpoint; inboxPrefix?: string };
+  /** Replaces parts of every host's input (tests: shorter health intervals, …). */
+  host?: Partial<PluginHostInput>;
+}
+
+/** The host of one generation of a plugin: child `<name>@<generation>` of the plugin's supervisor. */
+export function pluginHostSpec(plugin: LoadedPlugin, w: PluginWiring, generation: number): ChildSpec {
+  const { manifest } = plugin;
+  const settings = w.config.plugins.settings[manifest.name];
+  const connection = w.pluginNats(manifest.name);
+  const input: PluginHostInput = {
+    plugin: {
+      name: manifest.name,
+      version: manifest.version,
+      entry: plugin.entry,
+      memoryMb: settings?.memoryMb ?? manifest.memoryMb,
+      config: settings?.config ?? {},
+    },
+    generation,
+    nats: connection.endpoint,
+    inboxPrefix: connection.inboxPrefix,
+    link: w.link,
+    logger: w.logger.child(`plugin:${manifest.name}`),
+    readyTimeoutMs: PLUGIN_READY_TIMEOUT_MS,
+    stopGraceMs: PLUGIN_STOP_GRACE_MS,
+    ...w.host,
+  };
+  return {
+    id: `${manifest.name}@${generation}`,
+    logic: pluginHostMachine,
+    restart: manifest.restart,
+    shutdown: PLUGIN_STOP_GRACE_MS + 1000,
+    startTimeoutMs: PLUGIN_READY_TIMEOUT_MS + 2000,
+    backoff: manifest.supervision.backoff,
+    input,
+  };
+}
+
+/**
+ * One plugin: its own supervisor (marked failed when it gives up) around, in order, the step that
+ * applies its pending migrations (when it has any) and its process host. A blue-green reload adds
+ * the next generation's host beside the current one, then removes the one it replaced.
+ */
+export function pluginSpec(plugin: LoadedPlugin, w: PluginWiring, generation = 1): ChildSpec {
+  const { manifest } = plugin;
+  const settings = w.config.plugins.settings[manifest.name];
+  return supervisorSpec(
+    manifest.name,
+    {
+      // The process needs its migrations: if they had to be redone, so would the process.
+      strategy: 'rest_for_one',
+      intensity: settings?.intensity ?? manifest.supervision.intensity,
+      period: settings?.period ?? manifest.supervision.period,
+      logger: w.logger.child('plugins'),
+      children: [
+        ...(hasMigrations(plugin) ? [pluginMigrationsSpec(w, manifest.name)] : []),
+        pluginHostSpec(plugin, w, generation),
+      ],
+    },
+    // A plugin that keeps crashing stays down, marked failed; the rest of Rosey carries on.
+    { restart: 'temporary' },
+  );
+}
+
+/** The dynamic supervisor of every plugin's own supervisor. */
+export function pluginsSpec(plugins: LoadedPlugin[], w: PluginWiring): ChildSpec {
+  return supervisorSpec('plugins', {
+    strategy: 'one_for_one',
+    dynamic: true,
+    logger: w.logger,
+    children: plugins.map((p) => pluginSpec(p, w)),
+  });
+}
+
+/** The control plane of the CLI (`rosey.control.*`); it owns the runtime file while it runs. */
+export function controlSpec(w: Wiring, dataDir: string, runtime: RuntimeInfo): ChildSpec {
+  return {
+    id: 'control',
+    logic: controlMachine,
+    input: {
+      link: w.link,
+      logger: w.logger.child('control'),
+      dataDir,
+      runtime,
+      rootSystemId: ROOT_SYSTEM_ID,
+    } satisfies ControlInput,
+  };
+}
+
+/** Reloads a plugin when its files change (`rosey dev --watch`). */
+export function pluginWatcherSpec(w: Wiring, plugins: LoadedPlugin[]): ChildSpec {
+  return {
+    id: 'plugin-watcher',
+    logic: pluginWatcherMachine,
+    input: {
+      link: w.link,
+      logger: w.logger.child('watch'),
+      plugins: Object.fromEntries(plugins.map((p) => [p.manifest.name, p.dir])),
+    } satisfies PluginWatcherInput,
+  };
+}
+
+/** A chat in the terminal (`rosey dev`). */
+export function consoleSpec(
+  w: Wiring,
+  config: Pick<RoseyConfig, 'bot' | 'router' | 'platforms'>,
+  terminal: Pick<ConsoleInput, 'input' | 'output' | 'interactive' | 'stopOnEof'>,
+): ChildSpec {
+  return {
+    id: 'console',
+    logic: consoleMachine,
+    shutdown: 2000,
+    input: {
+      link: w.link,
+      logger: w.logger.child('console'),
+      botName: config.bot.name,
+      user: config.platforms.console.user,
+      rank: config.platforms.console.rank,
+      settleTimeoutMs: config.router.commandTimeoutMs + 2000,
+      rootSystemId: ROOT_SYSTEM_ID,
+      ...terminal,
+    } satisfies ConsoleInput,
+  };
+}
+
+/** The CyTube connector for the configured channel. */
+export function cytubeSpec(
+  w: Wiring,
+  bot: RoseyConfig['bot'],
+  cytube: NonNullable<RoseyConfig['platforms']['cytube']>,
+): ChildSpec {
+  return {
+    id: 'cytube',
+    logic: cytubeMachine,
+    shutdown: 2000,
+    input: {
+      link: w.link,
+      logger: w.logger.child('cytube'),
+      server: cytube.server,
+      channel: cytube.channel,
+      channelPassword: cytube.channelPassword,
+      username: cytube.username ?? bot.name,
+      password: cytube.password,
+      maxMessageLength: cytube.maxMessageLength,
+      maxReplyParts: cytube.maxReplyParts,
+      reconnect: { minMs: cytube.reconnect.minMs, maxMs: cytube.reconnect.maxMs, randomFactor: 0.3 },
+    } satisfies CytubeInput,
+  };
+}
