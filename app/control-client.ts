@@ -1,9 +1,14 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { redactUrl } from '../actors/bus/connect.js';
 import { request } from '../contract/request.js';
-import { errorMessage, type Result } from '../contract/result.js';
-import { subjects } from '../contract/subjects.js';
-import { readRuntimeFile, removeRuntimeFile, runtimeFilePath } from '../actors/control/runtime-file.js';
+import type { z } from 'zod';
+import { err, errorMessage, type Result } from '../contract/result.js';
+import {
+  readRuntimeFile,
+  removeRuntimeFile,
+  runtimeFilePath,
+  type RuntimeInfo,
+} from '../actors/control/runtime-file.js';
 
 export interface ControlTarget {
   url: string;
@@ -16,6 +21,20 @@ export interface ControlTarget {
 
 /** Thrown when no running Rosey can be found; the message is the one-line reason for the user. */
 export class NotRunningError extends Error {}
+
+const targetOf = (info: RuntimeInfo): ControlTarget & { pid: number } => ({
+  url: info.natsUrl,
+  token: info.natsToken,
+  user: info.natsUser,
+  pass: info.natsPass,
+  pid: info.pid,
+});
+
+/** The Rosey running with its data in `dataDir`, as its runtime file says; nothing is removed. */
+export function runningAt(dataDir: string): (ControlTarget & { pid: number }) | undefined {
+  const found = readRuntimeFile(dataDir);
+  return found.kind === 'running' ? targetOf(found.info) : undefined;
+}
 
 /**
  * Where the CLI reaches Rosey: `--nats-url` when given, else the runtime file a running Rosey
@@ -30,13 +49,7 @@ export function locateRosey(options: {
   const found = readRuntimeFile(options.dataDir);
   switch (found.kind) {
     case 'running':
-      return {
-        url: found.info.natsUrl,
-        token: found.info.natsToken,
-        user: found.info.natsUser,
-        pass: found.info.natsPass,
-        pid: found.info.pid,
-      };
+      return targetOf(found.info);
     case 'stale':
       removeRuntimeFile(options.dataDir, found.info.pid);
       throw new NotRunningError(
@@ -51,7 +64,6 @@ export function locateRosey(options: {
   }
 }
 
-/** One request on `rosey.control.<verb>`; connection problems become error results too. */
 /** One short-lived CLI connection to Rosey's NATS server: no reconnects, a 3 s connect timeout. */
 export function connectToRosey(target: ControlTarget): Promise<NatsConnection> {
   return connect({
@@ -65,36 +77,30 @@ export function connectToRosey(target: ControlTarget): Promise<NatsConnection> {
   });
 }
 
-export function controlRequest(
-  target: ControlTarget,
-  verb: 'status' | 'stop' | 'ping',
-  payload: unknown = {},
-  timeoutMs = 5000,
-): Promise<Result<unknown>> {
-  return roseyRequest(target, subjects.control(verb), payload, timeoutMs);
-}
-
-/** One request to the running Rosey on any subject; an unreachable bus is a BUS_UNAVAILABLE result. */
-export async function roseyRequest(
+/**
+ * One request to the running Rosey on any subject, its reply checked against `reply` (a schema of
+ * contract/messages); an unreachable bus is a BUS_UNAVAILABLE result, a malformed reply INTERNAL.
+ */
+export async function roseyRequest<S extends z.ZodType>(
   target: ControlTarget,
   subject: string,
-  payload: unknown = {},
-  timeoutMs = 5000,
-): Promise<Result<unknown>> {
+  payload: unknown,
+  options: { reply: S; timeoutMs?: number },
+): Promise<Result<z.output<S>>> {
   let nc;
   try {
     nc = await connectToRosey(target);
   } catch (error) {
-    return {
-      ok: false,
-      error: {
-        code: 'BUS_UNAVAILABLE',
-        message: `cannot reach Rosey's NATS at ${redactUrl(target.url)}: ${errorMessage(error)}`,
-      },
-    };
+    return err(
+      'BUS_UNAVAILABLE',
+      `cannot reach Rosey's NATS at ${redactUrl(target.url)}: ${errorMessage(error)}`,
+    );
   }
   try {
-    return await request(nc, subject, payload, { timeoutMs });
+    return await request(nc, subject, payload, {
+      timeoutMs: options.timeoutMs ?? 5000,
+      reply: options.reply,
+    });
   } finally {
     await nc.close();
   }

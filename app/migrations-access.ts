@@ -1,10 +1,17 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { request } from '../contract/request.js';
+import type { z } from 'zod';
+import { checkReply, request } from '../contract/request.js';
 import type { LoadedConfig } from './config/load.js';
 import { openDatabase, type Database } from '../actors/database/open.js';
 import { describeTarget, resolveDatabase } from '../actors/database/target.js';
 import { MigrationService } from '../actors/migrator/migration-service.js';
-import { type MigrateOp } from '../contract/messages/migrations.js';
+import {
+  migrateReplies,
+  type migrateRequests,
+  type MigrateOp,
+  type RunReport,
+  type StatusReport,
+} from '../contract/messages/migrations.js';
 import { errorMessage, type Result } from '../contract/result.js';
 import { subjects } from '../contract/subjects.js';
 import { connectToRosey, type ControlTarget } from './control-client.js';
@@ -19,8 +26,23 @@ export interface MigrationsAccess {
   plugins: ReadonlyMap<string, string>;
   /** The plugins among them that have migration files. */
   withMigrations: ReadonlySet<string>;
-  call(op: MigrateOp, plugin: string, payload: unknown): Promise<Result<unknown>>;
+  status(plugin: string): Promise<Result<StatusReport>>;
+  apply(plugin: string, payload: z.input<typeof migrateRequests.apply>): Promise<Result<RunReport>>;
+  rollback(plugin: string, payload: z.input<typeof migrateRequests.rollback>): Promise<Result<RunReport>>;
   close(): Promise<void>;
+}
+
+type Call = (op: MigrateOp, plugin: string, payload: unknown) => Promise<Result<unknown>>;
+
+/** The three operations over one way of calling the migrator, each reply checked against its schema. */
+function operations(call: Call): Pick<MigrationsAccess, 'status' | 'apply' | 'rollback'> {
+  const checked = async <S extends z.ZodType>(op: MigrateOp, plugin: string, payload: unknown, schema: S) =>
+    checkReply(subjects.migrate(plugin, op), schema, await call(op, plugin, payload));
+  return {
+    status: (plugin) => checked('status', plugin, {}, migrateReplies.status),
+    apply: (plugin, payload) => checked('apply', plugin, payload, migrateReplies.apply),
+    rollback: (plugin, payload) => checked('rollback', plugin, payload, migrateReplies.rollback),
+  };
 }
 
 function pluginDirs(loaded: LoadedConfig): Pick<MigrationsAccess, 'plugins' | 'withMigrations'> {
@@ -43,8 +65,9 @@ export async function viaRosey(loaded: LoadedConfig, target: ControlTarget): Pro
   return {
     via: `the running Rosey${target.pid ? `, pid ${target.pid}` : ''}`,
     ...pluginDirs(loaded),
-    call: (op, plugin, payload) =>
+    ...operations((op, plugin, payload) =>
       request(nc, subjects.migrate(plugin, op), payload, { timeoutMs: 10 * 60_000 }),
+    ),
     close: () => nc.close(),
   };
 }
@@ -58,7 +81,7 @@ export async function viaDatabase(loaded: LoadedConfig): Promise<MigrationsAcces
   return {
     via: describeTarget(target),
     ...dirs,
-    call: (op, plugin, payload) => service.handle({ op, plugin, payload }),
+    ...operations((op, plugin, payload) => service.handle({ op, plugin, payload })),
     close: () => db.close(),
   };
 }

@@ -4,6 +4,7 @@ import type { LoadedConfig } from './config/load.js';
 import { openDatabase } from '../actors/database/open.js';
 import { resolveDatabase } from '../actors/database/target.js';
 import { KvStore } from '../actors/storage/kv-store.js';
+import { kvReplies } from '../contract/messages/storage.js';
 import { subjects } from '../contract/subjects.js';
 
 /**
@@ -25,9 +26,14 @@ export async function purgeKeyValues(
   }
   let deleted = 0;
   for (;;) {
-    const page = await request(nc, subjects.kv(plugin, 'list'), { limit: 1000 }, { timeoutMs: 10_000 });
+    const page = await request(
+      nc,
+      subjects.kv(plugin, 'list'),
+      { limit: 1000 },
+      { timeoutMs: 10_000, reply: kvReplies.list },
+    );
     if (!page.ok) throw new Error(`listing ${plugin}'s keys: ${page.error.message}`);
-    const { keys } = page.data as { keys: string[]; more: boolean };
+    const { keys } = page.data;
     if (keys.length === 0) return deleted;
     for (const key of keys) {
       const gone = await request(nc, subjects.kv(plugin, 'delete'), { key }, { timeoutMs: 10_000 });

@@ -1,13 +1,4 @@
-import type { TreeNode } from '../supervisors/describe-tree.js';
-
-export interface StatusData {
-  version: string;
-  pid: number;
-  startedAt: string;
-  uptimeMs: number;
-  nats: string;
-  tree: TreeNode;
-}
+import type { StatusReply, TreeNode } from '../contract/messages/control.js';
 
 export function formatDuration(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -45,7 +36,7 @@ export function formatTree(root: TreeNode): string[] {
   return lines;
 }
 
-export function formatStatus(data: StatusData): string {
+export function formatStatus(data: StatusReply): string {
   return [
     `Rosey ${data.version}  pid ${data.pid}  up ${formatDuration(data.uptimeMs)}  nats ${data.nats}`,
     '',

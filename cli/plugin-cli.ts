@@ -2,6 +2,8 @@ import type { LoadedConfig } from '../app/config/load.js';
 import type { LoadedPlugin } from '../plugin-packages/manifest.js';
 import { pluginsToRun } from '../app/start-rosey.js';
 import { roseyRequest } from '../app/control-client.js';
+import type { z } from 'zod';
+import { pluginListReplySchema, type PluginRow } from '../contract/messages/plugins.js';
 import { subjects } from '../contract/subjects.js';
 import { locateRosey, NotRunningError, type ControlTarget } from '../app/control-client.js';
 import { configFor, targetFor } from './config-flags.js';
@@ -10,15 +12,16 @@ import { configFor, targetFor } from './config-flags.js';
  * One request to the running Rosey's plugin manager. Failures become one line: Rosey not running,
  * or the manager's own reason (unknown plugin, reload refused or failed).
  */
-export async function pluginRequest(
+export async function pluginRequest<S extends z.ZodType>(
   flags: { config?: string; 'data-dir'?: string; 'nats-url'?: string },
   verb: 'list' | 'info' | 'reload' | 'start' | 'stop',
   payload: unknown,
+  reply: S,
   fail: (message: string) => never,
   timeoutMs = 5000,
-): Promise<unknown> {
+): Promise<z.output<S>> {
   const target = targetFor(flags, fail);
-  const result = await roseyRequest(target, subjects.pluginControl(verb), payload, timeoutMs);
+  const result = await roseyRequest(target, subjects.pluginControl(verb), payload, { reply, timeoutMs });
   if (result.ok) return result.data;
   return fail(result.error.message);
 }
@@ -39,25 +42,26 @@ export function runningRosey(
 }
 
 /** A plugin row of `rosey.control.plugin.list`, when the running Rosey runs that plugin. */
-export async function runningPlugin(
-  target: ControlTarget,
-  name: string,
-): Promise<{ name: string; state: string; version: string } | undefined> {
-  const listed = await roseyRequest(target, subjects.pluginControl('list'), {});
-  if (!listed.ok) throw new Error(listed.error.message);
-  return (listed.data as { plugins: Array<{ name: string; state: string; version: string }> }).plugins.find(
-    (p) => p.name === name,
+export async function runningPlugin(target: ControlTarget, name: string): Promise<PluginRow | undefined> {
+  const listed = await roseyRequest(
+    target,
+    subjects.pluginControl('list'),
+    {},
+    { reply: pluginListReplySchema },
   );
+  if (!listed.ok) throw new Error(listed.error.message);
+  return listed.data.plugins.find((p) => p.name === name);
 }
 
 /** One plugin-manager request that throws its one-line reason (for use inside an install or removal). */
-export async function managerCall(
+export async function managerCall<S extends z.ZodType>(
   target: ControlTarget,
   verb: 'reload' | 'start' | 'stop',
   payload: unknown,
+  reply: S,
   timeoutMs = 10 * 60_000,
-): Promise<unknown> {
-  const result = await roseyRequest(target, subjects.pluginControl(verb), payload, timeoutMs);
+): Promise<z.output<S>> {
+  const result = await roseyRequest(target, subjects.pluginControl(verb), payload, { reply, timeoutMs });
   if (!result.ok) throw new Error(result.error.message);
   return result.data;
 }

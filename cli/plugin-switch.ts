@@ -1,3 +1,4 @@
+import { pluginChangeReplySchema, pluginStartReplySchema } from '../contract/messages/plugins.js';
 import type { LoadedConfig } from '../app/config/load.js';
 import { setDisabled } from '../plugin-packages/plugin-switches.js';
 import type { ControlTarget } from '../app/control-client.js';
@@ -21,10 +22,10 @@ export async function switchPlugin(
   const running = target ? await runningPlugin(target, name) : undefined;
   let live = '';
   if (target && enable && !running) {
-    await managerCall(target, 'start', { dir: plugin.dir });
+    await managerCall(target, 'start', { dir: plugin.dir }, pluginStartReplySchema);
     live = ' and started';
   } else if (target && !enable && running) {
-    await managerCall(target, 'stop', { plugin: name });
+    await managerCall(target, 'stop', { plugin: name }, pluginChangeReplySchema);
     live = ' and stopped';
   }
   const changed = setDisabled(loaded.dataDir, name, !enable);

@@ -11,6 +11,7 @@ export type {
   PluginDefinition,
 } from './define-plugin.js';
 export type { Logger } from '../contract/log.js';
+export type { ErrorCode } from '../contract/result.js';
 export {
   MEDIA_TYPES,
   mediaUrl,

@@ -1,4 +1,5 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { restoreRequestSchema } from '../contract/messages/plugins.js';
 import { decodeJson, encodeJson, incomingMeta, outgoingHeaders } from '../contract/envelope.js';
 import { validate } from '../contract/validate.js';
 import {
@@ -198,7 +199,9 @@ export async function startPluginService(options: {
         if (e) return;
         if (!plugin.restore) return answer(msg, err('NOT_SUPPORTED', `${env.name} has no restore()`));
         const decoded = decodeJson(msg.data);
-        const state = decoded.ok ? (decoded.data as { state?: unknown }).state : undefined;
+        const request = decoded.ok ? validate(restoreRequestSchema, decoded.data) : decoded;
+        if (!request.ok) return answer(msg, request);
+        const { state } = request.data;
         void (async () => plugin.restore!(state))().then(
           () => answer(msg, ok({})),
           (error: unknown) => answer(msg, err('PLUGIN_ERROR', `restore failed: ${errorMessage(error)}`)),

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isAlive } from '../../process/is-alive.js';
 
 /** Where a running Rosey can be reached; written to `<dataDir>/rosey.runtime.json` (mode 0600). */
 export const runtimeInfoSchema = z.object({
@@ -32,15 +33,6 @@ export function removeRuntimeFile(dataDir: string, pid = process.pid): void {
   const current = readRuntimeFile(dataDir);
   if (current.kind !== 'missing' && current.kind !== 'invalid' && current.info.pid !== pid) return;
   rmSync(runtimeFilePath(dataDir), { force: true });
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export type RuntimeLookup =

@@ -4,8 +4,10 @@ import { join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
 import { runForeground } from '../../app/foreground.js';
-import { controlRequest, type ControlTarget } from '../../app/control-client.js';
-import { isAlive, readRuntimeFile } from '../../actors/control/runtime-file.js';
+import { roseyRequest, runningAt, type ControlTarget } from '../../app/control-client.js';
+import { statusReplySchema } from '../../contract/messages/control.js';
+import { subjects } from '../../contract/subjects.js';
+import { isAlive } from '../../process/is-alive.js';
 import { configFile, configFor, locationFlags } from '../config-flags.js';
 
 export default class Start extends RoseyCommand {
@@ -54,9 +56,8 @@ export default class Start extends RoseyCommand {
     readyTimeoutMs: number,
     fail: (message: string) => never,
   ): Promise<void> {
-    const current = readRuntimeFile(dataDir);
-    if (current.kind === 'running')
-      fail(`Rosey is already running with data in ${dataDir} (pid ${current.info.pid})`);
+    const current = runningAt(dataDir);
+    if (current) fail(`Rosey is already running with data in ${dataDir} (pid ${current.pid})`);
     mkdirSync(join(dataDir, 'logs'), { recursive: true });
     const outFile = join(dataDir, 'logs', 'rosey.out');
     const pidfile = join(dataDir, 'rosey.pid');
@@ -68,18 +69,8 @@ export default class Start extends RoseyCommand {
     const pid = child.pid!;
     const deadline = Date.now() + readyTimeoutMs;
     for (;;) {
-      const found = readRuntimeFile(dataDir);
-      if (
-        found.kind === 'running' &&
-        found.info.pid === pid &&
-        (await this.isUp({
-          url: found.info.natsUrl,
-          token: found.info.natsToken,
-          user: found.info.natsUser,
-          pass: found.info.natsPass,
-        }))
-      )
-        break;
+      const found = runningAt(dataDir);
+      if (found?.pid === pid && (await this.isUp(found))) break;
       if (!isAlive(pid)) {
         const tail = readFileSync(outFile, 'utf8').trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
         fail(
@@ -97,7 +88,12 @@ export default class Start extends RoseyCommand {
 
   /** Up means the root supervisor reports running over the control plane. */
   private async isUp(target: ControlTarget): Promise<boolean> {
-    const result = await controlRequest(target, 'status', {}, 2000);
-    return result.ok && (result.data as { tree?: { state?: string } }).tree?.state === 'running';
+    const result = await roseyRequest(
+      target,
+      subjects.control('status'),
+      {},
+      { reply: statusReplySchema, timeoutMs: 2000 },
+    );
+    return result.ok && result.data.tree.state === 'running';
   }
 }

@@ -1,8 +1,10 @@
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { controlRequest } from '../../app/control-client.js';
+import { roseyRequest } from '../../app/control-client.js';
+import { statusReplySchema } from '../../contract/messages/control.js';
+import { subjects } from '../../contract/subjects.js';
 import { locationFlags, natsFlags, targetFor } from '../config-flags.js';
-import { formatStatus, type StatusData } from '../format-status.js';
+import { formatStatus } from '../format-status.js';
 
 export default class Status extends RoseyCommand {
   static override summary = 'Show the running supervision tree.';
@@ -26,9 +28,14 @@ export default class Status extends RoseyCommand {
     const { flags } = await this.parse(Status);
     const fail: (message: string) => never = (message) => this.fail(message);
     const target = targetFor(flags, fail);
-    const result = await controlRequest(target, 'status', {}, flags.timeout);
+    const result = await roseyRequest(
+      target,
+      subjects.control('status'),
+      {},
+      { reply: statusReplySchema, timeoutMs: flags.timeout },
+    );
     if (!result.ok) fail(`cannot get Rosey's status: ${result.error.message}`);
-    const data = result.data as StatusData;
+    const data = result.data;
     this.log(flags.json ? JSON.stringify(data, null, 2) : formatStatus(data));
   }
 }

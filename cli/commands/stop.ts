@@ -1,7 +1,9 @@
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { controlRequest } from '../../app/control-client.js';
-import { isAlive } from '../../actors/control/runtime-file.js';
+import { roseyRequest } from '../../app/control-client.js';
+import { stopReplySchema } from '../../contract/messages/control.js';
+import { subjects } from '../../contract/subjects.js';
+import { isAlive } from '../../process/is-alive.js';
 import { locationFlags, natsFlags, targetFor } from '../config-flags.js';
 
 export default class Stop extends RoseyCommand {
@@ -25,9 +27,14 @@ export default class Stop extends RoseyCommand {
     const { flags } = await this.parse(Stop);
     const fail: (message: string) => never = (message) => this.fail(message);
     const target = targetFor(flags, fail);
-    const result = await controlRequest(target, 'stop', { reason: 'rosey stop' });
+    const result = await roseyRequest(
+      target,
+      subjects.control('stop'),
+      { reason: 'rosey stop' },
+      { reply: stopReplySchema },
+    );
     if (!result.ok) fail(`cannot stop Rosey: ${result.error.message}`);
-    const pid = (result.data as { pid?: number }).pid ?? target.pid;
+    const { pid } = result.data;
     const deadline = Date.now() + flags.timeout;
     while (pid !== undefined && isAlive(pid)) {
       if (Date.now() > deadline) fail(`Rosey (pid ${pid}) is still running after ${flags.timeout} ms`);

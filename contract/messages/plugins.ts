@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAPABILITY_NAMES } from '../capabilities.js';
+import { CAPABILITY_NAMES, type CapabilityName } from '../capabilities.js';
 import type { ErrorCode } from '../result.js';
 import { PLUGIN_NAME } from '../subjects.js';
 
@@ -37,7 +37,7 @@ export type PluginRow = z.infer<typeof pluginRowSchema>;
 /** Reply of `list`. */
 export const pluginListReplySchema = z.looseObject({ plugins: z.array(pluginRowSchema) });
 
-const capabilities = z.array(z.enum(CAPABILITY_NAMES as [string, ...string[]]));
+const capabilities = z.array(z.enum(CAPABILITY_NAMES as [CapabilityName, ...CapabilityName[]]));
 
 /** Reply of `info`: the row, the manifest's words, and the permissions (docs/permissions.md). */
 export const pluginInfoReplySchema = pluginRowSchema.extend({

@@ -1,6 +1,7 @@
 import { RoseyCommand } from '../../base-command.js';
 import { locationFlags, natsFlags } from '../../config-flags.js';
 import { subjects } from '../../../contract/subjects.js';
+import { rejoinReplySchema } from '../../../contract/messages/connector-state.js';
 import { cytubeRequest } from '../../cytube-cli.js';
 
 export default class CytubeRejoin extends RoseyCommand {
@@ -15,9 +16,9 @@ export default class CytubeRejoin extends RoseyCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(CytubeRejoin);
-    const { was } = (await cytubeRequest(flags, subjects.platformRejoin, (m) => this.fail(m))) as {
-      was: { state: string; reason: string | null };
-    };
+    const { was } = await cytubeRequest(flags, subjects.platformRejoin, rejoinReplySchema, (m) =>
+      this.fail(m),
+    );
     this.log(
       `Rejoining (was ${was.state}${was.reason ? `: ${was.reason}` : ''}). \`rosey cytube status\` shows how it goes.`,
     );

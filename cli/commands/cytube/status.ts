@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { ConnectorState } from '../../../contract/messages/connector-state.js';
+import { connectorStateSchema } from '../../../contract/messages/connector-state.js';
 import { RoseyCommand } from '../../base-command.js';
 import { locationFlags, natsFlags } from '../../config-flags.js';
 import { subjects } from '../../../contract/subjects.js';
@@ -21,7 +21,7 @@ export default class CytubeStatus extends RoseyCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(CytubeStatus);
-    const s = (await cytubeRequest(flags, subjects.platformState, (m) => this.fail(m))) as ConnectorState;
+    const s = await cytubeRequest(flags, subjects.platformState, connectorStateSchema, (m) => this.fail(m));
     if (flags.json) {
       this.log(JSON.stringify(s, null, 2));
       return;

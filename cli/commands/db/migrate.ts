@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import type { RunReport } from '../../../contract/messages/migrations.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags } from '../../config-flags.js';
 import { migrationsAccess, pluginsFor } from '../../migrations-cli.js';
@@ -34,7 +33,7 @@ export default class DbMigrate extends RoseyCommand {
       const plugins = pluginsFor(access, flags.plugin, 'with-migrations', fail);
       if (plugins.length === 0) this.log('No plugin has migrations.');
       for (const plugin of plugins) {
-        const result = await access.call('apply', plugin, {
+        const result = await access.apply(plugin, {
           to_version: flags.to,
           dry_run: flags['dry-run'],
           actor: this.actor(),
@@ -43,7 +42,7 @@ export default class DbMigrate extends RoseyCommand {
           errors.push(`${plugin}: ${result.error.message}`);
           continue;
         }
-        const report = result.data as RunReport;
+        const report = result.data;
         const verb = report.dryRun ? 'would apply' : 'applied';
         if (report.steps.length === 0) this.log(`${plugin}: up to date (version ${report.currentVersion})`);
         for (const step of report.steps) {

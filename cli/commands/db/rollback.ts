@@ -1,6 +1,5 @@
 import { createInterface } from 'node:readline/promises';
 import { Flags } from '@oclif/core';
-import type { RunReport } from '../../../contract/messages/migrations.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags } from '../../config-flags.js';
 import { migrationsAccess, pluginsFor } from '../../migrations-cli.js';
@@ -54,9 +53,9 @@ export default class DbRollback extends RoseyCommand {
         count: flags.to === undefined ? (flags.steps ?? 1) : undefined,
         to_version: flags.to,
       };
-      const plan = await access.call('rollback', plugin, { ...payload, dry_run: true });
-      if (!plan.ok) fail(`${plugin}: ${plan.error.message}`);
-      const { steps, warnings } = (plan.ok ? (plan.data as RunReport) : undefined)!;
+      const plan = await access.rollback(plugin, { ...payload, dry_run: true });
+      if (!plan.ok) return fail(`${plugin}: ${plan.error.message}`);
+      const { steps, warnings } = plan.data;
       if (steps.length === 0) {
         this.log(`${plugin}: nothing to roll back`);
         return;
@@ -76,12 +75,12 @@ export default class DbRollback extends RoseyCommand {
         rl.close();
         if (!/^y(es)?$/i.test(answer.trim())) fail('not rolled back');
       }
-      const result = await access.call('rollback', plugin, {
+      const result = await access.rollback(plugin, {
         ...payload,
         actor: this.actor(),
       });
-      if (!result.ok) fail(`${plugin}: ${result.error.message}`);
-      const report = (result.ok ? (result.data as RunReport) : undefined)!;
+      if (!result.ok) return fail(`${plugin}: ${result.error.message}`);
+      const report = result.data;
       for (const step of report.steps)
         this.log(`${plugin}: rolled back ${step.name} (${step.durationMs} ms)`);
       this.log(`${plugin}: now at version ${report.currentVersion}`);

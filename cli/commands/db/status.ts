@@ -30,8 +30,8 @@ export default class DbStatus extends RoseyCommand {
       const reports: StatusReport[] = [];
       const errors: string[] = [];
       for (const plugin of pluginsFor(access, flags.plugin, 'all', fail)) {
-        const result = await access.call('status', plugin, {});
-        if (result.ok) reports.push(result.data as StatusReport);
+        const result = await access.status(plugin);
+        if (result.ok) reports.push(result.data);
         else errors.push(`${plugin}: ${result.error.message}`);
       }
       if (flags.json) {

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import type { PluginRow } from '../../../contract/messages/plugins.js';
+import { pluginInfoReplySchema, type PluginRow } from '../../../contract/messages/plugins.js';
 import { CAPABILITIES, isCapability, pluginGrants, type Grants } from '../../../contract/capabilities.js';
 import type { Manifest } from '../../../plugin-packages/manifest.js';
 import { RoseyCommand } from '../../base-command.js';
@@ -34,8 +34,7 @@ export default class PluginInfo extends RoseyCommand {
     const fail = (m: string) => this.fail(m);
     let info: Info;
     if (runningRosey(flags, fail)) {
-      const live = (await pluginRequest(flags, 'info', { plugin: args.name }, fail)) as PluginRow &
-        Grants & { manifestVersion: string; description: string; author?: string };
+      const live = await pluginRequest(flags, 'info', { plugin: args.name }, pluginInfoReplySchema, fail);
       info = {
         ...live,
         manifest: { version: live.manifestVersion, description: live.description, author: live.author },

@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { installPlugin } from '../../../plugin-packages/install-package.js';
 import { installedPluginsDir, readDisabled } from '../../../plugin-packages/plugin-switches.js';
 import { errorMessage } from '../../../contract/result.js';
-import type { ReloadOutcome } from '../../../contract/messages/plugins.js';
+import { pluginStartReplySchema, reloadReplySchema } from '../../../contract/messages/plugins.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags, targetFor } from '../../config-flags.js';
 import { managerCall, runningPlugin, runningRosey } from '../../plugin-cli.js';
@@ -46,13 +46,10 @@ export default class PluginInstall extends RoseyCommand {
           if (disabled.has(name)) return;
           const running = await runningPlugin(target, name);
           if (running) {
-            const outcome = (await managerCall(target, 'reload', { plugin: name, dir })) as Extract<
-              ReloadOutcome,
-              { ok: true }
-            >;
+            const outcome = await managerCall(target, 'reload', { plugin: name, dir }, reloadReplySchema);
             live = `; upgraded the running ${outcome.from.version} blue-green: serving after ${outcome.switchedAfterMs} ms (generation ${outcome.to.generation})`;
           } else {
-            await managerCall(target, 'start', { dir });
+            await managerCall(target, 'start', { dir }, pluginStartReplySchema);
             live = '; started it';
           }
         },

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { PluginRow } from '../../../contract/messages/plugins.js';
+import { pluginListReplySchema, type PluginRow } from '../../../contract/messages/plugins.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags, natsFlags } from '../../config-flags.js';
 import type { LoadedConfig } from '../../../app/config/load.js';
@@ -38,7 +38,7 @@ export default class PluginList extends RoseyCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(PluginList);
     const fail = (m: string) => this.fail(m);
-    const { plugins: running } = (await pluginRequest(flags, 'list', {}, fail)) as { plugins: PluginRow[] };
+    const { plugins: running } = await pluginRequest(flags, 'list', {}, pluginListReplySchema, fail);
     // The manager knows what runs; plugins turned off (config or `rosey plugin disable`) are listed too.
     const plugins: Array<PluginRow | DisabledRow> = [
       ...running,

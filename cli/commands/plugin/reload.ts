@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import type { ReloadOutcome } from '../../../contract/messages/plugins.js';
+import { reloadReplySchema } from '../../../contract/messages/plugins.js';
 import { RoseyCommand } from '../../base-command.js';
 import { locationFlags, natsFlags } from '../../config-flags.js';
 import { pluginRequest } from '../../plugin-cli.js';
@@ -28,13 +28,14 @@ export default class PluginReload extends RoseyCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(PluginReload);
-    const outcome = (await pluginRequest(
+    const outcome = await pluginRequest(
       flags,
       'reload',
       { plugin: args.name },
+      reloadReplySchema,
       (m) => this.fail(m),
       flags.timeout * 1000,
-    )) as Extract<ReloadOutcome, { ok: true }>;
+    );
     if (flags.json) {
       this.log(JSON.stringify(outcome, null, 2));
       return;

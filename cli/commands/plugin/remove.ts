@@ -1,8 +1,8 @@
+import { pluginChangeReplySchema } from '../../../contract/messages/plugins.js';
 import { createInterface } from 'node:readline/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import type { RunReport } from '../../../contract/messages/migrations.js';
 import { removePlugin } from '../../../plugin-packages/install-package.js';
 import { MANIFEST_FILE } from '../../../plugin-packages/manifest.js';
 import { installedPluginsDir, setDisabled } from '../../../plugin-packages/plugin-switches.js';
@@ -55,7 +55,7 @@ export default class PluginRemove extends RoseyCommand {
         if (!/^y(es)?$/i.test(answer.trim())) fail('not removed');
       }
       if (target && (await runningPlugin(target, name))) {
-        await managerCall(target, 'stop', { plugin: name });
+        await managerCall(target, 'stop', { plugin: name }, pluginChangeReplySchema);
         done.push('stopped it');
       }
       if (flags['purge-data']) done.push(...(await this.purge(loaded, flags, name, target)));
@@ -82,9 +82,9 @@ export default class PluginRemove extends RoseyCommand {
     const access = await migrationsAccess(loaded, flags, fail);
     try {
       if (access.withMigrations.has(name)) {
-        const result = await access.call('rollback', name, { to_version: 0, actor: this.actor() });
+        const result = await access.rollback(name, { to_version: 0, actor: this.actor() });
         if (!result.ok) throw new Error(`rolling back its migrations: ${result.error.message}`);
-        const steps = (result.data as RunReport).steps;
+        const { steps } = result.data;
         did.push(
           steps.length ? `rolled back ${steps.map((s) => s.name).join(', ')}` : 'no migrations to roll back',
         );

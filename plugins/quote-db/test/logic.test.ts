@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { ErrorCode } from '../../../contract/result.js';
+import type { ErrorCode } from 'rosey/sdk';
 import { StorageError } from 'rosey/sdk';
 import { CircuitBreaker } from '../circuit-breaker.js';
 import { addLimit, DEFAULTS, parseConfig } from '../config.js';

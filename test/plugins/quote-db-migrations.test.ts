@@ -1,16 +1,16 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
-import { openDatabase, type Database } from '../../../actors/database/open.js';
-import { MigrationRunner } from '../../../actors/migrator/runner.js';
-import { forEachDatabase, freshDatabase } from '../../../test/support/databases.js';
-import { hashtags } from '../hashtags.js';
+import { openDatabase, type Database } from '../../actors/database/open.js';
+import { MigrationRunner } from '../../actors/migrator/runner.js';
+import { forEachDatabase, freshDatabase } from '../support/databases.js';
+import { hashtags } from '../../plugins/quote-db/hashtags.js';
 
 /**
  * quote-db's migrations with data in the table, on SQLite and PostgreSQL: 001 → 002 → 003, back
  * down step by step (each step keeps every quote), up again (scores and tags rebuilt), down to 0
  * and up again (the seed quotes). The database is read directly here; the plugin never does.
  */
-const dir = fileURLToPath(new URL('../migrations/', import.meta.url));
+const dir = fileURLToPath(new URL('../../plugins/quote-db/migrations/', import.meta.url));
 const PLUGIN = 'quote-db';
 const TABLE = 'quote_db__quotes';
 const actor = 'quote-db-migrations-test';
