@@ -3,7 +3,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 /**
  * Rosey's own tables, as MikroORM entities (defined without decorators: nothing here depends on
  * emitted type metadata). Their schema is created and changed only by the migrations in
- * migrations/; a test checks these definitions and the migrated schema agree.
+ * core-migrations/; a test checks these definitions and the migrated schema agree.
  */
 
 /** One key of one plugin's key-value store. `value` is JSON text; times are epoch ms. */

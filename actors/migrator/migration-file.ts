@@ -2,12 +2,12 @@
  * Plugin migration files: `plugins/<plugin>/migrations/NNN_description.sql`, split into `-- UP` and
  * `-- DOWN` sections, optionally per database (`-- UP: postgresql`, `-- DOWN: sqlite`).
  */
+import type { Dialect } from '../database/open.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { splitStatements } from './sql-statements.js';
 
-export type Dialect = 'sqlite' | 'postgresql';
 export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgresql'];
 
 export type Direction = 'up' | 'down';

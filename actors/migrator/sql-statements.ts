@@ -7,7 +7,7 @@
  * no dollar quotes; PostgreSQL has `$tag$...$tag$`, `E'\''` strings and nested block comments. Without a
  * dialect the PostgreSQL rules apply.
  */
-import type { Dialect } from './migration-file.js';
+import type { Dialect } from '../database/open.js';
 
 export type TokenKind = 'word' | 'quoted-ident' | 'string' | 'number' | 'punct';
 

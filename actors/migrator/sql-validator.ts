@@ -9,7 +9,7 @@
  */
 import { namespacePrefix } from '../../contract/messages/storage.js';
 import { PLUGIN_NAME } from '../../contract/subjects.js';
-import type { Dialect } from './migration-file.js';
+import type { Dialect } from '../database/open.js';
 import { asciiLower, lexicalProblems, splitStatements, tokenize, type Token } from './sql-statements.js';
 
 export interface ValidateOptions {

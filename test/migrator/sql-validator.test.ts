@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { DIALECTS, type Dialect } from '../../actors/migrator/migration-file.js';
+import { DIALECTS } from '../../actors/migrator/migration-file.js';
+import { type Dialect } from '../../actors/database/open.js';
 import { validateMigrationSql, type ValidateOptions } from '../../actors/migrator/sql-validator.js';
 import { namespacePrefix } from '../../contract/messages/storage.js';
 
