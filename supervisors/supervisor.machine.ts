@@ -1,4 +1,13 @@
-import { and, enqueueActions, setup, type AnyActorLogic, type AnyActorRef, type EventObject } from 'xstate';
+import {
+  and,
+  assertEvent,
+  enqueueActions,
+  setup,
+  type AnyActorLogic,
+  type AnyActorRef,
+  type EventObject,
+  type ExtractEvent,
+} from 'xstate';
 import { silentLogger, type SupervisorLogger } from './supervisor-logger.js';
 import { childReady } from './child-protocol.js';
 import { resolveChildSpec, validateChildSpecs, type ChildSpec } from './child-spec.js';
@@ -13,7 +22,13 @@ import {
 import { dict } from './dict.js';
 import { addRestart } from './restart-intensity.js';
 import type { Strategy } from './strategy.js';
-import type { ChildRecord, SupervisorContext, SupervisorEvent } from './supervisor-state.js';
+import type {
+  ChildRecord,
+  ExitNotice,
+  StartChildEvent,
+  SupervisorContext,
+  SupervisorEvent,
+} from './supervisor-state.js';
 import { ALIVE, SupervisorTx, type Effect } from './supervisor-tx.js';
 
 export interface SupervisorInput {
@@ -156,40 +171,48 @@ const decide = (fn: Decide) =>
     commit(enqueue as unknown as Enqueue, context.logger, tx);
   });
 
-function exitOf(event: SupervisorEvent): { actorId: string; reason: ExitReason } | undefined {
+/** The forms a child's end arrives in, before `normalizeExit` maps them to `sup.exit`. */
+const RAW_EXITS = ['rosey.child.exit', 'xstate.error.actor.*', 'xstate.done.actor.*'] as const;
+
+type RawExit = ExtractEvent<SupervisorEvent, (typeof RAW_EXITS)[number]>;
+
+function exitOf(event: RawExit): { actorId: string; reason: ExitReason } {
   if (event.type === 'rosey.child.exit') return { actorId: event.id, reason: event.reason };
-  if (event.type.startsWith('xstate.error.actor.') && 'error' in event) {
+  if ('error' in event) {
     return { actorId: event.type.slice('xstate.error.actor.'.length), reason: exitFromError(event.error) };
   }
-  if (event.type.startsWith('xstate.done.actor.') && 'output' in event) {
-    return { actorId: event.type.slice('xstate.done.actor.'.length), reason: exitFromOutput(event.output) };
-  }
-  return undefined;
+  return { actorId: event.type.slice('xstate.done.actor.'.length), reason: exitFromOutput(event.output) };
 }
 
 /** The exit belongs to the live (or exited-but-undecided) incarnation of a known child. */
-function isCurrent(context: SupervisorContext, event: SupervisorEvent): boolean {
-  if (event.type !== 'sup.exit') return false;
+function isCurrent(context: SupervisorContext, event: ExitNotice): boolean {
   const record = context.records[event.id];
   return record?.actorId === event.actorId && (ALIVE.has(record.status) || record.status === 'exited');
 }
 
-function isFailedStart(context: SupervisorContext, event: SupervisorEvent): boolean {
+function isFailedStart(context: SupervisorContext, event: ExitNotice): boolean {
   return (
     isCurrent(context, event) &&
-    event.type === 'sup.exit' &&
     context.step?.op === 'start' &&
     context.step.id === event.id &&
     context.records[event.id]?.status === 'starting'
   );
 }
 
+/** A guard of a `sup.exit` transition. */
+const onExit =
+  (test: (context: SupervisorContext, event: ExitNotice) => boolean) =>
+  ({ context, event }: { context: SupervisorContext; event: SupervisorEvent }): boolean => {
+    assertEvent(event, 'sup.exit');
+    return test(context, event);
+  };
+
 function intensityCheck(context: SupervisorContext) {
   return addRestart(context.restartLog, context.now(), context.intensity, context.periodMs);
 }
 
 const onReady = decide((tx, event) => {
-  if (event.type !== 'rosey.child.ready') return;
+  assertEvent(event, 'rosey.child.ready');
   const record = tx.findByActor(event.id);
   if (record?.status !== 'starting') return;
   tx.markReady(record, event.info);
@@ -197,7 +220,7 @@ const onReady = decide((tx, event) => {
 });
 
 const onStopped = decide((tx, event) => {
-  if (event.type !== 'sup.exit') return;
+  assertEvent(event, 'sup.exit');
   const record = tx.record(event.id);
   tx.markStopped(record, event.reason);
   tx.afterStopped(record);
@@ -205,7 +228,7 @@ const onStopped = decide((tx, event) => {
 });
 
 const onStartTimeout = decide((tx, event) => {
-  if (event.type !== 'sup.start_timeout') return;
+  assertEvent(event, 'sup.start_timeout');
   const record = tx.findByActor(event.actorId);
   if (record?.status !== 'starting' || !record.actorId) return;
   const ms = record.spec.startTimeoutMs;
@@ -222,7 +245,7 @@ const onStartTimeout = decide((tx, event) => {
 });
 
 const onKillTimeout = decide((tx, event) => {
-  if (event.type !== 'sup.kill_timeout') return;
+  assertEvent(event, 'sup.kill_timeout');
   const record = tx.findByActor(event.actorId);
   if (record?.status !== 'stopping') return;
   tx.log('warn', `${record.spec.id} did not stop within ${String(record.spec.shutdown)} ms; killed`, {
@@ -234,6 +257,14 @@ const onKillTimeout = decide((tx, event) => {
 });
 
 const deferEvent = decide((tx, event) => {
+  // What may wait for the plan to finish: `terminateAll` answers or drops exactly these.
+  assertEvent(event, [
+    'sup.exit',
+    'sup.restart_due',
+    'supervisor.start_child',
+    'supervisor.terminate_child',
+    'supervisor.delete_child',
+  ]);
   if (event.type === 'sup.exit') {
     const record = tx.record(event.id);
     // Dead now; what to do about it is decided once the current plan is finished.
@@ -245,7 +276,7 @@ const deferEvent = decide((tx, event) => {
 
 /** What a supervisor does with a child that ended while it was idle. */
 const handleExit = decide((tx, event) => {
-  if (event.type !== 'sup.exit') return;
+  assertEvent(event, 'sup.exit');
   const record = tx.record(event.id);
   const reason = event.reason;
   const restart = shouldRestart(record.spec.restart, reason);
@@ -262,7 +293,7 @@ const handleExit = decide((tx, event) => {
 });
 
 const beginGroupStart = decide((tx, event) => {
-  if (event.type !== 'sup.restart_due') return;
+  assertEvent(event, 'sup.restart_due');
   const members = tx.ctx.groups[event.id] ?? [event.id];
   delete tx.ctx.groups[event.id];
   tx.ctx.restartLog = intensityCheck(tx.ctx).log;
@@ -277,7 +308,8 @@ const beginGroupStart = decide((tx, event) => {
 });
 
 const beginEscalation = decide((tx, event) => {
-  const failed = event.type === 'sup.restart_due' ? tx.ctx.records[event.id] : undefined;
+  assertEvent(event, 'sup.restart_due');
+  const failed = tx.ctx.records[event.id];
   const last = failed?.lastExit
     ? `; last exit of ${failed.spec.id}: ${describeExit(failed.lastExit.reason)}`
     : '';
@@ -287,13 +319,14 @@ const beginEscalation = decide((tx, event) => {
 });
 
 const beginShutdown = decide((tx, event) => {
-  const why = event.type === 'rosey.shutdown' && event.reason ? `: ${event.reason}` : '';
+  assertEvent(event, 'rosey.shutdown');
+  const why = event.reason ? `: ${event.reason}` : '';
   tx.log('debug', `shutting down${why}`, { supervisor: tx.ctx.name });
   terminateAll(tx, 'shutdown');
 });
 
 const beginAbort = decide((tx, event) => {
-  if (event.type !== 'sup.exit') return;
+  assertEvent(event, 'sup.exit');
   const record = tx.record(event.id);
   tx.markStopped(record, event.reason);
   tx.ctx.failure = `failed to start ${event.id}: ${exitText(event.reason)}`;
@@ -339,7 +372,7 @@ function terminateAll(tx: SupervisorTx, purpose: 'shutdown' | 'escalate' | 'abor
 
 /** A restart attempt failed to start a child: OTP's try_again_restart, i.e. handle it as a new crash. */
 const abortRestartPlan = decide((tx, event) => {
-  if (event.type !== 'sup.exit') return;
+  assertEvent(event, 'sup.exit');
   const record = tx.record(event.id);
   record.lastExit = { reason: event.reason, at: Date.now() };
   tx.log('warn', `${event.id} failed to restart (${describeExit(event.reason)}); trying again`, {
@@ -352,7 +385,7 @@ const abortRestartPlan = decide((tx, event) => {
 
 /** A dynamic child (or one added with start_child) failed to start: report it and carry on. */
 const retireFailedStart = decide((tx, event) => {
-  if (event.type !== 'sup.exit') return;
+  assertEvent(event, 'sup.exit');
   const record = tx.record(event.id);
   tx.log('error', `${event.id} failed to start: ${describeExit(event.reason)}`, { supervisor: tx.ctx.name });
   tx.reply(event.id, 'start_child', false, describeExit(event.reason));
@@ -364,7 +397,7 @@ const retireFailedStart = decide((tx, event) => {
 });
 
 const beginStartChild = decide((tx, event) => {
-  if (event.type !== 'supervisor.start_child') return;
+  assertEvent(event, 'supervisor.start_child');
   const spec = resolveChildSpec(event.spec);
   const existing = tx.ctx.records[spec.id];
   tx.ctx.records[spec.id] = {
@@ -379,8 +412,7 @@ const beginStartChild = decide((tx, event) => {
   tx.beginPlan('start_child', [{ op: 'start', id: spec.id }]);
 });
 
-function startChildRefusal(context: SupervisorContext, event: SupervisorEvent): string | undefined {
-  if (event.type !== 'supervisor.start_child') return undefined;
+function startChildRefusal(context: SupervisorContext, event: StartChildEvent): string | undefined {
   const existing = context.records[event.spec.id];
   if (existing && existing.status !== 'failed' && existing.status !== 'stopped') return 'already started';
   // Children waiting for a restart count too (Elixir's DynamicSupervisor counts them).
@@ -397,7 +429,7 @@ function startChildRefusal(context: SupervisorContext, event: SupervisorEvent): 
 }
 
 const deleteChild = decide((tx, event) => {
-  if (event.type !== 'supervisor.delete_child') return;
+  assertEvent(event, 'supervisor.delete_child');
   const record = tx.ctx.records[event.id];
   const error = !record
     ? 'not found'
@@ -418,6 +450,7 @@ const deleteChild = decide((tx, event) => {
 });
 
 const refuse = decide((tx, event) => {
+  assertEvent(event, ['supervisor.start_child', 'supervisor.terminate_child', 'supervisor.delete_child']);
   if (event.type === 'supervisor.delete_child') {
     if (event.replyTo) {
       const error = 'supervisor is shutting down';
@@ -429,27 +462,25 @@ const refuse = decide((tx, event) => {
     }
     return;
   }
-  if (event.type === 'supervisor.start_child' || event.type === 'supervisor.terminate_child') {
-    const id = event.type === 'supervisor.start_child' ? event.spec.id : event.id;
-    const op = event.type === 'supervisor.start_child' ? 'start_child' : 'terminate_child';
-    const why =
-      event.type === 'supervisor.start_child'
-        ? (startChildRefusal(tx.ctx, event) ?? 'supervisor is shutting down')
-        : tx.ctx.records[id]
-          ? 'supervisor is shutting down'
-          : 'not found';
-    if (event.replyTo) {
-      tx.effects.push({
-        kind: 'reply',
-        to: event.replyTo,
-        event: { type: 'supervisor.result', op, id, ok: false, error: why },
-      });
-    }
+  const id = event.type === 'supervisor.start_child' ? event.spec.id : event.id;
+  const op = event.type === 'supervisor.start_child' ? 'start_child' : 'terminate_child';
+  const why =
+    event.type === 'supervisor.start_child'
+      ? (startChildRefusal(tx.ctx, event) ?? 'supervisor is shutting down')
+      : tx.ctx.records[id]
+        ? 'supervisor is shutting down'
+        : 'not found';
+  if (event.replyTo) {
+    tx.effects.push({
+      kind: 'reply',
+      to: event.replyTo,
+      event: { type: 'supervisor.result', op, id, ok: false, error: why },
+    });
   }
 });
 
 const beginTerminate = decide((tx, event) => {
-  if (event.type !== 'supervisor.terminate_child') return;
+  assertEvent(event, 'supervisor.terminate_child');
   if (event.replyTo) tx.ctx.requesters[event.id] = { to: event.replyTo, op: 'terminate_child' };
   const record = tx.record(event.id);
   delete tx.ctx.groups[event.id];
@@ -481,8 +512,8 @@ function releaseChildren(ref: AnyActorRef | undefined): void {
 
 /** A failure arrives in whichever form XState or the child produced; map it to the child record. */
 const normalizeExit = action(({ context, event, enqueue, self }) => {
+  assertEvent(event, RAW_EXITS);
   const exit = exitOf(event);
-  if (!exit) return;
   const q = enqueue as unknown as Enqueue;
   if (event.type.startsWith('xstate.error.actor.')) {
     // XState stops an actor that threw but not the actors it invoked (see Actor._stopProcedure),
@@ -499,7 +530,7 @@ const normalizeExit = action(({ context, event, enqueue, self }) => {
 });
 
 const storeInfo = decide((tx, event) => {
-  if (event.type !== 'rosey.child.info') return;
+  assertEvent(event, 'rosey.child.info');
   const record = tx.findByActor(event.id);
   if (record) record.info = { ...record.info, ...event.info };
 });
@@ -512,28 +543,37 @@ export const supervisorMachine = setup({
     output: {} as SupervisorOutput,
   },
   guards: {
-    isCurrent: ({ context, event }) => isCurrent(context, event),
-    isStale: ({ context, event }) => !isCurrent(context, event),
-    isFailedStart: ({ context, event }) => isFailedStart(context, event),
+    isCurrent: onExit((context, event) => isCurrent(context, event)),
+    isStale: onExit((context, event) => !isCurrent(context, event)),
+    isFailedStart: onExit((context, event) => isFailedStart(context, event)),
     // A child that fails its first start under a dynamic supervisor, or any start_child, is reported,
     // not retried; restarts still retry.
-    isFailedDynamicStart: ({ context, event }) =>
-      isFailedStart(context, event) &&
-      (context.purpose === 'start_child' || (context.dynamic && context.purpose !== 'restart')),
-    needsRestart: ({ context, event }) =>
-      event.type === 'sup.exit' &&
-      context.records[event.id] !== undefined &&
-      shouldRestart(context.records[event.id]!.spec.restart, event.reason),
-    isStopping: ({ context, event }) =>
-      isCurrent(context, event) &&
-      event.type === 'sup.exit' &&
-      context.records[event.id]?.status === 'stopping',
-    isRestartDue: ({ context, event }) =>
-      event.type === 'sup.restart_due' && context.groups[event.id] !== undefined,
+    isFailedDynamicStart: onExit(
+      (context, event) =>
+        isFailedStart(context, event) &&
+        (context.purpose === 'start_child' || (context.dynamic && context.purpose !== 'restart')),
+    ),
+    needsRestart: onExit(
+      (context, event) =>
+        context.records[event.id] !== undefined &&
+        shouldRestart(context.records[event.id]!.spec.restart, event.reason),
+    ),
+    isStopping: onExit(
+      (context, event) => isCurrent(context, event) && context.records[event.id]?.status === 'stopping',
+    ),
+    isRestartDue: ({ context, event }) => {
+      assertEvent(event, 'sup.restart_due');
+      return context.groups[event.id] !== undefined;
+    },
     intensityExceeded: ({ context }) => intensityCheck(context).exceeded,
-    canStartChild: ({ context, event }) => startChildRefusal(context, event) === undefined,
-    hasChild: ({ context, event }) =>
-      event.type === 'supervisor.terminate_child' && context.records[event.id] !== undefined,
+    canStartChild: ({ context, event }) => {
+      assertEvent(event, 'supervisor.start_child');
+      return startChildRefusal(context, event) === undefined;
+    },
+    hasChild: ({ context, event }) => {
+      assertEvent(event, 'supervisor.terminate_child');
+      return context.records[event.id] !== undefined;
+    },
   },
   actions: {
     normalizeExit,

@@ -1,4 +1,4 @@
-import { enqueueActions, sendParent, setup } from 'xstate';
+import { assertEvent, enqueueActions, sendParent, setup } from 'xstate';
 import { z } from 'zod';
 import {
   bridgeInput,
@@ -61,7 +61,7 @@ export const actionGateMachine = setup({
   actors: { bus: busBridge },
   actions: {
     receive: enqueueActions(({ event, enqueue }) => {
-      if (event.type !== 'action') return;
+      assertEvent(event, 'action');
       const target = parseActionSubject(event.meta.subject);
       if (!target) {
         enqueue.sendTo(
@@ -94,7 +94,9 @@ export const actionGateMachine = setup({
       });
     }),
     grantsKnown: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'bus.response' || !isGrantsAnswer(event.context)) return;
+      assertEvent(event, 'bus.response');
+      // Checked by the transition's guard already; this tells the type.
+      if (!isGrantsAnswer(event.context)) return;
       const pending = event.context.grantsFor;
       const info = event.result.ok ? validate(infoReply, event.result.data) : event.result;
       // An unknown plugin (stopped, removed, or no manager to ask) is granted nothing.
@@ -103,7 +105,7 @@ export const actionGateMachine = setup({
       for (const command of decide(context.input, pending, granted)) enqueue.sendTo('bus', command);
     }),
     relay: enqueueActions(({ event, enqueue }) => {
-      if (event.type !== 'bus.response') return;
+      assertEvent(event, 'bus.response');
       const forwarded = event.context as { replyId: string };
       enqueue.sendTo('bus', reply(forwarded.replyId, event.result));
     }),

@@ -1,4 +1,4 @@
-import { enqueueActions, sendParent, sendTo, setup } from 'xstate';
+import { assertEvent, enqueueActions, sendParent, sendTo, setup } from 'xstate';
 import { bridgeInput, busBridge, type BusResponseEvent, type SendEvent } from '../bus/bridge.actor.js';
 import { sendKickSchema, type SendKick } from '../../contract/messages/actions.js';
 import { err, ok } from '../../contract/result.js';
@@ -60,22 +60,22 @@ export const consoleMachine = setup({
       const shutdown: ShutdownEvent = { type: 'rosey.shutdown', reason: 'console closed' };
       system.get(context.input.rootSystemId)?.send(shutdown);
     },
-    print: sendTo('terminal', ({ context, event }) => ({
-      type: 'term.print' as const,
-      text:
+    print: sendTo('terminal', ({ context, event }) => {
+      assertEvent(event, ['console.say', 'console.pm', 'console.kick']);
+      const { botName } = context.input;
+      const text =
         event.type === 'console.say'
-          ? formatBotLine(context.input.botName, event.data.text)
+          ? formatBotLine(botName, event.data.text)
           : event.type === 'console.pm'
-            ? formatBotLine(context.input.botName, event.data.text, true)
-            : event.type === 'console.kick'
-              ? formatNotice(
-                  `${context.input.botName} kicked you${event.data.reason ? ` (${event.data.reason})` : ''}`,
-                )
-              : '',
-    })),
+            ? formatBotLine(botName, event.data.text, true)
+            : formatNotice(`${botName} kicked you${event.data.reason ? ` (${event.data.reason})` : ''}`);
+      return { type: 'term.print' as const, text };
+    }),
     /** Answers a request for a line, PM or kick: it reached the terminal, or nobody by that name is here. */
     answer: enqueueActions(({ context, event, enqueue }) => {
-      const replyId = 'replyId' in event ? event.replyId : undefined;
+      assertEvent(event, ['console.say', 'console.pm', 'console.kick']);
+      // A plain publish (the router's replies) has nobody to answer.
+      const replyId = event.replyId;
       if (replyId === undefined) return;
       const to =
         event.type === 'console.pm'
@@ -91,7 +91,8 @@ export const consoleMachine = setup({
       });
     }),
     publishLine: sendTo('bus', ({ context, event }) => {
-      const raw = event.type === 'term.line' ? event.text.slice(0, MAX_INPUT_LINE) : '';
+      assertEvent(event, 'term.line');
+      const raw = event.text.slice(0, MAX_INPUT_LINE);
       const pm = /^\/pm\s+/.exec(raw);
       const message: ChatMessage = {
         platform: CONSOLE_PLATFORM,
@@ -105,7 +106,10 @@ export const consoleMachine = setup({
     }),
   },
   guards: {
-    hasText: ({ event }) => event.type === 'term.line' && event.text.trim().length > 0,
+    hasText: ({ event }) => {
+      assertEvent(event, 'term.line');
+      return event.text.trim().length > 0;
+    },
     stopOnEof: ({ context }) => context.input.stopOnEof,
   },
 }).createMachine({

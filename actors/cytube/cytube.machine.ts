@@ -1,4 +1,14 @@
-import { assign, cancel, enqueueActions, raise, sendParent, sendTo, setup, type EventObject } from 'xstate';
+import {
+  assertEvent,
+  assign,
+  cancel,
+  enqueueActions,
+  raise,
+  sendParent,
+  sendTo,
+  setup,
+  type EventObject,
+} from 'xstate';
 import { z } from 'zod';
 import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.actor.js';
 import { sendChatSchema, sendPmSchema } from '../../contract/messages/chat.js';
@@ -55,7 +65,6 @@ const OUTBOUND = [
   'playlist.move',
   'playlist.jump',
 ] as const satisfies ReadonlyArray<OutboundEvent['type']>;
-const isOutbound = (e: CytubeEvent): e is OutboundEvent => (OUTBOUND as readonly string[]).includes(e.type);
 
 /** The same handling for every outbound event. */
 const forOutbound = <A extends readonly string[]>(actions: A) =>
@@ -107,11 +116,16 @@ export const cytubeMachine = setup({
     wake: ({ context }) => untilNextFlush(context, context.input.now()),
   },
   guards: {
-    haltsOnEvent: ({ context, event }) =>
-      event.type === 'socket.event' && haltsOn(context, event.name, event.data),
+    haltsOnEvent: ({ context, event }) => {
+      assertEvent(event, 'socket.event');
+      return haltsOn(context, event.name, event.data);
+    },
     joined: ({ context }) => context.channel.loggedIn && context.channel.inChannel,
     halting: ({ context }) => context.halt !== undefined,
-    refusedAtTheDoor: ({ event }) => event.type === 'socket.closed' && /\bbanned\b/i.test(event.reason),
+    refusedAtTheDoor: ({ event }) => {
+      assertEvent(event, 'socket.closed');
+      return /\bbanned\b/i.test(event.reason);
+    },
     stillAtPasswordPrompt: ({ context }) => context.passwordPrompt && !context.channel.inChannel,
   },
   actions: {
@@ -151,7 +165,7 @@ export const cytubeMachine = setup({
       enqueue.sendTo('socket', { type: 'socket.emit', name: 'login', data });
     }),
     handleServerEvent: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'socket.event') return;
+      assertEvent(event, 'socket.event');
       apply(
         enqueue as unknown as Enqueue,
         context,
@@ -159,7 +173,7 @@ export const cytubeMachine = setup({
       );
     }),
     enqueueOutbound: enqueueActions(({ context, event, enqueue }) => {
-      if (!isOutbound(event)) return;
+      assertEvent(event, OUTBOUND);
       apply(enqueue as unknown as Enqueue, context, onOutbound(context, event, context.input.now()));
     }),
     flush: enqueueActions(({ context, enqueue }) =>
@@ -173,7 +187,7 @@ export const cytubeMachine = setup({
       ),
     ),
     answerState: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'state.get') return;
+      assertEvent(event, 'state.get');
       const ch = context.channel;
       enqueue.sendTo('bus', {
         type: 'bus.reply',
@@ -199,7 +213,7 @@ export const cytubeMachine = setup({
       } satisfies BridgeCommand);
     }),
     acceptRejoin: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'rejoin') return;
+      assertEvent(event, 'rejoin');
       const was = { state: context.phase, reason: context.halt ?? context.lastError ?? null };
       context.input.logger.info(`rejoining ${context.input.channel} on request (was ${context.phase})`);
       enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: ok({ was }) });
@@ -282,7 +296,7 @@ export const cytubeMachine = setup({
     rejoin: {
       actions: sendTo('bus', ({ context, event }) => ({
         type: 'bus.reply' as const,
-        replyId: event.type === 'rejoin' ? event.replyId : '',
+        replyId: event.replyId,
         result: err('CONFLICT', `the connector is ${context.phase}, not halted or waiting to reconnect`),
       })),
     },

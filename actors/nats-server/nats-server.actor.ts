@@ -1,4 +1,4 @@
-import { fromCallback, type EventObject } from 'xstate';
+import { fromCallback } from 'xstate';
 import type { BusLink } from '../bus/bus-link.js';
 import { encodeJson } from '../../contract/envelope.js';
 import type { PluginUsers } from './plugin-users.js';
@@ -7,7 +7,7 @@ import { permissionViolation } from './permission-violation.js';
 import type { Logger } from '../../contract/log.js';
 import { describeProcessExit } from '../../process/process-exit.js';
 import { errorMessage } from '../../contract/result.js';
-import { childExit, childReady } from '../../supervisors/child-protocol.js';
+import { childExit, childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { startNatsServer, type NatsServerHandle } from './nats-server-process.js';
 
 export interface NatsServerActorInput {
@@ -26,7 +26,7 @@ export interface NatsServerActorInput {
  * dies on its own, a graceful SIGTERM on `rosey.shutdown`, SIGKILL when stopped outright. The port
  * is fixed by the caller so a restarted server comes back where clients reconnect to.
  */
-export const natsServerActor = fromCallback<EventObject, NatsServerActorInput>(
+export const natsServerActor = fromCallback<ShutdownEvent, NatsServerActorInput>(
   ({ input, sendBack, receive, self }) => {
     const log = input.logger;
     let handle: NatsServerHandle | undefined;
@@ -63,7 +63,11 @@ export const natsServerActor = fromCallback<EventObject, NatsServerActorInput>(
     );
 
     receive((event) => {
-      if (event.type !== 'rosey.shutdown') return;
+      // Not assertEvent: a callback that throws loses its cleanup, and the server process with it.
+      if (event.type !== 'rosey.shutdown') {
+        log.warn(`ignored an unexpected ${String(event.type)}`);
+        return;
+      }
       stopping = true;
       if (handle) void handle.stop();
       else sendBack(childExit(self, 'shutdown'));

@@ -1,4 +1,4 @@
-import { assign, sendParent, sendTo, setup } from 'xstate';
+import { assertEvent, assign, sendParent, sendTo, setup } from 'xstate';
 import { bridgeInput, busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import type { NatsEndpoint } from '../bus/connect.js';
@@ -71,8 +71,14 @@ export const pluginHostMachine = setup({
     healthInterval: ({ context }) => context.input.healthIntervalMs,
   },
   guards: {
-    ownAnnouncement: ({ context, event }) => event.type === 'plugin.ready' && event.data.pid === context.pid,
-    healthy: ({ event }) => event.type === 'bus.response' && event.requestId === 'health' && event.result.ok,
+    ownAnnouncement: ({ context, event }) => {
+      assertEvent(event, 'plugin.ready');
+      return event.data.pid === context.pid;
+    },
+    healthy: ({ event }) => {
+      assertEvent(event, 'bus.response');
+      return event.requestId === 'health' && event.result.ok;
+    },
     hung: ({ context }) => context.missed + 1 >= context.input.maxMissedHealth,
   },
   actions: {
@@ -175,21 +181,18 @@ export const pluginHostMachine = setup({
               target: 'running',
               actions: [
                 ({ context, event }) =>
-                  context.input.logger.info(
-                    `${context.input.plugin.name} ${event.type === 'plugin.ready' ? event.data.version : ''} ready`,
-                    { pid: context.pid, generation: context.input.generation },
-                  ),
+                  context.input.logger.info(`${context.input.plugin.name} ${event.data.version} ready`, {
+                    pid: context.pid,
+                    generation: context.input.generation,
+                  }),
                 sendParent(({ context, self, event }) =>
                   childReady(self, {
                     pid: context.pid ?? -1,
                     generation: context.input.generation,
-                    version:
-                      event.type === 'plugin.ready' ? event.data.version : context.input.plugin.version,
-                    commands: event.type === 'plugin.ready' ? event.data.commands.length : 0,
+                    version: event.data.version,
+                    commands: event.data.commands.length,
                     // Whether a reload can take this generation's state (plugin-sdk.md, snapshot).
-                    ...(event.type === 'plugin.ready' && event.data.handoff?.snapshot === true
-                      ? { snapshot: true }
-                      : {}),
+                    ...(event.data.handoff?.snapshot === true ? { snapshot: true } : {}),
                   }),
                 ),
               ],

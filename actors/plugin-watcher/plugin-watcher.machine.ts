@@ -1,7 +1,7 @@
 import { reloadReplySchema } from '../../contract/messages/plugins.js';
 import { checkReply } from '../../contract/request.js';
 import { watch, type FSWatcher } from 'node:fs';
-import { enqueueActions, fromCallback, sendParent, setup } from 'xstate';
+import { assertEvent, enqueueActions, fromCallback, sendParent, setup } from 'xstate';
 import { bridgeInput, busBridge, type BusResponseEvent } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import type { Logger } from '../../contract/log.js';
@@ -71,13 +71,13 @@ export const pluginWatcherMachine = setup({
   actors: { bus: busBridge, folders: folderWatcher },
   actions: {
     debounce: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'files.changed') return;
+      assertEvent(event, 'files.changed');
       const id = `due:${event.plugin}`;
       enqueue.cancel(id);
       enqueue.raise({ type: 'reload.due', plugin: event.plugin }, { id, delay: context.input.debounceMs });
     }),
     reload: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'reload.due') return;
+      assertEvent(event, 'reload.due');
       if (context.reloading.includes(event.plugin)) {
         if (!context.again.includes(event.plugin))
           enqueue.assign({ again: [...context.again, event.plugin] });
@@ -95,7 +95,9 @@ export const pluginWatcherMachine = setup({
       });
     }),
     reloaded: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'bus.response' || typeof event.context !== 'string') return;
+      assertEvent(event, 'bus.response');
+      // Every request the watcher sends is a reload, its context the plugin's name.
+      if (typeof event.context !== 'string') return;
       const plugin = event.context;
       const reloaded = checkReply(subjects.pluginControl('reload'), reloadReplySchema, event.result);
       if (reloaded.ok) {

@@ -1,4 +1,4 @@
-import { assign, enqueueActions, setup } from 'xstate';
+import { assertEvent, assign, enqueueActions, setup } from 'xstate';
 import { z } from 'zod';
 import {
   bridgeInput,
@@ -126,6 +126,15 @@ type RouterEvent =
 
 type Send = BridgeCommand;
 
+/** What `release` frees, and whom it tells. */
+interface ReleaseParams {
+  plugins: string[];
+  /** The hold ran out rather than being released. */
+  expired?: boolean;
+  /** The `router.release` request to answer once done. */
+  replyId?: string;
+}
+
 const replyTo = (origin: Origin, text: string): Send =>
   origin.private
     ? {
@@ -185,7 +194,7 @@ export const routerMachine = setup({
   actors: { bus: busBridge },
   actions: {
     handleChat: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'chat.message' && event.type !== 'chat.pm') return;
+      assertEvent(event, ['chat.message', 'chat.pm']);
       const msg = event.data;
       const { prefix, botName, now } = context.input;
       if (msg.self || msg.system || msg.rank >= SYSTEM_RANK) return;
@@ -247,7 +256,7 @@ export const routerMachine = setup({
       for (const command of sent.sends) enqueue.sendTo('bus', command);
     }),
     hold: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'router.hold') return;
+      assertEvent(event, 'router.hold');
       const { plugin, maxMs } = event.data;
       const answer = (result: Result<unknown>) =>
         enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result } satisfies Send);
@@ -260,14 +269,7 @@ export const routerMachine = setup({
       enqueue.raise({ type: 'hold.expired', plugin }, { delay: maxMs, id: holdTimer(plugin) });
       answer(ok({ plugin, held: true }));
     }),
-    release: enqueueActions(({ context, event, enqueue }, params: { plugins?: string[] }) => {
-      const plugins =
-        params.plugins ??
-        (event.type === 'router.release' || event.type === 'hold.expired'
-          ? [event.type === 'router.release' ? event.data.plugin : event.plugin]
-          : event.type === 'router.route'
-            ? [event.data.plugin]
-            : []);
+    release: enqueueActions(({ context, enqueue }, { plugins, expired, replyId }: ReleaseParams) => {
       let current: RouterContext = context;
       for (const plugin of plugins) {
         if (!Object.hasOwn(current.held, plugin)) continue;
@@ -275,7 +277,7 @@ export const routerMachine = setup({
         const held = { ...current.held };
         delete held[plugin];
         enqueue.cancel(holdTimer(plugin));
-        if (event.type === 'hold.expired')
+        if (expired)
           context.input.logger.warn(
             `${plugin}: commands held for a reload were released after the hold ran out`,
           );
@@ -297,11 +299,13 @@ export const routerMachine = setup({
         enqueue.assign({ held, ...sent.patch });
         for (const command of sent.sends) enqueue.sendTo('bus', command);
       }
-      if (event.type === 'router.release')
-        enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: ok({}) } satisfies Send);
+      if (replyId !== undefined)
+        enqueue.sendTo('bus', { type: 'bus.reply', replyId, result: ok({}) } satisfies Send);
     }),
     handleResponse: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'bus.response' || !isFlight(event.context)) return;
+      assertEvent(event, 'bus.response');
+      // The router's other request (`pins`) is answered by `applyPins`.
+      if (!isFlight(event.context)) return;
       const flight = event.context;
       const key = flightKey(flight.plugin, flight.generation);
       const flights = { ...context.flights, [key]: (context.flights[key] ?? 1) - 1 };
@@ -345,7 +349,7 @@ export const routerMachine = setup({
       enqueue.assign({ drainWaiters: context.drainWaiters.filter((w) => !drained.includes(w)) });
     }),
     switchRoute: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'router.route') return;
+      assertEvent(event, 'router.route');
       const { plugin, generation } = event.data;
       const switched = route(context.registry, plugin, generation);
       if (!switched.ok) {
@@ -379,8 +383,8 @@ export const routerMachine = setup({
     }),
     applyPins: assign({
       registry: ({ context, event }) => {
-        if (event.type !== 'bus.response' || event.requestId !== 'pins' || !event.result.ok)
-          return context.registry;
+        assertEvent(event, 'bus.response');
+        if (event.requestId !== 'pins' || !event.result.ok) return context.registry;
         const pins = validate(routesReplySchema, event.result.data);
         if (!pins.ok) return context.registry;
         let registry = context.registry;
@@ -395,7 +399,7 @@ export const routerMachine = setup({
       },
     }),
     registerPlugin: enqueueActions(({ context, event, enqueue, self }) => {
-      if (event.type !== 'plugin.ready') return;
+      assertEvent(event, 'plugin.ready');
       if (event.meta.subject !== subjects.pluginReady(event.data.plugin, event.data.generation)) {
         context.input.logger.warn(
           `ignored an announcement for ${event.data.plugin} sent on ${event.meta.subject}`,
@@ -412,14 +416,15 @@ export const routerMachine = setup({
       enqueue.sendParent(childInfo(self, { commands: Object.keys(registry.commands).length }));
     }),
     pluginDown: assign({
-      registry: ({ context, event }) =>
-        event.type === 'plugin.down' &&
-        event.meta.subject === subjects.pluginDown(event.data.plugin, event.data.generation)
+      registry: ({ context, event }) => {
+        assertEvent(event, 'plugin.down');
+        return event.meta.subject === subjects.pluginDown(event.data.plugin, event.data.generation)
           ? markDown(context.registry, event.data.plugin, event.data.generation)
-          : context.registry,
+          : context.registry;
+      },
     }),
     listCommands: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'router.commands') return;
+      assertEvent(event, 'router.commands');
       const plugins = Object.entries(context.registry.plugins).map(([name, p]) => ({
         plugin: name,
         generation: p.generation,
@@ -480,10 +485,22 @@ export const routerMachine = setup({
   on: {
     'bus.response': { actions: ['handleResponse', 'applyPins', 'answerSettled', 'answerDrained'] },
     // A switch releases what was held for the plugin to its new generation.
-    'router.route': { actions: ['switchRoute', { type: 'release', params: {} }] },
+    'router.route': {
+      actions: [
+        'switchRoute',
+        { type: 'release', params: ({ event }) => ({ plugins: [event.data.plugin] }) },
+      ],
+    },
     'router.hold': { actions: 'hold' },
-    'router.release': { actions: { type: 'release', params: {} } },
-    'hold.expired': { actions: { type: 'release', params: {} } },
+    'router.release': {
+      actions: {
+        type: 'release',
+        params: ({ event }) => ({ plugins: [event.data.plugin], replyId: event.replyId }),
+      },
+    },
+    'hold.expired': {
+      actions: { type: 'release', params: ({ event }) => ({ plugins: [event.plugin], expired: true }) },
+    },
     'router.drain': {
       actions: [
         assign({
