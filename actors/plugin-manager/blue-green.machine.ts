@@ -1,18 +1,14 @@
 import { and, assertEvent, assign, fromPromise, sendParent, sendTo, setup, type AnyActorRef } from 'xstate';
-import type { z } from 'zod';
 import { bridgeInput, busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import { pluginDownSchema, type PluginDown } from '../../contract/messages/commands.js';
-import { migrateReplies } from '../../contract/messages/migrations.js';
 import type { Generation, ReloadOutcome, ReloadStage } from '../../contract/messages/plugins.js';
-import { snapshotReplySchema } from '../../contract/messages/plugins.js';
-import { drainReplySchema, holdReplySchema, routeReplySchema } from '../../contract/messages/router.js';
 import type { Logger } from '../../contract/log.js';
-import { checkReply } from '../../contract/request.js';
-import { errorMessage, ok, type ErrorCode, type Result } from '../../contract/result.js';
+import { errorMessage, type ErrorCode } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import type { ChildResultEvent } from '../../supervisors/supervisor-state.js';
+import { isStep, requests, type BusAsk, type Step } from './reload-requests.js';
 
 export interface ReloadTiming {
   /** Attempts of the new generation's health check before it counts as unhealthy. */
@@ -56,6 +52,10 @@ export interface BlueGreenInput {
   logger: Logger;
 }
 
+/** One of the two generations a reload deals with. */
+type Color = 'blue' | 'green';
+const childId = (plugin: string, generation: number) => `${plugin}@${generation}`;
+
 type Failure = Omit<Extract<ReloadOutcome, { ok: false }>, 'ok' | 'plugin' | 'serving'>;
 
 interface BlueGreenContext {
@@ -79,94 +79,6 @@ type BlueGreenEvent =
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
 
-interface BusAsk {
-  subject: string;
-  data: unknown;
-  /** Default: the health timeout. */
-  timeoutMs?: number;
-}
-
-type Kept = Partial<Omit<BlueGreenContext, 'input'>>;
-
-/** One request of the reload, the contract's schema of its reply, and what the reload keeps of a success. */
-function request<S extends z.ZodType>(
-  ask: (context: BlueGreenContext) => BusAsk,
-  reply?: S,
-  keep?: (reply: z.output<S>) => Kept,
-) {
-  return {
-    ask,
-    /** A reply that does not match its schema fails the step as an error answer would. */
-    read(context: BlueGreenContext, result: Result<unknown>): Result<Kept> {
-      if (!reply) return result.ok ? ok({}) : result;
-      const checked = checkReply(ask(context).subject, reply, result);
-      return checked.ok ? ok(keep?.(checked.data) ?? {}) : checked;
-    },
-  };
-}
-
-const routeTo =
-  (generation: 'blue' | 'green') =>
-  ({ input }: BlueGreenContext): BusAsk => ({
-    subject: subjects.routerRoute,
-    data: { plugin: input.plugin, generation: input[generation].generation },
-  });
-
-const drainBlue = ({ input }: BlueGreenContext): BusAsk => ({
-  subject: subjects.routerDrain,
-  data: { plugin: input.plugin, generation: input.blue.generation },
-  timeoutMs: input.timing.drainTimeoutMs,
-});
-
-/**
- * What each step asks on the bus, checked against the contract's reply schema where it has one. The
- * step's name is also the request id, so an answer to an earlier step (green went down while it was
- * pending) cannot move a later one on.
- */
-const requests = {
-  pin: request(routeTo('blue'), routeReplySchema),
-  migrate: request(
-    ({ input }) => ({
-      subject: subjects.migrate(input.plugin, 'apply'),
-      data: { actor: 'rosey (reload)' },
-      timeoutMs: input.timing.migrateTimeoutMs,
-    }),
-    migrateReplies.apply,
-  ),
-  health: request(({ input }) => ({
-    subject: subjects.pluginHealth(input.plugin, input.green.generation),
-    data: {},
-  })),
-  hold: request(
-    ({ input: { plugin, timing } }) => ({
-      subject: subjects.routerHold,
-      data: { plugin, maxMs: timing.drainTimeoutMs + 3 * timing.healthTimeoutMs + 5000 },
-    }),
-    holdReplySchema,
-  ),
-  'drain-blue': request(drainBlue, drainReplySchema),
-  snapshot: request(
-    ({ input }) => ({ subject: subjects.pluginSnapshot(input.plugin, input.blue.generation), data: {} }),
-    snapshotReplySchema,
-    (reply) => ({ state: reply.state }),
-  ),
-  restore: request(({ input, state }) => ({
-    subject: subjects.pluginRestore(input.plugin, input.green.generation),
-    data: { state: state ?? null },
-  })),
-  release: request(({ input }) => ({ subject: subjects.routerRelease, data: { plugin: input.plugin } })),
-  switch: request(routeTo('green'), routeReplySchema, (reply) => ({
-    switchedAt: performance.now(),
-    drained: reply.inFlight,
-  })),
-  drain: request(drainBlue, drainReplySchema),
-  'route-back': request(routeTo('blue'), routeReplySchema),
-  unpin: request(({ input }) => ({ subject: subjects.routerUnpin, data: { plugin: input.plugin } })),
-};
-
-type Step = keyof typeof requests;
-const isStep = (id: string): id is Step => Object.hasOwn(requests, id);
-
 /** What the event that ended a step says went wrong. */
 function errorOf(context: BlueGreenContext, event: BlueGreenEvent): { code: ErrorCode; message: string } {
   if (event.type === 'supervisor.result') return { code: 'PLUGIN_ERROR', message: event.error ?? 'failed' };
@@ -177,8 +89,6 @@ function errorOf(context: BlueGreenContext, event: BlueGreenEvent): { code: Erro
   }
   return { code: 'INTERNAL', message: 'unexpected answer' };
 }
-
-const childId = (plugin: string, generation: number) => `${plugin}@${generation}`;
 
 const blueGreen = setup({
   types: {
@@ -233,15 +143,13 @@ const blueGreen = setup({
       ({ context }) => context.input.supervisor,
       (
         { context: { input }, self },
-        { op, generation }: { op: ChildResultEvent['op']; generation: 'blue' | 'green' },
-      ) =>
-        op === 'start_child'
+        { op, generation }: { op: ChildResultEvent['op']; generation: Color },
+      ) => {
+        const id = childId(input.plugin, input[generation].generation);
+        return op === 'start_child'
           ? { type: 'supervisor.start_child', spec: input.green.spec, replyTo: self }
-          : {
-              type: `supervisor.${op}`,
-              id: childId(input.plugin, input[generation].generation),
-              replyTo: self,
-            },
+          : { type: `supervisor.${op}`, id, replyTo: self };
+      },
     ),
     /** Keeps what the reload needs of a step's successful reply. */
     keep: assign(({ context, event }, { step }: { step: Step }) => {
@@ -252,19 +160,20 @@ const blueGreen = setup({
     fail: assign({
       failure: (
         { context, event },
-        { stage, rolledBack = false, reason }: { stage: ReloadStage; rolledBack?: boolean; reason?: string },
+        params: { stage: ReloadStage; rolledBack?: boolean; reason?: string },
       ) => {
+        const { stage, rolledBack = false } = params;
         const error = errorOf(context, event);
         return {
           stage,
           code: rolledBack ? 'ROLLED_BACK' : error.code,
-          reason: reason ?? error.message,
+          reason: params.reason ?? error.message,
           rolledBack,
         };
       },
     }),
     // The manager tells a restarted router where the route is pinned while the reload runs.
-    reportRoute: sendParent(({ context }, { to }: { to: 'blue' | 'green' }) => ({
+    reportRoute: sendParent(({ context }, { to }: { to: Color }) => ({
       type: 'reload.routed' as const,
       plugin: context.input.plugin,
       generation: context.input[to].generation,
@@ -338,11 +247,7 @@ function ask(step: Step, options: AskOptions): StateConfig {
 }
 
 /** A state that asks the plugin's supervisor to `op` one generation, and goes on by its answer. */
-function supervise(
-  op: ChildResultEvent['op'],
-  generation: 'blue' | 'green',
-  branches: Branches,
-): StateConfig {
+function supervise(op: ChildResultEvent['op'], generation: Color, branches: Branches): StateConfig {
   return blueGreen.createStateConfig({
     entry: { type: 'toSupervisor', params: { op, generation } },
     on: {
