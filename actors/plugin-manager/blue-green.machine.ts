@@ -1,13 +1,14 @@
-import { assign, enqueueActions, fromPromise, sendParent, setup, type AnyActorRef } from 'xstate';
+import { and, assertEvent, assign, fromPromise, sendParent, sendTo, setup, type AnyActorRef } from 'xstate';
 import { bridgeInput, busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import { pluginDownSchema, type PluginDown } from '../../contract/messages/commands.js';
+import type { Generation, ReloadOutcome, ReloadStage } from '../../contract/messages/plugins.js';
 import type { Logger } from '../../contract/log.js';
 import { errorMessage, type ErrorCode } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
-import type { Generation, ReloadOutcome, ReloadStage } from '../../contract/messages/plugins.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import type { ChildResultEvent } from '../../supervisors/supervisor-state.js';
+import { isStep, requests, type BusAsk, type Step } from './reload-requests.js';
 
 export interface ReloadTiming {
   /** Attempts of the new generation's health check before it counts as unhealthy. */
@@ -51,6 +52,12 @@ export interface BlueGreenInput {
   logger: Logger;
 }
 
+/** One of the two generations a reload deals with. */
+type Color = 'blue' | 'green';
+const childId = (plugin: string, generation: number) => `${plugin}@${generation}`;
+
+type Failure = Omit<Extract<ReloadOutcome, { ok: false }>, 'ok' | 'plugin' | 'serving'>;
+
 interface BlueGreenContext {
   input: BlueGreenInput;
   startedAt: number;
@@ -62,7 +69,7 @@ interface BlueGreenContext {
   /** Blue's snapshot, on its way to green. */
   state?: unknown;
   handedOver: boolean;
-  failure?: { stage: ReloadStage; code: ErrorCode; reason: string; rolledBack: boolean };
+  failure?: Failure;
 }
 
 type BlueGreenEvent =
@@ -72,36 +79,18 @@ type BlueGreenEvent =
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
 
-const childId = (plugin: string, generation: number) => `${plugin}@${generation}`;
+/** What the event that ended a step says went wrong. */
+function errorOf(context: BlueGreenContext, event: BlueGreenEvent): { code: ErrorCode; message: string } {
+  if (event.type === 'supervisor.result') return { code: 'PLUGIN_ERROR', message: event.error ?? 'failed' };
+  if (event.type === 'green.down') return { code: 'INTERNAL', message: `exited: ${event.data.reason}` };
+  if (event.type === 'bus.response' && isStep(event.requestId)) {
+    const answer = requests[event.requestId].read(context, event.result);
+    if (!answer.ok) return answer.error;
+  }
+  return { code: 'INTERNAL', message: 'unexpected answer' };
+}
 
-const responseOk =
-  (requestId: string) =>
-  ({ event }: { event: BlueGreenEvent }) =>
-    event.type === 'bus.response' && event.requestId === requestId && event.result.ok;
-
-const supervisorAnswered =
-  (op: ChildResultEvent['op']) =>
-  ({ event }: { event: BlueGreenEvent }) =>
-    event.type === 'supervisor.result' && event.op === op;
-
-const errorText = (event: BlueGreenEvent): { code: ErrorCode; message: string } =>
-  event.type === 'bus.response' && !event.result.ok
-    ? event.result.error
-    : event.type === 'supervisor.result'
-      ? { code: 'PLUGIN_ERROR', message: event.error ?? 'failed' }
-      : { code: 'INTERNAL', message: 'unexpected answer' };
-
-/**
- * One blue-green reload of one plugin, run next to its supervisor:
- *
- *   pin the route to blue → (migrations) → start green as a child of the plugin's supervisor →
- *   health-check it → switch the router's route to green → drain blue → grace period → stop blue.
- *
- * Until the switch every failure stops green and leaves blue serving. During the grace period blue
- * still runs (drained, idle): if green goes down, the route goes back to blue at once and green is
- * stopped. Either way the plugin's route is unpinned at the end, and the outcome is the output.
- */
-export const blueGreenMachine = setup({
+const blueGreen = setup({
   types: {
     input: {} as BlueGreenInput,
     context: {} as BlueGreenContext,
@@ -119,71 +108,165 @@ export const blueGreenMachine = setup({
     grace: ({ context }) => context.input.timing.graceMs,
   },
   guards: {
-    migrated: responseOk('migrate'),
-    started: ({ event }) => event.type === 'supervisor.result' && event.op === 'start_child' && event.ok,
-    startAnswered: supervisorAnswered('start_child'),
-    healthy: responseOk('health'),
-    healthAnswered: ({ event }) => event.type === 'bus.response' && event.requestId === 'health',
+    /** The answer to `step` came; with `ok`, only a checked success (true) or a failure (false). */
+    replied: ({ context, event }, { step, ok }: { step: Step; ok?: boolean }) => {
+      assertEvent(event, 'bus.response');
+      return (
+        event.requestId === step && (ok === undefined || requests[step].read(context, event.result).ok === ok)
+      );
+    },
+    supervised: ({ event }, { op, ok }: { op: ChildResultEvent['op']; ok?: boolean }) => {
+      assertEvent(event, 'supervisor.result');
+      return event.op === op && (ok === undefined || event.ok === ok);
+    },
+    migrates: ({ context }) => context.input.migrate,
+    handsOver: ({ context }) => context.input.handoff === true,
     triesLeft: ({ context }) => context.healthAttempt < context.input.timing.healthAttempts,
-    switched: responseOk('switch'),
-    switchAnswered: ({ event }) => event.type === 'bus.response' && event.requestId === 'switch',
-    drainAnswered: ({ event }) => event.type === 'bus.response' && event.requestId === 'drain',
-    terminated: supervisorAnswered('terminate_child'),
-    deleted: supervisorAnswered('delete_child'),
-    unpinned: ({ event }) => event.type === 'bus.response' && event.requestId === 'unpin',
-    routedBack: ({ event }) => event.type === 'bus.response' && event.requestId === 'route-back',
+    restoreUnsupported: ({ event }) => {
+      assertEvent(event, 'bus.response');
+      return !event.result.ok && event.result.error.code === 'NOT_SUPPORTED';
+    },
     greenStarted: ({ context }) => context.greenStarted,
   },
   actions: {
-    request: enqueueActions(
-      ({ context, enqueue }, params: { id: string; subject: string; data: unknown; timeoutMs?: number }) =>
-        enqueue.sendTo('bus', {
-          type: 'bus.request',
-          subject: params.subject,
-          data: params.data,
-          timeoutMs: params.timeoutMs ?? context.input.timing.healthTimeoutMs,
-          requestId: params.id,
-        }),
-    ),
-    toSupervisor: enqueueActions(
+    request: sendTo('bus', ({ context }, { step }: { step: Step }) => {
+      const { subject, data, timeoutMs }: BusAsk = requests[step].ask(context);
+      return {
+        type: 'bus.request',
+        subject,
+        data,
+        timeoutMs: timeoutMs ?? context.input.timing.healthTimeoutMs,
+        requestId: step,
+      };
+    }),
+    toSupervisor: sendTo(
+      ({ context }) => context.input.supervisor,
       (
-        { context, enqueue, self },
-        params: { op: 'start_child' | 'terminate_child' | 'delete_child'; generation: 'blue' | 'green' },
+        { context: { input }, self },
+        { op, generation }: { op: ChildResultEvent['op']; generation: Color },
       ) => {
-        const { input } = context;
-        const id = childId(input.plugin, input[params.generation].generation);
-        enqueue.sendTo(
-          input.supervisor,
-          params.op === 'start_child'
-            ? { type: 'supervisor.start_child', spec: input.green.spec, replyTo: self }
-            : { type: `supervisor.${params.op}`, id, replyTo: self },
-        );
+        const id = childId(input.plugin, input[generation].generation);
+        return op === 'start_child'
+          ? { type: 'supervisor.start_child', spec: input.green.spec, replyTo: self }
+          : { type: `supervisor.${op}`, id, replyTo: self };
       },
     ),
+    /** Keeps what the reload needs of a step's successful reply. */
+    keep: assign(({ context, event }, { step }: { step: Step }) => {
+      assertEvent(event, 'bus.response');
+      const answer = requests[step].read(context, event.result);
+      return answer.ok ? answer.data : {};
+    }),
     fail: assign({
-      failure: ({ event }, params: { stage: ReloadStage; rolledBack?: boolean; reason?: string }) => {
-        const error = errorText(event);
+      failure: (
+        { context, event },
+        params: { stage: ReloadStage; rolledBack?: boolean; reason?: string },
+      ) => {
+        const { stage, rolledBack = false } = params;
+        const error = errorOf(context, event);
         return {
-          stage: params.stage,
-          code: params.rolledBack ? 'ROLLED_BACK' : error.code,
+          stage,
+          code: rolledBack ? 'ROLLED_BACK' : error.code,
           reason: params.reason ?? error.message,
-          rolledBack: params.rolledBack ?? false,
+          rolledBack,
         };
       },
     }),
     // The manager tells a restarted router where the route is pinned while the reload runs.
-    reportRoute: sendParent(({ context, event }) => ({
+    reportRoute: sendParent(({ context }, { to }: { to: Color }) => ({
       type: 'reload.routed' as const,
       plugin: context.input.plugin,
-      generation:
-        event.type === 'bus.response' && event.requestId === 'switch'
-          ? context.input.green.generation
-          : context.input.blue.generation,
+      generation: context.input[to].generation,
     })),
     log: ({ context }, params: { level: 'info' | 'warn'; msg: string }) =>
       context.input.logger[params.level](params.msg),
   },
-}).createMachine({
+});
+
+type StateConfig = Parameters<typeof blueGreen.createStateConfig>[0];
+/** A transition on any event: the branches below serve both bus and supervisor answers. */
+type Transition = Exclude<NonNullable<NonNullable<StateConfig['on']>['*']>, string | readonly unknown[]>;
+type Condition = 'migrates' | 'handsOver' | 'triesLeft' | 'restoreUnsupported';
+/** The answer a transition waits for; with `ok`, only a success (true) or only a failure (false). */
+type Answer =
+  | { type: 'replied'; params: { step: Step; ok?: boolean } }
+  | { type: 'supervised'; params: { op: ChildResultEvent['op']; ok?: boolean } };
+
+/** Where an answer leads: a state, or a state under a condition and with actions. */
+type Next = string | { target: string; guard?: Condition; actions?: Transition['actions'] };
+/** A failure, when it ends the reload, is recorded with the stage it happened in. */
+type Failed = Next | { target: string; guard?: Condition; stage: ReloadStage };
+type OneOrMore<T> = T | T[];
+
+/** Either the outcome decides where to go, or only that an answer came does. */
+type Branches = { ok: OneOrMore<Next>; failed: OneOrMore<Failed> } | { answered: OneOrMore<Next> };
+
+const list = <T>(items: T | readonly T[] | undefined): T[] =>
+  items === undefined ? [] : new Array<T>().concat(items);
+
+/** The transitions of the branches, each taken only `when` the answer is the one it waits for. */
+function leads(
+  branches: Branches,
+  when: (ok?: boolean) => Answer,
+  kept?: Transition['actions'],
+): Transition[] {
+  const lead =
+    (ok: boolean | undefined, actions?: Transition['actions']) =>
+    (next: Failed): Transition => {
+      if (typeof next === 'string') return { target: next, guard: when(ok), actions };
+      return {
+        target: next.target,
+        guard: next.guard ? and([when(ok), next.guard]) : when(ok),
+        actions: [
+          ...list(actions),
+          ...list('stage' in next ? { type: 'fail' as const, params: { stage: next.stage } } : next.actions),
+        ],
+      };
+    };
+  if ('answered' in branches) return list(branches.answered).map(lead(undefined));
+  return [...list(branches.ok).map(lead(true, kept)), ...list(branches.failed).map(lead(false))];
+}
+
+type AskOptions = Branches & Pick<StateConfig, 'entry' | 'on'>;
+
+/**
+ * A state that sends `step`'s request when entered and goes on by its answer; `entry` runs first,
+ * `on` handles other events meanwhile.
+ */
+function ask(step: Step, options: AskOptions): StateConfig {
+  return blueGreen.createStateConfig({
+    entry: [...list(options.entry), { type: 'request', params: { step } }],
+    on: {
+      ...options.on,
+      'bus.response': leads(options, (ok) => ({ type: 'replied', params: { step, ok } }), {
+        type: 'keep',
+        params: { step },
+      }),
+    },
+  });
+}
+
+/** A state that asks the plugin's supervisor to `op` one generation, and goes on by its answer. */
+function supervise(op: ChildResultEvent['op'], generation: Color, branches: Branches): StateConfig {
+  return blueGreen.createStateConfig({
+    entry: { type: 'toSupervisor', params: { op, generation } },
+    on: {
+      'supervisor.result': leads(branches, (ok) => ({ type: 'supervised', params: { op, ok } })),
+    },
+  });
+}
+
+/**
+ * One blue-green reload of one plugin, run next to its supervisor:
+ *
+ *   pin the route to blue → (migrations) → start green as a child of the plugin's supervisor →
+ *   health-check it → switch the router's route to green → drain blue → grace period → stop blue.
+ *
+ * Until the switch every failure stops green and leaves blue serving. During the grace period blue
+ * still runs (drained, idle): if green goes down, the route goes back to blue at once and green is
+ * stopped. Either way the plugin's route is unpinned at the end, and the outcome is the output.
+ */
+export const blueGreenMachine = blueGreen.createMachine({
   id: 'blue-green',
   context: ({ input }) => ({
     input,
@@ -235,102 +318,37 @@ export const blueGreenMachine = setup({
         onDone: 'pinning',
         onError: {
           target: 'unpinning',
-          actions: assign({
-            failure: ({ event }) => ({
-              stage: 'granting' as const,
-              code: 'INTERNAL' as const,
+          actions: {
+            type: 'fail',
+            params: ({ event }) => ({
+              stage: 'granting',
               reason: `cannot give it the new permissions: ${errorMessage(event.error)}`,
-              rolledBack: false,
             }),
-          }),
+          },
         },
       },
     },
     // Pinning keeps green's announcement from taking the route before it has been checked.
-    pinning: {
-      entry: {
-        type: 'request',
-        params: ({ context }) => ({
-          id: 'pin',
-          subject: subjects.routerRoute,
-          data: { plugin: context.input.plugin, generation: context.input.blue.generation },
-        }),
-      },
-      on: {
-        'bus.response': [
-          { guard: ({ context }) => context.input.migrate, target: 'migrating' },
-          { target: 'starting' },
-        ],
-      },
-    },
-    migrating: {
-      entry: {
-        type: 'request',
-        params: ({ context }) => ({
-          id: 'migrate',
-          subject: subjects.migrate(context.input.plugin, 'apply'),
-          data: { actor: 'rosey (reload)' },
-          timeoutMs: context.input.timing.migrateTimeoutMs,
-        }),
-      },
-      on: {
-        'bus.response': [
-          { guard: 'migrated', target: 'starting' },
-          {
-            target: 'abandon',
-            actions: { type: 'fail', params: { stage: 'migrating' } },
-          },
-        ],
-      },
-    },
-    starting: {
-      entry: { type: 'toSupervisor', params: { op: 'start_child', generation: 'green' } },
-      on: {
-        'supervisor.result': [
-          { guard: 'started', target: 'checking', actions: assign({ greenStarted: true }) },
-          {
-            guard: 'startAnswered',
-            target: 'abandon',
-            actions: { type: 'fail', params: { stage: 'starting' } },
-          },
-        ],
-      },
-    },
-    checking: {
-      entry: [
-        assign({ healthAttempt: ({ context }) => context.healthAttempt + 1 }),
-        {
-          type: 'request',
-          params: ({ context }) => ({
-            id: 'health',
-            subject: subjects.pluginHealth(context.input.plugin, context.input.green.generation),
-            data: {},
-          }),
-        },
+    pinning: ask('pin', { answered: [{ target: 'migrating', guard: 'migrates' }, 'starting'] }),
+    migrating: ask('migrate', { ok: 'starting', failed: { target: 'abandon', stage: 'migrating' } }),
+    starting: supervise('start_child', 'green', {
+      ok: { target: 'checking', actions: assign({ greenStarted: true }) },
+      failed: { target: 'abandon', stage: 'starting' },
+    }),
+    checking: ask('health', {
+      entry: assign({ healthAttempt: ({ context }) => context.healthAttempt + 1 }),
+      ok: [{ target: 'handoff', guard: 'handsOver' }, 'switching'],
+      failed: [
+        { target: 'recheck', guard: 'triesLeft' },
+        { target: 'abandon', stage: 'checking' },
       ],
       on: {
-        'bus.response': [
-          {
-            guard: ({ context, event }) => context.input.handoff === true && responseOk('health')({ event }),
-            target: 'handoff',
-          },
-          { guard: 'healthy', target: 'switching' },
-          { guard: 'triesLeft', target: 'recheck' },
-          {
-            guard: 'healthAnswered',
-            target: 'abandon',
-            actions: { type: 'fail', params: { stage: 'checking' } },
-          },
-        ],
         'green.down': {
           target: 'abandon',
-          actions: {
-            type: 'fail',
-            params: ({ event }) => ({ stage: 'checking' as const, reason: `exited: ${event.data.reason}` }),
-          },
+          actions: { type: 'fail', params: { stage: 'checking' } },
         },
       },
-    },
+    }),
     recheck: { after: { healthInterval: 'checking' } },
     // New commands wait at the router while blue finishes its own and hands its state to green: no
     // command runs on state the other generation has already moved past.
@@ -339,167 +357,64 @@ export const blueGreenMachine = setup({
       on: {
         'green.down': {
           target: '.releasing',
-          actions: {
-            type: 'fail',
-            params: ({ event }) => ({ stage: 'handoff' as const, reason: `exited: ${event.data.reason}` }),
-          },
+          actions: { type: 'fail', params: { stage: 'handoff' } },
         },
       },
       states: {
-        holding: {
-          entry: {
-            type: 'request',
-            params: ({ context }) => ({
-              id: 'hold',
-              subject: subjects.routerHold,
-              data: {
-                plugin: context.input.plugin,
-                maxMs: context.input.timing.drainTimeoutMs + 3 * context.input.timing.healthTimeoutMs + 5000,
-              },
-            }),
-          },
-          on: {
-            'bus.response': [
-              { guard: responseOk('hold'), target: 'drainingBlue' },
-              { target: '#blue-green.abandon', actions: { type: 'fail', params: { stage: 'handoff' } } },
-            ],
-          },
-        },
-        drainingBlue: {
-          entry: {
-            type: 'request',
-            params: ({ context }) => ({
-              id: 'drain-blue',
-              subject: subjects.routerDrain,
-              data: { plugin: context.input.plugin, generation: context.input.blue.generation },
-              timeoutMs: context.input.timing.drainTimeoutMs,
-            }),
-          },
-          on: {
-            'bus.response': [
-              { guard: responseOk('drain-blue'), target: 'snapshotting' },
-              // Still busy: its snapshot could miss what it is doing, so blue keeps its state and serves on.
-              { target: 'releasing', actions: { type: 'fail', params: { stage: 'handoff' } } },
-            ],
-          },
-        },
-        snapshotting: {
-          entry: {
-            type: 'request',
-            params: ({ context }) => ({
-              id: 'snapshot',
-              subject: subjects.pluginSnapshot(context.input.plugin, context.input.blue.generation),
-              data: {},
-            }),
-          },
-          on: {
-            'bus.response': [
-              {
-                guard: responseOk('snapshot'),
-                target: 'restoring',
-                actions: assign({
-                  state: ({ event }) =>
-                    event.type === 'bus.response' && event.result.ok
-                      ? (event.result.data as { state?: unknown }).state
-                      : undefined,
-                }),
-              },
-              { target: 'releasing', actions: { type: 'fail', params: { stage: 'handoff' } } },
-            ],
-          },
-        },
-        restoring: {
-          entry: {
-            type: 'request',
-            params: ({ context }) => ({
-              id: 'restore',
-              subject: subjects.pluginRestore(context.input.plugin, context.input.green.generation),
-              data: { state: context.state ?? null },
-            }),
-          },
-          on: {
-            'bus.response': [
-              {
-                guard: responseOk('restore'),
-                target: '#blue-green.switching',
-                actions: assign({ handedOver: true, state: undefined }),
-              },
-              // The new version takes no state: it starts fresh, as without a hand-off.
-              {
-                guard: ({ event }) =>
-                  event.type === 'bus.response' &&
-                  !event.result.ok &&
-                  event.result.error.code === 'NOT_SUPPORTED',
-                target: '#blue-green.switching',
-                actions: [
-                  assign({ state: undefined }),
-                  {
-                    type: 'log',
-                    params: {
-                      level: 'warn' as const,
-                      msg: 'reload: the new version has no restore(); it starts without the old state',
-                    },
+        holding: ask('hold', {
+          ok: 'drainingBlue',
+          failed: { target: '#blue-green.abandon', stage: 'handoff' },
+        }),
+        // Still busy: its snapshot could miss what it is doing, so blue keeps its state and serves on.
+        drainingBlue: ask('drain-blue', {
+          ok: 'snapshotting',
+          failed: { target: 'releasing', stage: 'handoff' },
+        }),
+        snapshotting: ask('snapshot', {
+          ok: 'restoring',
+          failed: { target: 'releasing', stage: 'handoff' },
+        }),
+        restoring: ask('restore', {
+          ok: { target: '#blue-green.switching', actions: assign({ handedOver: true, state: undefined }) },
+          failed: [
+            // The new version takes no state: it starts fresh, as without a hand-off.
+            {
+              target: '#blue-green.switching',
+              guard: 'restoreUnsupported',
+              actions: [
+                assign({ state: undefined }),
+                {
+                  type: 'log',
+                  params: {
+                    level: 'warn',
+                    msg: 'reload: the new version has no restore(); it starts without the old state',
                   },
-                ],
-              },
-              { target: 'releasing', actions: { type: 'fail', params: { stage: 'handoff' } } },
-            ],
-          },
-        },
+                },
+              ],
+            },
+            { target: 'releasing', stage: 'handoff' },
+          ],
+        }),
         // The reload stops here: blue, with its state, takes the held commands.
-        releasing: {
-          entry: {
-            type: 'request',
-            params: ({ context }) => ({
-              id: 'release',
-              subject: subjects.routerRelease,
-              data: { plugin: context.input.plugin },
-            }),
-          },
-          on: { 'bus.response': '#blue-green.abandon' },
-        },
+        releasing: ask('release', { answered: '#blue-green.abandon' }),
       },
     },
-    switching: {
-      entry: {
-        type: 'request',
-        params: ({ context }) => ({
-          id: 'switch',
-          subject: subjects.routerRoute,
-          data: { plugin: context.input.plugin, generation: context.input.green.generation },
-        }),
-      },
-      on: {
-        'bus.response': [
+    switching: ask('switch', {
+      ok: {
+        target: 'switched',
+        actions: [
+          { type: 'reportRoute', params: { to: 'green' } },
           {
-            guard: 'switched',
-            target: 'switched',
-            actions: [
-              'reportRoute',
-              assign({
-                switchedAt: () => performance.now(),
-                drained: ({ event }) =>
-                  event.type === 'bus.response' && event.result.ok
-                    ? ((event.result.data as { inFlight?: number }).inFlight ?? 0)
-                    : 0,
-              }),
-              {
-                type: 'log',
-                params: ({ context }) => ({
-                  level: 'info' as const,
-                  msg: `reload: commands now go to ${context.input.green.version} (generation ${context.input.green.generation})`,
-                }),
-              },
-            ],
-          },
-          {
-            guard: 'switchAnswered',
-            target: 'abandon',
-            actions: { type: 'fail', params: { stage: 'switching' } },
+            type: 'log',
+            params: ({ context }) => ({
+              level: 'info',
+              msg: `reload: commands now go to ${context.input.green.version} (generation ${context.input.green.generation})`,
+            }),
           },
         ],
       },
-    },
+      failed: { target: 'abandon', stage: 'switching' },
+    }),
     // Green serves. Blue finishes what it has, then stays up (idle) for the grace period: if green
     // goes down meanwhile, commands go back to blue.
     switched: {
@@ -510,7 +425,7 @@ export const blueGreenMachine = setup({
           actions: {
             type: 'fail',
             params: ({ event }) => ({
-              stage: 'grace' as const,
+              stage: 'grace',
               rolledBack: true,
               reason: `the new generation exited after the switch (${event.data.reason})`,
             }),
@@ -518,78 +433,30 @@ export const blueGreenMachine = setup({
         },
       },
       states: {
-        draining: {
-          entry: {
-            type: 'request',
-            params: ({ context }) => ({
-              id: 'drain',
-              subject: subjects.routerDrain,
-              data: { plugin: context.input.plugin, generation: context.input.blue.generation },
-              timeoutMs: context.input.timing.drainTimeoutMs,
-            }),
-          },
-          on: {
-            'bus.response': {
-              guard: 'drainAnswered',
-              target: 'grace',
-              actions: assign({
-                drainTimedOut: ({ event }) => event.type === 'bus.response' && !event.result.ok,
-              }),
-            },
-          },
-        },
+        draining: ask('drain', {
+          ok: 'grace',
+          failed: { target: 'grace', actions: assign({ drainTimedOut: true }) },
+        }),
         grace: { after: { grace: '#blue-green.retiringBlue' } },
       },
     },
-    retiringBlue: {
-      entry: { type: 'toSupervisor', params: { op: 'terminate_child', generation: 'blue' } },
-      on: { 'supervisor.result': { guard: 'terminated', target: 'forgettingBlue' } },
-    },
-    forgettingBlue: {
-      entry: { type: 'toSupervisor', params: { op: 'delete_child', generation: 'blue' } },
-      on: { 'supervisor.result': { guard: 'deleted', target: 'unpinning' } },
-    },
-    rollingBack: {
-      entry: [
-        {
-          type: 'log',
-          params: ({ context }) => ({
-            level: 'warn' as const,
-            msg: `reload: ${context.input.green.version} went down after the switch; back to ${context.input.blue.version}`,
-          }),
-        },
-        {
-          type: 'request',
-          params: ({ context }) => ({
-            id: 'route-back',
-            subject: subjects.routerRoute,
-            data: { plugin: context.input.plugin, generation: context.input.blue.generation },
-          }),
-        },
-      ],
-      on: { 'bus.response': { guard: 'routedBack', target: 'abandon', actions: 'reportRoute' } },
-    },
-    // Green goes away (if it was started); blue keeps (or is back to) serving.
-    abandon: { always: [{ guard: 'greenStarted', target: 'stoppingGreen' }, { target: 'unpinning' }] },
-    stoppingGreen: {
-      entry: { type: 'toSupervisor', params: { op: 'terminate_child', generation: 'green' } },
-      on: { 'supervisor.result': { guard: 'terminated', target: 'forgettingGreen' } },
-    },
-    forgettingGreen: {
-      entry: { type: 'toSupervisor', params: { op: 'delete_child', generation: 'green' } },
-      on: { 'supervisor.result': { guard: 'deleted', target: 'unpinning' } },
-    },
-    unpinning: {
+    retiringBlue: supervise('terminate_child', 'blue', { answered: 'forgettingBlue' }),
+    forgettingBlue: supervise('delete_child', 'blue', { answered: 'unpinning' }),
+    rollingBack: ask('route-back', {
       entry: {
-        type: 'request',
+        type: 'log',
         params: ({ context }) => ({
-          id: 'unpin',
-          subject: subjects.routerUnpin,
-          data: { plugin: context.input.plugin },
+          level: 'warn',
+          msg: `reload: ${context.input.green.version} went down after the switch; back to ${context.input.blue.version}`,
         }),
       },
-      on: { 'bus.response': { guard: 'unpinned', target: 'done' } },
-    },
+      answered: { target: 'abandon', actions: { type: 'reportRoute', params: { to: 'blue' } } },
+    }),
+    // Green goes away (if it was started); blue keeps (or is back to) serving.
+    abandon: { always: [{ guard: 'greenStarted', target: 'stoppingGreen' }, { target: 'unpinning' }] },
+    stoppingGreen: supervise('terminate_child', 'green', { answered: 'forgettingGreen' }),
+    forgettingGreen: supervise('delete_child', 'green', { answered: 'unpinning' }),
+    unpinning: ask('unpin', { answered: 'done' }),
     done: { type: 'final' },
   },
 });

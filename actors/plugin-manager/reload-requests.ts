@@ -1,0 +1,112 @@
+import type { z } from 'zod';
+import { migrateReplies } from '../../contract/messages/migrations.js';
+import { snapshotReplySchema, type Generation } from '../../contract/messages/plugins.js';
+import { drainReplySchema, holdReplySchema, routeReplySchema } from '../../contract/messages/router.js';
+import { checkReply } from '../../contract/request.js';
+import { ok, type Result } from '../../contract/result.js';
+import { subjects } from '../../contract/subjects.js';
+
+/** The part of the reload's context its requests are made of. */
+export interface RequestContext {
+  input: {
+    plugin: string;
+    blue: Generation;
+    green: Generation;
+    timing: { healthTimeoutMs: number; drainTimeoutMs: number; migrateTimeoutMs: number };
+  };
+  /** Blue's snapshot, on its way to green. */
+  state?: unknown;
+}
+
+/** What a successful reply adds to the reload's context. */
+export interface Kept {
+  state?: unknown;
+  switchedAt?: number;
+  drained?: number;
+}
+
+export interface BusAsk {
+  subject: string;
+  data: unknown;
+  /** Default: the health timeout. */
+  timeoutMs?: number;
+}
+
+function request<S extends z.ZodType>(
+  ask: (context: RequestContext) => BusAsk,
+  reply?: S,
+  keep?: (reply: z.output<S>) => Kept,
+) {
+  return {
+    ask,
+    /** A reply that does not match its schema fails the step as an error answer would. */
+    read(context: RequestContext, result: Result<unknown>): Result<Kept> {
+      if (!reply) return result.ok ? ok({}) : result;
+      const checked = checkReply(ask(context).subject, reply, result);
+      return checked.ok ? ok(keep?.(checked.data) ?? {}) : checked;
+    },
+  };
+}
+
+const routeTo =
+  (generation: 'blue' | 'green') =>
+  ({ input }: RequestContext): BusAsk => ({
+    subject: subjects.routerRoute,
+    data: { plugin: input.plugin, generation: input[generation].generation },
+  });
+
+const drainBlue = ({ input }: RequestContext): BusAsk => ({
+  subject: subjects.routerDrain,
+  data: { plugin: input.plugin, generation: input.blue.generation },
+  timeoutMs: input.timing.drainTimeoutMs,
+});
+
+/**
+ * What a blue-green reload asks on the bus, one entry a step: the request, the contract's schema of
+ * its reply where there is one, and what the reload keeps of a success. A step's name is also its
+ * request id, so an answer to an earlier step (green went down while it was pending) cannot move a
+ * later one on.
+ */
+export const requests = {
+  pin: request(routeTo('blue'), routeReplySchema),
+  migrate: request(
+    ({ input }) => ({
+      subject: subjects.migrate(input.plugin, 'apply'),
+      data: { actor: 'rosey (reload)' },
+      timeoutMs: input.timing.migrateTimeoutMs,
+    }),
+    migrateReplies.apply,
+  ),
+  health: request(({ input }) => ({
+    subject: subjects.pluginHealth(input.plugin, input.green.generation),
+    data: {},
+  })),
+  hold: request(
+    ({ input: { plugin, timing } }) => ({
+      subject: subjects.routerHold,
+      data: { plugin, maxMs: timing.drainTimeoutMs + 3 * timing.healthTimeoutMs + 5000 },
+    }),
+    holdReplySchema,
+  ),
+  'drain-blue': request(drainBlue, drainReplySchema),
+  snapshot: request(
+    ({ input }) => ({ subject: subjects.pluginSnapshot(input.plugin, input.blue.generation), data: {} }),
+    snapshotReplySchema,
+    (reply) => ({ state: reply.state }),
+  ),
+  restore: request(({ input, state }) => ({
+    subject: subjects.pluginRestore(input.plugin, input.green.generation),
+    data: { state: state ?? null },
+  })),
+  release: request(({ input }) => ({ subject: subjects.routerRelease, data: { plugin: input.plugin } })),
+  switch: request(routeTo('green'), routeReplySchema, (reply) => ({
+    switchedAt: performance.now(),
+    drained: reply.inFlight,
+  })),
+  drain: request(drainBlue, drainReplySchema),
+  'route-back': request(routeTo('blue'), routeReplySchema),
+  unpin: request(({ input }) => ({ subject: subjects.routerUnpin, data: { plugin: input.plugin } })),
+};
+
+export type Step = keyof typeof requests;
+export const isStep = (id: string): id is Step => Object.hasOwn(requests, id);
