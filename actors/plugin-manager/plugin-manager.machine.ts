@@ -1,3 +1,4 @@
+import type { ManagedPlugin } from './managed-plugin.js';
 import { assign, enqueueActions, sendParent, setup, type AnyActorRef } from 'xstate';
 import { z } from 'zod';
 import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.actor.js';
@@ -40,14 +41,6 @@ export interface PluginManagerInput {
   access: (plugin: LoadedPlugin) => Promise<void>;
   /** Takes a stopped plugin's NATS user away. */
   release: (plugin: string) => Promise<void>;
-}
-
-export interface ManagedPlugin {
-  plugin: LoadedPlugin;
-  /** The generation serving now. */
-  generation: number;
-  /** Never reused: a failed reload's generation may still have messages in flight. */
-  nextGeneration: number;
 }
 
 interface Reload {

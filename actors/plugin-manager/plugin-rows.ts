@@ -1,6 +1,6 @@
 import type { PluginRow, ReloadOutcome } from '../../contract/messages/plugins.js';
 import type { TreeNode } from '../../supervisors/describe-tree.js';
-import type { ManagedPlugin } from './plugin-manager.machine.js';
+import type { ManagedPlugin } from './managed-plugin.js';
 
 /** What runs, read from the live tree (`plugins` node) and the manager's own bookkeeping. */
 export function pluginRows(
