@@ -1,5 +1,5 @@
 import type { ManagedPlugin } from './managed-plugin.js';
-import { assign, enqueueActions, sendParent, setup, type AnyActorRef } from 'xstate';
+import { assertEvent, assign, enqueueActions, sendParent, setup, type AnyActorRef } from 'xstate';
 import { z } from 'zod';
 import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
@@ -128,7 +128,7 @@ export const pluginManagerMachine = setup({
   },
   actions: {
     list: enqueueActions(({ context, event, enqueue, system }) => {
-      if (event.type !== 'plugin.list') return;
+      assertEvent(event, 'plugin.list');
       const root = system.get(context.input.rootSystemId) as AnyActorRef | undefined;
       const tree: TreeNode | undefined = root ? describeTree(root) : undefined;
       const plugins = tree ? findNode(tree, 'plugins') : undefined;
@@ -141,7 +141,7 @@ export const pluginManagerMachine = setup({
       );
     }),
     info: enqueueActions(({ context, event, enqueue, system }) => {
-      if (event.type !== 'plugin.info') return;
+      assertEvent(event, 'plugin.info');
       const name = event.data.plugin;
       const managed = Object.hasOwn(context.plugins, name) ? context.plugins[name] : undefined;
       const starting = context.changes[name]?.op === 'start' ? context.changes[name] : undefined;
@@ -185,7 +185,7 @@ export const pluginManagerMachine = setup({
       );
     }),
     startReload: enqueueActions(({ context, event, enqueue, system }) => {
-      if (event.type !== 'plugin.reload') return;
+      assertEvent(event, 'plugin.reload');
       const name = event.data.plugin;
       const refuse = (result: Result<unknown>) => enqueue.sendTo('bus', reply(event.replyId, result));
       const managed = Object.hasOwn(context.plugins, name) ? context.plugins[name] : undefined;
@@ -279,8 +279,8 @@ export const pluginManagerMachine = setup({
       });
     }),
     finishReload: enqueueActions(({ context, event, enqueue }) => {
-      const prefix = 'xstate.done.actor.reload:';
-      if (!event.type.startsWith(prefix) || !('output' in event)) return;
+      // Reached through `fromReload` only: the output is a reload's.
+      assertEvent(event, 'xstate.done.actor.*');
       const outcome = event.output as ReloadOutcome;
       const name = outcome.plugin;
       const running = context.reloads[name];
@@ -317,9 +317,8 @@ export const pluginManagerMachine = setup({
       }
     }),
     reloadCrashed: enqueueActions(({ context, event, enqueue }) => {
-      const prefix = 'xstate.error.actor.reload:';
-      if (!event.type.startsWith(prefix) || !('error' in event)) return;
-      const name = event.type.slice(prefix.length);
+      assertEvent(event, 'xstate.error.actor.*');
+      const name = event.type.slice('xstate.error.actor.reload:'.length);
       const running = context.reloads[name];
       if (!running) return;
       const reloads = { ...context.reloads };
@@ -331,7 +330,7 @@ export const pluginManagerMachine = setup({
       enqueue.sendTo('bus', reply(running.replyId, err('INTERNAL', message)));
     }),
     startPlugin: enqueueActions(({ context, event, enqueue, system }) => {
-      if (event.type !== 'plugin.start') return;
+      assertEvent(event, 'plugin.start');
       const refuse = (result: Result<unknown>) => enqueue.sendTo('bus', reply(event.replyId, result));
       let plugin: LoadedPlugin;
       try {
@@ -364,7 +363,7 @@ export const pluginManagerMachine = setup({
       });
     }),
     stopPlugin: enqueueActions(({ context, event, enqueue, system }) => {
-      if (event.type !== 'plugin.stop') return;
+      assertEvent(event, 'plugin.stop');
       const name = event.data.plugin;
       const refuse = (result: Result<unknown>) => enqueue.sendTo('bus', reply(event.replyId, result));
       if (!Object.hasOwn(context.plugins, name)) return refuse(err('NOT_FOUND', `${name} is not running`));
@@ -455,7 +454,7 @@ export const pluginManagerMachine = setup({
       }
     }),
     routes: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'plugin.routes') return;
+      assertEvent(event, 'plugin.routes');
       const routes = Object.fromEntries(
         Object.entries(context.reloads).map(([name, r]) => [name, r.routedTo]),
       );
