@@ -1,7 +1,9 @@
-import { assign, sendParent, sendTo, setup } from 'xstate';
+import { assertEvent, assign, sendParent, sendTo, setup } from 'xstate';
 import { bridgeInput, busBridge, type BusResponseEvent } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import type { Logger } from '../../contract/log.js';
+import { migrateReplies, type RunReport } from '../../contract/messages/migrations.js';
+import { checkReply } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';
 import { childReady } from '../../supervisors/child-protocol.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
@@ -14,12 +16,6 @@ export interface PluginMigrationsInput {
   timeoutMs?: number;
 }
 
-interface Applied {
-  currentVersion?: number;
-  steps?: Array<{ name: string }>;
-  warnings?: string[];
-}
-
 /**
  * Runs before a plugin's process starts: asks the migrator to apply the plugin's pending migrations
  * and is ready once they are in. If they fail, the plugin's start fails with the migrator's reason,
@@ -28,12 +24,29 @@ interface Applied {
 export const pluginMigrationsMachine = setup({
   types: {
     input: {} as PluginMigrationsInput,
-    context: {} as { input: PluginMigrationsInput; failure?: string },
+    context: {} as { input: PluginMigrationsInput; report?: RunReport; failure?: string },
     events: {} as BusResponseEvent | { type: 'bus.bound' } | { type: 'rosey.shutdown' },
     output: {} as { exit: ExitReason },
   },
   actors: { bus: busBridge },
-  guards: { applied: ({ event }) => event.type === 'bus.response' && event.result.ok },
+  actions: {
+    settle: assign(({ context, event }) => {
+      assertEvent(event, 'bus.response');
+      const subject = subjects.migrate(context.input.plugin, 'apply');
+      const applied = checkReply(subject, migrateReplies.apply, event.result);
+      return applied.ok ? { report: applied.data } : { failure: applied.error.message };
+    }),
+    logApplied: ({ context }) => {
+      const { steps, currentVersion, warnings } = context.report!;
+      if (steps.length === 0) return;
+      context.input.logger.info(
+        `applied ${steps.map((s) => s.name).join(', ')}; schema at version ${currentVersion}`,
+      );
+      // Nobody is at a prompt at startup: the log is where destructive statements show.
+      for (const warning of warnings) context.input.logger.warn(warning);
+    },
+  },
+  guards: { applied: ({ context }) => context.report !== undefined },
 }).createMachine({
   id: 'plugin-migrations',
   context: ({ input }) => ({ input }),
@@ -52,37 +65,22 @@ export const pluginMigrationsMachine = setup({
         timeoutMs: context.input.timeoutMs ?? 5 * 60_000,
         requestId: 'apply',
       })),
-      on: {
-        'bus.response': [
-          {
-            guard: 'applied',
-            target: 'applied',
-            actions: [
-              ({ context, event }) => {
-                const data = (event.result.ok ? event.result.data : {}) as Applied;
-                if ((data.steps?.length ?? 0) > 0) {
-                  context.input.logger.info(
-                    `applied ${data.steps!.map((s) => s.name).join(', ')}; schema at version ${data.currentVersion}`,
-                  );
-                  // Nobody is at a prompt at startup: the log is where destructive statements show.
-                  for (const warning of data.warnings ?? []) context.input.logger.warn(warning);
-                }
-              },
-              sendParent(({ self, event }) =>
-                childReady(self, {
-                  schemaVersion: ((event.result.ok ? event.result.data : {}) as Applied).currentVersion ?? 0,
-                }),
-              ),
-            ],
-          },
-          {
-            target: 'done',
-            actions: assign({
-              failure: ({ event }) => (event.result.ok ? 'unknown' : event.result.error.message),
-            }),
-          },
-        ],
-      },
+      on: { 'bus.response': { target: 'answered', actions: 'settle' } },
+    },
+    answered: {
+      always: [
+        {
+          guard: 'applied',
+          target: 'applied',
+          actions: [
+            'logApplied',
+            sendParent(({ context, self }) =>
+              childReady(self, { schemaVersion: context.report!.currentVersion }),
+            ),
+          ],
+        },
+        { target: 'done' },
+      ],
     },
     applied: {},
     done: { type: 'final' },
