@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { headers } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import type { BusResponseEvent, InboundEvent, RequestEvent } from '../../actors/bus/bridge.actor.js';
 import { BusLink } from '../../actors/bus/bus-link.js';
@@ -240,11 +240,24 @@ describe('bus bridge (real nats-server)', () => {
     const second = await client(nats.url);
     link.set(second);
     await owner!.bound(2);
+    // A marker after the message, from the same sender, seen on both connections: by then each
+    // has handed the bridge whatever it had of test.move (NATS keeps one publisher's order, and
+    // the bridge takes a message in the connection's callback), so a second copy would be there.
+    const markers = new Set<NatsConnection>();
+    const watching = [nc, second].map((conn) =>
+      conn.subscribe('test.marker', {
+        callback: () => {
+          markers.add(conn);
+        },
+      }),
+    );
+    await Promise.all([nc.flush(), second.flush()]);
     const sender = await client(nats.url);
     sender.publish('test.move', encodeJson({ n: 1 }));
+    sender.publish('test.marker', encodeJson({}));
     await owner!.next('moved');
-    await sender.flush();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => markers.size === 2, 'the marker on both connections');
+    for (const sub of watching) sub.unsubscribe();
     // Delivered once: the subscriptions on the connection the link left are gone.
     expect(owner!.events.filter((e) => e.type === 'moved')).to.have.length(1);
     await nc.close();

@@ -44,13 +44,13 @@ async function startLikeRecording(): Promise<FakeCytube> {
 /**
  * Gaps kept at their recorded length because the outcome depends on them: the antiflood bucket
  * refilling before "after cooldown" (07) and the anonymous viewer's delayed login (12).
- * Every other gap is shortened to at most COMPRESSED_GAP_MS once all expected replies are in.
+ * Every other gap is not waited out: the next action goes as soon as the fake has handled every
+ * action before it and every client has what the recording shows it had by then (see `settle`).
  */
 function keepsRealGap(file: string, line: Line): boolean {
   if (file.startsWith('12-')) return line.client === 'viewer' && line.event === 'login';
   return file.startsWith('07-') && (line.data as { msg?: unknown } | null)?.msg === 'after cooldown';
 }
-const COMPRESSED_GAP_MS = 120;
 /** Consecutive actions closer than this are fired back to back (the floods in 06 and 07). */
 const BURST_MS = 20;
 const SYNC_TIMEOUT_MS = 2000;
@@ -97,14 +97,50 @@ class Replay {
     return (this.clients.get(client)?.events ?? []).map((e) => ({ event: e.event, data: e.data }));
   }
 
-  /** Waits until every client has at least as many events as the recording shows before line `upto`. */
-  async sync(upto: number): Promise<void> {
+  /** Each client's socket id (socket.io forgets it on disconnect), and how many events it emitted. */
+  private readonly sids = new Map<string, string>();
+  private readonly emitted = new Map<string, number>();
+
+  /**
+   * Whether the fake has taken in everything the clients did: each emit is in its log, and it
+   * counts exactly the sockets that are still open (so a close has been handled as well).
+   */
+  private handled(): boolean {
+    for (const [client, n] of this.emitted) {
+      const sid = this.sids.get(client);
+      if (this.fake.log.filter((e) => e.dir === 'out' && e.socketId === sid).length < n) return false;
+    }
+    return this.fake.connections() === [...this.clients.values()].filter((c) => c.connected).length;
+  }
+
+  /**
+   * Whether every event the fake has sent has reached its client (one socket keeps its order), and
+   * no answer is still coming on a timer (a registered login's hash check).
+   */
+  private delivered(): boolean {
+    if (this.fake.loginsInProgress() > 0) return false;
+    for (const [client, c] of this.clients) {
+      if (!c.connected) continue; // it has all there will be: its disconnect came after them
+      const sid = this.sids.get(client);
+      const sent = this.fake.log.filter((e) => e.dir === 'in' && e.socketId === sid).length;
+      if (c.events.filter((e) => !e.event.startsWith('@')).length < sent) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Waits until the fake has handled every action so far and every client has at least as many
+   * events as the recording shows before line `upto`: across clients only cause and effect orders
+   * what happens (README), and these waits give exactly that, on a loaded machine too.
+   */
+  async settle(upto: number): Promise<void> {
     const want = new Map<string, number>();
     for (const l of this.lines.slice(0, upto)) {
       if (l.dir === 'in' && counted(l)) want.set(l.client, (want.get(l.client) ?? 0) + 1);
     }
     const deadline = Date.now() + SYNC_TIMEOUT_MS;
-    const behind = () => [...want].some(([c, n]) => this.received(c).filter(counted).length < n);
+    const behind = () =>
+      !this.handled() || [...want].some(([c, n]) => this.received(c).filter(counted).length < n);
     // Not reaching the count is left to the comparison, which then shows what is missing.
     while (behind() && Date.now() < deadline) await sleep(5);
   }
@@ -117,17 +153,18 @@ class Replay {
       if (!action) continue;
       const gap = l.t - prevT;
       if (gap >= BURST_MS) {
-        await this.sync(i);
-        const want = keepsRealGap(this.file, l) ? gap : Math.min(gap, COMPRESSED_GAP_MS);
-        await sleep(want - (Date.now() - prevWall));
+        await this.settle(i);
+        if (keepsRealGap(this.file, l)) await sleep(gap - (Date.now() - prevWall));
       }
       prevT = l.t;
       prevWall = Date.now();
       await this.perform(l);
     }
-    await this.sync(this.lines.length);
-    // Room for surplus events to show up, so "the fake sent more" fails too.
-    await sleep(200);
+    await this.settle(this.lines.length);
+    // Surplus events fail the comparison too: by now the fake has handled every action, has no
+    // answer pending, and each client holds everything the fake sent it, so none can come later.
+    const deadline = Date.now() + SYNC_TIMEOUT_MS;
+    while (!this.delivered() && Date.now() < deadline) await sleep(5);
   }
 
   private async perform(l: Line): Promise<void> {
@@ -138,13 +175,19 @@ class Replay {
     }
     if (l.event === '@connect') {
       const { localAddress } = l.data as { localAddress: string };
-      this.clients.set(l.client, await fakeClient(this.fake.baseUrl, '', { join: false, localAddress }));
+      const client = await fakeClient(this.fake.baseUrl, '', { join: false, localAddress });
+      this.clients.set(l.client, client);
+      this.sids.set(l.client, client.socket.id!);
+      this.emitted.set(l.client, 0);
       return;
     }
     const client = this.clients.get(l.client);
     if (!client) throw new Error(`${this.file}: ${l.client} acts before it connected`);
     if (l.event === '@disconnect') await client.close();
-    else client.emit(l.event, l.data);
+    else {
+      client.emit(l.event, l.data);
+      this.emitted.set(l.client, (this.emitted.get(l.client) ?? 0) + 1);
+    }
   }
 
   async close(): Promise<void> {

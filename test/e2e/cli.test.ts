@@ -168,7 +168,13 @@ describe('rosey CLI against a running instance', function () {
       const tree = (await statusJson(cwd)).tree;
       const pids = ['nats-server', 'dice@1', 'echo@1'].map((id) => findNode(tree, id)!.info!.pid as number);
       dev.say('!hang 60000');
-      await new Promise((r) => setTimeout(r, 300));
+      // The plugin logs just before it blocks: Rosey is killed while the plugin is stuck in its loop.
+      const log = join(cwd, 'data', 'logs', 'rosey.log');
+      await eventually(
+        () => existsSync(log) && readFileSync(log, 'utf8').includes('hang: blocking for 60000 ms'),
+        'the plugin stuck in !hang',
+        10_000,
+      );
       dev.child.kill('SIGKILL');
       await dev.exited;
       await eventually(() => pids.every((pid) => !isAlive(pid)), 'every child process gone', 5000);

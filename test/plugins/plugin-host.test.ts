@@ -38,12 +38,13 @@ describe('plugin processes under supervision (real nats-server, real OS processe
   });
 
   it('puts a correlation id and a traceparent on every message it sends', async () => {
-    const seen: Array<{ subject: string; corr?: string; trace?: string }> = [];
+    const seen: Array<{ subject: string; reply?: string; corr?: string; trace?: string }> = [];
     const watcher = await client(nats.url);
     watcher.subscribe('>', {
       callback: (_e, msg) => {
         seen.push({
           subject: msg.subject,
+          reply: msg.reply,
           corr: msg.headers?.get('Rosey-Correlation-Id'),
           trace: msg.headers?.get('traceparent'),
         });
@@ -54,19 +55,25 @@ describe('plugin processes under supervision (real nats-server, real OS processe
     const platform = await fakePlatform(nc);
     platform.say('!echo traced');
     await platform.reply((r) => r.text === 'echo: traced');
-    await eventually(() => seen.some((m) => m.subject.endsWith('.health')), 'a health check');
-    await new Promise((r) => setTimeout(r, 200));
-    await watcher.close();
-    const subjectsSeen = new Set(seen.map((m) => m.subject.replace(/^_INBOX\..*/, '_INBOX')));
-    for (const expected of [
+    const kinds = [
       'rosey.plugins.discover',
       'rosey.plugins.echo.1.ready',
       'rosey.commands.echo.1.execute',
       'rosey.plugins.echo.1.health',
       'rosey.platform.test.send.chat',
       '_INBOX',
-    ]) {
-      expect(subjectsSeen, expected).to.include(expected);
+    ];
+    const subjectsSeen = () => new Set(seen.map((m) => m.subject.replace(/^_INBOX\..*/, '_INBOX')));
+    // Watch until every kind has gone by, the plugin's answer to a health check included.
+    const healthAnswered = () =>
+      seen.some((m) => m.subject.endsWith('.health') && seen.some((r) => r.subject === m.reply));
+    await eventually(
+      () => kinds.every((k) => subjectsSeen().has(k)) && healthAnswered(),
+      'every kind of message, and an answer to a health check',
+    );
+    await watcher.close();
+    for (const expected of kinds) {
+      expect(subjectsSeen(), expected).to.include(expected);
     }
     const bare = seen.filter(
       (m) => !m.corr || !/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(m.trace ?? ''),
@@ -163,12 +170,16 @@ describe('plugin processes under supervision (real nats-server, real OS processe
   });
 
   it('lets in-flight commands finish during a graceful stop', async () => {
-    mini = await startMiniRosey({ url: nats.url, plugins: ['echo'] });
+    const logger = captureLogger();
+    mini = await startMiniRosey({ url: nats.url, plugins: ['echo'], logger });
     const platform = await fakePlatform(nc);
     const pid = hostOf(mini, 'echo')!.info!.pid as number;
     platform.say('!slow 400');
-    await eventually(() => true, 'dispatch', 100);
-    await new Promise((r) => setTimeout(r, 100));
+    // The plugin logs as it starts the command: the stop begins with the command in flight.
+    await eventually(
+      () => logger.lines.some((l) => l.tag === 'rosey/plugin:echo' && l.msg === 'slow: answering in 400 ms'),
+      'the plugin running !slow',
+    );
     const output = await mini.tree.shutdown();
     mini = undefined;
     expect(output.exit).to.equal('shutdown');

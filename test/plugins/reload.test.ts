@@ -8,13 +8,18 @@ import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { isAlive } from '../support/cli.js';
 import { fakePlatform } from '../support/fake-platform.js';
-import { writeFlipPlugin } from '../support/flip-plugin.js';
+import { releaseFlip, writeFlipPlugin } from '../support/flip-plugin.js';
 import { startMiniRosey } from '../support/mini-rosey.js';
 import { client, eventually, tempDir, useNatsServer } from '../support/nats.js';
 
 type Mini = Awaited<ReturnType<typeof startMiniRosey>>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The router's own count of what it still owes: commands in flight (held ones too), per generation, held. */
+interface RouterBook {
+  inFlight: number;
+  flights: Record<string, number>;
+  held: Record<string, unknown[]>;
+}
 
 describe('blue-green plugin reload (real nats-server, real plugin processes)', function () {
   this.timeout(120_000);
@@ -34,12 +39,13 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     await nc.close();
   });
 
-  const start = async (timing: Record<string, number> = {}) => {
+  const start = async (timing: Record<string, number> = {}, commandTimeoutMs?: number) => {
     mini = await startMiniRosey({
       url: nats.url,
       plugins: ['flip'],
       dirs: { flip: `${root}/flip` },
       reload: { graceMs: 300, healthIntervalMs: 50, ...timing },
+      ...(commandTimeoutMs ? { config: { router: { commandTimeoutMs, defaultCooldownMs: 0 } } } : {}),
     });
     return mini;
   };
@@ -58,12 +64,32 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
       .map((c) => c.id)
       .filter((id) => id.startsWith('flip@'));
 
+  /**
+   * Resolves once the router owes no reply: nothing in flight, nothing held. Every reply it sent
+   * left on the connection that answers this request, before the answer, so the replies the test
+   * has now are all there will be: no wait to see that no more come. A command sent to two
+   * generations would leave a flight behind (one request counted, two sent), and fail here.
+   */
+  const routerDone = async (m: Mini) => {
+    const settled = await request(nc, subjects.routerSettle, {}, { timeoutMs: 10_000 });
+    expect(settled, 'router settle').to.deep.equal({ ok: true, data: { inFlight: 0 } });
+    const book = findChild(m.tree.actor, ['router'])!.ref!.getSnapshot().context as RouterBook;
+    expect({ inFlight: book.inFlight, flights: book.flights, held: book.held }).to.deep.equal({
+      inFlight: 0,
+      flights: {},
+      held: {},
+    });
+  };
+
   const noResponders = async (subject: string) => {
     const r = await request(nc, subject, {}, { timeoutMs: 1000 });
     return !r.ok && r.error.code === 'NO_RESPONDERS';
   };
 
-  /** Sends `!c` about 300 times a second while `during` runs; returns the counts answered, per version. */
+  /**
+   * Sends `!c` about 300 times a second, runs `during` once blue is answering under that load, and
+   * returns the counts answered, per version.
+   */
   const countUnderLoad = async (total: number, during: () => Promise<Result<unknown>>) => {
     const platform = await fakePlatform(nc);
     let sent = 0;
@@ -72,14 +98,14 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     }, 10);
     let outcome: Result<unknown>;
     try {
-      await sleep(500);
+      await eventually(() => platform.replies.length >= 30, 'blue answering under load', 30_000);
       outcome = await during();
       await eventually(() => sent >= total, 'the driver to finish', 30_000);
     } finally {
       clearInterval(driver);
     }
     await eventually(() => platform.replies.length >= total, `${total} replies`, 30_000);
-    await sleep(200);
+    await routerDone(mini!);
     const counts = platform.replies.map((r) => Number(r.text.split('#')[1])).sort((a, b) => a - b);
     const versions = new Set(platform.replies.map((r) => r.text.split('#')[0]));
     return { outcome, counts, versions, replies: platform.replies.length };
@@ -153,7 +179,7 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     const [before] = await list();
     expect(before).to.include({ name: 'flip', version: '1.0.0', generation: 1, state: 'running' });
 
-    // About 500 commands a second for 3 s; the reload starts after one second.
+    // About 500 commands a second for 3 s; the reload starts once v1 is answering under that load.
     const total = 1500;
     let sent = 0;
     const driver = setInterval(() => {
@@ -161,7 +187,7 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     }, 10);
     let outcome: Result<unknown> | undefined;
     try {
-      await sleep(1000);
+      await eventually(() => platform.replies.length >= 50, 'v1 answering under load', 30_000);
       writeFlipPlugin(root, { version: '2.0.0' });
       outcome = await reload();
       await eventually(() => sent >= total, 'the driver to finish', 30_000);
@@ -176,7 +202,7 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     });
 
     await eventually(() => platform.replies.length >= total, `${total} replies`, 30_000);
-    await sleep(300);
+    await routerDone(m);
     const answers = new Map<number, string[]>();
     for (const r of platform.replies) {
       const [version, n] = r.text.split(':');
@@ -208,12 +234,25 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
 
   it('lets the old generation finish the commands it has before stopping it', async () => {
     writeFlipPlugin(root, { version: '1.0.0' });
-    await start();
+    // The command runs until the test lets it finish, so the router must not time it out first.
+    await start({}, 30_000);
     const platform = await fakePlatform(nc);
-    platform.say('!v 1 600');
-    await sleep(100);
+    platform.say('!v 1 until:switched');
+    // Blue itself says it is running the command before the reload starts.
+    await eventually(async () => {
+      const health = await request(nc, subjects.pluginHealth('flip', 1), {}, { timeoutMs: 1000 });
+      return health.ok && (health.data as { inFlight: number }).inFlight === 1;
+    }, 'blue running !v 1');
     writeFlipPlugin(root, { version: '1.1.0' });
-    const outcome = await reload();
+    const pending = reload();
+    // The route switches to green while blue still has the command; only then may blue finish it.
+    await eventually(async () => {
+      const r = await request(nc, subjects.routerCommands, {}, { timeoutMs: 1000 });
+      const p = r.ok ? (r.data as { plugins: Array<{ generation: number }> }).plugins[0] : undefined;
+      return p?.generation === 2;
+    }, 'the switch');
+    releaseFlip(root, 'switched');
+    const outcome = await pending;
     expect(outcome.ok && outcome.data).to.deep.include({ drained: 1, drainTimedOut: false });
     platform.say('!v 2');
     await eventually(() => platform.replies.length >= 2, 'both replies');
@@ -284,7 +323,7 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     await start({ graceMs: 1000 });
     writeFlipPlugin(root, { version: '1.0.1' });
     const first = reload();
-    await sleep(50);
+    await eventually(async () => (await list())[0]?.reloading === true, 'the first reload to run');
     const second = await reload();
     expect(second).to.deep.equal({
       ok: false,

@@ -9,6 +9,7 @@ import { parseTraceparent } from '../../contract/trace-context.js';
 import { quietLogger } from '../../contract/log.js';
 import { err, ok } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
+import { findChild } from '../../supervisors/child-ref.js';
 import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { fakePlugin } from '../support/fake-plugin.js';
@@ -237,9 +238,21 @@ describe('router (real nats-server)', () => {
     });
     platform.say('!echo one');
     platform.say('!echo two');
-    // Held: settle waits for them, and nothing reached the plugin.
+    // Held: settle waits for them, and nothing reached the plugin. The router's own book says so
+    // once it has taken all three (they come in order on one connection): both commands held,
+    // settle waiting, and no request ever sent to a plugin (its request counter has not moved).
     const settle = request(nc, subjects.routerSettle, {}, { timeoutMs: 2000 });
-    await new Promise((r) => setTimeout(r, 200));
+    const book = () =>
+      findChild(tree!.actor, ['router'])!.ref!.getSnapshot().context as {
+        held: Record<string, unknown[]>;
+        settleWaiters: string[];
+        nextRequest: number;
+      };
+    await eventually(
+      () => book().held.echo?.length === 2 && book().settleWaiters.length === 1,
+      'both commands held and settle waiting',
+    );
+    expect(book().nextRequest).to.equal(1);
     expect(plugin.requests).to.have.length(0);
     expect(await request(nc, subjects.routerRelease, { plugin: 'echo' }, { timeoutMs: 1000 })).to.deep.equal(
       ok({}),

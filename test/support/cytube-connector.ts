@@ -1,11 +1,14 @@
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { AnyActorRef } from 'xstate';
 import { cytubeMachine, type CytubeInput } from '../../actors/cytube/cytube.machine.js';
 import type { BusLink } from '../../actors/bus/bus-link.js';
 import type { ConnectorState } from '../../contract/messages/connector-state.js';
 import { request } from '../../contract/request.js';
 import { quietLogger, type Logger } from '../../contract/log.js';
 import { subjects } from '../../contract/subjects.js';
+import { findChild } from '../../supervisors/child-ref.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
+import type { RunningTree } from '../../supervisors/run-tree.js';
 import { eventually } from './nats.js';
 
 /** The connector as the tree runs it, pointed at a (fake) CyTube, with test-friendly timings. */
@@ -54,4 +57,32 @@ export function connectorIn(
     `the connector to be ${phase}`,
     timeoutMs,
   );
+}
+
+/**
+ * Everything that could still make the connector in `tree` act on its own: the state it is in, the
+ * actors it runs (a socket, a discovery) and the timers it has scheduled (a backoff, a login wait,
+ * a password check). A connector with no socket, no discovery and no timer cannot connect again
+ * until someone sends it something (a rejoin, a restart): a test can say "it does not retry" from
+ * this at once, instead of sleeping and seeing that nothing happened in that while.
+ */
+export function connectorActivity(tree: RunningTree) {
+  const found = findChild(tree.actor, ['cytube']);
+  const ref = found?.ref;
+  if (!found || !ref) throw new Error('the connector is not running');
+  const snapshot = ref.getSnapshot() as {
+    status: string;
+    value: unknown;
+    children: Record<string, AnyActorRef | undefined>;
+  };
+  const mine = (actor: AnyActorRef) => actor.sessionId === ref.sessionId;
+  return {
+    status: snapshot.status,
+    state: snapshot.value,
+    restarts: found.record.restarts,
+    children: Object.keys(snapshot.children).filter((id) => snapshot.children[id]),
+    timers: Object.values(ref.system.getSnapshot()._scheduledEvents)
+      .filter((e) => mine(e.source) || mine(e.target))
+      .map((e) => `${e.event.type} after ${e.delay} ms`),
+  };
 }

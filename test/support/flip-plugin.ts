@@ -16,7 +16,8 @@ export interface FlipOptions {
 /**
  * Writes plugin `flip` into `root/flip` (importing the SDK as `rosey/sdk`, as plugins outside
  * Rosey's tree do): `!v N` answers `<version>:N` (after `delay` ms when the
- * line is `!v N delay`), so a test can tell which generation answered which command.
+ * line is `!v N delay`, or once the test calls `releaseFlip(root, name)` when it is
+ * `!v N until:name`), so a test can tell which generation answered which command.
  */
 export function writeFlipPlugin(root: string, options: FlipOptions): string {
   const dir = join(root, 'flip');
@@ -25,7 +26,8 @@ export function writeFlipPlugin(root: string, options: FlipOptions): string {
   const mode = options.mode ?? 'ok';
   writeFileSync(
     join(dir, 'index.js'),
-    `import { definePlugin } from 'rosey/sdk';
+    `import { existsSync } from 'node:fs';
+import { definePlugin } from 'rosey/sdk';
 let version = '?';
 let count = 0;
 export default definePlugin({
@@ -53,8 +55,12 @@ export default definePlugin({
       usage: 'v N [delayMs]',
       cooldownMs: 0,
       run: async (ctx) => {
-        const delay = Number(ctx.args[1] ?? 0);
-        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        const wait = ctx.args[1] ?? '0';
+        if (wait.startsWith('until:')) {
+          const release = ${JSON.stringify(join(root, 'release-'))} + wait.slice('until:'.length);
+          const giveUp = Date.now() + 60_000;
+          while (!existsSync(release) && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 10));
+        } else if (Number(wait) > 0) await new Promise((resolve) => setTimeout(resolve, Number(wait)));
         return version + ':' + ctx.args[0];
       },
     },
@@ -63,4 +69,9 @@ export default definePlugin({
 `,
   );
   return dir;
+}
+
+/** Lets every `!v N until:<name>` that flip runs under `root` answer. */
+export function releaseFlip(root: string, name: string): void {
+  writeFileSync(join(root, `release-${name}`), '');
 }

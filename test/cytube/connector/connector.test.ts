@@ -14,7 +14,12 @@ import { request } from '../../../contract/request.js';
 import type { ChatMessage } from '../../../contract/messages/chat.js';
 import { subjects } from '../../../contract/subjects.js';
 import type { RunningTree } from '../../../supervisors/run-tree.js';
-import { connectorIn, connectorState, cytubeSpec } from '../../support/cytube-connector.js';
+import {
+  connectorActivity,
+  connectorIn,
+  connectorState,
+  cytubeSpec,
+} from '../../support/cytube-connector.js';
 import { fakeClient, type FakeClient } from '../../support/fake-cytube/client.js';
 import { startFakeCytube, type FakeCytube } from '../../support/fake-cytube/index.js';
 import { startMiniRosey } from '../../support/mini-rosey.js';
@@ -28,6 +33,12 @@ interface Chat {
   username: string;
   msg: string;
 }
+
+/**
+ * A halted connector that cannot come back by itself: the same incarnation (no restart), with no
+ * socket, no discovery and no timer left, only its bus bridge (which answers requests).
+ */
+const HALTED_FOR_GOOD = { status: 'active', state: 'halted', restarts: 0, children: ['bus'], timers: [] };
 
 describe('cytube connector (fake CyTube server, real nats-server, router and dice plugin)', function () {
   this.timeout(90_000);
@@ -113,7 +124,9 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
     await startRosey({ password: 'wrong' }, false);
     const s = await connectorIn(nc, 'halted');
     expect(s.reason).to.match(/refused the login for "testbot".*Invalid username\/password/);
-    await new Promise((r) => setTimeout(r, 1500));
+    // It closes its socket and keeps nothing that could try again: no waiting to see that it does not.
+    await eventually(() => cytube.connections() === 0, 'the bot to close its socket');
+    expect(connectorActivity(rosey!.tree)).to.deep.equal(HALTED_FOR_GOOD);
     expect(
       botEmits('login').length + cytube.log.filter((e) => e.dir === 'out' && e.event === 'login').length,
     ).to.be.at.most(2);
@@ -337,7 +350,8 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
     expect(cytube.channel('testchan').kick('testbot', 'bye now')).to.equal(true);
     const s = await connectorIn(nc, 'halted');
     expect(s.reason).to.equal('kicked from testchan: bye now');
-    await new Promise((r) => setTimeout(r, 1500));
+    await eventually(() => cytube.connections() === 1, 'the kicked socket to close');
+    expect(connectorActivity(rosey!.tree)).to.deep.equal(HALTED_FOR_GOOD);
     expect(cytube.connections()).to.equal(1); // alice only
     const refused = await request(
       nc,
@@ -355,7 +369,8 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
     await join('testbot');
     const s = await connectorIn(nc, 'halted');
     expect(s.reason).to.match(/another connection logged in as testbot/);
-    await new Promise((r) => setTimeout(r, 1500));
+    await eventually(() => cytube.connections() === 1, 'the replaced socket to close');
+    expect(connectorActivity(rosey!.tree)).to.deep.equal(HALTED_FOR_GOOD);
     expect(cytube.connections()).to.equal(1); // the other session only
     expect(cytube.log.filter((e) => e.dir === 'out' && e.event === 'login')).to.have.length(2);
   });

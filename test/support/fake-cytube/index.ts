@@ -70,6 +70,8 @@ export interface FakeCytube {
   channel(name: string): FakeChannel;
   /** Sockets currently connected. */
   connections(): number;
+  /** Registered logins whose (delayed, like a hash check) answer has not been sent yet. */
+  loginsInProgress(): number;
   /** Every event to and from every socket, in order (`dir` from the client's point of view). */
   readonly log: FakeLogEntry[];
   /** Drops every socket abruptly (clients see "transport close") and closes the port. */
@@ -141,6 +143,7 @@ export async function startFakeCytube(options: FakeCytubeOptions = {}): Promise<
     },
     channel: (name) => channelFacade(server.channel(name)),
     connections: () => server.connections(),
+    loginsInProgress: () => [...server.sessions()].filter((s) => s.loginInProgress).length,
     log: server.log,
     stop: () => server.stop(),
     async restart() {
