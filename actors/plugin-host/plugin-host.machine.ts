@@ -1,3 +1,5 @@
+import { healthReplySchema } from '../../contract/messages/plugins.js';
+import { checkReply } from '../../contract/request.js';
 import { assertEvent, assign, sendParent, sendTo, setup } from 'xstate';
 import { bridgeInput, busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
@@ -75,9 +77,15 @@ export const pluginHostMachine = setup({
       assertEvent(event, 'plugin.ready');
       return event.data.pid === context.pid;
     },
-    healthy: ({ event }) => {
+    healthy: ({ context, event }) => {
       assertEvent(event, 'bus.response');
-      return event.requestId === 'health' && event.result.ok;
+      if (event.requestId !== 'health') return false;
+      const { name } = context.input.plugin;
+      return checkReply(
+        subjects.pluginHealth(name, context.input.generation),
+        healthReplySchema,
+        event.result,
+      ).ok;
     },
     hung: ({ context }) => context.missed + 1 >= context.input.maxMissedHealth,
   },

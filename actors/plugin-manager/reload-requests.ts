@@ -1,6 +1,11 @@
 import type { z } from 'zod';
 import { migrateReplies } from '../../contract/messages/migrations.js';
-import { snapshotReplySchema, type Generation } from '../../contract/messages/plugins.js';
+import {
+  doneReplySchema,
+  healthReplySchema,
+  snapshotReplySchema,
+  type Generation,
+} from '../../contract/messages/plugins.js';
 import { drainReplySchema, holdReplySchema, routeReplySchema } from '../../contract/messages/router.js';
 import { checkReply } from '../../contract/request.js';
 import { ok, type Result } from '../../contract/result.js';
@@ -34,14 +39,13 @@ export interface BusAsk {
 
 function request<S extends z.ZodType>(
   ask: (context: RequestContext) => BusAsk,
-  reply?: S,
+  reply: S,
   keep?: (reply: z.output<S>) => Kept,
 ) {
   return {
     ask,
     /** A reply that does not match its schema fails the step as an error answer would. */
     read(context: RequestContext, result: Result<unknown>): Result<Kept> {
-      if (!reply) return result.ok ? ok({}) : result;
       const checked = checkReply(ask(context).subject, reply, result);
       return checked.ok ? ok(keep?.(checked.data) ?? {}) : checked;
     },
@@ -77,10 +81,10 @@ export const requests = {
     }),
     migrateReplies.apply,
   ),
-  health: request(({ input }) => ({
-    subject: subjects.pluginHealth(input.plugin, input.green.generation),
-    data: {},
-  })),
+  health: request(
+    ({ input }) => ({ subject: subjects.pluginHealth(input.plugin, input.green.generation), data: {} }),
+    healthReplySchema,
+  ),
   hold: request(
     ({ input: { plugin, timing } }) => ({
       subject: subjects.routerHold,
@@ -94,18 +98,27 @@ export const requests = {
     snapshotReplySchema,
     (reply) => ({ state: reply.state }),
   ),
-  restore: request(({ input, state }) => ({
-    subject: subjects.pluginRestore(input.plugin, input.green.generation),
-    data: { state: state ?? null },
-  })),
-  release: request(({ input }) => ({ subject: subjects.routerRelease, data: { plugin: input.plugin } })),
+  restore: request(
+    ({ input, state }) => ({
+      subject: subjects.pluginRestore(input.plugin, input.green.generation),
+      data: { state: state ?? null },
+    }),
+    doneReplySchema,
+  ),
+  release: request(
+    ({ input }) => ({ subject: subjects.routerRelease, data: { plugin: input.plugin } }),
+    doneReplySchema,
+  ),
   switch: request(routeTo('green'), routeReplySchema, (reply) => ({
     switchedAt: performance.now(),
     drained: reply.inFlight,
   })),
   drain: request(drainBlue, drainReplySchema),
   'route-back': request(routeTo('blue'), routeReplySchema),
-  unpin: request(({ input }) => ({ subject: subjects.routerUnpin, data: { plugin: input.plugin } })),
+  unpin: request(
+    ({ input }) => ({ subject: subjects.routerUnpin, data: { plugin: input.plugin } }),
+    doneReplySchema,
+  ),
 };
 
 export type Step = keyof typeof requests;

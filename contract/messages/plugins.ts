@@ -119,6 +119,18 @@ export const pluginStartReplySchema = z.union([reloadReplySchema, pluginChangeRe
 /** Reply of `routes`: the routes pinned by running reloads (plugin → generation). */
 export const routesReplySchema = z.looseObject({ routes: z.record(z.string(), z.number().int().min(1)) });
 
+/** Reply of `rosey.plugins.<plugin>.<gen>.health` from a healthy generation (else `UNHEALTHY`). */
+export const healthReplySchema = z.looseObject({
+  status: z.literal('ok'),
+  uptimeMs: z.number(),
+  /** Commands it is running now. */
+  inFlight: z.number().int().min(0),
+  rss: z.number(),
+});
+
+/** Reply of `restore`, and of the router's `release` and `unpin`: done, nothing to say. */
+export const doneReplySchema = z.looseObject({});
+
 /** Reply of `rosey.plugins.<plugin>.<gen>.snapshot`: the state for the next generation. */
 export const snapshotReplySchema = z.looseObject({ state: z.unknown().optional() });
 /** Request of `rosey.plugins.<plugin>.<gen>.restore`. */
