@@ -4,6 +4,7 @@ import { request } from '../../contract/request.js';
 import type { Result } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
 import type { PluginRow } from '../../contract/messages/plugins.js';
+import { routerCommandsReplySchema } from '../../contract/messages/router.js';
 import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { isAlive } from '../support/cli.js';
@@ -53,6 +54,17 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
   const reload = (plugin = 'flip') =>
     request(nc, subjects.pluginControl('reload'), { plugin }, { timeoutMs: 60_000 });
 
+  /** Resolves once the router sends the plugin's commands to `generation`. */
+  const switchedTo = (generation: number) =>
+    eventually(async () => {
+      const r = await request(
+        nc,
+        subjects.routerCommands,
+        {},
+        { timeoutMs: 1000, reply: routerCommandsReplySchema },
+      );
+      return r.ok && r.data.plugins[0]?.generation === generation;
+    }, 'the switch');
   const list = async (): Promise<PluginRow[]> => {
     const r = await request(nc, subjects.pluginControl('list'), {}, { timeoutMs: 5000 });
     if (!r.ok) throw new Error(r.error.message);
@@ -246,11 +258,7 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     writeFlipPlugin(root, { version: '1.1.0' });
     const pending = reload();
     // The route switches to green while blue still has the command; only then may blue finish it.
-    await eventually(async () => {
-      const r = await request(nc, subjects.routerCommands, {}, { timeoutMs: 1000 });
-      const p = r.ok ? (r.data as { plugins: Array<{ generation: number }> }).plugins[0] : undefined;
-      return p?.generation === 2;
-    }, 'the switch');
+    await switchedTo(2);
     releaseFlip(root, 'switched');
     const outcome = await pending;
     expect(outcome.ok && outcome.data).to.deep.include({ drained: 1, drainTimedOut: false });
@@ -356,11 +364,7 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     writeFlipPlugin(root, { version: '2.0.0' });
     const pending = reload();
     // Wait for the switch, then ask the router's view.
-    await eventually(async () => {
-      const r = await request(nc, subjects.routerCommands, {}, { timeoutMs: 1000 });
-      const p = r.ok ? (r.data as { plugins: Array<{ generation: number }> }).plugins[0] : undefined;
-      return p?.generation === 2;
-    }, 'the switch');
+    await switchedTo(2);
     const routes = await request(nc, subjects.pluginControl('routes'), {}, { timeoutMs: 1000 });
     expect(routes).to.deep.equal({ ok: true, data: { routes: { flip: 2 } } });
     platform.say('!v 3');
