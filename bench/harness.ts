@@ -8,10 +8,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { decodeJson, encodeJson } from '../contract/envelope.js';
+import { statusReplySchema, type TreeNode } from '../contract/messages/control.js';
+import { request } from '../contract/request.js';
 import { readRuntimeFile } from '../actors/control/runtime-file.js';
 import { subjects } from '../contract/subjects.js';
-import type { TreeNode } from '../supervisors/describe-tree.js';
 import { latencyLine, summarize, type Summary } from './stats.js';
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -20,11 +20,18 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const now = () => performance.now();
 
 export async function treeOf(nc: NatsConnection): Promise<TreeNode> {
-  const msg = await nc.request(subjects.control('status'), encodeJson({}), { timeout: 5000 });
-  const decoded = decodeJson(msg.data);
-  if (!decoded.ok) throw new Error('bad status reply');
-  return (decoded.data as { data: { tree: TreeNode } }).data.tree;
+  const status = await request(
+    nc,
+    subjects.control('status'),
+    {},
+    { timeoutMs: 5000, reply: statusReplySchema },
+  );
+  if (!status.ok) throw new Error(`no status: ${status.error.message}`);
+  return status.data.tree;
 }
+
+/** How long a Rosey under test may take to come up before the suite gives up on it. */
+const STARTUP_LIMIT_MS = 60_000;
 
 export function rssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -148,6 +155,15 @@ export async function launchRosey(options: {
       }
     }
     if (child.exitCode !== null) throw new Error(`rosey exited during startup (${child.exitCode})`);
+    // A benchmark waiting forever for something that will never start (a plugin refused at
+    // discovery) measures nothing: give up and say where to look.
+    if (now() - t0 > STARTUP_LIMIT_MS) {
+      await nc?.close();
+      child.kill('SIGTERM');
+      throw new Error(
+        `rosey did not get ready within ${STARTUP_LIMIT_MS / 1000} s; see ${join(options.dir, 'data', 'logs', 'rosey.log')}`,
+      );
+    }
     await sleep(5);
   }
 }

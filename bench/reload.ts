@@ -18,7 +18,7 @@ import { subjects } from '../contract/subjects.js';
 import { findNode } from '../supervisors/describe-tree.js';
 import type { ReloadOutcome } from '../contract/messages/plugins.js';
 import { writeFlipPlugin } from '../test/support/flip-plugin.js';
-import { launchRosey, now, ratioLine, rssMb, sleep } from './harness.js';
+import { launchRosey, now, ratioLine, rssMb, sleep, treeOf } from './harness.js';
 import type { SuiteOptions } from './runtime.js';
 import { latencyLine, summarize } from './stats.js';
 
@@ -188,15 +188,7 @@ export async function reloadSuite({ quick, nodeArgs }: SuiteOptions): Promise<vo
     console.log(`  RSS main process before                    ${rssBefore.toFixed(1)} MB`);
     console.log(`  RSS after N reloads (MB)                   ${marks.join(', ')}`);
     console.log(`  plugin processes before / after            ${procsBefore} / ${pluginProcesses(pid)}`);
-    const tree = findNode(
-      (
-        (await request(nc, subjects.control('status'), {}, { timeoutMs: 5000 })) as {
-          ok: true;
-          data: { tree: never };
-        }
-      ).data.tree,
-      'flip',
-    );
+    const tree = findNode(await treeOf(nc), 'flip');
     console.log(
       `  flip's children now                        ${(tree?.children ?? []).map((c) => c.id).join(', ')}\n`,
     );

@@ -93,6 +93,6 @@ export function describeTree(root: AnyActorRef, rootId = 'rosey', now = Date.now
 }
 
 /** The node with this id anywhere in a tree (depth first), as `rosey status --json` prints it. */
-export function findNode(node: TreeNode, id: string): TreeNode | undefined {
+export function findNode<T extends { id: string; children?: T[] }>(node: T, id: string): T | undefined {
   return node.id === id ? node : (node.children ?? []).map((c) => findNode(c, id)).find(Boolean);
 }
