@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { execSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startFakeCytube } from '../support/fake-cytube/index.js';
 
@@ -8,7 +9,8 @@ const SCRIPT = fileURLToPath(new URL('../live/cytube-live.js', import.meta.url))
 function runScript(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CYTUBE_')));
-    const child = spawn(process.execPath, [SCRIPT], { env: { ...clean, ...env } });
+    const [tagName, tagValue] = RUN_TAG.split('=') as [string, string];
+    const child = spawn(process.execPath, [SCRIPT], { env: { ...clean, ...env, [tagName]: tagValue } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -17,11 +19,24 @@ function runScript(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdou
   });
 }
 
-/** Live `rosey start` processes the script started (their config lives in its temp folder). */
-const roseysOfThisScript = () =>
-  execSync('pgrep -f "run.js start --config .*rosey-e2e-cytub[e]-" || true', { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean);
+/**
+ * Rosey processes started by this test's runs of the script: they inherit a tag in their environment.
+ * Issue 28: matching command lines machine-wide failed whenever another Rosey test ran on the machine.
+ */
+const RUN_TAG = `ROSEY_E2E_SCRIPT_RUN=${process.pid}-${Date.now()}`;
+function roseysOfThisScript(): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(RUN_TAG))
+        found.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
 
 /** The opt-in script for a real server (`npm run test:e2e:cytube`), checked here against the fake. */
 describe('test:e2e:cytube script', function () {
