@@ -6,7 +6,7 @@ export type ReplySubjectCheck =
   | { ok: false; plugin?: string; reason: string };
 
 /** One token of a subject: no wildcard, no separator, no whitespace or control character. */
-const TOKEN = /^[^\s*>.\u0000-\u001f\u007f]+$/;
+const TOKEN = /^[^\s*>.\p{Cc}]+$/u;
 
 /**
  * Whether Rosey may answer a request that arrived on `requestSubject` on `replySubject`.
