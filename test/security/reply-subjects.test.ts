@@ -96,7 +96,6 @@ describe('reply subjects a plugin names (real nats-server, plugin on its own cre
     expect((await kernel.call('migrate.notes.apply', {})).ok).to.equal(true);
     rosey = await connect({ servers: server.url, user: roseyUser.user, pass: roseyUser.password });
     for (const subject of HOSTILE_REPLIES) rosey.subscribe(subject, { callback: (_e, msg) => record(msg) });
-    rosey.subscribe(`${pluginInboxPrefix('quote-db')}.>`, { callback: (_e, msg) => record(msg) });
     await rosey.flush();
     plugin = await connect({
       servers: server.url,
