@@ -98,3 +98,25 @@ export const subjects = {
 
 /** Plugin names double as subject tokens and folder names. */
 export const PLUGIN_NAME = /^(?=.{1,32}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+/**
+ * Replies to Rosey's own clients (the app, the CLI, testBot) come under this prefix: the NATS
+ * client's default, which no plugin's user may subscribe to (plugins have `_INBOX_<name>`).
+ */
+export const ROSEY_INBOX_PREFIX = '_INBOX';
+
+/** Replies to a plugin's requests come under this prefix; only that plugin's user may subscribe to it. */
+export const pluginInboxPrefix = (plugin: string) => `_INBOX_${plugin}`;
+
+/**
+ * The subject families a plugin's NATS user may publish on, with the plugin's name as their token:
+ * its lifecycle subjects and those of every capability (contract/capabilities.ts). A subject outside
+ * them cannot come from an isolated plugin at all.
+ */
+const PLUGIN_SUBJECT = /^rosey\.(?:plugins|actions|db\.(?:kv|row|migrate|audit))\.([^.]+)\./;
+
+/** The plugin whose own subject this is (one its user may publish on), if any. */
+export function pluginOfSubject(subject: string): string | undefined {
+  const plugin = PLUGIN_SUBJECT.exec(subject)?.[1];
+  return plugin !== undefined && PLUGIN_NAME.test(plugin) ? plugin : undefined;
+}

@@ -14,6 +14,9 @@ import { exceedsMaxPayload, request } from '../../contract/request.js';
 import { validate } from '../../contract/validate.js';
 import type { Logger } from '../../contract/log.js';
 import { err, errorMessage, type Result } from '../../contract/result.js';
+import type { SecurityViolation } from '../../contract/messages/actions.js';
+import { subjects } from '../../contract/subjects.js';
+import { checkReplySubject } from './reply-subject.js';
 
 /** A subject whose messages become events of the owning actor. */
 export interface Binding {
@@ -109,7 +112,35 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
   let nextReplyId = 0;
   let stopped = false;
 
+  /**
+   * A request whose reply subject Rosey may not publish on (actors/bus/reply-subject.ts) is dropped
+   * before anything answers it, even with a validation error, and reported like a refused publish.
+   */
+  const replyRefused = (msg: Msg, reply: string): boolean => {
+    const check = checkReplySubject(msg.subject, reply);
+    if (check.ok) return false;
+    log.warn(check.reason);
+    if (check.plugin) {
+      const violation: SecurityViolation = {
+        plugin: check.plugin,
+        action: reply,
+        reason: check.reason,
+        source: 'bus',
+        time: Date.now(),
+      };
+      try {
+        input.link.connection?.publish(subjects.securityViolation, encodeJson(violation), {
+          headers: outgoingHeaders(continuationOf(msg)).hdrs,
+        });
+      } catch (error) {
+        log.warn(`could not report the violation: ${errorMessage(error)}`);
+      }
+    }
+    return true;
+  };
+
   const deliver = (binding: Binding, msg: Msg, asRequest: boolean) => {
+    if (asRequest && msg.reply && replyRefused(msg, msg.reply)) return;
     const decoded = decodeJson(msg.data);
     const checked = decoded.ok ? validate(binding.schema, decoded.data) : decoded;
     if (!checked.ok) {

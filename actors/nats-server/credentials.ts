@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { capabilitySubjects, type CapabilityName } from '../../contract/capabilities.js';
-import { subjects } from '../../contract/subjects.js';
+import { pluginInboxPrefix, subjects } from '../../contract/subjects.js';
+
+export { pluginInboxPrefix };
 
 /**
  * Who may do what on the embedded NATS server. Rosey's own user may do everything; each plugin
@@ -25,9 +27,6 @@ export interface NatsUser {
 export const ROSEY_USER = 'rosey';
 
 export const pluginUser = (plugin: string) => `plugin-${plugin}`;
-
-/** Replies to a plugin's requests come here; no other plugin can subscribe to it. */
-export const pluginInboxPrefix = (plugin: string) => `_INBOX_${plugin}`;
 
 /**
  * A plugin's NATS permissions: its lifecycle subjects always, and the subjects of the capabilities

@@ -45,8 +45,11 @@ export const securityViolationSchema = z.object({
   /** The capability it would have needed, when known. */
   capability: z.string().optional(),
   reason: z.string(),
-  /** Who stopped it: the NATS server (its permissions) or the action gate. */
-  source: z.enum(['nats', 'gate']),
+  /**
+   * Who stopped it: the NATS server (its permissions), the action gate, or the bus bridge (a request
+   * whose reply subject was not the plugin's own inbox; `action` is that reply subject).
+   */
+  source: z.enum(['nats', 'gate', 'bus']),
   time: z.number(),
 });
 export type SecurityViolation = z.infer<typeof securityViolationSchema>;
