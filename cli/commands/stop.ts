@@ -9,7 +9,7 @@ import { locationFlags, natsFlags, targetFor } from '../config-flags.js';
 export default class Stop extends RoseyCommand {
   static override summary = 'Stop the running Rosey gracefully.';
 
-  static override description = `Asks the running Rosey (over rosey.control.stop) to shut down: connectors first, then plugins (in-flight commands finish), services, and the bus and nats-server last. Waits until the process has exited. Exits 1 when Rosey is not running or does not stop in time.`;
+  static override description = `Asks the running Rosey (over rosey.control.stop) to shut down: connectors first, then plugins (in-flight commands finish), services, storage and the migrator, and the bus and nats-server last. Waits until the process has exited. Exits 1 when Rosey is not running or does not stop in time.`;
 
   static override examples = ['<%= config.bin %> stop', '<%= config.bin %> stop --data-dir /var/lib/rosey'];
 
