@@ -113,6 +113,43 @@ export function migratorSpec(
   };
 }
 
+/**
+ * How long the root waits before restarting a `data` supervisor that gave up, doubling each time up to
+ * a minute. Restarting anything above `data` cannot fix a storage that keeps crashing, so `data`
+ * must not use up the root's intensity (3 in 60 s): with delays of at least 5, 10, 20, 40 s, no
+ * 60 s window holds more than three of its restarts (docs/supervision.md).
+ */
+export const DATA_RESTART_BACKOFF = {
+  minMs: 5000,
+  maxMs: 60_000,
+  randomFactor: 0.2,
+  // Up a minute: the next crash loop starts from the short delay again.
+  resetAfterMs: 60_000,
+} as const;
+
+/**
+ * Plugins' data: storage, then the migrator, under a supervisor of their own (one_for_one: each
+ * has its own database thread and restarts alone). They are the children that plugins' requests
+ * can make crash, so their crashes count here, not against the bus (docs/supervision.md).
+ */
+export function dataSpec(
+  w: Wiring,
+  database: DatabaseTarget,
+  migrations: Parameters<typeof migratorSpec>[2],
+): ChildSpec {
+  return supervisorSpec(
+    'data',
+    {
+      strategy: 'one_for_one',
+      intensity: 5,
+      period: 30,
+      logger: w.logger,
+      children: [storageSpec(w, database), migratorSpec(w, database, migrations)],
+    },
+    { backoff: { ...DATA_RESTART_BACKOFF } },
+  );
+}
+
 /** What plugins do on their own, checked against their grants; the first platform is the default. */
 export function actionGateSpec(w: Wiring, platforms: string[]): ChildSpec {
   return {

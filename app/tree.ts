@@ -14,12 +14,12 @@ import type { SupervisorInput } from '../supervisors/supervisor.machine.js';
 import {
   actionGateSpec,
   busSpec,
+  dataSpec,
   consoleSpec,
   controlSpec,
   cytubeSpec,
   hasMigrations,
   migrationsDir,
-  migratorSpec,
   natsServerSpec,
   pluginHostSpec,
   pluginManagerSpec,
@@ -28,7 +28,6 @@ import {
   pluginWatcherSpec,
   ROOT_SYSTEM_ID,
   routerSpec,
-  storageSpec,
   supervisorSpec,
   type PluginWiring,
 } from './child-specs.js';
@@ -59,10 +58,11 @@ export interface RoseyTreeOptions {
 }
 
 /**
- * Rosey's supervision tree (docs/architecture.md):
+ * Rosey's supervision tree (docs/supervision.md explains its shape):
  *
  *   rosey (one_for_one)
- *   ├─ infra (rest_for_one): nats-server (embedded only), bus, storage, migrator
+ *   ├─ infra (rest_for_one): nats-server (embedded only), bus
+ *   ├─ data (one_for_one, restarted with backoff): storage, migrator
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
  *   │    (what plugins do on their own, checked against their grants), router, control
  *   ├─ plugins (dynamic one_for_one): one supervisor per plugin (rest_for_one) → its pending
@@ -72,6 +72,7 @@ export interface RoseyTreeOptions {
 export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
   const { config, logger } = o;
   const users = o.nats.embedded?.users;
+  // Only what the bus itself needs: nothing a plugin's request reaches can make it restart.
   const infra: ChildSpec[] = [
     ...(o.nats.embedded
       ? [
@@ -84,11 +85,6 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
         ]
       : []),
     busSpec(o, o.nats),
-    storageSpec(o, o.database),
-    migratorSpec(o, o.database, {
-      migrationDirs: new Map(o.plugins.map((p) => [p.manifest.name, migrationsDir(p)])),
-      pluginRoots: o.pluginRoots ?? [installedPluginsDir(o.dataDir)],
-    }),
   ];
 
   const services: ChildSpec[] = [
@@ -139,6 +135,12 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
         period: 30,
         logger,
         children: infra,
+      }),
+      // After the bus (its bridges follow the bus link through a bus restart, so a sibling will do),
+      // before the services and plugins that use it.
+      dataSpec(o, o.database, {
+        migrationDirs: new Map(o.plugins.map((p) => [p.manifest.name, migrationsDir(p)])),
+        pluginRoots: o.pluginRoots ?? [installedPluginsDir(o.dataDir)],
       }),
       supervisorSpec('services', {
         strategy: 'one_for_one',

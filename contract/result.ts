@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'VALUE_TOO_LARGE'
   | 'CONFLICT'
   | 'DATABASE_ERROR'
+  /** The database has no room left (disk or quota full): nothing of the request was written. */
+  | 'STORAGE_FULL'
   | 'CHECKSUM_MISMATCH'
   | 'LOCK_TIMEOUT'
   | 'VALIDATION_FAILED'

@@ -46,6 +46,11 @@ export function fromDatabaseError(error: unknown): StorageError {
   ) {
     return new StorageError('VALIDATION_ERROR', line);
   }
+  // SQLite: a full disk, or max_page_count reached; PostgreSQL: disk_full. Told apart from other
+  // database errors because the operator, not the plugin, has to act (free space).
+  if (code === 'SQLITE_FULL' || code === '53100') {
+    return new StorageError('STORAGE_FULL', `storage is full: ${line}`);
+  }
   if (code === 'SQLITE_BUSY' || /database is locked/i.test(message)) {
     return new StorageError('DATABASE_ERROR', 'the database is busy; try again');
   }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { errorMessage } from '../../contract/result.js';
@@ -45,7 +45,15 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
 
 function readFile(file: string): Record<string, unknown> {
   if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`);
-  const text = readFileSync(file, 'utf8');
+  // A bare EISDIR or EACCES would not say which file or what was wanted.
+  if (statSync(file).isDirectory())
+    throw new ConfigError(`config file ${file} is a directory; expected a YAML or JSON file`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${errorMessage(error)}`);
+  }
   let raw: unknown;
   try {
     raw = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);

@@ -9,7 +9,7 @@ import { locationFlags, natsFlags, targetFor } from '../config-flags.js';
 export default class Stop extends RoseyCommand {
   static override summary = 'Stop the running Rosey gracefully.';
 
-  static override description = `Asks the running Rosey (over rosey.control.stop) to shut down: connectors first, then plugins (in-flight commands finish), services, and the bus and nats-server last. Waits until the process has exited. Exits 1 when Rosey is not running or does not stop in time.`;
+  static override description = `Asks the running Rosey (over rosey.control.stop) to shut down: connectors first, then plugins (in-flight commands finish), services, storage and the migrator, and the bus and nats-server last. Waits until the process has exited. Exits 1 when Rosey is not running or does not stop in time.`;
 
   static override examples = ['<%= config.bin %> stop', '<%= config.bin %> stop --data-dir /var/lib/rosey'];
 
@@ -17,7 +17,8 @@ export default class Stop extends RoseyCommand {
     ...locationFlags,
     ...natsFlags,
     timeout: Flags.integer({
-      description: 'How long to wait for Rosey to exit, in ms.',
+      helpValue: 'MS',
+      description: 'How long to wait for Rosey to exit, in milliseconds (30000 = 30 s).',
       default: 30_000,
       min: 100,
     }),
@@ -37,7 +38,8 @@ export default class Stop extends RoseyCommand {
     const { pid } = result.data;
     const deadline = Date.now() + flags.timeout;
     while (pid !== undefined && isAlive(pid)) {
-      if (Date.now() > deadline) fail(`Rosey (pid ${pid}) is still running after ${flags.timeout} ms`);
+      if (Date.now() > deadline)
+        fail(`Rosey (pid ${pid}) is still running after ${flags.timeout} ms (--timeout is in milliseconds)`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.log(pid === undefined ? 'Rosey is stopping.' : `Rosey stopped (pid ${pid}).`);

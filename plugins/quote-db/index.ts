@@ -17,6 +17,9 @@ const FEATURE_OFF: Record<Feature, string> = {
   vote: 'Voting on quotes is turned off here.',
 };
 
+/** Storage answered STORAGE_FULL: only the operator can help, and nothing was saved. */
+export const FULL = 'Quotes cannot be saved right now: storage is full; ask the operator to free some space.';
+
 const privately = (text: string) => ({ text, private: true });
 
 /** Every reply within one chat message, whatever produced it (usage lines too, on a short limit). */
@@ -224,6 +227,10 @@ export function createQuoteDbPlugin(options: QuoteDbOptions = {}) {
       if (error instanceof QuotesUnavailable) {
         ctx.log.warn(`quote-db: ${error.message}`);
         return 'Quotes are unavailable right now (storage is not answering); try again in a minute.';
+      }
+      if (error instanceof StorageError && error.code === 'STORAGE_FULL') {
+        ctx.log.error(`quote-db: ${parsed.request.kind} refused: ${error.message}`);
+        return FULL;
       }
       if (error instanceof StorageError) {
         ctx.log.error(`quote-db: ${parsed.request.kind} failed: ${error.code} ${error.message}`);

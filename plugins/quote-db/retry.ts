@@ -13,6 +13,9 @@ const NOT_RUN = new Set(['NO_RESPONDERS', 'BUS_UNAVAILABLE']);
 export const UNAVAILABLE = new Set([...NOT_RUN, 'SHUTTING_DOWN', 'TIMEOUT', 'DATABASE_ERROR']);
 /** Storage looked at the request and refused it: nothing was written. */
 const REFUSED = new Set([
+  // No room left: the database rolled the whole request back. Not UNAVAILABLE: reads still work,
+  // and retrying cannot help until the operator frees space.
+  'STORAGE_FULL',
   'VALIDATION_ERROR',
   'UNKNOWN_TABLE',
   'UNKNOWN_FIELD',

@@ -74,7 +74,7 @@ export class QuoteStore {
         this.breaker.failed();
         throw new QuotesUnavailable(error.code);
       }
-      // The request was wrong, not storage: that says nothing about storage's health.
+      // The request was wrong, or storage is full (it still reads): that does not make it unreachable.
       this.breaker.succeeded();
       throw error;
     }

@@ -242,7 +242,7 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
         : options.database;
     const migrations = loaded && hasMigrations(loaded) ? migrationsDir(loaded) : undefined;
     const storageChild = storageSpec(wiring, database);
-    // Rosey's own child specs (app/child-specs.ts), in the order of its infra and services branches.
+    // Rosey's own child specs (app/child-specs.ts), in the order of its infra, data and services branches.
     const children: ChildSpec[] = [
       natsServerSpec(wiring, {
         port: embedded.port,

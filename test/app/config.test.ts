@@ -54,6 +54,11 @@ describe('config', () => {
     expect(failure(() => loadConfig({ file: '/nope/rosey.yaml', env: {} }))).to.equal(
       'config file not found: /nope/rosey.yaml',
     );
+    // Issue 15 defect 9: a directory was refused with a bare `EISDIR: illegal operation on a directory, read`.
+    const dir = tempDir();
+    expect(failure(() => loadConfig({ file: dir, env: {} }))).to.equal(
+      `config file ${dir} is a directory; expected a YAML or JSON file`,
+    );
     const list = write('list.yaml', '- a\n- b\n');
     expect(failure(() => loadConfig({ file: list, env: {} }))).to.match(/top level must be a mapping/);
   });

@@ -34,6 +34,30 @@ describe('rosey CLI against a running instance', function () {
     }
   });
 
+  // Issue 15 defect 9: `--config <a directory>` failed with a bare EISDIR naming no file.
+  it('--config naming a directory: one line that names it and says what was expected, exit 1', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'conf'));
+    for (const command of ['status', 'start', 'dev']) {
+      const { code, stdout, stderr } = await runCli([command, '--config', 'conf'], { cwd });
+      expect(code, command).to.equal(1);
+      expect(stdout, command).to.equal('');
+      expect(stderr.trim().split('\n'), command).to.have.length(1);
+      expect(stderr.trim(), command).to.match(
+        new RegExp(`^rosey ${command}: .*config file .*/conf is a directory; expected a YAML or JSON file$`),
+      );
+    }
+  });
+
+  // Issue 15 defect 9: docs/cli.md said the timeout was in seconds; it is in milliseconds.
+  it('stop --help states the unit of --timeout', async () => {
+    const { code, stdout } = await runCli(['stop', '--help'], { cwd: tempDir() });
+    expect(code).to.equal(0);
+    expect(stdout.replace(/\s+/g, ' ')).to.include(
+      '--timeout=MS [default: 30000] How long to wait for Rosey to exit, in milliseconds',
+    );
+  });
+
   it('ignores (and removes) a runtime file left by a dead process', async () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, 'data'));
@@ -78,6 +102,9 @@ describe('rosey CLI against a running instance', function () {
       'infra',
       'nats-server',
       'bus',
+      'data',
+      'storage',
+      'migrator',
       'services',
       'router',
       'control',

@@ -273,13 +273,23 @@ describe('quote-db: retries', () => {
     // Pending requests are answered SHUTTING_DOWN when storage stops: they may have committed.
     expect(retryable(e('SHUTTING_DOWN'), 'read')).to.equal(true);
     expect(retryable(e('SHUTTING_DOWN'), 'write')).to.equal(false);
-    for (const code of ['VALIDATION_ERROR', 'NOT_FOUND', 'CONFLICT'] as const)
+    for (const code of ['VALIDATION_ERROR', 'NOT_FOUND', 'CONFLICT', 'STORAGE_FULL'] as const) {
       expect(retryable(e(code), 'read'), code).to.equal(false);
+      expect(retryable(e(code), 'write'), code).to.equal(false);
+    }
     expect(retryable(new Error('x'), 'read')).to.equal(false);
   });
 
   it('gives back a reserved vote or add only when the write certainly did not run', () => {
-    for (const code of ['NO_RESPONDERS', 'BUS_UNAVAILABLE', 'CIRCUIT_OPEN', 'VALIDATION_ERROR', 'CONFLICT'])
+    for (const code of [
+      'NO_RESPONDERS',
+      'BUS_UNAVAILABLE',
+      'CIRCUIT_OPEN',
+      'VALIDATION_ERROR',
+      'CONFLICT',
+      // Issue 15 defect 8: a full database rolls the whole request back.
+      'STORAGE_FULL',
+    ])
       expect(certainlyNotRun(code), code).to.equal(true);
     for (const code of ['TIMEOUT', 'DATABASE_ERROR', 'SHUTTING_DOWN', 'INTERNAL', 'SOMETHING_NEW'])
       expect(certainlyNotRun(code), code).to.equal(false);

@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StorageError } from 'rosey/sdk';
 import { testBot, type TestBot } from 'rosey/sdk/testing';
 import { CircuitBreaker } from '../circuit-breaker.js';
-import { createQuoteDbPlugin } from '../index.js';
+import { createQuoteDbPlugin, FULL } from '../index.js';
 import { QuoteStore } from '../store.js';
 
 const dir = new URL('..', import.meta.url);
@@ -334,6 +335,48 @@ describe('quote-db plugin: through Rosey', function () {
         skipped += 5000;
         expect(await text(bot, '!quote 1')).to.equal('#1: "Keep #circulating the #tapes." — MST3K (score 5)');
         expect(await bot.rows.count('quotes', { text: 'while down' })).to.equal(0);
+      } finally {
+        await bot.close();
+      }
+    });
+
+    // Issue 15 defect 8: a full disk was answered DATABASE_ERROR and told to chat as "storage is not
+    // answering". Storage's own STORAGE_FULL (test/storage/storage-full.test.ts) is simulated here at
+    // the plugin's storage client: inserts refused while `full`, as storage refuses them.
+    it('says storage is full (ask the operator) when a quote cannot be saved, keeps reading, and gives the add back', async () => {
+      let full = true;
+      const plugin = createQuoteDbPlugin({
+        store: (ctx, config) =>
+          new QuoteStore(
+            {
+              ...ctx.rows,
+              insert: (table, data) =>
+                full
+                  ? Promise.reject(
+                      new StorageError('STORAGE_FULL', 'storage is full: database or disk is full'),
+                    )
+                  : ctx.rows.insert(table, data),
+            },
+            ctx.kv,
+            { countCacheSeconds: config.countCacheSeconds },
+          ),
+      });
+      bot = await testBot(plugin, { dir, config: { rateLimits: { user: 1 } } });
+      try {
+        expect(await text(bot, '!quote add no room -- Me', { as: 'amy' })).to.equal(FULL);
+        expect(bot.logs.map((l) => `${l.level} ${l.msg}`)).to.deep.equal([
+          'error quote-db: add refused: storage is full: database or disk is full',
+        ]);
+        // Reads still work: a full disk does not open the circuit.
+        for (let i = 0; i < 4; i++)
+          expect(await text(bot, '!quote add no room -- Me', { as: 'amy' })).to.equal(FULL);
+        expect(await text(bot, '!quote 1')).to.match(/^#1: /);
+        expect(await bot.rows.count('quotes', { text: 'no room' })).to.equal(0);
+        // Once there is room, amy's one add an hour was never used up by the refused ones.
+        full = false;
+        expect(await text(bot, '!quote add room again -- Me', { as: 'amy' })).to.match(
+          /^Quote #\d+ added\.$/,
+        );
       } finally {
         await bot.close();
       }
