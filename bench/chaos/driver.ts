@@ -41,16 +41,18 @@ export class ChatDriver {
   async attach(nc: NatsConnection): Promise<void> {
     for (const s of this.subscriptions) s.unsubscribe();
     this.nc = nc;
-    const heard = (isPrivate: boolean) => (_error: unknown, msg: { headers?: { get(k: string): string }; data: Uint8Array }) => {
-      const line = this.byId.get(msg.headers?.get(CORRELATION_HEADER) ?? '');
-      if (!line) return;
-      const decoded = decodeJson(msg.data);
-      const text =
-        decoded.ok && typeof decoded.data === 'object' && decoded.data !== null && 'text' in decoded.data
-          ? String(decoded.data.text)
-          : '';
-      line.replies.push({ at: now(), text: isPrivate ? `(private) ${text}` : text });
-    };
+    const heard =
+      (isPrivate: boolean) =>
+      (_error: unknown, msg: { headers?: { get(k: string): string }; data: Uint8Array }) => {
+        const line = this.byId.get(msg.headers?.get(CORRELATION_HEADER) ?? '');
+        if (!line) return;
+        const decoded = decodeJson(msg.data);
+        const text =
+          decoded.ok && typeof decoded.data === 'object' && decoded.data !== null && 'text' in decoded.data
+            ? String(decoded.data.text)
+            : '';
+        line.replies.push({ at: now(), text: isPrivate ? `(private) ${text}` : text });
+      };
     this.subscriptions = [
       nc.subscribe(subjects.sendChat(PLATFORM), { callback: heard(false) }),
       nc.subscribe(subjects.sendPm(PLATFORM), { callback: heard(true) }),
@@ -84,7 +86,11 @@ export class ChatDriver {
   }
 
   /** Sends `next()` every `everyMs` until `until()` says stop; returns the lines sent. */
-  async steady(next: () => { text: string; as?: Sender }, everyMs: number, until: () => boolean): Promise<Line[]> {
+  async steady(
+    next: () => { text: string; as?: Sender },
+    everyMs: number,
+    until: () => boolean,
+  ): Promise<Line[]> {
     const sent: Line[] = [];
     let due = now();
     while (!until()) {

@@ -38,7 +38,17 @@ export interface Figures {
 }
 
 export function emptyFigures(scenario: string): Figures {
-  return { scenario, sent: 0, answered: 0, refused: 0, lost: 0, repeated: 0, refusals: [], recoveries: [], notes: [] };
+  return {
+    scenario,
+    sent: 0,
+    answered: 0,
+    refused: 0,
+    lost: 0,
+    repeated: 0,
+    refusals: [],
+    recoveries: [],
+    notes: [],
+  };
 }
 
 /** Adds `lines` to `figures`: `ok` tells an answer from a refusal. */
@@ -60,7 +70,11 @@ export function count(figures: Figures, lines: readonly Line[], ok: (text: strin
 }
 
 /** ms from `at` to the first good answer received after it (to a line sent after it), if any. */
-export function recoveredAfter(lines: readonly Line[], at: number, ok: (text: string) => boolean): number | undefined {
+export function recoveredAfter(
+  lines: readonly Line[],
+  at: number,
+  ok: (text: string) => boolean,
+): number | undefined {
   const times = lines
     .filter((l) => l.sentAt >= at)
     .flatMap((l) => l.replies.filter((r) => ok(r.text)).map((r) => r.at));

@@ -24,9 +24,15 @@ const quoteText = (line: Line) => line.text.replace(/^!quote add /, '').replace(
 
 /** Checks `lines` (all `!quote add`) against the table in `dataDir`'s rosey.db. */
 export async function checkWrites(dataDir: string, lines: readonly Line[], run: string): Promise<Writes> {
-  const db = await openDatabase({ kind: 'sqlite', file: join(dataDir, 'rosey.db') }, { applyCoreMigrations: false });
+  const db = await openDatabase(
+    { kind: 'sqlite', file: join(dataDir, 'rosey.db') },
+    { applyCoreMigrations: false },
+  );
   try {
-    const rows = (await db.knex(TABLE).select('id', 'text').where('text', 'like', `chaos ${run} %`)) as Array<{
+    const rows = (await db
+      .knex(TABLE)
+      .select('id', 'text')
+      .where('text', 'like', `chaos ${run} %`)) as Array<{
       id: number;
       text: string;
     }>;

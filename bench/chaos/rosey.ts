@@ -148,7 +148,10 @@ export async function pidOf(rosey: ChaosRosey, id: string): Promise<number> {
 }
 
 /** Polls until `check` gives a value, or `timeoutMs` passes (then undefined). */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T | undefined> {
   const end = now() + timeoutMs;
   for (;;) {
     const value = await check().catch(() => undefined);

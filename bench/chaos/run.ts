@@ -28,7 +28,9 @@ const results = await runChaos(names, { short, log: (line) => console.log(`   ·
   print(f);
   console.log('');
 });
-console.log('| scenario | sent | answered | refused | silently lost | acknowledged writes lost | duplicates | recovery |');
+console.log(
+  '| scenario | sent | answered | refused | silently lost | acknowledged writes lost | duplicates | recovery |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const f of results) console.log(markdownRow(f));
 const bad = anyFailed(results);

@@ -2,14 +2,15 @@
  * What every chaos scenario shares: its own Rosey in a fresh folder (only the plugins it needs),
  * the chat driver attached to it, and load that runs while a fault is injected.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TreeNode } from '../../contract/messages/control.js';
 import { findNode } from '../../supervisors/describe-tree.js';
 import { now, sleep } from './clock.js';
 import { ChatDriver, type Line, type Sender } from './driver.js';
-import { recoveredAfter } from './figures.js';
+import { recoveredAfter, type Figures } from './figures.js';
 import { startRosey, waitFor, type ChaosRosey } from './rosey.js';
 
 export interface ScenarioOptions {
@@ -17,6 +18,12 @@ export interface ScenarioOptions {
   short: boolean;
   /** Progress lines. */
   log: (line: string) => void;
+}
+
+/** A scenario: the plugins it needs, and what it does to the Rosey of `stage`. */
+export interface Scenario {
+  plugins: string[];
+  run: (stage: Stage, options: ScenarioOptions) => Promise<Figures>;
 }
 
 const BUILT_IN = ['countdown', 'dice', 'magic-8ball', 'quote-db', 'trivia'];
@@ -48,28 +55,67 @@ export const pluginsRunning =
 
 export interface Stage {
   dir: string;
+  /** Rosey now: a scenario that restarts it puts the new one here. */
   rosey: ChaosRosey;
   driver: ChatDriver;
+  plugins: string[];
+  /** The data dir is a small tmpfs of its own (root only): the disk-full scenario can fill it. */
+  tmpfs: boolean;
 }
 
-/** A fresh folder and a Rosey running `plugins`; everything is removed when `body` ends. */
-export async function withRosey<T>(
+/** Size of the data dir's tmpfs: room for Rosey's database and log, small enough to fill at once. */
+export const TMPFS_SIZE = '32m';
+export const isRoot = () => process.getuid?.() === 0;
+
+/**
+ * A fresh folder (its data dir a tmpfs when `tmpfs` and root) and a Rosey running `plugins`;
+ * Rosey is stopped, the tmpfs unmounted and the folder removed when `body` ends, however it ends.
+ */
+export async function withStage<T>(
   plugins: string[],
+  options: { tmpfs: boolean; log: (line: string) => void },
   body: (stage: Stage) => Promise<T>,
-  options: { extra?: string[]; dir?: string } = {},
 ): Promise<T> {
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'rosey-chaos-'));
-  const stage: Partial<Stage> = { dir, driver: new ChatDriver() };
+  const { log } = options;
+  const dir = mkdtempSync(join(tmpdir(), 'rosey-chaos-'));
+  const dataDir = join(dir, 'data');
+  const tmpfs = options.tmpfs && isRoot();
+  if (tmpfs) {
+    mkdirSync(dataDir);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE}`, 'tmpfs', dataDir]);
+  }
+  const stage: Partial<Stage> = { dir, driver: new ChatDriver(), plugins, tmpfs };
   try {
-    stage.rosey = await startRosey({ dir, config: roseyConfig(plugins, options.extra), ready: pluginsRunning(plugins) });
+    stage.rosey = await startRosey({ dir, config: roseyConfig(plugins), ready: pluginsRunning(plugins) });
+    log(
+      `rosey ${stage.rosey.process.pid} ready in ${stage.rosey.startupMs.toFixed(0)} ms (${plugins.join(', ')})`,
+    );
     await stage.driver!.attach(stage.rosey.nc);
     return await body(stage as Stage);
   } finally {
     stage.driver!.detach();
-    // A scenario may have replaced stage.rosey (a restart): stop whichever runs now.
+    const stopping = now();
     await stage.rosey?.stop();
-    if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    log(`rosey stopped in ${(now() - stopping).toFixed(0)} ms`);
+    if (tmpfs) {
+      try {
+        execFileSync('umount', [dataDir]);
+      } catch (error) {
+        log(`umount ${dataDir} failed: ${(error as Error).message}`);
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Restarts Rosey on the same folder (after it was killed) and points the driver at it. */
+export async function restart(stage: Stage): Promise<void> {
+  stage.rosey = await startRosey({
+    dir: stage.dir,
+    config: roseyConfig(stage.plugins),
+    ready: pluginsRunning(stage.plugins),
+  });
+  await stage.driver.attach(stage.rosey.nc);
 }
 
 export interface Loaded {
@@ -99,10 +145,7 @@ export async function underLoad(
     await sleep(timing.leadMs ?? 1000);
     faultAt = now();
     await fault();
-    await waitFor(
-      async () => recoveredAfter(driver.lines, faultAt, load.ok),
-      timing.recoveryLimitMs,
-    );
+    await waitFor(async () => recoveredAfter(driver.lines, faultAt, load.ok), timing.recoveryLimitMs);
     await sleep(timing.tailMs ?? 1000);
   } finally {
     stop = true;
@@ -113,7 +156,11 @@ export async function underLoad(
 }
 
 /** Sends `n` lines one after another, each waiting for its reply: a warm-up before a fault. */
-export async function warmUp(driver: ChatDriver, next: () => { text: string; as?: Sender }, n = 5): Promise<Line[]> {
+export async function warmUp(
+  driver: ChatDriver,
+  next: () => { text: string; as?: Sender },
+  n = 5,
+): Promise<Line[]> {
   const lines: Line[] = [];
   for (let i = 0; i < n; i++) {
     const { text, as } = next();

@@ -3,29 +3,31 @@
  * alive and silent. Measured: the stop → a new dice process in the status tree, and the stop →
  * `!roll` answered again. Every line meanwhile should get the router's timeout, none be lost.
  */
-import { count, emptyFigures, type Figures } from '../figures.js';
+import { count, emptyFigures } from '../figures.js';
 import { pidOf, waitFor } from '../rosey.js';
 import { now } from '../clock.js';
-import { roll, rolled, underLoad, warmUp, withRosey, type ScenarioOptions } from '../scenario.js';
+import { COMMAND_TIMEOUT_MS, roll, rolled, underLoad, warmUp, type Scenario } from '../scenario.js';
 
-export async function hangDice({ short, log }: ScenarioOptions): Promise<Figures> {
-  const figures = emptyFigures('SIGSTOP dice under !roll (10/s)');
-  // Issue 15 asks for a replacement within 10 s of the first timeout; the short run waits 25 s
-  // for it, the full one 70 s (today's detection takes about 55 s).
-  const limitMs = short ? 25_000 : 70_000;
-  await withRosey(['dice'], async ({ rosey, driver }) => {
-    await warmUp(driver, roll);
+/** Issue 15's bound: a hung plugin is replaced within 10 s of the first timeout. */
+const TARGET_MS = COMMAND_TIMEOUT_MS + 10_000;
+
+export const hangDice: Scenario = {
+  plugins: ['dice'],
+  run: async ({ rosey, driver }, { short, log }) => {
+    const figures = emptyFigures('SIGSTOP dice under !roll (10/s)');
+    // The short run waits a little past the target, the full one past today's 55 s detection.
+    const limitMs = short ? TARGET_MS + 2000 : 70_000;
+    count(figures, await warmUp(driver, roll), rolled);
     const replacements: number[] = [];
     for (let round = 0; round < (short ? 1 : 3); round++) {
       const victim = await pidOf(rosey, 'dice@1');
       log(`hang-dice: round ${round + 1}, SIGSTOP dice ${victim} (waiting up to ${limitMs / 1000} s)`);
-      let stoppedAt = 0;
       try {
         const { lines, recoveryMs } = await underLoad(
           driver,
           { next: roll, everyMs: 100, ok: rolled },
           async () => {
-            stoppedAt = now();
+            const stoppedAt = now();
             process.kill(victim, 'SIGSTOP');
             const replacedAt = await waitFor(async () => {
               const pid = (await rosey.node('dice@1'))?.info?.pid;
@@ -33,7 +35,7 @@ export async function hangDice({ short, log }: ScenarioOptions): Promise<Figures
             }, limitMs);
             replacements.push(replacedAt === undefined ? Infinity : replacedAt - stoppedAt);
           },
-          { leadMs: 1000, recoveryLimitMs: 5000 },
+          { recoveryLimitMs: 5000 },
         );
         count(figures, lines, rolled);
         figures.recoveries.push(recoveryMs);
@@ -50,9 +52,8 @@ export async function hangDice({ short, log }: ScenarioOptions): Promise<Figures
         break;
       }
     }
-    figures.notes.push(
-      `SIGSTOP → new dice process: ${replacements.map((ms) => (Number.isFinite(ms) ? `${ms.toFixed(0)} ms` : 'never')).join(', ')}`,
-    );
-  });
-  return figures;
-}
+    const shown = replacements.map((ms) => (Number.isFinite(ms) ? `${ms.toFixed(0)} ms` : 'never'));
+    figures.notes.push(`SIGSTOP → new dice process: ${shown.join(', ')} (target ≤ ${TARGET_MS / 1000} s)`);
+    return figures;
+  },
+};

@@ -3,23 +3,22 @@
  * Rosey restarts it on the same port; every line sent meanwhile must be answered after recovery
  * or refused, none silently lost.
  */
-import { count, emptyFigures, type Figures } from '../figures.js';
+import { count, emptyFigures } from '../figures.js';
 import { pidOf, waitFor } from '../rosey.js';
-import { roll, rolled, underLoad, warmUp, withRosey, type ScenarioOptions } from '../scenario.js';
+import { roll, rolled, underLoad, warmUp, type Scenario } from '../scenario.js';
 
-export async function killNats({ short, log }: ScenarioOptions): Promise<Figures> {
-  const figures = emptyFigures('kill -9 nats-server under !roll (10/s)');
-  await withRosey(['dice'], async ({ rosey, driver }) => {
-    await warmUp(driver, roll);
+export const killNats: Scenario = {
+  plugins: ['dice'],
+  run: async ({ rosey, driver }, { short, log }) => {
+    const figures = emptyFigures('kill -9 nats-server under !roll (10/s)');
+    count(figures, await warmUp(driver, roll), rolled);
     for (let round = 0; round < (short ? 1 : 5); round++) {
       const victim = await pidOf(rosey, 'nats-server');
       log(`kill-nats: round ${round + 1}, kill -9 nats-server ${victim}`);
       const { lines, recoveryMs } = await underLoad(
         driver,
         { next: roll, everyMs: 100, ok: rolled },
-        async () => {
-          process.kill(victim, 'SIGKILL');
-        },
+        async () => void process.kill(victim, 'SIGKILL'),
         { recoveryLimitMs: 20_000 },
       );
       count(figures, lines, rolled);
@@ -28,8 +27,9 @@ export async function killNats({ short, log }: ScenarioOptions): Promise<Figures
         const pid = (await rosey.node('nats-server'))?.info?.pid;
         return typeof pid === 'number' && pid !== victim ? pid : undefined;
       }, 10_000);
-      if (next === undefined) figures.notes.push(`round ${round + 1}: no new nats-server pid in the status tree`);
+      if (next === undefined)
+        figures.notes.push(`round ${round + 1}: no new nats-server pid in the status tree`);
     }
-  });
-  return figures;
-}
+    return figures;
+  },
+};

@@ -4,10 +4,17 @@
  */
 import { count, emptyFigures, type Figures } from '../figures.js';
 import { checkWrites, isAdded, quoteLines } from '../quotes.js';
-import { pidOf, waitFor } from '../rosey.js';
-import { roll, rolled, underLoad, warmUp, withRosey, type ScenarioOptions } from '../scenario.js';
-import type { ChaosRosey } from '../rosey.js';
-import type { Line } from '../driver.js';
+import { pidOf, waitFor, type ChaosRosey } from '../rosey.js';
+import {
+  roll,
+  rolled,
+  underLoad,
+  warmUp,
+  type Scenario,
+  type ScenarioOptions,
+  type Stage,
+} from '../scenario.js';
+import type { Line, Sender } from '../driver.js';
 
 /** Waits for `id` to report a pid other than `victim`, so the next round kills the new process. */
 async function replaced(rosey: ChaosRosey, id: string, victim: number): Promise<boolean> {
@@ -20,50 +27,55 @@ async function replaced(rosey: ChaosRosey, id: string, victim: number): Promise<
   return pid !== undefined;
 }
 
-export async function killDice({ short, log }: ScenarioOptions): Promise<Figures> {
-  const figures = emptyFigures('kill -9 dice under !roll (10/s)');
-  await withRosey(['dice'], async ({ rosey, driver }) => {
-    await warmUp(driver, roll);
-    for (let round = 0; round < (short ? 1 : 5); round++) {
-      const victim = await pidOf(rosey, 'dice@1');
-      log(`kill-dice: round ${round + 1}, kill -9 dice ${victim}`);
-      const { lines, recoveryMs } = await underLoad(
-        driver,
-        { next: roll, everyMs: 100, ok: rolled },
-        async () => void process.kill(victim, 'SIGKILL'),
-        { recoveryLimitMs: 20_000 },
-      );
-      count(figures, lines, rolled);
-      figures.recoveries.push(recoveryMs);
-      if (!(await replaced(rosey, 'dice@1', victim)))
-        figures.notes.push(`round ${round + 1}: dice@1 was not running again with a new pid`);
-    }
-  });
-  return figures;
+async function killUnderLoad(
+  { rosey, driver }: Stage,
+  { short, log }: ScenarioOptions,
+  figures: Figures,
+  plugin: string,
+  load: { next: () => { text: string; as?: Sender }; everyMs: number; ok: (text: string) => boolean },
+): Promise<Line[]> {
+  const all = await warmUp(driver, load.next);
+  count(figures, all, load.ok);
+  for (let round = 0; round < (short ? 1 : 5); round++) {
+    const victim = await pidOf(rosey, `${plugin}@1`);
+    log(`kill-${plugin}: round ${round + 1}, kill -9 ${plugin} ${victim}`);
+    const { lines, recoveryMs } = await underLoad(
+      driver,
+      load,
+      async () => void process.kill(victim, 'SIGKILL'),
+      {
+        recoveryLimitMs: 20_000,
+      },
+    );
+    count(figures, lines, load.ok);
+    all.push(...lines);
+    figures.recoveries.push(recoveryMs);
+    if (!(await replaced(rosey, `${plugin}@1`, victim)))
+      figures.notes.push(`round ${round + 1}: ${plugin}@1 was not running again with a new pid`);
+  }
+  return all;
 }
 
-export async function killQuoteDb({ short, log }: ScenarioOptions): Promise<Figures> {
-  const figures = emptyFigures('kill -9 quote-db under !quote add (20/s)');
-  const run = `kill-quote-db-${process.pid}`;
-  const next = quoteLines(run);
-  await withRosey(['quote-db'], async ({ rosey, driver }) => {
-    const all: Line[] = await warmUp(driver, next);
-    for (let round = 0; round < (short ? 1 : 5); round++) {
-      const victim = await pidOf(rosey, 'quote-db@1');
-      log(`kill-quote-db: round ${round + 1}, kill -9 quote-db ${victim}`);
-      const { lines, recoveryMs } = await underLoad(
-        driver,
-        { next, everyMs: 50, ok: isAdded },
-        async () => void process.kill(victim, 'SIGKILL'),
-        { recoveryLimitMs: 20_000 },
-      );
-      count(figures, lines, isAdded);
-      all.push(...lines);
-      figures.recoveries.push(recoveryMs);
-      if (!(await replaced(rosey, 'quote-db@1', victim)))
-        figures.notes.push(`round ${round + 1}: quote-db@1 was not running again with a new pid`);
-    }
-    figures.writes = await checkWrites(rosey.dataDir, all, run);
-  });
-  return figures;
-}
+export const killDice: Scenario = {
+  plugins: ['dice'],
+  run: async (stage, options) => {
+    const figures = emptyFigures('kill -9 dice under !roll (10/s)');
+    await killUnderLoad(stage, options, figures, 'dice', { next: roll, everyMs: 100, ok: rolled });
+    return figures;
+  },
+};
+
+export const killQuoteDb: Scenario = {
+  plugins: ['quote-db'],
+  run: async (stage, options) => {
+    const figures = emptyFigures('kill -9 quote-db under !quote add (20/s)');
+    const run = `kill-quote-db-${process.pid}`;
+    const lines = await killUnderLoad(stage, options, figures, 'quote-db', {
+      next: quoteLines(run),
+      everyMs: 50,
+      ok: isAdded,
+    });
+    figures.writes = await checkWrites(stage.rosey.dataDir, lines, run);
+    return figures;
+  },
+};

@@ -10,28 +10,22 @@
  */
 import { subjects } from '../../../contract/subjects.js';
 import { now, sleep } from '../clock.js';
-import { count, emptyFigures, recoveredAfter, type Figures } from '../figures.js';
+import { count, emptyFigures, recoveredAfter } from '../figures.js';
 import { checkWrites, isAdded, quoteLines } from '../quotes.js';
-import { startRosey, waitFor } from '../rosey.js';
-import {
-  pluginsRunning,
-  roseyConfig,
-  SETTLE_MS,
-  underLoad,
-  warmUp,
-  withRosey,
-  type ScenarioOptions,
-} from '../scenario.js';
+import { waitFor } from '../rosey.js';
+import { restart, SETTLE_MS, underLoad, warmUp, type Scenario } from '../scenario.js';
 import type { Line } from '../driver.js';
 
 const DEPTH = 20_000;
 
-export async function crashStorage({ short, log }: ScenarioOptions): Promise<Figures> {
-  const figures = emptyFigures('storage crash under !quote add (20/s)');
-  const run = `crash-storage-${process.pid}`;
-  const next = quoteLines(run);
-  await withRosey(['quote-db'], async ({ rosey, driver }) => {
+export const crashStorage: Scenario = {
+  plugins: ['quote-db'],
+  run: async ({ rosey, driver }, { short, log }) => {
+    const figures = emptyFigures('storage crash under !quote add (20/s)');
+    const run = `crash-storage-${process.pid}`;
+    const next = quoteLines(run);
     const all: Line[] = await warmUp(driver, next);
+    count(figures, all, isAdded);
     for (let round = 0; round < (short ? 1 : 3); round++) {
       const before = (await rosey.node('storage'))?.restarts ?? 0;
       log(`crash-storage: round ${round + 1}, a value nested ${DEPTH} deep to rosey.db.kv.quote-db.set`);
@@ -41,12 +35,18 @@ export async function crashStorage({ short, log }: ScenarioOptions): Promise<Fig
         { next, everyMs: 50, ok: isAdded },
         async () => {
           // Raw bytes: building this value as an object and stringifying it could overflow here too.
+          // A request, not a publish: storage serves requests only, a message without a reply
+          // subject never reaches it.
           const value = `${'['.repeat(DEPTH)}1${']'.repeat(DEPTH)}`;
-          rosey.nc.publish(subjects.kv('quote-db', 'set'), `{"key":"chaos-deep","value":${value}}`);
-          crashed =
-            (await waitFor(async () => ((await rosey.node('storage'))!.restarts > before ? true : undefined), 5000)) ??
-            false;
+          void rosey.nc
+            .request(subjects.kv('quote-db', 'set'), `{"key":"chaos-deep","value":${value}}`, {
+              timeout: 5000,
+            })
+            .catch(() => undefined);
+          const restarted = async () => ((await rosey.node('storage'))!.restarts > before ? true : undefined);
+          crashed = (await waitFor(restarted, 5000)) ?? false;
         },
+        // quote-db's circuit breaker keeps refusing for 15 s after storage failed: wait past it.
         { recoveryLimitMs: 20_000 },
       );
       all.push(...lines);
@@ -60,18 +60,19 @@ export async function crashStorage({ short, log }: ScenarioOptions): Promise<Fig
       await sleep(short ? 0 : 3000);
     }
     figures.writes = await checkWrites(rosey.dataDir, all, run);
-  });
-  return figures;
-}
+    return figures;
+  },
+};
 
-export async function killRosey({ short, log }: ScenarioOptions): Promise<Figures> {
-  const figures = emptyFigures('kill -9 rosey (storage with it) under !quote add (20/s)');
-  const run = `kill-rosey-${process.pid}`;
-  const next = quoteLines(run);
-  const plugins = ['quote-db'];
-  let inFlight = 0;
-  await withRosey(plugins, async (stage) => {
+export const killRosey: Scenario = {
+  plugins: ['quote-db'],
+  run: async (stage, { short, log }) => {
+    const figures = emptyFigures('kill -9 rosey (storage with it) under !quote add (20/s)');
+    const run = `kill-rosey-${process.pid}`;
+    const next = quoteLines(run);
+    let inFlight = 0;
     const all: Line[] = await warmUp(stage.driver, next);
+    count(figures, all, isAdded);
     for (let round = 0; round < (short ? 1 : 3); round++) {
       log(`kill-rosey: round ${round + 1}, kill -9 rosey ${stage.rosey.process.pid}`);
       let stop = false;
@@ -82,15 +83,14 @@ export async function killRosey({ short, log }: ScenarioOptions): Promise<Figure
       stop = true;
       const before = await sending;
       // What was unanswered at the kill can never be answered: the process that had it is gone.
-      const dead = before.filter((l) => l.replies.length === 0);
-      inFlight += dead.length;
+      inFlight += before.filter((l) => l.replies.length === 0).length;
       count(
         figures,
         before.filter((l) => l.replies.length > 0),
         isAdded,
       );
-      stage.rosey = await startRosey({ dir: stage.dir, config: roseyConfig(plugins), ready: pluginsRunning(plugins) });
-      await stage.driver.attach(stage.rosey.nc);
+      await restart(stage);
+      log(`kill-rosey: rosey ${stage.rosey.process.pid} ready in ${stage.rosey.startupMs.toFixed(0)} ms`);
       stop = false;
       const after = stage.driver.steady(next, 50, () => stop);
       await waitFor(async () => recoveredAfter(stage.driver.lines, killedAt, isAdded), 20_000);
@@ -103,9 +103,9 @@ export async function killRosey({ short, log }: ScenarioOptions): Promise<Figure
       all.push(...before, ...lines);
     }
     figures.writes = await checkWrites(stage.rosey.dataDir, all, run);
-  });
-  figures.notes.push(
-    `${inFlight} lines were in flight when the process died (not answered, not counted above: Rosey keeps no inbox across a kill -9)`,
-  );
-  return figures;
-}
+    figures.notes.push(
+      `${inFlight} lines were in flight when the process died (not answered, not counted above: Rosey keeps no inbox across a kill -9)`,
+    );
+    return figures;
+  },
+};
