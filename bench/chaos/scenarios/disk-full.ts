@@ -9,7 +9,7 @@ import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../../actors/database/open.js';
 import { now, sleep } from '../clock.js';
-import { count, emptyFigures, recoveredAfter, type Figures } from '../figures.js';
+import { count, emptyFigures, recoveredAfter } from '../figures.js';
 import { checkWrites, isAdded, quoteLines } from '../quotes.js';
 import { waitFor } from '../rosey.js';
 import { SETTLE_MS, TMPFS_SIZE, warmUp, type Scenario } from '../scenario.js';
