@@ -45,8 +45,11 @@ export const securityViolationSchema = z.object({
   /** The capability it would have needed, when known. */
   capability: z.string().optional(),
   reason: z.string(),
-  /** Who stopped it: the NATS server (its permissions) or the action gate. */
-  source: z.enum(['nats', 'gate']),
+  /**
+   * Who stopped it: the NATS server (its permissions), the action gate, or the plugin manager (an
+   * announcement for a generation Rosey did not start).
+   */
+  source: z.enum(['nats', 'gate', 'plugin-manager']),
   time: z.number(),
 });
 export type SecurityViolation = z.infer<typeof securityViolationSchema>;

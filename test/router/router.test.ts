@@ -204,7 +204,7 @@ describe('router (real nats-server)', () => {
       encodeJson({ platform: 'test', channel: 'm', user: 'u', rank: 'high', text: '!echo' }),
     );
     nc.publish(
-      subjects.anyPluginReady.replace('*.*', 'evil.1'),
+      subjects.anyHostedReady.replace('*.*', 'evil.1'),
       encodeJson({ plugin: 'EVIL', commands: 'all' }),
     );
     for (const text of [
@@ -291,7 +291,7 @@ describe('router (real nats-server)', () => {
     await registered('echo');
     // "evil" announces itself as echo, generation 9, on its own subject: echo keeps its commands.
     nc.publish(
-      subjects.pluginReady('evil', 9),
+      subjects.hostedReady('evil', 9),
       encodeJson({
         plugin: 'echo',
         generation: 9,
