@@ -39,6 +39,16 @@ export const subjects = {
   pluginReady: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.ready`,
   /** Wildcard for every plugin's announcement. */
   anyPluginReady: 'rosey.plugins.*.*.ready',
+  /**
+   * A plugin generation's announcement, vouched for by its plugin host (pub, Rosey only): the host
+   * started that generation and the announcement came from its process. The router routes on these
+   * alone, since a plugin's own user may publish any `rosey.plugins.<self>.<gen>.ready`, even for a
+   * generation that was never started.
+   */
+  hostedReady: (plugin: string, generation: number) => `rosey.host.${plugin}.${generation}.ready`,
+  anyHostedReady: 'rosey.host.*.*.ready',
+  /** A command sent to this plugin generation timed out (pub, by the router): its host probes it. */
+  commandTimeout: (plugin: string, generation: number) => `rosey.host.${plugin}.${generation}.timeout`,
   /** A plugin generation's process has gone (pub, by its host). */
   pluginDown: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.down`,
   anyPluginDown: 'rosey.plugins.*.*.down',

@@ -1,10 +1,11 @@
 import { healthReplySchema } from '../../contract/messages/plugins.js';
 import { checkReply } from '../../contract/request.js';
-import { assertEvent, assign, sendParent, sendTo, setup } from 'xstate';
+import { and, assertEvent, assign, sendParent, sendTo, setup } from 'xstate';
 import { bridgeInput, busBridge, type BusResponseEvent, type InboundEvent } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import type { NatsEndpoint } from '../bus/connect.js';
 import { pluginAnnouncementSchema, type PluginAnnouncement } from '../../contract/messages/commands.js';
+import { commandTimeoutSchema, type CommandTimeout } from '../../contract/messages/router.js';
 import type { Logger } from '../../contract/log.js';
 import { subjects } from '../../contract/subjects.js';
 import { childReady } from '../../supervisors/child-protocol.js';
@@ -36,6 +37,11 @@ export interface PluginHostInput {
   healthTimeoutMs?: number;
   /** Consecutive failed health checks before the process counts as hung and is replaced. */
   maxMissedHealth?: number;
+  /**
+   * Deadline of the probe that follows a command timeout: unanswered (or unhealthy), the process
+   * counts as hung and is replaced at once.
+   */
+  probeTimeoutMs?: number;
 }
 
 interface HostContext {
@@ -49,6 +55,7 @@ interface HostContext {
 type HostEvent =
   | PluginProcessEvent
   | InboundEvent<'plugin.ready', PluginAnnouncement>
+  | InboundEvent<'command.timeout', CommandTimeout>
   | BusResponseEvent
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
@@ -59,6 +66,12 @@ type HostEvent =
  * `normal`, anything else a crash with the process's last error line; its supervisor decides
  * about restarts. On `rosey.shutdown` the process gets SIGTERM, in-flight commands finish, then it
  * exits (SIGKILL after the grace period).
+ *
+ * The host vouches for its generation: it relays its own process's announcements to the router
+ * (`rosey.host.<plugin>.<gen>.ready`), so a generation nobody started is never routed to. A command
+ * that timed out on this generation (the router says so) makes it probe the process at once; a
+ * process that does not answer the probe in time is hung and is killed (SIGKILL: a stopped process
+ * cannot act on SIGTERM), and its supervisor starts a new one.
  */
 export const pluginHostMachine = setup({
   types: {
@@ -75,11 +88,15 @@ export const pluginHostMachine = setup({
   guards: {
     ownAnnouncement: ({ context, event }) => {
       assertEvent(event, 'plugin.ready');
-      return event.data.pid === context.pid;
+      const { plugin, generation, pid } = event.data;
+      return (
+        pid === context.pid && plugin === context.input.plugin.name && generation === context.input.generation
+      );
     },
+    healthCheckReply: ({ event }) => event.type === 'bus.response' && event.requestId === 'health',
+    probeReply: ({ event }) => event.type === 'bus.response' && event.requestId === 'probe',
     healthy: ({ context, event }) => {
       assertEvent(event, 'bus.response');
-      if (event.requestId !== 'health') return false;
       const { name } = context.input.plugin;
       return checkReply(
         subjects.pluginHealth(name, context.input.generation),
@@ -90,6 +107,29 @@ export const pluginHostMachine = setup({
     hung: ({ context }) => context.missed + 1 >= context.input.maxMissedHealth,
   },
   actions: {
+    vouch: sendTo('bus', ({ context, event }) => {
+      assertEvent(event, 'plugin.ready');
+      return {
+        type: 'bus.publish' as const,
+        subject: subjects.hostedReady(context.input.plugin.name, context.input.generation),
+        data: event.data,
+        from: event.meta,
+      };
+    }),
+    ignoreAnnouncement: ({ context, event }) => {
+      assertEvent(event, 'plugin.ready');
+      context.input.logger.warn(
+        `ignored an announcement for ${context.input.plugin.name} generation ${context.input.generation} that did not come from its process`,
+        { pid: event.data.pid, expected: context.pid },
+      );
+    },
+    sendHealthRequest: sendTo('bus', ({ context }, params: { requestId: 'health' | 'probe' }) => ({
+      type: 'bus.request' as const,
+      subject: subjects.pluginHealth(context.input.plugin.name, context.input.generation),
+      data: {},
+      timeoutMs: params.requestId === 'probe' ? context.input.probeTimeoutMs : context.input.healthTimeoutMs,
+      requestId: params.requestId,
+    })),
     publishDown: sendTo('bus', ({ context }) => ({
       type: 'bus.publish' as const,
       subject: subjects.pluginDown(context.input.plugin.name, context.input.generation),
@@ -112,6 +152,7 @@ export const pluginHostMachine = setup({
       healthIntervalMs: 15_000,
       healthTimeoutMs: 3000,
       maxMissedHealth: 3,
+      probeTimeoutMs: 2000,
       ...input,
     },
     missed: 0,
@@ -127,6 +168,11 @@ export const pluginHostMachine = setup({
             subject: subjects.pluginReady(context.input.plugin.name, context.input.generation),
             event: 'plugin.ready',
             schema: pluginAnnouncementSchema,
+          },
+          {
+            subject: subjects.commandTimeout(context.input.plugin.name, context.input.generation),
+            event: 'command.timeout',
+            schema: commandTimeoutSchema,
           },
         ],
       }),
@@ -164,6 +210,8 @@ export const pluginHostMachine = setup({
       },
       on: {
         'proc.spawned': { actions: assign({ pid: ({ event }) => event.pid }) },
+        // Re-announcements (the router restarted and asked) go to the router the same way.
+        'plugin.ready': [{ guard: 'ownAnnouncement', actions: 'vouch' }, { actions: 'ignoreAnnouncement' }],
         'proc.exit': {
           target: 'exited',
           actions: [
@@ -188,6 +236,7 @@ export const pluginHostMachine = setup({
               guard: 'ownAnnouncement',
               target: 'running',
               actions: [
+                'vouch',
                 ({ context, event }) =>
                   context.input.logger.info(`${context.input.plugin.name} ${event.data.version} ready`, {
                     pid: context.pid,
@@ -222,22 +271,22 @@ export const pluginHostMachine = setup({
           },
         },
         running: {
-          on: { 'rosey.shutdown': 'stopping' },
+          on: { 'rosey.shutdown': 'stopping', 'command.timeout': 'probing' },
           after: { healthInterval: 'checking' },
         },
         checking: {
-          entry: sendTo('bus', ({ context }) => ({
-            type: 'bus.request' as const,
-            subject: subjects.pluginHealth(context.input.plugin.name, context.input.generation),
-            data: {},
-            timeoutMs: context.input.healthTimeoutMs,
-            requestId: 'health',
-          })),
+          entry: { type: 'sendHealthRequest', params: { requestId: 'health' } },
           on: {
+            // The probe supersedes the periodic check (its late answer is ignored there).
+            'command.timeout': 'probing',
             'bus.response': [
-              { guard: 'healthy', target: 'running', actions: assign({ missed: 0 }) },
               {
-                guard: 'hung',
+                guard: and(['healthCheckReply', 'healthy']),
+                target: 'running',
+                actions: assign({ missed: 0 }),
+              },
+              {
+                guard: and(['healthCheckReply', 'hung']),
                 target: '#plugin-host.exited',
                 actions: [
                   assign({
@@ -248,7 +297,60 @@ export const pluginHostMachine = setup({
                   'publishDown',
                 ],
               },
-              { target: 'running', actions: assign({ missed: ({ context }) => context.missed + 1 }) },
+              {
+                guard: 'healthCheckReply',
+                target: 'running',
+                actions: assign({ missed: ({ context }) => context.missed + 1 }),
+              },
+            ],
+            'rosey.shutdown': 'stopping',
+          },
+        },
+        // A command timed out: answered, the plugin is slow, not hung, and keeps running; not
+        // answered within the probe's deadline, it is replaced now rather than after the periodic
+        // checks have missed enough times. Further timeouts meanwhile add nothing.
+        probing: {
+          entry: [
+            ({ context, event }) => {
+              assertEvent(event, 'command.timeout');
+              context.input.logger.warn(
+                `${context.input.plugin.name}: !${event.data.command} timed out after ${event.data.timeoutMs} ms; probing the process (deadline ${context.input.probeTimeoutMs} ms)`,
+                { pid: context.pid, generation: context.input.generation },
+              );
+            },
+            { type: 'sendHealthRequest', params: { requestId: 'probe' } },
+          ],
+          on: {
+            'bus.response': [
+              {
+                guard: and(['probeReply', 'healthy']),
+                target: 'running',
+                actions: [
+                  assign({ missed: 0 }),
+                  ({ context }) =>
+                    context.input.logger.info(
+                      `${context.input.plugin.name} answered the probe: slow, not hung; it keeps running`,
+                      { pid: context.pid, generation: context.input.generation },
+                    ),
+                ],
+              },
+              {
+                guard: 'probeReply',
+                target: '#plugin-host.exited',
+                actions: [
+                  assign({
+                    exit: ({ context }) => ({
+                      error: `hung: a command timed out and it did not answer a health probe within ${context.input.probeTimeoutMs} ms (killed)`,
+                    }),
+                  }),
+                  ({ context }) =>
+                    context.input.logger.warn(
+                      `${context.input.plugin.name} did not answer the probe: hung; killing it (SIGKILL) to start a new one`,
+                      { pid: context.pid, generation: context.input.generation },
+                    ),
+                  'publishDown',
+                ],
+              },
             ],
             'rosey.shutdown': 'stopping',
           },

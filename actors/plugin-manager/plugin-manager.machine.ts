@@ -1,7 +1,13 @@
 import type { ManagedPlugin } from './managed-plugin.js';
 import { assertEvent, assign, enqueueActions, sendParent, setup, type AnyActorRef } from 'xstate';
 import { z } from 'zod';
-import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.actor.js';
+import {
+  bridgeInput,
+  busBridge,
+  type BridgeCommand,
+  type InboundEvent,
+  type RequestEvent,
+} from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import type { Logger } from '../../contract/log.js';
 import type { Grants } from '../../contract/capabilities.js';
@@ -21,6 +27,7 @@ import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode, type TreeNode } from '../../supervisors/describe-tree.js';
 import { pluginChangeMachine, type PluginChangeOutcome } from './plugin-change.machine.js';
 import { describeReloadFailure, pluginRows } from './plugin-rows.js';
+import { announcedGeneration, forgedAnnouncement } from './forged-announcement.js';
 
 export interface PluginManagerInput {
   link: BusLink;
@@ -81,6 +88,7 @@ type ManagerEvent =
   | RequestEvent<'plugin.start', z.infer<typeof startRequestSchema>>
   | RequestEvent<'plugin.stop', z.infer<typeof pluginNameRequestSchema>>
   | RequestEvent<'plugin.routes', Record<string, unknown>>
+  | InboundEvent<'plugin.announced', unknown>
   | { type: 'reload.routed'; plugin: string; generation: number }
   | { type: `xstate.done.actor.${string}`; output: ReloadOutcome | PluginChangeOutcome }
   | { type: `xstate.error.actor.${string}`; error: unknown }
@@ -453,6 +461,23 @@ export const pluginManagerMachine = setup({
         enqueue.sendTo('bus', reply(change.replyId, err('PLUGIN_ERROR', message)));
       }
     }),
+    checkAnnouncement: enqueueActions(({ context, event, enqueue, system }) => {
+      assertEvent(event, 'plugin.announced');
+      const claim = announcedGeneration(event.meta.subject);
+      const root = system.get(context.input.rootSystemId) as AnyActorRef | undefined;
+      if (!claim || !root || !findChild(root, ['plugins'])) return;
+      // Every generation Rosey starts is a host `<plugin>@<generation>` under the plugin's own
+      // supervisor, added before its process exists: no host, no such generation.
+      if (findChild(root, ['plugins', claim.plugin, `${claim.plugin}@${claim.generation}`])) return;
+      const violation = forgedAnnouncement(event.meta.subject, claim);
+      context.input.logger.warn(violation.reason, { subject: event.meta.subject });
+      enqueue.sendTo('bus', {
+        type: 'bus.publish',
+        subject: subjects.securityViolation,
+        data: violation,
+        from: event.meta,
+      } satisfies BridgeCommand);
+    }),
     routes: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'plugin.routes');
       const routes = Object.fromEntries(
@@ -480,6 +505,8 @@ export const pluginManagerMachine = setup({
       bridgeInput(context.input, {
         // A reload waits for the new generation's start, the old one's drain and the grace period.
         serveTimeoutMs: 10 * 60_000,
+        // Any payload: a forged announcement is reported whatever it holds.
+        subscriptions: [{ subject: subjects.anyPluginReady, event: 'plugin.announced', schema: z.unknown() }],
         services: [
           { subject: subjects.pluginControl('list'), event: 'plugin.list', schema: anyRequest },
           { subject: subjects.pluginControl('info'), event: 'plugin.info', schema: pluginNameRequestSchema },
@@ -505,6 +532,7 @@ export const pluginManagerMachine = setup({
         'plugin.start': { actions: 'startPlugin' },
         'plugin.stop': { actions: 'stopPlugin' },
         'plugin.routes': { actions: 'routes' },
+        'plugin.announced': { actions: 'checkAnnouncement' },
         'reload.routed': {
           actions: assign({
             reloads: ({ context, event }) => {

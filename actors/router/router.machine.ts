@@ -12,6 +12,7 @@ import type { BusLink } from '../bus/bus-link.js';
 import type { MessageMeta } from '../../contract/envelope.js';
 import {
   holdRequestSchema,
+  type CommandTimeout,
   pluginRequestSchema,
   routeRequestSchema,
 } from '../../contract/messages/router.js';
@@ -314,6 +315,21 @@ export const routerMachine = setup({
       const { prefix } = context.input;
       const say = (text: string, origin = flight.origin) => enqueue.sendTo('bus', replyTo(origin, text));
       if (!event.result.ok) {
+        if (event.result.error.code === 'TIMEOUT') {
+          // Evidence the plugin may be hung: its host probes it at once instead of waiting for the
+          // next periodic health checks (docs/plugins.md, "A plugin that hangs").
+          enqueue.sendTo('bus', {
+            type: 'bus.publish',
+            subject: subjects.commandTimeout(flight.plugin, flight.generation),
+            data: {
+              plugin: flight.plugin,
+              generation: flight.generation,
+              command: flight.command,
+              timeoutMs: context.input.commandTimeoutMs,
+            } satisfies CommandTimeout,
+            from: flight.origin.meta,
+          } satisfies Send);
+        }
         context.input.logger.warn(
           `${prefix}${flight.command} → ${flight.plugin}: ${event.result.error.code}`,
           {
@@ -400,7 +416,7 @@ export const routerMachine = setup({
     }),
     registerPlugin: enqueueActions(({ context, event, enqueue, self }) => {
       assertEvent(event, 'plugin.ready');
-      if (event.meta.subject !== subjects.pluginReady(event.data.plugin, event.data.generation)) {
+      if (event.meta.subject !== subjects.hostedReady(event.data.plugin, event.data.generation)) {
         context.input.logger.warn(
           `ignored an announcement for ${event.data.plugin} sent on ${event.meta.subject}`,
         );
@@ -468,7 +484,8 @@ export const routerMachine = setup({
         subscriptions: [
           { subject: subjects.message, event: 'chat.message', schema: chatMessageSchema },
           { subject: subjects.pm, event: 'chat.pm', schema: chatMessageSchema },
-          { subject: subjects.anyPluginReady, event: 'plugin.ready', schema: pluginAnnouncementSchema },
+          // Announcements as the plugin hosts vouch for them, never as plugins publish them.
+          { subject: subjects.anyHostedReady, event: 'plugin.ready', schema: pluginAnnouncementSchema },
           { subject: subjects.anyPluginDown, event: 'plugin.down', schema: pluginDownSchema },
         ],
         services: [

@@ -46,10 +46,11 @@ export const securityViolationSchema = z.object({
   capability: z.string().optional(),
   reason: z.string(),
   /**
-   * Who stopped it: the NATS server (its permissions), the action gate, or the bus bridge (a request
-   * whose reply subject was not the plugin's own inbox; `action` is that reply subject).
+   * Who stopped it: the NATS server (its permissions), the action gate, the bus bridge (a request
+   * whose reply subject was not the plugin's own inbox; `action` is that reply subject), or the
+   * plugin manager (an announcement for a generation Rosey did not start).
    */
-  source: z.enum(['nats', 'gate', 'bus']),
+  source: z.enum(['nats', 'gate', 'bus', 'plugin-manager']),
   time: z.number(),
 });
 export type SecurityViolation = z.infer<typeof securityViolationSchema>;

@@ -15,6 +15,18 @@ export const holdRequestSchema = z.object({
   maxMs: z.number().int().min(1).max(600_000),
 });
 
+/**
+ * `rosey.host.<plugin>.<gen>.timeout` (router → the generation's host): a command got no answer
+ * within `timeoutMs`. The host probes the process, and replaces it if the probe goes unanswered too.
+ */
+export const commandTimeoutSchema = z.object({
+  plugin,
+  generation,
+  command: z.string().max(64),
+  timeoutMs: z.number().int().min(1),
+});
+export type CommandTimeout = z.infer<typeof commandTimeoutSchema>;
+
 /** Reply of `rosey.router.route`: commands now go to `generation`; `inFlight` still run on `previous`. */
 export const routeReplySchema = z.looseObject({
   plugin: z.string(),

@@ -300,6 +300,12 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
         msg.respond(encodeJson(ok({ name, granted })));
       },
     });
+    // The router routes on announcements a plugin host vouches for; here the harness is the host.
+    nc.subscribe(subjects.pluginReady(name, GENERATION), {
+      callback: (_e, msg) => {
+        nc.publish(subjects.hostedReady(name, GENERATION), msg.data, { headers: msg.headers });
+      },
+    });
     await nc.flush();
 
     const own = pluginNats(name);

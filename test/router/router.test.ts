@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { busMachine } from '../../actors/bus/bus.machine.js';
 import { routerMachine, type RouterInput } from '../../actors/router/router.machine.js';
 import { BusLink } from '../../actors/bus/bus-link.js';
-import { encodeJson } from '../../contract/envelope.js';
+import { decodeJson, encodeJson } from '../../contract/envelope.js';
 import { request } from '../../contract/request.js';
 import { parseTraceparent } from '../../contract/trace-context.js';
 import { quietLogger } from '../../contract/log.js';
@@ -181,6 +181,28 @@ describe('router (real nats-server)', () => {
     await platform.reply((r) => r.text.startsWith('!garbage failed: text:'));
   });
 
+  it("reports a timed-out command to the generation's host, and only a timeout", async () => {
+    await startRouter();
+    const platform = await fakePlatform(nc);
+    const reports: unknown[] = [];
+    nc.subscribe(subjects.commandTimeout('slow', 1), {
+      callback: (_e, msg) => {
+        const decoded = decodeJson(msg.data);
+        reports.push(decoded.ok ? decoded.data : msg.subject);
+      },
+    });
+    await fakePlugin(nc, 'slow', [{ name: 'slow' }, { name: 'broken' }], (req) =>
+      req.command === 'broken' ? err('PLUGIN_ERROR', 'database on fire') : undefined,
+    );
+    await registered('broken');
+    platform.say('!broken');
+    await platform.reply((r) => r.text === '!broken failed: database on fire');
+    platform.say('!slow');
+    await platform.reply((r) => r.text === '!slow timed out: slow did not answer in time.');
+    await eventually(() => reports.length > 0, 'the timeout report');
+    expect(reports).to.deep.equal([{ plugin: 'slow', generation: 1, command: 'slow', timeoutMs: 300 }]);
+  });
+
   it('replies "unavailable" when nobody serves the plugin subject any more', async () => {
     await startRouter();
     const platform = await fakePlatform(nc);
@@ -204,7 +226,7 @@ describe('router (real nats-server)', () => {
       encodeJson({ platform: 'test', channel: 'm', user: 'u', rank: 'high', text: '!echo' }),
     );
     nc.publish(
-      subjects.anyPluginReady.replace('*.*', 'evil.1'),
+      subjects.anyHostedReady.replace('*.*', 'evil.1'),
       encodeJson({ plugin: 'EVIL', commands: 'all' }),
     );
     for (const text of [
@@ -291,7 +313,7 @@ describe('router (real nats-server)', () => {
     await registered('echo');
     // "evil" announces itself as echo, generation 9, on its own subject: echo keeps its commands.
     nc.publish(
-      subjects.pluginReady('evil', 9),
+      subjects.hostedReady('evil', 9),
       encodeJson({
         plugin: 'echo',
         generation: 9,

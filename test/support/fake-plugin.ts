@@ -6,7 +6,8 @@ import { subjects } from '../../contract/subjects.js';
 
 /**
  * A plugin played by the test over the bus: announces commands and answers `execute` requests with
- * whatever `answer` returns (or never, when it returns undefined).
+ * whatever `answer` returns (or never, when it returns undefined). It plays its plugin host too: the
+ * announcement goes where a host relays its own process's (`rosey.host.<plugin>.<gen>.ready`).
  */
 export async function fakePlugin(
   nc: NatsConnection,
@@ -25,7 +26,7 @@ export async function fakePlugin(
     pid: process.pid,
     commands: commands.map((c) => ({ usage: c.name, description: '', minRank: 0, aliases: [], ...c })),
   };
-  const announce = () => nc.publish(subjects.pluginReady(name, 1), encodeJson(announcement));
+  const announce = () => nc.publish(subjects.hostedReady(name, 1), encodeJson(announcement));
   const subs = [
     nc.subscribe(subjects.execute(name, 1), {
       callback: (_e, msg) => {
