@@ -1,7 +1,7 @@
 import type { AnyActorRef } from 'xstate';
 import type { ChildInfo } from './child-protocol.js';
 import { describeExit } from './exit-reason.js';
-import type { ChildStatus, SupervisorContext } from './supervisor-state.js';
+import { isSupervisorContext, type ChildStatus, type SupervisorContext } from './supervisor-state.js';
 
 /** One actor in `rosey status`. */
 export interface TreeNode {
@@ -30,10 +30,6 @@ function stateText(value: unknown): string | undefined {
       .join(',');
   }
   return undefined;
-}
-
-function isSupervisorContext(context: unknown): context is SupervisorContext {
-  return typeof context === 'object' && context !== null && 'records' in context && 'strategy' in context;
 }
 
 function supervisorChildren(

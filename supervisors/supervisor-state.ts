@@ -124,3 +124,8 @@ export type SupervisorEvent =
   | { type: 'sup.plan.complete' }
   | { type: `xstate.error.actor.${string}`; error: unknown; actorId?: string }
   | { type: `xstate.done.actor.${string}`; output: unknown; actorId?: string };
+
+/** Whether an actor's context is a supervisor's (how status and kill tell supervisors from workers). */
+export function isSupervisorContext(context: unknown): context is SupervisorContext {
+  return typeof context === 'object' && context !== null && 'records' in context && 'strategy' in context;
+}

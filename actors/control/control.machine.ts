@@ -1,4 +1,4 @@
-import { stopRequestSchema } from '../../contract/messages/control.js';
+import { killRequestSchema, stopRequestSchema } from '../../contract/messages/control.js';
 import { enqueueActions, sendParent, setup } from 'xstate';
 import { z } from 'zod';
 import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.actor.js';
@@ -10,6 +10,7 @@ import type { RuntimeInfo } from './runtime-file.js';
 import { subjects } from '../../contract/subjects.js';
 import { childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { describeTree } from '../../supervisors/describe-tree.js';
+import { killChild } from '../../supervisors/kill-child.js';
 import { runtimeFileActor } from './runtime-file.actor.js';
 
 export interface ControlInput {
@@ -27,12 +28,14 @@ type ControlEvent =
   | RequestEvent<'control.status', Record<string, unknown>>
   | RequestEvent<'control.stop', z.infer<typeof stopRequestSchema>>
   | RequestEvent<'control.ping', Record<string, unknown>>
+  | RequestEvent<'control.kill', z.infer<typeof killRequestSchema>>
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
 
 /**
  * The control plane the CLI talks to: `rosey.control.status` (the live supervision tree),
- * `rosey.control.stop` (graceful shutdown of the whole tree), `rosey.control.ping`. While it runs,
+ * `rosey.control.stop` (graceful shutdown of the whole tree), `rosey.control.ping`,
+ * `rosey.control.kill` (crash one child, for the chaos suite and stuck children). While it runs,
  * the runtime file tells CLI commands where to find it.
  */
 export const controlMachine = setup({
@@ -55,6 +58,7 @@ export const controlMachine = setup({
             { subject: subjects.control('status'), event: 'control.status', schema: anyRequest },
             { subject: subjects.control('stop'), event: 'control.stop', schema: stopRequestSchema },
             { subject: subjects.control('ping'), event: 'control.ping', schema: anyRequest },
+            { subject: subjects.control('kill'), event: 'control.kill', schema: killRequestSchema },
           ],
         }),
     },
@@ -118,6 +122,22 @@ export const controlMachine = setup({
             });
             const shutdown: ShutdownEvent = { type: 'rosey.shutdown', reason };
             if (root) enqueue.sendTo(root, shutdown);
+          }),
+        },
+        'control.kill': {
+          actions: enqueueActions(({ context, event, enqueue, system }) => {
+            const root = system.get(context.input.rootSystemId);
+            const path = event.data.path.replace(/^rosey\//, '');
+            const reason = event.data.reason ?? 'killed over rosey.control.kill';
+            const killed = root
+              ? killChild(root, path.split('/'), reason)
+              : { ok: false as const, why: 'no tree' };
+            if (killed.ok) context.input.logger.warn(`killing ${path}: ${reason}`);
+            enqueue.sendTo('bus', {
+              type: 'bus.reply',
+              replyId: event.replyId,
+              result: killed.ok ? ok({ killed: path }) : err('NOT_FOUND', killed.why),
+            });
           }),
         },
         'rosey.shutdown': 'stopped',

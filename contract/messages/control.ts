@@ -3,6 +3,21 @@ import { z } from 'zod';
 /** `rosey.control.stop` */
 export const stopRequestSchema = z.object({ reason: z.string().max(200).optional() }).passthrough();
 
+/**
+ * `rosey.control.kill`: crash one child of the tree, as its supervisor would see a crash (OTP
+ * `exit(Child, kill)`). `path` is the ids from the root down, e.g. `data/storage`.
+ */
+export const killRequestSchema = z.looseObject({
+  path: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\w@.-]+(\/[\w@.-]+)*$/, 'a path of child ids joined by "/", e.g. data/storage'),
+  reason: z.string().max(200).optional(),
+});
+/** Reply of `rosey.control.kill`. */
+export const killReplySchema = z.looseObject({ killed: z.string() });
+
 /** Reply of `rosey.control.ping`. */
 export const pingReplySchema = z.looseObject({ pid: z.number(), version: z.string() });
 /** Reply of `rosey.control.stop`: the tree is stopping (the process exits once it has). */

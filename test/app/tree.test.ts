@@ -9,7 +9,9 @@ import { embeddedNats } from '../../app/nats-access.js';
 import { roseyTree } from '../../app/tree.js';
 import { ROSEY_VERSION } from '../../app/version.js';
 import { quietLogger } from '../../contract/log.js';
+import { killReplySchema } from '../../contract/messages/control.js';
 import { request } from '../../contract/request.js';
+import { subjects } from '../../contract/subjects.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { describeTree, findNode, type TreeNode } from '../../supervisors/describe-tree.js';
 import { startTree, type RunningTree } from '../../supervisors/run-tree.js';
@@ -125,5 +127,34 @@ describe("Rosey's tree: a storage crash loop stays below the bus", function () {
     expect(node('storage')?.restarts, 'storage restarts in its new data supervisor').to.equal(0);
     await eventually(() => node('migrator')?.status === 'running', 'the migrator running again');
     for (const id of ['services', 'plugins', 'connectors']) expect(node(id)?.restarts, id).to.equal(0);
+  });
+
+  it('rosey.control.kill crashes one child as its supervisor sees a crash: restarted and counted, the rest untouched', async () => {
+    await serving();
+    await eventually(() => node('storage')?.status === 'running', 'storage running');
+    const before = { storage: node('storage')!.restarts, data: node('data')!.restarts };
+    const kill = (path: string) =>
+      request(
+        nc,
+        subjects.control('kill'),
+        { path, reason: 'chaos test' },
+        { timeoutMs: 5_000, reply: killReplySchema },
+      );
+    expect(await kill('data/storage')).to.deep.equal({ ok: true, data: { killed: 'data/storage' } });
+    await eventually(
+      () => node('storage')?.restarts === before.storage + 1 && node('storage')?.status === 'running',
+      'storage restarted',
+    );
+    expect(node('storage')?.lastExit).to.equal('crashed: chaos test');
+    expect(node('data')?.restarts, 'data restarts').to.equal(before.data);
+    await serving();
+
+    const wrong = await kill('data/nothing');
+    expect(!wrong.ok && wrong.error).to.deep.equal({
+      code: 'NOT_FOUND',
+      message: 'no running child data/nothing',
+    });
+    const malformed = await kill('data/*');
+    expect(!malformed.ok && malformed.error.code).to.equal('VALIDATION_ERROR');
   });
 });

@@ -1,13 +1,15 @@
 /**
  * Storage failing under write load (`!quote add` every 50 ms), two ways:
- *   - crash-storage: the storage actor crashes inside a running Rosey. The only way to make it crash
- *     from outside today is issue 15's defect 1 (a value nested 20,000 deep); once that is fixed
- *     the scenario says so and measures nothing — it needs a fault hook in Rosey then.
+ *   - crash-storage: the storage actor crashes inside a running Rosey, killed through the control
+ *     plane (`rosey.control.kill data/storage`, OTP's `exit(Child, kill)`): its supervisor restarts
+ *     it as after any crash. (Storage runs in Rosey's process, so no signal reaches it alone.)
  *   - kill-rosey: kill -9 of Rosey's main process, which holds storage and its database thread,
  *     then `rosey start` again on the same data. Lines in flight at the kill die with the process
  *     (there is nobody left to answer them): they are counted apart, not as silently lost.
  * After either, every acknowledged quote must be in the table exactly once.
  */
+import { killReplySchema } from '../../../contract/messages/control.js';
+import { request } from '../../../contract/request.js';
 import { subjects } from '../../../contract/subjects.js';
 import { now, sleep } from '../clock.js';
 import { count, emptyFigures, recoveredAfter } from '../figures.js';
@@ -15,8 +17,6 @@ import { checkWrites, isAdded, quoteLines } from '../quotes.js';
 import { waitFor } from '../rosey.js';
 import { restart, SETTLE_MS, underLoad, warmUp, type Scenario } from '../scenario.js';
 import type { Line } from '../driver.js';
-
-const DEPTH = 20_000;
 
 export const crashStorage: Scenario = {
   plugins: ['quote-db'],
@@ -28,33 +28,25 @@ export const crashStorage: Scenario = {
     count(figures, all, isAdded);
     for (let round = 0; round < (short ? 1 : 3); round++) {
       const before = (await rosey.node('storage'))?.restarts ?? 0;
-      log(`crash-storage: round ${round + 1}, a value nested ${DEPTH} deep to rosey.db.kv.quote-db.set`);
-      let crashed = false;
+      log(`crash-storage: round ${round + 1}, rosey.control.kill data/storage`);
       const { lines, recoveryMs } = await underLoad(
         driver,
         { next, everyMs: 50, ok: isAdded },
         async () => {
-          // Raw bytes: building this value as an object and stringifying it could overflow here too.
-          // A request, not a publish: storage serves requests only, a message without a reply
-          // subject never reaches it.
-          const value = `${'['.repeat(DEPTH)}1${']'.repeat(DEPTH)}`;
-          void rosey.nc
-            .request(subjects.kv('quote-db', 'set'), `{"key":"chaos-deep","value":${value}}`, {
-              timeout: 5000,
-            })
-            .catch(() => undefined);
+          const killed = await request(
+            rosey.nc,
+            subjects.control('kill'),
+            { path: 'data/storage', reason: 'chaos: crash-storage' },
+            { timeoutMs: 5000, reply: killReplySchema },
+          );
+          if (!killed.ok) throw new Error(`could not crash storage: ${killed.error.message}`);
           const restarted = async () => ((await rosey.node('storage'))!.restarts > before ? true : undefined);
-          crashed = (await waitFor(restarted, 5000)) ?? false;
+          if (!(await waitFor(restarted, 5000))) throw new Error('storage was killed but never restarted');
         },
         // quote-db's circuit breaker keeps refusing for 15 s after storage failed: wait past it.
         { recoveryLimitMs: 20_000 },
       );
       all.push(...lines);
-      if (!crashed) {
-        figures.skipped =
-          'storage did not crash (the deep-nesting crash, defect 1, is fixed); crashing it from outside needs a fault hook';
-        break;
-      }
       count(figures, lines, isAdded);
       figures.recoveries.push(recoveryMs);
       await sleep(short ? 0 : 3000);
