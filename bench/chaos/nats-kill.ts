@@ -119,7 +119,7 @@ export async function natsKill(options: NatsKillOptions = {}): Promise<NatsKillF
     const say = (text: string) => input.write(`${text}\n`);
 
     // Warm-up: the dice plugin has announced its commands once a flip is answered.
-    for (let answered = false; !answered; ) {
+    for (let answered = false; !answered;) {
       say('!flip');
       await sleep(200);
       answered = printed.some((p) => p.text.includes('flipped a coin'));
