@@ -314,7 +314,6 @@ export const cytubeMachine = setup({
       actions: ({ context, event }) =>
         context.input.logger.warn(`chat line not passed on to Rosey (${event.reason}): ${event.what}`),
     },
-    'delivery.settled': {},
     'state.get': { actions: 'answerState' },
     // Halted and backing-off override this: only they have something to try again.
     rejoin: {

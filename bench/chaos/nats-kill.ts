@@ -38,6 +38,8 @@ export interface NatsKillFigures {
   refused: number;
   /** Lines neither answered nor refused by the end of the settle time. */
   lost: number;
+  /** The lines neither answered nor refused by name (a router refusal does not say which line it answers). */
+  unanswered: string[];
   /** Answers beyond the first to the same line. */
   duplicates: number;
   /** From the kill to the first answer of any kind. */
@@ -160,7 +162,10 @@ export async function natsKill(options: NatsKillOptions = {}): Promise<NatsKillF
       const answered = answers.size;
       const refused = [...refusedIds].filter((id) => !answers.has(id)).length + routerRefusals;
       const duplicates = [...answers.values()].reduce((sum, n) => sum + n - 1, 0);
-      return { answered, refused, duplicates, lost: Math.max(0, lines - answered - refused) };
+      const unanswered: string[] = [];
+      for (let id = 0; id < lines; id++)
+        if (!answers.has(id) && !refusedIds.has(id)) unanswered.push(`!roll ${notationOf(id)}`);
+      return { answered, refused, duplicates, unanswered, lost: Math.max(0, lines - answered - refused) };
     };
     const deadline = performance.now() + settleMs;
     while (tally().lost > 0 && performance.now() < deadline) await sleep(50);
@@ -191,6 +196,7 @@ export function describeNatsKill(f: NatsKillFigures): string {
     'kill -9 of the nats-server under a steady stream of !roll (console)',
     `  lines sent / answered / refused / silently lost   ${f.sent} / ${f.answered} / ${f.refused} / ${f.lost}`,
     `  answered twice                                    ${f.duplicates}`,
+    ...(f.lost > 0 ? [`  not answered: ${f.unanswered.slice(0, 20).join(', ')}`] : []),
     `  first answer after the kill                       ${ms(f.firstAnswerAfterKillMs)}`,
     `  answering lines sent after the kill again after   ${ms(f.recoveryMs)}`,
     ...[...counted(f.warnings)].map(([w, n]) => `  log${n > 1 ? ` (${n}×)` : ''}: ${w}`),
