@@ -62,7 +62,7 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
     const confirmTimeoutMs = input.confirmTimeoutMs ?? 2000;
     const log = input.logger;
     let queue: Entry[] = [];
-    let timer: NodeJS.Timeout | undefined;
+    let timer: { cancel(): void } | undefined;
     let confirming = false;
     let settleAsked = false;
     let stopped = false;
@@ -76,9 +76,16 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
       sendBack({ type: 'delivery.settled' });
     };
 
+    // At once means at the end of this turn of the event loop: what is said together leaves together.
     const schedule = (delayMs: number) => {
       if (stopped || timer !== undefined || confirming) return;
-      timer = setTimeout(attempt, delayMs);
+      if (delayMs === 0) {
+        const immediate = setImmediate(attempt);
+        timer = { cancel: () => clearImmediate(immediate) };
+      } else {
+        const timeout = setTimeout(attempt, delayMs);
+        timer = { cancel: () => clearTimeout(timeout) };
+      }
     };
 
     const confirm = (nc: NatsConnection, sent: number) => {
@@ -162,7 +169,7 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
     return () => {
       stopped = true;
       unwatch();
-      clearTimeout(timer);
+      timer?.cancel();
       if (queue.length > 0) log.warn(`stopped with ${queue.length} message(s) not confirmed by NATS`);
     };
   },
