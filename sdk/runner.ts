@@ -71,8 +71,11 @@ async function main(): Promise<void> {
     pass: env.natsPass,
     inboxPrefix: env.inboxPrefix,
     name: `plugin:${env.name}@${env.generation}`,
+    // Forever, and soon: after a nats-server restart the router can reach the plugin again only
+    // once it has reconnected; until then its commands are answered "unavailable" (issue 15).
     maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
+    reconnectTimeWait: 100,
+    reconnectJitter: 50,
     noAsyncTraces: true,
   }).catch((error: unknown) => fail(`cannot reach NATS: ${errorMessage(error)}`));
 

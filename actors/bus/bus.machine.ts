@@ -28,7 +28,8 @@ type BusEvent = ConnectionEvent | { type: 'rosey.shutdown' };
 /**
  * The `bus` actor: the process's one NATS connection. Other actors reach it through the BusLink;
  * their bridges follow it across reconnects and bus restarts. A connection that closes for good is
- * a crash (the supervisor restarts the bus); `rosey.shutdown` drains it first.
+ * a crash (the supervisor restarts the bus); `rosey.shutdown` drains it first, or closes it at
+ * once while it is reconnecting (a server that is gone cannot take a drain).
  */
 export const busMachine = setup({
   types: {
@@ -96,6 +97,9 @@ export const busMachine = setup({
         },
         reconnecting: {
           on: {
+            // Nothing to drain towards a server that is gone: what is buffered could only be sent
+            // to the next one, and the bus is being replaced anyway.
+            'rosey.shutdown': '#bus.closing',
             'conn.reconnected': {
               target: 'up',
               actions: [
@@ -118,6 +122,10 @@ export const busMachine = setup({
     },
     draining: {
       entry: sendTo('connection', { type: 'conn.drain' }),
+      on: { 'conn.closed': 'stopped' },
+    },
+    closing: {
+      entry: sendTo('connection', { type: 'conn.close' }),
       on: { 'conn.closed': 'stopped' },
     },
     stopped: { type: 'final' },

@@ -20,11 +20,11 @@ export type ConnectionEvent =
   | { type: 'conn.closed'; error?: string }
   | { type: 'conn.failed'; error: string };
 
-export type ConnectionCommand = { type: 'conn.drain' };
+export type ConnectionCommand = { type: 'conn.drain' } | { type: 'conn.close' };
 
 /**
  * Owns the NATS connection of the bus actor: connects (retrying until the deadline), publishes it on
- * the link, reports disconnects/reconnects, drains on request, and closes it when stopped.
+ * the link, reports disconnects/reconnects, drains or closes on request, and closes it when stopped.
  */
 export const connectionLogic = fromCallback<ConnectionCommand, ConnectionInput>(
   ({ input, sendBack, receive }) => {
@@ -57,10 +57,20 @@ export const connectionLogic = fromCallback<ConnectionCommand, ConnectionInput>(
     );
 
     receive((command) => {
-      if (command.type === 'conn.drain' && nc) {
-        input.link.clear(nc);
-        nc.drain().catch((error: unknown) => input.logger.warn(`drain failed: ${errorMessage(error)}`));
+      if (!nc) return;
+      const conn = nc;
+      input.link.clear(conn);
+      if (command.type === 'conn.close') {
+        void conn.close();
+        return;
       }
+      // A drain needs the server to answer; if it cannot (the server died meanwhile), nats.js
+      // leaves the connection open and reconnecting, and the bus would wait out its shutdown
+      // timeout for a `closed` that never comes (issue 15: 5 s without a bus after a nats-server kill).
+      conn.drain().catch((error: unknown) => {
+        input.logger.warn(`drain failed (${errorMessage(error)}); closing instead`);
+        void conn.close();
+      });
     });
 
     return () => {

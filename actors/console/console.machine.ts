@@ -1,5 +1,6 @@
 import { assertEvent, enqueueActions, sendParent, sendTo, setup } from 'xstate';
 import { bridgeInput, busBridge, type BusResponseEvent, type SendEvent } from '../bus/bridge.actor.js';
+import { confirmedPublisher, type ConfirmedPublisherEvent } from '../bus/confirmed-publisher.actor.js';
 import { sendKickSchema, type SendKick } from '../../contract/messages/actions.js';
 import { err, ok } from '../../contract/result.js';
 import type { BusLink } from '../bus/bus-link.js';
@@ -44,6 +45,7 @@ type ConsoleEvent =
   | SendEvent<'console.pm', SendPm>
   | SendEvent<'console.kick', SendKick>
   | BusResponseEvent
+  | ConfirmedPublisherEvent
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
 
@@ -54,7 +56,7 @@ type ConsoleEvent =
  */
 export const consoleMachine = setup({
   types: { input: {} as ConsoleInput, context: {} as { input: ConsoleInput }, events: {} as ConsoleEvent },
-  actors: { bus: busBridge, terminal },
+  actors: { bus: busBridge, delivery: confirmedPublisher, terminal },
   actions: {
     stopTree: ({ context, system }) => {
       const shutdown: ShutdownEvent = { type: 'rosey.shutdown', reason: 'console closed' };
@@ -90,7 +92,14 @@ export const consoleMachine = setup({
         result: here ? ok({}) : err('NOT_FOUND', `${to} is not in the console channel`),
       });
     }),
-    publishLine: sendTo('bus', ({ context, event }) => {
+    /** A line the bus could not take: say so, so the user can send it again (issue 15). */
+    printNotSent: sendTo('terminal', ({ event }) => {
+      assertEvent(event, 'delivery.refused');
+      return { type: 'term.print' as const, text: formatNotice(`not sent (${event.reason}): ${event.what}`) };
+    }),
+    // Confirmed by the server, or refused in so many words: a line typed while NATS restarts waits
+    // for the next connection instead of vanishing.
+    publishLine: sendTo('delivery', ({ context, event }) => {
       assertEvent(event, 'term.line');
       const raw = event.text.slice(0, MAX_INPUT_LINE);
       const pm = /^\/pm\s+/.exec(raw);
@@ -102,7 +111,12 @@ export const consoleMachine = setup({
         text: pm ? raw.slice(pm[0].length) : raw,
         time: Date.now(),
       };
-      return { type: 'bus.publish' as const, subject: pm ? subjects.pm : subjects.message, data: message };
+      return {
+        type: 'delivery.publish' as const,
+        subject: pm ? subjects.pm : subjects.message,
+        data: message,
+        what: raw,
+      };
     }),
   },
   guards: {
@@ -140,6 +154,11 @@ export const consoleMachine = setup({
         }),
     },
     {
+      id: 'delivery',
+      src: 'delivery',
+      input: ({ context }) => ({ link: context.input.link, logger: context.input.logger }),
+    },
+    {
       // Lives as long as the console: replies keep printing after the input has ended.
       id: 'terminal',
       src: 'terminal',
@@ -169,6 +188,7 @@ export const consoleMachine = setup({
     ],
     // The bridge subscribed before the terminal read its first line, so no reply can be missed.
     'bus.bound': { actions: sendParent(({ self }) => childReady(self)) },
+    'delivery.refused': { actions: 'printNotSent' },
     'rosey.shutdown': '.stopped',
   },
   initial: 'chatting',
@@ -176,9 +196,14 @@ export const consoleMachine = setup({
     chatting: {
       on: {
         'term.line': { guard: 'hasText', actions: 'publishLine' },
-        'term.eof': [{ guard: 'stopOnEof', target: 'settling' }, { target: 'idle' }],
+        'term.eof': [{ guard: 'stopOnEof', target: 'delivering' }, { target: 'idle' }],
         'term.interrupt': 'leaving',
       },
+    },
+    // End of input: the lines still waiting for the bus go first, then the router settles them.
+    delivering: {
+      entry: sendTo('delivery', { type: 'delivery.settle' }),
+      on: { 'delivery.settled': 'settling', 'term.interrupt': 'leaving' },
     },
     // End of input: wait until the router has answered everything already sent.
     settling: {

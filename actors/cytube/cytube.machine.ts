@@ -11,6 +11,7 @@ import {
 } from 'xstate';
 import { z } from 'zod';
 import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.actor.js';
+import { confirmedPublisher, type ConfirmedPublisherEvent } from '../bus/confirmed-publisher.actor.js';
 import { sendChatSchema, sendPmSchema } from '../../contract/messages/chat.js';
 import {
   playlistAddRequestSchema,
@@ -54,6 +55,7 @@ type CytubeEvent =
   | { type: 'pace' }
   | { type: 'bus.bound' }
   | { type: 'bus.response' }
+  | ConfirmedPublisherEvent
   | { type: 'rosey.shutdown' };
 
 const OUTBOUND = [
@@ -87,6 +89,7 @@ function apply(enqueue: Enqueue, context: CytubeContext, step: Step): void {
   for (const line of step.log) log[line.level](line.msg);
   if (Object.keys(step.patch).length > 0) enqueue.assign(step.patch);
   for (const command of step.bus) enqueue.sendTo('bus', command);
+  for (const command of step.deliver) enqueue.sendTo('delivery', command);
   for (const emit of step.socket)
     enqueue.sendTo('socket', { type: 'socket.emit', name: emit.name, data: emit.data });
   for (const id of step.cancel) enqueue.cancel(id);
@@ -107,7 +110,7 @@ export const cytubeMachine = setup({
     context: {} as CytubeContext,
     events: {} as CytubeEvent,
   },
-  actors: { bus: busBridge, socket: cytubeSocket, discovery },
+  actors: { bus: busBridge, delivery: confirmedPublisher, socket: cytubeSocket, discovery },
   delays: {
     backoff: ({ context }) => backoffDelay(Math.max(0, context.attempts - 1), context.input.reconnect),
     connectTimeout: ({ context }) => context.input.connectTimeoutMs,
@@ -255,41 +258,61 @@ export const cytubeMachine = setup({
     counters: emptyCounters(),
     bound: false,
   }),
-  invoke: {
-    id: 'bus',
-    src: 'bus',
-    input: ({ context }) => {
-      const request = (subject: string, event: string, schema: z.ZodType) => ({ subject, event, schema });
-      return bridgeInput(context.input, {
-        // Playlist requests wait for CyTube's broadcast; the connector always answers first.
-        serveTimeoutMs: context.input.queueTimeoutMs + context.input.maxQueueAgeMs + 5000,
-        services: [
-          {
-            ...request(subjects.sendChat(CYTUBE_PLATFORM), 'send.chat', sendChatSchema),
-            acceptPublish: true,
-          },
-          { ...request(subjects.sendPm(CYTUBE_PLATFORM), 'send.pm', sendPmSchema), acceptPublish: true },
-          request(subjects.sendKick(CYTUBE_PLATFORM), 'send.kick', sendKickSchema),
-          request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'add'), 'playlist.add', playlistAddRequestSchema),
-          request(
-            subjects.sendPlaylist(CYTUBE_PLATFORM, 'delete'),
-            'playlist.delete',
-            playlistDeleteRequestSchema,
-          ),
-          request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'move'), 'playlist.move', playlistMoveRequestSchema),
-          request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'jump'), 'playlist.jump', playlistJumpRequestSchema),
-          request(subjects.platformState(CYTUBE_PLATFORM), 'state.get', z.object({}).passthrough()),
-          request(subjects.platformRejoin(CYTUBE_PLATFORM), 'rejoin', z.object({}).passthrough()),
-        ],
-      });
+  invoke: [
+    {
+      id: 'bus',
+      src: 'bus',
+      input: ({ context }) => {
+        const request = (subject: string, event: string, schema: z.ZodType) => ({ subject, event, schema });
+        return bridgeInput(context.input, {
+          // Playlist requests wait for CyTube's broadcast; the connector always answers first.
+          serveTimeoutMs: context.input.queueTimeoutMs + context.input.maxQueueAgeMs + 5000,
+          services: [
+            {
+              ...request(subjects.sendChat(CYTUBE_PLATFORM), 'send.chat', sendChatSchema),
+              acceptPublish: true,
+            },
+            { ...request(subjects.sendPm(CYTUBE_PLATFORM), 'send.pm', sendPmSchema), acceptPublish: true },
+            request(subjects.sendKick(CYTUBE_PLATFORM), 'send.kick', sendKickSchema),
+            request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'add'), 'playlist.add', playlistAddRequestSchema),
+            request(
+              subjects.sendPlaylist(CYTUBE_PLATFORM, 'delete'),
+              'playlist.delete',
+              playlistDeleteRequestSchema,
+            ),
+            request(
+              subjects.sendPlaylist(CYTUBE_PLATFORM, 'move'),
+              'playlist.move',
+              playlistMoveRequestSchema,
+            ),
+            request(
+              subjects.sendPlaylist(CYTUBE_PLATFORM, 'jump'),
+              'playlist.jump',
+              playlistJumpRequestSchema,
+            ),
+            request(subjects.platformState(CYTUBE_PLATFORM), 'state.get', z.object({}).passthrough()),
+            request(subjects.platformRejoin(CYTUBE_PLATFORM), 'rejoin', z.object({}).passthrough()),
+          ],
+        });
+      },
     },
-  },
+    {
+      id: 'delivery',
+      src: 'delivery',
+      input: ({ context }) => ({ link: context.input.link, logger: context.input.logger }),
+    },
+  ],
   on: {
     'bus.bound': {
       // Rosey's start does not wait for CyTube: the channel may be down, and that is what
       // reconnecting is for. `rosey status` shows how far the connector got.
       guard: ({ context }) => !context.bound,
       actions: [assign({ bound: true }), sendParent(({ self }) => childReady(self))],
+    },
+    // The channel is shared: a "not sent" line for every chat line would flood it, so the log says it.
+    'delivery.refused': {
+      actions: ({ context, event }) =>
+        context.input.logger.warn(`chat line not passed on to Rosey (${event.reason}): ${event.what}`),
     },
     'state.get': { actions: 'answerState' },
     // Halted and backing-off override this: only they have something to try again.

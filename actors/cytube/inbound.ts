@@ -1,4 +1,5 @@
 import type { BridgeCommand } from '../bus/bridge.actor.js';
+import type { ConfirmedPublisherCommand } from '../bus/confirmed-publisher.actor.js';
 import { SYSTEM_RANK, type ChatMessage } from '../../contract/messages/chat.js';
 import { subjects } from '../../contract/subjects.js';
 import { redactOptions, type ChannelChange, type ChannelState } from './channel-state.js';
@@ -34,7 +35,8 @@ export function publishChanges(changes: ChannelChange[], where: Where): BridgeCo
 /**
  * A chat line or PM as every platform publishes it. The text is what the user typed (tags
  * stripped, entities decoded); the HTML is kept. Shadow-muted lines (only moderators see them,
- * flagged `meta.shadow`) are not published: answering them would reveal the mute.
+ * flagged `meta.shadow`) are not published: answering them would reveal the mute. Published through
+ * the confirmed publisher, so a line said while NATS restarts reaches the router afterwards.
  */
 export function publishChat(
   data: ServerEventData<'chatMsg'> | ServerEventData<'pm'>,
@@ -42,7 +44,7 @@ export function publishChat(
   self: string,
   where: Where,
   pm: boolean,
-): BridgeCommand[] {
+): ConfirmedPublisherCommand[] {
   const meta = data.meta ?? {};
   if (meta.shadow === true) return [];
   const fromSelf = data.username.toLowerCase() === self.toLowerCase();
@@ -62,5 +64,12 @@ export function publishChat(
     self: fromSelf || undefined,
     time: data.time ?? where.time,
   };
-  return [publish(pm ? subjects.pm : subjects.message, message)];
+  return [
+    {
+      type: 'delivery.publish',
+      subject: pm ? subjects.pm : subjects.message,
+      data: message,
+      what: `${message.user}: ${message.text}`,
+    },
+  ];
 }

@@ -106,11 +106,11 @@ export function onServerEvent(context: CytubeContext, name: string, data: unknow
         break;
       }
       if (isSelf(known.data.username)) ack({ kind: 'echo', text: htmlToText(known.data.msg), pm: false });
-      step.bus.push(...publishChat(known.data, channel, self, where, false));
+      step.deliver.push(...publishChat(known.data, channel, self, where, false));
       break;
     case 'pm':
       if (isSelf(known.data.username)) ack({ kind: 'echo', text: htmlToText(known.data.msg), pm: true });
-      step.bus.push(...publishChat(known.data, channel, self, where, true));
+      step.deliver.push(...publishChat(known.data, channel, self, where, true));
       break;
     case 'cooldown':
       ack({ kind: 'cooldown', ms: Math.min(Math.max(known.data, 0), 30_000) });

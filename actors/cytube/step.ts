@@ -1,4 +1,5 @@
 import type { BridgeCommand } from '../bus/bridge.actor.js';
+import type { ConfirmedPublisherCommand } from '../bus/confirmed-publisher.actor.js';
 import type { CytubeContext } from './context.js';
 
 /**
@@ -9,10 +10,20 @@ import type { CytubeContext } from './context.js';
 export interface Step {
   patch: Partial<CytubeContext>;
   bus: BridgeCommand[];
+  /** Chat lines for the router: published until the NATS server confirms them (they must not vanish). */
+  deliver: ConfirmedPublisherCommand[];
   socket: Array<{ name: string; data?: unknown }>;
   log: Array<{ level: 'info' | 'warn' | 'error'; msg: string }>;
   raise: Array<{ event: { type: string }; delay?: number; id?: string }>;
   cancel: string[];
 }
 
-export const emptyStep = (): Step => ({ patch: {}, bus: [], socket: [], log: [], raise: [], cancel: [] });
+export const emptyStep = (): Step => ({
+  patch: {},
+  bus: [],
+  deliver: [],
+  socket: [],
+  log: [],
+  raise: [],
+  cancel: [],
+});

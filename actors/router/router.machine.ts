@@ -1,4 +1,4 @@
-import { assertEvent, assign, enqueueActions, setup } from 'xstate';
+import { assertEvent, assign, enqueueActions, sendTo, setup } from 'xstate';
 import { z } from 'zod';
 import {
   bridgeInput,
@@ -8,6 +8,11 @@ import {
   type InboundEvent,
   type RequestEvent,
 } from '../bus/bridge.actor.js';
+import {
+  confirmedPublisher,
+  type ConfirmedPublisherCommand,
+  type ConfirmedPublisherEvent,
+} from '../bus/confirmed-publisher.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import type { MessageMeta } from '../../contract/envelope.js';
 import {
@@ -122,6 +127,7 @@ type RouterEvent =
   | RequestEvent<'router.release', z.infer<typeof pluginRequestSchema>>
   | { type: 'hold.expired'; plugin: string }
   | BusResponseEvent
+  | ConfirmedPublisherEvent
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
 
@@ -136,19 +142,23 @@ interface ReleaseParams {
   replyId?: string;
 }
 
-const replyTo = (origin: Origin, text: string): Send =>
+// A reply goes through the confirmed publisher: one published as the NATS server dies would be a
+// command answered to nobody (issue 15).
+const replyTo = (origin: Origin, text: string): ConfirmedPublisherCommand =>
   origin.private
     ? {
-        type: 'bus.publish',
+        type: 'delivery.publish',
         subject: subjects.sendPm(origin.platform),
         data: { channel: origin.channel, to: origin.user, text },
         from: origin.meta,
+        what: text,
       }
     : {
-        type: 'bus.publish',
+        type: 'delivery.publish',
         subject: subjects.sendChat(origin.platform),
         data: { channel: origin.channel, text },
         from: origin.meta,
+        what: text,
       };
 
 /** Requests for `jobs` to one plugin generation, and the bookkeeping they add (the caller counts inFlight). */
@@ -192,7 +202,7 @@ export const routerMachine = setup({
     context: {} as RouterContext,
     events: {} as RouterEvent,
   },
-  actors: { bus: busBridge },
+  actors: { bus: busBridge, delivery: confirmedPublisher },
   actions: {
     handleChat: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, ['chat.message', 'chat.pm']);
@@ -209,7 +219,7 @@ export const routerMachine = setup({
         private: event.type === 'chat.pm',
         meta: event.meta,
       };
-      const say = (text: string) => enqueue.sendTo('bus', replyTo(origin, text));
+      const say = (text: string) => enqueue.sendTo('delivery', replyTo(origin, text));
       if (parsed.kind === 'too-long') return say(tooLongReply(prefix, parsed.name, MAX_LINE));
       if (parsed.kind === 'too-many-args') return say(tooManyArgsReply(prefix, parsed.name, MAX_ARGS));
       if (parsed.name === 'help') return say(helpText(context.registry, prefix, msg.rank, parsed.args[0]));
@@ -288,7 +298,7 @@ export const routerMachine = setup({
           const gone = { code: 'NO_RESPONDERS' as const, message: `${plugin} is not running` };
           for (const job of jobs)
             enqueue.sendTo(
-              'bus',
+              'delivery',
               replyTo(job.origin, failureReply(context.input.prefix, job.command, plugin, gone)),
             );
           current = { ...current, held, inFlight: current.inFlight - jobs.length };
@@ -313,7 +323,7 @@ export const routerMachine = setup({
       if (flights[key] === 0) delete flights[key];
       enqueue.assign({ inFlight: context.inFlight - 1, flights });
       const { prefix } = context.input;
-      const say = (text: string, origin = flight.origin) => enqueue.sendTo('bus', replyTo(origin, text));
+      const say = (text: string, origin = flight.origin) => enqueue.sendTo('delivery', replyTo(origin, text));
       if (!event.result.ok) {
         if (event.result.error.code === 'TIMEOUT') {
           // Evidence the plugin may be hung: its host probes it at once instead of waiting for the
@@ -348,6 +358,11 @@ export const routerMachine = setup({
       if (reply.data.text) {
         say(reply.data.text, reply.data.private ? { ...flight.origin, private: true } : flight.origin);
       }
+    }),
+    // Settled once nothing is in flight and every reply has been taken by the server.
+    settleReplies: enqueueActions(({ context, enqueue }) => {
+      if (context.inFlight > 0 || context.settleWaiters.length === 0) return;
+      enqueue.sendTo('delivery', { type: 'delivery.settle' } satisfies ConfirmedPublisherCommand);
     }),
     answerSettled: enqueueActions(({ context, enqueue }) => {
       if (context.inFlight > 0 || context.settleWaiters.length === 0) return;
@@ -474,33 +489,49 @@ export const routerMachine = setup({
     nextRequest: 1,
     bound: false,
   }),
-  invoke: {
-    id: 'bus',
-    src: 'bus',
-    input: ({ context }) =>
-      bridgeInput(context.input, {
-        // `router.settle` waits for the slowest command in flight.
-        serveTimeoutMs: context.input.commandTimeoutMs + 5000,
-        subscriptions: [
-          { subject: subjects.message, event: 'chat.message', schema: chatMessageSchema },
-          { subject: subjects.pm, event: 'chat.pm', schema: chatMessageSchema },
-          // Announcements as the plugin hosts vouch for them, never as plugins publish them.
-          { subject: subjects.anyHostedReady, event: 'plugin.ready', schema: pluginAnnouncementSchema },
-          { subject: subjects.anyPluginDown, event: 'plugin.down', schema: pluginDownSchema },
-        ],
-        services: [
-          { subject: subjects.routerSettle, event: 'router.settle', schema: z.object({}).passthrough() },
-          { subject: subjects.routerCommands, event: 'router.commands', schema: z.object({}).passthrough() },
-          { subject: subjects.routerRoute, event: 'router.route', schema: routeRequestSchema },
-          { subject: subjects.routerDrain, event: 'router.drain', schema: routeRequestSchema },
-          { subject: subjects.routerUnpin, event: 'router.unpin', schema: pluginRequestSchema },
-          { subject: subjects.routerHold, event: 'router.hold', schema: holdRequestSchema },
-          { subject: subjects.routerRelease, event: 'router.release', schema: pluginRequestSchema },
-        ],
-      }),
-  },
+  invoke: [
+    {
+      id: 'bus',
+      src: 'bus',
+      input: ({ context }) =>
+        bridgeInput(context.input, {
+          // `router.settle` waits for the slowest command in flight.
+          serveTimeoutMs: context.input.commandTimeoutMs + 5000,
+          subscriptions: [
+            { subject: subjects.message, event: 'chat.message', schema: chatMessageSchema },
+            { subject: subjects.pm, event: 'chat.pm', schema: chatMessageSchema },
+            // Announcements as the plugin hosts vouch for them, never as plugins publish them.
+            { subject: subjects.anyHostedReady, event: 'plugin.ready', schema: pluginAnnouncementSchema },
+            { subject: subjects.anyPluginDown, event: 'plugin.down', schema: pluginDownSchema },
+          ],
+          services: [
+            { subject: subjects.routerSettle, event: 'router.settle', schema: z.object({}).passthrough() },
+            {
+              subject: subjects.routerCommands,
+              event: 'router.commands',
+              schema: z.object({}).passthrough(),
+            },
+            { subject: subjects.routerRoute, event: 'router.route', schema: routeRequestSchema },
+            { subject: subjects.routerDrain, event: 'router.drain', schema: routeRequestSchema },
+            { subject: subjects.routerUnpin, event: 'router.unpin', schema: pluginRequestSchema },
+            { subject: subjects.routerHold, event: 'router.hold', schema: holdRequestSchema },
+            { subject: subjects.routerRelease, event: 'router.release', schema: pluginRequestSchema },
+          ],
+        }),
+    },
+    {
+      id: 'delivery',
+      src: 'delivery',
+      input: ({ context }) => ({ link: context.input.link, logger: context.input.logger }),
+    },
+  ],
   on: {
-    'bus.response': { actions: ['handleResponse', 'applyPins', 'answerSettled', 'answerDrained'] },
+    'bus.response': { actions: ['handleResponse', 'applyPins', 'settleReplies', 'answerDrained'] },
+    'delivery.settled': { actions: 'answerSettled' },
+    'delivery.refused': {
+      actions: ({ context, event }) =>
+        context.input.logger.warn(`a reply was not delivered (${event.reason}): ${event.what}`),
+    },
     // A switch releases what was held for the plugin to its new generation.
     'router.route': {
       actions: [
@@ -543,7 +574,7 @@ export const routerMachine = setup({
     'router.settle': {
       actions: [
         assign({ settleWaiters: ({ context, event }) => [...context.settleWaiters, event.replyId] }),
-        'answerSettled',
+        'settleReplies',
       ],
     },
     'bus.bound': {
@@ -592,7 +623,12 @@ export const routerMachine = setup({
     },
     // Stop taking commands; let the ones in flight get their reply (bounded by the command timeout).
     draining: {
-      always: { guard: 'idle', target: 'stopped' },
+      always: { guard: 'idle', target: 'delivering' },
+    },
+    // The last replies are on their way to the server.
+    delivering: {
+      entry: sendTo('delivery', { type: 'delivery.settle' } satisfies ConfirmedPublisherCommand),
+      on: { 'delivery.settled': 'stopped' },
     },
     stopped: { type: 'final' },
   },

@@ -10,6 +10,7 @@ import { findFreePort } from '../../process/free-port.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { startBridgeOwner } from '../support/bridge-owner.js';
+import { captureLogger } from '../support/capture-logger.js';
 import { client, eventually, tempDir } from '../support/nats.js';
 
 function infraSpecs(
@@ -109,6 +110,28 @@ describe('infra: nats-server actor + bus actor under a supervisor', () => {
     >;
     expect(ping.data.n).to.equal(1);
     await sender.close();
+  });
+
+  // Issue 15: the bus drained a connection whose server was dead; the drain failed, the connection
+  // stayed open reconnecting, and the restart waited out the bus's 5 s shutdown timeout.
+  it('replaces the bus after a nats-server crash (rest_for_one) without waiting out its shutdown timeout', async () => {
+    const link = new BusLink();
+    const port = await findFreePort();
+    const logger = captureLogger();
+    tree = await runTree({
+      name: 'infra',
+      strategy: 'rest_for_one',
+      intensity: 3,
+      children: infraSpecs(port, link),
+      logger,
+    });
+    const first = link.connection!;
+    process.kill(pidOf(tree, 'nats-server'), 'SIGKILL');
+    await eventually(() => link.connection && link.connection !== first, 'a new bus connection', 10_000);
+    const records = tree.actor.getSnapshot().context.records;
+    expect(records.bus?.restarts).to.equal(1);
+    expect(first.isClosed()).to.equal(true);
+    expect(logger.lines.map((l) => l.msg).filter((m) => m.includes('did not stop'))).to.deep.equal([]);
   });
 
   it('restarts the bus when its connection closes for good, and bridges rebind to the new one', async () => {

@@ -36,9 +36,16 @@ interface Chat {
 
 /**
  * A halted connector that cannot come back by itself: the same incarnation (no restart), with no
- * socket, no discovery and no timer left, only its bus bridge (which answers requests).
+ * socket, no discovery and no timer left, only its bus bridge (which answers requests) and the
+ * publisher of chat lines for the router (idle: it only ever publishes on the bus).
  */
-const HALTED_FOR_GOOD = { status: 'active', state: 'halted', restarts: 0, children: ['bus'], timers: [] };
+const HALTED_FOR_GOOD = {
+  status: 'active',
+  state: 'halted',
+  restarts: 0,
+  children: ['bus', 'delivery'],
+  timers: [],
+};
 
 describe('cytube connector (fake CyTube server, real nats-server, router and dice plugin)', function () {
   this.timeout(90_000);

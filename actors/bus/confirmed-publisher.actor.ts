@@ -1,0 +1,176 @@
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import { fromCallback } from 'xstate';
+import type { BusLink } from './bus-link.js';
+import { encodeJson, outgoingHeaders, type Continuation } from '../../contract/envelope.js';
+import type { Logger } from '../../contract/log.js';
+import { errorMessage } from '../../contract/result.js';
+
+export interface ConfirmedPublisherInput {
+  link: BusLink;
+  logger: Logger;
+  /** Messages waiting for the bus beyond this many are refused at once. Default 200. */
+  maxPending?: number;
+  /** A message the server has not confirmed by then is refused. Default 10 s. */
+  maxAgeMs?: number;
+  /** Pause before trying again after a failed delivery (no connection, a disconnect). Default 100 ms. */
+  retryMs?: number;
+  /** A confirmation (the server's PONG) not back by then counts as a failed delivery. Default 2 s. */
+  confirmTimeoutMs?: number;
+}
+
+export type ConfirmedPublisherCommand =
+  | {
+      type: 'delivery.publish';
+      subject: string;
+      data: unknown;
+      from?: Continuation;
+      /** What the message is, for the owner's own use when it is refused (a chat line's text). */
+      what: string;
+    }
+  /** Answered with `delivery.settled` once nothing is waiting any more. */
+  | { type: 'delivery.settle' };
+
+export type ConfirmedPublisherEvent =
+  { type: 'delivery.refused'; subject: string; what: string; reason: string } | { type: 'delivery.settled' };
+
+interface Entry {
+  subject: string;
+  payload: Uint8Array;
+  headers: MsgHdrs;
+  what: string;
+  since: number;
+}
+
+/**
+ * Publishes messages that must not vanish (a user's chat line on its way to the router) and keeps
+ * each one until the NATS server has confirmed it. A plain publish is gone the moment nats.js takes
+ * it: while the bus is restarting there is no connection to take it, and while the client is
+ * reconnecting nats.js buffers it only until its next dial attempt (which empties the buffer). Here
+ * a message counts as delivered once a flush (PING/PONG) sent after it comes back: the server
+ * handles a connection's messages in order, so it has handled the publish, and the messages it
+ * relayed on this same connection (to the router, in Rosey's process) arrived before the PONG.
+ * What is not confirmed is published again, in order, on the next connection; what still is not
+ * after `maxAgeMs`, or does not fit in `maxPending`, is refused with `delivery.refused`, so the
+ * owner can tell its user. A message may thus arrive twice (the server took it and died before
+ * answering the PING), never silently not at all.
+ */
+export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, ConfirmedPublisherInput>(
+  ({ input, sendBack, receive }) => {
+    const maxPending = input.maxPending ?? 200;
+    const maxAgeMs = input.maxAgeMs ?? 10_000;
+    const retryMs = input.retryMs ?? 100;
+    const confirmTimeoutMs = input.confirmTimeoutMs ?? 2000;
+    const log = input.logger;
+    let queue: Entry[] = [];
+    let timer: { cancel(): void } | undefined;
+    let confirming = false;
+    let settleAsked = false;
+    let stopped = false;
+
+    const refuse = (entry: Entry, reason: string) =>
+      sendBack({ type: 'delivery.refused', subject: entry.subject, what: entry.what, reason });
+
+    const settled = () => {
+      if (!settleAsked || queue.length > 0) return;
+      settleAsked = false;
+      sendBack({ type: 'delivery.settled' });
+    };
+
+    // At once means at the end of this turn of the event loop: what is said together leaves together.
+    const schedule = (delayMs: number) => {
+      if (stopped || timer !== undefined || confirming) return;
+      if (delayMs === 0) {
+        const immediate = setImmediate(attempt);
+        timer = { cancel: () => clearImmediate(immediate) };
+      } else {
+        const timeout = setTimeout(attempt, delayMs);
+        timer = { cancel: () => clearTimeout(timeout) };
+      }
+    };
+
+    const confirm = (nc: NatsConnection, sent: number) => {
+      confirming = true;
+      let confirmTimer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        confirmTimer = setTimeout(() => reject(new Error('no PONG in time')), confirmTimeoutMs);
+      });
+      Promise.race([nc.flush(), timedOut]).then(
+        () => {
+          clearTimeout(confirmTimer);
+          confirming = false;
+          queue = queue.slice(sent);
+          settled();
+          if (queue.length > 0) schedule(0);
+        },
+        (error: unknown) => {
+          clearTimeout(confirmTimer);
+          confirming = false;
+          log.debug(`${sent} message(s) not confirmed (${errorMessage(error)}); publishing again`);
+          schedule(retryMs);
+        },
+      );
+    };
+
+    function attempt() {
+      timer = undefined;
+      if (stopped || confirming) return;
+      const now = Date.now();
+      const expired = queue.filter((e) => now - e.since > maxAgeMs);
+      if (expired.length > 0) {
+        queue = queue.filter((e) => now - e.since <= maxAgeMs);
+        log.warn(`${expired.length} message(s) not delivered within ${maxAgeMs} ms; refused`);
+        for (const entry of expired) refuse(entry, 'Rosey could not reach its message bus in time');
+        settled();
+      }
+      if (queue.length === 0) return;
+      const nc = input.link.connection;
+      if (!nc) return schedule(retryMs);
+      let sent = 0;
+      try {
+        for (const entry of queue) {
+          nc.publish(entry.subject, entry.payload, { headers: entry.headers });
+          sent++;
+        }
+      } catch (error) {
+        // A closing connection refuses publishes: the next one takes them.
+        log.debug(`publish failed (${errorMessage(error)}); trying again`);
+        return schedule(retryMs);
+      }
+      confirm(nc, sent);
+    }
+
+    // A new connection: deliver what waits once every listener of the link has subscribed on it, so
+    // a message is not published ahead of the subscription of the actor it is meant for.
+    const unwatch = input.link.watch((nc) => {
+      if (nc && queue.length > 0) schedule(0);
+    });
+
+    receive((command) => {
+      if (command.type === 'delivery.settle') {
+        settleAsked = true;
+        settled();
+        return;
+      }
+      const entry: Entry = {
+        subject: command.subject,
+        payload: encodeJson(command.data),
+        headers: outgoingHeaders(command.from).hdrs,
+        what: command.what,
+        since: Date.now(),
+      };
+      if (queue.length >= maxPending) {
+        refuse(entry, `${maxPending} messages are already waiting for the message bus`);
+        return;
+      }
+      queue.push(entry);
+      schedule(0);
+    });
+
+    return () => {
+      stopped = true;
+      unwatch();
+      timer?.cancel();
+      if (queue.length > 0) log.warn(`stopped with ${queue.length} message(s) not confirmed by NATS`);
+    };
+  },
+);

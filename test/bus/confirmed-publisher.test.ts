@@ -1,0 +1,150 @@
+import { expect } from 'chai';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { createActor, sendTo, setup, type EventObject } from 'xstate';
+import { BusLink } from '../../actors/bus/bus-link.js';
+import { connectWithRetry } from '../../actors/bus/connect.js';
+import {
+  confirmedPublisher,
+  type ConfirmedPublisherCommand,
+  type ConfirmedPublisherEvent,
+  type ConfirmedPublisherInput,
+} from '../../actors/bus/confirmed-publisher.actor.js';
+import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server/nats-server-process.js';
+import { decodeJson } from '../../contract/envelope.js';
+import { quietLogger } from '../../contract/log.js';
+import { findFreePort } from '../../process/free-port.js';
+import { eventually, tempDir } from '../support/nats.js';
+
+type Refused = Extract<ConfirmedPublisherEvent, { type: 'delivery.refused' }>;
+
+/** An owner of the publisher that records what it sends back. */
+function startOwner(input: Partial<ConfirmedPublisherInput> & { link: BusLink }) {
+  const events: EventObject[] = [];
+  const machine = setup({
+    types: {
+      context: {} as { input: ConfirmedPublisherInput },
+      input: {} as ConfirmedPublisherInput,
+      events: {} as { type: 'test.command'; command: ConfirmedPublisherCommand } | ConfirmedPublisherEvent,
+    },
+    actors: { delivery: confirmedPublisher },
+  }).createMachine({
+    context: ({ input }) => ({ input }),
+    invoke: { id: 'delivery', src: 'delivery', input: ({ context }) => context.input },
+    on: {
+      'test.command': {
+        actions: sendTo('delivery', ({ event }) => (event as { command: ConfirmedPublisherCommand }).command),
+      },
+      'delivery.refused': { actions: ({ event }) => events.push(event) },
+      'delivery.settled': { actions: ({ event }) => events.push(event) },
+    },
+  });
+  const actor = createActor(machine, { input: { logger: quietLogger, ...input } });
+  actor.start();
+  return {
+    events,
+    refused: () => events.filter((e): e is Refused => e.type === 'delivery.refused'),
+    publish: (subject: string, n: number) =>
+      actor.send({
+        type: 'test.command',
+        command: { type: 'delivery.publish', subject, data: { n }, what: `line ${n}` },
+      }),
+    settle: () => actor.send({ type: 'test.command', command: { type: 'delivery.settle' } }),
+    stop: () => actor.stop(),
+  };
+}
+
+/** The `n` of every message on `subject` seen by a subscription on `nc`. */
+function collect(nc: NatsConnection, subject: string): number[] {
+  const seen: number[] = [];
+  nc.subscribe(subject, {
+    callback: (_error, msg) => {
+      const decoded = decodeJson(msg.data);
+      if (decoded.ok) seen.push((decoded.data as { n: number }).n);
+    },
+  });
+  return seen;
+}
+
+describe('confirmed publisher: messages kept until the NATS server confirms them', () => {
+  let server: NatsServerHandle | undefined;
+  const connections: NatsConnection[] = [];
+  let owner: ReturnType<typeof startOwner> | undefined;
+
+  afterEach(async () => {
+    owner?.stop();
+    owner = undefined;
+    for (const nc of connections.splice(0)) await nc.close();
+    await server?.stop(2000);
+    server = undefined;
+  });
+
+  async function connectTo(port: number): Promise<NatsConnection> {
+    const nc = await connectWithRetry(
+      { url: `nats://127.0.0.1:${port}` },
+      { name: 'test', deadlineMs: 5000 },
+    );
+    connections.push(nc);
+    return nc;
+  }
+
+  it('delivers, in order, what was published before the bus had a connection', async () => {
+    const port = await findFreePort();
+    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
+    const link = new BusLink();
+    owner = startOwner({ link });
+    for (let n = 1; n <= 3; n++) owner.publish('test.lines', n);
+    const nc = await connectTo(port);
+    const seen = collect(nc, 'test.lines');
+    link.set(nc);
+    await eventually(() => seen.length === 3, 'three lines delivered');
+    expect(seen).to.deep.equal([1, 2, 3]);
+    owner.settle();
+    await eventually(() => owner!.events.some((e) => e.type === 'delivery.settled'), 'settled');
+    expect(owner.refused()).to.deep.equal([]);
+  });
+
+  // Issue 15: nats.js drops what is published while it reconnects (each dial empties its buffer).
+  it('delivers what was published while the server was down, once it is back on the same port', async () => {
+    const port = await findFreePort();
+    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
+    const link = new BusLink();
+    const nc = await connectTo(port);
+    const seen = collect(nc, 'test.lines');
+    await nc.flush();
+    link.set(nc);
+    owner = startOwner({ link, retryMs: 20 });
+    owner.publish('test.lines', 0);
+    await eventually(() => seen.length === 1, 'a line before the kill');
+
+    const disconnected = (async () => {
+      for await (const status of nc.status()) if (status.type === 'disconnect') return;
+    })();
+    server.kill();
+    await server.exited;
+    await disconnected;
+    for (let n = 1; n <= 5; n++) owner.publish('test.lines', n);
+    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
+
+    await eventually(() => seen.length >= 6, 'every line after the restart', 10_000);
+    expect(seen).to.deep.equal([0, 1, 2, 3, 4, 5]);
+    expect(owner.refused()).to.deep.equal([]);
+  });
+
+  it('refuses, naming the line, what the bus could not take in time', async () => {
+    const link = new BusLink();
+    owner = startOwner({ link, maxAgeMs: 100, retryMs: 10 });
+    owner.publish('test.lines', 1);
+    const [refused] = await eventually(() => owner!.refused().length > 0 && owner!.refused(), 'a refusal');
+    expect(refused).to.include({ subject: 'test.lines', what: 'line 1' });
+    expect(refused!.reason).to.match(/could not reach its message bus/);
+  });
+
+  it('refuses at once what does not fit in the queue', async () => {
+    const link = new BusLink();
+    owner = startOwner({ link, maxPending: 2 });
+    for (let n = 1; n <= 3; n++) owner.publish('test.lines', n);
+    const refused = await eventually(() => owner!.refused().length > 0 && owner!.refused(), 'a refusal');
+    expect(refused.map((r) => r.what)).to.deep.equal(['line 3']);
+    expect(refused[0]!.reason).to.match(/2 messages are already waiting/);
+  });
+});
