@@ -616,6 +616,15 @@ forEachDatabase('hostile payloads from a plugin', (kind) => {
     expect(
       await send('kv.vault.set', json({ key: 'ключ🎲', value: { deep: JSON.parse(nested(31)) as unknown } })),
     ).to.have.property('ok', true);
+    // A __proto__ key inside a value is data: stored and read back as it was, polluting nothing.
+    expect(
+      await send('kv.vault.set', text('{"key":"proto","value":{"__proto__":{"polluted":true}}}')),
+    ).to.have.property('ok', true);
+    const proto = await send('kv.vault.get', json({ key: 'proto' }));
+    expect(JSON.stringify(proto)).to.equal(
+      '{"ok":true,"data":{"exists":true,"value":{"__proto__":{"polluted":true}},"expiresAt":null}}',
+    );
+    expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
     expect(await send('kv.vault.get', json({ key: 'ключ🎲' }))).to.nested.include({
       ok: true,
       'data.exists': true,
