@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { headers, type Msg, type MsgHdrs } from '@nats-io/transport-node';
+import { checkJsonText } from './json-text.js';
 import { err, type Result } from './result.js';
 import { nextTraceparent } from './trace-context.js';
 
@@ -46,17 +47,33 @@ export function incomingMeta(msg: Msg): MessageMeta {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// fatal: invalid bytes are refused; the default would turn each into U+FFFD, so that different byte
+// strings (two keys) would become one.
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeJson(value: unknown): Uint8Array {
   return encoder.encode(JSON.stringify(value));
 }
 
-/** Parses a payload as JSON; an empty payload is `{}` so `rosey.control.status` needs no body. */
+/**
+ * Parses a payload as JSON; an empty payload is `{}` so `rosey.control.status` needs no body. Every
+ * message anyone receives over the bus comes through here, so here is where hostile text stops:
+ * bytes that are not UTF-8 are `INVALID_JSON`; nesting past MAX_JSON_DEPTH, a number out of a
+ * double's range and a lone surrogate are `VALIDATION_ERROR`, found before anything recursive
+ * (JSON.parse's callers, zod, postMessage) sees the value.
+ */
 export function decodeJson(data: Uint8Array): Result<unknown> {
   if (data.length === 0) return { ok: true, data: {} };
+  let text: string;
   try {
-    return { ok: true, data: JSON.parse(decoder.decode(data)) as unknown };
+    text = decoder.decode(data);
+  } catch {
+    return err('INVALID_JSON', 'payload is not valid UTF-8');
+  }
+  const checked = checkJsonText(text);
+  if (!checked.ok) return checked;
+  try {
+    return { ok: true, data: JSON.parse(text) as unknown };
   } catch (error) {
     return err('INVALID_JSON', `payload is not valid JSON: ${(error as Error).message}`);
   }

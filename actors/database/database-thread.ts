@@ -54,7 +54,19 @@ port.on('message', (message: ToThread) => {
         return;
       }
       handler.handle(message.request).then(
-        (result) => send({ type: 'result', id, result }),
+        (result) => {
+          try {
+            send({ type: 'result', id, result });
+          } catch (error) {
+            // A result postMessage cannot clone (nested too deep): answer that, rather than let an
+            // unhandled rejection end the thread with every other request in it.
+            send({
+              type: 'result',
+              id,
+              result: err('INTERNAL', `the result cannot be passed back: ${errorMessage(error)}`),
+            });
+          }
+        },
         (error: unknown) => send({ type: 'result', id, result: err('INTERNAL', errorMessage(error)) }),
       );
       return;

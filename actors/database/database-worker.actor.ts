@@ -118,8 +118,22 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
         });
         return;
       }
+      try {
+        post({ type: 'exec', id: command.replyId, request: command.request });
+      } catch (error) {
+        // Cloning the request for the thread failed (a value nested too deep for postMessage's
+        // recursion, one it cannot clone): that request is refused, the service goes on.
+        sendBack({
+          type: 'db.result',
+          replyId: command.replyId,
+          result: err(
+            'VALIDATION_ERROR',
+            `the request cannot be passed to the database: ${errorMessage(error)}`,
+          ),
+        });
+        return;
+      }
       pending.add(command.replyId);
-      post({ type: 'exec', id: command.replyId, request: command.request });
     });
 
     return () => {

@@ -3,6 +3,7 @@ import { subjects } from '../../contract/subjects.js';
 import { LIMITS } from '../../contract/messages/storage-limits.js';
 import type { AuditRecord, AuditRequest } from '../../contract/messages/storage.js';
 import { fail, fromDatabaseError } from '../database/storage-error.js';
+import { checkJsonValue, checkUnicode } from './json-values.js';
 
 const TABLE = 'rosey_audit';
 
@@ -48,7 +49,9 @@ export class AuditLog {
         `action: ${action} (with the plugin's name in front) is longer than ${LIMITS.auditActionLength} characters`,
       );
     }
+    checkUnicode(request.target, 'target');
     const detail = request.detail ?? {};
+    checkJsonValue(detail, 'detail');
     const row = {
       at: this.now(),
       actor: `plugin:${plugin}`,

@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/knex';
 import type { Dialect } from '../database/open.js';
+import { checkJsonValue, checkUnicode } from './json-values.js';
 import { checkKey } from './keys.js';
 import { escapeLike } from '../../contract/messages/storage.js';
 import { LIMITS } from '../../contract/messages/storage-limits.js';
@@ -19,6 +20,7 @@ const toMs = (v: number | string | null): number | null => (v === null ? null : 
 
 function encodeValue(value: unknown): string {
   if (value === undefined) fail('VALIDATION_ERROR', 'value: required');
+  checkJsonValue(value, 'value');
   const text = JSON.stringify(value);
   if (Buffer.byteLength(text) > LIMITS.kvValueBytes) {
     fail(
@@ -99,6 +101,8 @@ export class KvStore {
       fail('VALIDATION_ERROR', `prefix: longer than ${LIMITS.kvKeyLength} characters`);
     if (after !== undefined && after.length > LIMITS.kvKeyLength)
       fail('VALIDATION_ERROR', `after: longer than ${LIMITS.kvKeyLength} characters`);
+    checkUnicode(prefix, 'prefix');
+    if (after !== undefined) checkUnicode(after, 'after');
     const rows = (await this.run(() => {
       const query = this.knex(TABLE)
         .select('key')

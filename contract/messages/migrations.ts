@@ -4,13 +4,26 @@ import { z } from 'zod';
 export const MIGRATE_OPS = ['apply', 'rollback', 'status'] as const;
 export type MigrateOp = (typeof MIGRATE_OPS)[number];
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/**
+ * Who asked, as the migration history and `rosey db status` will show it: read in terminals and
+ * log files, so no line breaks or escapes smuggled in (a forged second line of history).
+ */
+const actor = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((a) => !CONTROL.test(a), 'must not contain control characters')
+  .optional();
+
 /** Payloads of `rosey.db.migrate.<plugin>.<op>` (snake_case, as the original service had them). */
 export const migrateRequests = {
   apply: z
     .object({
       to_version: z.number().int().min(0).optional(),
       dry_run: z.boolean().optional(),
-      actor: z.string().min(1).max(100).optional(),
+      actor,
     })
     .strict(),
   rollback: z
@@ -18,7 +31,7 @@ export const migrateRequests = {
       to_version: z.number().int().min(0).optional(),
       count: z.number().int().min(1).max(1000).optional(),
       dry_run: z.boolean().optional(),
-      actor: z.string().min(1).max(100).optional(),
+      actor,
     })
     .strict()
     .refine(

@@ -5,6 +5,11 @@ export const LIMITS = {
   kvKeyLength: 255,
   /** Longest TTL: ten years, in seconds. */
   kvMaxTtlSeconds: 10 * 365 * 24 * 3600,
+  /**
+   * Nesting of a stored JSON value (a key-value value, a JSON column, an audit detail; the value
+   * itself is level 1). Below the bus's MAX_JSON_DEPTH, so a reply carrying the value fits too.
+   */
+  jsonValueDepth: 32,
   /** One text value in a row (characters). */
   rowTextLength: 64 * 1024,
   /** Rows in one batch insert. */

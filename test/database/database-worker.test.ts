@@ -14,6 +14,7 @@ import {
 import type { HandlerSpec } from '../../actors/database/thread-protocol.js';
 import type { Logger } from '../../contract/log.js';
 import type { Result } from '../../contract/result.js';
+import { deepValue } from '../fixtures/database-handlers/scripted.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { eventually, tempDir } from '../support/nats.js';
 
@@ -122,6 +123,30 @@ describe('database worker (a thread that owns the database)', function () {
       // Later requests are refused at once rather than left waiting.
       const late = await owner.result(owner.exec({}));
       expect(!late.ok && late.error.message).to.equal('the database thread is not running');
+    } finally {
+      owner.actor.stop();
+    }
+  });
+
+  // Issue 15, defect 1: a request nested too deep for postMessage's recursion threw inside the
+  // worker actor and took the storage actor down; a result too deep ended the thread.
+  it('refuses a request or a result it cannot pass between threads, and keeps serving', async () => {
+    const owner = startOwner(input());
+    try {
+      await owner.event('db.opened');
+      const tooDeep = await owner.result(owner.exec(deepValue(100_000)));
+      expect(tooDeep.ok === false && tooDeep.error.code).to.equal('VALIDATION_ERROR');
+      expect(tooDeep.ok === false && tooDeep.error.message).to.match(/cannot be passed to the database/);
+      const deepResult = await owner.result(owner.exec({ do: 'deep' }));
+      expect(deepResult.ok === false && deepResult.error.code).to.equal('INTERNAL');
+      expect(deepResult.ok === false && deepResult.error.message).to.match(/cannot be passed back/);
+      expect(await owner.result(owner.exec({}))).to.deep.equal({
+        ok: true,
+        data: { dialect: 'sqlite', keys: 0 },
+      });
+      expect(
+        owner.events.filter((e) => e.type === 'db.failed' || e.type.startsWith('xstate.error')),
+      ).to.deep.equal([]);
     } finally {
       owner.actor.stop();
     }

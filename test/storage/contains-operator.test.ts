@@ -145,14 +145,21 @@ forEachDatabase('storage: the $contains filter operator', (kind) => {
   });
 
   it('refuses strings jsonb cannot hold (NUL, a lone surrogate) alike on both databases', async () => {
-    for (const value of ['a\u0000b', '\ud800', 'x\udc00']) {
+    const nul = await refusal({ tags: { $contains: 'a\u0000b' } });
+    expect(nul).to.deep.equal({
+      ok: false,
+      error: {
+        code: 'VALIDATION_ERROR',
+        message: 'filters.tags.$contains: must not contain a NUL character or a lone surrogate',
+      },
+    });
+    // A lone surrogate is not Unicode: the bus envelope refuses it before storage sees it.
+    for (const value of ['\ud800', 'x\udc00']) {
       const result = await refusal({ tags: { $contains: value } });
       expect(result.ok, JSON.stringify(value)).to.equal(false);
       if (!result.ok) {
         expect(result.error.code).to.equal('VALIDATION_ERROR');
-        expect(result.error.message).to.equal(
-          'filters.tags.$contains: must not contain a NUL character or a lone surrogate',
-        );
+        expect(result.error.message).to.match(/^payload: a string holds a lone surrogate/);
       }
     }
   });

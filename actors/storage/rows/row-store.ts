@@ -128,14 +128,20 @@ export class RowStore {
       if (isEmptyFilter(filters) && !options.all) {
         fail('VALIDATION_ERROR', 'filters: required (to change every row, send "all": true)');
       }
-      const changes = buildUpdate(this.knex, operations, schema, plugin, this.dialect);
-      const qb = this.knex(schema.name);
-      applyFilter(qb, filters, schema, plugin, this.dialect);
-      if (options.returning) {
-        const rows = (await qb.update(changes).returning('*')) as Row[];
-        return { updated: rows.length, rows: rows.map((r) => fromDatabase(schema, r)) };
-      }
-      return { updated: Number(await qb.update(changes)) };
+      const { changes, computed } = buildUpdate(this.knex, operations, schema, plugin, this.dialect);
+      const run = async (db: Knex | Knex.Transaction) => {
+        const qb = db(schema.name);
+        applyFilter(qb, filters, schema, plugin, this.dialect);
+        if (options.returning || computed.length > 0) {
+          const rows = (await qb.update(changes).returning(options.returning ? '*' : computed)) as Row[];
+          checkComputed(schema, computed, rows);
+          const updated = { updated: rows.length };
+          return options.returning ? { ...updated, rows: rows.map((r) => fromDatabase(schema, r)) } : updated;
+        }
+        return { updated: Number(await qb.update(changes)) };
+      };
+      // A computed result is known only once written: its check undoes the whole statement.
+      return computed.length > 0 ? this.knex.transaction(run) : run(this.knex);
     });
   }
 
@@ -254,6 +260,33 @@ export class RowStore {
       return await work();
     } catch (error) {
       throw fromDatabaseError(error);
+    }
+  }
+}
+
+/**
+ * Refuses an update whose arithmetic left a column's documented range: an integer column holds
+ * whole numbers within ±(2^53 − 1) (what a JavaScript number holds exactly), a number column finite
+ * numbers. SQLite would store Inf (read back as null) or a 64-bit integer JavaScript cannot hold;
+ * PostgreSQL a BIGINT or NUMERIC beyond them. Thrown inside the update's transaction, so the rows
+ * are unchanged.
+ */
+function checkComputed(schema: TableSchema, computed: string[], rows: Row[]): void {
+  for (const field of computed) {
+    const kind = schema.columns.get(field)?.kind;
+    for (const row of rows) {
+      const value = shape(kind, row[field]);
+      if (value === null) continue;
+      const inRange =
+        typeof value === 'number' &&
+        (kind === 'integer' ? Number.isSafeInteger(value) : Number.isFinite(value));
+      if (!inRange) {
+        const range = kind === 'integer' ? 'a whole number within ±(2^53 − 1)' : 'a finite number';
+        fail(
+          'VALIDATION_ERROR',
+          `operations.${field}: the result ${String(value)} is out of range (${field} holds ${range}); nothing was changed`,
+        );
+      }
     }
   }
 }

@@ -9,6 +9,16 @@ export const UPDATE_OPERATORS = ['$set', '$inc', '$dec', '$mul', '$max', '$min']
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The SET clause of an update, and the fields whose new value is computed ($inc, $dec, $mul). */
+export interface UpdatePlan {
+  changes: Record<string, Knex.Raw>;
+  /**
+   * Fields whose result can leave the column's range although every operand is in it (`$mul 1e308`
+   * of 1e308 is Infinity, `$inc` past 2^53 − 1): the update reads them back and is undone if so.
+   */
+  computed: string[];
+}
+
 /**
  * `{score: {$inc: 1, $max: -100, $min: 100}}` → `score = MIN(MAX(COALESCE(score,0) + 1, …), …)`:
  * every field's new value is one SQL expression of its old value, so the whole update is one atomic
@@ -21,11 +31,12 @@ export function buildUpdate(
   schema: TableSchema,
   plugin: string,
   dialect: Dialect,
-): Record<string, Knex.Raw> {
+): UpdatePlan {
   if (!isPlainObject(operations) || Object.keys(operations).length === 0) {
     fail('VALIDATION_ERROR', 'operations: must name at least one field to change');
   }
   const changes: Record<string, Knex.Raw> = {};
+  const computed: string[] = [];
   for (const [name, spec] of Object.entries(operations as Record<string, unknown>)) {
     if (name.startsWith('$'))
       fail('VALIDATION_ERROR', `operations: ${name} goes inside a field, e.g. {"score": {"${name}": 1}}`);
@@ -60,6 +71,7 @@ export function buildUpdate(
       if (op in ops) {
         sql = `(COALESCE(${sql}, 0) ${symbol} ?)`;
         bindings.push(numeric(op, ops[op]));
+        if (!computed.includes(name)) computed.push(name);
       }
     }
     for (const [op, sqliteFn, pgFn] of [
@@ -74,5 +86,5 @@ export function buildUpdate(
     }
     changes[name] = knex.raw(sql, bindings as Knex.RawBinding[]);
   }
-  return changes;
+  return { changes, computed };
 }

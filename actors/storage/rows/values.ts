@@ -1,6 +1,7 @@
 import type { Dialect } from '../../database/open.js';
 import { LIMITS } from '../../../contract/messages/storage-limits.js';
 import { fail } from '../../database/storage-error.js';
+import { checkJsonValue, checkUnicode } from '../json-values.js';
 import type { ColumnInfo, TableSchema } from './table-schema.js';
 
 export type Row = Record<string, unknown>;
@@ -11,7 +12,9 @@ export function column(schema: TableSchema, field: string, plugin: string): Colu
   return info!;
 }
 
-const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
+/** What a refused value was: the number itself (`not Infinity`, `not 1.5`), else its kind. */
+const describe = (v: unknown) =>
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'number' ? String(v) : `a ${typeof v}`;
 
 /**
  * Checks one value against its column and turns it into what the driver binds. Both databases see
@@ -30,13 +33,14 @@ export function toDatabase(col: ColumnInfo, value: unknown, dialect: Dialect, wh
       return value;
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        fail('VALIDATION_ERROR', `${where}: ${col.name} must be a number, not ${describe(value)}`);
+        fail('VALIDATION_ERROR', `${where}: ${col.name} must be a finite number, not ${describe(value)}`);
       }
       return value;
     case 'boolean':
       if (typeof value !== 'boolean') fail('VALIDATION_ERROR', `${where}: ${col.name} must be true or false`);
       return dialect === 'sqlite' ? (value ? 1 : 0) : value;
     case 'json': {
+      checkJsonValue(value, `${where}: ${col.name}`);
       const text = JSON.stringify(value);
       if (text === undefined) fail('VALIDATION_ERROR', `${where}: ${col.name} must be JSON`);
       if (text.length > LIMITS.rowTextLength)
@@ -50,13 +54,15 @@ export function toDatabase(col: ColumnInfo, value: unknown, dialect: Dialect, wh
       if ((value as string).length > LIMITS.rowTextLength) {
         fail('VALUE_TOO_LARGE', `${where}: ${col.name} is longer than ${LIMITS.rowTextLength} characters`);
       }
+      checkUnicode(value as string, `${where}: ${col.name}`);
       return value;
     case 'any':
       if (typeof value === 'string' && value.length > LIMITS.rowTextLength) {
         fail('VALUE_TOO_LARGE', `${where}: ${col.name} is longer than ${LIMITS.rowTextLength} characters`);
       }
-      if (typeof value === 'object')
-        fail('VALIDATION_ERROR', `${where}: ${col.name} must be a string, number or boolean`);
+      if (typeof value === 'object' || (typeof value === 'number' && !Number.isFinite(value)))
+        fail('VALIDATION_ERROR', `${where}: ${col.name} must be a string, finite number or boolean`);
+      if (typeof value === 'string') checkUnicode(value, `${where}: ${col.name}`);
       return value;
   }
 }
