@@ -32,5 +32,12 @@ export function decodeEntities(html: string): string {
 
 /** The plain text of a CyTube chat line: tags removed, entities decoded, whitespace trimmed. */
 export function htmlToText(html: string): string {
-  return decodeEntities(html.replace(/<[^>]*>/g, '')).trim();
+  return wellFormed(decodeEntities(html.replace(/<[^>]*>/g, '')).trim());
 }
+
+/**
+ * Lone surrogates replaced by U+FFFD. CyTube cuts chat lines by UTF-16 length (240 units), which
+ * can split an emoji in half, and the bus refuses a payload with a lone surrogate (issue 15): a
+ * user's line must reach the router anyway, as the rest of what they typed.
+ */
+export const wellFormed = (text: string): string => text.replace(/\p{Cs}/gu, '\uFFFD');

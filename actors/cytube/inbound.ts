@@ -3,7 +3,7 @@ import type { ConfirmedPublisherCommand } from '../bus/confirmed-publisher.actor
 import { SYSTEM_RANK, type ChatMessage } from '../../contract/messages/chat.js';
 import { subjects } from '../../contract/subjects.js';
 import { redactOptions, type ChannelChange, type ChannelState } from './channel-state.js';
-import { htmlToText } from './html-text.js';
+import { htmlToText, wellFormed } from './html-text.js';
 import { CYTUBE_PLATFORM } from './platform.js';
 import type { ServerEventData } from './server-events.js';
 
@@ -55,10 +55,10 @@ export function publishChat(
   const message: ChatMessage = {
     platform: where.platform,
     channel: where.channel,
-    user: data.username,
+    user: wellFormed(data.username),
     rank: system ? SYSTEM_RANK : (channel.users.get(data.username.toLowerCase())?.rank ?? 0),
     text: htmlToText(data.msg),
-    html: data.msg,
+    html: wellFormed(data.msg),
     action: meta.action === true || undefined,
     system: system || undefined,
     self: fromSelf || undefined,

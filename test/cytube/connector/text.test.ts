@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { decodeEntities, htmlToText } from '../../../actors/cytube/html-text.js';
+import { decodeEntities, htmlToText, wellFormed } from '../../../actors/cytube/html-text.js';
+import { decodeJson, encodeJson } from '../../../contract/envelope.js';
 import { splitMessage } from '../../../actors/cytube/split-message.js';
 
 describe('cytube: chat HTML to text', () => {
@@ -25,6 +26,16 @@ describe('cytube: chat HTML to text', () => {
       expect(htmlToText(html)).to.equal(text);
     });
   }
+  // CyTube truncates lines at 240 UTF-16 units, which can leave half an emoji; the bus refuses a lone
+  // surrogate since issue 15, so the connector must not publish one or the line would be dropped.
+  it('replaces a lone surrogate (half an emoji) so the line still crosses the bus', () => {
+    const text = htmlToText('!roll 2d6 \ud83d');
+    expect(text).to.equal('!roll 2d6 \ufffd');
+    expect(decodeJson(encodeJson({ text }))).to.deep.equal({ ok: true, data: { text } });
+    expect(decodeJson(encodeJson({ text: '!roll 2d6 \ud83d' })).ok).to.equal(false);
+    expect(wellFormed('pair 😀 kept')).to.equal('pair 😀 kept');
+  });
+
   it('decodes entities without touching tags', () => {
     expect(decodeEntities('<i>&lt;</i>')).to.equal('<i><</i>');
   });
