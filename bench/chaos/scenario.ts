@@ -20,11 +20,13 @@ export interface ScenarioOptions {
   log: (line: string) => void;
 }
 
-/** A scenario: the plugins it needs, and what it does to the Rosey of `stage`. */
-export interface Scenario {
-  plugins: string[];
-  run: (stage: Stage, options: ScenarioOptions) => Promise<Figures>;
-}
+/**
+ * A scenario: the plugins it needs and what it does to the Rosey of `stage`; or one that starts
+ * its own Rosey (`standalone`), when the fault needs Rosey inside this process.
+ */
+export type Scenario =
+  | { plugins: string[]; run: (stage: Stage, options: ScenarioOptions) => Promise<Figures> }
+  | { plugins: []; standalone: (options: ScenarioOptions) => Promise<Figures> };
 
 const BUILT_IN = ['countdown', 'dice', 'magic-8ball', 'quote-db', 'trivia'];
 /** The router's answer deadline in every scenario: a line unanswered after it (+ margin) is lost. */

@@ -4,7 +4,7 @@
  */
 import { emptyFigures, failed, type Figures } from './figures.js';
 import { killEverything } from './rosey.js';
-import { withStage, type Scenario, type ScenarioOptions } from './scenario.js';
+import { withStage, type Scenario, type ScenarioOptions, type Stage } from './scenario.js';
 import { diskFull } from './scenarios/disk-full.js';
 import { hangDice } from './scenarios/hang-plugin.js';
 import { killNats } from './scenarios/kill-nats.js';
@@ -14,7 +14,7 @@ import { crashStorage, killRosey } from './scenarios/kill-storage.js';
 export const SCENARIOS: Record<string, Scenario> = {
   'kill-dice': killDice,
   'kill-quote-db': killQuoteDb,
-  'kill-nats': killNats,
+  'kill-nats': { plugins: [], standalone: killNats },
   'hang-dice': hangDice,
   'crash-storage': crashStorage,
   'kill-rosey': killRosey,
@@ -31,6 +31,9 @@ function broken(name: string, error: unknown): Figures {
     ],
   };
 }
+
+const runOn = (scenario: Scenario, stage: Stage, options: ScenarioOptions) =>
+  'standalone' in scenario ? scenario.standalone(options) : scenario.run(stage, options);
 
 async function attempt(name: string, run: () => Promise<Figures>): Promise<Figures> {
   try {
@@ -66,16 +69,18 @@ export async function runChaos(
     if (options.short) {
       const plugins = [...new Set(chosen.flatMap((n) => SCENARIOS[n]!.plugins))];
       await withStage(plugins, { tmpfs: chosen.includes('disk-full'), log: options.log }, async (stage) => {
-        for (const name of chosen) report(await attempt(name, () => SCENARIOS[name]!.run(stage, options)));
+        for (const name of chosen) report(await attempt(name, () => runOn(SCENARIOS[name]!, stage, options)));
       }).catch((error: unknown) => report(broken('short run', error)));
     } else {
       for (const name of chosen) {
         const scenario = SCENARIOS[name]!;
         report(
           await attempt(name, () =>
-            withStage(scenario.plugins, { tmpfs: name === 'disk-full', log: options.log }, (stage) =>
-              scenario.run(stage, options),
-            ),
+            'standalone' in scenario
+              ? scenario.standalone(options)
+              : withStage(scenario.plugins, { tmpfs: name === 'disk-full', log: options.log }, (stage) =>
+                  scenario.run(stage, options),
+                ),
           ),
         );
       }
