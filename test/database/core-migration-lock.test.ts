@@ -131,6 +131,23 @@ forEachDatabase('database: the core migrations lock', (kind) => {
       expect(await db.knex.raw('PRAGMA busy_timeout')).to.deep.equal([{ timeout: BUSY_MS }]);
   });
 
+  // On SQLite the migrator runs without a transaction of its own (the lock's is theirs): a failed
+  // core migration must still leave nothing behind.
+  it('an open whose core migration fails keeps none of it and leaves the lock free', async () => {
+    // The core migration creates rosey_kv first and rosey_audit last: this makes its last step fail.
+    await other.knex.raw('CREATE TABLE rosey_audit (id INTEGER)');
+    const error = await openDatabase(target).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).to.match(/^cannot prepare (SQLite|PostgreSQL) .*rosey_audit.* already exists/);
+    expect(await other.knex.schema.hasTable('rosey_kv')).to.equal(false);
+    expect(await free()).to.equal(true);
+    await other.knex.raw('DROP TABLE rosey_audit');
+    const opened = await openDatabase(target);
+    await opened.close();
+  });
+
   /** Whether a session waits for an advisory lock. */
   async function waitingOnLock(): Promise<boolean> {
     const result = (await other.knex.raw(
