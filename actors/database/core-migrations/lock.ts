@@ -66,14 +66,21 @@ async function underAdvisoryLock<T>(knex: Knex, waitMs: number, migrate: () => P
         throw busy(waitMs, `PostgreSQL advisory lock ${CORE_MIGRATIONS_LOCK_KEY}`);
       throw error;
     } finally {
-      // The connection goes back to the pool: later queries on it keep the server's default.
+      // The connection goes back to the pool: queries that borrow it later get the usual timeout.
       await onSession('RESET lock_timeout');
     }
+    const unlock = () => onSession('SELECT pg_advisory_unlock(?::bigint)', [CORE_MIGRATIONS_LOCK_KEY]);
+    let result: T;
     try {
-      return await migrate();
-    } finally {
-      await onSession('SELECT pg_advisory_unlock(?::bigint)', [CORE_MIGRATIONS_LOCK_KEY]);
+      result = await migrate();
+    } catch (error) {
+      // Keep the migration's error: if the unlock fails too, the caller closes the pool, and a
+      // session-level lock goes with its connection.
+      await unlock().catch(() => undefined);
+      throw error;
     }
+    await unlock();
+    return result;
   } finally {
     await pool.releaseConnection(session);
   }
