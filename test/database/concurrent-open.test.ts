@@ -28,7 +28,12 @@ function startOpener(): Promise<Opener> {
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const waiting: Array<(reply: OpenReply) => void> = [];
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`opener exited (${code}): ${stderr.join('')}`)));
+    child.once('exit', (code) => {
+      const error = `opener exited (${code}): ${stderr.join('')}`;
+      // A process that died answers its round (and the start) with why, rather than never.
+      for (const answer of waiting.splice(0)) answer({ ok: false, error });
+      reject(new Error(error));
+    });
     child.on('message', (message: OpenReply | { ready: true }) => {
       if ('ready' in message) resolve({ child, stderr, next: () => new Promise((r) => waiting.push(r)) });
       else waiting.shift()?.(message);
