@@ -42,8 +42,8 @@ const sqliteMigrations = { ...migrations, transactional: false, allOrNothing: fa
 
 /**
  * Opens the database and brings Rosey's core schema up to date (core migrations are applied at
- * every open, under a cross-process lock; they are idempotent once recorded). SQLite runs in WAL mode with a busy timeout and
- * case-sensitive LIKE (so `$like` means the same on both databases).
+ * every open, under a cross-process lock; they are idempotent once recorded). SQLite runs in WAL
+ * mode with a busy timeout and case-sensitive LIKE (so `$like` means the same on both databases).
  */
 export async function openDatabase(
   target: DatabaseTarget,
