@@ -5,6 +5,7 @@ import type { Knex, SqlEntityManager } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM as SqliteORM } from '@mikro-orm/better-sqlite';
 import { CORE_MIGRATIONS } from './core-migrations/index.js';
+import { withCoreMigrationLock } from './core-migrations/lock.js';
 import { CORE_ENTITIES } from './entities.js';
 import { describeTarget, type DatabaseTarget } from './target.js';
 
@@ -34,9 +35,15 @@ const migrations = {
 };
 
 /**
+ * On SQLite the core migrations run inside the `BEGIN IMMEDIATE` transaction that is their
+ * cross-process lock (core-migrations/lock.ts): the migrator must not begin one of its own.
+ */
+const sqliteMigrations = { ...migrations, transactional: false, allOrNothing: false };
+
+/**
  * Opens the database and brings Rosey's core schema up to date (core migrations are applied at
- * every open; they are idempotent once recorded). SQLite runs in WAL mode with a busy timeout and
- * case-sensitive LIKE (so `$like` means the same on both databases).
+ * every open, under a cross-process lock; they are idempotent once recorded). SQLite runs in WAL
+ * mode with a busy timeout and case-sensitive LIKE (so `$like` means the same on both databases).
  */
 export async function openDatabase(
   target: DatabaseTarget,
@@ -51,9 +58,12 @@ export async function openDatabase(
         dbName: target.file,
         entities: CORE_ENTITIES,
         extensions: [Migrator],
-        migrations,
+        migrations: sqliteMigrations,
         allowGlobalContext: true,
         debug: false,
+        // One connection (knex's default for SQLite, relied on): the PRAGMAs below and the core
+        // migrations' transaction hold for every query.
+        pool: { min: 1, max: 1 },
       });
     } else {
       orm = await PostgresORM.init({
@@ -81,7 +91,12 @@ export async function openDatabase(
     } else {
       await knex.raw('SELECT 1');
     }
-    if (options.applyCoreMigrations !== false) await orm.getMigrator().up();
+    if (options.applyCoreMigrations !== false) {
+      const migrator = orm.getMigrator();
+      await withCoreMigrationLock(knex, target.kind, () => migrator.up(), {
+        sqliteBusyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
+      });
+    }
   } catch (error) {
     await orm.close(true);
     throw new Error(`cannot prepare ${describeTarget(target)}: ${(error as Error).message.split('\n')[0]}`);
