@@ -3,11 +3,11 @@
  * its admin user, and the two ways of driving load (one at a time for latency, many in flight for
  * throughput).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { statusReplySchema, type TreeNode } from '../contract/messages/control.js';
 import { request } from '../contract/request.js';
 import { readRuntimeFile } from '../actors/control/runtime-file.js';
@@ -108,64 +108,99 @@ export interface RoseyUnderTest {
   stop(): Promise<void>;
 }
 
+/** A `rosey start` that has got ready, as `spawnRosey` hands it over. */
+export interface SpawnedRosey {
+  child: ChildProcess;
+  nc: NatsConnection;
+  natsUrl: string;
+  user?: string;
+  pass?: string;
+  /** Spawn → `ready(tree)` first true. */
+  startupMs: number;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+}
+
 /**
- * `rosey start` in `dir` with the given rosey.yaml lines, connected to as Rosey's admin NATS user
- * once `ready(tree)` holds.
+ * `rosey start` in `dir` with the given rosey.yaml lines (`dataDir: data` first), connected to as
+ * Rosey's admin NATS user once `ready(tree)` holds. Starting again in a folder a killed Rosey left
+ * works: only the runtime file of this very process counts. A start that fails or does not get
+ * ready within 60 s kills the process and throws, saying where to look.
  */
+export async function spawnRosey(options: {
+  dir: string;
+  config: string[];
+  ready: (tree: TreeNode) => boolean;
+  nodeArgs?: string[];
+  stdio?: StdioOptions;
+  /** The NATS client's name and reconnect settings. */
+  connection?: Pick<ConnectionOptions, 'name' | 'reconnectTimeWait' | 'maxReconnectAttempts'>;
+}): Promise<SpawnedRosey> {
+  const dataDir = join(options.dir, 'data');
+  writeFileSync(join(options.dir, 'rosey.yaml'), ['dataDir: data', ...options.config].join('\n'));
+  const t0 = now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, 'start', '-c', 'rosey.yaml'], {
+    cwd: options.dir,
+    stdio: options.stdio ?? 'inherit',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let nc: NatsConnection | undefined;
+  try {
+    for (;;) {
+      const found = readRuntimeFile(dataDir);
+      if (found.kind === 'running' && found.info.pid === child.pid) {
+        const { natsUrl, natsToken, natsUser, natsPass } = found.info;
+        nc ??= await connect({
+          name: 'bench',
+          ...options.connection,
+          servers: natsUrl,
+          token: natsToken,
+          user: natsUser,
+          pass: natsPass,
+        });
+        const tree = await treeOf(nc).catch(() => undefined);
+        if (tree?.state === 'running' && options.ready(tree))
+          return { child, nc, natsUrl, user: natsUser, pass: natsPass, startupMs: now() - t0, exited };
+      }
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`rosey exited during startup (${child.exitCode ?? child.signalCode})`);
+      // A benchmark waiting forever for something that will never start (a plugin refused at
+      // discovery) measures nothing: give up and say where to look.
+      if (now() - t0 > STARTUP_LIMIT_MS)
+        throw new Error(
+          `rosey did not get ready within ${STARTUP_LIMIT_MS / 1000} s; see ${join(dataDir, 'logs', 'rosey.log')}`,
+        );
+      await sleep(5);
+    }
+  } catch (error) {
+    await nc?.close().catch(() => undefined);
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
+}
+
+/** `spawnRosey` for a benchmark: `stop()` closes the connection and waits for a SIGTERM'd exit. */
 export async function launchRosey(options: {
   dir: string;
   config: string[];
   nodeArgs?: string[];
   ready: (tree: TreeNode) => boolean;
 }): Promise<RoseyUnderTest> {
-  writeFileSync(join(options.dir, 'rosey.yaml'), ['dataDir: data', ...options.config].join('\n'));
-  const t0 = now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, 'start', '-c', 'rosey.yaml'], {
-    cwd: options.dir,
-    stdio: 'inherit',
-  });
-  let nc: NatsConnection | undefined;
-  for (;;) {
-    const found = readRuntimeFile(join(options.dir, 'data'));
-    if (found.kind === 'running') {
-      const { natsUrl, natsToken, natsUser, natsPass } = found.info;
-      nc ??= await connect({
-        servers: natsUrl,
-        token: natsToken,
-        user: natsUser,
-        pass: natsPass,
-        name: 'bench',
-      });
-      const tree = await treeOf(nc).catch(() => undefined);
-      if (tree?.state === 'running' && options.ready(tree)) {
-        return {
-          process: child,
-          nc,
-          natsUrl,
-          user: natsUser,
-          pass: natsPass,
-          startupMs: now() - t0,
-          stop: async () => {
-            await nc!.close();
-            const exited = new Promise((r) => child.once('exit', r));
-            child.kill('SIGTERM');
-            await exited;
-          },
-        };
-      }
-    }
-    if (child.exitCode !== null) throw new Error(`rosey exited during startup (${child.exitCode})`);
-    // A benchmark waiting forever for something that will never start (a plugin refused at
-    // discovery) measures nothing: give up and say where to look.
-    if (now() - t0 > STARTUP_LIMIT_MS) {
-      await nc?.close();
-      child.kill('SIGTERM');
-      throw new Error(
-        `rosey did not get ready within ${STARTUP_LIMIT_MS / 1000} s; see ${join(options.dir, 'data', 'logs', 'rosey.log')}`,
-      );
-    }
-    await sleep(5);
-  }
+  const spawned = await spawnRosey(options);
+  return {
+    process: spawned.child,
+    nc: spawned.nc,
+    natsUrl: spawned.natsUrl,
+    user: spawned.user,
+    pass: spawned.pass,
+    startupMs: spawned.startupMs,
+    stop: async () => {
+      await spawned.nc.close();
+      spawned.child.kill('SIGTERM');
+      await spawned.exited;
+    },
+  };
 }
 
 export function ratioLine(of: Summary, to: Summary, label = 'ratio to baseline'): string {

@@ -4,20 +4,16 @@
  * that reconnects at once when the nats-server comes back, and killed or stopped on demand. Every
  * Rosey started here is remembered, so whatever happens the suite leaves no process behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { readRuntimeFile } from '../../actors/control/runtime-file.js';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { statusReplySchema, type TreeNode } from '../../contract/messages/control.js';
 import { request } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';
 import { findNode } from '../../supervisors/describe-tree.js';
+import { spawnRosey } from '../harness.js';
 import { now, sleep } from './clock.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
-const STARTUP_LIMIT_MS = 60_000;
 /** How long a graceful stop may take before the process is killed. */
 const STOP_LIMIT_MS = 15_000;
 
@@ -51,59 +47,23 @@ export async function statusTree(nc: NatsConnection, timeoutMs = 2000): Promise<
 }
 
 /**
- * `rosey start` in `dir` with `config` (rosey.yaml lines, `dataDir: data` first), once `ready(tree)`
- * holds. Starting again in the same `dir` reuses its data (the kill-and-restart scenarios).
+ * `rosey start` in `dir` with `config` (rosey.yaml lines), once `ready(tree)` holds. Starting again
+ * in the same `dir` reuses its data (the kill-and-restart scenarios).
  */
 export async function startRosey(options: {
   dir: string;
   config: string[];
   ready: (tree: TreeNode) => boolean;
 }): Promise<ChaosRosey> {
-  const dataDir = join(options.dir, 'data');
-  writeFileSync(join(options.dir, 'rosey.yaml'), ['dataDir: data', ...options.config].join('\n'));
-  const t0 = now();
-  const child = spawn(process.execPath, ['--enable-source-maps', BIN, 'start', '-c', 'rosey.yaml'], {
-    cwd: options.dir,
+  const spawned = await spawnRosey({
+    ...options,
+    nodeArgs: ['--enable-source-maps'],
     stdio: ['ignore', 'ignore', 'inherit'],
+    // The nats-server comes back on the same port: reconnect at once and for ever.
+    connection: { name: 'chaos', reconnectTimeWait: 20, maxReconnectAttempts: -1 },
   });
+  const { child, nc: connection, exited } = spawned;
   alive.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let nc: NatsConnection | undefined;
-  try {
-    for (;;) {
-      const found = readRuntimeFile(dataDir);
-      if (found.kind === 'running' && found.info.pid === child.pid) {
-        const { natsUrl, natsToken, natsUser, natsPass } = found.info;
-        // The nats-server comes back on the same port: reconnect at once and for ever, so the
-        // chat driver's lines wait in the client's buffer rather than being dropped by it.
-        nc ??= await connect({
-          servers: natsUrl,
-          token: natsToken,
-          user: natsUser,
-          pass: natsPass,
-          name: 'chaos',
-          reconnectTimeWait: 20,
-          maxReconnectAttempts: -1,
-        });
-        const tree = await statusTree(nc).catch(() => undefined);
-        if (tree?.state === 'running' && options.ready(tree)) break;
-      }
-      if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`rosey exited during startup (${child.exitCode ?? child.signalCode})`);
-      if (now() - t0 > STARTUP_LIMIT_MS)
-        throw new Error(
-          `rosey did not get ready within ${STARTUP_LIMIT_MS / 1000} s; see ${join(dataDir, 'logs', 'rosey.log')}`,
-        );
-      await sleep(20);
-    }
-  } catch (error) {
-    await nc?.close().catch(() => undefined);
-    child.kill('SIGKILL');
-    await exited;
-    alive.delete(child);
-    throw error;
-  }
-  const connection = nc;
   const done = async () => {
     await exited;
     alive.delete(child);
@@ -111,10 +71,10 @@ export async function startRosey(options: {
   };
   return {
     dir: options.dir,
-    dataDir,
+    dataDir: join(options.dir, 'data'),
     process: child,
     nc: connection,
-    startupMs: now() - t0,
+    startupMs: spawned.startupMs,
     tree: async () => {
       const tree = await statusTree(connection, 5000);
       if (!tree) throw new Error('rosey did not answer rosey.control.status');
