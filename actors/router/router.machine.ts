@@ -17,7 +17,9 @@ import type { BusLink } from '../bus/bus-link.js';
 import type { MessageMeta } from '../../contract/envelope.js';
 import {
   holdRequestSchema,
+  installedChangeSchema,
   type CommandTimeout,
+  type InstalledChange,
   pluginRequestSchema,
   routeRequestSchema,
 } from '../../contract/messages/router.js';
@@ -45,12 +47,28 @@ import {
   type Cooldowns,
 } from './cooldowns.js';
 import { helpText } from './help.js';
-import { MAX_ARGS, MAX_LINE, parseCommand } from './parse-command.js';
+import {
+  failureOf,
+  install,
+  installedEntries,
+  isInstalled,
+  isServing,
+  noteAnnounced,
+  noteDown,
+  ownerOf,
+  undeclared,
+  uninstall,
+  type InstalledPlugin,
+} from './installed.js';
+import { MAX_ARGS, MAX_LINE, parseCommand, type ParsedLine } from './parse-command.js';
 import { announce, emptyRegistry, lookup, markDown, route, unpin, type Registry } from './registry.js';
 import {
   cooldownReply,
   failureReply,
+  notRunningReply,
   rankReply,
+  startingReply,
+  stillStartingReply,
   tooLongReply,
   tooManyArgsReply,
   unknownCommandReply,
@@ -64,6 +82,17 @@ export interface RouterInput {
   commandTimeoutMs: number;
   /** Per-user cooldown for commands that do not declare their own. */
   defaultCooldownMs: number;
+  /**
+   * The plugins Rosey runs, with the commands each declared when it last ran: a command of one that
+   * is not serving yet waits for it instead of being called unknown (issue 28).
+   */
+  installed?: InstalledPlugin[];
+  /** How long such a command waits for its plugin before it is told the plugin is starting. */
+  startWaitMs?: number;
+  /** How many commands may wait at once; beyond that they are told at once. */
+  startQueueMax?: number;
+  /** Keeps what an installed plugin announced, for the next start (app/known-commands.ts). */
+  remember?: (announcement: PluginAnnouncement) => void;
   now?: () => number;
 }
 
@@ -83,6 +112,10 @@ interface InFlight {
   generation: number;
 }
 
+/** Defaults of `router.startWaitMs` and `router.startQueueMax` (app/config/schema.ts). */
+export const DEFAULT_START_WAIT_MS = 5000;
+export const DEFAULT_START_QUEUE_MAX = 1000;
+
 const flightKey = (plugin: string, generation: number) => `${plugin}@${generation}`;
 const holdTimer = (plugin: string) => `hold:${plugin}`;
 
@@ -92,6 +125,23 @@ interface Job {
   origin: Origin;
   command: string;
   plugin: string;
+}
+
+type CommandLine = Extract<ParsedLine, { kind: 'command' }>;
+
+/** A command line on its way: parsed, with where it came from. */
+interface Line {
+  msg: ChatMessage;
+  origin: Origin;
+  parsed: CommandLine;
+  /** Set once it waits: its place in `waiting` and the id of its timer. */
+  id?: number;
+}
+
+/** A command waiting for an installed plugin to serve; `plugin` undefined: any whose commands are not known yet. */
+interface Waiting extends Line {
+  id: number;
+  plugin: string | undefined;
 }
 
 interface RouterContext {
@@ -106,6 +156,9 @@ interface RouterContext {
   drainWaiters: Array<{ replyId: string; key: string }>;
   /** Commands waiting while a reload hands a plugin's state to its new generation. */
   held: Record<string, Job[]>;
+  /** Commands waiting for their installed plugin to serve, in the order they came. */
+  waiting: Waiting[];
+  nextWait: number;
   nextRequest: number;
   bound: boolean;
 }
@@ -125,7 +178,9 @@ type RouterEvent =
   | RequestEvent<'router.unpin', z.infer<typeof pluginRequestSchema>>
   | RequestEvent<'router.hold', z.infer<typeof holdRequestSchema>>
   | RequestEvent<'router.release', z.infer<typeof pluginRequestSchema>>
+  | InboundEvent<'plugin.installed', InstalledChange>
   | { type: 'hold.expired'; plugin: string }
+  | { type: 'wait.expired'; id: number }
   | BusResponseEvent
   | ConfirmedPublisherEvent
   | { type: 'bus.bound' }
@@ -190,6 +245,153 @@ function dispatch(
   return { patch: { nextRequest, flights }, sends };
 }
 
+type Effect =
+  | { to: 'bus'; command: Send }
+  | { to: 'delivery'; command: ConfirmedPublisherCommand }
+  | { to: 'timer'; id: number };
+
+interface Step {
+  context: RouterContext;
+  effects: Effect[];
+}
+
+/**
+ * One command line: dispatched to its plugin (or held for a reload), answered by the router, or —
+ * its installed plugin not serving yet — left waiting for it. `final`: the wait is over, so a
+ * command whose plugin still does not serve is told why.
+ */
+function routeLine(context: RouterContext, line: Line, final: boolean): Step {
+  const { prefix, now } = context.input;
+  const { msg, origin, parsed } = line;
+  const say = (text: string): Step => ({
+    context,
+    effects: [{ to: 'delivery', command: replyTo(origin, text) }],
+  });
+  const { registry } = context;
+  const owner = ownerOf(registry, parsed.name);
+  const notServing =
+    owner === undefined
+      ? undeclared(registry).length > 0
+      : isInstalled(registry, owner) && !isServing(registry, owner);
+  if (notServing) {
+    const queued = line.id !== undefined;
+    if (!final && (queued || context.waiting.length < context.input.startQueueMax)) {
+      const id = line.id ?? context.nextWait;
+      return {
+        context: {
+          ...context,
+          waiting: [...context.waiting, { ...line, id, plugin: owner }],
+          nextWait: queued ? context.nextWait : context.nextWait + 1,
+        },
+        effects: queued ? [] : [{ to: 'timer', id }],
+      };
+    }
+    if (owner === undefined) return say(stillStartingReply(prefix, parsed.name, undeclared(registry)));
+    const failure = failureOf(registry, owner);
+    return say(failure ? notRunningReply(owner, failure) : startingReply(owner));
+  }
+  const cmd = lookup(registry, parsed.name);
+  if (!cmd) return say(unknownCommandReply(prefix, parsed.name));
+  const generation = registry.plugins[cmd.plugin]!.generation;
+  if (msg.rank < cmd.minRank) return say(rankReply(prefix, parsed.name, cmd.minRank, msg.rank));
+  const key = cooldownKey(msg.platform, msg.channel, msg.user, cmd.name);
+  const at = now();
+  const cooldown = checkCooldown(context.cooldowns, key, at);
+  if (cooldown.kind === 'silent') return { context, effects: [] };
+  if (cooldown.kind === 'warn') {
+    const step = say(cooldownReply(prefix, parsed.name, cooldown.remainingMs));
+    return { ...step, context: { ...context, cooldowns: markWarned(context.cooldowns, key) } };
+  }
+  const request: ExecuteRequest = {
+    command: cmd.name,
+    args: parsed.args,
+    argText: parsed.argText,
+    user: msg.user,
+    rank: msg.rank,
+    channel: msg.channel,
+    platform: msg.platform,
+    private: origin.private,
+  };
+  const job: Job = { request, origin, command: parsed.name, plugin: cmd.plugin };
+  const cooldowns = startCooldown(
+    context.cooldowns,
+    key,
+    at,
+    cmd.cooldownMs ?? context.input.defaultCooldownMs,
+  );
+  const held = Object.hasOwn(context.held, cmd.plugin) ? context.held[cmd.plugin] : undefined;
+  if (held) {
+    // A reload is handing the plugin's state over: the command waits, and goes to the new generation.
+    return {
+      context: {
+        ...context,
+        cooldowns,
+        inFlight: context.inFlight + 1,
+        held: { ...context.held, [cmd.plugin]: [...held, job] },
+      },
+      effects: [],
+    };
+  }
+  const sent = dispatch(context, [job], generation);
+  return {
+    context: { ...context, cooldowns, inFlight: context.inFlight + 1, ...sent.patch },
+    effects: sent.sends.map((command) => ({ to: 'bus', command })),
+  };
+}
+
+interface Batch extends Step {
+  lines: Line[];
+  /** The wait of these lines is over. */
+  final: boolean;
+}
+
+/**
+ * The lines an event routes: a new one (or the router's own answer to it), one whose wait ran out,
+ * or every waiting one to look again.
+ */
+function linesOf(context: RouterContext, event: RouterEvent): Batch {
+  const none: Batch = { context, effects: [], lines: [], final: false };
+  switch (event.type) {
+    case 'chat.message':
+    case 'chat.pm': {
+      const msg = event.data;
+      const { prefix, botName } = context.input;
+      if (msg.self || msg.system || msg.rank >= SYSTEM_RANK) return none;
+      if (msg.user.toLowerCase() === botName.toLowerCase()) return none;
+      const parsed = parseCommand(msg.text, prefix);
+      if (parsed.kind === 'not-a-command') return none;
+      const origin: Origin = {
+        platform: msg.platform,
+        channel: msg.channel,
+        user: msg.user,
+        private: event.type === 'chat.pm',
+        meta: event.meta,
+      };
+      const say = (text: string): Batch => ({
+        ...none,
+        effects: [{ to: 'delivery', command: replyTo(origin, text) }],
+      });
+      if (parsed.kind === 'too-long') return say(tooLongReply(prefix, parsed.name, MAX_LINE));
+      if (parsed.kind === 'too-many-args') return say(tooManyArgsReply(prefix, parsed.name, MAX_ARGS));
+      if (parsed.name === 'help') return say(helpText(context.registry, prefix, msg.rank, parsed.args[0]));
+      return { ...none, lines: [{ msg, origin, parsed }] };
+    }
+    case 'wait.expired':
+      return {
+        ...none,
+        context: { ...context, waiting: context.waiting.filter((w) => w.id !== event.id) },
+        lines: context.waiting.filter((w) => w.id === event.id),
+        final: true,
+      };
+    case 'rosey.shutdown':
+      return { ...none, context: { ...context, waiting: [] }, lines: context.waiting, final: true };
+    default:
+      // What the router knows changed (an announcement, a plugin installed or removed): every waiting
+      // command looks again, in the order they came; those still not served wait on.
+      return { ...none, context: { ...context, waiting: [] }, lines: context.waiting };
+  }
+}
+
 /**
  * The router: chat lines in, commands out. It parses `!command args`, checks the command exists,
  * the user's rank and their cooldown, dispatches a request to the owning plugin with a timeout, and
@@ -204,67 +406,34 @@ export const routerMachine = setup({
   },
   actors: { bus: busBridge, delivery: confirmedPublisher },
   actions: {
-    handleChat: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, ['chat.message', 'chat.pm']);
-      const msg = event.data;
-      const { prefix, botName, now } = context.input;
-      if (msg.self || msg.system || msg.rank >= SYSTEM_RANK) return;
-      if (msg.user.toLowerCase() === botName.toLowerCase()) return;
-      const parsed = parseCommand(msg.text, prefix);
-      if (parsed.kind === 'not-a-command') return;
-      const origin: Origin = {
-        platform: msg.platform,
-        channel: msg.channel,
-        user: msg.user,
-        private: event.type === 'chat.pm',
-        meta: event.meta,
-      };
-      const say = (text: string) => enqueue.sendTo('delivery', replyTo(origin, text));
-      if (parsed.kind === 'too-long') return say(tooLongReply(prefix, parsed.name, MAX_LINE));
-      if (parsed.kind === 'too-many-args') return say(tooManyArgsReply(prefix, parsed.name, MAX_ARGS));
-      if (parsed.name === 'help') return say(helpText(context.registry, prefix, msg.rank, parsed.args[0]));
-      const cmd = lookup(context.registry, parsed.name);
-      if (!cmd) return say(unknownCommandReply(prefix, parsed.name));
-      const generation = context.registry.plugins[cmd.plugin]!.generation;
-      if (msg.rank < cmd.minRank) return say(rankReply(prefix, parsed.name, cmd.minRank, msg.rank));
-      const key = cooldownKey(msg.platform, msg.channel, msg.user, cmd.name);
-      const at = now();
-      const cooldown = checkCooldown(context.cooldowns, key, at);
-      if (cooldown.kind === 'silent') return;
-      if (cooldown.kind === 'warn') {
-        enqueue.assign({ cooldowns: markWarned(context.cooldowns, key) });
-        return say(cooldownReply(prefix, parsed.name, cooldown.remainingMs));
+    route: enqueueActions(({ context, event, enqueue }) => {
+      const batch = linesOf(context, event);
+      let step: Step = batch;
+      for (const line of batch.lines) {
+        const next = routeLine(step.context, line, batch.final);
+        step = { context: next.context, effects: [...step.effects, ...next.effects] };
       }
-      const request: ExecuteRequest = {
-        command: cmd.name,
-        args: parsed.args,
-        argText: parsed.argText,
-        user: msg.user,
-        rank: msg.rank,
-        channel: msg.channel,
-        platform: msg.platform,
-        private: origin.private,
-      };
-      const job: Job = { request, origin, command: parsed.name, plugin: cmd.plugin };
-      const cooldowns = startCooldown(
-        context.cooldowns,
-        key,
-        at,
-        cmd.cooldownMs ?? context.input.defaultCooldownMs,
-      );
-      const held = Object.hasOwn(context.held, cmd.plugin) ? context.held[cmd.plugin] : undefined;
-      if (held) {
-        // A reload is handing the plugin's state over: the command waits, and goes to the new generation.
+      const c = step.context;
+      if (c !== context) {
         enqueue.assign({
-          cooldowns,
-          inFlight: context.inFlight + 1,
-          held: { ...context.held, [cmd.plugin]: [...held, job] },
+          cooldowns: c.cooldowns,
+          inFlight: c.inFlight,
+          flights: c.flights,
+          held: c.held,
+          waiting: c.waiting,
+          nextWait: c.nextWait,
+          nextRequest: c.nextRequest,
         });
-        return;
       }
-      const sent = dispatch(context, [job], generation);
-      enqueue.assign({ cooldowns, inFlight: context.inFlight + 1, ...sent.patch });
-      for (const command of sent.sends) enqueue.sendTo('bus', command);
+      for (const effect of step.effects) {
+        if (effect.to === 'bus') enqueue.sendTo('bus', effect.command);
+        else if (effect.to === 'delivery') enqueue.sendTo('delivery', effect.command);
+        else
+          enqueue.raise(
+            { type: 'wait.expired', id: effect.id },
+            { delay: context.input.startWaitMs, id: `wait:${effect.id}` },
+          );
+      }
     }),
     hold: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'router.hold');
@@ -361,11 +530,11 @@ export const routerMachine = setup({
     }),
     // Settled once nothing is in flight and every reply has been taken by the server.
     settleReplies: enqueueActions(({ context, enqueue }) => {
-      if (context.inFlight > 0 || context.settleWaiters.length === 0) return;
+      if (context.inFlight > 0 || context.waiting.length > 0 || context.settleWaiters.length === 0) return;
       enqueue.sendTo('delivery', { type: 'delivery.settle' } satisfies ConfirmedPublisherCommand);
     }),
     answerSettled: enqueueActions(({ context, enqueue }) => {
-      if (context.inFlight > 0 || context.settleWaiters.length === 0) return;
+      if (context.inFlight > 0 || context.waiting.length > 0 || context.settleWaiters.length === 0) return;
       for (const replyId of context.settleWaiters) {
         enqueue.sendTo('bus', { type: 'bus.reply', replyId, result: ok({ inFlight: 0 }) } satisfies Send);
       }
@@ -437,20 +606,25 @@ export const routerMachine = setup({
         );
         return;
       }
-      const { registry, conflicts } = announce(context.registry, event.data);
+      const announced = announce(context.registry, event.data);
+      const { conflicts } = announced;
       if (conflicts.length > 0) {
         context.input.logger.warn(
           `${event.data.plugin}: command names already taken: ${conflicts.join(', ')}`,
         );
       }
+      const routed = announced.registry.plugins[event.data.plugin]?.generation === event.data.generation;
+      const registry = routed ? noteAnnounced(announced.registry, event.data) : announced.registry;
+      if (routed && isInstalled(registry, event.data.plugin)) context.input.remember(event.data);
       enqueue.assign({ registry });
       enqueue.sendParent(childInfo(self, { commands: Object.keys(registry.commands).length }));
     }),
     pluginDown: assign({
       registry: ({ context, event }) => {
         assertEvent(event, 'plugin.down');
-        return event.meta.subject === subjects.pluginDown(event.data.plugin, event.data.generation)
-          ? markDown(context.registry, event.data.plugin, event.data.generation)
+        const { plugin, generation, reason } = event.data;
+        return event.meta.subject === subjects.pluginDown(plugin, generation)
+          ? noteDown(markDown(context.registry, plugin, generation), plugin, generation, reason)
           : context.registry;
       },
     }),
@@ -473,19 +647,29 @@ export const routerMachine = setup({
     }),
   },
   guards: {
-    idle: ({ context }) => context.inFlight === 0,
+    idle: ({ context }) => context.inFlight === 0 && context.waiting.length === 0,
   },
 }).createMachine({
   id: 'router',
   context: ({ input }) => ({
-    input: { logger: quietLogger, now: () => Date.now(), ...input },
-    registry: emptyRegistry(),
+    input: {
+      logger: quietLogger,
+      now: () => Date.now(),
+      installed: [],
+      startWaitMs: DEFAULT_START_WAIT_MS,
+      startQueueMax: DEFAULT_START_QUEUE_MAX,
+      remember: () => {},
+      ...input,
+    },
+    registry: { ...emptyRegistry(), installed: installedEntries(input.installed ?? []) },
     cooldowns: {},
     inFlight: 0,
     flights: {},
     settleWaiters: [],
     drainWaiters: [],
     held: {},
+    waiting: [],
+    nextWait: 1,
     nextRequest: 1,
     bound: false,
   }),
@@ -503,6 +687,7 @@ export const routerMachine = setup({
             // Announcements as the plugin hosts vouch for them, never as plugins publish them.
             { subject: subjects.anyHostedReady, event: 'plugin.ready', schema: pluginAnnouncementSchema },
             { subject: subjects.anyPluginDown, event: 'plugin.down', schema: pluginDownSchema },
+            { subject: subjects.pluginInstalled, event: 'plugin.installed', schema: installedChangeSchema },
           ],
           services: [
             { subject: subjects.routerSettle, event: 'router.settle', schema: z.object({}).passthrough() },
@@ -568,7 +753,20 @@ export const routerMachine = setup({
         ),
       ],
     },
-    'plugin.ready': { actions: 'registerPlugin' },
+    // Commands waiting for the plugin go to it now (or, in a blue-green reload, wait on).
+    'plugin.ready': { actions: ['registerPlugin', 'route'] },
+    'plugin.installed': {
+      actions: [
+        assign({
+          registry: ({ context, event }) =>
+            event.data.installed
+              ? install(context.registry, event.data.plugin, event.data.version)
+              : uninstall(context.registry, event.data.plugin),
+        }),
+        'route',
+      ],
+    },
+    'wait.expired': { actions: 'route' },
     'plugin.down': { actions: 'pluginDown' },
     'router.commands': { actions: 'listCommands' },
     'router.settle': {
@@ -604,11 +802,15 @@ export const routerMachine = setup({
   states: {
     routing: {
       on: {
-        'chat.message': { actions: 'handleChat' },
-        'chat.pm': { actions: 'handleChat' },
+        'chat.message': { actions: 'route' },
+        'chat.pm': { actions: 'route' },
         'rosey.shutdown': {
           target: 'draining',
-          actions: { type: 'release', params: ({ context }) => ({ plugins: Object.keys(context.held) }) },
+          actions: [
+            { type: 'release', params: ({ context }) => ({ plugins: Object.keys(context.held) }) },
+            // Commands still waiting for their plugin get their answer now.
+            'route',
+          ],
         },
       },
       after: {
