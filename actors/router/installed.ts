@@ -94,7 +94,9 @@ export function noteAnnounced(registry: Registry, a: PluginAnnouncement): Regist
 export function noteDown(registry: Registry, plugin: string, generation: number, reason: string): Registry {
   const entry = own(registry.installed, plugin);
   const routed = own(registry.plugins, plugin);
-  if (!entry || reason === 'stopped' || (routed && routed.generation > generation)) return registry;
+  // Another generation's end (a reload's new one that failed, the old one after a switch) says
+  // nothing about the one commands go to.
+  if (!entry || reason === 'stopped' || (routed && routed.generation !== generation)) return registry;
   return { ...registry, installed: { ...registry.installed, [plugin]: { ...entry, failure: reason } } };
 }
 

@@ -138,10 +138,9 @@ interface Line {
   id?: number;
 }
 
-/** A command waiting for an installed plugin to serve; `plugin` undefined: any whose commands are not known yet. */
+/** A command waiting for an installed plugin to serve (its own, or any whose commands are not known yet). */
 interface Waiting extends Line {
   id: number;
-  plugin: string | undefined;
 }
 
 interface RouterContext {
@@ -280,7 +279,7 @@ function routeLine(context: RouterContext, line: Line, final: boolean): Step {
       return {
         context: {
           ...context,
-          waiting: [...context.waiting, { ...line, id, plugin: owner }],
+          waiting: [...context.waiting, { ...line, id }],
           nextWait: queued ? context.nextWait : context.nextWait + 1,
         },
         effects: queued ? [] : [{ to: 'timer', id }],
@@ -396,7 +395,8 @@ function linesOf(context: RouterContext, event: RouterEvent): Batch {
  * The router: chat lines in, commands out. It parses `!command args`, checks the command exists,
  * the user's rank and their cooldown, dispatches a request to the owning plugin with a timeout, and
  * sends exactly one reply back where the line came from (chat or PM). It never answers itself or
- * the platform's own messages.
+ * the platform's own messages. A command of an installed plugin that is not serving yet waits for
+ * it, bounded in time and number, rather than being called unknown (docs/plugins.md).
  */
 export const routerMachine = setup({
   types: {
