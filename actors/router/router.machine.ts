@@ -9,7 +9,7 @@ import {
   pluginRequestSchema,
   routeRequestSchema,
 } from '../../contract/messages/router.js';
-import { routesReplySchema } from '../../contract/messages/plugins.js';
+import { pluginListReplySchema, routesReplySchema } from '../../contract/messages/plugins.js';
 import { chatMessageSchema } from '../../contract/messages/chat.js';
 import {
   executeReplySchema,
@@ -252,6 +252,22 @@ export const routerMachine = setup({
         return registry;
       },
     }),
+    reconcileInstalled: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'bus.response');
+      if (event.requestId !== 'installed' || !event.result.ok) return;
+      const list = validate(pluginListReplySchema, event.result.data);
+      if (!list.ok) return;
+      const managed = new Set(list.data.plugins.map((p) => p.name));
+      let registry = context.registry;
+      for (const plugin of Object.keys(registry.installed)) {
+        // Not the plugin manager's, and not announced either: removed while this router was down.
+        if (!managed.has(plugin) && !Object.hasOwn(registry.plugins, plugin))
+          registry = uninstall(registry, plugin);
+      }
+      if (registry === context.registry) return;
+      enqueue.assign({ registry });
+      enqueue.raise({ type: 'installed.reconciled' });
+    }),
     registerPlugin: enqueueActions(({ context, event, enqueue, self }) => {
       assertEvent(event, 'plugin.ready');
       if (event.meta.subject !== subjects.hostedReady(event.data.plugin, event.data.generation)) {
@@ -365,7 +381,10 @@ export const routerMachine = setup({
     },
   ],
   on: {
-    'bus.response': { actions: ['handleResponse', 'applyPins', 'settleReplies', 'answerDrained'] },
+    'bus.response': {
+      actions: ['handleResponse', 'applyPins', 'reconcileInstalled', 'settleReplies', 'answerDrained'],
+    },
+    'installed.reconciled': { actions: 'route' },
     'delivery.settled': { actions: 'answerSettled' },
     'delivery.refused': {
       actions: ({ context, event }) =>
@@ -444,6 +463,15 @@ export const routerMachine = setup({
           data: {},
           timeoutMs: 2000,
           requestId: 'pins',
+        } satisfies Send);
+        // A router restarted while Rosey runs was built with the plugins Rosey started with: one
+        // removed since must not have its commands wait for it.
+        enqueue.sendTo('bus', {
+          type: 'bus.request',
+          subject: subjects.pluginControl('list'),
+          data: {},
+          timeoutMs: 2000,
+          requestId: 'installed',
         } satisfies Send);
         if (!context.bound) {
           enqueue.assign({ bound: true });

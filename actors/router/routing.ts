@@ -139,6 +139,7 @@ export type RouterEvent =
   | RequestEvent<'router.release', z.infer<typeof pluginRequestSchema>>
   | InboundEvent<'plugin.installed', InstalledChange>
   | { type: 'hold.expired'; plugin: string }
+  | { type: 'installed.reconciled' }
   | { type: 'wait.expired'; id: number }
   | BusResponseEvent
   | ConfirmedPublisherEvent

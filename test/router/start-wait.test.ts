@@ -191,6 +191,41 @@ describe('router: commands of installed plugins that are not serving yet (real n
     await platform.reply((r) => r.text === 'echo: back');
   });
 
+  it('forgets, when it restarts, a plugin removed since Rosey started', async () => {
+    // The plugin manager runs echo only: ghost was removed while the router was down.
+    nc.subscribe(subjects.pluginControl('list'), {
+      callback: (_e, msg) => {
+        msg.respond(
+          encodeJson(
+            ok({
+              plugins: [
+                {
+                  name: 'echo',
+                  version: '0.0.1',
+                  generation: 1,
+                  state: 'running',
+                  restarts: 0,
+                  reloading: false,
+                  dir: '/x',
+                },
+              ],
+            }),
+          ),
+        );
+      },
+    });
+    await nc.flush();
+    const ghost: InstalledPlugin = {
+      name: 'ghost',
+      version: '1.0.0',
+      commands: [{ ...echoCommands[0]!, name: 'boo', aliases: [] }],
+    };
+    await startRouter({ installed: [echoInstalled, ghost] });
+    const platform = await fakePlatform(nc);
+    platform.say('!boo');
+    await platform.reply((r) => r.text === 'Unknown command !boo — try !help.');
+  });
+
   it('answers the waiting commands when it stops', async () => {
     await startRouter({ installed: [echoInstalled] });
     const platform = await fakePlatform(nc);
