@@ -22,7 +22,13 @@ import {
   pluginWatcherMachine,
   type PluginWatcherInput,
 } from '../actors/plugin-watcher/plugin-watcher.machine.js';
-import { routerMachine } from '../actors/router/router.machine.js';
+import { routerMachine, type RouterInput } from '../actors/router/router.machine.js';
+import {
+  commandsRecorder,
+  installedPlugins,
+  knownCommandsFile,
+  readKnownCommands,
+} from './known-commands.js';
 import { storageMachine } from '../actors/storage/storage.machine.js';
 import type { Logger } from '../contract/log.js';
 import type { LoadedPlugin } from '../plugin-packages/manifest.js';
@@ -159,20 +165,37 @@ export function actionGateSpec(w: Wiring, platforms: string[]): ChildSpec {
   };
 }
 
-/** Chat lines → commands. Stopping lets the commands in flight be answered. */
-export function routerSpec(w: Wiring, config: Pick<RoseyConfig, 'bot' | 'router'>): ChildSpec {
+/**
+ * Chat lines → commands. Stopping lets the commands in flight be answered. `installed`: the plugins
+ * Rosey runs, and the data directory where their last announced commands are kept (issue 28).
+ */
+export function routerSpec(
+  w: Wiring,
+  config: Pick<RoseyConfig, 'bot' | 'router'>,
+  installed?: { plugins: LoadedPlugin[]; dataDir: string },
+): ChildSpec {
+  const logger = w.logger.child('router');
+  const file = installed && knownCommandsFile(installed.dataDir);
   return {
     id: 'router',
     logic: routerMachine,
     shutdown: config.router.commandTimeoutMs + 2000,
     input: {
       link: w.link,
-      logger: w.logger.child('router'),
+      logger,
       botName: config.bot.name,
       prefix: config.bot.commandPrefix,
       commandTimeoutMs: config.router.commandTimeoutMs,
       defaultCooldownMs: config.router.defaultCooldownMs,
-    },
+      startWaitMs: config.router.startWaitMs,
+      startQueueMax: config.router.startQueueMax,
+      ...(installed && file
+        ? {
+            installed: installedPlugins(installed.plugins, readKnownCommands(file)),
+            remember: commandsRecorder(file, logger),
+          }
+        : {}),
+    } satisfies RouterInput,
   };
 }
 

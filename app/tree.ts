@@ -112,7 +112,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
       ...(config.platforms.cytube ? [CYTUBE_PLATFORM] : []),
       ...(o.console ? [CONSOLE_PLATFORM] : []),
     ]),
-    routerSpec(o, config),
+    routerSpec(o, config, { plugins: o.plugins, dataDir: o.dataDir }),
     controlSpec(o, o.dataDir, o.runtime),
     ...(o.watch ? [pluginWatcherSpec(o, o.plugins)] : []),
   ];

@@ -36,9 +36,29 @@ export function formatTree(root: TreeNode): string[] {
   return lines;
 }
 
+const NOT_UP = new Set(['pending', 'starting', 'restarting']);
+
+/**
+ * Plugins that are not serving yet: their supervisor, or the host of their current generation, is
+ * starting or restarting. The same plugins whose commands the channel is told are "starting".
+ */
+export function startingPlugins(root: TreeNode): string[] {
+  const plugins = root.children?.find((c) => c.id === 'plugins');
+  return (plugins?.children ?? [])
+    .filter(
+      (own) =>
+        NOT_UP.has(own.status) ||
+        (own.children ?? []).some((c) => c.id.startsWith(`${own.id}@`) && NOT_UP.has(c.status)),
+    )
+    .map((own) => own.id)
+    .sort();
+}
+
 export function formatStatus(data: StatusReply): string {
+  const starting = startingPlugins(data.tree);
   return [
     `Rosey ${data.version}  pid ${data.pid}  up ${formatDuration(data.uptimeMs)}  nats ${data.nats}`,
+    ...(starting.length > 0 ? [`plugins still starting: ${starting.join(', ')}`] : []),
     '',
     ...formatTree(data.tree),
   ].join('\n');

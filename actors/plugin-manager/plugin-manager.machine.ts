@@ -27,6 +27,7 @@ import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode, type TreeNode } from '../../supervisors/describe-tree.js';
 import { pluginChangeMachine, type PluginChangeOutcome } from './plugin-change.machine.js';
 import { describeReloadFailure, pluginRows } from './plugin-rows.js';
+import type { InstalledChange } from '../../contract/messages/router.js';
 import { announcedGeneration, forgedAnnouncement } from './forged-announcement.js';
 
 export interface PluginManagerInput {
@@ -108,6 +109,13 @@ const reply = (replyId: string, result: Result<unknown>): BridgeCommand => ({
   type: 'bus.reply',
   replyId,
   result,
+});
+
+/** Tells the router a plugin was installed or removed while Rosey runs. */
+const installedChange = (plugin: string, version: string, installed: boolean): BridgeCommand => ({
+  type: 'bus.publish',
+  subject: subjects.pluginInstalled,
+  data: { plugin, version, installed } satisfies InstalledChange,
 });
 
 const reloadActorId = (plugin: string) => `reload:${plugin}`;
@@ -369,6 +377,8 @@ export const pluginManagerMachine = setup({
       enqueue.assign({
         changes: { ...context.changes, [name]: { replyId: event.replyId, op: 'start', plugin, generation } },
       });
+      // The router knows its commands are coming (issue 28): they wait for it rather than being unknown.
+      enqueue.sendTo('bus', installedChange(name, plugin.manifest.version, true));
     }),
     stopPlugin: enqueueActions(({ context, event, enqueue, system }) => {
       assertEvent(event, 'plugin.stop');
@@ -425,6 +435,7 @@ export const pluginManagerMachine = setup({
         retired[name] = change.generation! + 1;
       }
       enqueue.assign({ changes, plugins, retired });
+      if (outcome.ok && change.op === 'stop') enqueue.sendTo('bus', installedChange(name, '', false));
       if (outcome.ok && change.op === 'restart') {
         const tookMs = Math.round(performance.now() - change.startedAt!);
         context.input.logger.info(`restarted ${name} as generation ${change.generation}`);

@@ -13,6 +13,15 @@ export interface PluginEntry {
   announcement: PluginAnnouncement;
 }
 
+/** An installed plugin as the router knows it (actors/router/installed.ts). */
+export interface InstalledEntry {
+  version: string;
+  /** What this version declared when it last ran; absent: not known yet. */
+  commands?: CommandInfo[];
+  /** Why its current generation went down, until one announces itself again. */
+  failure?: string;
+}
+
 /** Commands by name (aliases included) and the plugins that provide them. */
 export interface Registry {
   /** The generation of each plugin that commands are routed to. */
@@ -25,9 +34,20 @@ export interface Registry {
   standby: Record<string, Record<number, PluginAnnouncement>>;
   /** Plugins whose route was set explicitly (a reload): announcements no longer move it. */
   pinned: Record<string, number>;
+  /**
+   * The plugins Rosey runs, announced or not (actors/router/installed.ts). Commands of a plugin not
+   * in here (tests' plugins played over the bus) are known only once announced, as before issue 28.
+   */
+  installed: Record<string, InstalledEntry>;
 }
 
-export const emptyRegistry = (): Registry => ({ plugins: {}, commands: {}, standby: {}, pinned: {} });
+export const emptyRegistry = (): Registry => ({
+  plugins: {},
+  commands: {},
+  standby: {},
+  pinned: {},
+  installed: {},
+});
 
 /** Built into the router; a plugin cannot take these names. */
 export const RESERVED = new Set(['help']);

@@ -29,3 +29,14 @@ export const tooLongReply = (prefix: string, name: string, max: number) =>
 
 export const tooManyArgsReply = (prefix: string, name: string, max: number) =>
   `${prefix}${name}: too many arguments (max ${max}).`;
+
+/** An installed plugin that is not serving yet, after the command waited for it (issue 28). */
+export const startingReply = (plugin: string) => `${plugin} is starting — try again in a moment.`;
+
+/** … or whose current generation went down with a reason. */
+export const notRunningReply = (plugin: string, reason: string) =>
+  `${plugin} is not running: ${clip(reason, 200)}`;
+
+/** A name no known command has, while plugins whose commands are not known yet are starting. */
+export const stillStartingReply = (prefix: string, name: string, plugins: string[]) =>
+  `${prefix}${name} is not available yet: ${plugins.join(', ')} ${plugins.length === 1 ? 'is' : 'are'} still starting — try again in a moment.`;

@@ -1,200 +1,56 @@
 import { assertEvent, assign, enqueueActions, sendTo, setup } from 'xstate';
 import { z } from 'zod';
-import {
-  bridgeInput,
-  busBridge,
-  type BridgeCommand,
-  type BusResponseEvent,
-  type InboundEvent,
-  type RequestEvent,
-} from '../bus/bridge.actor.js';
-import {
-  confirmedPublisher,
-  type ConfirmedPublisherCommand,
-  type ConfirmedPublisherEvent,
-} from '../bus/confirmed-publisher.actor.js';
-import type { BusLink } from '../bus/bus-link.js';
-import type { MessageMeta } from '../../contract/envelope.js';
+import { bridgeInput, busBridge } from '../bus/bridge.actor.js';
+import { confirmedPublisher, type ConfirmedPublisherCommand } from '../bus/confirmed-publisher.actor.js';
 import {
   holdRequestSchema,
+  installedChangeSchema,
   type CommandTimeout,
   pluginRequestSchema,
   routeRequestSchema,
 } from '../../contract/messages/router.js';
-import { routesReplySchema } from '../../contract/messages/plugins.js';
-import { chatMessageSchema, SYSTEM_RANK, type ChatMessage } from '../../contract/messages/chat.js';
+import { pluginListReplySchema, routesReplySchema } from '../../contract/messages/plugins.js';
+import { chatMessageSchema } from '../../contract/messages/chat.js';
 import {
   executeReplySchema,
   pluginAnnouncementSchema,
   pluginDownSchema,
-  type ExecuteRequest,
-  type PluginAnnouncement,
-  type PluginDown,
 } from '../../contract/messages/commands.js';
 import { validate } from '../../contract/validate.js';
-import { quietLogger, type Logger } from '../../contract/log.js';
+import { quietLogger } from '../../contract/log.js';
 import { err, ok, type Result } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
+import { pruneCooldowns } from './cooldowns.js';
+import { install, installedEntries, isInstalled, noteAnnounced, noteDown, uninstall } from './installed.js';
+import { announce, emptyRegistry, markDown, route, unpin } from './registry.js';
+import { failureReply } from './replies.js';
 import {
-  checkCooldown,
-  cooldownKey,
-  markWarned,
-  pruneCooldowns,
-  startCooldown,
-  type Cooldowns,
-} from './cooldowns.js';
-import { helpText } from './help.js';
-import { MAX_ARGS, MAX_LINE, parseCommand } from './parse-command.js';
-import { announce, emptyRegistry, lookup, markDown, route, unpin, type Registry } from './registry.js';
-import {
-  cooldownReply,
-  failureReply,
-  rankReply,
-  tooLongReply,
-  tooManyArgsReply,
-  unknownCommandReply,
-} from './replies.js';
+  DEFAULT_START_QUEUE_MAX,
+  DEFAULT_START_WAIT_MS,
+  dispatch,
+  flightKey,
+  holdTimer,
+  isFlight,
+  linesOf,
+  replyTo,
+  routeLine,
+  type ReleaseParams,
+  type RouterContext,
+  type RouterEvent,
+  type RouterInput,
+  type Send,
+  type Step,
+} from './routing.js';
 
-export interface RouterInput {
-  link: BusLink;
-  logger?: Logger;
-  botName: string;
-  prefix: string;
-  commandTimeoutMs: number;
-  /** Per-user cooldown for commands that do not declare their own. */
-  defaultCooldownMs: number;
-  now?: () => number;
-}
-
-/** Where a command came from, so its reply goes back there. */
-interface Origin {
-  platform: string;
-  channel: string;
-  user: string;
-  private: boolean;
-  meta: MessageMeta;
-}
-
-interface InFlight {
-  origin: Origin;
-  command: string;
-  plugin: string;
-  generation: number;
-}
-
-const flightKey = (plugin: string, generation: number) => `${plugin}@${generation}`;
-const holdTimer = (plugin: string) => `hold:${plugin}`;
-
-/** A command ready to go to its plugin (or held while a reload hands the plugin's state over). */
-interface Job {
-  request: ExecuteRequest;
-  origin: Origin;
-  command: string;
-  plugin: string;
-}
-
-interface RouterContext {
-  input: Required<RouterInput>;
-  registry: Registry;
-  cooldowns: Cooldowns;
-  /** Commands waiting for their plugin; what to do with each answer travels with its request. */
-  inFlight: number;
-  /** Commands in flight per plugin generation (`plugin@generation`), for draining one. */
-  flights: Record<string, number>;
-  settleWaiters: string[];
-  drainWaiters: Array<{ replyId: string; key: string }>;
-  /** Commands waiting while a reload hands a plugin's state to its new generation. */
-  held: Record<string, Job[]>;
-  nextRequest: number;
-  bound: boolean;
-}
-
-const isFlight = (value: unknown): value is InFlight =>
-  typeof value === 'object' && value !== null && 'origin' in value && 'command' in value && 'plugin' in value;
-
-type RouterEvent =
-  | InboundEvent<'chat.message', ChatMessage>
-  | InboundEvent<'chat.pm', ChatMessage>
-  | InboundEvent<'plugin.ready', PluginAnnouncement>
-  | InboundEvent<'plugin.down', PluginDown>
-  | RequestEvent<'router.settle', Record<string, never>>
-  | RequestEvent<'router.commands', Record<string, never>>
-  | RequestEvent<'router.route', z.infer<typeof routeRequestSchema>>
-  | RequestEvent<'router.drain', z.infer<typeof routeRequestSchema>>
-  | RequestEvent<'router.unpin', z.infer<typeof pluginRequestSchema>>
-  | RequestEvent<'router.hold', z.infer<typeof holdRequestSchema>>
-  | RequestEvent<'router.release', z.infer<typeof pluginRequestSchema>>
-  | { type: 'hold.expired'; plugin: string }
-  | BusResponseEvent
-  | ConfirmedPublisherEvent
-  | { type: 'bus.bound' }
-  | { type: 'rosey.shutdown' };
-
-type Send = BridgeCommand;
-
-/** What `release` frees, and whom it tells. */
-interface ReleaseParams {
-  plugins: string[];
-  /** The hold ran out rather than being released. */
-  expired?: boolean;
-  /** The `router.release` request to answer once done. */
-  replyId?: string;
-}
-
-// A reply goes through the confirmed publisher: one published as the NATS server dies would be a
-// command answered to nobody (issue 15).
-const replyTo = (origin: Origin, text: string): ConfirmedPublisherCommand =>
-  origin.private
-    ? {
-        type: 'delivery.publish',
-        subject: subjects.sendPm(origin.platform),
-        data: { channel: origin.channel, to: origin.user, text },
-        from: origin.meta,
-        what: text,
-      }
-    : {
-        type: 'delivery.publish',
-        subject: subjects.sendChat(origin.platform),
-        data: { channel: origin.channel, text },
-        from: origin.meta,
-        what: text,
-      };
-
-/** Requests for `jobs` to one plugin generation, and the bookkeeping they add (the caller counts inFlight). */
-function dispatch(
-  context: Pick<RouterContext, 'nextRequest' | 'flights' | 'input'>,
-  jobs: Job[],
-  generation: number,
-): { patch: Pick<RouterContext, 'nextRequest' | 'flights'>; sends: Send[] } {
-  let nextRequest = context.nextRequest;
-  const flights = { ...context.flights };
-  const sends = jobs.map((job): Send => {
-    const flight = flightKey(job.plugin, generation);
-    flights[flight] = (flights[flight] ?? 0) + 1;
-    return {
-      type: 'bus.request',
-      subject: subjects.execute(job.plugin, generation),
-      data: job.request,
-      timeoutMs: context.input.commandTimeoutMs,
-      requestId: `r${nextRequest++}`,
-      from: job.origin.meta,
-      context: {
-        origin: job.origin,
-        command: job.command,
-        plugin: job.plugin,
-        generation,
-      } satisfies InFlight,
-    };
-  });
-  return { patch: { nextRequest, flights }, sends };
-}
+export { DEFAULT_START_QUEUE_MAX, DEFAULT_START_WAIT_MS, type RouterInput } from './routing.js';
 
 /**
  * The router: chat lines in, commands out. It parses `!command args`, checks the command exists,
  * the user's rank and their cooldown, dispatches a request to the owning plugin with a timeout, and
  * sends exactly one reply back where the line came from (chat or PM). It never answers itself or
- * the platform's own messages.
+ * the platform's own messages. A command of an installed plugin that is not serving yet waits for
+ * it, bounded in time and number, rather than being called unknown (docs/plugins.md).
  */
 export const routerMachine = setup({
   types: {
@@ -204,67 +60,34 @@ export const routerMachine = setup({
   },
   actors: { bus: busBridge, delivery: confirmedPublisher },
   actions: {
-    handleChat: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, ['chat.message', 'chat.pm']);
-      const msg = event.data;
-      const { prefix, botName, now } = context.input;
-      if (msg.self || msg.system || msg.rank >= SYSTEM_RANK) return;
-      if (msg.user.toLowerCase() === botName.toLowerCase()) return;
-      const parsed = parseCommand(msg.text, prefix);
-      if (parsed.kind === 'not-a-command') return;
-      const origin: Origin = {
-        platform: msg.platform,
-        channel: msg.channel,
-        user: msg.user,
-        private: event.type === 'chat.pm',
-        meta: event.meta,
-      };
-      const say = (text: string) => enqueue.sendTo('delivery', replyTo(origin, text));
-      if (parsed.kind === 'too-long') return say(tooLongReply(prefix, parsed.name, MAX_LINE));
-      if (parsed.kind === 'too-many-args') return say(tooManyArgsReply(prefix, parsed.name, MAX_ARGS));
-      if (parsed.name === 'help') return say(helpText(context.registry, prefix, msg.rank, parsed.args[0]));
-      const cmd = lookup(context.registry, parsed.name);
-      if (!cmd) return say(unknownCommandReply(prefix, parsed.name));
-      const generation = context.registry.plugins[cmd.plugin]!.generation;
-      if (msg.rank < cmd.minRank) return say(rankReply(prefix, parsed.name, cmd.minRank, msg.rank));
-      const key = cooldownKey(msg.platform, msg.channel, msg.user, cmd.name);
-      const at = now();
-      const cooldown = checkCooldown(context.cooldowns, key, at);
-      if (cooldown.kind === 'silent') return;
-      if (cooldown.kind === 'warn') {
-        enqueue.assign({ cooldowns: markWarned(context.cooldowns, key) });
-        return say(cooldownReply(prefix, parsed.name, cooldown.remainingMs));
+    route: enqueueActions(({ context, event, enqueue }) => {
+      const batch = linesOf(context, event);
+      let step: Step = batch;
+      for (const line of batch.lines) {
+        const next = routeLine(step.context, line, batch.final);
+        step = { context: next.context, effects: [...step.effects, ...next.effects] };
       }
-      const request: ExecuteRequest = {
-        command: cmd.name,
-        args: parsed.args,
-        argText: parsed.argText,
-        user: msg.user,
-        rank: msg.rank,
-        channel: msg.channel,
-        platform: msg.platform,
-        private: origin.private,
-      };
-      const job: Job = { request, origin, command: parsed.name, plugin: cmd.plugin };
-      const cooldowns = startCooldown(
-        context.cooldowns,
-        key,
-        at,
-        cmd.cooldownMs ?? context.input.defaultCooldownMs,
-      );
-      const held = Object.hasOwn(context.held, cmd.plugin) ? context.held[cmd.plugin] : undefined;
-      if (held) {
-        // A reload is handing the plugin's state over: the command waits, and goes to the new generation.
+      const c = step.context;
+      if (c !== context) {
         enqueue.assign({
-          cooldowns,
-          inFlight: context.inFlight + 1,
-          held: { ...context.held, [cmd.plugin]: [...held, job] },
+          cooldowns: c.cooldowns,
+          inFlight: c.inFlight,
+          flights: c.flights,
+          held: c.held,
+          waiting: c.waiting,
+          nextWait: c.nextWait,
+          nextRequest: c.nextRequest,
         });
-        return;
       }
-      const sent = dispatch(context, [job], generation);
-      enqueue.assign({ cooldowns, inFlight: context.inFlight + 1, ...sent.patch });
-      for (const command of sent.sends) enqueue.sendTo('bus', command);
+      for (const effect of step.effects) {
+        if (effect.to === 'bus') enqueue.sendTo('bus', effect.command);
+        else if (effect.to === 'delivery') enqueue.sendTo('delivery', effect.command);
+        else
+          enqueue.raise(
+            { type: 'wait.expired', id: effect.id },
+            { delay: context.input.startWaitMs, id: `wait:${effect.id}` },
+          );
+      }
     }),
     hold: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'router.hold');
@@ -361,11 +184,11 @@ export const routerMachine = setup({
     }),
     // Settled once nothing is in flight and every reply has been taken by the server.
     settleReplies: enqueueActions(({ context, enqueue }) => {
-      if (context.inFlight > 0 || context.settleWaiters.length === 0) return;
+      if (context.inFlight > 0 || context.waiting.length > 0 || context.settleWaiters.length === 0) return;
       enqueue.sendTo('delivery', { type: 'delivery.settle' } satisfies ConfirmedPublisherCommand);
     }),
     answerSettled: enqueueActions(({ context, enqueue }) => {
-      if (context.inFlight > 0 || context.settleWaiters.length === 0) return;
+      if (context.inFlight > 0 || context.waiting.length > 0 || context.settleWaiters.length === 0) return;
       for (const replyId of context.settleWaiters) {
         enqueue.sendTo('bus', { type: 'bus.reply', replyId, result: ok({ inFlight: 0 }) } satisfies Send);
       }
@@ -429,6 +252,22 @@ export const routerMachine = setup({
         return registry;
       },
     }),
+    reconcileInstalled: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'bus.response');
+      if (event.requestId !== 'installed' || !event.result.ok) return;
+      const list = validate(pluginListReplySchema, event.result.data);
+      if (!list.ok) return;
+      const managed = new Set(list.data.plugins.map((p) => p.name));
+      let registry = context.registry;
+      for (const plugin of Object.keys(registry.installed)) {
+        // Not the plugin manager's, and not announced either: removed while this router was down.
+        if (!managed.has(plugin) && !Object.hasOwn(registry.plugins, plugin))
+          registry = uninstall(registry, plugin);
+      }
+      if (registry === context.registry) return;
+      enqueue.assign({ registry });
+      enqueue.raise({ type: 'installed.reconciled' });
+    }),
     registerPlugin: enqueueActions(({ context, event, enqueue, self }) => {
       assertEvent(event, 'plugin.ready');
       if (event.meta.subject !== subjects.hostedReady(event.data.plugin, event.data.generation)) {
@@ -437,20 +276,25 @@ export const routerMachine = setup({
         );
         return;
       }
-      const { registry, conflicts } = announce(context.registry, event.data);
+      const announced = announce(context.registry, event.data);
+      const { conflicts } = announced;
       if (conflicts.length > 0) {
         context.input.logger.warn(
           `${event.data.plugin}: command names already taken: ${conflicts.join(', ')}`,
         );
       }
+      const routed = announced.registry.plugins[event.data.plugin]?.generation === event.data.generation;
+      const registry = routed ? noteAnnounced(announced.registry, event.data) : announced.registry;
+      if (routed && isInstalled(registry, event.data.plugin)) context.input.remember(event.data);
       enqueue.assign({ registry });
       enqueue.sendParent(childInfo(self, { commands: Object.keys(registry.commands).length }));
     }),
     pluginDown: assign({
       registry: ({ context, event }) => {
         assertEvent(event, 'plugin.down');
-        return event.meta.subject === subjects.pluginDown(event.data.plugin, event.data.generation)
-          ? markDown(context.registry, event.data.plugin, event.data.generation)
+        const { plugin, generation, reason } = event.data;
+        return event.meta.subject === subjects.pluginDown(plugin, generation)
+          ? noteDown(markDown(context.registry, plugin, generation), plugin, generation, reason)
           : context.registry;
       },
     }),
@@ -473,19 +317,29 @@ export const routerMachine = setup({
     }),
   },
   guards: {
-    idle: ({ context }) => context.inFlight === 0,
+    idle: ({ context }) => context.inFlight === 0 && context.waiting.length === 0,
   },
 }).createMachine({
   id: 'router',
   context: ({ input }) => ({
-    input: { logger: quietLogger, now: () => Date.now(), ...input },
-    registry: emptyRegistry(),
+    input: {
+      logger: quietLogger,
+      now: () => Date.now(),
+      installed: [],
+      startWaitMs: DEFAULT_START_WAIT_MS,
+      startQueueMax: DEFAULT_START_QUEUE_MAX,
+      remember: () => {},
+      ...input,
+    },
+    registry: { ...emptyRegistry(), installed: installedEntries(input.installed ?? []) },
     cooldowns: {},
     inFlight: 0,
     flights: {},
     settleWaiters: [],
     drainWaiters: [],
     held: {},
+    waiting: [],
+    nextWait: 1,
     nextRequest: 1,
     bound: false,
   }),
@@ -503,6 +357,7 @@ export const routerMachine = setup({
             // Announcements as the plugin hosts vouch for them, never as plugins publish them.
             { subject: subjects.anyHostedReady, event: 'plugin.ready', schema: pluginAnnouncementSchema },
             { subject: subjects.anyPluginDown, event: 'plugin.down', schema: pluginDownSchema },
+            { subject: subjects.pluginInstalled, event: 'plugin.installed', schema: installedChangeSchema },
           ],
           services: [
             { subject: subjects.routerSettle, event: 'router.settle', schema: z.object({}).passthrough() },
@@ -526,7 +381,10 @@ export const routerMachine = setup({
     },
   ],
   on: {
-    'bus.response': { actions: ['handleResponse', 'applyPins', 'settleReplies', 'answerDrained'] },
+    'bus.response': {
+      actions: ['handleResponse', 'applyPins', 'reconcileInstalled', 'settleReplies', 'answerDrained'],
+    },
+    'installed.reconciled': { actions: 'route' },
     'delivery.settled': { actions: 'answerSettled' },
     'delivery.refused': {
       actions: ({ context, event }) =>
@@ -568,7 +426,20 @@ export const routerMachine = setup({
         ),
       ],
     },
-    'plugin.ready': { actions: 'registerPlugin' },
+    // Commands waiting for the plugin go to it now (or, in a blue-green reload, wait on).
+    'plugin.ready': { actions: ['registerPlugin', 'route'] },
+    'plugin.installed': {
+      actions: [
+        assign({
+          registry: ({ context, event }) =>
+            event.data.installed
+              ? install(context.registry, event.data.plugin, event.data.version)
+              : uninstall(context.registry, event.data.plugin),
+        }),
+        'route',
+      ],
+    },
+    'wait.expired': { actions: 'route' },
     'plugin.down': { actions: 'pluginDown' },
     'router.commands': { actions: 'listCommands' },
     'router.settle': {
@@ -593,6 +464,15 @@ export const routerMachine = setup({
           timeoutMs: 2000,
           requestId: 'pins',
         } satisfies Send);
+        // A router restarted while Rosey runs was built with the plugins Rosey started with: one
+        // removed since must not have its commands wait for it.
+        enqueue.sendTo('bus', {
+          type: 'bus.request',
+          subject: subjects.pluginControl('list'),
+          data: {},
+          timeoutMs: 2000,
+          requestId: 'installed',
+        } satisfies Send);
         if (!context.bound) {
           enqueue.assign({ bound: true });
           enqueue.sendParent(childReady(self));
@@ -604,11 +484,15 @@ export const routerMachine = setup({
   states: {
     routing: {
       on: {
-        'chat.message': { actions: 'handleChat' },
-        'chat.pm': { actions: 'handleChat' },
+        'chat.message': { actions: 'route' },
+        'chat.pm': { actions: 'route' },
         'rosey.shutdown': {
           target: 'draining',
-          actions: { type: 'release', params: ({ context }) => ({ plugins: Object.keys(context.held) }) },
+          actions: [
+            { type: 'release', params: ({ context }) => ({ plugins: Object.keys(context.held) }) },
+            // Commands still waiting for their plugin get their answer now.
+            'route',
+          ],
         },
       },
       after: {

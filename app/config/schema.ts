@@ -70,6 +70,13 @@ export const configSchema = z
         commandTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
         /** Per-user cooldown for commands that do not declare one. */
         defaultCooldownMs: z.number().int().min(0).max(3_600_000).default(1000),
+        /**
+         * How long a command of an installed plugin that is not serving yet (Rosey starting, the
+         * plugin restarting or being reloaded) waits for it before the user is told it is starting.
+         */
+        startWaitMs: z.number().int().min(0).max(60_000).default(5000),
+        /** How many such commands may wait at once; beyond that they are told at once. */
+        startQueueMax: z.number().int().min(0).max(100_000).default(1000),
       })
       .strict()
       .prefault({}),

@@ -16,6 +16,17 @@ export const holdRequestSchema = z.object({
 });
 
 /**
+ * `rosey.control.plugin.installed` (plugin manager → router): a plugin is being started while Rosey
+ * runs (`installed: true`), or was stopped for good (`false`): its commands are unknown again.
+ */
+export const installedChangeSchema = z.object({
+  plugin,
+  version: z.string().max(64),
+  installed: z.boolean(),
+});
+export type InstalledChange = z.infer<typeof installedChangeSchema>;
+
+/**
  * `rosey.host.<plugin>.<gen>.timeout` (router → the generation's host): a command got no answer
  * within `timeoutMs`. The host probes the process, and replaces it if the probe goes unanswered too.
  */

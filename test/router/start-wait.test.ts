@@ -1,0 +1,239 @@
+import { expect } from 'chai';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { busMachine } from '../../actors/bus/bus.machine.js';
+import { BusLink } from '../../actors/bus/bus-link.js';
+import type { InstalledPlugin } from '../../actors/router/installed.js';
+import { routerMachine, type RouterInput } from '../../actors/router/router.machine.js';
+import { encodeJson } from '../../contract/envelope.js';
+import { quietLogger } from '../../contract/log.js';
+import type { PluginAnnouncement } from '../../contract/messages/commands.js';
+import { ok } from '../../contract/result.js';
+import { subjects } from '../../contract/subjects.js';
+import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
+import { fakePlatform } from '../support/fake-platform.js';
+import { fakePlugin } from '../support/fake-plugin.js';
+import { client, eventually, useNatsServer } from '../support/nats.js';
+
+/**
+ * Issue 28: a restarted router answered `Unknown command !roll` for every command that came before
+ * dice announced itself. Commands of installed plugins now wait for them (bounded), then get a true
+ * answer.
+ */
+describe('router: commands of installed plugins that are not serving yet (real nats-server)', () => {
+  const nats = useNatsServer();
+  let tree: RunningTree | undefined;
+  let nc: NatsConnection;
+
+  const echoCommands = [
+    { name: 'echo', usage: 'echo TEXT', description: 'Says it back', minRank: 0, aliases: ['say'] },
+  ];
+  /** echo, installed, with the commands it declared when it last ran. */
+  const echoInstalled: InstalledPlugin = { name: 'echo', version: '0.0.1', commands: echoCommands };
+
+  async function startRouter(overrides: Partial<RouterInput>) {
+    const link = new BusLink();
+    tree = await runTree({
+      name: 'test',
+      strategy: 'rest_for_one',
+      logger: quietLogger,
+      children: [
+        { id: 'bus', logic: busMachine, input: { endpoint: { url: nats.url }, link, logger: quietLogger } },
+        {
+          id: 'router',
+          logic: routerMachine,
+          input: {
+            link,
+            logger: quietLogger,
+            botName: 'Rosey',
+            prefix: '!',
+            commandTimeoutMs: 2000,
+            defaultCooldownMs: 0,
+            // Long enough that only the plugin's announcement ends a wait, unless a test shortens it.
+            startWaitMs: 60_000,
+            ...overrides,
+          },
+        },
+      ],
+    });
+  }
+
+  const echo = () => fakePlugin(nc, 'echo', echoCommands, (req) => ok({ text: `echo: ${req.argText}` }));
+
+  beforeEach(async () => {
+    nc = await client(nats.url);
+  });
+
+  afterEach(async () => {
+    await tree?.shutdown();
+    tree = undefined;
+    await nc.close();
+  });
+
+  it('keeps the commands that came before the plugin announced itself, in order, and sends them to it', async () => {
+    const remembered: PluginAnnouncement[] = [];
+    await startRouter({ installed: [echoInstalled], remember: (a) => remembered.push(a) });
+    const platform = await fakePlatform(nc);
+    platform.say('!echo one', { user: 'ann' });
+    platform.say('!say two', { user: 'bob' });
+    platform.say('!nope');
+    platform.say('!echo three', { user: 'cid' });
+    // Known to be nobody's at once: echo declared its commands when it last ran.
+    await platform.reply((r) => r.text === 'Unknown command !nope — try !help.');
+    expect(platform.replies).to.have.length(1);
+    await echo();
+    await eventually(() => platform.replies.length === 4, 'the three waiting commands answered');
+    expect(platform.replies.map((r) => r.text)).to.deep.equal([
+      'Unknown command !nope — try !help.',
+      'echo: one',
+      'echo: two',
+      'echo: three',
+    ]);
+    expect(remembered.map((a) => a.plugin)).to.deep.equal(['echo']);
+  });
+
+  it('tells the user the plugin is starting, or why it is not running, once the wait is over', async () => {
+    await startRouter({ installed: [echoInstalled], startWaitMs: 200 });
+    const platform = await fakePlatform(nc);
+    platform.say('!echo hello');
+    await platform.reply((r) => r.text === 'echo is starting — try again in a moment.');
+    nc.publish(
+      subjects.pluginDown('echo', 1),
+      encodeJson({ plugin: 'echo', generation: 1, reason: 'exit code 1: database on fire' }),
+    );
+    platform.say('!say hello');
+    await platform.reply((r) => r.text === 'echo is not running: exit code 1: database on fire');
+    expect(platform.replies.map((r) => r.text).filter((t) => t.startsWith('Unknown'))).to.deep.equal([]);
+  });
+
+  it('waits for a plugin it knows no commands of, then answers or calls the name unknown', async () => {
+    // Never ran with this version: any name may be echo's until it announces.
+    await startRouter({ installed: [{ name: 'echo', version: '0.0.1' }] });
+    const platform = await fakePlatform(nc);
+    platform.say('!echo first');
+    platform.say('!nope');
+    await echo();
+    await eventually(() => platform.replies.length === 2, 'both answered');
+    // Two users' answers: in no particular order.
+    expect(platform.replies.map((r) => r.text)).to.have.members([
+      'echo: first',
+      'Unknown command !nope — try !help.',
+    ]);
+  });
+
+  it('says which plugins are still starting when a name may be theirs and the wait is over', async () => {
+    await startRouter({ installed: [{ name: 'echo', version: '0.0.1' }], startWaitMs: 200 });
+    const platform = await fakePlatform(nc);
+    platform.say('!echo first');
+    await platform.reply(
+      (r) => r.text === '!echo is not available yet: echo is still starting — try again in a moment.',
+    );
+  });
+
+  it('bounds the queue: beyond it, commands are told at once', async () => {
+    await startRouter({ installed: [echoInstalled], startQueueMax: 2 });
+    const platform = await fakePlatform(nc);
+    platform.say('!echo 1', { user: 'a' });
+    platform.say('!echo 2', { user: 'b' });
+    platform.say('!echo 3', { user: 'c' });
+    await platform.reply((r) => r.text === 'echo is starting — try again in a moment.');
+    await echo();
+    await eventually(() => platform.replies.length === 3, 'the two queued answered');
+    expect(platform.replies.map((r) => r.text)).to.deep.equal([
+      'echo is starting — try again in a moment.',
+      'echo: 1',
+      'echo: 2',
+    ]);
+  });
+
+  it('applies per-user cooldowns to waiting commands as usual', async () => {
+    await startRouter({ installed: [echoInstalled], defaultCooldownMs: 60_000 });
+    const platform = await fakePlatform(nc);
+    platform.say('!echo a', { user: 'dan' });
+    platform.say('!echo b', { user: 'dan' });
+    platform.say('!echo c', { user: 'dan' });
+    platform.say('!echo d', { user: 'eve' });
+    await echo();
+    await eventually(() => platform.replies.length === 3, 'three answers');
+    const texts = platform.replies.map((r) => r.text);
+    expect(texts.filter((t) => t.startsWith('echo:')).sort()).to.deep.equal(['echo: a', 'echo: d']);
+    expect(texts.filter((t) => t.startsWith('Slow down'))).to.have.length(1);
+  });
+
+  it('lists the commands of a plugin that is not serving in !help, marked', async () => {
+    await startRouter({ installed: [echoInstalled] });
+    const platform = await fakePlatform(nc);
+    platform.say('!help');
+    await platform.reply((r) => r.text === 'Commands: !echo (starting) — !help <command> for details.');
+    platform.say('!help say');
+    await platform.reply((r) => r.text === '!echo TEXT — Says it back (also !say) (echo is starting)');
+    await echo();
+    platform.say('!echo up');
+    await platform.reply((r) => r.text === 'echo: up');
+    platform.say('!help');
+    await platform.reply((r) => r.text === 'Commands: !echo — !help <command> for details.');
+  });
+
+  it('learns of plugins installed and removed while Rosey runs', async () => {
+    await startRouter({ installed: [] });
+    const platform = await fakePlatform(nc);
+    const plugin = await echo();
+    platform.say('!echo before');
+    await platform.reply((r) => r.text === 'echo: before');
+    // Removed (`rosey plugin remove`): its commands are unknown again, not "starting".
+    nc.publish(subjects.pluginInstalled, encodeJson({ plugin: 'echo', version: '0.0.1', installed: false }));
+    plugin.stop();
+    platform.say('!echo gone');
+    await platform.reply((r) => r.text === 'Unknown command !echo — try !help.');
+    // Installed again: its commands wait for it.
+    nc.publish(subjects.pluginInstalled, encodeJson({ plugin: 'echo', version: '0.0.1', installed: true }));
+    platform.say('!echo back');
+    await echo();
+    await platform.reply((r) => r.text === 'echo: back');
+  });
+
+  it('forgets, when it restarts, a plugin removed since Rosey started', async () => {
+    // The plugin manager runs echo only: ghost was removed while the router was down.
+    nc.subscribe(subjects.pluginControl('list'), {
+      callback: (_e, msg) => {
+        msg.respond(
+          encodeJson(
+            ok({
+              plugins: [
+                {
+                  name: 'echo',
+                  version: '0.0.1',
+                  generation: 1,
+                  state: 'running',
+                  restarts: 0,
+                  reloading: false,
+                  dir: '/x',
+                },
+              ],
+            }),
+          ),
+        );
+      },
+    });
+    await nc.flush();
+    const ghost: InstalledPlugin = {
+      name: 'ghost',
+      version: '1.0.0',
+      commands: [{ ...echoCommands[0]!, name: 'boo', aliases: [] }],
+    };
+    await startRouter({ installed: [echoInstalled, ghost] });
+    const platform = await fakePlatform(nc);
+    platform.say('!boo');
+    await platform.reply((r) => r.text === 'Unknown command !boo — try !help.');
+  });
+
+  it('answers the waiting commands when it stops', async () => {
+    await startRouter({ installed: [echoInstalled] });
+    const platform = await fakePlatform(nc);
+    platform.say('!echo late');
+    // Answered after the line (same connection, same order): the router has it waiting.
+    await nc.request(subjects.routerCommands, encodeJson({}), { timeout: 2000 });
+    await tree!.shutdown();
+    tree = undefined;
+    await platform.reply((r) => r.text === 'echo is starting — try again in a moment.');
+  });
+});
