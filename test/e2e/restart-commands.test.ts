@@ -5,6 +5,8 @@ import { encodeJson } from '../../contract/envelope.js';
 import { subjects } from '../../contract/subjects.js';
 import { spawnCli } from '../support/cli.js';
 import { freshDatabase } from '../support/databases.js';
+import { fakeClient } from '../support/fake-cytube/client.js';
+import { startFakeCytube } from '../support/fake-cytube/index.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { client, eventually, tempDir, useNatsServer } from '../support/nats.js';
 
@@ -26,8 +28,9 @@ function outcomeOf(text: string): Outcome {
 }
 
 /**
- * Issue 28: `rosey start` (external NATS, PostgreSQL) under a steady stream of commands for
- * installed plugins, killed with -9 and started again three times. Before the fix, each restarted
+ * Issue 28: `rosey start` (external NATS, PostgreSQL, a fake CyTube channel) under a steady stream
+ * of commands for installed plugins (100/s on the bus, 5/s said in the channel), killed with -9 and
+ * started again three times. Before the fix, each restarted
  * router answered hundreds of `Unknown command !roll — try !help.` while dice had not announced
  * itself yet.
  */
@@ -39,6 +42,11 @@ describe('rosey start, killed -9 and started again under a stream of commands', 
     const database = await freshDatabase('postgresql');
     if (database.kind !== 'postgresql') throw new Error('expected PostgreSQL');
     const cwd = tempDir('rosey-restart-');
+    // The channel side of the issue: a user in a (fake) CyTube channel says !roll 5 times a second.
+    const cytube = await startFakeCytube({
+      accounts: { alice: 'alicepass', testbot: 'botpass123' },
+      channels: { testchan: { ranks: { alice: 1, testbot: 2 } } },
+    });
     writeFileSync(
       join(cwd, 'rosey.yaml'),
       [
@@ -46,9 +54,18 @@ describe('rosey start, killed -9 and started again under a stream of commands', 
         'log: { stderrLevel: silent }',
         `nats: { url: "${nats.url}" }`,
         `database: { url: "${database.url}" }`,
+        `platforms: { cytube: { server: "${cytube.baseUrl}", channel: testchan, username: testbot } }`,
         '',
       ].join('\n'),
     );
+    const alice = await fakeClient(cytube.baseUrl, 'testchan', {
+      name: 'alice',
+      password: 'alicepass',
+      localAddress: '127.0.78.11',
+    });
+    const inChannel = setInterval(() => alice.say('!roll 1d6'), 200);
+    const botSaid = () =>
+      alice.received<{ username: string; msg: string }>('chatMsg').filter((m) => m.username === 'testbot');
     const nc = await client(nats.url);
     const platform = await fakePlatform(nc);
     const sent: Array<{ id: string; at: number; text: string }> = [];
@@ -90,12 +107,15 @@ describe('rosey start, killed -9 and started again under a stream of commands', 
     let rosey: ReturnType<typeof spawnCli> | undefined;
     const start = async () => {
       const spawnedAt = performance.now();
-      rosey = spawnCli(['start', '-c', 'rosey.yaml'], { cwd });
+      rosey = spawnCli(['start', '-c', 'rosey.yaml'], { cwd, env: { CYTUBE_PASSWORD: 'botpass123' } });
       await routerListens();
       const entry: (typeof starts)[number] = { spawnedAt, listeningAt: performance.now() };
       starts.push(entry);
+      const channelBefore = botSaid().length;
       await firstPluginAnswerAfter(spawnedAt);
       entry.firstAnswerMs = Math.round(performance.now() - spawnedAt);
+      // The connector joins last: the next kill comes once the bot answers in the channel too.
+      await alice.until(() => botSaid().length > channelBefore, 30_000, 'the bot answering in the channel');
     };
 
     /**
@@ -130,6 +150,7 @@ describe('rosey start, killed -9 and started again under a stream of commands', 
       await new Promise((resolve) => setTimeout(resolve, 500));
     } finally {
       clearInterval(stream);
+      clearInterval(inChannel);
     }
     try {
       await answeredUpToNow();
@@ -165,7 +186,18 @@ describe('rosey start, killed -9 and started again under a stream of commands', 
       );
       if (others.length > 0) print(`      other answers, e.g.: ${others.join(' | ')}`);
 
+      const channel = botSaid();
+      const channelUnknown = channel.filter((m) => m.msg.includes('Unknown command')).length;
+      print(
+        `      in the channel: ${channel.length} answers from the bot, ${channel.filter((m) => /rolled 1d6/.test(m.msg)).length} rolls, ${channelUnknown} "Unknown command"`,
+      );
+
       expect(unknownReplies, 'replies "Unknown command"').to.equal(0);
+      expect(channelUnknown, 'channel answers "Unknown command"').to.equal(0);
+      expect(
+        channel.some((m) => /rolled 1d6/.test(m.msg)),
+        'a roll answered in the channel',
+      ).to.equal(true);
       expect(counts.other, `other answers: ${others.join(' | ')}`).to.equal(0);
       expect(unansweredWhileListening, 'commands a listening router never answered').to.equal(0);
       expect(afterRestart.plugin).to.be.greaterThan(0);
@@ -173,6 +205,8 @@ describe('rosey start, killed -9 and started again under a stream of commands', 
       rosey!.child.kill('SIGTERM');
       await rosey!.exited;
       await nc.close();
+      await alice.close();
+      await cytube.stop();
     }
   });
 });
