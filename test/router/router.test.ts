@@ -1,16 +1,14 @@
 import { expect } from 'chai';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { busMachine } from '../../actors/bus/bus.machine.js';
-import { routerMachine, type RouterInput } from '../../actors/router/router.machine.js';
-import { BusLink } from '../../actors/bus/bus-link.js';
+import type { RouterInput } from '../../actors/router/router.machine.js';
 import { decodeJson, encodeJson } from '../../contract/envelope.js';
 import { request } from '../../contract/request.js';
 import { parseTraceparent } from '../../contract/trace-context.js';
-import { quietLogger } from '../../contract/log.js';
 import { err, ok } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
 import { findChild } from '../../supervisors/child-ref.js';
-import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
+import type { RunningTree } from '../../supervisors/run-tree.js';
+import { routerTree } from '../support/router-tree.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { fakePlugin } from '../support/fake-plugin.js';
 import { client, eventually, useNatsServer } from '../support/nats.js';
@@ -21,28 +19,7 @@ describe('router (real nats-server)', () => {
   let nc: NatsConnection;
 
   async function startRouter(overrides: Partial<RouterInput> = {}) {
-    const link = new BusLink();
-    tree = await runTree({
-      name: 'test',
-      strategy: 'rest_for_one',
-      logger: quietLogger,
-      children: [
-        { id: 'bus', logic: busMachine, input: { endpoint: { url: nats.url }, link, logger: quietLogger } },
-        {
-          id: 'router',
-          logic: routerMachine,
-          input: {
-            link,
-            logger: quietLogger,
-            botName: 'Rosey',
-            prefix: '!',
-            commandTimeoutMs: 300,
-            defaultCooldownMs: 0,
-            ...overrides,
-          },
-        },
-      ],
-    });
+    tree = await routerTree(nats.url, overrides);
   }
 
   const echo = () =>

@@ -1,15 +1,13 @@
 import { expect } from 'chai';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { busMachine } from '../../actors/bus/bus.machine.js';
-import { BusLink } from '../../actors/bus/bus-link.js';
 import type { InstalledPlugin } from '../../actors/router/installed.js';
-import { routerMachine, type RouterInput } from '../../actors/router/router.machine.js';
+import type { RouterInput } from '../../actors/router/router.machine.js';
 import { encodeJson } from '../../contract/envelope.js';
-import { quietLogger } from '../../contract/log.js';
 import type { PluginAnnouncement } from '../../contract/messages/commands.js';
 import { ok } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
-import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
+import type { RunningTree } from '../../supervisors/run-tree.js';
+import { routerTree } from '../support/router-tree.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { fakePlugin } from '../support/fake-plugin.js';
 import { client, eventually, useNatsServer } from '../support/nats.js';
@@ -31,29 +29,11 @@ describe('router: commands of installed plugins that are not serving yet (real n
   const echoInstalled: InstalledPlugin = { name: 'echo', version: '0.0.1', commands: echoCommands };
 
   async function startRouter(overrides: Partial<RouterInput>) {
-    const link = new BusLink();
-    tree = await runTree({
-      name: 'test',
-      strategy: 'rest_for_one',
-      logger: quietLogger,
-      children: [
-        { id: 'bus', logic: busMachine, input: { endpoint: { url: nats.url }, link, logger: quietLogger } },
-        {
-          id: 'router',
-          logic: routerMachine,
-          input: {
-            link,
-            logger: quietLogger,
-            botName: 'Rosey',
-            prefix: '!',
-            commandTimeoutMs: 2000,
-            defaultCooldownMs: 0,
-            // Long enough that only the plugin's announcement ends a wait, unless a test shortens it.
-            startWaitMs: 60_000,
-            ...overrides,
-          },
-        },
-      ],
+    tree = await routerTree(nats.url, {
+      commandTimeoutMs: 2000,
+      // Long enough that only the plugin's announcement ends a wait, unless a test shortens it.
+      startWaitMs: 60_000,
+      ...overrides,
     });
   }
 
