@@ -99,3 +99,10 @@ export function checkJsonText(text: string, maxDepth = MAX_JSON_DEPTH): Result<v
   }
   return ok(undefined);
 }
+
+/**
+ * Lone surrogates replaced by U+FFFD. The bus refuses a payload holding one (`checkJsonText`), so
+ * text cut by UTF-16 length (CyTube's 240-unit lines, a clipped reply, a capped input line), which
+ * can split an emoji in half, is made well-formed before it is published.
+ */
+export const wellFormed = (text: string): string => text.replace(/\p{Cs}/gu, '\uFFFD');

@@ -12,6 +12,7 @@ import {
   type SendPm,
 } from '../../contract/messages/chat.js';
 import type { Logger } from '../../contract/log.js';
+import { wellFormed } from '../../contract/json-text.js';
 import { subjects } from '../../contract/subjects.js';
 import { childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { formatBotLine, formatNotice } from './format.js';
@@ -101,7 +102,8 @@ export const consoleMachine = setup({
     // for the next connection instead of vanishing.
     publishLine: sendTo('delivery', ({ context, event }) => {
       assertEvent(event, 'term.line');
-      const raw = event.text.slice(0, MAX_INPUT_LINE);
+      // A cap by UTF-16 length can halve an emoji; the bus refuses lone surrogates.
+      const raw = wellFormed(event.text.slice(0, MAX_INPUT_LINE));
       const pm = /^\/pm\s+/.exec(raw);
       const message: ChatMessage = {
         platform: CONSOLE_PLATFORM,

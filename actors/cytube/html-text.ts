@@ -1,3 +1,5 @@
+import { wellFormed } from '../../contract/json-text.js';
+
 /**
  * CyTube sends chat as HTML: user text is entity-escaped and links are wrapped in `<a>` tags. A
  * command parser needs the text the user typed, so tags go first (only the server's own markup is
@@ -34,10 +36,3 @@ export function decodeEntities(html: string): string {
 export function htmlToText(html: string): string {
   return wellFormed(decodeEntities(html.replace(/<[^>]*>/g, '')).trim());
 }
-
-/**
- * Lone surrogates replaced by U+FFFD. CyTube cuts chat lines by UTF-16 length (240 units), which
- * can split an emoji in half, and the bus refuses a payload with a lone surrogate (issue 15): a
- * user's line must reach the router anyway, as the rest of what they typed.
- */
-export const wellFormed = (text: string): string => text.replace(/\p{Cs}/gu, '\uFFFD');

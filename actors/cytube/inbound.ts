@@ -3,7 +3,8 @@ import type { ConfirmedPublisherCommand } from '../bus/confirmed-publisher.actor
 import { SYSTEM_RANK, type ChatMessage } from '../../contract/messages/chat.js';
 import { subjects } from '../../contract/subjects.js';
 import { redactOptions, type ChannelChange, type ChannelState } from './channel-state.js';
-import { htmlToText, wellFormed } from './html-text.js';
+import { wellFormed } from '../../contract/json-text.js';
+import { htmlToText } from './html-text.js';
 import { CYTUBE_PLATFORM } from './platform.js';
 import type { ServerEventData } from './server-events.js';
 

@@ -435,7 +435,9 @@ export const pluginManagerMachine = setup({
         retired[name] = change.generation! + 1;
       }
       enqueue.assign({ changes, plugins, retired });
-      if (outcome.ok && change.op === 'stop') enqueue.sendTo('bus', installedChange(name, '', false));
+      // Stopped for good, or a start that failed (the router was told it was coming): not installed.
+      if ((outcome.ok && change.op === 'stop') || (!outcome.ok && change.op === 'start'))
+        enqueue.sendTo('bus', installedChange(name, '', false));
       if (outcome.ok && change.op === 'restart') {
         const tookMs = Math.round(performance.now() - change.startedAt!);
         context.input.logger.info(`restarted ${name} as generation ${change.generation}`);

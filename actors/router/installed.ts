@@ -46,12 +46,15 @@ export function ownerOf(registry: Registry, name: string): string | undefined {
   return undefined;
 }
 
-/** Installed plugins that are not serving and whose commands are not known: any name may be theirs. */
+/** Installed plugins still starting whose commands are not known: any name may be theirs. */
 export function undeclared(registry: Registry): string[] {
-  return Object.entries(registry.installed)
-    .filter(([plugin, entry]) => !own(registry.plugins, plugin) && !entry.commands)
-    .map(([plugin]) => plugin)
-    .sort();
+  return (
+    Object.entries(registry.installed)
+      // One that went down before it ever announced is not "starting" any more: names are not held for it.
+      .filter(([plugin, entry]) => !own(registry.plugins, plugin) && !entry.commands && !entry.failure)
+      .map(([plugin]) => plugin)
+      .sort()
+  );
 }
 
 /** Installed (again) while Rosey runs: `rosey plugin install/enable/start`. */

@@ -1,6 +1,10 @@
 import type { ErrorBody } from '../../contract/result.js';
 
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+import { wellFormed } from '../../contract/json-text.js';
+
+// Cut by UTF-16 length, which can halve an emoji: made well-formed, or the bus would refuse the reply.
+const clip = (text: string, max: number) =>
+  text.length > max ? wellFormed(`${text.slice(0, max - 1)}…`) : text;
 
 /** What the user reads when a command could not be answered. Short, and says what happened. */
 export function failureReply(prefix: string, command: string, plugin: string, error: ErrorBody): string {

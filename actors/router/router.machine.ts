@@ -384,7 +384,9 @@ export const routerMachine = setup({
     'bus.response': {
       actions: ['handleResponse', 'applyPins', 'reconcileInstalled', 'settleReplies', 'answerDrained'],
     },
-    'installed.reconciled': { actions: 'route' },
+    // A waiting command the router settles itself (expired, uninstalled) may be the last one a
+    // `router.settle` waits for: check again after every route.
+    'installed.reconciled': { actions: ['route', 'settleReplies'] },
     'delivery.settled': { actions: 'answerSettled' },
     'delivery.refused': {
       actions: ({ context, event }) =>
@@ -427,7 +429,7 @@ export const routerMachine = setup({
       ],
     },
     // Commands waiting for the plugin go to it now (or, in a blue-green reload, wait on).
-    'plugin.ready': { actions: ['registerPlugin', 'route'] },
+    'plugin.ready': { actions: ['registerPlugin', 'route', 'settleReplies'] },
     'plugin.installed': {
       actions: [
         assign({
@@ -437,9 +439,10 @@ export const routerMachine = setup({
               : uninstall(context.registry, event.data.plugin),
         }),
         'route',
+        'settleReplies',
       ],
     },
-    'wait.expired': { actions: 'route' },
+    'wait.expired': { actions: ['route', 'settleReplies'] },
     'plugin.down': { actions: 'pluginDown' },
     'router.commands': { actions: 'listCommands' },
     'router.settle': {

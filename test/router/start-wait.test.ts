@@ -4,6 +4,7 @@ import type { InstalledPlugin } from '../../actors/router/installed.js';
 import type { RouterInput } from '../../actors/router/router.machine.js';
 import { encodeJson } from '../../contract/envelope.js';
 import type { PluginAnnouncement } from '../../contract/messages/commands.js';
+import { request } from '../../contract/request.js';
 import { ok } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
 import type { RunningTree } from '../../supervisors/run-tree.js';
@@ -107,6 +108,38 @@ describe('router: commands of installed plugins that are not serving yet (real n
     await platform.reply(
       (r) => r.text === '!echo is not available yet: echo is still starting — try again in a moment.',
     );
+  });
+
+  // Review of issue 28: a plugin that went down before it ever announced kept every unknown name
+  // waiting and answered "still starting" for as long as the router ran.
+  it('calls a name unknown once a plugin that never announced has gone down', async () => {
+    await startRouter({ installed: [{ name: 'echo', version: '0.0.1' }], startWaitMs: 60_000 });
+    const platform = await fakePlatform(nc);
+    nc.publish(
+      subjects.pluginDown('echo', 1),
+      encodeJson({ plugin: 'echo', generation: 1, reason: 'exit code 1: no config' }),
+    );
+    await eventually(async () => {
+      const before = platform.replies.length;
+      platform.say('!nope');
+      await eventually(() => platform.replies.length > before, 'an answer', 2000).catch(() => undefined);
+      return platform.replies.at(-1)?.text === 'Unknown command !nope — try !help.';
+    }, 'the name called unknown');
+  });
+
+  // Review of issue 28: `router.settle` was re-checked only on plugin responses, so a settle waiting
+  // behind a command the router answered itself (the wait expired) ran into its timeout.
+  it('answers router.settle once the last waiting command is answered by the router itself', async () => {
+    await startRouter({ installed: [echoInstalled], startWaitMs: 300 });
+    const platform = await fakePlatform(nc);
+    platform.say('!echo hello');
+    await eventually(async () => {
+      const commands = await request(nc, subjects.routerCommands, {}, { timeoutMs: 1000 });
+      return commands.ok;
+    }, 'the router serving');
+    const settled = await request(nc, subjects.routerSettle, {}, { timeoutMs: 5000 });
+    expect(settled.ok, JSON.stringify(settled)).to.equal(true);
+    expect(platform.replies.map((r) => r.text)).to.include('echo is starting — try again in a moment.');
   });
 
   it('bounds the queue: beyond it, commands are told at once', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { decodeEntities, htmlToText, wellFormed } from '../../../actors/cytube/html-text.js';
+import { decodeEntities, htmlToText } from '../../../actors/cytube/html-text.js';
+import { wellFormed } from '../../../contract/json-text.js';
 import { decodeJson, encodeJson } from '../../../contract/envelope.js';
 import { splitMessage } from '../../../actors/cytube/split-message.js';
 
