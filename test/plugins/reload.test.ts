@@ -248,6 +248,9 @@ describe('blue-green plugin reload (real nats-server, real plugin processes)', f
     writeFlipPlugin(root, { version: '1.0.0' });
     // The command runs until the test lets it finish, so the router must not time it out first.
     await start({}, 30_000);
+    // The router learns of generation 1 through its host's relay, a hop after the tree is up: a
+    // command sent before that would be answered "Unknown command" (seen once under load in CI).
+    await switchedTo(1);
     const platform = await fakePlatform(nc);
     platform.say('!v 1 until:switched');
     // Blue itself says it is running the command before the reload starts.
