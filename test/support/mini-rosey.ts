@@ -26,7 +26,11 @@ import { quietLogger, type Logger } from '../../contract/log.js';
 import { loadPlugin, type LoadedPlugin } from '../../plugin-packages/manifest.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { runTree } from '../../supervisors/run-tree.js';
-import { tempDir } from './nats.js';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { routerCommandsReplySchema } from '../../contract/messages/router.js';
+import { request } from '../../contract/request.js';
+import { subjects } from '../../contract/subjects.js';
+import { eventually, tempDir } from './nats.js';
 
 export const FIXTURE_PLUGINS = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
 
@@ -109,4 +113,25 @@ export async function startMiniRosey(options: {
     };
   };
   return { tree, link, plugins, database };
+}
+
+/**
+ * Resolves once the router routes commands to every plugin named. A started tree is not enough:
+ * the router learns of a plugin through its host's relay, a hop later, and a command sent before
+ * that is answered "Unknown command" (a mini-Rosey's router is not told what is installed).
+ */
+export function untilRouted(nc: NatsConnection, ...plugins: string[]): Promise<true> {
+  return eventually(
+    async () => {
+      const r = await request(
+        nc,
+        subjects.routerCommands,
+        {},
+        { timeoutMs: 1000, reply: routerCommandsReplySchema },
+      );
+      return r.ok && plugins.every((p) => r.data.plugins.some((row) => row.plugin === p && row.available));
+    },
+    `the router routing ${plugins.join(', ')}`,
+    20_000,
+  );
 }
