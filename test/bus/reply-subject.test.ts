@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { HOSTILE_REPLY_SUBJECTS } from '../support/hostile-replies.js';
 import { checkReplySubject } from '../../actors/bus/reply-subject.js';
 import { pluginPermissions } from '../../actors/nats-server/credentials.js';
 import { CAPABILITY_NAMES } from '../../contract/capabilities.js';
@@ -8,15 +9,7 @@ import { pluginInboxPrefix, pluginOfSubject } from '../../contract/subjects.js';
 const concrete = (pattern: string) => pattern.replace(/\*/g, 'get').replace(/>$/, '1.ready');
 
 // Issue 15, defect 3: storage answered `rosey.db.kv.<self>.get` on whatever reply subject the plugin named.
-const HOSTILE_REPLIES = [
-  'rosey.control.stop',
-  'rosey.platform.console.send.chat',
-  'rosey.events.message',
-  'rosey.plugins.quote-db.1.ready',
-  'rosey.db.kv.quote-db.set',
-  'rosey.security.violation',
-  'rosey.plugins.discover',
-];
+const HOSTILE_REPLIES = HOSTILE_REPLY_SUBJECTS;
 
 describe('reply subjects (which reply subject Rosey may answer a request on)', () => {
   it("accepts the plugin's own inbox on every subject its NATS user may publish", () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { HOSTILE_REPLY_SUBJECTS } from '../support/hostile-replies.js';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { BusLink } from '../../actors/bus/bus-link.js';
@@ -44,13 +45,7 @@ describe('reply subjects a plugin names (real nats-server, plugin on its own cre
   const violations: SecurityViolation[] = [];
 
   const HOSTILE_REPLIES = [
-    'rosey.control.stop',
-    'rosey.platform.console.send.chat',
-    'rosey.events.message',
-    'rosey.plugins.quote-db.1.ready',
-    'rosey.db.kv.quote-db.set',
-    'rosey.security.violation',
-    'rosey.plugins.discover',
+    ...HOSTILE_REPLY_SUBJECTS,
     // Another plugin's inbox: quote-db would read what storage answers notes.
     `${pluginInboxPrefix('quote-db')}.stolen.1`,
   ];
