@@ -16,7 +16,7 @@ import type { RoseyConfigInput } from '../../app/config/schema.js';
 import { ok } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
 import { fakePlatform } from '../support/fake-platform.js';
-import { startMiniRosey, untilRouted } from '../support/mini-rosey.js';
+import { startMiniRosey } from '../support/mini-rosey.js';
 import { eventually, tempDir } from '../support/nats.js';
 
 type Mini = Awaited<ReturnType<typeof startMiniRosey>>;
@@ -99,8 +99,6 @@ describe('plugin capabilities (real nats-server, real plugin process)', function
           })
         : () => ({ endpoint: nats }),
     });
-    // Seen once under CI load: a command sent before the router knew kicker got "Unknown command".
-    await untilRouted(nc, 'kicker');
     const platform = await fakePlatform(nc);
     return { kicks, seen, platform };
   }

@@ -112,6 +112,12 @@ export async function startMiniRosey(options: {
       records: Record<string, { status: string; restarts: number; lastExit?: { reason: unknown } }>;
     };
   };
+  // A plugin's host is up once the plugin announced, but the router hears of it through the host's
+  // relay a hop later: a command sent before that got "Unknown command" (seen in CI under load).
+  const running = loaded
+    .map((p) => p.manifest.name)
+    .filter((n) => plugins().records[n]?.status === 'running');
+  if (link.connection && running.length > 0) await untilRouted(link.connection, ...running);
   return { tree, link, plugins, database };
 }
 
