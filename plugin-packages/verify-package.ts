@@ -64,7 +64,7 @@ export async function readPackage(file: string, options: ReadPackageOptions = {}
     limits.maxUnpackedBytes,
     file,
   );
-  const contents = checkEntries(tar, limits, file);
+  const contents = await checkEntries(tar, limits, file);
   const listed = checkChecksums(contents.files, file);
   const name = manifestName(contents.files, file);
   const bytes = listed.reduce((sum, path) => sum + (contents.files.get(path)?.length ?? 0), 0);
@@ -98,50 +98,27 @@ function tooLarge(file: string, size: number, maxBytes: number): PackageError {
 }
 
 /** Every entry: a file or folder, a safe path, unique, within the limits. */
-function checkEntries(tar: Buffer, limits: PackageLimits, what: string): Contents {
+async function checkEntries(tar: Buffer, limits: PackageLimits, what: string): Promise<Contents> {
   const contents: Contents = { files: new Map(), dirs: new Set() };
   const entries = readTar(tar);
   let count = 0;
-  for (;;) {
-    let next: IteratorResult<TarEntry>;
-    try {
-      next = entries.next();
-    } catch (error) {
-      throw error instanceof PackageError ? new PackageError(error.code, `${what}: ${error.message}`) : error;
+  try {
+    for (;;) {
+      let next: IteratorResult<TarEntry>;
+      try {
+        next = await entries.next();
+      } catch (error) {
+        throw error instanceof PackageError
+          ? new PackageError(error.code, `${what}: ${error.message}`)
+          : error;
+      }
+      if (next.done) break;
+      count += 1;
+      checkEntry(next.value, count, contents, limits, what);
     }
-    if (next.done) break;
-    const entry = next.value;
-    const name = `entry ${quotePath(entry.path)}`;
-    count += 1;
-    if (count > limits.maxEntries) {
-      throw new PackageError('TOO_LARGE', `${what}: more than ${limits.maxEntries} entries (at ${name})`);
-    }
-    if (entry.type === 'symlink' || entry.type === 'hardlink') {
-      const kind = entry.type === 'symlink' ? 'a symbolic link' : 'a hard link';
-      throw new PackageError('LINK', `${what}: ${name} is ${kind} (to ${quotePath(entry.linkName)})`);
-    }
-    if (entry.type !== 'file' && entry.type !== 'directory') {
-      throw new PackageError(
-        'UNSUPPORTED_ENTRY',
-        `${what}: ${name} is ${describe(entry.type, entry.typeFlag)}; a package holds only files and folders`,
-      );
-    }
-    const problem = pathProblem(entry.path);
-    if (problem) throw new PackageError('UNSAFE_PATH', `${what}: ${name} ${problem}`);
-    if (contents.files.has(entry.path) || contents.dirs.has(entry.path)) {
-      throw new PackageError('UNSAFE_PATH', `${what}: ${name} appears twice`);
-    }
-    if (entry.type === 'directory') {
-      contents.dirs.add(entry.path);
-      continue;
-    }
-    if (entry.data.length > limits.maxFileBytes) {
-      throw new PackageError(
-        'TOO_LARGE',
-        `${what}: ${name} is ${formatBytes(entry.data.length)}, over the limit of ${formatBytes(limits.maxFileBytes)}`,
-      );
-    }
-    contents.files.set(entry.path, entry.data);
+  } finally {
+    // Stops the reader when an entry is refused halfway through the archive.
+    await entries.return(undefined);
   }
   // `a` as a file and `a/b` as anything cannot both be written.
   for (const path of [...contents.files.keys(), ...contents.dirs]) {
@@ -158,14 +135,54 @@ function checkEntries(tar: Buffer, limits: PackageLimits, what: string): Content
   return contents;
 }
 
+function checkEntry(
+  entry: TarEntry,
+  count: number,
+  contents: Contents,
+  limits: PackageLimits,
+  what: string,
+): void {
+  const name = `entry ${quotePath(entry.path)}`;
+  if (count > limits.maxEntries) {
+    throw new PackageError('TOO_LARGE', `${what}: more than ${limits.maxEntries} entries (at ${name})`);
+  }
+  if (entry.type === 'symlink' || entry.type === 'link') {
+    const kind = entry.type === 'symlink' ? 'a symbolic link' : 'a hard link';
+    throw new PackageError('LINK', `${what}: ${name} is ${kind} (to ${quotePath(entry.linkName)})`);
+  }
+  if (entry.type !== 'file' && entry.type !== 'directory') {
+    throw new PackageError(
+      'UNSUPPORTED_ENTRY',
+      `${what}: ${name} is ${describe(entry.type, entry.typeFlag)}; a package holds only files and folders`,
+    );
+  }
+  const problem = pathProblem(entry.path);
+  if (problem) throw new PackageError('UNSAFE_PATH', `${what}: ${name} ${problem}`);
+  if (contents.files.has(entry.path) || contents.dirs.has(entry.path)) {
+    throw new PackageError('UNSAFE_PATH', `${what}: ${name} appears twice`);
+  }
+  if (entry.type === 'directory') {
+    contents.dirs.add(entry.path);
+    return;
+  }
+  if (entry.data.length > limits.maxFileBytes) {
+    throw new PackageError(
+      'TOO_LARGE',
+      `${what}: ${name} is ${formatBytes(entry.data.length)}, over the limit of ${formatBytes(limits.maxFileBytes)}`,
+    );
+  }
+  contents.files.set(entry.path, entry.data);
+}
+
 const DESCRIPTIONS: Partial<Record<TarEntryType, string>> = {
-  'char-device': 'a character device',
+  'character-device': 'a character device',
   'block-device': 'a block device',
   fifo: 'a fifo',
+  'contiguous-file': 'a contiguous file (not supported)',
   'pax-header': 'a pax extended header (long names and attributes are not supported)',
   'pax-global-header': 'a pax global header (long names and attributes are not supported)',
-  'gnu-long-name': 'a GNU long-name entry (not supported)',
-  'gnu-long-link': 'a GNU long-link entry (not supported)',
+  'gnu-long-path': 'a GNU long-name entry (not supported)',
+  'gnu-long-link-path': 'a GNU long-link entry (not supported)',
 };
 
 function describe(type: TarEntryType, typeFlag: string): string {

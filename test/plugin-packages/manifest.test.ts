@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { discoverPlugins, loadPlugin } from '../../plugin-packages/manifest.js';
+import { discoverPlugins, loadPlugin, manifestSchema } from '../../plugin-packages/manifest.js';
 import { tempDir } from '../support/nats.js';
 
 function plugin(root: string, name: string, manifest: string | undefined, files: string[] = ['index.js']) {
@@ -68,6 +68,18 @@ describe('plugin manifests', () => {
       }
       expect(message, name).to.match(pattern);
       expect(message, name).to.not.include('\n');
+    }
+  });
+
+  it('takes only versions semver can order, so an install can always tell a downgrade', () => {
+    const version = manifestSchema.shape.version;
+    for (const good of ['1.0.0', '0.0.1-alpha.1+build.5', '1.2.3-0', '10.20.30-rc.1.x-y']) {
+      expect(version.safeParse(good).success, good).to.equal(true);
+    }
+    // Leading zeros and numbers past 2^53 fit the shape but semver cannot order them; `v1.0.0`
+    // and spaces semver would take but a manifest does not.
+    for (const bad of ['01.0.0', '1.0.0-01', '9007199254740992.0.0', 'v1.0.0', ' 1.0.0', '1.0', '1.0.0-']) {
+      expect(version.safeParse(bad).success, bad).to.equal(false);
     }
   });
 
