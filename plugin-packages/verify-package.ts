@@ -4,9 +4,9 @@
  * regular files, never over one another. What comes out is a plugin folder that `loadPlugin`
  * accepted, ready for the installer to move into place.
  */
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadPlugin, MANIFEST_FILE, type LoadedPlugin } from './manifest.js';
 import { errorMessage } from '../contract/result.js';
@@ -16,6 +16,7 @@ import { DEFAULT_PACKAGE_LIMITS, formatBytes, type PackageLimits } from './packa
 import { asPackageError, PackageError } from './package-error.js';
 import { pathProblem, quotePath } from './package-path.js';
 import { gunzipBounded, readTar, type TarEntry, type TarEntryType } from './tar.js';
+import { writeContents, type Contents } from './write-contents.js';
 
 export interface ReadPackageOptions extends Partial<PackageLimits> {
   /**
@@ -41,11 +42,6 @@ const MAX_MANIFEST_BYTES = 64 * 1024;
 
 /** The staging folder's prefix: a dot, so plugin discovery skips it when the parent is a plugins folder. */
 export const STAGING_PREFIX = '.staging-';
-
-interface Contents {
-  files: Map<string, Buffer>;
-  dirs: Set<string>;
-}
 
 /**
  * Checks the package `file` and unpacks it into `<mkdtemp>/<name>`; see ReadPackage for the
@@ -122,8 +118,9 @@ async function checkEntries(tar: Buffer, limits: PackageLimits, what: string): P
   }
   // `a` as a file and `a/b` as anything cannot both be written.
   for (const path of [...contents.files.keys(), ...contents.dirs]) {
-    for (let slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
-      const parent = path.slice(0, slash);
+    const segments = path.split('/');
+    for (let depth = 1; depth < segments.length; depth += 1) {
+      const parent = segments.slice(0, depth).join('/');
       if (contents.files.has(parent)) {
         throw new PackageError(
           'UNSAFE_PATH',
@@ -280,15 +277,7 @@ async function stage(
   try {
     const target = resolve(stagingRoot, name);
     await mkdir(target);
-    for (const dir of [...contents.dirs].sort(comparePaths)) {
-      await mkdir(inside(target, dir), { recursive: true, mode: 0o755 });
-    }
-    for (const [path, data] of contents.files) {
-      const out = inside(target, path);
-      await mkdir(dirname(out), { recursive: true, mode: 0o755 });
-      // 'wx': never write through or over anything already there (case-folding file systems).
-      await writeFile(out, data, { flag: 'wx', mode: 0o644 });
-    }
+    await writeContents(target, contents);
     let plugin: LoadedPlugin;
     try {
       plugin = loadPlugin(target);
@@ -303,13 +292,4 @@ async function stage(
     await rm(stagingRoot, { recursive: true, force: true });
     throw asPackageError(error, 'IO_ERROR', `${what}: could not unpack into ${stagingRoot}`);
   }
-}
-
-/** `path` under `root`; the paths were checked already, this is the belt to those braces. */
-function inside(root: string, path: string): string {
-  const out = resolve(root, path);
-  if (!out.startsWith(root + sep)) {
-    throw new PackageError('UNSAFE_PATH', `entry ${quotePath(path)} would be written outside the package`);
-  }
-  return out;
 }
