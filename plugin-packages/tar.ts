@@ -14,6 +14,7 @@
 import { promisify } from 'node:util';
 import { constants as zlibConstants, gunzip, gzip } from 'node:zlib';
 import { extract, pack, type Header } from 'tar-stream';
+import { errorMessage } from '../contract/result.js';
 import { formatBytes } from './package-limits.js';
 import { PackageError } from './package-error.js';
 import { quotePath } from './package-path.js';
@@ -53,19 +54,17 @@ export interface PackEntry {
  * header (over the ustar name and prefix fields, or not ASCII) is refused: PackageError UNSAFE_PATH.
  */
 export async function packTar(entries: readonly PackEntry[]): Promise<Buffer> {
-  const archive = pack();
-  for (const entry of entries) {
+  // Every path checked before tar-stream starts, so a refusal leaves no stream half written.
+  const items = entries.map((entry) => {
     const isDir = entry.type === 'directory';
     const name = isDir ? `${entry.path}/` : entry.path;
     const problem = ustarProblem(name);
-    if (problem) {
-      archive.destroy();
-      throw new PackageError('UNSAFE_PATH', `${quotePath(entry.path)} ${problem}`);
-    }
+    if (problem) throw new PackageError('UNSAFE_PATH', `${quotePath(entry.path)} ${problem}`);
     const header = { name, type: entry.type, mode: isDir ? 0o755 : 0o644, mtime: EPOCH };
-    if (isDir) archive.entry(header);
-    else archive.entry(header, entry.data ?? Buffer.alloc(0));
-  }
+    return { header, data: entry.data ?? Buffer.alloc(0) };
+  });
+  const archive = pack();
+  for (const { header, data } of items) archive.entry(header, data);
   archive.finalize();
   const chunks: Buffer[] = [];
   // tar-stream pushes Buffers.
@@ -177,13 +176,14 @@ function stepsOf(extractor: ReturnType<typeof extract>): { next(): Promise<Step>
 }
 
 function toEntry(tar: Buffer, header: Header, start: number): Omit<TarEntry, 'data'> {
-  const name = utf8(header.name, start);
+  // A folder's trailing slash (tar-stream also takes a file name ending in one for a folder).
+  const path = utf8(header.name, start).replace(/\/$/, '');
   // tar-stream gives null for a type flag it does not know and for no link target, though its
   // types do not say so.
   const type: Header['type'] | null = header.type;
   const linkName: string | null = header.linkname;
   return {
-    path: type === 'directory' ? name.replace(/\/$/, '') : name,
+    path,
     type: type ?? 'unknown',
     typeFlag: tar.toString('latin1', start + TYPE_FLAG, start + TYPE_FLAG + 1),
     mode: header.mode,
@@ -210,7 +210,7 @@ function* ending(tar: Buffer, at: number, failure?: unknown): Generator<TarEntry
   const rest = tar.subarray(at);
   if (rest.length >= BLOCK && isZero(rest)) return;
   yield skipped(tar, at, failure);
-  if (failure !== undefined) throw notTar(`after byte ${at}: ${describe(failure)}`);
+  if (failure !== undefined) throw notTar(`after byte ${at}: ${errorMessage(failure)}`);
 }
 
 /**
@@ -222,19 +222,19 @@ function skipped(tar: Buffer, at: number, failure?: unknown): TarEntry {
   if (block.length === 0) throw notTar('truncated archive: no end-of-archive marker');
   if (block.length < BLOCK) throw notTar('truncated archive');
   if (isZero(block)) throw notTar('data after the end-of-archive marker');
-  if (!block.toString('latin1', 257, 262).startsWith('ustar')) throw notTar(`byte ${at}: not a ustar header`);
+  // Both ustar ('ustar\0') and old GNU ('ustar ') magic.
+  if (block.toString('latin1', 257, 262) !== 'ustar') throw notTar(`byte ${at}: not a ustar header`);
   const typeFlag = block.toString('latin1', TYPE_FLAG, TYPE_FLAG + 1);
   const type = EXTENSIONS.get(typeFlag);
   if (type) {
-    const nul = block.indexOf(0);
-    const name = block.toString('latin1', 0, nul === -1 || nul > 100 ? 100 : nul);
+    const name = block.toString('latin1', 0, 100).split('\0')[0] ?? '';
     return { path: utf8(name, at), type, typeFlag, mode: 0, linkName: '', data: Buffer.alloc(0) };
   }
   // tar-stream's words for a checksum mismatch (a tar-stream upgrade that changes them fails the tests).
-  if (describe(failure).startsWith('Invalid tar header. Maybe')) {
+  if (errorMessage(failure).startsWith('Invalid tar header. Maybe')) {
     throw notTar(`byte ${at}: header checksum does not match`);
   }
-  throw notTar(`byte ${at}: not a valid tar header (${describe(failure)})`);
+  throw notTar(`byte ${at}: not a valid tar header (${errorMessage(failure)})`);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -246,10 +246,6 @@ function utf8(latin1: string, at: number): string {
   } catch {
     throw new PackageError('UNSAFE_PATH', `byte ${at}: a name in the header is not UTF-8`);
   }
-}
-
-function describe(failure: unknown): string {
-  return failure instanceof Error ? failure.message : String(failure);
 }
 
 /**
@@ -268,19 +264,20 @@ export async function gzipPackage(tar: Buffer): Promise<Buffer> {
  * messages.
  */
 export async function gunzipBounded(gz: Buffer, maxBytes: number, what: string): Promise<Buffer> {
-  if (gz.length < 2 || gz[0] !== 0x1f || gz[1] !== 0x8b) {
+  if (gz[0] !== 0x1f || gz[1] !== 0x8b) {
     throw new PackageError('NOT_A_PACKAGE', `${what}: not a gzip file`);
   }
   try {
     return await promisify(gunzip)(gz, { maxOutputLength: maxBytes });
   } catch (error) {
-    if (error instanceof RangeError && (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new PackageError('TOO_LARGE', `${what}: unpacks to more than ${formatBytes(maxBytes)}`, {
         cause: error,
       });
     }
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new PackageError('NOT_A_PACKAGE', `${what}: broken gzip data (${reason})`, { cause: error });
+    throw new PackageError('NOT_A_PACKAGE', `${what}: broken gzip data (${errorMessage(error)})`, {
+      cause: error,
+    });
   }
 }
 

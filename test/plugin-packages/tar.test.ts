@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { PackageError } from '../../plugin-packages/package-error.js';
 import {
   gunzipBounded,
@@ -185,6 +185,27 @@ describe('the tar layer of packages (tar-stream and the rules on top)', () => {
     });
   });
 
+  it('reports an old GNU long name (flag N) as a GNU long name', async () => {
+    const tar = writeTar([
+      { path: '././@LongLink', type: 'gnu-long-name', data: Buffer.from('../evil.js\0') },
+      { path: 'a', type: 'file' },
+    ]);
+    tar.write('N', 156, 'latin1');
+    const [entry] = await readAll(resealHeader(tar));
+    assert.deepEqual(summary(entry ? [entry] : []), [['././@LongLink', 'gnu-long-path', 'N', '']]);
+  });
+
+  it('names an extension header by its whole 100-byte name field', async () => {
+    const name = `PaxHeaders/${'p'.repeat(89)}`;
+    const tar = writeTar([
+      { path: name, type: 'pax-header', data: Buffer.from('12 size=1\n') },
+      { path: 'a', type: 'file' },
+    ]);
+    assert.ok(!tar.subarray(0, 100).includes(0), 'the name fills its field, with no NUL');
+    const [entry] = await readAll(tar);
+    assert.equal(entry?.path, name);
+  });
+
   it('reports an unknown type flag as unknown, with the flag', async () => {
     const tar = writeTar([{ path: 'odd', type: 'file' }]);
     tar.write('Z', 156, 'latin1');
@@ -233,6 +254,9 @@ describe('the tar layer of packages (tar-stream and the rules on top)', () => {
     ]);
     const cut = await refusal(readAll(whole.subarray(0, 1024 + 2999)));
     assert.equal(cut.message, 'truncated archive: entry "big" needs 3000 bytes, 2999 left');
+    // All of the data, without its padding: the entry is whole, what should follow it is missing.
+    const unpadded = await refusal(readAll(whole.subarray(0, 1024 + 3000)));
+    assert.equal(unpadded.message, 'truncated archive: no end-of-archive marker');
     // Exactly the data and no end marker: the entry is whole, the archive is not.
     const noEnd = await refusal(readAll(whole.subarray(0, 1024 + 3072)));
     assert.equal(noEnd.message, 'truncated archive: no end-of-archive marker');
@@ -272,6 +296,26 @@ describe('the tar layer of packages (tar-stream and the rules on top)', () => {
     assert.equal(first[9], 255);
     assert.deepEqual(gunzipSync(first), tar);
     assert.deepEqual(await gunzipBounded(first, tar.length, 'x'), tar);
+  });
+
+  it('gzips at the best compression', async () => {
+    const tar = await packTar([
+      { path: 'a.txt', type: 'file', data: Buffer.from('hello hello hello '.repeat(500)) },
+    ]);
+    const best = gzipSync(tar, { level: 9 });
+    best[9] = 255;
+    assert.deepEqual(await gzipPackage(tar), best);
+  });
+
+  it('refuses what does not start as gzip, and gzip that is cut short', async () => {
+    for (const bytes of [[], [0x1f], [0x1f, 0x8c], [0x1e, 0x8b]]) {
+      const error = await refusal(gunzipBounded(Buffer.from(bytes), 100, 'p'));
+      assert.equal(error.code, 'NOT_A_PACKAGE');
+      assert.equal(error.message, 'p: not a gzip file', JSON.stringify(bytes));
+    }
+    const cut = await refusal(gunzipBounded(Buffer.from([0x1f, 0x8b]), 100, 'p'));
+    assert.equal(cut.code, 'NOT_A_PACKAGE');
+    assert.match(cut.message, /^p: broken gzip data \(.+\)$/);
   });
 
   it('stops gunzip at the limit', async () => {
