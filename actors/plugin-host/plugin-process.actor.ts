@@ -95,9 +95,9 @@ export const pluginProcess = fromCallback<PluginProcessCommand, PluginProcessInp
     const relay = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr') => {
       if (!stream) return;
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-        const { level, msg } = parsePluginLogLine(line, name);
+        const { level, msg, fields } = parsePluginLogLine(line, name);
         if (level === 'error') lastError = msg;
-        log[level](msg);
+        log[level](msg, fields);
       });
     };
     relay(child.stdout, 'stdout');
