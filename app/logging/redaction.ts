@@ -26,8 +26,11 @@ const SECRET_KEYS = [
   'channelPassword',
 ];
 
-/** pino `redact` paths: the keys at the top level of a line and one level down. */
-export const redactPaths = [...SECRET_KEYS, ...SECRET_KEYS.map((key) => `*.${key}`)];
+/**
+ * pino `redact` paths: the keys at the top level of a line. A line's fields and a logger's bindings
+ * are flat (`LogFields`), and wildcard paths (`*.password`) would make every line ~4× slower.
+ */
+export const redactPaths = SECRET_KEYS;
 
 const SECRET_IN_TEXT: Array<[RegExp, string]> = [
   // scheme://user:password@host (PostgreSQL, NATS): the user stays, the password goes.
@@ -46,8 +49,12 @@ const SECRET_IN_TEXT: Array<[RegExp, string]> = [
   [/\beyJ[\w-]+\.[\w-]+\.[\w-]+/g, CENSOR],
 ];
 
+/** Whether `text` could hold any of the above: most lines cannot, and skip the six passes. */
+const MAYBE_SECRET = /[=:]|bearer|eyJ|S[UAONCX][A-Z2-7]{56}/i;
+
 /** `text` with every secret it quotes replaced by `[Redacted]`. */
 export function redactText(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
   let out = text;
   for (const [pattern, replacement] of SECRET_IN_TEXT) out = out.replace(pattern, replacement);
   return out;
