@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type RootLogger } from '../../../app/logging/logger.js';
@@ -158,6 +166,30 @@ describe('logging (pino)', () => {
     let error: Error | undefined;
     await createLogger({ stderrLevel: 'silent', file }).catch((e: Error) => (error = e));
     expect(error?.message).to.match(/^cannot open the log file .*rosey\.log: EISDIR/);
+  });
+
+  it('keeps running on stderr alone when the file cannot be written (a full disk), and says so once', async () => {
+    const dir = tempDir();
+    // The file pino-roll continues in is /dev/full: every write fails with ENOSPC.
+    symlinkSync('/dev/full', join(dir, 'rosey.1.log'));
+    const stderr = fakeStderr();
+    logger = await createLogger({
+      stderrLevel: 'warn',
+      file: join(dir, 'rosey.log'),
+      rotate: { size: '10m', frequency: 'never', keep: 2 },
+      stderr,
+    });
+    logger.info('lost');
+    await eventually(() => stderr.text.includes('no longer writing to it'), 'the failure reported');
+    logger.warn('still on stderr');
+    logger.info('not written anywhere');
+    await logger.close();
+    const lines = stderr.text.trim().split('\n');
+    expect(lines).to.have.length(2);
+    expect(lines[0]).to.match(
+      /^rosey: log file .*rosey\.log failed \(ENOSPC: .*\); no longer writing to it$/,
+    );
+    expect(lines[1]).to.match(/WARN: still on stderr$/);
   });
 
   it('keeps a log file left by a Rosey from before rotation as rosey.old.log', async () => {
