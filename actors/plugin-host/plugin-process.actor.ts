@@ -96,7 +96,8 @@ export const pluginProcess = fromCallback<PluginProcessCommand, PluginProcessInp
       if (!stream) return;
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
         const { level, msg, fields } = parsePluginLogLine(line, name);
-        if (level === 'error') lastError = msg;
+        // The exit's description is one line: a stack trace's line breaks stay visible as \n.
+        if (level === 'error') lastError = msg.replace(/\n/g, '\\n');
         log[level](msg, fields);
       });
     };
