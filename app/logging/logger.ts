@@ -117,12 +117,28 @@ export async function createLogger(options: LoggerOptions): Promise<RootLogger> 
   });
 }
 
+/** Keys of every line that a line's own fields must not repeat (pino would write both). */
+const LINE_KEYS = ['level', 'time', 'msg'];
+
+/**
+ * A line's fields with any key the line already has (its level, time, message, or what the logger
+ * is bound to) renamed `_<key>`: a plugin's `ctx.log.info('…', { actor: 'router' })` must not pass
+ * for the router's line in a reader that keeps the last of two equal keys.
+ */
+function ownFields(fields: LogFields, taken: readonly string[]): LogFields {
+  if (!taken.some((key) => key in fields)) return fields;
+  const out: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) out[taken.includes(key) ? `_${key}` : key] = value;
+  return out;
+}
+
 /** Rosey's Logger interface over a pino logger; children hang off the root, so keys never repeat. */
 function adapt(root: Pino, logger: Pino, path: string, bound: LogFields): Logger {
+  const taken = [...LINE_KEYS, ...Object.keys(bound)];
   const at =
     (level: LogLevel) =>
     (msg: string, fields?: LogFields): void => {
-      if (fields) logger[level](fields, msg);
+      if (fields) logger[level](ownFields(fields, taken), msg);
       else logger[level](msg);
     };
   return {

@@ -75,6 +75,40 @@ describe('logging (pino)', () => {
     ]);
   });
 
+  it("renames a line's fields that would repeat its level, time, message or bindings (no forged actor)", async () => {
+    const file = join(tempDir(), 'rosey.log');
+    logger = await createLogger({ stderrLevel: 'silent', file, stderr: fakeStderr() });
+    logger
+      .child('plugin:evil', { plugin: 'evil', generation: 1 })
+      .info('hello', {
+        actor: 'router',
+        plugin: 'dice',
+        generation: 7,
+        level: 'error',
+        msg: 'forged',
+        time: 'x',
+        n: 1,
+      });
+    await logger.close();
+    const raw = readFileSync(file, 'utf8').trim();
+    for (const key of ['actor', 'plugin', 'generation', 'level', 'msg', 'time'])
+      expect(raw.match(new RegExp(`"${key}"`, 'g')), `${key} in ${raw}`).to.have.length(1);
+    expect(JSON.parse(raw)).to.include({
+      level: 'info',
+      actor: 'plugin:evil',
+      plugin: 'evil',
+      generation: 1,
+      msg: 'hello',
+      _actor: 'router',
+      _plugin: 'dice',
+      _generation: 7,
+      _level: 'error',
+      _msg: 'forged',
+      _time: 'x',
+      n: 1,
+    });
+  });
+
   it('censors secrets in fields by name and inside the text of messages and fields, in the file and on stderr', async () => {
     const file = join(tempDir(), 'rosey.log');
     const stderr = fakeStderr();
