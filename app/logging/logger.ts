@@ -104,7 +104,7 @@ export async function createLogger(options: LoggerOptions): Promise<RootLogger> 
       output.write(`rosey: could not write the last log lines: ${errorMessage(error)}\n`);
     }
   };
-  process.on('exit', flushOnExit);
+  if (file) process.on('exit', flushOnExit);
 
   return Object.assign(adapt(root, root, '', {}), {
     setStderrLevel,

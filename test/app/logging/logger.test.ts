@@ -78,17 +78,15 @@ describe('logging (pino)', () => {
   it("renames a line's fields that would repeat its level, time, message or bindings (no forged actor)", async () => {
     const file = join(tempDir(), 'rosey.log');
     logger = await createLogger({ stderrLevel: 'silent', file, stderr: fakeStderr() });
-    logger
-      .child('plugin:evil', { plugin: 'evil', generation: 1 })
-      .info('hello', {
-        actor: 'router',
-        plugin: 'dice',
-        generation: 7,
-        level: 'error',
-        msg: 'forged',
-        time: 'x',
-        n: 1,
-      });
+    logger.child('plugin:evil', { plugin: 'evil', generation: 1 }).info('hello', {
+      actor: 'router',
+      plugin: 'dice',
+      generation: 7,
+      level: 'error',
+      msg: 'forged',
+      time: 'x',
+      n: 1,
+    });
     await logger.close();
     const raw = readFileSync(file, 'utf8').trim();
     for (const key of ['actor', 'plugin', 'generation', 'level', 'msg', 'time'])
@@ -158,11 +156,13 @@ describe('logging (pino)', () => {
     const jsonLogger = await createLogger({ stderrLevel: 'info', stderrFormat: 'json', stderr: json });
     jsonLogger.info('as json', { n: 1 });
     expect(JSON.parse(json.text)).to.include({ level: 'info', msg: 'as json', n: 1 });
+    await jsonLogger.close();
 
     const tty = fakeStderr(true);
     const ttyLogger = await createLogger({ stderrLevel: 'info', stderr: tty });
     ttyLogger.info('coloured');
     expect(tty.text).to.include('\u001b[');
+    await ttyLogger.close();
   });
 
   it('has the last line logged before close() in the file (lines are written asynchronously)', async () => {
