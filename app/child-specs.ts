@@ -224,7 +224,7 @@ export function pluginMigrationsSpec(w: Wiring, plugin: string): ChildSpec {
     logic: pluginMigrationsMachine,
     shutdown: 'brutal_kill',
     startTimeoutMs: 'infinity',
-    input: { plugin, link: w.link, logger: w.logger.child(`plugin:${plugin}`) },
+    input: { plugin, link: w.link, logger: w.logger.child(`plugin:${plugin}`, { plugin }) },
   };
 }
 
@@ -253,7 +253,7 @@ export function pluginHostSpec(plugin: LoadedPlugin, w: PluginWiring, generation
     nats: connection.endpoint,
     inboxPrefix: connection.inboxPrefix,
     link: w.link,
-    logger: w.logger.child(`plugin:${manifest.name}`),
+    logger: w.logger.child(`plugin:${manifest.name}`, { plugin: manifest.name, generation }),
     readyTimeoutMs: PLUGIN_READY_TIMEOUT_MS,
     stopGraceMs: PLUGIN_STOP_GRACE_MS,
     ...w.host,

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from './config/load.js';
 import { constants } from 'node:os';
-import { createLogger, type RootLogger } from './logger.js';
+import { createLogger, type RootLogger } from './logging/logger.js';
+import { exitOnFatal } from './logging/exit-on-fatal.js';
 import { type LogLevel } from '../contract/log.js';
 import { errorMessage } from '../contract/result.js';
 import { describeExit, isNormalExit } from '../supervisors/exit-reason.js';
@@ -21,13 +22,17 @@ export interface ForegroundOptions {
   label?: string;
 }
 
-export function createRoseyLogger(loaded: LoadedConfig, stderrLevel?: LogLevel | 'silent'): RootLogger {
+export function createRoseyLogger(
+  loaded: LoadedConfig,
+  stderrLevel?: LogLevel | 'silent',
+): Promise<RootLogger> {
   const { log } = loaded.config;
   return createLogger({
     stderrLevel: stderrLevel ?? log.stderrLevel,
+    stderrFormat: log.format,
     file: log.file ? join(loaded.dataDir, log.file) : undefined,
     fileLevel: log.level,
-    format: log.format,
+    rotate: log.rotate,
   });
 }
 
@@ -56,17 +61,20 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let forgetFatal = () => {};
   const forgetSignals = () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    forgetFatal();
   };
   try {
-    logger = createRoseyLogger(options.loaded, stderrLevel);
+    logger = await createRoseyLogger(options.loaded, stderrLevel);
   } catch (error) {
     forgetSignals();
     process.stderr.write(`${label}: cannot start: ${errorMessage(error)}\n`);
     return 1;
   }
+  forgetFatal = exitOnFatal(logger, label);
   if (stopRequested) logger.info(`${stopRequested}: shutting down`);
 
   try {

@@ -1,6 +1,6 @@
 /**
  * The logger every actor is given and every plugin gets as `ctx.log`: the interface only. Where the
- * lines go (stderr, a file, a plugin process's stderr) is decided above: app/logger.ts for Rosey,
+ * lines go (stderr, a file, a plugin process's stderr) is decided above: app/logging/ for Rosey,
  * sdk/process-logger.ts for a plugin process (contract/plugin-log-line.ts).
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -12,8 +12,11 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
-  /** A logger whose lines carry `tag` (an actor or plugin name). */
-  child(tag: string): Logger;
+  /**
+   * A logger whose lines carry `tag` (an actor or plugin name) after its parent's, and `bindings`
+   * (e.g. a plugin's name and generation) on every line.
+   */
+  child(tag: string, bindings?: LogFields): Logger;
 }
 
 /**

@@ -1,22 +1,38 @@
+import { z } from 'zod';
 import type { LogFields, LogLevel } from './log.js';
 
 /**
- * How a plugin process logs: one line on stderr per entry, `LEVEL message key=value…`. The SDK
- * writes them (sdk/process-logger.ts); the plugin host reads them back into Rosey's log under the
- * plugin's name.
+ * How a plugin process logs: one JSON line on stderr per entry, `{"level","msg","fields"?}`. The SDK
+ * writes them (sdk/process-logger.ts) without a logging library (each plugin process would carry
+ * pino's ~7 MB); the plugin host reads them back and logs them through its own logger, under the
+ * plugin's name and generation, where the redaction of secrets applies.
  */
 export function formatPluginLogLine(level: LogLevel, msg: string, fields?: LogFields): string {
-  let line = `${level.toUpperCase()} ${msg.replace(/\n/g, '\\n')}`;
-  for (const [k, v] of Object.entries(fields ?? {}))
-    if (v !== undefined) line += ` ${k}=${JSON.stringify(v)}`;
-  return line + '\n';
+  return JSON.stringify(fields ? { level, msg, fields } : { level, msg }) + '\n';
 }
 
-export type PluginLogLine = { level: LogLevel; msg: string };
+const pluginLogLine = z
+  .object({
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    msg: z.string(),
+    fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  })
+  .strict();
 
-/** Level and text of a line a plugin wrote; unmarked stderr is a warning, unmarked stdout info. */
+export type PluginLogLine = { level: LogLevel; msg: string; fields?: LogFields };
+
+/**
+ * Level, text and fields of a line a plugin wrote. Anything that is not a log line (console.log,
+ * console.error, a crash's stack trace) is kept as text: a warning on stderr, info on stdout.
+ */
 export function parsePluginLogLine(line: string, stream: 'stdout' | 'stderr'): PluginLogLine {
-  const match = /^(DEBUG|INFO|WARN|ERROR) (.*)$/.exec(line);
-  if (match) return { level: match[1]!.toLowerCase() as LogLevel, msg: match[2]! };
+  if (stream === 'stderr' && line.startsWith('{')) {
+    try {
+      const parsed = pluginLogLine.safeParse(JSON.parse(line));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // not JSON: plain text below
+    }
+  }
   return { level: stream === 'stderr' ? 'warn' : 'info', msg: line };
 }

@@ -2,8 +2,9 @@ import type { Logger } from '../contract/log.js';
 import { formatPluginLogLine } from '../contract/plugin-log-line.js';
 
 /**
- * A plugin process's logger: lines on stderr in the format the plugin host reads back into Rosey's
- * log under the plugin's name (contract/plugin-log-line.ts).
+ * A plugin process's logger (`ctx.log`): JSON lines on stderr that the plugin host logs under the
+ * plugin's name and generation (contract/plugin-log-line.ts). A child's tag and bindings are the
+ * host's to add, so a child logs as its parent.
  */
 export function processLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const logger: Logger = {

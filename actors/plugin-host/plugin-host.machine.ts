@@ -238,9 +238,9 @@ export const pluginHostMachine = setup({
               actions: [
                 'vouch',
                 ({ context, event }) =>
+                  // The logger is bound to the plugin's name and generation already.
                   context.input.logger.info(`${context.input.plugin.name} ${event.data.version} ready`, {
                     pid: context.pid,
-                    generation: context.input.generation,
                   }),
                 sendParent(({ context, self, event }) =>
                   childReady(self, {

@@ -95,9 +95,10 @@ export const pluginProcess = fromCallback<PluginProcessCommand, PluginProcessInp
     const relay = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr') => {
       if (!stream) return;
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-        const { level, msg } = parsePluginLogLine(line, name);
-        if (level === 'error') lastError = msg;
-        log[level](msg);
+        const { level, msg, fields } = parsePluginLogLine(line, name);
+        // The exit's description is one line: a stack trace's line breaks stay visible as \n.
+        if (level === 'error') lastError = msg.replace(/\n/g, '\\n');
+        log[level](msg, fields);
       });
     };
     relay(child.stdout, 'stdout');

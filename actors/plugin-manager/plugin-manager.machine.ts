@@ -283,7 +283,7 @@ export const pluginManagerMachine = setup({
           access: () => context.input.access(plugin),
           timing: context.timing,
           link: context.input.link,
-          logger: context.input.logger.child(`reload:${name}`),
+          logger: context.input.logger.child(`reload:${name}`, { plugin: name }),
         },
       });
       enqueue.assign({

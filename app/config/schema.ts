@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { capabilityName } from '../../plugin-packages/manifest.js';
 import { PLUGIN_NAME } from '../../contract/subjects.js';
+import { DEFAULT_ROTATE } from '../logging/rotate-options.js';
 
 /** CyTube's rules for user and channel names. */
 export const CYTUBE_NAME = /^[A-Za-z0-9_-]{1,20}$/;
@@ -27,11 +28,24 @@ export const configSchema = z
       .object({
         /** Level written to the log file. */
         level: logLevel.default('info'),
-        /** Log file, relative to dataDir. Empty string: no file. */
+        /** Log file (JSON lines), relative to dataDir: a link to the file being written. Empty: no file. */
         file: z.string().default('logs/rosey.log'),
         /** Level also written to stderr (`silent` for none). */
         stderrLevel: z.union([logLevel, z.literal('silent')]).default('warn'),
+        /** How lines look on stderr: `text` (readable, coloured on a terminal) or `json` (as in the file). */
         format: z.enum(['text', 'json']).default('text'),
+        /** When the log file is rolled over to a new one, and how many old ones are kept. */
+        rotate: z
+          .object({
+            size: z
+              .string()
+              .regex(/^[1-9]\d*[kmg]$/i, 'a number and k, m or g, e.g. 10m')
+              .default(DEFAULT_ROTATE.size),
+            frequency: z.enum(['daily', 'hourly', 'never']).default(DEFAULT_ROTATE.frequency),
+            keep: z.number().int().min(1).max(1000).default(DEFAULT_ROTATE.keep),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -74,7 +74,7 @@ function keepingLogger(kept: string[], forward: Logger | undefined, tag = 'rosey
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (sub) => keepingLogger(kept, forward?.child(sub), `${tag}/${sub}`),
+    child: (sub, bindings) => keepingLogger(kept, forward?.child(sub, bindings), `${tag}/${sub}`),
   };
 }
 

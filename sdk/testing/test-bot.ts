@@ -150,7 +150,7 @@ function recordingLogger(lines: () => LogLine[], forward: Logger): Logger {
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (tag) => recordingLogger(lines, forward.child(tag)),
+    child: (tag, bindings) => recordingLogger(lines, forward.child(tag, bindings)),
   };
 }
 

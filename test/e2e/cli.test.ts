@@ -175,7 +175,7 @@ describe('rosey CLI against a running instance', function () {
           .stderr()
           .trim()
           .split('\n')
-          .find((l) => /WARN {2}\[plugins\] dice@1 exited \(crashed: killed by SIGKILL\)/.test(l)),
+          .find((l) => /WARN: \[plugins\] dice@1 exited \(crashed: killed by SIGKILL\)/.test(l)),
       ]);
     } finally {
       dev.child.kill('SIGKILL');

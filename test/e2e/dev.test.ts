@@ -124,6 +124,6 @@ describe('rosey dev (end to end, through the CLI)', function () {
     expect(code).to.equal(0);
     expect(stdout).to.match(/flipped a coin/);
     expect(stderr.trim().split('\n')).to.have.length(1);
-    expect(stderr).to.match(/WARN .*plugin skipped: .*broken\/manifest\.yaml: version/);
+    expect(stderr).to.match(/WARN: .*plugin skipped: .*broken\/manifest\.yaml: version/);
   });
 });

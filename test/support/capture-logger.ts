@@ -5,14 +5,20 @@ export interface CapturedLine {
   level: 'debug' | 'info' | 'warn' | 'error';
   msg: string;
   fields?: LogFields;
+  /** What the child loggers on the way were bound to (a plugin's name and generation, …). */
+  bindings?: LogFields;
 }
 
 /** A logger that keeps every line, for tests that assert on what was logged. */
-export function captureLogger(tag = 'rosey', lines: CapturedLine[] = []): Logger & { lines: CapturedLine[] } {
+export function captureLogger(
+  tag = 'rosey',
+  lines: CapturedLine[] = [],
+  bindings?: LogFields,
+): Logger & { lines: CapturedLine[] } {
   const at =
     (level: CapturedLine['level']) =>
     (msg: string, fields?: LogFields): void => {
-      lines.push({ tag, level, msg, fields });
+      lines.push({ tag, level, msg, fields, ...(bindings ? { bindings } : {}) });
     };
   return {
     lines,
@@ -20,6 +26,7 @@ export function captureLogger(tag = 'rosey', lines: CapturedLine[] = []): Logger
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (sub: string) => captureLogger(`${tag}/${sub}`, lines),
+    child: (sub: string, more?: LogFields) =>
+      captureLogger(`${tag}/${sub}`, lines, more || bindings ? { ...bindings, ...more } : undefined),
   };
 }
