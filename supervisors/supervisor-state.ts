@@ -130,6 +130,18 @@ export interface DeleteChildEvent {
   replyTo?: AnyActorRef;
 }
 
+/** The errors a supervisor answers child requests with, besides why a start failed. */
+export const REFUSAL = {
+  notFound: 'not found',
+  running: 'running',
+  restarting: 'restarting',
+  alreadyStarted: 'already started',
+  alreadyPresent: 'already present',
+  maxChildren: 'max_children reached',
+  dynamic: 'a dynamic supervisor restarts no child by id',
+  shuttingDown: 'supervisor is shutting down',
+} as const;
+
 /** The requests a supervisor answers with `supervisor.result`. */
 export type RequestOp = 'start_child' | 'restart_child' | 'terminate_child' | 'delete_child';
 

@@ -24,14 +24,15 @@ import {
 import { dict } from './dict.js';
 import { addRestart } from './restart-intensity.js';
 import type { Strategy } from './strategy.js';
-import type {
-  ChildRecord,
-  ExitNotice,
-  RequestOp,
-  RestartChildEvent,
-  StartChildEvent,
-  SupervisorContext,
-  SupervisorEvent,
+import {
+  REFUSAL,
+  type ChildRecord,
+  type ExitNotice,
+  type RequestOp,
+  type RestartChildEvent,
+  type StartChildEvent,
+  type SupervisorContext,
+  type SupervisorEvent,
 } from './supervisor-state.js';
 import { ALIVE, SupervisorTx, type Effect } from './supervisor-tx.js';
 
@@ -373,8 +374,6 @@ const beginAbort = decide((tx, event) => {
   terminateAll(tx, 'abort');
 });
 
-const SHUTTING_DOWN = 'supervisor is shutting down';
-
 type ChildRequest = ExtractEvent<
   SupervisorEvent,
   | 'supervisor.start_child'
@@ -424,9 +423,9 @@ function terminateAll(tx: SupervisorTx, purpose: 'shutdown' | 'escalate' | 'abor
   tx.cancelRestartTimers();
   tx.ctx.groups = dict();
   for (const event of tx.ctx.deferred) {
-    if (isChildRequest(event)) answer(tx, event, SHUTTING_DOWN);
+    if (isChildRequest(event)) answer(tx, event, REFUSAL.shuttingDown);
   }
-  for (const [id, { op }] of Object.entries(tx.ctx.requesters)) tx.reply(id, op, false, SHUTTING_DOWN);
+  for (const [id, { op }] of Object.entries(tx.ctx.requesters)) tx.reply(id, op, false, REFUSAL.shuttingDown);
   tx.ctx.deferred = [];
   for (const id of tx.ctx.order) {
     const r = tx.ctx.records[id];
@@ -481,12 +480,12 @@ const failRestartChild = decide((tx, event) => {
 /** Why OTP's restart_child would refuse: `undefined` when the child can be started again. */
 function restartChildRefusal(context: SupervisorContext, event: RestartChildEvent): string | undefined {
   // OTP answers `simple_one_for_one`: dynamic children are started anew with start_child.
-  if (context.dynamic) return 'a dynamic supervisor restarts no child by id';
+  if (context.dynamic) return REFUSAL.dynamic;
   const record = context.records[event.id];
   // A temporary child is forgotten once it ends, so it is either running or not found (OTP).
-  if (!record) return 'not found';
-  if (ALIVE.has(record.status)) return 'running';
-  if (record.status !== 'stopped') return 'restarting';
+  if (!record) return REFUSAL.notFound;
+  if (ALIVE.has(record.status)) return REFUSAL.running;
+  if (record.status !== 'stopped') return REFUSAL.restarting;
   return undefined;
 }
 
@@ -515,13 +514,13 @@ const beginStartChild = decide((tx, event) => {
 function startChildRefusal(context: SupervisorContext, event: StartChildEvent): string | undefined {
   const existing = context.records[event.spec.id];
   // OTP: a terminated static child keeps its spec; restart_child or delete_child it first.
-  if (existing?.status === 'stopped') return 'already present';
-  if (existing && existing.status !== 'failed') return 'already started';
+  if (existing?.status === 'stopped') return REFUSAL.alreadyPresent;
+  if (existing && existing.status !== 'failed') return REFUSAL.alreadyStarted;
   // Children waiting for a restart count too (Elixir's DynamicSupervisor counts them).
   const counted = Object.values(context.records).filter(
     (r) => r.status !== 'failed' && r.status !== 'stopped',
   );
-  if (counted.length >= context.maxChildren) return 'max_children reached';
+  if (counted.length >= context.maxChildren) return REFUSAL.maxChildren;
   try {
     validateChildSpecs([event.spec]);
   } catch (error) {
@@ -534,11 +533,11 @@ const deleteChild = decide((tx, event) => {
   assertEvent(event, 'supervisor.delete_child');
   const record = tx.ctx.records[event.id];
   const error = !record
-    ? 'not found'
+    ? REFUSAL.notFound
     : ALIVE.has(record.status)
-      ? 'running'
+      ? REFUSAL.running
       : record.status === 'restarting' || record.status === 'exited'
-        ? 'restarting'
+        ? REFUSAL.restarting
         : undefined;
   if (error === undefined) tx.remove(event.id);
   answer(tx, event, error);
@@ -559,8 +558,8 @@ const refuse = decide((tx, event) => {
         ? restartChildRefusal(tx.ctx, event)
         : tx.ctx.records[event.id] || event.type === 'supervisor.delete_child'
           ? undefined
-          : 'not found';
-  answer(tx, event, why ?? SHUTTING_DOWN);
+          : REFUSAL.notFound;
+  answer(tx, event, why ?? REFUSAL.shuttingDown);
 });
 
 const beginTerminate = decide((tx, event) => {
