@@ -90,8 +90,6 @@ export interface SupervisorContext {
   deferred: SupervisorEvent[];
   /** Restart groups waiting for their leader's `sup.restart_due`, by leader id. */
   groups: Record<string, RestartGroupWait>;
-  /** Temporary siblings stopped by a group restart; forgotten once stopped (OTP). */
-  dropAfterStop: string[];
   /** Who asked to start or terminate a child, to be told how it went. */
   requesters: Record<string, { to: AnyActorRef; op: RequestOp }>;
   /**

@@ -60,7 +60,6 @@ export class SupervisorTx {
       groups: dict(
         Object.entries(context.groups).map(([id, g]) => [id, { ...g, start: [...g.start] }] as const),
       ),
-      dropAfterStop: [...context.dropAfterStop],
       requesters: dict(Object.entries(context.requesters)),
     };
   }
@@ -283,7 +282,6 @@ export class SupervisorTx {
       this.effects.push({ kind: 'raise', event: due });
     }
     this.ctx.groups[id] = { start: group.start, counted };
-    this.ctx.dropAfterStop.push(...group.drop);
     // Siblings go down one at a time in reverse start order, as in OTP's terminate_children.
     return group.stop.map((sibling) => ({ op: 'stop' as const, ids: [sibling] }));
   }
@@ -296,7 +294,7 @@ export class SupervisorTx {
     for (const group of Object.values(this.ctx.groups)) group.start = group.start.filter((x) => x !== id);
   }
 
-  /** After a stop: a group sibling waits for the group restart, a dropped temporary one is forgotten. */
+  /** After a stop: a group sibling waits for the group restart; a temporary child is forgotten. */
   afterStopped(record: ChildRecord): void {
     const { id } = record.spec;
     if (this.ctx.purpose === 'terminate') {
@@ -306,12 +304,9 @@ export class SupervisorTx {
       if (this.ctx.dynamic || record.spec.restart === 'temporary') this.remove(id);
       return;
     }
-    if (this.ctx.dropAfterStop.includes(id)) {
-      this.ctx.dropAfterStop = this.ctx.dropAfterStop.filter((x) => x !== id);
-      this.remove(id);
-      return;
-    }
     if (Object.values(this.ctx.groups).some((g) => g.start.includes(id))) record.status = 'restarting';
+    // OTP's terminate_children forgets a temporary child it stopped: it is never started again.
+    else if (record.spec.restart === 'temporary') this.remove(id);
   }
 
   /** Tells whoever asked to start or terminate `id` how it went (if anyone asked for `op`). */

@@ -105,7 +105,6 @@ function initialContext(input: SupervisorInput): SupervisorContext {
     purpose: 'init',
     deferred: [],
     groups: dict(),
-    dropAfterStop: [],
     requesters: dict(),
   };
 }
