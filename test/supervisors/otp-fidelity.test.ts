@@ -227,6 +227,21 @@ describe('supervisor: OTP fidelity (issue 23)', () => {
       expect(Object.keys(sup.state().context.records)).to.deep.equal([]);
     });
 
+    it('keeps a temporary sub-supervisor that gave up as failed (a plugin), though it exited shutdown', () => {
+      const probe = new Probe();
+      const sup = dynamic();
+      const sub = { name: 'p', strategy: 'one_for_one', intensity: 0, children: [probe.spec('y')] };
+      sup.actor.send({
+        type: 'supervisor.start_child',
+        spec: { id: 'p', type: 'supervisor', restart: 'temporary', logic: supervisorMachine, input: sub },
+      });
+      probe.crash('y');
+      const record = sup.state().context.records.p;
+      expect(record?.status).to.equal('failed');
+      expect(record?.lastExit?.reason).to.equal('shutdown');
+      expect(record?.lastExit?.failure).to.match(/^reached max restart intensity/);
+    });
+
     it('forgets a temporary child that exited normally (OTP)', () => {
       const probe = new Probe();
       const sup = dynamic();
