@@ -5,7 +5,7 @@ import { createLogger, type RootLogger } from './logging/logger.js';
 import { exitOnFatal } from './logging/exit-on-fatal.js';
 import { type LogLevel } from '../contract/log.js';
 import { errorMessage } from '../contract/result.js';
-import { describeExit, isNormalExit } from '../supervisors/exit-reason.js';
+import { describeExitWith, isNormalExit } from '../supervisors/exit-reason.js';
 import { StoppedDuringStart, type RunningTree } from '../supervisors/run-tree.js';
 import { startRosey, type StartOptions } from './start-rosey.js';
 
@@ -109,10 +109,12 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
   options.onReady?.();
   const output = await tree!.finished;
   forgetSignals();
-  const clean = isNormalExit(output.exit) && typeof output.exit === 'string';
+  // A root that gave up exits `shutdown` too (OTP); its `failure` says why.
+  const clean = isNormalExit(output.exit) && typeof output.exit === 'string' && output.failure === undefined;
+  const how = describeExitWith(output.exit, output.failure);
   if (clean) logger.info('Rosey stopped');
-  else logger.error(`Rosey stopped: ${describeExit(output.exit)}`);
+  else logger.error(`Rosey stopped: ${how}`);
   await logger.close();
-  if (!clean) process.stderr.write(`${label}: stopped: ${describeExit(output.exit)}\n`);
+  if (!clean) process.stderr.write(`${label}: stopped: ${how}\n`);
   return clean ? 0 : 1;
 }

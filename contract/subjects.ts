@@ -102,7 +102,7 @@ export const subjects = {
   /** Kick a user through a platform's connector (req). */
   sendKick: (platform: string) => `rosey.platform.${platform}.send.kick`,
   /** Control plane for the CLI (req). */
-  control: (verb: 'status' | 'stop' | 'ping' | 'kill') => `rosey.control.${verb}`,
+  control: (verb: 'status' | 'stop' | 'ping' | 'kill' | 'restart') => `rosey.control.${verb}`,
   /** Plugin management for the CLI (req): list, info, reload, and the routes pinned by reloads. */
   pluginControl: (verb: 'list' | 'info' | 'reload' | 'start' | 'stop' | 'routes') =>
     `rosey.control.plugin.${verb}`,

@@ -65,8 +65,9 @@ export function validateChildSpecs(specs: readonly ChildSpec[]): void {
     if (typeof spec.shutdown === 'number' && !(spec.shutdown >= 0)) {
       throw new Error(`child '${spec.id}': shutdown must be >= 0, 'brutal_kill' or 'infinity'`);
     }
-    if (spec.backoff && !(spec.backoff.minMs >= 0 && spec.backoff.maxMs >= spec.backoff.minMs)) {
-      throw new Error(`child '${spec.id}': backoff needs 0 <= minMs <= maxMs`);
+    const backoff = spec.backoff;
+    if (backoff && !(backoff.minMs >= 0 && backoff.maxMs >= backoff.minMs && backoff.randomFactor >= 0)) {
+      throw new Error(`child '${spec.id}': backoff needs 0 <= minMs <= maxMs and randomFactor >= 0`);
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { AnyActorRef } from 'xstate';
 import type { ChildInfo } from './child-protocol.js';
-import { describeExit } from './exit-reason.js';
+import { describeExitWith } from './exit-reason.js';
 import { isSupervisorContext, type ChildStatus, type SupervisorContext } from './supervisor-state.js';
 
 /** One actor in `rosey status`. */
@@ -50,7 +50,7 @@ function supervisorChildren(
     };
     if (live && record.startedAt !== undefined) node.uptimeMs = now - record.startedAt;
     if (record.info) node.info = record.info;
-    if (record.lastExit) node.lastExit = describeExit(record.lastExit.reason);
+    if (record.lastExit) node.lastExit = describeExitWith(record.lastExit.reason, record.lastExit.failure);
     if (ref && live) {
       const snapshot = ref.getSnapshot() as {
         value?: unknown;

@@ -23,6 +23,14 @@ export function describeExit(reason: ExitReason): string {
   return `crashed: ${reason.error}`;
 }
 
+/**
+ * An exit with the account a supervisor gives of giving up, for logs and `rosey status`:
+ * `shutdown (reached max restart intensity …)`.
+ */
+export function describeExitWith(reason: ExitReason, failure: string | undefined): string {
+  return failure === undefined ? describeExit(reason) : `${describeExit(reason)} (${failure})`;
+}
+
 /** The reason alone, for one-line messages: the error text for a crash. */
 export function exitText(reason: ExitReason): string {
   if (typeof reason === 'string') return reason;
@@ -32,7 +40,7 @@ export function exitText(reason: ExitReason): string {
 
 /**
  * Thrown (or reported) by an actor that wants its parent to see a specific exit reason, e.g. a
- * supervisor escalating after its restart intensity was exceeded (`{ shutdown: ... }`).
+ * worker that wants to stop with `{ shutdown: ... }` rather than crash.
  */
 export class ExitSignal extends Error {
   constructor(readonly reason: ExitReason) {
@@ -58,6 +66,15 @@ export function exitFromOutput(output: unknown): ExitReason {
       return exit as ExitReason;
   }
   return 'normal';
+}
+
+/** The account of giving up a supervisor finishes with next to its exit reason (`output.failure`). */
+export function failureFromOutput(output: unknown): string | undefined {
+  if (output && typeof output === 'object' && 'failure' in output) {
+    const failure = (output as { failure: unknown }).failure;
+    if (typeof failure === 'string') return failure;
+  }
+  return undefined;
 }
 
 function thrownText(error: unknown): string {

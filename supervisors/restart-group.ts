@@ -6,12 +6,11 @@ import type { Strategy } from './strategy.js';
  *  - one_for_all: every other child is stopped, then all are started again;
  *  - rest_for_one: the children started after the failed one are stopped, then it and they restart.
  * `stop` is in reverse start order; `start` in start order. Temporary siblings are stopped but not
- * restarted (OTP removes them). The caller decides whether the failed child itself restarts.
+ * restarted (the supervisor forgets them once stopped, as OTP does). The caller decides whether the failed child itself restarts.
  */
 export interface RestartGroup {
   stop: string[];
   start: string[];
-  drop: string[];
 }
 
 export function restartGroup(
@@ -38,6 +37,5 @@ export function restartGroup(
   return {
     stop: [...siblings].reverse(),
     start: affected.filter((id) => id === failedId || !isTemporary(id)),
-    drop: siblings.filter(isTemporary),
   };
 }

@@ -13,7 +13,8 @@ import type { Strategy } from './strategy.js';
  * - `exited`     ended on its own; the supervisor has not decided what to do yet
  * - `restarting` down, and will be started again (backoff or a group restart)
  * - `stopped`    down, and stays down (terminated, or a normal exit that needs no restart)
- * - `failed`     dynamic supervisors only: a temporary child that ended abnormally, kept for status
+ * - `failed`     dynamic supervisors only: a temporary child that ended abnormally (or gave up), or an
+ *                initial child that failed to start; kept for status, at most `FAILED_KEPT` of them
  */
 export type ChildStatus =
   'pending' | 'starting' | 'running' | 'stopping' | 'exited' | 'restarting' | 'stopped' | 'failed';
@@ -32,20 +33,43 @@ export interface ChildRecord {
   readyAt?: number;
   /** Exponent of the next backoff delay. */
   attempt: number;
-  lastExit?: { reason: ExitReason; at: number };
+  lastExit?: LastExit;
   info?: ChildInfo;
+}
+
+/**
+ * How a child's last incarnation ended. `failure` is the account a supervisor child gives of giving
+ * up (its exit reason stays `shutdown`, as in OTP), shown by `rosey status`.
+ */
+export interface LastExit {
+  reason: ExitReason;
+  at: number;
+  failure?: string;
+}
+
+/** A restart waiting for its leader's `sup.restart_due`. */
+export interface RestartGroupWait {
+  /** Ids to start, in start order. */
+  start: string[];
+  /**
+   * Counted against the intensity at the crash (OTP); a backoff restart is counted when it is
+   * attempted instead.
+   */
+  counted: boolean;
 }
 
 export type Step = { op: 'start'; id: string } | { op: 'stop'; ids: string[] };
 
 /** Why the current plan runs; decides what a failed start means. */
-export type Purpose = 'init' | 'restart' | 'start_child' | 'terminate' | 'shutdown' | 'escalate' | 'abort';
+export type Purpose =
+  'init' | 'restart' | 'start_child' | 'restart_child' | 'terminate' | 'shutdown' | 'escalate' | 'abort';
 
 export interface SupervisorContext {
   name: string;
   strategy: Strategy;
   intensity: number;
-  periodMs: number;
+  /** MaxT, in whole seconds as OTP counts it. */
+  period: number;
   dynamic: boolean;
   maxChildren: number;
   root: boolean;
@@ -56,7 +80,7 @@ export interface SupervisorContext {
   /** Child ids in start order. */
   order: string[];
   records: Record<string, ChildRecord>;
-  /** Monotonic timestamps of recent restarts (OTP `restarts`). */
+  /** Whole-second monotonic times of recent restarts, newest first (OTP `restarts`). */
   restartLog: number[];
   /** Steps still to run in the current plan, and the one in progress. */
   plan: Step[];
@@ -64,13 +88,14 @@ export interface SupervisorContext {
   purpose: Purpose;
   /** Events that arrived while a plan was running; replayed once the supervisor is idle again. */
   deferred: SupervisorEvent[];
-  /** Restart groups waiting for their leader's `sup.restart_due`: leader id → ids to start, in order. */
-  groups: Record<string, string[]>;
-  /** Temporary siblings stopped by a group restart; forgotten once stopped (OTP). */
-  dropAfterStop: string[];
+  /** Restart groups waiting for their leader's `sup.restart_due`, by leader id. */
+  groups: Record<string, RestartGroupWait>;
   /** Who asked to start or terminate a child, to be told how it went. */
-  requesters: Record<string, { to: AnyActorRef; op: 'start_child' | 'terminate_child' }>;
-  /** Set when the supervisor gives up: the reason its parent will see. */
+  requesters: Record<string, { to: AnyActorRef; op: RequestOp }>;
+  /**
+   * Set when the supervisor gives up or fails to start: the one-line account for the log and for
+   * `rosey status` (the exit reason of a supervisor that gives up stays `shutdown`, as in OTP).
+   */
   failure?: string;
 }
 
@@ -86,6 +111,16 @@ export interface TerminateChildEvent {
   replyTo?: AnyActorRef;
 }
 
+/**
+ * OTP `restart_child`: start a static child that was terminated (and kept its spec) again. A running
+ * child is refused (`running`), one waiting for its restart too (`restarting`).
+ */
+export interface RestartChildEvent {
+  type: 'supervisor.restart_child';
+  id: string;
+  replyTo?: AnyActorRef;
+}
+
 /** OTP `delete_child`: forget a static child's spec once it is stopped. */
 export interface DeleteChildEvent {
   type: 'supervisor.delete_child';
@@ -93,9 +128,24 @@ export interface DeleteChildEvent {
   replyTo?: AnyActorRef;
 }
 
+/** The errors a supervisor answers child requests with, besides why a start failed. */
+export const REFUSAL = {
+  notFound: 'not found',
+  running: 'running',
+  restarting: 'restarting',
+  alreadyStarted: 'already started',
+  alreadyPresent: 'already present',
+  maxChildren: 'max_children reached',
+  dynamic: 'a dynamic supervisor restarts no child by id',
+  shuttingDown: 'supervisor is shutting down',
+} as const;
+
+/** The requests a supervisor answers with `supervisor.result`. */
+export type RequestOp = 'start_child' | 'restart_child' | 'terminate_child' | 'delete_child';
+
 export interface ChildResultEvent {
   type: 'supervisor.result';
-  op: 'start_child' | 'terminate_child' | 'delete_child';
+  op: RequestOp;
   id: string;
   ok: boolean;
   error?: string;
@@ -107,6 +157,8 @@ export interface ExitNotice {
   id: string;
   actorId: string;
   reason: ExitReason;
+  /** A supervisor child's account of giving up. */
+  failure?: string;
 }
 
 export type SupervisorEvent =
@@ -116,6 +168,7 @@ export type SupervisorEvent =
   | { type: 'rosey.child.exit'; id: string; reason: ExitReason }
   | { type: 'rosey.shutdown'; reason?: string }
   | StartChildEvent
+  | RestartChildEvent
   | TerminateChildEvent
   | DeleteChildEvent
   | { type: 'sup.start_timeout'; actorId: string }

@@ -3,12 +3,14 @@ import type { LogFields } from './supervisor-logger.js';
 import { backoffDelay, backoffResetAfter } from './backoff.js';
 import { dict } from './dict.js';
 import type { ChildInfo } from './child-protocol.js';
-import { describeExit, type ExitReason } from './exit-reason.js';
+import { describeExitWith, isNormalExit, type ExitReason } from './exit-reason.js';
+import { addRestart } from './restart-intensity.js';
 import { restartGroup } from './restart-group.js';
 import type {
   ChildRecord,
   ChildResultEvent,
   Purpose,
+  RequestOp,
   Step,
   SupervisorContext,
   SupervisorEvent,
@@ -29,6 +31,13 @@ const startTimer = (actorId: string) => `start:${actorId}`;
 const killTimer = (actorId: string) => `kill:${actorId}`;
 const restartTimer = (id: string) => `restart:${id}`;
 
+/**
+ * How many `failed` records a dynamic supervisor keeps for `rosey status`: OTP forgets a finished
+ * child at once, Rosey keeps the latest failures so an operator sees which plugin gave up and why,
+ * but never an unbounded list of them.
+ */
+export const FAILED_KEPT = 16;
+
 /** Statuses in which a child has a live actor. */
 export const ALIVE: ReadonlySet<ChildRecord['status']> = new Set(['starting', 'running', 'stopping']);
 
@@ -48,8 +57,9 @@ export class SupervisorTx {
       restartLog: [...context.restartLog],
       plan: [...context.plan],
       deferred: [...context.deferred],
-      groups: dict(Object.entries(context.groups)),
-      dropAfterStop: [...context.dropAfterStop],
+      groups: dict(
+        Object.entries(context.groups).map(([id, g]) => [id, { ...g, start: [...g.start] }] as const),
+      ),
       requesters: dict(Object.entries(context.requesters)),
     };
   }
@@ -135,6 +145,7 @@ export class SupervisorTx {
     if (record.actorId) this.effects.push({ kind: 'cancel', timerId: startTimer(record.actorId) });
     this.log('debug', `child ${record.spec.id} started`, { supervisor: this.ctx.name });
     this.reply(record.spec.id, 'start_child', true);
+    this.reply(record.spec.id, 'restart_child', true);
   }
 
   /** OTP `shutdown/1`: brutal_kill at once, otherwise ask and arm the kill timer. */
@@ -172,10 +183,38 @@ export class SupervisorTx {
   }
 
   /** A child that was being stopped (or is being stopped by a shutdown plan) has ended. */
-  markStopped(record: ChildRecord, reason: ExitReason): void {
+  markStopped(record: ChildRecord, reason: ExitReason, failure?: string): void {
     this.clearTimers(record);
     record.status = 'stopped';
-    record.lastExit = { reason, at: Date.now() };
+    this.noteExit(record, reason, failure);
+  }
+
+  noteExit(record: ChildRecord, reason: ExitReason, failure?: string): void {
+    record.lastExit =
+      failure === undefined ? { reason, at: Date.now() } : { reason, at: Date.now(), failure };
+  }
+
+  /**
+   * OTP's `add_restart`, at the moment OTP calls it: the restart is recorded and the answer is
+   * whether it exceeds the intensity.
+   */
+  countRestart(): boolean {
+    const check = addRestart(this.ctx.restartLog, this.ctx.now(), this.ctx.intensity, this.ctx.period);
+    this.ctx.restartLog = check.log;
+    return check.exceeded;
+  }
+
+  /**
+   * Keeps a dynamic supervisor's child as `failed` for `rosey status`; beyond `FAILED_KEPT` failed
+   * children the oldest failure is forgotten.
+   */
+  markFailed(record: ChildRecord): void {
+    record.status = 'failed';
+    const failed = this.ctx.order
+      .map((id) => this.ctx.records[id])
+      .filter((r): r is ChildRecord => r?.status === 'failed')
+      .sort((a, b) => (a.lastExit?.at ?? 0) - (b.lastExit?.at ?? 0));
+    for (const old of failed.slice(0, Math.max(0, failed.length - FAILED_KEPT))) this.remove(old.spec.id);
   }
 
   /** Forget a child (OTP `del_child` for temporary children, `terminate_child` on dynamic ones). */
@@ -185,20 +224,22 @@ export class SupervisorTx {
     this.effects.push({ kind: 'cancel', timerId: restartTimer(id) });
   }
 
-  /** Records a crash-or-exit that needs no restart. Temporary children disappear, as in OTP. */
-  retire(record: ChildRecord, reason: ExitReason): void {
+  /**
+   * Records a crash-or-exit that needs no restart. As in OTP, a temporary child disappears, and a
+   * dynamic supervisor forgets every child that ended; except that a dynamic supervisor keeps a
+   * temporary child that crashed or gave up as `failed`, so `rosey status` shows it (bounded).
+   */
+  retire(record: ChildRecord, reason: ExitReason, failure?: string): void {
     const { id } = record.spec;
-    record.lastExit = { reason, at: Date.now() };
-    const abnormal = typeof reason !== 'string';
-    if (record.spec.restart === 'temporary') {
-      if (this.ctx.dynamic && abnormal) {
-        record.status = 'failed';
-        this.log('error', `${id} failed and will not be restarted: ${describeExit(reason)}`, {
-          supervisor: this.ctx.name,
-        });
-      } else {
-        this.remove(id);
-      }
+    this.noteExit(record, reason, failure);
+    const failedForGood = !isNormalExit(reason) || failure !== undefined;
+    if (this.ctx.dynamic && record.spec.restart === 'temporary' && failedForGood) {
+      this.log('error', `${id} failed and will not be restarted: ${describeExitWith(reason, failure)}`, {
+        supervisor: this.ctx.name,
+      });
+      this.markFailed(record);
+    } else if (this.ctx.dynamic || record.spec.restart === 'temporary') {
+      this.remove(id);
     } else {
       record.status = 'stopped';
     }
@@ -206,10 +247,11 @@ export class SupervisorTx {
 
   /**
    * A child died and must be restarted: stop the siblings its strategy takes down now, then schedule
-   * the restart after the child's backoff delay (immediately without backoff). Intensity is counted
-   * when the restart is attempted (`sup.restart_due`).
+   * the restart after the child's backoff delay (immediately without backoff). `counted`: the caller
+   * has counted it against the intensity already (OTP does at the crash); a backoff restart is
+   * counted when it is attempted (`sup.restart_due`).
    */
-  scheduleRestart(record: ChildRecord): Step[] {
+  scheduleRestart(record: ChildRecord, counted: boolean): Step[] {
     const { id } = record.spec;
     const group = restartGroup(
       this.ctx.strategy,
@@ -220,7 +262,7 @@ export class SupervisorTx {
     // A sibling already waiting for its own restart joins this group instead (its restart was never
     // attempted, so it is not counted).
     for (const sibling of group.start) {
-      if (sibling !== id && this.ctx.groups[sibling]) {
+      if (sibling !== id && this.ctx.groups[sibling] !== undefined) {
         delete this.ctx.groups[sibling];
         this.effects.push({ kind: 'cancel', timerId: restartTimer(sibling) });
       }
@@ -239,31 +281,36 @@ export class SupervisorTx {
     } else {
       this.effects.push({ kind: 'raise', event: due });
     }
-    this.ctx.groups[id] = group.start;
-    this.ctx.dropAfterStop.push(...group.drop);
+    this.ctx.groups[id] = { start: group.start, counted };
     // Siblings go down one at a time in reverse start order, as in OTP's terminate_children.
     return group.stop.map((sibling) => ({ op: 'stop' as const, ids: [sibling] }));
   }
 
-  /** After a stop: a group sibling waits for the group restart, a dropped temporary one is forgotten. */
+  /** terminate_child of a static child that is down: it stays down, its pending restart called off. */
+  keepStopped(record: ChildRecord): void {
+    const { id } = record.spec;
+    record.status = 'stopped';
+    this.effects.push({ kind: 'cancel', timerId: restartTimer(id) });
+    for (const group of Object.values(this.ctx.groups)) group.start = group.start.filter((x) => x !== id);
+  }
+
+  /** After a stop: a group sibling waits for the group restart; a temporary child is forgotten. */
   afterStopped(record: ChildRecord): void {
     const { id } = record.spec;
     if (this.ctx.purpose === 'terminate') {
       this.reply(id, 'terminate_child', true);
-      // OTP terminate_child keeps a static child's spec; a dynamic supervisor forgets the child.
-      if (this.ctx.dynamic) this.remove(id);
+      // OTP terminate_child keeps a static child's spec, except a temporary child's (it could never
+      // be restarted); a dynamic supervisor forgets the child.
+      if (this.ctx.dynamic || record.spec.restart === 'temporary') this.remove(id);
       return;
     }
-    if (this.ctx.dropAfterStop.includes(id)) {
-      this.ctx.dropAfterStop = this.ctx.dropAfterStop.filter((x) => x !== id);
-      this.remove(id);
-      return;
-    }
-    if (Object.values(this.ctx.groups).some((members) => members.includes(id))) record.status = 'restarting';
+    if (Object.values(this.ctx.groups).some((g) => g.start.includes(id))) record.status = 'restarting';
+    // OTP's terminate_children forgets a temporary child it stopped: it is never started again.
+    else if (record.spec.restart === 'temporary') this.remove(id);
   }
 
   /** Tells whoever asked to start or terminate `id` how it went (if anyone asked for `op`). */
-  reply(id: string, op: 'start_child' | 'terminate_child', ok: boolean, error?: string): void {
+  reply(id: string, op: RequestOp, ok: boolean, error?: string): void {
     const request = this.ctx.requesters[id];
     if (!request || request.op !== op) return;
     delete this.ctx.requesters[id];

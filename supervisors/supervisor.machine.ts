@@ -13,21 +13,26 @@ import { childReady } from './child-protocol.js';
 import { resolveChildSpec, validateChildSpecs, type ChildSpec } from './child-spec.js';
 import {
   describeExit,
+  describeExitWith,
   exitFromError,
   exitFromOutput,
   exitText,
+  failureFromOutput,
   shouldRestart,
   type ExitReason,
 } from './exit-reason.js';
 import { dict } from './dict.js';
 import { addRestart } from './restart-intensity.js';
 import type { Strategy } from './strategy.js';
-import type {
-  ChildRecord,
-  ExitNotice,
-  StartChildEvent,
-  SupervisorContext,
-  SupervisorEvent,
+import {
+  REFUSAL,
+  type ChildRecord,
+  type ExitNotice,
+  type RequestOp,
+  type RestartChildEvent,
+  type StartChildEvent,
+  type SupervisorContext,
+  type SupervisorEvent,
 } from './supervisor-state.js';
 import { ALIVE, SupervisorTx, type Effect } from './supervisor-tx.js';
 
@@ -37,7 +42,7 @@ export interface SupervisorInput {
   strategy: Strategy;
   /** MaxR: restarts allowed within `period` seconds. OTP default 1; dynamic supervisors default 3. */
   intensity?: number;
-  /** MaxT in seconds. Default 5. */
+  /** MaxT in whole seconds. Default 5. */
   period?: number;
   children?: ChildSpec[];
   /**
@@ -57,7 +62,13 @@ export interface SupervisorInput {
 }
 
 export interface SupervisorOutput {
+  /**
+   * `shutdown` when it was shut down or gave up (OTP), `{shutdown: why}` when it failed to start
+   * (OTP's `{shutdown, {failed_to_start_child, …}}`).
+   */
   exit: ExitReason;
+  /** Why it gave up, for the log and `rosey status`; it does not change the exit reason's shape. */
+  failure?: string;
 }
 
 function initialContext(input: SupervisorInput): SupervisorContext {
@@ -80,7 +91,7 @@ function initialContext(input: SupervisorInput): SupervisorContext {
     name: input.name,
     strategy: input.strategy,
     intensity: input.intensity ?? (input.dynamic ? 3 : 1),
-    periodMs: (input.period ?? 5) * 1000,
+    period: input.period ?? 5,
     dynamic: input.dynamic ?? false,
     maxChildren: input.maxChildren ?? Infinity,
     root: input.root ?? false,
@@ -94,7 +105,6 @@ function initialContext(input: SupervisorInput): SupervisorContext {
     purpose: 'init',
     deferred: [],
     groups: dict(),
-    dropAfterStop: [],
     requesters: dict(),
   };
 }
@@ -176,12 +186,15 @@ const RAW_EXITS = ['rosey.child.exit', 'xstate.error.actor.*', 'xstate.done.acto
 
 type RawExit = ExtractEvent<SupervisorEvent, (typeof RAW_EXITS)[number]>;
 
-function exitOf(event: RawExit): { actorId: string; reason: ExitReason } {
+function exitOf(event: RawExit): { actorId: string; reason: ExitReason; failure?: string } {
   if (event.type === 'rosey.child.exit') return { actorId: event.id, reason: event.reason };
   if ('error' in event) {
     return { actorId: event.type.slice('xstate.error.actor.'.length), reason: exitFromError(event.error) };
   }
-  return { actorId: event.type.slice('xstate.done.actor.'.length), reason: exitFromOutput(event.output) };
+  const actorId = event.type.slice('xstate.done.actor.'.length);
+  const failure = failureFromOutput(event.output);
+  const reason = exitFromOutput(event.output);
+  return failure === undefined ? { actorId, reason } : { actorId, reason, failure };
 }
 
 /** The exit belongs to the live (or exited-but-undecided) incarnation of a known child. */
@@ -208,7 +221,7 @@ const onExit =
   };
 
 function intensityCheck(context: SupervisorContext) {
-  return addRestart(context.restartLog, context.now(), context.intensity, context.periodMs);
+  return addRestart(context.restartLog, context.now(), context.intensity, context.period);
 }
 
 const onReady = decide((tx, event) => {
@@ -262,6 +275,7 @@ const deferEvent = decide((tx, event) => {
     'sup.exit',
     'sup.restart_due',
     'supervisor.start_child',
+    'supervisor.restart_child',
     'supervisor.terminate_child',
     'supervisor.delete_child',
   ]);
@@ -269,53 +283,78 @@ const deferEvent = decide((tx, event) => {
     const record = tx.record(event.id);
     // Dead now; what to do about it is decided once the current plan is finished.
     record.status = 'exited';
-    record.lastExit = { reason: event.reason, at: Date.now() };
+    tx.noteExit(record, event.reason, event.failure);
   }
   tx.ctx.deferred.push(event);
 });
+
+function logExit(tx: SupervisorTx, event: ExitNotice, restart: boolean): void {
+  const level = typeof event.reason === 'string' && event.failure === undefined ? 'info' : 'warn';
+  const how = describeExitWith(event.reason, event.failure);
+  tx.log(level, `${event.id} exited (${how})${restart ? '' : '; not restarted'}`, {
+    supervisor: tx.ctx.name,
+  });
+}
 
 /** What a supervisor does with a child that ended while it was idle. */
 const handleExit = decide((tx, event) => {
   assertEvent(event, 'sup.exit');
   const record = tx.record(event.id);
-  const reason = event.reason;
-  const restart = shouldRestart(record.spec.restart, reason);
-  const level = typeof reason === 'string' ? 'info' : 'warn';
-  tx.log(level, `${record.spec.id} exited (${describeExit(reason)})${restart ? '' : '; not restarted'}`, {
-    supervisor: tx.ctx.name,
-  });
+  const restart = shouldRestart(record.spec.restart, event.reason);
+  logExit(tx, event, restart);
   if (!restart) {
-    tx.retire(record, reason);
+    tx.retire(record, event.reason, event.failure);
     return;
   }
-  record.lastExit = { reason, at: Date.now() };
-  tx.beginPlan('restart', tx.scheduleRestart(record));
+  tx.noteExit(record, event.reason, event.failure);
+  // OTP counts the restart at the crash, before the siblings its strategy takes down are stopped
+  // (how long they take to stop must not move it); a backoff restart counts when it is attempted.
+  const counted = !record.spec.backoff;
+  if (counted) tx.countRestart();
+  tx.beginPlan('restart', tx.scheduleRestart(record, counted));
 });
 
 const beginGroupStart = decide((tx, event) => {
   assertEvent(event, 'sup.restart_due');
-  const members = tx.ctx.groups[event.id] ?? [event.id];
+  const group = tx.ctx.groups[event.id] ?? { start: [event.id], counted: false };
   delete tx.ctx.groups[event.id];
-  tx.ctx.restartLog = intensityCheck(tx.ctx).log;
-  for (const id of members) {
+  if (!group.counted) tx.countRestart();
+  for (const id of group.start) {
     const r = tx.ctx.records[id];
     if (r) r.restarts += 1;
   }
   tx.beginPlan(
     'restart',
-    members.map((id) => ({ op: 'start' as const, id })),
+    group.start.map((id) => ({ op: 'start' as const, id })),
   );
 });
 
-const beginEscalation = decide((tx, event) => {
-  assertEvent(event, 'sup.restart_due');
-  const failed = tx.ctx.records[event.id];
+/** OTP: the intensity is exceeded; stop every child in reverse order and exit `shutdown`. */
+function giveUp(tx: SupervisorTx, failedId: string): void {
+  const failed = tx.ctx.records[failedId];
   const last = failed?.lastExit
-    ? `; last exit of ${failed.spec.id}: ${describeExit(failed.lastExit.reason)}`
+    ? `; last exit of ${failedId}: ${describeExitWith(failed.lastExit.reason, failed.lastExit.failure)}`
     : '';
-  tx.ctx.failure = `reached max restart intensity (${tx.ctx.intensity} in ${tx.ctx.periodMs / 1000} s)${last}`;
+  tx.ctx.failure = `reached max restart intensity (${tx.ctx.intensity} in ${tx.ctx.period} s)${last}`;
   tx.log('error', `giving up: ${tx.ctx.failure}`, { supervisor: tx.ctx.name });
   terminateAll(tx, 'escalate');
+}
+
+/** A delayed (backoff) restart is due and exceeds the intensity. */
+const beginEscalation = decide((tx, event) => {
+  assertEvent(event, 'sup.restart_due');
+  tx.countRestart();
+  giveUp(tx, event.id);
+});
+
+/** A child crashed (or its restart failed) and counting that restart exceeds the intensity. */
+const escalateAtCrash = decide((tx, event) => {
+  assertEvent(event, 'sup.exit');
+  const record = tx.record(event.id);
+  logExit(tx, event, true);
+  tx.markStopped(record, event.reason, event.failure);
+  tx.countRestart();
+  giveUp(tx, event.id);
 });
 
 const beginShutdown = decide((tx, event) => {
@@ -334,33 +373,58 @@ const beginAbort = decide((tx, event) => {
   terminateAll(tx, 'abort');
 });
 
+type ChildRequest = ExtractEvent<
+  SupervisorEvent,
+  | 'supervisor.start_child'
+  | 'supervisor.restart_child'
+  | 'supervisor.terminate_child'
+  | 'supervisor.delete_child'
+>;
+
+const CHILD_REQUESTS: ReadonlySet<string> = new Set([
+  'supervisor.start_child',
+  'supervisor.restart_child',
+  'supervisor.terminate_child',
+  'supervisor.delete_child',
+]);
+
+const isChildRequest = (event: SupervisorEvent): event is ChildRequest => CHILD_REQUESTS.has(event.type);
+
+function requestOf(event: ChildRequest): { op: RequestOp; id: string } {
+  switch (event.type) {
+    case 'supervisor.start_child':
+      return { op: 'start_child', id: event.spec.id };
+    case 'supervisor.restart_child':
+      return { op: 'restart_child', id: event.id };
+    case 'supervisor.terminate_child':
+      return { op: 'terminate_child', id: event.id };
+    case 'supervisor.delete_child':
+      return { op: 'delete_child', id: event.id };
+  }
+}
+
+/** Answers a request that was not carried out (nobody is told when nobody asked for an answer). */
+function answer(tx: SupervisorTx, event: ChildRequest, error?: string): void {
+  if (!event.replyTo) return;
+  const { op, id } = requestOf(event);
+  tx.effects.push({
+    kind: 'reply',
+    to: event.replyTo,
+    event:
+      error === undefined
+        ? { type: 'supervisor.result', op, id, ok: true }
+        : { type: 'supervisor.result', op, id, ok: false, error },
+  });
+}
+
 /** Stop everything in reverse start order and forget pending work (shutdown, escalation, abort). */
 function terminateAll(tx: SupervisorTx, purpose: 'shutdown' | 'escalate' | 'abort'): void {
   tx.cancelRestartTimers();
   tx.ctx.groups = dict();
-  const refusal = 'supervisor is shutting down';
   for (const event of tx.ctx.deferred) {
-    if (event.type === 'supervisor.delete_child' && event.replyTo) {
-      tx.effects.push({
-        kind: 'reply',
-        to: event.replyTo,
-        event: { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: false, error: refusal },
-      });
-    }
-    if (
-      (event.type === 'supervisor.start_child' || event.type === 'supervisor.terminate_child') &&
-      event.replyTo
-    ) {
-      const id = event.type === 'supervisor.start_child' ? event.spec.id : event.id;
-      const op = event.type === 'supervisor.start_child' ? 'start_child' : 'terminate_child';
-      tx.effects.push({
-        kind: 'reply',
-        to: event.replyTo,
-        event: { type: 'supervisor.result', op, id, ok: false, error: refusal },
-      });
-    }
+    if (isChildRequest(event)) answer(tx, event, REFUSAL.shuttingDown);
   }
-  for (const [id, { op }] of Object.entries(tx.ctx.requesters)) tx.reply(id, op, false, refusal);
+  for (const [id, { op }] of Object.entries(tx.ctx.requesters)) tx.reply(id, op, false, REFUSAL.shuttingDown);
   tx.ctx.deferred = [];
   for (const id of tx.ctx.order) {
     const r = tx.ctx.records[id];
@@ -374,26 +438,60 @@ function terminateAll(tx: SupervisorTx, purpose: 'shutdown' | 'escalate' | 'abor
 const abortRestartPlan = decide((tx, event) => {
   assertEvent(event, 'sup.exit');
   const record = tx.record(event.id);
-  record.lastExit = { reason: event.reason, at: Date.now() };
+  tx.noteExit(record, event.reason, event.failure);
   tx.log('warn', `${event.id} failed to restart (${describeExit(event.reason)}); trying again`, {
     supervisor: tx.ctx.name,
   });
   // Whatever its restart type and exit reason: the restart was decided, it has to happen (or the
-  // supervisor gives up once the attempts exceed its intensity).
-  tx.beginPlan('restart', tx.scheduleRestart(record));
+  // supervisor gives up once the attempts exceed its intensity). Each attempt counts, as in OTP.
+  const counted = !record.spec.backoff;
+  if (counted) tx.countRestart();
+  tx.beginPlan('restart', tx.scheduleRestart(record, counted));
 });
 
-/** A dynamic child (or one added with start_child) failed to start: report it and carry on. */
+/**
+ * A child added with start_child (or a dynamic supervisor's initial child) failed to start: report
+ * it and carry on. OTP keeps nothing of a child start_child could not start; a dynamic supervisor
+ * keeps an initial child that failed as `failed`, since nobody asked for it and status is where an
+ * operator sees it.
+ */
 const retireFailedStart = decide((tx, event) => {
   assertEvent(event, 'sup.exit');
   const record = tx.record(event.id);
   tx.log('error', `${event.id} failed to start: ${describeExit(event.reason)}`, { supervisor: tx.ctx.name });
   tx.reply(event.id, 'start_child', false, describeExit(event.reason));
-  tx.markStopped(record, event.reason);
-  // OTP: a static supervisor does not keep the spec of a child that start_child failed to start.
-  if (tx.ctx.dynamic) record.status = 'failed';
+  tx.markStopped(record, event.reason, event.failure);
+  if (tx.ctx.dynamic && tx.ctx.purpose === 'init') tx.markFailed(record);
   else tx.remove(event.id);
   tx.advance();
+});
+
+/** OTP: restart_child could not start the child; it answers why and keeps the spec. */
+const failRestartChild = decide((tx, event) => {
+  assertEvent(event, 'sup.exit');
+  const record = tx.record(event.id);
+  tx.log('error', `${event.id} failed to start: ${describeExit(event.reason)}`, { supervisor: tx.ctx.name });
+  tx.reply(event.id, 'restart_child', false, describeExit(event.reason));
+  tx.markStopped(record, event.reason, event.failure);
+  tx.advance();
+});
+
+/** Why OTP's restart_child would refuse: `undefined` when the child can be started again. */
+function restartChildRefusal(context: SupervisorContext, event: RestartChildEvent): string | undefined {
+  // OTP answers `simple_one_for_one`: dynamic children are started anew with start_child.
+  if (context.dynamic) return REFUSAL.dynamic;
+  const record = context.records[event.id];
+  // A temporary child is forgotten once it ends, so it is either running or not found (OTP).
+  if (!record) return REFUSAL.notFound;
+  if (ALIVE.has(record.status)) return REFUSAL.running;
+  if (record.status !== 'stopped') return REFUSAL.restarting;
+  return undefined;
+}
+
+const beginRestartChild = decide((tx, event) => {
+  assertEvent(event, 'supervisor.restart_child');
+  if (event.replyTo) tx.ctx.requesters[event.id] = { to: event.replyTo, op: 'restart_child' };
+  tx.beginPlan('restart_child', [{ op: 'start', id: event.id }]);
 });
 
 const beginStartChild = decide((tx, event) => {
@@ -414,12 +512,14 @@ const beginStartChild = decide((tx, event) => {
 
 function startChildRefusal(context: SupervisorContext, event: StartChildEvent): string | undefined {
   const existing = context.records[event.spec.id];
-  if (existing && existing.status !== 'failed' && existing.status !== 'stopped') return 'already started';
+  // OTP: a terminated static child keeps its spec; restart_child or delete_child it first.
+  if (existing?.status === 'stopped') return REFUSAL.alreadyPresent;
+  if (existing && existing.status !== 'failed') return REFUSAL.alreadyStarted;
   // Children waiting for a restart count too (Elixir's DynamicSupervisor counts them).
   const counted = Object.values(context.records).filter(
     (r) => r.status !== 'failed' && r.status !== 'stopped',
   );
-  if (counted.length >= context.maxChildren) return 'max_children reached';
+  if (counted.length >= context.maxChildren) return REFUSAL.maxChildren;
   try {
     validateChildSpecs([event.spec]);
   } catch (error) {
@@ -432,51 +532,33 @@ const deleteChild = decide((tx, event) => {
   assertEvent(event, 'supervisor.delete_child');
   const record = tx.ctx.records[event.id];
   const error = !record
-    ? 'not found'
-    : ALIVE.has(record.status) || record.status === 'restarting'
-      ? 'running'
-      : undefined;
+    ? REFUSAL.notFound
+    : ALIVE.has(record.status)
+      ? REFUSAL.running
+      : record.status === 'restarting' || record.status === 'exited'
+        ? REFUSAL.restarting
+        : undefined;
   if (error === undefined) tx.remove(event.id);
-  if (event.replyTo) {
-    tx.effects.push({
-      kind: 'reply',
-      to: event.replyTo,
-      event:
-        error === undefined
-          ? { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: true }
-          : { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: false, error },
-    });
-  }
+  answer(tx, event, error);
 });
 
+/** A request the supervisor cannot carry out now: why, or that it is shutting down. */
 const refuse = decide((tx, event) => {
-  assertEvent(event, ['supervisor.start_child', 'supervisor.terminate_child', 'supervisor.delete_child']);
-  if (event.type === 'supervisor.delete_child') {
-    if (event.replyTo) {
-      const error = 'supervisor is shutting down';
-      tx.effects.push({
-        kind: 'reply',
-        to: event.replyTo,
-        event: { type: 'supervisor.result', op: 'delete_child', id: event.id, ok: false, error },
-      });
-    }
-    return;
-  }
-  const id = event.type === 'supervisor.start_child' ? event.spec.id : event.id;
-  const op = event.type === 'supervisor.start_child' ? 'start_child' : 'terminate_child';
+  assertEvent(event, [
+    'supervisor.start_child',
+    'supervisor.restart_child',
+    'supervisor.terminate_child',
+    'supervisor.delete_child',
+  ]);
   const why =
     event.type === 'supervisor.start_child'
-      ? (startChildRefusal(tx.ctx, event) ?? 'supervisor is shutting down')
-      : tx.ctx.records[id]
-        ? 'supervisor is shutting down'
-        : 'not found';
-  if (event.replyTo) {
-    tx.effects.push({
-      kind: 'reply',
-      to: event.replyTo,
-      event: { type: 'supervisor.result', op, id, ok: false, error: why },
-    });
-  }
+      ? startChildRefusal(tx.ctx, event)
+      : event.type === 'supervisor.restart_child'
+        ? restartChildRefusal(tx.ctx, event)
+        : tx.ctx.records[event.id] || event.type === 'supervisor.delete_child'
+          ? undefined
+          : REFUSAL.notFound;
+  answer(tx, event, why ?? REFUSAL.shuttingDown);
 });
 
 const beginTerminate = decide((tx, event) => {
@@ -485,8 +567,14 @@ const beginTerminate = decide((tx, event) => {
   const record = tx.record(event.id);
   delete tx.ctx.groups[event.id];
   if (!ALIVE.has(record.status)) {
+    // Already down (or waiting for its restart, which is called off): OTP answers ok and keeps a
+    // static child's spec, except a temporary child's.
     tx.reply(event.id, 'terminate_child', true);
-    tx.remove(event.id);
+    if (tx.ctx.dynamic || record.spec.restart === 'temporary' || record.status === 'failed') {
+      tx.remove(event.id);
+    } else {
+      tx.keepStopped(record);
+    }
     tx.beginPlan('terminate', []);
     return;
   }
@@ -526,7 +614,14 @@ const normalizeExit = action(({ context, event, enqueue, self }) => {
   q.stopChild(exit.actorId);
   const record = Object.values(context.records).find((r) => r.actorId === exit.actorId);
   if (!record) return;
-  q.raise({ type: 'sup.exit', id: record.spec.id, actorId: exit.actorId, reason: exit.reason });
+  const notice: ExitNotice = {
+    type: 'sup.exit',
+    id: record.spec.id,
+    actorId: exit.actorId,
+    reason: exit.reason,
+  };
+  if (exit.failure !== undefined) notice.failure = exit.failure;
+  q.raise(notice);
 });
 
 const storeInfo = decide((tx, event) => {
@@ -548,6 +643,9 @@ export const supervisorMachine = setup({
     isFailedStart: onExit((context, event) => isFailedStart(context, event)),
     // A child that fails its first start under a dynamic supervisor, or any start_child, is reported,
     // not retried; restarts still retry.
+    isFailedRestartChild: onExit(
+      (context, event) => isFailedStart(context, event) && context.purpose === 'restart_child',
+    ),
     isFailedDynamicStart: onExit(
       (context, event) =>
         isFailedStart(context, event) &&
@@ -561,11 +659,21 @@ export const supervisorMachine = setup({
     isStopping: onExit(
       (context, event) => isCurrent(context, event) && context.records[event.id]?.status === 'stopping',
     ),
+    /** The child is restarted at once, so its restart is counted now (OTP); not after a backoff. */
+    countsAtCrash: onExit((context, event) => context.records[event.id]?.spec.backoff === undefined),
     isRestartDue: ({ context, event }) => {
       assertEvent(event, 'sup.restart_due');
       return context.groups[event.id] !== undefined;
     },
+    isUncounted: ({ context, event }) => {
+      assertEvent(event, 'sup.restart_due');
+      return context.groups[event.id]?.counted === false;
+    },
     intensityExceeded: ({ context }) => intensityCheck(context).exceeded,
+    canRestartChild: ({ context, event }) => {
+      assertEvent(event, 'supervisor.restart_child');
+      return restartChildRefusal(context, event) === undefined;
+    },
     canStartChild: ({ context, event }) => {
       assertEvent(event, 'supervisor.start_child');
       return startChildRefusal(context, event) === undefined;
@@ -586,10 +694,13 @@ export const supervisorMachine = setup({
     handleExit,
     beginGroupStart,
     beginEscalation,
+    escalateAtCrash,
     beginShutdown,
     beginAbort,
     abortRestartPlan,
     retireFailedStart,
+    failRestartChild,
+    beginRestartChild,
     beginStartChild,
     beginTerminate,
     deleteChild,
@@ -611,7 +722,11 @@ export const supervisorMachine = setup({
   context: ({ input }) => initialContext(input),
   initial: 'starting',
   output: ({ context }): SupervisorOutput =>
-    context.failure === undefined ? { exit: 'shutdown' } : { exit: { shutdown: context.failure } },
+    context.failure === undefined
+      ? { exit: 'shutdown' }
+      : context.purpose === 'abort'
+        ? { exit: { shutdown: context.failure } }
+        : { exit: 'shutdown', failure: context.failure },
   on: {
     'xstate.error.actor.*': { actions: 'normalizeExit' },
     'xstate.done.actor.*': { actions: 'normalizeExit' },
@@ -634,6 +749,7 @@ export const supervisorMachine = setup({
         'sup.plan.complete': { target: 'running', actions: ['finishPlan', 'notifyParentReady'] },
         'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
         'supervisor.start_child': { actions: 'deferEvent' },
+        'supervisor.restart_child': { actions: 'deferEvent' },
         'supervisor.terminate_child': { actions: 'deferEvent' },
         'supervisor.delete_child': { actions: 'deferEvent' },
         'sup.restart_due': { actions: 'deferEvent' },
@@ -644,12 +760,17 @@ export const supervisorMachine = setup({
       on: {
         'sup.exit': [
           { guard: 'isStale' },
+          {
+            guard: and(['needsRestart', 'countsAtCrash', 'intensityExceeded']),
+            target: 'terminating.escalating',
+            actions: 'escalateAtCrash',
+          },
           { guard: 'needsRestart', target: 'restarting', actions: 'handleExit' },
           { actions: 'handleExit' },
         ],
         'sup.restart_due': [
           {
-            guard: and(['isRestartDue', 'intensityExceeded']),
+            guard: and(['isRestartDue', 'isUncounted', 'intensityExceeded']),
             target: 'terminating.escalating',
             actions: 'beginEscalation',
           },
@@ -657,6 +778,10 @@ export const supervisorMachine = setup({
         ],
         'supervisor.start_child': [
           { guard: 'canStartChild', target: 'restarting', actions: 'beginStartChild' },
+          { actions: 'refuse' },
+        ],
+        'supervisor.restart_child': [
+          { guard: 'canRestartChild', target: 'restarting', actions: 'beginRestartChild' },
           { actions: 'refuse' },
         ],
         'supervisor.terminate_child': [
@@ -671,7 +796,13 @@ export const supervisorMachine = setup({
       on: {
         'sup.exit': [
           { guard: 'isStale' },
+          { guard: 'isFailedRestartChild', actions: 'failRestartChild' },
           { guard: 'isFailedDynamicStart', actions: 'retireFailedStart' },
+          {
+            guard: and(['isFailedStart', 'countsAtCrash', 'intensityExceeded']),
+            target: 'terminating.escalating',
+            actions: 'escalateAtCrash',
+          },
           { guard: 'isFailedStart', actions: 'abortRestartPlan' },
           { guard: 'isStopping', actions: 'onStopped' },
           { actions: 'deferEvent' },
@@ -679,6 +810,7 @@ export const supervisorMachine = setup({
         'sup.plan.complete': { target: 'running', actions: 'finishPlan' },
         'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
         'supervisor.start_child': { actions: 'deferEvent' },
+        'supervisor.restart_child': { actions: 'deferEvent' },
         'supervisor.terminate_child': { actions: 'deferEvent' },
         'supervisor.delete_child': { actions: 'deferEvent' },
         'sup.restart_due': { actions: 'deferEvent' },
@@ -689,6 +821,7 @@ export const supervisorMachine = setup({
       on: {
         'sup.exit': [{ guard: 'isStale' }, { actions: 'onStopped' }],
         'supervisor.start_child': { actions: 'refuse' },
+        'supervisor.restart_child': { actions: 'refuse' },
         'supervisor.terminate_child': { actions: 'refuse' },
         'supervisor.delete_child': { actions: 'refuse' },
       },

@@ -1,5 +1,9 @@
-import { killRequestSchema, stopRequestSchema } from '../../contract/messages/control.js';
-import { enqueueActions, sendParent, setup } from 'xstate';
+import {
+  killRequestSchema,
+  restartRequestSchema,
+  stopRequestSchema,
+} from '../../contract/messages/control.js';
+import { enqueueActions, sendParent, setup, type AnyActorRef } from 'xstate';
 import { z } from 'zod';
 import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
@@ -11,6 +15,7 @@ import { subjects } from '../../contract/subjects.js';
 import { childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { describeTree } from '../../supervisors/describe-tree.js';
 import { killChild } from '../../supervisors/kill-child.js';
+import { restartRequestActor, type RestartAnswerEvent } from './restart-request.actor.js';
 import { runtimeFileActor } from './runtime-file.actor.js';
 
 export interface ControlInput {
@@ -20,7 +25,11 @@ export interface ControlInput {
   runtime: RuntimeInfo;
   /** System id of the root supervisor, whose tree `status` reports and `stop` shuts down. */
   rootSystemId: string;
+  /** How long `restart` waits for the child to be started before answering TIMEOUT. Default 30 s. */
+  restartTimeoutMs?: number;
 }
+
+const restartActorId = (replyId: string) => `restart-${replyId}`;
 
 const anyRequest = z.object({}).passthrough();
 
@@ -29,13 +38,16 @@ type ControlEvent =
   | RequestEvent<'control.stop', z.infer<typeof stopRequestSchema>>
   | RequestEvent<'control.ping', Record<string, unknown>>
   | RequestEvent<'control.kill', z.infer<typeof killRequestSchema>>
+  | RequestEvent<'control.restart', z.infer<typeof restartRequestSchema>>
+  | RestartAnswerEvent
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
 
 /**
  * The control plane the CLI talks to: `rosey.control.status` (the live supervision tree),
  * `rosey.control.stop` (graceful shutdown of the whole tree), `rosey.control.ping`,
- * `rosey.control.kill` (crash one child, for the chaos suite and stuck children). While it runs,
+ * `rosey.control.kill` (crash one child, for the chaos suite and stuck children),
+ * `rosey.control.restart` (start a stopped child again, OTP `restart_child`). While it runs,
  * the runtime file tells CLI commands where to find it.
  */
 export const controlMachine = setup({
@@ -44,7 +56,7 @@ export const controlMachine = setup({
     context: {} as { input: ControlInput; started: number },
     events: {} as ControlEvent,
   },
-  actors: { bus: busBridge, runtimeFile: runtimeFileActor },
+  actors: { bus: busBridge, runtimeFile: runtimeFileActor, restartRequest: restartRequestActor },
 }).createMachine({
   id: 'control',
   context: ({ input }) => ({ input, started: Date.now() }),
@@ -59,6 +71,7 @@ export const controlMachine = setup({
             { subject: subjects.control('stop'), event: 'control.stop', schema: stopRequestSchema },
             { subject: subjects.control('ping'), event: 'control.ping', schema: anyRequest },
             { subject: subjects.control('kill'), event: 'control.kill', schema: killRequestSchema },
+            { subject: subjects.control('restart'), event: 'control.restart', schema: restartRequestSchema },
           ],
         }),
     },
@@ -138,6 +151,33 @@ export const controlMachine = setup({
               replyId: event.replyId,
               result: killed.ok ? ok({ killed: path }) : err('NOT_FOUND', killed.why),
             });
+          }),
+        },
+        'control.restart': {
+          actions: enqueueActions(({ context, event, enqueue, system }) => {
+            const root = system.get(context.input.rootSystemId) as AnyActorRef | undefined;
+            const path = event.data.path.replace(/^rosey\//, '');
+            if (!root) {
+              const result = err('NOT_FOUND', 'the supervision tree is not available');
+              enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result });
+              return;
+            }
+            context.input.logger.info(`restarting ${path} (rosey.control.restart)`);
+            enqueue.spawnChild('restartRequest', {
+              id: restartActorId(event.replyId),
+              input: {
+                root,
+                path,
+                replyId: event.replyId,
+                timeoutMs: context.input.restartTimeoutMs ?? 30_000,
+              },
+            });
+          }),
+        },
+        'control.restart.answer': {
+          actions: enqueueActions(({ event, enqueue }) => {
+            enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: event.result });
+            enqueue.stopChild(restartActorId(event.replyId));
           }),
         },
         'rosey.shutdown': 'stopped',

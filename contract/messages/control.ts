@@ -18,6 +18,14 @@ export const killRequestSchema = z.looseObject({
 /** Reply of `rosey.control.kill`. */
 export const killReplySchema = z.looseObject({ killed: z.string() });
 
+/**
+ * `rosey.control.restart`: start a terminated child of the tree again (OTP `restart_child`); `path`
+ * as for kill.
+ */
+export const restartRequestSchema = z.looseObject({ path: killRequestSchema.shape.path });
+/** Reply of `rosey.control.restart`: the child is started again. */
+export const restartReplySchema = z.looseObject({ restarted: z.string() });
+
 /** Reply of `rosey.control.ping`. */
 export const pingReplySchema = z.looseObject({ pid: z.number(), version: z.string() });
 /** Reply of `rosey.control.stop`: the tree is stopping (the process exits once it has). */

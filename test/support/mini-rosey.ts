@@ -109,7 +109,10 @@ export async function startMiniRosey(options: {
       snapshot.context.records.plugins!.actorId!
     ]!;
     return ref.getSnapshot().context as {
-      records: Record<string, { status: string; restarts: number; lastExit?: { reason: unknown } }>;
+      records: Record<
+        string,
+        { status: string; restarts: number; lastExit?: { reason: unknown; failure?: string } }
+      >;
     };
   };
   // A plugin's host is up once the plugin announced, but the router hears of it through the host's
