@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { actionGateMachine } from '../actors/action-gate/action-gate.machine.js';
 import { BusLink } from '../actors/bus/bus-link.js';
 import { busMachine } from '../actors/bus/bus.machine.js';
-import { consoleMachine, type ConsoleInput } from '../actors/console/console.machine.js';
+import { CONSOLE_PLATFORM, consoleMachine, type ConsoleInput } from '../actors/console/console.machine.js';
 import { controlMachine, type ControlInput } from '../actors/control/control.machine.js';
 import type { RuntimeInfo } from '../actors/control/runtime-file.js';
 import { cytubeMachine, type CytubeInput } from '../actors/cytube/cytube.machine.js';
@@ -171,7 +171,7 @@ export function actionGateSpec(w: Wiring, platforms: string[]): ChildSpec {
  */
 export function routerSpec(
   w: Wiring,
-  config: Pick<RoseyConfig, 'bot' | 'router'>,
+  config: Pick<RoseyConfig, 'bot' | 'router' | 'platforms'>,
   installed?: { plugins: LoadedPlugin[]; dataDir: string },
 ): ChildSpec {
   const logger = w.logger.child('router');
@@ -187,6 +187,7 @@ export function routerSpec(
       prefix: config.bot.commandPrefix,
       commandTimeoutMs: config.router.commandTimeoutMs,
       defaultCooldownMs: config.router.defaultCooldownMs,
+      cooldownFreePlatforms: config.platforms.console.cooldowns ? [] : [CONSOLE_PLATFORM],
       startWaitMs: config.router.startWaitMs,
       startQueueMax: config.router.startQueueMax,
       ...(installed && file

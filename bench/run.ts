@@ -2,12 +2,14 @@
  * Rosey's benchmarks: `npm run bench [-- SUITE… --quick --profile DIR]`. Suites: `runtime`
  * (commands through the tree, recovery, footprint), `storage` (rosey.db.* on SQLite and
  * PostgreSQL), `cytube` (the CyTube connector against the fake CyTube), `reload` (blue-green
- * plugin reloads under load), `actions` (the action gate's capability check) and `quote-db` (the
- * quote-db plugin's commands end to end over 10,000 quotes); all by default. Numbers
+ * plugin reloads under load), `actions` (the action gate's capability check), `quote-db` (the
+ * quote-db plugin's commands end to end over 10,000 quotes) and `lean` (issue 16's footprint, start
+ * and tail-latency targets); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
 import { actionsSuite } from './actions.js';
 import { cytubeSuite } from './cytube.js';
+import { leanSuite } from './lean.js';
 import { quoteDbSuite } from './quote-db.js';
 import { reloadSuite } from './reload.js';
 import { runtimeSuite, type SuiteOptions } from './runtime.js';
@@ -20,6 +22,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   reload: reloadSuite,
   actions: actionsSuite,
   'quote-db': quoteDbSuite,
+  lean: leanSuite,
 };
 
 const args = process.argv.slice(2);

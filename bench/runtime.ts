@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { CORRELATION_HEADER, decodeJson, encodeJson } from '../contract/envelope.js';
 import { subjects } from '../contract/subjects.js';
 import { findNode } from '../supervisors/describe-tree.js';
@@ -37,18 +37,19 @@ export interface SuiteOptions {
 }
 
 /** Plays the "bench" chat platform: sends command lines, matches replies by correlation id. */
-async function benchPlatform(nc: NatsConnection) {
+export async function benchPlatform(nc: NatsConnection) {
   const waiting = new Map<string, (text: string) => void>();
-  nc.subscribe(subjects.sendChat('bench'), {
-    callback: (_e, msg) => {
-      const id = msg.headers?.get(CORRELATION_HEADER);
-      const resolve = id ? waiting.get(id) : undefined;
-      if (!resolve) return;
-      waiting.delete(id!);
-      const decoded = decodeJson(msg.data);
-      resolve(decoded.ok ? (decoded.data as { text: string }).text : '');
-    },
-  });
+  const callback = (_e: unknown, msg: Msg) => {
+    const id = msg.headers?.get(CORRELATION_HEADER);
+    const resolve = id ? waiting.get(id) : undefined;
+    if (!resolve) return;
+    waiting.delete(id!);
+    const decoded = decodeJson(msg.data);
+    resolve(decoded.ok ? (decoded.data as { text: string }).text : '');
+  };
+  // Private replies count too: some commands (quote-db's) answer in a PM.
+  nc.subscribe(subjects.sendChat('bench'), { callback });
+  nc.subscribe(subjects.sendPm('bench'), { callback });
   await nc.flush();
   let counter = 0;
   return {

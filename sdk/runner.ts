@@ -50,6 +50,9 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(errorMessage(error));
   }
+  // Named in ps and top (which shows the first 15 characters, so the plugin comes first) instead of
+  // one more `node …/runner.js`; before the plugin loads, so a plugin stuck loading is named too.
+  process.title = `${env.name}@${env.generation} (rosey plugin)`;
   // `import … from 'rosey/sdk'` in the plugin resolves to this Rosey's SDK. The hooks run on a loader
   // thread that costs ~100 ms of start time, so only when the plugin cannot find Rosey by itself.
   if (!resolvesSdk(env.entry)) register(new URL('./sdk-resolve-hooks.js', import.meta.url));

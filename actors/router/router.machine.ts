@@ -328,6 +328,7 @@ export const routerMachine = setup({
       installed: [],
       startWaitMs: DEFAULT_START_WAIT_MS,
       startQueueMax: DEFAULT_START_QUEUE_MAX,
+      cooldownFreePlatforms: [],
       remember: () => {},
       ...input,
     },

@@ -43,6 +43,11 @@ export interface RouterInput {
   /** Per-user cooldown for commands that do not declare their own. */
   defaultCooldownMs: number;
   /**
+   * Platforms whose users are never cooled down: `rosey dev`'s console, where one person or a
+   * script types every line and a dropped line is a lost answer, not a quieter channel (issue 16).
+   */
+  cooldownFreePlatforms?: string[];
+  /**
    * The plugins Rosey runs, with the commands each declared when it last ran: a command of one that
    * is not serving yet waits for it instead of being called unknown (issue 28).
    */
@@ -256,7 +261,8 @@ export function routeLine(context: RouterContext, line: Line, final: boolean): S
   if (msg.rank < cmd.minRank) return say(rankReply(prefix, parsed.name, cmd.minRank, msg.rank));
   const key = cooldownKey(msg.platform, msg.channel, msg.user, cmd.name);
   const at = now();
-  const cooldown = checkCooldown(context.cooldowns, key, at);
+  const cooled = !context.input.cooldownFreePlatforms.includes(msg.platform);
+  const cooldown = cooled ? checkCooldown(context.cooldowns, key, at) : { kind: 'ok' as const };
   if (cooldown.kind === 'silent') return { context, effects: [] };
   if (cooldown.kind === 'warn') {
     const step = say(cooldownReply(prefix, parsed.name, cooldown.remainingMs));
@@ -273,12 +279,9 @@ export function routeLine(context: RouterContext, line: Line, final: boolean): S
     private: origin.private,
   };
   const job: Job = { request, origin, command: parsed.name, plugin: cmd.plugin };
-  const cooldowns = startCooldown(
-    context.cooldowns,
-    key,
-    at,
-    cmd.cooldownMs ?? context.input.defaultCooldownMs,
-  );
+  const cooldowns = cooled
+    ? startCooldown(context.cooldowns, key, at, cmd.cooldownMs ?? context.input.defaultCooldownMs)
+    : context.cooldowns;
   const held = Object.hasOwn(context.held, cmd.plugin) ? context.held[cmd.plugin] : undefined;
   if (held) {
     // A reload is handing the plugin's state over: the command waits, and goes to the new generation.

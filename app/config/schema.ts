@@ -149,6 +149,11 @@ export const configSchema = z
             user: z.string().min(1).max(40).default('you'),
             /** Your rank there (CyTube scale: 0 guest … 3 admin, 4+ owner). */
             rank: z.number().int().min(0).max(254).default(1),
+            /**
+             * Per-user command cooldowns in the terminal chat. Off by default: the one person (or
+             * script) typing there wants an answer to every line (`rosey dev --cooldowns`).
+             */
+            cooldowns: z.boolean().default(false),
           })
           .strict()
           .prefault({}),

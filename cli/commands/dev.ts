@@ -8,7 +8,9 @@ export default class Dev extends RoseyCommand {
 
   static override description = `Starts the whole supervision tree with defaults: data under ./data, its own nats-server on a free loopback port, the console platform, and the built-in plugins. Type chat lines (e.g. "!roll 2d6"); Rosey's replies print on stdout as "Rosey: text". Logs go to data/logs/rosey.log (warnings also to stderr). A line starting with "/pm " is a private message to the bot.
 
-When stdin is not a terminal, each input line is one chat line; after the end of input Rosey waits for the replies still in flight, stops, and exits 0. Ctrl-C or Ctrl-D stops it interactively.`;
+When stdin is not a terminal, each input line is one chat line; after the end of input Rosey waits for the replies still in flight, stops, and exits 0. Ctrl-C or Ctrl-D stops it interactively.
+
+Every line gets an answer, lines sent while Rosey starts too: per-user command cooldowns are off in the terminal chat unless --cooldowns turns them on.`;
 
   static override examples = [
     '<%= config.bin %> dev',
@@ -34,6 +36,10 @@ When stdin is not a terminal, each input line is one chat line; after the end of
         'Configuration file (JSON or YAML). Default: $ROSEY_CONFIG, else built-in defaults (a ./rosey.yaml is not read: dev stays local).',
       helpValue: 'FILE',
     }),
+    cooldowns: Flags.boolean({
+      description:
+        'Apply per-user command cooldowns in the terminal chat, as a real channel does (to try them). Off by default: every line gets an answer.',
+    }),
     verbose: Flags.boolean({ char: 'v', description: 'Also write debug logs to stderr.' }),
     watch: Flags.boolean({
       char: 'w',
@@ -46,7 +52,11 @@ When stdin is not a terminal, each input line is one chat line; after the end of
     const { flags } = await this.parse(Dev);
     const loaded = configFor(
       flags,
-      { platforms: { console: { user: flags.as, rank: flags.rank } } },
+      {
+        platforms: {
+          console: { user: flags.as, rank: flags.rank, ...(flags.cooldowns ? { cooldowns: true } : {}) },
+        },
+      },
       (message) => this.fail(message),
       // A ./rosey.yaml is a deployment's: dev must not join its NATS server or database.
       { discover: false },

@@ -110,6 +110,12 @@ describe('config', () => {
   it('command-line overrides win over the file', () => {
     const file = write('over.yaml', 'platforms:\n  console:\n    user: filer\n    rank: 2\n');
     const { config } = loadConfig({ file, env: {}, overrides: { platforms: { console: { user: 'cli' } } } });
-    expect(config.platforms.console).to.deep.equal({ user: 'cli', rank: 2 });
+    expect(config.platforms.console).to.deep.equal({ user: 'cli', rank: 2, cooldowns: false });
+    const cooled = loadConfig({
+      file,
+      env: {},
+      overrides: { platforms: { console: { cooldowns: true } } },
+    }).config.platforms.console;
+    expect(cooled).to.deep.equal({ user: 'filer', rank: 2, cooldowns: true });
   });
 });

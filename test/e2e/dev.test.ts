@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROSEY_BIN, runCli } from '../support/cli.js';
-import { tempDir } from '../support/nats.js';
+import { ROSEY_BIN, runCli, spawnCli } from '../support/cli.js';
+import { eventually, tempDir } from '../support/nats.js';
 
 describe('rosey dev (end to end, through the CLI)', function () {
   this.timeout(60_000);
@@ -22,6 +22,55 @@ describe('rosey dev (end to end, through the CLI)', function () {
     const log = readFileSync(join(cwd, 'data', 'logs', 'rosey.log'), 'utf8');
     expect(log).to.include('Rosey is up').and.include('Rosey stopped');
     expect(existsSync(join(cwd, 'data', 'rosey.runtime.json'))).to.equal(false);
+  });
+
+  // Issue 16: lines piped while Rosey started were dispatched in one burst, the per-user cooldown
+  // warned about the second and dropped the rest without a word (4 of 11 lines got no answer).
+  it('answers every one of 11 scripted lines, those sent while it starts included', async () => {
+    const dev = spawnCli(['dev'], { cwd: tempDir() });
+    const script = [
+      '!quote',
+      '!quote',
+      '!8ball will it answer?',
+      '!8ball and again?',
+      '!roll 2d6',
+      '!quote',
+      '!quote',
+      '!8ball once more?',
+      '!quote',
+      '!flip',
+      '!quote',
+    ];
+    try {
+      // Written before the process has even loaded: read and sent while the tree starts.
+      for (const line of script.slice(0, 5)) dev.say(line);
+      await eventually(() => dev.lines.length > 0, 'a first answer', 30_000);
+      // The rest in one go once it answers: all well inside any cooldown window.
+      for (const line of script.slice(5)) dev.say(line);
+      dev.end();
+      expect(await dev.exited, dev.stderr()).to.equal(0);
+    } finally {
+      dev.child.kill('SIGKILL');
+    }
+    const all = dev.lines.join('\n');
+    const count = (pattern: RegExp) => dev.lines.filter((l) => pattern.test(l)).length;
+    expect(count(/^Rosey: #\d+: /), all).to.equal(6);
+    expect(count(/^Rosey: 🎱 /), all).to.equal(3);
+    expect(count(/^Rosey: you rolled 2d6: /), all).to.equal(1);
+    expect(count(/^Rosey: you flipped a coin: /), all).to.equal(1);
+    expect(dev.lines, all).to.have.length(script.length);
+  });
+
+  it('applies cooldowns in the terminal chat with --cooldowns, warning once per window', async () => {
+    const { code, stdout, stderr } = await runCli(['dev', '--cooldowns'], {
+      cwd: tempDir(),
+      input: '!quote\n!quote\n!quote\n',
+    });
+    expect(code, stderr).to.equal(0);
+    const lines = stdout.trim().split('\n');
+    // Three lines in one burst: one answer, one warning, and the third dropped in the same window.
+    expect(lines.filter((l) => l.startsWith('Rosey: Slow down: !quote is available'))).to.have.length(1);
+    expect(lines, stdout).to.have.length(2);
   });
 
   it('takes --as and --rank', async () => {

@@ -141,6 +141,27 @@ describe('router (real nats-server)', () => {
     expect(platform.replies).to.have.length(3);
   });
 
+  // Issue 16: `rosey dev` dropped scripted lines to the cooldown; its console is exempt, a channel is not.
+  it('never cools down a cooldown-free platform, and still warns once per window elsewhere', async () => {
+    await startRouter({ defaultCooldownMs: 60_000, cooldownFreePlatforms: ['console'] });
+    const terminal = await fakePlatform(nc, 'console');
+    const channel = await fakePlatform(nc, 'test');
+    await echo();
+    await registered('echo');
+    for (const text of ['a', 'b', 'c']) terminal.say(`!echo ${text}`, { platform: 'console' });
+    await terminal.reply((r) => r.text === 'echo: c');
+    expect(terminal.replies.map((r) => r.text).sort()).to.deep.equal(['echo: a', 'echo: b', 'echo: c']);
+    for (const text of ['a', 'b', 'c']) channel.say(`!echo ${text}`);
+    await channel.reply((r) => r.text.startsWith('Slow down: !echo'));
+    channel.say('!echo d', { user: 'frank' });
+    await channel.reply((r) => r.text === 'echo: d');
+    expect(channel.replies.map((r) => r.text.replace(/\d+s/, 'Ns'))).to.have.members([
+      'echo: a',
+      'Slow down: !echo is available to you again in Ns.',
+      'echo: d',
+    ]);
+  });
+
   it('gives a clear reply when the plugin times out, fails, answers garbage, or is not running', async () => {
     await startRouter();
     const platform = await fakePlatform(nc);

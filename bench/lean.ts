@@ -1,0 +1,319 @@
+/**
+ * The lean suite (issue 16): exactly the issue's targets, each next to its raw baseline measured in
+ * the same run.
+ *   1. Start: spawn of `rosey dev` → every built-in plugin has answered a command of its own, five
+ *      times in a fresh folder (a first run: core and plugin migrations) and five times reusing one;
+ *      the floor is a bare `node -e 0`.
+ *   2. RSS from /proc of every process (main, each plugin process, nats-server) of a `rosey start`
+ *      with the five built-in plugins, idle; the floors are a bare Node process and the raw
+ *      responder (a Node process with the NATS client connected, which is all a plugin must be).
+ *   3. A cold `rosey status` (a new CLI process each time) against that Rosey, median of five.
+ *   4. Round trip p50/p95/p99, one at a time and with 100 senders, and commands/s with 100 senders:
+ *      `!roll 2d6` end to end against a bare NATS request/reply, printed as ratios.
+ *   5. RSS again after 100,000 `!roll` commands, and of quote-db after 10,000 of its commands.
+ * Nothing is asserted: the summary says which targets the run met.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { TreeNode } from '../contract/messages/control.js';
+import { encodeJson } from '../contract/envelope.js';
+import { findNode } from '../supervisors/describe-tree.js';
+import { cpuShare, launchRosey, now, rssMb, sequential, sleep, treeOf } from './harness.js';
+import { benchPlatform, type SuiteOptions } from './runtime.js';
+import { latencyLine, summarize, type Summary } from './stats.js';
+
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const RESPONDER = fileURLToPath(new URL('./responder.js', import.meta.url));
+
+/** The built-in plugins, each with a command only it answers and what its answer looks like. */
+const PROBES: Array<{ plugin: string; line: string; answer: RegExp }> = [
+  { plugin: 'dice', line: '!roll 2d6', answer: /rolled 2d6: / },
+  { plugin: 'magic-8ball', line: '!8ball ready?', answer: /^🎱 / },
+  { plugin: 'countdown', line: '!countdown list', answer: /countdowns? /i },
+  { plugin: 'trivia', line: '!trivia stats', answer: /trivia score/ },
+  { plugin: 'quote-db', line: '!quote count', answer: /^Total quotes: / },
+];
+const PLUGINS = PROBES.map((p) => p.plugin);
+const UNANSWERED_MS = 15_000;
+/** The router's own answers while a plugin is not serving yet: the probe is sent again. */
+const NOT_YET = /is starting — try again|is not available yet/;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const list = (values: number[]) => values.map((v) => v.toFixed(0)).join(', ');
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Wall time of a process from spawn to exit. */
+async function timeProcess(args: string[], cwd: string): Promise<number> {
+  const t = now();
+  const child = spawn(process.execPath, args, { cwd, stdio: 'ignore' });
+  const code = await exitOf(child);
+  if (code !== 0) throw new Error(`node ${args.join(' ')} exited ${code}`);
+  return now() - t;
+}
+
+/**
+ * Spawn of `rosey dev` in `cwd` → every built-in plugin answered its probe (sent at spawn, while
+ * Rosey starts; again if the router said the plugin was still starting). Then end of input, and
+ * the wait for a clean exit, which is not counted.
+ */
+async function devStart(cwd: string): Promise<number> {
+  const t0 = now();
+  const child = spawn(process.execPath, [BIN, 'dev'], { cwd, stdio: ['pipe', 'pipe', 'ignore'] });
+  const exited = exitOf(child);
+  const waiting = new Set(PLUGINS);
+  let answeredAt = 0;
+  const send = (line: string) => child.stdin.write(`${line}\n`);
+  const done = new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (raw) => {
+      const text = raw.replace(/^Rosey: /, '');
+      if (NOT_YET.test(text)) {
+        const again = PROBES.find(
+          (p) => text.startsWith(`${p.plugin} is starting`) || text.startsWith(`${p.line.split(' ')[0]} is`),
+        );
+        if (again) setTimeout(() => send(again.line), 50);
+        return;
+      }
+      const probe = PROBES.find((p) => waiting.has(p.plugin) && p.answer.test(text));
+      if (!probe) return;
+      waiting.delete(probe.plugin);
+      if (waiting.size === 0) {
+        answeredAt = now();
+        resolve();
+      }
+    });
+    void exited.then((code) => reject(new Error(`rosey dev exited (${code}) before every plugin answered`)));
+  });
+  for (const probe of PROBES) send(probe.line);
+  const limit = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  try {
+    await done;
+  } finally {
+    clearTimeout(limit);
+  }
+  child.stdin.end();
+  const code = await exited;
+  if (code !== 0) throw new Error(`rosey dev exited ${code} after answering`);
+  return answeredAt - t0;
+}
+
+/**
+ * `once` with `senders` callers each awaiting its reply before the next, `total` calls in all:
+ * the latency of every call, and calls per second.
+ */
+async function senders(
+  label: string,
+  total: number,
+  count: number,
+  once: (i: number) => Promise<unknown>,
+): Promise<{ latency: Summary; rate: number }> {
+  const samples: number[] = [];
+  let next = 0;
+  let unanswered = 0;
+  const sender = async () => {
+    for (let i = next++; i < total; i = next++) {
+      const t = now();
+      // A command nobody answers must not hang the suite: it is counted, not timed.
+      const answered = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), UNANSWERED_MS);
+        const settle = (ok: boolean) => () => {
+          clearTimeout(timer);
+          resolve(ok);
+        };
+        once(i).then(settle(true), settle(false));
+      });
+      if (answered) samples.push(now() - t);
+      else unanswered++;
+    }
+  };
+  const t = now();
+  await Promise.all(Array.from({ length: count }, sender));
+  const rate = total / ((now() - t) / 1000);
+  const latency = summarize(samples);
+  console.log(latencyLine(label, latency));
+  console.log(
+    `${''.padEnd(44)} ${rate.toFixed(0).padStart(8)} /s  (${count} senders, ${total} calls${unanswered ? `, ${unanswered} UNANSWERED within ${UNANSWERED_MS / 1000} s` : ''})`,
+  );
+  return { latency, rate };
+}
+
+/** The RSS of every process of Rosey's tree, in MB. */
+function footprint(mainPid: number, tree: TreeNode): Record<string, number> {
+  const pids: Record<string, number> = { main: mainPid };
+  for (const plugin of PLUGINS) pids[plugin] = findNode(tree, `${plugin}@1`)!.info!.pid as number;
+  pids['nats-server'] = findNode(tree, 'nats-server')!.info!.pid as number;
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, rssMb(pid)]));
+}
+
+function printFootprint(label: string, rss: Record<string, number>) {
+  console.log(label);
+  for (const [name, mb] of Object.entries(rss))
+    console.log(`  ${name.padEnd(42)} ${mb.toFixed(1).padStart(7)} MB`);
+  const total = Object.values(rss).reduce((a, b) => a + b, 0);
+  console.log(`  ${'all processes'.padEnd(42)} ${total.toFixed(1).padStart(7)} MB`);
+}
+
+const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+
+export async function leanSuite({ quick, nodeArgs }: SuiteOptions): Promise<void> {
+  const starts = quick ? 2 : 5;
+  const rollTotal = quick ? 10_000 : 100_000;
+  const quoteTotal = quick ? 2_000 : 10_000;
+  const oneAtATime = quick ? 300 : 2000;
+  const SENDERS = 100;
+  console.log('== Lean: memory, startup and tail latency (issue 16) ==\n');
+
+  // ---- 1. start ---------------------------------------------------------------------------
+  const bareStarts: number[] = [];
+  for (let i = 0; i < starts; i++) bareStarts.push(await timeProcess(['-e', '0'], tmpdir()));
+  const nodeStart = median(bareStarts);
+  const fresh: number[] = [];
+  const reused: number[] = [];
+  const reusedDir = mkdtempSync(join(tmpdir(), 'rosey-lean-dev-'));
+  for (let i = 0; i < starts; i++) {
+    fresh.push(await devStart(mkdtempSync(join(tmpdir(), 'rosey-lean-dev-'))));
+    reused.push(await devStart(reusedDir));
+  }
+  console.log('Start: spawn of `rosey dev` → every built-in plugin answering');
+  console.log(`  bare \`node -e 0\` (floor)                    ${nodeStart.toFixed(0).padStart(6)} ms`);
+  console.log(
+    `  fresh folder (first run), median of ${starts}      ${median(fresh).toFixed(0).padStart(6)} ms  (${list(fresh)})`,
+  );
+  console.log(
+    `  same folder again, median of ${starts}             ${median(reused).toFixed(0).padStart(6)} ms  (${list(reused)})\n`,
+  );
+
+  // ---- 2. idle footprint ------------------------------------------------------------------
+  const dir = mkdtempSync(join(tmpdir(), 'rosey-lean-'));
+  const rosey = await launchRosey({
+    dir,
+    config: ['log:', '  stderrLevel: error', 'router:', '  defaultCooldownMs: 0'],
+    nodeArgs,
+    ready: (tree) => PLUGINS.every((p) => findNode(tree, `${p}@1`)?.status === 'running'),
+  });
+  const nc = rosey.nc;
+  const platform = await benchPlatform(nc);
+  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const responder = fork(RESPONDER, [rosey.natsUrl, rosey.user ?? '', rosey.pass ?? '', 'bench.raw'], {
+    stdio: 'inherit',
+  });
+  await new Promise((r) => responder.once('message', r));
+  const raw = () =>
+    nc.request('bench.raw', encodeJson({ command: 'roll', args: ['2d6'] }), { timeout: 5000 });
+  try {
+    // Every plugin answers once (the router routes them all), then the processes settle.
+    for (const probe of PROBES) {
+      for (;;) {
+        const text = await platform.send(probe.line);
+        if (probe.answer.test(text)) break;
+        await sleep(50);
+      }
+    }
+    await sleep(3000);
+    const tree = await treeOf(nc);
+    const idle = footprint(rosey.process.pid!, tree);
+    const floors = { node: rssMb(bare.pid!), responder: rssMb(responder.pid!) };
+    printFootprint('RSS idle, five built-in plugins', idle);
+    console.log(`  floor: bare Node process                    ${floors.node.toFixed(1).padStart(7)} MB`);
+    console.log(
+      `  floor: Node + NATS client connected         ${floors.responder.toFixed(1).padStart(7)} MB  (the raw responder)\n`,
+    );
+
+    // ---- 3. cold rosey status -------------------------------------------------------------
+    const status: number[] = [];
+    for (let i = 0; i < starts; i++) status.push(await timeProcess([BIN, 'status', '-c', 'rosey.yaml'], dir));
+    console.log('Cold `rosey status` (a new CLI process each time)');
+    console.log(
+      `  median of ${starts}                                ${median(status).toFixed(0).padStart(6)} ms  (${list(status)}; bare node ${nodeStart.toFixed(0)} ms)\n`,
+    );
+
+    // ---- 4. latency and rate --------------------------------------------------------------
+    const roll = () => platform.send('!roll 2d6');
+    console.log('Round trip, one at a time');
+    const baseOne = await sequential('  bare NATS request/reply (baseline)', oneAtATime, raw);
+    const rollOne = await sequential('  !roll 2d6 end to end', oneAtATime, roll);
+    console.log(
+      `  ratio: p50 ×${(rollOne.p50 / baseOne.p50).toFixed(1)}, p95 ×${(rollOne.p95 / baseOne.p95).toFixed(1)}, p99 ×${(rollOne.p99 / baseOne.p99).toFixed(1)}\n`,
+    );
+    console.log(`With ${SENDERS} senders`);
+    await senders('  warm-up: !roll 2d6', 5000, SENDERS, roll);
+    const base = await senders('  bare NATS request/reply (baseline)', rollTotal, SENDERS, raw);
+    const pids = {
+      rosey: rosey.process.pid!,
+      dice: findNode(tree, 'dice@1')!.info!.pid as number,
+      'nats-server': findNode(tree, 'nats-server')!.info!.pid as number,
+      'load generator': process.pid,
+    };
+    const [load, cpu] = await cpuShare(pids, () =>
+      senders(`  !roll 2d6 end to end (${rollTotal} commands)`, rollTotal, SENDERS, roll),
+    );
+    const r = (k: 'p50' | 'p95' | 'p99') => load.latency[k] / base.latency[k];
+    console.log(
+      `  ratio: p50 ×${r('p50').toFixed(1)}, p95 ×${r('p95').toFixed(1)}, p99 ×${r('p99').toFixed(1)}; rate ${(load.rate / base.rate).toFixed(2)} of bare NATS`,
+    );
+    console.log(`  CPU meanwhile (100% = one core): ${cpu}\n`);
+
+    // ---- 5. after load ---------------------------------------------------------------------
+    const quoteLines = (i: number) => {
+      switch (i % 10) {
+        case 0:
+          return `!quote add lean bench quote ${i} #bench -- Bencher`;
+        case 1:
+          return `!quote ${1 + (i % 8)}`;
+        case 2:
+          return '!quote search bench';
+        default:
+          return '!quote';
+      }
+    };
+    const quoteBefore = rssMb(findNode(tree, 'quote-db@1')!.info!.pid as number);
+    const quotes = await senders(`  quote-db mix (${quoteTotal} commands)`, quoteTotal, SENDERS, (i) =>
+      platform.send(quoteLines(i), `u${i % SENDERS}`),
+    );
+    await sleep(3000);
+    const after = footprint(rosey.process.pid!, await treeOf(nc));
+    console.log();
+    printFootprint(
+      `RSS after ${rollTotal + 5000 + 2 * oneAtATime} !roll and ${quoteTotal} quote-db commands`,
+      after,
+    );
+    console.log(`  (quote-db before its commands: ${quoteBefore.toFixed(1)} MB)\n`);
+
+    // ---- targets ---------------------------------------------------------------------------
+    console.log('Targets (issue 16)');
+    const lines: Array<[string, string, boolean]> = [
+      ['main RSS idle ≤ 110 MB', `${idle.main!.toFixed(1)} MB`, idle.main! <= 110],
+      ['main RSS after load ≤ 140 MB', `${after.main!.toFixed(1)} MB`, after.main! <= 140],
+      ['dice RSS idle ≤ 50 MB', `${idle.dice!.toFixed(1)} MB`, idle.dice! <= 50],
+      ['magic-8ball RSS idle ≤ 50 MB', `${idle['magic-8ball']!.toFixed(1)} MB`, idle['magic-8ball']! <= 50],
+      [
+        `quote-db RSS after ${quoteTotal} commands ≤ 60 MB`,
+        `${after['quote-db']!.toFixed(1)} MB`,
+        after['quote-db']! <= 60,
+      ],
+      ['start (same folder) ≤ 1.5 s', `${(median(reused) / 1000).toFixed(2)} s`, median(reused) <= 1500],
+      ['cold rosey status ≤ 300 ms', `${median(status).toFixed(0)} ms`, median(status) <= 300],
+      ['p50 (100 senders) ≤ 3× bare NATS', `×${r('p50').toFixed(1)}`, r('p50') <= 3],
+      ['p99 (100 senders) ≤ 2× bare NATS', `×${r('p99').toFixed(1)}`, r('p99') <= 2],
+      ['≥ 10,000 commands/s, 100 senders', `${load.rate.toFixed(0)} /s`, load.rate >= 10_000],
+    ];
+    for (const [what, value, met] of lines)
+      console.log(`  ${what.padEnd(44)} ${value.padStart(10)}  ${verdict(met)}`);
+    console.log(`  (quote-db sustained ${quotes.rate.toFixed(0)} /s with ${SENDERS} senders)`);
+    console.log();
+  } finally {
+    bare.kill();
+    responder.kill();
+    await rosey.stop();
+  }
+}
