@@ -93,7 +93,9 @@ describe('supervision tree helpers', () => {
       expect(inner).to.include({ kind: 'supervisor', status: 'running', strategy: 'dynamic one_for_one' });
       expect(inner.state).to.equal('running');
       expect(inner.uptimeMs).to.equal(now - records.inner!.startedAt!);
-      expect(inner.children!.map((c) => [c.id, c.kind, c.status])).to.deep.equal([['b', 'worker', 'running']]);
+      expect(inner.children!.map((c) => [c.id, c.kind, c.status])).to.deep.equal([
+        ['b', 'worker', 'running'],
+      ]);
     });
 
     it('shows a restarted child with its restarts and last exit, a stopped one without uptime or state', () => {
