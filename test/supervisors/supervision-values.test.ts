@@ -8,6 +8,7 @@ import {
   exitFromOutput,
   exitText,
   ExitSignal,
+  failureFromOutput,
 } from '../../supervisors/exit-reason.js';
 import { restartGroup } from '../../supervisors/restart-group.js';
 import { supervisorMachine } from '../../supervisors/supervisor.machine.js';
@@ -63,6 +64,14 @@ describe('supervision values', () => {
       expect(exitFromOutput(null)).to.equal('normal');
       expect(exitFromOutput('done')).to.equal('normal');
       expect(exitFromOutput(undefined)).to.equal('normal');
+    });
+
+    it('reads a supervisor’s account of giving up from its output only when it is text', () => {
+      expect(failureFromOutput({ exit: 'shutdown', failure: 'why' })).to.equal('why');
+      expect(failureFromOutput({ failure: 5 })).to.equal(undefined);
+      expect(failureFromOutput({ exit: 'shutdown' })).to.equal(undefined);
+      expect(failureFromOutput(null)).to.equal(undefined);
+      expect(failureFromOutput('text')).to.equal(undefined);
     });
   });
 
