@@ -1,0 +1,228 @@
+import { expect } from 'chai';
+import { createActor, fromCallback, type EventObject } from 'xstate';
+import type { LogFields, SupervisorLogger } from '../../supervisors/supervisor-logger.js';
+import type { ChildResultEvent } from '../../supervisors/supervisor-state.js';
+import { Probe, startSupervisor } from '../support/probe.js';
+
+/**
+ * Issue 26: what a supervisor does with requests that arrive while it is busy (starting, in the
+ * middle of a restart, shutting down), and what it logs. Mutation testing found the deferral of
+ * each request kind and every log line unchecked.
+ */
+
+function replies() {
+  const results: ChildResultEvent[] = [];
+  const to = createActor(
+    fromCallback<EventObject>(({ receive }) => receive((e) => results.push(e as ChildResultEvent))),
+  );
+  to.start();
+  return { results, to };
+}
+
+function recorder() {
+  const lines: [string, string, LogFields | undefined][] = [];
+  const at =
+    (level: string) =>
+    (msg: string, fields?: LogFields): void => {
+      lines.push([level, msg, fields]);
+    };
+  const logger: SupervisorLogger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  };
+  /** The lines except debug ones, as `level msg`; every line names its supervisor. */
+  const take = () => {
+    for (const [, , fields] of lines) expect(fields).to.deep.equal({ supervisor: 't' });
+    return lines.splice(0).map(([level, msg]) => `${level} ${msg}`);
+  };
+  return { logger, take };
+}
+
+describe('supervisor: requests while busy, and what it logs', () => {
+  it('holds every request that arrives while it starts and answers them once it has started', () => {
+    const probe = new Probe();
+    probe.behaviour.set('b', { manualReady: true });
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      children: [probe.spec('a'), probe.spec('b')],
+    });
+    const { results, to } = replies();
+    sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec('c'), replyTo: to });
+    sup.actor.send({ type: 'supervisor.terminate_child', id: 'a', replyTo: to });
+    sup.actor.send({ type: 'supervisor.restart_child', id: 'a', replyTo: to });
+    sup.actor.send({ type: 'supervisor.delete_child', id: 'a', replyTo: to });
+    expect(results).to.deep.equal([]);
+    expect(sup.state().value).to.equal('starting');
+    probe.ready('b');
+    expect(sup.state().value).to.equal('running');
+    expect(results).to.deep.equal([
+      { type: 'supervisor.result', op: 'start_child', id: 'c', ok: true },
+      { type: 'supervisor.result', op: 'terminate_child', id: 'a', ok: true },
+      { type: 'supervisor.result', op: 'restart_child', id: 'a', ok: true },
+      { type: 'supervisor.result', op: 'delete_child', id: 'a', ok: false, error: 'running' },
+    ]);
+    expect(probe.take()).to.deep.equal([
+      'start a',
+      'start b',
+      'start c',
+      'shutdown a',
+      'cleanup a',
+      'start a',
+    ]);
+  });
+
+  it('holds a child’s crash during the start and restarts it once the start is done', () => {
+    const probe = new Probe();
+    probe.behaviour.set('b', { manualReady: true });
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      children: [probe.spec('a'), probe.spec('b')],
+    });
+    probe.crash('a');
+    expect(sup.state().context.records.a?.status).to.equal('exited');
+    expect(sup.state().context.records.a?.lastExit?.reason).to.deep.equal({ error: 'boom' });
+    probe.ready('b');
+    expect(probe.take()).to.deep.equal(['start a', 'start b', 'cleanup a', 'start a']);
+    expect(sup.state().context.records.a?.status).to.equal('running');
+    expect(sup.state().context.records.a?.restarts).to.equal(1);
+  });
+
+  it('holds requests that arrive in the middle of a restart and answers them after it', () => {
+    const probe = new Probe();
+    probe.behaviour.set('b', { ignoreShutdown: true });
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_all',
+      children: [probe.spec('a'), probe.spec('b', { shutdown: 1000 })],
+    });
+    probe.take();
+    probe.crash('a');
+    expect(sup.state().value).to.equal('restarting');
+    const { results, to } = replies();
+    sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec('c'), replyTo: to });
+    sup.actor.send({ type: 'supervisor.terminate_child', id: 'c', replyTo: to });
+    sup.actor.send({ type: 'supervisor.delete_child', id: 'c', replyTo: to });
+    sup.actor.send({ type: 'supervisor.restart_child', id: 'b', replyTo: to });
+    expect(results).to.deep.equal([]);
+    sup.clock.increment(1000);
+    expect(results).to.deep.equal([
+      { type: 'supervisor.result', op: 'start_child', id: 'c', ok: true },
+      { type: 'supervisor.result', op: 'terminate_child', id: 'c', ok: true },
+      { type: 'supervisor.result', op: 'delete_child', id: 'c', ok: true },
+      { type: 'supervisor.result', op: 'restart_child', id: 'b', ok: false, error: 'running' },
+    ]);
+    expect(sup.state().context.order).to.deep.equal(['a', 'b']);
+  });
+
+  it('refuses requests while it shuts down, and those it was holding', () => {
+    const probe = new Probe();
+    probe.behaviour.set('a', { ignoreShutdown: true });
+    probe.behaviour.set('b', { manualReady: true });
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      children: [probe.spec('a', { shutdown: 1000 }), probe.spec('b')],
+    });
+    const { results, to } = replies();
+    sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec('c'), replyTo: to });
+    sup.actor.send({ type: 'supervisor.terminate_child', id: 'a', replyTo: to });
+    sup.actor.send({ type: 'rosey.shutdown' });
+    const down = { ok: false, error: 'supervisor is shutting down' };
+    expect(results).to.deep.equal([
+      { type: 'supervisor.result', op: 'start_child', id: 'c', ...down },
+      { type: 'supervisor.result', op: 'terminate_child', id: 'a', ...down },
+    ]);
+    results.length = 0;
+    // a is still stopping (it ignores the shutdown): the supervisor is terminating.
+    sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec('d'), replyTo: to });
+    sup.actor.send({ type: 'supervisor.restart_child', id: 'a', replyTo: to });
+    sup.actor.send({ type: 'supervisor.terminate_child', id: 'a', replyTo: to });
+    sup.actor.send({ type: 'supervisor.terminate_child', id: 'nope', replyTo: to });
+    sup.actor.send({ type: 'supervisor.delete_child', id: 'nope', replyTo: to });
+    expect(results).to.deep.equal([
+      { type: 'supervisor.result', op: 'start_child', id: 'd', ...down },
+      { type: 'supervisor.result', op: 'restart_child', id: 'a', ok: false, error: 'running' },
+      { type: 'supervisor.result', op: 'terminate_child', id: 'a', ...down },
+      { type: 'supervisor.result', op: 'terminate_child', id: 'nope', ok: false, error: 'not found' },
+      { type: 'supervisor.result', op: 'delete_child', id: 'nope', ...down },
+    ]);
+    sup.clock.increment(1000);
+    expect(sup.state().value).to.equal('stopped');
+  });
+
+  it('logs exits, restarts, kills, failed starts and giving up, each naming its supervisor', () => {
+    const probe = new Probe();
+    const { logger, take } = recorder();
+    probe.behaviour.set('c', { ignoreShutdown: true });
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      intensity: 3,
+      period: 60,
+      logger,
+      children: [
+        probe.spec('a'),
+        probe.spec('b', { restart: 'transient' }),
+        probe.spec('c', { shutdown: 500 }),
+        probe.spec('d', { backoff: { minMs: 100, maxMs: 100, randomFactor: 0 } }),
+      ],
+    });
+    take();
+    probe.exitNormally('b');
+    expect(take()).to.deep.equal(['info b exited (normal); not restarted']);
+    probe.crash('d');
+    expect(take()).to.deep.equal(['warn d exited (crashed: boom)', 'info restarting d in 100 ms']);
+    sup.clock.increment(100);
+    take();
+    probe.behaviour.set('a', { failStart: true });
+    probe.crash('a');
+    expect(take()).to.deep.equal([
+      'warn a exited (crashed: boom)',
+      'warn a failed to restart (crashed: a cannot start); trying again',
+      'warn a exited (crashed: a cannot start)',
+      'error giving up: reached max restart intensity (3 in 60 s); last exit of a: crashed: a cannot start',
+    ]);
+    sup.clock.increment(500);
+    expect(take()).to.deep.equal(['warn c did not stop within 500 ms; killed']);
+    expect(sup.state().value).to.equal('failed');
+  });
+
+  it('logs the reason it was asked to shut down with', () => {
+    const lines: string[] = [];
+    const logger: SupervisorLogger = {
+      debug: (msg) => lines.push(msg),
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const sup = startSupervisor({ name: 't', strategy: 'one_for_one', logger, children: [] });
+    sup.actor.send({ type: 'rosey.shutdown', reason: 'bye' });
+    expect(lines).to.include('shutting down: bye');
+    const quiet: string[] = [];
+    const other = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      logger: { ...logger, debug: (msg) => quiet.push(msg) },
+      children: [],
+    });
+    other.actor.send({ type: 'rosey.shutdown' });
+    expect(quiet).to.include('shutting down');
+  });
+
+  it('logs a child that fails to start under start_child as an error, and answers why', () => {
+    const probe = new Probe();
+    const { logger, take } = recorder();
+    const sup = startSupervisor({ name: 't', strategy: 'one_for_one', logger, children: [] });
+    probe.behaviour.set('x', { failStart: true });
+    const { results, to } = replies();
+    sup.actor.send({ type: 'supervisor.start_child', spec: probe.spec('x'), replyTo: to });
+    expect(take()).to.deep.equal(['error x failed to start: crashed: x cannot start']);
+    expect(results).to.deep.equal([
+      { type: 'supervisor.result', op: 'start_child', id: 'x', ok: false, error: 'crashed: x cannot start' },
+    ]);
+  });
+});
