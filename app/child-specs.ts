@@ -301,6 +301,9 @@ export function pluginsSpec(plugins: LoadedPlugin[], w: PluginWiring): ChildSpec
   return supervisorSpec('plugins', {
     strategy: 'one_for_one',
     dynamic: true,
+    // Plugins do not depend on each other: each process starting in turn made Rosey's start the sum
+    // of theirs.
+    concurrentStart: true,
     logger: w.logger,
     children: plugins.map((p) => pluginSpec(p, w)),
   });

@@ -58,7 +58,8 @@ export interface RestartGroupWait {
   counted: boolean;
 }
 
-export type Step = { op: 'start'; id: string } | { op: 'stop'; ids: string[] };
+/** Starts (or stops) `ids` at once and waits until none of them is still starting (or stopping). */
+export type Step = { op: 'start'; ids: string[] } | { op: 'stop'; ids: string[] };
 
 /** Why the current plan runs; decides what a failed start means. */
 export type Purpose =
@@ -71,6 +72,8 @@ export interface SupervisorContext {
   /** MaxT, in whole seconds as OTP counts it. */
   period: number;
   dynamic: boolean;
+  /** A dynamic supervisor starts its initial children all at once (`start-plan.ts`). */
+  concurrentStart: boolean;
   maxChildren: number;
   root: boolean;
   logger: SupervisorLogger;

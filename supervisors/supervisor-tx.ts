@@ -6,6 +6,7 @@ import type { ChildInfo } from './child-protocol.js';
 import { describeExitWith, isNormalExit, type ExitReason } from './exit-reason.js';
 import { addRestart } from './restart-intensity.js';
 import { restartGroup } from './restart-group.js';
+import { startsChild } from './start-plan.js';
 import type {
   ChildRecord,
   ChildResultEvent,
@@ -96,18 +97,18 @@ export class SupervisorTx {
         this.effects.push({ kind: 'raise', event: { type: 'sup.plan.complete' } });
         return;
       }
-      if (step.op === 'start') this.startChild(step.id);
+      if (step.op === 'start') for (const id of step.ids) this.startChild(id);
       else for (const id of step.ids) this.requestStop(id);
     }
   }
 
   private stepWaiting(step: Step): boolean {
-    if (step.op === 'start') return this.ctx.records[step.id]?.status === 'starting';
-    return step.ids.some((id) => this.ctx.records[id]?.status === 'stopping');
+    const waitFor = step.op === 'start' ? 'starting' : 'stopping';
+    return step.ids.some((id) => this.ctx.records[id]?.status === waitFor);
   }
 
   isCurrentStart(id: string): boolean {
-    return this.ctx.step?.op === 'start' && this.ctx.step.id === id;
+    return startsChild(this.ctx.step, id);
   }
 
   private startChild(id: string): void {

@@ -23,6 +23,7 @@ import {
 } from './exit-reason.js';
 import { dict } from './dict.js';
 import { addRestart } from './restart-intensity.js';
+import { initialPlan, startsChild } from './start-plan.js';
 import type { Strategy } from './strategy.js';
 import {
   REFUSAL,
@@ -51,6 +52,12 @@ export interface SupervisorInput {
    * instead of failing the supervisor, and shutdown stops all children at once.
    */
   dynamic?: boolean;
+  /**
+   * A dynamic supervisor only: start the initial children all at once instead of one after another
+   * (static supervisors keep OTP's left-to-right start). It is ready once every one of them has
+   * reported ready or failed.
+   */
+  concurrentStart?: boolean;
   maxChildren?: number;
   /** The top of a tree: there is no parent to tell when it is ready. */
   root?: boolean;
@@ -77,6 +84,10 @@ function initialContext(input: SupervisorInput): SupervisorContext {
   if (input.dynamic && input.strategy !== 'one_for_one') {
     throw new Error(`supervisor ${input.name}: a dynamic supervisor is one_for_one`);
   }
+  if (input.concurrentStart && !input.dynamic) {
+    // A static child may need the ones before it (OTP's start order is a guarantee).
+    throw new Error(`supervisor ${input.name}: only a dynamic supervisor starts its children concurrently`);
+  }
   const records = dict<ChildRecord>();
   for (const spec of children) {
     records[spec.id] = {
@@ -93,6 +104,7 @@ function initialContext(input: SupervisorInput): SupervisorContext {
     intensity: input.intensity ?? (input.dynamic ? 3 : 1),
     period: input.period ?? 5,
     dynamic: input.dynamic ?? false,
+    concurrentStart: input.concurrentStart ?? false,
     maxChildren: input.maxChildren ?? Infinity,
     root: input.root ?? false,
     logger: input.logger ?? silentLogger,
@@ -206,8 +218,7 @@ function isCurrent(context: SupervisorContext, event: ExitNotice): boolean {
 function isFailedStart(context: SupervisorContext, event: ExitNotice): boolean {
   return (
     isCurrent(context, event) &&
-    context.step?.op === 'start' &&
-    context.step.id === event.id &&
+    startsChild(context.step, event.id) &&
     context.records[event.id]?.status === 'starting'
   );
 }
@@ -325,7 +336,7 @@ const beginGroupStart = decide((tx, event) => {
   }
   tx.beginPlan(
     'restart',
-    group.start.map((id) => ({ op: 'start' as const, id })),
+    group.start.map((id) => ({ op: 'start' as const, ids: [id] })),
   );
 });
 
@@ -491,7 +502,7 @@ function restartChildRefusal(context: SupervisorContext, event: RestartChildEven
 const beginRestartChild = decide((tx, event) => {
   assertEvent(event, 'supervisor.restart_child');
   if (event.replyTo) tx.ctx.requesters[event.id] = { to: event.replyTo, op: 'restart_child' };
-  tx.beginPlan('restart_child', [{ op: 'start', id: event.id }]);
+  tx.beginPlan('restart_child', [{ op: 'start', ids: [event.id] }]);
 });
 
 const beginStartChild = decide((tx, event) => {
@@ -507,7 +518,7 @@ const beginStartChild = decide((tx, event) => {
   };
   if (!existing) tx.ctx.order.push(spec.id);
   if (event.replyTo) tx.ctx.requesters[spec.id] = { to: event.replyTo, op: 'start_child' };
-  tx.beginPlan('start_child', [{ op: 'start', id: spec.id }]);
+  tx.beginPlan('start_child', [{ op: 'start', ids: [spec.id] }]);
 });
 
 function startChildRefusal(context: SupervisorContext, event: StartChildEvent): string | undefined {
@@ -707,12 +718,7 @@ export const supervisorMachine = setup({
     refuse,
     finishPlan,
     replayDeferred,
-    beginInit: decide((tx) =>
-      tx.beginPlan(
-        'init',
-        tx.ctx.order.map((id) => ({ op: 'start' as const, id })),
-      ),
-    ),
+    beginInit: decide((tx) => tx.beginPlan('init', initialPlan(tx.ctx.order, tx.ctx.concurrentStart))),
     notifyParentReady: action(({ context, enqueue, self }) => {
       if (!context.root) enqueue.sendParent(childReady(self));
     }),

@@ -1,7 +1,16 @@
 import { z } from 'zod';
-import { capabilityName } from '../../plugin-packages/manifest.js';
+import { CAPABILITY_NAMES, isCapability } from '../../contract/capabilities.js';
 import { PLUGIN_NAME } from '../../contract/subjects.js';
 import { DEFAULT_ROTATE } from '../logging/rotate-options.js';
+
+/**
+ * A capability name from the catalogue (as a plugin manifest's `permissions` checks it), defined
+ * here rather than imported from plugin-packages/manifest.ts: that module brings semver and the
+ * manifest schemas into every CLI command, `rosey status` included, which only needs the dataDir.
+ */
+const capabilityName = z.string().refine(isCapability, {
+  error: (issue) => `unknown permission '${String(issue.input)}' (known: ${CAPABILITY_NAMES.join(', ')})`,
+});
 
 /** CyTube's rules for user and channel names. */
 export const CYTUBE_NAME = /^[A-Za-z0-9_-]{1,20}$/;
