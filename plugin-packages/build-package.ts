@@ -1,6 +1,6 @@
 /**
  * Builds a `.roseyplug` from a plugin folder: the folder's files (see plugin-files.ts for what is
- * left out) plus a CHECKSUMS file, as a gzip'd ustar archive with the entries at its root.
+ * left out) plus a CHECKSUMS file, as a gzip'd ustar archive (tar-stream) with the entries at its root.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { DEFAULT_PACKAGE_LIMITS, formatBytes } from './package-limits.js';
 import { asPackageError, PackageError } from './package-error.js';
 import { quotePath } from './package-path.js';
 import { listPluginFiles } from './plugin-files.js';
-import { gzipPackage, writeTar, type TarWriteEntry } from './tar.js';
+import { gzipPackage, packTar, type PackEntry } from './tar.js';
 
 export const PACKAGE_EXTENSION = '.roseyplug';
 
@@ -76,14 +76,14 @@ async function build(dir: string, outFile: string | undefined): Promise<BuiltPac
   }
   const checksums = Buffer.from(serialiseChecksums(computeChecksums(contents)));
   const entries = [
-    ...dirs.map((path): TarWriteEntry => ({ path, type: 'directory' })),
-    ...[...contents].map(([path, data]): TarWriteEntry => ({ path, type: 'file', data })),
-    { path: CHECKSUMS_FILE, type: 'file', data: checksums } satisfies TarWriteEntry,
+    ...dirs.map((path): PackEntry => ({ path, type: 'directory' })),
+    ...[...contents].map(([path, data]): PackEntry => ({ path, type: 'file', data })),
+    { path: CHECKSUMS_FILE, type: 'file', data: checksums } satisfies PackEntry,
   ].sort((a, b) => comparePaths(a.path, b.path));
   if (entries.length > limits.maxEntries) {
     throw new PackageError('TOO_LARGE', `${dir} has ${entries.length} entries, over ${limits.maxEntries}`);
   }
-  const tar = writeTar(entries);
+  const tar = await packTar(entries);
   if (tar.length > limits.maxUnpackedBytes) {
     throw new PackageError(
       'TOO_LARGE',

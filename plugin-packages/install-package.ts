@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, lstat, mkdir, mkdtemp, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lt } from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { loadPlugin, MANIFEST_FILE, manifestSchema, type LoadedPlugin } from './manifest.js';
 import { errorMessage } from '../contract/result.js';
@@ -16,7 +17,6 @@ import { PLUGIN_NAME } from '../contract/subjects.js';
 import type { PackageLimits } from './package-limits.js';
 import { asPackageError, PackageError } from './package-error.js';
 import { listPluginFiles } from './plugin-files.js';
-import { compareSemver } from './semver-compare.js';
 import { readPackage, STAGING_PREFIX } from './verify-package.js';
 
 export interface InstallOptions {
@@ -71,7 +71,7 @@ export async function installPlugin(
   try {
     const { name, version } = staged.plugin.manifest;
     const previousVersion = installedVersion(name, root);
-    if (previousVersion !== undefined && !options.force && compareSemver(version, previousVersion) < 0) {
+    if (previousVersion !== undefined && !options.force && lt(version, previousVersion)) {
       throw new PackageError(
         'DOWNGRADE',
         `${name} ${previousVersion} is installed; installing ${version} would downgrade it: use --force`,

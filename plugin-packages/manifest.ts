@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
+import { valid as validSemver } from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { validate } from '../contract/validate.js';
@@ -12,6 +13,11 @@ export const capabilityName = z.string().refine(isCapability, {
   error: (issue) => `unknown permission '${String(issue.input)}' (known: ${CAPABILITY_NAMES.join(', ')})`,
 });
 
+/**
+ * The shape of a version as written (semver's parser also takes `v1.2.0` and surrounding spaces);
+ * semver itself then refuses what it could not order (leading zeros, numbers past 2^53), so every
+ * manifest version can be compared with an installed one.
+ */
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 export const manifestSchema = z
@@ -22,7 +28,10 @@ export const manifestSchema = z
         PLUGIN_NAME,
         'lower-case letters and digits in dash-separated words, starting with a letter (max 32)',
       ),
-    version: z.string().regex(SEMVER, 'a semantic version like 1.2.0'),
+    version: z
+      .string()
+      .regex(SEMVER, 'a semantic version like 1.2.0')
+      .refine((version) => validSemver(version) !== null, 'a semantic version like 1.2.0'),
     description: z.string().max(300).default(''),
     author: z.string().max(100).optional(),
     /** Module that default-exports `definePlugin(...)`, relative to the plugin folder. */

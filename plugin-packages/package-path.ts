@@ -11,6 +11,8 @@ export function pathProblem(path: string): string | undefined {
   if (path.includes('\\')) return 'contains a backslash';
   // A newline would also break the one-line-per-file CHECKSUMS format.
   if ([...path].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f')) return 'contains a control character';
+  // tar-stream stores any other name in a pax header, which packages never hold (see tar.ts).
+  if (/[^ -~]/.test(path)) return 'is not ASCII';
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return 'is an absolute path';
   const segments = path.split('/');
   if (segments.includes('..')) return "has a '..' segment";

@@ -1,87 +1,32 @@
 /**
- * A minimal ustar writer and reader over Buffers, and the bounded gzip around them. Written here
- * rather than taken from npm because a package reader must refuse rather than interpret: the reader
- * reports every entry's type as it is, and the verifier decides (links, devices and pax/GNU
- * extensions are refused there). Plugin packages are small, so whole Buffers are fine.
- *
- * Layout (POSIX ustar): per entry one 512-byte header, then the data padded to 512 bytes; two zero
- * blocks end the archive.
+ * The tar and gzip layer of `.roseyplug` packages: tar-stream reads and writes the archive, and
+ * this adapter adds what a package reader needs on top of it, because a package may be hostile and
+ * must be refused rather than interpreted:
+ * - tar-stream applies pax and GNU extension headers to the entry after them without reporting
+ *   them; they are found here (as a gap before the entry's own header) and reported as entries of
+ *   their own type, so the verifier refuses them like links and devices;
+ * - the archive must end with its end marker, with nothing but zeros after it, since bytes after
+ *   it are invisible to some tars and not to others;
+ * - names must be UTF-8 (tar-stream would turn other bytes into U+FFFD);
+ * - an entry must not claim more data than the archive holds.
+ * Plugin packages are small (package-limits.ts), so whole Buffers are fine.
  */
 import { promisify } from 'node:util';
 import { constants as zlibConstants, gunzip, gzip } from 'node:zlib';
+import { extract, pack, type Header } from 'tar-stream';
+import { errorMessage } from '../contract/result.js';
 import { formatBytes } from './package-limits.js';
 import { PackageError } from './package-error.js';
 import { quotePath } from './package-path.js';
 
 const BLOCK = 512;
 
+/**
+ * tar-stream's name for each entry type (the extension headers it applies silently included), or
+ * `unknown` for a type flag it does not know.
+ */
 export type TarEntryType =
-  | 'file'
-  | 'directory'
-  | 'symlink'
-  | 'hardlink'
-  | 'char-device'
-  | 'block-device'
-  | 'fifo'
-  | 'pax-header'
-  | 'pax-global-header'
-  | 'gnu-long-name'
-  | 'gnu-long-link'
-  | 'unknown';
-
-type KnownType = Exclude<TarEntryType, 'unknown'>;
-
-const TYPE_FLAGS: Readonly<Record<KnownType, string>> = {
-  file: '0',
-  hardlink: '1',
-  symlink: '2',
-  'char-device': '3',
-  'block-device': '4',
-  directory: '5',
-  fifo: '6',
-  'pax-header': 'x',
-  'pax-global-header': 'g',
-  'gnu-long-name': 'L',
-  'gnu-long-link': 'K',
-};
-
-const TYPES_BY_FLAG = new Map<string, KnownType>(
-  (Object.keys(TYPE_FLAGS) as KnownType[]).map((type) => [TYPE_FLAGS[type], type]),
-);
-
-/** [offset, length] of each header field. */
-const FIELD = {
-  name: [0, 100],
-  mode: [100, 8],
-  uid: [108, 8],
-  gid: [116, 8],
-  size: [124, 12],
-  mtime: [136, 12],
-  checksum: [148, 8],
-  typeFlag: [156, 1],
-  linkName: [157, 100],
-  magic: [257, 6],
-  version: [263, 2],
-  devMajor: [329, 8],
-  devMinor: [337, 8],
-  prefix: [345, 155],
-} as const satisfies Record<string, readonly [number, number]>;
-
-type Field = readonly [number, number];
-
-export interface TarWriteEntry {
-  /** Relative posix path; a directory's path without its trailing slash. */
-  path: string;
-  /**
-   * Packages only ever hold files and directories; the other types are writable so tests can
-   * craft the hostile archives the verifier must refuse.
-   */
-  type: KnownType;
-  data?: Buffer;
-  /** Defaults: 0644 for files, 0755 for directories. */
-  mode?: number;
-  linkName?: string;
-}
+  Header['type'] | 'pax-header' | 'pax-global-header' | 'gnu-long-path' | 'gnu-long-link-path' | 'unknown';
 
 export interface TarEntry {
   /** The path as stored (prefix + name), a directory's trailing slash removed. */
@@ -95,44 +40,211 @@ export interface TarEntry {
   data: Buffer;
 }
 
-/** A tar archive of `entries`, in the given order, with uid/gid/mtime 0 so the bytes are reproducible. */
-export function writeTar(entries: readonly TarWriteEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const entry of entries) {
-    const data = entry.data ?? Buffer.alloc(0);
-    parts.push(header(entry, data.length), data, Buffer.alloc(padding(data.length)));
-  }
-  parts.push(Buffer.alloc(2 * BLOCK));
-  return Buffer.concat(parts);
+/** What a package holds: files and folders, nothing else. */
+export interface PackEntry {
+  /** Relative posix path; a directory's path without its trailing slash. */
+  path: string;
+  type: 'file' | 'directory';
+  data?: Buffer;
 }
 
 /**
- * Every entry of a tar archive, in order, lazily (so a caller can stop at its entry limit). Throws
- * PackageError NOT_A_PACKAGE on a bad header, a truncated archive, or bytes after the end marker.
+ * A tar archive of `entries`, in the given order. Modes 0644 and 0755, uid/gid 0 and mtime 0, so
+ * the bytes depend only on the paths and contents. A path tar-stream could store only with a pax
+ * header (over the ustar name and prefix fields, or not ASCII) is refused: PackageError UNSAFE_PATH.
  */
-export function* readTar(tar: Buffer): Generator<TarEntry> {
-  let offset = 0;
-  for (;;) {
-    if (offset + BLOCK > tar.length) {
-      throw notTar(
-        offset === tar.length ? 'truncated archive: no end-of-archive marker' : 'truncated archive',
-      );
+export async function packTar(entries: readonly PackEntry[]): Promise<Buffer> {
+  // Every path checked before tar-stream starts, so a refusal leaves no stream half written.
+  const items = entries.map((entry) => {
+    const isDir = entry.type === 'directory';
+    const name = isDir ? `${entry.path}/` : entry.path;
+    const problem = ustarProblem(name);
+    if (problem) throw new PackageError('UNSAFE_PATH', `${quotePath(entry.path)} ${problem}`);
+    const header = { name, type: entry.type, mode: isDir ? 0o755 : 0o644, mtime: EPOCH };
+    return { header, data: entry.data ?? Buffer.alloc(0) };
+  });
+  const archive = pack();
+  for (const { header, data } of items) archive.entry(header, data);
+  archive.finalize();
+  const chunks: Buffer[] = [];
+  // tar-stream pushes Buffers.
+  for await (const chunk of archive) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const EPOCH = new Date(0);
+
+/**
+ * Why tar-stream would need a pax header for `name`, which packages never hold: the same rule as
+ * its header encoder, a name of at most 100 ASCII bytes after moving leading folders into the
+ * 155-byte prefix.
+ */
+function ustarProblem(name: string): string | undefined {
+  if (Buffer.byteLength(name) !== name.length) return 'is not ASCII, which a plain tar header needs';
+  let rest = name;
+  let prefix = '';
+  while (rest.length > 100) {
+    const slash = rest.indexOf('/');
+    if (slash === -1) return 'is too long for a tar header';
+    prefix += prefix ? `/${rest.slice(0, slash)}` : rest.slice(0, slash);
+    rest = rest.slice(slash + 1);
+  }
+  return prefix.length > 155 ? 'is too long for a tar header' : undefined;
+}
+
+type Step =
+  | { kind: 'entry'; header: Header; start: number; next: () => void }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'finished' };
+
+/**
+ * Every entry of a tar archive, in order, lazily (so a caller can stop at its entry limit). Throws
+ * PackageError NOT_A_PACKAGE on a bad header, a truncated archive, or bytes after the end marker,
+ * and UNSAFE_PATH on a name that is not UTF-8.
+ */
+export async function* readTar(tar: Buffer): AsyncGenerator<TarEntry> {
+  // latin1 keeps a name's bytes as they are, for the UTF-8 check below (tar-stream's types leave
+  // this option out).
+  const options: Parameters<typeof extract>[0] & { filenameEncoding: BufferEncoding } = {
+    filenameEncoding: 'latin1',
+  };
+  const extractor = extract(options);
+  const steps = stepsOf(extractor);
+  extractor.end(tar);
+  /** Where the next header should start: anything else means tar-stream skipped something there. */
+  let end = 0;
+  try {
+    for (;;) {
+      const step = await steps.next();
+      if (step.kind === 'failed') {
+        yield* ending(tar, end, step.error);
+        return;
+      }
+      if (step.kind === 'finished') {
+        yield* ending(tar, end);
+        return;
+      }
+      const { header, start } = step;
+      if (start !== end) yield skipped(tar, end);
+      const entry = toEntry(tar, header, start);
+      const { size } = header;
+      const data = start + BLOCK;
+      if (data + size > tar.length) {
+        throw notTar(
+          `truncated archive: entry ${quotePath(entry.path)} needs ${size} bytes, ${tar.length - data} left`,
+        );
+      }
+      // tar-stream reads the block after a folder's header as the next header, other tars skip its
+      // data: two readings of one archive.
+      if (entry.type === 'directory' && size !== 0) {
+        throw notTar(`entry ${quotePath(entry.path)} is a folder with ${size} bytes of data`);
+      }
+      yield { ...entry, data: tar.subarray(data, data + size) };
+      end = data + size + padding(size);
+      step.next();
     }
-    const block = tar.subarray(offset, offset + BLOCK);
-    if (isZero(block)) {
-      // Anything after the end marker would be invisible to us but not to every other tar.
-      if (!isZero(tar.subarray(offset))) throw notTar('data after the end-of-archive marker');
-      return;
-    }
-    const entry = parseHeader(block, offset);
-    const start = offset + BLOCK;
-    if (start + entry.size > tar.length) {
-      throw notTar(
-        `truncated archive: entry ${quotePath(entry.path)} needs ${entry.size} bytes, ${tar.length - start} left`,
-      );
-    }
-    yield { ...entry, data: tar.subarray(start, start + entry.size) };
-    offset = start + entry.size + padding(entry.size);
+  } finally {
+    extractor.destroy();
+  }
+}
+
+/** tar-stream's events as a queue read one step at a time: an entry is handed on before an error after it. */
+function stepsOf(extractor: ReturnType<typeof extract>): { next(): Promise<Step> } {
+  const queued: Step[] = [];
+  let waiting: ((step: Step) => void) | undefined;
+  const push = (step: Step) => {
+    if (waiting) {
+      const wake = waiting;
+      waiting = undefined;
+      wake(step);
+    } else queued.push(step);
+  };
+  extractor.on('entry', (header, stream, next) => {
+    // The data is read from the archive Buffer; the stream is drained so tar-stream moves on.
+    stream.resume();
+    // `offset` is where the entry's own header starts, after any extension headers before it.
+    push({ kind: 'entry', header, start: stream.offset, next: () => next() });
+  });
+  extractor.on('error', (error: unknown) => push({ kind: 'failed', error }));
+  extractor.on('finish', () => push({ kind: 'finished' }));
+  return {
+    next: () => {
+      const step = queued.shift();
+      return step ? Promise.resolve(step) : new Promise((resolve) => (waiting = resolve));
+    },
+  };
+}
+
+function toEntry(tar: Buffer, header: Header, start: number): Omit<TarEntry, 'data'> {
+  // A folder's trailing slash (tar-stream also takes a file name ending in one for a folder).
+  const path = utf8(header.name, start).replace(/\/$/, '');
+  // tar-stream gives null for a type flag it does not know and for no link target, though its
+  // types do not say so.
+  const type: Header['type'] | null = header.type;
+  const linkName: string | null = header.linkname;
+  return {
+    path,
+    type: type ?? 'unknown',
+    typeFlag: tar.toString('latin1', start + TYPE_FLAG, start + TYPE_FLAG + 1),
+    mode: header.mode,
+    linkName: utf8(linkName ?? '', start),
+  };
+}
+
+const TYPE_FLAG = 156;
+
+/** Type flags of the extension headers tar-stream applies without reporting them. */
+const EXTENSIONS = new Map<string, TarEntryType>([
+  ['x', 'pax-header'],
+  ['g', 'pax-global-header'],
+  ['L', 'gnu-long-path'],
+  ['N', 'gnu-long-path'],
+  ['K', 'gnu-long-link-path'],
+]);
+
+/**
+ * The archive after its last entry, from `at`: the end marker and zeros, or an extension header
+ * that applies to nothing, or the reason tar-stream stopped (`failure`).
+ */
+function* ending(tar: Buffer, at: number, failure?: unknown): Generator<TarEntry> {
+  const rest = tar.subarray(at);
+  if (rest.length >= BLOCK && isZero(rest)) return;
+  yield skipped(tar, at, failure);
+  if (failure !== undefined) throw notTar(`after byte ${at}: ${errorMessage(failure)}`);
+}
+
+/**
+ * The header at `at`, where tar-stream went on without giving an entry: an extension header, which
+ * is reported as an entry so the verifier refuses it; anything else is refused here.
+ */
+function skipped(tar: Buffer, at: number, failure?: unknown): TarEntry {
+  const block = tar.subarray(at, at + BLOCK);
+  if (block.length === 0) throw notTar('truncated archive: no end-of-archive marker');
+  if (block.length < BLOCK) throw notTar('truncated archive');
+  if (isZero(block)) throw notTar('data after the end-of-archive marker');
+  // Both ustar ('ustar\0') and old GNU ('ustar ') magic.
+  if (block.toString('latin1', 257, 262) !== 'ustar') throw notTar(`byte ${at}: not a ustar header`);
+  const typeFlag = block.toString('latin1', TYPE_FLAG, TYPE_FLAG + 1);
+  const type = EXTENSIONS.get(typeFlag);
+  if (type) {
+    const name = block.toString('latin1', 0, 100).split('\0')[0] ?? '';
+    return { path: utf8(name, at), type, typeFlag, mode: 0, linkName: '', data: Buffer.alloc(0) };
+  }
+  // tar-stream's words for a checksum mismatch (a tar-stream upgrade that changes them fails the tests).
+  if (errorMessage(failure).startsWith('Invalid tar header. Maybe')) {
+    throw notTar(`byte ${at}: header checksum does not match`);
+  }
+  throw notTar(`byte ${at}: not a valid tar header (${errorMessage(failure)})`);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A name tar-stream read as latin1, decoded as the UTF-8 it must be. */
+function utf8(latin1: string, at: number): string {
+  try {
+    return strictUtf8.decode(Buffer.from(latin1, 'latin1'));
+  } catch {
+    throw new PackageError('UNSAFE_PATH', `byte ${at}: a name in the header is not UTF-8`);
   }
 }
 
@@ -152,121 +264,20 @@ export async function gzipPackage(tar: Buffer): Promise<Buffer> {
  * messages.
  */
 export async function gunzipBounded(gz: Buffer, maxBytes: number, what: string): Promise<Buffer> {
-  if (gz.length < 2 || gz[0] !== 0x1f || gz[1] !== 0x8b) {
+  if (gz[0] !== 0x1f || gz[1] !== 0x8b) {
     throw new PackageError('NOT_A_PACKAGE', `${what}: not a gzip file`);
   }
   try {
     return await promisify(gunzip)(gz, { maxOutputLength: maxBytes });
   } catch (error) {
-    if (error instanceof RangeError && (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new PackageError('TOO_LARGE', `${what}: unpacks to more than ${formatBytes(maxBytes)}`, {
         cause: error,
       });
     }
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new PackageError('NOT_A_PACKAGE', `${what}: broken gzip data (${reason})`, { cause: error });
-  }
-}
-
-function header(entry: TarWriteEntry, size: number): Buffer {
-  const block = Buffer.alloc(BLOCK);
-  const isDir = entry.type === 'directory';
-  const [prefix, name] = splitPath(isDir ? `${entry.path}/` : entry.path);
-  putBytes(block, FIELD.name, Buffer.from(name), entry.path);
-  putOctal(block, FIELD.mode, entry.mode ?? (isDir ? 0o755 : 0o644));
-  putOctal(block, FIELD.uid, 0);
-  putOctal(block, FIELD.gid, 0);
-  putOctal(block, FIELD.size, size);
-  putOctal(block, FIELD.mtime, 0);
-  block.write(TYPE_FLAGS[entry.type], FIELD.typeFlag[0], 'latin1');
-  putBytes(block, FIELD.linkName, Buffer.from(entry.linkName ?? ''), entry.path);
-  block.write('ustar\0', FIELD.magic[0], 'latin1');
-  block.write('00', FIELD.version[0], 'latin1');
-  putOctal(block, FIELD.devMajor, 0);
-  putOctal(block, FIELD.devMinor, 0);
-  putBytes(block, FIELD.prefix, Buffer.from(prefix), entry.path);
-  // The checksum is computed with its own field read as spaces, then stored as 6 digits, NUL, space.
-  block.write(`${checksum(block).toString(8).padStart(6, '0')}\0 `, FIELD.checksum[0], 'latin1');
-  return block;
-}
-
-/** ustar keeps a path up to 100 bytes in `name`, longer ones split at a slash into prefix (155) + name. */
-function splitPath(path: string): [string, string] {
-  if (Buffer.byteLength(path) <= FIELD.name[1]) return ['', path];
-  for (let slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
-    const prefix = path.slice(0, slash);
-    const name = path.slice(slash + 1);
-    if (name === '' || Buffer.byteLength(name) > FIELD.name[1]) continue;
-    if (Buffer.byteLength(prefix) <= FIELD.prefix[1]) return [prefix, name];
-  }
-  throw new PackageError('UNSAFE_PATH', `${quotePath(path)} is too long for a tar header`);
-}
-
-function parseHeader(block: Buffer, offset: number): Omit<TarEntry, 'data'> & { size: number } {
-  const magic = block.toString('latin1', FIELD.magic[0], FIELD.magic[0] + FIELD.magic[1]);
-  if (!magic.startsWith('ustar')) throw notTar(`byte ${offset}: not a ustar header`);
-  const stored = readOctal(block, FIELD.checksum, offset);
-  if (stored !== checksum(block)) throw notTar(`byte ${offset}: header checksum does not match`);
-  const name = readString(block, FIELD.name, offset);
-  // Only POSIX ustar has a path prefix there; old GNU headers keep timestamps in those bytes.
-  const prefix = magic === 'ustar\0' ? readString(block, FIELD.prefix, offset) : '';
-  let path = prefix ? `${prefix}/${name}` : name;
-  const typeFlag = block.toString('latin1', FIELD.typeFlag[0], FIELD.typeFlag[0] + 1);
-  // Pre-POSIX tars write NUL for a regular file.
-  const type = typeFlag === '\0' ? 'file' : (TYPES_BY_FLAG.get(typeFlag) ?? 'unknown');
-  if (type === 'directory' && path.endsWith('/')) path = path.slice(0, -1);
-  return {
-    path,
-    type,
-    typeFlag,
-    mode: readOctal(block, FIELD.mode, offset),
-    size: readOctal(block, FIELD.size, offset),
-    linkName: readString(block, FIELD.linkName, offset),
-  };
-}
-
-function checksum(block: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i += 1) {
-    const inField = i >= FIELD.checksum[0] && i < FIELD.checksum[0] + FIELD.checksum[1];
-    sum += inField ? 0x20 : (block[i] ?? 0);
-  }
-  return sum;
-}
-
-function putBytes(block: Buffer, [at, length]: Field, bytes: Buffer, path: string): void {
-  if (bytes.length > length) {
-    throw new PackageError('UNSAFE_PATH', `${quotePath(path)}: a name is too long for a tar header`);
-  }
-  bytes.copy(block, at);
-}
-
-/** Octal digits, zero-padded, NUL-terminated, as ustar stores numbers. */
-function putOctal(block: Buffer, [at, length]: Field, value: number): void {
-  const digits = value.toString(8).padStart(length - 1, '0');
-  if (digits.length > length - 1) throw new RangeError(`${value} does not fit a ${length}-byte tar field`);
-  block.write(`${digits}\0`, at, 'latin1');
-}
-
-function readOctal(block: Buffer, [at, length]: Field, offset: number): number {
-  // Base-256 numbers (high bit set, for files over 8 GiB) fail the digit test and are refused.
-  const text = block
-    .toString('latin1', at, at + length)
-    .replace(/\0.*$/s, '')
-    .trim();
-  if (!/^[0-7]*$/.test(text)) throw notTar(`byte ${offset}: a numeric header field is not octal`);
-  return text === '' ? 0 : parseInt(text, 8);
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function readString(block: Buffer, [at, length]: Field, offset: number): string {
-  const field = block.subarray(at, at + length);
-  const end = field.indexOf(0);
-  try {
-    return utf8.decode(end === -1 ? field : field.subarray(0, end));
-  } catch {
-    throw new PackageError('UNSAFE_PATH', `byte ${offset}: a name in the header is not UTF-8`);
+    throw new PackageError('NOT_A_PACKAGE', `${what}: broken gzip data (${errorMessage(error)})`, {
+      cause: error,
+    });
   }
 }
 

@@ -4,9 +4,9 @@
  * regular files, never over one another. What comes out is a plugin folder that `loadPlugin`
  * accepted, ready for the installer to move into place.
  */
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadPlugin, MANIFEST_FILE, type LoadedPlugin } from './manifest.js';
 import { errorMessage } from '../contract/result.js';
@@ -16,6 +16,7 @@ import { DEFAULT_PACKAGE_LIMITS, formatBytes, type PackageLimits } from './packa
 import { asPackageError, PackageError } from './package-error.js';
 import { pathProblem, quotePath } from './package-path.js';
 import { gunzipBounded, readTar, type TarEntry, type TarEntryType } from './tar.js';
+import { writeContents, type Contents } from './write-contents.js';
 
 export interface ReadPackageOptions extends Partial<PackageLimits> {
   /**
@@ -42,11 +43,6 @@ const MAX_MANIFEST_BYTES = 64 * 1024;
 /** The staging folder's prefix: a dot, so plugin discovery skips it when the parent is a plugins folder. */
 export const STAGING_PREFIX = '.staging-';
 
-interface Contents {
-  files: Map<string, Buffer>;
-  dirs: Set<string>;
-}
-
 /**
  * Checks the package `file` and unpacks it into `<mkdtemp>/<name>`; see ReadPackage for the
  * result. Any failure is a PackageError with a one-line message naming the package and the
@@ -64,7 +60,7 @@ export async function readPackage(file: string, options: ReadPackageOptions = {}
     limits.maxUnpackedBytes,
     file,
   );
-  const contents = checkEntries(tar, limits, file);
+  const contents = await checkEntries(tar, limits, file);
   const listed = checkChecksums(contents.files, file);
   const name = manifestName(contents.files, file);
   const bytes = listed.reduce((sum, path) => sum + (contents.files.get(path)?.length ?? 0), 0);
@@ -98,55 +94,33 @@ function tooLarge(file: string, size: number, maxBytes: number): PackageError {
 }
 
 /** Every entry: a file or folder, a safe path, unique, within the limits. */
-function checkEntries(tar: Buffer, limits: PackageLimits, what: string): Contents {
+async function checkEntries(tar: Buffer, limits: PackageLimits, what: string): Promise<Contents> {
   const contents: Contents = { files: new Map(), dirs: new Set() };
   const entries = readTar(tar);
   let count = 0;
-  for (;;) {
-    let next: IteratorResult<TarEntry>;
-    try {
-      next = entries.next();
-    } catch (error) {
-      throw error instanceof PackageError ? new PackageError(error.code, `${what}: ${error.message}`) : error;
+  try {
+    for (;;) {
+      let next: IteratorResult<TarEntry>;
+      try {
+        next = await entries.next();
+      } catch (error) {
+        throw error instanceof PackageError
+          ? new PackageError(error.code, `${what}: ${error.message}`)
+          : error;
+      }
+      if (next.done) break;
+      count += 1;
+      checkEntry(next.value, count, contents, limits, what);
     }
-    if (next.done) break;
-    const entry = next.value;
-    const name = `entry ${quotePath(entry.path)}`;
-    count += 1;
-    if (count > limits.maxEntries) {
-      throw new PackageError('TOO_LARGE', `${what}: more than ${limits.maxEntries} entries (at ${name})`);
-    }
-    if (entry.type === 'symlink' || entry.type === 'hardlink') {
-      const kind = entry.type === 'symlink' ? 'a symbolic link' : 'a hard link';
-      throw new PackageError('LINK', `${what}: ${name} is ${kind} (to ${quotePath(entry.linkName)})`);
-    }
-    if (entry.type !== 'file' && entry.type !== 'directory') {
-      throw new PackageError(
-        'UNSUPPORTED_ENTRY',
-        `${what}: ${name} is ${describe(entry.type, entry.typeFlag)}; a package holds only files and folders`,
-      );
-    }
-    const problem = pathProblem(entry.path);
-    if (problem) throw new PackageError('UNSAFE_PATH', `${what}: ${name} ${problem}`);
-    if (contents.files.has(entry.path) || contents.dirs.has(entry.path)) {
-      throw new PackageError('UNSAFE_PATH', `${what}: ${name} appears twice`);
-    }
-    if (entry.type === 'directory') {
-      contents.dirs.add(entry.path);
-      continue;
-    }
-    if (entry.data.length > limits.maxFileBytes) {
-      throw new PackageError(
-        'TOO_LARGE',
-        `${what}: ${name} is ${formatBytes(entry.data.length)}, over the limit of ${formatBytes(limits.maxFileBytes)}`,
-      );
-    }
-    contents.files.set(entry.path, entry.data);
+  } finally {
+    // Stops the reader when an entry is refused halfway through the archive.
+    await entries.return(undefined);
   }
   // `a` as a file and `a/b` as anything cannot both be written.
   for (const path of [...contents.files.keys(), ...contents.dirs]) {
-    for (let slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
-      const parent = path.slice(0, slash);
+    const segments = path.split('/');
+    for (let depth = 1; depth < segments.length; depth += 1) {
+      const parent = segments.slice(0, depth).join('/');
       if (contents.files.has(parent)) {
         throw new PackageError(
           'UNSAFE_PATH',
@@ -158,14 +132,54 @@ function checkEntries(tar: Buffer, limits: PackageLimits, what: string): Content
   return contents;
 }
 
+function checkEntry(
+  entry: TarEntry,
+  count: number,
+  contents: Contents,
+  limits: PackageLimits,
+  what: string,
+): void {
+  const name = `entry ${quotePath(entry.path)}`;
+  if (count > limits.maxEntries) {
+    throw new PackageError('TOO_LARGE', `${what}: more than ${limits.maxEntries} entries (at ${name})`);
+  }
+  if (entry.type === 'symlink' || entry.type === 'link') {
+    const kind = entry.type === 'symlink' ? 'a symbolic link' : 'a hard link';
+    throw new PackageError('LINK', `${what}: ${name} is ${kind} (to ${quotePath(entry.linkName)})`);
+  }
+  if (entry.type !== 'file' && entry.type !== 'directory') {
+    throw new PackageError(
+      'UNSUPPORTED_ENTRY',
+      `${what}: ${name} is ${describe(entry.type, entry.typeFlag)}; a package holds only files and folders`,
+    );
+  }
+  const problem = pathProblem(entry.path);
+  if (problem) throw new PackageError('UNSAFE_PATH', `${what}: ${name} ${problem}`);
+  if (contents.files.has(entry.path) || contents.dirs.has(entry.path)) {
+    throw new PackageError('UNSAFE_PATH', `${what}: ${name} appears twice`);
+  }
+  if (entry.type === 'directory') {
+    contents.dirs.add(entry.path);
+    return;
+  }
+  if (entry.data.length > limits.maxFileBytes) {
+    throw new PackageError(
+      'TOO_LARGE',
+      `${what}: ${name} is ${formatBytes(entry.data.length)}, over the limit of ${formatBytes(limits.maxFileBytes)}`,
+    );
+  }
+  contents.files.set(entry.path, entry.data);
+}
+
 const DESCRIPTIONS: Partial<Record<TarEntryType, string>> = {
-  'char-device': 'a character device',
+  'character-device': 'a character device',
   'block-device': 'a block device',
   fifo: 'a fifo',
+  'contiguous-file': 'a contiguous file (not supported)',
   'pax-header': 'a pax extended header (long names and attributes are not supported)',
   'pax-global-header': 'a pax global header (long names and attributes are not supported)',
-  'gnu-long-name': 'a GNU long-name entry (not supported)',
-  'gnu-long-link': 'a GNU long-link entry (not supported)',
+  'gnu-long-path': 'a GNU long-name entry (not supported)',
+  'gnu-long-link-path': 'a GNU long-link entry (not supported)',
 };
 
 function describe(type: TarEntryType, typeFlag: string): string {
@@ -263,15 +277,7 @@ async function stage(
   try {
     const target = resolve(stagingRoot, name);
     await mkdir(target);
-    for (const dir of [...contents.dirs].sort(comparePaths)) {
-      await mkdir(inside(target, dir), { recursive: true, mode: 0o755 });
-    }
-    for (const [path, data] of contents.files) {
-      const out = inside(target, path);
-      await mkdir(dirname(out), { recursive: true, mode: 0o755 });
-      // 'wx': never write through or over anything already there (case-folding file systems).
-      await writeFile(out, data, { flag: 'wx', mode: 0o644 });
-    }
+    await writeContents(target, contents);
     let plugin: LoadedPlugin;
     try {
       plugin = loadPlugin(target);
@@ -286,13 +292,4 @@ async function stage(
     await rm(stagingRoot, { recursive: true, force: true });
     throw asPackageError(error, 'IO_ERROR', `${what}: could not unpack into ${stagingRoot}`);
   }
-}
-
-/** `path` under `root`; the paths were checked already, this is the belt to those braces. */
-function inside(root: string, path: string): string {
-  const out = resolve(root, path);
-  if (!out.startsWith(root + sep)) {
-    throw new PackageError('UNSAFE_PATH', `entry ${quotePath(path)} would be written outside the package`);
-  }
-  return out;
 }

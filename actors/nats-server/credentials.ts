@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { capabilitySubjects, type CapabilityName } from '../../contract/capabilities.js';
-import { pluginInboxPrefix, subjects } from '../../contract/subjects.js';
+import { PLUGIN_NAME, pluginInboxPrefix, subjects } from '../../contract/subjects.js';
 
 export { pluginInboxPrefix };
 
@@ -30,9 +30,11 @@ export const pluginUser = (plugin: string) => `plugin-${plugin}`;
 
 /**
  * A plugin's NATS permissions: its lifecycle subjects always, and the subjects of the capabilities
- * it was granted (contract/capabilities.ts); nothing else.
+ * it was granted (contract/capabilities.ts); nothing else. Throws on a name that is not a plugin
+ * name: a `*`, `>` or `.` in it would reach other plugins' subjects.
  */
 export function pluginPermissions(plugin: string, granted: readonly CapabilityName[]): NatsPermissions {
+  if (!PLUGIN_NAME.test(plugin)) throw new Error(`${JSON.stringify(plugin)} is not a plugin name`);
   return {
     publish: {
       allow: [`rosey.plugins.${plugin}.>`, ...capabilitySubjects(plugin, granted)],

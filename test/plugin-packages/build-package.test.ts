@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { buildPackage } from '../../plugin-packages/build-package.js';
 import { sha256Hex } from '../../plugin-packages/checksums.js';
-import { readTar } from '../../plugin-packages/tar.js';
+import { readTar, type TarEntry } from '../../plugin-packages/tar.js';
 import { readPackage } from '../../plugin-packages/verify-package.js';
 import { tempDir } from '../support/nats.js';
 import { packageFailure } from '../support/package-failure.js';
@@ -45,6 +45,12 @@ function tree(dir: string): Record<string, string> {
     out[full.slice(dir.length + 1)] = readFileSync(full, 'utf8');
   }
   return out;
+}
+
+async function entriesOf(file: string): Promise<TarEntry[]> {
+  const entries: TarEntry[] = [];
+  for await (const entry of readTar(gunzipSync(readFileSync(file)))) entries.push(entry);
+  return entries;
 }
 
 describe('building a .roseyplug', () => {
@@ -92,7 +98,7 @@ describe('building a .roseyplug', () => {
     writeFileSync(join(dir, 'index.js'), 'export default {};\n', { mode: 0o700 });
     mkdirSync(join(dir, 'empty'));
     const built = await buildPackage(dir);
-    const entries = [...readTar(gunzipSync(readFileSync(built.file)))];
+    const entries = await entriesOf(built.file);
     assert.deepEqual(
       entries.map((entry) => `${entry.type} ${entry.mode.toString(8)} ${entry.path}`),
       [
@@ -124,7 +130,7 @@ describe('building a .roseyplug', () => {
       CHECKSUMS: 'stale',
     });
     const built = await buildPackage(dir);
-    const paths = [...readTar(gunzipSync(readFileSync(built.file)))].map((entry) => entry.path);
+    const paths = (await entriesOf(built.file)).map((entry) => entry.path);
     assert.deepEqual(paths.sort(), ['CHECKSUMS', ...Object.keys(FILES), 'lib', 'migrations', 'test'].sort());
     assert.equal(built.files, Object.keys(FILES).length);
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
+  comparePaths,
   computeChecksums,
   parseChecksums,
   serialiseChecksums,
@@ -37,11 +38,18 @@ describe('CHECKSUMS', () => {
       [`${HASH_A} a.js\n`, /line 1 is not/],
       [`${HASH_A.toUpperCase()}  a.js\n`, /line 1 is not/],
       [`${HASH_A}  a.js`, /does not end with a newline/],
+      [`${HASH_A.slice(1)}  a.js\n`, /line 1 is not/],
+      [`${HASH_A}0  a.js\n`, /line 1 is not/],
+      [`${HASH_A.slice(1)}g  a.js\n`, /line 1 is not/],
+      [`x${HASH_A}  a.js\n`, /line 1 is not/],
+      [`${HASH_A}  \n`, /line 1 is not/],
+      [`${HASH_A}\ta.js\n`, /line 1 is not/],
       [`${HASH_A}  a.js\n\n`, /line 2 is not/],
       [`${HASH_A}  ../a.js\n`, /line 1: "\.\.\/a\.js" has a '\.\.' segment/],
       [`${HASH_A}  /etc/passwd\n`, /line 1: "\/etc\/passwd" is an absolute path/],
       [`${HASH_A}  b.js\n${HASH_A}  a.js\n`, /line 2: "a\.js" is out of order/],
       [`${HASH_A}  a.js\n${HASH_B}  a.js\n`, /line 2: "a\.js" is listed twice/],
+      [`${HASH_A}  a.js\n${HASH_A}  a.js/./b\n`, /line 2: "a\.js\/\.\/b" has a '\.' segment/],
     ];
     for (const [text, pattern] of cases) {
       let error: unknown;
@@ -54,5 +62,20 @@ describe('CHECKSUMS', () => {
       assert.equal(error.code, 'BAD_CHECKSUM');
       assert.match(error.message, pattern);
     }
+  });
+
+  it('orders paths by code unit, the same on every machine and locale', () => {
+    assert.equal(comparePaths('B', 'a'), -1);
+    assert.equal(comparePaths('a', 'B'), 1);
+    assert.equal(comparePaths('a', 'a/b'), -1);
+    assert.equal(comparePaths('a/b', 'a/b'), 0);
+    assert.deepEqual(['é', 'z', 'Z', 'a-b', 'a/b', 'a.b'].sort(comparePaths), [
+      'Z',
+      'a-b',
+      'a.b',
+      'a/b',
+      'z',
+      'é',
+    ]);
   });
 });

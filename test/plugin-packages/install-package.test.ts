@@ -19,7 +19,8 @@ import {
   removePlugin,
   roseyPackageRoot,
 } from '../../plugin-packages/install-package.js';
-import { gzipPackage, writeTar } from '../../plugin-packages/tar.js';
+import { gzipPackage } from '../../plugin-packages/tar.js';
+import { writeTar } from '../support/craft-tar.js';
 import { tempDir } from '../support/nats.js';
 import { packageFailure } from '../support/package-failure.js';
 
@@ -110,6 +111,23 @@ describe('installing plugins', () => {
     assert.deepEqual([forced.previousVersion, forced.version], ['1.2.0', '1.1.0']);
     assert.equal(indexOf(pluginsDir, 'greeter'), "export default { version: '1.1.0' };\n");
     assertOnly(pluginsDir, ['greeter']);
+  });
+
+  it('tells a downgrade by semver precedence: numbers as numbers, pre-releases below, build metadata ignored', async () => {
+    // Each of these is wrong when versions are compared as text or by their numbers alone.
+    const pluginsDir = tempDir();
+    const install = (version: string) =>
+      installPlugin(pluginFolder(tempDir(), 'greeter', version), pluginsDir);
+    await install('1.10.0');
+    assert.equal((await packageFailure(install('1.9.0'))).code, 'DOWNGRADE');
+    const sameBuild = await install('1.10.0+build.7');
+    assert.deepEqual([sameBuild.previousVersion, sameBuild.version], ['1.10.0', '1.10.0+build.7']);
+    assert.equal((await packageFailure(install('1.10.0-rc.1'))).code, 'DOWNGRADE');
+    await install('2.0.0-beta.2');
+    const beta11 = await install('2.0.0-beta.11');
+    assert.equal(beta11.previousVersion, '2.0.0-beta.2');
+    assert.equal((await packageFailure(install('2.0.0-beta.2'))).code, 'DOWNGRADE');
+    assert.equal((await packageFailure(install('2.0.0-alpha'))).code, 'DOWNGRADE');
   });
 
   it('installs from a folder, without its node_modules, .git and dotfiles', async () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { discoverPlugins, loadPlugin } from '../../plugin-packages/manifest.js';
+import { discoverPlugins, loadPlugin, manifestSchema } from '../../plugin-packages/manifest.js';
 import { tempDir } from '../support/nats.js';
 
 function plugin(root: string, name: string, manifest: string | undefined, files: string[] = ['index.js']) {
@@ -71,6 +71,18 @@ describe('plugin manifests', () => {
     }
   });
 
+  it('takes only versions semver can order, so an install can always tell a downgrade', () => {
+    const version = manifestSchema.shape.version;
+    for (const good of ['1.0.0', '0.0.1-alpha.1+build.5', '1.2.3-0', '10.20.30-rc.1.x-y']) {
+      expect(version.safeParse(good).success, good).to.equal(true);
+    }
+    // Leading zeros and numbers past 2^53 fit the shape but semver cannot order them; `v1.0.0`
+    // and spaces semver would take but a manifest does not.
+    for (const bad of ['01.0.0', '1.0.0-01', '9007199254740992.0.0', 'v1.0.0', ' 1.0.0', '1.0', '1.0.0-']) {
+      expect(version.safeParse(bad).success, bad).to.equal(false);
+    }
+  });
+
   it('discovers the good plugins, reports the broken ones, and keeps the first of a duplicate', () => {
     const first = tempDir();
     const second = tempDir();
@@ -86,5 +98,101 @@ describe('plugin manifests', () => {
     expect(found.problems).to.have.length(2);
     expect(found.problems[0]).to.match(/broken\/manifest\.yaml: version/);
     expect(found.problems[1]).to.match(/already loaded/);
+  });
+
+  it('takes every numeric setting at both ends of its range and refuses one step past', () => {
+    const root = tempDir();
+    const load = (name: string, extra: string) =>
+      loadPlugin(plugin(root, name, `name: ${name}\nversion: 1.0.0\nentry: index.js\n${extra}`));
+    const lowest = load(
+      'lowest',
+      'memoryMb: 16\nsupervision:\n  intensity: 0\n  period: 0.001\n  backoff: {minMs: 0, maxMs: 0, randomFactor: 0, resetAfterMs: 0}\n',
+    );
+    expect(lowest.manifest.memoryMb).to.equal(16);
+    expect(lowest.manifest.supervision).to.deep.equal({
+      intensity: 0,
+      period: 0.001,
+      backoff: { minMs: 0, maxMs: 0, randomFactor: 0, resetAfterMs: 0 },
+    });
+    const highest = load(
+      'highest',
+      `memoryMb: 4096\ndescription: ${'d'.repeat(300)}\nauthor: ${'a'.repeat(100)}\nsupervision:\n  intensity: 100\n  period: 3600\n  backoff: {minMs: 7, maxMs: 9, randomFactor: 1, resetAfterMs: 11}\n`,
+    );
+    expect(highest.manifest).to.deep.include({
+      memoryMb: 4096,
+      description: 'd'.repeat(300),
+      author: 'a'.repeat(100),
+    });
+    expect(highest.manifest.supervision).to.deep.equal({
+      intensity: 100,
+      period: 3600,
+      backoff: { minMs: 7, maxMs: 9, randomFactor: 1, resetAfterMs: 11 },
+    });
+    const past: Array<[string, RegExp]> = [
+      ['memoryMb: 15', /memoryMb/],
+      ['memoryMb: 4097', /memoryMb/],
+      ['memoryMb: 16.5', /memoryMb/],
+      [`description: ${'d'.repeat(301)}`, /description/],
+      [`author: ${'a'.repeat(101)}`, /author/],
+      ['restart: sometimes', /restart/],
+      ['supervision: {intensity: -1}', /supervision\.intensity/],
+      ['supervision: {intensity: 101}', /supervision\.intensity/],
+      ['supervision: {period: 0}', /supervision\.period/],
+      ['supervision: {period: 3601}', /supervision\.period/],
+      ['supervision: {backoff: {minMs: -1}}', /supervision\.backoff\.minMs/],
+      ['supervision: {backoff: {maxMs: -1}}', /supervision\.backoff\.maxMs/],
+      ['supervision: {backoff: {randomFactor: -0.1}}', /randomFactor/],
+      ['supervision: {backoff: {randomFactor: 1.1}}', /randomFactor/],
+      ['supervision: {backoff: {resetAfterMs: -1}}', /resetAfterMs/],
+      ['supervision: {backoff: {jitter: 1}}', /jitter/],
+      ['supervision: {restarts: 1}', /restarts/],
+    ];
+    past.forEach(([line, pattern], i) => {
+      expect(() => load(`past-${i}`, `${line}\n`), line).to.throw(pattern);
+    });
+    expect(() => loadPlugin(plugin(root, 'noentry', 'name: noentry\nversion: 1.0.0\nentry: ""\n'))).to.throw(
+      /noentry\/manifest\.yaml: entry/,
+    );
+  });
+
+  it('defaults what a manifest leaves out', () => {
+    const dir = plugin(tempDir(), 'bare', 'name: bare\nversion: 1.0.0\n', ['index.ts']);
+    const { manifest } = loadPlugin(dir);
+    expect(manifest).to.deep.include({
+      description: '',
+      entry: 'index.ts',
+      restart: 'permanent',
+      permissions: [],
+    });
+    expect(manifest).to.not.have.property('author');
+  });
+
+  it('refuses an empty manifest for its missing keys, and entries that leave the folder or do not exist', () => {
+    const root = tempDir();
+    expect(() => loadPlugin(plugin(root, 'empty', ''))).to.throw(/empty\/manifest\.yaml: name/);
+    const outside = (name: string, entry: string) =>
+      plugin(root, name, `name: ${name}\nversion: 1.0.0\nentry: ${entry}\n`);
+    // A sibling folder whose name starts with this one's is outside it too.
+    plugin(root, 'sibx', undefined, ['index.js']);
+    expect(() => loadPlugin(outside('sib', '../sibx/index.js'))).to.throw(
+      /entry must stay inside the plugin folder/,
+    );
+    expect(() => loadPlugin(outside('dot', '.'))).to.throw(/entry must stay inside the plugin folder/);
+    // Only a `.ts` entry may run as its `.js` twin.
+    expect(() =>
+      loadPlugin(plugin(root, 'tsx', 'name: tsx\nversion: 1.0.0\nentry: main.tsx\n', ['main.jsx'])),
+    ).to.throw(/entry main\.tsx does not exist/);
+  });
+
+  it('skips node_modules, dot-folders and files when discovering, and reports problems in name order', () => {
+    const root = tempDir();
+    plugin(root, 'node_modules', undefined, []);
+    // Made in name order: a file system listing by creation (or its reverse, or by hash) shows
+    // whether discovery sorts.
+    const names = ['p-a', 'p-b', 'p-c', 'p-d', 'p-e', 'p-f'];
+    for (const name of names) plugin(root, name, `name: ${name}\n`);
+    const found = discoverPlugins([root]);
+    expect(found.plugins).to.deep.equal([]);
+    expect(found.problems.map((problem) => /p-[a-f]/.exec(problem)?.[0])).to.deep.equal(names);
   });
 });

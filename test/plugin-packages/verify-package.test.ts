@@ -6,8 +6,9 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { CHECKSUMS_FILE, computeChecksums, serialiseChecksums } from '../../plugin-packages/checksums.js';
 import type { PackageLimits } from '../../plugin-packages/package-limits.js';
 import type { PackageErrorCode } from '../../plugin-packages/package-error.js';
-import { gzipPackage, writeTar, type TarWriteEntry } from '../../plugin-packages/tar.js';
+import { gzipPackage } from '../../plugin-packages/tar.js';
 import { readPackage } from '../../plugin-packages/verify-package.js';
+import { writeTar, type TarWriteEntry } from '../support/craft-tar.js';
 import { tempDir } from '../support/nats.js';
 import { packageFailure } from '../support/package-failure.js';
 

@@ -1,17 +1,20 @@
 import { join } from 'node:path';
 import type { DatabaseTarget } from '../../actors/database/target.js';
-import { startPostgres, type PostgresServer } from './postgres.js';
+import { runningPostgres, startPostgres, type PostgresServer } from './postgres.js';
 import { tempDir } from './nats.js';
 
 /**
  * The databases every storage test runs against: a fresh SQLite file, and a fresh database on one
- * PostgreSQL server shared by the whole test run (started on first use, stopped by the root hook).
+ * PostgreSQL server shared by the whole test run (started on first use, stopped by the root hook; or
+ * one already running on the port `ROSEY_TEST_POSTGRES_PORT` names, where the hook drops the run's
+ * databases instead).
  */
 let server: Promise<PostgresServer> | undefined;
 let counter = 0;
 
 export function sharedPostgres(): Promise<PostgresServer> {
-  server ??= startPostgres();
+  const running = process.env.ROSEY_TEST_POSTGRES_PORT;
+  server ??= running ? Promise.resolve(runningPostgres(Number(running))) : startPostgres();
   return server;
 }
 

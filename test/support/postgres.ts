@@ -72,20 +72,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     '30',
     'start',
   ]);
-  const psql = (sql: string) =>
-    execFileSync(
-      'psql',
-      ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAtc', sql],
-      {
-        encoding: 'utf8',
-      },
-    );
   return {
-    port,
-    url: (database = 'postgres') => `postgresql://postgres@127.0.0.1:${port}/${database}`,
-    createDatabase: (name) => {
-      psql(`CREATE DATABASE "${name}"`);
-    },
+    ...runningPostgres(port),
     stop: async () => {
       await new Promise<void>((resolve) => {
         const [command, argv] = asRoot
@@ -97,6 +85,32 @@ export async function startPostgres(): Promise<PostgresServer> {
         spawn(command, argv, { stdio: 'ignore' }).on('close', () => resolve());
       });
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A server started by someone else (the mutation run keeps one for all its test runs:
+ * `ROSEY_TEST_POSTGRES_PORT`); `stop()` drops the databases created through this handle instead.
+ */
+export function runningPostgres(port: number): PostgresServer {
+  const created: string[] = [];
+  const psql = (sql: string) =>
+    execFileSync(
+      'psql',
+      ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAtc', sql],
+      { encoding: 'utf8' },
+    );
+  return {
+    port,
+    url: (database = 'postgres') => `postgresql://postgres@127.0.0.1:${port}/${database}`,
+    createDatabase: (name) => {
+      psql(`CREATE DATABASE "${name}"`);
+      created.push(name);
+    },
+    stop: async () => {
+      for (const name of created.splice(0)) psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await Promise.resolve();
     },
   };
 }
