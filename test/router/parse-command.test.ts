@@ -94,6 +94,16 @@ describe('router: parsing chat lines', () => {
     expect(parseCommand(many(MAX_ARGS + 1), '!')).to.deep.equal({ kind: 'too-many-args', name: 'x' });
   });
 
+  it('counts the arguments of an over-long line in the first MAX_LINE + 1 characters after the prefix', () => {
+    // Argument MAX_ARGS + 1 ("b") starts at character MAX_LINE after the prefix: still counted, so
+    // the reply is "too many arguments"; one character later it is only "too long".
+    const body = `x ${'a'.repeat(MAX_LINE - 201)}${' a'.repeat(MAX_ARGS - 1)} b`;
+    expect(body.indexOf('b')).to.equal(MAX_LINE);
+    expect(parseCommand(`!${body}`, '!')).to.deep.equal({ kind: 'too-many-args', name: 'x' });
+    const later = `x ${'a'.repeat(MAX_LINE - 200)}${' a'.repeat(MAX_ARGS - 1)} b`;
+    expect(parseCommand(`!${later}`, '!')).to.deep.equal({ kind: 'too-long', name: 'x' });
+  });
+
   it('replaces C0 and C1 controls but keeps tab, no-break space and what follows U+009F', () => {
     expect(parseCommand('!x a\tb', '!')).to.deep.include({ args: ['a', 'b'], argText: 'a\tb' });
     expect(parseCommand('!x a\u00a0b', '!')).to.deep.include({ argText: 'a\u00a0b' });

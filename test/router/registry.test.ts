@@ -275,6 +275,34 @@ describe('router: command registry edges', () => {
     expect(older.conflicts).to.deep.equal([]);
   });
 
+  it('forgetting one standby generation keeps the others, and other plugins’ standby and pins', () => {
+    // Generation 3 routed; 1 and 2 announced late and wait on standby; coin has one waiting too.
+    let registry = announce(emptyRegistry(), dice(3)).registry;
+    registry = announce(announce(registry, dice(1)).registry, dice(2)).registry;
+    registry = announce(
+      announce(registry, named('coin', 2, 'toss')).registry,
+      named('coin', 1, 'toss'),
+    ).registry;
+    const down = markDown(registry, 'dice', 1);
+    expect(Object.keys(down.standby.dice ?? {})).to.deep.equal(['2']);
+    expect(Object.keys(down.standby.coin ?? {})).to.deep.equal(['1']);
+    const one = route(registry, 'dice', 3);
+    if (!one.ok) throw new Error(one.reason);
+    const both = route(one.registry, 'coin', 2);
+    if (!both.ok) throw new Error(both.reason);
+    expect(both.registry.pinned).to.deep.equal({ dice: 3, coin: 2 });
+    expect(unpin(both.registry, 'dice').pinned).to.deep.equal({ coin: 2 });
+  });
+
+  it('the pinned generation announcing itself again (a restart) refreshes its commands', () => {
+    const pinned = route(announce(emptyRegistry(), named('dice', 2, 'roll', 'flip')).registry, 'dice', 2);
+    if (!pinned.ok) throw new Error(pinned.reason);
+    const again = announce(pinned.registry, named('dice', 2, 'roll'));
+    expect(lookup(again.registry, 'flip')).to.equal(undefined);
+    expect(again.registry.plugins.dice?.commands.map((c) => c.name)).to.deep.equal(['roll']);
+    expect(again.registry.standby).to.deep.equal({});
+  });
+
   it('lists a command once, under its own name, for a rank at or above its minimum', () => {
     const registry = announce(emptyRegistry(), admin).registry;
     expect(visibleCommands(registry, 1).map((c) => c.name)).to.deep.equal(['roll']);
@@ -283,6 +311,15 @@ describe('router: command registry edges', () => {
 });
 
 describe('router: cooldown edges', () => {
+  it('user names differing in more than case are different users (ß is not SS)', () => {
+    expect(cooldownKey('cytube', 'main', 'Straße', 'roll')).to.equal(
+      cooldownKey('cytube', 'main', 'straße', 'roll'),
+    );
+    expect(cooldownKey('cytube', 'main', 'straße', 'roll')).to.not.equal(
+      cooldownKey('cytube', 'main', 'STRASSE', 'roll'),
+    );
+  });
+
   it('keys keep platform, channel, user and command apart, whatever characters they hold', () => {
     const key = cooldownKey('console', 'main', 'alice', 'roll');
     expect(cooldownKey('cytube', 'main', 'alice', 'roll')).to.not.equal(key);
