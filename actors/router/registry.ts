@@ -107,10 +107,11 @@ function activate(registry: Registry, a: PluginAnnouncement): AnnounceResult {
   for (const info of a.commands) {
     const cmd: RegisteredCommand = { ...info, plugin: a.plugin };
     for (const name of [info.name, ...info.aliases]) {
-      if (RESERVED.has(name) || commands[name]) conflicts.push(name);
+      // own(): `commands.constructor` is Object's, and `constructor` a valid command name.
+      if (RESERVED.has(name) || own(commands, name)) conflicts.push(name);
       else commands[name] = cmd;
     }
-    if (commands[info.name] === cmd) owned.push(cmd);
+    if (own(commands, info.name) === cmd) owned.push(cmd);
   }
   return {
     registry: {

@@ -182,3 +182,175 @@ describe('router: cooldowns', () => {
     expect(Object.keys(pruneCooldowns(table, 500))).to.deep.equal(['other']);
   });
 });
+
+describe('router: command registry edges', () => {
+  const named = (plugin: string, generation: number, ...names: string[]): PluginAnnouncement => ({
+    plugin,
+    generation,
+    version: `1.0.${generation}`,
+    pid: generation,
+    commands: names.map((name) => ({ name, usage: name, description: '', minRank: 0, aliases: [] })),
+  });
+
+  it('names that Object.prototype has are plain names: a plugin or command called constructor', () => {
+    // The registry's records are plain objects: `commands['constructor']` is Object's own function,
+    // which made a command of that name a "conflict" with nobody.
+    const { registry, conflicts } = announce(
+      emptyRegistry(),
+      named('constructor', 1, 'constructor', 'tostring'),
+    );
+    expect(conflicts).to.deep.equal([]);
+    expect(lookup(registry, 'constructor')?.plugin).to.equal('constructor');
+    const name: string = 'constructor';
+    expect(registry.plugins[name]?.commands.map((c) => c.name)).to.deep.equal(['constructor', 'tostring']);
+    expect(route(emptyRegistry(), 'constructor', 1)).to.deep.equal({
+      ok: false,
+      reason: 'constructor generation 1 has not announced itself',
+    });
+  });
+
+  it('a restart of the routed generation refreshes its commands', () => {
+    const first = announce(emptyRegistry(), named('dice', 2, 'roll', 'flip')).registry;
+    const again = announce(first, named('dice', 2, 'roll')).registry;
+    expect(lookup(again, 'flip')).to.equal(undefined);
+    expect(again.standby).to.deep.equal({});
+  });
+
+  it('a plugin owns only the commands whose own name it got; an alias it got still routes', () => {
+    const first = announce(emptyRegistry(), dice()).registry;
+    const { registry, conflicts } = announce(first, {
+      ...named('admin', 1, 'roll', 'kick'),
+      commands: [
+        { name: 'roll', usage: 'roll', description: '', minRank: 0, aliases: ['dice'] },
+        { name: 'kick', usage: 'kick', description: '', minRank: 0, aliases: [] },
+      ],
+    });
+    expect(conflicts).to.deep.equal(['roll']);
+    expect(registry.plugins.admin?.commands.map((c) => c.name)).to.deep.equal(['kick']);
+    expect(lookup(registry, 'dice')).to.include({ plugin: 'admin', name: 'roll' });
+  });
+
+  it('a generation that went down is not kept on standby when a newer one takes over', () => {
+    const v1 = markDown(announce(emptyRegistry(), dice(1)).registry, 'dice', 1);
+    const v2 = announce(v1, dice(2)).registry;
+    expect(v2.plugins.dice).to.include({ generation: 2, available: true });
+    expect(v2.standby).to.deep.equal({});
+    // …while a live one is, so a switch back is possible.
+    const live = announce(announce(emptyRegistry(), dice(1)).registry, dice(2)).registry;
+    expect(Object.keys(live.standby.dice ?? {})).to.deep.equal(['1']);
+  });
+
+  it('routing to the routed generation pins it and names it as the previous one', () => {
+    const v1 = announce(emptyRegistry(), dice(1)).registry;
+    const result = route(v1, 'dice', 1);
+    expect(result).to.deep.include({ ok: true, previous: 1, conflicts: [] });
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.registry.pinned).to.deep.equal({ dice: 1 });
+    expect(result.registry.commands).to.equal(v1.commands);
+    expect(unpin(result.registry, 'dice').pinned).to.deep.equal({});
+    expect(unpin(v1, 'dice')).to.equal(v1);
+  });
+
+  it('a switch reports the names the new generation cannot take, and leaves no empty standby entry', () => {
+    const base = announce(announce(emptyRegistry(), dice(1)).registry, named('coin', 1, 'toss')).registry;
+    const pinned = route(base, 'dice', 1);
+    if (!pinned.ok) throw new Error(pinned.reason);
+    const staged = announce(pinned.registry, named('dice', 2, 'roll', 'toss')).registry;
+    expect(Object.keys(staged.standby.dice ?? {})).to.deep.equal(['2']);
+    const switched = route(staged, 'dice', 2);
+    expect(switched).to.deep.include({ ok: true, previous: 1, conflicts: ['toss'] });
+    if (!switched.ok) throw new Error(switched.reason);
+    expect(Object.keys(switched.registry.standby.dice ?? {})).to.deep.equal(['1']);
+    const gone = markDown(switched.registry, 'dice', 1);
+    expect(gone.standby).to.not.have.property('dice');
+    expect(markDown(gone, 'dice', 1)).to.equal(gone);
+  });
+
+  it('a stale announcement of a pinned plugin waits on standby, whatever its generation', () => {
+    const pinned = route(announce(emptyRegistry(), dice(2)).registry, 'dice', 2);
+    if (!pinned.ok) throw new Error(pinned.reason);
+    const older = announce(pinned.registry, dice(1));
+    expect(older.registry.plugins.dice?.generation).to.equal(2);
+    expect(Object.keys(older.registry.standby.dice ?? {})).to.deep.equal(['1']);
+    expect(older.conflicts).to.deep.equal([]);
+  });
+
+  it('forgetting one standby generation keeps the others, and other plugins’ standby and pins', () => {
+    // Generation 3 routed; 1 and 2 announced late and wait on standby; coin has one waiting too.
+    let registry = announce(emptyRegistry(), dice(3)).registry;
+    registry = announce(announce(registry, dice(1)).registry, dice(2)).registry;
+    registry = announce(
+      announce(registry, named('coin', 2, 'toss')).registry,
+      named('coin', 1, 'toss'),
+    ).registry;
+    const down = markDown(registry, 'dice', 1);
+    expect(Object.keys(down.standby.dice ?? {})).to.deep.equal(['2']);
+    expect(Object.keys(down.standby.coin ?? {})).to.deep.equal(['1']);
+    const one = route(registry, 'dice', 3);
+    if (!one.ok) throw new Error(one.reason);
+    const both = route(one.registry, 'coin', 2);
+    if (!both.ok) throw new Error(both.reason);
+    expect(both.registry.pinned).to.deep.equal({ dice: 3, coin: 2 });
+    expect(unpin(both.registry, 'dice').pinned).to.deep.equal({ coin: 2 });
+  });
+
+  it('the pinned generation announcing itself again (a restart) refreshes its commands', () => {
+    const pinned = route(announce(emptyRegistry(), named('dice', 2, 'roll', 'flip')).registry, 'dice', 2);
+    if (!pinned.ok) throw new Error(pinned.reason);
+    const again = announce(pinned.registry, named('dice', 2, 'roll'));
+    expect(lookup(again.registry, 'flip')).to.equal(undefined);
+    expect(again.registry.plugins.dice?.commands.map((c) => c.name)).to.deep.equal(['roll']);
+    expect(again.registry.standby).to.deep.equal({});
+  });
+
+  it('lists a command once, under its own name, for a rank at or above its minimum', () => {
+    const registry = announce(emptyRegistry(), admin).registry;
+    expect(visibleCommands(registry, 1).map((c) => c.name)).to.deep.equal(['roll']);
+    expect(visibleCommands(registry, 2).map((c) => c.name)).to.deep.equal(['kick', 'roll']);
+  });
+});
+
+describe('router: cooldown edges', () => {
+  it('user names differing in more than case are different users (ß is not SS)', () => {
+    expect(cooldownKey('cytube', 'main', 'Straße', 'roll')).to.equal(
+      cooldownKey('cytube', 'main', 'straße', 'roll'),
+    );
+    expect(cooldownKey('cytube', 'main', 'straße', 'roll')).to.not.equal(
+      cooldownKey('cytube', 'main', 'STRASSE', 'roll'),
+    );
+  });
+
+  it('keys keep platform, channel, user and command apart, whatever characters they hold', () => {
+    const key = cooldownKey('console', 'main', 'alice', 'roll');
+    expect(cooldownKey('cytube', 'main', 'alice', 'roll')).to.not.equal(key);
+    expect(cooldownKey('console', 'ab', 'c', 'roll')).to.not.equal(cooldownKey('console', 'a', 'bc', 'roll'));
+    expect(cooldownKey('console', 'main', 'al', 'ice roll')).to.not.equal(
+      cooldownKey('console', 'main', 'al ice', 'roll'),
+    );
+  });
+
+  it('a cooldown ends at its last millisecond: ok at `until`, warn just before', () => {
+    const key = 'k';
+    const table = startCooldown({}, key, 1000, 500);
+    expect(table).to.deep.equal({ k: { until: 1500, warned: false } });
+    expect(checkCooldown(table, key, 1499)).to.deep.equal({ kind: 'warn', remainingMs: 1 });
+    expect(checkCooldown(table, key, 1500)).to.deep.equal({ kind: 'ok' });
+    expect(checkCooldown(table, 'other', 1000)).to.deep.equal({ kind: 'ok' });
+  });
+
+  it('a negative cooldown records nothing; a new one replaces the old and is warned about again', () => {
+    expect(startCooldown({}, 'k', 0, -5)).to.deep.equal({});
+    const warned = markWarned(startCooldown({}, 'k', 0, 100), 'k');
+    expect(checkCooldown(warned, 'k', 50)).to.deep.equal({ kind: 'silent' });
+    const again = startCooldown(warned, 'k', 200, 100);
+    expect(checkCooldown(again, 'k', 250)).to.deep.equal({ kind: 'warn', remainingMs: 50 });
+  });
+
+  it('marking a user never warned about changes nothing; pruning keeps an entry until its `until`', () => {
+    const table = startCooldown({}, 'k', 0, 100);
+    expect(markWarned(table, 'other')).to.equal(table);
+    expect(markWarned({}, 'k')).to.deep.equal({});
+    expect(pruneCooldowns(table, 99)).to.deep.equal(table);
+    expect(pruneCooldowns(table, 100)).to.deep.equal({});
+  });
+});

@@ -2,7 +2,7 @@ import type { Knex } from '@mikro-orm/knex';
 import type { Dialect } from '../../database/open.js';
 import { LIMITS } from '../../../contract/messages/storage-limits.js';
 import { fail } from '../../database/storage-error.js';
-import type { TableSchema } from './table-schema.js';
+import type { ColumnInfo, TableSchema } from './table-schema.js';
 import { column, toDatabase } from './values.js';
 
 export const FIELD_OPERATORS = [
@@ -34,9 +34,14 @@ interface Context {
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** One checked part of a filter, ready to add to a query. */
+type Clause = (qb: Where) => void;
+
 /**
  * Mongo-style filters → a parameterised WHERE. Fields are checked against the table's real columns,
  * values against their types, operators against the list above; every value is a bound parameter.
+ * The whole filter is checked before any of it reaches the query (knex runs a group's callback only
+ * when it compiles the SQL), so the first fault in the filter's own order is the one reported.
  */
 export function applyFilter(
   qb: Where,
@@ -47,7 +52,7 @@ export function applyFilter(
 ): void {
   if (filter === undefined) return;
   const ctx: Context = { schema, plugin, dialect, conditions: 0 };
-  build(qb, filter, ctx, 1, 'filters');
+  build(filter, ctx, 1, 'filters')(qb);
 }
 
 /** True when the filter constrains nothing (`{}`), which update and delete refuse without `all`. */
@@ -55,111 +60,131 @@ export function isEmptyFilter(filter: unknown): boolean {
   return filter === undefined || (isPlainObject(filter) && Object.keys(filter).length === 0);
 }
 
-function build(qb: Where, filter: unknown, ctx: Context, depth: number, path: string): void {
+const all =
+  (clauses: Clause[]): Clause =>
+  (qb) => {
+    for (const clause of clauses) clause(qb);
+  };
+
+function build(filter: unknown, ctx: Context, depth: number, path: string): Clause {
   if (!isPlainObject(filter)) fail('VALIDATION_ERROR', `${path}: must be an object`);
   if (depth > LIMITS.filterDepth)
     fail('VALIDATION_ERROR', `${path}: nested deeper than ${LIMITS.filterDepth} levels`);
-  for (const [key, value] of Object.entries(filter as Record<string, unknown>)) {
-    if (key === '$and' || key === '$or') {
-      if (!Array.isArray(value) || value.length === 0)
-        fail('VALIDATION_ERROR', `${path}.${key}: must be a non-empty list of filters`);
-      const parts = value as unknown[];
-      qb.where((group) => {
-        parts.forEach((part, i) => {
-          const add = (sub: Where) => build(sub, part, ctx, depth + 1, `${path}.${key}.${i}`);
-          if (key === '$and') group.where(add);
-          else group.orWhere(add);
-        });
-      });
-    } else if (key === '$not') {
-      qb.whereNot((group) => build(group, value, ctx, depth + 1, `${path}.$not`));
-    } else if (key.startsWith('$')) {
-      fail(
-        'UNKNOWN_OPERATOR',
-        `${path}: unknown operator ${key} (use ${LOGICAL_OPERATORS.join(', ')} or a field name)`,
-      );
-    } else {
-      field(qb, key, value, ctx, `${path}.${key}`);
-    }
-  }
+  const entries = Object.entries(filter as Record<string, unknown>);
+  // knex drops an empty group: `{"$not": {}}` would match every row (and delete them all without
+  // `all`), `{"$or": [{}, …]}` would lose the `{}`. Only the whole filter may be empty.
+  if (depth > 1 && entries.length === 0)
+    fail('VALIDATION_ERROR', `${path}: an empty filter (name at least one condition)`);
+  return all(
+    entries.map(([key, value]): Clause => {
+      if (key === '$and' || key === '$or') {
+        if (!Array.isArray(value) || value.length === 0)
+          fail('VALIDATION_ERROR', `${path}.${key}: must be a non-empty list of filters`);
+        const parts = (value as unknown[]).map((part, i) =>
+          build(part, ctx, depth + 1, `${path}.${key}.${i}`),
+        );
+        return (qb) =>
+          qb.where((group) => {
+            for (const part of parts) {
+              if (key === '$and') group.where(part);
+              else group.orWhere(part);
+            }
+          });
+      }
+      if (key === '$not') {
+        const inner = build(value, ctx, depth + 1, `${path}.$not`);
+        return (qb) => qb.whereNot(inner);
+      }
+      if (key.startsWith('$')) {
+        fail(
+          'UNKNOWN_OPERATOR',
+          `${path}: unknown operator ${key} (use ${LOGICAL_OPERATORS.join(', ')} or a field name)`,
+        );
+      }
+      return field(key, value, ctx, `${path}.${key}`);
+    }),
+  );
 }
 
-function field(qb: Where, name: string, spec: unknown, ctx: Context, path: string): void {
+function field(name: string, spec: unknown, ctx: Context, path: string): Clause {
   const col = column(ctx.schema, name, ctx.plugin);
   const ops: Record<string, unknown> = isPlainObject(spec) ? spec : { $eq: spec };
   if (Array.isArray(spec)) fail('VALIDATION_ERROR', `${path}: a list needs $in or $nin`);
   const entries = Object.entries(ops);
   if (entries.length === 0) fail('VALIDATION_ERROR', `${path}: no operator`);
-  for (const [op, value] of entries) {
-    if (++ctx.conditions > LIMITS.filterConditions) {
-      fail('VALIDATION_ERROR', `filters: more than ${LIMITS.filterConditions} conditions`);
+  return all(entries.map(([op, value]) => condition(name, col, op, value, ctx, `${path}.${op}`)));
+}
+
+function condition(
+  name: string,
+  col: ColumnInfo,
+  op: string,
+  value: unknown,
+  ctx: Context,
+  at: string,
+): Clause {
+  if (++ctx.conditions > LIMITS.filterConditions) {
+    fail('VALIDATION_ERROR', `filters: more than ${LIMITS.filterConditions} conditions`);
+  }
+  const bind = (v: unknown) => {
+    if (v === null) fail('VALIDATION_ERROR', `${at}: null needs $eq, $ne or $null`);
+    return toDatabase({ ...col, nullable: false }, v, ctx.dialect, at) as Knex.Value;
+  };
+  switch (op) {
+    case '$eq':
+    case '$ne': {
+      if (value === null) return (qb) => (op === '$eq' ? qb.whereNull(name) : qb.whereNotNull(name));
+      const bound = bind(value);
+      return (qb) => qb.where(name, op === '$eq' ? '=' : '<>', bound);
     }
-    const at = `${path}.${op}`;
-    const bind = (v: unknown) => {
-      if (v === null) fail('VALIDATION_ERROR', `${at}: null needs $eq, $ne or $null`);
-      return toDatabase({ ...col, nullable: false }, v, ctx.dialect, at);
-    };
-    switch (op) {
-      case '$eq':
-        if (value === null) qb.whereNull(name);
-        else qb.where(name, '=', bind(value) as Knex.Value);
-        break;
-      case '$ne':
-        if (value === null) qb.whereNotNull(name);
-        else qb.where(name, '<>', bind(value) as Knex.Value);
-        break;
-      case '$gt':
-      case '$gte':
-      case '$lt':
-      case '$lte': {
-        if (col.kind === 'boolean' || col.kind === 'json')
-          fail('VALIDATION_ERROR', `${at}: ${name} cannot be ordered`);
-        const sql = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' }[op];
-        qb.where(name, sql, bind(value) as Knex.Value);
-        break;
-      }
-      case '$in':
-      case '$nin': {
-        if (!Array.isArray(value)) fail('VALIDATION_ERROR', `${at}: must be a list`);
-        const list = value as unknown[];
-        if (list.length > LIMITS.inList) fail('VALIDATION_ERROR', `${at}: more than ${LIMITS.inList} values`);
-        const bound = list.map((v, i) =>
-          toDatabase({ ...col, nullable: false }, v, ctx.dialect, `${at}.${i}`),
-        );
-        if (op === '$in') qb.whereIn(name, bound as Knex.Value[]);
-        else qb.whereNotIn(name, bound as Knex.Value[]);
-        break;
-      }
-      case '$like':
-      case '$ilike': {
-        if (typeof value !== 'string') fail('VALIDATION_ERROR', `${at}: must be a string pattern`);
-        if ((value as string).length > LIMITS.likePattern)
-          fail('VALIDATION_ERROR', `${at}: pattern longer than ${LIMITS.likePattern}`);
-        if (col.kind !== 'text' && col.kind !== 'any' && col.kind !== 'datetime') {
-          fail('VALIDATION_ERROR', `${at}: ${name} is not text`);
-        }
-        // `\` escapes % and _ in patterns; SQLite runs with case_sensitive_like, so $like matches
-        // case exactly on both databases and $ilike ignores (ASCII) case on both.
-        if (op === '$like') qb.whereRaw(`?? LIKE ? ESCAPE '\\'`, [name, value as string]);
-        else if (ctx.dialect === 'postgresql') qb.whereRaw(`?? ILIKE ? ESCAPE '\\'`, [name, value as string]);
-        else qb.whereRaw(`lower(??) LIKE lower(?) ESCAPE '\\'`, [name, value as string]);
-        break;
-      }
-      case '$contains':
-        if (col.kind !== 'json') fail('VALIDATION_ERROR', `${at}: ${name} is not a JSON column`);
-        contains(qb, ctx, name, scalarOf(value, at));
-        break;
-      case '$exists':
-      case '$null': {
-        if (typeof value !== 'boolean') fail('VALIDATION_ERROR', `${at}: must be true or false`);
-        const wantsValue = op === '$exists' ? value : !value;
-        if (wantsValue) qb.whereNotNull(name);
-        else qb.whereNull(name);
-        break;
-      }
-      default:
-        fail('UNKNOWN_OPERATOR', `${at}: unknown operator (use ${FIELD_OPERATORS.join(', ')})`);
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte': {
+      if (col.kind === 'boolean' || col.kind === 'json')
+        fail('VALIDATION_ERROR', `${at}: ${name} cannot be ordered`);
+      const sql = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' }[op];
+      const bound = bind(value);
+      return (qb) => qb.where(name, sql, bound);
     }
+    case '$in':
+    case '$nin': {
+      if (!Array.isArray(value)) fail('VALIDATION_ERROR', `${at}: must be a list`);
+      const list = value as unknown[];
+      if (list.length > LIMITS.inList) fail('VALIDATION_ERROR', `${at}: more than ${LIMITS.inList} values`);
+      const bound = list.map(
+        (v, i) => toDatabase({ ...col, nullable: false }, v, ctx.dialect, `${at}.${i}`) as Knex.Value,
+      );
+      return (qb) => (op === '$in' ? qb.whereIn(name, bound) : qb.whereNotIn(name, bound));
+    }
+    case '$like':
+    case '$ilike': {
+      if (typeof value !== 'string') fail('VALIDATION_ERROR', `${at}: must be a string pattern`);
+      const pattern = value as string;
+      if (pattern.length > LIMITS.likePattern)
+        fail('VALIDATION_ERROR', `${at}: pattern longer than ${LIMITS.likePattern}`);
+      if (col.kind !== 'text' && col.kind !== 'any' && col.kind !== 'datetime') {
+        fail('VALIDATION_ERROR', `${at}: ${name} is not text`);
+      }
+      // `\` escapes % and _ in patterns; SQLite runs with case_sensitive_like, so $like matches
+      // case exactly on both databases and $ilike ignores (ASCII) case on both.
+      if (op === '$like') return (qb) => qb.whereRaw(`?? LIKE ? ESCAPE '\\'`, [name, pattern]);
+      if (ctx.dialect === 'postgresql') return (qb) => qb.whereRaw(`?? ILIKE ? ESCAPE '\\'`, [name, pattern]);
+      return (qb) => qb.whereRaw(`lower(??) LIKE lower(?) ESCAPE '\\'`, [name, pattern]);
+    }
+    case '$contains': {
+      if (col.kind !== 'json') fail('VALIDATION_ERROR', `${at}: ${name} is not a JSON column`);
+      const scalar = scalarOf(value, at);
+      return (qb) => contains(qb, ctx, name, scalar);
+    }
+    case '$exists':
+    case '$null': {
+      if (typeof value !== 'boolean') fail('VALIDATION_ERROR', `${at}: must be true or false`);
+      const wantsValue = op === '$exists' ? value : !value;
+      return (qb) => (wantsValue ? qb.whereNotNull(name) : qb.whereNull(name));
+    }
+    default:
+      return fail('UNKNOWN_OPERATOR', `${at}: unknown operator (use ${FIELD_OPERATORS.join(', ')})`);
   }
 }
 

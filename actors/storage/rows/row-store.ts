@@ -56,7 +56,7 @@ export class RowStore {
         for (const row of prepared) {
           const query = trx(schema.name).insert(row);
           const result = (pk ? await query.returning(pk) : await query) as unknown[];
-          if (pk) out.push(shape(schema.columns.get(pk)?.kind, (result[0] as Row)[pk]));
+          if (pk) out.push(shape(schema.columns.get(pk)?.kind, (result[0] as Row)[pk], this.dialect));
         }
         return out;
       });
@@ -77,7 +77,7 @@ export class RowStore {
         .where(pk, bound as Knex.Value)
         .first()) as Row | undefined;
       if (!row) fail('NOT_FOUND', `${table} has no row with ${pk} ${JSON.stringify(id)}`);
-      return { row: fromDatabase(schema, row!) };
+      return { row: fromDatabase(schema, row!, this.dialect) };
     });
   }
 
@@ -112,7 +112,7 @@ export class RowStore {
       if (schema.primaryKey && !sort.some((s) => s.field === schema.primaryKey))
         qb.orderBy(schema.primaryKey, 'asc');
       const rows = (await qb.limit(limit).offset(offset)) as Row[];
-      return { rows: rows.map((r) => fromDatabase(schema, r)) };
+      return { rows: rows.map((r) => fromDatabase(schema, r, this.dialect)) };
     });
   }
 
@@ -134,9 +134,11 @@ export class RowStore {
         applyFilter(qb, filters, schema, plugin, this.dialect);
         if (options.returning || computed.length > 0) {
           const rows = (await qb.update(changes).returning(options.returning ? '*' : computed)) as Row[];
-          checkComputed(schema, computed, rows);
+          checkComputed(schema, computed, rows, this.dialect);
           const updated = { updated: rows.length };
-          return options.returning ? { ...updated, rows: rows.map((r) => fromDatabase(schema, r)) } : updated;
+          return options.returning
+            ? { ...updated, rows: rows.map((r) => fromDatabase(schema, r, this.dialect)) }
+            : updated;
         }
         return { updated: Number(await qb.update(changes)) };
       };
@@ -247,8 +249,8 @@ export class RowStore {
       const out: Row = {};
       for (const [key, value] of Object.entries(row)) {
         out[key] = kinds.has(key)
-          ? shape(kinds.get(key), value)
-          : shape(schema.columns.get(key)?.kind, value);
+          ? shape(kinds.get(key), value, this.dialect)
+          : shape(schema.columns.get(key)?.kind, value, this.dialect);
       }
       return out;
     });
@@ -271,11 +273,11 @@ export class RowStore {
  * PostgreSQL a BIGINT or NUMERIC beyond them. Thrown inside the update's transaction, so the rows
  * are unchanged.
  */
-function checkComputed(schema: TableSchema, computed: string[], rows: Row[]): void {
+function checkComputed(schema: TableSchema, computed: string[], rows: Row[], dialect: Dialect): void {
   for (const field of computed) {
     const kind = schema.columns.get(field)?.kind;
     for (const row of rows) {
-      const value = shape(kind, row[field]);
+      const value = shape(kind, row[field], dialect);
       if (value === null) continue;
       const inRange =
         typeof value === 'number' &&

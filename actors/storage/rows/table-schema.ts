@@ -11,6 +11,8 @@ export interface ColumnInfo {
   kind: ColumnKind;
   nullable: boolean;
   hasDefault: boolean;
+  /** PostgreSQL only: the column's base type (`udt_name`: `int8`, `float8`, `numeric`, …). */
+  pgType?: string;
 }
 
 export interface TableSchema {
@@ -103,7 +105,7 @@ export class SchemaCache {
 
   private async readPostgres(name: string): Promise<TableSchema | undefined> {
     const result = (await this.knex.raw(
-      `SELECT column_name, data_type, is_nullable, column_default, is_identity
+      `SELECT column_name, data_type, udt_name, is_nullable, column_default, is_identity
          FROM information_schema.columns
         WHERE table_schema = current_schema() AND table_name = ?
         ORDER BY ordinal_position`,
@@ -112,6 +114,7 @@ export class SchemaCache {
       rows: Array<{
         column_name: string;
         data_type: string;
+        udt_name: string;
         is_nullable: string;
         column_default: unknown;
         is_identity: string;
@@ -132,6 +135,7 @@ export class SchemaCache {
         kind: columnKind(r.data_type),
         nullable: r.is_nullable === 'YES',
         hasDefault: r.column_default !== null || r.is_identity === 'YES',
+        pgType: r.udt_name,
       });
     }
     return { name, columns, primaryKey: pk.rows.length === 1 ? pk.rows[0]!.name : undefined };

@@ -6,6 +6,9 @@ import { column, toDatabase } from './values.js';
 
 export const UPDATE_OPERATORS = ['$set', '$inc', '$dec', '$mul', '$max', '$min'] as const;
 
+/** PostgreSQL's number types, the only ones a `$set` value is cast to (never SQL from elsewhere). */
+const PG_NUMBER_TYPES = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'numeric']);
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -60,7 +63,14 @@ export function buildUpdate(
       return toDatabase({ ...col, nullable: false }, v, dialect, `${path}.${op}`);
     };
     if ('$set' in ops) {
-      sql = '?';
+      // A bare parameter has no type in PostgreSQL: under COALESCE(?, 0) it became an integer
+      // (`$set: 0.5` with `$inc` failed), under GREATEST(COALESCE(?, ?), ?) text. When another
+      // operator follows, the value is cast to the column's own type.
+      const typed =
+        dialect === 'postgresql' &&
+        PG_NUMBER_TYPES.has(col.pgType ?? '') &&
+        Object.keys(ops).some((op) => op !== '$set');
+      sql = typed ? `CAST(? AS ${col.pgType})` : '?';
       bindings.splice(0, 1, toDatabase(col, ops.$set, dialect, `${path}.$set`));
     }
     for (const [op, symbol] of [

@@ -68,16 +68,16 @@ export function toDatabase(col: ColumnInfo, value: unknown, dialect: Dialect, wh
 }
 
 /** Database values → JSON the caller can rely on, the same from both databases. */
-export function fromDatabase(schema: TableSchema, row: Row): Row {
+export function fromDatabase(schema: TableSchema, row: Row, dialect: Dialect): Row {
   const out: Row = {};
   for (const [field, value] of Object.entries(row)) {
     const kind = schema.columns.get(field)?.kind;
-    out[field] = shape(kind, value);
+    out[field] = shape(kind, value, dialect);
   }
   return out;
 }
 
-export function shape(kind: ColumnInfo['kind'] | undefined, value: unknown): unknown {
+export function shape(kind: ColumnInfo['kind'] | undefined, value: unknown, dialect: Dialect): unknown {
   if (value === null || value === undefined) return null;
   switch (kind) {
     case 'integer':
@@ -86,7 +86,9 @@ export function shape(kind: ColumnInfo['kind'] | undefined, value: unknown): unk
     case 'boolean':
       return typeof value === 'number' ? value !== 0 : value;
     case 'json':
-      return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+      // SQLite returns the JSON text; PostgreSQL's driver has parsed it already, so a string there
+      // is a JSON string value (`"a"`), not text to parse.
+      return dialect === 'sqlite' && typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
     case 'datetime':
       return value instanceof Date ? value.toISOString() : value;
     default:

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   DEFAULT_CHAT_FLOOD,
+  exhausted,
   floodParams,
   freshFlood,
   marginFor,
@@ -98,6 +99,62 @@ describe('cytube: flood limiter mirror', () => {
       sustained: 2,
       cooldown: 1.5,
     });
+  });
+});
+
+describe('cytube: flood limiter margins at the edges', () => {
+  // Interval 4000 ms (+400 margin), a fresh burst after 1000 ms of quiet (+100 margin): far apart,
+  // so each margin shows on its own.
+  const slow: FloodParams = { burst: 2, sustained: 0.25, cooldown: 1 };
+  const spent: FloodState = { count: 2, lastAt: 0 };
+
+  it('a spent burst comes back only once the cooldown and its margin have passed (issue 26: a margin dropped after the cooldown went unnoticed)', () => {
+    expect(nextAllowedAt(spent, slow, 1000)).to.equal(4400);
+    expect(nextAllowedAt(spent, slow, 1100)).to.equal(4400);
+    expect(nextAllowedAt(spent, slow, 1101)).to.equal(1101);
+  });
+
+  it('a line sent inside that margin still counts against the burst; one after it starts a new burst', () => {
+    expect(recordSend(spent, slow, 1100)).to.deep.equal({ count: 3, lastAt: 1100 });
+    expect(recordSend(spent, slow, 1101)).to.deep.equal({ count: 1, lastAt: 1101 });
+  });
+
+  it('after the server says cooldown: the next line waits an interval and its margin, a new burst the cooldown and its margin', () => {
+    const p = DEFAULT_CHAT_FLOOD;
+    const after = exhausted(p, 5000);
+    expect(after).to.deep.equal({ count: p.burst, lastAt: 5000 });
+    expect(nextAllowedAt(after, p, 5000)).to.equal(5110);
+    expect(nextAllowedAt(after, p, 5109)).to.equal(5110);
+    // Later than that, but before a new burst: at once, never in the past.
+    expect(nextAllowedAt(after, p, 5200)).to.equal(5200);
+    expect(recordSend(after, p, 7200)).to.deep.equal({ count: p.burst + 1, lastAt: 7200 });
+    expect(recordSend(after, p, 7201)).to.deep.equal({ count: 1, lastAt: 7201 });
+  });
+
+  it('uses the burst to its last line, then waits', () => {
+    expect(nextAllowedAt(freshFlood(), slow, 0)).to.equal(0);
+    expect(recordSend(freshFlood(), slow, 0)).to.deep.equal({ count: 1, lastAt: 0 });
+    expect(nextAllowedAt({ count: 1, lastAt: 0 }, slow, 0)).to.equal(0);
+    expect(nextAllowedAt({ count: 2, lastAt: 0 }, slow, 0)).to.equal(4400);
+    expect(nextAllowedAt({ count: 2, lastAt: 0 }, slow, 5000)).to.equal(5000);
+  });
+
+  it('the margin is 10 % of the interval, at least 10 ms', () => {
+    expect([0, 99, 100, 150, 2000].map(marginFor)).to.deep.equal([10, 10, 10, 15, 200]);
+  });
+
+  it('sanitises a burst below one, a non-finite number and a zero cooldown', () => {
+    expect(floodParams({ burst: 0.5, sustained: 2 }, DEFAULT_CHAT_FLOOD)).to.deep.equal({
+      burst: 1,
+      sustained: 2,
+      cooldown: 0.5,
+    });
+    expect(floodParams({ burst: Infinity, sustained: 4, cooldown: 0 }, DEFAULT_CHAT_FLOOD)).to.deep.equal({
+      burst: 20,
+      sustained: 4,
+      cooldown: 5,
+    });
+    expect(floodParams('20', DEFAULT_CHAT_FLOOD)).to.equal(DEFAULT_CHAT_FLOOD);
   });
 });
 
