@@ -5,7 +5,8 @@
  * Each mutant runs against only the tests that reached it in Stryker's first run (`perTest`
  * coverage), including what those tests ran in the database worker thread (scripts/mutation/
  * preload.mjs hands that coverage back). Code that runs only in a child process (the CLI tests)
- * counts as not covered: those tests are not in the lists.
+ * counts as not covered: those tests are not in the lists. A killed mutant's run stops at its first
+ * failing test, in the order listed here: fast tests first.
  */
 export const MODULES = {
   supervisors: {
@@ -61,6 +62,8 @@ export const MODULES = {
   },
   'blue-green': {
     mutate: ['actors/plugin-manager/blue-green.machine.ts', 'actors/plugin-manager/reload-requests.ts'],
-    tests: ['dist/test/plugins/reload.test.js', 'dist/test/plugins/blue-green*.test.js'],
+    // The machine's own tests first: they kill most mutants in seconds, and a killed mutant's run
+    // stops at its first failing test; the whole reloads with real plugin processes come after.
+    tests: ['dist/test/plugins/blue-green*.test.js', 'dist/test/plugins/reload.test.js'],
   },
 };
