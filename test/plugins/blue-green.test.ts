@@ -62,6 +62,8 @@ const healthy = ok({ status: 'ok', uptimeMs: 5, inFlight: 0, rss: 1 });
 const unhealthy = err('UNHEALTHY', 'the plugin reports itself unhealthy');
 
 describe('blue-green reload machine (real nats-server, scripted router, generations and supervisor)', function () {
+  // A reload here takes a few NATS round trips; one that never ends is a failure, not a wait.
+  this.timeout(10_000);
   const nats = useNatsServer();
   let peers: NatsConnection;
   let rosey: NatsConnection;
