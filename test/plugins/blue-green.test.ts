@@ -4,6 +4,7 @@ import { createActor, fromCallback, setup, type AnyActorRef, type AnyEventObject
 import { BusLink } from '../../actors/bus/bus-link.js';
 import {
   blueGreenMachine,
+  DEFAULT_RELOAD_TIMING,
   type BlueGreenInput,
   type ReloadTiming,
 } from '../../actors/plugin-manager/blue-green.machine.js';
@@ -42,7 +43,7 @@ interface Script {
   restore?: () => Reply;
   migrate?: () => Reply;
   /** The supervisor's error for an operation; it succeeds without one. */
-  supervisor?: Partial<Record<Op, string>>;
+  supervisor?: Partial<Record<Op, string | { withoutReason: true }>>;
   /** Runs when a request arrives, before its answer (e.g. to make green go down right then). */
   during?: Partial<Record<string, () => void>>;
 }
@@ -168,7 +169,13 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
           const child = op === 'start_child' ? spec!.id : id!;
           log.push(`${op} ${child}`);
           const error = script.supervisor?.[op];
-          replyTo.send({ type: 'supervisor.result', op, id: child, ok: !error, ...(error ? { error } : {}) });
+          replyTo.send({
+            type: 'supervisor.result',
+            op,
+            id: child,
+            ok: error === undefined,
+            ...(typeof error === 'string' ? { error } : {}),
+          });
         });
       }),
     ).start();
@@ -406,6 +413,33 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
     ]);
   });
 
+  it('keeps blue ready for the grace period after the drain: green going down then still rolls back', async () => {
+    // Green goes down a moment after blue has drained, well inside the minute of grace (the
+    // drain's reply and a message sent right after it can reach the reload in either order).
+    const { outcome, log } = await reload(
+      {
+        drain: () => {
+          setTimeout(down('late crash'), 100);
+          return ok({ drained: true });
+        },
+      },
+      { timing: { graceMs: 60_000 } },
+    );
+    expect(log).not.to.include('terminate_child flip@1');
+    expect(outcome).to.deep.include({ ok: false, stage: 'grace', code: 'ROLLED_BACK' });
+  });
+
+  it('uses the documented reload defaults (docs/configuration.md), a 250 ms health interval and 5 min for migrations', () => {
+    expect(DEFAULT_RELOAD_TIMING).to.deep.equal({
+      healthAttempts: 3,
+      healthTimeoutMs: 2000,
+      healthIntervalMs: 250,
+      drainTimeoutMs: 30_000,
+      graceMs: 5000,
+      migrateTimeoutMs: 5 * 60_000,
+    });
+  });
+
   it('does not stop a green that never started', async () => {
     const { outcome, log } = await reload({ supervisor: { start_child: 'refusing to start' } });
     expect(log).to.deep.equal(['route 1', 'start_child flip@2', 'unpin']);
@@ -415,6 +449,11 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
       code: 'PLUGIN_ERROR',
       reason: 'refusing to start',
     });
+  });
+
+  it('says the start failed when the supervisor gives no reason', async () => {
+    const { outcome } = await reload({ supervisor: { start_child: { withoutReason: true } } });
+    expect(outcome).to.deep.include({ stage: 'starting', code: 'PLUGIN_ERROR', reason: 'failed' });
   });
 
   it('applies the migrations before green starts when the plugin has some', async () => {
@@ -451,6 +490,7 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
     expect(outcome).to.deep.include({
       ok: false,
       stage: 'granting',
+      code: 'INTERNAL',
       reason: 'cannot give it the new permissions: nats reload failed',
     });
   });
@@ -485,10 +525,11 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
     });
 
     it('keeps blue and its state, releases the held commands and stops green when blue cannot be drained', async () => {
-      const { outcome, log, routed } = await reload(
+      const { outcome, log, routed, payloads } = await reload(
         { drain: () => err('TIMEOUT', 'blue still busy') },
         { handoff: true },
       );
+      expect(payloads.release).to.deep.equal({ plugin: PLUGIN });
       expect(log).to.deep.equal([
         'route 1',
         'start_child flip@2',
