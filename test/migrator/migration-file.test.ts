@@ -195,6 +195,23 @@ describe('migration files', () => {
       expect(error.message).to.not.contain('\n');
     });
 
+    it('quotes the refused marker line without the spaces around it', () => {
+      const unknown = '-- UP: pg   \nSELECT 1;\n-- DOWN\n';
+      expect(formatError(() => parseMigration('001_x.sql', unknown)).message).to.equal(
+        "001_x.sql: unknown database 'pg' in '-- UP: pg' (expected sqlite or postgresql)",
+      );
+      const near = '-- UP\nSELECT 1;\n-- DOWN: sqlite now \t\n-- DOWN: postgresql\n';
+      expect(formatError(() => parseMigration('001_x.sql', near)).message).to.equal(
+        "001_x.sql: write '-- DOWN: sqlite' alone on its line, not '-- DOWN: sqlite now'",
+      );
+    });
+
+    it('names its errors MigrationFormatError', () => {
+      expect(formatError(() => parseMigration('001_x.sql', 'SELECT 1;\n')).name).to.equal(
+        'MigrationFormatError',
+      );
+    });
+
     it('refuses a database name it cannot read exactly', () => {
       const withText = '-- UP\nSELECT 1;\n-- DOWN: sqlite (irreversible)\n-- DOWN: postgresql\n';
       expect(formatError(() => parseMigration('001_x.sql', withText)).message).to.equal(
