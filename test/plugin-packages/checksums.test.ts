@@ -50,6 +50,10 @@ describe('CHECKSUMS', () => {
       [`${HASH_A}  b.js\n${HASH_A}  a.js\n`, /line 2: "a\.js" is out of order/],
       [`${HASH_A}  a.js\n${HASH_B}  a.js\n`, /line 2: "a\.js" is listed twice/],
       [`${HASH_A}  a.js\n${HASH_A}  a.js/./b\n`, /line 2: "a\.js\/\.\/b" has a '\.' segment/],
+      // A line ends only at its newline: a carriage return or a Unicode line separator after the
+      // path is part of the line, not an end the rest may hide behind.
+      [`${HASH_A}  a.js\rb.js\n`, /line 1 is not/],
+      [`${HASH_A}  a.js\u2028b.js\n`, /line 1 is not/],
     ];
     for (const [text, pattern] of cases) {
       let error: unknown;

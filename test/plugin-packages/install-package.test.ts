@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildPackage } from '../../plugin-packages/build-package.js';
 import {
   installedVersion,
@@ -23,6 +24,7 @@ import { gzipPackage } from '../../plugin-packages/tar.js';
 import { writeTar } from '../support/craft-tar.js';
 import { tempDir } from '../support/nats.js';
 import { packageFailure } from '../support/package-failure.js';
+import { deepDir, escapeRegExp } from './long-paths.js';
 
 /** A plugin folder `<root>/<name>` at `version`, with `index.js` saying which version it is. */
 function pluginFolder(
@@ -194,6 +196,8 @@ describe('installing plugins', () => {
     );
     assert.equal(error.code, 'ABORTED');
     assert.equal(error.message, 'greeter 1.1.0 was not installed: its tests failed');
+    assert.ok(error.cause instanceof Error);
+    assert.equal(error.cause.message, 'its tests failed');
     assert.ok(staged.startsWith(join(pluginsDir, '.staging-')), staged);
     assert.equal(installedVersion('greeter', pluginsDir), '1.0.0');
     assert.equal(indexOf(pluginsDir, 'greeter'), "export default { version: '1.0.0' };\n");
@@ -236,6 +240,7 @@ describe('installing plugins', () => {
     const pluginsDir = tempDir();
     const error = await packageFailure(installPlugin(join(pluginsDir, 'nothere.roseyplug'), pluginsDir));
     assert.equal(error.code, 'NOT_FOUND');
+    assert.equal(error.message, `${join(pluginsDir, 'nothere.roseyplug')}: no such file or folder`);
     assertOnly(pluginsDir, []);
   });
 
@@ -248,6 +253,186 @@ describe('installing plugins', () => {
     const other = tempDir();
     mkdirSync(join(other, 'node_modules', 'rosey'), { recursive: true });
     const error = await packageFailure(linkRoseySdk(other));
+    assert.equal(error.code, 'IO_ERROR');
     assert.match(error.message, /exists and is not a link/);
+  });
+
+  it('refuses a plugins folder that cannot be made', async () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'x');
+    const pluginsDir = join(file, 'plugins');
+    const error = await packageFailure(installPlugin(await packageOf('greeter', '1.0.0'), pluginsDir));
+    assert.equal(error.code, 'IO_ERROR');
+    assert.match(
+      error.message,
+      new RegExp(`^could not make the plugins folder ${escapeRegExp(pluginsDir)}: ENOTDIR`),
+    );
+  });
+
+  it('reads a package with the limits it is given', async () => {
+    const pluginsDir = tempDir();
+    const error = await packageFailure(
+      installPlugin(await packageOf('greeter', '1.0.0'), pluginsDir, { limits: { maxEntries: 2 } }),
+    );
+    assert.equal(error.code, 'TOO_LARGE');
+    assert.match(error.message, /more than 2 entries/);
+    assertOnly(pluginsDir, []);
+  });
+
+  it('refuses a folder source that loadPlugin refuses, keeping its error as the cause', async () => {
+    const pluginsDir = tempDir();
+    const source = pluginFolder(tempDir(), 'greeter', '1.0.0', {
+      'manifest.yaml': 'name: other\nversion: 1.0.0\n',
+    });
+    const error = await packageFailure(installPlugin(source, pluginsDir));
+    assert.equal(error.code, 'BAD_MANIFEST');
+    assert.match(error.message, /name 'other' must match the folder name 'greeter'/);
+    assert.ok(error.cause instanceof Error);
+    assert.equal(error.cause.message, error.message);
+    assertOnly(pluginsDir, []);
+  });
+
+  describe('from a folder, when the file system refuses', () => {
+    // Run as root, a test cannot take a permission away; a path past the system's limit (4096)
+    // fails the same way for anyone.
+    it('no staging folder can be made in the plugins folder', async () => {
+      const pluginsDir = deepDir(4085);
+      const source = pluginFolder(tempDir(), 'greeter', '1.0.0');
+      const error = await packageFailure(installPlugin(source, pluginsDir));
+      assert.equal(error.code, 'IO_ERROR');
+      assert.match(
+        error.message,
+        new RegExp(`^could not make a staging folder in ${escapeRegExp(pluginsDir)}: ENAMETOOLONG`),
+      );
+      assertOnly(pluginsDir, []);
+    });
+
+    it('a file cannot be copied: the staging folder is removed', async () => {
+      const pluginsDir = deepDir(4000);
+      const source = pluginFolder(tempDir(), 'greeter', '1.0.0', { ['x'.repeat(99)]: 'x' });
+      const error = await packageFailure(installPlugin(source, pluginsDir));
+      assert.equal(error.code, 'IO_ERROR');
+      assert.match(error.message, new RegExp(`^could not copy ${escapeRegExp(source)}: ENAMETOOLONG`));
+      assertOnly(pluginsDir, []);
+    });
+  });
+
+  it('a first install whose switch fails installs nothing, and says why', async () => {
+    const pluginsDir = tempDir();
+    // The whole staging folder gone, not only the plugin in it: the cleanup after the failure
+    // must not fail on it either.
+    const error = await packageFailure(
+      installPlugin(await packageOf('greeter', '1.0.0'), pluginsDir, {
+        beforeSwap: (dir) => rmSync(dirname(dir), { recursive: true }),
+      }),
+    );
+    assert.equal(error.code, 'IO_ERROR');
+    assert.match(error.message, /^could not install .*greeter-1\.0\.0\.roseyplug: ENOENT/);
+    assertOnly(pluginsDir, []);
+  });
+
+  describe('bringing the new version live after the switch', () => {
+    it('is called with the installed folder, the new version in place', async () => {
+      const pluginsDir = tempDir();
+      await installPlugin(await packageOf('greeter', '1.0.0'), pluginsDir);
+      const seen: string[] = [];
+      await installPlugin(await packageOf('greeter', '1.1.0'), pluginsDir, {
+        afterSwap: (dir) => {
+          seen.push(dir, installedVersion('greeter', pluginsDir) ?? 'none');
+        },
+      });
+      assert.deepEqual(seen, [join(pluginsDir, 'greeter'), '1.1.0']);
+      assertOnly(pluginsDir, ['greeter']);
+    });
+
+    it('puts the previous version back when it fails', async () => {
+      const pluginsDir = tempDir();
+      await installPlugin(await packageOf('greeter', '1.0.0', { 'keep.txt': 'old' }), pluginsDir);
+      const failure = new Error('the new version did not start');
+      const error = await packageFailure(
+        installPlugin(await packageOf('greeter', '1.1.0'), pluginsDir, {
+          afterSwap: () => {
+            throw failure;
+          },
+        }),
+      );
+      assert.equal(error.code, 'ABORTED');
+      assert.equal(error.message, 'the new version did not start; the previous version is back in place');
+      assert.equal(error.cause, failure);
+      assert.equal(installedVersion('greeter', pluginsDir), '1.0.0');
+      assert.equal(readFileSync(join(pluginsDir, 'greeter', 'keep.txt'), 'utf8'), 'old');
+      assertOnly(pluginsDir, ['greeter']);
+    });
+
+    it('leaves nothing installed when a first install fails it', async () => {
+      const pluginsDir = tempDir();
+      const error = await packageFailure(
+        installPlugin(await packageOf('greeter', '1.0.0'), pluginsDir, {
+          afterSwap: () => {
+            throw new Error('it did not start');
+          },
+        }),
+      );
+      assert.equal(error.code, 'ABORTED');
+      assert.equal(error.message, 'it did not start; nothing was installed');
+      assertOnly(pluginsDir, []);
+    });
+  });
+
+  describe('an installed version that cannot be read', () => {
+    const manifests: Array<[string, string]> = [
+      ['empty', ''],
+      ['null', 'null\n'],
+      ['a string', 'just words\n'],
+      ['a number', '42\n'],
+      ['a list', '- version\n'],
+      ['no version', 'name: greeter\n'],
+      ['a bad version', 'name: greeter\nversion: one\n'],
+    ];
+    for (const [name, manifest] of manifests) {
+      it(`${name}: no version, and an install simply replaces it`, async () => {
+        const pluginsDir = tempDir();
+        mkdirSync(join(pluginsDir, 'greeter'));
+        writeFileSync(join(pluginsDir, 'greeter', 'manifest.yaml'), manifest);
+        assert.equal(installedVersion('greeter', pluginsDir), undefined);
+        const installed = await installPlugin(await packageOf('greeter', '0.1.0'), pluginsDir);
+        assert.deepEqual(installed, { name: 'greeter', version: '0.1.0', dir: join(pluginsDir, 'greeter') });
+      });
+    }
+
+    it('is left out of what a removal reports', async () => {
+      const pluginsDir = tempDir();
+      mkdirSync(join(pluginsDir, 'greeter'));
+      writeFileSync(join(pluginsDir, 'greeter', 'manifest.yaml'), 'name: greeter\n');
+      assert.deepEqual(await removePlugin('greeter', pluginsDir), {
+        name: 'greeter',
+        dir: join(pluginsDir, 'greeter'),
+      });
+      assertOnly(pluginsDir, []);
+    });
+  });
+
+  it('reads the version of a plugin name only, never of a path', () => {
+    const root = tempDir();
+    const pluginsDir = join(root, 'plugins');
+    mkdirSync(join(root, 'precious'), { recursive: true });
+    mkdirSync(pluginsDir);
+    writeFileSync(join(root, 'precious', 'manifest.yaml'), 'name: precious\nversion: 1.0.0\n');
+    assert.equal(installedVersion('../precious', pluginsDir), undefined);
+  });
+
+  it('finds Rosey’s package root on first use: the folder of the package.json named rosey', async () => {
+    // A fresh copy of the module, so nothing is remembered from the other tests.
+    const fresh = (await import(
+      new URL(`../../plugin-packages/install-package.js?fresh=${Date.now()}`, import.meta.url).href
+    )) as { roseyPackageRoot: typeof roseyPackageRoot };
+    // This file is <root>/dist/test/plugin-packages/.
+    const root = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+    assert.equal(fresh.roseyPackageRoot(), root);
+    assert.equal(fresh.roseyPackageRoot(), root);
+    assert.equal(
+      (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string }).name,
+      'rosey',
+    );
   });
 });

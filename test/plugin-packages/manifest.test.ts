@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { errorMessage } from '../../contract/result.js';
 import { discoverPlugins, loadPlugin, manifestSchema } from '../../plugin-packages/manifest.js';
 import { tempDir } from '../support/nats.js';
 
@@ -78,9 +80,70 @@ describe('plugin manifests', () => {
     }
     // Leading zeros and numbers past 2^53 fit the shape but semver cannot order them; `v1.0.0`
     // and spaces semver would take but a manifest does not.
-    for (const bad of ['01.0.0', '1.0.0-01', '9007199254740992.0.0', 'v1.0.0', ' 1.0.0', '1.0', '1.0.0-']) {
+    for (const bad of [
+      '01.0.0',
+      '1.0.0-01',
+      '9007199254740992.0.0',
+      'v1.0.0',
+      ' 1.0.0',
+      '1.0.0 ',
+      '1.0',
+      '1.0.0-',
+    ]) {
       expect(version.safeParse(bad).success, bad).to.equal(false);
     }
+    // The shape is right, semver refuses it: the same words as for a wrong shape.
+    expect(() =>
+      loadPlugin(plugin(tempDir(), 'zeros', 'name: zeros\nversion: 01.0.0\nentry: index.js\n')),
+    ).to.throw(/zeros\/manifest\.yaml: version: a semantic version like 1\.2\.0$/);
+  });
+
+  it('names the known permissions when a manifest asks for an unknown one', () => {
+    const dir = plugin(
+      tempDir(),
+      'asks',
+      'name: asks\nversion: 1.0.0\nentry: index.js\npermissions: [kick]\n',
+    );
+    expect(() => loadPlugin(dir)).to.throw(
+      "unknown permission 'kick' (known: chat.send, chat.pm, playlist.add, playlist.delete, playlist.move, users.kick, storage, net.http)",
+    );
+  });
+
+  it('takes each restart type as written', () => {
+    const root = tempDir();
+    for (const restart of ['permanent', 'transient', 'temporary']) {
+      const name = `r-${restart}`;
+      const dir = plugin(root, name, `name: ${name}\nversion: 1.0.0\nentry: index.js\nrestart: ${restart}\n`);
+      expect(loadPlugin(dir).manifest.restart).to.equal(restart);
+    }
+  });
+
+  it('shows the first line of the YAML parser’s complaint', () => {
+    const text = 'name: [x\n';
+    let expected = '';
+    try {
+      parseYaml(text);
+    } catch (error) {
+      expected = errorMessage(error).split('\n')[0] ?? '';
+    }
+    expect(expected).to.have.length.greaterThan(20);
+    const dir = plugin(tempDir(), 'badyaml', text);
+    expect(() => loadPlugin(dir)).to.throw(`badyaml/manifest.yaml: not valid YAML: ${expected}`);
+  });
+
+  it('refuses migrations without the storage permission, and takes them with it', () => {
+    const root = tempDir();
+    const withMigrations = (name: string, extra: string) => {
+      const dir = plugin(root, name, `name: ${name}\nversion: 1.0.0\nentry: index.js\n${extra}`);
+      mkdirSync(join(dir, 'migrations'));
+      return dir;
+    };
+    expect(() => loadPlugin(withMigrations('nostore', 'permissions: [chat.send]\n'))).to.throw(
+      "nostore/manifest.yaml: the plugin has migrations but does not ask for the 'storage' permission",
+    );
+    expect(
+      loadPlugin(withMigrations('store', 'permissions: [storage]\n')).manifest.permissions,
+    ).to.deep.equal(['storage']);
   });
 
   it('discovers the good plugins, reports the broken ones, and keeps the first of a duplicate', () => {
@@ -98,6 +161,22 @@ describe('plugin manifests', () => {
     expect(found.problems).to.have.length(2);
     expect(found.problems[0]).to.match(/broken\/manifest\.yaml: version/);
     expect(found.problems[1]).to.match(/already loaded/);
+  });
+
+  it('discovers different plugins from several folders, and ignores a second one of the same name', () => {
+    const first = tempDir();
+    const second = tempDir();
+    plugin(first, 'alpha', 'name: alpha\nversion: 1.0.0\nentry: index.js\n');
+    plugin(second, 'alpha', 'name: alpha\nversion: 2.0.0\nentry: index.js\n');
+    plugin(second, 'beta', 'name: beta\nversion: 1.0.0\nentry: index.js\n');
+    const found = discoverPlugins([first, second]);
+    expect(found.plugins.map((p) => `${p.manifest.name}@${p.manifest.version}`)).to.deep.equal([
+      'alpha@1.0.0',
+      'beta@1.0.0',
+    ]);
+    expect(found.problems).to.deep.equal([
+      `${join(second, 'alpha')}: plugin 'alpha' is already loaded from ${join(first, 'alpha')}; ignored`,
+    ]);
   });
 
   it('takes every numeric setting at both ends of its range and refuses one step past', () => {
@@ -194,5 +273,17 @@ describe('plugin manifests', () => {
     const found = discoverPlugins([root]);
     expect(found.plugins).to.deep.equal([]);
     expect(found.problems.map((problem) => /p-[a-f]/.exec(problem)?.[0])).to.deep.equal(names);
+  });
+
+  it('orders folders by code unit, which is not the byte order a file system lists them in', () => {
+    // U+FFFD is one UTF-16 unit (FFFD), U+1F600 two (D83D DE00): by code unit the emoji comes
+    // first; by UTF-8 bytes (EF… against F0…), the order Linux lists them in, it comes last.
+    const root = tempDir();
+    const names = ['\u{1F600}', '\uFFFD'];
+    for (const name of [...names].reverse()) plugin(root, name, undefined);
+    const found = discoverPlugins([root]);
+    expect(found.problems).to.deep.equal(
+      names.map((name) => `${relative(process.cwd(), join(root, name))}: no manifest.yaml`),
+    );
   });
 });

@@ -4,8 +4,10 @@
  * or lists itself, manifests that are not a mapping), and where it fails outside the archive.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { errorMessage } from '../../contract/result.js';
 import { CHECKSUMS_FILE, computeChecksums, serialiseChecksums } from '../../plugin-packages/checksums.js';
 import {
   DEFAULT_PACKAGE_LIMITS,
@@ -18,6 +20,7 @@ import { readPackage, type ReadPackage } from '../../plugin-packages/verify-pack
 import { resealHeader, writeTar, type TarWriteEntry } from '../support/craft-tar.js';
 import { tempDir } from '../support/nats.js';
 import { packageFailure } from '../support/package-failure.js';
+import { deepDir, escapeRegExp } from './long-paths.js';
 
 const MANIFEST = 'name: edge\nversion: 1.0.0\nentry: index.js\n';
 const BASE = { 'manifest.yaml': MANIFEST, 'index.js': 'export default {};\n' };
@@ -221,6 +224,13 @@ describe('the package reader at its edges', () => {
     await refused(file, {}, 'UNSAFE_PATH', 'entry "index.js/a/b" is inside "index.js", which is a file');
   });
 
+  it('refuses a folder inside a file that is itself in a folder', async () => {
+    const file = await packageFile(
+      writeTar(entriesFor({ ...BASE, 'lib/x.js': 'x' }, [{ path: 'lib/x.js/y', type: 'directory' }])),
+    );
+    await refused(file, {}, 'UNSAFE_PATH', 'entry "lib/x.js/y" is inside "lib/x.js", which is a file');
+  });
+
   describe('names what a refused entry is', () => {
     const withFlag = (flag: string): Buffer => {
       const tar = writeTar(entriesFor(BASE, [{ path: 'odd', type: 'file' }]));
@@ -347,6 +357,32 @@ describe('the package reader at its edges', () => {
       });
     }
 
+    it('YAML that does not parse: the first line of the parser’s complaint, its trailing colon only dropped', async () => {
+      const complaint = (text: string): string => {
+        try {
+          parseYaml(text);
+        } catch (error) {
+          return errorMessage(error).split('\n')[0] ?? '';
+        }
+        assert.fail(`${text} parsed`);
+      };
+      // One complaint ends with a colon (the source excerpt follows on the next lines), the other
+      // has its colon inside.
+      const cases = ['name: [edge\n', 'name: *x\n'];
+      const [withColon, inside] = cases.map(complaint);
+      assert.match(withColon ?? '', /^.{10,}[^:]:$/);
+      assert.match(inside ?? '', /^[^:]{10,}: \S+$/);
+      for (const manifest of cases) {
+        const file = await packageFile(writeTar(entriesFor({ ...BASE, 'manifest.yaml': manifest })));
+        await refused(
+          file,
+          {},
+          'BAD_MANIFEST',
+          `manifest.yaml is not valid YAML: ${complaint(manifest).replace(/:$/, '')}`,
+        );
+      }
+    });
+
     it('YAML that does not parse, on one line without a trailing colon', async () => {
       const file = await packageFile(writeTar(entriesFor({ ...BASE, 'manifest.yaml': 'name: [edge\n' })));
       const staging = join(file, '..', 'staging');
@@ -359,7 +395,61 @@ describe('the package reader at its edges', () => {
     });
   });
 
+  it('names a manifest loadPlugin refuses by its place in the package, not the staging folder', async () => {
+    const file = await packageFile(
+      writeTar(entriesFor({ ...BASE, 'manifest.yaml': 'name: edge\nversion: 1.0.0\nentry: nothere.js\n' })),
+    );
+    const staging = join(file, '..', 'staging');
+    mkdirSync(staging);
+    const error = await packageFailure(readPackage(file, { stagingParent: staging }));
+    assert.equal(error.code, 'BAD_MANIFEST');
+    assert.equal(error.message, `${file}: manifest.yaml: entry nothere.js does not exist`);
+    // loadPlugin's own error, with the staging path, stays attached for debugging.
+    assert.ok(error.cause instanceof Error);
+    assert.match(error.cause.message, /\.staging-.*manifest\.yaml: entry nothere\.js does not exist$/);
+    assert.deepEqual(readdirSync(staging), []);
+  });
+
   describe('fails outside the archive with the right code', () => {
+    it('no such package file', async () => {
+      const file = join(tempDir(), 'nothere.roseyplug');
+      const error = await packageFailure(readPackage(file));
+      assert.equal(error.code, 'NOT_FOUND');
+      assert.equal(error.message, `${file}: no such file`);
+      assert.equal((error.cause as NodeJS.ErrnoException | undefined)?.code, 'ENOENT');
+    });
+
+    it('a package over the limit is refused by its size, before it is read', async () => {
+      // 3 GiB, sparse: more than any Node can read into one Buffer, so reading first would fail
+      // differently (and a smaller file would only cost the memory this check is there to save).
+      const file = join(tempDir(), 'huge.roseyplug');
+      writeFileSync(file, '');
+      truncateSync(file, 3 * 1024 ** 3);
+      try {
+        const error = await packageFailure(readPackage(file));
+        assert.equal(error.code, 'TOO_LARGE');
+        assert.equal(error.message, `${file}: the package is 3 GiB, over the limit of 20 MiB`);
+      } finally {
+        rmSync(file);
+      }
+    });
+
+    it('a file cannot be written into the staging folder', async () => {
+      // A staging folder deep enough that the folder is made but a 99-byte file name in it is past
+      // the system's path limit (4096).
+      const staging = deepDir(4000);
+      const file = await packageFile(writeTar(entriesFor({ ...BASE, ['x'.repeat(99)]: 'x' })));
+      const error = await packageFailure(readPackage(file, { stagingParent: staging }));
+      assert.equal(error.code, 'IO_ERROR');
+      assert.match(
+        error.message,
+        new RegExp(
+          `^${escapeRegExp(file)}: could not unpack into ${escapeRegExp(staging)}/\\.staging-\\w+: ENAMETOOLONG`,
+        ),
+      );
+      assert.deepEqual(readdirSync(staging), [], 'the staging folder is removed');
+    });
+
     it('a folder is not a package', async () => {
       const dir = tempDir();
       const error = await packageFailure(readPackage(dir));

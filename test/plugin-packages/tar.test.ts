@@ -316,6 +316,9 @@ describe('the tar layer of packages (tar-stream and the rules on top)', () => {
     const cut = await refusal(gunzipBounded(Buffer.from([0x1f, 0x8b]), 100, 'p'));
     assert.equal(cut.code, 'NOT_A_PACKAGE');
     assert.match(cut.message, /^p: broken gzip data \(.+\)$/);
+    // zlib's own error stays attached, for whoever needs more than the one line.
+    assert.ok(cut.cause instanceof Error);
+    assert.equal((cut.cause as NodeJS.ErrnoException).code, 'Z_BUF_ERROR');
   });
 
   it('stops gunzip at the limit', async () => {
@@ -324,6 +327,7 @@ describe('the tar layer of packages (tar-stream and the rules on top)', () => {
       assert.ok(error instanceof PackageError);
       assert.equal(error.code, 'TOO_LARGE');
       assert.equal(error.message, 'small.roseyplug: unpacks to more than 4 KiB');
+      assert.equal((error.cause as NodeJS.ErrnoException | undefined)?.code, 'ERR_BUFFER_TOO_LARGE');
       return true;
     });
   });

@@ -216,6 +216,8 @@ describe('plugin permissions', () => {
       'rosey.actionsXtrivia.chat.send',
       'roseyXactions.trivia.chat.send',
       'rosey.actions.trivia',
+      // The action runs to the end of the subject, not to the end of its first line.
+      'rosey.actions.trivia.chat.send\nx',
     ]) {
       assert.equal(parseActionSubject(subject), undefined, subject);
     }
