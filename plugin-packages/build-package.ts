@@ -106,7 +106,9 @@ async function build(dir: string, outFile: string | undefined): Promise<BuiltPac
     await writeFile(partial, gz);
     await rename(partial, file);
   } catch (error) {
-    await rm(partial, { force: true });
+    // Best effort: when the folder could not be made there is no partial file, and rm fails too
+    // (ENOTDIR, which `force` does not cover); that must not hide why the write failed.
+    await rm(partial).catch(() => undefined);
     throw asPackageError(error, 'IO_ERROR', `could not write ${file}`);
   }
   return { file, name, version, files: contents.size, bytes: gz.length };

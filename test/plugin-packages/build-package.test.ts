@@ -206,6 +206,18 @@ describe('building a .roseyplug', () => {
     assert.deepEqual(readdirSync(out), []);
   });
 
+  it('reports a package that cannot be written where asked, and writes nothing', async () => {
+    const root = tempDir();
+    const dir = pluginFolder(root, 'greeter', FILES);
+    writeFileSync(join(root, 'a-file'), 'x');
+    // Its folder cannot be made, so not even the partial file is there to remove.
+    const out = join(root, 'a-file', 'greeter.roseyplug');
+    const error = await packageFailure(buildPackage(dir, out));
+    assert.equal(error.code, 'IO_ERROR');
+    assert.match(error.message, new RegExp(`^could not write ${escapeRegExp(out)}: (EEXIST|ENOTDIR)`));
+    assert.deepEqual(readdirSync(root).sort(), ['a-file', 'greeter']);
+  });
+
   describe('packs up to the limits the installer applies, and refuses one past', function () {
     this.timeout(120_000);
     const MiB = 1024 * 1024;

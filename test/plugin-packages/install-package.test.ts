@@ -317,6 +317,20 @@ describe('installing plugins', () => {
     });
   });
 
+  it('reports a plugin it cannot move away for removal, and leaves it installed', async () => {
+    // Deep enough that `<plugins>/a/manifest.yaml` is a valid path and `<plugins>/.old-<12 hex>` is not.
+    const pluginsDir = deepDir(4078);
+    mkdirSync(join(pluginsDir, 'a'));
+    writeFileSync(join(pluginsDir, 'a', 'manifest.yaml'), 'name: a\nversion: 1.0.0\n');
+    const error = await packageFailure(removePlugin('a', pluginsDir));
+    assert.equal(error.code, 'IO_ERROR');
+    assert.match(
+      error.message,
+      new RegExp(`^could not remove ${escapeRegExp(join(pluginsDir, 'a'))}: ENAMETOOLONG`),
+    );
+    assert.equal(installedVersion('a', pluginsDir), '1.0.0');
+  });
+
   it('a first install whose switch fails installs nothing, and says why', async () => {
     const pluginsDir = tempDir();
     // The whole staging folder gone, not only the plugin in it: the cleanup after the failure
