@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { openDatabase, type Database } from '../../actors/database/open.js';
+import type { StorageError } from '../../actors/database/storage-error.js';
 import { StorageService } from '../../actors/storage/storage-service.js';
 import { LIMITS } from '../../contract/messages/storage-limits.js';
 import type { KvOp } from '../../contract/messages/storage.js';
@@ -161,10 +162,55 @@ forEachDatabase('storage: key-value TTL edges', (kind) => {
     for (const by of [Infinity, NaN]) {
       await service.kv.incr(ns, 'big', by).then(
         () => expect.fail('accepted'),
-        (error: Error) => expect(error.message).to.equal('by: must be a finite number'),
+        (error: StorageError) => {
+          expect(error.code).to.equal('VALIDATION_ERROR');
+          expect(error.message).to.equal('by: must be a finite number');
+        },
       );
     }
     expect(await data('get', { key: 'big' })).to.deep.include({ value: 1.7e308 });
+  });
+
+  it('set: a value is required, JSON, at most the byte limit; keys are checked on every operation', async () => {
+    await refused(kv('set', { key: 'k' }), 'VALIDATION_ERROR', /^value: /);
+    // The payload schema refuses a missing value first; the store refuses it for a caller in process.
+    await service.kv.set(ns, 'k', undefined).then(
+      () => expect.fail('accepted'),
+      (error: StorageError) =>
+        expect(`${error.code} ${error.message}`).to.equal('VALIDATION_ERROR value: required'),
+    );
+    await refused(
+      kv('set', { key: 'k', value: { n: NaN } }),
+      'VALIDATION_ERROR',
+      /^value: NaN is not a finite number$/,
+    );
+    // A JSON string of exactly the limit: its quotes and the text.
+    const fits = 'x'.repeat(LIMITS.kvValueBytes - 2);
+    expect(await data('set', { key: 'k', value: fits })).to.deep.include({ stored: true });
+    await refused(
+      kv('set', { key: 'k', value: `${fits}x` }),
+      'VALUE_TOO_LARGE',
+      new RegExp(
+        `^value: ${LIMITS.kvValueBytes + 1} bytes of JSON, more than the ${LIMITS.kvValueBytes} allowed$`,
+      ),
+    );
+    expect(await data('get', { key: 'k' })).to.deep.include({ value: fits });
+    for (const op of ['get', 'delete', 'incr'] as const)
+      await refused(kv(op, { key: '' }), 'VALIDATION_ERROR', /^key: must not be empty$/);
+    await refused(kv('set', { key: '', value: 1 }), 'VALIDATION_ERROR', /^key: must not be empty$/);
+  });
+
+  it('delete removes that key only', async () => {
+    await data('set', { key: 'a', value: 1 });
+    await data('set', { key: 'b', value: 2 });
+    const other = ns;
+    ns = `${other}x`;
+    await data('set', { key: 'a', value: 3 });
+    ns = other;
+    expect(await data('delete', { key: 'a' })).to.deep.equal({ deleted: true });
+    expect(await data('list', {})).to.deep.equal({ keys: ['b'], more: false });
+    ns = `${other}x`;
+    expect(await data('get', { key: 'a' })).to.deep.include({ value: 3 });
   });
 
   it('list pages with more, a literal prefix and after, at their length limits', async () => {

@@ -114,6 +114,49 @@ forEachDatabase('storage: update operators and filters, refusals and edges', (ki
     });
   });
 
+  describe('column types beyond the usual ones', () => {
+    it('$set with another operator on INTEGER, SMALLINT, REAL and NUMERIC columns', async () => {
+      const t = `types${tables}`;
+      await h.db.knex.raw(
+        `CREATE TABLE prop__${t} (id INTEGER PRIMARY KEY, i INTEGER, s SMALLINT, r REAL, n NUMERIC)`,
+      );
+      await h.row('insert', { table: t, data: { id: 1 } });
+      const operations = Object.fromEntries(
+        ['i', 's', 'r', 'n'].map((f) => [f, { $set: 1, $max: 2, $inc: 1 }]),
+      );
+      expect(
+        await h.row('update', { table: t, filters: { id: 1 }, operations, returning: true }),
+      ).to.deep.equal({
+        ok: true,
+        data: { updated: 1, rows: [{ id: 1, i: 2, s: 2, r: 2, n: 2 }] },
+      });
+      await h.dropTable(t);
+    });
+
+    it('$like and $ilike on a date column and an untyped one (SQLite; PostgreSQL has no LIKE for dates)', async () => {
+      const t = `loose${tables}`;
+      const untyped = kind === 'sqlite' ? 'u' : 'u BYTEA';
+      await h.db.knex.raw(`CREATE TABLE prop__${t} (id INTEGER PRIMARY KEY, d DATE, ${untyped})`);
+      await h.row('insert', { table: t, data: { id: 1, d: '2026-01-02' } });
+      const like = (filters: unknown) => h.row('search', { table: t, filters, fields: ['id'] });
+      if (kind === 'sqlite') {
+        await h.row('update', { table: t, filters: { id: 1 }, operations: { u: 'Abc' } });
+        expect(await like({ d: { $like: '2026-%' } })).to.deep.equal({
+          ok: true,
+          data: { rows: [{ id: 1 }] },
+        });
+        expect(await like({ u: { $ilike: 'a%' } })).to.deep.equal({ ok: true, data: { rows: [{ id: 1 }] } });
+      } else {
+        // Not "d is not text": storage lets it through, the database refuses it.
+        expect(await like({ d: { $like: '2026-%' } })).to.deep.include({ ok: false });
+        expect(((await like({ d: { $like: '2026-%' } })) as { error: { code: string } }).error.code).to.equal(
+          'DATABASE_ERROR',
+        );
+      }
+      await h.dropTable(t);
+    });
+  });
+
   describe('update refusals', () => {
     for (const column of ['title', 'done', 'tags']) {
       for (const op of ['$inc', '$dec', '$mul', '$max', '$min']) {
@@ -361,6 +404,14 @@ forEachDatabase('storage: update operators and filters, refusals and edges', (ki
           /^filters\.tags\.\$contains: must be a string, a finite number or a boolean$/,
         );
       }
+      for (const value of [Infinity, NaN, 'a\u0000', 'a\ud800', '\udc00a']) {
+        await refusedFilter(
+          { tags: { $contains: value } },
+          'VALIDATION_ERROR',
+          /^filters\.tags\.\$contains: must/,
+        );
+      }
+      expect(await ids({ tags: { $contains: '🎲' } })).to.deep.equal([]);
       expect(await ids({ tags: { $contains: 'x'.repeat(LIMITS.rowTextLength) } })).to.deep.equal([]);
       await refusedFilter(
         { tags: { $contains: 'x'.repeat(LIMITS.rowTextLength + 1) } },

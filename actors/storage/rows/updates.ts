@@ -64,13 +64,9 @@ export function buildUpdate(
     };
     if ('$set' in ops) {
       // A bare parameter has no type in PostgreSQL: under COALESCE(?, 0) it became an integer
-      // (`$set: 0.5` with `$inc` failed), under GREATEST(COALESCE(?, ?), ?) text. When another
-      // operator follows, the value is cast to the column's own type.
-      const typed =
-        dialect === 'postgresql' &&
-        PG_NUMBER_TYPES.has(col.pgType ?? '') &&
-        Object.keys(ops).some((op) => op !== '$set');
-      sql = typed ? `CAST(? AS ${col.pgType})` : '?';
+      // (`$set: 0.5` with `$inc` failed), under GREATEST(COALESCE(?, ?), ?) text. So a number
+      // column's value is cast to the column's own type (pgType is known on PostgreSQL only).
+      sql = PG_NUMBER_TYPES.has(col.pgType ?? '') ? `CAST(? AS ${col.pgType})` : '?';
       bindings.splice(0, 1, toDatabase(col, ops.$set, dialect, `${path}.$set`));
     }
     for (const [op, symbol] of [

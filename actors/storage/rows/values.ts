@@ -14,7 +14,7 @@ export function column(schema: TableSchema, field: string, plugin: string): Colu
 
 /** What a refused value was: the number itself (`not Infinity`, `not 1.5`), else its kind. */
 const describe = (v: unknown) =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'number' ? String(v) : `a ${typeof v}`;
+  Array.isArray(v) ? 'an array' : typeof v === 'number' ? String(v) : `a ${typeof v}`;
 
 /**
  * Checks one value against its column and turns it into what the driver binds. Both databases see
@@ -41,8 +41,8 @@ export function toDatabase(col: ColumnInfo, value: unknown, dialect: Dialect, wh
       return dialect === 'sqlite' ? (value ? 1 : 0) : value;
     case 'json': {
       checkJsonValue(value, `${where}: ${col.name}`);
+      // Never undefined: checkJsonValue refused what JSON has no text for.
       const text = JSON.stringify(value);
-      if (text === undefined) fail('VALIDATION_ERROR', `${where}: ${col.name} must be JSON`);
       if (text.length > LIMITS.rowTextLength)
         fail('VALUE_TOO_LARGE', `${where}: ${col.name} is longer than ${LIMITS.rowTextLength} characters`);
       return text;
