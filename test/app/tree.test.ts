@@ -75,10 +75,17 @@ describe("Rosey's tree: a storage crash loop stays below the bus", function () {
         startedAt: new Date().toISOString(),
       },
     });
+    const crashing = replaceChild(input, 'storage', (spec) => ({
+      ...spec,
+      logic: storageMachine.provide({ actors: { database: databaseWorker({ handler: SCRIPTED }) } }),
+    }));
+    // data's own intensity (5 restarts) with a period no slow machine can outlast: the sixth crash
+    // gives up however long each restart takes. With the real 30 s, six crashes took longer than
+    // the window under load, data never gave up, and both tests failed (CI runs on a loaded machine).
     tree = startTree(
-      replaceChild(input, 'storage', (spec) => ({
+      replaceChild(crashing, 'data', (spec) => ({
         ...spec,
-        logic: storageMachine.provide({ actors: { database: databaseWorker({ handler: SCRIPTED }) } }),
+        input: { ...(spec.input as SupervisorInput), period: 3600 },
       })),
     );
     await tree.ready;
