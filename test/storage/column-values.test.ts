@@ -95,7 +95,7 @@ describe('storage: column values in', () => {
     expect(refused('any', 'x'.repeat(MAX + 1))).to.equal(
       `VALUE_TOO_LARGE data: f is longer than ${MAX} characters`,
     );
-    for (const v of [{ a: 1 }, [1], Infinity, NaN])
+    for (const v of [{ a: 1 }, [1], new Array(MAX + 1).fill(0), Infinity, NaN, undefined])
       expect(refused('any', v)).to.equal(
         'VALIDATION_ERROR data: f must be a string, finite number or boolean',
       );

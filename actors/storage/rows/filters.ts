@@ -204,7 +204,7 @@ function scalarOf(value: unknown, at: string): Scalar {
       fail('VALIDATION_ERROR', `${at}: must not contain a NUL character or a lone surrogate`);
     return value;
   }
-  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
+  if (typeof value === 'boolean' || Number.isFinite(value)) return value as Scalar;
   return fail('VALIDATION_ERROR', `${at}: must be a string, a finite number or a boolean`);
 }
 

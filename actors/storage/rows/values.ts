@@ -32,7 +32,7 @@ export function toDatabase(col: ColumnInfo, value: unknown, dialect: Dialect, wh
       }
       return value;
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
+      if (!Number.isFinite(value)) {
         fail('VALIDATION_ERROR', `${where}: ${col.name} must be a finite number, not ${describe(value)}`);
       }
       return value;
@@ -57,13 +57,14 @@ export function toDatabase(col: ColumnInfo, value: unknown, dialect: Dialect, wh
       checkUnicode(value as string, `${where}: ${col.name}`);
       return value;
     case 'any':
-      if (typeof value === 'string' && value.length > LIMITS.rowTextLength) {
-        fail('VALUE_TOO_LARGE', `${where}: ${col.name} is longer than ${LIMITS.rowTextLength} characters`);
+      if (typeof value === 'string') {
+        if (value.length > LIMITS.rowTextLength)
+          fail('VALUE_TOO_LARGE', `${where}: ${col.name} is longer than ${LIMITS.rowTextLength} characters`);
+        checkUnicode(value, `${where}: ${col.name}`);
+        return value;
       }
-      if (typeof value === 'object' || (typeof value === 'number' && !Number.isFinite(value)))
-        fail('VALIDATION_ERROR', `${where}: ${col.name} must be a string, finite number or boolean`);
-      if (typeof value === 'string') checkUnicode(value, `${where}: ${col.name}`);
-      return value;
+      if (typeof value === 'boolean' || Number.isFinite(value)) return value;
+      return fail('VALIDATION_ERROR', `${where}: ${col.name} must be a string, finite number or boolean`);
   }
 }
 
@@ -89,9 +90,8 @@ export function shape(kind: ColumnInfo['kind'] | undefined, value: unknown, dial
       // SQLite returns the JSON text; PostgreSQL's driver has parsed it already, so a string there
       // is a JSON string value (`"a"`), not text to parse.
       return dialect === 'sqlite' && typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
-    case 'datetime':
-      return value instanceof Date ? value.toISOString() : value;
     default:
+      // datetime and the rest: PostgreSQL gives dates as Date objects.
       return value instanceof Date ? value.toISOString() : typeof value === 'bigint' ? Number(value) : value;
   }
 }
