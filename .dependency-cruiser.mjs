@@ -177,7 +177,7 @@ export default {
   options: {
     // Look at npm packages, do not cruise into them.
     doNotFollow: { path: NPM },
-    exclude: { path: '^(dist|coverage|data)/' },
+    exclude: { path: '^(dist|coverage|data|reports|\\.stryker-tmp)/' },
     // `import type` is a dependency of the design too.
     tsPreCompilationDeps: true,
     // Resolve as tsc does (NodeNext: a `./x.js` specifier names the `./x.ts` source).
