@@ -59,6 +59,10 @@ const FAST: ReloadTiming = {
   graceMs: 1,
   migrateTimeoutMs: 5000,
 };
+/** How every reload that gets as far as a new generation begins: blue pinned, green started. */
+const GREEN_STARTED = ['route 1', 'start_child flip@2'];
+/** How a reload that gives green up ends: green stopped and forgotten, blue's pin lifted. */
+const GREEN_GIVEN_UP = ['terminate_child flip@2', 'delete_child flip@2', 'unpin'];
 const healthy = ok({ status: 'ok', uptimeMs: 5, inFlight: 0, rss: 1 });
 const unhealthy = err('UNHEALTHY', 'the plugin reports itself unhealthy');
 
@@ -228,8 +232,7 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
         ok({ plugin: PLUGIN, generation, previous: 1, inFlight: generation === 2 ? 3 : 0 }),
     });
     expect(log).to.deep.equal([
-      'route 1',
-      'start_child flip@2',
+      ...GREEN_STARTED,
       'health',
       'route 2',
       'drain 1',
@@ -265,16 +268,7 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
       { health: () => unhealthy },
       { timing: { healthAttempts: 3 } },
     );
-    expect(log).to.deep.equal([
-      'route 1',
-      'start_child flip@2',
-      'health',
-      'health',
-      'health',
-      'terminate_child flip@2',
-      'delete_child flip@2',
-      'unpin',
-    ]);
+    expect(log).to.deep.equal([...GREEN_STARTED, 'health', 'health', 'health', ...GREEN_GIVEN_UP]);
     expect(routed).to.deep.equal([]);
     expect(outcome).to.deep.equal({
       ok: false,
@@ -312,14 +306,7 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
 
   it('gives green up as soon as it goes down while being checked', async () => {
     const { outcome, log } = await reload({ health: () => 'silent', during: { health: down('no memory') } });
-    expect(log).to.deep.equal([
-      'route 1',
-      'start_child flip@2',
-      'health',
-      'terminate_child flip@2',
-      'delete_child flip@2',
-      'unpin',
-    ]);
+    expect(log).to.deep.equal([...GREEN_STARTED, 'health', ...GREEN_GIVEN_UP]);
     expect(outcome).to.deep.include({
       ok: false,
       stage: 'checking',
@@ -360,15 +347,7 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
           ? err('NOT_FOUND', 'no such generation')
           : ok({ plugin: PLUGIN, generation, previous: null, inFlight: 0 }),
     });
-    expect(log).to.deep.equal([
-      'route 1',
-      'start_child flip@2',
-      'health',
-      'route 2',
-      'terminate_child flip@2',
-      'delete_child flip@2',
-      'unpin',
-    ]);
+    expect(log).to.deep.equal([...GREEN_STARTED, 'health', 'route 2', ...GREEN_GIVEN_UP]);
     expect(routed).to.deep.equal([]);
     expect(outcome).to.deep.equal({
       ok: false,
@@ -387,15 +366,12 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
       { timing: { graceMs: 60_000 } },
     );
     expect(log).to.deep.equal([
-      'route 1',
-      'start_child flip@2',
+      ...GREEN_STARTED,
       'health',
       'route 2',
       'drain 1',
       'route 1',
-      'terminate_child flip@2',
-      'delete_child flip@2',
-      'unpin',
+      ...GREEN_GIVEN_UP,
     ]);
     expect(routed).to.deep.equal([2, 1]);
     expect(outcome).to.deep.equal({
@@ -499,8 +475,7 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
     it('holds commands, drains blue, moves its snapshot to green, then switches', async () => {
       const { outcome, log, payloads } = await reload({}, { handoff: true });
       expect(log).to.deep.equal([
-        'route 1',
-        'start_child flip@2',
+        ...GREEN_STARTED,
         'health',
         'hold',
         'drain 1',
@@ -531,15 +506,12 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
       );
       expect(payloads.release).to.deep.equal({ plugin: PLUGIN });
       expect(log).to.deep.equal([
-        'route 1',
-        'start_child flip@2',
+        ...GREEN_STARTED,
         'health',
         'hold',
         'drain 1',
         'release',
-        'terminate_child flip@2',
-        'delete_child flip@2',
-        'unpin',
+        ...GREEN_GIVEN_UP,
       ]);
       expect(routed).to.deep.equal([]);
       expect(outcome).to.deep.include({
@@ -584,15 +556,7 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
 
     it('stops when the router refuses to hold, with nothing to release', async () => {
       const { outcome, log } = await reload({ hold: () => err('NOT_FOUND', 'no route') }, { handoff: true });
-      expect(log).to.deep.equal([
-        'route 1',
-        'start_child flip@2',
-        'health',
-        'hold',
-        'terminate_child flip@2',
-        'delete_child flip@2',
-        'unpin',
-      ]);
+      expect(log).to.deep.equal([...GREEN_STARTED, 'health', 'hold', ...GREEN_GIVEN_UP]);
       expect(outcome).to.deep.include({ ok: false, stage: 'handoff', reason: 'no route' });
     });
 
@@ -601,15 +565,7 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
         { snapshot: () => 'silent', during: { snapshot: down('oom') } },
         { handoff: true },
       );
-      expect(log.slice(3)).to.deep.equal([
-        'hold',
-        'drain 1',
-        'snapshot',
-        'release',
-        'terminate_child flip@2',
-        'delete_child flip@2',
-        'unpin',
-      ]);
+      expect(log.slice(3)).to.deep.equal(['hold', 'drain 1', 'snapshot', 'release', ...GREEN_GIVEN_UP]);
       expect(outcome).to.deep.include({ ok: false, stage: 'handoff', reason: 'exited: oom' });
     });
   });
