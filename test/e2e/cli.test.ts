@@ -228,4 +228,24 @@ describe('rosey CLI against a running instance', function () {
       .to.have.property('rosey')
       .that.matches(/^\d+\.\d+\.\d+$/);
   });
+
+  // Issue 22: `rosey plugin status karma` answered `command plugin:status:karma not found` and
+  // suggested nothing.
+  it('an unknown command names what was probably meant, in one line, and exits 2', async () => {
+    const cwd = tempDir();
+    const cases: Array<[string[], RegExp]> = [
+      [['plugin', 'status', 'karma'], /"plugin status" .*rosey plugin info karma, or rosey status\?/],
+      [['plugin', 'restart', 'dice'], /rosey restart dice, or rosey plugin reload dice\?/],
+      [['staus'], /did you mean rosey status\b/],
+      [['db', 'migrat'], /did you mean rosey db migrate\? \(rosey db --help lists the commands\)/],
+      [['frobnicate'], /"frobnicate" is not a rosey command; rosey --help lists the commands$/],
+    ];
+    for (const [args, said] of cases) {
+      const { code, stdout, stderr } = await runCli(args, { cwd });
+      expect(code, args.join(' ')).to.equal(2);
+      expect(stdout).to.equal('');
+      expect(stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
+      expect(stderr.trim()).to.match(said);
+    }
+  });
 });
