@@ -83,9 +83,10 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
       logger,
       console: options.console,
       watch: options.watch,
-      // A failed start is summed up in one line below; the details stay in the log file.
+      // A failed start is summed up in one line below (the details stay in the log file); a
+      // successful one shows the warnings it had once it is up.
       onStarting: () => {
-        if (stderrLevel !== 'debug') logger.setStderrLevel('silent');
+        if (stderrLevel !== 'debug') logger.holdStderr();
       },
       onTree: (started) => {
         tree = started;
@@ -94,6 +95,7 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
     });
   } catch (error) {
     forgetSignals();
+    logger.releaseStderr(false);
     logger.setStderrLevel('silent'); // the one line below says it
     if (error instanceof StoppedDuringStart) {
       logger.info('stopped while starting');
@@ -105,7 +107,7 @@ export async function runForeground(options: ForegroundOptions): Promise<number>
     process.stderr.write(`${label}: cannot start: ${errorMessage(error)}\n`);
     return 1;
   }
-  logger.setStderrLevel(stderrLevel);
+  logger.releaseStderr(true);
   options.onReady?.();
   const output = await tree!.finished;
   forgetSignals();

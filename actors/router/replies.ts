@@ -19,8 +19,17 @@ export function failureReply(prefix: string, command: string, plugin: string, er
   }
 }
 
-export const unknownCommandReply = (prefix: string, name: string) =>
-  `Unknown command ${prefix}${name} — try ${prefix}help.`;
+export const unknownCommandReply = (
+  prefix: string,
+  name: string,
+  failed: ReadonlyArray<{ plugin: string; failure: string }> = [],
+) => {
+  const known = `Unknown command ${prefix}${name} — try ${prefix}help.`;
+  // The name may belong to a plugin that never started: say so, or its author sees only "unknown".
+  if (failed.length === 1) return `${known} (${notRunningReply(failed[0]!.plugin, failed[0]!.failure)})`;
+  if (failed.length > 1) return `${known} (not running: ${failed.map((f) => f.plugin).join(', ')})`;
+  return known;
+};
 
 export const rankReply = (prefix: string, name: string, minRank: number, rank: number) =>
   `${prefix}${name} needs rank ${minRank} (you have ${rank}).`;

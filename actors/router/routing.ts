@@ -15,7 +15,15 @@ import type { Logger } from '../../contract/log.js';
 import { subjects } from '../../contract/subjects.js';
 import { checkCooldown, cooldownKey, markWarned, startCooldown, type Cooldowns } from './cooldowns.js';
 import { helpText } from './help.js';
-import { failureOf, isInstalled, isServing, ownerOf, undeclared, type InstalledPlugin } from './installed.js';
+import {
+  failedUndeclared,
+  failureOf,
+  isInstalled,
+  isServing,
+  ownerOf,
+  undeclared,
+  type InstalledPlugin,
+} from './installed.js';
 import { MAX_ARGS, MAX_LINE, parseCommand, type ParsedLine } from './parse-command.js';
 import { lookup, type Registry } from './registry.js';
 import {
@@ -256,7 +264,7 @@ export function routeLine(context: RouterContext, line: Line, final: boolean): S
     return say(failure ? notRunningReply(owner, failure) : startingReply(owner));
   }
   const cmd = lookup(registry, parsed.name);
-  if (!cmd) return say(unknownCommandReply(prefix, parsed.name));
+  if (!cmd) return say(unknownCommandReply(prefix, parsed.name, failedUndeclared(registry)));
   const generation = registry.plugins[cmd.plugin]!.generation;
   if (msg.rank < cmd.minRank) return say(rankReply(prefix, parsed.name, cmd.minRank, msg.rank));
   const key = cooldownKey(msg.platform, msg.channel, msg.user, cmd.name);

@@ -26,9 +26,20 @@ export interface RootLogger extends Logger {
    * created with (file and stderr) are not produced at all, so this cannot go below them.
    */
   setStderrLevel(level: LogLevel | 'silent'): void;
+  /**
+   * Keeps the lines meant for stderr instead of writing them, until `releaseStderr`: a start that
+   * fails is summed up in one line, and one that succeeds still shows what went wrong on the way
+   * (a plugin that did not start: issue 22 found it only in the log file).
+   */
+  holdStderr(): void;
+  /** Ends the hold: writes the kept lines (`show`) or drops them. */
+  releaseStderr(show: boolean): void;
   /** Writes out every buffered line and closes the file; later lines reach stderr only. */
   close(): Promise<void>;
 }
+
+/** Lines kept while stderr is held; a start that logs more says how many more are in the file. */
+const HELD_MAX = 50;
 
 const ORDER: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const lowest = (...levels: Array<LogLevel | 'silent'>): LevelWithSilent =>
@@ -47,7 +58,25 @@ export async function createLogger(options: LoggerOptions): Promise<RootLogger> 
   const output = options.stderr ?? process.stderr;
   // `lastId` (the id `remove` takes) is in pino's API documentation but not in its types.
   const streams = pino.multistream([]) as MultiStreamRes & { lastId: number };
-  const stderr = stderrDestination(options.stderrFormat ?? 'text', output);
+  const pretty = stderrDestination(options.stderrFormat ?? 'text', output);
+  let held: { lines: string[]; more: number } | undefined;
+  const stderr = {
+    write: (line: string) => {
+      if (!held) return pretty.write(line);
+      if (held.lines.length < HELD_MAX) held.lines.push(line);
+      else held.more++;
+    },
+  };
+  const holdStderr = () => {
+    held ??= { lines: [], more: 0 };
+  };
+  const releaseStderr = (show: boolean) => {
+    const kept = held;
+    held = undefined;
+    if (!show || !kept) return;
+    for (const line of kept.lines) pretty.write(line);
+    if (kept.more > 0) output.write(`rosey: ${kept.more} more lines like these are in the log file\n`);
+  };
   let stderrId: number | undefined;
   const setStderrLevel = (level: LogLevel | 'silent') => {
     if (stderrId !== undefined) streams.remove(stderrId);
@@ -108,6 +137,8 @@ export async function createLogger(options: LoggerOptions): Promise<RootLogger> 
 
   return Object.assign(adapt(root, root, '', {}), {
     setStderrLevel,
+    holdStderr,
+    releaseStderr,
     close: async () => {
       process.off('exit', flushOnExit);
       if (!file || fileId === undefined) return;

@@ -175,4 +175,24 @@ describe('rosey dev (end to end, through the CLI)', function () {
     expect(stderr.trim().split('\n')).to.have.length(1);
     expect(stderr).to.match(/WARN: .*plugin skipped: .*broken\/manifest\.yaml: version/);
   });
+  // Issue 22: a plugin that failed to start showed nothing on stderr (it was silenced while Rosey
+  // started), and its command was answered only "Unknown command".
+  it('reports a plugin that failed to start on stderr, and names it when its command is unknown', async () => {
+    const cwd = tempDir();
+    const dir = join(cwd, 'my-plugins', 'karma');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'manifest.yaml'), 'name: karma\nversion: 0.1.0\nentry: index.js\n');
+    writeFileSync(join(dir, 'index.js'), "throw new Error('boom at load');\n");
+    writeFileSync(join(cwd, 'rosey.yaml'), 'plugins:\n  paths: [my-plugins]\n');
+    const { code, stdout, stderr } = await runCli(['dev', '-c', 'rosey.yaml'], {
+      cwd,
+      input: '!karma\n!flip\n',
+    });
+    expect(code, stderr).to.equal(0);
+    expect(stderr).to.match(/ERROR: .*start failed: cannot load .*karma\/index\.js: boom at load/);
+    expect(stdout).to.match(/flipped a coin/);
+    expect(stdout).to.match(
+      /^Rosey: Unknown command !karma — try !help\. \(karma is not running: .*boom at load\)$/m,
+    );
+  });
 });

@@ -110,9 +110,33 @@ describe('router: commands of installed plugins that are not serving yet (real n
     );
   });
 
+  it('names every plugin that never announced and is down when a name is unknown', async () => {
+    await startRouter({
+      installed: [echoInstalled, { name: 'karma', version: '0.2.0' }, { name: 'zap', version: '1.0.0' }],
+      startWaitMs: 60_000,
+    });
+    const platform = await fakePlatform(nc);
+    await echo();
+    for (const plugin of ['zap', 'karma'])
+      nc.publish(
+        subjects.pluginDown(plugin, 1),
+        encodeJson({ plugin, generation: 1, reason: 'exit code 1' }),
+      );
+    await eventually(async () => {
+      const before = platform.replies.length;
+      platform.say('!nope');
+      await eventually(() => platform.replies.length > before, 'an answer', 2000).catch(() => undefined);
+      return platform.replies.at(-1)?.text === 'Unknown command !nope — try !help. (not running: karma, zap)';
+    }, 'both plugins named');
+    // A plugin that announced and then went down is not named: its commands are known.
+    platform.say('!echo hi');
+    await platform.reply((r) => r.text === 'echo: hi');
+  });
+
   // Review of issue 28: a plugin that went down before it ever announced kept every unknown name
-  // waiting and answered "still starting" for as long as the router ran.
-  it('calls a name unknown once a plugin that never announced has gone down', async () => {
+  // waiting and answered "still starting" for as long as the router ran. Issue 22: the answer then
+  // said only "Unknown command", and a plugin author never learnt their plugin had not started.
+  it('calls a name unknown once a plugin that never announced has gone down, and says it is not running', async () => {
     await startRouter({ installed: [{ name: 'echo', version: '0.0.1' }], startWaitMs: 60_000 });
     const platform = await fakePlatform(nc);
     nc.publish(
@@ -123,7 +147,10 @@ describe('router: commands of installed plugins that are not serving yet (real n
       const before = platform.replies.length;
       platform.say('!nope');
       await eventually(() => platform.replies.length > before, 'an answer', 2000).catch(() => undefined);
-      return platform.replies.at(-1)?.text === 'Unknown command !nope — try !help.';
+      return (
+        platform.replies.at(-1)?.text ===
+        'Unknown command !nope — try !help. (echo is not running: exit code 1: no config)'
+      );
     }, 'the name called unknown');
   });
 

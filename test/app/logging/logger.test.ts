@@ -135,6 +135,42 @@ describe('logging (pino)', () => {
     });
   });
 
+  // Issue 22: stderr was silenced while Rosey started, so a plugin that failed to start was only in the file.
+  it('holds stderr lines while told to, then shows them in order or drops them', async () => {
+    const text = fakeStderr();
+    logger = await createLogger({ stderrLevel: 'warn', stderr: text });
+    logger.holdStderr();
+    logger.warn('first');
+    logger.info('below warn');
+    logger.error('second');
+    expect(text.text).to.equal('');
+    logger.releaseStderr(true);
+    expect(
+      text.text
+        .trim()
+        .split('\n')
+        .map((line) => line.replace(/^\[[^\]]+\] /, '')),
+    ).to.deep.equal(['WARN: first', 'ERROR: second']);
+    logger.holdStderr();
+    logger.error('dropped');
+    logger.releaseStderr(false);
+    logger.error('live again');
+    expect(text.text).to.not.include('dropped');
+    expect(text.text.trim().split('\n').at(-1)).to.match(/ERROR: live again$/);
+  });
+
+  it('keeps a bounded number of held lines and says how many more are in the file', async () => {
+    const text = fakeStderr();
+    logger = await createLogger({ stderrLevel: 'warn', stderr: text });
+    logger.holdStderr();
+    for (let i = 0; i < 60; i++) logger.warn(`line ${i}`);
+    logger.releaseStderr(true);
+    const lines = text.text.trim().split('\n');
+    expect(lines).to.have.length(51);
+    expect(lines[49]).to.match(/WARN: line 49$/);
+    expect(lines[50]).to.equal('rosey: 10 more lines like these are in the log file');
+  });
+
   it('prints readable lines on stderr at its own level, JSON when asked, nothing when silent', async () => {
     const text = fakeStderr();
     logger = await createLogger({ stderrLevel: 'warn', stderr: text });
