@@ -75,6 +75,41 @@ describe('rosey plugin list / reload against a running Rosey', function () {
   });
 });
 
+describe('rosey plugin info of a failed plugin', function () {
+  this.timeout(90_000);
+
+  // Issue 22: `plugin info` showed `failed (generation 4, 0 restarts)` with no reason and no next step.
+  it('says why it failed and the command that brings it back, and that command works', async () => {
+    const cwd = tempDir();
+    writeFlipPlugin(join(cwd, 'my-plugins'), { version: '1.0.0', mode: 'no-start' });
+    writeFileSync(join(cwd, 'rosey.yaml'), 'plugins:\n  paths: [my-plugins]\n');
+    const launched = await runCli(['start', '--detach'], { cwd });
+    expect(launched.code, launched.stderr).to.equal(0);
+    const pid = Number(/pid (\d+)/.exec(launched.stdout)![1]);
+    try {
+      let info = await runCli(['plugin', 'info', 'flip'], { cwd });
+      await eventually(async () => {
+        info = await runCli(['plugin', 'info', 'flip'], { cwd });
+        return /state: +failed/.test(info.stdout);
+      }, 'flip marked failed');
+      const lines = info.stdout.split('\n');
+      expect(lines).to.include('  state:   failed (generation 1)');
+      expect(lines.find((l) => l.startsWith('  reason:  '))).to.match(/refusing to start/);
+      const revive = /^ {2}revive: +fix the cause, then `(rosey [^`]+)`$/m.exec(info.stdout);
+      expect(revive?.[1]).to.equal('rosey plugin reload flip');
+
+      writeFlipPlugin(join(cwd, 'my-plugins'), { version: '1.0.0' });
+      const revived = await runCli(revive![1]!.split(' ').slice(1), { cwd });
+      expect(revived.code, revived.stderr).to.equal(0);
+      const after = await runCli(['plugin', 'info', 'flip'], { cwd });
+      expect(after.stdout).to.match(/^ {2}state: +running \(generation 2, pid \d+, 0 restarts\)$/m);
+      expect(after.stdout).to.not.match(/revive:/);
+    } finally {
+      if (isAlive(pid)) process.kill(pid, 'SIGTERM');
+    }
+  });
+});
+
 describe('rosey dev --watch', function () {
   this.timeout(90_000);
 

@@ -65,11 +65,17 @@ export default class PluginInfo extends RoseyCommand {
     );
     if (manifest.author) this.log(`  author:  ${manifest.author}`);
     if (info.dir) this.log(`  folder:  ${info.dir}`);
+    const failed = info.state === 'failed';
+    // A failed plugin's supervisor is gone, and with it the count of its restarts: not "0 restarts".
+    const restarts = failed ? '' : `, ${info.restarts ?? 0} restarts`;
     const live =
       info.generation === undefined
         ? ''
-        : ` (generation ${info.generation}${info.pid ? `, pid ${info.pid}` : ''}, ${info.restarts ?? 0} restarts)`;
+        : ` (generation ${info.generation}${info.pid ? `, pid ${info.pid}` : ''}${restarts})`;
     this.log(`  state:   ${info.state ?? 'unknown'}${live}`);
+    // Issue 22: a failed plugin showed no reason and no way back.
+    if (info.lastExit) this.log(`  ${failed ? 'reason: ' : 'last exit:'} ${info.lastExit}`);
+    if (failed) this.log(`  revive:  fix the cause, then \`rosey plugin reload ${info.name}\``);
     const names = [...new Set([...info.requested, ...info.granted])].sort();
     if (names.length === 0) {
       this.log('  permissions: none (it can only answer the commands it is sent)');
