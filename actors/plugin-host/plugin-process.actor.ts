@@ -1,3 +1,4 @@
+import { errorSummary } from './error-summary.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -103,8 +104,7 @@ export const pluginProcess = fromCallback<PluginProcessCommand, PluginProcessInp
       if (!stream) return;
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
         const { level, msg, fields } = parsePluginLogLine(line, name);
-        // The exit's description is one line: a stack trace's line breaks stay visible as \n.
-        if (level === 'error') lastError = msg.replace(/\n/g, '\\n');
+        if (level === 'error') lastError = errorSummary(msg);
         log[level](msg, fields);
       });
     };
