@@ -40,7 +40,8 @@ before(async () => {
   // A real NATS server, router and SQLite database, with the permissions of manifest.yaml.
   bot = await testBot(plugin, { dir: new URL('..', import.meta.url) });
 });
-after(() => bot.close());
+// Unset when testBot could not start: its own error is the one to read, not a TypeError here.
+after(() => bot?.close());
 
 test('!hello greets the user and counts the greetings', async () => {
   assert.equal((await bot.say('!hello', { as: 'alice' }))[0].text, 'Hello, alice! (greeting #1)');
@@ -49,7 +50,12 @@ test('!hello greets the user and counts the greetings', async () => {
 });
 `,
     'package.json': `${JSON.stringify(
-      { name: `rosey-plugin-${name}`, private: true, type: 'module', scripts: { test: 'rosey plugin test' } },
+      {
+        name: `rosey-plugin-${name}`,
+        private: true,
+        type: 'module',
+        scripts: { test: 'node node_modules/rosey/bin/run.js plugin test' },
+      },
       null,
       2,
     )}\n`,
@@ -58,13 +64,14 @@ test('!hello greets the user and counts the greetings', async () => {
 A Rosey plugin.
 
 ## Commands
+<!-- Keep this list in step with the commands in index.js. -->
 - \`!hello\`: says hello and counts the greetings.
 
 ## Permissions
 - \`storage\`: its key-value store (the greeting counter).
 
 ## Develop
-    rosey plugin test          # its tests, against a real bus and database
+    npm test                   # its tests, against a real bus and database (rosey plugin test)
     rosey plugin build         # ${name}-0.1.0.roseyplug next to this folder
     rosey plugin install ../${name}-0.1.0.roseyplug
 `,

@@ -37,7 +37,20 @@ describe('plugin packages end to end: create → test → build → install, the
     expect(created.stdout).to.equal('created tally in tally\nnext: cd tally && rosey plugin test\n');
     const dir = join(cwd, 'tally');
 
-    const tested = await rosey(['plugin', 'test'], dir);
+    // Issue 22: the scaffold's `npm test` needed `rosey` on PATH (it is not, here), and its teardown
+    // threw a TypeError over testBot's own error when testBot could not start.
+    const npmTest = (dir: string) => runCli([], { cwd: dir, shell: 'npm test', timeoutMs: 60_000 });
+    const testFile = join(dir, 'test', 'tally.test.js');
+    const good = readFileSync(testFile, 'utf8');
+    edit(testFile, "dir: new URL('..', import.meta.url)", "dir: '/nonexistent'");
+    const broken = await npmTest(dir);
+    expect(broken.code).to.not.equal(0);
+    expect(broken.stdout + broken.stderr)
+      .to.include('/nonexistent')
+      .and.not.include('TypeError');
+    writeFileSync(testFile, good);
+
+    const tested = await npmTest(dir);
     expect(tested.code, tested.stdout + tested.stderr).to.equal(0);
     expect(tested.stdout).to.include('ℹ pass 1').and.include('ℹ fail 0');
 
