@@ -17,6 +17,8 @@ export interface CommandContext {
   platform: string;
   /** The command came in a private message; replies go back privately. */
   private: boolean;
+  /** `plugins.settings.<name>.config` from Rosey's configuration, as `start` got it. */
+  config: Record<string, unknown>;
   log: Logger;
   /** The plugin's key-value store, tables and migrations (see docs/storage.md). */
   kv: StorageClient['kv'];

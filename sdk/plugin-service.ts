@@ -109,6 +109,7 @@ export async function startPluginService(options: {
           chat: here.chat,
           playlist: here.playlist,
           users: here.users,
+          config: env.config,
           log,
           kv,
           rows,

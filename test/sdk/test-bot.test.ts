@@ -277,6 +277,24 @@ describe('sdk testing: testBot (real nats-server, storage and router)', function
     });
   });
 
+  // Issue 22: a command's ctx had no config; only start() saw it.
+  describe('configuration in commands', () => {
+    it("gives each command's ctx the plugin's config, as start() gets it", async () => {
+      const greeter = definePlugin({
+        name: 'greeter',
+        commands: {
+          greet: { usage: 'greet', run: (ctx) => `${String(ctx.config.greeting)}, ${ctx.user}` },
+        },
+      });
+      const bot = await testBot(greeter, { config: { greeting: 'Howdy' } });
+      try {
+        assert.equal((await bot.say('!greet', { as: 'ann' }))[0]?.text, 'Howdy, ann');
+      } finally {
+        await bot.close();
+      }
+    });
+  });
+
   describe('close()', () => {
     it('stops the nats-server (its process is gone) and can be called twice', async () => {
       const bot = await testBot(echo);
