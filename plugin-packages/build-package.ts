@@ -3,6 +3,7 @@
  * left out) plus a CHECKSUMS file, as a gzip'd ustar archive (tar-stream) with the entries at its root.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { loadPlugin, type LoadedPlugin } from './manifest.js';
@@ -25,6 +26,8 @@ export interface BuiltPackage {
   files: number;
   /** Size of the package file. */
   bytes: number;
+  /** A package was at `file` already (a rebuild of the same version), and this one replaced it. */
+  replaced: boolean;
 }
 
 /**
@@ -101,6 +104,7 @@ async function build(dir: string, outFile: string | undefined): Promise<BuiltPac
   const file = resolve(outFile ?? join(plugin.dir, '..', `${name}-${version}${PACKAGE_EXTENSION}`));
   // Written aside and renamed, so a reader never sees half a package under the final name.
   const partial = `${file}.${randomBytes(4).toString('hex')}.partial`;
+  const replaced = existsSync(file);
   try {
     await mkdir(dirname(file), { recursive: true });
     await writeFile(partial, gz);
@@ -111,5 +115,5 @@ async function build(dir: string, outFile: string | undefined): Promise<BuiltPac
     await rm(partial).catch(() => undefined);
     throw asPackageError(error, 'IO_ERROR', `could not write ${file}`);
   }
-  return { file, name, version, files: contents.size, bytes: gz.length };
+  return { file, name, version, files: contents.size, bytes: gz.length, replaced };
 }

@@ -4,10 +4,12 @@
  * uncaught error (the supervisor restarts it), at once when Rosey itself is gone.
  */
 import { createRequire, register } from 'node:module';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { errorMessage } from '../contract/result.js';
 import { isPlugin } from './define-plugin.js';
+import { describeLoadError } from './load-error.js';
 import { fromEnv } from '../contract/plugin-env.js';
 import { startPluginService } from './plugin-service.js';
 import { processLogger } from './process-logger.js';
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
   try {
     mod = (await import(pathToFileURL(env.entry).href)) as { default?: unknown };
   } catch (error) {
-    fail(`cannot load ${env.entry}: ${errorMessage(error)}`);
+    fail(`cannot load ${env.entry}: ${describeLoadError(error, dirname(env.entry))}`);
   }
   const plugin = mod.default;
   if (!isPlugin(plugin)) fail(`${env.entry} must \`export default definePlugin({ ... })\``);

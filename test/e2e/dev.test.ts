@@ -189,7 +189,9 @@ describe('rosey dev (end to end, through the CLI)', function () {
       input: '!karma\n!flip\n',
     });
     expect(code, stderr).to.equal(0);
-    expect(stderr).to.match(/ERROR: .*start failed: cannot load .*karma\/index\.js: boom at load/);
+    expect(stderr).to.match(
+      /ERROR: .*start failed: cannot load .*karma\/index\.js: index\.js:1:7: boom at load/,
+    );
     expect(stdout).to.match(/flipped a coin/);
     expect(stdout).to.match(
       /^Rosey: Unknown command !karma — try !help\. \(karma is not running: .*boom at load\)$/m,
