@@ -31,6 +31,7 @@ import {
 } from './known-commands.js';
 import { storageMachine } from '../actors/storage/storage.machine.js';
 import type { Logger } from '../contract/log.js';
+import { CHAT_CLIENT_PLATFORM } from '../contract/messages/chat.js';
 import type { LoadedPlugin } from '../plugin-packages/manifest.js';
 import type { ChildSpec } from '../supervisors/child-spec.js';
 import { supervisorMachine, type SupervisorInput } from '../supervisors/supervisor.machine.js';
@@ -187,7 +188,10 @@ export function routerSpec(
       prefix: config.bot.commandPrefix,
       commandTimeoutMs: config.router.commandTimeoutMs,
       defaultCooldownMs: config.router.defaultCooldownMs,
-      cooldownFreePlatforms: config.platforms.console.cooldowns ? [] : [CONSOLE_PLATFORM],
+      // Both terminal chats: the one person (or script) typing there wants an answer to every line.
+      cooldownFreePlatforms: config.platforms.console.cooldowns
+        ? []
+        : [CONSOLE_PLATFORM, CHAT_CLIENT_PLATFORM],
       startWaitMs: config.router.startWaitMs,
       startQueueMax: config.router.startQueueMax,
       ...(installed && file

@@ -6,6 +6,7 @@ import { CYTUBE_PLATFORM } from '../actors/cytube/platform.js';
 import type { DatabaseTarget } from '../actors/database/target.js';
 import type { PluginUsers } from '../actors/nats-server/plugin-users.js';
 import { pluginGrants } from '../contract/capabilities.js';
+import { CHAT_CLIENT_PLATFORM } from '../contract/messages/chat.js';
 import type { Logger } from '../contract/log.js';
 import type { LoadedPlugin } from '../plugin-packages/manifest.js';
 import { installedPluginsDir } from '../plugin-packages/plugin-switches.js';
@@ -111,6 +112,8 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     actionGateSpec(o, [
       ...(config.platforms.cytube ? [CYTUBE_PLATFORM] : []),
       ...(o.console ? [CONSOLE_PLATFORM] : []),
+      // `rosey chat` sessions: last, so plugins' own lines go there only when nothing else runs.
+      CHAT_CLIENT_PLATFORM,
     ]),
     routerSpec(o, config, { plugins: o.plugins, dataDir: o.dataDir }),
     controlSpec(o, o.dataDir, o.runtime),

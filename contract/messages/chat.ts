@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+/**
+ * The platform of `rosey chat` sessions: terminal chats with a running Rosey from another process,
+ * each in a channel of its own (`cli-<id>`), so concurrent sessions never see each other's replies.
+ */
+export const CHAT_CLIENT_PLATFORM = 'cli';
+
 /** Rank of messages the platform itself sends (CyTube `[server]` lines); never a command. */
 export const SYSTEM_RANK = 255;
 
