@@ -133,7 +133,15 @@ function activate(registry: Registry, a: PluginAnnouncement): AnnounceResult {
 }
 
 export type RouteResult =
-  { ok: true; registry: Registry; previous?: number; conflicts: string[] } | { ok: false; reason: string };
+  | {
+      ok: true;
+      registry: Registry;
+      previous?: number;
+      conflicts: string[];
+      /** The announcement of a generation that waited on standby and is routed to now. */
+      activated?: PluginAnnouncement;
+    }
+  | { ok: false; reason: string };
 
 /**
  * Routes the plugin's commands to `generation` from now on and pins the route there (a blue-green
@@ -152,7 +160,7 @@ export function route(registry: Registry, plugin: string, generation: number): R
     withoutStandby({ ...registry, pinned }, plugin, generation),
     waiting,
   );
-  return { ok: true, registry: next, previous: current?.generation, conflicts };
+  return { ok: true, registry: next, previous: current?.generation, conflicts, activated: waiting };
 }
 
 /** The route goes back to following the newest generation (a reload has finished). */

@@ -222,7 +222,14 @@ export const routerMachine = setup({
       if (switched.conflicts.length > 0) {
         context.input.logger.warn(`${plugin}: command names already taken: ${switched.conflicts.join(', ')}`);
       }
-      enqueue.assign({ registry: switched.registry });
+      // A generation routed at a reload's switch declared its commands while it waited: they are
+      // the plugin's now, and remembered for the next start (they were not, and after any reload a
+      // restarted Rosey called the plugin's commands unknown until it announced).
+      const registry = switched.activated
+        ? noteAnnounced(switched.registry, switched.activated)
+        : switched.registry;
+      if (switched.activated && isInstalled(registry, plugin)) context.input.remember(switched.activated);
+      enqueue.assign({ registry });
       const previous = switched.previous;
       enqueue.sendTo('bus', {
         type: 'bus.reply',

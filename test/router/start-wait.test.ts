@@ -213,6 +213,36 @@ describe('router: commands of installed plugins that are not serving yet (real n
     await platform.reply((r) => r.text === 'Commands: !echo — !help <command> for details.');
   });
 
+  // Found writing the plugin guide's "when it breaks" step (issue 22): a generation that took over
+  // at a reload's switch had announced itself on standby, so it was never remembered, and after any
+  // reload a restarted Rosey called the plugin's commands unknown instead of "not running".
+  it('remembers the commands of a generation routed at a reload switch', async () => {
+    const remembered: PluginAnnouncement[] = [];
+    await startRouter({ installed: [echoInstalled], remember: (a) => remembered.push(a) });
+    const announce = (generation: number, version: string, name: string) =>
+      nc.publish(
+        subjects.hostedReady('echo', generation),
+        encodeJson({
+          plugin: 'echo',
+          generation,
+          version,
+          pid: process.pid,
+          commands: [{ name, usage: name, description: '', minRank: 0, aliases: [] }],
+        }),
+      );
+    const route = (generation: number) =>
+      request(nc, subjects.routerRoute, { plugin: 'echo', generation }, { timeoutMs: 5000 });
+    announce(1, '0.0.1', 'echo');
+    await eventually(() => remembered.length === 1, 'generation 1 remembered');
+    expect((await route(1)).ok).to.equal(true); // pinned, as a reload does first
+    announce(2, '0.0.2', 'echo2');
+    await eventually(async () => (await route(2)).ok, 'generation 2 routed');
+    expect(remembered.map((a) => [a.version, a.commands.map((c) => c.name)])).to.deep.equal([
+      ['0.0.1', ['echo']],
+      ['0.0.2', ['echo2']],
+    ]);
+  });
+
   it('learns of plugins installed and removed while Rosey runs', async () => {
     await startRouter({ installed: [] });
     const platform = await fakePlatform(nc);
