@@ -59,6 +59,8 @@ test('!hello greets the user and counts the greetings', async () => {
       null,
       2,
     )}\n`,
+    // The link to Rosey is per machine, and packages are built next to the folder.
+    '.gitignore': 'node_modules/\n*.roseyplug\n',
     'README.md': `# ${name}
 
 A Rosey plugin.
