@@ -94,6 +94,8 @@ describe('rosey plugin info of a failed plugin', function () {
       }, 'flip marked failed');
       const lines = info.stdout.split('\n');
       expect(lines).to.include('  state:   failed (generation 1)');
+      const listed = await runCli(['plugin', 'list'], { cwd });
+      expect(listed.stdout).to.match(/^flip +1\.0\.0 +failed +1 +- +-$/m);
       expect(lines.find((l) => l.startsWith('  reason:  '))).to.match(/refusing to start/);
       const revive = /^ {2}revive: +fix the cause, then `(rosey [^`]+)`$/m.exec(info.stdout);
       expect(revive?.[1]).to.equal('rosey plugin reload flip');

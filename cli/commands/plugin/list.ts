@@ -60,7 +60,9 @@ export default class PluginList extends RoseyCommand {
         p.version,
         'reloading' in p && p.reloading ? `${p.state} (reloading)` : p.state,
         'generation' in p ? String(p.generation) : '-',
-        'restarts' in p ? String(p.restarts) : '-',
+        // A failed plugin's supervisor is gone with the count of its restarts: not "0" (issue 22);
+        // `rosey plugin info` says why it failed.
+        'restarts' in p && p.state !== 'failed' ? String(p.restarts) : '-',
         'pid' in p && p.pid !== undefined ? String(p.pid) : '-',
       ]),
     ];
