@@ -1,6 +1,7 @@
 import { pino, type Logger as Pino, type LevelWithSilent, type MultiStreamRes } from 'pino';
 import type { LogFields, Logger, LogLevel } from '../../contract/log.js';
 import { errorMessage } from '../../contract/result.js';
+import { tracing } from '../../contract/tracing.js';
 import { openLogFile, type LogFile } from './log-file.js';
 import { DEFAULT_ROTATE, type RotateOptions } from './rotate-options.js';
 import { CENSOR, redactFieldText, redactPaths, redactText } from './redaction.js';
@@ -29,6 +30,8 @@ export interface RootLogger extends Logger {
   /** Writes out every buffered line and closes the file; later lines reach stderr only. */
   close(): Promise<void>;
 }
+
+const NO_FIELDS = {};
 
 const ORDER: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const lowest = (...levels: Array<LogLevel | 'silent'>): LevelWithSilent =>
@@ -80,6 +83,8 @@ export async function createLogger(options: LoggerOptions): Promise<RootLogger> 
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: redactPaths, censor: CENSOR },
+      // A line logged inside a span (tracing on) names it, so a log line leads to its trace.
+      mixin: () => tracing()?.activeIds() ?? NO_FIELDS,
       formatters: {
         level: (label) => ({ level: label }),
         log: redactFieldText,
