@@ -31,8 +31,6 @@ export interface RootLogger extends Logger {
   close(): Promise<void>;
 }
 
-const NO_FIELDS = {};
-
 const ORDER: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const lowest = (...levels: Array<LogLevel | 'silent'>): LevelWithSilent =>
   ORDER.find((level) => levels.includes(level)) ?? 'silent';
@@ -84,7 +82,8 @@ export async function createLogger(options: LoggerOptions): Promise<RootLogger> 
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: redactPaths, censor: CENSOR },
       // A line logged inside a span (tracing on) names it, so a log line leads to its trace.
-      mixin: () => tracing()?.activeIds() ?? NO_FIELDS,
+      // A fresh object each time: pino merges the line's fields into what the mixin returns.
+      mixin: () => tracing()?.activeIds() ?? {},
       formatters: {
         level: (label) => ({ level: label }),
         log: redactFieldText,
