@@ -85,6 +85,9 @@ export function telemetrySpec(w: Pick<Wiring, 'logger'>, url: string): ChildSpec
     shutdown: 15_000,
     input: {
       url,
+      // Rosey's spans are made active only around synchronous calls (the bridge handing its owner
+      // a request, a log line): no AsyncLocalStorage hooks on every promise of the main process.
+      asyncContext: false,
       logger: w.logger.child('telemetry'),
       resource: {
         [ATTR.serviceName]: 'rosey',

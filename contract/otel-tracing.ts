@@ -13,13 +13,14 @@ import {
   SpanStatusCode,
   trace,
   type Context,
+  type ContextManager,
   type Span as OtelSpan,
   type Tracer,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, StackContextManager, TracerProvider } from '@opentelemetry/sdk-trace';
 import { formatTraceparent, parseTraceparent } from './trace-context.js';
 import {
   ATTR,
@@ -95,7 +96,9 @@ export function startOtelTracing(options: TracingOptions): Tracing {
     ],
   });
   const tracer: Tracer = provider.getTracer('rosey');
-  const contexts = new AsyncLocalStorageContextManager().enable();
+  const contexts: ContextManager = (
+    options.asyncContext === false ? new StackContextManager() : new AsyncLocalStorageContextManager()
+  ).enable();
   let closed: Promise<void> | undefined;
 
   return {

@@ -41,6 +41,13 @@ export interface TracingOptions {
   resource: SpanAttributes;
   /** How long the exporter waits before sending a batch (ms). */
   exportDelayMs?: number;
+  /**
+   * A span made active by `run` stays active across awaits (AsyncLocalStorage): what a plugin
+   * process needs, its command awaiting its storage requests. Without it the span is active only
+   * during `run`'s synchronous call, which is all Rosey's own process asks for, and it spares that
+   * process AsyncLocalStorage's hooks on every promise (Node 20). Default true.
+   */
+  asyncContext?: boolean;
 }
 
 /**

@@ -101,6 +101,7 @@ describe('traces (OpenTelemetry, docs/tracing.md)', function () {
     const printed = await chat(nats.url, { telemetry: { otlpEndpoint: receiver.url } }, [
       '!quote add traced across processes -- ada',
       '!otel',
+      '!boom',
     ]);
     expect(printed).to.match(/Rosey: Quote #\d+ added\./);
     // The probe that saw none above sees the tracer's modules now: it can tell.
@@ -162,6 +163,19 @@ describe('traces (OpenTelemetry, docs/tracing.md)', function () {
       if (span !== root) expect(parentOf(span), `${span.name}'s parent`).to.exist;
       expect(span.status?.code ?? 0, `${span.name}'s status`).to.not.equal(2);
     }
+
+    // A command that fails is recorded as failed, in the plugin's process and in the router.
+    const failed = spans.filter(
+      (s) =>
+        s.name === 'process rosey.commands.otel-probe.1.execute' && s.attributes['rosey.command'] === 'boom',
+    );
+    expect(failed, 'the !boom span').to.have.length(1);
+    expect(failed[0]!.status).to.include({ code: 2, message: 'boom on purpose' });
+    expect(failed[0]!.attributes['error.type']).to.equal('PLUGIN_ERROR');
+    const failedDispatch = spans.find((s) => s.spanId === failed[0]!.parentSpanId);
+    expect(failedDispatch?.name).to.equal('send rosey.commands.otel-probe.1.execute');
+    expect(failedDispatch?.status?.code).to.equal(2);
+    expect(failedDispatch?.attributes['error.type']).to.equal('PLUGIN_ERROR');
 
     // Two processes, and the resource says which.
     const main = [root!, dispatch, reply, ...trace.filter((s) => s.name.startsWith('process rosey.db.'))];
