@@ -2,7 +2,7 @@
  * The tracing suite (docs/tracing.md): the command round trip with tracing off and on, in one run.
  * Two real Roseys (`rosey start`, each with its own nats-server, SQLite, dice and quote-db plugin
  * processes) run side by side: one with tracing off, one exporting every span over OTLP/HTTP to a
- * collector in this process (test/telemetry/otlp-receiver.ts, on loopback). Commands go to them
+ * collector in a process of its own (bench/otlp-collector.ts, on loopback). Commands go to them
  * in alternating blocks, so both see the same machine load, which on a shared machine drifts; each
  * block's order is swapped every time. `!roll 2d6` is router → plugin → reply; `!quote search`
  * adds the plugin's storage requests (and their spans).
@@ -12,12 +12,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findNode } from '../supervisors/describe-tree.js';
-import { startOtlpReceiver } from '../test/telemetry/otlp-receiver.js';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { launchRosey, now, type RoseyUnderTest } from './harness.js';
 import { benchPlatform, type SuiteOptions } from './runtime.js';
 import { latencyLine, summarize, type Summary } from './stats.js';
 
 const BLOCK = 50;
+const COLLECTOR = fileURLToPath(new URL('./otlp-collector.js', import.meta.url));
 
 function roseyConfig(otlpEndpoint?: string): string[] {
   return [
@@ -38,7 +40,9 @@ const overhead = (on: Summary, off: Summary, k: 'p50' | 'p95' | 'p99') =>
 export async function tracingSuite({ quick, nodeArgs }: SuiteOptions): Promise<void> {
   const perCommand = quick ? 400 : 3000;
   console.log('== Tracing: command round trip, tracing off vs on (OTLP/HTTP to a local collector) ==\n');
-  const receiver = await startOtlpReceiver();
+  const collector = fork(COLLECTOR, [], { stdio: 'inherit' });
+  const ask = <T>() => new Promise<T>((resolve) => collector.once('message', (m) => resolve(m as T)));
+  const { url } = await ask<{ url: string }>();
   const launch = (otlpEndpoint?: string) =>
     launchRosey({
       dir: mkdtempSync(join(tmpdir(), 'rosey-bench-')),
@@ -49,7 +53,7 @@ export async function tracingSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     });
   const roseys: RoseyUnderTest[] = [];
   try {
-    roseys.push(await launch(), await launch(receiver.url));
+    roseys.push(await launch(), await launch(url));
     const [off, on] = await Promise.all(roseys.map((r) => benchPlatform(r.nc)));
     const load = () =>
       loadavg()
@@ -88,7 +92,9 @@ export async function tracingSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     console.log(`load average at the end: ${load()}`);
   } finally {
     for (const rosey of roseys) await rosey.stop();
-    console.log(`spans received by the collector: ${receiver.spans.length}\n`);
-    await receiver.close();
+    const answer = ask<{ spans: number }>();
+    collector.send('count');
+    console.log(`spans received by the collector: ${(await answer).spans}\n`);
+    collector.disconnect();
   }
 }
