@@ -36,6 +36,10 @@ import type { LoadedPlugin } from '../plugin-packages/manifest.js';
 import type { ChildSpec } from '../supervisors/child-spec.js';
 import { supervisorMachine, type SupervisorInput } from '../supervisors/supervisor.machine.js';
 import type { RoseyConfig } from './config/schema.js';
+import { ATTR } from '../contract/tracing.js';
+import { otlpTracesUrl } from './telemetry/endpoint.js';
+import { telemetryMachine, type TelemetryInput } from './telemetry/telemetry.machine.js';
+import { ROSEY_VERSION } from './version.js';
 
 /**
  * The child spec of each of Rosey's components, as the tree (app/tree.ts) runs them: id, shutdown
@@ -68,6 +72,31 @@ export function supervisorSpec(
   extra: Partial<ChildSpec> = {},
 ): ChildSpec {
   return { ...extra, id, type: 'supervisor', logic: supervisorMachine, input: { name: id, ...input } };
+}
+
+/**
+ * The main process's tracer (tracing on only, docs/tracing.md): first in the tree, so it is up
+ * before anything records a span and stops, sending the last spans, after everything else.
+ */
+export function telemetrySpec(w: Pick<Wiring, 'logger'>, url: string): ChildSpec {
+  return {
+    id: 'telemetry',
+    logic: telemetryMachine,
+    // Sending the last spans to a collector that does not answer is cut short, not waited for.
+    shutdown: 15_000,
+    input: {
+      url,
+      // Rosey's spans are made active only around synchronous calls (the bridge handing its owner
+      // a request, a log line): no AsyncLocalStorage hooks on every promise of the main process.
+      asyncContext: false,
+      logger: w.logger.child('telemetry'),
+      resource: {
+        [ATTR.serviceName]: 'rosey',
+        [ATTR.serviceVersion]: ROSEY_VERSION,
+        [ATTR.processPid]: process.pid,
+      },
+    } satisfies TelemetryInput,
+  };
 }
 
 /** The embedded nats-server, on a fixed port so a restarted server comes back where clients reconnect. */
@@ -234,7 +263,7 @@ export function pluginMigrationsSpec(w: Wiring, plugin: string): ChildSpec {
 }
 
 export interface PluginWiring extends Wiring {
-  config: Pick<RoseyConfig, 'plugins'>;
+  config: Pick<RoseyConfig, 'plugins' | 'telemetry'>;
   /** How each plugin process connects (its own user, where there is one). */
   pluginNats: (plugin: string) => { endpoint: NatsEndpoint; inboxPrefix?: string };
   /** Replaces parts of every host's input (tests: shorter health intervals, …). */
@@ -257,6 +286,7 @@ export function pluginHostSpec(plugin: LoadedPlugin, w: PluginWiring, generation
     generation,
     nats: connection.endpoint,
     inboxPrefix: connection.inboxPrefix,
+    otlpTracesUrl: otlpTracesUrl(w.config),
     link: w.link,
     logger: w.logger.child(`plugin:${manifest.name}`, { plugin: manifest.name, generation }),
     readyTimeoutMs: PLUGIN_READY_TIMEOUT_MS,

@@ -30,8 +30,10 @@ import {
   ROOT_SYSTEM_ID,
   routerSpec,
   supervisorSpec,
+  telemetrySpec,
   type PluginWiring,
 } from './child-specs.js';
+import { otlpTracesUrl } from './telemetry/endpoint.js';
 import type { RoseyConfig } from './config/schema.js';
 
 export interface RoseyTreeOptions {
@@ -62,6 +64,7 @@ export interface RoseyTreeOptions {
  * Rosey's supervision tree (docs/supervision.md explains its shape):
  *
  *   rosey (one_for_one)
+ *   ├─ telemetry (only with tracing on): the tracer, flushed last (docs/tracing.md)
  *   ├─ infra (rest_for_one): nats-server (embedded only), bus
  *   ├─ data (one_for_one, restarted with backoff): storage, migrator
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
@@ -125,6 +128,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     ...(config.platforms.cytube ? [cytubeSpec(o, config.bot, config.platforms.cytube)] : []),
   ];
 
+  const traces = otlpTracesUrl(config);
   return {
     name: 'rosey',
     strategy: 'one_for_one',
@@ -132,6 +136,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     period: 60,
     logger,
     children: [
+      ...(traces ? [telemetrySpec(o, traces)] : []),
       supervisorSpec('infra', {
         strategy: 'rest_for_one',
         intensity: 5,

@@ -3,8 +3,8 @@
  * (commands through the tree, recovery, footprint), `storage` (rosey.db.* on SQLite and
  * PostgreSQL), `cytube` (the CyTube connector against the fake CyTube), `reload` (blue-green
  * plugin reloads under load), `actions` (the action gate's capability check), `quote-db` (the
- * quote-db plugin's commands end to end over 10,000 quotes) and `lean` (issue 16's footprint, start
- * and tail-latency targets); all by default. Numbers
+ * quote-db plugin's commands end to end over 10,000 quotes), `lean` (issue 16's footprint, start
+ * and tail-latency targets) and `tracing` (the round trip with tracing off and on); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
 import { actionsSuite } from './actions.js';
@@ -14,6 +14,7 @@ import { quoteDbSuite } from './quote-db.js';
 import { reloadSuite } from './reload.js';
 import { runtimeSuite, type SuiteOptions } from './runtime.js';
 import { storageSuite } from './storage.js';
+import { tracingSuite } from './tracing.js';
 
 const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   runtime: runtimeSuite,
@@ -23,6 +24,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   actions: actionsSuite,
   'quote-db': quoteDbSuite,
   lean: leanSuite,
+  tracing: tracingSuite,
 };
 
 const args = process.argv.slice(2);

@@ -19,6 +19,12 @@ export interface MessageMeta {
 export interface Continuation {
   correlationId?: string;
   traceparent?: string;
+  /**
+   * The traceparent of a recorded span (contract/tracing.ts) this message is sent from: it goes on
+   * the message as it is, so the receiver's span becomes that span's child. Without one a message
+   * gets a new span id of its own in `traceparent`'s trace (no span is recorded for it).
+   */
+  parentSpan?: string;
 }
 
 export function newCorrelationId(): string {
@@ -32,7 +38,7 @@ export function outgoingHeaders(from?: Continuation): {
   traceparent: string;
 } {
   const correlationId = from?.correlationId ?? newCorrelationId();
-  const traceparent = nextTraceparent(from?.traceparent);
+  const traceparent = from?.parentSpan ?? nextTraceparent(from?.traceparent);
   const hdrs = headers();
   hdrs.set(CORRELATION_HEADER, correlationId);
   hdrs.set(TRACEPARENT_HEADER, traceparent);

@@ -14,6 +14,8 @@ export interface PluginEnv {
   /** The plugin's own reply inbox (its NATS user may subscribe to nothing else). */
   inboxPrefix?: string;
   config: Record<string, unknown>;
+  /** Where the process sends its spans (an OTLP/HTTP traces URL); absent: tracing off (docs/tracing.md). */
+  otlpTracesUrl?: string;
 }
 
 export const ENV = {
@@ -27,6 +29,7 @@ export const ENV = {
   natsPass: 'ROSEY_NATS_PASS',
   inboxPrefix: 'ROSEY_NATS_INBOX',
   config: 'ROSEY_PLUGIN_CONFIG',
+  otlpTracesUrl: 'ROSEY_OTLP_TRACES_URL',
 } as const;
 
 export function toEnv(env: PluginEnv): Record<string, string> {
@@ -42,6 +45,7 @@ export function toEnv(env: PluginEnv): Record<string, string> {
   if (env.natsUser) out[ENV.natsUser] = env.natsUser;
   if (env.natsPass) out[ENV.natsPass] = env.natsPass;
   if (env.inboxPrefix) out[ENV.inboxPrefix] = env.inboxPrefix;
+  if (env.otlpTracesUrl) out[ENV.otlpTracesUrl] = env.otlpTracesUrl;
   return out;
 }
 
@@ -67,5 +71,6 @@ export function fromEnv(source: NodeJS.ProcessEnv): PluginEnv {
     natsPass: source[ENV.natsPass] || undefined,
     inboxPrefix: source[ENV.inboxPrefix] || undefined,
     config,
+    otlpTracesUrl: source[ENV.otlpTracesUrl] || undefined,
   };
 }

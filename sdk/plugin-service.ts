@@ -16,6 +16,7 @@ import type { CommandResult, PluginDefinition } from './define-plugin.js';
 import type { PluginEnv } from '../contract/plugin-env.js';
 import { PluginActions } from './plugin-actions.js';
 import { StorageClient } from './storage-client.js';
+import { ATTR, messagingAttributes, tracing, type Span } from '../contract/tracing.js';
 
 export interface PluginService {
   /** Stop taking commands, let in-flight ones finish (at most `graceMs`), then run the plugin's stop hook. */
@@ -93,8 +94,27 @@ export async function startPluginService(options: {
   const running = new Set<Promise<void>>();
 
   const execute = async (msg: Msg): Promise<void> => {
+    const t = tracing();
+    if (!t) return run(msg);
+    // Tracing on: the command runs in a span, child of the router's, so its storage requests (and
+    // its log lines) belong to the chat line's trace.
+    const meta = incomingMeta(msg);
+    const span = t.start(`process ${msg.subject}`, {
+      kind: 'server',
+      parent: meta.traceparent,
+      attributes: {
+        ...messagingAttributes('process', msg.subject, meta.correlationId),
+        [ATTR.plugin]: env.name,
+        [ATTR.generation]: env.generation,
+      },
+    });
+    return t.run(span, () => run(msg, span));
+  };
+
+  const run = async (msg: Msg, span?: Span): Promise<void> => {
     const decoded = decodeJson(msg.data);
     const request = decoded.ok ? validate(executeRequestSchema, decoded.data) : decoded;
+    if (span && request.ok) span.setAttribute(ATTR.command, request.data.command);
     let result: Result<ExecuteReply>;
     if (!request.ok) {
       result = request;
@@ -126,7 +146,13 @@ export async function startPluginService(options: {
       }
     }
     const meta = incomingMeta(msg);
-    msg.respond(encodeJson(result), { headers: outgoingHeaders(meta).hdrs });
+    if (span) {
+      if (!result.ok) span.fail(result.error.code, result.error.message);
+      span.end();
+    }
+    msg.respond(encodeJson(result), {
+      headers: outgoingHeaders(span ? { ...meta, parentSpan: span.traceparent } : meta).hdrs,
+    });
   };
 
   const track = (msg: Msg) => {

@@ -1,4 +1,5 @@
-import type { Logger } from '../contract/log.js';
+import type { LogFields, Logger, LogLevel } from '../contract/log.js';
+import { tracing } from '../contract/tracing.js';
 import { formatPluginLogLine } from '../contract/plugin-log-line.js';
 
 /**
@@ -7,11 +8,16 @@ import { formatPluginLogLine } from '../contract/plugin-log-line.js';
  * host's to add, so a child logs as its parent.
  */
 export function processLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+  const at = (level: LogLevel) => (msg: string, fields?: LogFields) => {
+    // Inside a command's span (tracing on) the line names it, as Rosey's own lines do.
+    const ids = tracing()?.activeIds();
+    write(formatPluginLogLine(level, msg, ids ? { ...fields, ...ids } : fields));
+  };
   const logger: Logger = {
-    debug: (msg, fields) => write(formatPluginLogLine('debug', msg, fields)),
-    info: (msg, fields) => write(formatPluginLogLine('info', msg, fields)),
-    warn: (msg, fields) => write(formatPluginLogLine('warn', msg, fields)),
-    error: (msg, fields) => write(formatPluginLogLine('error', msg, fields)),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     child: () => logger,
   };
   return logger;

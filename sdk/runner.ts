@@ -13,6 +13,7 @@ import { describeLoadError } from './load-error.js';
 import { fromEnv } from '../contract/plugin-env.js';
 import { startPluginService } from './plugin-service.js';
 import { processLogger } from './process-logger.js';
+import { ATTR, installTracing, loadTracing, type Tracing } from '../contract/tracing.js';
 
 const log = processLogger();
 const GRACE_MS = 3000;
@@ -69,6 +70,22 @@ async function main(): Promise<void> {
   if (plugin.name !== env.name)
     fail(`manifest names the plugin '${env.name}' but its code says '${plugin.name}'`);
 
+  // Tracing only when Rosey asked for it: otherwise OpenTelemetry is never loaded here.
+  let traces: Tracing | undefined;
+  if (env.otlpTracesUrl) {
+    traces = await loadTracing({
+      url: env.otlpTracesUrl,
+      resource: {
+        [ATTR.serviceName]: `rosey-plugin-${env.name}`,
+        [ATTR.serviceVersion]: env.version,
+        [ATTR.processPid]: process.pid,
+        [ATTR.plugin]: env.name,
+        [ATTR.generation]: env.generation,
+      },
+    }).catch((error: unknown) => fail(`cannot start tracing: ${errorMessage(error)}`));
+    installTracing(traces);
+  }
+
   const nc = await connect({
     servers: env.natsUrl,
     token: env.natsToken,
@@ -95,6 +112,8 @@ async function main(): Promise<void> {
     try {
       await service.stop(GRACE_MS);
       await nc.drain();
+      // The spans of the last commands are sent before the process ends.
+      await traces?.shutdown();
     } catch (error) {
       log.warn(`unclean stop: ${errorMessage(error)}`);
     }

@@ -10,6 +10,7 @@ import {
   type SortSpec,
 } from '../contract/messages/storage.js';
 import { subjects } from '../contract/subjects.js';
+import { ATTR, messagingAttributes, tracing } from '../contract/tracing.js';
 import { StorageError } from './storage-error.js';
 
 export { StorageError };
@@ -49,7 +50,17 @@ export class StorageClient {
     const notFinite = nonFiniteAt(payload);
     if (notFinite !== undefined)
       throw new StorageError('VALIDATION_ERROR', `${notFinite}: not a finite number (JSON would send null)`);
-    const result = await request(this.nc, subject, payload, { timeoutMs, reply });
+    // Tracing on: a span in the trace of the command being run (the active span), parent of storage's.
+    const span = tracing()?.start(`send ${subject}`, {
+      kind: 'client',
+      attributes: { ...messagingAttributes('send', subject), [ATTR.plugin]: this.plugin },
+    });
+    const from = span && { parentSpan: span.traceparent };
+    const result = await request(this.nc, subject, payload, { timeoutMs, reply, from });
+    if (span) {
+      if (!result.ok) span.fail(result.error.code, result.error.message);
+      span.end();
+    }
     if (!result.ok) throw new StorageError(result.error.code, result.error.message);
     return result.data;
   }

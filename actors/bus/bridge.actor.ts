@@ -17,6 +17,7 @@ import { err, errorMessage, type Result } from '../../contract/result.js';
 import type { SecurityViolation } from '../../contract/messages/actions.js';
 import { subjects } from '../../contract/subjects.js';
 import { checkReplySubject } from './reply-subject.js';
+import { messagingAttributes, tracing, type Span, type SpanAttributes } from '../../contract/tracing.js';
 
 /** A subject whose messages become events of the owning actor. */
 export interface Binding {
@@ -31,6 +32,11 @@ export interface Binding {
    * For subjects that callers may fire and forget, or ask and wait on (a connector's `send.*`).
    */
   acceptPublish?: boolean;
+  /**
+   * Services only: with tracing on, each request gets a span (`process <subject>`, from its
+   * receipt to its answer) with the messaging attributes and these, child of the request's sender.
+   */
+  trace?: (subject: string) => SpanAttributes;
 }
 
 export interface BridgeInput {
@@ -94,6 +100,7 @@ export type BridgeCommand =
 interface Pending {
   msg: Msg;
   timer: NodeJS.Timeout;
+  span?: Span;
 }
 
 /**
@@ -166,22 +173,39 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
     const timer = setTimeout(() => {
       answer(replyId, err('TIMEOUT', `no answer for ${msg.subject} within ${serveTimeoutMs} ms`));
     }, serveTimeoutMs);
-    pending.set(replyId, { msg, timer });
-    sendBack({ type: binding.event, data: checked.data, meta, replyId } as EventObject);
+    const event = { type: binding.event, data: checked.data, meta, replyId } as EventObject;
+    const t = binding.trace && tracing();
+    if (!t) {
+      pending.set(replyId, { msg, timer });
+      sendBack(event);
+      return;
+    }
+    const span = t.start(`process ${msg.subject}`, {
+      kind: 'server',
+      parent: meta.traceparent,
+      attributes: {
+        ...messagingAttributes('process', msg.subject, meta.correlationId),
+        ...binding.trace!(msg.subject),
+      },
+    });
+    pending.set(replyId, { msg, timer, span });
+    // The owner handles the event at once: what it logs meanwhile carries the span's ids.
+    t.run(span, () => sendBack(event));
   };
 
   // Replies wait for the end of the event-loop turn and leave together: nats.js writes to the
   // socket once per microtask checkpoint, so answers that finish one by one (each database query
   // resolves in its own microtask round) would otherwise cost one write each.
-  let outbox: Array<{ msg: Msg; result: Result<unknown> }> = [];
+  let outbox: Array<{ msg: Msg; result: Result<unknown>; span?: Span }> = [];
   let flushing: NodeJS.Immediate | undefined;
   const flushReplies = () => {
     flushing = undefined;
     const replies = outbox;
     outbox = [];
-    for (const { msg, result } of replies) {
-      const respond = (reply: Uint8Array) =>
-        msg.respond(reply, { headers: outgoingHeaders(continuationOf(msg)).hdrs });
+    for (const { msg, result, span } of replies) {
+      const from = continuationOf(msg);
+      if (span) from.parentSpan = span.traceparent;
+      const respond = (reply: Uint8Array) => msg.respond(reply, { headers: outgoingHeaders(from).hdrs });
       let encoded: Uint8Array | undefined;
       try {
         encoded = encodeJson(result);
@@ -215,7 +239,11 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
     if (!entry) return;
     pending.delete(replyId);
     clearTimeout(entry.timer);
-    outbox.push({ msg: entry.msg, result });
+    if (entry.span) {
+      if (!result.ok) entry.span.fail(result.error.code, result.error.message);
+      entry.span.end();
+    }
+    outbox.push({ msg: entry.msg, result, span: entry.span });
     flushing ??= setImmediate(flushReplies);
   };
 

@@ -14,6 +14,7 @@ import {
 import type { Logger } from '../../contract/log.js';
 import { wellFormed } from '../../contract/json-text.js';
 import { subjects } from '../../contract/subjects.js';
+import { chatReceived, chatSent } from '../../contract/tracing.js';
 import { childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { formatBotLine, formatNotice } from './format.js';
 import { terminal, type TerminalEvent } from './terminal.actor.js';
@@ -72,7 +73,10 @@ export const consoleMachine = setup({
           : event.type === 'console.pm'
             ? formatBotLine(botName, event.data.text, true)
             : formatNotice(`${botName} kicked you${event.data.reason ? ` (${event.data.reason})` : ''}`);
-      return { type: 'term.print' as const, text };
+      return chatSent(CONSOLE_PLATFORM, CONSOLE_CHANNEL, event.meta, () => ({
+        type: 'term.print' as const,
+        text,
+      }));
     }),
     /** Answers a request for a line, PM or kick: it reached the terminal, or nobody by that name is here. */
     answer: enqueueActions(({ context, event, enqueue }) => {
@@ -117,6 +121,7 @@ export const consoleMachine = setup({
         type: 'delivery.publish' as const,
         subject: pm ? subjects.pm : subjects.message,
         data: message,
+        from: chatReceived(CONSOLE_PLATFORM, CONSOLE_CHANNEL),
         what: raw,
       };
     }),

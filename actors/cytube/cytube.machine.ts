@@ -11,7 +11,11 @@ import {
 } from 'xstate';
 import { z } from 'zod';
 import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.actor.js';
-import { confirmedPublisher, type ConfirmedPublisherEvent } from '../bus/confirmed-publisher.actor.js';
+import {
+  confirmedPublisher,
+  type ConfirmedPublisherCommand,
+  type ConfirmedPublisherEvent,
+} from '../bus/confirmed-publisher.actor.js';
 import { sendChatSchema, sendPmSchema } from '../../contract/messages/chat.js';
 import {
   playlistAddRequestSchema,
@@ -23,6 +27,7 @@ import type { ConnectorState } from '../../contract/messages/connector-state.js'
 import { err, ok } from '../../contract/result.js';
 import { sendKickSchema } from '../../contract/messages/actions.js';
 import { subjects } from '../../contract/subjects.js';
+import { chatReceived, chatSent } from '../../contract/tracing.js';
 import { backoffDelay } from '../../supervisors/backoff.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import { emptyChannel } from './channel-state.js';
@@ -83,13 +88,24 @@ interface Enqueue {
   raise(event: CytubeEvent, options?: { delay?: number; id?: string }): void;
 }
 
+/** A chat line or PM published for the router starts its trace here (tracing on). */
+function traceLine(context: CytubeContext, command: ConfirmedPublisherCommand): ConfirmedPublisherCommand {
+  if (
+    command.type !== 'delivery.publish' ||
+    (command.subject !== subjects.message && command.subject !== subjects.pm)
+  )
+    return command;
+  const from = chatReceived(CYTUBE_PLATFORM, context.input.channel);
+  return from ? { ...command, from: { ...command.from, ...from } } : command;
+}
+
 /** Carries out what a pure handler decided. */
 function apply(enqueue: Enqueue, context: CytubeContext, step: Step): void {
   const log = context.input.logger;
   for (const line of step.log) log[line.level](line.msg);
   if (Object.keys(step.patch).length > 0) enqueue.assign(step.patch);
   for (const command of step.bus) enqueue.sendTo('bus', command);
-  for (const command of step.deliver) enqueue.sendTo('delivery', command);
+  for (const command of step.deliver) enqueue.sendTo('delivery', traceLine(context, command));
   for (const emit of step.socket)
     enqueue.sendTo('socket', { type: 'socket.emit', name: emit.name, data: emit.data });
   for (const id of step.cancel) enqueue.cancel(id);
@@ -177,7 +193,12 @@ export const cytubeMachine = setup({
     }),
     enqueueOutbound: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, OUTBOUND);
-      apply(enqueue as unknown as Enqueue, context, onOutbound(context, event, context.input.now()));
+      // What Rosey says goes into the outbox within the line's trace; the outbox paces it from there.
+      const handle = () =>
+        apply(enqueue as unknown as Enqueue, context, onOutbound(context, event, context.input.now()));
+      if (event.type === 'send.chat' || event.type === 'send.pm')
+        chatSent(CYTUBE_PLATFORM, context.input.channel, event.meta, handle);
+      else handle();
     }),
     flush: enqueueActions(({ context, enqueue }) =>
       apply(enqueue as unknown as Enqueue, context, flush(context, context.input.now())),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   bridgeInput,
   busBridge,
+  type Binding,
   type BridgeCommand,
   type InboundEvent,
   type RequestEvent,
@@ -70,6 +71,8 @@ export interface DatabaseService<Input extends DatabaseServiceInput, Request> {
   serveTimeoutMs?: number;
   /** Log which database is open: once for Rosey, by one of the services that share it. */
   logDatabase?: boolean;
+  /** With tracing on, a span per request with these attributes (actors/bus/bridge.actor.ts). */
+  trace?: Binding['trace'];
 }
 
 interface DatabaseServiceContext<Input, Request> {
@@ -216,6 +219,7 @@ export function databaseServiceMachine<Input extends DatabaseServiceInput, Reque
                 subject,
                 event: 'service.request',
                 schema: z.unknown(),
+                trace: service.trace,
               })),
               subscriptions: service.invalidateOn
                 ? [{ subject: service.invalidateOn.subject, event: 'schema.changed', schema: z.unknown() }]

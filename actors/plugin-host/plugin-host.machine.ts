@@ -27,6 +27,8 @@ export interface PluginHostInput {
   /** How the plugin process connects: its own user on the embedded server. */
   nats: NatsEndpoint;
   inboxPrefix?: string;
+  /** Where the process sends its spans; absent: tracing off in the process (docs/tracing.md). */
+  otlpTracesUrl?: string;
   link: BusLink;
   logger: Logger;
   /** How long a new process may take to announce its commands. */
@@ -45,7 +47,8 @@ export interface PluginHostInput {
 }
 
 interface HostContext {
-  input: Required<Omit<PluginHostInput, 'inboxPrefix'>> & Pick<PluginHostInput, 'inboxPrefix'>;
+  input: Required<Omit<PluginHostInput, 'inboxPrefix' | 'otlpTracesUrl'>> &
+    Pick<PluginHostInput, 'inboxPrefix' | 'otlpTracesUrl'>;
   pid?: number;
   missed: number;
   stopRequested: boolean;
@@ -203,6 +206,7 @@ export const pluginHostMachine = setup({
             natsPass: context.input.nats.pass,
             inboxPrefix: context.input.inboxPrefix,
             config: context.input.plugin.config,
+            otlpTracesUrl: context.input.otlpTracesUrl,
           },
           memoryMb: context.input.plugin.memoryMb,
           logger: context.input.logger,

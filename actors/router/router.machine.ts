@@ -25,6 +25,7 @@ import { pruneCooldowns } from './cooldowns.js';
 import { install, installedEntries, isInstalled, noteAnnounced, noteDown, uninstall } from './installed.js';
 import { announce, emptyRegistry, markDown, route, unpin } from './registry.js';
 import { failureReply } from './replies.js';
+import { endDispatch, inSpan, replyInSpan, traceDispatch } from './tracing.js';
 import {
   DEFAULT_START_QUEUE_MAX,
   DEFAULT_START_WAIT_MS,
@@ -80,7 +81,7 @@ export const routerMachine = setup({
         });
       }
       for (const effect of step.effects) {
-        if (effect.to === 'bus') enqueue.sendTo('bus', effect.command);
+        if (effect.to === 'bus') enqueue.sendTo('bus', traceDispatch(effect.command));
         else if (effect.to === 'delivery') enqueue.sendTo('delivery', effect.command);
         else
           enqueue.raise(
@@ -131,7 +132,7 @@ export const routerMachine = setup({
         const sent = dispatch(current, jobs, generation);
         current = { ...current, held, ...sent.patch };
         enqueue.assign({ held, ...sent.patch });
-        for (const command of sent.sends) enqueue.sendTo('bus', command);
+        for (const command of sent.sends) enqueue.sendTo('bus', traceDispatch(command));
       }
       if (replyId !== undefined)
         enqueue.sendTo('bus', { type: 'bus.reply', replyId, result: ok({}) } satisfies Send);
@@ -145,8 +146,10 @@ export const routerMachine = setup({
       const flights = { ...context.flights, [key]: (context.flights[key] ?? 1) - 1 };
       if (flights[key] === 0) delete flights[key];
       enqueue.assign({ inFlight: context.inFlight - 1, flights });
+      endDispatch(flight, event.result);
       const { prefix } = context.input;
-      const say = (text: string, origin = flight.origin) => enqueue.sendTo('delivery', replyTo(origin, text));
+      const say = (text: string, origin = flight.origin) =>
+        enqueue.sendTo('delivery', replyInSpan(flight, replyTo(origin, text)));
       if (!event.result.ok) {
         if (event.result.error.code === 'TIMEOUT') {
           // Evidence the plugin may be hung: its host probes it at once instead of waiting for the
@@ -163,12 +166,12 @@ export const routerMachine = setup({
             from: flight.origin.meta,
           } satisfies Send);
         }
-        context.input.logger.warn(
-          `${prefix}${flight.command} → ${flight.plugin}: ${event.result.error.code}`,
-          {
-            message: event.result.error.message,
+        const { error } = event.result;
+        inSpan(flight, () =>
+          context.input.logger.warn(`${prefix}${flight.command} → ${flight.plugin}: ${error.code}`, {
+            message: error.message,
             correlation: flight.origin.meta.correlationId,
-          },
+          }),
         );
         say(failureReply(prefix, flight.command, flight.plugin, event.result.error));
         return;

@@ -12,6 +12,7 @@ import type {
 import { SYSTEM_RANK, type ChatMessage } from '../../contract/messages/chat.js';
 import type { ExecuteRequest, PluginAnnouncement, PluginDown } from '../../contract/messages/commands.js';
 import type { Logger } from '../../contract/log.js';
+import type { Span } from '../../contract/tracing.js';
 import { subjects } from '../../contract/subjects.js';
 import { checkCooldown, cooldownKey, markWarned, startCooldown, type Cooldowns } from './cooldowns.js';
 import { helpText } from './help.js';
@@ -83,6 +84,8 @@ export interface InFlight {
   command: string;
   plugin: string;
   generation: number;
+  /** With tracing on: the command's span (actors/router/tracing.ts). */
+  span?: Span;
 }
 
 /** Defaults of `router.startWaitMs` and `router.startQueueMax` (app/config/schema.ts). */

@@ -7,6 +7,7 @@ import type { StorageRequest } from './storage-service.js';
 import { PLUGIN_NAME, subjects } from '../../contract/subjects.js';
 import { databaseServiceMachine, type DatabaseServiceInput } from '../database/database-service.machine.js';
 import { isOperation, readDatabaseSubject } from '../database/database-subject.js';
+import { ATTR } from '../../contract/tracing.js';
 
 export interface StorageInput extends DatabaseServiceInput {
   /** How often expired keys are deleted (ms). */
@@ -76,4 +77,6 @@ export const storageMachine = databaseServiceMachine<StorageInput, StorageReques
     plugin: (subject) => readDatabaseSubject(subject)?.plugin,
   },
   logDatabase: true,
+  // A span per request, in the trace of the plugin command that made it.
+  trace: (subject) => ({ [ATTR.plugin]: readDatabaseSubject(subject)?.plugin ?? '' }),
 });

@@ -149,6 +149,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** OpenTelemetry traces (docs/tracing.md). Off unless an endpoint is set here or in the environment. */
+    telemetry: z
+      .object({
+        /** An OTLP/HTTP collector's base URL (spans go to `<url>/v1/traces`); else OTEL_EXPORTER_OTLP_ENDPOINT. */
+        otlpEndpoint: z.string().url().optional(),
+      })
+      .strict()
+      .prefault({}),
     platforms: z
       .object({
         /** The terminal chat of `rosey dev`. */

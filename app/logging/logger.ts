@@ -1,6 +1,7 @@
 import { pino, type Logger as Pino, type LevelWithSilent, type MultiStreamRes } from 'pino';
 import type { LogFields, Logger, LogLevel } from '../../contract/log.js';
 import { errorMessage } from '../../contract/result.js';
+import { tracing } from '../../contract/tracing.js';
 import { openLogFile, type LogFile } from './log-file.js';
 import { DEFAULT_ROTATE, type RotateOptions } from './rotate-options.js';
 import { CENSOR, redactFieldText, redactPaths, redactText } from './redaction.js';
@@ -109,6 +110,9 @@ export async function createLogger(options: LoggerOptions): Promise<RootLogger> 
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: redactPaths, censor: CENSOR },
+      // A line logged inside a span (tracing on) names it, so a log line leads to its trace.
+      // A fresh object each time: pino merges the line's fields into what the mixin returns.
+      mixin: () => tracing()?.activeIds() ?? {},
       formatters: {
         level: (label) => ({ level: label }),
         log: redactFieldText,

@@ -1,0 +1,89 @@
+/**
+ * What a span and a tracer are to Rosey's code (contract/tracing.ts holds the process's tracer, and
+ * contract/otel-tracing.ts implements it on OpenTelemetry), and the attributes its spans carry.
+ */
+
+export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+export type SpanAttributes = Record<string, string | number | boolean>;
+
+export interface Span {
+  /** This span as a W3C traceparent: what a message sent within it carries, so its receiver's span is its child. */
+  readonly traceparent: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  setAttribute(key: string, value: string | number | boolean): void;
+  /** The work failed with this error code (a Result's): the span ends with status ERROR. */
+  fail(code: string, message: string): void;
+  end(): void;
+}
+
+export interface SpanOptions {
+  kind: SpanKind;
+  /** The traceparent of what caused this span (a bus message); absent, the span active here, if any. */
+  parent?: string;
+  attributes?: SpanAttributes;
+}
+
+export interface Tracing {
+  start(name: string, options: SpanOptions): Span;
+  /** Runs `fn` with `span` active: spans started and lines logged inside it (awaits included) belong to it. */
+  run<T>(span: Span, fn: () => T): T;
+  /** The ids of the span active here, as log fields; undefined outside any span. */
+  activeIds(): { trace_id: string; span_id: string } | undefined;
+  /** Ends the exporter after sending what it still holds. */
+  shutdown(): Promise<void>;
+}
+
+export interface TracingOptions {
+  /** Where spans are sent: an OTLP/HTTP traces URL (`…/v1/traces`). */
+  url: string;
+  /** Resource attributes: which process the spans come from (`service.name`, …). */
+  resource: SpanAttributes;
+  /** How long the exporter waits before sending a batch (ms). */
+  exportDelayMs?: number;
+  /**
+   * A span made active by `run` stays active across awaits (AsyncLocalStorage): what a plugin
+   * process needs, its command awaiting its storage requests. Without it the span is active only
+   * during `run`'s synchronous call, which is all Rosey's own process asks for, and it spares that
+   * process AsyncLocalStorage's hooks on every promise (Node 20). Default true.
+   */
+  asyncContext?: boolean;
+}
+
+/**
+ * Attribute names of the OpenTelemetry semantic conventions Rosey's spans use. The messaging ones
+ * are still "incubating", which OpenTelemetry asks users to copy rather than import; copying them
+ * also keeps this module free of any OpenTelemetry package.
+ */
+export const ATTR = {
+  messagingSystem: 'messaging.system',
+  operationName: 'messaging.operation.name',
+  operationType: 'messaging.operation.type',
+  destination: 'messaging.destination.name',
+  conversationId: 'messaging.message.conversation_id',
+  errorType: 'error.type',
+  serviceName: 'service.name',
+  serviceVersion: 'service.version',
+  processPid: 'process.pid',
+  plugin: 'rosey.plugin',
+  generation: 'rosey.plugin.generation',
+  command: 'rosey.command',
+  platform: 'rosey.platform',
+  channel: 'rosey.channel',
+} as const;
+
+/** Attributes of a span around a NATS message: `send` a request, `process` one received. */
+export function messagingAttributes(
+  operation: 'send' | 'process' | 'receive',
+  subject: string,
+  correlationId?: string,
+): SpanAttributes {
+  const attributes: SpanAttributes = {
+    [ATTR.messagingSystem]: 'nats',
+    [ATTR.operationName]: operation,
+    [ATTR.operationType]: operation,
+    [ATTR.destination]: subject,
+  };
+  if (correlationId) attributes[ATTR.conversationId] = correlationId;
+  return attributes;
+}
