@@ -1,44 +1,13 @@
 import { expect } from 'chai';
-import { createActor, fromCallback, type EventObject } from 'xstate';
-import type { LogFields, SupervisorLogger } from '../../supervisors/supervisor-logger.js';
-import type { ChildResultEvent } from '../../supervisors/supervisor-state.js';
+import type { SupervisorLogger } from '../../supervisors/supervisor-logger.js';
 import { Probe, startSupervisor } from '../support/probe.js';
+import { logRecorder, replies } from './observe.js';
 
 /**
  * Issue 26: what a supervisor does with requests that arrive while it is busy (starting, in the
  * middle of a restart, shutting down), and what it logs. Mutation testing found the deferral of
  * each request kind and every log line unchecked.
  */
-
-function replies() {
-  const results: ChildResultEvent[] = [];
-  const to = createActor(
-    fromCallback<EventObject>(({ receive }) => receive((e) => results.push(e as ChildResultEvent))),
-  );
-  to.start();
-  return { results, to };
-}
-
-function recorder() {
-  const lines: [string, string, LogFields | undefined][] = [];
-  const at =
-    (level: string) =>
-    (msg: string, fields?: LogFields): void => {
-      lines.push([level, msg, fields]);
-    };
-  const logger: SupervisorLogger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-  /** The lines except debug ones, as `level msg`; every line names its supervisor. */
-  const take = () => {
-    for (const [, , fields] of lines) expect(fields).to.deep.equal({ supervisor: 't' });
-    return lines.splice(0).map(([level, msg]) => `${level} ${msg}`);
-  };
-  return { logger, take };
-}
 
 describe('supervisor: requests while busy, and what it logs', () => {
   it('holds every request that arrives while it starts and answers them once it has started', () => {
@@ -156,7 +125,7 @@ describe('supervisor: requests while busy, and what it logs', () => {
 
   it('logs exits, restarts, kills, failed starts and giving up, each naming its supervisor', () => {
     const probe = new Probe();
-    const { logger, take } = recorder();
+    const { logger, take } = logRecorder();
     probe.behaviour.set('c', { ignoreShutdown: true });
     const sup = startSupervisor({
       name: 't',
@@ -215,7 +184,7 @@ describe('supervisor: requests while busy, and what it logs', () => {
 
   it('logs a child that fails to start under start_child as an error, and answers why', () => {
     const probe = new Probe();
-    const { logger, take } = recorder();
+    const { logger, take } = logRecorder();
     const sup = startSupervisor({ name: 't', strategy: 'one_for_one', logger, children: [] });
     probe.behaviour.set('x', { failStart: true });
     const { results, to } = replies();

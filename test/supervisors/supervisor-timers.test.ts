@@ -1,16 +1,12 @@
 import { expect } from 'chai';
 import { Probe, startSupervisor } from '../support/probe.js';
+import { scheduled } from './observe.js';
 
 /**
  * Issue 26: a supervisor leaves no timer of a child behind once it is of no use (mutation testing
  * found every cancel unchecked). A stale timer is harmless to the decision (its guard finds the
  * incarnation gone) but keeps the actor system busy; these lock that none is left.
  */
-type Sup = ReturnType<typeof startSupervisor>;
-
-const scheduled = (sup: Sup, type: string) =>
-  Object.values(sup.actor.system.getSnapshot()._scheduledEvents).filter((e) => e.event.type === type);
-
 describe('supervisor timers', () => {
   it('cancels a child’s start timer once it reports ready', () => {
     const probe = new Probe();

@@ -1,14 +1,14 @@
 import { expect } from 'chai';
-import { createActor, fromCallback, setup, type AnyActorRef, type EventObject } from 'xstate';
+import { createActor, fromCallback, setup, type AnyActorRef } from 'xstate';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode, type TreeNode } from '../../supervisors/describe-tree.js';
 import { killChild } from '../../supervisors/kill-child.js';
 import { requestRestart } from '../../supervisors/restart-child.js';
 import { runTree, startTree, StoppedDuringStart } from '../../supervisors/run-tree.js';
-import type { ChildResultEvent } from '../../supervisors/supervisor-state.js';
 import { supervisorMachine } from '../../supervisors/supervisor.machine.js';
 import { Probe, startSupervisor } from '../support/probe.js';
+import { replies } from './observe.js';
 
 /**
  * Issue 26: the helpers that read or drive a running tree from outside (`rosey status`, `rosey
@@ -33,15 +33,6 @@ const withInfo = fromCallback(({ sendBack, self }) => {
   sendBack(childReady(self, { pid: 42 }));
   sendBack(childInfo(self, { port: 4222 }));
 });
-
-function replies() {
-  const results: ChildResultEvent[] = [];
-  const to = createActor(
-    fromCallback<EventObject>(({ receive }) => receive((e) => results.push(e as ChildResultEvent))),
-  );
-  to.start();
-  return { results, to };
-}
 
 /** root (one_for_one) ├─ a (probe) ├─ info ├─ nested ├─ parallel └─ inner (dynamic) └─ b (probe) */
 function tree(probe: Probe) {
