@@ -6,7 +6,6 @@ import type { ChildInfo } from './child-protocol.js';
 import { describeExitWith, isNormalExit, type ExitReason } from './exit-reason.js';
 import { addRestart } from './restart-intensity.js';
 import { restartGroup } from './restart-group.js';
-import { startsChild } from './start-plan.js';
 import type {
   ChildRecord,
   ChildResultEvent,
@@ -105,10 +104,6 @@ export class SupervisorTx {
   private stepWaiting(step: Step): boolean {
     const waitFor = step.op === 'start' ? 'starting' : 'stopping';
     return step.ids.some((id) => this.ctx.records[id]?.status === waitFor);
-  }
-
-  isCurrentStart(id: string): boolean {
-    return startsChild(this.ctx.step, id);
   }
 
   private startChild(id: string): void {

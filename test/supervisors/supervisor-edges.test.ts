@@ -84,6 +84,12 @@ describe('supervisor: edges no test checked (issue 26)', () => {
       expect(probe.take()).to.deep.equal([]);
     });
 
+    it('a supervisor given no list of children starts with none', () => {
+      const sup = startSupervisor({ name: 't', strategy: 'one_for_one' });
+      expect(sup.state().value).to.equal('running');
+      expect(sup.state().context.order).to.deep.equal([]);
+    });
+
     it('a dynamic supervisor with a strategy other than one_for_one is refused (Elixir DynamicSupervisor)', () => {
       for (const strategy of ['one_for_all', 'rest_for_one'] as const) {
         const sup = startSupervisor({ name: 'd', strategy, dynamic: true, children: [] });
