@@ -20,6 +20,11 @@ describe('dynamic supervisor: concurrent start of the initial children', () => {
       ...extra,
     });
 
+  it('runs with no initial children', () => {
+    const sup = plugins([]);
+    expect(sup.state().value).to.equal('running');
+  });
+
   it('starts every initial child before any of them is ready', () => {
     const probe = new Probe();
     for (const n of ['a', 'b', 'c']) probe.behaviour.set(n, { manualReady: true });
