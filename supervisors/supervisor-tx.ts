@@ -113,6 +113,10 @@ export class SupervisorTx {
     record.actorId = `${id}:${record.incarnation}`;
     record.status = 'starting';
     record.info = undefined;
+    // Not ready (healthy) until this incarnation says so: the backoff reset and the uptime must not
+    // count from an earlier one.
+    record.readyAt = undefined;
+    record.startedAt = undefined;
     this.effects.push({
       kind: 'spawn',
       actorId: record.actorId,

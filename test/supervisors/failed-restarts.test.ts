@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { createActor } from 'xstate';
+import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { supervisorMachine } from '../../supervisors/supervisor.machine.js';
 import { Probe, startSupervisor } from '../support/probe.js';
-import { replies, statusOf } from './observe.js';
+import { replies, scheduled, statusOf } from './observe.js';
 
 /**
  * Issue 26: restarts that fail or come late (after a backoff, after a start that never reported
@@ -90,6 +91,45 @@ describe('supervisor: failed and delayed restarts', () => {
     expect(sup.state().context.records.a?.lastExit?.reason).to.deep.equal({ error: 'no port' });
     sup.clock.increment(1000);
     expect(statusOf(sup, 'a')).to.equal('running');
+  });
+
+  it('backs off exponentially from a child whose restarts fail before it is ready: it was not healthy again', () => {
+    // The bug: the health time was read from the last incarnation that was ready, so every failed
+    // attempt after the first delay counted as "healthy long enough" and reset the backoff to minMs.
+    const probe = new Probe();
+    const options = { minMs: 100, maxMs: 10_000, randomFactor: 0 };
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      intensity: 100,
+      period: 1,
+      children: [probe.spec('a', { backoff: options })],
+    });
+    probe.behaviour.set('a', { failStart: true });
+    probe.crash('a');
+    const delays: (number | undefined)[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const delay = scheduled(sup, 'sup.restart_due')[0]?.delay;
+      delays.push(delay);
+      sup.clock.increment(delay ?? 0);
+    }
+    expect(delays).to.deep.equal([100, 200, 400, 800]);
+  });
+
+  it('shows no uptime for a child that is starting again, only once it is ready', () => {
+    const probe = new Probe();
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      intensity: 5,
+      children: [probe.spec('a')],
+    });
+    probe.behaviour.set('a', { manualReady: true });
+    probe.crash('a');
+    expect(statusOf(sup, 'a')).to.equal('starting');
+    expect(findNode(describeTree(sup.actor), 'a')).to.not.have.property('uptimeMs');
+    probe.ready('a');
+    expect(findNode(describeTree(sup.actor), 'a')?.uptimeMs).to.be.a('number');
   });
 
   it('a dynamic supervisor tries a failed restart again (it is a restart, not a start_child)', () => {
