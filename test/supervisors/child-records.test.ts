@@ -4,7 +4,7 @@ import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import { FAILED_KEPT } from '../../supervisors/supervisor-tx.js';
 import { supervisorMachine } from '../../supervisors/supervisor.machine.js';
 import { Probe, startSupervisor } from '../support/probe.js';
-import { logRecorder, statusOf } from './observe.js';
+import { logRecorder, scheduled, statusOf } from './observe.js';
 
 /**
  * Issue 26: what a supervisor keeps about each child (status, last exit, facts, the restart it
@@ -27,6 +27,7 @@ describe('supervisor: what it keeps about its children', () => {
       probe.crash('b'); // b waits 1 s for its restart
       probe.crash('a'); // rest_for_one: a's group is a and b; b joins it
       expect(probe.take()).to.deep.equal(['cleanup b', 'cleanup a', 'start a', 'start b']);
+      expect(scheduled(sup, 'sup.restart_due')).to.deep.equal([]); // b's own timer is called off
       sup.clock.increment(5000);
       expect(probe.take()).to.deep.equal([]);
       expect(sup.state().context.records.b?.restarts).to.equal(1);
