@@ -6,7 +6,6 @@ import type { ChildInfo } from './child-protocol.js';
 import { describeExitWith, isNormalExit, type ExitReason } from './exit-reason.js';
 import { addRestart } from './restart-intensity.js';
 import { restartGroup } from './restart-group.js';
-import { startsChild } from './start-plan.js';
 import type {
   ChildRecord,
   ChildResultEvent,
@@ -107,10 +106,6 @@ export class SupervisorTx {
     return step.ids.some((id) => this.ctx.records[id]?.status === waitFor);
   }
 
-  isCurrentStart(id: string): boolean {
-    return startsChild(this.ctx.step, id);
-  }
-
   private startChild(id: string): void {
     const record = this.ctx.records[id];
     if (!record || ALIVE.has(record.status)) return;
@@ -118,6 +113,10 @@ export class SupervisorTx {
     record.actorId = `${id}:${record.incarnation}`;
     record.status = 'starting';
     record.info = undefined;
+    // Not ready (healthy) until this incarnation says so: the backoff reset and the uptime must not
+    // count from an earlier one.
+    record.readyAt = undefined;
+    record.startedAt = undefined;
     this.effects.push({
       kind: 'spawn',
       actorId: record.actorId,

@@ -592,10 +592,6 @@ const beginTerminate = decide((tx, event) => {
   tx.beginPlan('terminate', [{ op: 'stop', ids: [event.id] }]);
 });
 
-const finishPlan = decide((tx) => {
-  tx.ctx.step = undefined;
-});
-
 const replayDeferred = decide((tx) => {
   const events = tx.ctx.deferred;
   tx.ctx.deferred = [];
@@ -649,7 +645,6 @@ export const supervisorMachine = setup({
     output: {} as SupervisorOutput,
   },
   guards: {
-    isCurrent: onExit((context, event) => isCurrent(context, event)),
     isStale: onExit((context, event) => !isCurrent(context, event)),
     isFailedStart: onExit((context, event) => isFailedStart(context, event)),
     // A child that fails its first start under a dynamic supervisor, or any start_child, is reported,
@@ -716,7 +711,6 @@ export const supervisorMachine = setup({
     beginTerminate,
     deleteChild,
     refuse,
-    finishPlan,
     replayDeferred,
     beginInit: decide((tx) => tx.beginPlan('init', initialPlan(tx.ctx.order, tx.ctx.concurrentStart))),
     notifyParentReady: action(({ context, enqueue, self }) => {
@@ -752,7 +746,7 @@ export const supervisorMachine = setup({
           { guard: 'isFailedStart', target: 'terminating.aborting', actions: 'beginAbort' },
           { actions: 'deferEvent' },
         ],
-        'sup.plan.complete': { target: 'running', actions: ['finishPlan', 'notifyParentReady'] },
+        'sup.plan.complete': { target: 'running', actions: 'notifyParentReady' },
         'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
         'supervisor.start_child': { actions: 'deferEvent' },
         'supervisor.restart_child': { actions: 'deferEvent' },
@@ -813,7 +807,7 @@ export const supervisorMachine = setup({
           { guard: 'isStopping', actions: 'onStopped' },
           { actions: 'deferEvent' },
         ],
-        'sup.plan.complete': { target: 'running', actions: 'finishPlan' },
+        'sup.plan.complete': 'running',
         'rosey.shutdown': { target: 'terminating.stopping', actions: 'beginShutdown' },
         'supervisor.start_child': { actions: 'deferEvent' },
         'supervisor.restart_child': { actions: 'deferEvent' },

@@ -1,44 +1,13 @@
 import { expect } from 'chai';
-import { createActor, fromCallback, type EventObject } from 'xstate';
-import type { LogFields, SupervisorLogger } from '../../supervisors/supervisor-logger.js';
-import type { ChildResultEvent } from '../../supervisors/supervisor-state.js';
+import { supervisorMachine } from '../../supervisors/supervisor.machine.js';
 import { Probe, startSupervisor } from '../support/probe.js';
+import { logRecorder, replies, statusOf } from './observe.js';
 
 /**
  * Issue 26: what a supervisor does with requests that arrive while it is busy (starting, in the
  * middle of a restart, shutting down), and what it logs. Mutation testing found the deferral of
  * each request kind and every log line unchecked.
  */
-
-function replies() {
-  const results: ChildResultEvent[] = [];
-  const to = createActor(
-    fromCallback<EventObject>(({ receive }) => receive((e) => results.push(e as ChildResultEvent))),
-  );
-  to.start();
-  return { results, to };
-}
-
-function recorder() {
-  const lines: [string, string, LogFields | undefined][] = [];
-  const at =
-    (level: string) =>
-    (msg: string, fields?: LogFields): void => {
-      lines.push([level, msg, fields]);
-    };
-  const logger: SupervisorLogger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-  /** The lines except debug ones, as `level msg`; every line names its supervisor. */
-  const take = () => {
-    for (const [, , fields] of lines) expect(fields).to.deep.equal({ supervisor: 't' });
-    return lines.splice(0).map(([level, msg]) => `${level} ${msg}`);
-  };
-  return { logger, take };
-}
 
 describe('supervisor: requests while busy, and what it logs', () => {
   it('holds every request that arrives while it starts and answers them once it has started', () => {
@@ -154,9 +123,127 @@ describe('supervisor: requests while busy, and what it logs', () => {
     expect(sup.state().value).to.equal('stopped');
   });
 
+  it('refuses held restart_child and delete_child requests too when it shuts down', () => {
+    const probe = new Probe();
+    probe.behaviour.set('b', { manualReady: true });
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      children: [probe.spec('a'), probe.spec('b')],
+    });
+    const { results, to } = replies();
+    sup.actor.send({ type: 'supervisor.restart_child', id: 'a', replyTo: to });
+    sup.actor.send({ type: 'supervisor.delete_child', id: 'a', replyTo: to });
+    sup.actor.send({ type: 'rosey.shutdown' });
+    const down = { ok: false, error: 'supervisor is shutting down' };
+    expect(results).to.deep.equal([
+      { type: 'supervisor.result', op: 'restart_child', id: 'a', ...down },
+      { type: 'supervisor.result', op: 'delete_child', id: 'a', ...down },
+    ]);
+  });
+
+  it('a shutdown during the start leaves the children not yet started, and one that died, stopped', () => {
+    const probe = new Probe();
+    probe.behaviour.set('b', { manualReady: true });
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      children: [probe.spec('a'), probe.spec('b'), probe.spec('c')],
+    });
+    expect(['a', 'b', 'c'].map((id) => statusOf(sup, id))).to.deep.equal(['running', 'starting', 'pending']);
+    probe.crash('a'); // held: the start is not done
+    expect(statusOf(sup, 'a')).to.equal('exited');
+    sup.actor.send({ type: 'rosey.shutdown' });
+    expect(sup.state().value).to.equal('stopped');
+    expect(['a', 'b', 'c'].map((id) => statusOf(sup, id))).to.deep.equal(['stopped', 'stopped', 'stopped']);
+    expect(probe.take()).to.deep.equal(['start a', 'start b', 'cleanup a', 'shutdown b', 'cleanup b']);
+  });
+
+  it('holds a delete_child and a crash that arrive while it waits for another child to stop, then handles both', () => {
+    const probe = new Probe();
+    probe.behaviour.set('c', { ignoreShutdown: true });
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      intensity: 5,
+      children: [probe.spec('a'), probe.spec('c', { shutdown: 1000 })],
+    });
+    probe.take();
+    const { results, to } = replies();
+    sup.actor.send({ type: 'supervisor.terminate_child', id: 'c', replyTo: to });
+    sup.actor.send({ type: 'supervisor.delete_child', id: 'a', replyTo: to });
+    probe.crash('a');
+    expect(statusOf(sup, 'a')).to.equal('exited');
+    sup.clock.increment(1000); // c is killed
+    expect(results).to.deep.equal([
+      { type: 'supervisor.result', op: 'terminate_child', id: 'c', ok: true },
+      // the crash was not handled yet when the delete was replayed: a waits for its restart
+      { type: 'supervisor.result', op: 'delete_child', id: 'a', ok: false, error: 'restarting' },
+    ]);
+    expect(probe.take()).to.deep.equal(['shutdown c', 'cleanup a', 'cleanup c', 'start a']);
+    expect(statusOf(sup, 'a')).to.equal('running');
+    expect(sup.state().context.records.a?.restarts).to.equal(1);
+  });
+
+  it('forgets a child whose held terminate_child comes before its held crash', () => {
+    for (const dynamic of [false, true]) {
+      const probe = new Probe();
+      probe.behaviour.set('s', { ignoreShutdown: true });
+      const sup = startSupervisor({
+        name: 't',
+        strategy: 'one_for_one',
+        dynamic,
+        intensity: 5,
+        children: [
+          probe.spec('p', { restart: dynamic ? 'permanent' : 'temporary' }),
+          probe.spec('s', { shutdown: 1000 }),
+        ],
+      });
+      probe.take();
+      const { results, to } = replies();
+      sup.actor.send({ type: 'supervisor.terminate_child', id: 's' });
+      sup.actor.send({ type: 'supervisor.terminate_child', id: 'p', replyTo: to });
+      probe.crash('p');
+      sup.clock.increment(1000);
+      expect(results, `dynamic: ${dynamic}`).to.deep.equal([
+        { type: 'supervisor.result', op: 'terminate_child', id: 'p', ok: true },
+      ]);
+      expect(sup.state().value).to.equal('running');
+      expect(sup.state().context.order, `dynamic: ${dynamic}`).to.deep.equal(dynamic ? [] : ['s']);
+      expect(probe.take()).to.deep.equal(['shutdown s', 'cleanup p', 'cleanup s']);
+    }
+  });
+
+  it('answers terminate_child of a child that does not stop once it is killed', () => {
+    const probe = new Probe();
+    probe.behaviour.set('a', { ignoreShutdown: true });
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      children: [probe.spec('a', { shutdown: 500 })],
+    });
+    const { results, to } = replies();
+    sup.actor.send({ type: 'supervisor.terminate_child', id: 'a', replyTo: to });
+    expect(results).to.deep.equal([]);
+    sup.clock.increment(500);
+    expect(results).to.deep.equal([{ type: 'supervisor.result', op: 'terminate_child', id: 'a', ok: true }]);
+    expect(statusOf(sup, 'a')).to.equal('stopped');
+  });
+
+  it('answers not found to terminate_child of an unknown child while running', () => {
+    const probe = new Probe();
+    const sup = startSupervisor({ name: 't', strategy: 'one_for_one', children: [probe.spec('a')] });
+    const { results, to } = replies();
+    sup.actor.send({ type: 'supervisor.terminate_child', id: 'zz', replyTo: to });
+    expect(results).to.deep.equal([
+      { type: 'supervisor.result', op: 'terminate_child', id: 'zz', ok: false, error: 'not found' },
+    ]);
+    expect(sup.state().value).to.equal('running');
+  });
+
   it('logs exits, restarts, kills, failed starts and giving up, each naming its supervisor', () => {
     const probe = new Probe();
-    const { logger, take } = recorder();
+    const { logger, take } = logRecorder();
     probe.behaviour.set('c', { ignoreShutdown: true });
     const sup = startSupervisor({
       name: 't',
@@ -192,30 +279,77 @@ describe('supervisor: requests while busy, and what it logs', () => {
   });
 
   it('logs the reason it was asked to shut down with', () => {
-    const lines: string[] = [];
-    const logger: SupervisorLogger = {
-      debug: (msg) => lines.push(msg),
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    };
-    const sup = startSupervisor({ name: 't', strategy: 'one_for_one', logger, children: [] });
-    sup.actor.send({ type: 'rosey.shutdown', reason: 'bye' });
-    expect(lines).to.include('shutting down: bye');
-    const quiet: string[] = [];
-    const other = startSupervisor({
+    for (const [reason, line] of [
+      ['bye', 'debug shutting down: bye'],
+      [undefined, 'debug shutting down'],
+    ] as const) {
+      const log = logRecorder();
+      const sup = startSupervisor({ name: 't', strategy: 'one_for_one', logger: log.logger, children: [] });
+      sup.actor.send({ type: 'rosey.shutdown', ...(reason ? { reason } : {}) });
+      expect(log.take()).to.include(line);
+    }
+  });
+
+  it('logs a child that fails its first start, and giving the start up, as errors', () => {
+    const probe = new Probe();
+    const log = logRecorder();
+    probe.behaviour.set('b', { failStart: true });
+    const sup = startSupervisor({
       name: 't',
       strategy: 'one_for_one',
-      logger: { ...logger, debug: (msg) => quiet.push(msg) },
-      children: [],
+      logger: log.logger,
+      children: [probe.spec('a'), probe.spec('b')],
     });
-    other.actor.send({ type: 'rosey.shutdown' });
-    expect(quiet).to.include('shutting down');
+    expect(sup.state().value).to.equal('failed');
+    expect(log.take().filter((l) => l.startsWith('error'))).to.deep.equal([
+      'error failed to start b: b cannot start',
+    ]);
+  });
+
+  it('logs a restart_child that could not start the child as an error', () => {
+    const probe = new Probe();
+    const log = logRecorder();
+    const sup = startSupervisor({
+      name: 't',
+      strategy: 'one_for_one',
+      logger: log.logger,
+      children: [probe.spec('a')],
+    });
+    sup.actor.send({ type: 'supervisor.terminate_child', id: 'a' });
+    probe.behaviour.set('a', { failStart: true });
+    log.take();
+    sup.actor.send({ type: 'supervisor.restart_child', id: 'a' });
+    expect(log.take().filter((l) => !l.startsWith('debug'))).to.deep.equal([
+      'error a failed to start: crashed: a cannot start',
+    ]);
+  });
+
+  it('logs a child supervisor that gave up as a warning, though it exited shutdown', () => {
+    const probe = new Probe();
+    const log = logRecorder('root');
+    startSupervisor({
+      name: 'root',
+      strategy: 'one_for_one',
+      intensity: 5,
+      logger: log.logger,
+      children: [
+        {
+          id: 'sub',
+          type: 'supervisor',
+          logic: supervisorMachine,
+          input: { name: 'sub', strategy: 'one_for_one', intensity: 0, children: [probe.spec('y')] },
+        },
+      ],
+    });
+    log.take();
+    probe.crash('y');
+    const [exited] = log.take().filter((l) => !l.startsWith('debug'));
+    expect(exited).to.match(/^warn sub exited \(shutdown \(reached max restart intensity/);
   });
 
   it('logs a child that fails to start under start_child as an error, and answers why', () => {
     const probe = new Probe();
-    const { logger, take } = recorder();
+    const { logger, take } = logRecorder();
     const sup = startSupervisor({ name: 't', strategy: 'one_for_one', logger, children: [] });
     probe.behaviour.set('x', { failStart: true });
     const { results, to } = replies();

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import type { AnyActorRef } from 'xstate';
 import { killChild } from '../../supervisors/kill-child.js';
 import type { SupervisorContext } from '../../supervisors/supervisor-state.js';
 import { supervisorMachine } from '../../supervisors/supervisor.machine.js';
 import { Probe, startSupervisor } from '../support/probe.js';
+import { childActor } from './observe.js';
 
 /** root (one_for_one) ├─ a   └─ inner (rest_for_one) ├─ b └─ c */
 function nested(probe: Probe) {
@@ -31,8 +31,7 @@ describe('killChild (OTP exit(Child, kill))', () => {
     expect(killChild(sup.actor, ['inner', 'b'], 'chaos')).to.deep.equal({ ok: true });
     // rest_for_one: c was started after b, so it goes too; a, beside inner, is untouched.
     expect(probe.take()).to.deep.equal(['cleanup b', 'shutdown c', 'cleanup c', 'start b', 'start c']);
-    const children = sup.state().children as Record<string, AnyActorRef | undefined>;
-    const inner = children[sup.state().context.records.inner!.actorId!]!.getSnapshot() as {
+    const inner = childActor(sup, sup.state().context.records.inner!.actorId!)!.getSnapshot() as {
       context: SupervisorContext;
     };
     expect(inner.context.records.b?.restarts).to.equal(1);

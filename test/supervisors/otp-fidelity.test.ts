@@ -1,11 +1,9 @@
 import { expect } from 'chai';
-import { createActor, fromCallback, type EventObject } from 'xstate';
 import { describeTree } from '../../supervisors/describe-tree.js';
-import type { LogFields } from '../../supervisors/supervisor-logger.js';
-import type { ChildResultEvent } from '../../supervisors/supervisor-state.js';
 import { FAILED_KEPT } from '../../supervisors/supervisor-tx.js';
 import { supervisorMachine } from '../../supervisors/supervisor.machine.js';
 import { Probe, startSupervisor } from '../support/probe.js';
+import { logRecorder, replies, statusOf } from './observe.js';
 
 /**
  * Issue 23: the places where Rosey's supervisor differed from Erlang/OTP 25's `supervisor`, run
@@ -13,29 +11,12 @@ import { Probe, startSupervisor } from '../support/probe.js';
  * matter here, so the clock starts at 0 and crashes are placed on exact milliseconds).
  */
 
-function replies() {
-  const results: ChildResultEvent[] = [];
-  const to = createActor(
-    fromCallback<EventObject>(({ receive }) => receive((e) => results.push(e as ChildResultEvent))),
-  );
-  to.start();
-  return { results, to };
-}
-
-function logLines() {
-  const lines: string[] = [];
-  const at = (level: string) => (msg: string, _fields?: LogFields) => lines.push(`${level} ${msg}`);
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
-}
-
-const statusOf = (sup: ReturnType<typeof startSupervisor>, id: string) =>
-  sup.state().context.records[id]?.status;
-
 describe('supervisor: OTP fidelity (issue 23)', () => {
   describe('1. the exit reason of a supervisor that gives up', () => {
     it('exits with reason shutdown (OTP), the human-readable reason going to the log and to `failure`', () => {
       const probe = new Probe();
-      const { lines, logger } = logLines();
+      const log = logRecorder();
+      const { logger } = log;
       const sup = startSupervisor({
         name: 't',
         strategy: 'one_for_one',
@@ -49,7 +30,7 @@ describe('supervisor: OTP fidelity (issue 23)', () => {
       expect(sup.state().value).to.equal('failed');
       const why = 'reached max restart intensity (1 in 5 s); last exit of a: crashed: boom';
       expect(sup.state().output).to.deep.equal({ exit: 'shutdown', failure: why });
-      expect(lines).to.include(`error giving up: ${why}`);
+      expect(log.lines).to.include(`error giving up: ${why}`);
     });
 
     it('a nested supervisor that gives up is seen by its parent as exiting shutdown; status says why', () => {

@@ -1,38 +1,18 @@
 import { expect } from 'chai';
-import { createActor, fromCallback, sendParent, setup, type AnyActorRef, type EventObject } from 'xstate';
+import { sendParent, setup } from 'xstate';
 import { backoffDelay, backoffResetAfter } from '../../supervisors/backoff.js';
 import { childReady } from '../../supervisors/child-protocol.js';
 import { validateChildSpecs, type ChildSpec } from '../../supervisors/child-spec.js';
-import { exitFromOutput, type ExitReason } from '../../supervisors/exit-reason.js';
-import type { ChildResultEvent } from '../../supervisors/supervisor-state.js';
+import { exitFromOutput } from '../../supervisors/exit-reason.js';
 import { Probe, startSupervisor } from '../support/probe.js';
+import { childActor, replies, scheduled, statusOf } from './observe.js';
 
 /**
  * Issue 26: behaviours of the supervisor that mutation testing found no test for. Each test names
  * the behaviour it locks.
  */
 
-type Sup = ReturnType<typeof startSupervisor>;
-
-/**
- * The delayed events the supervisor has scheduled, by type. XState keeps them in its system
- * snapshot (typed in its declarations); a cancelled timer is gone from it.
- */
-const scheduled = (sup: Sup, type: string) =>
-  Object.values(sup.actor.system.getSnapshot()._scheduledEvents).filter((e) => e.event.type === type);
-
-const statusOf = (sup: Sup, id: string) => sup.state().context.records[id]?.status;
-
 const backoff = { minMs: 1000, maxMs: 1000, randomFactor: 0 };
-
-function replies() {
-  const results: ChildResultEvent[] = [];
-  const to = createActor(
-    fromCallback<EventObject>(({ receive }) => receive((e) => results.push(e as ChildResultEvent))),
-  );
-  to.start();
-  return { results, to };
-}
 
 describe('supervisor: edges no test checked (issue 26)', () => {
   describe('child specs are validated (OTP check_childspecs)', () => {
@@ -104,6 +84,12 @@ describe('supervisor: edges no test checked (issue 26)', () => {
       expect(probe.take()).to.deep.equal([]);
     });
 
+    it('a supervisor given no list of children starts with none', () => {
+      const sup = startSupervisor({ name: 't', strategy: 'one_for_one' });
+      expect(sup.state().value).to.equal('running');
+      expect(sup.state().context.order).to.deep.equal([]);
+    });
+
     it('a dynamic supervisor with a strategy other than one_for_one is refused (Elixir DynamicSupervisor)', () => {
       for (const strategy of ['one_for_all', 'rest_for_one'] as const) {
         const sup = startSupervisor({ name: 'd', strategy, dynamic: true, children: [] });
@@ -159,9 +145,7 @@ describe('supervisor: edges no test checked (issue 26)', () => {
       expect(scheduled(sup, 'sup.kill_timeout')).to.deep.equal([]);
       sup.clock.increment(24 * 3600 * 1000);
       expect(probe.take()).to.deep.equal(['shutdown sub']);
-      (probe as unknown as { handles: Map<string, { exit(r: ExitReason): void }> }).handles
-        .get('sub')!
-        .exit('shutdown');
+      probe.exit('sub', 'shutdown');
       expect(probe.take()).to.deep.equal(['cleanup sub', 'shutdown a', 'cleanup a']);
       expect(sup.state().value).to.equal('stopped');
     });
@@ -257,8 +241,7 @@ describe('supervisor: edges no test checked (issue 26)', () => {
         intensity: 5,
         children: [{ id: 'm', logic: finishing, input: { output }, restart: 'transient' }],
       });
-      const child = (sup.state().children as Record<string, AnyActorRef | undefined>)['m:1'];
-      child?.send({ type: 'finish' });
+      childActor(sup, 'm:1')?.send({ type: 'finish' });
       return sup.state().context.records.m;
     };
 

@@ -1,13 +1,9 @@
 import { expect } from 'chai';
-import { createActor, fromCallback, sendParent, setup, type AnyActorRef, type EventObject } from 'xstate';
+import { createActor, fromCallback, sendParent, setup, type EventObject } from 'xstate';
 import { childReady } from '../../supervisors/child-protocol.js';
 import { supervisorMachine } from '../../supervisors/supervisor.machine.js';
 import { Probe, startSupervisor } from '../support/probe.js';
-
-const childActor = (sup: ReturnType<typeof startSupervisor>, actorId: string) =>
-  (sup.state().children as Record<string, AnyActorRef | undefined>)[actorId];
-const statusOf = (sup: ReturnType<typeof startSupervisor>, id: string) =>
-  sup.state().context.records[id]?.status;
+import { childActor, statusOf } from './observe.js';
 
 describe('supervisor (OTP semantics)', () => {
   describe('start and stop order', () => {
@@ -217,9 +213,7 @@ describe('supervisor (OTP semantics)', () => {
         children: [probe.spec('a', { restart: 'transient' })],
       });
       probe.take();
-      (probe as unknown as { handles: Map<string, { exit(r: unknown): void }> }).handles
-        .get('a')!
-        .exit({ shutdown: 'done here' });
+      probe.exit('a', { shutdown: 'done here' });
       expect(probe.take()).to.deep.equal(['cleanup a']);
       expect(statusOf(sup, 'a')).to.equal('stopped');
     });

@@ -1,14 +1,14 @@
 import { expect } from 'chai';
-import { createActor, fromCallback, setup, type AnyActorRef, type EventObject } from 'xstate';
+import { createActor, fromCallback, setup, type AnyActorRef } from 'xstate';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode, type TreeNode } from '../../supervisors/describe-tree.js';
 import { killChild } from '../../supervisors/kill-child.js';
 import { requestRestart } from '../../supervisors/restart-child.js';
 import { runTree, startTree, StoppedDuringStart } from '../../supervisors/run-tree.js';
-import type { ChildResultEvent } from '../../supervisors/supervisor-state.js';
 import { supervisorMachine } from '../../supervisors/supervisor.machine.js';
 import { Probe, startSupervisor } from '../support/probe.js';
+import { childActor, replies } from './observe.js';
 
 /**
  * Issue 26: the helpers that read or drive a running tree from outside (`rosey status`, `rosey
@@ -33,15 +33,6 @@ const withInfo = fromCallback(({ sendBack, self }) => {
   sendBack(childReady(self, { pid: 42 }));
   sendBack(childInfo(self, { port: 4222 }));
 });
-
-function replies() {
-  const results: ChildResultEvent[] = [];
-  const to = createActor(
-    fromCallback<EventObject>(({ receive }) => receive((e) => results.push(e as ChildResultEvent))),
-  );
-  to.start();
-  return { results, to };
-}
 
 /** root (one_for_one) ├─ a (probe) ├─ info ├─ nested ├─ parallel └─ inner (dynamic) └─ b (probe) */
 function tree(probe: Probe) {
@@ -115,6 +106,47 @@ describe('supervision tree helpers', () => {
       expect(nested).to.not.have.property('uptimeMs');
       expect(nested).to.not.have.property('state');
       expect(nested.lastExit).to.equal('shutdown: killed');
+    });
+
+    it('shows the state of children still starting or stopping, and an uptime only once a child was ready', () => {
+      const booting = setup({}).createMachine({ initial: 'booting', states: { booting: {} } });
+      const starting = startSupervisor({
+        name: 'root',
+        strategy: 'one_for_one',
+        children: [{ id: 'b', logic: booting }],
+      });
+      const b = findNode(describeTree(starting.actor, 'root', Date.now()), 'b')!;
+      expect(b).to.include({ status: 'starting', state: 'booting' });
+      expect(b).to.not.have.property('uptimeMs');
+      const stopping = startSupervisor({
+        name: 'root',
+        strategy: 'one_for_one',
+        children: [{ id: 'n', logic: nestedWorker, readyOn: 'spawn', shutdown: 1000 }],
+      });
+      stopping.actor.send({ type: 'supervisor.terminate_child', id: 'n' }); // a machine: it does not answer
+      const n = findNode(describeTree(stopping.actor, 'root', Date.now()), 'n')!;
+      expect(n).to.include({ status: 'stopping', state: 'up.idle' });
+      expect(n.uptimeMs).to.be.a('number');
+    });
+
+    it('shows the state of the workers of a nested supervisor', () => {
+      const sup = startSupervisor({
+        name: 'root',
+        strategy: 'one_for_one',
+        children: [
+          {
+            id: 'inner',
+            type: 'supervisor',
+            logic: supervisorMachine,
+            input: {
+              name: 'inner',
+              strategy: 'one_for_one',
+              children: [{ id: 'n', logic: nestedWorker, readyOn: 'spawn' }],
+            },
+          },
+        ],
+      });
+      expect(findNode(describeTree(sup.actor), 'n')?.state).to.equal('up.idle');
     });
 
     it('refuses a root that is not a supervisor', () => {
@@ -222,6 +254,10 @@ describe('supervision tree helpers', () => {
         ok: false,
         why: 'a is not a supervisor',
       });
+      expect(requestRestart(sup.actor, ['inner', 'b', 'x'], to)).to.deep.equal({
+        ok: false,
+        why: 'inner/b is not a supervisor',
+      });
       const worker = createActor(nestedWorker).start();
       expect(requestRestart(worker, ['x'], to)).to.deep.equal({ ok: false, why: ' is not a supervisor' });
       expect(results).to.deep.equal([]);
@@ -244,6 +280,22 @@ describe('supervision tree helpers', () => {
       });
       const worker = createActor(nestedWorker).start();
       expect(killChild(worker, ['x'], 'x')).to.deep.equal({ ok: false, why: ' is not a supervisor' });
+    });
+
+    it('names the whole path up to a nested child that is a worker or is not running', () => {
+      const probe = new Probe();
+      probe.behaviour.set('b', { ignoreShutdown: true });
+      const sup = tree(probe);
+      expect(killChild(sup.actor, ['inner', 'b', 'x'], 'x')).to.deep.equal({
+        ok: false,
+        why: 'inner/b is not a supervisor',
+      });
+      const inner = childActor(sup, sup.state().context.records.inner!.actorId!)!;
+      inner.send({ type: 'supervisor.terminate_child', id: 'b' });
+      expect(killChild(sup.actor, ['inner', 'b', 'x'], 'x')).to.deep.equal({
+        ok: false,
+        why: 'inner/b is stopping',
+      });
     });
 
     it('refuses a child that is not running (here: stopping) and names its status', () => {

@@ -77,6 +77,11 @@ export class Probe {
     this.handle(name).exit('normal');
   }
 
+  /** Child `name` exits with `reason` (any reason a child may report). */
+  exit(name: string, reason: ExitReason): void {
+    this.handle(name).exit(reason);
+  }
+
   /** Log lines since the last call, then forget them. */
   take(): string[] {
     return this.log.splice(0, this.log.length);
