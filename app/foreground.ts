@@ -8,7 +8,6 @@ import { errorMessage } from '../contract/result.js';
 import { describeExitWith, isNormalExit } from '../supervisors/exit-reason.js';
 import { StoppedDuringStart, type RunningTree } from '../supervisors/run-tree.js';
 import { startRosey, type StartOptions } from './start-rosey.js';
-import { keepYoungGenerationSmall } from '../process/young-generation.js';
 
 export interface ForegroundOptions {
   loaded: LoadedConfig;
@@ -43,8 +42,6 @@ export function createRoseyLogger(
  * The reason for a failure is one line on stderr.
  */
 export async function runForeground(options: ForegroundOptions): Promise<number> {
-  // Rosey's process runs for days and allocates per command: see process/young-generation.ts.
-  keepYoungGenerationSmall();
   const stderrLevel = options.stderrLevel ?? options.loaded.config.log.stderrLevel;
   const label = options.label ?? 'rosey';
   // Signals are handled from the start: one stops the tree in order (even while it is starting),

@@ -5,7 +5,6 @@ import type { DatabaseTarget } from './target.js';
 import type { Logger } from '../../contract/log.js';
 import { err, errorMessage, type Result } from '../../contract/result.js';
 import type { FromThread, HandlerSpec, ThreadData, ToThread } from './thread-protocol.js';
-import { restoreYoungGenerationCap } from '../../process/young-generation.js';
 
 export interface DatabaseWorkerInput {
   target: DatabaseTarget;
@@ -149,8 +148,6 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
         resourceLimits: { maxYoungGenerationSizeMb: DATABASE_THREAD_YOUNG_MB },
       });
       counts.running++;
-      // Setting up the thread's heap undid the main thread's young-generation cap (issue 16).
-      worker.once('online', restoreYoungGenerationCap);
       const thread: Thread = { worker, state: 'opening' };
       threads.add(thread);
       // Only the current thread speaks for the actor: one closing for idleness has no requests left.
