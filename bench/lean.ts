@@ -5,7 +5,8 @@
  *      times in a fresh folder (a first run: core and plugin migrations) and five times reusing one;
  *      the floor is a bare `node -e 0`.
  *   2. RSS from /proc of every process (main, each plugin process, nats-server) of a `rosey start`
- *      with the five built-in plugins, idle; the floors are a bare Node process and the raw
+ *      with the five built-in plugins, idle (every plugin answered once, the migrator's database
+ *      thread closed for idleness, then 3 s); the floors are a bare Node process and the raw
  *      responder (a Node process with the NATS client connected, which is all a plugin must be).
  *   3. A cold `rosey status` (a new CLI process each time) against that Rosey, median of five.
  *   4. Round trip p50/p95/p99, one at a time and with 100 senders, and commands/s with 100 senders:
@@ -21,6 +22,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { TreeNode } from '../contract/messages/control.js';
 import { encodeJson } from '../contract/envelope.js';
+import { MIGRATOR_THREAD_IDLE_MS } from '../actors/migrator/migrator.machine.js';
 import { findNode } from '../supervisors/describe-tree.js';
 import { cpuShare, launchRosey, now, rssMb, sequential, sleep, treeOf } from './harness.js';
 import { benchPlatform, type SuiteOptions } from './runtime.js';
@@ -219,11 +221,25 @@ export async function leanSuite({ quick, nodeArgs }: SuiteOptions): Promise<void
         await sleep(50);
       }
     }
+    // Idle means the migrator has closed its database thread too, as it does once startup's
+    // migrations are done and nothing has asked for one for MIGRATOR_THREAD_IDLE_MS.
+    const migratorIdle = now();
+    for (;;) {
+      const thread = findNode(await treeOf(nc), 'migrator')?.info?.thread;
+      if (thread === 'none') break;
+      if (now() - migratorIdle > MIGRATOR_THREAD_IDLE_MS + 30_000) {
+        console.log(
+          `  (the migrator's thread was still open after ${((now() - migratorIdle) / 1000).toFixed(0)} s)`,
+        );
+        break;
+      }
+      await sleep(500);
+    }
     await sleep(3000);
     const tree = await treeOf(nc);
     const idle = footprint(rosey.process.pid!, tree);
     const floors = { node: rssMb(bare.pid!), responder: rssMb(responder.pid!) };
-    printFootprint('RSS idle, five built-in plugins', idle);
+    printFootprint("RSS idle, five built-in plugins (the migrator's thread closed, then 3 s)", idle);
     console.log(`  floor: bare Node process                    ${floors.node.toFixed(1).padStart(7)} MB`);
     console.log(
       `  floor: Node + NATS client connected         ${floors.responder.toFixed(1).padStart(7)} MB  (the raw responder)\n`,

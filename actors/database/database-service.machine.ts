@@ -12,7 +12,12 @@ import type { BusLink } from '../bus/bus-link.js';
 import type { Continuation } from '../../contract/envelope.js';
 import type { LogFields, Logger, LogLevel } from '../../contract/log.js';
 import { err, type Result } from '../../contract/result.js';
-import { childReady, type ChildInfo, type ShutdownEvent } from '../../supervisors/child-protocol.js';
+import {
+  childInfo,
+  childReady,
+  type ChildInfo,
+  type ShutdownEvent,
+} from '../../supervisors/child-protocol.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
 import {
   databaseWorker,
@@ -56,8 +61,11 @@ export interface DatabaseService<Input extends DatabaseServiceInput, Request> {
   subjects: readonly string[];
   /** How a request's subject and payload become a request for the thread, or why they do not. */
   toRequest(subject: string, payload: unknown): Result<Request>;
-  /** The handler module the thread runs, and how often its housekeeping ticks. */
-  thread(input: Input): Pick<DatabaseWorkerInput, 'handler' | 'tickMs'>;
+  /**
+   * The handler module the thread runs, how often its housekeeping ticks, and whether it closes
+   * when idle (opened again by the next request).
+   */
+  thread(input: Input): Pick<DatabaseWorkerInput, 'handler' | 'tickMs' | 'idleCloseMs'>;
   /** Refusal of a request arriving while the service drains, e.g. `storage is stopping`. */
   stoppingMessage: string;
   /** What goes on the bus for an answer; the reply alone when absent. */
@@ -129,6 +137,10 @@ export function databaseServiceMachine<Input extends DatabaseServiceInput, Reque
           return { database: event.description, thread: event.threadId };
         },
       }),
+      forgetThread: assign({
+        database: ({ context }) => context.database && { ...context.database, thread: 'none' },
+      }),
+      tellDatabase: sendParent(({ context, self }) => childInfo(self, context.database ?? {})),
       logDatabase: ({ context, event }) => {
         assertEvent(event, 'db.opened');
         if (service.logDatabase) context.input.logger.info(`${service.id} on ${event.description}`);
@@ -229,6 +241,10 @@ export function databaseServiceMachine<Input extends DatabaseServiceInput, Reque
         },
         initial: 'binding',
         on: {
+          // A service whose thread closes when idle (DatabaseWorkerInput.idleCloseMs): `rosey
+          // status` shows the thread it has now, or none.
+          'db.opened': { actions: ['rememberDatabase', 'tellDatabase'] },
+          'db.idle': { actions: ['forgetThread', 'tellDatabase'] },
           // Binding included: a request can arrive before the subscriptions are confirmed (a
           // caller retrying while the service restarts), and the database is open, so serve it
           // rather than drop it.

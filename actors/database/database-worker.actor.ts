@@ -11,10 +11,18 @@ export interface DatabaseWorkerInput {
   logger: Logger;
   handler: HandlerSpec;
   tickMs?: number;
+  /**
+   * Close the thread after this long without a request, and open a fresh one for the next: for a
+   * service that is busy at startup and then mostly idle (the migrator). Each thread is a V8
+   * isolate of its own with MikroORM loaded, tens of MB (issue 16). Absent: open for good.
+   */
+  idleCloseMs?: number;
 }
 
 export type DatabaseWorkerEvent =
   | { type: 'db.opened'; dialect: Database['dialect']; description: string; threadId: number }
+  /** The thread was closed for being idle (`idleCloseMs`); the next request opens another. */
+  | { type: 'db.idle' }
   | { type: 'db.failed'; error: string }
   | { type: 'db.result'; replyId: string; result: Result<unknown> };
 
@@ -37,11 +45,23 @@ export function databaseThreads(): Readonly<typeof counts> {
   return { ...counts };
 }
 
+/** One worker thread and what the actor knows of it. */
+interface Thread {
+  worker: Worker;
+  /** opening → open → closing (told to close: idle, or the actor stopped) → exited. */
+  state: 'opening' | 'open' | 'closing' | 'exited';
+  killTimer?: NodeJS.Timeout;
+}
+
 /**
- * Owns one database thread for its actor: starts it (the thread opens the database and applies
+ * Owns the database thread of its actor: starts it (the thread opens the database and applies
  * core migrations), hands it the actor's requests, and stops it when the actor stops. If the
  * thread dies — an uncaught error, out of memory — every request it had is answered with
  * DATABASE_ERROR and the owner gets `db.failed`, so its supervisor restarts it.
+ *
+ * With `idleCloseMs`, a thread with nothing to do for that long is closed (`db.idle`), and the
+ * next request opens a fresh one (`db.opened` again) and waits for it; the thread being closed
+ * finishes on its own, and stopping the actor ends every thread it has, whatever its state.
  *
  * `override.handler` replaces the handler the owner asks for (`machine.provide({ actors: … })`).
  */
@@ -52,70 +72,134 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
       handler: override.handler ?? input.handler,
       tickMs: input.tickMs,
     };
-    const worker = new Worker(THREAD, {
-      workerData: data,
-      name: 'rosey-database',
-      // The thread's young generation may otherwise grow to V8's default while MikroORM starts, and
-      // its pages stay resident: capped, each thread holds about 8 MB less (issue 16). What a
-      // request allocates lives for one request; the rest is promoted as usual.
-      resourceLimits: { maxYoungGenerationSizeMb: DATABASE_THREAD_YOUNG_MB },
-    });
-    counts.running++;
+    /** The thread requests go to; undefined once closed for idleness. */
+    let current: Thread | undefined;
+    /** Every thread not exited yet: the current one and any still closing. */
+    const threads = new Set<Thread>();
+    /** Requests sent to the current thread, by replyId. */
     const pending = new Set<string>();
+    /** Requests waiting for a thread that is still opening. */
+    const queued: Array<{ replyId: string; request: Request }> = [];
     let state: 'running' | 'failed' | 'stopping' = 'running';
-    let killTimer: NodeJS.Timeout | undefined;
-    let exited = false;
-    const post = (message: ToThread) => {
-      if (!exited) worker.postMessage(message);
-    };
+    let idleTimer: NodeJS.Timeout | undefined;
 
     const fail = (error: string) => {
       if (state !== 'running') return;
       state = 'failed';
-      for (const replyId of pending) {
-        sendBack({
-          type: 'db.result',
-          replyId,
-          result: err('DATABASE_ERROR', `the database thread stopped: ${error}`),
-        });
-      }
+      clearTimeout(idleTimer);
+      const stopped = err('DATABASE_ERROR', `the database thread stopped: ${error}`);
+      for (const replyId of pending) sendBack({ type: 'db.result', replyId, result: stopped });
+      for (const { replyId } of queued.splice(0)) sendBack({ type: 'db.result', replyId, result: stopped });
       pending.clear();
       sendBack({ type: 'db.failed', error });
     };
 
-    worker.on('message', (message: FromThread) => {
-      switch (message.type) {
-        case 'opened':
-          sendBack({
-            type: 'db.opened',
-            dialect: message.dialect,
-            description: message.description,
-            threadId: worker.threadId,
-          });
-          return;
-        case 'failed':
-          fail(message.error);
-          return;
-        case 'result':
-          if (pending.delete(message.id))
-            sendBack({ type: 'db.result', replyId: message.id, result: message.result });
-          return;
-        case 'log':
-          input.logger[message.level](message.message);
-          return;
+    /** Asks a thread to close its database and end; one stuck in a query is terminated. */
+    const close = (thread: Thread) => {
+      if (thread.state === 'closing' || thread.state === 'exited') return;
+      thread.state = 'closing';
+      thread.worker.postMessage({ type: 'close' } satisfies ToThread);
+      thread.killTimer = setTimeout(() => {
+        counts.killed++;
+        void thread.worker.terminate();
+      }, THREAD_CLOSE_GRACE_MS);
+    };
+
+    const armIdle = () => {
+      clearTimeout(idleTimer);
+      if (input.idleCloseMs === undefined || state !== 'running') return;
+      if (current?.state !== 'open' || pending.size > 0 || queued.length > 0) return;
+      idleTimer = setTimeout(() => {
+        if (!current || current.state !== 'open' || pending.size > 0) return;
+        close(current);
+        current = undefined;
+        sendBack({ type: 'db.idle' });
+      }, input.idleCloseMs);
+    };
+
+    /** Hands a request to the current thread, or refuses it if it cannot be passed there. */
+    const exec = (thread: Thread, replyId: string, request: Request) => {
+      try {
+        thread.worker.postMessage({ type: 'exec', id: replyId, request } satisfies ToThread);
+      } catch (error) {
+        // Cloning the request for the thread failed (a value nested too deep for postMessage's
+        // recursion, one it cannot clone): that request is refused, the service goes on.
+        sendBack({
+          type: 'db.result',
+          replyId,
+          result: err(
+            'VALIDATION_ERROR',
+            `the request cannot be passed to the database: ${errorMessage(error)}`,
+          ),
+        });
+        armIdle();
+        return;
       }
-    });
-    worker.on('error', (error) => fail(errorMessage(error)));
-    worker.on('exit', (code) => {
-      exited = true;
-      counts.running--;
-      clearTimeout(killTimer);
-      fail(`the database thread exited (code ${code})`);
-    });
+      pending.add(replyId);
+    };
+
+    const open = (): Thread => {
+      const worker = new Worker(THREAD, {
+        workerData: data,
+        name: 'rosey-database',
+        // The thread's young generation may otherwise grow to V8's default while MikroORM starts, and
+        // its pages stay resident: capped, each thread holds about 8 MB less (issue 16). What a
+        // request allocates lives for one request; the rest is promoted as usual.
+        resourceLimits: { maxYoungGenerationSizeMb: DATABASE_THREAD_YOUNG_MB },
+      });
+      counts.running++;
+      const thread: Thread = { worker, state: 'opening' };
+      threads.add(thread);
+      // Only the current thread speaks for the actor: one closing for idleness has no requests left.
+      const isCurrent = () => current === thread;
+
+      worker.on('message', (message: FromThread) => {
+        switch (message.type) {
+          case 'opened':
+            if (!isCurrent() || thread.state !== 'opening') return;
+            thread.state = 'open';
+            sendBack({
+              type: 'db.opened',
+              dialect: message.dialect,
+              description: message.description,
+              threadId: worker.threadId,
+            });
+            for (const { replyId, request } of queued.splice(0)) exec(thread, replyId, request);
+            armIdle();
+            return;
+          case 'failed':
+            if (isCurrent()) fail(message.error);
+            return;
+          case 'result':
+            if (pending.delete(message.id))
+              sendBack({ type: 'db.result', replyId: message.id, result: message.result });
+            armIdle();
+            return;
+          case 'log':
+            input.logger[message.level](message.message);
+            return;
+        }
+      });
+      worker.on('error', (error) => {
+        if (isCurrent()) fail(errorMessage(error));
+      });
+      worker.on('exit', (code) => {
+        thread.state = 'exited';
+        threads.delete(thread);
+        counts.running--;
+        clearTimeout(thread.killTimer);
+        if (isCurrent()) fail(`the database thread exited (code ${code})`);
+      });
+      return thread;
+    };
+
+    current = open();
 
     receive((command) => {
       if (command.type === 'db.invalidate') {
-        post({ type: 'invalidate', plugin: command.plugin });
+        // A closed thread has nothing cached; the next one reads the schema afresh.
+        if (current && current.state !== 'exited')
+          current.worker.postMessage({ type: 'invalidate', plugin: command.plugin } satisfies ToThread);
         return;
       }
       if (state !== 'running') {
@@ -126,33 +210,17 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
         });
         return;
       }
-      try {
-        post({ type: 'exec', id: command.replyId, request: command.request });
-      } catch (error) {
-        // Cloning the request for the thread failed (a value nested too deep for postMessage's
-        // recursion, one it cannot clone): that request is refused, the service goes on.
-        sendBack({
-          type: 'db.result',
-          replyId: command.replyId,
-          result: err(
-            'VALIDATION_ERROR',
-            `the request cannot be passed to the database: ${errorMessage(error)}`,
-          ),
-        });
-        return;
-      }
-      pending.add(command.replyId);
+      clearTimeout(idleTimer);
+      current ??= open();
+      if (current.state === 'open') exec(current, command.replyId, command.request);
+      else queued.push({ replyId: command.replyId, request: command.request });
     });
 
     return () => {
       if (state === 'running') state = 'stopping';
-      // Let it close the database cleanly; a thread stuck in a query is terminated.
-      if (exited) return;
-      post({ type: 'close' });
-      killTimer = setTimeout(() => {
-        counts.killed++;
-        void worker.terminate();
-      }, THREAD_CLOSE_GRACE_MS);
+      clearTimeout(idleTimer);
+      // Let each close the database cleanly; a thread stuck in a query is terminated.
+      for (const thread of threads) close(thread);
     };
   });
 }

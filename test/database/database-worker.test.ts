@@ -166,6 +166,87 @@ describe('database worker (a thread that owns the database)', function () {
     }
   });
 
+  // Issue 16: the migrator's thread (a whole isolate, about 30 MB) stayed open for good although
+  // it only works at startup and when a plugin is installed.
+  describe('with idleCloseMs (a thread closed while idle, opened again on demand)', () => {
+    const idleInput = (): DatabaseWorkerInput => ({ ...input(), idleCloseMs: 100 });
+    const quiet = () =>
+      eventually(
+        () => databaseThreads().running === 0,
+        'earlier database threads gone',
+        THREAD_CLOSE_GRACE_MS + 2000,
+      );
+
+    it('closes the idle thread cleanly and answers the next request from a fresh one', async () => {
+      await quiet();
+      const before = databaseThreads();
+      const owner = startOwner(idleInput());
+      try {
+        const first = await owner.event('db.opened');
+        await owner.event('db.idle');
+        await eventually(
+          () => databaseThreads().running === 0,
+          'idle thread gone',
+          THREAD_CLOSE_GRACE_MS + 5000,
+        );
+        expect(databaseThreads().killed, 'closed, not terminated').to.equal(before.killed);
+
+        // Sent while no thread is open: it waits for the new one rather than being refused.
+        const answer = await owner.result(owner.exec({}));
+        expect(answer).to.deep.equal({ ok: true, data: { dialect: 'sqlite', keys: 0 } });
+        const opened = owner.events.filter(
+          (e): e is Extract<DatabaseWorkerEvent, { type: 'db.opened' }> => e.type === 'db.opened',
+        );
+        expect(opened).to.have.length(2);
+        expect(opened[1]!.threadId).to.not.equal(first.threadId);
+        // And that one closes when idle again.
+        await eventually(
+          () => owner.events.filter((e) => e.type === 'db.idle').length === 2,
+          'second db.idle',
+          10_000,
+        );
+        expect(owner.events.some((e) => e.type === 'db.failed')).to.equal(false);
+      } finally {
+        owner.actor.stop();
+      }
+    });
+
+    it('never closes a thread with a request in flight', async () => {
+      const owner = startOwner(idleInput());
+      try {
+        await owner.event('db.opened');
+        // Longer than the idle period several times over: the thread must wait for it.
+        const slow = owner.exec({ do: 'wait', ms: 600 });
+        expect(await owner.result(slow)).to.deep.equal({ ok: true, data: { dialect: 'sqlite', keys: 0 } });
+        const types = owner.events.map((e) => e.type);
+        expect(types.indexOf('db.idle'), 'no db.idle before the answer').to.equal(-1);
+        await owner.event('db.idle');
+      } finally {
+        owner.actor.stop();
+      }
+    });
+
+    it('leaves no thread behind when stopped while closing one and opening the next', async () => {
+      await quiet();
+      const before = databaseThreads();
+      const owner = startOwner(idleInput());
+      try {
+        await owner.event('db.opened');
+        await owner.event('db.idle');
+        owner.exec({ do: 'wait', ms: 200 });
+      } finally {
+        owner.actor.stop();
+      }
+      // Closed or, for the one still opening when stopped, terminated after the grace if opening
+      // outlasts it (a loaded machine): either way none is left running.
+      await eventually(
+        () => databaseThreads().running === before.running,
+        'threads gone',
+        THREAD_CLOSE_GRACE_MS + 10_000,
+      );
+    });
+  });
+
   it('leaves no thread behind when stopped: idle, mid-request, or while still opening', async () => {
     // Threads of earlier tests close within their grace, asynchronously: count from a quiet start
     // (the count is per process, and one still closing made this flaky).
