@@ -145,8 +145,12 @@ export const metricsMachine = setup({
       const state = validate(connectorStateSchema.pick({ queued: true }), event.result.data);
       if (state.ok) context.store.connectorQueued(asked.connector, state.data.queued);
     }),
-    answerCurrent: enqueueActions(({ context, event, enqueue }) => {
+    answerCurrent: enqueueActions(({ context, event, enqueue, system }) => {
       assertEvent(event, 'metrics.current');
+      // The tree as it is now, not as the last sample saw it: a plugin started since then is listed
+      // (its process figures come with the next sample).
+      const root = system.get(context.input.rootSystemId) as AnyActorRef | undefined;
+      if (root) context.store.tree(readTree(describeTree(root)));
       enqueue.sendTo('bus', {
         type: 'bus.reply',
         replyId: event.replyId,

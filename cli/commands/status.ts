@@ -5,11 +5,13 @@ import { statusReplySchema } from '../../contract/messages/control.js';
 import { subjects } from '../../contract/subjects.js';
 import { locationFlags, natsFlags, targetFor } from '../config-flags.js';
 import { formatStatus } from '../format-status.js';
+import { withFigures } from '../format-metrics.js';
+import { currentMetricsSchema } from '../../contract/messages/metrics.js';
 
 export default class Status extends RoseyCommand {
   static override summary = 'Show the running supervision tree.';
 
-  static override description = `Asks the running Rosey (over rosey.control.status) for its supervision tree and prints every actor: its state, uptime, restarts and facts such as pids. Found through the runtime file in the data directory, or --nats-url. Exits 1 when Rosey is not running.`;
+  static override description = `Asks the running Rosey (over rosey.control.status) for its supervision tree and prints every actor: its state, uptime, restarts and facts such as pids, with the CPU and memory of each process (the main one on the root, each plugin's on its host) as the metrics actor last sampled them. Found through the runtime file in the data directory, or --nats-url. Exits 1 when Rosey is not running.`;
 
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json'];
 
@@ -35,7 +37,16 @@ export default class Status extends RoseyCommand {
       { reply: statusReplySchema, timeoutMs: flags.timeout },
     );
     if (!result.ok) fail(`cannot get Rosey's status: ${result.error.message}`);
-    const data = result.data;
+    // CPU and memory per process from the metrics actor; the tree alone when it cannot say (restarting).
+    const figures = await roseyRequest(
+      target,
+      subjects.metricsCurrent,
+      {},
+      { reply: currentMetricsSchema, timeoutMs: Math.min(flags.timeout, 2000) },
+    );
+    const data = figures.ok
+      ? { ...result.data, tree: withFigures(result.data.tree, figures.data) }
+      : result.data;
     this.log(flags.json ? JSON.stringify(data, null, 2) : formatStatus(data));
   }
 }

@@ -13,7 +13,8 @@ import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { killChild } from '../../supervisors/kill-child.js';
 import { findFreePort as freePort } from '../../process/free-port.js';
 import { startMiniRosey } from '../support/mini-rosey.js';
-import { client, eventually, useNatsServer } from '../support/nats.js';
+import { client, eventually, tempDir, useNatsServer } from '../support/nats.js';
+import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server/nats-server-process.js';
 import { get, httpPort, metricsChildren, sampleValue, scrape } from '../support/metrics-http.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -250,5 +251,40 @@ describe('HTTP endpoint: port in use', function () {
     );
     expect(error?.message).to.include(`port ${port} on 127.0.0.1 is already in use`);
     expect(error?.message).to.include('http.port');
+  });
+});
+
+describe('HTTP endpoint: /ready follows the bus', function () {
+  this.timeout(60_000);
+  let server: NatsServerHandle | undefined;
+  let mini: Mini | undefined;
+
+  after(async () => {
+    await mini?.tree.shutdown();
+    await server?.stop(2000);
+  });
+
+  it('answers 503 naming the bus while the NATS server is down, and 200 once it is back', async () => {
+    const dir = tempDir('rosey-nats-');
+    server = await startNatsServer({ dir });
+    const { port: natsPort, url } = server;
+    const m = metricsChildren({}, []);
+    mini = await startMiniRosey({ url, plugins: [], connectors: m.children });
+    const port = await eventually(() => httpPort(mini!.tree.actor), 'the HTTP port');
+    expect((await get(port, '/ready')).status).to.equal(200);
+
+    await server.stop(2000);
+    const down = await eventually(async () => {
+      const res = await get(port, '/ready');
+      return res.status === 503 ? readyBodySchema.parse(JSON.parse(res.text)) : undefined;
+    }, '/ready 503');
+    expect(down.ready).to.equal(false);
+    expect(down.checks.find((c) => c.name === 'bus')).to.include({ ok: false });
+    expect(down.checks.find((c) => c.name === 'storage')).to.include({ ok: true });
+    // Alive all along: /health is about the process, not its dependencies.
+    expect((await get(port, '/health')).status).to.equal(200);
+
+    server = await startNatsServer({ dir, port: natsPort });
+    await eventually(async () => (await get(port, '/ready')).status === 200, '/ready 200 again', 20_000);
   });
 });
