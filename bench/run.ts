@@ -4,12 +4,13 @@
  * PostgreSQL), `cytube` (the CyTube connector against the fake CyTube), `reload` (blue-green
  * plugin reloads under load), `actions` (the action gate's capability check), `quote-db` (the
  * quote-db plugin's commands end to end over 10,000 quotes) and `lean` (issue 16's footprint, start
- * and tail-latency targets); all by default. Numbers
+ * and tail-latency targets), `metrics` (issue 17: the HTTP endpoint with ten plugins, the store over an hour); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
 import { actionsSuite } from './actions.js';
 import { cytubeSuite } from './cytube.js';
 import { leanSuite } from './lean.js';
+import { metricsSuite } from './metrics.js';
 import { quoteDbSuite } from './quote-db.js';
 import { reloadSuite } from './reload.js';
 import { runtimeSuite, type SuiteOptions } from './runtime.js';
@@ -23,6 +24,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   actions: actionsSuite,
   'quote-db': quoteDbSuite,
   lean: leanSuite,
+  metrics: metricsSuite,
 };
 
 const args = process.argv.slice(2);

@@ -27,7 +27,8 @@ export function processSampler(): ProcessSampler {
       lastAt = at;
       const memory = process.memoryUsage();
       // The histogram holds nanoseconds; it is empty until the loop has turned at least once.
-      const p = (q: number) => (delay.count > 0 ? delay.percentile(q) / 1e6 : 0);
+      // Milliseconds to two decimals: finer is noise, and every digit is repeated in an hour of samples.
+      const p = (q: number) => (delay.count > 0 ? Math.round(delay.percentile(q) / 1e4) / 100 : 0);
       const figures: ProcessFigures = {
         cpuPercent: wallUs > 0 ? Math.round((usedUs / wallUs) * 1000) / 10 : 0,
         rss: memory.rss,

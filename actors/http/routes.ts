@@ -103,7 +103,7 @@ export async function answer(
       if (!store) return noMetrics();
       return { status: 200, type: store.contentType, body: await store.exposition() };
     case 'api.metrics':
-      return store ? json(200, store.withHistory()) : noMetrics();
+      return store ? { status: 200, type: JSON_TYPE, body: store.apiMetricsText() } : noMetrics();
     case 'api.plugins':
       return store ? json(200, { plugins: store.pluginRows() }) : noMetrics();
     default: {

@@ -192,6 +192,7 @@ export class MetricsStore {
   private plugins: TreeReading['plugins'] = [];
   private connectors: Array<ConnectorReading & { queued?: number }> = [];
   private queued = new Map<string, number>();
+  private historyText: string | undefined;
 
   constructor(
     readonly intervalMs: number,
@@ -310,6 +311,7 @@ export class MetricsStore {
       this.lastNats = { ...nats };
     }
     this.window.push({ at, main, plugins: Object.fromEntries(this.pluginFigures) });
+    this.historyText = undefined;
   }
 
   private processGauges(name: string, f: ProcessFigures): void {
@@ -349,6 +351,19 @@ export class MetricsStore {
       connectors: this.connectors.map((c) => ({ ...c })),
       counters: structuredClone(this.counts),
     };
+  }
+
+  /**
+   * `GET /api/metrics` as JSON text. The window's part (up to an hour of samples, the bulk of the
+   * body) is written once per sample, on the first request after it, not once per request.
+   */
+  apiMetricsText(): string {
+    this.historyText ??= this.window
+      .toArray()
+      .map((sample) => JSON.stringify(sample))
+      .join(',');
+    const head = JSON.stringify({ ...this.current(), windowMs: this.windowMs });
+    return `${head.slice(0, -1)},"history":[${this.historyText}]}`;
   }
 
   withHistory(): ApiMetrics {
