@@ -187,6 +187,7 @@ export const metricsMachine = setup({
               subject,
               event: 'metrics.storage',
               schema: z.unknown(),
+              ignorePayload: true,
             })),
           ],
           services: [
