@@ -113,6 +113,20 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
     expect(families.every((f) => f.name.startsWith('rosey_'))).to.equal(true);
   });
 
+  it('counts a command that timed out as an error, by its code', async () => {
+    const m = await start();
+    nc = await client(nats.url);
+    // The mini-Rosey's router gives a plugin 1 s; echo's `hang` blocks its process for longer.
+    nc.publish(subjects.message, encodeJson(line('!hang 2500')));
+    const families = await eventually(async () => {
+      const scraped = await scrape(m.port);
+      return sampleValue(scraped, 'rosey_errors_total', { code: 'TIMEOUT' }) === 1 ? scraped : undefined;
+    }, 'the timeout counted');
+    expect(
+      sampleValue(families, 'rosey_commands_total', { plugin: 'echo', command: 'hang', outcome: 'error' }),
+    ).to.equal(1);
+  });
+
   it("counts a plugin's storage requests by operation, from their subjects", async () => {
     const m = metricsChildren({}, ['memo']);
     mini = await startMiniRosey({ url: nats.url, plugins: ['memo'], connectors: m.children });
