@@ -23,6 +23,9 @@ import {
   type PluginWatcherInput,
 } from '../actors/plugin-watcher/plugin-watcher.machine.js';
 import { routerMachine, type RouterInput } from '../actors/router/router.machine.js';
+import { httpMachine, type HttpInput } from '../actors/http/http.machine.js';
+import type { MetricsLink } from '../actors/metrics/metrics-link.js';
+import { metricsMachine, type MetricsInput } from '../actors/metrics/metrics.machine.js';
 import {
   commandsRecorder,
   installedPlugins,
@@ -416,5 +419,56 @@ export function cytubeSpec(
       maxReplyParts: cytube.maxReplyParts,
       reconnect: { minMs: cytube.reconnect.minMs, maxMs: cytube.reconnect.maxMs, randomFactor: 0.3 },
     } satisfies CytubeInput,
+  };
+}
+
+/**
+ * The metrics actor: counts what goes over the bus and samples the processes and the tree. `readyOn:
+ * spawn`: it has nothing to wait for (without a bus it still samples the main process).
+ */
+export function metricsSpec(
+  w: Wiring,
+  metrics: MetricsLink,
+  config: Pick<RoseyConfig, 'metrics' | 'plugins'>,
+  plugins: LoadedPlugin[] = [],
+): ChildSpec {
+  const manifests = new Map(plugins.map((p) => [p.manifest.name, p.manifest.memoryMb]));
+  return {
+    id: 'metrics',
+    logic: metricsMachine,
+    readyOn: 'spawn',
+    input: {
+      link: w.link,
+      logger: w.logger.child('metrics'),
+      metrics,
+      rootSystemId: ROOT_SYSTEM_ID,
+      intervalMs: config.metrics.intervalMs,
+      windowMs: config.metrics.windowMs,
+      memoryLimitMb: (plugin) => config.plugins.settings[plugin]?.memoryMb ?? manifests.get(plugin),
+    } satisfies MetricsInput,
+  };
+}
+
+/**
+ * How long the services supervisor waits before restarting the HTTP actor, doubling up to a minute:
+ * a port taken by another program must not use up the services' intensity and restart the router.
+ */
+export const HTTP_RESTART_BACKOFF = { minMs: 5000, maxMs: 60_000, randomFactor: 0.2, resetAfterMs: 60_000 };
+
+/** The HTTP endpoint (`http.*`): it answers from the metrics actor's store and the tree. */
+export function httpSpec(w: Wiring, metrics: MetricsLink, http: RoseyConfig['http']): ChildSpec {
+  return {
+    id: 'http',
+    logic: httpMachine,
+    shutdown: 2000,
+    backoff: { ...HTTP_RESTART_BACKOFF },
+    input: {
+      logger: w.logger.child('http'),
+      metrics,
+      rootSystemId: ROOT_SYSTEM_ID,
+      host: http.host,
+      port: http.port,
+      ...(http.token !== undefined ? { token: http.token } : {}),
+    } satisfies HttpInput,
   };
 }

@@ -2,7 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { redactUrl } from '../actors/bus/connect.js';
 import { request } from '../contract/request.js';
 import type { z } from 'zod';
-import { err, errorMessage, type Result } from '../contract/result.js';
+import { err, errorMessage, ok, type Result } from '../contract/result.js';
 import {
   readRuntimeFile,
   removeRuntimeFile,
@@ -77,6 +77,18 @@ export function connectToRosey(target: ControlTarget): Promise<NatsConnection> {
   });
 }
 
+/** A connection to Rosey for several requests; the caller closes it. Unreachable: BUS_UNAVAILABLE. */
+export async function reachRosey(target: ControlTarget): Promise<Result<NatsConnection>> {
+  try {
+    return ok(await connectToRosey(target));
+  } catch (error) {
+    return err(
+      'BUS_UNAVAILABLE',
+      `cannot reach Rosey's NATS at ${redactUrl(target.url)}: ${errorMessage(error)}`,
+    );
+  }
+}
+
 /**
  * One request to the running Rosey on any subject, its reply checked against `reply` (a schema of
  * contract/messages); an unreachable bus is a BUS_UNAVAILABLE result, a malformed reply INTERNAL.
@@ -87,15 +99,9 @@ export async function roseyRequest<S extends z.ZodType>(
   payload: unknown,
   options: { reply: S; timeoutMs?: number },
 ): Promise<Result<z.output<S>>> {
-  let nc;
-  try {
-    nc = await connectToRosey(target);
-  } catch (error) {
-    return err(
-      'BUS_UNAVAILABLE',
-      `cannot reach Rosey's NATS at ${redactUrl(target.url)}: ${errorMessage(error)}`,
-    );
-  }
+  const connected = await reachRosey(target);
+  if (!connected.ok) return connected;
+  const nc = connected.data;
   try {
     return await request(nc, subject, payload, {
       timeoutMs: options.timeoutMs ?? 5000,

@@ -17,6 +17,8 @@ import {
   busSpec,
   dataSpec,
   consoleSpec,
+  httpSpec,
+  metricsSpec,
   controlSpec,
   cytubeSpec,
   hasMigrations,
@@ -35,6 +37,7 @@ import {
 } from './child-specs.js';
 import { otlpTracesUrl } from './telemetry/endpoint.js';
 import type { RoseyConfig } from './config/schema.js';
+import { MetricsLink } from '../actors/metrics/metrics-link.js';
 
 export interface RoseyTreeOptions {
   config: RoseyConfig;
@@ -68,7 +71,8 @@ export interface RoseyTreeOptions {
  *   ├─ infra (rest_for_one): nats-server (embedded only), bus
  *   ├─ data (one_for_one, restarted with backoff): storage, migrator
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
- *   │    (what plugins do on their own, checked against their grants), router, control
+ *   │    (what plugins do on their own, checked against their grants), router, control, metrics,
+ *   │    http (when enabled)
  *   ├─ plugins (dynamic one_for_one): one supervisor per plugin (rest_for_one) → its pending
  *   │    migrations (when it has any), then its process host
  *   └─ connectors (one_for_one): console (when enabled), cytube (when configured)
@@ -76,6 +80,8 @@ export interface RoseyTreeOptions {
 export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
   const { config, logger } = o;
   const users = o.nats.embedded?.users;
+  // Where the HTTP actor finds the metrics actor's store: one per tree, like the bus link.
+  const metrics = new MetricsLink();
   // Only what the bus itself needs: nothing a plugin's request reaches can make it restart.
   const infra: ChildSpec[] = [
     ...(o.nats.embedded
@@ -121,6 +127,9 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     routerSpec(o, config, { plugins: o.plugins, dataDir: o.dataDir }),
     controlSpec(o, o.dataDir, o.runtime),
     ...(o.watch ? [pluginWatcherSpec(o, o.plugins)] : []),
+    // Last among the services: it observes the others and nothing waits for it.
+    metricsSpec(o, metrics, config, o.plugins),
+    ...(config.http.enabled ? [httpSpec(o, metrics, config.http)] : []),
   ];
 
   const connectors: ChildSpec[] = [

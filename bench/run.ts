@@ -4,12 +4,14 @@
  * PostgreSQL), `cytube` (the CyTube connector against the fake CyTube), `reload` (blue-green
  * plugin reloads under load), `actions` (the action gate's capability check), `quote-db` (the
  * quote-db plugin's commands end to end over 10,000 quotes), `lean` (issue 16's footprint, start
- * and tail-latency targets) and `tracing` (the round trip with tracing off and on); all by default. Numbers
+ * and tail-latency targets), `tracing` (the round trip with tracing off and on) and `metrics` (issue 17:
+ * the HTTP endpoint with ten plugins, the store over an hour); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
 import { actionsSuite } from './actions.js';
 import { cytubeSuite } from './cytube.js';
 import { leanSuite } from './lean.js';
+import { metricsSuite } from './metrics.js';
 import { quoteDbSuite } from './quote-db.js';
 import { reloadSuite } from './reload.js';
 import { runtimeSuite, type SuiteOptions } from './runtime.js';
@@ -25,6 +27,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   'quote-db': quoteDbSuite,
   lean: leanSuite,
   tracing: tracingSuite,
+  metrics: metricsSuite,
 };
 
 const args = process.argv.slice(2);

@@ -64,6 +64,10 @@ export const subjects = {
   pluginsDiscover: 'rosey.plugins.discover',
   /** Replies once no command is in flight (req); `rosey dev` uses it before exiting on EOF. */
   routerSettle: 'rosey.router.settle',
+  /** A command line the router dealt with: its plugin, outcome and latency (pub), for the metrics actor. */
+  routerOutcome: 'rosey.router.outcome',
+  /** The metrics actor's latest figures (req): `rosey metrics`, `rosey status`. */
+  metricsCurrent: 'rosey.metrics.current',
   /** The command registry (req). */
   routerCommands: 'rosey.router.commands',
   /** Route a plugin's commands to one of its generations and pin them there (req). */

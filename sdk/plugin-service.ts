@@ -12,6 +12,7 @@ import {
 import type { Logger } from '../contract/log.js';
 import { err, errorMessage, ok, type Result } from '../contract/result.js';
 import { subjects } from '../contract/subjects.js';
+import { processSampler } from '../contract/process-figures.js';
 import type { CommandResult, PluginDefinition } from './define-plugin.js';
 import type { PluginEnv } from '../contract/plugin-env.js';
 import { PluginActions } from './plugin-actions.js';
@@ -184,6 +185,8 @@ export async function startPluginService(options: {
     }),
     nc.subscribe(subjects.pluginsDiscover, { callback: (e, msg) => (e ? undefined : announce(msg)) }),
   ];
+  // Figures since the previous health reply, whoever asked (the host or the metrics actor).
+  const figures = processSampler();
   const health = nc.subscribe(subjects.pluginHealth(env.name, env.generation), {
     callback: (e, msg) => {
       if (e) return;
@@ -195,6 +198,7 @@ export async function startPluginService(options: {
                 uptimeMs: Date.now() - startedAt,
                 inFlight: running.size,
                 rss: process.memoryUsage.rss(),
+                process: figures.read(),
               })
             : err('UNHEALTHY', unhealthy);
         msg.respond(encodeJson(result), { headers: outgoingHeaders(incomingMeta(msg)).hdrs });
@@ -249,6 +253,7 @@ export async function startPluginService(options: {
       ]);
       await plugin.stop?.();
       health.unsubscribe();
+      figures.stop();
       for (const sub of handoff) sub.unsubscribe();
     },
   };

@@ -37,6 +37,12 @@ export interface Binding {
    * receipt to its answer) with the messaging attributes and these, child of the request's sender.
    */
   trace?: (subject: string) => SpanAttributes;
+  /**
+   * Subscriptions only: deliver `data: undefined` without decoding the payload, for an observer that
+   * counts messages by subject (the metrics actor: storage requests, up to 1 MiB each, are not
+   * parsed a second time for a counter).
+   */
+  ignorePayload?: boolean;
 }
 
 export interface BridgeInput {
@@ -148,6 +154,10 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
 
   const deliver = (binding: Binding, msg: Msg, asRequest: boolean) => {
     if (asRequest && msg.reply && replyRefused(msg, msg.reply)) return;
+    if (binding.ignorePayload && !asRequest) {
+      sendBack({ type: binding.event, data: undefined, meta: incomingMeta(msg) } as EventObject);
+      return;
+    }
     const decoded = decodeJson(msg.data);
     const checked = decoded.ok ? validate(binding.schema, decoded.data) : decoded;
     if (!checked.ok) {

@@ -42,6 +42,7 @@ import {
   type RouterInput,
   type Send,
   type Step,
+  outcome,
 } from './routing.js';
 
 export { DEFAULT_START_QUEUE_MAX, DEFAULT_START_WAIT_MS, type RouterInput } from './routing.js';
@@ -150,6 +151,17 @@ export const routerMachine = setup({
       const { prefix } = context.input;
       const say = (text: string, origin = flight.origin) =>
         enqueue.sendTo('delivery', replyInSpan(flight, replyTo(origin, text)));
+      const seconds = Math.max(0, performance.now() - flight.sentAt) / 1000;
+      const reply = event.result.ok ? validate(executeReplySchema, event.result.data) : event.result;
+      enqueue.sendTo(
+        'bus',
+        outcome(
+          flight.origin,
+          flight.plugin,
+          flight.command,
+          reply.ok ? { outcome: 'ok', seconds } : { outcome: 'error', code: reply.error.code, seconds },
+        ),
+      );
       if (!event.result.ok) {
         if (event.result.error.code === 'TIMEOUT') {
           // Evidence the plugin may be hung: its host probes it at once instead of waiting for the
@@ -176,7 +188,6 @@ export const routerMachine = setup({
         say(failureReply(prefix, flight.command, flight.plugin, event.result.error));
         return;
       }
-      const reply = validate(executeReplySchema, event.result.data);
       if (!reply.ok) {
         say(failureReply(prefix, flight.command, flight.plugin, reply.error));
         return;

@@ -14,6 +14,7 @@ import type { ExecuteRequest, PluginAnnouncement, PluginDown } from '../../contr
 import type { Logger } from '../../contract/log.js';
 import type { Span } from '../../contract/tracing.js';
 import { subjects } from '../../contract/subjects.js';
+import type { CommandOutcome } from '../../contract/messages/metrics.js';
 import { checkCooldown, cooldownKey, markWarned, startCooldown, type Cooldowns } from './cooldowns.js';
 import { helpText } from './help.js';
 import {
@@ -86,6 +87,8 @@ export interface InFlight {
   generation: number;
   /** With tracing on: the command's span (actors/router/tracing.ts). */
   span?: Span;
+  /** `performance.now()` when the request left: the latency the metrics actor's histogram gets. */
+  sentAt: number;
 }
 
 /** Defaults of `router.startWaitMs` and `router.startQueueMax` (app/config/schema.ts). */
@@ -215,11 +218,25 @@ export function dispatch(
         command: job.command,
         plugin: job.plugin,
         generation,
+        sentAt: performance.now(),
       } satisfies InFlight,
     };
   });
   return { patch: { nextRequest, flights }, sends };
 }
+
+/** `rosey.router.outcome` for the metrics actor: one command line and what became of it. */
+export const outcome = (
+  origin: Origin,
+  plugin: string,
+  command: string,
+  what: Pick<CommandOutcome, 'outcome' | 'code' | 'seconds'>,
+): Send => ({
+  type: 'bus.publish',
+  subject: subjects.routerOutcome,
+  data: { plugin, command, ...what } satisfies CommandOutcome,
+  from: origin.meta,
+});
 
 export type Effect =
   | { to: 'bus'; command: Send }
@@ -274,10 +291,17 @@ export function routeLine(context: RouterContext, line: Line, final: boolean): S
   const at = now();
   const cooled = !context.input.cooldownFreePlatforms.includes(msg.platform);
   const cooldown = cooled ? checkCooldown(context.cooldowns, key, at) : { kind: 'ok' as const };
-  if (cooldown.kind === 'silent') return { context, effects: [] };
-  if (cooldown.kind === 'warn') {
+  if (cooldown.kind !== 'ok') {
+    const counted: Effect = {
+      to: 'bus',
+      command: outcome(origin, cmd.plugin, cmd.name, { outcome: 'cooldown' }),
+    };
+    if (cooldown.kind === 'silent') return { context, effects: [counted] };
     const step = say(cooldownReply(prefix, parsed.name, cooldown.remainingMs));
-    return { ...step, context: { ...context, cooldowns: markWarned(context.cooldowns, key) } };
+    return {
+      effects: [...step.effects, counted],
+      context: { ...context, cooldowns: markWarned(context.cooldowns, key) },
+    };
   }
   const request: ExecuteRequest = {
     command: cmd.name,

@@ -17,6 +17,14 @@ export const CYTUBE_NAME = /^[A-Za-z0-9_-]{1,20}$/;
 const CYTUBE_NAME_RULE = '1-20 of a-z, A-Z, 0-9, - and _';
 export const CYTUBE_CHANNEL = /^[A-Za-z0-9_-]{1,30}$/;
 
+/** Default `http.port`. */
+export const DEFAULT_HTTP_PORT = 9321;
+
+/** Whether only this machine can reach `host`: 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
 const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
 
 /** Rosey's configuration file (JSON or YAML). Every key is optional; see docs/configuration.md. */
@@ -204,9 +212,39 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The metrics actor (docs/metrics.md). */
+    metrics: z
+      .object({
+        /** How often it samples the processes and the supervision tree. */
+        intervalMs: z.number().int().min(100).max(300_000).default(5000),
+        /** How much history it keeps in memory for `/api/metrics` (a rolling window). */
+        windowMs: z.number().int().min(1000).max(86_400_000).default(3_600_000),
+      })
+      .strict()
+      .prefault({}),
+    /** The HTTP endpoint: `/metrics`, `/health`, `/ready`, `/api/*` (docs/metrics.md). */
+    http: z
+      .object({
+        /** Off by default: a fixed port would make two Roseys on one machine refuse to start. */
+        enabled: z.boolean().default(false),
+        host: z.string().min(1).default('127.0.0.1'),
+        /** 0: any free port (`rosey status` shows the one it got). */
+        port: z.number().int().min(0).max(65_535).default(DEFAULT_HTTP_PORT),
+        /** Required as `Authorization: Bearer <token>` on every request when set. */
+        token: z.string().min(16, 'at least 16 characters').optional(),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
+    const { http } = config;
+    if (http.enabled && !isLoopback(http.host) && http.token === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['http', 'token'],
+        message: `http.host ${http.host} is reachable from other machines: set http.token (anyone who reaches the port would read Rosey's metrics otherwise), or bind to 127.0.0.1`,
+      });
     const cytube = config.platforms.cytube;
     if (cytube && cytube.username === undefined && !CYTUBE_NAME.test(config.bot.name))
       ctx.addIssue({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CAPABILITY_NAMES, type CapabilityName } from '../capabilities.js';
+import { processFiguresSchema } from './metrics.js';
 import type { ErrorCode } from '../result.js';
 import { PLUGIN_NAME } from '../subjects.js';
 
@@ -126,6 +127,8 @@ export const healthReplySchema = z.looseObject({
   /** Commands it is running now. */
   inFlight: z.number().int().min(0),
   rss: z.number(),
+  /** The process's figures for the metrics actor; optional, so an older plugin's reply still passes. */
+  process: processFiguresSchema.optional(),
 });
 
 /** Reply of `restore`, and of the router's `release` and `unpin`: done, nothing to say. */

@@ -1,0 +1,70 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fromCallback, type AnyActorRef } from 'xstate';
+import type { Logger } from '../../contract/log.js';
+import { errorMessage } from '../../contract/result.js';
+import type { MetricsLink } from '../metrics/metrics-link.js';
+import { answer } from './routes.js';
+
+export interface HttpServerInput {
+  host: string;
+  port: number;
+  token?: string;
+  metrics: MetricsLink;
+  rootSystemId: string;
+  logger: Logger;
+}
+
+export type HttpServerEvent =
+  { type: 'http.listening'; host: string; port: number } | { type: 'http.failed'; error: string };
+
+/**
+ * The HTTP server, owned by the callback: it listens when the actor starts and is closed, open
+ * connections included, when it stops, so a restarted HTTP actor finds its port free. `node:http`
+ * rather than a framework: six GET routes, no body parsing, no middleware (docs/metrics.md).
+ */
+export const httpServerActor = fromCallback<{ type: 'never' }, HttpServerInput>(
+  ({ input, sendBack, system }) => {
+    const startedAt = Date.now();
+    const deps = {
+      metrics: input.metrics,
+      root: () => system.get(input.rootSystemId) as AnyActorRef | undefined,
+      token: input.token,
+      startedAt,
+    };
+    const server = createServer((req, res) => {
+      answer(deps, req.method ?? 'GET', req.url ?? '/', req.headers.authorization).then(
+        (a) => {
+          res.writeHead(a.status, { 'Content-Type': a.type, ...a.headers });
+          res.end(a.body);
+        },
+        (error: unknown) => {
+          input.logger.warn(`HTTP ${req.method} ${req.url} failed: ${errorMessage(error)}`);
+          res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify({ error: { code: 'INTERNAL', message: errorMessage(error) } }));
+        },
+      );
+    });
+    // Scrapers keep connections open; none of them may keep the process (or the port) alive.
+    server.keepAliveTimeout = 5000;
+    server.on('error', (error: NodeJS.ErrnoException) => {
+      sendBack({
+        type: 'http.failed',
+        error:
+          error.code === 'EADDRINUSE'
+            ? `port ${input.port} on ${input.host} is already in use: choose another with http.port`
+            : error.code === 'EADDRNOTAVAIL'
+              ? `${input.host} is not an address of this machine: check http.host`
+              : `cannot listen on ${input.host}:${input.port}: ${errorMessage(error)}`,
+      });
+    });
+    server.listen(input.port, input.host, () => {
+      const address = server.address() as AddressInfo;
+      sendBack({ type: 'http.listening', host: input.host, port: address.port });
+    });
+    return () => {
+      server.close();
+      server.closeAllConnections();
+    };
+  },
+);

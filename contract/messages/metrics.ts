@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/**
+ * What the metrics actor publishes and answers (docs/metrics.md): the figures of one process, the
+ * router's command outcomes it counts, `rosey.metrics.current` (the CLI), and the JSON of the HTTP
+ * API (`/api/metrics`, `/api/plugins`, `/api/plugins/{name}`, `/ready`, `/health`).
+ */
+
+/** One process's figures at one sample. Optional fields: a plugin running an older SDK leaves them out. */
+export const processFiguresSchema = z.looseObject({
+  /** CPU time (user + system) over wall time since the previous sample, in % of one core. */
+  cpuPercent: z.number().min(0).optional(),
+  rss: z.number().min(0),
+  heapUsed: z.number().min(0).optional(),
+  /** Event-loop delay since the previous sample, milliseconds. */
+  eventLoopP50Ms: z.number().min(0).optional(),
+  eventLoopP99Ms: z.number().min(0).optional(),
+});
+export type ProcessFigures = z.infer<typeof processFiguresSchema>;
+
+/**
+ * `rosey.router.outcome` (pub, by the router): one command line it dealt with. `ok`: the plugin
+ * answered; `error`: it did not (`code` says why: TIMEOUT, PLUGIN_ERROR, NO_RESPONDERS, …);
+ * `cooldown`: the user was still cooling down and the command was not sent.
+ */
+export const commandOutcomeSchema = z.object({
+  plugin: z.string().max(64),
+  command: z.string().max(64),
+  outcome: z.enum(['ok', 'error', 'cooldown']),
+  code: z.string().max(64).optional(),
+  /** From the request to the plugin to its answer (not for `cooldown`). */
+  seconds: z.number().min(0).optional(),
+});
+export type CommandOutcome = z.infer<typeof commandOutcomeSchema>;
+
+/** One plugin as the metrics actor last saw it. */
+export const pluginFiguresSchema = z.looseObject({
+  name: z.string(),
+  /** The supervisor's view of its host: running, restarting, failed, … */
+  status: z.string(),
+  generation: z.number().int().min(1).optional(),
+  pid: z.number().optional(),
+  restarts: z.number().int().min(0),
+  reloads: z.number().int().min(0),
+  /** The manifest's (or config's) memory limit, MB. */
+  memoryLimitMb: z.number().optional(),
+  /** Its last health reply's figures; absent when it has not answered one yet. */
+  process: processFiguresSchema.optional(),
+});
+export type PluginFigures = z.infer<typeof pluginFiguresSchema>;
+
+const countsSchema = z.record(z.string(), z.number());
+
+/** The counters since the metrics actor started (restarts and reloads: since Rosey started). */
+export const countersSchema = z.looseObject({
+  chatLines: z.number(),
+  /** `plugin/command/outcome` → count. */
+  commands: countsSchema,
+  /** Error code → count. */
+  errors: countsSchema,
+  cooldownHits: z.number(),
+  securityViolations: z.number(),
+  /** `kv.get`, `row.insert`, … → count. */
+  storageRequests: countsSchema,
+  /** Actor path → restarts. */
+  restarts: countsSchema,
+  natsReconnects: z.number(),
+});
+export type MetricsCounters = z.infer<typeof countersSchema>;
+
+/** One sample of the rolling window. */
+export const sampleSchema = z.looseObject({
+  at: z.number(),
+  main: processFiguresSchema,
+  /** Plugin name → its figures (only plugins that answered). */
+  plugins: z.record(z.string(), processFiguresSchema),
+});
+export type Sample = z.infer<typeof sampleSchema>;
+
+/** A connector as the metrics actor last saw it. */
+export const connectorFiguresSchema = z.looseObject({
+  name: z.string(),
+  state: z.string(),
+  /** Lines waiting to be sent (connectors that say). */
+  queued: z.number().optional(),
+});
+
+/** `rosey.metrics.current` (req, `{}`) and the head of `GET /api/metrics`: the latest figures. */
+export const currentMetricsSchema = z.looseObject({
+  at: z.number(),
+  intervalMs: z.number(),
+  main: processFiguresSchema.extend({ pid: z.number() }),
+  plugins: z.array(pluginFiguresSchema),
+  connectors: z.array(connectorFiguresSchema),
+  counters: countersSchema,
+});
+export type CurrentMetrics = z.infer<typeof currentMetricsSchema>;
+
+/** `GET /api/metrics`: the latest figures and the window's samples, oldest first. */
+export const apiMetricsSchema = currentMetricsSchema.extend({
+  windowMs: z.number(),
+  history: z.array(sampleSchema),
+});
+export type ApiMetrics = z.infer<typeof apiMetricsSchema>;
+
+/** `GET /api/plugins`. */
+export const apiPluginsSchema = z.looseObject({ plugins: z.array(pluginFiguresSchema) });
+
+/** `GET /api/plugins/{name}`: the plugin and its samples in the window, oldest first. */
+export const apiPluginSchema = pluginFiguresSchema.extend({
+  history: z.array(z.looseObject({ at: z.number(), process: processFiguresSchema })),
+});
+
+/** `GET /health`: the process answers and its tree runs. */
+export const healthBodySchema = z.looseObject({ status: z.enum(['ok', 'stopping']), uptimeMs: z.number() });
+
+/** `GET /ready`: 200 with `ready: true`, or 503 with what is not ready. */
+export const readyBodySchema = z.looseObject({
+  ready: z.boolean(),
+  checks: z.array(z.looseObject({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })),
+});
+export type ReadyBody = z.infer<typeof readyBodySchema>;
+
+/** Every HTTP error (401, 404, 405, 503 of the API): `{error: {code, message}}`. */
+export const httpErrorBodySchema = z.looseObject({
+  error: z.looseObject({ code: z.string(), message: z.string() }),
+});
