@@ -27,6 +27,29 @@ export const natsFlags = {
   }),
 };
 
+/** Who you are in a terminal chat (`rosey dev`, `rosey chat`). */
+export const chatUserFlags = {
+  as: Flags.string({
+    description: 'Your chat name. Default: platforms.console.user, else "you".',
+    helpValue: 'NAME',
+  }),
+  rank: Flags.integer({
+    description: 'Your rank: 0 guest, 1 registered, 2 moderator, 3 admin, 4+ owner. Default 1.',
+    min: 0,
+    max: 254,
+    helpValue: 'N',
+  }),
+};
+
+/** How long a command waits for the running Rosey's answer (`rosey status`, `rosey metrics`). */
+export const answerTimeoutFlags = {
+  timeout: Flags.integer({
+    description: 'How long to wait for an answer, in ms.',
+    default: 5000,
+    min: 100,
+  }),
+};
+
 const DEFAULT_FILES = ['rosey.yaml', 'rosey.yml', 'rosey.json'];
 
 /**

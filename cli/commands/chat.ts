@@ -1,8 +1,7 @@
-import { Flags } from '@oclif/core';
 import { runChatClient } from '../../app/chat-client.js';
 import { errorMessage } from '../../contract/result.js';
 import { RoseyCommand } from '../base-command.js';
-import { configFor, locationFlags, natsFlags, targetFor } from '../config-flags.js';
+import { chatUserFlags, configFor, locationFlags, natsFlags, targetFor } from '../config-flags.js';
 
 export default class Chat extends RoseyCommand {
   static override summary = 'Chat with the running Rosey from this terminal.';
@@ -17,16 +16,7 @@ export default class Chat extends RoseyCommand {
   static override flags = {
     ...locationFlags,
     ...natsFlags,
-    as: Flags.string({
-      description: 'Your chat name. Default: platforms.console.user, else "you".',
-      helpValue: 'NAME',
-    }),
-    rank: Flags.integer({
-      description: 'Your rank: 0 guest, 1 registered, 2 moderator, 3 admin, 4+ owner. Default 1.',
-      min: 0,
-      max: 254,
-      helpValue: 'N',
-    }),
+    ...chatUserFlags,
   };
 
   async run(): Promise<void> {

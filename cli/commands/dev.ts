@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
 import { runForeground } from '../../app/foreground.js';
-import { configFor, locationFlags } from '../config-flags.js';
+import { chatUserFlags, configFor, locationFlags } from '../config-flags.js';
 
 export default class Dev extends RoseyCommand {
   static override summary = 'Run Rosey locally, chatting in this terminal.';
@@ -20,15 +20,7 @@ Every line gets an answer, lines sent while Rosey starts too: per-user command c
   ];
 
   static override flags = {
-    as: Flags.string({
-      description: 'Your chat name. Default: platforms.console.user, else "you".',
-      helpValue: 'NAME',
-    }),
-    rank: Flags.integer({
-      description: 'Your rank: 0 guest, 1 registered, 2 moderator, 3 admin, 4+ owner. Default 1.',
-      min: 0,
-      max: 254,
-    }),
+    ...chatUserFlags,
     ...locationFlags,
     config: Flags.string({
       char: 'c',

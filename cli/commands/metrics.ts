@@ -3,7 +3,7 @@ import { roseyRequest } from '../../app/control-client.js';
 import { currentMetricsSchema } from '../../contract/messages/metrics.js';
 import { subjects } from '../../contract/subjects.js';
 import { RoseyCommand } from '../base-command.js';
-import { locationFlags, natsFlags, targetFor } from '../config-flags.js';
+import { answerTimeoutFlags, locationFlags, natsFlags, targetFor } from '../config-flags.js';
 import { formatMetrics } from '../format-metrics.js';
 
 export default class Metrics extends RoseyCommand {
@@ -17,11 +17,7 @@ export default class Metrics extends RoseyCommand {
     json: Flags.boolean({ description: 'Print the figures as JSON (the rosey.metrics.current reply).' }),
     ...locationFlags,
     ...natsFlags,
-    timeout: Flags.integer({
-      description: 'How long to wait for an answer, in ms.',
-      default: 5000,
-      min: 100,
-    }),
+    ...answerTimeoutFlags,
   };
 
   async run(): Promise<void> {

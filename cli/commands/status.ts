@@ -5,7 +5,7 @@ import { statusReplySchema } from '../../contract/messages/control.js';
 import { currentMetricsSchema } from '../../contract/messages/metrics.js';
 import { request } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';
-import { locationFlags, natsFlags, targetFor } from '../config-flags.js';
+import { answerTimeoutFlags, locationFlags, natsFlags, targetFor } from '../config-flags.js';
 import { withFigures } from '../format-metrics.js';
 import { formatStatus } from '../format-status.js';
 
@@ -20,11 +20,7 @@ export default class Status extends RoseyCommand {
     json: Flags.boolean({ description: 'Print the status as JSON.' }),
     ...locationFlags,
     ...natsFlags,
-    timeout: Flags.integer({
-      description: 'How long to wait for an answer, in ms.',
-      default: 5000,
-      min: 100,
-    }),
+    ...answerTimeoutFlags,
   };
 
   async run(): Promise<void> {
