@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { BusLink } from '../../../actors/bus/bus-link.js';
 import { emptyChannel } from '../../../actors/cytube/channel-state.js';
-import type { CytubeContext, Settings } from '../../../actors/cytube/context.js';
+import { initialContext, type CytubeContext, type CytubeInput } from '../../../actors/cytube/context.js';
 import { emptyCounters } from '../../../actors/cytube/counters.js';
 import { publishChanges, publishChat, publishRaw } from '../../../actors/cytube/inbound.js';
 import {
@@ -21,49 +21,23 @@ import { subjects } from '../../../contract/subjects.js';
 
 const NOW = 1_000_000;
 
-function settings(over: Partial<Settings> = {}): Settings {
-  return {
-    link: new BusLink(),
-    logger: quietLogger,
-    server: 'https://cytube.test',
-    channel: 'lobby',
-    username: 'RoseyBot',
-    maxMessageLength: 320,
-    maxReplyParts: 4,
-    reconnect: { minMs: 100, maxMs: 1000, randomFactor: 0 },
-    stableAfterMs: 30_000,
-    discoveryTimeoutMs: 10_000,
-    connectTimeoutMs: 15_000,
-    joinTimeoutMs: 30_000,
-    passwordGraceMs: 4321,
-    maxQueueAgeMs: 60_000,
-    maxQueueLength: 500,
-    queueTimeoutMs: 20_000,
-    playlistTimeoutMs: 5000,
-    maxLoginRetries: 2,
-    now: () => NOW,
-    ...over,
-  };
-}
+const input = {
+  link: new BusLink(),
+  logger: quietLogger,
+  server: 'https://cytube.test',
+  channel: 'lobby',
+  username: 'RoseyBot',
+  maxMessageLength: 320,
+  maxReplyParts: 4,
+  reconnect: { minMs: 100, maxMs: 1000, randomFactor: 0 },
+  passwordGraceMs: 4321,
+  maxLoginRetries: 2,
+  now: () => NOW,
+};
 
-function context(over: Partial<CytubeContext> = {}, input: Partial<Settings> = {}): CytubeContext {
-  return {
-    input: settings(input),
-    phase: 'joining',
-    channel: emptyChannel(),
-    outbox: emptyOutbox(),
-    waiters: [],
-    pendingReplies: {},
-    nextSeq: 1,
-    attempts: 0,
-    everReady: false,
-    loginRetries: 0,
-    loginWaitMs: 0,
-    passwordPrompt: false,
-    counters: emptyCounters(),
-    bound: false,
-    ...over,
-  };
+/** A connector's context as the machine starts it, with these settings and fields changed. */
+function context(over: Partial<CytubeContext> = {}, settings: Partial<CytubeInput> = {}): CytubeContext {
+  return { ...initialContext({ ...input, ...settings }), phase: 'joining', ...over };
 }
 
 /** Feeds server events through the decisions as the machine does: each step's patch applied. */
@@ -82,8 +56,8 @@ function feed(
 }
 
 /** The bot logged in as RoseyBot (rank 1) and in the channel with alice (rank 2). */
-function inChannel(over: Partial<CytubeContext> = {}, input: Partial<Settings> = {}): CytubeContext {
-  return feed(context(over, input), [
+function inChannel(over: Partial<CytubeContext> = {}): CytubeContext {
+  return feed(context(over), [
     ['rank', 1],
     ['login', { success: true, name: 'RoseyBot' }],
     [
