@@ -2,10 +2,13 @@ import { expect } from 'chai';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createActor } from 'xstate';
 import type { z } from 'zod';
 import { controlMachine, type ControlInput } from '../../actors/control/control.machine.js';
 import { RUNTIME_FILE } from '../../actors/control/runtime-file.js';
+import { BusLink } from '../../actors/bus/bus-link.js';
 import { busSpec, newWiring } from '../../app/child-specs.js';
+import { quietLogger } from '../../contract/log.js';
 import {
   killReplySchema,
   pingReplySchema,
@@ -15,6 +18,7 @@ import {
 } from '../../contract/messages/control.js';
 import { request } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';
+import { findChild } from '../../supervisors/child-ref.js';
 import { startTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { client, eventually, tempDir, useNatsServer } from '../support/nats.js';
@@ -136,6 +140,33 @@ describe('rosey.control: status, ping, stop and kill', function () {
       );
     });
 
+    it('only a leading rosey/ is the root: a path that merely contains it is taken as it is', async () => {
+      const answers = await Promise.all([
+        ask('kill', { path: 'xrosey/job' }, killReplySchema),
+        ask('restart', { path: 'xrosey/job' }, restartReplySchema),
+      ]);
+      expect(answers.map((a) => !a.ok && a.error)).to.deep.equal([
+        { code: 'NOT_FOUND', message: 'no running child xrosey' },
+        { code: 'NOT_FOUND', message: 'no running supervisor xrosey' },
+      ]);
+    });
+
+    it('restart is logged, and the request it started is gone once answered', async () => {
+      const answer = await ask('restart', { path: 'rosey/job' }, restartReplySchema);
+      expect(!answer.ok && answer.error.code).to.equal('CONFLICT');
+      expect(logger.lines).to.deep.include({
+        tag: 'rosey',
+        level: 'info',
+        msg: 'restarting job (rosey.control.restart)',
+        fields: undefined,
+      });
+      const ref = findChild(tree.actor, ['control'])?.ref;
+      expect(Object.keys(ref?.getSnapshot().children ?? { missing: true }).sort()).to.deep.equal([
+        'bus',
+        'runtimeFile',
+      ]);
+    });
+
     it('kill of a child that is not there is NOT_FOUND, and nothing is logged as killed', async () => {
       const before = logger.lines.filter((l) => l.msg.startsWith('killing')).length;
       const answer = await ask('kill', { path: 'nothing' }, killReplySchema);
@@ -187,6 +218,22 @@ describe('rosey.control: status, ping, stop and kill', function () {
     } finally {
       await tree.shutdown();
     }
+  });
+
+  it('stops when asked to before its bus is up', () => {
+    const actor = createActor(controlMachine, {
+      input: {
+        link: new BusLink(),
+        logger: quietLogger,
+        dataDir: tempDir('rosey-control-'),
+        runtime: runtime(),
+        rootSystemId: 'root',
+      },
+    });
+    actor.start();
+    expect(actor.getSnapshot().value).to.equal('binding');
+    actor.send({ type: 'rosey.shutdown' });
+    expect(actor.getSnapshot().status).to.equal('done');
   });
 
   it('serves without a runtime file when it cannot write one, and says what that means', async () => {
