@@ -8,7 +8,10 @@ import { quietLogger } from '../../contract/log.js';
 import type { ChatMessage } from '../../contract/messages/chat.js';
 import { request } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';
+import { findChild } from '../../supervisors/child-ref.js';
+import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { startTree, type RunningTree } from '../../supervisors/run-tree.js';
+import { captureLogger } from '../support/capture-logger.js';
 import { client, eventually, useNatsServer } from '../support/nats.js';
 
 interface Seen {
@@ -30,6 +33,7 @@ describe('console: typed lines in, Rosey’s lines out', function () {
   let input: PassThrough;
   let output: PassThrough;
   let printed: string;
+  let treeLog: ReturnType<typeof captureLogger>;
 
   before(async () => {
     nc = await client(nats.url);
@@ -82,15 +86,20 @@ describe('console: typed lines in, Rosey’s lines out', function () {
       rootSystemId: 'root',
       ...options,
     };
+    treeLog = captureLogger();
     tree = startTree({
       name: 'rosey',
       strategy: 'one_for_one',
       intensity: 10,
+      logger: treeLog,
       children: [busSpec(w, { url: nats.url }), { id: 'console', logic: consoleMachine, input: console }],
     });
     await tree.ready;
     return tree;
   }
+
+  const consoleState = () => findChild(tree!.actor, ['console'])?.ref?.getSnapshot().value as unknown;
+  const consoleNode = () => findNode(describeTree(tree!.actor), 'console');
 
   const messages = () => seen.filter((s) => s.subject === subjects.message || s.subject === subjects.pm);
 
@@ -98,8 +107,8 @@ describe('console: typed lines in, Rosey’s lines out', function () {
     watch('rosey.events.>');
     await start();
     const before = Date.now();
-    input.write('!roll 2d6\n   \n/pm   secret words\n/pmx not private\n');
-    await eventually(() => messages().length === 3, 'three messages');
+    input.write('!roll 2d6\n   \n/pm   secret words\n/pmx not private\nsay /pm later\n');
+    await eventually(() => messages().length === 4, 'four messages');
     const after = Date.now();
     const sent = messages().map((m) => ({ subject: m.subject, ...(m.data as ChatMessage) }));
     for (const m of sent) expect(m.time).to.be.within(before, after);
@@ -127,6 +136,14 @@ describe('console: typed lines in, Rosey’s lines out', function () {
         user: 'Tester',
         rank: 3,
         text: '/pmx not private',
+      },
+      {
+        subject: subjects.message,
+        platform: 'console',
+        channel: 'console',
+        user: 'Tester',
+        rank: 3,
+        text: 'say /pm later',
       },
     ]);
   });
@@ -158,6 +175,22 @@ describe('console: typed lines in, Rosey’s lines out', function () {
     expect(await pm('tESTER', 'psst')).to.deep.equal({ ok: true, data: {} });
     await eventually(() => printed.includes('\n'), 'the PM');
     expect(printed).to.equal('Rosey (private): psst\n');
+  });
+
+  it('a PM published without asking for an answer (the router’s replies) prints too', async () => {
+    await start();
+    nc.publish(subjects.sendPm('console'), encodeJson({ to: 'tester', text: 'routed' }));
+    await eventually(() => printed.includes('\n'), 'the PM');
+    expect(printed).to.equal('Rosey (private): routed\n');
+  });
+
+  it('at a terminal it shows the prompt with the user’s name, and again under each printed reply', async () => {
+    await start({ interactive: true });
+    await eventually(() => printed.includes('Tester> '), 'the prompt');
+    nc.publish(subjects.sendChat('console'), encodeJson({ text: 'hi' }));
+    await eventually(() => printed.includes('Rosey: hi'), 'the reply');
+    await eventually(() => printed.split('Rosey: hi\n')[1]?.includes('Tester> '), 'the prompt again');
+    expect(printed).to.include('\r\x1b[KRosey: hi\n');
   });
 
   it('a chat line asked for with a request is answered once it is printed', async () => {
@@ -200,6 +233,7 @@ describe('console: typed lines in, Rosey’s lines out', function () {
     nc.publish(subjects.sendChat('console'), encodeJson({ text: 'bye' }));
     await eventually(() => printed.includes('bye'), 'the late reply');
     expect(running.actor.getSnapshot().status).to.equal('active');
+    await eventually(() => consoleState() === 'idle', 'the console idle');
   });
 
   it('when the control plane cannot be reached, the console stops the tree itself', async () => {
@@ -209,6 +243,33 @@ describe('console: typed lines in, Rosey’s lines out', function () {
     const output = await running.finished;
     tree = undefined;
     expect(output.exit).to.equal('shutdown');
+    expect(treeLog.lines.map((l) => l.msg)).to.include('shutting down: console closed');
+  });
+
+  it('with no tree to stop either, the console just stops asking (it does not crash)', async () => {
+    watch(subjects.routerSettle, { ok: true, data: {} });
+    await start({ stopOnEof: true, rootSystemId: 'elsewhere' });
+    input.end();
+    await eventually(() => consoleState() === 'idle', 'the console idle');
+    expect(consoleNode()).to.deep.include({ status: 'running', restarts: 0 });
+  });
+
+  it('Ctrl-C after the input has ended is the process’s own SIGINT (the terminal is raw), not another stop', async () => {
+    watch(subjects.control('stop'), { ok: true, data: { stopping: true, pid: 1 } });
+    await start();
+    input.end();
+    await eventually(() => consoleState() === 'idle', 'the console idle');
+    let signalled = false;
+    const onSignal = () => (signalled = true);
+    process.once('SIGINT', onSignal);
+    try {
+      output.emit('error', new Error('EPIPE'));
+      await eventually(() => signalled, 'SIGINT');
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+    await nc.flush();
+    expect(seen).to.deep.equal([]);
   });
 
   it('at the end of input in a session that goes on (no stopOnEof), nothing is settled or stopped', async () => {

@@ -41,4 +41,34 @@ describe('console: a line the bus cannot take', () => {
       actor.stop();
     }
   });
+
+  it('Ctrl-C while lines still wait for the bus leaves at once: nothing more is waited for', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const actor = createActor(consoleMachine, {
+      input: {
+        link: new BusLink(),
+        logger: quietLogger,
+        botName: 'Rosey',
+        user: 'tester',
+        rank: 1,
+        input,
+        output,
+        interactive: false,
+        stopOnEof: true,
+        settleTimeoutMs: 1000,
+        rootSystemId: 'root',
+      },
+    });
+    actor.start();
+    try {
+      input.end('!roll\n');
+      await eventually(() => actor.getSnapshot().value === 'delivering', 'delivering');
+      output.emit('error', new Error('EPIPE'));
+      // No bus to ask to stop: the request fails at once and the console is done asking.
+      await eventually(() => actor.getSnapshot().value === 'idle', 'idle');
+    } finally {
+      actor.stop();
+    }
+  });
 });
