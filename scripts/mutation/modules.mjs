@@ -110,6 +110,7 @@ export const MODULES = {
       'dist/test/cytube/connector/text.test.js',
       'dist/test/cytube/connector/decisions.test.js',
       'dist/test/cytube/connector/channel-state.test.js',
+      'dist/test/cytube/connector/channel-events.test.js',
       'dist/test/cytube/connector/inbound.test.js',
     ],
   },

@@ -264,6 +264,20 @@ describe('cytube: what one server event means (onServerEvent)', () => {
       expect(step.patch.outbox?.unacked.map((s) => s.item.seq)).to.deep.equal([2]);
     });
 
+    it('someone else’s PM of the same text does not answer the bot’s PM', () => {
+      const c = sent(inChannel(), chatItem(1, 'hi', 0, 'pm'));
+      const step = onServerEvent(c, 'pm', { username: 'alice', msg: 'hi', to: 'RoseyBot' }, NOW);
+      expect(step.patch.outbox?.unacked.map((s) => s.item.seq)).to.deep.equal([1]);
+    });
+
+    it('the bot’s own PM echo counts as delivered, not as a failure', () => {
+      const c = sent(inChannel(), chatItem(1, 'hi', 0, 'pm'));
+      const step = onServerEvent(c, 'pm', { username: 'RoseyBot', msg: 'hi', to: 'alice' }, NOW);
+      expect(step.patch.outbox?.unacked).to.deep.equal([]);
+      expect(step.patch.counters).to.deep.include({ failed: 0, serverDrops: 0 });
+      expect(step.log).to.deep.equal([]);
+    });
+
     it('a PM works before the user list too (PMs have no history replay)', () => {
       const step = onServerEvent(context(), 'pm', { username: 'alice', msg: 'early', to: 'RoseyBot' }, NOW);
       expect(step.deliver).to.have.length(1);
@@ -352,6 +366,9 @@ describe('cytube: what one server event means (onServerEvent)', () => {
         const step = onServerEvent(c, 'errorMsg', { msg }, NOW);
         expect(step.patch.counters?.failed, msg).to.equal(1);
       }
+      expect(onServerEvent(c, 'errorMsg', { msg: 'PM failed: gone' }, NOW).log).to.deep.equal([
+        { level: 'warn', msg: 'CyTube did not deliver "x": PM failed: gone' },
+      ]);
       for (const msg of [
         'You are muted',
         'something PM failed',
@@ -413,6 +430,20 @@ describe('cytube: what one server event means (onServerEvent)', () => {
         },
       ]);
       expect(step.patch.halt).to.equal(undefined);
+    });
+
+    it('the extra wait is spread over half a second, so that bots behind one address do not retry together', () => {
+      const error = 'Guest logins are restricted to one per IP address per 10 seconds.';
+      const random = Math.random;
+      try {
+        Math.random = () => 1;
+        const latest = onServerEvent(context(), 'login', { success: false, error }, NOW);
+        Math.random = () => 0;
+        const earliest = onServerEvent(context(), 'login', { success: false, error }, NOW);
+        expect([earliest.patch.loginWaitMs, latest.patch.loginWaitMs]).to.deep.equal([10_250, 10_750]);
+      } finally {
+        Math.random = random;
+      }
     });
 
     it('after the last wait the connector gives up, saying how many it waited', () => {
@@ -535,6 +566,7 @@ describe('cytube: inbound messages as Rosey publishes them', () => {
     expect(raw({ password: '' })).to.deep.equal({ password: false });
     expect(raw({ x: 1 })).to.deep.equal({ x: 1 });
     expect(raw(null)).to.equal(null);
+    expect(raw('not options')).to.equal('not options');
     // Only channelOpts carries the channel's password.
     expect(dataOf('other', { password: 'p' })).to.deep.equal({ password: 'p' });
     expect(publishRaw('other', undefined)[0]).to.deep.equal({

@@ -111,6 +111,10 @@ describe('cytube: splitting long replies', () => {
     ['x'.repeat(25), 10, 2, ['x'.repeat(10), 'x'.repeat(9) + '…'], true],
     ['x'.repeat(15) + '\ntail', 10, 2, ['x'.repeat(10), 'xxxxx…'], true],
     ['aaaaaaaa b ccccc', 10, 1, ['aaaaaaaa…'], true],
+    // A line of exactly the limit is not split; blank and whitespace-only lines do not count as lines.
+    ['aaaaa bbbb', 10, 4, ['aaaaa bbbb'], false],
+    ['a\n\n\nb', 320, 3, ['a', 'b'], false],
+    ['a\n \t \nb', 320, 2, ['a', 'b'], false],
   ];
   for (const [text, max, maxParts, parts, truncated] of exact) {
     it(`${JSON.stringify(text).slice(0, 30)} at ${max} × ${maxParts}`, () => {
