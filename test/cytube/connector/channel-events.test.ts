@@ -331,6 +331,10 @@ describe('cytube: channel state, event by event', () => {
       const first = apply(state, 'queue', { item: serverItem(7), after: 'prepend' });
       expect(uids(first.state)).to.deep.equal([7, 1, 2, 3]);
       expect(first.changes).to.deep.equal([{ kind: 'playlist.add', item: item(7), after: 'prepend' }]);
+      // Any other text for `after` is taken as "prepend" too: only a number names an item.
+      const other = apply(state, 'queue', { item: serverItem(7), after: 'top' });
+      expect(uids(other.state)).to.deep.equal([7, 1, 2, 3]);
+      expect(other.changes).to.deep.equal([{ kind: 'playlist.add', item: item(7), after: 'prepend' }]);
       expect(uids(apply(state, 'queue', { item: serverItem(7), after: 99 }).state)).to.deep.equal([
         1, 2, 3, 7,
       ]);
