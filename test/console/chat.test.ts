@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { PassThrough } from 'node:stream';
 import { consoleMachine, MAX_INPUT_LINE, type ConsoleInput } from '../../actors/console/console.machine.js';
 import { busSpec, newWiring } from '../../app/child-specs.js';
 import { decodeJson, encodeJson } from '../../contract/envelope.js';
@@ -12,6 +11,7 @@ import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { startTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { captureLogger } from '../support/capture-logger.js';
+import { testConsole, type TestTerminal } from './test-console.js';
 import { client, eventually, useNatsServer } from '../support/nats.js';
 
 interface Seen {
@@ -30,9 +30,7 @@ describe('console: typed lines in, Rosey’s lines out', function () {
   let subs: Subscription[] = [];
   let seen: Seen[];
   let tree: RunningTree | undefined;
-  let input: PassThrough;
-  let output: PassThrough;
-  let printed: string;
+  let term: TestTerminal;
   let treeLog: ReturnType<typeof captureLogger>;
 
   before(async () => {
@@ -66,33 +64,17 @@ describe('console: typed lines in, Rosey’s lines out', function () {
 
   async function start(options: Partial<ConsoleInput> = {}): Promise<RunningTree> {
     seen = [];
-    printed = '';
-    input = new PassThrough();
-    output = new PassThrough();
-    output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
     await nc.flush();
     const w = newWiring(quietLogger);
-    const console: ConsoleInput = {
-      link: w.link,
-      logger: quietLogger,
-      botName: 'Rosey',
-      user: 'Tester',
-      rank: 3,
-      input,
-      output,
-      interactive: false,
-      stopOnEof: false,
-      settleTimeoutMs: 1000,
-      rootSystemId: 'root',
-      ...options,
-    };
+    const made = testConsole({ link: w.link, user: 'Tester', rank: 3, ...options });
+    term = made.terminal;
     treeLog = captureLogger();
     tree = startTree({
       name: 'rosey',
       strategy: 'one_for_one',
       intensity: 10,
       logger: treeLog,
-      children: [busSpec(w, { url: nats.url }), { id: 'console', logic: consoleMachine, input: console }],
+      children: [busSpec(w, { url: nats.url }), { id: 'console', logic: consoleMachine, input: made.input }],
     });
     await tree.ready;
     return tree;
@@ -107,7 +89,7 @@ describe('console: typed lines in, Rosey’s lines out', function () {
     watch('rosey.events.>');
     await start();
     const before = Date.now();
-    input.write('!roll 2d6\n   \n/pm   secret words\n/pmx not private\nsay /pm later\n');
+    term.input.write('!roll 2d6\n   \n/pm   secret words\n/pmx not private\nsay /pm later\n');
     await eventually(() => messages().length === 4, 'four messages');
     const after = Date.now();
     const sent = messages().map((m) => ({ subject: m.subject, ...(m.data as ChatMessage) }));
@@ -151,7 +133,7 @@ describe('console: typed lines in, Rosey’s lines out', function () {
   it('a line longer than the cap is cut there, without halving an emoji', async () => {
     watch(subjects.message);
     await start();
-    input.write('a'.repeat(MAX_INPUT_LINE - 1) + '😀 and more\n');
+    term.input.write('a'.repeat(MAX_INPUT_LINE - 1) + '😀 and more\n');
     await eventually(() => messages().length === 1, 'the line');
     const text = (messages()[0]!.data as ChatMessage).text;
     expect(text).to.equal('a'.repeat(MAX_INPUT_LINE - 1) + '\uFFFD');
@@ -160,8 +142,8 @@ describe('console: typed lines in, Rosey’s lines out', function () {
   it('Rosey’s lines print as "Rosey: text", each line of a reply prefixed, control characters removed', async () => {
     await start();
     nc.publish(subjects.sendChat('console'), encodeJson({ text: 'one\ntwo\x1b[31m red\x07' }));
-    await eventually(() => printed.split('\n').length > 2, 'two lines');
-    expect(printed).to.equal('Rosey: one\nRosey: two[31m red\n');
+    await eventually(() => term.printed.split('\n').length > 2, 'two lines');
+    expect(term.printed).to.equal('Rosey: one\nRosey: two[31m red\n');
   });
 
   it('a PM to the console user prints as private (any case of the name); a PM to someone else does not print', async () => {
@@ -173,31 +155,31 @@ describe('console: typed lines in, Rosey’s lines out', function () {
       error: { code: 'NOT_FOUND', message: 'bob is not in the console channel' },
     });
     expect(await pm('tESTER', 'psst')).to.deep.equal({ ok: true, data: {} });
-    await eventually(() => printed.includes('\n'), 'the PM');
-    expect(printed).to.equal('Rosey (private): psst\n');
+    await eventually(() => term.printed.includes('\n'), 'the PM');
+    expect(term.printed).to.equal('Rosey (private): psst\n');
   });
 
   it('a PM published without asking for an answer (the router’s replies) prints too', async () => {
     await start();
     nc.publish(subjects.sendPm('console'), encodeJson({ to: 'tester', text: 'routed' }));
-    await eventually(() => printed.includes('\n'), 'the PM');
-    expect(printed).to.equal('Rosey (private): routed\n');
+    await eventually(() => term.printed.includes('\n'), 'the PM');
+    expect(term.printed).to.equal('Rosey (private): routed\n');
   });
 
   it('at a terminal it shows the prompt with the user’s name, and again under each printed reply', async () => {
     await start({ interactive: true });
-    await eventually(() => printed.includes('Tester> '), 'the prompt');
+    await eventually(() => term.printed.includes('Tester> '), 'the prompt');
     nc.publish(subjects.sendChat('console'), encodeJson({ text: 'hi' }));
-    await eventually(() => printed.includes('Rosey: hi'), 'the reply');
-    await eventually(() => printed.split('Rosey: hi\n')[1]?.includes('Tester> '), 'the prompt again');
-    expect(printed).to.include('\r\x1b[KRosey: hi\n');
+    await eventually(() => term.printed.includes('Rosey: hi'), 'the reply');
+    await eventually(() => term.printed.split('Rosey: hi\n')[1]?.includes('Tester> '), 'the prompt again');
+    expect(term.printed).to.include('\r\x1b[KRosey: hi\n');
   });
 
   it('a chat line asked for with a request is answered once it is printed', async () => {
     await start();
     const answer = await request(nc, subjects.sendChat('console'), { text: 'hi' }, { timeoutMs: 5_000 });
     expect(answer).to.deep.equal({ ok: true, data: {} });
-    expect(printed).to.equal('Rosey: hi\n');
+    expect(term.printed).to.equal('Rosey: hi\n');
   });
 
   it('a kick of the console user is a notice with its reason, if any; a kick of someone else is NOT_FOUND', async () => {
@@ -208,10 +190,10 @@ describe('console: typed lines in, Rosey’s lines out', function () {
       ok: false,
       error: { code: 'NOT_FOUND', message: 'carol is not in the console channel' },
     });
-    expect(printed).to.equal('');
+    expect(term.printed).to.equal('');
     expect(await kick('tester', 'spam\x1b')).to.deep.equal({ ok: true, data: {} });
     expect(await kick('TESTER')).to.deep.equal({ ok: true, data: {} });
-    expect(printed).to.equal('* Rosey kicked you (spam)\n* Rosey kicked you\n');
+    expect(term.printed).to.equal('* Rosey kicked you (spam)\n* Rosey kicked you\n');
   });
 
   it('at the end of input (rosey dev): the lines go out, the router settles, then the control plane is asked to stop', async () => {
@@ -220,7 +202,7 @@ describe('console: typed lines in, Rosey’s lines out', function () {
     // The control plane answers and stops the tree itself: the console leaves it alone.
     watch(subjects.control('stop'), { ok: true, data: { stopping: true, pid: 1 } });
     const running = await start({ stopOnEof: true });
-    input.end('first\nsecond\n');
+    term.input.end('first\nsecond\n');
     await eventually(() => seen.some((s) => s.subject === subjects.control('stop')), 'the stop request');
     expect(seen).to.deep.equal([
       { subject: subjects.message, data: seen[0]!.data },
@@ -231,7 +213,7 @@ describe('console: typed lines in, Rosey’s lines out', function () {
     expect((seen[1]!.data as ChatMessage).text).to.equal('second');
     // Replies still print after the input has ended.
     nc.publish(subjects.sendChat('console'), encodeJson({ text: 'bye' }));
-    await eventually(() => printed.includes('bye'), 'the late reply');
+    await eventually(() => term.printed.includes('bye'), 'the late reply');
     expect(running.actor.getSnapshot().status).to.equal('active');
     await eventually(() => consoleState() === 'idle', 'the console idle');
   });
@@ -239,7 +221,7 @@ describe('console: typed lines in, Rosey’s lines out', function () {
   it('when the control plane cannot be reached, the console stops the tree itself', async () => {
     watch(subjects.routerSettle, { ok: true, data: {} });
     const running = await start({ stopOnEof: true });
-    input.end();
+    term.input.end();
     const output = await running.finished;
     tree = undefined;
     expect(output.exit).to.equal('shutdown');
@@ -249,7 +231,7 @@ describe('console: typed lines in, Rosey’s lines out', function () {
   it('with no tree to stop either, the console just stops asking (it does not crash)', async () => {
     watch(subjects.routerSettle, { ok: true, data: {} });
     await start({ stopOnEof: true, rootSystemId: 'elsewhere' });
-    input.end();
+    term.input.end();
     await eventually(() => consoleState() === 'idle', 'the console idle');
     expect(consoleNode()).to.deep.include({ status: 'running', restarts: 0 });
   });
@@ -257,13 +239,13 @@ describe('console: typed lines in, Rosey’s lines out', function () {
   it('Ctrl-C after the input has ended is the process’s own SIGINT (the terminal is raw), not another stop', async () => {
     watch(subjects.control('stop'), { ok: true, data: { stopping: true, pid: 1 } });
     await start();
-    input.end();
+    term.input.end();
     await eventually(() => consoleState() === 'idle', 'the console idle');
     let signalled = false;
     const onSignal = () => (signalled = true);
     process.once('SIGINT', onSignal);
     try {
-      output.emit('error', new Error('EPIPE'));
+      term.output.emit('error', new Error('EPIPE'));
       await eventually(() => signalled, 'SIGINT');
     } finally {
       process.off('SIGINT', onSignal);
@@ -276,9 +258,9 @@ describe('console: typed lines in, Rosey’s lines out', function () {
     watch(subjects.routerSettle, { ok: true, data: {} });
     watch(subjects.control('stop'), { ok: true, data: { stopping: true, pid: 1 } });
     await start();
-    input.end('last\n');
+    term.input.end('last\n');
     nc.publish(subjects.sendChat('console'), encodeJson({ text: 'still here' }));
-    await eventually(() => printed.includes('still here'), 'a reply after the end');
+    await eventually(() => term.printed.includes('still here'), 'a reply after the end');
     await nc.flush();
     expect(seen).to.deep.equal([]);
   });
@@ -286,7 +268,7 @@ describe('console: typed lines in, Rosey’s lines out', function () {
   it('when whoever read the output has gone, the session ends: Rosey is asked to stop', async () => {
     watch(subjects.control('stop'), { ok: true, data: { stopping: true, pid: 1 } });
     await start();
-    output.emit('error', new Error('EPIPE'));
+    term.output.emit('error', new Error('EPIPE'));
     await eventually(() => seen.length > 0, 'the stop request');
     expect(seen).to.deep.equal([
       { subject: subjects.control('stop'), data: { reason: 'end of console input' } },
