@@ -63,6 +63,16 @@ describe('migration SQL validator: each clause that names something', () => {
     ['CREATE TABLE quote_db__c (x int, PRIMARY KEY (x))', []],
     ['CREATE TABLE quote_db__c (x int, UNIQUE (x))', []],
     ['CREATE TABLE quote_db__c (x int, CHECK (x > 0))', []],
+    // A refused CREATE names the object in full.
+    ...[
+      ['CREATE FOREIGN TABLE quote_db__f (x int) SERVER s', 'CREATE FOREIGN TABLE'],
+      ['CREATE UNLOGGED TABLE quote_db__u (x int)', 'CREATE UNLOGGED TABLE'],
+      ['CREATE GLOBAL TEMPORARY TABLE quote_db__g (x int)', 'CREATE GLOBAL TEMPORARY'],
+      ['CREATE LOCAL TEMP TABLE quote_db__l (x int)', 'CREATE LOCAL TEMP'],
+    ].map(([sql, label]): [string, string[]] => [
+      sql!,
+      [`statement 1: ${label} is not allowed in a migration`],
+    ]),
   ];
   for (const [sql, expected] of both) {
     it(sql, () => {
@@ -102,4 +112,21 @@ describe('migration SQL validator: each clause that names something', () => {
       expect(check(sql, 'postgresql'), 'postgresql').to.deep.equal(postgresql);
     });
   }
+
+  it('reads the SQLite version from its start, with or without a patch number', () => {
+    const dropColumn = (sqliteVersion: string) =>
+      validateMigrationSql('ALTER TABLE quote_db__a DROP COLUMN x', {
+        plugin: 'quote-db',
+        dialect: 'sqlite',
+        sqliteVersion,
+      }).errors;
+    const refused = (v: string) => [
+      `statement 1: SQLite ${v} cannot DROP COLUMN (needs 3.35.0): rebuild the table instead`,
+    ];
+    expect(dropColumn('3.34')).to.deep.equal(refused('3.34'));
+    expect(dropColumn('3.34.10')).to.deep.equal(refused('3.34.10'));
+    expect(dropColumn('3.35')).to.deep.equal([]);
+    // Not a version at all: taken as recent.
+    expect(dropColumn('v3.34.0')).to.deep.equal([]);
+  });
 });
