@@ -2,9 +2,9 @@ import type { BusLink } from '../bus/bus-link.js';
 import type { ConnectorState } from '../../contract/messages/connector-state.js';
 import type { Logger } from '../../contract/log.js';
 import type { BackoffOptions } from '../../supervisors/backoff.js';
-import type { ChannelState } from './channel-state.js';
-import type { Counters } from './counters.js';
-import type { Outbox } from './outbox.js';
+import { emptyChannel, type ChannelState } from './channel-state.js';
+import { emptyCounters, type Counters } from './counters.js';
+import { emptyOutbox, type Outbox } from './outbox.js';
 import type { PlaylistWaiter } from './playlist-replies.js';
 
 export interface CytubeInput {
@@ -74,4 +74,37 @@ export interface CytubeContext {
   /** The last facts sent to the supervisor, to send only changes. */
   reported?: string;
   bound: boolean;
+}
+
+/** A connector before its first connection: the defaults of every setting not given. */
+export function initialContext(input: CytubeInput): CytubeContext {
+  return {
+    input: {
+      stableAfterMs: 30_000,
+      discoveryTimeoutMs: 10_000,
+      connectTimeoutMs: 15_000,
+      joinTimeoutMs: 30_000,
+      passwordGraceMs: 5000,
+      maxQueueAgeMs: 60_000,
+      maxQueueLength: 500,
+      queueTimeoutMs: 20_000,
+      playlistTimeoutMs: 5000,
+      maxLoginRetries: 5,
+      now: () => Date.now(),
+      ...input,
+    },
+    phase: 'discovering',
+    channel: emptyChannel(),
+    outbox: emptyOutbox(),
+    waiters: [],
+    pendingReplies: {},
+    nextSeq: 1,
+    attempts: 0,
+    everReady: false,
+    loginRetries: 0,
+    loginWaitMs: 0,
+    passwordPrompt: false,
+    counters: emptyCounters(),
+    bound: false,
+  };
 }

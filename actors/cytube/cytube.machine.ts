@@ -31,8 +31,7 @@ import { chatReceived, chatSent } from '../../contract/tracing.js';
 import { backoffDelay } from '../../supervisors/backoff.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import { emptyChannel } from './channel-state.js';
-import type { CytubeContext, CytubeInput } from './context.js';
-import { emptyCounters } from './counters.js';
+import { initialContext, type CytubeContext, type CytubeInput } from './context.js';
 import { flush, untilNextFlush } from './flush.js';
 import {
   abandonPlaylistRequests,
@@ -250,35 +249,7 @@ export const cytubeMachine = setup({
   },
 }).createMachine({
   id: 'cytube',
-  context: ({ input }) => ({
-    input: {
-      stableAfterMs: 30_000,
-      discoveryTimeoutMs: 10_000,
-      connectTimeoutMs: 15_000,
-      joinTimeoutMs: 30_000,
-      passwordGraceMs: 5000,
-      maxQueueAgeMs: 60_000,
-      maxQueueLength: 500,
-      queueTimeoutMs: 20_000,
-      playlistTimeoutMs: 5000,
-      maxLoginRetries: 5,
-      now: () => Date.now(),
-      ...input,
-    },
-    phase: 'discovering',
-    channel: emptyChannel(),
-    outbox: emptyOutbox(),
-    waiters: [],
-    pendingReplies: {},
-    nextSeq: 1,
-    attempts: 0,
-    everReady: false,
-    loginRetries: 0,
-    loginWaitMs: 0,
-    passwordPrompt: false,
-    counters: emptyCounters(),
-    bound: false,
-  }),
+  context: ({ input }) => initialContext(input),
   invoke: [
     {
       id: 'bus',

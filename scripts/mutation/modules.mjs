@@ -75,6 +75,45 @@ export const MODULES = {
       'dist/test/security/**/*.test.js',
     ],
   },
+  // The control plane's decisions: the restart answer, the runtime file, and the machine's replies
+  // to status, ping, stop, kill and restart (against a real nats-server and a real tree).
+  control: {
+    mutate: [
+      'actors/control/control.machine.ts',
+      'actors/control/restart-request.actor.ts',
+      'actors/control/runtime-file.ts',
+      'actors/control/runtime-file.actor.ts',
+    ],
+    tests: ['dist/test/control/**/*.test.js'],
+  },
+  // What the console says and what it makes of a typed line; the terminal's readline plumbing
+  // (terminal.actor.ts) is left out.
+  console: {
+    mutate: ['actors/console/console.machine.ts', 'actors/console/format.ts'],
+    tests: ['dist/test/console/**/*.test.js'],
+  },
+  // CyTube's inbound side: server events checked and applied to the channel state, chat and PMs
+  // turned into Rosey's messages (HTML to text), login failures, and outbound text split to
+  // CyTube's line length. Not the socket, discovery, outbox or flood plumbing. The decisions are
+  // pure functions: their unit tests, not the connector's end-to-end tests (seconds per mutant).
+  cytube: {
+    mutate: [
+      'actors/cytube/on-server-event.ts',
+      'actors/cytube/server-events.ts',
+      'actors/cytube/channel-state.ts',
+      'actors/cytube/inbound.ts',
+      'actors/cytube/html-text.ts',
+      'actors/cytube/split-message.ts',
+      'actors/cytube/login-result.ts',
+    ],
+    tests: [
+      'dist/test/cytube/connector/text.test.js',
+      'dist/test/cytube/connector/decisions.test.js',
+      'dist/test/cytube/connector/channel-state.test.js',
+      'dist/test/cytube/connector/channel-events.test.js',
+      'dist/test/cytube/connector/inbound.test.js',
+    ],
+  },
   'blue-green': {
     mutate: ['actors/plugin-manager/blue-green.machine.ts', 'actors/plugin-manager/reload-requests.ts'],
     // The machine's own tests (test/plugins/reload.test.ts runs whole reloads with real plugin

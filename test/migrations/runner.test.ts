@@ -6,6 +6,7 @@ import { StorageError } from '../../actors/database/storage-error.js';
 import { MigrationRunner } from '../../actors/migrator/runner.js';
 import { forEachDatabase, freshDatabase } from '../support/databases.js';
 import { tempDir } from '../support/nats.js';
+import { tableNamesLike } from './table-names.js';
 
 /**
  * The migration runner on its own (test/storage/migrations.test.ts drives it over NATS): the exact
@@ -55,14 +56,7 @@ forEachDatabase('migration runner: checksums, lock, up and down', (kind) => {
     await db.close();
   });
 
-  const tables = async () => {
-    const rows = (await db.knex.raw(
-      kind === 'sqlite'
-        ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'notes__%' ORDER BY name"
-        : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'notes__%' ORDER BY table_name",
-    )) as Array<{ name: string }> | { rows: Array<{ name: string }> };
-    return (Array.isArray(rows) ? rows : rows.rows).map((r) => r.name);
-  };
+  const tables = () => tableNamesLike(db, kind, 'notes__%');
 
   it('applies in order, reports each step with the time the clock measured, and records who did it', async () => {
     const dir = three();

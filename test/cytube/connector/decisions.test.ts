@@ -47,6 +47,19 @@ describe('cytube: login failures', () => {
       afterMs: 42_000,
     });
   });
+  it('a missing or blank error is "no reason given"; an invalid name says the name is not valid', () => {
+    for (const error of [undefined, '', '  ']) {
+      expect(classifyLoginFailure(error, 'bot', false)).to.deep.equal({
+        kind: 'fatal',
+        reason: 'CyTube refused the guest login for "bot": no reason given',
+      });
+    }
+    expect(classifyLoginFailure(' Invalid username. Usernames must be short ', 'b@d', false)).to.deep.equal({
+      kind: 'fatal',
+      reason: '"b@d" is not a valid CyTube name: Invalid username. Usernames must be short',
+    });
+  });
+
   it('says what to do about a registered guest name', () => {
     const r = classifyLoginFailure('That username is registered.', 'alice', false);
     expect(r.reason).to.match(/set platforms\.cytube\.password, or pick another username/);

@@ -37,6 +37,31 @@ describe('cytube: chat HTML to text', () => {
     expect(wellFormed('pair 😀 kept')).to.equal('pair 😀 kept');
   });
 
+  // The edges of what an entity may name: a valid code point outside the surrogates, either case.
+  const edges: Array<[string, string]> = [
+    ['&#X41;&#x42;', 'AB'],
+    ['&#1;', '\u0001'],
+    ['&#0;', '&#0;'],
+    ['&#1114111;', '\u{10FFFF}'],
+    ['&#1114112;', '&#1114112;'],
+    ['&#55295;', '\uD7FF'],
+    ['&#xDFFF;', '&#xDFFF;'],
+    ['&#xE000;', '\uE000'],
+    ['&#x;', '&#x;'],
+    ['&AMP;&Lt;', '&<'],
+    ['a&nbsp;b', 'a b'],
+    ['&apos;', "'"],
+    ['&a;', '&a;'],
+    ['&abcdefghi;', '&abcdefghi;'],
+    ['&#12345678;', '&#12345678;'],
+    ['a <b c', 'a <b c'],
+  ];
+  for (const [html, text] of edges) {
+    it(`entity edge ${JSON.stringify(html)}`, () => {
+      expect(htmlToText(html)).to.equal(text);
+    });
+  }
+
   it('decodes entities without touching tags', () => {
     expect(decodeEntities('<i>&lt;</i>')).to.equal('<i><</i>');
   });
@@ -72,6 +97,30 @@ describe('cytube: splitting long replies', () => {
     expect(splitMessage('a\nb\n\nc', 320, 4).parts).to.deep.equal(['a', 'b', 'c']);
     expect(splitMessage('a\nb\nc\nd\ne', 320, 4).parts).to.deep.equal(['a · b · c · d · e']);
   });
+
+  // Exact parts at the edges: a space right after the limit, a first space within the first quarter
+  // (a hard cut instead of a tiny part), CRLF, runs of whitespace, exactly maxParts lines, and the
+  // ellipsis on a full or a short last part.
+  const exact: Array<[string, number, number, string[], boolean]> = [
+    ['aaaa bbbbb ccc', 10, 4, ['aaaa bbbbb', 'ccc'], false],
+    ['abcde ' + 'x'.repeat(30), 20, 4, ['abcde ' + 'x'.repeat(14), 'x'.repeat(16)], false],
+    ['abcdef ' + 'x'.repeat(30), 20, 4, ['abcdef', 'x'.repeat(20), 'x'.repeat(10)], false],
+    ['a\r\nb', 320, 4, ['a', 'b'], false],
+    ['  a  \t b  ', 320, 4, ['a b'], false],
+    ['a\nb\nc\nd', 320, 4, ['a', 'b', 'c', 'd'], false],
+    ['x'.repeat(25), 10, 2, ['x'.repeat(10), 'x'.repeat(9) + '…'], true],
+    ['x'.repeat(15) + '\ntail', 10, 2, ['x'.repeat(10), 'xxxxx…'], true],
+    ['aaaaaaaa b ccccc', 10, 1, ['aaaaaaaa…'], true],
+    // A line of exactly the limit is not split; blank and whitespace-only lines do not count as lines.
+    ['aaaaa bbbb', 10, 4, ['aaaaa bbbb'], false],
+    ['a\n\n\nb', 320, 3, ['a', 'b'], false],
+    ['a\n \t \nb', 320, 2, ['a', 'b'], false],
+  ];
+  for (const [text, max, maxParts, parts, truncated] of exact) {
+    it(`${JSON.stringify(text).slice(0, 30)} at ${max} × ${maxParts}`, () => {
+      expect(splitMessage(text, max, maxParts)).to.deep.equal({ parts, truncated });
+    });
+  }
 
   it('gives nothing for blank text', () => {
     expect(splitMessage(' \n\t ', 320, 4).parts).to.deep.equal([]);
