@@ -57,7 +57,7 @@ describe('plugin packages end to end: create → test → build → install, the
     const built = await rosey(['plugin', 'build'], dir);
     expect(built.code, built.stderr).to.equal(0);
     expect(built.stdout).to.match(
-      /^built \.\.\/tally-0\.1\.0\.roseyplug \(tally 0\.1\.0, 5 files, [\d.]+ (B|KiB)\)\n$/,
+      /^built \.\.\/tally-0\.1\.0\.roseyplug \(tally 0\.1\.0, 5 files, [\d.]+ (B|KiB); !hello\)\n$/,
     );
 
     const installed = await rosey(['plugin', 'install', 'tally-0.1.0.roseyplug']);
