@@ -56,6 +56,7 @@ export async function runChatClient(o: ChatClientOptions): Promise<number> {
   const print = (text: string) => {
     o.output.write(`${text}\n`);
   };
+  let problem: string | undefined;
   const mine = (to: string | undefined, at: string | undefined) =>
     (at === undefined || at === channel) && (to === undefined || to.toLowerCase() === o.user.toLowerCase());
 
@@ -67,7 +68,13 @@ export async function runChatClient(o: ChatClientOptions): Promise<number> {
     handle: (data: z.output<S>) => { to?: string; at?: string; text: string },
   ) =>
     nc.subscribe(subject, {
-      callback: (_error, msg: Msg) => {
+      callback: (error, msg: Msg) => {
+        if (error) {
+          // Refused by the server (a CLI user without the right to subscribe): say so, end.
+          problem ??= `cannot listen on ${subject}: ${error.message}`;
+          void nc.close();
+          return;
+        }
         const decoded = decodeJson(msg.data);
         const checked = decoded.ok ? validate(schema, decoded.data) : decoded;
         if (!checked.ok) {
@@ -134,7 +141,7 @@ export async function runChatClient(o: ChatClientOptions): Promise<number> {
     if (o.interactive) lines.prompt();
   }
   if (lost) {
-    process.stderr.write('rosey chat: the connection to Rosey was lost\n');
+    process.stderr.write(`rosey chat: ${problem ?? 'the connection to Rosey was lost'}\n`);
     return 1;
   }
   return finish(nc, o, subscriptions);

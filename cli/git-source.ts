@@ -36,8 +36,18 @@ function git(args: string[], cwd?: string): Promise<string> {
     execFile(
       'git',
       args,
-      // Never ask for a password on a terminal: a private repository fails instead of hanging.
-      { cwd, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 120_000 },
+      // Never ask for a password: a private repository fails instead of hanging.
+      {
+        cwd,
+        encoding: 'utf8',
+        // ssh asks for host keys and passphrases on the terminal itself: batch mode fails instead.
+        env: {
+          ...process.env,
+          GIT_TERMINAL_PROMPT: '0',
+          GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+        },
+        timeout: 120_000,
+      },
       (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         if ((error as NodeJS.ErrnoException).code === 'ENOENT')

@@ -13,7 +13,9 @@ import { errorMessage } from '../contract/result.js';
  */
 export function describeLoadError(error: unknown, dir: string): string {
   const what = error instanceof SyntaxError ? `SyntaxError: ${error.message}` : errorMessage(error);
-  const where = error instanceof SyntaxError ? syntaxErrorAt(dir) : frameIn(error, dir);
+  // A SyntaxError thrown while the code runs (a JSON.parse at load) has its frame like any error;
+  // only one from parsing has none, and then the files are checked.
+  const where = frameIn(error, dir) ?? (error instanceof SyntaxError ? syntaxErrorAt(dir) : undefined);
   return where ? `${where}: ${what}` : what;
 }
 

@@ -1,6 +1,4 @@
-import { errorSummary } from './error-summary.js';
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { fromCallback } from 'xstate';
@@ -9,6 +7,8 @@ import { dieWithParent } from '../../process/parent-death.js';
 import { describeProcessExit } from '../../process/process-exit.js';
 import { toEnv, type PluginEnv } from '../../contract/plugin-env.js';
 import { parsePluginLogLine } from '../../contract/plugin-log-line.js';
+import { entryLoaderArgs, pluginBaseEnv, resolveEntry } from '../../plugin-packages/plugin-entry.js';
+import { errorSummary } from './error-summary.js';
 
 export interface PluginProcessInput {
   env: PluginEnv;
@@ -32,21 +32,6 @@ export type PluginProcessCommand = { type: 'proc.terminate'; graceMs: number };
 const RUNNER = fileURLToPath(new URL('../../sdk/runner.js', import.meta.url));
 const PLUGIN_SEMI_SPACE_MB = 1;
 
-/**
- * What a plugin process inherits from Rosey's environment: enough to run Node, nothing more
- * (no DATABASE_URL, no secrets from the operator's shell).
- */
-const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_EXTRA_CA_CERTS'];
-
-function pluginBaseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const key of INHERITED) {
-    const value = process.env[key];
-    if (value !== undefined) env[key] = value;
-  }
-  return env;
-}
-
 /** Node flags for a plugin entry: TypeScript entries go through tsx, compiled ones run as they are. */
 function execArgvFor(entry: string, memoryMb: number): string[] {
   const args = [
@@ -56,15 +41,7 @@ function execArgvFor(entry: string, memoryMb: number): string[] {
     `--max-semi-space-size=${PLUGIN_SEMI_SPACE_MB}`,
     '--enable-source-maps',
   ];
-  if (entry.endsWith('.ts')) args.push('--import', 'tsx');
-  return args;
-}
-
-/** A `.ts` entry with a compiled `.js` beside it (built-in plugins under dist/) runs the `.js`. */
-export function resolveEntry(entry: string): string {
-  if (!entry.endsWith('.ts')) return entry;
-  const compiled = entry.replace(/\.ts$/, '.js');
-  return existsSync(compiled) ? compiled : entry;
+  return [...args, ...entryLoaderArgs(entry)];
 }
 
 /**

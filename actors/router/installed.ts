@@ -61,11 +61,11 @@ export function undeclared(registry: Registry): string[] {
  * Installed plugins that went down before they ever announced (a syntax error, a throw at load): an
  * unknown name may be one of theirs, so its answer names them (issue 22).
  */
-export function failedUndeclared(registry: Registry): Array<{ plugin: string; failure: string }> {
+export function failedUndeclared(registry: Registry): string[] {
   return Object.entries(registry.installed)
     .filter(([plugin, entry]) => !own(registry.plugins, plugin) && !entry.commands && entry.failure)
-    .map(([plugin, entry]) => ({ plugin, failure: entry.failure! }))
-    .sort((a, b) => a.plugin.localeCompare(b.plugin));
+    .map(([plugin]) => plugin)
+    .sort();
 }
 
 /** Installed (again) while Rosey runs: `rosey plugin install/enable/start`. */

@@ -19,16 +19,12 @@ export function failureReply(prefix: string, command: string, plugin: string, er
   }
 }
 
-export const unknownCommandReply = (
-  prefix: string,
-  name: string,
-  failed: ReadonlyArray<{ plugin: string; failure: string }> = [],
-) => {
+export const unknownCommandReply = (prefix: string, name: string, failed: readonly string[] = []) => {
   const known = `Unknown command ${prefix}${name} — try ${prefix}help.`;
-  // The name may belong to a plugin that never started: say so, or its author sees only "unknown".
-  if (failed.length === 1) return `${known} (${notRunningReply(failed[0]!.plugin, failed[0]!.failure)})`;
-  if (failed.length > 1) return `${known} (not running: ${failed.map((f) => f.plugin).join(', ')})`;
-  return known;
+  // The name may belong to a plugin that never started: say so, or its author sees only
+  // "unknown". Only its name: anyone may type an unknown word, and the reason is the plugin's own
+  // text (paths, what it printed last); `rosey plugin info` and Rosey's log have it.
+  return failed.length > 0 ? `${known} (not running: ${failed.join(', ')})` : known;
 };
 
 export const rankReply = (prefix: string, name: string, minRank: number, rank: number) =>

@@ -76,7 +76,10 @@ export async function createLogger(options: LoggerOptions): Promise<RootLogger> 
     held = undefined;
     if (!show || !kept) return;
     for (const line of kept.lines) pretty.write(line);
-    if (kept.more > 0) output.write(`rosey: ${kept.more} more lines like these are in the log file\n`);
+    if (kept.more > 0)
+      output.write(
+        `rosey: ${kept.more} more lines like these ${file ? 'are in the log file' : 'were not shown'}\n`,
+      );
   };
   let stderrId: number | undefined;
   const setStderrLevel = (level: LogLevel | 'silent') => {

@@ -24,11 +24,14 @@ export default class Chat extends RoseyCommand {
     const fail: (message: string) => never = (message) => this.fail(message);
     const { config } = configFor(flags, {}, fail);
     const target = targetFor(flags, fail);
+    const user = flags.as ?? config.platforms.console.user;
+    // As platforms.console.user allows: the router drops a message with a longer name unanswered.
+    if (user.length < 1 || user.length > 40) fail(`--as: a name of 1 to 40 characters (got ${user.length})`);
     let code: number;
     try {
       code = await runChatClient({
         target,
-        user: flags.as ?? config.platforms.console.user,
+        user,
         rank: flags.rank ?? config.platforms.console.rank,
         botName: config.bot.name,
         input: process.stdin,

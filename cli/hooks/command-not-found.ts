@@ -36,10 +36,21 @@ const commandNotFound: Hook.CommandNotFound = async function ({ id, argv = [] })
   const args = [...words.slice(topicWords + 1), ...argv].join(' ');
   const topic = words.slice(0, topicWords).join(':');
 
-  const known = this.config.commands.filter((c) => !c.hidden).map((c) => c.id);
-  const suggestions = (ELSEWHERE[typed] ?? nearest(typed, known)).map((s) =>
-    `rosey ${s.replaceAll(':', ' ').replace('{args}', args)}`.trim(),
+  // Topics too: `rosey plgin list` means the plugin topic.
+  const commands = this.config.commands.filter((c) => !c.hidden).map((c) => c.id);
+  const known = [...new Set([...commands, ...this.config.topics.map((t) => t.name)])];
+  // Own keys only: `rosey constructor` must not find Object's.
+  const elsewhere = Object.hasOwn(ELSEWHERE, typed) ? ELSEWHERE[typed] : undefined;
+  // oclif lists every command as a topic of its own too: a topic here is one that holds commands.
+  const topics = new Set(
+    this.config.topics.map((t) => t.name).filter((name) => !this.config.findCommand(name)),
   );
+  const suggestions = [...new Set(elsewhere ?? nearest(typed, known))].map((s) => {
+    // A misspelt topic: what followed it was the command (`rosey plgin list` → `rosey plugin list`).
+    const command = topics.has(s) && args ? `${s} ${args}` : s;
+    // A function, not a string: `$&` in what was typed must stay as typed.
+    return `rosey ${command.replaceAll(':', ' ').replace('{args}', () => args)}`.trim();
+  });
   const help = topic ? `rosey ${topic.replaceAll(':', ' ')} --help` : 'rosey --help';
   const said = typed.replaceAll(':', ' ');
   const hint =

@@ -239,6 +239,11 @@ describe('rosey CLI against a running instance', function () {
       [['staus'], /did you mean rosey status\b/],
       [['db', 'migrat'], /did you mean rosey db migrate\? \(rosey db --help lists the commands\)/],
       [['frobnicate'], /"frobnicate" is not a rosey command; rosey --help lists the commands$/],
+      // Review of issue 22: a misspelt topic got no suggestion, Object's own keys crashed the hook,
+      // and `$&` in the arguments was expanded by String.replace.
+      [['plgin', 'list'], /"plgin" is not a rosey command; did you mean rosey plugin list\?/],
+      [['constructor'], /"constructor" is not a rosey command; rosey --help lists the commands$/],
+      [['plugin', 'upgrade', '$&x'], /did you mean rosey plugin install \$&x\?/],
     ];
     for (const [args, said] of cases) {
       const { code, stdout, stderr } = await runCli(args, { cwd });

@@ -159,7 +159,7 @@ describe('logging (pino)', () => {
     expect(text.text.trim().split('\n').at(-1)).to.match(/ERROR: live again$/);
   });
 
-  it('keeps a bounded number of held lines and says how many more are in the file', async () => {
+  it('keeps a bounded number of held lines and says how many more there were', async () => {
     const text = fakeStderr();
     logger = await createLogger({ stderrLevel: 'warn', stderr: text });
     logger.holdStderr();
@@ -168,7 +168,7 @@ describe('logging (pino)', () => {
     const lines = text.text.trim().split('\n');
     expect(lines).to.have.length(51);
     expect(lines[49]).to.match(/WARN: line 49$/);
-    expect(lines[50]).to.equal('rosey: 10 more lines like these are in the log file');
+    expect(lines[50]).to.equal('rosey: 10 more lines like these were not shown'); // no log file here
   });
 
   it('prints readable lines on stderr at its own level, JSON when asked, nothing when silent', async () => {
