@@ -3,17 +3,12 @@ import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import { redactUrl } from '../actors/bus/connect.js';
 import { formatBotLine, formatNotice } from '../actors/console/format.js';
+import { typedLine } from '../actors/console/typed-line.js';
 import { sendKickSchema } from '../contract/messages/actions.js';
-import {
-  CHAT_CLIENT_PLATFORM,
-  sendChatSchema,
-  sendPmSchema,
-  type ChatMessage,
-} from '../contract/messages/chat.js';
+import { CHAT_CLIENT_PLATFORM, sendChatSchema, sendPmSchema } from '../contract/messages/chat.js';
 import { decodeJson, encodeJson } from '../contract/envelope.js';
 import { randomHex } from '../contract/random-hex.js';
 import { request } from '../contract/request.js';
-import { wellFormed } from '../contract/json-text.js';
 import { err, errorMessage, ok } from '../contract/result.js';
 import { subjects } from '../contract/subjects.js';
 import { validate } from '../contract/validate.js';
@@ -32,9 +27,6 @@ export interface ChatClientOptions {
   /** At the end of input, how long to wait for the answers still owed. */
   settleTimeoutMs: number;
 }
-
-/** Longer lines are cut here, as in `rosey dev` (the router answers "too long" for commands anyway). */
-const MAX_LINE = 10_000;
 
 /**
  * `rosey chat`: a terminal chat with a Rosey that is already running, from another process. It is
@@ -124,20 +116,13 @@ export async function runChatClient(o: ChatClientOptions): Promise<number> {
     lines.close();
   });
   for await (const line of lines) {
-    // A cap by UTF-16 length can halve an emoji; the bus refuses lone surrogates.
-    const raw = wellFormed(line.slice(0, MAX_LINE));
-    if (raw.trim().length > 0) {
-      const pm = /^\/pm\s+/.exec(raw);
-      const message: ChatMessage = {
-        platform: CHAT_CLIENT_PLATFORM,
-        channel,
-        user: o.user,
-        rank: o.rank,
-        text: pm ? raw.slice(pm[0].length) : raw,
-        time: Date.now(),
-      };
-      nc.publish(pm ? subjects.pm : subjects.message, encodeJson(message));
-    }
+    const { subject, message, raw } = typedLine(line, {
+      platform: CHAT_CLIENT_PLATFORM,
+      channel,
+      user: o.user,
+      rank: o.rank,
+    });
+    if (raw.trim().length > 0) nc.publish(subject, encodeJson(message));
     if (o.interactive) lines.prompt();
   }
   if (lost) {

@@ -4,24 +4,17 @@ import { confirmedPublisher, type ConfirmedPublisherEvent } from '../bus/confirm
 import { sendKickSchema, type SendKick } from '../../contract/messages/actions.js';
 import { err, ok } from '../../contract/result.js';
 import type { BusLink } from '../bus/bus-link.js';
-import {
-  sendChatSchema,
-  sendPmSchema,
-  type ChatMessage,
-  type SendChat,
-  type SendPm,
-} from '../../contract/messages/chat.js';
+import { sendChatSchema, sendPmSchema, type SendChat, type SendPm } from '../../contract/messages/chat.js';
 import type { Logger } from '../../contract/log.js';
-import { wellFormed } from '../../contract/json-text.js';
 import { subjects } from '../../contract/subjects.js';
 import { chatReceived, chatSent } from '../../contract/tracing.js';
 import { childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { formatBotLine, formatNotice } from './format.js';
+import { typedLine } from './typed-line.js';
 import { terminal, type TerminalEvent } from './terminal.actor.js';
 
 export const CONSOLE_PLATFORM = 'console';
-/** Longer input lines are cut here (the router answers "too long" for commands anyway). */
-export const MAX_INPUT_LINE = 10_000;
+export { MAX_INPUT_LINE } from './typed-line.js';
 export const CONSOLE_CHANNEL = 'console';
 
 export interface ConsoleInput {
@@ -106,20 +99,15 @@ export const consoleMachine = setup({
     // for the next connection instead of vanishing.
     publishLine: sendTo('delivery', ({ context, event }) => {
       assertEvent(event, 'term.line');
-      // A cap by UTF-16 length can halve an emoji; the bus refuses lone surrogates.
-      const raw = wellFormed(event.text.slice(0, MAX_INPUT_LINE));
-      const pm = /^\/pm\s+/.exec(raw);
-      const message: ChatMessage = {
+      const { subject, message, raw } = typedLine(event.text, {
         platform: CONSOLE_PLATFORM,
         channel: CONSOLE_CHANNEL,
         user: context.input.user,
         rank: context.input.rank,
-        text: pm ? raw.slice(pm[0].length) : raw,
-        time: Date.now(),
-      };
+      });
       return {
         type: 'delivery.publish' as const,
-        subject: pm ? subjects.pm : subjects.message,
+        subject,
         data: message,
         from: chatReceived(CONSOLE_PLATFORM, CONSOLE_CHANNEL),
         what: raw,

@@ -89,7 +89,7 @@ export const MODULES = {
   // What the console says and what it makes of a typed line; the terminal's readline plumbing
   // (terminal.actor.ts) is left out.
   console: {
-    mutate: ['actors/console/console.machine.ts', 'actors/console/format.ts'],
+    mutate: ['actors/console/console.machine.ts', 'actors/console/format.ts', 'actors/console/typed-line.ts'],
     tests: ['dist/test/console/**/*.test.js'],
   },
   // CyTube's inbound side: server events checked and applied to the channel state, chat and PMs
