@@ -58,7 +58,7 @@ const DEFAULT_FILES = ['rosey.yaml', 'rosey.yml', 'rosey.json'];
  */
 export function configFile(flags: { config?: string }, discover = true): string | undefined {
   const found = discover ? DEFAULT_FILES.find((f) => existsSync(f)) : undefined;
-  return flags.config ?? process.env.ROSEY_CONFIG ?? found;
+  return flags.config ?? (process.env.ROSEY_CONFIG || undefined) ?? found;
 }
 
 /** Loads the configuration for a command; a bad file is a one-line error. */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
 import { errorMessage } from '../../contract/result.js';
 import { configSchema, type RoseyConfig, type RoseyConfigInput } from './schema.js';
 
@@ -43,7 +44,8 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
   return out;
 }
 
-function readFile(file: string): Record<string, unknown> {
+/** A configuration file's mapping; a missing, unreadable or malformed file is a ConfigError. */
+export function readConfigFile(file: string): Record<string, unknown> {
   if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`);
   // A bare EISDIR or EACCES would not say which file or what was wanted.
   if (statSync(file).isDirectory())
@@ -68,41 +70,62 @@ function readFile(file: string): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
+/** Every problem of a configuration, each naming its key (`router.commandTimeoutMs: …`). */
+export function configProblems(raw: RoseyConfigInput | Record<string, unknown>): string[] {
+  const parsed = configSchema.safeParse(raw);
+  return parsed.success ? [] : parsed.error.issues.map(describeIssue);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
+    return `${keys[0]}: unknown key${keys.length > 1 ? `s ${keys.join(', ')}` : ''}`;
+  }
+  return `${path ? `${path}: ` : ''}${issue.message}`;
+}
+
 /** Checks a configuration; the error names the first bad key (`router.commandTimeoutMs: …`). */
 export function parseConfig(raw: RoseyConfigInput | Record<string, unknown>, where = 'config'): RoseyConfig {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  let path = issue.path.join('.');
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
-    path = keys[0]!;
-    message = `unknown key${keys.length > 1 ? `s ${keys.join(', ')}` : ''}`;
-  }
-  throw new ConfigError(`${where}: ${path ? `${path}: ` : ''}${message}`);
+  throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0]!)}`);
 }
 
-/**
- * Loads the configuration: `file` (or ROSEY_CONFIG) when given, else defaults; then environment
- * overrides; then `overrides` from the command line; then validation.
- */
-export function loadConfig(options: {
+/** Where a configuration comes from, for `loadConfig` and `readConfigInput`. */
+export interface ConfigSource {
   file?: string;
   env?: NodeJS.ProcessEnv;
   overrides?: RoseyConfigInput;
   cwd?: string;
-}): LoadedConfig {
+}
+
+/**
+ * The configuration as Rosey would see it before validation: `file` (or ROSEY_CONFIG) when given,
+ * else nothing; then environment overrides; then `overrides` from the command line.
+ */
+export function readConfigInput(options: ConfigSource): { raw: Record<string, unknown>; file?: string } {
   const env = options.env ?? process.env;
+  // An empty variable (`ROSEY_CONFIG= rosey …`) is unset, as a shell user means it, not the cwd.
+  const named = options.file ?? (env.ROSEY_CONFIG || undefined);
+  const file = named ? resolve(options.cwd ?? process.cwd(), named) : undefined;
+  const fromFile = file ? readConfigFile(file) : {};
+  const raw = deepMerge(applyEnv(fromFile, env), (options.overrides ?? {}) as Record<string, unknown>);
+  return { raw, file };
+}
+
+/** Loads the configuration (`readConfigInput`), then validates it. */
+export function loadConfig(options: ConfigSource): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
-  const named = options.file ?? env.ROSEY_CONFIG;
-  const file = named ? resolve(cwd, named) : undefined;
-  const fromFile = file ? readFile(file) : {};
-  const merged = deepMerge(applyEnv(fromFile, env), (options.overrides ?? {}) as Record<string, unknown>);
-  const config = parseConfig(merged, file ?? 'config');
+  const { raw, file } = readConfigInput(options);
+  const config = parseConfig(raw, file ?? 'config');
   const baseDir = file ? dirname(file) : cwd;
-  const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(baseDir, config.dataDir);
-  return { config, file, baseDir, dataDir };
+  return { config, file, baseDir, dataDir: resolveDataDir(config.dataDir, baseDir) };
+}
+
+/** `dataDir` as configured, made absolute against the config file's folder (`baseDir`). */
+export function resolveDataDir(dataDir: string, baseDir: string): string {
+  return isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir);
 }
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {

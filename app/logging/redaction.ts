@@ -32,6 +32,13 @@ const SECRET_KEYS = [
  */
 export const redactPaths = SECRET_KEYS;
 
+const SECRET_KEY_NAMES = new Set(SECRET_KEYS.map((k) => k.toLowerCase()));
+
+/** Whether a field or config key of this name holds a secret (`password`, `http.token`, …). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY_NAMES.has(key.toLowerCase());
+}
+
 const SECRET_IN_TEXT: Array<[RegExp, string]> = [
   // scheme://user:password@host (PostgreSQL, NATS): the user stays, the password goes.
   [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):[^\s/@]*@/gi, `$1$2:${CENSOR}@`],
