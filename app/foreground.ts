@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import type { LoadedConfig } from './config/load.js';
 import { constants } from 'node:os';
 import { createLogger, type RootLogger } from './logging/logger.js';
+import { logFilePath } from './logging/log-reader.js';
 import { exitOnFatal } from './logging/exit-on-fatal.js';
 import { type LogLevel } from '../contract/log.js';
 import { errorMessage } from '../contract/result.js';
@@ -30,7 +30,7 @@ export function createRoseyLogger(
   return createLogger({
     stderrLevel: stderrLevel ?? log.stderrLevel,
     stderrFormat: log.format,
-    file: log.file ? join(loaded.dataDir, log.file) : undefined,
+    file: logFilePath(loaded),
     fileLevel: log.level,
     rotate: log.rotate,
   });

@@ -162,7 +162,6 @@ export const controlMachine = setup({
               enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result });
               return;
             }
-            context.input.logger.info(`restarting ${path} (rosey.control.restart)`);
             enqueue.spawnChild('restartRequest', {
               id: restartActorId(event.replyId),
               input: {
@@ -175,7 +174,13 @@ export const controlMachine = setup({
           }),
         },
         'control.restart.answer': {
-          actions: enqueueActions(({ event, enqueue }) => {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            // Logged with its outcome: a refused restart logged as "restarting" misled the reader.
+            context.input.logger.info(
+              event.result.ok
+                ? `restarted ${event.path} (rosey.control.restart)`
+                : `restart of ${event.path} refused: ${event.result.error.message}`,
+            );
             enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: event.result });
             enqueue.stopChild(restartActorId(event.replyId));
           }),

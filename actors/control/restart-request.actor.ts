@@ -15,6 +15,7 @@ export interface RestartRequestInput {
 export interface RestartAnswerEvent {
   type: 'control.restart.answer';
   replyId: string;
+  path: string;
   result: Result<{ restarted: string }>;
 }
 
@@ -55,7 +56,12 @@ export const restartRequestActor = fromCallback<EventObject, RestartRequestInput
     const answer = (result: RestartAnswerEvent['result']) => {
       if (answered) return;
       answered = true;
-      const event: RestartAnswerEvent = { type: 'control.restart.answer', replyId: input.replyId, result };
+      const event: RestartAnswerEvent = {
+        type: 'control.restart.answer',
+        replyId: input.replyId,
+        path: input.path,
+        result,
+      };
       sendBack(event);
     };
     receive((event) => {

@@ -151,13 +151,13 @@ describe('rosey.control: status, ping, stop and kill', function () {
       ]);
     });
 
-    it('restart is logged, and the request it started is gone once answered', async () => {
+    it('restart is logged with its outcome, and the request it started is gone once answered', async () => {
       const answer = await ask('restart', { path: 'rosey/job' }, restartReplySchema);
       expect(!answer.ok && answer.error.code).to.equal('CONFLICT');
       expect(logger.lines).to.deep.include({
         tag: 'rosey',
         level: 'info',
-        msg: 'restarting job (rosey.control.restart)',
+        msg: 'restart of job refused: job is running: restart starts a child that was stopped',
         fields: undefined,
       });
       const ref = findChild(tree.actor, ['control'])?.ref;

@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { controlMachine, type ControlInput } from '../../actors/control/control.machine.js';
 import { busSpec, newWiring } from '../../app/child-specs.js';
 import { quietLogger } from '../../contract/log.js';
+import { captureLogger } from '../support/capture-logger.js';
 import { restartReplySchema } from '../../contract/messages/control.js';
 import { request } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';
@@ -22,12 +23,13 @@ describe('rosey.control.restart (OTP restart_child over the control plane)', fun
   const probe = new Probe();
   let tree: RunningTree;
   let nc: NatsConnection;
+  const controlLog = captureLogger();
 
   before(async () => {
     const w = newWiring(quietLogger);
     const control: ControlInput = {
       link: w.link,
-      logger: quietLogger,
+      logger: controlLog,
       dataDir: tempDir('rosey-restart-'),
       runtime: { pid: process.pid, version: 'test', natsUrl: nats.url, startedAt: new Date().toISOString() },
       rootSystemId: 'root',
@@ -69,6 +71,7 @@ describe('rosey.control.restart (OTP restart_child over the control plane)', fun
     expect(await restart('job')).to.deep.equal({ ok: true, data: { restarted: 'job' } });
     expect(probe.take()).to.deep.equal(['start job']);
     expect(status('job')).to.equal('running');
+    expect(controlLog.lines.map((l) => l.msg)).to.include('restarted job (rosey.control.restart)');
   });
 
   it('refuses a running child (CONFLICT), naming it', async () => {
