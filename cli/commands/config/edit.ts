@@ -1,8 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
-  accessSync,
   chmodSync,
-  constants,
   existsSync,
   readFileSync,
   renameSync,
@@ -10,9 +8,10 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, delimiter, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { ConfigError, configProblems, readConfigInput } from '../../../app/config/load.js';
+import { findExecutable } from '../../../process/find-executable.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFile, locationFlags } from '../../config-flags.js';
 
@@ -48,7 +47,7 @@ export default class ConfigEdit extends RoseyCommand {
     writeFileSync(copy, original, { mode: exists ? statSync(target).mode & 0o777 : 0o600 });
     const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
     // Checked first: the shell's own "not found" would make a second line on stderr.
-    if (!onPath(editor.trim().split(/\s+/)[0]!)) {
+    if (!findExecutable(editor.trim().split(/\s+/)[0]!)) {
       unlinkSync(copy);
       fail(`editor not found: ${editor} (set $EDITOR): nothing saved`);
     }
@@ -85,24 +84,6 @@ export default class ConfigEdit extends RoseyCommand {
       }
     }
   }
-}
-
-/** Whether `command` names an executable, as sh would find it. */
-function onPath(command: string): boolean {
-  const candidates = command.includes('/')
-    ? [command]
-    : (process.env.PATH ?? '')
-        .split(delimiter)
-        .filter(Boolean)
-        .map((dir) => join(dir, command));
-  return candidates.some((file) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** Every problem of the edited copy, its syntax first. */
