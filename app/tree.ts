@@ -14,6 +14,7 @@ import type { ChildSpec } from '../supervisors/child-spec.js';
 import type { SupervisorInput } from '../supervisors/supervisor.machine.js';
 import {
   actionGateSpec,
+  backupSchedulerSpec,
   busSpec,
   dataSpec,
   consoleSpec,
@@ -37,6 +38,8 @@ import {
 } from './child-specs.js';
 import { otlpTracesUrl } from './telemetry/endpoint.js';
 import type { RoseyConfig } from './config/schema.js';
+import type { LoadedConfig } from './config/load.js';
+import { everyMs } from './backup/backup-scheduler.actor.js';
 import { MetricsLink } from '../actors/metrics/metrics-link.js';
 
 export interface RoseyTreeOptions {
@@ -61,6 +64,8 @@ export interface RoseyTreeOptions {
   runtime: RuntimeInfo;
   /** Reload a plugin when its files change (`rosey dev --watch`). */
   watch?: boolean;
+  /** The configuration as loaded (its file, for scheduled backups); else `config` and `dataDir`. */
+  loaded?: LoadedConfig;
 }
 
 /**
@@ -130,6 +135,16 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     // Last among the services: it observes the others and nothing waits for it.
     metricsSpec(o, metrics, config, o.plugins),
     ...(config.http.enabled ? [httpSpec(o, metrics, config.http)] : []),
+    ...(config.backup.every
+      ? [
+          backupSchedulerSpec(o, {
+            loaded: o.loaded ?? { config, dataDir: o.dataDir, baseDir: process.cwd() },
+            pluginRoots: o.pluginRoots ?? [installedPluginsDir(o.dataDir)],
+            everyMs: everyMs(config.backup.every),
+            keep: config.backup.keep,
+          }),
+        ]
+      : []),
   ];
 
   const connectors: ChildSpec[] = [

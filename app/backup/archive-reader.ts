@@ -39,7 +39,7 @@ export async function readArchive(
   const max = { ...DEFAULT_BACKUP_LIMITS, ...limits };
   const extractor = extract();
   const source = pipeline(createReadStream(file), createGunzip(), extractor).catch((error: unknown) => {
-    throw new BackupError('BAD_ARCHIVE', `${file}: ${describeStreamError(error)}`);
+    throw new BackupError('BAD_ARCHIVE', describeStreamError(error));
   });
   // Reported through the iteration below; this keeps an early refusal from being an unhandled rejection.
   source.catch(() => undefined);
@@ -58,7 +58,10 @@ export async function readArchive(
       const size = header.size ?? 0;
       if (manifest === undefined) {
         if (name !== MANIFEST_ENTRY)
-          throw refuse('BAD_ARCHIVE', `not a Rosey backup: the first entry is ${quotePath(name)}, not ${MANIFEST_ENTRY}`);
+          throw refuse(
+            'BAD_ARCHIVE',
+            `not a Rosey backup: the first entry is ${quotePath(name)}, not ${MANIFEST_ENTRY}`,
+          );
         if (size > max.maxManifestBytes)
           throw refuse('TOO_LARGE', `${MANIFEST_ENTRY} is over ${formatBytes(max.maxManifestBytes)}`);
         manifest = parseManifest(await collect(entry));
@@ -72,7 +75,10 @@ export async function readArchive(
       if (size > max.maxEntryBytes)
         throw refuse('TOO_LARGE', `entry ${quotePath(name)} is over ${formatBytes(max.maxEntryBytes)}`);
       if (size !== expected.size)
-        throw refuse('BAD_ARCHIVE', `entry ${quotePath(name)} has ${size} bytes, the manifest lists ${expected.size}`);
+        throw refuse(
+          'BAD_ARCHIVE',
+          `entry ${quotePath(name)} has ${size} bytes, the manifest lists ${expected.size}`,
+        );
       total += size;
       if (total > max.maxTotalBytes)
         throw refuse('TOO_LARGE', `the archive unpacks to more than ${formatBytes(max.maxTotalBytes)}`);
@@ -88,7 +94,10 @@ export async function readArchive(
       // 'wx': the staging folder is new, so an existing file means a trick; never write through one.
       await pipeline(entry, hashing, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
       if (hash.digest('hex') !== expected.sha256)
-        throw refuse('BAD_ARCHIVE', `entry ${quotePath(name)} does not match its checksum (damaged or altered)`);
+        throw refuse(
+          'BAD_ARCHIVE',
+          `entry ${quotePath(name)} does not match its checksum (damaged or altered)`,
+        );
     }
     await source;
   } catch (error) {
@@ -97,18 +106,22 @@ export async function readArchive(
     await source.catch((e: unknown) => {
       throw e;
     });
-    throw new BackupError('BAD_ARCHIVE', `${file}: ${describeStreamError(error)}`);
+    throw new BackupError('BAD_ARCHIVE', describeStreamError(error));
   }
   if (!manifest) throw refuse('BAD_ARCHIVE', 'not a Rosey backup: the archive is empty');
   const missing = manifest.files.filter((f) => !seen.has(f.path)).map((f) => f.path);
   if (missing.length > 0)
-    throw refuse('BAD_ARCHIVE', `incomplete archive: ${missing.length} listed file(s) missing, first ${quotePath(missing[0]!)}`);
+    throw refuse(
+      'BAD_ARCHIVE',
+      `incomplete archive: ${missing.length} listed file(s) missing, first ${quotePath(missing[0]!)}`,
+    );
   return manifest;
 }
 
 /** Why an entry is refused whatever its name: only plain files, as the writer makes them. */
 function entryProblem(header: Header): string | undefined {
-  if (header.pax && Object.keys(header.pax).length > 0) return 'has a pax extension header (a backup never does)';
+  if (header.pax && Object.keys(header.pax).length > 0)
+    return 'has a pax extension header (a backup never does)';
   switch (header.type) {
     case 'file':
       break;
@@ -138,7 +151,8 @@ function parseManifest(bytes: Buffer): BackupManifest {
     throw refuse('BAD_ARCHIVE', `${MANIFEST_ENTRY} is not valid JSON: ${errorMessage(error)}`);
   }
   const head = raw as { format?: unknown; formatVersion?: unknown } | null;
-  if (head?.format !== 'rosey-backup') throw refuse('BAD_ARCHIVE', `not a Rosey backup (${MANIFEST_ENTRY} has no format "rosey-backup")`);
+  if (head?.format !== 'rosey-backup')
+    throw refuse('BAD_ARCHIVE', `not a Rosey backup (${MANIFEST_ENTRY} has no format "rosey-backup")`);
   if (head.formatVersion !== BACKUP_FORMAT_VERSION)
     throw refuse(
       'UNSUPPORTED',
@@ -147,7 +161,10 @@ function parseManifest(bytes: Buffer): BackupManifest {
   const parsed = backupManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw refuse('BAD_ARCHIVE', `${MANIFEST_ENTRY}: ${issue.path.join('.') || 'top level'}: ${issue.message}`);
+    throw refuse(
+      'BAD_ARCHIVE',
+      `${MANIFEST_ENTRY}: ${issue.path.join('.') || 'top level'}: ${issue.message}`,
+    );
   }
   const paths = new Set<string>();
   for (const f of parsed.data.files) {
@@ -155,7 +172,8 @@ function parseManifest(bytes: Buffer): BackupManifest {
     paths.add(f.path);
   }
   for (const t of parsed.data.tables)
-    if (!paths.has(t.file)) throw refuse('BAD_ARCHIVE', `${MANIFEST_ENTRY}: table ${t.name}'s file is not listed`);
+    if (!paths.has(t.file))
+      throw refuse('BAD_ARCHIVE', `${MANIFEST_ENTRY}: table ${t.name}'s file is not listed`);
   return parsed.data;
 }
 

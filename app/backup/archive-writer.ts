@@ -25,7 +25,9 @@ export async function writeArchive(
   try {
     const text = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
     await new Promise<void>((resolve, reject) =>
-      archive.entry({ name: MANIFEST_ENTRY, mode: 0o644, mtime: EPOCH }, text, (e) => (e ? reject(e) : resolve())),
+      archive.entry({ name: MANIFEST_ENTRY, mode: 0o644, mtime: EPOCH }, text, (e) =>
+        e ? reject(e) : resolve(),
+      ),
     );
     for (const file of manifest.files) {
       const source = sources.get(file.path);

@@ -22,8 +22,8 @@ import { listPluginFiles } from '../../plugin-packages/plugin-files.js';
 import { installedPluginsDir, readDisabled, SWITCHES_FILE } from '../../plugin-packages/plugin-switches.js';
 import { errorMessage } from '../../contract/result.js';
 import type { LoadedConfig } from '../config/load.js';
-import { hasMigrations, migrationsDir } from '../child-specs.js';
-import { BUILTIN_PLUGINS_DIR, pluginsToRun } from '../start-rosey.js';
+import { fileURLToPath } from 'node:url';
+import { discoverPlugins } from '../../plugin-packages/manifest.js';
 import { ROSEY_VERSION } from '../version.js';
 import {
   BACKUP_FORMAT_VERSION,
@@ -39,6 +39,11 @@ import { configEntryName, maskedConfigText } from './config-copy.js';
 import { listTables, readRows } from './table-rows.js';
 
 export interface BackupOptions {
+  /**
+   * Where plugins are found (`pluginRoots` of app/start-rosey.ts, which the tree also has): passed
+   * in, because that module starts the tree, and the tree's backup scheduler imports this one.
+   */
+  pluginRoots: readonly string[];
   /** The archive to write; default: a timestamped file in `<dataDir>/backups/`. */
   file?: string;
   includeSecrets?: boolean;
@@ -56,11 +61,14 @@ export const BACKUPS_DIR = 'backups';
 
 /** `rosey-backup-20261206T124501Z.tar.gz`: sorts by time, and the scheduler's retention reads it back. */
 export function backupFileName(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `rosey-backup-${stamp}.tar.gz`;
 }
 
-export async function createBackup(loaded: LoadedConfig, options: BackupOptions = {}): Promise<BackupSummary> {
+export async function createBackup(loaded: LoadedConfig, options: BackupOptions): Promise<BackupSummary> {
   const destination = resolve(
     options.file ?? join(loaded.dataDir, BACKUPS_DIR, backupFileName(options.now ?? new Date())),
   );
@@ -86,7 +94,7 @@ export async function createBackup(loaded: LoadedConfig, options: BackupOptions 
       sources.set(path, local);
     }
 
-    const plugins = await collectPlugins(loaded, snapshot.migrationVersions, add);
+    const plugins = await collectPlugins(loaded, options.pluginRoots, snapshot.migrationVersions, add);
 
     let secrets: BackupManifest['secrets'] = 'no-config';
     if (loaded.file && existsSync(loaded.file)) {
@@ -165,7 +173,10 @@ async function snapshotDatabase(loaded: LoadedConfig, work: string): Promise<Sna
     });
   } catch (error) {
     if (error instanceof BackupError) throw error;
-    throw new BackupError('FAILED', `cannot read ${describeTarget(target)}: ${errorMessage(error).split('\n')[0]}`);
+    throw new BackupError(
+      'FAILED',
+      `cannot read ${describeTarget(target)}: ${errorMessage(error).split('\n')[0]}`,
+    );
   } finally {
     await db.close();
   }
@@ -173,8 +184,7 @@ async function snapshotDatabase(loaded: LoadedConfig, work: string): Promise<Sna
 
 async function describe(knex: Knex | Knex.Transaction, dialect: Dialect): Promise<Snapshot['database']> {
   const rows = (await knex.raw('SELECT name FROM rosey_core_migrations ORDER BY id')) as
-    | Array<{ name: string }>
-    | { rows: Array<{ name: string }> };
+    Array<{ name: string }> | { rows: Array<{ name: string }> };
   const list = Array.isArray(rows) ? rows : rows.rows;
   return {
     dialect,
@@ -240,12 +250,17 @@ export function migrationVersions(history: ReadonlyArray<[string, number, string
   return out;
 }
 
+/** The built-in plugins' folder, as app/start-rosey.ts finds it (dist/plugins). */
+const BUILTIN_PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
+
 async function collectPlugins(
   loaded: LoadedConfig,
+  roots: readonly string[],
   versions: Map<string, number>,
   add: (path: string, from: { file: string }) => Promise<void>,
 ): Promise<BackupPlugin[]> {
-  const { plugins } = pluginsToRun(loaded, { includeDisabled: true });
+  // Disabled plugins too: their tables are in the database.
+  const { plugins } = discoverPlugins(roots);
   const disabled = new Set([...loaded.config.plugins.disabled, ...readDisabled(loaded.dataDir)]);
   const installedRoot = resolve(installedPluginsDir(loaded.dataDir)) + sep;
   const builtinRoot = resolve(BUILTIN_PLUGINS_DIR) + sep;
@@ -253,17 +268,22 @@ async function collectPlugins(
   for (const plugin of plugins) {
     const { name, version } = plugin.manifest;
     const dir = resolve(plugin.dir) + sep;
-    const source = dir.startsWith(installedRoot) ? 'installed' : dir.startsWith(builtinRoot) ? 'builtin' : 'path';
+    const source = dir.startsWith(installedRoot)
+      ? 'installed'
+      : dir.startsWith(builtinRoot)
+        ? 'builtin'
+        : 'path';
     if (source === 'installed') {
       const { files } = await listPluginFiles(plugin.dir);
       for (const file of files) await add(entryPaths.plugin(name, file), { file: join(plugin.dir, file) });
     }
     // Every plugin's migrations, wherever it lives: they rebuild its tables on the restore's target.
-    if (hasMigrations(plugin)) {
-      const folder = migrationsDir(plugin);
-      for (const file of readdirSync(folder).filter((f) => f.toLowerCase().endsWith('.sql')).sort())
-        await add(entryPaths.migration(name, file), { file: join(folder, file) });
-    }
+    const folder = join(plugin.dir, 'migrations');
+    const migrations = existsSync(folder)
+      ? readdirSync(folder).filter((f) => f.toLowerCase().endsWith('.sql'))
+      : [];
+    for (const file of migrations.sort())
+      await add(entryPaths.migration(name, file), { file: join(folder, file) });
     out.push({
       name,
       version,

@@ -27,15 +27,21 @@ export interface ShellCommand {
 /** Which Debian package provides each shell, for the one-line error when it is missing. */
 const PACKAGES = { sqlite: ['sqlite3', 'sqlite3'], postgresql: ['psql', 'postgresql-client'] } as const;
 
-export function shellCommand(target: DatabaseTarget, options: { write?: boolean }): ShellCommand | { error: string } {
+export function shellCommand(
+  target: DatabaseTarget,
+  options: { write?: boolean },
+): ShellCommand | { error: string } {
   const [binary, pkg] = PACKAGES[target.kind];
   const command = findExecutable(binary);
   if (!command)
-    return { error: `${binary} is not installed: install the ${pkg} package (e.g. sudo apt-get install ${pkg})` };
+    return {
+      error: `${binary} is not installed: install the ${pkg} package (e.g. sudo apt-get install ${pkg})`,
+    };
   if (target.kind === 'sqlite')
     return { command, args: [...(options.write ? [] : ['-readonly']), target.file], env: {} };
   const env: NodeJS.ProcessEnv = options.write ? {} : { PGOPTIONS: '-c default_transaction_read_only=on' };
-  return { command, args: [target.url], env };
+  // A script stops at its first error and exits non-zero, as sqlite3 does (psql goes on and exits 0).
+  return { command, args: ['-v', 'ON_ERROR_STOP=1', target.url], env };
 }
 
 /** The shell to run for this configuration, or the one-line reason it cannot be. */
@@ -55,7 +61,8 @@ export async function prepareShell(
   if ('error' in shell || options.plugin === undefined) return shell;
   const { plugin } = options;
   const known = pluginsToRun(loaded, { includeDisabled: true }).plugins.map((p) => p.manifest.name);
-  if (!known.includes(plugin)) return { error: `no plugin ${plugin} (known: ${known.sort().join(', ') || 'none'})` };
+  if (!known.includes(plugin))
+    return { error: `no plugin ${plugin} (known: ${known.sort().join(', ') || 'none'})` };
   const prefix = namespacePrefix(plugin);
   let tables: string[];
   try {

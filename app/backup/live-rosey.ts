@@ -19,7 +19,12 @@ export interface LiveRosey {
 export async function findLiveRosey(dataDir: string): Promise<LiveRosey | undefined> {
   const target = runningAt(dataDir);
   if (!target) return undefined;
-  const ping = await roseyRequest(target, subjects.control('ping'), {}, { reply: pingReplySchema, timeoutMs: 2000 });
+  const ping = await roseyRequest(
+    target,
+    subjects.control('ping'),
+    {},
+    { reply: pingReplySchema, timeoutMs: 2000 },
+  );
   return { pid: target.pid, answering: ping.ok, target };
 }
 

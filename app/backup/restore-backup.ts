@@ -7,8 +7,9 @@
  * - PostgreSQL: one transaction, so the database is either the old one or the restored one, never a
  *   mix: the current tables are copied (core ones) or moved (plugin ones) into a schema
  *   `rosey_before_restore_<ts>`, the plugin tables are created again from their migrations, and the
- *   rows inserted. (A second database would need CREATEDB, and MikroORM keeps its migration table in
- *   `public`, so a temporary schema swapped by rename is not possible without it.)
+ *   rows inserted. PostgreSQL's DDL is transactional, so this is the atomic swap, and it needs no
+ *   more than owning the database: a second database swapped by rename would need CREATEDB and no
+ *   session on either, and a second schema would change the schema Rosey's URL names.
  * Installed plugins and the plugin switches are swapped the same way (`<dataDir>/plugins` ↔ the
  * archived ones, the old folder kept). The configuration file is not overwritten: it is the
  * operator's (and usually had its secrets masked); the archived copy is saved beside the backups.
@@ -76,7 +77,7 @@ export async function planRestore(
   archive: string,
   options: { limits?: Partial<BackupLimits> } = {},
 ): Promise<RestorePlan> {
-  if (!existsSync(archive)) throw new BackupError('BAD_ARCHIVE', `${archive}: no such file`);
+  if (!existsSync(archive)) throw new BackupError('BAD_ARCHIVE', 'no such file');
   const staging = await mkdtemp(join(tmpdir(), 'rosey-restore-'));
   const discard = () => rm(staging, { recursive: true, force: true });
   try {
@@ -94,7 +95,9 @@ export async function planRestore(
     const after = new Map(manifest.tables.map((t) => [t.name, t.rows]));
     const tables = names.map((name) => ({ name, before: now.get(name), after: after.get(name) }));
     const current = pluginsToRun(loaded, { includeDisabled: true }).plugins;
-    const pluginNames = [...new Set([...current.map((p) => p.manifest.name), ...manifest.plugins.map((p) => p.name)])];
+    const pluginNames = [
+      ...new Set([...current.map((p) => p.manifest.name), ...manifest.plugins.map((p) => p.name)]),
+    ];
     const plugins = pluginNames.sort().map((name) => ({
       name,
       before: current.find((p) => p.manifest.name === name)?.manifest.version,
@@ -137,7 +140,11 @@ async function countRows(target: DatabaseTarget): Promise<Map<string, number>> {
   return counts;
 }
 
-async function compareConfig(loaded: LoadedConfig, manifest: BackupManifest, staging: string): Promise<string[]> {
+async function compareConfig(
+  loaded: LoadedConfig,
+  manifest: BackupManifest,
+  staging: string,
+): Promise<string[]> {
   const entry = manifest.files.find((f) => f.path.startsWith('config/'));
   if (!entry) return [];
   const archived = parseConfigText(entry.path, await readFile(join(staging, entry.path), 'utf8'));
@@ -148,7 +155,11 @@ async function compareConfig(loaded: LoadedConfig, manifest: BackupManifest, sta
   return configDifferences(current, archived);
 }
 
-const stamp = (now: Date) => now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = (now: Date) =>
+  now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 /** Carries out a verified plan. The caller has made sure no Rosey runs on this data. */
 export async function applyRestore(
@@ -177,11 +188,7 @@ export async function applyRestore(
   const config = plan.manifest.files.find((f) => f.path.startsWith('config/'));
   if (config) {
     const name = config.path.slice('config/'.length);
-    const saved = join(
-      loaded.dataDir,
-      BACKUPS_DIR,
-      `config-from-backup-${ts}${extname(name) || '.yaml'}`,
-    );
+    const saved = join(loaded.dataDir, BACKUPS_DIR, `config-from-backup-${ts}${extname(name) || '.yaml'}`);
     await mkdir(dirname(saved), { recursive: true });
     await copyFile(join(plan.staging, config.path), saved);
     result.savedConfig = saved;
@@ -289,7 +296,10 @@ async function fillTables(trx: Knex.Transaction, dialect: Dialect, plan: Restore
   for (const table of plan.manifest.tables) {
     let batch: CellValue[][] = [];
     let count = 0;
-    const lines = createInterface({ input: createReadStream(join(plan.staging, table.file)), crlfDelay: Infinity });
+    const lines = createInterface({
+      input: createReadStream(join(plan.staging, table.file)),
+      crlfDelay: Infinity,
+    });
     for await (const line of lines) {
       batch.push(parseRow(line, table.columns.length, table.name, ++count));
       if (batch.length >= 500) {
@@ -299,7 +309,10 @@ async function fillTables(trx: Knex.Transaction, dialect: Dialect, plan: Restore
     }
     await insertRows(trx, dialect, table.name, table.columns, batch);
     if (count !== table.rows)
-      throw new BackupError('BAD_ARCHIVE', `${table.file} has ${count} rows, the manifest lists ${table.rows}`);
+      throw new BackupError(
+        'BAD_ARCHIVE',
+        `${table.file} has ${count} rows, the manifest lists ${table.rows}`,
+      );
     if (dialect === 'postgresql') await resetSequences(trx, table.name, table.columns);
   }
 }

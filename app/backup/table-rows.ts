@@ -46,7 +46,10 @@ async function columnsOf(
   table: string,
 ): Promise<Omit<TableInfo, 'name'>> {
   if (dialect === 'sqlite') {
-    const info = (await knex.raw(`PRAGMA table_info(${quote(table)})`)) as Array<{ name: string; pk: number }>;
+    const info = (await knex.raw(`PRAGMA table_info(${quote(table)})`)) as Array<{
+      name: string;
+      pk: number;
+    }>;
     return {
       columns: info.map((c) => c.name),
       primaryKey: info
@@ -83,7 +86,8 @@ function encode(value: unknown, pgType?: number): CellValue {
   if (value === null || value === undefined) return null;
   if (Buffer.isBuffer(value)) return { $base64: value.toString('base64') };
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (pgType === PG_INT8 && typeof value === 'string') {
     const n = Number(value);
     return Number.isSafeInteger(n) ? n : value;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { BackupError } from '../../app/backup/backup-format.js';
 import { createBackup } from '../../app/backup/create-backup.js';
+import { pluginRoots } from '../../app/start-rosey.js';
 import { planRestore } from '../../app/backup/restore-backup.js';
 import { runCli } from '../support/cli.js';
 import { resealHeader, writeTar, type TarWriteEntry } from '../support/craft-tar.js';
@@ -24,15 +25,27 @@ describe('rosey db restore: hostile and damaged archives', function () {
   before(async () => {
     data = await roseyData('sqlite');
     await seed(data);
-    genuine = (await createBackup(data.loaded, { file: join(data.cwd, 'genuine.tar.gz') })).file;
-    entries = [...(await archiveEntries(genuine))].map(([path, bytes]) => ({ path, type: 'file', data: bytes }));
+    genuine = (
+      await createBackup(data.loaded, {
+        pluginRoots: pluginRoots(data.loaded),
+        file: join(data.cwd, 'genuine.tar.gz'),
+      })
+    ).file;
+    entries = [...(await archiveEntries(genuine))].map(([path, bytes]) => ({
+      path,
+      type: 'file',
+      data: bytes,
+    }));
   });
 
   const manifest = () => JSON.parse(entries[0]!.data!.toString('utf8')) as Record<string, unknown>;
   const withManifest = (change: (m: Record<string, unknown>) => void): TarWriteEntry[] => {
     const m = manifest();
     change(m);
-    return [{ path: 'manifest.json', type: 'file', data: Buffer.from(JSON.stringify(m)) }, ...entries.slice(1)];
+    return [
+      { path: 'manifest.json', type: 'file', data: Buffer.from(JSON.stringify(m)) },
+      ...entries.slice(1),
+    ];
   };
   const quotes = () => entries.findIndex((e) => e.path === 'database/quote_db__quotes.jsonl');
 
@@ -59,9 +72,12 @@ describe('rosey db restore: hostile and damaged archives', function () {
   it('restores the genuine archive it is derived from (the cases below fail for their own reason)', async () => {
     const rebuilt = join(data.cwd, 'rebuilt.tar.gz');
     writeFileSync(rebuilt, gz(entries));
-    const { code, stderr } = await runCli(['db', 'restore', rebuilt, '--dry-run', '--data-dir', data.dataDir], {
-      cwd: data.cwd,
-    });
+    const { code, stderr } = await runCli(
+      ['db', 'restore', rebuilt, '--dry-run', '--data-dir', data.dataDir],
+      {
+        cwd: data.cwd,
+      },
+    );
     expect(code, stderr).to.equal(0);
   });
 
@@ -72,17 +88,25 @@ describe('rosey db restore: hostile and damaged archives', function () {
 
   it('a file that does not match its checksum', async () => {
     const tampered = entries.map((e, i) =>
-      i === quotes() ? { ...e, data: Buffer.from(e.data!.toString('latin1').replace('kim', 'eve'), 'latin1') } : e,
+      i === quotes()
+        ? { ...e, data: Buffer.from(e.data!.toString('latin1').replace('kim', 'eve'), 'latin1') }
+        : e,
     );
     await refused(gz(tampered), /quote_db__quotes\.jsonl" does not match its checksum/);
   });
 
   it('another format version', async () => {
-    await refused(gz(withManifest((m) => (m.formatVersion = 2))), /backup format version 2; this Rosey reads version 1/);
+    await refused(
+      gz(withManifest((m) => (m.formatVersion = 2))),
+      /backup format version 2; this Rosey reads version 1/,
+    );
   });
 
   it('a ../ path', async () => {
-    await refused(gz([...entries, { path: `../${escapee}`, type: 'file', data: Buffer.from('x') }]), /'\.\.' segment/);
+    await refused(
+      gz([...entries, { path: `../${escapee}`, type: 'file', data: Buffer.from('x') }]),
+      /'\.\.' segment/,
+    );
   });
 
   it('an absolute path', async () => {
@@ -125,7 +149,10 @@ describe('rosey db restore: hostile and damaged archives', function () {
   });
 
   it('a listed file that is missing', async () => {
-    await refused(gz(entries.filter((_, i) => i !== quotes())), /incomplete archive: 1 listed file\(s\) missing/);
+    await refused(
+      gz(entries.filter((_, i) => i !== quotes())),
+      /incomplete archive: 1 listed file\(s\) missing/,
+    );
   });
 
   it('a manifest that is not first', async () => {

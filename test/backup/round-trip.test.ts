@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBackup } from '../../app/backup/create-backup.js';
+import { pluginRoots } from '../../app/start-rosey.js';
 import { applyRestore, planRestore } from '../../app/backup/restore-backup.js';
 import { forEachDatabase } from '../support/databases.js';
 import { runCli } from '../support/cli.js';
@@ -20,7 +21,10 @@ forEachDatabase('rosey db backup and restore', (kind) => {
   it('a restore followed by a backup yields the same data, row by row', async () => {
     const data = await roseyData(kind);
     await seed(data);
-    const first = await createBackup(data.loaded, { file: join(data.cwd, 'first.tar.gz') });
+    const first = await createBackup(data.loaded, {
+      pluginRoots: pluginRoots(data.loaded),
+      file: join(data.cwd, 'first.tar.gz'),
+    });
     const before = await archivedRows(first.file);
     expect(before.get('quote_db__quotes')).to.have.length(10);
     expect(before.get('rosey_kv')).to.have.length(300);
@@ -34,7 +38,10 @@ forEachDatabase('rosey db backup and restore', (kind) => {
 
     const result = await restore(data, first.file);
     expect(result.keptDatabase).to.be.a('string');
-    const second = await createBackup(data.loaded, { file: join(data.cwd, 'second.tar.gz') });
+    const second = await createBackup(data.loaded, {
+      pluginRoots: pluginRoots(data.loaded),
+      file: join(data.cwd, 'second.tar.gz'),
+    });
     const after = await archivedRows(second.file);
     expect([...after.keys()]).to.deep.equal([...before.keys()]);
     for (const [table, rows] of before) expect(after.get(table), table).to.deep.equal(rows);
@@ -52,8 +59,13 @@ forEachDatabase('rosey db backup and restore', (kind) => {
   it('keeps the replaced database', async () => {
     const data = await roseyData(kind);
     await seed(data);
-    const backup = await createBackup(data.loaded, { file: join(data.cwd, 'b.tar.gz') });
-    await withDatabase(data, (db) => db.knex('rosey_kv').insert({ namespace: 'dice', key: 'after', value: 'v', updated_at: 2 }));
+    const backup = await createBackup(data.loaded, {
+      pluginRoots: pluginRoots(data.loaded),
+      file: join(data.cwd, 'b.tar.gz'),
+    });
+    await withDatabase(data, (db) =>
+      db.knex('rosey_kv').insert({ namespace: 'dice', key: 'after', value: 'v', updated_at: 2 }),
+    );
     const { keptDatabase } = await restore(data, backup.file);
     if (kind === 'sqlite') {
       expect(keptDatabase).to.match(/rosey\.db\.before-restore-\d{8}T\d{6}Z$/);
@@ -63,7 +75,10 @@ forEachDatabase('rosey db backup and restore', (kind) => {
       await withDatabase(data, async (db) => {
         const kept = (await db.knex.withSchema(schema).from('rosey_kv').where({ key: 'after' })) as unknown[];
         expect(kept).to.have.length(1);
-        const quotes = (await db.knex.withSchema(schema).from('quote_db__quotes').count({ n: '*' })) as Array<{ n: string }>;
+        const quotes = (await db.knex
+          .withSchema(schema)
+          .from('quote_db__quotes')
+          .count({ n: '*' })) as Array<{ n: string }>;
         expect(Number(quotes[0]!.n)).to.equal(10);
       });
     }
@@ -75,9 +90,15 @@ forEachDatabase('rosey db backup and restore', (kind) => {
   it('--dry-run says what would change and changes nothing', async () => {
     const data = await roseyData(kind);
     await seed(data);
-    const backup = await createBackup(data.loaded, { file: join(data.cwd, 'b.tar.gz') });
+    const backup = await createBackup(data.loaded, {
+      pluginRoots: pluginRoots(data.loaded),
+      file: join(data.cwd, 'b.tar.gz'),
+    });
     await withDatabase(data, (db) => db.knex('quote_db__quotes').where('id', '<', 4).delete());
-    const reference = await createBackup(data.loaded, { file: join(data.cwd, 'ref.tar.gz') });
+    const reference = await createBackup(data.loaded, {
+      pluginRoots: pluginRoots(data.loaded),
+      file: join(data.cwd, 'ref.tar.gz'),
+    });
     const disk = hashTree(data.dataDir);
 
     const { code, stdout, stderr } = await runCli(
@@ -92,7 +113,10 @@ forEachDatabase('rosey db backup and restore', (kind) => {
     expect(stdout).to.include('Nothing was changed (--dry-run).');
 
     expect(hashTree(data.dataDir)).to.equal(disk);
-    const check = await createBackup(data.loaded, { file: join(data.cwd, 'check.tar.gz') });
+    const check = await createBackup(data.loaded, {
+      pluginRoots: pluginRoots(data.loaded),
+      file: join(data.cwd, 'check.tar.gz'),
+    });
     expect(await archivedRows(check.file)).to.deep.equal(await archivedRows(reference.file));
   });
 });

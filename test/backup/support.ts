@@ -62,11 +62,30 @@ export async function seed(data: RoseyData): Promise<void> {
     }));
     for (let i = 0; i < kv.length; i += 100) await db.knex('rosey_kv').insert(kv.slice(i, i + 100));
     await db.knex('quote_db__quotes').insert([
-      { text: "It's #tapes\nand more", author: 'Ünïcode', added_by: 'kim', timestamp: 1_796_000_000, score: 7, tags: '["tapes"]' },
-      { text: 'plain', author: 'Unknown', added_by: 'lee', timestamp: 9_007_199_254_740, score: -3, tags: '[]' },
+      {
+        text: "It's #tapes\nand more",
+        author: 'Ünïcode',
+        added_by: 'kim',
+        timestamp: 1_796_000_000,
+        score: 7,
+        tags: '["tapes"]',
+      },
+      {
+        text: 'plain',
+        author: 'Unknown',
+        added_by: 'lee',
+        timestamp: 9_007_199_254_740,
+        score: -3,
+        tags: '[]',
+      },
     ]);
-    await db.knex('quote_db__votes').insert([{ quote_id: 1, voter: 'kim' }, { quote_id: 2, voter: 'lee' }]);
-    await db.knex('rosey_audit').insert({ at: 1_796_000_000_001, actor: 'test', action: 'seed', target: 'x', detail: '{"a":[1,2]}' });
+    await db.knex('quote_db__votes').insert([
+      { quote_id: 1, voter: 'kim' },
+      { quote_id: 2, voter: 'lee' },
+    ]);
+    await db
+      .knex('rosey_audit')
+      .insert({ at: 1_796_000_000_001, actor: 'test', action: 'seed', target: 'x', detail: '{"a":[1,2]}' });
   });
 }
 
@@ -90,7 +109,15 @@ export async function archivedRows(file: string): Promise<Map<string, unknown[][
     const match = /^database\/(.+)\.jsonl$/.exec(path);
     if (!match) continue;
     const text = data.toString('utf8');
-    tables.set(match[1]!, text === '' ? [] : text.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown[]));
+    tables.set(
+      match[1]!,
+      text === ''
+        ? []
+        : text
+            .trimEnd()
+            .split('\n')
+            .map((l) => JSON.parse(l) as unknown[]),
+    );
   }
   return tables;
 }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BackupError } from '../../../app/backup/backup-format.js';
 import { createBackup } from '../../../app/backup/create-backup.js';
+import { pluginRoots } from '../../../app/start-rosey.js';
 import { formatBytes } from '../../../plugin-packages/package-limits.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags } from '../../config-flags.js';
@@ -17,7 +18,11 @@ export default class DbBackup extends RoseyCommand {
   ];
 
   static override args = {
-    file: Args.string({ description: 'The archive to write (default: a timestamped file in <dataDir>/backups/).' }),
+    file: Args.string({
+      description: 'The archive to write (default: a timestamped file in <dataDir>/backups/).',
+      // oclif would take piped standard input for a missing argument: a file name from nowhere.
+      ignoreStdin: true,
+    }),
   };
 
   static override flags = {
@@ -34,7 +39,11 @@ export default class DbBackup extends RoseyCommand {
     const loaded = configFor(flags, {}, fail);
     let summary;
     try {
-      summary = await createBackup(loaded, { file: args.file, includeSecrets: flags['include-secrets'] });
+      summary = await createBackup(loaded, {
+        pluginRoots: pluginRoots(loaded),
+        file: args.file,
+        includeSecrets: flags['include-secrets'],
+      });
     } catch (error) {
       if (error instanceof BackupError) fail(error.message);
       throw error;
@@ -48,7 +57,11 @@ export default class DbBackup extends RoseyCommand {
     const installed = manifest.plugins.filter((p) => p.source === 'installed').length;
     this.log(`Backed up to ${summary.file} (${formatBytes(summary.bytes)})`);
     this.log(`  database: ${manifest.database.dialect}, ${manifest.tables.length} tables, ${rows} rows`);
-    this.log(`  plugins: ${manifest.plugins.map((p) => `${p.name} ${p.version}`).join(', ') || 'none'} (${installed} installed, in the archive)`);
-    this.log(`  config: ${manifest.secrets === 'no-config' ? 'none (built-in defaults)' : `secrets ${manifest.secrets}`}`);
+    this.log(
+      `  plugins: ${manifest.plugins.map((p) => `${p.name} ${p.version}`).join(', ') || 'none'} (${installed} installed, in the archive)`,
+    );
+    this.log(
+      `  config: ${manifest.secrets === 'no-config' ? 'none (built-in defaults)' : `secrets ${manifest.secrets}`}`,
+    );
   }
 }

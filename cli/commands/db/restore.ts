@@ -17,11 +17,13 @@ export default class DbRestore extends RoseyCommand {
   ];
 
   static override args = {
-    file: Args.string({ description: 'The backup archive.', required: true }),
+    file: Args.string({ description: 'The backup archive.', required: true, ignoreStdin: true }),
   };
 
   static override flags = {
-    'dry-run': Flags.boolean({ description: 'Verify the archive and show what would change; change nothing.' }),
+    'dry-run': Flags.boolean({
+      description: 'Verify the archive and show what would change; change nothing.',
+    }),
     stop: Flags.boolean({ description: 'Stop the running Rosey first (through its control plane).' }),
     timeout: Flags.integer({
       description: 'With --stop: how long to wait for Rosey to exit, in ms.',

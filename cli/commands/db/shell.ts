@@ -17,7 +17,8 @@ export default class DbShell extends RoseyCommand {
   ];
 
   static override args = {
-    plugin: Args.string({ description: 'A plugin whose tables to list first.' }),
+    // Standard input is the shell's (a script), never this argument, as oclif would otherwise take it.
+    plugin: Args.string({ description: 'A plugin whose tables to list first.', ignoreStdin: true }),
   };
 
   static override flags = {
@@ -32,7 +33,10 @@ export default class DbShell extends RoseyCommand {
     const shell = await prepareShell(loaded, { write: flags.write, plugin: args.plugin });
     if ('error' in shell) return fail(shell.error);
     if (shell.note) process.stderr.write(`${shell.note}\n`);
-    const child = spawn(shell.command, shell.args, { stdio: 'inherit', env: { ...process.env, ...shell.env } });
+    const child = spawn(shell.command, shell.args, {
+      stdio: 'inherit',
+      env: { ...process.env, ...shell.env },
+    });
     const code = await new Promise<number>((resolve) => {
       child.on('error', (error) => {
         process.stderr.write(`rosey db shell: cannot run ${shell.command}: ${error.message}\n`);
