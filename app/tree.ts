@@ -77,7 +77,7 @@ export interface RoseyTreeOptions {
  *   ├─ data (one_for_one, restarted with backoff): storage, migrator
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
  *   │    (what plugins do on their own, checked against their grants), router, control, metrics,
- *   │    http (when enabled)
+ *   │    http (when enabled), backup-scheduler (when `backup.every` is set)
  *   ├─ plugins (dynamic one_for_one): one supervisor per plugin (rest_for_one) → its pending
  *   │    migrations (when it has any), then its process host
  *   └─ connectors (one_for_one): console (when enabled), cytube (when configured)
