@@ -3,7 +3,13 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActor } from 'xstate';
 import { backupSchedulerActor, everyMs, pruneScheduled } from '../../app/backup/backup-scheduler.actor.js';
+import { BusLink } from '../../actors/bus/bus-link.js';
 import { parseConfig } from '../../app/config/load.js';
+import { embeddedNats } from '../../app/nats-access.js';
+import { roseyTree } from '../../app/tree.js';
+import { quietLogger } from '../../contract/log.js';
+import type { ChildSpec } from '../../supervisors/child-spec.js';
+import type { SupervisorInput } from '../../supervisors/supervisor.machine.js';
 import { pluginRoots } from '../../app/start-rosey.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { eventually, tempDir } from '../support/nats.js';
@@ -80,5 +86,33 @@ describe('scheduled backups (backup.every, backup.keep)', function () {
     } finally {
       actor.stop();
     }
+  });
+
+  it('is a child of the services supervisor only when backup.every is set', async () => {
+    const services = async (raw: Record<string, unknown>) => {
+      const config = parseConfig(raw);
+      const { nats, pluginNats } = await embeddedNats([], config.nats.binary);
+      const tree = roseyTree({
+        config,
+        dataDir: tempDir('rosey-tree-'),
+        link: new BusLink(),
+        logger: quietLogger,
+        nats,
+        pluginNats,
+        database: { kind: 'sqlite', file: '/nonexistent/rosey.db' },
+        plugins: [],
+        pluginRoots: [],
+        runtime: {
+          pid: process.pid,
+          version: '0.0.0',
+          natsUrl: nats.url,
+          startedAt: new Date().toISOString(),
+        },
+      });
+      const spec = (tree.children ?? []).find((c) => c.id === 'services')!;
+      return ((spec.input as SupervisorInput).children as ChildSpec[]).map((c) => c.id);
+    };
+    expect(await services({})).to.not.include('backup-scheduler');
+    expect(await services({ backup: { every: '1d' } })).to.include('backup-scheduler');
   });
 });
