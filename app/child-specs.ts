@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { backupSchedulerActor, type BackupSchedulerInput } from './backup/backup-scheduler.actor.js';
 import { join } from 'node:path';
 import { actionGateMachine } from '../actors/action-gate/action-gate.machine.js';
 import { BusLink } from '../actors/bus/bus-link.js';
@@ -242,6 +243,17 @@ export function pluginManagerSpec(w: Wiring, input: Omit<PluginManagerInput, 'li
     id: 'plugin-manager',
     logic: pluginManagerMachine,
     input: { link: w.link, logger: w.logger.child('plugins'), ...input } satisfies PluginManagerInput,
+  };
+}
+
+/** Scheduled backups (`backup.every`): started only when configured. */
+export function backupSchedulerSpec(w: Wiring, input: Omit<BackupSchedulerInput, 'logger'>): ChildSpec {
+  return {
+    id: 'backup-scheduler',
+    logic: backupSchedulerActor,
+    input: { ...input, logger: w.logger.child('backup') } satisfies BackupSchedulerInput,
+    // Nothing to wait for: its first backup is one interval away.
+    readyOn: 'spawn',
   };
 }
 

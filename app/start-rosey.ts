@@ -121,6 +121,7 @@ export async function startRosey(options: StartOptions): Promise<RunningRosey> {
       console: options.console,
       watch: options.watch,
       runtime,
+      loaded,
     }),
   );
   options.onTree?.(tree);

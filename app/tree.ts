@@ -14,6 +14,7 @@ import type { ChildSpec } from '../supervisors/child-spec.js';
 import type { SupervisorInput } from '../supervisors/supervisor.machine.js';
 import {
   actionGateSpec,
+  backupSchedulerSpec,
   busSpec,
   dataSpec,
   consoleSpec,
@@ -37,6 +38,8 @@ import {
 } from './child-specs.js';
 import { otlpTracesUrl } from './telemetry/endpoint.js';
 import type { RoseyConfig } from './config/schema.js';
+import type { LoadedConfig } from './config/load.js';
+import { everyMs } from './backup/backup-scheduler.actor.js';
 import { MetricsLink } from '../actors/metrics/metrics-link.js';
 
 export interface RoseyTreeOptions {
@@ -61,6 +64,8 @@ export interface RoseyTreeOptions {
   runtime: RuntimeInfo;
   /** Reload a plugin when its files change (`rosey dev --watch`). */
   watch?: boolean;
+  /** The configuration as loaded (its file, for scheduled backups); else `config` and `dataDir`. */
+  loaded?: LoadedConfig;
 }
 
 /**
@@ -72,7 +77,7 @@ export interface RoseyTreeOptions {
  *   ├─ data (one_for_one, restarted with backoff): storage, migrator
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
  *   │    (what plugins do on their own, checked against their grants), router, control, metrics,
- *   │    http (when enabled)
+ *   │    http (when enabled), backup-scheduler (when `backup.every` is set)
  *   ├─ plugins (dynamic one_for_one): one supervisor per plugin (rest_for_one) → its pending
  *   │    migrations (when it has any), then its process host
  *   └─ connectors (one_for_one): console (when enabled), cytube (when configured)
@@ -130,6 +135,16 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     // Last among the services: it observes the others and nothing waits for it.
     metricsSpec(o, metrics, config, o.plugins),
     ...(config.http.enabled ? [httpSpec(o, metrics, config.http)] : []),
+    ...(config.backup.every
+      ? [
+          backupSchedulerSpec(o, {
+            loaded: o.loaded ?? { config, dataDir: o.dataDir, baseDir: process.cwd() },
+            pluginRoots: o.pluginRoots ?? [installedPluginsDir(o.dataDir)],
+            everyMs: everyMs(config.backup.every),
+            keep: config.backup.keep,
+          }),
+        ]
+      : []),
   ];
 
   const connectors: ChildSpec[] = [

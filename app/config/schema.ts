@@ -222,6 +222,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Scheduled backups, as `rosey db backup` makes them (docs/cli.md#rosey-db-backup). */
+    backup: z
+      .object({
+        /** How often, e.g. `6h` or `1d` (m, h or d); absent: no scheduled backups. */
+        every: z
+          .string()
+          .regex(/^[1-9]\d*[mhd]$/, 'a number and m, h or d, e.g. 6h')
+          .optional(),
+        /** How many scheduled backups are kept in `<dataDir>/backups/`; older ones are deleted. */
+        keep: z.number().int().min(1).max(1000).default(7),
+      })
+      .strict()
+      .prefault({}),
     /** The HTTP endpoint: `/metrics`, `/health`, `/ready`, `/api/*` (docs/metrics.md). */
     http: z
       .object({
