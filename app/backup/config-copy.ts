@@ -6,19 +6,7 @@
  */
 import { basename, extname } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { CENSOR, redactPaths, redactText } from '../logging/redaction.js';
-
-const SECRET_KEYS = new Set(redactPaths.map((k) => k.toLowerCase()));
-
-function mask(value: unknown, key?: string): unknown {
-  if (key !== undefined && SECRET_KEYS.has(key.toLowerCase()) && value !== null && typeof value !== 'object')
-    return CENSOR;
-  if (typeof value === 'string') return redactText(value);
-  if (Array.isArray(value)) return value.map((v) => mask(v));
-  if (typeof value === 'object' && value !== null)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k)]));
-  return value;
-}
+import { maskSecrets as mask } from '../config/masked-config.js';
 
 /** The file's text with every secret replaced by `[Redacted]` (comments are not kept). */
 export function maskedConfigText(file: string, text: string): string {

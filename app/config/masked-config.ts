@@ -1,16 +1,14 @@
-import { isSecretKey, redactText } from '../logging/redaction.js';
-
-/** What a masked secret reads as: its presence shows, its value does not. */
-export const MASK = '********';
+import { CENSOR, isSecretKey, redactText } from '../logging/redaction.js';
 
 /**
- * A configuration to show to a person (`rosey config show`): every value under a secret's key
- * (`password`, `token`, …, at any depth) replaced by MASK, and every string that quotes a secret
- * (a `postgres://user:password@…` URL) censored, so the output can be pasted into a bug report.
+ * A configuration to show to a person (`rosey config show`) or keep in a backup: every value under a
+ * secret's key (`password`, `token`, …, at any depth) replaced by `[Redacted]`, as the log does, and
+ * every string that quotes a secret (a `postgres://user:password@…` URL) censored, so the output can
+ * be pasted into a bug report.
  */
 export function maskSecrets(value: unknown, key?: string): unknown {
   if (key !== undefined && isSecretKey(key) && value !== undefined && value !== null && value !== '')
-    return MASK;
+    return CENSOR;
   if (typeof value === 'string') return redactText(value);
   if (Array.isArray(value)) return value.map((item) => maskSecrets(item));
   if (typeof value === 'object' && value !== null)

@@ -103,7 +103,7 @@ describe('rosey config (path, validate, show, edit)', function () {
       expect(shown.stdout, secret).not.to.contain(secret);
     const yaml = parseYaml(shown.stdout) as Record<string, Record<string, unknown>>;
     expect(yaml.router!.commandTimeoutMs).to.equal(5000);
-    expect(yaml.http!.token).to.equal('********');
+    expect(yaml.http!.token).to.equal('[Redacted]');
     expect(yaml.database!.url).to.equal('postgres://bob:[Redacted]@db.example/rosey');
 
     const json = await runCli(['config', 'show', '--json'], {

@@ -16,7 +16,7 @@ const ENV_OVERRIDES = [
 export default class ConfigShow extends RoseyCommand {
   static override summary = 'Print the configuration Rosey would run with, secrets masked.';
 
-  static override description = `The file (see rosey config path) with the environment's overrides (${ENV_OVERRIDES.join(', ')}) and every default filled in, as YAML, or JSON with --json. Passwords, tokens and other secrets print as ******** (present, value hidden), and a password inside a URL as [Redacted]: the output can go into a bug report. Exits 1 when the configuration is invalid (rosey config validate lists every problem).`;
+  static override description = `The file (see rosey config path) with the environment's overrides (${ENV_OVERRIDES.join(', ')}) and every default filled in, as YAML, or JSON with --json. Passwords, tokens, other secrets and a password inside a URL print as [Redacted] (present, value hidden), as in the log and in backups: the output can go into a bug report. Exits 1 when the configuration is invalid (rosey config validate lists every problem).`;
 
   static override examples = ['<%= config.bin %> config show', '<%= config.bin %> config show --json'];
 
