@@ -18,6 +18,8 @@ import {
   dataSpec,
   consoleSpec,
   httpSpec,
+  inspectSpec,
+  configSecrets,
   metricsSpec,
   controlSpec,
   cytubeSpec,
@@ -61,6 +63,8 @@ export interface RoseyTreeOptions {
   runtime: RuntimeInfo;
   /** Reload a plugin when its files change (`rosey dev --watch`). */
   watch?: boolean;
+  /** Without the inspect actor (`rosey inspect`): the benchmarks' baseline. Default true. */
+  inspect?: boolean;
 }
 
 /**
@@ -68,6 +72,7 @@ export interface RoseyTreeOptions {
  *
  *   rosey (one_for_one)
  *   ├─ telemetry (only with tracing on): the tracer, flushed last (docs/tracing.md)
+ *   ├─ inspect: what every actor does, for `rosey inspect` (first, so it sees every start)
  *   ├─ infra (rest_for_one): nats-server (embedded only), bus
  *   ├─ data (one_for_one, restarted with backoff): storage, migrator
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
@@ -146,6 +151,9 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     logger,
     children: [
       ...(traces ? [telemetrySpec(o, traces)] : []),
+      ...(o.inspect === false
+        ? []
+        : [inspectSpec(o, [...configSecrets(config), o.nats.token, o.nats.pass, users?.rosey.password])]),
       supervisorSpec('infra', {
         strategy: 'rest_for_one',
         intensity: 5,

@@ -1,0 +1,233 @@
+import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
+import type { InspectedEvent, InspectMessage, WatchReply } from '../../contract/messages/inspect.js';
+import { actorPath, isWithin, machineOf, stateText } from './actor-paths.js';
+import type { Redactor } from './summary.js';
+import { TransitionHistory } from './transition-history.js';
+
+/** A transition as kept for late joiners: what XState handed over, not yet turned into JSON. */
+interface Recorded {
+  seq: number;
+  at: number;
+  kind: 'started' | 'snapshot' | 'stopped';
+  event?: AnyEventObject;
+  state?: string;
+  from?: string;
+  transition?: boolean;
+  value?: unknown;
+  status?: InspectMessage['status'];
+}
+
+/** What the tap knows of an actor it has seen; `undefined` in the cache: one it does not report. */
+interface Seen {
+  path: string;
+  machine: boolean;
+  /** Its state when last seen, to tell a transition from a snapshot that only changed context. */
+  state?: string;
+  stopped: boolean;
+}
+
+export interface TapOptions {
+  /** The inspect actor itself: it and its children are not reported (their publishes would loop). */
+  self: AnyActorRef;
+  rootName: string;
+  redactor: Redactor;
+  leaseMs: number;
+  historyPerActor: number;
+  historyActors: number;
+  /** Sends one message; the tap never waits for it. */
+  publish: (subject: string, message: InspectMessage) => void;
+  subject: (path: string) => string;
+  onError?: (error: unknown) => void;
+}
+
+const STATUSES = new Set(['active', 'done', 'error', 'stopped']);
+
+/**
+ * The observer XState calls for everything any actor of the tree does (`system.inspect`), and the
+ * watch leases that decide whether it is published. Nobody watching, it only keeps transitions
+ * (state changes, starts, stops) in the history, as the objects XState gave it: no summary, no
+ * JSON, no publish. Watched, each started/event/snapshot/stopped becomes a redacted message on the
+ * actor's subject. It runs inside other actors' steps, so nothing it does may throw.
+ */
+export class InspectTap {
+  private readonly seen = new WeakMap<AnyActorRef, Seen | null>();
+  private readonly leases = new Map<string, number>();
+  readonly history: TransitionHistory<Recorded>;
+  private seq = 0;
+  private watching = false;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly o: TapOptions) {
+    this.history = new TransitionHistory<Recorded>(o.historyPerActor, o.historyActors);
+  }
+
+  /** For `system.inspect`. */
+  readonly observe = (e: InspectionEvent): void => {
+    try {
+      this.take(e);
+    } catch (error) {
+      this.o.onError?.(error);
+    }
+  };
+
+  get watched(): boolean {
+    return this.watching;
+  }
+
+  /** Takes, renews or gives back a lease. */
+  watch(watcher: string, release = false, now = Date.now()): WatchReply {
+    if (release) this.leases.delete(watcher);
+    else this.leases.set(watcher, now + this.o.leaseMs);
+    this.expire(now);
+    return { leaseMs: this.o.leaseMs, watchers: this.leases.size };
+  }
+
+  /** The actor's kept transitions as messages, oldest first. */
+  historyOf(path: string): InspectMessage[] {
+    return this.history.entries(path).map((r) => this.message(path, r));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.watching = false;
+    this.leases.clear();
+    clearTimeout(this.leaseTimer);
+  }
+
+  /** Drops expired leases and sets the one timer that will drop the next. */
+  private expire(now: number): void {
+    let next = Infinity;
+    for (const [watcher, until] of this.leases) {
+      if (until <= now) this.leases.delete(watcher);
+      else next = Math.min(next, until);
+    }
+    this.watching = !this.closed && this.leases.size > 0;
+    clearTimeout(this.leaseTimer);
+    this.leaseTimer = undefined;
+    if (this.watching) {
+      this.leaseTimer = setTimeout(() => this.expire(Date.now()), next - now);
+      this.leaseTimer.unref();
+    }
+  }
+
+  private lookup(ref: AnyActorRef): Seen | null {
+    let seen = this.seen.get(ref);
+    if (seen === undefined) {
+      seen = isWithin(ref, this.o.self)
+        ? null
+        : { path: actorPath(ref, this.o.rootName), machine: machineOf(ref) !== undefined, stopped: false };
+      this.seen.set(ref, seen);
+    }
+    return seen;
+  }
+
+  private take(e: InspectionEvent): void {
+    if (this.closed) return;
+    switch (e.type) {
+      case '@xstate.actor': {
+        const seen = this.lookup(e.actorRef as AnyActorRef);
+        if (!seen) return;
+        this.keep(seen, { seq: this.seq++, at: Date.now(), kind: 'started' });
+        return;
+      }
+      case '@xstate.event': {
+        if (!this.watching) return;
+        const seen = this.lookup(e.actorRef as AnyActorRef);
+        if (!seen) return;
+        const source = e.sourceRef ? this.lookup(e.sourceRef as AnyActorRef) : null;
+        this.send(seen.path, {
+          seq: this.seq++,
+          at: Date.now(),
+          actor: seen.path,
+          kind: 'event',
+          event: this.eventOf(e.event),
+          ...(source ? { source: source.path } : {}),
+        });
+        return;
+      }
+      case '@xstate.snapshot':
+        return this.snapshot(e.actorRef as AnyActorRef, e.event, e.snapshot);
+    }
+  }
+
+  private snapshot(ref: AnyActorRef, event: AnyEventObject, snapshot: unknown): void {
+    const seen = this.lookup(ref);
+    if (!seen || seen.stopped) return;
+    const s = snapshot as { status?: unknown; value?: unknown; context?: unknown };
+    const status = (
+      typeof s.status === 'string' && STATUSES.has(s.status) ? s.status : 'active'
+    ) as Recorded['status'];
+    const state = seen.machine ? stateText(s.value) : undefined;
+    const from = seen.state;
+    const changed = state !== from;
+    const at = Date.now();
+    if (status !== 'active') {
+      seen.stopped = true;
+      this.keep(seen, { seq: this.seq++, at, kind: 'stopped', event, status, state });
+      return;
+    }
+    if (changed) {
+      seen.state = state;
+      const recorded: Recorded = {
+        seq: this.seq++,
+        at,
+        kind: 'snapshot',
+        event,
+        state,
+        transition: true,
+        value: s.value,
+        status,
+      };
+      if (from !== undefined) recorded.from = from;
+      this.history.record(seen.path, recorded);
+      if (this.watching)
+        this.send(seen.path, {
+          ...this.message(seen.path, recorded),
+          context: this.o.redactor.summarise(s.context),
+        });
+      return;
+    }
+    if (!this.watching) return;
+    this.send(seen.path, {
+      ...this.message(seen.path, {
+        seq: this.seq++,
+        at,
+        kind: 'snapshot',
+        event,
+        state,
+        value: s.value,
+        status,
+      }),
+      context: this.o.redactor.summarise(s.context),
+    });
+  }
+
+  private keep(seen: Seen, recorded: Recorded): void {
+    this.history.record(seen.path, recorded);
+    if (this.watching) this.send(seen.path, this.message(seen.path, recorded));
+  }
+
+  private send(path: string, message: InspectMessage): void {
+    this.o.publish(this.o.subject(path), message);
+  }
+
+  private eventOf(event: AnyEventObject): InspectedEvent {
+    const { type, ...rest } = event;
+    const out: InspectedEvent = { type: this.o.redactor.text(String(type)) };
+    // An actor's input comes with its first event; the context summary shows what it kept of it.
+    if (type !== 'xstate.init' && Object.keys(rest).length > 0) out.data = this.o.redactor.summarise(rest);
+    return out;
+  }
+
+  private message(path: string, r: Recorded): InspectMessage {
+    const m: InspectMessage = { seq: r.seq, at: r.at, actor: path, kind: r.kind };
+    if (r.event) m.event = this.eventOf(r.event);
+    if (r.state !== undefined) m.state = r.state;
+    if (r.from !== undefined) m.from = r.from;
+    if (r.transition) m.transition = true;
+    if (r.value !== undefined) m.value = this.o.redactor.summarise(r.value);
+    if (r.status) m.status = r.status;
+    return m;
+  }
+}
