@@ -65,7 +65,7 @@ const mermaidText = (text: string) =>
 export function mermaidChart(reply: MachineReply): string {
   const { root } = reply;
   const active = new Set(reply.active);
-  const lines = ['stateDiagram-v2', `  %% ${mermaidText(reply.actor)}: ${reply.state ?? ''}`.trimEnd()];
+  const lines = ['stateDiagram-v2', `  %% ${mermaidText(reply.actor)}${reply.state ? ` in ${reply.state}` : ''}`];
   const write = (node: ChartNode, depth: number) => {
     const pad = '  '.repeat(depth);
     const id = mermaidId(node.id);

@@ -4,12 +4,17 @@ import { actorPath, isWithin, machineOf, stateText } from './actor-paths.js';
 import type { Redactor } from './summary.js';
 import { TransitionHistory } from './transition-history.js';
 
-/** A transition as kept for late joiners: what XState handed over, not yet turned into JSON. */
+/**
+ * A transition as kept for late joiners: strings and the state value, nothing turned into JSON.
+ * The event is kept by its type alone: holding the event objects themselves kept alive whatever
+ * they carried (a stopped actor's output, an error and what it references), and a storage crash
+ * loop then never recovered in test/app/tree.test.ts.
+ */
 interface Recorded {
   seq: number;
   at: number;
   kind: 'started' | 'snapshot' | 'stopped';
-  event?: AnyEventObject;
+  eventType?: string;
   state?: string;
   from?: string;
   transition?: boolean;
@@ -164,7 +169,7 @@ export class InspectTap {
     const at = Date.now();
     if (status !== 'active') {
       seen.stopped = true;
-      this.keep(seen, { seq: this.seq++, at, kind: 'stopped', event, status, state });
+      this.keep(seen, { seq: this.seq++, at, kind: 'stopped', eventType: event.type, status, state }, event);
       return;
     }
     if (changed) {
@@ -173,7 +178,7 @@ export class InspectTap {
         seq: this.seq++,
         at,
         kind: 'snapshot',
-        event,
+        eventType: event.type,
         state,
         transition: true,
         value: s.value,
@@ -183,29 +188,32 @@ export class InspectTap {
       this.history.record(seen.path, recorded);
       if (this.watching)
         this.send(seen.path, {
-          ...this.message(seen.path, recorded),
+          ...this.message(seen.path, recorded, event),
           context: this.o.redactor.summarise(s.context),
         });
       return;
     }
     if (!this.watching) return;
     this.send(seen.path, {
-      ...this.message(seen.path, {
-        seq: this.seq++,
-        at,
-        kind: 'snapshot',
+      ...this.message(
+        seen.path,
+        {
+          seq: this.seq++,
+          at,
+          kind: 'snapshot',
+          state,
+          value: s.value,
+          status,
+        },
         event,
-        state,
-        value: s.value,
-        status,
-      }),
+      ),
       context: this.o.redactor.summarise(s.context),
     });
   }
 
-  private keep(seen: Seen, recorded: Recorded): void {
+  private keep(seen: Seen, recorded: Recorded, event?: AnyEventObject): void {
     this.history.record(seen.path, recorded);
-    if (this.watching) this.send(seen.path, this.message(seen.path, recorded));
+    if (this.watching) this.send(seen.path, this.message(seen.path, recorded, event));
   }
 
   private send(path: string, message: InspectMessage): void {
@@ -220,9 +228,11 @@ export class InspectTap {
     return out;
   }
 
-  private message(path: string, r: Recorded): InspectMessage {
+  /** `event`: the whole event, when there is one to show (live); history has only its type. */
+  private message(path: string, r: Recorded, event?: AnyEventObject): InspectMessage {
     const m: InspectMessage = { seq: r.seq, at: r.at, actor: path, kind: r.kind };
-    if (r.event) m.event = this.eventOf(r.event);
+    if (event) m.event = this.eventOf(event);
+    else if (r.eventType !== undefined) m.event = { type: this.o.redactor.text(r.eventType) };
     if (r.state !== undefined) m.state = r.state;
     if (r.from !== undefined) m.from = r.from;
     if (r.transition) m.transition = true;

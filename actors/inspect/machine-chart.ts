@@ -7,7 +7,8 @@ type AnyStateNode = StateNode<any, any>; // eslint-disable-line @typescript-esli
 function guardName(guard: unknown): string | undefined {
   if (guard === undefined) return undefined;
   if (typeof guard === 'string') return guard;
-  if (typeof guard === 'function') return guard.name ? guard.name : 'inline guard';
+  // An inline guard is named after the property it was written in (`guard`), if anything.
+  if (typeof guard === 'function') return guard.name && guard.name !== 'guard' ? guard.name : 'inline guard';
   if (typeof guard === 'object' && guard !== null && 'type' in guard && typeof guard.type === 'string')
     return guard.type;
   return 'guard';
