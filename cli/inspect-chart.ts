@@ -18,8 +18,8 @@ import type { ChartNode, ChartTransition, MachineReply } from '../contract/messa
 /** An event as a chart labels it: XState's internal names made short. */
 export function eventLabel(event: string): string {
   if (event === '') return 'always';
-  const after = /^xstate\.after\.(\d+)\./.exec(event);
-  if (after) return `after ${after[1]} ms`;
+  const after = /^xstate\.after\.([^.]+)\./.exec(event);
+  if (after) return /^\d+$/.test(after[1]!) ? `after ${after[1]} ms` : `after ${after[1]}`;
   const actor = /^xstate\.(done|error)\.actor\.(.+)$/.exec(event);
   if (actor) return `${actor[1]}: ${actor[2]}`;
   if (event.startsWith('xstate.done.state.')) return 'done';
@@ -65,7 +65,10 @@ const mermaidText = (text: string) =>
 export function mermaidChart(reply: MachineReply): string {
   const { root } = reply;
   const active = new Set(reply.active);
-  const lines = ['stateDiagram-v2', `  %% ${mermaidText(reply.actor)}${reply.state ? ` in ${reply.state}` : ''}`];
+  const lines = [
+    'stateDiagram-v2',
+    `  %% ${mermaidText(reply.actor)}${reply.state ? ` in ${reply.state}` : ''}`,
+  ];
   const write = (node: ChartNode, depth: number) => {
     const pad = '  '.repeat(depth);
     const id = mermaidId(node.id);

@@ -3,12 +3,23 @@ import type { ChartNode, ChartTransition } from '../../contract/messages/inspect
 
 type AnyStateNode = StateNode<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- any machine's nodes
 
-/** A guard as the chart names it: its registered name, or what an inline one is called. */
+/**
+ * A guard as the chart names it: its registered name; `and`, `or` and `not` spelled out with the
+ * guards they combine; an inline one as such.
+ */
 function guardName(guard: unknown): string | undefined {
   if (guard === undefined) return undefined;
   if (typeof guard === 'string') return guard;
-  // An inline guard is named after the property it was written in (`guard`), if anything.
-  if (typeof guard === 'function') return guard.name && guard.name !== 'guard' ? guard.name : 'inline guard';
+  if (typeof guard === 'function') {
+    const parts = (guard as { guards?: unknown }).guards;
+    if (Array.isArray(parts) && ['and', 'or', 'not'].includes(guard.name)) {
+      const names = parts.map((g) => guardName(g) ?? 'guard');
+      if (guard.name === 'not') return `!${names[0]}`;
+      return `(${names.join(guard.name === 'and' ? ' && ' : ' || ')})`;
+    }
+    // An inline guard is named after the property it was written in (`guard`), if anything.
+    return guard.name && guard.name !== 'guard' ? guard.name : 'inline guard';
+  }
   if (typeof guard === 'object' && guard !== null && 'type' in guard && typeof guard.type === 'string')
     return guard.type;
   return 'guard';

@@ -149,17 +149,23 @@ export default class Inspect extends RoseyCommand {
         );
         if (line !== undefined) this.log(line);
       };
-      if (!flags.follow) {
-        const history = await ask(
-          subjects.inspectRequest('history'),
-          { actor: actor.actor },
-          historyReplySchema,
+      // The actor's own history and that of the actors under it, in the order it all happened.
+      const paths = actors
+        .map((a) => a.actor)
+        .filter((p) => p === actor.actor || p.startsWith(`${actor.actor}/`));
+      const history = async () => {
+        const histories = await Promise.all(
+          paths.map((path) => ask(subjects.inspectRequest('history'), { actor: path }, historyReplySchema)),
         );
-        if (!history.ok) fail(`cannot inspect ${actor.actor}: ${history.error.message}`);
-        for (const m of history.data.entries) show(m);
+        const failed = histories.find((h) => !h.ok);
+        if (failed && !failed.ok) fail(`cannot inspect ${actor.actor}: ${failed.error.message}`);
+        return histories.flatMap((h) => (h.ok ? h.data.entries : [])).sort((a, b) => a.seq - b.seq);
+      };
+      if (!flags.follow) {
+        for (const m of await history()) show(m);
         return;
       }
-      await this.follow(nc, actor.actor, show, flags.timeout, fail);
+      await this.follow(nc, actor.actor, history, show, flags.timeout, fail);
     } finally {
       if (!nc.isClosed()) await nc.close();
     }
@@ -172,6 +178,7 @@ export default class Inspect extends RoseyCommand {
   private async follow(
     nc: NatsConnection,
     actor: string,
+    history: () => Promise<InspectMessage[]>,
     show: (m: InspectMessage) => void,
     timeoutMs: number,
     fail: (message: string) => never,
@@ -203,13 +210,7 @@ export default class Inspect extends RoseyCommand {
       );
     const first = await watch();
     if (!first.ok) fail(`cannot watch ${actor}: ${first.error.message}`);
-    const history = await request(
-      nc,
-      subjects.inspectRequest('history'),
-      { actor },
-      { reply: historyReplySchema, timeoutMs },
-    );
-    for (const m of history.ok ? history.data.entries : []) {
+    for (const m of await history()) {
       shownUpTo = Math.max(shownUpTo, m.seq);
       show(m);
     }

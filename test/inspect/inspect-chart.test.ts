@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { setup } from 'xstate';
+import { and, not, setup } from 'xstate';
 import { activeNodeIds, machineChart } from '../../actors/inspect/machine-chart.js';
 import { routerMachine } from '../../actors/router/router.machine.js';
 import { eventLabel, mermaidChart, svgChart } from '../../cli/inspect-chart.js';
@@ -13,7 +13,12 @@ const player = setup({
   id: 'player',
   initial: 'idle',
   states: {
-    idle: { on: { play: { target: 'active', guard: 'hasTrack' } } },
+    idle: {
+      on: {
+        play: { target: 'active', guard: 'hasTrack' },
+        shuffle: { target: 'active', guard: and(['hasTrack', not('hasTrack')]) },
+      },
+    },
     active: {
       type: 'parallel',
       on: { stop: 'idle' },
@@ -137,7 +142,9 @@ describe('inspect: a machine as a chart', () => {
     expect(active.states.map((s) => s.id)).to.deep.equal(['player.active.sound', 'player.active.volume']);
     expect(chart.states.find((s) => s.key === 'idle')!.transitions).to.deep.equal([
       { event: 'play', targets: ['player.active'], guard: 'hasTrack' },
+      { event: 'shuffle', targets: ['player.active'], guard: '(hasTrack && !hasTrack)' },
     ]);
+    expect(eventLabel('xstate.after.readyTimeout.plugin-host.alive.starting')).to.equal('after readyTimeout');
     const sound = active.states[0]!;
     const events = sound.states.flatMap((s) =>
       s.transitions.map((t) => [s.key, eventLabel(t.event), t.guard]),
