@@ -63,7 +63,10 @@ export interface RoseyTreeOptions {
   runtime: RuntimeInfo;
   /** Reload a plugin when its files change (`rosey dev --watch`). */
   watch?: boolean;
-  /** Without the inspect actor (`rosey inspect`): the benchmarks' baseline. Default true. */
+  /**
+   * Without the inspect actor (`rosey inspect`): the benchmarks' baseline. Default: on, unless the
+   * environment has `ROSEY_INSPECT=off` (how `npm run bench -- inspect` starts its baseline Rosey).
+   */
   inspect?: boolean;
 }
 
@@ -151,7 +154,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     logger,
     children: [
       ...(traces ? [telemetrySpec(o, traces)] : []),
-      ...(o.inspect === false
+      ...((o.inspect ?? process.env.ROSEY_INSPECT !== 'off') === false
         ? []
         : [inspectSpec(o, [...configSecrets(config), o.nats.token, o.nats.pass, users?.rosey.password])]),
       supervisorSpec('infra', {

@@ -33,8 +33,13 @@ const SECRET_KEY =
 /** `scheme://user:password@host`: the password part. */
 const URL_USERINFO = /(\/\/[^/\s:@]*:)[^/\s@]*@/g;
 
+/** Thrown inside a walk that has gone past the size budget: the rest is not worth walking. */
+class OverBudget extends Error {}
+
 export class Redactor {
   private readonly secrets: string[];
+  /** Characters the summary being built may still take (roughly: its JSON's length). */
+  private budget = 0;
 
   constructor(
     secrets: Iterable<string | undefined> = [],
@@ -48,9 +53,26 @@ export class Redactor {
 
   /** A redacted, bounded copy of `value`, as JSON. */
   summarise(value: unknown): unknown {
-    const summary = this.walk(value, 0);
-    const size = JSON.stringify(summary)?.length ?? 0;
-    return size > this.limits.totalChars ? `[${size} characters, not shown]` : summary;
+    // A budget rather than a check at the end: a large context is not walked to the bottom (this
+    // runs in every watched step of every actor).
+    this.budget = this.limits.totalChars;
+    try {
+      const summary = this.walk(value, 0);
+      const size = JSON.stringify(summary)?.length ?? 0;
+      return size > this.limits.totalChars ? this.tooLarge() : summary;
+    } catch (error) {
+      if (error instanceof OverBudget) return this.tooLarge();
+      throw error;
+    }
+  }
+
+  private tooLarge(): string {
+    return `[more than ${this.limits.totalChars} characters, not shown]`;
+  }
+
+  private spend(chars: number): void {
+    this.budget -= chars;
+    if (this.budget < 0) throw new OverBudget();
   }
 
   /** The text with known secrets and URL passwords taken out. */
@@ -64,9 +86,12 @@ export class Redactor {
     switch (typeof value) {
       case 'string': {
         const text = this.text(value);
-        return text.length > this.limits.stringChars
-          ? `${text.slice(0, this.limits.stringChars)}… (${text.length} characters)`
-          : text;
+        const shown =
+          text.length > this.limits.stringChars
+            ? `${text.slice(0, this.limits.stringChars)}… (${text.length} characters)`
+            : text;
+        this.spend(shown.length + 2);
+        return shown;
       }
       case 'number':
         return Number.isFinite(value) ? value : String(value);
@@ -97,6 +122,7 @@ export class Redactor {
     const out: Record<string, unknown> = {};
     const entries = Object.entries(object);
     for (const [key, item] of entries.slice(0, this.limits.keys)) {
+      this.spend(key.length + 4);
       out[key] = SECRET_KEY.test(key) ? REDACTED : this.walk(item, depth + 1);
     }
     if (entries.length > this.limits.keys) out['…'] = `${entries.length - this.limits.keys} more keys`;

@@ -72,6 +72,6 @@ describe('inspect: what a context or an event shows', () => {
     expect(r.summarise([1, 2, 3, 4])).to.deep.equal([1, 2, '… 2 more']);
     const wide = new Redactor([], { depth: 4, keys: 100, items: 100, stringChars: 100, totalChars: 200 });
     const huge = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'.repeat(50)]));
-    expect(wide.summarise(huge)).to.match(/^\[\d+ characters, not shown\]$/);
+    expect(wide.summarise(huge)).to.equal('[more than 200 characters, not shown]');
   });
 });
