@@ -29,6 +29,8 @@ interface Seen {
   /** Its state when last seen, to tell a transition from a snapshot that only changed context. */
   state?: string;
   stopped: boolean;
+  /** The context last published: XState keeps the same object until an action assigns. */
+  context?: unknown;
 }
 
 export interface TapOptions {
@@ -47,6 +49,9 @@ export interface TapOptions {
 
 const STATUSES = new Set(['active', 'done', 'error', 'stopped']);
 
+/** Messages waiting for the end of the current step (see `send`). */
+const MAX_QUEUED = 10_000;
+
 /**
  * The observer XState calls for everything any actor of the tree does (`system.inspect`), and the
  * watch leases that decide whether it is published. Nobody watching, it only keeps transitions
@@ -62,6 +67,8 @@ export class InspectTap {
   private watching = false;
   private leaseTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private queue: [string, () => InspectMessage][] = [];
+  private flushing = false;
 
   constructor(private readonly o: TapOptions) {
     this.history = new TransitionHistory<Recorded>(o.historyPerActor, o.historyActors);
@@ -95,6 +102,7 @@ export class InspectTap {
 
   close(): void {
     this.closed = true;
+    this.queue = [];
     this.watching = false;
     this.leases.clear();
     clearTimeout(this.leaseTimer);
@@ -141,14 +149,17 @@ export class InspectTap {
         const seen = this.lookup(e.actorRef as AnyActorRef);
         if (!seen) return;
         const source = e.sourceRef ? this.lookup(e.sourceRef as AnyActorRef) : null;
-        this.send(seen.path, {
-          seq: this.seq++,
-          at: Date.now(),
+        const seq = this.seq++;
+        const at = Date.now();
+        const event = e.event;
+        this.send(seen.path, () => ({
+          seq,
+          at,
           actor: seen.path,
           kind: 'event',
-          event: this.eventOf(e.event),
+          event: this.eventOf(event),
           ...(source ? { source: source.path } : {}),
-        });
+        }));
         return;
       }
       case '@xstate.snapshot':
@@ -186,39 +197,62 @@ export class InspectTap {
       };
       if (from !== undefined) recorded.from = from;
       this.history.record(seen.path, recorded);
-      if (this.watching)
-        this.send(seen.path, {
-          ...this.message(seen.path, recorded, event),
-          context: this.o.redactor.summarise(s.context),
-        });
+      if (this.watching) {
+        const context = this.newContext(seen, s.context);
+        this.send(seen.path, () => this.withContext(this.message(seen.path, recorded, event), context));
+      }
       return;
     }
     if (!this.watching) return;
-    this.send(seen.path, {
-      ...this.message(
-        seen.path,
-        {
-          seq: this.seq++,
-          at,
-          kind: 'snapshot',
-          state,
-          value: s.value,
-          status,
-        },
-        event,
-      ),
-      context: this.o.redactor.summarise(s.context),
-    });
+    const recorded: Recorded = { seq: this.seq++, at, kind: 'snapshot', state, value: s.value, status };
+    const context = this.newContext(seen, s.context);
+    this.send(seen.path, () => this.withContext(this.message(seen.path, recorded, event), context));
+  }
+
+  /** The context, unless it is the one this actor's last message carried (then it is not sent again). */
+  private newContext(seen: Seen, context: unknown): unknown {
+    if (context === undefined || context === seen.context) return undefined;
+    seen.context = context;
+    return context;
+  }
+
+  private withContext(message: InspectMessage, context: unknown): InspectMessage {
+    if (context !== undefined) message.context = this.o.redactor.summarise(context);
+    return message;
   }
 
   private keep(seen: Seen, recorded: Recorded, event?: AnyEventObject): void {
     this.history.record(seen.path, recorded);
-    if (this.watching) this.send(seen.path, this.message(seen.path, recorded, event));
+    if (this.watching) this.send(seen.path, () => this.message(seen.path, recorded, event));
   }
 
-  private send(path: string, message: InspectMessage): void {
-    this.o.publish(this.o.subject(path), message);
+  /**
+   * Summaries and JSON are made after the step that caused them (contexts and events are not
+   * changed once made), so the actors' own work, a command's reply, goes out first. At most
+   * MAX_QUEUED wait; past that, messages are dropped (a watcher falls behind, Rosey does not).
+   */
+  private send(path: string, build: () => InspectMessage): void {
+    if (this.queue.length >= MAX_QUEUED) return;
+    this.queue.push([path, build]);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(this.flush);
+    }
   }
+
+  private readonly flush = (): void => {
+    this.flushing = false;
+    const queued = this.queue;
+    this.queue = [];
+    if (this.closed) return;
+    for (const [path, build] of queued) {
+      try {
+        this.o.publish(this.o.subject(path), build());
+      } catch (error) {
+        this.o.onError?.(error);
+      }
+    }
+  };
 
   private eventOf(event: AnyEventObject): InspectedEvent {
     const { type, ...rest } = event;

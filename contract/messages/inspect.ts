@@ -34,7 +34,8 @@ export type InspectedEvent = z.infer<typeof inspectedEventSchema>;
  * - `started`: the actor was started;
  * - `event`: it received `event` (from `source`, when an actor sent it);
  * - `snapshot`: it took `event` and is now in `state`, with `status` and a summary of its `context`
- *   (published only); `transition` when the state changed (from `from`, absent for the first);
+ *   (published only, and only when it changed since the actor's last message: absent, it is the
+ *   last one sent); `transition` when the state changed (from `from`, absent for the first);
  * - `stopped`: it ended (`status`: stopped, done or error).
  */
 export const inspectMessageSchema = z.object({

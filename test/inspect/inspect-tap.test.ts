@@ -67,11 +67,15 @@ function tapped(leaseMs = 60_000) {
   return { root, tap, published, redactor, light: lightRef, self };
 }
 
+/** Messages go out after the step that made them (the tap's `send`). */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('inspect: the tap on the actor system', () => {
-  it('with nobody watching: keeps transitions, publishes nothing and summarises nothing', () => {
+  it('with nobody watching: keeps transitions, publishes nothing and summarises nothing', async () => {
     const { tap, published, redactor, light, root } = tapped();
     for (let i = 0; i < 9; i++) light.send({ type: 'next' });
     light.send({ type: 'poke' }); // no state change: not a transition
+    await tick();
     expect(published).to.deep.equal([]);
     expect(redactor.calls).to.equal(0);
     const history = tap.historyOf('rosey/light');
@@ -86,13 +90,15 @@ describe('inspect: the tap on the actor system', () => {
     root.stop();
   });
 
-  it('while a lease holds: every event and snapshot, redacted, on the actor’s subject', () => {
+  it('while a lease holds: every event and snapshot, redacted, on the actor’s subject', async () => {
     const { tap, published, light, root } = tapped();
     expect(tap.watch('w1')).to.deep.equal({ leaseMs: 60_000, watchers: 1 });
     light.send({ type: 'next' });
     light.send({ type: 'poke' });
+    await tick();
     const kinds = published.map((p) => `${p.message.kind}:${p.message.event?.type}`);
     expect(kinds).to.deep.equal(['event:next', 'snapshot:next', 'event:poke', 'snapshot:poke']);
+    await tick();
     expect(published.every((p) => p.subject === 'rosey.inspect.tree.rosey.light')).to.equal(true);
     const [, moved, , poked] = published.map((p) => p.message);
     expect(moved).to.include({ kind: 'snapshot', from: 'green', state: 'yellow', transition: true });
@@ -102,6 +108,7 @@ describe('inspect: the tap on the actor system', () => {
     // The last lease given back: quiet again.
     expect(tap.watch('w1', true)).to.deep.equal({ leaseMs: 60_000, watchers: 0 });
     light.send({ type: 'next' });
+    await tick();
     expect(published).to.have.length(4);
     root.stop();
   });
@@ -110,21 +117,26 @@ describe('inspect: the tap on the actor system', () => {
     const { tap, published, light, root } = tapped(50);
     tap.watch('w1');
     light.send({ type: 'next' });
+    await tick();
     expect(published.length).to.be.greaterThan(0);
     await eventually(() => !tap.watched, 'the lease to run out');
+    await tick();
     const before = published.length;
     light.send({ type: 'next' });
+    await tick();
     expect(published.length).to.equal(before);
     root.stop();
   });
 
-  it('reports stops, and never the inspect actor itself (its publishes would loop)', () => {
+  it('reports stops, and never the inspect actor itself (its publishes would loop)', async () => {
     const { tap, published, root, self, light } = tapped();
     tap.watch('w1');
     self.send({ type: 'anything' });
     light.send({ type: 'next' });
+    await tick();
     expect(published.map((p) => p.message.actor)).to.deep.equal(['rosey/light', 'rosey/light']);
     root.stop();
+    await tick();
     const stopped = published.filter((p) => p.message.kind === 'stopped').map((p) => p.message.actor);
     expect(stopped).to.include('rosey/light');
     expect(stopped.every((a) => !a.startsWith('rosey/inspect'))).to.equal(true);
