@@ -25,6 +25,7 @@ import {
 } from '../actors/plugin-watcher/plugin-watcher.machine.js';
 import { routerMachine, type RouterInput } from '../actors/router/router.machine.js';
 import { httpMachine, type HttpInput } from '../actors/http/http.machine.js';
+import { inspectMachine, type InspectInput } from '../actors/inspect/inspect.machine.js';
 import type { MetricsLink } from '../actors/metrics/metrics-link.js';
 import { metricsMachine, type MetricsInput } from '../actors/metrics/metrics.machine.js';
 import {
@@ -483,4 +484,39 @@ export function httpSpec(w: Wiring, metrics: MetricsLink, http: RoseyConfig['htt
       ...(http.token !== undefined ? { token: http.token } : {}),
     } satisfies HttpInput,
   };
+}
+
+/**
+ * The inspect actor (`rosey inspect`, docs/subjects.md#inspection): it observes the tree it is in
+ * and publishes what it sees only while someone watches. `readyOn: spawn`: nothing waits for it.
+ * `secrets`: values redacted wherever they would show (config passwords, NATS credentials).
+ */
+export function inspectSpec(w: Wiring, secrets: (string | undefined)[]): ChildSpec {
+  return {
+    id: 'inspect',
+    logic: inspectMachine,
+    readyOn: 'spawn',
+    input: {
+      link: w.link,
+      logger: w.logger.child('inspect'),
+      rootSystemId: ROOT_SYSTEM_ID,
+      rootName: 'rosey',
+      secrets: secrets.filter((s): s is string => typeof s === 'string'),
+    } satisfies InspectInput,
+  };
+}
+
+/** What the inspect actor must never show: every password, token and credential of the config. */
+export function configSecrets(
+  config: Pick<RoseyConfig, 'nats' | 'platforms' | 'http'>,
+): (string | undefined)[] {
+  const cytube = config.platforms.cytube;
+  return [
+    config.nats.token,
+    config.nats.password,
+    ...Object.values(config.nats.plugins).map((p) => p.password),
+    cytube?.password,
+    cytube?.channelPassword,
+    config.http.token,
+  ];
 }

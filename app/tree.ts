@@ -19,6 +19,8 @@ import {
   dataSpec,
   consoleSpec,
   httpSpec,
+  inspectSpec,
+  configSecrets,
   metricsSpec,
   controlSpec,
   cytubeSpec,
@@ -66,6 +68,11 @@ export interface RoseyTreeOptions {
   watch?: boolean;
   /** The configuration as loaded (its file, for scheduled backups); else `config` and `dataDir`. */
   loaded?: LoadedConfig;
+  /**
+   * Without the inspect actor (`rosey inspect`): the benchmarks' baseline. Default: on, unless the
+   * environment has `ROSEY_INSPECT=off` (how `npm run bench -- inspect` starts its baseline Rosey).
+   */
+  inspect?: boolean;
 }
 
 /**
@@ -73,6 +80,7 @@ export interface RoseyTreeOptions {
  *
  *   rosey (one_for_one)
  *   ├─ telemetry (only with tracing on): the tracer, flushed last (docs/tracing.md)
+ *   ├─ inspect: what every actor does, for `rosey inspect` (first, so it sees every start)
  *   ├─ infra (rest_for_one): nats-server (embedded only), bus
  *   ├─ data (one_for_one, restarted with backoff): storage, migrator
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
@@ -161,6 +169,9 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     logger,
     children: [
       ...(traces ? [telemetrySpec(o, traces)] : []),
+      ...((o.inspect ?? process.env.ROSEY_INSPECT !== 'off') === false
+        ? []
+        : [inspectSpec(o, [...configSecrets(config), o.nats.token, o.nats.pass, users?.rosey.password])]),
       supervisorSpec('infra', {
         strategy: 'rest_for_one',
         intensity: 5,

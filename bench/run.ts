@@ -5,11 +5,13 @@
  * plugin reloads under load), `actions` (the action gate's capability check), `quote-db` (the
  * quote-db plugin's commands end to end over 10,000 quotes), `lean` (issue 16's footprint, start
  * and tail-latency targets), `tracing` (the round trip with tracing off and on) and `metrics` (issue 17:
- * the HTTP endpoint with ten plugins, the store over an hour); all by default. Numbers
+ * the HTTP endpoint with ten plugins, the store over an hour), `inspect` (issue 18: the round trip
+ * with inspection compiled out, unwatched and watched); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
 import { actionsSuite } from './actions.js';
 import { cytubeSuite } from './cytube.js';
+import { inspectSuite } from './inspect.js';
 import { leanSuite } from './lean.js';
 import { metricsSuite } from './metrics.js';
 import { quoteDbSuite } from './quote-db.js';
@@ -28,6 +30,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   lean: leanSuite,
   tracing: tracingSuite,
   metrics: metricsSuite,
+  inspect: inspectSuite,
 };
 
 const args = process.argv.slice(2);

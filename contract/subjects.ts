@@ -110,6 +110,15 @@ export const subjects = {
   /** Plugin management for the CLI (req): list, info, reload, and the routes pinned by reloads. */
   pluginControl: (verb: 'list' | 'info' | 'reload' | 'start' | 'stop' | 'routes') =>
     `rosey.control.plugin.${verb}`,
+  /**
+   * Inspection of the tree (contract/messages/inspect.ts), for Rosey's own clients only: what one
+   * actor does (pub, only while a watch lease holds; `path` is the actor path with `/` as `.`).
+   */
+  inspect: (path: string) => `rosey.inspect.tree.${path.replaceAll('/', '.')}`,
+  /** Every actor's inspection messages (`rosey.inspect.>` also takes the requests below). */
+  anyInspect: 'rosey.inspect.tree.>',
+  /** Inspection requests (req): take or renew a watch lease, list the actors, one's history or chart. */
+  inspectRequest: (verb: 'watch' | 'actors' | 'history' | 'machine') => `rosey.inspect.${verb}`,
 } as const;
 
 /** Plugin names double as subject tokens and folder names. */

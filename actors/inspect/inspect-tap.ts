@@ -1,0 +1,277 @@
+import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
+import type { InspectedEvent, InspectMessage, WatchReply } from '../../contract/messages/inspect.js';
+import { actorPath, isWithin, machineOf, stateText } from './actor-paths.js';
+import type { Redactor } from './summary.js';
+import { TransitionHistory } from './transition-history.js';
+
+/**
+ * A transition as kept for late joiners: strings and the state value, nothing turned into JSON.
+ * The event is kept by its type alone: holding the event objects themselves kept alive whatever
+ * they carried (a stopped actor's output, an error and what it references), and a storage crash
+ * loop then never recovered in test/app/tree.test.ts.
+ */
+interface Recorded {
+  seq: number;
+  at: number;
+  kind: 'started' | 'snapshot' | 'stopped';
+  eventType?: string;
+  state?: string;
+  from?: string;
+  transition?: boolean;
+  value?: unknown;
+  status?: InspectMessage['status'];
+}
+
+/** What the tap knows of an actor it has seen; `undefined` in the cache: one it does not report. */
+interface Seen {
+  path: string;
+  machine: boolean;
+  /** Its state when last seen, to tell a transition from a snapshot that only changed context. */
+  state?: string;
+  stopped: boolean;
+  /** The context last published: XState keeps the same object until an action assigns. */
+  context?: unknown;
+}
+
+export interface TapOptions {
+  /** The inspect actor itself: it and its children are not reported (their publishes would loop). */
+  self: AnyActorRef;
+  rootName: string;
+  redactor: Redactor;
+  leaseMs: number;
+  historyPerActor: number;
+  historyActors: number;
+  /** Sends one message; the tap never waits for it. */
+  publish: (subject: string, message: InspectMessage) => void;
+  subject: (path: string) => string;
+  onError?: (error: unknown) => void;
+}
+
+const STATUSES = new Set(['active', 'done', 'error', 'stopped']);
+
+/** Messages waiting for the end of the current step (see `send`). */
+const MAX_QUEUED = 10_000;
+
+/**
+ * The observer XState calls for everything any actor of the tree does (`system.inspect`), and the
+ * watch leases that decide whether it is published. Nobody watching, it only keeps transitions
+ * (state changes, starts, stops) in the history, as the objects XState gave it: no summary, no
+ * JSON, no publish. Watched, each started/event/snapshot/stopped becomes a redacted message on the
+ * actor's subject. It runs inside other actors' steps, so nothing it does may throw.
+ */
+export class InspectTap {
+  private readonly seen = new WeakMap<AnyActorRef, Seen | null>();
+  private readonly leases = new Map<string, number>();
+  readonly history: TransitionHistory<Recorded>;
+  private seq = 0;
+  private watching = false;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private queue: [string, () => InspectMessage][] = [];
+  private flushing = false;
+
+  constructor(private readonly o: TapOptions) {
+    this.history = new TransitionHistory<Recorded>(o.historyPerActor, o.historyActors);
+  }
+
+  /** For `system.inspect`. */
+  readonly observe = (e: InspectionEvent): void => {
+    try {
+      this.take(e);
+    } catch (error) {
+      this.o.onError?.(error);
+    }
+  };
+
+  get watched(): boolean {
+    return this.watching;
+  }
+
+  /** Takes, renews or gives back a lease. */
+  watch(watcher: string, release = false, now = Date.now()): WatchReply {
+    if (release) this.leases.delete(watcher);
+    else this.leases.set(watcher, now + this.o.leaseMs);
+    this.expire(now);
+    return { leaseMs: this.o.leaseMs, watchers: this.leases.size };
+  }
+
+  /** The actor's kept transitions as messages, oldest first. */
+  historyOf(path: string): InspectMessage[] {
+    return this.history.entries(path).map((r) => this.message(path, r));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.queue = [];
+    this.watching = false;
+    this.leases.clear();
+    clearTimeout(this.leaseTimer);
+  }
+
+  /** Drops expired leases and sets the one timer that will drop the next. */
+  private expire(now: number): void {
+    let next = Infinity;
+    for (const [watcher, until] of this.leases) {
+      if (until <= now) this.leases.delete(watcher);
+      else next = Math.min(next, until);
+    }
+    this.watching = !this.closed && this.leases.size > 0;
+    clearTimeout(this.leaseTimer);
+    this.leaseTimer = undefined;
+    if (this.watching) {
+      this.leaseTimer = setTimeout(() => this.expire(Date.now()), next - now);
+      this.leaseTimer.unref();
+    }
+  }
+
+  private lookup(ref: AnyActorRef): Seen | null {
+    let seen = this.seen.get(ref);
+    if (seen === undefined) {
+      seen = isWithin(ref, this.o.self)
+        ? null
+        : { path: actorPath(ref, this.o.rootName), machine: machineOf(ref) !== undefined, stopped: false };
+      this.seen.set(ref, seen);
+    }
+    return seen;
+  }
+
+  private take(e: InspectionEvent): void {
+    if (this.closed) return;
+    switch (e.type) {
+      case '@xstate.actor': {
+        const seen = this.lookup(e.actorRef as AnyActorRef);
+        if (!seen) return;
+        this.keep(seen, { seq: this.seq++, at: Date.now(), kind: 'started' });
+        return;
+      }
+      case '@xstate.event': {
+        if (!this.watching) return;
+        const seen = this.lookup(e.actorRef as AnyActorRef);
+        if (!seen) return;
+        const source = e.sourceRef ? this.lookup(e.sourceRef as AnyActorRef) : null;
+        const seq = this.seq++;
+        const at = Date.now();
+        const event = e.event;
+        this.send(seen.path, () => ({
+          seq,
+          at,
+          actor: seen.path,
+          kind: 'event',
+          event: this.eventOf(event),
+          ...(source ? { source: source.path } : {}),
+        }));
+        return;
+      }
+      case '@xstate.snapshot':
+        return this.snapshot(e.actorRef as AnyActorRef, e.event, e.snapshot);
+    }
+  }
+
+  private snapshot(ref: AnyActorRef, event: AnyEventObject, snapshot: unknown): void {
+    const seen = this.lookup(ref);
+    if (!seen || seen.stopped) return;
+    const s = snapshot as { status?: unknown; value?: unknown; context?: unknown };
+    const status = (
+      typeof s.status === 'string' && STATUSES.has(s.status) ? s.status : 'active'
+    ) as Recorded['status'];
+    const state = seen.machine ? stateText(s.value) : undefined;
+    const from = seen.state;
+    const changed = state !== from;
+    const at = Date.now();
+    if (status !== 'active') {
+      seen.stopped = true;
+      this.keep(seen, { seq: this.seq++, at, kind: 'stopped', eventType: event.type, status, state }, event);
+      return;
+    }
+    if (changed) {
+      seen.state = state;
+      const recorded: Recorded = {
+        seq: this.seq++,
+        at,
+        kind: 'snapshot',
+        eventType: event.type,
+        state,
+        transition: true,
+        value: s.value,
+        status,
+      };
+      if (from !== undefined) recorded.from = from;
+      this.history.record(seen.path, recorded);
+      if (this.watching) {
+        const context = this.newContext(seen, s.context);
+        this.send(seen.path, () => this.withContext(this.message(seen.path, recorded, event), context));
+      }
+      return;
+    }
+    if (!this.watching) return;
+    const recorded: Recorded = { seq: this.seq++, at, kind: 'snapshot', state, value: s.value, status };
+    const context = this.newContext(seen, s.context);
+    this.send(seen.path, () => this.withContext(this.message(seen.path, recorded, event), context));
+  }
+
+  /** The context, unless it is the one this actor's last message carried (then it is not sent again). */
+  private newContext(seen: Seen, context: unknown): unknown {
+    if (context === undefined || context === seen.context) return undefined;
+    seen.context = context;
+    return context;
+  }
+
+  private withContext(message: InspectMessage, context: unknown): InspectMessage {
+    if (context !== undefined) message.context = this.o.redactor.summarise(context);
+    return message;
+  }
+
+  private keep(seen: Seen, recorded: Recorded, event?: AnyEventObject): void {
+    this.history.record(seen.path, recorded);
+    if (this.watching) this.send(seen.path, () => this.message(seen.path, recorded, event));
+  }
+
+  /**
+   * Summaries and JSON are made after the step that caused them (contexts and events are not
+   * changed once made), so the actors' own work, a command's reply, goes out first. At most
+   * MAX_QUEUED wait; past that, messages are dropped (a watcher falls behind, Rosey does not).
+   */
+  private send(path: string, build: () => InspectMessage): void {
+    if (this.queue.length >= MAX_QUEUED) return;
+    this.queue.push([path, build]);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushing = false;
+    const queued = this.queue;
+    this.queue = [];
+    if (this.closed) return;
+    for (const [path, build] of queued) {
+      try {
+        this.o.publish(this.o.subject(path), build());
+      } catch (error) {
+        this.o.onError?.(error);
+      }
+    }
+  };
+
+  private eventOf(event: AnyEventObject): InspectedEvent {
+    const { type, ...rest } = event;
+    const out: InspectedEvent = { type: this.o.redactor.text(String(type)) };
+    // An actor's input comes with its first event; the context summary shows what it kept of it.
+    if (type !== 'xstate.init' && Object.keys(rest).length > 0) out.data = this.o.redactor.summarise(rest);
+    return out;
+  }
+
+  /** `event`: the whole event, when there is one to show (live); history has only its type. */
+  private message(path: string, r: Recorded, event?: AnyEventObject): InspectMessage {
+    const m: InspectMessage = { seq: r.seq, at: r.at, actor: path, kind: r.kind };
+    if (event) m.event = this.eventOf(event);
+    else if (r.eventType !== undefined) m.event = { type: this.o.redactor.text(r.eventType) };
+    if (r.state !== undefined) m.state = r.state;
+    if (r.from !== undefined) m.from = r.from;
+    if (r.transition) m.transition = true;
+    if (r.value !== undefined) m.value = this.o.redactor.summarise(r.value);
+    if (r.status) m.status = r.status;
+    return m;
+  }
+}

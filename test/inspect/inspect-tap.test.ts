@@ -1,0 +1,145 @@
+import { expect } from 'chai';
+import { createActor, fromCallback, setup, type AnyActorRef } from 'xstate';
+import { InspectTap } from '../../actors/inspect/inspect-tap.js';
+import { Redactor } from '../../actors/inspect/summary.js';
+import type { InspectMessage } from '../../contract/messages/inspect.js';
+import { subjects } from '../../contract/subjects.js';
+import { eventually } from '../support/nats.js';
+
+const light = setup({
+  types: { context: {} as { password: string }, events: {} as { type: 'next' } | { type: 'poke' } },
+}).createMachine({
+  id: 'light',
+  context: { password: 'hunter2-secret' },
+  initial: 'green',
+  states: {
+    green: { on: { next: 'yellow', poke: {} } },
+    yellow: { on: { next: 'red' } },
+    red: { on: { next: 'green' } },
+  },
+});
+
+/** A stand-in for the inspect actor, with a child of its own, in the tree it watches. */
+const inspectLike = setup({
+  types: { events: {} as { type: 'anything' } },
+  actors: { quiet: fromCallback(() => () => undefined) },
+}).createMachine({
+  initial: 'a',
+  invoke: { id: 'quiet', src: 'quiet' },
+  states: { a: { on: { anything: 'b' } }, b: {} },
+});
+
+const parent = setup({ actors: { light, inspectLike } }).createMachine({
+  id: 'parent',
+  invoke: [
+    { id: 'light', src: 'light' },
+    { id: 'inspect', src: 'inspectLike' },
+  ],
+});
+
+class CountingRedactor extends Redactor {
+  calls = 0;
+  override summarise(value: unknown): unknown {
+    this.calls += 1;
+    return super.summarise(value);
+  }
+}
+
+function tapped(leaseMs = 60_000) {
+  const root = createActor(parent).start();
+  const self = root.getSnapshot().children.inspect as AnyActorRef;
+  const published: { subject: string; message: InspectMessage }[] = [];
+  const redactor = new CountingRedactor();
+  const tap = new InspectTap({
+    self,
+    rootName: 'rosey',
+    redactor,
+    leaseMs,
+    historyPerActor: 4,
+    historyActors: 10,
+    subject: subjects.inspect,
+    publish: (subject, message) => published.push({ subject, message }),
+  });
+  root.system.inspect(tap.observe);
+  const lightRef = root.getSnapshot().children.light as AnyActorRef;
+  // The tap came after the start: this makes it see the light in green first.
+  lightRef.send({ type: 'poke' });
+  return { root, tap, published, redactor, light: lightRef, self };
+}
+
+/** Messages go out after the step that made them (the tap's `send`). */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('inspect: the tap on the actor system', () => {
+  it('with nobody watching: keeps transitions, publishes nothing and summarises nothing', async () => {
+    const { tap, published, redactor, light, root } = tapped();
+    for (let i = 0; i < 9; i++) light.send({ type: 'next' });
+    light.send({ type: 'poke' }); // no state change: not a transition
+    await tick();
+    expect(published).to.deep.equal([]);
+    expect(redactor.calls).to.equal(0);
+    const history = tap.historyOf('rosey/light');
+    // Seen in green, then 9 transitions: the last 4 kept.
+    expect(history.map((m) => `${m.from}→${m.state}`)).to.deep.equal([
+      'red→green',
+      'green→yellow',
+      'yellow→red',
+      'red→green',
+    ]);
+    expect(history.every((m) => m.transition && m.event?.type === 'next')).to.equal(true);
+    root.stop();
+  });
+
+  it('while a lease holds: every event and snapshot, redacted, on the actor’s subject', async () => {
+    const { tap, published, light, root } = tapped();
+    expect(tap.watch('w1')).to.deep.equal({ leaseMs: 60_000, watchers: 1 });
+    light.send({ type: 'next' });
+    light.send({ type: 'poke' });
+    await tick();
+    const kinds = published.map((p) => `${p.message.kind}:${p.message.event?.type}`);
+    expect(kinds).to.deep.equal(['event:next', 'snapshot:next', 'event:poke', 'snapshot:poke']);
+    await tick();
+    expect(published.every((p) => p.subject === 'rosey.inspect.tree.rosey.light')).to.equal(true);
+    const [, moved, , poked] = published.map((p) => p.message);
+    expect(moved).to.include({ kind: 'snapshot', from: 'green', state: 'yellow', transition: true });
+    expect(poked?.transition).to.equal(undefined);
+    expect(moved?.context).to.deep.equal({ password: '[redacted]' });
+    expect(JSON.stringify(published)).not.to.include('hunter2-secret');
+    // The last lease given back: quiet again.
+    expect(tap.watch('w1', true)).to.deep.equal({ leaseMs: 60_000, watchers: 0 });
+    light.send({ type: 'next' });
+    await tick();
+    expect(published).to.have.length(4);
+    root.stop();
+  });
+
+  it('a lease not renewed runs out', async () => {
+    const { tap, published, light, root } = tapped(50);
+    tap.watch('w1');
+    light.send({ type: 'next' });
+    await tick();
+    expect(published.length).to.be.greaterThan(0);
+    await eventually(() => !tap.watched, 'the lease to run out');
+    await tick();
+    const before = published.length;
+    light.send({ type: 'next' });
+    await tick();
+    expect(published.length).to.equal(before);
+    root.stop();
+  });
+
+  it('reports stops, and never the inspect actor itself (its publishes would loop)', async () => {
+    const { tap, published, root, self, light } = tapped();
+    tap.watch('w1');
+    self.send({ type: 'anything' });
+    light.send({ type: 'next' });
+    await tick();
+    expect(published.map((p) => p.message.actor)).to.deep.equal(['rosey/light', 'rosey/light']);
+    root.stop();
+    await tick();
+    const stopped = published.filter((p) => p.message.kind === 'stopped').map((p) => p.message.actor);
+    expect(stopped).to.include('rosey/light');
+    expect(stopped.every((a) => !a.startsWith('rosey/inspect'))).to.equal(true);
+    tap.close();
+  });
+});
