@@ -28,7 +28,6 @@ import { err, ok } from '../../contract/result.js';
 import { sendKickSchema } from '../../contract/messages/actions.js';
 import { subjects } from '../../contract/subjects.js';
 import { chatReceived, chatSent } from '../../contract/tracing.js';
-import { backoffDelay } from '../../supervisors/backoff.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import { emptyChannel } from './channel-state.js';
 import { initialContext, type CytubeContext, type CytubeInput } from './context.js';
@@ -46,6 +45,14 @@ import { CYTUBE_PLATFORM } from './platform.js';
 import { cytubeSocket, type SocketEvent } from './socket.actor.js';
 import { discovery, type Discovery } from './discovery.actor.js';
 import type { Step } from './step.js';
+import {
+  clause,
+  clockTime,
+  decideRetry,
+  refusedForNow,
+  TOO_MANY_CONNECTIONS_WAIT_MS,
+  type RetryCause,
+} from './retry.js';
 
 export type { CytubeInput } from './context.js';
 
@@ -57,6 +64,7 @@ type CytubeEvent =
   | { type: 'login.wait' }
   | { type: 'password.check' }
   | { type: 'pace' }
+  | { type: 'rank.grace' }
   | { type: 'bus.bound' }
   | { type: 'bus.response' }
   | ConfirmedPublisherEvent
@@ -113,6 +121,27 @@ function apply(enqueue: Enqueue, context: CytubeContext, step: Step): void {
 }
 
 /**
+ * Why the connector is not in the channel, and until when it waits (docs/cli.md: `rosey cytube
+ * status` says why whenever the bot is not in the channel).
+ */
+export function statusReason(context: CytubeContext): string | undefined {
+  if (context.halt !== undefined) return context.halt;
+  if (context.phase === 'ready') return undefined;
+  if (context.phase === 'backing-off' && context.retryAt !== undefined)
+    return `${clause(context.lastError ?? 'connection lost')}; trying again at ${clockTime(context.retryAt)}`;
+  if (context.phase === 'joining' && context.loginWait)
+    return `${clause(context.loginWait.reason)}; logging in again at ${clockTime(context.loginWait.until)}`;
+  return context.lastError;
+}
+
+/** A session is over: who was in the channel is no longer known (`rosey status` must not list them). */
+const leftChannel = (context: CytubeContext) => ({
+  ...context.channel,
+  users: new Map(),
+  inChannel: false,
+});
+
+/**
  * The CyTube connector: finds the channel's socket.io server, joins and logs in, keeps the
  * channel's state, publishes what happens on the bus (raw and normalised) and sends what Rosey
  * says, paced under the channel's flood limits. It reconnects with backoff after transport
@@ -127,7 +156,9 @@ export const cytubeMachine = setup({
   },
   actors: { bus: busBridge, delivery: confirmedPublisher, socket: cytubeSocket, discovery },
   delays: {
-    backoff: ({ context }) => backoffDelay(Math.max(0, context.attempts - 1), context.input.reconnect),
+    backoff: ({ context }) => context.retryDelayMs,
+    /** An account's channel rank arrives ~10 ms after its login; the join line waits that long at most. */
+    rankGrace: 2000,
     connectTimeout: ({ context }) => context.input.connectTimeoutMs,
     joinTimeout: ({ context }) => context.input.joinTimeoutMs,
     loginWait: ({ context }) => context.loginWaitMs,
@@ -144,6 +175,10 @@ export const cytubeMachine = setup({
       assertEvent(event, 'socket.closed');
       return /\bbanned\b/i.test(event.reason);
     },
+    refusedForNow: ({ context, event }) => {
+      assertEvent(event, 'socket.closed');
+      return context.refusal !== undefined || refusedForNow(event.reason) !== undefined;
+    },
     stillAtPasswordPrompt: ({ context }) => context.passwordPrompt && !context.channel.inChannel,
   },
   actions: {
@@ -153,7 +188,7 @@ export const cytubeMachine = setup({
     /** Sends `rosey status` the facts that changed. */
     report: enqueueActions(({ context, enqueue, self }) => {
       const c = context.counters;
-      const reason = context.halt ?? (context.phase === 'ready' ? undefined : context.lastError);
+      const reason = statusReason(context);
       const info = {
         state: context.phase,
         channel: context.input.channel,
@@ -217,7 +252,7 @@ export const cytubeMachine = setup({
         replyId: event.replyId,
         result: ok({
           state: context.phase,
-          reason: context.halt ?? context.lastError ?? null,
+          reason: statusReason(context) ?? null,
           server: context.input.server,
           channel: context.input.channel,
           user: ch.self ?? context.input.username,
@@ -237,15 +272,22 @@ export const cytubeMachine = setup({
     }),
     acceptRejoin: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'rejoin');
-      const was = { state: context.phase, reason: context.halt ?? context.lastError ?? null };
+      const was = { state: context.phase, reason: statusReason(context) ?? null };
       context.input.logger.info(`rejoining ${context.input.channel} on request (was ${context.phase})`);
       enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: ok({ was }) });
-      enqueue.assign({ halt: undefined, lastError: undefined, attempts: 0 });
+      enqueue.assign({ halt: undefined, lastError: undefined, attempts: 0, probes: 0, retryAt: undefined });
     }),
-    logReady: ({ context }) =>
+    /**
+     * "in <channel> as <bot> (rank n, …)", once per session, with the rank the channel gave: an
+     * account logs in at rank 1 and gets its channel rank ~10 ms later (issue 21).
+     */
+    logJoin: enqueueActions(({ context, event, enqueue }) => {
+      if (context.joinLogged || (!context.rankSettled && event.type !== 'rank.grace')) return;
+      enqueue.assign({ joinLogged: true });
       context.input.logger.info(
         `in ${context.input.channel} as ${context.channel.self} (rank ${context.channel.rank}, ${context.channel.users.size} users)`,
-      ),
+      );
+    }),
   },
 }).createMachine({
   id: 'cytube',
@@ -335,6 +377,8 @@ export const cytubeMachine = setup({
             target: 'online',
             actions: assign({
               socketUrl: ({ event }) => (event.output as Extract<Discovery, { kind: 'found' }>).url,
+              // The site answers again: the next outage starts probing from the minimum.
+              probes: 0,
             }),
           },
           {
@@ -351,6 +395,7 @@ export const cytubeMachine = setup({
             target: 'backingOff',
             actions: assign({
               lastError: ({ event }) => (event.output as Exclude<Discovery, { kind: 'found' }>).reason,
+              retryCause: { kind: 'unreachable' } as RetryCause,
             }),
           },
         ],
@@ -368,6 +413,10 @@ export const cytubeMachine = setup({
         channel: { ...emptyChannel(), media: context.channel.media },
         outbox: resetSession(context.outbox),
         passwordPrompt: false,
+        rankSettled: false,
+        joinLogged: false,
+        loginWait: undefined,
+        refusal: undefined,
       })),
       exit: 'cancelPasswordCheck',
       on: {
@@ -378,6 +427,20 @@ export const cytubeMachine = setup({
             actions: assign({ halt: ({ event }) => `CyTube refused the connection: ${event.reason}` }),
           },
           { guard: 'halting', target: 'halted' },
+          {
+            // Temporary: CyTube's connection rate limit or its per-IP connection limit.
+            guard: 'refusedForNow',
+            target: 'backingOff',
+            actions: assign(({ context, event }) => {
+              const cause = context.refusal
+                ? ({ kind: 'refused-for-now', atLeastMs: TOO_MANY_CONNECTIONS_WAIT_MS } as const)
+                : refusedForNow(event.reason)!;
+              return {
+                retryCause: cause,
+                lastError: `CyTube turned the bot away for now (${clause(context.refusal ?? event.reason)})`,
+              };
+            }),
+          },
           {
             target: 'backingOff',
             actions: assign({ lastError: ({ event }) => `disconnected: ${event.reason}` }),
@@ -427,7 +490,14 @@ export const cytubeMachine = setup({
               },
             },
             waitingToLogIn: {
-              after: { loginWait: { target: 'waiting', actions: 'emitLogin' } },
+              // Reported with why and until when (the wait may be a minute).
+              entry: 'report',
+              after: {
+                loginWait: {
+                  target: 'waiting',
+                  actions: [assign({ loginWait: undefined }), 'emitLogin', 'report'],
+                },
+              },
             },
           },
         },
@@ -441,13 +511,14 @@ export const cytubeMachine = setup({
               outbox: requeueUnconfirmed(context.outbox),
             })),
             'report',
-            'logReady',
+            'logJoin',
           ],
           exit: 'abandonPlaylistRequests',
+          after: { rankGrace: { actions: 'logJoin' } },
           on: {
             'socket.event': [
               { guard: 'haltsOnEvent', target: '#cytube.halted', actions: 'handleServerEvent' },
-              { actions: ['handleServerEvent', 'pace'] },
+              { actions: ['handleServerEvent', 'logJoin', 'pace'] },
             ],
             ...forOutbound(['enqueueOutbound', 'pace'] as const),
           },
@@ -469,17 +540,29 @@ export const cytubeMachine = setup({
           const now = context.input.now();
           const stable =
             context.readyAt !== undefined && now - context.readyAt >= context.input.stableAfterMs;
+          const decided = decideRetry(
+            context.retryCause ?? { kind: 'session' },
+            { attempts: context.attempts, probes: context.probes },
+            context.input.reconnect,
+            stable,
+          );
           return {
             phase: 'backing-off' as const,
-            attempts: (stable ? 0 : context.attempts) + 1,
+            attempts: decided.attempts,
+            probes: decided.probes,
+            retryDelayMs: decided.delayMs,
+            retryAt: now + decided.delayMs,
+            retryCause: undefined,
+            refusal: undefined,
             readyAt: undefined,
+            channel: leftChannel(context),
             counters: { ...context.counters, reconnects: context.counters.reconnects + 1 },
           };
         }),
         'report',
         ({ context }) =>
           context.input.logger.warn(
-            `${context.lastError ?? 'connection lost'}; reconnecting (attempt ${context.attempts})`,
+            `${clause(context.lastError ?? 'connection lost')}; reconnecting in ${context.retryDelayMs} ms (${context.probes > 0 ? `probe ${context.probes}` : `attempt ${context.attempts}`})`,
           ),
       ],
       after: { backoff: 'discovering' },
@@ -492,6 +575,7 @@ export const cytubeMachine = setup({
         assign(({ context }) => ({
           phase: 'halted' as const,
           halt: context.halt ?? 'stopped',
+          channel: leftChannel(context),
           // Nothing left in line will ever be sent.
           counters: {
             ...context.counters,

@@ -8,6 +8,7 @@ import { classifyLoginFailure } from './login-result.js';
 import { acknowledge, confirmFromHistory, type Answer } from './outbox.js';
 import { CYTUBE_PLATFORM } from './platform.js';
 import { settle } from './playlist-replies.js';
+import { clause, isTemporaryKick } from './retry.js';
 import { parseServerEvent, type KnownServerEvent } from './server-events.js';
 import { emptyStep, type Step } from './step.js';
 
@@ -20,6 +21,8 @@ export function fatalReason(context: CytubeContext, event: KnownServerEvent): st
   const { channel, username, password } = context.input;
   switch (event.name) {
     case 'kick':
+      // CyTube's per-IP connection limit is about other connections, not the bot: it frees.
+      if (isTemporaryKick(event.data.reason)) return undefined;
       return /duplicate login/i.test(event.data.reason)
         ? `another connection logged in as ${username} and CyTube dropped this one (Duplicate login); not reconnecting, or the two would keep kicking each other`
         : `kicked from ${channel}: ${event.data.reason || 'no reason given'}`;
@@ -143,6 +146,9 @@ export function onServerEvent(context: CytubeContext, name: string, data: unknow
     case 'login': {
       if (known.data.success) {
         step.patch.loginRetries = 0;
+        step.patch.loginWait = undefined;
+        // A guest has no channel rank to wait for; an account's arrives with `setUserRank`.
+        if (known.data.guest === true) step.patch.rankSettled = true;
         step.log.push({
           level: 'info',
           msg: `logged in to ${context.input.channel} as ${known.data.name ?? self}`,
@@ -158,14 +164,24 @@ export function onServerEvent(context: CytubeContext, name: string, data: unknow
         const wait = failure.afterMs + 250 + Math.round(Math.random() * 500);
         step.log.push({
           level: 'warn',
-          msg: `${failure.reason}: logging in again in ${Math.round(wait / 1000)} s`,
+          msg: `${clause(failure.reason)}: logging in again in ${Math.round(wait / 1000)} s`,
         });
         step.patch.loginRetries = context.loginRetries + 1;
         step.patch.loginWaitMs = wait;
+        step.patch.loginWait = { reason: failure.reason, until: now + wait };
         step.raise.push({ event: { type: 'login.wait' } });
       }
       break;
     }
+    case 'setUserRank':
+      if (isSelf(known.data.name) && channel.loggedIn) step.patch.rankSettled = true;
+      break;
+    case 'kick':
+      if (isTemporaryKick(known.data.reason)) {
+        step.patch.refusal = known.data.reason;
+        step.log.push({ level: 'warn', msg: `CyTube turned the bot away for now: ${known.data.reason}` });
+      }
+      break;
     default:
       break;
   }

@@ -423,12 +423,15 @@ describe('cytube: what one server event means (onServerEvent)', () => {
       expect(step.patch.loginRetries).to.equal(2);
       expect(step.patch.loginWaitMs).to.be.within(10_250, 10_750);
       expect(step.raise).to.deep.equal([{ event: { type: 'login.wait' } }]);
+      // The server's sentence loses its full stop inside ours (issue 21: "…seconds.: logging in again").
       expect(step.log).to.deep.equal([
         {
           level: 'warn',
-          msg: `${error}: logging in again in ${Math.round(step.patch.loginWaitMs! / 1000)} s`,
+          msg: `Guest logins are restricted to one per IP address per 10 seconds: logging in again in ${Math.round(step.patch.loginWaitMs! / 1000)} s`,
         },
       ]);
+      // `rosey cytube status` says why the bot is still joining, and until when.
+      expect(step.patch.loginWait).to.deep.equal({ reason: error, until: NOW + step.patch.loginWaitMs! });
       expect(step.patch.halt).to.equal(undefined);
     });
 
