@@ -38,6 +38,8 @@ export interface OutItem {
 export interface SentItem {
   item: OutItem;
   sentAt: number;
+  /** Sent while earlier lines were still unanswered: it queued behind them at the server. */
+  queued?: boolean;
 }
 
 export interface Limits {
@@ -169,7 +171,8 @@ export function takeDue(
     next = { ...next, queue: next.queue.slice(1) };
     if (isChatLike(head.kind)) {
       next.chatFlood = limits.chat.map((p, i) => recordSend(next.chatFlood[i]!, p, now));
-      next.unacked = [...next.unacked, { item: head, sentAt: now }];
+      const queued = next.unacked.length > 0;
+      next.unacked = [...next.unacked, { item: head, sentAt: now, ...(queued ? { queued } : {}) }];
     } else if (head.kind === 'queue') next.queueFlood = recordSend(next.queueFlood, limits.queue, now);
     due.push(head);
   }
@@ -207,14 +210,18 @@ export function acknowledge(
         (s.item.kind === 'pm') === answer.pm && s.item.text !== undefined && echoKey(s.item.text) === key,
     );
     if (at < 0) return { outbox: o, outcome: { kind: 'none' } };
-    // The server handled this line at the latest when its echo arrived: the sustained interval
-    // counts from there if that is later than the sending. (Less the round trip would be closer,
-    // but a round trip measured during a flood includes the queue it is meant to remove.)
+    // A line that queued behind others was handled late, at the latest when its echo arrived:
+    // the sustained interval counts from there. (Less the round trip would be closer, but a round
+    // trip measured during a flood includes the queue it is meant to remove.) A line sent alone
+    // was handled about when it was sent, as the mirror assumes.
+    const anchored = o.unacked[at]!.queued === true;
     return {
       outbox: {
         ...o,
         unacked: o.unacked.slice(at + 1),
-        chatFlood: o.chatFlood.map((s) => (s.lastAt < now ? { ...s, lastAt: now } : s)),
+        chatFlood: anchored
+          ? o.chatFlood.map((s) => (s.lastAt < now ? { ...s, lastAt: now } : s))
+          : o.chatFlood,
       },
       outcome: { kind: 'delivered', item: o.unacked[at]!.item },
     };

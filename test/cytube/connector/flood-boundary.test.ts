@@ -33,6 +33,8 @@ interface Scenario {
   /** Users flooding commands back to back, each asking for one reply per command. */
   users: number;
   commandsEach: number;
+  /** Lines Rosey handed the connector all at once at the start (send.chat published in a loop). */
+  preloaded?: number;
 }
 
 interface Outcome {
@@ -55,7 +57,8 @@ function simulate(s: Scenario): Outcome {
   let outbox: Outbox = emptyOutbox();
   let seq = 0;
   const out: Outcome = { delivered: 0, dropped: 0, handled: [] };
-  const total = s.users * s.commandsEach;
+  const total = s.users * s.commandsEach + (s.preloaded ?? 0);
+  for (let i = 0; i < (s.preloaded ?? 0); i++) toBot.push({ at: 0, what: 'command', text: `line ${i}` });
   for (let u = 0; u < s.users; u++)
     for (let i = 0; i < s.commandsEach; i++)
       serverQueue.push({ at: 0, msg: { from: 'user', id: u * 100 + i } });
@@ -135,6 +138,16 @@ describe('cytube: pacing at the burst → sustained boundary (issue 21)', () => 
         .map((t, i) => t - r.handled[SERVER_LIMIT.burst - 1 + i]!);
       expect(Math.min(...gaps)).to.be.at.least(1000 / SERVER_LIMIT.sustained);
     });
+
+  // The bot has a long reply at once while the server is slow: the burst's last line is handled
+  // after the sustained interval has passed on the bot's clock, so only waiting for its echo helps.
+  for (const costMs of [8, 12])
+    for (const latencyMs of [1, 20, 60])
+      it(`40 lines at once, server ${costMs} ms per message, latency ${latencyMs} ms: none dropped`, () => {
+        const r = simulate({ costMs, latencyMs, users: 0, commandsEach: 0, preloaded: 40 });
+        expect(r.dropped, 'lines the server dropped').to.equal(0);
+        expect(r.delivered).to.equal(40);
+      });
 
   it('still uses the burst: the first 20 replies go out as their commands arrive', () => {
     const r = simulate({ costMs: 1, latencyMs: 1, users: 2, commandsEach: 15 });
