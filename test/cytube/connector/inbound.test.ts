@@ -467,6 +467,44 @@ describe('cytube: what one server event means (onServerEvent)', () => {
     });
   });
 
+  describe('issue 21: temporary refusals, the settled rank, the wait to log in', () => {
+    it('"Too many connections from your IP address" ends nothing: it is kept for the backoff and logged', () => {
+      const reason = 'Too many connections from your IP address';
+      expect(fatalReason(context(), known('kick', { reason }))).to.equal(undefined);
+      const step = onServerEvent(inChannel(), 'kick', { reason }, NOW);
+      expect(step.patch.refusal).to.equal(reason);
+      expect(step.patch.halt).to.equal(undefined);
+      expect(step.log).to.deep.equal([
+        { level: 'warn', msg: `CyTube turned the bot away for now: ${reason}` },
+      ]);
+      // Any other kick still ends the attempts, and is no refusal-for-now.
+      const banned = onServerEvent(inChannel(), 'kick', { reason: "You're banned!" }, NOW);
+      expect(banned.patch.refusal).to.equal(undefined);
+      expect(banned.patch.halt).to.equal("kicked from lobby: You're banned!");
+    });
+
+    it('the rank settles with the bot’s own setUserRank once logged in, or with a guest login', () => {
+      const self = onServerEvent(inChannel(), 'setUserRank', { name: 'rosEYbot', rank: 2 }, NOW);
+      expect(self.patch.rankSettled).to.equal(true);
+      const other = onServerEvent(inChannel(), 'setUserRank', { name: 'alice', rank: 3 }, NOW);
+      expect(other.patch.rankSettled).to.equal(undefined);
+      // At the password prompt, before the login: the broadcast is not ours yet.
+      const early = onServerEvent(context(), 'setUserRank', { name: 'RoseyBot', rank: 2 }, NOW);
+      expect(early.patch.rankSettled).to.equal(undefined);
+      const guest = onServerEvent(context(), 'login', { success: true, name: 'RoseyBot', guest: true }, NOW);
+      expect(guest.patch.rankSettled).to.equal(true);
+      const account = onServerEvent(context(), 'login', { success: true, name: 'RoseyBot' }, NOW);
+      expect(account.patch.rankSettled).to.equal(undefined);
+    });
+
+    it('a login ends the wait to log in again', () => {
+      const waiting = context({ loginWait: { reason: 'x', until: NOW + 1 } });
+      const step = onServerEvent(waiting, 'login', { success: true, name: 'RoseyBot' }, NOW);
+      expect(step.patch).to.have.property('loginWait', undefined);
+      expect('loginWait' in step.patch).to.equal(true);
+    });
+  });
+
   describe('what ends the connector’s attempts', () => {
     it('a kick, with its reason or none; a duplicate login says why it does not reconnect', () => {
       const c = context();
