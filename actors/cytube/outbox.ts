@@ -38,8 +38,6 @@ export interface OutItem {
 export interface SentItem {
   item: OutItem;
   sentAt: number;
-  /** Sent while earlier lines were still unanswered: it queued behind them at the server. */
-  queued?: boolean;
 }
 
 export interface Limits {
@@ -171,8 +169,7 @@ export function takeDue(
     next = { ...next, queue: next.queue.slice(1) };
     if (isChatLike(head.kind)) {
       next.chatFlood = limits.chat.map((p, i) => recordSend(next.chatFlood[i]!, p, now));
-      const queued = next.unacked.length > 0;
-      next.unacked = [...next.unacked, { item: head, sentAt: now, ...(queued ? { queued } : {}) }];
+      next.unacked = [...next.unacked, { item: head, sentAt: now }];
     } else if (head.kind === 'queue') next.queueFlood = recordSend(next.queueFlood, limits.queue, now);
     due.push(head);
   }
@@ -210,18 +207,17 @@ export function acknowledge(
         (s.item.kind === 'pm') === answer.pm && s.item.text !== undefined && echoKey(s.item.text) === key,
     );
     if (at < 0) return { outbox: o, outcome: { kind: 'none' } };
-    // A line that queued behind others was handled late, at the latest when its echo arrived:
-    // the sustained interval counts from there. (Less the round trip would be closer, but a round
-    // trip measured during a flood includes the queue it is meant to remove.) A line sent alone
-    // was handled about when it was sent, as the mirror assumes.
-    const anchored = o.unacked[at]!.queued === true;
+    // The server handled this line at the latest when its echo arrived: the sustained interval
+    // counts from there when that is later than the sending. A line that queued behind others
+    // (a burst) was handled late; so was one whose echo took longer than the interval (a loaded
+    // server or bot), and the next line, sent at that echo, would come too soon after it. (Less
+    // the round trip would be closer, but a round trip measured under load includes the very
+    // queue it is meant to remove: such an estimate lets a line through too early.)
     return {
       outbox: {
         ...o,
         unacked: o.unacked.slice(at + 1),
-        chatFlood: anchored
-          ? o.chatFlood.map((s) => (s.lastAt < now ? { ...s, lastAt: now } : s))
-          : o.chatFlood,
+        chatFlood: o.chatFlood.map((s) => (s.lastAt < now ? { ...s, lastAt: now } : s)),
       },
       outcome: { kind: 'delivered', item: o.unacked[at]!.item },
     };

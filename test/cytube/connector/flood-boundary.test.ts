@@ -35,6 +35,8 @@ interface Scenario {
   commandsEach: number;
   /** Lines Rosey handed the connector all at once at the start (send.chat published in a loop). */
   preloaded?: number;
+  /** How long the bot's n-th line takes to reach the server, when it varies (a loaded network or bot). */
+  forwardMs?: (n: number) => number;
 }
 
 interface Outcome {
@@ -56,6 +58,8 @@ function simulate(s: Scenario): Outcome {
   let limiter: FloodState = initialFloodState();
   let outbox: Outbox = emptyOutbox();
   let seq = 0;
+  let sent = 0;
+  let lastArrival = 0;
   const out: Outcome = { delivered: 0, dropped: 0, handled: [] };
   const total = s.users * s.commandsEach + (s.preloaded ?? 0);
   for (let i = 0; i < (s.preloaded ?? 0); i++) toBot.push({ at: 0, what: 'command', text: `line ${i}` });
@@ -116,7 +120,11 @@ function simulate(s: Scenario): Outcome {
     const taken = takeDue(outbox, limits, t);
     outbox = taken.outbox;
     for (const item of taken.due)
-      serverQueue.push({ at: t + s.latencyMs, msg: { from: 'bot', text: item.text! } });
+      serverQueue.push({
+        // One connection keeps its order: a line never overtakes the one before it.
+        at: (lastArrival = Math.max(lastArrival, t + (s.forwardMs?.(sent++) ?? s.latencyMs))),
+        msg: { from: 'bot', text: item.text! },
+      });
     if (out.delivered === total) break;
   }
   return out;
@@ -148,6 +156,22 @@ describe('cytube: pacing at the burst → sustained boundary (issue 21)', () => 
         expect(r.dropped, 'lines the server dropped').to.equal(0);
         expect(r.delivered).to.equal(40);
       });
+
+  // A line whose echo takes longer than the interval (it was slow to reach the server) and a next
+  // line that is quick: counted from the sending, the next line would go at the echo, a few ms
+  // after the server handled the slow one.
+  it('40 lines at once, every other line 120 ms late to the server: none dropped', () => {
+    const r = simulate({
+      costMs: 1,
+      latencyMs: 5,
+      users: 0,
+      commandsEach: 0,
+      preloaded: 40,
+      forwardMs: (n) => (n % 2 === 0 ? 120 : 5),
+    });
+    expect(r.dropped, 'lines the server dropped').to.equal(0);
+    expect(r.delivered).to.equal(40);
+  });
 
   it('still uses the burst: the first 20 replies go out as their commands arrive', () => {
     const r = simulate({ costMs: 1, latencyMs: 1, users: 2, commandsEach: 15 });
