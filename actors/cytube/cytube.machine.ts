@@ -50,6 +50,7 @@ import {
   clockTime,
   decideRetry,
   refusedForNow,
+  serverWentAway,
   TOO_MANY_CONNECTIONS_WAIT_MS,
   type RetryCause,
 } from './retry.js';
@@ -443,7 +444,10 @@ export const cytubeMachine = setup({
           },
           {
             target: 'backingOff',
-            actions: assign({ lastError: ({ event }) => `disconnected: ${event.reason}` }),
+            actions: assign(({ event }) => ({
+              lastError: `disconnected: ${event.reason}`,
+              retryCause: { kind: 'session', serverGone: serverWentAway(event.reason) } as RetryCause,
+            })),
           },
         ],
         'socket.event': [
@@ -538,10 +542,16 @@ export const cytubeMachine = setup({
       entry: [
         assign(({ context }) => {
           const now = context.input.now();
+          const cause = context.retryCause ?? { kind: 'session' };
+          // A session that stayed up, or that was in the channel when its server went away (a
+          // restart: issue 21, a flapping server's next outage must not wait longer each time),
+          // starts the backoff over; a server that closes the bot's sessions does not.
           const stable =
-            context.readyAt !== undefined && now - context.readyAt >= context.input.stableAfterMs;
+            context.readyAt !== undefined &&
+            (now - context.readyAt >= context.input.stableAfterMs ||
+              (cause.kind === 'session' && cause.serverGone === true));
           const decided = decideRetry(
-            context.retryCause ?? { kind: 'session' },
+            cause,
             { attempts: context.attempts, probes: context.probes },
             context.input.reconnect,
             stable,

@@ -14,7 +14,10 @@ import { backoffDelay, type BackoffOptions } from '../../supervisors/backoff.js'
  * least as long as the server needs to let the bot in again.
  */
 export type RetryCause =
-  { kind: 'unreachable' } | { kind: 'session' } | { kind: 'refused-for-now'; atLeastMs: number };
+  | { kind: 'unreachable' }
+  /** `serverGone`: the server went away under a session that was in the channel (a restart). */
+  | { kind: 'session'; serverGone?: boolean }
+  | { kind: 'refused-for-now'; atLeastMs: number };
 
 /** The longest wait between two probes of a site that does not answer. */
 export const DOWN_PROBE_MAX_MS = 1000;
@@ -59,6 +62,12 @@ export function decideRetry(
     delayMs: cause.kind === 'refused-for-now' ? Math.max(delayMs, cause.atLeastMs) : delayMs,
   };
 }
+
+/**
+ * The connection dropped under the bot (the server stopped or the network failed), as opposed to
+ * the server closing it: a restart, not a reason to wait longer next time.
+ */
+export const serverWentAway = (reason: string) => /transport (close|error)|ping timeout/i.test(reason);
 
 /** What a `socket.closed` reason says about trying again, when it is a temporary refusal. */
 export function refusedForNow(reason: string): RetryCause | undefined {

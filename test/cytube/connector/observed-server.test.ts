@@ -111,6 +111,30 @@ describe('cytube connector: what a real CyTube 3.86.0 did (fake CyTube, real nat
     expect(new Set(cytube.log.slice(before).map((e) => e.socketId)).size).to.equal(1);
   });
 
+  it('a server that restarts again soon: the next outage starts from the first wait again, not a grown one', async () => {
+    await startServer();
+    await startRosey();
+    await connectorIn(nc, 'ready');
+    for (let outage = 1; outage <= 3; outage++) {
+      const probes = waits().filter((w) => w.kind === 'probe').length;
+      await cytube.stop();
+      await eventually(
+        () => waits().filter((w) => w.kind === 'probe').length >= probes + 2,
+        'two probes',
+        20_000,
+      );
+      await cytube.restart();
+      await connectorIn(nc, 'ready', (s) => s.counters.reconnects >= outage * 3, 15_000);
+    }
+    // Sessions of a second or two, each lost to its server going away: every one a first attempt
+    // (a growing backoff was 1, 2, 4 … s before the probing even started).
+    expect(
+      waits()
+        .filter((w) => w.kind === 'attempt')
+        .map((w) => w.n),
+    ).to.deep.equal([1, 1, 1]);
+  });
+
   it('"Rate limit exceeded" (connect_error) is temporary: it backs off at least the server’s 10 s, and says so', async () => {
     await startServer({ connectRate: { burst: 5, refillMs: 10_000 } });
     // Five quick connects from the bot's address use up what CyTube allows it.

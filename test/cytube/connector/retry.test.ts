@@ -14,6 +14,7 @@ import {
   DOWN_PROBE_MAX_MS,
   RATE_LIMIT_WAIT_MS,
   refusedForNow,
+  serverWentAway,
   type RetryCounts,
 } from '../../../actors/cytube/retry.js';
 import { BusLink } from '../../../actors/bus/bus-link.js';
@@ -83,6 +84,15 @@ describe('cytube: when to try again (issue 21)', () => {
       atLeastMs: RATE_LIMIT_WAIT_MS,
     });
     expect(refusedForNow('transport close')).to.equal(undefined);
+  });
+
+  it('a dropped connection is the server going away; the server closing it is not', () => {
+    expect(['transport close', 'transport error', 'ping timeout'].map(serverWentAway)).to.deep.equal([
+      true,
+      true,
+      true,
+    ]);
+    expect(serverWentAway('io server disconnect')).to.equal(false);
   });
 
   it('words: a server sentence inside ours loses its full stop; times are UTC clock times', () => {
