@@ -38,6 +38,7 @@ import {
   onServerEvent,
   PASSWORD_CHECK,
   passwordReason,
+  RANK_GRACE,
 } from './on-server-event.js';
 import { onOutbound, type OutboundEvent } from './on-outbound.js';
 import { emptyOutbox, requeueUnconfirmed, resetSession } from './outbox.js';
@@ -158,8 +159,6 @@ export const cytubeMachine = setup({
   actors: { bus: busBridge, delivery: confirmedPublisher, socket: cytubeSocket, discovery },
   delays: {
     backoff: ({ context }) => context.retryDelayMs,
-    /** An account's channel rank arrives ~10 ms after its login; the join line waits that long at most. */
-    rankGrace: 2000,
     connectTimeout: ({ context }) => context.input.connectTimeoutMs,
     joinTimeout: ({ context }) => context.input.joinTimeoutMs,
     loginWait: ({ context }) => context.loginWaitMs,
@@ -170,7 +169,9 @@ export const cytubeMachine = setup({
       assertEvent(event, 'socket.event');
       return haltsOn(context, event.name, event.data);
     },
-    joined: ({ context }) => context.channel.loggedIn && context.channel.inChannel,
+    // In the channel at the rank the channel gave (an account logs in at rank 1 and gets its
+    // channel rank ~10 ms later): what is sent from `ready` on is checked against that rank.
+    joined: ({ context }) => context.channel.loggedIn && context.channel.inChannel && context.rankSettled,
     halting: ({ context }) => context.halt !== undefined,
     refusedAtTheDoor: ({ event }) => {
       assertEvent(event, 'socket.closed');
@@ -282,8 +283,8 @@ export const cytubeMachine = setup({
      * "in <channel> as <bot> (rank n, …)", once per session, with the rank the channel gave: an
      * account logs in at rank 1 and gets its channel rank ~10 ms later (issue 21).
      */
-    logJoin: enqueueActions(({ context, event, enqueue }) => {
-      if (context.joinLogged || (!context.rankSettled && event.type !== 'rank.grace')) return;
+    logJoin: enqueueActions(({ context, enqueue }) => {
+      if (context.joinLogged) return;
       enqueue.assign({ joinLogged: true });
       context.input.logger.info(
         `in ${context.input.channel} as ${context.channel.self} (rank ${context.channel.rank}, ${context.channel.users.size} users)`,
@@ -419,7 +420,7 @@ export const cytubeMachine = setup({
         loginWait: undefined,
         refusal: undefined,
       })),
-      exit: 'cancelPasswordCheck',
+      exit: ['cancelPasswordCheck', cancel(RANK_GRACE)],
       on: {
         'socket.closed': [
           {
@@ -479,7 +480,11 @@ export const cytubeMachine = setup({
           always: { guard: 'joined', target: 'ready' },
           // CyTube asked us to wait before logging in again (the guest-login delay): the join
           // timeout starts over after the wait.
-          on: { 'login.wait': '.waitingToLogIn' },
+          on: {
+            'login.wait': '.waitingToLogIn',
+            // No channel rank came after the login (none is sent at a password prompt): go on.
+            'rank.grace': { actions: assign({ rankSettled: true }) },
+          },
           initial: 'waiting',
           states: {
             waiting: {
@@ -518,11 +523,10 @@ export const cytubeMachine = setup({
             'logJoin',
           ],
           exit: 'abandonPlaylistRequests',
-          after: { rankGrace: { actions: 'logJoin' } },
           on: {
             'socket.event': [
               { guard: 'haltsOnEvent', target: '#cytube.halted', actions: 'handleServerEvent' },
-              { actions: ['handleServerEvent', 'logJoin', 'pace'] },
+              { actions: ['handleServerEvent', 'pace'] },
             ],
             ...forOutbound(['enqueueOutbound', 'pace'] as const),
           },

@@ -13,6 +13,9 @@ import { parseServerEvent, type KnownServerEvent } from './server-events.js';
 import { emptyStep, type Step } from './step.js';
 
 export const PASSWORD_CHECK = 'password-check';
+export const RANK_GRACE = 'rank-grace';
+/** How long an account's channel rank may take after its login before the bot goes on without it. */
+export const RANK_GRACE_MS = 1000;
 const RESERVED_RAW = new Set(['send', 'state', 'rejoin']);
 const RAW_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
@@ -149,6 +152,7 @@ export function onServerEvent(context: CytubeContext, name: string, data: unknow
         step.patch.loginWait = undefined;
         // A guest has no channel rank to wait for; an account's arrives with `setUserRank`.
         if (known.data.guest === true) step.patch.rankSettled = true;
+        else step.raise.push({ event: { type: 'rank.grace' }, delay: RANK_GRACE_MS, id: RANK_GRACE });
         step.log.push({
           level: 'info',
           msg: `logged in to ${context.input.channel} as ${known.data.name ?? self}`,

@@ -495,6 +495,9 @@ describe('cytube: what one server event means (onServerEvent)', () => {
       expect(guest.patch.rankSettled).to.equal(true);
       const account = onServerEvent(context(), 'login', { success: true, name: 'RoseyBot' }, NOW);
       expect(account.patch.rankSettled).to.equal(undefined);
+      // …and if none comes (none is sent at a password prompt), the bot goes on after a grace.
+      expect(account.raise).to.deep.equal([{ event: { type: 'rank.grace' }, delay: 1000, id: 'rank-grace' }]);
+      expect(guest.raise).to.deep.equal([]);
     });
 
     it('a login ends the wait to log in again', () => {
