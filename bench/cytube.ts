@@ -9,11 +9,15 @@
  *   3. outbound: many `send.chat` lines published at once → received by alice, paced by the
  *      connector's mirror of CyTube's flood limiter (default, then the channel's antiflood): the
  *      burst, the sustained rate against the server's limit, and the `cooldown`s the server sent
- *      (each one a line the server dropped).
+ *      (each one a line the server dropped);
+ *   4. recovery (issue 21): the fake CyTube goes down for a while and comes back; the time from
+ *      its port answering again to the bot being in the channel (target: 2 s);
+ *   5. startup (issue 21): `rosey start` → the bot in the channel, a fresh Rosey each time
+ *      (target: 3 s on a quiet machine; the load average is printed with it).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -21,7 +25,12 @@ import { decodeJson, encodeJson } from '../contract/envelope.js';
 import { request } from '../contract/request.js';
 import { subjects } from '../contract/subjects.js';
 import { fakeClient, type FakeClient } from '../test/support/fake-cytube/client.js';
-import { startFakeCytube, type FakeCytube } from '../test/support/fake-cytube/index.js';
+import {
+  CYTUBE_CONNECT_RATE,
+  CYTUBE_IP_CONNECTION_LIMIT,
+  startFakeCytube,
+  type FakeCytube,
+} from '../test/support/fake-cytube/index.js';
 import { findNode } from '../supervisors/describe-tree.js';
 import { launchRosey, now, ratioLine, sequential, sleep, type RoseyUnderTest } from './harness.js';
 import type { SuiteOptions } from './runtime.js';
@@ -35,6 +44,13 @@ const BOT = 'testbot';
 /** CyTube's default chat limit (every user): burst 20, then 10/s; 2 s of quiet refills the burst. */
 const SERVER_LIMIT = { burst: 20, sustained: 10 };
 const ANTIFLOOD = { burst: 4, sustained: 1, cooldown: 4 };
+/** With CyTube's per-IP socket limits on: a connector that hammered a restarting server would be refused. */
+const SERVER = {
+  accounts: ACCOUNTS,
+  channels: CHANNELS,
+  connectRate: CYTUBE_CONNECT_RATE,
+  ipConnectionLimit: CYTUBE_IP_CONNECTION_LIMIT,
+};
 
 interface Chat {
   username: string;
@@ -120,6 +136,33 @@ function busWatcher(nc: NatsConnection) {
     });
 }
 
+/**
+ * When the bot was in the channel, on this process's clock: CyTube had sent its socket both a
+ * successful `login` and the `userlist` (the connector's two conditions), after log entry `from`.
+ */
+async function botInChannel(cytube: FakeCytube, from: number, timeoutMs = 30_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const entries = cytube.log.slice(from).filter((e) => e.dir === 'in');
+    const login = entries.find(
+      (e) =>
+        e.event === 'login' &&
+        (e.data as { success?: boolean; name?: string }).success === true &&
+        (e.data as { name?: string }).name?.toLowerCase() === BOT,
+    );
+    const list = login && entries.find((e) => e.event === 'userlist' && e.socketId === login.socketId);
+    if (login && list) return Math.max(login.t, list.t);
+    if (Date.now() > end)
+      throw new Error(`cytube bench: the bot was not in the channel within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+const load = () => {
+  const [one, five] = loadavg();
+  return `load average ${one!.toFixed(2)} (1 min), ${five!.toFixed(2)} (5 min) on ${cpus().length} cores`;
+};
+
 const row = (label: string, value: string) => console.log(`  ${label.padEnd(42)} ${value}`);
 const rate = (n: number, ms: number) => (ms > 0 ? (1000 * n) / ms : NaN);
 
@@ -148,7 +191,7 @@ export async function cytubeSuite({ quick, nodeArgs }: SuiteOptions): Promise<vo
   };
 
   try {
-    cytube = await startFakeCytube({ accounts: ACCOUNTS, channels: CHANNELS });
+    cytube = await startFakeCytube(SERVER);
     const alice = await join('alice', ACCOUNTS.alice);
     const spawnedAt = now();
     rosey = await launchRosey({
@@ -348,15 +391,77 @@ export async function cytubeSuite({ quick, nodeArgs }: SuiteOptions): Promise<vo
     await outbound(antifloodN, 'antiflood', ANTIFLOOD.burst, ANTIFLOOD.sustained);
     console.log('');
 
+    // 4. Recovery after a server restart (issue 21: ready 9.6 s after the server's HTTP came back).
+    const outages = quick ? 3 : 6;
+    const downMs = quick ? 4000 : 9000;
+    console.log(
+      `Recovery: the CyTube server down ${downMs / 1000} s, then back (${outages} times; target: in the channel within 2 s of it answering)`,
+    );
+    for (const c of clients.splice(0)) await c.close();
+    const recovery: number[] = [];
+    for (let i = 0; i < outages; i++) {
+      await cytube.stop();
+      await sleep(downMs);
+      const from = cytube.log.length;
+      await cytube.restart();
+      const answering = Date.now();
+      recovery.push((await botInChannel(cytube, from)) - answering);
+      await connectorUntil(nc, 'the connector to be ready again', (s) => s.state === 'ready');
+    }
+    const recoveryS = summarize(recovery);
+    console.log(latencyLine('  server answering again → bot in the channel', recoveryS));
+    row('machine', load());
+    console.log('');
+    if (recoveryS.p50 > 2000) problems.push(`recovery p50 ${recoveryS.p50.toFixed(0)} ms > 2 s`);
+
     console.log('Footprint');
     row('spawn → every child of the tree running', `${rosey.startupMs.toFixed(0)} ms`);
     row('spawn → connector logged in and joined', `${joinedMs.toFixed(0)} ms`);
+    console.log('');
   } finally {
     responder?.kill();
     for (const c of clients.splice(0)) await c.close().catch(() => undefined);
     await rosey?.stop();
     await cytube?.stop();
   }
+  // 5. `rosey start` → in the channel, a fresh Rosey (and a fresh fake) each time.
+  const starts = quick ? 2 : 5;
+  console.log(
+    `Startup: rosey start → the bot in the channel (${starts} fresh starts; target: 3 s on a quiet machine)`,
+  );
+  const startup: number[] = [];
+  for (let i = 0; i < starts; i++) {
+    const fake = await startFakeCytube(SERVER);
+    let started: RoseyUnderTest | undefined;
+    try {
+      const spawned = Date.now();
+      const inChannel = botInChannel(fake, 0, 60_000);
+      started = await launchRosey({
+        dir: mkdtempSync(joinPath(tmpdir(), 'rosey-bench-start-')),
+        config: [
+          'log:',
+          '  stderrLevel: error',
+          'platforms:',
+          '  cytube:',
+          `    server: ${fake.baseUrl}`,
+          `    channel: ${CHANNEL}`,
+          `    username: ${BOT}`,
+          `    password: ${ACCOUNTS.testbot}`,
+        ],
+        nodeArgs,
+        ready: (tree) => findNode(tree, 'cytube')?.status === 'running',
+      });
+      startup.push((await inChannel) - spawned);
+    } finally {
+      await started?.stop();
+      await fake.stop();
+    }
+  }
+  const startupS = summarize(startup);
+  console.log(latencyLine('  rosey start → bot in the channel', startupS));
+  row('machine', load());
+  console.log('');
+
   if (problems.length > 0) {
     console.error(`cytube: BROKEN — ${problems.join('; ')}`);
     process.exitCode = 1;

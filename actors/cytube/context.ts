@@ -6,6 +6,7 @@ import { emptyChannel, type ChannelState } from './channel-state.js';
 import { emptyCounters, type Counters } from './counters.js';
 import { emptyOutbox, type Outbox } from './outbox.js';
 import type { PlaylistWaiter } from './playlist-replies.js';
+import type { RetryCause } from './retry.js';
 
 export interface CytubeInput {
   link: BusLink;
@@ -57,14 +58,29 @@ export interface CytubeContext {
   /** Playlist items still in the outbox (by seq), with the request to answer. */
   pendingReplies: Record<number, string>;
   nextSeq: number;
-  /** Reconnect attempts since the last stable session. */
+  /** Failed sessions since the last stable one (socket connects: these back off exponentially). */
   attempts: number;
+  /** Failed `socketconfig` probes in a row (a site that does not answer is probed about once a second). */
+  probes: number;
+  /** Why the next backoff starts, when it is not an ordinary failed session (retry.ts). */
+  retryCause?: RetryCause;
+  /** The wait decided on entering the backoff, and when it ends (for `rosey status`). */
+  retryDelayMs: number;
+  retryAt?: number;
+  /** A temporary refusal CyTube sent before closing the socket (its per-IP connection limit). */
+  refusal?: string;
   readyAt?: number;
   /** The bot has been in the channel at least once (a later socketconfig 404 is then an outage). */
   everReady: boolean;
   loginRetries: number;
   /** The wait before the next login attempt. */
   loginWaitMs: number;
+  /** While waiting to log in again: why, and until when (for `rosey status`). */
+  loginWait?: { reason: string; until: number };
+  /** The bot's channel rank has arrived (a guest has none; an account gets `setUserRank` after login). */
+  rankSettled: boolean;
+  /** The "in <channel> as …" line of this session has been logged. */
+  joinLogged: boolean;
   /** CyTube asked for the channel password and has not let the bot in yet. */
   passwordPrompt: boolean;
   /** Why the connector stopped trying (kick, ban, bad credentials); shown by `rosey status`. */
@@ -100,9 +116,13 @@ export function initialContext(input: CytubeInput): CytubeContext {
     pendingReplies: {},
     nextSeq: 1,
     attempts: 0,
+    probes: 0,
+    retryDelayMs: 0,
     everReady: false,
     loginRetries: 0,
     loginWaitMs: 0,
+    rankSettled: false,
+    joinLogged: false,
     passwordPrompt: false,
     counters: emptyCounters(),
     bound: false,

@@ -28,7 +28,6 @@ import { err, ok } from '../../contract/result.js';
 import { sendKickSchema } from '../../contract/messages/actions.js';
 import { subjects } from '../../contract/subjects.js';
 import { chatReceived, chatSent } from '../../contract/tracing.js';
-import { backoffDelay } from '../../supervisors/backoff.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
 import { emptyChannel } from './channel-state.js';
 import { initialContext, type CytubeContext, type CytubeInput } from './context.js';
@@ -39,6 +38,7 @@ import {
   onServerEvent,
   PASSWORD_CHECK,
   passwordReason,
+  RANK_GRACE,
 } from './on-server-event.js';
 import { onOutbound, type OutboundEvent } from './on-outbound.js';
 import { emptyOutbox, requeueUnconfirmed, resetSession } from './outbox.js';
@@ -46,6 +46,15 @@ import { CYTUBE_PLATFORM } from './platform.js';
 import { cytubeSocket, type SocketEvent } from './socket.actor.js';
 import { discovery, type Discovery } from './discovery.actor.js';
 import type { Step } from './step.js';
+import {
+  clause,
+  clockTime,
+  decideRetry,
+  refusedForNow,
+  serverWentAway,
+  TOO_MANY_CONNECTIONS_WAIT_MS,
+  type RetryCause,
+} from './retry.js';
 
 export type { CytubeInput } from './context.js';
 
@@ -57,6 +66,7 @@ type CytubeEvent =
   | { type: 'login.wait' }
   | { type: 'password.check' }
   | { type: 'pace' }
+  | { type: 'rank.grace' }
   | { type: 'bus.bound' }
   | { type: 'bus.response' }
   | ConfirmedPublisherEvent
@@ -113,6 +123,27 @@ function apply(enqueue: Enqueue, context: CytubeContext, step: Step): void {
 }
 
 /**
+ * Why the connector is not in the channel, and until when it waits (docs/cli.md: `rosey cytube
+ * status` says why whenever the bot is not in the channel).
+ */
+export function statusReason(context: CytubeContext): string | undefined {
+  if (context.halt !== undefined) return context.halt;
+  if (context.phase === 'ready') return undefined;
+  if (context.phase === 'backing-off' && context.retryAt !== undefined)
+    return `${clause(context.lastError ?? 'connection lost')}; trying again at ${clockTime(context.retryAt)}`;
+  if (context.phase === 'joining' && context.loginWait)
+    return `${clause(context.loginWait.reason)}; logging in again at ${clockTime(context.loginWait.until)}`;
+  return context.lastError;
+}
+
+/** A session is over: who was in the channel is no longer known (`rosey status` must not list them). */
+const leftChannel = (context: CytubeContext) => ({
+  ...context.channel,
+  users: new Map(),
+  inChannel: false,
+});
+
+/**
  * The CyTube connector: finds the channel's socket.io server, joins and logs in, keeps the
  * channel's state, publishes what happens on the bus (raw and normalised) and sends what Rosey
  * says, paced under the channel's flood limits. It reconnects with backoff after transport
@@ -127,7 +158,7 @@ export const cytubeMachine = setup({
   },
   actors: { bus: busBridge, delivery: confirmedPublisher, socket: cytubeSocket, discovery },
   delays: {
-    backoff: ({ context }) => backoffDelay(Math.max(0, context.attempts - 1), context.input.reconnect),
+    backoff: ({ context }) => context.retryDelayMs,
     connectTimeout: ({ context }) => context.input.connectTimeoutMs,
     joinTimeout: ({ context }) => context.input.joinTimeoutMs,
     loginWait: ({ context }) => context.loginWaitMs,
@@ -138,11 +169,17 @@ export const cytubeMachine = setup({
       assertEvent(event, 'socket.event');
       return haltsOn(context, event.name, event.data);
     },
-    joined: ({ context }) => context.channel.loggedIn && context.channel.inChannel,
+    // In the channel at the rank the channel gave (an account logs in at rank 1 and gets its
+    // channel rank ~10 ms later): what is sent from `ready` on is checked against that rank.
+    joined: ({ context }) => context.channel.loggedIn && context.channel.inChannel && context.rankSettled,
     halting: ({ context }) => context.halt !== undefined,
     refusedAtTheDoor: ({ event }) => {
       assertEvent(event, 'socket.closed');
       return /\bbanned\b/i.test(event.reason);
+    },
+    refusedForNow: ({ context, event }) => {
+      assertEvent(event, 'socket.closed');
+      return context.refusal !== undefined || refusedForNow(event.reason) !== undefined;
     },
     stillAtPasswordPrompt: ({ context }) => context.passwordPrompt && !context.channel.inChannel,
   },
@@ -153,7 +190,7 @@ export const cytubeMachine = setup({
     /** Sends `rosey status` the facts that changed. */
     report: enqueueActions(({ context, enqueue, self }) => {
       const c = context.counters;
-      const reason = context.halt ?? (context.phase === 'ready' ? undefined : context.lastError);
+      const reason = statusReason(context);
       const info = {
         state: context.phase,
         channel: context.input.channel,
@@ -217,7 +254,7 @@ export const cytubeMachine = setup({
         replyId: event.replyId,
         result: ok({
           state: context.phase,
-          reason: context.halt ?? context.lastError ?? null,
+          reason: statusReason(context) ?? null,
           server: context.input.server,
           channel: context.input.channel,
           user: ch.self ?? context.input.username,
@@ -237,15 +274,22 @@ export const cytubeMachine = setup({
     }),
     acceptRejoin: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'rejoin');
-      const was = { state: context.phase, reason: context.halt ?? context.lastError ?? null };
+      const was = { state: context.phase, reason: statusReason(context) ?? null };
       context.input.logger.info(`rejoining ${context.input.channel} on request (was ${context.phase})`);
       enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: ok({ was }) });
-      enqueue.assign({ halt: undefined, lastError: undefined, attempts: 0 });
+      enqueue.assign({ halt: undefined, lastError: undefined, attempts: 0, probes: 0, retryAt: undefined });
     }),
-    logReady: ({ context }) =>
+    /**
+     * "in <channel> as <bot> (rank n, …)", once per session, with the rank the channel gave: an
+     * account logs in at rank 1 and gets its channel rank ~10 ms later (issue 21).
+     */
+    logJoin: enqueueActions(({ context, enqueue }) => {
+      if (context.joinLogged) return;
+      enqueue.assign({ joinLogged: true });
       context.input.logger.info(
         `in ${context.input.channel} as ${context.channel.self} (rank ${context.channel.rank}, ${context.channel.users.size} users)`,
-      ),
+      );
+    }),
   },
 }).createMachine({
   id: 'cytube',
@@ -335,6 +379,8 @@ export const cytubeMachine = setup({
             target: 'online',
             actions: assign({
               socketUrl: ({ event }) => (event.output as Extract<Discovery, { kind: 'found' }>).url,
+              // The site answers again: the next outage starts probing from the minimum.
+              probes: 0,
             }),
           },
           {
@@ -351,6 +397,7 @@ export const cytubeMachine = setup({
             target: 'backingOff',
             actions: assign({
               lastError: ({ event }) => (event.output as Exclude<Discovery, { kind: 'found' }>).reason,
+              retryCause: { kind: 'unreachable' } as RetryCause,
             }),
           },
         ],
@@ -368,8 +415,12 @@ export const cytubeMachine = setup({
         channel: { ...emptyChannel(), media: context.channel.media },
         outbox: resetSession(context.outbox),
         passwordPrompt: false,
+        rankSettled: false,
+        joinLogged: false,
+        loginWait: undefined,
+        refusal: undefined,
       })),
-      exit: 'cancelPasswordCheck',
+      exit: ['cancelPasswordCheck', cancel(RANK_GRACE)],
       on: {
         'socket.closed': [
           {
@@ -379,8 +430,25 @@ export const cytubeMachine = setup({
           },
           { guard: 'halting', target: 'halted' },
           {
+            // Temporary: CyTube's connection rate limit or its per-IP connection limit.
+            guard: 'refusedForNow',
             target: 'backingOff',
-            actions: assign({ lastError: ({ event }) => `disconnected: ${event.reason}` }),
+            actions: assign(({ context, event }) => {
+              const cause = context.refusal
+                ? ({ kind: 'refused-for-now', atLeastMs: TOO_MANY_CONNECTIONS_WAIT_MS } as const)
+                : refusedForNow(event.reason)!;
+              return {
+                retryCause: cause,
+                lastError: `CyTube turned the bot away for now (${clause(context.refusal ?? event.reason)})`,
+              };
+            }),
+          },
+          {
+            target: 'backingOff',
+            actions: assign(({ event }) => ({
+              lastError: `disconnected: ${event.reason}`,
+              retryCause: { kind: 'session', serverGone: serverWentAway(event.reason) } as RetryCause,
+            })),
           },
         ],
         'socket.event': [
@@ -412,7 +480,11 @@ export const cytubeMachine = setup({
           always: { guard: 'joined', target: 'ready' },
           // CyTube asked us to wait before logging in again (the guest-login delay): the join
           // timeout starts over after the wait.
-          on: { 'login.wait': '.waitingToLogIn' },
+          on: {
+            'login.wait': '.waitingToLogIn',
+            // No channel rank came after the login (none is sent at a password prompt): go on.
+            'rank.grace': { actions: assign({ rankSettled: true }) },
+          },
           initial: 'waiting',
           states: {
             waiting: {
@@ -427,7 +499,14 @@ export const cytubeMachine = setup({
               },
             },
             waitingToLogIn: {
-              after: { loginWait: { target: 'waiting', actions: 'emitLogin' } },
+              // Reported with why and until when (the wait may be a minute).
+              entry: 'report',
+              after: {
+                loginWait: {
+                  target: 'waiting',
+                  actions: [assign({ loginWait: undefined }), 'emitLogin', 'report'],
+                },
+              },
             },
           },
         },
@@ -441,7 +520,7 @@ export const cytubeMachine = setup({
               outbox: requeueUnconfirmed(context.outbox),
             })),
             'report',
-            'logReady',
+            'logJoin',
           ],
           exit: 'abandonPlaylistRequests',
           on: {
@@ -467,19 +546,37 @@ export const cytubeMachine = setup({
       entry: [
         assign(({ context }) => {
           const now = context.input.now();
+          const cause = context.retryCause ?? { kind: 'session' };
+          // A session that stayed up, or that was in the channel when its server went away (a
+          // restart: issue 21, a flapping server's next outage must not wait longer each time),
+          // starts the backoff over; a server that closes the bot's sessions does not.
           const stable =
-            context.readyAt !== undefined && now - context.readyAt >= context.input.stableAfterMs;
+            context.readyAt !== undefined &&
+            (now - context.readyAt >= context.input.stableAfterMs ||
+              (cause.kind === 'session' && cause.serverGone === true));
+          const decided = decideRetry(
+            cause,
+            { attempts: context.attempts, probes: context.probes },
+            context.input.reconnect,
+            stable,
+          );
           return {
             phase: 'backing-off' as const,
-            attempts: (stable ? 0 : context.attempts) + 1,
+            attempts: decided.attempts,
+            probes: decided.probes,
+            retryDelayMs: decided.delayMs,
+            retryAt: now + decided.delayMs,
+            retryCause: undefined,
+            refusal: undefined,
             readyAt: undefined,
+            channel: leftChannel(context),
             counters: { ...context.counters, reconnects: context.counters.reconnects + 1 },
           };
         }),
         'report',
         ({ context }) =>
           context.input.logger.warn(
-            `${context.lastError ?? 'connection lost'}; reconnecting (attempt ${context.attempts})`,
+            `${clause(context.lastError ?? 'connection lost')}; reconnecting in ${context.retryDelayMs} ms (${context.probes > 0 ? `probe ${context.probes}` : `attempt ${context.attempts}`})`,
           ),
       ],
       after: { backoff: 'discovering' },
@@ -492,6 +589,7 @@ export const cytubeMachine = setup({
         assign(({ context }) => ({
           phase: 'halted' as const,
           halt: context.halt ?? 'stopped',
+          channel: leftChannel(context),
           // Nothing left in line will ever be sent.
           counters: {
             ...context.counters,

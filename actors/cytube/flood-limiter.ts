@@ -51,6 +51,15 @@ export function nextAllowedAt(state: FloodState, params: FloodParams, now: numbe
   return Math.max(now, state.lastAt + interval + marginFor(interval));
 }
 
+/**
+ * Whether a message sent at `now` would be held to the sustained rate (the burst is spent and no
+ * quiet spell has given a fresh one). That is where the server's view of "the last message" matters.
+ */
+export function burstSpent(state: FloodState, params: FloodParams, now: number): boolean {
+  const resetAfter = params.cooldown * 1000;
+  return state.count >= params.burst && now - state.lastAt <= resetAfter + marginFor(resetAfter);
+}
+
 /** The state after a message was sent at `now`. */
 export function recordSend(state: FloodState, params: FloodParams, now: number): FloodState {
   const resetAfter = params.cooldown * 1000;

@@ -8,10 +8,14 @@ import { classifyLoginFailure } from './login-result.js';
 import { acknowledge, confirmFromHistory, type Answer } from './outbox.js';
 import { CYTUBE_PLATFORM } from './platform.js';
 import { settle } from './playlist-replies.js';
+import { clause, isTemporaryKick } from './retry.js';
 import { parseServerEvent, type KnownServerEvent } from './server-events.js';
 import { emptyStep, type Step } from './step.js';
 
 export const PASSWORD_CHECK = 'password-check';
+export const RANK_GRACE = 'rank-grace';
+/** How long an account's channel rank may take after its login before the bot goes on without it. */
+export const RANK_GRACE_MS = 1000;
 const RESERVED_RAW = new Set(['send', 'state', 'rejoin']);
 const RAW_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
@@ -20,6 +24,8 @@ export function fatalReason(context: CytubeContext, event: KnownServerEvent): st
   const { channel, username, password } = context.input;
   switch (event.name) {
     case 'kick':
+      // CyTube's per-IP connection limit is about other connections, not the bot: it frees.
+      if (isTemporaryKick(event.data.reason)) return undefined;
       return /duplicate login/i.test(event.data.reason)
         ? `another connection logged in as ${username} and CyTube dropped this one (Duplicate login); not reconnecting, or the two would keep kicking each other`
         : `kicked from ${channel}: ${event.data.reason || 'no reason given'}`;
@@ -143,6 +149,10 @@ export function onServerEvent(context: CytubeContext, name: string, data: unknow
     case 'login': {
       if (known.data.success) {
         step.patch.loginRetries = 0;
+        step.patch.loginWait = undefined;
+        // A guest has no channel rank to wait for; an account's arrives with `setUserRank`.
+        if (known.data.guest === true) step.patch.rankSettled = true;
+        else step.raise.push({ event: { type: 'rank.grace' }, delay: RANK_GRACE_MS, id: RANK_GRACE });
         step.log.push({
           level: 'info',
           msg: `logged in to ${context.input.channel} as ${known.data.name ?? self}`,
@@ -158,14 +168,24 @@ export function onServerEvent(context: CytubeContext, name: string, data: unknow
         const wait = failure.afterMs + 250 + Math.round(Math.random() * 500);
         step.log.push({
           level: 'warn',
-          msg: `${failure.reason}: logging in again in ${Math.round(wait / 1000)} s`,
+          msg: `${clause(failure.reason)}: logging in again in ${Math.round(wait / 1000)} s`,
         });
         step.patch.loginRetries = context.loginRetries + 1;
         step.patch.loginWaitMs = wait;
+        step.patch.loginWait = { reason: failure.reason, until: now + wait };
         step.raise.push({ event: { type: 'login.wait' } });
       }
       break;
     }
+    case 'setUserRank':
+      if (isSelf(known.data.name) && channel.loggedIn) step.patch.rankSettled = true;
+      break;
+    case 'kick':
+      if (isTemporaryKick(known.data.reason)) {
+        step.patch.refusal = known.data.reason;
+        step.log.push({ level: 'warn', msg: `CyTube turned the bot away for now: ${known.data.reason}` });
+      }
+      break;
     default:
       break;
   }

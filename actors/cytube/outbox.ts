@@ -1,4 +1,5 @@
 import {
+  burstSpent,
   exhausted,
   freshFlood,
   marginFor,
@@ -62,6 +63,11 @@ export interface Outbox {
 
 /** A line the server has not answered within this long is taken as delivered. */
 export const ACK_TIMEOUT_MS = 5000;
+/**
+ * Past the burst, a line waits for the echo of the one before it at most this long: the server
+ * handles lines when it gets to them, and a burst's last line is handled late (issue 21).
+ */
+export const ECHO_WAIT_MS = 1000;
 /** A line the server dropped this many times is given up (and counted). */
 export const MAX_ATTEMPTS = 3;
 
@@ -129,11 +135,20 @@ function chatStates(o: Outbox, limits: Limits): FloodState[] {
   return limits.chat.map((_, i) => o.chatFlood[i] ?? freshFlood());
 }
 
-/** When the head item may go out. */
+/**
+ * When the head item may go out. CyTube times a line when it handles it, not when the bot sent it:
+ * a burst queues at the server, so its last line is handled late, and a line sent the sustained
+ * interval after *sending* it can reach the server too soon after it and be dropped (issue 21: the
+ * 21st line of a flood). So once the burst is spent, a line waits for the echo of the line before
+ * it, which anchors the interval where the server handled that line (`acknowledge`).
+ */
 function allowedAt(o: Outbox, limits: Limits, item: OutItem, now: number): number {
   if (isChatLike(item.kind)) {
     const states = chatStates(o, limits);
-    return Math.max(o.pausedUntil, ...limits.chat.map((p, i) => nextAllowedAt(states[i]!, p, now)));
+    const at = Math.max(o.pausedUntil, ...limits.chat.map((p, i) => nextAllowedAt(states[i]!, p, now)));
+    const last = o.unacked.at(-1);
+    const sustained = limits.chat.some((p, i) => burstSpent(states[i]!, p, at));
+    return last && sustained ? Math.max(at, last.sentAt + ECHO_WAIT_MS) : at;
   }
   if (item.kind === 'queue') return nextAllowedAt(o.queueFlood, limits.queue, now);
   return now;
@@ -192,8 +207,18 @@ export function acknowledge(
         (s.item.kind === 'pm') === answer.pm && s.item.text !== undefined && echoKey(s.item.text) === key,
     );
     if (at < 0) return { outbox: o, outcome: { kind: 'none' } };
+    // The server handled this line at the latest when its echo arrived: the sustained interval
+    // counts from there when that is later than the sending. A line that queued behind others
+    // (a burst) was handled late; so was one whose echo took longer than the interval (a loaded
+    // server or bot), and the next line, sent at that echo, would come too soon after it. (Less
+    // the round trip would be closer, but a round trip measured under load includes the very
+    // queue it is meant to remove: such an estimate lets a line through too early.)
     return {
-      outbox: { ...o, unacked: o.unacked.slice(at + 1) },
+      outbox: {
+        ...o,
+        unacked: o.unacked.slice(at + 1),
+        chatFlood: o.chatFlood.map((s) => (s.lastAt < now ? { ...s, lastAt: now } : s)),
+      },
       outcome: { kind: 'delivered', item: o.unacked[at]!.item },
     };
   }

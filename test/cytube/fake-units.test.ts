@@ -125,7 +125,7 @@ describe('fake CyTube chat-format', () => {
 describe('fake CyTube flood-limiter', () => {
   /** Feeds attempts at the given times (ms) and returns how many passed. */
   function delivered(p: FloodParams, times: number[]): number {
-    let state = initialFloodState(p);
+    let state = initialFloodState();
     let n = 0;
     for (const t of times) {
       const r = floodStep(p, state, t);
@@ -154,10 +154,18 @@ describe('fake CyTube flood-limiter', () => {
       40,
     ],
     [
-      'default: half a second after the burst gives 5 more',
+      // "then 10 msg/s" after the last line that passed, not a bucket refilled meanwhile (issue 21).
+      'default: half a second after the burst gives one more, then one per 100 ms',
       DEFAULT_CHAT_FLOOD,
-      [...backToBack(20), ...backToBack(10, 500)],
-      25,
+      [...backToBack(20), ...backToBack(10, 500), 599, 600],
+      22,
+    ],
+    [
+      // A token bucket would have refilled ~19 tokens over these 1.9 s and let the 21st pass.
+      'default: a burst spread over 1.9 s is still a burst: the 21st needs 100 ms after the 20th',
+      DEFAULT_CHAT_FLOOD,
+      [...Array.from({ length: 20 }, (_, i) => i * 100), 1950, 2000],
+      21,
     ],
     [
       'dropped attempts keep the quiet timer from expiring',

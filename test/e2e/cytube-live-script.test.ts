@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ChannelSetup } from '../support/fake-cytube/channel.js';
 import { startFakeCytube } from '../support/fake-cytube/index.js';
 
 const SCRIPT = fileURLToPath(new URL('../live/cytube-live.js', import.meta.url));
@@ -51,14 +52,18 @@ describe('test:e2e:cytube script', function () {
   });
 
   /** The script against a fresh fake CyTube where `testbot`'s password is `botpass123`. */
-  async function againstFake(password: string) {
-    const cytube = await startFakeCytube({ accounts: { testbot: 'botpass123' }, channels: { testchan: {} } });
+  async function againstFake(password: string, channel: ChannelSetup = {}, env: NodeJS.ProcessEnv = {}) {
+    const cytube = await startFakeCytube({
+      accounts: { testbot: 'botpass123' },
+      channels: { testchan: channel },
+    });
     try {
       return await runScript({
         CYTUBE_URL: cytube.baseUrl,
         CYTUBE_CHANNEL: 'testchan',
         CYTUBE_USER: 'testbot',
         CYTUBE_PASSWORD: password,
+        ...env,
       });
     } finally {
       await cytube.stop();
@@ -68,8 +73,40 @@ describe('test:e2e:cytube script', function () {
   it('passes when the bot answers !roll in the channel', async () => {
     const r = await againstFake('botpass123');
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/PASS: testbot answered in testchan: e2e\d+ rolled 1d6: \d = \d/);
+    expect(r.stdout).to.match(
+      /^test:e2e:cytube: PASS: testbot answered (e2e\d+)'s !roll 1d6 in testchan: \1 rolled 1d6: \d = \d\n$/,
+    );
     expect(roseysOfThisScript()).to.deep.equal([]);
+  });
+
+  /** An answer to the same tester from an earlier run, still in the channel's history. */
+  const replayed = (tester: string) => ({
+    username: 'testbot',
+    msg: `${tester} rolled 1d6: 4 = 4`,
+    meta: {},
+    time: Date.now() - 3_600_000,
+  });
+
+  it('fails when the bot cannot speak, though the history replays an earlier run’s answer to the same tester (issue 21)', async () => {
+    // Chat needs rank 3: the bot (rank 1) can say nothing, as in issue 21's second probe.
+    const r = await againstFake(
+      'botpass123',
+      { permissions: { chat: 3 }, history: [replayed('e2erun')] },
+      { CYTUBE_TESTER: 'e2erun', CYTUBE_TIMEOUT_MS: '20000' },
+    );
+    expect(r.stdout).to.not.match(/PASS/);
+    expect(r.stderr).to.match(/FAIL: no answer from testbot to e2erun's !roll 1d6 within 20000 ms/);
+    expect(r.code).to.equal(1);
+    expect(roseysOfThisScript()).to.deep.equal([]);
+  });
+
+  it('passes on an answer to this run’s line while the history replays an older one (issue 21)', async () => {
+    const r = await againstFake('botpass123', { history: [replayed('e2erun')] }, { CYTUBE_TESTER: 'e2erun' });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(
+      /PASS: testbot answered e2erun's !roll 1d6 in testchan: e2erun rolled 1d6: \d = \d/,
+    );
+    expect(r.stdout).to.not.match(/4 = 4/);
   });
 
   it('fails with the reason when the bot cannot log in', async () => {

@@ -1,7 +1,8 @@
 /**
  * `npm run test:e2e:cytube`: Rosey against a real CyTube server. Not part of `npm test` (it needs
  * a server, an account and a channel). It starts Rosey with `rosey start`, waits until the bot is
- * in the channel, has a second client say `!roll 1d6` there and waits for the bot's answer.
+ * in the channel, has a second client say `!roll 1d6` there and waits for the bot's answer to that
+ * line (roll-check.ts: a replayed answer from an earlier run does not count).
  * Exit 0 on success; 1 with the reason otherwise; 2 when the environment is incomplete.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,9 +10,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { io } from 'socket.io-client';
-import { discover } from '../../actors/cytube/discovery.actor.js';
 import { findNode, type TreeNode } from '../../supervisors/describe-tree.js';
+import { askForRoll, ROLL } from './roll-check.js';
 
 const ROSEY = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 const REQUIRED = ['CYTUBE_URL', 'CYTUBE_CHANNEL', 'CYTUBE_USER', 'CYTUBE_PASSWORD'] as const;
@@ -95,66 +95,22 @@ async function connectorReady(): Promise<void> {
   fail(`the bot was not in ${env.CYTUBE_CHANNEL} within ${timeoutMs} ms (last state: ${last})`);
 }
 
-/** The second client: a plain socket.io client, as a person's browser would connect. */
-async function askForRoll(): Promise<string> {
-  const found = await discover(env.CYTUBE_URL, env.CYTUBE_CHANNEL, 10_000);
-  if (found.kind !== 'found') fail(`the tester cannot find the channel's server: ${found.reason}`);
-  const socket = io(found.url, { transports: ['websocket'], reconnection: false, forceNew: true });
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no !roll answer from ${env.CYTUBE_USER} within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      const login = () =>
-        socket.emit(
-          'login',
-          process.env.CYTUBE_TESTER_PASSWORD
-            ? { name: testerName, pw: process.env.CYTUBE_TESTER_PASSWORD }
-            : { name: testerName },
-        );
-      socket.on('connect', () => {
-        socket.emit(
-          'joinChannel',
-          process.env.CYTUBE_CHANNEL_PASSWORD
-            ? { name: env.CYTUBE_CHANNEL, pw: process.env.CYTUBE_CHANNEL_PASSWORD }
-            : { name: env.CYTUBE_CHANNEL },
-        );
-        login();
-      });
-      socket.on('connect_error', (e) => reject(new Error(`the tester cannot connect: ${e.message}`)));
-      socket.on('kick', (k: { reason?: string }) =>
-        reject(new Error(`the tester was kicked: ${k.reason ?? ''}`)),
-      );
-      socket.on('login', (r: { success: boolean; error?: string }) => {
-        if (r.success) {
-          setTimeout(() => socket.emit('chatMsg', { msg: '!roll 1d6', meta: {} }), 500);
-          return;
-        }
-        const wait = /per (\d+) seconds/.exec(r.error ?? '');
-        if (wait) setTimeout(login, Number(wait[1]) * 1000 + 500);
-        else reject(new Error(`the tester's login failed: ${r.error ?? 'no reason'}`));
-      });
-      socket.on('chatMsg', (m: { username: string; msg: string }) => {
-        if (m.username.toLowerCase() === env.CYTUBE_USER.toLowerCase() && /rolled 1d6/.test(m.msg)) {
-          clearTimeout(timer);
-          resolve(m.msg);
-        }
-      });
-    });
-  } finally {
-    socket.disconnect();
-  }
-}
-
 const started = rosey('start', '--detach');
 if (started.status !== 0) report(new Failure(`rosey start failed: ${started.stderr.trim()}`));
 let outcome: unknown;
 try {
   await connectorReady();
-  const answer = await askForRoll();
+  const answer = await askForRoll({
+    server: env.CYTUBE_URL,
+    channel: env.CYTUBE_CHANNEL,
+    ...(process.env.CYTUBE_CHANNEL_PASSWORD ? { channelPassword: process.env.CYTUBE_CHANNEL_PASSWORD } : {}),
+    bot: env.CYTUBE_USER,
+    tester: testerName,
+    ...(process.env.CYTUBE_TESTER_PASSWORD ? { testerPassword: process.env.CYTUBE_TESTER_PASSWORD } : {}),
+    timeoutMs,
+  });
   process.stdout.write(
-    `test:e2e:cytube: PASS: ${env.CYTUBE_USER} answered in ${env.CYTUBE_CHANNEL}: ${answer}\n`,
+    `test:e2e:cytube: PASS: ${env.CYTUBE_USER} answered ${testerName}'s ${ROLL} in ${env.CYTUBE_CHANNEL}: ${answer}\n`,
   );
 } catch (error) {
   outcome = error;

@@ -423,12 +423,15 @@ describe('cytube: what one server event means (onServerEvent)', () => {
       expect(step.patch.loginRetries).to.equal(2);
       expect(step.patch.loginWaitMs).to.be.within(10_250, 10_750);
       expect(step.raise).to.deep.equal([{ event: { type: 'login.wait' } }]);
+      // The server's sentence loses its full stop inside ours (issue 21: "…seconds.: logging in again").
       expect(step.log).to.deep.equal([
         {
           level: 'warn',
-          msg: `${error}: logging in again in ${Math.round(step.patch.loginWaitMs! / 1000)} s`,
+          msg: `Guest logins are restricted to one per IP address per 10 seconds: logging in again in ${Math.round(step.patch.loginWaitMs! / 1000)} s`,
         },
       ]);
+      // `rosey cytube status` says why the bot is still joining, and until when.
+      expect(step.patch.loginWait).to.deep.equal({ reason: error, until: NOW + step.patch.loginWaitMs! });
       expect(step.patch.halt).to.equal(undefined);
     });
 
@@ -461,6 +464,47 @@ describe('cytube: what one server event means (onServerEvent)', () => {
       const step = onServerEvent(context(), 'login', { success: false, error: 'User does not exist' }, NOW);
       expect(step.raise).to.deep.equal([]);
       expect(step.patch.halt).to.equal('CyTube refused the login for "RoseyBot": User does not exist');
+    });
+  });
+
+  describe('issue 21: temporary refusals, the settled rank, the wait to log in', () => {
+    it('"Too many connections from your IP address" ends nothing: it is kept for the backoff and logged', () => {
+      const reason = 'Too many connections from your IP address';
+      expect(fatalReason(context(), known('kick', { reason }))).to.equal(undefined);
+      const step = onServerEvent(inChannel(), 'kick', { reason }, NOW);
+      expect(step.patch.refusal).to.equal(reason);
+      expect(step.patch.halt).to.equal(undefined);
+      expect(step.log).to.deep.equal([
+        { level: 'warn', msg: `CyTube turned the bot away for now: ${reason}` },
+      ]);
+      // Any other kick still ends the attempts, and is no refusal-for-now.
+      const banned = onServerEvent(inChannel(), 'kick', { reason: "You're banned!" }, NOW);
+      expect(banned.patch.refusal).to.equal(undefined);
+      expect(banned.patch.halt).to.equal("kicked from lobby: You're banned!");
+    });
+
+    it('the rank settles with the bot’s own setUserRank once logged in, or with a guest login', () => {
+      const self = onServerEvent(inChannel(), 'setUserRank', { name: 'rosEYbot', rank: 2 }, NOW);
+      expect(self.patch.rankSettled).to.equal(true);
+      const other = onServerEvent(inChannel(), 'setUserRank', { name: 'alice', rank: 3 }, NOW);
+      expect(other.patch.rankSettled).to.equal(undefined);
+      // At the password prompt, before the login: the broadcast is not ours yet.
+      const early = onServerEvent(context(), 'setUserRank', { name: 'RoseyBot', rank: 2 }, NOW);
+      expect(early.patch.rankSettled).to.equal(undefined);
+      const guest = onServerEvent(context(), 'login', { success: true, name: 'RoseyBot', guest: true }, NOW);
+      expect(guest.patch.rankSettled).to.equal(true);
+      const account = onServerEvent(context(), 'login', { success: true, name: 'RoseyBot' }, NOW);
+      expect(account.patch.rankSettled).to.equal(undefined);
+      // …and if none comes (none is sent at a password prompt), the bot goes on after a grace.
+      expect(account.raise).to.deep.equal([{ event: { type: 'rank.grace' }, delay: 1000, id: 'rank-grace' }]);
+      expect(guest.raise).to.deep.equal([]);
+    });
+
+    it('a login ends the wait to log in again', () => {
+      const waiting = context({ loginWait: { reason: 'x', until: NOW + 1 } });
+      const step = onServerEvent(waiting, 'login', { success: true, name: 'RoseyBot' }, NOW);
+      expect(step.patch).to.have.property('loginWait', undefined);
+      expect('loginWait' in step.patch).to.equal(true);
     });
   });
 

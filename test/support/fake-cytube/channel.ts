@@ -16,6 +16,8 @@ import type { MediaRegistry } from './media.js';
 import { Playlist } from './playlist.js';
 import type { Session } from './session.js';
 import { userEntry, userMeta } from './user-view.js';
+import { kick } from './moderation.js';
+import { TEXT } from './defaults.js';
 
 export interface ChatLine {
   username: string;
@@ -32,6 +34,8 @@ export interface ServerContext {
   readonly maxChatLength: number;
   readonly rawFileSeconds: number;
   readonly usercountThrottleMs: number;
+  /** How long after its login a registered user hears its channel rank (~10 ms on the real server). */
+  readonly rankSettleMs: number;
   channelEmptied(ch: Channel): void;
 }
 
@@ -42,6 +46,13 @@ export interface ChannelSetup {
   password?: string;
   options?: Record<string, unknown>;
   permissions?: Record<string, number>;
+  /**
+   * Chat lines already in the history (a registered channel's history survives restarts, lines of
+   * earlier test runs included): every join replays them with their old `time`.
+   */
+  history?: ChatLine[];
+  /** Names banned from the channel (case-insensitive). */
+  bans?: string[];
 }
 
 export class Channel {
@@ -49,6 +60,8 @@ export class Channel {
   options: Record<string, unknown>;
   permissions: Record<string, number>;
   readonly history: ChatLine[] = [];
+  /** Lower-case names banned from the channel. */
+  readonly bans = new Set<string>();
   /** Everything ordinary users were shown, unbounded, for FakeChannel.chat. */
   readonly chat: ChatLine[] = [];
   readonly playlist = new Playlist();
@@ -73,6 +86,34 @@ export class Channel {
     // Registered channels start locked (02: setPlaylistLocked true); unregistered ones open (01).
     this.locked = registered;
     for (const [n, r] of Object.entries(setup.ranks ?? {})) this.ranks.set(n.toLowerCase(), r);
+    for (const line of setup.history ?? []) this.recordChat(line);
+    for (const name of setup.bans ?? []) this.bans.add(name.toLowerCase());
+  }
+
+  isBanned(name: string): boolean {
+    return this.bans.has(name.toLowerCase());
+  }
+
+  /**
+   * A ban while present: the user hears only "You're banned!" (not the ban's reason) and is gone;
+   * moderators see "<mod> namebanned <name>" (protocol doc, observed on 3.86.0).
+   */
+  ban(name: string, by: string): void {
+    this.bans.add(name.toLowerCase());
+    const target = this.findUser(name);
+    if (target) kick(this, target, TEXT.bannedNow);
+    this.whisper(`${by} namebanned ${name}`);
+  }
+
+  /**
+   * Rejoining while name-banned: the login and the whole join burst go through, then ~11 ms later
+   * the kick (protocol doc, observed on 3.86.0).
+   */
+  private kickIfBanned(s: Session): void {
+    if (!s.user || !this.isBanned(s.user.name)) return;
+    setTimeout(() => {
+      if (s.channel === this && !s.gone) kick(this, s, TEXT.bannedOnJoin);
+    }, 11).unref();
   }
 
   perm(key: string): number {
@@ -171,6 +212,7 @@ export class Channel {
     if (!s.user) return;
     this.announce(s, false);
     if (!s.user.guest && s.rankChannel !== this) this.applyRank(s, true);
+    this.kickIfBanned(s);
   }
 
   currentItem() {
@@ -187,8 +229,22 @@ export class Channel {
   /** A member finished logging in: addUser to all (itself included), then the channel rank (02). */
   onLogin(s: Session): void {
     this.announce(s, true);
-    if (s.user && !s.user.guest) this.applyRank(s, true);
+    if (s.user && !s.user.guest) this.applyRankSoon(s);
     this.usercount();
+    this.kickIfBanned(s);
+  }
+
+  /**
+   * The channel rank follows the login's `rank 1` a little later (~10 ms, observed on 3.86.0): a
+   * client that takes the first rank for the settled one is wrong for that long.
+   */
+  private applyRankSoon(s: Session): void {
+    if (this.ctx.rankSettleMs <= 0) return this.applyRank(s, true);
+    s.loginInProgress = true;
+    setTimeout(() => {
+      s.loginInProgress = false;
+      if (s.channel === this && !s.gone) this.applyRank(s, true);
+    }, this.ctx.rankSettleMs).unref();
   }
 
   /**

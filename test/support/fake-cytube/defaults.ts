@@ -130,6 +130,10 @@ export const TEXT = {
   /** unrecorded */
   nameInUse: 'That name is already in use on this channel.',
   duplicateLogin: 'Duplicate login',
+  /** A ban while in the channel (observed on 3.86.0: the ban's own reason is not sent). */
+  bannedNow: "You're banned!",
+  /** Rejoining while name-banned (observed on 3.86.0). */
+  bannedOnJoin: 'You are banned from this channel.',
   muted: 'You have been muted on this channel.',
   pmNotConnected: (to: string) => `PM failed: ${to} isn't connected to this channel.`,
   pmSelf: "You can't PM yourself!",

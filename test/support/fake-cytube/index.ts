@@ -3,6 +3,7 @@
  * (see test/cytube/fake-server.test.ts, which replays all of them against it).
  */
 import type { Channel, ChannelSetup, ChatLine } from './channel.js';
+import type { ConnectRateLimit } from './ip-limits.js';
 import type { MediaRegistry } from './media.js';
 import { kick as kickUser, setChannelRank } from './moderation.js';
 import type { PlaylistItem } from './playlist.js';
@@ -12,6 +13,12 @@ import type { FakeLogEntry } from './session.js';
 export type { FakeLogEntry } from './session.js';
 export type { PlaylistItem } from './playlist.js';
 export type { Media, MediaRegistry } from './media.js';
+export {
+  CYTUBE_CONNECT_RATE,
+  CYTUBE_IP_CONNECTION_LIMIT,
+  IP_TEXT,
+  type ConnectRateLimit,
+} from './ip-limits.js';
 
 export interface FakeCytubeOptions {
   /** Registered accounts: name → password. Names are case-insensitive. */
@@ -32,6 +39,18 @@ export interface FakeCytubeOptions {
   rawFileSeconds?: number;
   /** usercount throttle window. Default 10000 ms, as on the real server. */
   usercountThrottleMs?: number;
+  /** How long after a registered login its channel rank follows. Default 10 ms, as observed. */
+  rankSettleMs?: number;
+  /**
+   * CyTube's per-IP connection rate limit (`CYTUBE_CONNECT_RATE`: 5 quick, then 1 per 10 s).
+   * Off by default: most tests connect many clients from 127.0.0.1, which a real server would
+   * refuse as well (real tests give each client its own address); tests of the limit turn it on.
+   */
+  connectRate?: ConnectRateLimit;
+  /** CyTube's limit on concurrent sockets per IP (`CYTUBE_IP_CONNECTION_LIMIT`, 10). Off by default, as above. */
+  ipConnectionLimit?: number;
+  /** Server-wide IP bans: their connects fail with "You are banned from the server". */
+  bannedIps?: string[];
 }
 
 export interface FakeChannelUser {
@@ -56,6 +75,8 @@ export interface FakeChannel {
   setPermissions(partial: Record<string, number>): void;
   /** As if the founder did setChannelRank (online target: userlist, rank, setUserRank …). Throws for unknown accounts. */
   setRank(name: string, rank: number): void;
+  /** A name ban by a moderator: a present user is kicked ("You're banned!"); a later join is kicked after its join burst. */
+  ban(name: string, by?: string): void;
   /** kick {reason} then server disconnect. Returns false when nobody by that name is in the channel. */
   kick(name: string, reason: string): boolean;
   setPlaylistLocked(locked: boolean): void;
@@ -105,6 +126,7 @@ function channelFacade(ch: Channel): FakeChannel {
       const founder = [...ch.ranks.entries()].find(([, r]) => r >= 5)?.[0] ?? 'server';
       setChannelRank(ch, { name: founder, rank: Math.max(5, rank + 1) }, name, rank);
     },
+    ban: (name, by = 'alice') => ch.ban(name, by),
     kick(name, reason) {
       const target = ch.findUser(name);
       if (!target) return false;
@@ -132,6 +154,10 @@ export async function startFakeCytube(options: FakeCytubeOptions = {}): Promise<
     passwordCheckMs: options.passwordCheckMs ?? 30,
     rawFileSeconds: options.rawFileSeconds ?? 60,
     usercountThrottleMs: options.usercountThrottleMs ?? 10_000,
+    rankSettleMs: options.rankSettleMs ?? 10,
+    connectRate: options.connectRate,
+    ipConnectionLimit: options.ipConnectionLimit,
+    bannedIps: options.bannedIps ?? [],
   });
   await server.listen();
   return {

@@ -25,8 +25,11 @@ import {
   handleSetTemp,
   handleTogglePlaylistLock,
 } from './playlist-ops.js';
+import { ConnectGate, IP_TEXT, type ConnectRateLimit } from './ip-limits.js';
 import { Session, type FakeLogEntry } from './session.js';
 import { isRecord, shapeError } from './validate.js';
+
+const ipOf = (socket: Socket) => socket.handshake.address.replace(/^::ffff:/, '');
 
 export interface ServerConfig {
   accounts: Record<string, string>;
@@ -38,6 +41,10 @@ export interface ServerConfig {
   passwordCheckMs: number;
   rawFileSeconds: number;
   usercountThrottleMs: number;
+  rankSettleMs: number;
+  connectRate: ConnectRateLimit | undefined;
+  ipConnectionLimit: number | undefined;
+  bannedIps: string[];
 }
 
 export class FakeCytubeServer implements ServerContext, LoginContext {
@@ -49,6 +56,11 @@ export class FakeCytubeServer implements ServerContext, LoginContext {
   readonly rawFileSeconds: number;
   readonly passwordCheckMs: number;
   readonly usercountThrottleMs: number;
+  readonly rankSettleMs: number;
+  /** Lives as long as the server object: a restart does not forget who connected. */
+  private readonly connectGate: ConnectGate | undefined;
+  private readonly ipConnectionLimit: number | undefined;
+  private readonly bannedIps: Set<string>;
   readonly log: FakeLogEntry[] = [];
   private readonly channels = new Map<string, Channel>();
   private readonly live = new Set<Session>();
@@ -64,6 +76,10 @@ export class FakeCytubeServer implements ServerContext, LoginContext {
     this.rawFileSeconds = cfg.rawFileSeconds;
     this.passwordCheckMs = cfg.passwordCheckMs;
     this.usercountThrottleMs = cfg.usercountThrottleMs;
+    this.rankSettleMs = cfg.rankSettleMs;
+    this.connectGate = cfg.connectRate ? new ConnectGate(cfg.connectRate) : undefined;
+    this.ipConnectionLimit = cfg.ipConnectionLimit;
+    this.bannedIps = new Set(cfg.bannedIps);
     this.boundPort = cfg.port;
     for (const [name, setup] of Object.entries(cfg.channels)) {
       this.channels.set(name.toLowerCase(), new Channel(name, true, this, setup));
@@ -107,6 +123,13 @@ export class FakeCytubeServer implements ServerContext, LoginContext {
     const http = createServer((req, res) => this.onHttp(req, res));
     // The recorded server accepts EIO3 clients as well.
     const io = new IoServer(http, { allowEIO3: true, serveClient: false });
+    // Refused in the handshake: the client gets `connect_error` with this message (and no `data`).
+    io.use((socket, next) => {
+      const ip = ipOf(socket);
+      if (this.bannedIps.has(ip)) return next(new Error(IP_TEXT.serverBan));
+      if (this.connectGate && !this.connectGate.admit(ip)) return next(new Error(IP_TEXT.rateLimited));
+      next();
+    });
     io.on('connection', (socket) => this.onConnection(socket));
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -171,8 +194,15 @@ export class FakeCytubeServer implements ServerContext, LoginContext {
   }
 
   private onConnection(socket: Socket): void {
-    const ip = socket.handshake.address.replace(/^::ffff:/, '');
+    const ip = ipOf(socket);
     const s = new Session(socket, ip, (e) => this.log.push(e));
+    const limit = this.ipConnectionLimit;
+    if (limit !== undefined && [...this.live].filter((o) => o.ip === ip).length >= limit) {
+      s.send('kick', { reason: IP_TEXT.tooManyConnections });
+      s.gone = true;
+      s.disconnect();
+      return;
+    }
     this.live.add(s);
     s.send('rank', -1);
     socket.onAny((event: string, ...args: unknown[]) => {
