@@ -6,8 +6,16 @@ import type {
   MetricsCounters,
   PluginFigures,
   ProcessFigures,
-  Sample,
 } from '../../contract/messages/metrics.js';
+import {
+  historyOf,
+  historyText,
+  keepSample,
+  pluginHistoryText,
+  selectSamples,
+  type HistoryQuery,
+  type KeptSample,
+} from './history.js';
 import { actorLabel, type ConnectorReading, type TreeReading } from './tree-reading.js';
 import { RollingWindow } from './window.js';
 
@@ -29,7 +37,7 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
  */
 export class MetricsStore {
   readonly registry = new Registry();
-  readonly window: RollingWindow<Sample>;
+  readonly window: RollingWindow<KeptSample>;
   private readonly startedAt = Date.now();
 
   private readonly chatLines = new Counter({
@@ -129,6 +137,12 @@ export class MetricsStore {
     labelNames: ['process', 'quantile'] as const,
     registers: [this.registry],
   });
+  private readonly handles = new Gauge({
+    name: 'rosey_process_open_handles',
+    help: 'Handles and requests keeping the event loop alive at the sample (sockets, timers, files, …).',
+    labelNames: ['process'] as const,
+    registers: [this.registry],
+  });
   private readonly natsMessages = new Counter({
     name: 'rosey_nats_messages_total',
     help: "Messages over the main process's NATS connection, by direction (in, out).",
@@ -199,7 +213,7 @@ export class MetricsStore {
     readonly windowMs: number,
     private readonly memoryLimitMb: (plugin: string) => number | undefined = () => undefined,
   ) {
-    this.window = new RollingWindow<Sample>(Math.max(1, Math.ceil(windowMs / intervalMs)));
+    this.window = new RollingWindow<KeptSample>(Math.max(1, Math.ceil(windowMs / intervalMs)));
   }
 
   chatLine(platform: string): void {
@@ -310,7 +324,7 @@ export class MetricsStore {
       this.natsBytes.inc({ direction: 'out' }, grew('outBytes'));
       this.lastNats = { ...nats };
     }
-    this.window.push({ at, main, plugins: Object.fromEntries(this.pluginFigures) });
+    this.window.push(keepSample(at, main, this.pluginFigures));
     this.historyText = undefined;
   }
 
@@ -319,6 +333,7 @@ export class MetricsStore {
     this.rss.set(labels, f.rss);
     if (f.cpuPercent !== undefined) this.cpu.set(labels, f.cpuPercent);
     if (f.heapUsed !== undefined) this.heap.set(labels, f.heapUsed);
+    if (f.openHandles !== undefined) this.handles.set(labels, f.openHandles);
     if (f.eventLoopP50Ms !== undefined)
       this.loopDelay.set({ ...labels, quantile: '0.5' }, f.eventLoopP50Ms / 1000);
     if (f.eventLoopP99Ms !== undefined)
@@ -354,20 +369,34 @@ export class MetricsStore {
   }
 
   /**
-   * `GET /api/metrics` as JSON text. The window's part (up to an hour of samples, the bulk of the
-   * body) is written once per sample, on the first request after it, not once per request.
+   * `GET /api/metrics` as JSON text: the current figures, spliced in front of the window's
+   * history. The whole window's history (the bulk of the body) is written once per sample, on the
+   * first request after it; a `since` or `points` request writes its few samples from the numbers
+   * each sample's figures were written as when it was kept.
    */
-  apiMetricsText(): string {
-    this.historyText ??= this.window
-      .toArray()
-      .map((sample) => JSON.stringify(sample))
-      .join(',');
+  apiMetricsText(query: HistoryQuery = {}): string {
+    const whole = query.since === undefined && query.points === undefined;
+    const history = whole
+      ? (this.historyText ??= historyText(this.window.toArray()))
+      : historyText(selectSamples(this.window.toArray(), query));
     const head = JSON.stringify({ ...this.current(), windowMs: this.windowMs });
-    return `${head.slice(0, -1)},"history":[${this.historyText}]}`;
+    return `${head.slice(0, -1)},"history":${history}}`;
   }
 
-  withHistory(): ApiMetrics {
-    return { ...this.current(), windowMs: this.windowMs, history: this.window.toArray() };
+  withHistory(query: HistoryQuery = {}): ApiMetrics {
+    return {
+      ...this.current(),
+      windowMs: this.windowMs,
+      history: historyOf(selectSamples(this.window.toArray(), query)),
+    };
+  }
+
+  /** `GET /api/plugins/{name}` as JSON text; undefined when there is no such plugin. */
+  apiPluginText(name: string, query: HistoryQuery = {}): string | undefined {
+    const row = this.pluginRows().find((p) => p.name === name);
+    if (!row) return undefined;
+    const history = pluginHistoryText(selectSamples(this.window.toArray(), query), name);
+    return `${JSON.stringify(row).slice(0, -1)},"history":${history}}`;
   }
 
   /** The Prometheus text exposition, as prom-client writes it. */

@@ -179,13 +179,27 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
     await eventually(() => m.metrics.store?.pluginRows()[0]?.process, "echo's figures");
     await nextSample(m);
     const metrics = apiMetricsSchema.parse(JSON.parse((await get(m.port, '/api/metrics')).text));
-    expect(metrics.history.length).to.be.at.least(2);
+    expect(metrics.history.at.length).to.be.at.least(2);
+    expect(metrics.history.main.rss.every((rss) => rss !== null && rss > 0)).to.equal(true);
+    expect(metrics.history.main.openHandles.at(-1)).to.be.above(0);
+    expect(metrics.history.plugins['echo']?.rss.at(-1)).to.be.above(0);
+    const latest = metrics.history.at.at(-1)!;
+    const since = apiMetricsSchema.parse(
+      JSON.parse((await get(m.port, `/api/metrics?since=${latest - 1}&points=5`)).text),
+    );
+    expect(since.history.at).to.deep.equal([latest]);
+    for (const query of ['since=yesterday', 'points=0', 'points=1.5']) {
+      const bad = await get(m.port, `/api/metrics?${query}`);
+      expect(bad.status, query).to.equal(400);
+      expect(JSON.parse(bad.text), query).to.have.nested.property('error.code', 'BAD_REQUEST');
+    }
     expect(metrics.main.pid).to.equal(process.pid);
     expect(metrics.plugins.map((p) => p.name)).to.deep.equal(['echo']);
     const plugins = apiPluginsSchema.parse(JSON.parse((await get(m.port, '/api/plugins')).text));
     expect(plugins.plugins[0]).to.include({ name: 'echo', status: 'running', generation: 1 });
     const echo = apiPluginSchema.parse(JSON.parse((await get(m.port, '/api/plugins/echo')).text));
-    expect(echo.history.length).to.be.at.least(1);
+    expect(echo.history.process.rss.some((rss) => rss !== null && rss > 0)).to.equal(true);
+    expect(echo.history.process.openHandles.at(-1)).to.be.above(0);
     expect(echo.process?.rss).to.be.above(0);
 
     const missing = await get(m.port, '/api/plugins/nope');
