@@ -6,6 +6,7 @@ import type {
   MetricsCounters,
   PluginFigures,
   ProcessFigures,
+  StorageOutcome,
 } from '../../contract/messages/metrics.js';
 import {
   historyOf,
@@ -23,6 +24,9 @@ const MAIN = 'main';
 
 /** Latency buckets of a chat command, seconds: a dice roll takes milliseconds, a timeout 5 s. */
 const COMMAND_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Latency buckets of a storage request, seconds: SQLite answers in well under a millisecond. */
+const STORAGE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 
 const bump = (counts: Record<string, number>, key: string, by = 1) => {
   counts[key] = (counts[key] ?? 0) + by;
@@ -79,8 +83,15 @@ export class MetricsStore {
   });
   private readonly storage = new Counter({
     name: 'rosey_storage_requests_total',
-    help: 'Requests to storage, by plugin and operation (kv.get, row.insert, audit.record, …).',
-    labelNames: ['plugin', 'op'] as const,
+    help: 'Requests storage answered, by plugin, operation (kv.get, row.insert, …) and outcome (ok, error).',
+    labelNames: ['plugin', 'op', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly storageSeconds = new Histogram({
+    name: 'rosey_storage_request_duration_seconds',
+    help: 'From a storage request reaching the storage actor to its reply (its queue and the database).',
+    labelNames: ['op'] as const,
+    buckets: STORAGE_BUCKETS,
     registers: [this.registry],
   });
   private readonly restarts = new Counter({
@@ -186,6 +197,7 @@ export class MetricsStore {
     cooldownHits: 0,
     securityViolations: 0,
     storageRequests: {},
+    storageErrors: {},
     restarts: {},
     natsReconnects: 0,
   };
@@ -242,9 +254,11 @@ export class MetricsStore {
     this.counts.securityViolations += 1;
   }
 
-  storageRequest(plugin: string, op: string): void {
-    this.storage.inc({ plugin, op });
-    bump(this.counts.storageRequests, op);
+  storageRequest(o: StorageOutcome): void {
+    this.storage.inc({ plugin: o.plugin, op: o.op, outcome: o.outcome });
+    this.storageSeconds.observe({ op: o.op }, o.seconds);
+    bump(this.counts.storageRequests, o.op);
+    if (o.outcome === 'error') bump(this.counts.storageErrors, o.code ?? 'INTERNAL');
   }
 
   reconnected(): void {

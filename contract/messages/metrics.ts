@@ -35,6 +35,21 @@ export const commandOutcomeSchema = z.object({
 });
 export type CommandOutcome = z.infer<typeof commandOutcomeSchema>;
 
+/**
+ * `rosey.storage.outcome` (pub, by storage): one request it answered. `op` is `<tier>.<op>`
+ * (`kv.get`, `row.insert`, `audit.record`, …); `error` carries the reply's code
+ * (VALIDATION_ERROR, NOT_FOUND, DATABASE_ERROR, …); `seconds` runs from the request reaching the
+ * storage actor to its reply (its queue and the database thread, not the bus).
+ */
+export const storageOutcomeSchema = z.object({
+  plugin: z.string().max(64),
+  op: z.string().max(64),
+  outcome: z.enum(['ok', 'error']),
+  code: z.string().max(64).optional(),
+  seconds: z.number().min(0),
+});
+export type StorageOutcome = z.infer<typeof storageOutcomeSchema>;
+
 /** One plugin as the metrics actor last saw it. */
 export const pluginFiguresSchema = z.looseObject({
   name: z.string(),
@@ -62,8 +77,10 @@ export const countersSchema = z.looseObject({
   errors: countsSchema,
   cooldownHits: z.number(),
   securityViolations: z.number(),
-  /** `kv.get`, `row.insert`, … → count. */
+  /** `kv.get`, `row.insert`, … → count (answered by storage, whatever the outcome). */
   storageRequests: countsSchema,
+  /** Error code → count, of storage requests answered with an error. */
+  storageErrors: countsSchema,
   /** Actor path → restarts. */
   restarts: countsSchema,
   natsReconnects: z.number(),

@@ -127,30 +127,6 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
     ).to.equal(1);
   });
 
-  it("counts a plugin's storage requests by operation, from their subjects", async () => {
-    const m = metricsChildren({}, ['memo']);
-    mini = await startMiniRosey({ url: nats.url, plugins: ['memo'], connectors: m.children });
-    const port = await eventually(() => httpPort(mini!.tree.actor), 'the HTTP port in the tree');
-    nc = await client(nats.url);
-    const replies: string[] = [];
-    nc.subscribe(subjects.sendChat('console'), {
-      callback: (_e, msg) => {
-        replies.push((msg.json() as { text: string }).text);
-      },
-    });
-    nc.publish(subjects.message, encodeJson(line('!remember buy milk')));
-    await eventually(() => replies.length > 0, 'the reply');
-    const families = await eventually(async () => {
-      const scraped = await scrape(port);
-      return sampleValue(scraped, 'rosey_storage_requests_total', { plugin: 'memo', op: 'kv.incr' }) === 1
-        ? scraped
-        : undefined;
-    }, 'kv.incr counted');
-    expect(
-      sampleValue(families, 'rosey_storage_requests_total', { plugin: 'memo', op: 'row.insert' }),
-    ).to.equal(1);
-  });
-
   it('shows a kill -9 of a plugin process as a restart by the next sample', async () => {
     const m = await start();
     const pid = await eventually(
