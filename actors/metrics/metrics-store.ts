@@ -63,6 +63,12 @@ export class MetricsStore {
     buckets: COMMAND_BUCKETS,
     registers: [this.registry],
   });
+  private readonly replies = new Counter({
+    name: 'rosey_replies_total',
+    help: "Lines Rosey sent to a platform (command replies, cooldown notices, plugins' own lines), by platform and kind (chat, pm).",
+    labelNames: ['platform', 'kind'] as const,
+    registers: [this.registry],
+  });
   private readonly errors = new Counter({
     name: 'rosey_errors_total',
     help: 'Commands that ended in an error, by error code.',
@@ -193,6 +199,7 @@ export class MetricsStore {
   private readonly counts: MetricsCounters = {
     chatLines: 0,
     commands: {},
+    replies: {},
     errors: {},
     cooldownHits: 0,
     securityViolations: 0,
@@ -247,6 +254,12 @@ export class MetricsStore {
       this.errors.inc({ code });
       bump(this.counts.errors, code);
     }
+  }
+
+  /** A line Rosey sent to a platform's chat or as a private message. */
+  sent(platform: string, kind: 'chat' | 'pm'): void {
+    this.replies.inc({ platform, kind });
+    bump(this.counts.replies, platform);
   }
 
   violation(plugin: string, source: string): void {

@@ -56,11 +56,15 @@ type MetricsEvent =
   | InboundEvent<'metrics.outcome', CommandOutcome>
   | InboundEvent<'metrics.violation', { plugin: string; source: string }>
   | InboundEvent<'metrics.storage', StorageOutcome>
+  | InboundEvent<'metrics.sent', unknown>
   | RequestEvent<'metrics.current', Record<string, unknown>>
   | SamplerEvent
   | BusResponseEvent
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
+
+/** `rosey.platform.<platform>.send.chat|pm`: a line Rosey sends, counted from its subject. */
+const SENT_SUBJECT = /^rosey\.platform\.([^.]+)\.send\.(chat|pm)$/;
 
 /** Publishes the store on the metrics link while the actor runs, and takes it back when it stops. */
 const storeLink = fromCallback<{ type: 'never' }, { metrics: MetricsLink; store: MetricsStore }>(
@@ -76,7 +80,7 @@ const isAsked = (value: unknown): value is Asked =>
 /**
  * The metrics actor (docs/metrics.md). It counts what goes over the bus — chat lines, the router's
  * command outcomes (`rosey.router.outcome`), security violations, storage's request outcomes
- * (`rosey.storage.outcome`) — and every
+ * (`rosey.storage.outcome`), the lines Rosey sends — and every
  * `intervalMs` samples the main process, the NATS connection, and the supervision tree (restarts,
  * reloads, plugins, connectors); each running plugin reports its own process's figures in its
  * health reply, and CyTube its outbound queue in its state reply. Counting what is already on the
@@ -102,6 +106,11 @@ export const metricsMachine = setup({
           return store.violation(event.data.plugin, event.data.source);
         case 'metrics.storage':
           return store.storageRequest(event.data);
+        case 'metrics.sent': {
+          const m = SENT_SUBJECT.exec(event.meta.subject);
+          if (m) store.sent(m[1]!, m[2] === 'pm' ? 'pm' : 'chat');
+          return;
+        }
         case 'metrics.reconnect':
           return store.reconnected();
       }
@@ -184,6 +193,13 @@ export const metricsMachine = setup({
               schema: z.looseObject({ plugin: z.string(), source: z.string() }),
             },
             { subject: subjects.storageOutcome, event: 'metrics.storage', schema: storageOutcomeSchema },
+            // Counted by subject: the line itself is the connector's to check, not parsed twice here.
+            ...[subjects.sendChat('*'), subjects.sendPm('*')].map((subject) => ({
+              subject,
+              event: 'metrics.sent',
+              schema: z.unknown(),
+              ignorePayload: true,
+            })),
           ],
           services: [
             { subject: subjects.metricsCurrent, event: 'metrics.current', schema: z.looseObject({}) },
@@ -209,6 +225,7 @@ export const metricsMachine = setup({
         'metrics.outcome': { actions: 'count' },
         'metrics.violation': { actions: 'count' },
         'metrics.storage': { actions: 'count' },
+        'metrics.sent': { actions: 'count' },
         'metrics.reconnect': { actions: 'count' },
         'metrics.tick': { actions: 'sample' },
         'bus.response': { actions: 'answered' },

@@ -73,6 +73,8 @@ export const countersSchema = z.looseObject({
   chatLines: z.number(),
   /** `plugin/command/outcome` → count. */
   commands: countsSchema,
+  /** Platform → lines Rosey sent there (replies, cooldown notices, plugins' own lines; chat and pm). */
+  replies: countsSchema,
   /** Error code → count. */
   errors: countsSchema,
   cooldownHits: z.number(),

@@ -83,6 +83,8 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
         : undefined;
     }, 'rosey_commands_total for echo');
     expect(sampleValue(after, 'rosey_chat_lines_total', { platform: 'console' })).to.equal(1);
+    // The reply went out on rosey.platform.console.send.chat: counted from its subject.
+    expect(sampleValue(after, 'rosey_replies_total', { platform: 'console', kind: 'chat' })).to.equal(1);
     const histogram = after.find((f) => f.name === 'rosey_command_duration_seconds');
     expect(histogram?.type).to.equal('HISTOGRAM');
     // The parser folds a histogram's series into one set of buckets (prom2json's shape, which keeps

@@ -51,6 +51,7 @@ async function exposed(): Promise<Map<string, Set<string>>> {
   store.command({ plugin: 'dice', command: 'roll', outcome: 'error', code: 'TIMEOUT', seconds: 5 });
   store.command({ plugin: 'dice', command: 'roll', outcome: 'cooldown' });
   store.violation('dice', 'gate');
+  store.sent('cytube', 'chat');
   store.storageRequest({ plugin: 'dice', op: 'kv.get', outcome: 'ok', seconds: 0.0004 });
   store.reconnected();
   store.tree({
