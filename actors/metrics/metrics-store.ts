@@ -8,15 +8,7 @@ import type {
   ProcessFigures,
   StorageOutcome,
 } from '../../contract/messages/metrics.js';
-import {
-  historyOf,
-  historyText,
-  keepSample,
-  pluginHistoryText,
-  selectSamples,
-  type HistoryQuery,
-  type KeptSample,
-} from './history.js';
+import { HistoryColumns, historyOf, selectSamples, type HistoryQuery, type Sample } from './history.js';
 import { actorLabel, type ConnectorReading, type TreeReading } from './tree-reading.js';
 import { RollingWindow } from './window.js';
 
@@ -41,7 +33,8 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
  */
 export class MetricsStore {
   readonly registry = new Registry();
-  readonly window: RollingWindow<KeptSample>;
+  readonly window: RollingWindow<Sample>;
+  private readonly columns: HistoryColumns;
   private readonly startedAt = Date.now();
 
   private readonly chatLines = new Counter({
@@ -232,7 +225,8 @@ export class MetricsStore {
     readonly windowMs: number,
     private readonly memoryLimitMb: (plugin: string) => number | undefined = () => undefined,
   ) {
-    this.window = new RollingWindow<KeptSample>(Math.max(1, Math.ceil(windowMs / intervalMs)));
+    this.window = new RollingWindow<Sample>(Math.max(1, Math.ceil(windowMs / intervalMs)));
+    this.columns = new HistoryColumns(this.window.capacity);
   }
 
   chatLine(platform: string): void {
@@ -351,7 +345,9 @@ export class MetricsStore {
       this.natsBytes.inc({ direction: 'out' }, grew('outBytes'));
       this.lastNats = { ...nats };
     }
-    this.window.push(keepSample(at, main, this.pluginFigures));
+    const sample = { at, main, plugins: new Map(this.pluginFigures) };
+    this.window.push(sample);
+    this.columns.push(sample);
     this.historyText = undefined;
   }
 
@@ -397,15 +393,12 @@ export class MetricsStore {
 
   /**
    * `GET /api/metrics` as JSON text: the current figures, spliced in front of the window's
-   * history. The whole window's history (the bulk of the body) is written once per sample, on the
-   * first request after it; a `since` or `points` request writes its few samples from the numbers
-   * each sample's figures were written as when it was kept.
+   * history. The whole window's history (the bulk of the body) is joined from its columns once
+   * per sample, on the first request after it, and reused until the next.
    */
   apiMetricsText(query: HistoryQuery = {}): string {
     const whole = query.since === undefined && query.points === undefined;
-    const history = whole
-      ? (this.historyText ??= historyText(this.window.toArray()))
-      : historyText(selectSamples(this.window.toArray(), query));
+    const history = whole ? (this.historyText ??= this.columns.text()) : this.columns.text(query);
     const head = JSON.stringify({ ...this.current(), windowMs: this.windowMs });
     return `${head.slice(0, -1)},"history":${history}}`;
   }
@@ -422,7 +415,7 @@ export class MetricsStore {
   apiPluginText(name: string, query: HistoryQuery = {}): string | undefined {
     const row = this.pluginRows().find((p) => p.name === name);
     if (!row) return undefined;
-    const history = pluginHistoryText(selectSamples(this.window.toArray(), query), name);
+    const history = this.columns.pluginText(name, query);
     return `${JSON.stringify(row).slice(0, -1)},"history":${history}}`;
   }
 

@@ -77,6 +77,41 @@ describe('metrics store', () => {
     expect(parsed.counters.chatLines).to.equal(1);
   });
 
+  it('keeps the columns in step with the window as it wraps, plugins coming and going', () => {
+    // Three samples a window. dice answers throughout; trivia only in samples 2 and 3, so it leaves
+    // the columns once sample 3 has gone; quote-db comes at sample 5.
+    const store = new MetricsStore(5000, 15_000);
+    const queries = [{}, { since: 3 }, { points: 2 }, { points: 1 }, { since: 100 }];
+    for (let at = 1; at <= 8; at++) {
+      store.tree({
+        restarts: [],
+        plugins: [
+          { name: 'dice', status: 'running', generation: 1 },
+          { name: 'trivia', status: at === 2 || at === 3 ? 'running' : 'stopped', generation: 1 },
+          { name: 'quote-db', status: at >= 5 ? 'running' : 'stopped', generation: 1 },
+        ],
+        connectors: [],
+      });
+      store.plugin('dice', { rss: at, cpuPercent: at / 10 });
+      if (at === 2 || at === 3) store.plugin('trivia', { rss: 100 + at, openHandles: at });
+      if (at >= 5) store.plugin('quote-db', { rss: 200 + at, heapUsed: at });
+      store.sample(at, at % 2 ? { rss: 1000 + at, eventLoopP99Ms: 0.5 } : { rss: 1000 + at });
+      for (const query of queries) {
+        const text = store.apiMetricsText(query);
+        expect(JSON.parse(text), `sample ${at}, ${JSON.stringify(query)}`).to.deep.equal(
+          store.withHistory(query),
+        );
+        apiMetricsSchema.parse(JSON.parse(text));
+      }
+    }
+    const last = apiMetricsSchema.parse(JSON.parse(store.apiMetricsText()));
+    expect(last.history.at).to.deep.equal([6, 7, 8]);
+    expect(Object.keys(last.history.plugins).sort()).to.deep.equal(['dice', 'quote-db']);
+    expect(last.history.plugins['quote-db']!.heapUsed).to.deep.equal([6, 7, 8]);
+    const trivia = apiPluginSchema.parse(JSON.parse(store.apiPluginText('trivia') ?? 'null'));
+    expect(trivia.history.process.rss).to.deep.equal([null, null, null]);
+  });
+
   it('answers a since or points query with those samples only, in the same shape', () => {
     const store = new MetricsStore(1, 1000);
     store.tree(tree(0));
