@@ -54,6 +54,15 @@ function authorized(header: string | undefined, token: string | undefined): bool
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
+/** A path segment's text, or undefined when its %-escapes are malformed (`%E0%A4`). */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** `/ready`: the bus connected, storage serving, every connector where it should be. */
 export function readiness(tree: TreeNode | undefined): ReadyBody {
   if (!tree) return { ready: false, checks: [{ name: 'tree', ok: false, detail: 'no supervision tree' }] };
@@ -112,7 +121,8 @@ export async function answer(
   if (!store) return noMetrics();
   if (route.name === 'api.metrics')
     return { status: 200, type: JSON_TYPE, body: store.apiMetricsText(query.data) };
-  const name = decodeURIComponent(route.match![1]!);
+  const name = decoded(route.match![1]!);
+  if (name === undefined) return failure(400, 'BAD_REQUEST', `${path}: not a plugin name`);
   const body = store.apiPluginText(name, query.data);
   return body === undefined
     ? failure(404, 'NOT_FOUND', `no plugin ${name}`)

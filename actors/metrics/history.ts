@@ -41,8 +41,35 @@ export function selectSamples<T extends { at: number }>(all: readonly T[], query
   ).map((i) => all[i]!);
 }
 
-/** One process's figures as JSON number texts, one list per figure (`SERIES_FIELDS` order). */
-type Columns = string[][];
+/**
+ * One column of the history: its JSON number texts, and the same joined with commas, kept as the
+ * column changes (a text added at the end, the oldest cut off the front), so that the whole
+ * window's text is a few hundred strings put end to end rather than 47,000 joined.
+ */
+class Column {
+  readonly items: string[];
+  text: string;
+
+  constructor(items: string[] = []) {
+    this.items = items;
+    this.text = items.join(',');
+  }
+
+  push(item: string): void {
+    this.text = this.items.length === 0 ? item : `${this.text},${item}`;
+    this.items.push(item);
+  }
+
+  shift(): void {
+    this.items.shift();
+    // Number texts hold no comma: the first one ends the oldest.
+    const comma = this.text.indexOf(',');
+    this.text = comma < 0 ? '' : this.text.slice(comma + 1);
+  }
+}
+
+/** One process's figures, one column per figure (`SERIES_FIELDS` order). */
+type Columns = Column[];
 
 const NULL = 'null';
 
@@ -51,24 +78,36 @@ const append = (columns: Columns, f: ProcessFigures | undefined) =>
     columns[i]!.push(f?.[field] === undefined ? NULL : JSON.stringify(f[field])),
   );
 
+/** What a query keeps: every sample (`whole`), or those at `indices`. */
+interface Pick {
+  whole: boolean;
+  indices: number[];
+}
+
+const columnText = (column: Column, pick: Pick) =>
+  pick.whole ? column.text : pick.indices.map((i) => column.items[i]!).join(',');
+
+const seriesText = (columns: Columns, pick: Pick) =>
+  `{${SERIES_FIELDS.map((field, i) => `"${field}":[${columnText(columns[i]!, pick)}]`).join(',')}}`;
+
 /**
  * The window's history as columns of JSON number texts, kept in step with the rolling window: a
- * sample appends one text to each column (and drops the oldest once the window is full), so the
- * numbers are written once, when their sample is taken, and a request for the history only joins
- * the columns. Written from scratch per sample instead, an hour of ten plugins is 47,000 numbers to
- * format, which took longer than the rest of the request.
+ * sample adds one text to each column (and drops the oldest once the window is full). The numbers
+ * are written once, when their sample is taken, and a request for the whole window puts the
+ * columns' texts end to end. Written from scratch per sample instead, an hour of ten plugins is
+ * 47,000 numbers to format, which took longer than the rest of the request.
  */
 export class HistoryColumns {
-  private readonly at: number[] = [];
-  private readonly main: Columns = SERIES_FIELDS.map(() => []);
-  /** Plugin → its columns, and in how many of the window's samples it has figures. */
+  private readonly at = new Column();
+  private readonly main: Columns = SERIES_FIELDS.map(() => new Column());
+  /** Plugin → its columns, whether it had figures in each sample, and in how many. */
   private readonly plugins = new Map<string, { columns: Columns; seen: boolean[]; count: number }>();
 
   constructor(readonly capacity: number) {}
 
   push({ at, main, plugins }: Sample): void {
-    if (this.at.length === this.capacity) this.dropOldest();
-    this.at.push(at);
+    if (this.at.items.length === this.capacity) this.dropOldest();
+    this.at.push(String(at));
     append(this.main, main);
     for (const [name, entry] of this.plugins) {
       const figures = plugins.get(name);
@@ -78,8 +117,8 @@ export class HistoryColumns {
     }
     for (const [name, figures] of plugins) {
       if (this.plugins.has(name)) continue;
-      const before = this.at.length - 1;
-      const columns = SERIES_FIELDS.map(() => new Array<string>(before).fill(NULL));
+      const before = this.at.items.length - 1;
+      const columns = SERIES_FIELDS.map(() => new Column(new Array<string>(before).fill(NULL)));
       append(columns, figures);
       this.plugins.set(name, { columns, seen: [...new Array<boolean>(before).fill(false), true], count: 1 });
     }
@@ -97,35 +136,36 @@ export class HistoryColumns {
 
   /** `history` of `/api/metrics` as JSON text. */
   text(query: HistoryQuery = {}): string {
-    const pick = this.picker(query);
+    const pick = this.pick(query);
     const plugins = [...this.plugins].flatMap(([name, entry]) =>
       pick.whole || pick.indices.some((i) => entry.seen[i])
         ? [`${JSON.stringify(name)}:${seriesText(entry.columns, pick)}`]
         : [],
     );
-    return `{"at":[${pick.list(this.at).join(',')}],"main":${seriesText(this.main, pick)},"plugins":{${plugins.join(',')}}}`;
+    return `{"at":[${columnText(this.at, pick)}],"main":${seriesText(this.main, pick)},"plugins":{${plugins.join(',')}}}`;
   }
 
   /** `history` of `/api/plugins/{name}` as JSON text (all nulls when it has no figures in the window). */
   pluginText(name: string, query: HistoryQuery = {}): string {
-    const pick = this.picker(query);
-    const columns = this.plugins.get(name)?.columns ?? SERIES_FIELDS.map(() => this.at.map(() => NULL));
-    return `{"at":[${pick.list(this.at).join(',')}],"process":${seriesText(columns, pick)}}`;
+    const pick = this.pick(query);
+    const columns =
+      this.plugins.get(name)?.columns ?? SERIES_FIELDS.map(() => new Column(this.at.items.map(() => NULL)));
+    return `{"at":[${columnText(this.at, pick)}],"process":${seriesText(columns, pick)}}`;
   }
 
-  private picker(query: HistoryQuery) {
+  private pick(query: HistoryQuery): Pick {
     const whole = query.since === undefined && query.points === undefined;
-    const indices = whole ? [] : selectIndices(this.at, query);
     return {
       whole,
-      indices,
-      list: <T>(column: readonly T[]): readonly T[] => (whole ? column : indices.map((i) => column[i]!)),
+      indices: whole
+        ? []
+        : selectIndices(
+            this.at.items.map((at) => Number(at)),
+            query,
+          ),
     };
   }
 }
-
-const seriesText = (columns: Columns, pick: { list: (c: readonly string[]) => readonly string[] }) =>
-  `{${SERIES_FIELDS.map((field, i) => `"${field}":[${pick.list(columns[i]!).join(',')}]`).join(',')}}`;
 
 const series = (samples: readonly Sample[], figures: (s: Sample) => ProcessFigures | undefined) =>
   Object.fromEntries(

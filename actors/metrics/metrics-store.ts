@@ -200,6 +200,8 @@ export class MetricsStore {
     storageErrors: {},
     restarts: {},
     natsReconnects: 0,
+    natsMessages: { in: 0, out: 0 },
+    natsBytes: { in: 0, out: 0 },
   };
   /** Restarts last read per full path (generation included), to add only what is new. */
   private readonly seenRestarts = new Map<string, number>();
@@ -339,10 +341,14 @@ export class MetricsStore {
       const base = nats.connection === this.lastNats.connection ? this.lastNats : undefined;
       const grew = (key: 'inMsgs' | 'outMsgs' | 'inBytes' | 'outBytes') =>
         Math.max(0, nats[key] - (base?.[key] ?? 0));
-      this.natsMessages.inc({ direction: 'in' }, grew('inMsgs'));
-      this.natsMessages.inc({ direction: 'out' }, grew('outMsgs'));
-      this.natsBytes.inc({ direction: 'in' }, grew('inBytes'));
-      this.natsBytes.inc({ direction: 'out' }, grew('outBytes'));
+      for (const direction of ['in', 'out'] as const) {
+        const messages = grew(`${direction}Msgs`);
+        const bytes = grew(`${direction}Bytes`);
+        this.natsMessages.inc({ direction }, messages);
+        this.natsBytes.inc({ direction }, bytes);
+        bump(this.counts.natsMessages, direction, messages);
+        bump(this.counts.natsBytes, direction, bytes);
+      }
       this.lastNats = { ...nats };
     }
     const sample = { at, main, plugins: new Map(this.pluginFigures) };

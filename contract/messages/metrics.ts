@@ -86,6 +86,9 @@ export const countersSchema = z.looseObject({
   /** Actor path → restarts. */
   restarts: countsSchema,
   natsReconnects: z.number(),
+  /** The main connection's messages and bytes, `in` and `out`. */
+  natsMessages: countsSchema,
+  natsBytes: countsSchema,
 });
 export type MetricsCounters = z.infer<typeof countersSchema>;
 

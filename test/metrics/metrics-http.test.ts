@@ -172,6 +172,9 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
       expect(JSON.parse(bad.text), query).to.have.nested.property('error.code', 'BAD_REQUEST');
     }
     expect(metrics.main.pid).to.equal(process.pid);
+    // The same NATS traffic as /metrics counts, in the JSON counters too.
+    expect(metrics.counters.natsMessages['in']).to.be.above(0);
+    expect(metrics.counters.natsBytes['out']).to.be.above(0);
     expect(metrics.plugins.map((p) => p.name)).to.deep.equal(['echo']);
     const plugins = apiPluginsSchema.parse(JSON.parse((await get(m.port, '/api/plugins')).text));
     expect(plugins.plugins[0]).to.include({ name: 'echo', status: 'running', generation: 1 });
@@ -180,6 +183,10 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
     expect(echo.history.process.openHandles.at(-1)).to.be.above(0);
     expect(echo.process?.rss).to.be.above(0);
 
+    // Malformed %-escapes in the name: refused as such, not a 500 from a throwing decoder.
+    const malformed = await get(m.port, '/api/plugins/%E0%A4%A');
+    expect(malformed.status).to.equal(400);
+    expect(JSON.parse(malformed.text)).to.have.nested.property('error.code', 'BAD_REQUEST');
     const missing = await get(m.port, '/api/plugins/nope');
     expect(missing.status).to.equal(404);
     expect(JSON.parse(missing.text)).to.have.nested.property('error.code', 'NOT_FOUND');
