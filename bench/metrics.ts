@@ -1,7 +1,8 @@
 /**
  * The metrics suite (issue 17): what the metrics actor and the HTTP endpoint cost.
  *   1. `GET /metrics` and `GET /api/metrics` p50/p95/p99 against a `rosey start` with ten plugins
- *      (the five built-in ones and five small generated ones), with the window filled with samples;
+ *      (the five built-in ones and five small generated ones), with the window filled with samples
+ *      (the whole window; the last 5 s, as a polling chart asks; thinned to 120 points);
  *      `GET /health` (no figures, one JSON line) beside them as the HTTP floor.
  *   2. The metrics store's heap over a simulated hour and three (ten plugins, a sample every 5 s):
  *      flat once the window is full, since the window is a fixed ring.
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MetricsStore } from '../actors/metrics/metrics-store.js';
-import { currentMetricsSchema } from '../contract/messages/metrics.js';
+import { apiMetricsSchema, currentMetricsSchema } from '../contract/messages/metrics.js';
 import { request } from '../contract/request.js';
 import { subjects } from '../contract/subjects.js';
 import { findNode } from '../supervisors/describe-tree.js';
@@ -73,8 +74,8 @@ async function endpoint(quick: boolean, nodeArgs: string[]): Promise<void> {
     console.log(`== Metrics: the HTTP endpoint, ten plugins, ${samples} samples in the window ==\n`);
     for (;;) {
       const res = await fetch(`${base}/api/metrics`);
-      const body = (await res.json()) as { history: unknown[]; plugins: Array<{ process?: unknown }> };
-      if (body.history.length >= samples && body.plugins.every((p) => p.process)) break;
+      const body = apiMetricsSchema.parse(await res.json());
+      if (body.history.at.length >= samples && body.plugins.every((p) => p.process)) break;
       await sleep(500);
     }
     const get = (path: string) => async () => {
@@ -89,8 +90,15 @@ async function endpoint(quick: boolean, nodeArgs: string[]): Promise<void> {
     const health = await sequential('  GET /health (the HTTP floor)', n, get('/health'));
     const metrics = await sequential('  GET /metrics (Prometheus text)', n, get('/metrics'));
     const api = await sequential('  GET /api/metrics (JSON, with the window)', n, get('/api/metrics'));
+    // What a chart polling every 5 s asks for once it has the window: the samples since its last.
+    const since = await sequential('  GET /api/metrics?since=<5 s ago>', n, () =>
+      get(`/api/metrics?since=${Date.now() - 5000}`)(),
+    );
+    const points = await sequential('  GET /api/metrics?points=120', n, get('/api/metrics?points=120'));
     console.log(ratioLine(metrics, health, '/metrics to /health'));
     console.log(ratioLine(api, health, '/api/metrics to /health'));
+    console.log(ratioLine(since, health, '/api/metrics?since to /health'));
+    console.log(ratioLine(points, health, '/api/metrics?points=120 to /health'));
     const current = await request(
       rosey.nc,
       subjects.metricsCurrent,
@@ -136,7 +144,8 @@ function window(): void {
     store.tree(reading);
     for (const name of PLUGINS)
       store.plugin(name, {
-        cpuPercent: Math.random(),
+        // Rounded as processSampler rounds it: the JSON carries what a plugin reports.
+        cpuPercent: Math.round(Math.random() * 1000) / 10,
         rss: 5e7,
         heapUsed: 1e7,
         eventLoopP50Ms: 1,
@@ -154,7 +163,25 @@ function window(): void {
   console.log(`  samples kept: ${store.window.size} (capacity ${store.window.capacity})`);
   console.log(`  heap held by the store after 1 h: ${(oneHour - before).toFixed(2)} MB`);
   console.log(`  heap held by the store after 3 h: ${(threeHours - before).toFixed(2)} MB`);
-  console.log(`  growth from hour 1 to hour 3: ${(threeHours - oneHour).toFixed(2)} MB\n`);
+  console.log(`  growth from hour 1 to hour 3: ${(threeHours - oneHour).toFixed(2)} MB`);
+  // The server's own part of GET /api/metrics, without HTTP: the body right after a new sample
+  // (the window's text put together again) and again until the next (reused).
+  const time = (once: () => unknown) => {
+    const start = performance.now();
+    once();
+    return performance.now() - start;
+  };
+  const afterSample: number[] = [];
+  const reused: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    tick();
+    afterSample.push(time(() => store.apiMetricsText()));
+    reused.push(time(() => store.apiMetricsText()));
+  }
+  const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)]!.toFixed(3);
+  console.log(
+    `  /api/metrics body (${(store.apiMetricsText().length / 1024).toFixed(1)} KiB), no HTTP: after a sample p50 ${p(afterSample, 0.5)} ms p95 ${p(afterSample, 0.95)} ms; reused p50 ${p(reused, 0.5)} ms p95 ${p(reused, 0.95)} ms\n`,
+  );
 }
 
 export async function metricsSuite({ quick, nodeArgs }: SuiteOptions): Promise<void> {

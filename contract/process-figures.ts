@@ -35,6 +35,9 @@ export function processSampler(): ProcessSampler {
         heapUsed: memory.heapUsed,
         eventLoopP50Ms: p(50),
         eventLoopP99Ms: p(99),
+        // What keeps the loop alive now (sockets, timers, file handles, …): a count that only
+        // grows is a leak. Node's list of them, as libuv's handle count is not exposed.
+        openHandles: process.getActiveResourcesInfo().length,
       };
       delay.reset();
       return figures;

@@ -66,6 +66,8 @@ export const subjects = {
   routerSettle: 'rosey.router.settle',
   /** A command line the router dealt with: its plugin, outcome and latency (pub), for the metrics actor. */
   routerOutcome: 'rosey.router.outcome',
+  /** A storage request storage answered: its plugin, operation, outcome and latency (pub), for the metrics actor. */
+  storageOutcome: 'rosey.storage.outcome',
   /** The metrics actor's latest figures (req): `rosey metrics`, `rosey status`. */
   metricsCurrent: 'rosey.metrics.current',
   /** The command registry (req). */

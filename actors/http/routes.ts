@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { AnyActorRef } from 'xstate';
-import type { ReadyBody } from '../../contract/messages/metrics.js';
+import { historyQuerySchema, type ReadyBody } from '../../contract/messages/metrics.js';
+import { validate } from '../../contract/validate.js';
 import { describeTree, type TreeNode } from '../../supervisors/describe-tree.js';
 import type { MetricsLink } from '../metrics/metrics-link.js';
 import { readTree } from '../metrics/tree-reading.js';
@@ -53,6 +54,15 @@ function authorized(header: string | undefined, token: string | undefined): bool
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
+/** A path segment's text, or undefined when its %-escapes are malformed (`%E0%A4`). */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** `/ready`: the bus connected, storage serving, every connector where it should be. */
 export function readiness(tree: TreeNode | undefined): ReadyBody {
   if (!tree) return { ready: false, checks: [{ name: 'tree', ok: false, detail: 'no supervision tree' }] };
@@ -84,7 +94,7 @@ export async function answer(
     return failure(401, 'UNAUTHORIZED', 'a valid "Authorization: Bearer <http.token>" header is required', {
       'WWW-Authenticate': 'Bearer realm="rosey"',
     });
-  const path = new URL(url, 'http://rosey').pathname;
+  const { pathname: path, searchParams } = new URL(url, 'http://rosey');
   const route = ROUTES.map((r) => ({ name: r.name, match: r.pattern.exec(path) })).find((r) => r.match);
   if (!route) return failure(404, 'NOT_FOUND', `no route ${path}`);
   if (method !== 'GET') return failure(405, 'METHOD_NOT_ALLOWED', `${path} takes GET`, { Allow: 'GET' });
@@ -102,19 +112,19 @@ export async function answer(
     case 'metrics':
       if (!store) return noMetrics();
       return { status: 200, type: store.contentType, body: await store.exposition() };
-    case 'api.metrics':
-      return store ? { status: 200, type: JSON_TYPE, body: store.apiMetricsText() } : noMetrics();
     case 'api.plugins':
       return store ? json(200, { plugins: store.pluginRows() }) : noMetrics();
-    default: {
-      if (!store) return noMetrics();
-      const name = decodeURIComponent(route.match![1]!);
-      const row = store.pluginRows().find((p) => p.name === name);
-      if (!row) return failure(404, 'NOT_FOUND', `no plugin ${name}`);
-      const history = store.window
-        .toArray()
-        .flatMap((s) => (s.plugins[name] ? [{ at: s.at, process: s.plugins[name] }] : []));
-      return json(200, { ...row, history });
-    }
   }
+  // The two routes with a history, and a query to choose its samples.
+  const query = validate(historyQuerySchema, Object.fromEntries(searchParams));
+  if (!query.ok) return failure(400, 'BAD_REQUEST', `${path}: ${query.error.message}`);
+  if (!store) return noMetrics();
+  if (route.name === 'api.metrics')
+    return { status: 200, type: JSON_TYPE, body: store.apiMetricsText(query.data) };
+  const name = decoded(route.match![1]!);
+  if (name === undefined) return failure(400, 'BAD_REQUEST', `${path}: not a plugin name`);
+  const body = store.apiPluginText(name, query.data);
+  return body === undefined
+    ? failure(404, 'NOT_FOUND', `no plugin ${name}`)
+    : { status: 200, type: JSON_TYPE, body };
 }

@@ -6,8 +6,9 @@ import type {
   MetricsCounters,
   PluginFigures,
   ProcessFigures,
-  Sample,
+  StorageOutcome,
 } from '../../contract/messages/metrics.js';
+import { HistoryColumns, historyOf, selectSamples, type HistoryQuery, type Sample } from './history.js';
 import { actorLabel, type ConnectorReading, type TreeReading } from './tree-reading.js';
 import { RollingWindow } from './window.js';
 
@@ -15,6 +16,9 @@ const MAIN = 'main';
 
 /** Latency buckets of a chat command, seconds: a dice roll takes milliseconds, a timeout 5 s. */
 const COMMAND_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Latency buckets of a storage request, seconds: SQLite answers in well under a millisecond. */
+const STORAGE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 
 const bump = (counts: Record<string, number>, key: string, by = 1) => {
   counts[key] = (counts[key] ?? 0) + by;
@@ -30,6 +34,7 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
 export class MetricsStore {
   readonly registry = new Registry();
   readonly window: RollingWindow<Sample>;
+  private readonly columns: HistoryColumns;
   private readonly startedAt = Date.now();
 
   private readonly chatLines = new Counter({
@@ -49,6 +54,12 @@ export class MetricsStore {
     help: 'From the router sending a command to its plugin to the answer (or the timeout).',
     labelNames: ['plugin', 'command'] as const,
     buckets: COMMAND_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly replies = new Counter({
+    name: 'rosey_replies_total',
+    help: "Lines Rosey sent to a platform (command replies, cooldown notices, plugins' own lines), by platform and kind (chat, pm).",
+    labelNames: ['platform', 'kind'] as const,
     registers: [this.registry],
   });
   private readonly errors = new Counter({
@@ -71,8 +82,15 @@ export class MetricsStore {
   });
   private readonly storage = new Counter({
     name: 'rosey_storage_requests_total',
-    help: 'Requests to storage, by plugin and operation (kv.get, row.insert, audit.record, …).',
-    labelNames: ['plugin', 'op'] as const,
+    help: 'Requests storage answered, by plugin, operation (kv.get, row.insert, …) and outcome (ok, error).',
+    labelNames: ['plugin', 'op', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly storageSeconds = new Histogram({
+    name: 'rosey_storage_request_duration_seconds',
+    help: 'From a storage request reaching the storage actor to its reply (its queue and the database).',
+    labelNames: ['op'] as const,
+    buckets: STORAGE_BUCKETS,
     registers: [this.registry],
   });
   private readonly restarts = new Counter({
@@ -129,6 +147,12 @@ export class MetricsStore {
     labelNames: ['process', 'quantile'] as const,
     registers: [this.registry],
   });
+  private readonly handles = new Gauge({
+    name: 'rosey_process_open_handles',
+    help: 'Handles and requests keeping the event loop alive at the sample (sockets, timers, files, …).',
+    labelNames: ['process'] as const,
+    registers: [this.registry],
+  });
   private readonly natsMessages = new Counter({
     name: 'rosey_nats_messages_total',
     help: "Messages over the main process's NATS connection, by direction (in, out).",
@@ -168,12 +192,16 @@ export class MetricsStore {
   private readonly counts: MetricsCounters = {
     chatLines: 0,
     commands: {},
+    replies: {},
     errors: {},
     cooldownHits: 0,
     securityViolations: 0,
     storageRequests: {},
+    storageErrors: {},
     restarts: {},
     natsReconnects: 0,
+    natsMessages: { in: 0, out: 0 },
+    natsBytes: { in: 0, out: 0 },
   };
   /** Restarts last read per full path (generation included), to add only what is new. */
   private readonly seenRestarts = new Map<string, number>();
@@ -200,6 +228,7 @@ export class MetricsStore {
     private readonly memoryLimitMb: (plugin: string) => number | undefined = () => undefined,
   ) {
     this.window = new RollingWindow<Sample>(Math.max(1, Math.ceil(windowMs / intervalMs)));
+    this.columns = new HistoryColumns(this.window.capacity);
   }
 
   chatLine(platform: string): void {
@@ -223,14 +252,22 @@ export class MetricsStore {
     }
   }
 
+  /** A line Rosey sent to a platform's chat or as a private message. */
+  sent(platform: string, kind: 'chat' | 'pm'): void {
+    this.replies.inc({ platform, kind });
+    bump(this.counts.replies, platform);
+  }
+
   violation(plugin: string, source: string): void {
     this.violations.inc({ plugin, source });
     this.counts.securityViolations += 1;
   }
 
-  storageRequest(plugin: string, op: string): void {
-    this.storage.inc({ plugin, op });
-    bump(this.counts.storageRequests, op);
+  storageRequest(o: StorageOutcome): void {
+    this.storage.inc({ plugin: o.plugin, op: o.op, outcome: o.outcome });
+    this.storageSeconds.observe({ op: o.op }, o.seconds);
+    bump(this.counts.storageRequests, o.op);
+    if (o.outcome === 'error') bump(this.counts.storageErrors, o.code ?? 'INTERNAL');
   }
 
   reconnected(): void {
@@ -304,13 +341,19 @@ export class MetricsStore {
       const base = nats.connection === this.lastNats.connection ? this.lastNats : undefined;
       const grew = (key: 'inMsgs' | 'outMsgs' | 'inBytes' | 'outBytes') =>
         Math.max(0, nats[key] - (base?.[key] ?? 0));
-      this.natsMessages.inc({ direction: 'in' }, grew('inMsgs'));
-      this.natsMessages.inc({ direction: 'out' }, grew('outMsgs'));
-      this.natsBytes.inc({ direction: 'in' }, grew('inBytes'));
-      this.natsBytes.inc({ direction: 'out' }, grew('outBytes'));
+      for (const direction of ['in', 'out'] as const) {
+        const messages = grew(`${direction}Msgs`);
+        const bytes = grew(`${direction}Bytes`);
+        this.natsMessages.inc({ direction }, messages);
+        this.natsBytes.inc({ direction }, bytes);
+        bump(this.counts.natsMessages, direction, messages);
+        bump(this.counts.natsBytes, direction, bytes);
+      }
       this.lastNats = { ...nats };
     }
-    this.window.push({ at, main, plugins: Object.fromEntries(this.pluginFigures) });
+    const sample = { at, main, plugins: new Map(this.pluginFigures) };
+    this.window.push(sample);
+    this.columns.push(sample);
     this.historyText = undefined;
   }
 
@@ -319,6 +362,7 @@ export class MetricsStore {
     this.rss.set(labels, f.rss);
     if (f.cpuPercent !== undefined) this.cpu.set(labels, f.cpuPercent);
     if (f.heapUsed !== undefined) this.heap.set(labels, f.heapUsed);
+    if (f.openHandles !== undefined) this.handles.set(labels, f.openHandles);
     if (f.eventLoopP50Ms !== undefined)
       this.loopDelay.set({ ...labels, quantile: '0.5' }, f.eventLoopP50Ms / 1000);
     if (f.eventLoopP99Ms !== undefined)
@@ -354,20 +398,31 @@ export class MetricsStore {
   }
 
   /**
-   * `GET /api/metrics` as JSON text. The window's part (up to an hour of samples, the bulk of the
-   * body) is written once per sample, on the first request after it, not once per request.
+   * `GET /api/metrics` as JSON text: the current figures, spliced in front of the window's
+   * history. The whole window's history (the bulk of the body) is joined from its columns once
+   * per sample, on the first request after it, and reused until the next.
    */
-  apiMetricsText(): string {
-    this.historyText ??= this.window
-      .toArray()
-      .map((sample) => JSON.stringify(sample))
-      .join(',');
+  apiMetricsText(query: HistoryQuery = {}): string {
+    const whole = query.since === undefined && query.points === undefined;
+    const history = whole ? (this.historyText ??= this.columns.text()) : this.columns.text(query);
     const head = JSON.stringify({ ...this.current(), windowMs: this.windowMs });
-    return `${head.slice(0, -1)},"history":[${this.historyText}]}`;
+    return `${head.slice(0, -1)},"history":${history}}`;
   }
 
-  withHistory(): ApiMetrics {
-    return { ...this.current(), windowMs: this.windowMs, history: this.window.toArray() };
+  withHistory(query: HistoryQuery = {}): ApiMetrics {
+    return {
+      ...this.current(),
+      windowMs: this.windowMs,
+      history: historyOf(selectSamples(this.window.toArray(), query)),
+    };
+  }
+
+  /** `GET /api/plugins/{name}` as JSON text; undefined when there is no such plugin. */
+  apiPluginText(name: string, query: HistoryQuery = {}): string | undefined {
+    const row = this.pluginRows().find((p) => p.name === name);
+    if (!row) return undefined;
+    const history = this.columns.pluginText(name, query);
+    return `${JSON.stringify(row).slice(0, -1)},"history":${history}}`;
   }
 
   /** The Prometheus text exposition, as prom-client writes it. */

@@ -2,7 +2,12 @@ import { assertEvent, enqueueActions, fromCallback, setup, type AnyActorRef } fr
 import { z } from 'zod';
 import type { Logger } from '../../contract/log.js';
 import { connectorStateSchema } from '../../contract/messages/connector-state.js';
-import { commandOutcomeSchema, type CommandOutcome } from '../../contract/messages/metrics.js';
+import {
+  commandOutcomeSchema,
+  storageOutcomeSchema,
+  type CommandOutcome,
+  type StorageOutcome,
+} from '../../contract/messages/metrics.js';
 import { healthReplySchema } from '../../contract/messages/plugins.js';
 import { ok } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
@@ -50,15 +55,16 @@ type MetricsEvent =
   | InboundEvent<'metrics.chat', { platform: string }>
   | InboundEvent<'metrics.outcome', CommandOutcome>
   | InboundEvent<'metrics.violation', { plugin: string; source: string }>
-  | InboundEvent<'metrics.storage', unknown>
+  | InboundEvent<'metrics.storage', StorageOutcome>
+  | InboundEvent<'metrics.sent', unknown>
   | RequestEvent<'metrics.current', Record<string, unknown>>
   | SamplerEvent
   | BusResponseEvent
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
 
-/** `rosey.db.<kind>.<plugin>.<op>`: the storage requests it counts, read from their subject. */
-const STORAGE_SUBJECT = /^rosey\.db\.(kv|row|audit)\.([^.]+)\.([^.]+)$/;
+/** `rosey.platform.<platform>.send.chat|pm`: a line Rosey sends, counted from its subject. */
+const SENT_SUBJECT = /^rosey\.platform\.([^.]+)\.send\.(chat|pm)$/;
 
 /** Publishes the store on the metrics link while the actor runs, and takes it back when it stops. */
 const storeLink = fromCallback<{ type: 'never' }, { metrics: MetricsLink; store: MetricsStore }>(
@@ -73,7 +79,8 @@ const isAsked = (value: unknown): value is Asked =>
 
 /**
  * The metrics actor (docs/metrics.md). It counts what goes over the bus — chat lines, the router's
- * command outcomes (`rosey.router.outcome`), security violations, storage requests — and every
+ * command outcomes (`rosey.router.outcome`), security violations, storage's request outcomes
+ * (`rosey.storage.outcome`), the lines Rosey sends — and every
  * `intervalMs` samples the main process, the NATS connection, and the supervision tree (restarts,
  * reloads, plugins, connectors); each running plugin reports its own process's figures in its
  * health reply, and CyTube its outbound queue in its state reply. Counting what is already on the
@@ -97,9 +104,11 @@ export const metricsMachine = setup({
           return store.command(event.data);
         case 'metrics.violation':
           return store.violation(event.data.plugin, event.data.source);
-        case 'metrics.storage': {
-          const m = STORAGE_SUBJECT.exec(event.meta.subject);
-          if (m) store.storageRequest(m[2]!, `${m[1]}.${m[3]}`);
+        case 'metrics.storage':
+          return store.storageRequest(event.data);
+        case 'metrics.sent': {
+          const m = SENT_SUBJECT.exec(event.meta.subject);
+          if (m) store.sent(m[1]!, m[2] === 'pm' ? 'pm' : 'chat');
           return;
         }
         case 'metrics.reconnect':
@@ -183,9 +192,11 @@ export const metricsMachine = setup({
               event: 'metrics.violation',
               schema: z.looseObject({ plugin: z.string(), source: z.string() }),
             },
-            ...['rosey.db.kv.*.*', 'rosey.db.row.*.*', subjects.audit('*')].map((subject) => ({
+            { subject: subjects.storageOutcome, event: 'metrics.storage', schema: storageOutcomeSchema },
+            // Counted by subject: the line itself is the connector's to check, not parsed twice here.
+            ...[subjects.sendChat('*'), subjects.sendPm('*')].map((subject) => ({
               subject,
-              event: 'metrics.storage',
+              event: 'metrics.sent',
               schema: z.unknown(),
               ignorePayload: true,
             })),
@@ -214,6 +225,7 @@ export const metricsMachine = setup({
         'metrics.outcome': { actions: 'count' },
         'metrics.violation': { actions: 'count' },
         'metrics.storage': { actions: 'count' },
+        'metrics.sent': { actions: 'count' },
         'metrics.reconnect': { actions: 'count' },
         'metrics.tick': { actions: 'sample' },
         'bus.response': { actions: 'answered' },

@@ -15,10 +15,12 @@ import { StorageError } from '../database/storage-error.js';
 import { validate } from '../../contract/validate.js';
 import type { z } from 'zod';
 
-export type StorageRequest =
+/** `receivedAt`: `performance.now()` when the storage actor took it, for its latency metric. */
+export type StorageRequest = (
   | { tier: 'kv'; op: KvOp; namespace: string; payload: unknown }
   | { tier: 'row'; op: RowOp; namespace: string; payload: unknown }
-  | { tier: 'audit'; op: AuditOp; namespace: string; payload: unknown };
+  | { tier: 'audit'; op: AuditOp; namespace: string; payload: unknown }
+) & { receivedAt?: number };
 
 /**
  * Carries out one storage request for one plugin namespace and always answers with a Result:

@@ -8,6 +8,8 @@ import { PLUGIN_NAME, subjects } from '../../contract/subjects.js';
 import { databaseServiceMachine, type DatabaseServiceInput } from '../database/database-service.machine.js';
 import { isOperation, readDatabaseSubject } from '../database/database-subject.js';
 import { ATTR } from '../../contract/tracing.js';
+import type { StorageOutcome } from '../../contract/messages/metrics.js';
+import type { Answered } from '../database/database-service.machine.js';
 
 export interface StorageInput extends DatabaseServiceInput {
   /** How often expired keys are deleted (ms). */
@@ -47,6 +49,21 @@ function auditAnswer(replyId: string, result: Result<unknown>, from: Continuatio
 }
 
 /**
+ * `rosey.storage.outcome` for the metrics actor: the request, its outcome, and the time since the
+ * storage actor took it. Timed here because only storage sees both ends: the reply goes to the
+ * plugin's own inbox, where nothing else listens. One small message per request, after the reply.
+ */
+function outcome({ request, result, from }: Answered<StorageRequest>): BridgeCommand {
+  const data: StorageOutcome = {
+    plugin: request.namespace,
+    op: `${request.tier}.${request.op}`,
+    ...(result.ok ? { outcome: 'ok' } : { outcome: 'error', code: result.error.code }),
+    seconds: request.receivedAt === undefined ? 0 : (performance.now() - request.receivedAt) / 1000,
+  };
+  return { type: 'bus.publish', subject: subjects.storageOutcome, data, from };
+}
+
+/**
  * The storage service: per-plugin key-value stores and rows in the plugin's own tables, over
  * `rosey.db.kv.<plugin>.<op>` and `rosey.db.row.<plugin>.<op>`, and plugins' audit records over
  * `rosey.db.audit.<plugin>.record` (each then published on `rosey.audit.<plugin>.<action>`). The
@@ -58,7 +75,7 @@ export const storageMachine = databaseServiceMachine<StorageInput, StorageReques
   subjects: ['rosey.db.kv.*.*', 'rosey.db.row.*.*', 'rosey.db.audit.*.*'],
   toRequest: (subject, payload) => {
     const request = parseStorageSubject(subject, payload);
-    return 'ok' in request ? request : ok(request);
+    return 'ok' in request ? request : ok({ ...request, receivedAt: performance.now() });
   },
   thread: (input) => ({
     handler: {
@@ -69,8 +86,15 @@ export const storageMachine = databaseServiceMachine<StorageInput, StorageReques
     tickMs: input.sweepIntervalMs ?? 60_000,
   }),
   stoppingMessage: 'storage is stopping',
-  answer: ({ replyId, request, result, from }) =>
-    request.tier === 'audit' ? auditAnswer(replyId, result, from) : [{ type: 'bus.reply', replyId, result }],
+  answer: (answered) => {
+    const { replyId, request, result, from } = answered;
+    return [
+      ...(request.tier === 'audit'
+        ? auditAnswer(replyId, result, from)
+        : [{ type: 'bus.reply', replyId, result } satisfies BridgeCommand]),
+      outcome(answered),
+    ];
+  },
   // The migrator changed a plugin's tables: the row store's cached schemas of them are stale.
   invalidateOn: {
     subject: subjects.anySchemaChanged,

@@ -15,6 +15,8 @@ export const processFiguresSchema = z.looseObject({
   /** Event-loop delay since the previous sample, milliseconds. */
   eventLoopP50Ms: z.number().min(0).optional(),
   eventLoopP99Ms: z.number().min(0).optional(),
+  /** Handles and requests keeping the event loop alive (sockets, timers, files…) at the sample. */
+  openHandles: z.number().int().min(0).optional(),
 });
 export type ProcessFigures = z.infer<typeof processFiguresSchema>;
 
@@ -32,6 +34,21 @@ export const commandOutcomeSchema = z.object({
   seconds: z.number().min(0).optional(),
 });
 export type CommandOutcome = z.infer<typeof commandOutcomeSchema>;
+
+/**
+ * `rosey.storage.outcome` (pub, by storage): one request it answered. `op` is `<tier>.<op>`
+ * (`kv.get`, `row.insert`, `audit.record`, …); `error` carries the reply's code
+ * (VALIDATION_ERROR, NOT_FOUND, DATABASE_ERROR, …); `seconds` runs from the request reaching the
+ * storage actor to its reply (its queue and the database thread, not the bus).
+ */
+export const storageOutcomeSchema = z.object({
+  plugin: z.string().max(64),
+  op: z.string().max(64),
+  outcome: z.enum(['ok', 'error']),
+  code: z.string().max(64).optional(),
+  seconds: z.number().min(0),
+});
+export type StorageOutcome = z.infer<typeof storageOutcomeSchema>;
 
 /** One plugin as the metrics actor last saw it. */
 export const pluginFiguresSchema = z.looseObject({
@@ -56,26 +73,69 @@ export const countersSchema = z.looseObject({
   chatLines: z.number(),
   /** `plugin/command/outcome` → count. */
   commands: countsSchema,
+  /** Platform → lines Rosey sent there (replies, cooldown notices, plugins' own lines; chat and pm). */
+  replies: countsSchema,
   /** Error code → count. */
   errors: countsSchema,
   cooldownHits: z.number(),
   securityViolations: z.number(),
-  /** `kv.get`, `row.insert`, … → count. */
+  /** `kv.get`, `row.insert`, … → count (answered by storage, whatever the outcome). */
   storageRequests: countsSchema,
+  /** Error code → count, of storage requests answered with an error. */
+  storageErrors: countsSchema,
   /** Actor path → restarts. */
   restarts: countsSchema,
   natsReconnects: z.number(),
+  /** The main connection's messages and bytes, `in` and `out`. */
+  natsMessages: countsSchema,
+  natsBytes: countsSchema,
 });
 export type MetricsCounters = z.infer<typeof countersSchema>;
 
-/** One sample of the rolling window. */
-export const sampleSchema = z.looseObject({
-  at: z.number(),
-  main: processFiguresSchema,
-  /** Plugin name → its figures (only plugins that answered). */
-  plugins: z.record(z.string(), processFiguresSchema),
-});
-export type Sample = z.infer<typeof sampleSchema>;
+/** The figures of one process in `history`, in this order (docs/metrics.md). */
+export const SERIES_FIELDS = [
+  'cpuPercent',
+  'rss',
+  'heapUsed',
+  'eventLoopP50Ms',
+  'eventLoopP99Ms',
+  'openHandles',
+] as const;
+
+const seriesSchema = z.array(z.number().nullable());
+
+/**
+ * One process's figures over the window: one array per figure, one entry per sample of
+ * `history.at`, `null` where the process gave none (not running, or an older SDK).
+ */
+export const processSeriesSchema = z.looseObject(
+  Object.fromEntries(SERIES_FIELDS.map((field) => [field, seriesSchema])) as Record<
+    (typeof SERIES_FIELDS)[number],
+    typeof seriesSchema
+  >,
+);
+export type ProcessSeries = z.infer<typeof processSeriesSchema>;
+
+const sameLength = (at: number[], series: ProcessSeries[]) =>
+  series.every((s) => SERIES_FIELDS.every((field) => s[field].length === at.length));
+
+/**
+ * The window's samples as columns, oldest first: `at` holds the sample times, and each process's
+ * series hold its figures at those times. Columns, not a list of samples, because this is what a
+ * chart draws from, and an hour of ten plugins written sample by sample repeats every key 40,000
+ * times (860 KiB, against under 300 KiB as columns).
+ */
+export const historySchema = z
+  .looseObject({
+    at: z.array(z.number()),
+    main: processSeriesSchema,
+    /** Plugin name → its series (every plugin with figures in one of the samples). */
+    plugins: z.record(z.string(), processSeriesSchema),
+  })
+  .refine((h) => sameLength(h.at, [h.main, ...Object.values(h.plugins)]), {
+    message: 'every series has one entry per sample time',
+  });
+export type History = z.infer<typeof historySchema>;
 
 /** A connector as the metrics actor last saw it. */
 export const connectorFiguresSchema = z.looseObject({
@@ -96,19 +156,37 @@ export const currentMetricsSchema = z.looseObject({
 });
 export type CurrentMetrics = z.infer<typeof currentMetricsSchema>;
 
-/** `GET /api/metrics`: the latest figures and the window's samples, oldest first. */
+/**
+ * The query of `/api/metrics` and `/api/plugins/{name}`: `since` (ms since the epoch) keeps the
+ * samples taken after it, for a chart that already has the older ones; `points` thins the samples
+ * to that many, spread evenly from the oldest to the latest, for a chart of that many pixels.
+ */
+export const historyQuerySchema = z.object({
+  since: z.coerce.number().int().min(0).optional(),
+  points: z.coerce.number().int().min(1).max(100_000).optional(),
+});
+export type HistoryQueryParams = z.infer<typeof historyQuerySchema>;
+
+/**
+ * `GET /api/metrics[?since=<ms>][&points=<n>]`: the latest figures and the window's samples
+ * (those after `since`, thinned to at most `points`).
+ */
 export const apiMetricsSchema = currentMetricsSchema.extend({
   windowMs: z.number(),
-  history: z.array(sampleSchema),
+  history: historySchema,
 });
 export type ApiMetrics = z.infer<typeof apiMetricsSchema>;
 
 /** `GET /api/plugins`. */
 export const apiPluginsSchema = z.looseObject({ plugins: z.array(pluginFiguresSchema) });
 
-/** `GET /api/plugins/{name}`: the plugin and its samples in the window, oldest first. */
+/** `GET /api/plugins/{name}[?since=<ms>][&points=<n>]`: the plugin and its series in the window. */
 export const apiPluginSchema = pluginFiguresSchema.extend({
-  history: z.array(z.looseObject({ at: z.number(), process: processFiguresSchema })),
+  history: z
+    .looseObject({ at: z.array(z.number()), process: processSeriesSchema })
+    .refine((h) => sameLength(h.at, [h.process]), {
+      message: 'every series has one entry per sample time',
+    }),
 });
 
 /** `GET /health`: the process answers and its tree runs. */

@@ -83,6 +83,8 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
         : undefined;
     }, 'rosey_commands_total for echo');
     expect(sampleValue(after, 'rosey_chat_lines_total', { platform: 'console' })).to.equal(1);
+    // The reply went out on rosey.platform.console.send.chat: counted from its subject.
+    expect(sampleValue(after, 'rosey_replies_total', { platform: 'console', kind: 'chat' })).to.equal(1);
     const histogram = after.find((f) => f.name === 'rosey_command_duration_seconds');
     expect(histogram?.type).to.equal('HISTOGRAM');
     // The parser folds a histogram's series into one set of buckets (prom2json's shape, which keeps
@@ -127,30 +129,6 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
     ).to.equal(1);
   });
 
-  it("counts a plugin's storage requests by operation, from their subjects", async () => {
-    const m = metricsChildren({}, ['memo']);
-    mini = await startMiniRosey({ url: nats.url, plugins: ['memo'], connectors: m.children });
-    const port = await eventually(() => httpPort(mini!.tree.actor), 'the HTTP port in the tree');
-    nc = await client(nats.url);
-    const replies: string[] = [];
-    nc.subscribe(subjects.sendChat('console'), {
-      callback: (_e, msg) => {
-        replies.push((msg.json() as { text: string }).text);
-      },
-    });
-    nc.publish(subjects.message, encodeJson(line('!remember buy milk')));
-    await eventually(() => replies.length > 0, 'the reply');
-    const families = await eventually(async () => {
-      const scraped = await scrape(port);
-      return sampleValue(scraped, 'rosey_storage_requests_total', { plugin: 'memo', op: 'kv.incr' }) === 1
-        ? scraped
-        : undefined;
-    }, 'kv.incr counted');
-    expect(
-      sampleValue(families, 'rosey_storage_requests_total', { plugin: 'memo', op: 'row.insert' }),
-    ).to.equal(1);
-  });
-
   it('shows a kill -9 of a plugin process as a restart by the next sample', async () => {
     const m = await start();
     const pid = await eventually(
@@ -179,15 +157,36 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
     await eventually(() => m.metrics.store?.pluginRows()[0]?.process, "echo's figures");
     await nextSample(m);
     const metrics = apiMetricsSchema.parse(JSON.parse((await get(m.port, '/api/metrics')).text));
-    expect(metrics.history.length).to.be.at.least(2);
+    expect(metrics.history.at.length).to.be.at.least(2);
+    expect(metrics.history.main.rss.every((rss) => rss !== null && rss > 0)).to.equal(true);
+    expect(metrics.history.main.openHandles.at(-1)).to.be.above(0);
+    expect(metrics.history.plugins['echo']?.rss.at(-1)).to.be.above(0);
+    const latest = metrics.history.at.at(-1)!;
+    const since = apiMetricsSchema.parse(
+      JSON.parse((await get(m.port, `/api/metrics?since=${latest - 1}&points=5`)).text),
+    );
+    expect(since.history.at).to.deep.equal([latest]);
+    for (const query of ['since=yesterday', 'points=0', 'points=1.5']) {
+      const bad = await get(m.port, `/api/metrics?${query}`);
+      expect(bad.status, query).to.equal(400);
+      expect(JSON.parse(bad.text), query).to.have.nested.property('error.code', 'BAD_REQUEST');
+    }
     expect(metrics.main.pid).to.equal(process.pid);
+    // The same NATS traffic as /metrics counts, in the JSON counters too.
+    expect(metrics.counters.natsMessages['in']).to.be.above(0);
+    expect(metrics.counters.natsBytes['out']).to.be.above(0);
     expect(metrics.plugins.map((p) => p.name)).to.deep.equal(['echo']);
     const plugins = apiPluginsSchema.parse(JSON.parse((await get(m.port, '/api/plugins')).text));
     expect(plugins.plugins[0]).to.include({ name: 'echo', status: 'running', generation: 1 });
     const echo = apiPluginSchema.parse(JSON.parse((await get(m.port, '/api/plugins/echo')).text));
-    expect(echo.history.length).to.be.at.least(1);
+    expect(echo.history.process.rss.some((rss) => rss !== null && rss > 0)).to.equal(true);
+    expect(echo.history.process.openHandles.at(-1)).to.be.above(0);
     expect(echo.process?.rss).to.be.above(0);
 
+    // Malformed %-escapes in the name: refused as such, not a 500 from a throwing decoder.
+    const malformed = await get(m.port, '/api/plugins/%E0%A4%A');
+    expect(malformed.status).to.equal(400);
+    expect(JSON.parse(malformed.text)).to.have.nested.property('error.code', 'BAD_REQUEST');
     const missing = await get(m.port, '/api/plugins/nope');
     expect(missing.status).to.equal(404);
     expect(JSON.parse(missing.text)).to.have.nested.property('error.code', 'NOT_FOUND');

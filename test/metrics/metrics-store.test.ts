@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { MetricsStore } from '../../actors/metrics/metrics-store.js';
 import type { TreeReading } from '../../actors/metrics/tree-reading.js';
 import { RollingWindow } from '../../actors/metrics/window.js';
+import { selectSamples } from '../../actors/metrics/history.js';
+import { apiMetricsSchema, apiPluginSchema } from '../../contract/messages/metrics.js';
 
 const tree = (restarts: number, generation = 1, status = 'running'): TreeReading => ({
   restarts: [{ path: `plugins/dice/dice@${generation}`, restarts }],
@@ -55,14 +57,108 @@ describe('metrics store', () => {
   it('writes /api/metrics as the same JSON as the object it describes, before and after a new sample', () => {
     const store = new MetricsStore(5000, 60_000);
     store.tree(tree(0));
-    store.plugin('dice', { rss: 5, cpuPercent: 1 });
-    store.sample(1, { rss: 1 });
+    store.plugin('dice', { rss: 5, cpuPercent: 1.5, openHandles: 3 });
+    store.sample(1, { rss: 1, eventLoopP99Ms: 0.25 });
     store.sample(2, { rss: 2 });
     expect(JSON.parse(store.apiMetricsText())).to.deep.equal(store.withHistory());
     store.sample(3, { rss: 3 });
     store.chatLine('console');
-    const parsed = JSON.parse(store.apiMetricsText()) as ReturnType<MetricsStore['withHistory']>;
+    // A plugin whose name JSON must escape, appearing in the last sample only.
+    store.plugin('a"b', { rss: 7 });
+    store.sample(4, { rss: 4 });
+    const parsed = apiMetricsSchema.parse(JSON.parse(store.apiMetricsText()));
     expect(parsed).to.deep.equal(store.withHistory());
-    expect(parsed.history.map((s) => s.at)).to.deep.equal([1, 2, 3]);
+    expect(parsed.history.at).to.deep.equal([1, 2, 3, 4]);
+    expect(parsed.history.main.rss).to.deep.equal([1, 2, 3, 4]);
+    expect(parsed.history.main.eventLoopP99Ms).to.deep.equal([0.25, null, null, null]);
+    expect(parsed.history.plugins['dice']!.cpuPercent).to.deep.equal([1.5, 1.5, 1.5, 1.5]);
+    expect(parsed.history.plugins['dice']!.openHandles).to.deep.equal([3, 3, 3, 3]);
+    expect(parsed.history.plugins['a"b']!.rss).to.deep.equal([null, null, null, 7]);
+    expect(parsed.counters.chatLines).to.equal(1);
+  });
+
+  it('keeps the columns in step with the window as it wraps, plugins coming and going', () => {
+    // Three samples a window. dice answers throughout; trivia only in samples 2 and 3, so it leaves
+    // the columns once sample 3 has gone; quote-db comes at sample 5.
+    const store = new MetricsStore(5000, 15_000);
+    const queries = [{}, { since: 3 }, { points: 2 }, { points: 1 }, { since: 100 }];
+    for (let at = 1; at <= 8; at++) {
+      store.tree({
+        restarts: [],
+        plugins: [
+          { name: 'dice', status: 'running', generation: 1 },
+          { name: 'trivia', status: at === 2 || at === 3 ? 'running' : 'stopped', generation: 1 },
+          { name: 'quote-db', status: at >= 5 ? 'running' : 'stopped', generation: 1 },
+        ],
+        connectors: [],
+      });
+      store.plugin('dice', { rss: at, cpuPercent: at / 10 });
+      if (at === 2 || at === 3) store.plugin('trivia', { rss: 100 + at, openHandles: at });
+      if (at >= 5) store.plugin('quote-db', { rss: 200 + at, heapUsed: at });
+      store.sample(at, at % 2 ? { rss: 1000 + at, eventLoopP99Ms: 0.5 } : { rss: 1000 + at });
+      for (const query of queries) {
+        const text = store.apiMetricsText(query);
+        expect(JSON.parse(text), `sample ${at}, ${JSON.stringify(query)}`).to.deep.equal(
+          store.withHistory(query),
+        );
+        apiMetricsSchema.parse(JSON.parse(text));
+      }
+    }
+    const last = apiMetricsSchema.parse(JSON.parse(store.apiMetricsText()));
+    expect(last.history.at).to.deep.equal([6, 7, 8]);
+    expect(Object.keys(last.history.plugins).sort()).to.deep.equal(['dice', 'quote-db']);
+    expect(last.history.plugins['quote-db']!.heapUsed).to.deep.equal([6, 7, 8]);
+    const trivia = apiPluginSchema.parse(JSON.parse(store.apiPluginText('trivia') ?? 'null'));
+    expect(trivia.history.process.rss).to.deep.equal([null, null, null]);
+  });
+
+  it('answers a since or points query with those samples only, in the same shape', () => {
+    const store = new MetricsStore(1, 1000);
+    store.tree(tree(0));
+    store.plugin('dice', { rss: 5 });
+    for (let at = 1; at <= 10; at++) store.sample(at, { rss: at * 10 });
+    const since = apiMetricsSchema.parse(JSON.parse(store.apiMetricsText({ since: 7 })));
+    expect(since.history.at).to.deep.equal([8, 9, 10]);
+    expect(since.history.main.rss).to.deep.equal([80, 90, 100]);
+    expect(since).to.deep.equal(store.withHistory({ since: 7 }));
+    const thinned = apiMetricsSchema.parse(JSON.parse(store.apiMetricsText({ points: 4 })));
+    // Spread over the whole window: the oldest and the newest are in.
+    expect(thinned.history.at).to.deep.equal([1, 4, 7, 10]);
+    expect(thinned.history.plugins['dice']!.rss).to.deep.equal([5, 5, 5, 5]);
+    // The whole window again: the cached text was not replaced by a query's.
+    expect(apiMetricsSchema.parse(JSON.parse(store.apiMetricsText())).history.at).to.have.length(10);
+    const dice = apiPluginSchema.parse(JSON.parse(store.apiPluginText('dice', { since: 8 })!));
+    expect(dice.history).to.deep.equal({
+      at: [9, 10],
+      process: {
+        cpuPercent: [null, null],
+        rss: [5, 5],
+        heapUsed: [null, null],
+        eventLoopP50Ms: [null, null],
+        eventLoopP99Ms: [null, null],
+        openHandles: [null, null],
+      },
+    });
+    expect(store.apiPluginText('nope')).to.equal(undefined);
+  });
+
+  it('thins to the points asked for, evenly spaced, from the oldest to the latest', () => {
+    const samples = Array.from({ length: 720 }, (_, i) => ({ at: i }));
+    expect(selectSamples(samples, { points: 1 })).to.deep.equal([{ at: 719 }]);
+    for (const points of [2, 7, 120, 719, 720, 1000]) {
+      const kept = selectSamples(samples, { points });
+      expect(kept.length, String(points)).to.equal(Math.min(points, 720));
+      expect([kept[0]!.at, kept.at(-1)!.at], String(points)).to.deep.equal([0, 719]);
+      const gaps = kept.slice(1).map((s, i) => s.at - kept[i]!.at);
+      expect(Math.max(...gaps) - Math.min(...gaps), String(points)).to.be.at.most(1);
+    }
+  });
+
+  it('refuses a history whose series are not one entry per sample time', () => {
+    const store = new MetricsStore(5000, 60_000);
+    store.sample(1, { rss: 1 });
+    const body = store.withHistory();
+    body.history.main.rss.push(2);
+    expect(apiMetricsSchema.safeParse(body).success).to.equal(false);
   });
 });

@@ -51,7 +51,8 @@ async function exposed(): Promise<Map<string, Set<string>>> {
   store.command({ plugin: 'dice', command: 'roll', outcome: 'error', code: 'TIMEOUT', seconds: 5 });
   store.command({ plugin: 'dice', command: 'roll', outcome: 'cooldown' });
   store.violation('dice', 'gate');
-  store.storageRequest('dice', 'kv.get');
+  store.sent('cytube', 'chat');
+  store.storageRequest({ plugin: 'dice', op: 'kv.get', outcome: 'ok', seconds: 0.0004 });
   store.reconnected();
   store.tree({
     restarts: [{ path: 'plugins/dice/dice@1', restarts: 1 }],
@@ -59,7 +60,14 @@ async function exposed(): Promise<Map<string, Set<string>>> {
     connectors: [{ name: 'cytube', state: 'halted', wanted: false }],
   });
   store.connectorQueued('cytube', 3);
-  const figures = { cpuPercent: 1, rss: 1, heapUsed: 1, eventLoopP50Ms: 1, eventLoopP99Ms: 2 };
+  const figures = {
+    cpuPercent: 1,
+    rss: 1,
+    heapUsed: 1,
+    eventLoopP50Ms: 1,
+    eventLoopP99Ms: 2,
+    openHandles: 9,
+  };
   store.plugin('dice', figures);
   store.sample(Date.now(), figures, { connection: 1, inMsgs: 1, outMsgs: 1, inBytes: 1, outBytes: 1 });
   const labels = new Map<string, Set<string>>();

@@ -82,3 +82,28 @@ export function sampleValue(
   if (!sample) return undefined;
   return Number(sample.value ?? sample.count);
 }
+
+/**
+ * The buckets of one series of a histogram in `/metrics`. The parser folds every series of a
+ * histogram into one set of buckets and drops their labels (prom2json's shape), so the exposition
+ * is cut down to the bucket lines of the series with `labels` before it is parsed.
+ */
+export async function histogramBuckets(
+  port: number,
+  name: string,
+  labels: Record<string, string>,
+): Promise<Record<string, number> | undefined> {
+  const res = await get(port, '/metrics');
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}: ${res.text}`);
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const lines = res.text
+    .split('\n')
+    .filter(
+      (line) =>
+        line === `# TYPE ${name} histogram` ||
+        (line.startsWith(`${name}_bucket{`) && wanted.every((pair) => line.includes(pair))),
+    );
+  const family = parsePrometheusTextFormat(`${lines.join('\n')}\n`).find((f) => f.name === name);
+  const buckets = family?.metrics[0]?.buckets;
+  return buckets && Object.fromEntries(Object.entries(buckets).map(([le, n]) => [le, Number(n)]));
+}
