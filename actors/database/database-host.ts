@@ -1,4 +1,5 @@
 import { openDatabase, type Database } from './open.js';
+import { shareDatabase } from './shared-database.js';
 import { describeTarget } from './target.js';
 import { err, errorMessage } from '../../contract/result.js';
 import type {
@@ -77,7 +78,7 @@ export function hostDatabase(data: ThreadData, send: (message: FromThread) => vo
   }
 
   async function start(): Promise<void> {
-    const opened = await openDatabase(data.target);
+    const opened = await (data.share ? shareDatabase(data.target) : openDatabase(data.target));
     if (closing) {
       // Told to close while opening: nobody will use it.
       await opened.close();

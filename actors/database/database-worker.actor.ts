@@ -101,6 +101,8 @@ export function databaseWorker<Request>(
       target: input.target,
       handler: override.handler ?? input.handler,
       tickMs: input.tickMs,
+      // Every host on the main thread shares one connection per database (shared-database.ts).
+      share: placement === 'main',
     };
     /** The thread requests go to; undefined once closed for idleness. */
     let current: Thread | undefined;

@@ -11,6 +11,7 @@ import {
   type DatabaseWorkerEvent,
   type DatabaseWorkerInput,
 } from '../../actors/database/database-worker.actor.js';
+import { sharedDatabases } from '../../actors/database/shared-database.js';
 import type { HandlerSpec } from '../../actors/database/thread-protocol.js';
 import type { Logger } from '../../contract/log.js';
 import type { Result } from '../../contract/result.js';
@@ -348,6 +349,41 @@ describe('database worker (a thread that owns the database)', function () {
         owner.actor.stop();
       }
       await eventually(() => openFds(file) === 0, 'closed when stopped', THREAD_CLOSE_GRACE_MS);
+    });
+
+    // Two SQLite connections on one thread deadlock (one waits in SQLite's busy handler, blocking
+    // the thread, for a lock the other can only release on that thread): hosts here share one.
+    it('shares one connection between the hosts of one database, closed with the last of them', async () => {
+      const settings = mainInput();
+      const file = (settings.target as { file: string }).file;
+      const before = sharedDatabases();
+      const one = startOwner(settings);
+      const two = startOwner(settings);
+      try {
+        await one.event('db.opened');
+        await two.event('db.opened');
+        expect(sharedDatabases()).to.equal(before + 1);
+        const single = openFds(file);
+        // Without the sharing, the second write waited 5 s in the busy handler, blocking the
+        // thread the first needed to commit, and failed SQLITE_BUSY.
+        const held = one.exec({ do: 'write', ms: 300 });
+        await new Promise((r) => setTimeout(r, 50));
+        const written = { ok: true, data: { written: true } };
+        expect(await two.result(two.exec({ do: 'write' }))).to.deep.equal(written);
+        expect(await one.result(held)).to.deep.equal(written);
+        one.actor.stop();
+        // The other's lease keeps the connection open.
+        expect(await two.result(two.exec({}))).to.deep.equal({
+          ok: true,
+          data: { dialect: 'sqlite', keys: 2 },
+        });
+        expect(openFds(file)).to.equal(single);
+      } finally {
+        one.actor.stop();
+        two.actor.stop();
+      }
+      await eventually(() => openFds(file) === 0, 'closed with the last', THREAD_CLOSE_GRACE_MS);
+      expect(sharedDatabases()).to.equal(before);
     });
   });
 });
