@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
 import createKnex, { type Knex } from 'knex';
 import { applyCoreMigrations } from './core-migrations/core-migrator.js';
 import { withCoreMigrationLock } from './core-migrations/lock.js';
@@ -33,13 +34,45 @@ interface PgTypes {
 }
 
 /** knex's PostgreSQL client: the pg module it loaded, and the settings each new connection gets. */
-interface PgClient {
+interface PgClientSettings {
   driver: { types: PgTypes };
   connectionSettings: Record<string, unknown>;
 }
 
+const require = createRequire(import.meta.url);
+
+/** The part of knex's client that runs a query. */
+interface QueryClient {
+  query(connection: unknown, query: string | { sql: string; bindings?: unknown[] }): Promise<unknown>;
+  emit(event: 'query', data: object): void;
+}
+type QueryClientClass = new (config: object) => QueryClient;
+type ExecuteQuery = (connection: unknown, query: { sql: string }, client: unknown) => Promise<unknown>;
+
+/** knex's own query executor, and its PostgreSQL client (knex/lib: knex has no export of either). */
+const { executeQuery } = require('knex/lib/execution/internal/query-executioner.js') as {
+  executeQuery: ExecuteQuery;
+};
+const KnexPgClient = require('knex/lib/dialects/postgres/index.js') as QueryClientClass;
+
+/**
+ * knex's PostgreSQL client, except that a statement without bindings runs as written: knex turns
+ * every `?` into a placeholder (`$1`…), inside string literals too, so a plugin migration's
+ * `rtrim(word, '.,!?;:')` trimmed `$1` instead (quote-db's 003). MikroORM patched knex the same
+ * way, so this is how Rosey ran plugin SQL before issue 16. A class, not a patch of one client:
+ * a transaction's client is made from the class's prototype.
+ */
+class PgClient extends KnexPgClient {
+  override query(connection: unknown, param: string | { sql: string; bindings?: unknown[] }) {
+    const object = typeof param === 'string' ? { sql: param } : param;
+    if ((object.bindings ?? []).length > 0) return super.query(connection, object);
+    this.emit('query', object);
+    return executeQuery(connection, object, this);
+  }
+}
+
 function keepDatesAsText(knex: Knex): void {
-  const client = knex.client as PgClient;
+  const client = knex.client as PgClientSettings;
   const defaults = client.driver.types;
   const textArray = defaults.getTypeParser(PG_TEXT_ARRAY);
   const types: PgTypes = {
@@ -80,7 +113,7 @@ export async function openDatabase(
       });
     } else {
       knex = createKnex({
-        client: 'pg',
+        client: PgClient as unknown as typeof Knex.Client,
         connection: { connectionString: target.url },
         pool: { min: 0, max: 10 },
       });
