@@ -62,10 +62,10 @@ export interface DatabaseService<Input extends DatabaseServiceInput, Request> {
   /** How a request's subject and payload become a request for the thread, or why they do not. */
   toRequest(subject: string, payload: unknown): Result<Request>;
   /**
-   * The handler module the thread runs, how often its housekeeping ticks, and whether it closes
-   * when idle (opened again by the next request).
+   * The handler module the thread runs, how often its housekeeping ticks, whether it closes when
+   * idle (opened again by the next request), and whether it is a thread at all (`placement`).
    */
-  thread(input: Input): Pick<DatabaseWorkerInput, 'handler' | 'tickMs' | 'idleCloseMs'>;
+  thread(input: Input): Pick<DatabaseWorkerInput, 'handler' | 'tickMs' | 'idleCloseMs' | 'placement'>;
   /** Refusal of a request arriving while the service drains, e.g. `storage is stopping`. */
   stoppingMessage: string;
   /** What goes on the bus for an answer; the reply alone when absent. */

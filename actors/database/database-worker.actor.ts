@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { fromCallback } from 'xstate';
+import { hostDatabase } from './database-host.js';
 import type { Database } from './open.js';
 import type { DatabaseTarget } from './target.js';
 import type { Logger } from '../../contract/log.js';
@@ -17,10 +18,25 @@ export interface DatabaseWorkerInput {
    * isolate of its own with MikroORM loaded, tens of MB (issue 16). Absent: open for good.
    */
   idleCloseMs?: number;
+  /**
+   * Where the database and its handler run: a worker thread of their own (the default), or this
+   * (main) thread. A thread is a V8 isolate with MikroORM loaded again, ~35 MB (issue 16); on the
+   * main thread a query's synchronous part stalls everything else meanwhile, which SQLite's
+   * keyed queries (tens of µs with better-sqlite3) can afford.
+   */
+  placement?: DatabasePlacement;
 }
 
+export type DatabasePlacement = 'thread' | 'main';
+
 export type DatabaseWorkerEvent =
-  | { type: 'db.opened'; dialect: Database['dialect']; description: string; threadId: number }
+  | {
+      type: 'db.opened';
+      dialect: Database['dialect'];
+      description: string;
+      /** The worker thread's id, or `main` for `placement: 'main'`. */
+      threadId: number | 'main';
+    }
   /** The thread was closed for being idle (`idleCloseMs`); the next request opens another. */
   | { type: 'db.idle' }
   | { type: 'db.failed'; error: string }
@@ -45,9 +61,15 @@ export function databaseThreads(): Readonly<typeof counts> {
   return { ...counts };
 }
 
-/** One worker thread and what the actor knows of it. */
+/**
+ * One database host and what the actor knows of it: in a worker thread, or on the main thread
+ * behind the same messages.
+ */
 interface Thread {
-  worker: Worker;
+  id: number | 'main';
+  post(message: ToThread): void;
+  /** Ends it without waiting for it to close its database. */
+  terminate(): void;
   /** opening → open → closing (told to close: idle, or the actor stopped) → exited. */
   state: 'opening' | 'open' | 'closing' | 'exited';
   killTimer?: NodeJS.Timeout;
@@ -63,14 +85,24 @@ interface Thread {
  * next request opens a fresh one (`db.opened` again) and waits for it; the thread being closed
  * finishes on its own, and stopping the actor ends every thread it has, whatever its state.
  *
- * `override.handler` replaces the handler the owner asks for (`machine.provide({ actors: … })`).
+ * With `placement: 'main'` the same host runs on this thread instead, behind the same messages:
+ * `db.opened` says `threadId: 'main'`, and closing it (idle, or the actor stopped) closes its
+ * database.
+ *
+ * `override` replaces the handler or the placement the owner asks for (`machine.provide({ actors:
+ * … })`): a test's handler that crashes its thread must run in one.
  */
-export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}) {
+export function databaseWorker<Request>(
+  override: { handler?: HandlerSpec; placement?: DatabasePlacement } = {},
+) {
   return fromCallback<DatabaseWorkerCommand<Request>, DatabaseWorkerInput>(({ input, sendBack, receive }) => {
+    const placement = override.placement ?? input.placement ?? 'thread';
     const data: ThreadData = {
       target: input.target,
       handler: override.handler ?? input.handler,
       tickMs: input.tickMs,
+      // Every host on the main thread shares one connection per database (shared-database.ts).
+      share: placement === 'main',
     };
     /** The thread requests go to; undefined once closed for idleness. */
     let current: Thread | undefined;
@@ -98,10 +130,10 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
     const close = (thread: Thread) => {
       if (thread.state === 'closing' || thread.state === 'exited') return;
       thread.state = 'closing';
-      thread.worker.postMessage({ type: 'close' } satisfies ToThread);
+      thread.post({ type: 'close' });
       thread.killTimer = setTimeout(() => {
         counts.killed++;
-        void thread.worker.terminate();
+        thread.terminate();
       }, THREAD_CLOSE_GRACE_MS);
     };
 
@@ -119,9 +151,12 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
 
     /** Hands a request to the current thread, or refuses it if it cannot be passed there. */
     const exec = (thread: Thread, replyId: string, request: Request) => {
+      // Pending first: a host on the main thread may answer before post returns.
+      pending.add(replyId);
       try {
-        thread.worker.postMessage({ type: 'exec', id: replyId, request } satisfies ToThread);
+        thread.post({ type: 'exec', id: replyId, request });
       } catch (error) {
+        pending.delete(replyId);
         // Cloning the request for the thread failed (a value nested too deep for postMessage's
         // recursion, one it cannot clone): that request is refused, the service goes on.
         sendBack({
@@ -135,10 +170,48 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
         armIdle();
         return;
       }
-      pending.add(replyId);
     };
 
-    const open = (): Thread => {
+    /** What the current host says; one closing for idleness has no requests left. */
+    const heard = (thread: Thread, message: FromThread) => {
+      const isCurrent = current === thread;
+      switch (message.type) {
+        case 'opened':
+          if (!isCurrent || thread.state !== 'opening') return;
+          thread.state = 'open';
+          sendBack({
+            type: 'db.opened',
+            dialect: message.dialect,
+            description: message.description,
+            threadId: thread.id,
+          });
+          for (const { replyId, request } of queued.splice(0)) exec(thread, replyId, request);
+          armIdle();
+          return;
+        case 'failed':
+          if (isCurrent) fail(message.error);
+          return;
+        case 'result':
+          if (pending.delete(message.id))
+            sendBack({ type: 'db.result', replyId: message.id, result: message.result });
+          armIdle();
+          return;
+        case 'log':
+          input.logger[message.level](message.message);
+          return;
+      }
+    };
+
+    const exited = (thread: Thread, reason: string) => {
+      if (thread.state === 'exited') return;
+      thread.state = 'exited';
+      threads.delete(thread);
+      counts.running--;
+      clearTimeout(thread.killTimer);
+      if (current === thread) fail(reason);
+    };
+
+    const openThread = (): Thread => {
       const worker = new Worker(THREAD, {
         workerData: data,
         name: 'rosey-database',
@@ -147,49 +220,40 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
         // request allocates lives for one request; the rest is promoted as usual.
         resourceLimits: { maxYoungGenerationSizeMb: DATABASE_THREAD_YOUNG_MB },
       });
-      counts.running++;
-      const thread: Thread = { worker, state: 'opening' };
-      threads.add(thread);
-      // Only the current thread speaks for the actor: one closing for idleness has no requests left.
-      const isCurrent = () => current === thread;
-
-      worker.on('message', (message: FromThread) => {
-        switch (message.type) {
-          case 'opened':
-            if (!isCurrent() || thread.state !== 'opening') return;
-            thread.state = 'open';
-            sendBack({
-              type: 'db.opened',
-              dialect: message.dialect,
-              description: message.description,
-              threadId: worker.threadId,
-            });
-            for (const { replyId, request } of queued.splice(0)) exec(thread, replyId, request);
-            armIdle();
-            return;
-          case 'failed':
-            if (isCurrent()) fail(message.error);
-            return;
-          case 'result':
-            if (pending.delete(message.id))
-              sendBack({ type: 'db.result', replyId: message.id, result: message.result });
-            armIdle();
-            return;
-          case 'log':
-            input.logger[message.level](message.message);
-            return;
-        }
-      });
+      const thread: Thread = {
+        id: worker.threadId,
+        post: (message) => worker.postMessage(message),
+        terminate: () => void worker.terminate(),
+        state: 'opening',
+      };
+      worker.on('message', (message: FromThread) => heard(thread, message));
       worker.on('error', (error) => {
-        if (isCurrent()) fail(errorMessage(error));
+        if (current === thread) fail(errorMessage(error));
       });
-      worker.on('exit', (code) => {
-        thread.state = 'exited';
-        threads.delete(thread);
-        counts.running--;
-        clearTimeout(thread.killTimer);
-        if (isCurrent()) fail(`the database thread exited (code ${code})`);
-      });
+      worker.on('exit', (code) => exited(thread, `the database thread exited (code ${code})`));
+      return thread;
+    };
+
+    /**
+     * The host on this thread: no clone on the way in or out, and nothing to terminate (better-sqlite3
+     * never leaves a query running in the background), so terminating just stops waiting for it.
+     */
+    const openHere = (): Thread => {
+      const thread: Thread = {
+        id: 'main',
+        post: (message) => host.receive(message),
+        terminate: () => exited(thread, 'the database was not closed in time'),
+        state: 'opening',
+      };
+      const host = hostDatabase(data, (message) => heard(thread, message));
+      void host.closed.then(() => exited(thread, 'the database closed'));
+      return thread;
+    };
+
+    const open = (): Thread => {
+      const thread = placement === 'main' ? openHere() : openThread();
+      counts.running++;
+      threads.add(thread);
       return thread;
     };
 
@@ -199,7 +263,7 @@ export function databaseWorker<Request>(override: { handler?: HandlerSpec } = {}
       if (command.type === 'db.invalidate') {
         // A closed thread has nothing cached; the next one reads the schema afresh.
         if (current && current.state !== 'exited')
-          current.worker.postMessage({ type: 'invalidate', plugin: command.plugin } satisfies ToThread);
+          current.post({ type: 'invalidate', plugin: command.plugin });
         return;
       }
       if (state !== 'running') {

@@ -1,17 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Knex, SqlEntityManager } from '@mikro-orm/knex';
-import { Migrator } from '@mikro-orm/migrations';
-import { CORE_MIGRATIONS } from './core-migrations/index.js';
+import { createRequire } from 'node:module';
+import createKnex, { type Knex } from 'knex';
+import { applyCoreMigrations } from './core-migrations/core-migrator.js';
 import { withCoreMigrationLock } from './core-migrations/lock.js';
-import { CORE_ENTITIES } from './entities.js';
 import { describeTarget, type DatabaseTarget } from './target.js';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
-/** An open database: the ORM for core entities and the knex instance for plugin tables. */
+/** An open database: the knex instance every query goes through. */
 export interface Database {
-  orm: { em: SqlEntityManager; getMigrator(): Migrator; close(force?: boolean): Promise<void> };
   knex: Knex;
   dialect: Dialect;
   target: DatabaseTarget;
@@ -23,96 +21,142 @@ export interface Database {
 /** How long a SQLite writer waits for another writer before giving up (ms). */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
-const migrations = {
-  tableName: 'rosey_core_migrations',
-  migrationsList: CORE_MIGRATIONS,
-  transactional: true,
-  allOrNothing: true,
-  silent: true,
-  snapshot: false,
+/**
+ * PostgreSQL types pg would turn into Date objects: kept as the server's text, as Rosey has always
+ * answered them (MikroORM's PostgreSQL connection did the same). Arrays of them: arrays of text.
+ */
+const PG_TEXT_TYPES = [1082, 1114, 1184, 1186]; // date, timestamp, timestamptz, interval
+const PG_TEXT_ARRAY_TYPES = [1182, 1115, 1185, 1187]; // their arrays
+const PG_TEXT_ARRAY = 1009; // text[]
+
+interface PgTypes {
+  getTypeParser(oid: number, format?: string): (text: string) => unknown;
+}
+
+/** knex's PostgreSQL client: the pg module it loaded, and the settings each new connection gets. */
+interface PgClientSettings {
+  driver: { types: PgTypes };
+  connectionSettings: Record<string, unknown>;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The part of knex's client that runs a query. */
+interface QueryClient {
+  query(connection: unknown, query: string | { sql: string; bindings?: unknown[] }): Promise<unknown>;
+  emit(event: 'query', data: object): void;
+}
+type QueryClientClass = new (config: object) => QueryClient;
+type ExecuteQuery = (connection: unknown, query: { sql: string }, client: unknown) => Promise<unknown>;
+
+/** knex's own query executor, and its PostgreSQL client (knex/lib: knex has no export of either). */
+const { executeQuery } = require('knex/lib/execution/internal/query-executioner.js') as {
+  executeQuery: ExecuteQuery;
 };
+const KnexPgClient = require('knex/lib/dialects/postgres/index.js') as QueryClientClass;
 
 /**
- * On SQLite the core migrations run inside the `BEGIN IMMEDIATE` transaction that is their
- * cross-process lock (core-migrations/lock.ts): the migrator must not begin one of its own.
+ * knex's PostgreSQL client, except that a statement without bindings runs as written: knex turns
+ * every `?` into a placeholder (`$1`…), inside string literals too, so a plugin migration's
+ * `rtrim(word, '.,!?;:')` trimmed `$1` instead (quote-db's 003). MikroORM patched knex the same
+ * way, so this is how Rosey ran plugin SQL before issue 16. A class, not a patch of one client:
+ * a transaction's client is made from the class's prototype.
  */
-const sqliteMigrations = { ...migrations, transactional: false, allOrNothing: false };
+class PgClient extends KnexPgClient {
+  override query(connection: unknown, param: string | { sql: string; bindings?: unknown[] }) {
+    const object = typeof param === 'string' ? { sql: param } : param;
+    if ((object.bindings ?? []).length > 0) return super.query(connection, object);
+    this.emit('query', object);
+    return executeQuery(connection, object, this);
+  }
+}
+
+function keepDatesAsText(knex: Knex): void {
+  const client = knex.client as PgClientSettings;
+  const defaults = client.driver.types;
+  const textArray = defaults.getTypeParser(PG_TEXT_ARRAY);
+  const types: PgTypes = {
+    getTypeParser: (oid, format) => {
+      if (PG_TEXT_TYPES.includes(oid)) return (text) => text;
+      if (PG_TEXT_ARRAY_TYPES.includes(oid)) return textArray;
+      return defaults.getTypeParser(oid, format);
+    },
+  };
+  client.connectionSettings = { ...client.connectionSettings, types };
+}
 
 /**
  * Opens the database and brings Rosey's core schema up to date (core migrations are applied at
  * every open, under a cross-process lock; they are idempotent once recorded). SQLite runs in WAL
  * mode with a busy timeout and case-sensitive LIKE (so `$like` means the same on both databases).
+ *
+ * knex alone, with only the driver in use: each database thread is an isolate of its own, and
+ * MikroORM (which Rosey used only for knex and the core migrations) cost each about 20 MB and most
+ * of a second of CPU to load (issue 16).
  */
 export async function openDatabase(
   target: DatabaseTarget,
   options: { applyCoreMigrations?: boolean } = {},
 ): Promise<Database> {
-  let orm: Database['orm'];
+  let knex: Knex;
   let sqliteVersion: string | undefined;
   try {
-    // Only the driver in use is loaded: each database thread is an isolate of its own, and the
-    // other driver would cost it about 9 MB and a slower start (issue 16).
     if (target.kind === 'sqlite') {
       mkdirSync(dirname(target.file), { recursive: true });
-      const { MikroORM: SqliteORM } = await import('@mikro-orm/better-sqlite');
-      orm = await SqliteORM.init({
-        dbName: target.file,
-        entities: CORE_ENTITIES,
-        extensions: [Migrator],
-        migrations: sqliteMigrations,
-        allowGlobalContext: true,
-        debug: false,
+      knex = createKnex({
+        client: 'better-sqlite3',
+        connection: { filename: target.file },
+        useNullAsDefault: true,
         // One connection (knex's default for SQLite, relied on): the PRAGMAs below and the core
         // migrations' transaction hold for every query.
         pool: { min: 1, max: 1 },
       });
     } else {
-      const { MikroORM: PostgresORM } = await import('@mikro-orm/postgresql');
-      orm = await PostgresORM.init({
-        clientUrl: target.url,
-        entities: CORE_ENTITIES,
-        extensions: [Migrator],
-        migrations,
-        allowGlobalContext: true,
-        debug: false,
+      knex = createKnex({
+        client: PgClient as unknown as typeof Knex.Client,
+        connection: { connectionString: target.url },
         pool: { min: 0, max: 10 },
       });
+      keepDatesAsText(knex);
     }
   } catch (error) {
     throw new Error(`cannot open ${describeTarget(target)}: ${(error as Error).message.split('\n')[0]}`);
   }
-  const knex = orm.em.getKnex();
+  const failed = async (stage: 'open' | 'prepare', error: unknown) => {
+    await knex.destroy().catch(() => undefined);
+    return new Error(`cannot ${stage} ${describeTarget(target)}: ${(error as Error).message.split('\n')[0]}`);
+  };
+  // knex connects on the first query: where a database that cannot be reached fails.
+  try {
+    // On SQLite the busy timeout first: switching to WAL takes a lock, and a second process opening
+    // the same new file at that moment was refused "database is locked" at once (1 round in 20 of
+    // test/database/concurrent-open.test.ts under load).
+    await knex.raw(target.kind === 'sqlite' ? `PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}` : 'SELECT 1');
+  } catch (error) {
+    throw await failed('open', error);
+  }
   try {
     if (target.kind === 'sqlite') {
-      // The busy timeout first: switching to WAL takes a lock, and a second process opening the
-      // same new file at that moment was refused "database is locked" at once (1 round in 20 of
-      // test/database/concurrent-open.test.ts under load).
-      await knex.raw(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       await switchToWal(knex);
       await knex.raw('PRAGMA foreign_keys = ON');
       await knex.raw('PRAGMA case_sensitive_like = ON');
       const [row] = (await knex.raw('SELECT sqlite_version() AS v')) as Array<{ v: string }>;
       sqliteVersion = row?.v;
-    } else {
-      await knex.raw('SELECT 1');
     }
     if (options.applyCoreMigrations !== false) {
-      const migrator = orm.getMigrator();
-      await withCoreMigrationLock(knex, target.kind, () => migrator.up(), {
+      await withCoreMigrationLock(knex, target.kind, () => applyCoreMigrations(knex, target.kind), {
         sqliteBusyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
       });
     }
   } catch (error) {
-    await orm.close(true);
-    throw new Error(`cannot prepare ${describeTarget(target)}: ${(error as Error).message.split('\n')[0]}`);
+    throw await failed('prepare', error);
   }
   return {
-    orm,
     knex,
     dialect: target.kind,
     target,
     sqliteVersion,
-    close: () => orm.close(true),
+    close: () => knex.destroy(),
   };
 }
 

@@ -21,6 +21,11 @@ export interface ThreadData {
   handler: HandlerSpec;
   /** Interval of the handler's housekeeping `tick`, in ms (none when absent). */
   tickMs?: number;
+  /**
+   * Use the database already open on this thread for the same target, if any, instead of a
+   * connection of its own (shared-database.ts): hosts on the main thread.
+   */
+  share?: boolean;
 }
 
 export type ToThread =

@@ -88,6 +88,11 @@ export const migratorMachine = databaseServiceMachine<MigratorInput, MigrateRequ
       } satisfies MigrationHandlerOptions,
     },
     idleCloseMs: input.threadIdleMs ?? MIGRATOR_THREAD_IDLE_MS,
+    // SQLite on the main thread, on storage's connection (shared-database.ts): a thread of its
+    // own, even closed when idle, left about 10 MB of Rosey's process behind (issue 16). Its
+    // statements then hold up the main thread while they run: plugin migrations are small and
+    // run at startup or by hand. PostgreSQL keeps its thread.
+    placement: input.target.kind === 'sqlite' ? 'main' : 'thread',
   }),
   stoppingMessage: 'the migrator is stopping',
   answer: announceSchemaChange,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@mikro-orm/knex';
+import type { Knex } from 'knex';
 import type { Database } from '../database/open.js';
 import { StorageError, fail, fromDatabaseError } from '../database/storage-error.js';
 import {

@@ -1,4 +1,4 @@
-import type { Knex } from '@mikro-orm/knex';
+import type { Knex } from 'knex';
 import { subjects } from '../../contract/subjects.js';
 import { LIMITS } from '../../contract/messages/storage-limits.js';
 import type { AuditRecord, AuditRequest } from '../../contract/messages/storage.js';

@@ -1,4 +1,4 @@
-import type { Knex } from '@mikro-orm/knex';
+import type { Knex } from 'knex';
 import type { Dialect } from '../database/open.js';
 import { checkJsonValue, checkUnicode } from './json-values.js';
 import { checkKey } from './keys.js';

@@ -84,6 +84,11 @@ export const storageMachine = databaseServiceMachine<StorageInput, StorageReques
       options: {},
     },
     tickMs: input.sweepIntervalMs ?? 60_000,
+    // SQLite on the main thread: better-sqlite3 answers a keyed query in tens of µs, less than
+    // handing it to a thread and back, and a thread of its own is an isolate with MikroORM loaded
+    // again, ~35 MB (issue 16). PostgreSQL keeps its thread: its pool and its slow queries are
+    // better kept off the thread every actor's messages go through.
+    placement: input.target.kind === 'sqlite' ? 'main' : 'thread',
   }),
   stoppingMessage: 'storage is stopping',
   answer: (answered) => {

@@ -77,7 +77,9 @@ describe("Rosey's tree: a storage crash loop stays below the bus", function () {
     });
     const crashing = replaceChild(input, 'storage', (spec) => ({
       ...spec,
-      logic: storageMachine.provide({ actors: { database: databaseWorker({ handler: SCRIPTED }) } }),
+      logic: storageMachine.provide({
+        actors: { database: databaseWorker({ handler: SCRIPTED, placement: 'thread' }) },
+      }),
     }));
     // data's own intensity (5 restarts) with a period no slow machine can outlast: the sixth crash
     // gives up however long each restart takes. With the real 30 s, six crashes took longer than

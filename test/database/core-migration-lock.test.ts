@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Knex } from '@mikro-orm/knex';
+import type { Knex } from 'knex';
 import { openDatabase, type Database } from '../../actors/database/open.js';
 import {
   CORE_MIGRATIONS_LOCK_KEY,

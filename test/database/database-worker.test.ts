@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActor, sendTo, setup, type EventObject } from 'xstate';
@@ -11,6 +11,7 @@ import {
   type DatabaseWorkerEvent,
   type DatabaseWorkerInput,
 } from '../../actors/database/database-worker.actor.js';
+import { sharedDatabases } from '../../actors/database/shared-database.js';
 import type { HandlerSpec } from '../../actors/database/thread-protocol.js';
 import type { Logger } from '../../contract/log.js';
 import type { Result } from '../../contract/result.js';
@@ -276,5 +277,113 @@ describe('database worker (a thread that owns the database)', function () {
       );
       expect(databaseThreads().killed, `${when}: had to be terminated`).to.equal(before.killed);
     }
+  });
+
+  // Issue 16: storage's SQLite database ran in a thread of its own, an isolate with MikroORM loaded
+  // again (~35 MB of Rosey's process); with placement 'main' it runs on the owner's thread.
+  describe("with placement 'main' (the database on the owner's thread)", () => {
+    const mainInput = (logger: Logger = captureLogger()): DatabaseWorkerInput => ({
+      ...input(logger),
+      placement: 'main',
+    });
+    /** Descriptors this process holds on the database file: whether it is open, really. */
+    const openFds = (file: string) =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === file;
+        } catch {
+          return false; // closed since the listing
+        }
+      }).length;
+
+    it('opens the database on this thread, answers requests and relays log lines', async () => {
+      const capture = captureLogger();
+      const owner = startOwner(mainInput(capture));
+      try {
+        const opened = await owner.event('db.opened');
+        expect(opened.threadId).to.equal('main');
+        expect(await owner.result(owner.exec({ do: 'where' }))).to.deep.equal({
+          ok: true,
+          data: { mainThread: true },
+        });
+        expect(await owner.result(owner.exec({}))).to.deep.equal({
+          ok: true,
+          data: { dialect: 'sqlite', keys: 0 },
+        });
+        await owner.result(owner.exec({ do: 'log' }));
+        expect(capture.lines.map((l) => `${l.level} ${l.msg}`)).to.include('warn scripted warning');
+      } finally {
+        owner.actor.stop();
+      }
+    });
+
+    it('closes its database when stopped, idle or mid-request, and when idle for idleCloseMs', async () => {
+      for (const when of ['idle', 'busy'] as const) {
+        const settings = mainInput();
+        const file = (settings.target as { file: string }).file;
+        const owner = startOwner({ ...settings, tickMs: 50 });
+        try {
+          await owner.event('db.opened');
+          expect(openFds(file), `${when}: open`).to.be.greaterThan(0);
+          if (when === 'busy') owner.exec({ do: 'wait', ms: 300 });
+        } finally {
+          owner.actor.stop();
+        }
+        await eventually(() => openFds(file) === 0, `${when}: database closed`, THREAD_CLOSE_GRACE_MS);
+      }
+
+      const settings = { ...mainInput(), idleCloseMs: 100 };
+      const file = (settings.target as { file: string }).file;
+      const owner = startOwner(settings);
+      try {
+        await owner.event('db.idle');
+        await eventually(() => openFds(file) === 0, 'closed while idle', THREAD_CLOSE_GRACE_MS);
+        // Opened again for the next request, which waits for it.
+        expect(await owner.result(owner.exec({}))).to.deep.equal({
+          ok: true,
+          data: { dialect: 'sqlite', keys: 0 },
+        });
+        expect(owner.events.filter((e) => e.type === 'db.opened')).to.have.length(2);
+        expect(owner.events.some((e) => e.type === 'db.failed')).to.equal(false);
+      } finally {
+        owner.actor.stop();
+      }
+      await eventually(() => openFds(file) === 0, 'closed when stopped', THREAD_CLOSE_GRACE_MS);
+    });
+
+    // Two SQLite connections on one thread deadlock (one waits in SQLite's busy handler, blocking
+    // the thread, for a lock the other can only release on that thread): hosts here share one.
+    it('shares one connection between the hosts of one database, closed with the last of them', async () => {
+      const settings = mainInput();
+      const file = (settings.target as { file: string }).file;
+      const before = sharedDatabases();
+      const one = startOwner(settings);
+      const two = startOwner(settings);
+      try {
+        await one.event('db.opened');
+        await two.event('db.opened');
+        expect(sharedDatabases()).to.equal(before + 1);
+        const single = openFds(file);
+        // Without the sharing, the second write waited 5 s in the busy handler, blocking the
+        // thread the first needed to commit, and failed SQLITE_BUSY.
+        const held = one.exec({ do: 'write', ms: 300 });
+        await new Promise((r) => setTimeout(r, 50));
+        const written = { ok: true, data: { written: true } };
+        expect(await two.result(two.exec({ do: 'write' }))).to.deep.equal(written);
+        expect(await one.result(held)).to.deep.equal(written);
+        one.actor.stop();
+        // The other's lease keeps the connection open.
+        expect(await two.result(two.exec({}))).to.deep.equal({
+          ok: true,
+          data: { dialect: 'sqlite', keys: 2 },
+        });
+        expect(openFds(file)).to.equal(single);
+      } finally {
+        one.actor.stop();
+        two.actor.stop();
+      }
+      await eventually(() => openFds(file) === 0, 'closed with the last', THREAD_CLOSE_GRACE_MS);
+      expect(sharedDatabases()).to.equal(before);
+    });
   });
 });

@@ -1,5 +1,15 @@
 import { expect } from 'chai';
+import { MikroORM as SqliteOrm } from '@mikro-orm/better-sqlite';
+import { Migration } from '@mikro-orm/migrations';
+import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
+import { CORE_MIGRATIONS } from '../../actors/database/core-migrations/index.js';
+import {
+  CORE_MIGRATIONS_TABLE,
+  executedCoreMigrations,
+} from '../../actors/database/core-migrations/core-migrator.js';
+import { CORE_ENTITIES } from '../../actors/database/entities.js';
 import { openDatabase, type Database } from '../../actors/database/open.js';
+import type { DatabaseTarget } from '../../actors/database/target.js';
 import { resolveDatabase } from '../../actors/database/target.js';
 import { forEachDatabase, freshDatabase } from '../support/databases.js';
 
@@ -32,6 +42,39 @@ describe('database target', () => {
   });
 });
 
+/**
+ * MikroORM on a database, with Rosey's core entities and, with `withMigrations`, Rosey's core
+ * migrations as MikroORM migration classes (their statements unchanged): how Rosey opened its
+ * database before issue 16.
+ */
+async function entityOrm(target: DatabaseTarget, withMigrations = false) {
+  const migrationsList = CORE_MIGRATIONS.map((core) => ({
+    name: core.name,
+    class: class extends Migration {
+      override async up(): Promise<void> {
+        for (const builder of core.up(this.getKnex())) {
+          const compiled = builder.toSQL();
+          for (const { sql } of Array.isArray(compiled) ? compiled : [compiled]) this.addSql(sql);
+        }
+      }
+    },
+  }));
+  const common = {
+    entities: CORE_ENTITIES,
+    extensions: withMigrations ? [(await import('@mikro-orm/migrations')).Migrator] : [],
+    migrations: { tableName: CORE_MIGRATIONS_TABLE, migrationsList, silent: true, snapshot: false },
+    allowGlobalContext: true,
+    debug: false,
+  };
+  return target.kind === 'sqlite'
+    ? SqliteOrm.init({
+        ...common,
+        dbName: target.file,
+        migrations: { ...common.migrations, transactional: false },
+      })
+    : PostgresOrm.init({ ...common, clientUrl: target.url });
+}
+
 forEachDatabase('database: open and core schema', (kind) => {
   let db: Database | undefined;
   afterEach(async () => {
@@ -41,14 +84,30 @@ forEachDatabase('database: open and core schema', (kind) => {
 
   it('applies the core migrations, and the entities match the migrated schema exactly', async () => {
     db = await openDatabase(await freshDatabase(kind));
-    const executed = await db.orm.getMigrator().getExecutedMigrations();
-    expect(executed.map((m) => m.name)).to.deep.equal(['20261122-core-tables']);
-    const diff = await (
-      db.orm as unknown as { schema: { getUpdateSchemaSQL(o: object): Promise<string> } }
-    ).schema.getUpdateSchemaSQL({
-      wrap: false,
-    });
-    expect(diff.trim(), diff).to.equal('');
+    expect(await executedCoreMigrations(db.knex)).to.deep.equal(['20261122-core-tables']);
+    // MikroORM reads the schema the entities describe (it no longer runs in Rosey: issue 16).
+    const orm = await entityOrm(db.target);
+    try {
+      const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false });
+      expect(diff.trim(), diff).to.equal('');
+    } finally {
+      await orm.close(true);
+    }
+  });
+
+  // Issue 16: Rosey applied its core migrations with MikroORM's migrator until it dropped MikroORM;
+  // a database made then must open as applied, not be migrated again (the tables exist).
+  it('opens a database whose core migrations MikroORM applied, and records nothing twice', async () => {
+    const target = await freshDatabase(kind);
+    const orm = await entityOrm(target, true);
+    try {
+      await orm.getMigrator().up();
+    } finally {
+      await orm.close(true);
+    }
+    db = await openDatabase(target);
+    expect(await executedCoreMigrations(db.knex)).to.deep.equal(['20261122-core-tables']);
+    await db.knex('rosey_kv').insert({ namespace: 'x', key: 'k', value: '1', updated_at: 1 });
   });
 
   it('opens an existing database again without redoing anything', async () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { revertCoreMigrations } from '../../actors/database/core-migrations/core-migrator.js';
 import { openDatabase, type Database } from '../../actors/database/open.js';
 import { forEachDatabase, freshDatabase } from '../support/databases.js';
 import { tableNamesLike } from './table-names.js';
@@ -19,7 +20,7 @@ forEachDatabase("Rosey's core migration, up and down", (kind) => {
 
   it('creates the core tables, and its down drops every one of them', async () => {
     expect(await tables()).to.deep.equal(CORE_TABLES);
-    await db.orm.getMigrator().down();
+    await revertCoreMigrations(db.knex);
     expect(await tables()).to.deep.equal([]);
   });
 });

@@ -38,7 +38,9 @@ describe('storage recovers when its database thread dies', function () {
         { id: 'bus', logic: busMachine, input: { endpoint: { url: nats.url }, link, logger: quietLogger } },
         {
           id: 'storage',
-          logic: storageMachine.provide({ actors: { database: databaseWorker({ handler: SCRIPTED }) } }),
+          logic: storageMachine.provide({
+            actors: { database: databaseWorker({ handler: SCRIPTED, placement: 'thread' }) },
+          }),
           input: { link, logger: quietLogger, target: await freshDatabase('sqlite') },
         },
       ],

@@ -1,4 +1,4 @@
-import type { Knex } from '@mikro-orm/knex';
+import type { Knex } from 'knex';
 
 /**
  * The PostgreSQL advisory lock every Rosey process holds while it applies the core migrations: the

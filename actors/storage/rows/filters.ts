@@ -1,4 +1,4 @@
-import type { Knex } from '@mikro-orm/knex';
+import type { Knex } from 'knex';
 import type { Dialect } from '../../database/open.js';
 import { LIMITS } from '../../../contract/messages/storage-limits.js';
 import { fail } from '../../database/storage-error.js';

@@ -1,4 +1,4 @@
-import type { Knex } from '@mikro-orm/knex';
+import type { Knex } from 'knex';
 import type { Dialect } from '../../database/open.js';
 import { fail } from '../../database/storage-error.js';
 import type { TableSchema } from './table-schema.js';
