@@ -15,7 +15,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { once } from 'node:events';
-import type { Knex } from '@mikro-orm/knex';
+import type { Knex } from 'knex';
 import { openDatabase, type Database, type Dialect } from '../../actors/database/open.js';
 import { describeTarget, resolveDatabase } from '../../actors/database/target.js';
 import { listPluginFiles } from '../../plugin-packages/plugin-files.js';

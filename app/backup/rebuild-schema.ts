@@ -6,7 +6,7 @@
  * migrations may only create and change that plugin's own tables.
  */
 import { join } from 'node:path';
-import type { Knex } from '@mikro-orm/knex';
+import type { Knex } from 'knex';
 import type { Database } from '../../actors/database/open.js';
 import { loadMigrationsDir, sqlFor } from '../../actors/migrator/migration-file.js';
 import { validateMigrationSql } from '../../actors/migrator/sql-validator.js';

@@ -20,7 +20,7 @@ import { copyFile, link, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 
 import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Knex } from '@mikro-orm/knex';
+import type { Knex } from 'knex';
 import { CORE_MIGRATIONS } from '../../actors/database/core-migrations/index.js';
 import { openDatabase, type Database, type Dialect } from '../../actors/database/open.js';
 import { describeTarget, resolveDatabase, type DatabaseTarget } from '../../actors/database/target.js';

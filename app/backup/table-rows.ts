@@ -5,7 +5,7 @@
  * their JSON text (node-pg would otherwise send an array back as a PostgreSQL array literal), dates
  * ISO strings, bytes `{"$base64": …}`.
  */
-import type { Knex } from '@mikro-orm/knex';
+import type { Knex } from 'knex';
 import type { Dialect } from '../../actors/database/open.js';
 import { EXCLUDED_TABLES } from './backup-format.js';
 
