@@ -19,7 +19,8 @@ export interface TreeNode {
   children?: TreeNode[];
 }
 
-function stateText(value: unknown): string | undefined {
+/** A state value in words: `connected.up`; the regions of a parallel state joined by `,`. */
+export function stateText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object') {
     return Object.entries(value)

@@ -1,3 +1,4 @@
+import { stateText } from '../../supervisors/describe-tree.js';
 import { StateMachine, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import type { InspectedActor } from '../../contract/messages/inspect.js';
 
@@ -36,20 +37,6 @@ export function isWithin(ref: AnyActorRef, ancestor: AnyActorRef): boolean {
 export function machineOf(ref: AnyActorRef): AnyStateMachine | undefined {
   const logic: unknown = 'logic' in ref ? ref.logic : ref.src;
   return logic instanceof StateMachine ? (logic as AnyStateMachine) : undefined;
-}
-
-/** A state value in words: `connected.up`; the regions of a parallel state joined by `,`. */
-export function stateText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    return Object.entries(value)
-      .map(([k, v]) => {
-        const inner = stateText(v);
-        return inner ? `${k}.${inner}` : k;
-      })
-      .join(',');
-  }
-  return undefined;
 }
 
 interface Snapshotish {

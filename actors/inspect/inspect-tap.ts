@@ -1,6 +1,7 @@
 import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
 import type { InspectedEvent, InspectMessage, WatchReply } from '../../contract/messages/inspect.js';
-import { actorPath, isWithin, machineOf, stateText } from './actor-paths.js';
+import { stateText } from '../../supervisors/describe-tree.js';
+import { actorPath, isWithin, machineOf } from './actor-paths.js';
 import type { Redactor } from './summary.js';
 import { TransitionHistory } from './transition-history.js';
 

@@ -17,7 +17,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { once } from 'node:events';
 import type { Knex } from 'knex';
 import { openDatabase, type Database, type Dialect } from '../../actors/database/open.js';
-import { describeTarget, resolveDatabase } from '../../actors/database/target.js';
+import { describeTarget, resolveDatabase, type DatabaseTarget } from '../../actors/database/target.js';
 import { listPluginFiles } from '../../plugin-packages/plugin-files.js';
 import { installedPluginsDir, readDisabled, SWITCHES_FILE } from '../../plugin-packages/plugin-switches.js';
 import { errorMessage } from '../../contract/result.js';
@@ -148,17 +148,23 @@ interface Snapshot {
   migrationVersions: Map<string, number>;
 }
 
+/**
+ * A connection of the backup's own, never the running Rosey's (the core migrations are the running
+ * Rosey's business); a database that cannot be opened is a FAILED backup or restore.
+ */
+export async function openOwnConnection(target: DatabaseTarget): Promise<Database> {
+  try {
+    return await openDatabase(target, { applyCoreMigrations: false });
+  } catch (error) {
+    throw new BackupError('FAILED', errorMessage(error));
+  }
+}
+
 async function snapshotDatabase(loaded: LoadedConfig, work: string): Promise<Snapshot> {
   const target = resolveDatabase(loaded.config.database.url, loaded.dataDir);
   if (target.kind === 'sqlite' && !existsSync(target.file))
     throw new BackupError('FAILED', `there is no database to back up at ${target.file}`);
-  // Its own connection, never the running Rosey's; the core migrations are the running Rosey's business.
-  let db: Database;
-  try {
-    db = await openDatabase(target, { applyCoreMigrations: false });
-  } catch (error) {
-    throw new BackupError('FAILED', errorMessage(error));
-  }
+  let db = await openOwnConnection(target);
   try {
     if (target.kind === 'sqlite') {
       const copy = join(work, 'snapshot.db');

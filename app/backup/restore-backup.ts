@@ -32,7 +32,7 @@ import { pluginsToRun } from '../start-rosey.js';
 import { BackupError, entryPaths, type BackupLimits, type BackupManifest } from './backup-format.js';
 import { readArchive } from './archive-reader.js';
 import { configDifferences, parseConfigText } from './config-copy.js';
-import { BACKUPS_DIR } from './create-backup.js';
+import { BACKUPS_DIR, openOwnConnection } from './create-backup.js';
 import { createPluginTables, isCoreTable } from './rebuild-schema.js';
 import { insertRows, listTables, quoteIdentifier, resetSequences, type CellValue } from './table-rows.js';
 
@@ -123,12 +123,7 @@ async function countRows(target: DatabaseTarget): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   // A SQLite file that is not there is not created by looking.
   if (target.kind === 'sqlite' && !existsSync(target.file)) return counts;
-  let db: Database;
-  try {
-    db = await openDatabase(target, { applyCoreMigrations: false });
-  } catch (error) {
-    throw new BackupError('FAILED', errorMessage(error));
-  }
+  const db = await openOwnConnection(target);
   try {
     for (const table of await listTables(db.knex, db.dialect)) {
       const rows = (await db.knex(table.name).count({ n: '*' })) as Array<{ n: number | string }>;
