@@ -37,6 +37,8 @@ function spans(t: Tracing, n: number): void {
   for (let i = 0; i < n; i++) t.start(`span ${i}`, { kind: 'internal' }).end();
 }
 
+// Named to run after traces.test.ts (mocha sorts the files), whose first test needs a process in
+// which no OpenTelemetry module has been loaded yet: this file loads the exporter.
 describe('failed trace exports are reported (docs/tracing.md)', function () {
   this.timeout(30_000);
 
