@@ -109,12 +109,25 @@ class RecordedSpan implements Span, ReadableSpan {
   get resource(): Resource {
     return this.recorder.resource;
   }
-  readonly instrumentationScope = SCOPE;
-  readonly links = NONE;
-  readonly events = NONE;
-  readonly droppedAttributesCount = 0;
-  readonly droppedEventsCount = 0;
-  readonly droppedLinksCount = 0;
+  // The same for every span: on the prototype, not in each span's fields.
+  get instrumentationScope(): InstrumentationScope {
+    return SCOPE;
+  }
+  get links(): never[] {
+    return NONE;
+  }
+  get events(): never[] {
+    return NONE;
+  }
+  get droppedAttributesCount(): number {
+    return 0;
+  }
+  get droppedEventsCount(): number {
+    return 0;
+  }
+  get droppedLinksCount(): number {
+    return 0;
+  }
 }
 
 /** Where ended spans wait for their batch. */
@@ -132,6 +145,7 @@ export function startOtelTracing(options: TracingOptions): Tracing {
   let timer: NodeJS.Timeout | undefined;
   let soon: NodeJS.Immediate | undefined;
   let closed: Promise<void> | undefined;
+  let stopping = false;
   let idle: (() => void) | undefined;
 
   /** Sends one batch; when it is answered, the next if a full one waits. */
@@ -148,12 +162,12 @@ export function startOtelTracing(options: TracingOptions): Tracing {
       const ok = result.code === ExportResultCode.SUCCESS;
       if (ok) report.sent();
       else report.failed(batch.length, result.error);
-      if (closed && !ok && queue.length > 0) {
+      if (stopping && !ok && queue.length > 0) {
         // Stopping, and the collector does not answer: the rest is not waited for either.
         report.dropped(queue.length);
         queue = [];
       }
-      if (queue.length >= BATCH || (closed && queue.length > 0)) soon ??= setImmediate(send);
+      if (queue.length >= BATCH || (stopping && queue.length > 0)) soon ??= setImmediate(send);
       else if (queue.length > 0) schedule();
       else idle?.();
     });
@@ -164,7 +178,7 @@ export function startOtelTracing(options: TracingOptions): Tracing {
   const recorder: Recorder = {
     resource: resourceFromAttributes(options.resource),
     ended(span) {
-      if (closed) return;
+      if (stopping) return;
       if (queue.length >= QUEUE_LIMIT) return report.dropped(1);
       queue.push(span);
       // A full batch leaves after the current event-loop turn, not inside the end() that filled it.
@@ -209,6 +223,7 @@ export function startOtelTracing(options: TracingOptions): Tracing {
     },
     exportFailures: () => report.counts(),
     shutdown() {
+      stopping = true;
       closed ??= (async () => {
         clearTimeout(timer);
         if (sending || queue.length > 0) {
