@@ -1,6 +1,18 @@
 import { errorMessage } from './result.js';
 import type { ExportFailures, ExportProblem } from './tracer.js';
 
+export interface ExportReporter {
+  /** An export succeeded. */
+  sent(): void;
+  /** An export of `spans` spans failed. */
+  failed(spans: number, error: unknown): void;
+  /** Spans refused because too many were waiting to be sent (the collector too slow or down). */
+  dropped(spans: number): void;
+  counts(): ExportFailures;
+  /** At shutdown: losses not reported yet are reported now. */
+  close(): void;
+}
+
 /** How often, at most, failed exports are reported again while they go on failing. */
 export const REPORT_EVERY_MS = 60_000;
 
@@ -14,7 +26,7 @@ export function exportReporter(
   url: string,
   notify: ((problem: ExportProblem) => void) | undefined,
   clock: () => number = Date.now,
-) {
+): ExportReporter {
   const totals: ExportFailures = { failedExports: 0, lostSpans: 0 };
   let unreported = { exports: 0, spans: 0 };
   let lastReport: number | undefined;
@@ -58,12 +70,10 @@ export function exportReporter(
     failed(spans: number, error: unknown) {
       lost(1, spans, error === undefined ? 'unknown error' : errorMessage(error));
     },
-    /** Spans refused because too many were waiting to be sent (the collector too slow or down). */
     dropped(spans: number) {
       lost(0, spans, lastError || 'too many spans waiting to be sent');
     },
     counts: (): ExportFailures => ({ ...totals }),
-    /** At shutdown: losses not reported yet are reported now. */
     close() {
       if (unreported.exports > 0 || unreported.spans > 0)
         emit(
