@@ -1,17 +1,21 @@
 import { expect } from 'chai';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import {
-  TracerProvider,
-  type ReadableSpan,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { exportReporter } from '../../contract/export-reporter.js';
-import { QueuedSpanProcessor } from '../../contract/queued-span-processor.js';
 import type { ExportProblem } from '../../contract/tracing.js';
+
+// Loaded when this file's tests run, not when mocha loads the test files: traces.test.ts's first
+// test needs a process in which no OpenTelemetry module has been loaded yet.
+const otel = async () => ({
+  ...(await import('@opentelemetry/core')),
+  ...(await import('@opentelemetry/sdk-trace')),
+  ...(await import('../../contract/queued-span-processor.js')),
+});
+let lib: Awaited<ReturnType<typeof otel>>;
 
 /** An exporter that records each export and answers it only when the test says so. */
 function heldExporter() {
+  const { ExportResultCode } = lib;
   const exports: { spans: ReadableSpan[]; answer: (ok: boolean) => void }[] = [];
   let shutDown = false;
   const exporter: SpanExporter = {
@@ -39,12 +43,12 @@ function setUp(options: { batchSize?: number; queueLimit?: number; delayMs?: num
   const held = heldExporter();
   const told: ExportProblem[] = [];
   const report = exportReporter('http://collector/v1/traces', (p) => told.push(p));
-  const processor: SpanProcessor = new QueuedSpanProcessor(held.exporter, report, {
+  const processor: SpanProcessor = new lib.QueuedSpanProcessor(held.exporter, report, {
     delayMs: options.delayMs ?? 60_000,
     batchSize: options.batchSize,
     queueLimit: options.queueLimit,
   });
-  const provider = new TracerProvider({ spanProcessors: [processor] });
+  const provider = new lib.TracerProvider({ spanProcessors: [processor] });
   const tracer = provider.getTracer('test');
   const spans = (n: number) => {
     for (let i = 0; i < n; i++) tracer.startSpan(`span ${i}`).end();
@@ -52,9 +56,12 @@ function setUp(options: { batchSize?: number; queueLimit?: number; delayMs?: num
   return { ...held, told, report, provider, spans };
 }
 
-// Named to run after traces.test.ts (mocha sorts the files), whose first test needs a process in
-// which no OpenTelemetry module has been loaded yet.
+// Named to run after traces.test.ts (mocha sorts the files).
 describe('the span processor: OpenTelemetry SDK spans batched to the OTLP exporter (docs/tracing.md)', () => {
+  before(async () => {
+    lib = await otel();
+  });
+
   it('hands a full batch to the exporter after the turn that filled it, not inside the span.end()', async () => {
     const t = setUp();
     t.spans(256);
