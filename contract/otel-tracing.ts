@@ -1,10 +1,10 @@
 /**
- * Rosey's tracing on OpenTelemetry. Only `loadTracing` (tracing.ts) imports this module, and only
- * when tracing is on: importing it loads the OpenTelemetry SDK.
+ * Rosey's tracing on OpenTelemetry's SDK. Only `loadTracing` (tracing.ts) imports this module, and
+ * only when tracing is on: importing it loads the SDK and its OTLP/HTTP exporter.
  *
  * Nothing is registered globally (no global tracer provider, propagator or context manager): each
  * span's parent is given explicitly (the traceparent of the bus message that caused it) or taken
- * from this tracing's own async context, so a tracing shut down and replaced (a restart) leaves
+ * from this tracing's own context manager, so a tracing shut down and replaced (a restart) leaves
  * nothing behind in OpenTelemetry's globals.
  */
 import {
@@ -20,8 +20,10 @@ import {
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, StackContextManager, TracerProvider } from '@opentelemetry/sdk-trace';
-import { formatTraceparent, parseTraceparent } from './trace-context.js';
+import { AlwaysOnSampler, StackContextManager, TracerProvider } from '@opentelemetry/sdk-trace';
+import { exportReporter } from './export-reporter.js';
+import { QueuedSpanProcessor } from './queued-span-processor.js';
+import { parseTraceparent } from './trace-context.js';
 import {
   ATTR,
   type Span,
@@ -39,24 +41,30 @@ const KINDS: Record<RoseySpanKind, SpanKind> = {
   consumer: SpanKind.CONSUMER,
 };
 
-/** The OpenTelemetry span behind a Rosey span, and the context it is active in. */
+/** The OpenTelemetry span behind a Rosey span, and the context it was started in. */
 class RoseySpan implements Span {
-  readonly traceparent: string;
   readonly traceId: string;
   readonly spanId: string;
+  private readonly flags: number;
 
   constructor(
     readonly span: OtelSpan,
-    readonly context: Context,
+    private readonly parent: Context,
   ) {
     const ctx = span.spanContext();
     this.traceId = ctx.traceId;
     this.spanId = ctx.spanId;
-    this.traceparent = formatTraceparent({
-      traceId: ctx.traceId,
-      spanId: ctx.spanId,
-      flags: ctx.traceFlags.toString(16).padStart(2, '0'),
-    });
+    this.flags = ctx.traceFlags;
+  }
+
+  // Read only when a message is sent within the span (not every span sends one).
+  get traceparent(): string {
+    return `00-${this.traceId}-${this.spanId}-${this.flags.toString(16).padStart(2, '0')}`;
+  }
+
+  /** The context in which this span is the active one (made only when something runs in it). */
+  context(): Context {
+    return trace.setSpan(this.parent, this.span);
   }
 
   setAttribute(key: string, value: string | number | boolean): void {
@@ -86,16 +94,22 @@ function remoteParent(traceparent: string): Context | undefined {
 }
 
 export function startOtelTracing(options: TracingOptions): Tracing {
+  const report = exportReporter(options.url, options.onExportProblem);
   const provider = new TracerProvider({
     resource: resourceFromAttributes(options.resource),
+    // Every span is recorded and exported, whatever the flags of the traceparent it continues.
+    sampler: new AlwaysOnSampler(),
     spanProcessors: [
-      new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter({ url: options.url }),
-        scheduledDelayMillis: options.exportDelayMs ?? 5000,
-      }),
+      new QueuedSpanProcessor(
+        new OTLPTraceExporter({ url: options.url, timeoutMillis: options.exportTimeoutMs }),
+        report,
+        { delayMs: options.exportDelayMs ?? 5000 },
+      ),
     ],
   });
   const tracer: Tracer = provider.getTracer('rosey');
+  // Across awaits (a plugin process, whose command awaits its storage requests) or only within
+  // `run`'s synchronous call (Rosey's process: no async hooks there), per TracingOptions.asyncContext.
   const contexts: ContextManager = (
     options.asyncContext === false ? new StackContextManager() : new AsyncLocalStorageContextManager()
   ).enable();
@@ -105,10 +119,10 @@ export function startOtelTracing(options: TracingOptions): Tracing {
     start(name: string, o: SpanOptions): Span {
       const parent = (o.parent !== undefined ? remoteParent(o.parent) : undefined) ?? contexts.active();
       const span = tracer.startSpan(name, { kind: KINDS[o.kind], attributes: o.attributes }, parent);
-      return new RoseySpan(span, trace.setSpan(parent, span));
+      return new RoseySpan(span, parent);
     },
     run<T>(span: Span, fn: () => T): T {
-      return span instanceof RoseySpan ? contexts.with(span.context, fn) : fn();
+      return span instanceof RoseySpan ? contexts.with(span.context(), fn) : fn();
     },
     activeIds() {
       const span = trace.getSpan(contexts.active());
@@ -116,6 +130,7 @@ export function startOtelTracing(options: TracingOptions): Tracing {
       const ctx = span.spanContext();
       return { trace_id: ctx.traceId, span_id: ctx.spanId };
     },
+    exportFailures: () => report.counts(),
     shutdown() {
       closed ??= provider.shutdown().finally(() => contexts.disable());
       return closed;

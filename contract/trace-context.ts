@@ -4,7 +4,9 @@ import { randomHex } from './random-hex.js';
  * W3C Trace Context (`traceparent: 00-<trace-id>-<parent-id>-<flags>`). Every message Rosey sends
  * carries one; a message sent because of another continues its trace with a new span id.
  */
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
 
 export interface TraceContext {
   traceId: string;
@@ -12,12 +14,14 @@ export interface TraceContext {
   flags: string;
 }
 
+// Read on every message sent (its trace continued) and every span: one test, then fixed slices,
+// instead of a match array and two more patterns.
 export function parseTraceparent(value: string | undefined): TraceContext | undefined {
-  const match = value ? TRACEPARENT.exec(value) : null;
-  if (!match) return undefined;
-  const [, traceId, spanId, flags] = match as unknown as [string, string, string, string];
-  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
-  return { traceId, spanId, flags };
+  if (value?.length !== 55 || !TRACEPARENT.test(value)) return undefined;
+  const traceId = value.slice(3, 35);
+  const spanId = value.slice(36, 52);
+  if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
+  return { traceId, spanId, flags: value.slice(53) };
 }
 
 export function formatTraceparent(ctx: TraceContext): string {

@@ -30,8 +30,23 @@ export interface Tracing {
   run<T>(span: Span, fn: () => T): T;
   /** The ids of the span active here, as log fields; undefined outside any span. */
   activeIds(): { trace_id: string; span_id: string } | undefined;
+  /** Exports that failed and spans lost since the start (a collector down or answering errors). */
+  exportFailures(): ExportFailures;
   /** Ends the exporter after sending what it still holds. */
   shutdown(): Promise<void>;
+}
+
+export interface ExportFailures {
+  failedExports: number;
+  lostSpans: number;
+}
+
+/** Spans were lost (or are sent again): the totals so far, and what to tell the operator if it is time. */
+export interface ExportProblem extends ExportFailures {
+  /** Only on the first failure, at most once a minute while failures go on, and on the recovery. */
+  message?: string;
+  /** Still failing (a warning); false once an export has succeeded again. */
+  failing: boolean;
 }
 
 export interface TracingOptions {
@@ -39,13 +54,19 @@ export interface TracingOptions {
   url: string;
   /** Resource attributes: which process the spans come from (`service.name`, …). */
   resource: SpanAttributes;
-  /** How long the exporter waits before sending a batch (ms). */
+  /** How long an ended span waits at most before it is sent (ms); a full batch leaves at once. */
   exportDelayMs?: number;
+  /** How long one export may take, retries included (ms; OpenTelemetry's default 10 s). */
+  exportTimeoutMs?: number;
+  /** Told of every failed export or dropped span, and when sending works again (see ExportProblem.message). */
+  onExportProblem?: (problem: ExportProblem) => void;
   /**
    * A span made active by `run` stays active across awaits (AsyncLocalStorage): what a plugin
-   * process needs, its command awaiting its storage requests. Without it the span is active only
-   * during `run`'s synchronous call, which is all Rosey's own process asks for, and it spares that
-   * process AsyncLocalStorage's hooks on every promise (Node 20). Default true.
+   * process needs, its command awaiting storage requests made through clients the plugin may have
+   * kept since its start (so the command's span cannot simply be handed to them). Without it the
+   * span is active only during `run`'s synchronous call, which is all Rosey's own process asks for,
+   * and it spares that process AsyncLocalStorage's hooks on every promise (Node 20 and 22; Node 24's
+   * AsyncLocalStorage has none). Default true.
    */
   asyncContext?: boolean;
 }

@@ -11,6 +11,8 @@ import { ATTR, messagingAttributes, type Tracing, type TracingOptions } from './
 export {
   ATTR,
   messagingAttributes,
+  type ExportFailures,
+  type ExportProblem,
   type Span,
   type SpanAttributes,
   type SpanKind,

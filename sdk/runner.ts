@@ -82,6 +82,8 @@ async function main(): Promise<void> {
         [ATTR.plugin]: env.name,
         [ATTR.generation]: env.generation,
       },
+      // Relayed to Rosey's log under the plugin's name, as any line of its process.
+      onExportProblem: ({ message, failing }) => message && (failing ? log.warn : log.info)(message),
     }).catch((error: unknown) => fail(`cannot start tracing: ${errorMessage(error)}`));
     installTracing(traces);
   }

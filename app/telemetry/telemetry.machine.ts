@@ -8,7 +8,8 @@ import {
   type Tracing,
   type TracingOptions,
 } from '../../contract/tracing.js';
-import { childReady } from '../../supervisors/child-protocol.js';
+import { childInfo, childReady, type ChildInfo } from '../../supervisors/child-protocol.js';
+import type { ExportProblem } from '../../contract/tracer.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
 
 export interface TelemetryInput extends TracingOptions {
@@ -22,17 +23,31 @@ interface TelemetryContext {
   failure?: string;
 }
 
+/** What the tree shows of the tracer (`rosey status`, the metrics actor's tree reading). */
+const info = (url: string, problem?: ExportProblem): ChildInfo => ({
+  url,
+  failedExports: problem?.failedExports ?? 0,
+  lostSpans: problem?.lostSpans ?? 0,
+});
+
+function tell(logger: Logger = quietLogger, { message, failing }: ExportProblem): void {
+  if (message === undefined) return;
+  if (failing) logger.warn(message);
+  else logger.info(message);
+}
+
 /**
  * The owner of the main process's tracer (tracing on only; docs/tracing.md): loads OpenTelemetry,
  * installs the tracer for every actor of the process, and on shutdown uninstalls it and sends the
  * spans it still holds before it stops. The tree's first child, so it is up before anything that
- * records a span and stopped after all of them, their last spans included.
+ * records a span and stopped after all of them, their last spans included. Spans it cannot send are
+ * reported (rate-limited by the tracer) in the log and counted in its info in the tree.
  */
 export const telemetryMachine = setup({
   types: {
     input: {} as TelemetryInput,
     context: {} as TelemetryContext,
-    events: {} as { type: 'rosey.shutdown' },
+    events: {} as { type: 'rosey.shutdown' } | { type: 'telemetry.export'; problem: ExportProblem },
     output: {} as { exit: ExitReason },
   },
   actors: {
@@ -51,9 +66,12 @@ export const telemetryMachine = setup({
     starting: {
       invoke: {
         src: 'start',
-        input: ({ context }) => {
+        input: ({ context, self }): TracingOptions => {
           const { logger: _logger, ...options } = context.input;
-          return options;
+          return {
+            ...options,
+            onExportProblem: (problem) => self.send({ type: 'telemetry.export', problem }),
+          };
         },
         onDone: [
           // Asked to stop while loading: nothing was installed yet, so nothing was recorded.
@@ -69,7 +87,7 @@ export const telemetryMachine = setup({
               ({ event }) => installTracing(event.output),
               ({ context }) =>
                 (context.input.logger ?? quietLogger).info(`sending traces to ${context.input.url}`),
-              sendParent(({ self }) => childReady(self)),
+              sendParent(({ self, context }) => childReady(self, info(context.input.url))),
             ],
           },
         ],
@@ -81,10 +99,24 @@ export const telemetryMachine = setup({
       on: { 'rosey.shutdown': { actions: assign({ stopRequested: true }) } },
     },
     running: {
-      on: { 'rosey.shutdown': 'flushing' },
+      on: {
+        'rosey.shutdown': 'flushing',
+        'telemetry.export': {
+          actions: [
+            ({ context, event }) => tell(context.input.logger, event.problem),
+            sendParent(({ self, context, event }) => childInfo(self, info(context.input.url, event.problem))),
+          ],
+        },
+      },
     },
     flushing: {
       entry: ({ context }) => context.tracing && uninstallTracing(context.tracing),
+      // What could not be sent while stopping is still told (the parent is no longer listening).
+      on: {
+        'telemetry.export': {
+          actions: ({ context, event }) => tell(context.input.logger, event.problem),
+        },
+      },
       invoke: {
         src: 'flush',
         input: ({ context }) => context.tracing!,

@@ -27,6 +27,7 @@ describe('tracing settings and the tracer slot (docs/tracing.md)', () => {
       },
       run: (_span, fn) => fn(),
       activeIds: () => undefined,
+      exportFailures: () => ({ failedExports: 0, lostSpans: 0 }),
       shutdown: async () => {
         shutdowns.push(name);
       },
