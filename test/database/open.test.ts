@@ -7,7 +7,7 @@ import {
   CORE_MIGRATIONS_TABLE,
   executedCoreMigrations,
 } from '../../actors/database/core-migrations/core-migrator.js';
-import { CORE_ENTITIES } from '../../actors/database/entities.js';
+import { CORE_ENTITIES } from './legacy-core-entities.js';
 import { openDatabase, type Database } from '../../actors/database/open.js';
 import type { DatabaseTarget } from '../../actors/database/target.js';
 import { resolveDatabase } from '../../actors/database/target.js';
