@@ -82,15 +82,10 @@ export function chatSent<T>(
 ): T {
   const t = tracing();
   if (!t) return send();
-  const span = t.start('send chat', {
-    kind: 'producer',
-    parent: meta.traceparent,
-    attributes: {
-      ...messagingAttributes('process', meta.subject, meta.correlationId),
-      [ATTR.platform]: platform,
-      [ATTR.channel]: channel,
-    },
-  });
+  const attributes = messagingAttributes('process', meta.subject, meta.correlationId);
+  attributes[ATTR.platform] = platform;
+  attributes[ATTR.channel] = channel;
+  const span = t.start('send chat', { kind: 'producer', parent: meta.traceparent, attributes });
   try {
     return t.run(span, send);
   } catch (error) {

@@ -26,6 +26,8 @@ interface Recorded {
 /** What the tap knows of an actor it has seen; `undefined` in the cache: one it does not report. */
 interface Seen {
   path: string;
+  /** Its subject, made once (each watched message goes out on it). */
+  subject: string;
   machine: boolean;
   /** Its state when last seen, to tell a transition from a snapshot that only changed context. */
   state?: string;
@@ -42,9 +44,15 @@ export interface TapOptions {
   leaseMs: number;
   historyPerActor: number;
   historyActors: number;
-  /** Sends one message; the tap never waits for it. */
-  publish: (subject: string, message: InspectMessage) => void;
+  /** Sends one message (an InspectMessage as JSON); the tap never waits for it. */
+  publish: (subject: string, json: string) => void;
   subject: (path: string) => string;
+  /**
+   * How long messages wait to go out together (ms). 0: after the step that made them. More gathers
+   * the messages of several steps (a command's are spread over three or four turns of the event
+   * loop) into one socket write, which costs far more than the messages' own encoding.
+   */
+  flushMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -68,8 +76,14 @@ export class InspectTap {
   private watching = false;
   private leaseTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private queue: [string, () => InspectMessage][] = [];
+  private queue: [string, () => string][] = [];
   private flushing = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  /**
+   * Each event's summary and its JSON, made once: an actor's `event` message and the `snapshot`
+   * message of the step it caused show the same event (and one event may reach several actors).
+   */
+  private readonly events = new WeakMap<AnyEventObject, { event: InspectedEvent; json: string }>();
 
   constructor(private readonly o: TapOptions) {
     this.history = new TransitionHistory<Recorded>(o.historyPerActor, o.historyActors);
@@ -107,6 +121,7 @@ export class InspectTap {
     this.watching = false;
     this.leases.clear();
     clearTimeout(this.leaseTimer);
+    clearTimeout(this.flushTimer);
   }
 
   /** Drops expired leases and sets the one timer that will drop the next. */
@@ -128,9 +143,11 @@ export class InspectTap {
   private lookup(ref: AnyActorRef): Seen | null {
     let seen = this.seen.get(ref);
     if (seen === undefined) {
-      seen = isWithin(ref, this.o.self)
-        ? null
-        : { path: actorPath(ref, this.o.rootName), machine: machineOf(ref) !== undefined, stopped: false };
+      if (isWithin(ref, this.o.self)) seen = null;
+      else {
+        const path = actorPath(ref, this.o.rootName);
+        seen = { path, subject: this.o.subject(path), machine: machineOf(ref) !== undefined, stopped: false };
+      }
       this.seen.set(ref, seen);
     }
     return seen;
@@ -153,14 +170,11 @@ export class InspectTap {
         const seq = this.seq++;
         const at = Date.now();
         const event = e.event;
-        this.send(seen.path, () => ({
-          seq,
-          at,
-          actor: seen.path,
-          kind: 'event',
-          event: this.eventOf(event),
-          ...(source ? { source: source.path } : {}),
-        }));
+        this.send(seen, () => {
+          const m: InspectMessage = { seq, at, actor: seen.path, kind: 'event' };
+          if (source) m.source = source.path;
+          return this.json(m, event);
+        });
         return;
       }
       case '@xstate.snapshot':
@@ -200,14 +214,14 @@ export class InspectTap {
       this.history.record(seen.path, recorded);
       if (this.watching) {
         const context = this.newContext(seen, s.context);
-        this.send(seen.path, () => this.withContext(this.message(seen.path, recorded, event), context));
+        this.send(seen, () => this.json(this.fields(seen.path, recorded), event, context));
       }
       return;
     }
     if (!this.watching) return;
     const recorded: Recorded = { seq: this.seq++, at, kind: 'snapshot', state, value: s.value, status };
     const context = this.newContext(seen, s.context);
-    this.send(seen.path, () => this.withContext(this.message(seen.path, recorded, event), context));
+    this.send(seen, () => this.json(this.fields(seen.path, recorded), event, context));
   }
 
   /** The context, unless it is the one this actor's last message carried (then it is not sent again). */
@@ -217,14 +231,9 @@ export class InspectTap {
     return context;
   }
 
-  private withContext(message: InspectMessage, context: unknown): InspectMessage {
-    if (context !== undefined) message.context = this.o.redactor.summarise(context);
-    return message;
-  }
-
   private keep(seen: Seen, recorded: Recorded, event?: AnyEventObject): void {
     this.history.record(seen.path, recorded);
-    if (this.watching) this.send(seen.path, () => this.message(seen.path, recorded, event));
+    if (this.watching) this.send(seen, () => this.json(this.fields(seen.path, recorded), event));
   }
 
   /**
@@ -232,42 +241,67 @@ export class InspectTap {
    * changed once made), so the actors' own work, a command's reply, goes out first. At most
    * MAX_QUEUED wait; past that, messages are dropped (a watcher falls behind, Rosey does not).
    */
-  private send(path: string, build: () => InspectMessage): void {
+  private send(seen: Seen, build: () => string): void {
     if (this.queue.length >= MAX_QUEUED) return;
-    this.queue.push([path, build]);
+    this.queue.push([seen.subject, build]);
     if (!this.flushing) {
       this.flushing = true;
-      setImmediate(this.flush);
+      if (this.o.flushMs) this.flushTimer = setTimeout(this.flush, this.o.flushMs);
+      else setImmediate(this.flush);
     }
   }
 
   private readonly flush = (): void => {
     this.flushing = false;
+    this.flushTimer = undefined;
     const queued = this.queue;
     this.queue = [];
     if (this.closed) return;
-    for (const [path, build] of queued) {
+    for (const [subject, build] of queued) {
       try {
-        this.o.publish(this.o.subject(path), build());
+        this.o.publish(subject, build());
       } catch (error) {
         this.o.onError?.(error);
       }
     }
   };
 
-  private eventOf(event: AnyEventObject): InspectedEvent {
+  private eventOf(event: AnyEventObject): { event: InspectedEvent; json: string } {
+    let known = this.events.get(event);
+    if (known) return known;
     const { type, ...rest } = event;
     const out: InspectedEvent = { type: this.o.redactor.text(String(type)) };
     // An actor's input comes with its first event; the context summary shows what it kept of it.
     if (type !== 'xstate.init' && Object.keys(rest).length > 0) out.data = this.o.redactor.summarise(rest);
-    return out;
+    known = { event: out, json: JSON.stringify(out) };
+    this.events.set(event, known);
+    return known;
   }
 
-  /** `event`: the whole event, when there is one to show (live); history has only its type. */
-  private message(path: string, r: Recorded, event?: AnyEventObject): InspectMessage {
+  /**
+   * A live message as JSON: `m` with the event's and the context's summaries put in as the JSON
+   * they already are (the event's made once for all its messages, the context's fields once for as
+   * long as they stay the same objects) rather than turned into JSON again with the message.
+   */
+  private json(m: InspectMessage, event?: AnyEventObject, context?: unknown): string {
+    const json = JSON.stringify(m);
+    if (!event && context === undefined) return json;
+    let out = json.slice(0, -1);
+    if (event) out += `,"event":${this.eventOf(event).json}`;
+    if (context !== undefined) out += `,"context":${this.o.redactor.summariseContext(context)}`;
+    return `${out}}`;
+  }
+
+  /** A kept transition as a message: its event by its type alone (the event itself is not kept). */
+  private message(path: string, r: Recorded): InspectMessage {
+    const m = this.fields(path, r);
+    if (r.eventType !== undefined) m.event = { type: this.o.redactor.text(r.eventType) };
+    return m;
+  }
+
+  /** A message of what was recorded, without its event. */
+  private fields(path: string, r: Recorded): InspectMessage {
     const m: InspectMessage = { seq: r.seq, at: r.at, actor: path, kind: r.kind };
-    if (event) m.event = this.eventOf(event);
-    else if (r.eventType !== undefined) m.event = { type: this.o.redactor.text(r.eventType) };
     if (r.state !== undefined) m.state = r.state;
     if (r.from !== undefined) m.from = r.from;
     if (r.transition) m.transition = true;

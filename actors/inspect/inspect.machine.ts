@@ -1,10 +1,5 @@
 import { enqueueActions, fromCallback, setup, type AnyActorRef } from 'xstate';
-import { encodeJson } from '../../contract/envelope.js';
-import {
-  actorRequestSchema,
-  watchRequestSchema,
-  type InspectMessage,
-} from '../../contract/messages/inspect.js';
+import { actorRequestSchema, watchRequestSchema } from '../../contract/messages/inspect.js';
 import type { Logger } from '../../contract/log.js';
 import { err, errorMessage, ok, type Result } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
@@ -30,6 +25,8 @@ export interface InspectInput {
   /** Transitions kept per actor, and actors kept in all. Defaults 50 and 400. */
   historyPerActor?: number;
   historyActors?: number;
+  /** Messages of this long gather into one write to the bus (ms). Default DEFAULT_FLUSH_MS. */
+  flushMs?: number;
 }
 
 interface InspectContext {
@@ -47,6 +44,12 @@ type InspectEvent =
   | { type: 'rosey.shutdown' };
 
 export const DEFAULT_LEASE_MS = 15_000;
+/**
+ * A watcher sees a step at most this much later; in exchange a command's messages (16 for a
+ * `!roll`, spread over several turns of the event loop) and those of the commands around it leave
+ * in one socket write rather than one per turn (docs/benchmarks.md#inspect-suite).
+ */
+export const DEFAULT_FLUSH_MS = 10;
 
 /** Observes the whole tree while the actor runs; the observer goes when it stops. */
 const tapLink = fromCallback<{ type: 'never' }, { tap: InspectTap }>(({ input, self }) => {
@@ -140,12 +143,13 @@ export const inspectMachine = setup({
         leaseMs: input.leaseMs ?? DEFAULT_LEASE_MS,
         historyPerActor: input.historyPerActor ?? 50,
         historyActors: input.historyActors ?? 400,
+        flushMs: input.flushMs ?? DEFAULT_FLUSH_MS,
         subject: subjects.inspect,
-        publish: (subject: string, message: InspectMessage) => {
+        publish: (subject: string, json: string) => {
           // Straight on the connection, not through the bridge: a bridge event would itself be
           // inspected. No connection (the bus restarting): the message is dropped, like any live view.
           try {
-            input.link.connection?.publish(subject, encodeJson(message));
+            input.link.connection?.publish(subject, json);
           } catch (error) {
             log.debug(`inspect: could not publish on ${subject}: ${errorMessage(error)}`);
           }

@@ -15,22 +15,22 @@ export function traceDispatch(send: Send): Send {
   const t = tracing();
   if (!t || send.type !== 'bus.request' || !isFlight(send.context)) return send;
   const flight = send.context;
+  const attributes = messagingAttributes('send', send.subject, flight.origin.meta.correlationId);
+  attributes[ATTR.plugin] = flight.plugin;
+  attributes[ATTR.generation] = flight.generation;
+  attributes[ATTR.command] = flight.command;
+  attributes[ATTR.platform] = flight.origin.platform;
   const span = t.start(`send ${send.subject}`, {
     kind: 'client',
     parent: flight.origin.meta.traceparent,
-    attributes: {
-      ...messagingAttributes('send', send.subject, flight.origin.meta.correlationId),
-      [ATTR.plugin]: flight.plugin,
-      [ATTR.generation]: flight.generation,
-      [ATTR.command]: flight.command,
-      [ATTR.platform]: flight.origin.platform,
-    },
+    attributes,
   });
-  return {
-    ...send,
-    from: { ...send.from, parentSpan: span.traceparent },
-    context: { ...flight, span } satisfies InFlight,
-  };
+  // Object.assign rather than `{ ...send, from: … }`: on Node 20 a literal adding properties after a
+  // spread is 10–20 times slower (contract/tracer.ts, messagingAttributes).
+  return Object.assign({}, send, {
+    from: Object.assign({}, send.from, { parentSpan: span.traceparent }),
+    context: Object.assign({}, flight, { span }) satisfies InFlight,
+  });
 }
 
 /** The plugin answered (or did not): the span ends, failed when the result is an error. */
@@ -43,7 +43,9 @@ export function endDispatch(flight: InFlight, result: Result<unknown>): void {
 /** The reply to a command, sent from its span. */
 export function replyInSpan(flight: InFlight, command: ConfirmedPublisherCommand): ConfirmedPublisherCommand {
   if (!flight.span || command.type !== 'delivery.publish') return command;
-  return { ...command, from: { ...command.from, parentSpan: flight.span.traceparent } };
+  return Object.assign({}, command, {
+    from: Object.assign({}, command.from, { parentSpan: flight.span.traceparent }),
+  });
 }
 
 /** Runs `fn` (a log line) in the flight's span, so the line carries its ids. */

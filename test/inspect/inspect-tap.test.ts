@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createActor, fromCallback, setup, type AnyActorRef } from 'xstate';
 import { InspectTap } from '../../actors/inspect/inspect-tap.js';
 import { Redactor } from '../../actors/inspect/summary.js';
-import type { InspectMessage } from '../../contract/messages/inspect.js';
+import { inspectMessageSchema, type InspectMessage } from '../../contract/messages/inspect.js';
 import { subjects } from '../../contract/subjects.js';
 import { eventually } from '../support/nats.js';
 
@@ -43,9 +43,13 @@ class CountingRedactor extends Redactor {
     this.calls += 1;
     return super.summarise(value);
   }
+  override summariseContext(context: unknown): string {
+    this.calls += 1;
+    return super.summariseContext(context);
+  }
 }
 
-function tapped(leaseMs = 60_000) {
+function tapped(leaseMs = 60_000, flushMs?: number) {
   const root = createActor(parent).start();
   const self = root.getSnapshot().children.inspect as AnyActorRef;
   const published: { subject: string; message: InspectMessage }[] = [];
@@ -57,8 +61,11 @@ function tapped(leaseMs = 60_000) {
     leaseMs,
     historyPerActor: 4,
     historyActors: 10,
+    flushMs,
     subject: subjects.inspect,
-    publish: (subject, message) => published.push({ subject, message }),
+    // What goes on the wire is JSON: read back, it is a message of the contract's shape.
+    publish: (subject, json) =>
+      published.push({ subject, message: inspectMessageSchema.parse(JSON.parse(json)) }),
   });
   root.system.inspect(tap.observe);
   const lightRef = root.getSnapshot().children.light as AnyActorRef;
@@ -140,6 +147,51 @@ describe('inspect: the tap on the actor system', () => {
     const stopped = published.filter((p) => p.message.kind === 'stopped').map((p) => p.message.actor);
     expect(stopped).to.include('rosey/light');
     expect(stopped.every((a) => !a.startsWith('rosey/inspect'))).to.equal(true);
+    tap.close();
+  });
+
+  it('summarises an event once, for its event message and the snapshot message of its step', async () => {
+    const { tap, published, redactor, light, root } = tapped();
+    tap.watch('w1');
+    light.send({ type: 'next' });
+    await tick();
+    redactor.calls = 0;
+    published.length = 0;
+    // The context is the same object, not summarised again; the event once for both messages (and
+    // the snapshot's state value once).
+    light.send({ type: 'poke', note: 'twice shown' });
+    await tick();
+    expect(published.map((p) => `${p.message.kind}:${JSON.stringify(p.message.event)}`)).to.deep.equal([
+      'event:{"type":"poke","data":{"note":"twice shown"}}',
+      'snapshot:{"type":"poke","data":{"note":"twice shown"}}',
+    ]);
+    expect(redactor.calls).to.equal(2);
+    root.stop();
+  });
+
+  it('with flushMs, the messages of several steps go out together', async () => {
+    const { tap, published, light, root } = tapped(60_000, 20);
+    let batches = 0;
+    let inBatch = false;
+    const publish = published.push.bind(published);
+    published.push = (...items) => {
+      if (!inBatch) {
+        batches += 1;
+        inBatch = true;
+        queueMicrotask(() => (inBatch = false));
+      }
+      return publish(...items);
+    };
+    tap.watch('w1');
+    light.send({ type: 'next' });
+    await tick();
+    light.send({ type: 'next' });
+    await tick();
+    expect(published).to.deep.equal([]);
+    await eventually(() => published.length === 4, 'the messages of both steps');
+    expect(batches).to.equal(1);
+    expect(published.map((p) => p.message.state)).to.deep.equal([undefined, 'yellow', undefined, 'red']);
+    root.stop();
     tap.close();
   });
 });
