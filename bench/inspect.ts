@@ -5,16 +5,18 @@
  * Two real Roseys (`rosey start`, each with its own nats-server, SQLite and dice plugin process)
  * run side by side; commands go to them in alternating blocks (off, unwatched, watched, the order
  * rotated each round), so all three see the same machine load, which on a shared machine drifts.
+ * Next to the latencies, the CPU time Rosey's process and the dice process spent per command (from
+ * /proc): steadier than latency on a loaded machine, and where the cost lands.
  */
 import { loadavg, tmpdir } from 'node:os';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { watchReplySchema } from '../contract/messages/inspect.js';
 import { request } from '../contract/request.js';
 import { subjects } from '../contract/subjects.js';
 import { findNode } from '../supervisors/describe-tree.js';
-import { launchRosey, now, type RoseyUnderTest } from './harness.js';
+import { launchRosey, now, treeOf, type RoseyUnderTest } from './harness.js';
 import { benchPlatform, type SuiteOptions } from './runtime.js';
 import { latencyLine, summarize, type Summary } from './stats.js';
 
@@ -28,6 +30,12 @@ const CONFIG = [
   'plugins:',
   '  disabled: [magic-8ball, countdown, trivia, quote-db]',
 ];
+
+/** CPU milliseconds (user + system) a process has used so far. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 const slower = (of: Summary, to: Summary, k: 'p50' | 'p95' | 'p99') =>
   `${k} ${((of[k] / to[k] - 1) * 100).toFixed(1)} %`;
@@ -86,6 +94,11 @@ export async function inspectSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     const off = await benchPlatform(offRosey.nc);
     const on = await benchPlatform(onRosey.nc);
     const watch = await watcher(onRosey);
+    const pidsOf = async (rosey: RoseyUnderTest) => ({
+      main: rosey.process.pid!,
+      dice: findNode(await treeOf(rosey.nc), 'dice@1')!.info!.pid as number,
+    });
+    const pids = { off: await pidsOf(offRosey), on: await pidsOf(onRosey) };
     console.log(`load average at the start: ${load()}`);
     const conditions = ['compiled out', 'nobody watching', 'one watcher'] as const;
     type Condition = (typeof conditions)[number];
@@ -94,13 +107,24 @@ export async function inspectSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
       'nobody watching': [],
       'one watcher': [],
     };
+    const cpu: Record<Condition, { main: number; dice: number }> = {
+      'compiled out': { main: 0, dice: 0 },
+      'nobody watching': { main: 0, dice: 0 },
+      'one watcher': { main: 0, dice: 0 },
+    };
     const block = async (which: Condition, n: number, keep: boolean) => {
       const platform = which === 'compiled out' ? off : on;
+      const pid = which === 'compiled out' ? pids.off : pids.on;
       if (which === 'one watcher') await watch.lease(false);
+      const [main, dice] = [cpuMs(pid.main), cpuMs(pid.dice)];
       for (let i = 0; i < n; i++) {
         const t = now();
         await platform.send('!roll 2d6');
         if (keep) samples[which].push(now() - t);
+      }
+      if (keep) {
+        cpu[which].main += cpuMs(pid.main) - main;
+        cpu[which].dice += cpuMs(pid.dice) - dice;
       }
       if (which === 'one watcher') await watch.lease(true);
     };
@@ -123,6 +147,10 @@ export async function inspectSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     );
     console.log(
       `  one watcher vs compiled out: ${slower(watched, base, 'p50')}, ${slower(watched, base, 'p95')}, ${slower(watched, base, 'p99')} (target: p50 ≤ 10 %)`,
+    );
+    const perCommand = (c: Condition, k: 'main' | 'dice') => (cpu[c][k] * 1000) / samples[c].length;
+    console.log(
+      `  CPU per command, Rosey / dice: ${conditions.map((c) => `${c} ${perCommand(c, 'main').toFixed(0)} / ${perCommand(c, 'dice').toFixed(0)} µs`).join(', ')}`,
     );
     console.log(
       `  inspect messages the watcher took: ${watch.received()} (${(watch.received() / samples['one watcher'].length).toFixed(1)} per command)`,
