@@ -95,7 +95,8 @@ export class Redactor {
    * plain object or array that is changed in place shows as it was when first summarised.
    */
   summariseContext(context: unknown): string {
-    if (!isPlain(context) || Array.isArray(context)) return JSON.stringify(this.summarise(context)) ?? 'null';
+    if (!isPlain(context) || Array.isArray(context) || this.limits.depth < 1)
+      return JSON.stringify(this.summarise(context)) ?? 'null';
     const keys = Object.keys(context);
     const count = Math.min(keys.length, this.limits.keys);
     // Its braces, and its fields each with a comma before it but the first.

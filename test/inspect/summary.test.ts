@@ -109,6 +109,8 @@ describe('inspect: what a context or an event shows', () => {
     ];
     for (const context of contexts)
       expect(JSON.parse(r.summariseContext(context))).to.deep.equal(r.summarise(context));
+    const shallow = new Redactor([], { ...DEFAULT_LIMITS, depth: 0 });
+    expect(JSON.parse(shallow.summariseContext({ a: 1 }))).to.equal('[object]');
   });
 
   it('walks a context field again only when it is another object', () => {
