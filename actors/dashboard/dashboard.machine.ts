@@ -14,7 +14,13 @@ import {
 import type { BusLink } from '../bus/bus-link.js';
 import type { MetricsLink } from '../metrics/metrics-link.js';
 import type { DashboardLink } from './dashboard-link.js';
-import { dashboardFeed, type DrawChart, type FeedCommand, type FeedEvent, type FollowLog } from './feed.actor.js';
+import {
+  dashboardFeed,
+  type DrawChart,
+  type FeedCommand,
+  type FeedEvent,
+  type FollowLog,
+} from './feed.actor.js';
 
 export interface DashboardInput {
   link: BusLink;
@@ -49,7 +55,7 @@ const LEASE_MS = 15_000;
  * The dashboard (docs/dashboard.md): the pages connected over WebSocket and what they are shown.
  * While at least one page is open it holds a watch lease on the inspect actor (renewed at a third
  * of its length), so the tree's actors are published only then; the last page closing gives it
- * back, and so does stopping. The feed owns the sockets and timers; violations and audit records
+ * back, and so does the feed when it stops (however it stops). The feed owns the sockets and timers; violations and audit records
  * come through the bus bridge and are passed on to it.
  */
 export const dashboardMachine = setup({
@@ -65,20 +71,28 @@ export const dashboardMachine = setup({
     nobodyWatches: ({ event }) => event.type === 'dashboard.clients' && event.count === 0,
   },
   actions: {
-    lease: sendTo('bus', ({ context }) => ({
-      type: 'bus.request',
-      subject: subjects.inspectRequest('watch'),
-      data: { watcher: context.watcher },
-      timeoutMs: 5000,
-      requestId: 'lease',
-    }) satisfies BridgeCommand),
-    release: sendTo('bus', ({ context }) => ({
-      type: 'bus.request',
-      subject: subjects.inspectRequest('watch'),
-      data: { watcher: context.watcher, release: true },
-      timeoutMs: 5000,
-      requestId: 'release',
-    }) satisfies BridgeCommand),
+    lease: sendTo(
+      'bus',
+      ({ context }) =>
+        ({
+          type: 'bus.request',
+          subject: subjects.inspectRequest('watch'),
+          data: { watcher: context.watcher },
+          timeoutMs: 5000,
+          requestId: 'lease',
+        }) satisfies BridgeCommand,
+    ),
+    release: sendTo(
+      'bus',
+      ({ context }) =>
+        ({
+          type: 'bus.request',
+          subject: subjects.inspectRequest('watch'),
+          data: { watcher: context.watcher, release: true },
+          timeoutMs: 5000,
+          requestId: 'release',
+        }) satisfies BridgeCommand,
+    ),
     forwardViolation: sendTo('feed', ({ event }) => {
       assertEvent(event, 'dashboard.violation');
       return { type: 'feed.violation', violation: event.data } satisfies FeedCommand;
@@ -90,7 +104,9 @@ export const dashboardMachine = setup({
     leaseAnswered: ({ context, event }) => {
       assertEvent(event, 'bus.response');
       if (!event.result.ok)
-        context.input.logger.debug(`dashboard: watch lease (${event.requestId}): ${event.result.error.message}`);
+        context.input.logger.debug(
+          `dashboard: watch lease (${event.requestId}): ${event.result.error.message}`,
+        );
     },
   },
 }).createMachine({
@@ -103,7 +119,11 @@ export const dashboardMachine = setup({
       input: ({ context }) =>
         bridgeInput(context.input, {
           subscriptions: [
-            { subject: subjects.securityViolation, event: 'dashboard.violation', schema: securityViolationSchema },
+            {
+              subject: subjects.securityViolation,
+              event: 'dashboard.violation',
+              schema: securityViolationSchema,
+            },
             { subject: 'rosey.audit.>', event: 'dashboard.audit', schema: auditRecordSchema },
           ],
         }),
@@ -124,6 +144,7 @@ export const dashboardMachine = setup({
         drawChart: context.input.drawChart,
         ...(context.input.followLog ? { followLog: context.input.followLog } : {}),
         treeIntervalMs: context.input.treeIntervalMs ?? 500,
+        watcher: context.watcher,
       }),
     },
   ],
@@ -147,7 +168,8 @@ export const dashboardMachine = setup({
         // The bus came back (a restart of it): the lease may be gone with the old inspect actor's.
         'bus.bound': { target: 'watching', reenter: true },
         'dashboard.clients': { guard: 'nobodyWatches', target: 'idle', actions: 'release' },
-        'rosey.shutdown': { target: 'stopped', actions: 'release' },
+        // The feed gives the lease back as it stops.
+        'rosey.shutdown': 'stopped',
       },
     },
     stopped: { type: 'final' },

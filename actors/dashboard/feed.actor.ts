@@ -42,14 +42,15 @@ export interface FeedInput {
   followLog?: FollowLog;
   /** How often the tree is read while a page is open. */
   treeIntervalMs: number;
+  /** The dashboard's watch lease on the inspect actor: given back when the feed stops. */
+  watcher: string;
 }
 
 /** What the feed tells its dashboard actor, and what the actor forwards to it from the bus. */
 export type FeedEvent = { type: 'dashboard.clients'; count: number };
 type AuditEntry = Extract<DashboardPush, { type: 'audit' }>['record'];
 export type FeedCommand =
-  | { type: 'feed.violation'; violation: SecurityViolation }
-  | { type: 'feed.audit'; record: AuditRecord };
+  { type: 'feed.violation'; violation: SecurityViolation } | { type: 'feed.audit'; record: AuditRecord };
 
 /** Kept for a page that opens later. */
 const KEPT = { violations: 50, audit: 50, log: 200 };
@@ -94,7 +95,17 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
       at: Date.now(),
       ...(top ? { tree: describeTree(top) } : {}),
       actors: top ? listActors(top, input.rootName).map(({ ref: _ref, ...actor }) => actor) : [],
-      ...(metrics ? { metrics: { at: metrics.at, intervalMs: metrics.intervalMs, main: metrics.main, plugins: metrics.plugins, connectors: metrics.connectors } } : {}),
+      ...(metrics
+        ? {
+            metrics: {
+              at: metrics.at,
+              intervalMs: metrics.intervalMs,
+              main: metrics.main,
+              plugins: metrics.plugins,
+              connectors: metrics.connectors,
+            },
+          }
+        : {}),
     };
   };
 
@@ -114,8 +125,18 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
   const chart = async (actor: string, reply: (p: DashboardPush) => void) => {
     const nc = input.link.connection;
     const [machine, history] = await Promise.all([
-      request(nc, subjects.inspectRequest('machine'), { actor }, { reply: machineReplySchema, timeoutMs: 5000 }),
-      request(nc, subjects.inspectRequest('history'), { actor }, { reply: historyReplySchema, timeoutMs: 5000 }),
+      request(
+        nc,
+        subjects.inspectRequest('machine'),
+        { actor },
+        { reply: machineReplySchema, timeoutMs: 5000 },
+      ),
+      request(
+        nc,
+        subjects.inspectRequest('history'),
+        { actor },
+        { reply: historyReplySchema, timeoutMs: 5000 },
+      ),
     ]);
     if (!machine.ok) return reply({ type: 'error', error: machine.error });
     // One layout per machine: the page moves the highlight itself as the actor changes state.
@@ -151,18 +172,35 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
   const act = async (req: Extract<DashboardRequest, { id: string }>, reply: (p: DashboardPush) => void) => {
     const nc = input.link.connection;
     // Recorded before it runs and with its outcome: who did what is in the log whatever happens.
-    logger.info(`dashboard: ${req.type} ${req.plugin} requested from a page`, { audit: true, plugin: req.plugin });
+    logger.info(`dashboard: ${req.type} ${req.plugin} requested from a page`, {
+      audit: true,
+      plugin: req.plugin,
+    });
     let outcome: { ok: boolean; message: string };
     if (req.type === 'reload') {
-      const result = await request(nc, subjects.pluginControl('reload'), { plugin: req.plugin }, { reply: reloadReplySchema, timeoutMs: 10 * 60_000 });
+      const result = await request(
+        nc,
+        subjects.pluginControl('reload'),
+        { plugin: req.plugin },
+        { reply: reloadReplySchema, timeoutMs: 10 * 60_000 },
+      );
       outcome = result.ok
-        ? { ok: true, message: `${req.plugin} reloaded: generation ${result.data.from.generation} → ${result.data.to.generation}` }
+        ? {
+            ok: true,
+            message: `${req.plugin} reloaded: generation ${result.data.from.generation} → ${result.data.to.generation}`,
+          }
         : { ok: false, message: result.error.message };
     } else {
       const path = hostPath(req.plugin);
-      if (path === undefined) outcome = { ok: false, message: `${req.plugin} has no running generation to restart` };
+      if (path === undefined)
+        outcome = { ok: false, message: `${req.plugin} has no running generation to restart` };
       else {
-        const result = await request(nc, subjects.control('kill'), { path, reason: 'restarted from the dashboard' }, { reply: killReplySchema, timeoutMs: 5000 });
+        const result = await request(
+          nc,
+          subjects.control('kill'),
+          { path, reason: 'restarted from the dashboard' },
+          { reply: killReplySchema, timeoutMs: 5000 },
+        );
         outcome = result.ok
           ? { ok: true, message: `${result.data.killed} stopped; its supervisor starts it again` }
           : { ok: false, message: result.error.message };
@@ -176,7 +214,11 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
       outcome: outcome.ok ? ('ok' as const) : ('error' as const),
       detail: outcome.message,
     };
-    logger.info(`dashboard: ${req.type} ${req.plugin}: ${outcome.message}`, { audit: true, plugin: req.plugin, ok: outcome.ok });
+    logger.info(`dashboard: ${req.type} ${req.plugin}: ${outcome.message}`, {
+      audit: true,
+      plugin: req.plugin,
+      ok: outcome.ok,
+    });
     keep(audit, record, KEPT.audit);
     hub.broadcast(push({ type: 'audit', record }));
     reply({ type: 'action', id: req.id, ...outcome });
@@ -189,7 +231,9 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
     hello: () => ({ type: 'hello', version: input.version, actions: true, violations, audit, log }),
     onRequest: (req, reply) => {
       const done = req.type === 'chart' ? chart(req.actor, reply) : act(req, reply);
-      done.catch((error: unknown) => reply({ type: 'error', error: { code: 'INTERNAL', message: errorMessage(error) } }));
+      done.catch((error: unknown) =>
+        reply({ type: 'error', error: { code: 'INTERNAL', message: errorMessage(error) } }),
+      );
     },
     onClients: (count) => {
       if (stopped) return;
@@ -240,6 +284,14 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
 
   return () => {
     stopped = true;
+    // Given back here rather than by the machine: a crash or a kill stops the feed too, and a lease
+    // left behind would keep the tree published for nobody until it expired.
+    void request(
+      input.link.connection,
+      subjects.inspectRequest('watch'),
+      { watcher: input.watcher, release: true },
+      { timeoutMs: 2000 },
+    );
     if (treeTimer) clearInterval(treeTimer);
     follower?.stop();
     unwatch();

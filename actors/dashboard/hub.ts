@@ -93,7 +93,8 @@ export class DashboardHub {
       const given = encoded
         ? Buffer.from(encoded.slice(DASHBOARD_TOKEN_PROTOCOL_PREFIX.length), 'base64url').toString('utf8')
         : '';
-      if (!sameSecret(given, this.options.token)) return { status: 401, reason: 'a valid http.token is required' };
+      if (!sameSecret(given, this.options.token))
+        return { status: 401, reason: 'a valid http.token is required' };
     }
     return undefined;
   }
@@ -102,7 +103,9 @@ export class DashboardHub {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refused = this.closed ? { status: 503, reason: 'the dashboard is stopping' } : this.refusal(req);
     if (refused) {
-      const body = JSON.stringify({ error: { code: refused.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message: refused.reason } });
+      const body = JSON.stringify({
+        error: { code: refused.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message: refused.reason },
+      });
       socket.end(
         `HTTP/1.1 ${refused.status} ${refused.status === 401 ? 'Unauthorized' : refused.status === 400 ? 'Bad Request' : refused.status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\n` +
           `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -133,7 +136,9 @@ export class DashboardHub {
       }
       this.options.onRequest(request.data, send);
     });
-    ws.on('error', (error) => this.options.logger.debug(`dashboard: a page's socket failed: ${error.message}`));
+    ws.on('error', (error) =>
+      this.options.logger.debug(`dashboard: a page's socket failed: ${error.message}`),
+    );
     ws.on('close', () => this.options.onClients(this.clients));
     send(this.options.hello());
     this.options.onClients(this.clients);

@@ -53,12 +53,25 @@ export interface StaticAnswer {
 /** The answer for a dashboard path (`/`, `/dashboard`, `/dashboard/assets/<file>`), else undefined. */
 export function dashboardFile(method: string, path: string): StaticAnswer | undefined {
   if (path === '/')
-    return { status: 302, type: 'text/plain; charset=utf-8', body: '', headers: { ...HEADERS, Location: '/dashboard' } };
-  const name = path === '/dashboard' || path === '/dashboard/' ? 'index.html' : /^\/dashboard\/assets\/([\w.-]+)$/.exec(path)?.[1];
+    return {
+      status: 302,
+      type: 'text/plain; charset=utf-8',
+      body: '',
+      headers: { ...HEADERS, Location: '/dashboard' },
+    };
+  const name =
+    path === '/dashboard' || path === '/dashboard/'
+      ? 'index.html'
+      : /^\/dashboard\/assets\/([\w.-]+)$/.exec(path)?.[1];
   if (name === undefined) return undefined;
   const type = FILES[name];
   if (type === undefined)
-    return { status: 404, type: 'application/json; charset=utf-8', body: JSON.stringify({ error: { code: 'NOT_FOUND', message: `no file ${path}` } }), headers: HEADERS };
+    return {
+      status: 404,
+      type: 'application/json; charset=utf-8',
+      body: JSON.stringify({ error: { code: 'NOT_FOUND', message: `no file ${path}` } }),
+      headers: HEADERS,
+    };
   if (method !== 'GET' && method !== 'HEAD')
     return {
       status: 405,

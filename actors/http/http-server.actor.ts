@@ -39,7 +39,9 @@ export const httpServerActor = fromCallback<{ type: 'never' }, HttpServerInput>(
     };
     const server = createServer((req, res) => {
       // The page and its files are the package's own, not Rosey's data: no token (its socket has one).
-      const file = input.dashboard && dashboardFile(req.method ?? 'GET', new URL(req.url ?? '/', 'http://rosey').pathname);
+      const file =
+        input.dashboard &&
+        dashboardFile(req.method ?? 'GET', new URL(req.url ?? '/', 'http://rosey').pathname);
       if (file) {
         res.writeHead(file.status, { 'Content-Type': file.type, ...file.headers });
         res.end(req.method === 'HEAD' ? undefined : file.body);

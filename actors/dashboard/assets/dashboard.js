@@ -35,7 +35,10 @@ let opened = false;
 function connect() {
   const token = sessionStorage.getItem(TOKEN_KEY);
   const protocols = ['rosey.dashboard.v1', ...(token ? [`rosey.token.${base64url(token)}`] : [])];
-  socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/dashboard/ws`, protocols);
+  socket = new WebSocket(
+    `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/dashboard/ws`,
+    protocols,
+  );
   opened = false;
   socket.addEventListener('open', () => {
     opened = true;
@@ -141,7 +144,12 @@ function drawTree(m) {
     const depth = a.actor.split('/').length - 1;
     // A plugin's host row carries its process's figures; the root, the main process's.
     const host = /^rosey\/plugins\/([^/]+)\/([^/]+)@(\d+)$/.exec(a.actor);
-    const proc = a.actor === 'rosey' ? m.metrics?.main : host && plugins.get(host[1])?.generation === Number(host[3]) ? plugins.get(host[1])?.process : undefined;
+    const proc =
+      a.actor === 'rosey'
+        ? m.metrics?.main
+        : host && plugins.get(host[1])?.generation === Number(host[3])
+          ? plugins.get(host[1])?.process
+          : undefined;
     const pid = node?.info?.pid ?? (a.actor === 'rosey' ? m.metrics?.main.pid : undefined);
     // Rows and cells are kept from one push to the next: only their text changes.
     let row = old.get(a.actor);
@@ -154,7 +162,11 @@ function drawTree(m) {
     const before = row.dataset.restarts;
     row.dataset.restarts = String(node?.restarts ?? '');
     row.dataset.uptime = String(node?.uptimeMs ?? '');
-    row.className = [a.kind === 'machine' ? 'machine' : '', a.actor === selected ? 'selected' : '', /failed|error/.test(node?.status ?? a.status) ? 'bad' : ''].join(' ');
+    row.className = [
+      a.kind === 'machine' ? 'machine' : '',
+      a.actor === selected ? 'selected' : '',
+      /failed|error/.test(node?.status ?? a.status) ? 'bad' : '',
+    ].join(' ');
     if (before !== undefined && before !== '' && before !== row.dataset.restarts) row.classList.add('flash');
     const texts = [
       a.id,
@@ -172,7 +184,8 @@ function drawTree(m) {
     return row;
   });
   // Only when the list itself changed: moving a row would detach what the mouse is on.
-  if (rows.length !== body.rows.length || rows.some((r, i) => body.rows[i] !== r)) body.replaceChildren(...rows);
+  if (rows.length !== body.rows.length || rows.some((r, i) => body.rows[i] !== r))
+    body.replaceChildren(...rows);
   drawPlugins(m, nodes, plugins);
   drawConnectors(m, nodes);
 }
@@ -186,7 +199,8 @@ $('tree').addEventListener('click', (e) => {
 setInterval(() => {
   const since = Date.now() - receivedAt;
   for (const row of $('tree').tBodies[0].rows)
-    if (row.dataset.uptime) row.querySelector('.uptime').textContent = duration(Number(row.dataset.uptime) + since);
+    if (row.dataset.uptime)
+      row.querySelector('.uptime').textContent = duration(Number(row.dataset.uptime) + since);
 }, 1000);
 
 // ------------------------------------------------------------------------------- plugins, connectors
@@ -223,7 +237,11 @@ function drawPlugins(m, nodes, figures) {
         el('td', f?.reloads ?? 0),
         el('td', info.commands ?? ''),
         el('td', host?.lastExit ?? p.lastExit ?? ''),
-        el('td', reload ? `${new Date(reload.at).toLocaleTimeString()} ${reload.outcome}` : '', 'last-reload'),
+        el(
+          'td',
+          reload ? `${new Date(reload.at).toLocaleTimeString()} ${reload.outcome}` : '',
+          'last-reload',
+        ),
         actions,
       );
       return row;
@@ -260,7 +278,13 @@ function drawConnectors(m, nodes) {
         el('td', state ?? c.state ?? c.status, 'state'),
         el('td', reason ?? c.lastExit ?? ''),
         el('td', figures.get(c.id)?.queued ?? ''),
-        el('td', Object.entries(rest).map(([k, v]) => `${k}=${v}`).join('  '), 'mono'),
+        el(
+          'td',
+          Object.entries(rest)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('  '),
+          'mono',
+        ),
       );
       return row;
     }),
@@ -276,13 +300,27 @@ const prepend = (list, item, max = 200) => {
 const time = (at) => new Date(at).toLocaleTimeString();
 
 function addViolation(v) {
-  prepend($('violations'), el('li', `${time(v.time)} ${v.plugin} ${v.action}${v.capability ? ` (needs ${v.capability})` : ''}: ${v.reason} [${v.source}]`));
+  prepend(
+    $('violations'),
+    el(
+      'li',
+      `${time(v.time)} ${v.plugin} ${v.action}${v.capability ? ` (needs ${v.capability})` : ''}: ${v.reason} [${v.source}]`,
+    ),
+  );
 }
 
 function addAudit(r) {
   const outcome = r.outcome ? ` ${r.outcome}` : '';
-  const detail = typeof r.detail === 'string' ? r.detail : r.detail && Object.keys(r.detail).length ? JSON.stringify(r.detail) : '';
-  prepend($('audit'), el('li', `${time(r.at)} ${r.actor} ${r.action} ${r.target}${outcome}${detail ? ` — ${detail}` : ''}`));
+  const detail =
+    typeof r.detail === 'string'
+      ? r.detail
+      : r.detail && Object.keys(r.detail).length
+        ? JSON.stringify(r.detail)
+        : '';
+  prepend(
+    $('audit'),
+    el('li', `${time(r.at)} ${r.actor} ${r.action} ${r.target}${outcome}${detail ? ` — ${detail}` : ''}`),
+  );
 }
 
 const LEVELS = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
@@ -308,7 +346,8 @@ function addLog(lines) {
 function filterLog(item) {
   const text = $('log-filter').value.toLowerCase();
   const level = Number($('log-level').value);
-  item.hidden = Number(item.dataset.level) < level || (text !== '' && !item.textContent.toLowerCase().includes(text));
+  item.hidden =
+    Number(item.dataset.level) < level || (text !== '' && !item.textContent.toLowerCase().includes(text));
 }
 const refilter = () => [...$('log').children].forEach(filterLog);
 $('log-filter').addEventListener('input', refilter);
@@ -401,7 +440,8 @@ function scrubber() {
   range.max = String(chart.entries.length);
   range.disabled = chart.entries.length === 0;
   if (chart.position === undefined) range.value = range.max;
-  $('scrub-label').textContent = chart.position === undefined ? 'live' : `${chart.position + 1} / ${chart.entries.length}`;
+  $('scrub-label').textContent =
+    chart.position === undefined ? 'live' : `${chart.position + 1} / ${chart.entries.length}`;
   [...$('events').children].forEach((li, i) => li.classList.toggle('current', i === chart.position));
 }
 
@@ -430,7 +470,10 @@ function inspected(msg) {
     if (msg.kind === 'started' && asked) openChart(msg.actor);
     if (msg.kind === 'snapshot' && msg.state) lastReload.set(plugin, { at: msg.at, outcome: msg.state });
     if (msg.kind === 'stopped')
-      lastReload.set(plugin, { at: msg.at, outcome: `${lastReload.get(plugin)?.outcome ?? ''} (${msg.status})` });
+      lastReload.set(plugin, {
+        at: msg.at,
+        outcome: `${lastReload.get(plugin)?.outcome ?? ''} (${msg.status})`,
+      });
   }
   if (!chart || msg.actor !== chart.actor) return;
   if (msg.kind === 'snapshot' && !msg.transition) return;
@@ -440,7 +483,8 @@ function inspected(msg) {
   // A machine's last step (into a final state) is told by its `stopped` message.
   if (msg.state !== undefined && (msg.kind === 'snapshot' || msg.kind === 'stopped')) {
     chart.live = activeIds(chart.root, valueOf(msg));
-    $('chart-title').textContent = `— ${chart.actor} in ${msg.state}${msg.kind === 'stopped' ? ` (${msg.status})` : ''}`;
+    $('chart-title').textContent =
+      `— ${chart.actor} in ${msg.state}${msg.kind === 'stopped' ? ` (${msg.status})` : ''}`;
   }
   if (chart.position === undefined) {
     highlight(chart.live);
