@@ -257,6 +257,9 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
       callback: (error, msg) => {
         if (error || hub.clients === 0) return;
         const decoded = decodeJson(msg.data);
+        // The page draws states, not every event an actor receives: those stay on the bus (and are
+        // left before the schema's check, which would be most of the work for them).
+        if (decoded.ok && (decoded.data as { kind?: unknown } | null)?.kind === 'event') return;
         const message = decoded.ok ? inspectMessageSchema.safeParse(decoded.data) : undefined;
         if (!message?.success) {
           logger.debug(`dashboard: dropped a malformed message on ${msg.subject}`);

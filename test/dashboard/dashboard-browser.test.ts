@@ -154,6 +154,27 @@ describe('the dashboard, in a headless browser', function () {
     );
   });
 
+  it('tails the log, filtered by text and level', async () => {
+    // The connector retrying logs a line each time: there is always something new.
+    await page.waitForFunction(`document.querySelectorAll('#log li').length > 3`, { timeout: 10_000 });
+    await page.type('#log-filter', 'cytube');
+    const shown = () =>
+      page.$$eval('#log li', (lis) => lis.filter((li) => !li.hidden).map((li) => li.textContent ?? ''));
+    const cytube = await shown();
+    expect(cytube.length).to.be.greaterThan(0);
+    for (const line of cytube) expect(line.toLowerCase()).to.include('cytube');
+    expect(await page.$$eval('#log li', (lis) => lis.filter((li) => li.hidden).length)).to.be.greaterThan(0);
+    await page.select('#log-level', '50');
+    for (const line of await shown()) expect(line).to.match(/ (ERROR|FATAL) /);
+    await page.select('#log-level', '0');
+    await page.$eval('#log-filter', (input) => input.setAttribute('value', ''));
+    await page.evaluate(`{
+      const input = document.getElementById('log-filter');
+      input.value = '';
+      input.dispatchEvent(new Event('input'));
+    }`);
+  });
+
   it('clicking the router draws its chart with the state it is in highlighted', async () => {
     await page.click('#tree tr[data-actor="rosey/services/router"] td.actor');
     await page.waitForSelector('#chart svg g.state.active[data-id="router.routing"]', { timeout: 10_000 });

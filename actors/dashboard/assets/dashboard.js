@@ -323,7 +323,8 @@ function addAudit(r) {
   );
 }
 
-const LEVELS = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+// The log file's levels are words (`info`); pino's numbers are taken too.
+const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 
 function addLog(lines) {
   for (const line of lines) {
@@ -333,10 +334,12 @@ function addLog(lines) {
     } catch {
       entry = { msg: line };
     }
-    const level = typeof entry.level === 'number' ? entry.level : 30;
-    const { time: t, level: _l, msg, pid: _p, hostname: _h, ...fields } = entry;
+    const level = typeof entry.level === 'number' ? entry.level : (LEVELS[entry.level] ?? 30);
+    const word = Object.keys(LEVELS).find((k) => LEVELS[k] === level) ?? String(level);
+    const { time: t, level: _l, msg, actor, pid: _p, hostname: _h, ...fields } = entry;
     const rest = Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : '';
-    const item = el('li', `${t ? time(t) : ''} ${LEVELS[level] ?? level} ${msg ?? ''}${rest}`, `l${level}`);
+    const text = `${t ? time(t) : ''} ${word.toUpperCase()}${actor ? ` [${actor}]` : ''} ${msg ?? ''}${rest}`;
+    const item = el('li', text, `l${level}`);
     item.dataset.level = String(level);
     prepend($('log'), item, 500);
     filterLog(item);
