@@ -60,15 +60,17 @@ export const httpServerActor = fromCallback<{ type: 'never' }, HttpServerInput>(
       );
     });
     server.on('upgrade', (req, socket, head) => {
+      const ours = input.dashboard && new URL(req.url ?? '/', 'http://rosey').pathname === DASHBOARD_WS_PATH;
       const hub = input.dashboard?.hub;
-      if (hub && new URL(req.url ?? '/', 'http://rosey').pathname === DASHBOARD_WS_PATH) {
+      if (ours && hub) {
         hub.upgrade(req, socket, head);
         return;
       }
+      // The dashboard's path while it restarts: try again shortly; any other path has no socket.
       socket.end(
-        hub || !input.dashboard
-          ? 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'
-          : 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+        ours
+          ? 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'
+          : 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
       );
     });
     // Scrapers keep connections open; none of them may keep the process (or the port) alive.

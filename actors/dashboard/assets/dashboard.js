@@ -232,11 +232,13 @@ function drawPlugins(m, nodes, figures) {
         el('td', p.id),
         el('td', info.version ?? ''),
         el('td', info.generation ?? f?.generation ?? ''),
-        el('td', host ? `${host.status}${host.state ? ` (${host.state})` : ''}` : p.status, 'state'),
+        el('td', host ? (host.state ?? host.status) : p.status, 'state'),
         el('td', f?.restarts ?? p.restarts, 'restarts'),
         el('td', f?.reloads ?? 0),
         el('td', info.commands ?? ''),
-        el('td', host?.lastExit ?? p.lastExit ?? ''),
+        Object.assign(el('td', host?.lastExit ?? p.lastExit ?? ''), {
+          title: host?.lastExit ?? p.lastExit ?? '',
+        }),
         el(
           'td',
           reload ? `${new Date(reload.at).toLocaleTimeString()} ${reload.outcome}` : '',
@@ -276,7 +278,7 @@ function drawConnectors(m, nodes) {
       row.append(
         el('td', c.id),
         el('td', state ?? c.state ?? c.status, 'state'),
-        el('td', reason ?? c.lastExit ?? ''),
+        Object.assign(el('td', reason ?? c.lastExit ?? ''), { title: reason ?? c.lastExit ?? '' }),
         el('td', figures.get(c.id)?.queued ?? ''),
         el(
           'td',
@@ -459,7 +461,7 @@ $('scrubber').addEventListener('input', (e) => {
 });
 
 function inspected(msg) {
-  if (msg.kind === 'snapshot' && msg.state !== undefined) {
+  if ((msg.kind === 'snapshot' || msg.kind === 'stopped') && msg.state !== undefined) {
     stateOf.set(msg.actor, msg.state);
     const cell = $('tree').querySelector(`tr[data-actor="${CSS.escape(msg.actor)}"] .state`);
     if (cell) cell.textContent = msg.state;
@@ -472,10 +474,11 @@ function inspected(msg) {
     const asked = [...pendingActions.values()].some((a) => a.plugin === plugin && a.verb === 'reload');
     if (msg.kind === 'started' && asked) openChart(msg.actor);
     if (msg.kind === 'snapshot' && msg.state) lastReload.set(plugin, { at: msg.at, outcome: msg.state });
+    // Its final state says how it ended (`done`, `rolledBack`, …); a crash adds its status.
     if (msg.kind === 'stopped')
       lastReload.set(plugin, {
         at: msg.at,
-        outcome: `${lastReload.get(plugin)?.outcome ?? ''} (${msg.status})`,
+        outcome: msg.status === 'done' ? (msg.state ?? 'done') : `${msg.state ?? ''} (${msg.status})`,
       });
   }
   if (!chart || msg.actor !== chart.actor) return;
