@@ -95,17 +95,7 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
       at: Date.now(),
       ...(top ? { tree: describeTree(top) } : {}),
       actors: top ? listActors(top, input.rootName).map(({ ref: _ref, ...actor }) => actor) : [],
-      ...(metrics
-        ? {
-            metrics: {
-              at: metrics.at,
-              intervalMs: metrics.intervalMs,
-              main: metrics.main,
-              plugins: metrics.plugins,
-              connectors: metrics.connectors,
-            },
-          }
-        : {}),
+      ...(metrics ? { metrics } : {}),
     };
   };
 

@@ -74,7 +74,7 @@ export const dashboardPushSchema = z.discriminatedUnion('type', [
     at: z.number(),
     tree: treeNodeSchema.optional(),
     actors: z.array(inspectedActorSchema),
-    metrics: currentMetricsSchema.omit({ counters: true }).optional(),
+    metrics: currentMetricsSchema.optional(),
   }),
   /** One inspection message, as the inspect actor published it (redacted there). */
   z.object({ type: z.literal('inspect'), message: inspectMessageSchema }),

@@ -208,47 +208,64 @@ setInterval(() => {
 const lastReload = new Map();
 const pendingActions = new Map();
 
+/** Commands of `plugin` that ended in an error since the metrics actor started (`plugin/command/error`). */
+const errorsOf = (metrics, plugin) =>
+  Object.entries(metrics?.counters.commands ?? {})
+    .filter(([key]) => key.startsWith(`${plugin}/`) && key.endsWith('/error'))
+    .reduce((sum, [, n]) => sum + n, 0);
+
 function drawPlugins(m, nodes, figures) {
   const sup = nodes.get('rosey/plugins');
   const body = $('plugins').tBodies[0];
-  body.replaceChildren(
-    ...(sup?.children ?? []).map((p) => {
-      const hosts = (p.children ?? []).filter((c) => c.id.startsWith(`${p.id}@`));
-      const host = hosts.find((h) => h.status === 'running') ?? hosts[hosts.length - 1];
-      const f = figures.get(p.id);
-      const info = host?.info ?? {};
-      const reload = lastReload.get(p.id);
-      const actions = el('td');
+  // Rows, cells and buttons are kept from one push to the next, so a click never lands on a
+  // button that was just replaced.
+  const old = new Map([...body.rows].map((r) => [r.dataset.plugin, r]));
+  const rows = (sup?.children ?? []).map((p) => {
+    const hosts = (p.children ?? []).filter((c) => c.id.startsWith(`${p.id}@`));
+    const host = hosts.find((h) => h.status === 'running') ?? hosts[hosts.length - 1];
+    const f = figures.get(p.id);
+    const info = host?.info ?? {};
+    const reload = lastReload.get(p.id);
+    let row = old.get(p.id);
+    if (!row) {
+      row = el('tr');
+      row.dataset.plugin = p.id;
+      // Ten cells of text, then the actions.
+      for (let i = 0; i < 11; i++) row.append(el('td'));
+      row.cells[3].className = 'state';
+      row.cells[4].className = 'restarts';
+      row.cells[6].className = 'errors';
+      row.cells[9].className = 'last-reload';
       for (const verb of ['reload', 'restart']) {
         const button = el('button', verb);
         button.dataset.verb = verb;
         button.dataset.plugin = p.id;
-        button.disabled = [...pendingActions.values()].some((a) => a.plugin === p.id);
-        actions.append(button);
+        row.cells[10].append(button);
       }
-      const row = el('tr');
-      row.dataset.plugin = p.id;
-      row.append(
-        el('td', p.id),
-        el('td', info.version ?? ''),
-        el('td', info.generation ?? f?.generation ?? ''),
-        el('td', host ? (host.state ?? host.status) : p.status, 'state'),
-        el('td', f?.restarts ?? p.restarts, 'restarts'),
-        el('td', f?.reloads ?? 0),
-        el('td', info.commands ?? ''),
-        Object.assign(el('td', host?.lastExit ?? p.lastExit ?? ''), {
-          title: host?.lastExit ?? p.lastExit ?? '',
-        }),
-        el(
-          'td',
-          reload ? `${new Date(reload.at).toLocaleTimeString()} ${reload.outcome}` : '',
-          'last-reload',
-        ),
-        actions,
-      );
-      return row;
-    }),
-  );
+    }
+    const lastError = host?.lastExit ?? p.lastExit ?? '';
+    const texts = [
+      p.id,
+      info.version ?? '',
+      info.generation ?? f?.generation ?? '',
+      host ? (host.state ?? host.status) : p.status,
+      f?.restarts ?? p.restarts,
+      f?.reloads ?? 0,
+      errorsOf(m.metrics, p.id),
+      info.commands ?? '',
+      lastError,
+      reload ? `${new Date(reload.at).toLocaleTimeString()} ${reload.outcome}` : '',
+    ];
+    texts.forEach((text, i) => {
+      if (row.cells[i].textContent !== String(text)) row.cells[i].textContent = String(text);
+    });
+    row.cells[8].title = lastError;
+    const busy = [...pendingActions.values()].some((a) => a.plugin === p.id);
+    for (const button of row.querySelectorAll('button')) button.disabled = busy;
+    return row;
+  });
+  if (rows.length !== body.rows.length || rows.some((r, i) => body.rows[i] !== r))
+    body.replaceChildren(...rows);
 }
 
 $('plugins').addEventListener('click', (e) => {
