@@ -86,10 +86,9 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
 
   const root = () => system.get(input.rootSystemId) as AnyActorRef | undefined;
 
-  const treePush = (): DashboardPush => {
+  const treePush = (): Extract<DashboardPush, { type: 'tree' }> => {
     const top = root();
-    const store = input.metrics.store;
-    const metrics = store?.current();
+    const metrics = input.metrics.store?.current();
     return {
       type: 'tree',
       at: Date.now(),
@@ -102,12 +101,9 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
   const sendTree = (force = false) => {
     const value = treePush();
     const now = Date.now();
-    const changed =
-      value.type === 'tree' &&
-      shape(value.tree) + JSON.stringify(value.actors) + JSON.stringify(value.metrics?.at) !== lastShape;
-    if (!force && !changed && now - lastSent < TREE_REFRESH_MS) return;
-    if (value.type === 'tree')
-      lastShape = shape(value.tree) + JSON.stringify(value.actors) + JSON.stringify(value.metrics?.at);
+    const signature = shape(value.tree) + JSON.stringify(value.actors) + String(value.metrics?.at);
+    if (!force && signature === lastShape && now - lastSent < TREE_REFRESH_MS) return;
+    lastShape = signature;
     lastSent = now;
     hub.broadcast(push(value));
   };
@@ -133,8 +129,11 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
     const key = JSON.stringify(machine.data.root);
     let svg = charts.get(key);
     if (svg === undefined) {
-      // The page styles the chart itself: its policy allows no inline <style>.
-      svg = (await input.drawChart(machine.data)).replace(/<style>[\s\S]*?<\/style>/, '');
+      // The page styles the chart itself (its policy allows no inline <style>), and the title
+      // would name the first actor drawn with this machine, not the one a page shows.
+      svg = (await input.drawChart(machine.data))
+        .replace(/<style>[\s\S]*?<\/style>/, '')
+        .replace(/<title>[\s\S]*?<\/title>/, '');
       if (charts.size >= 50) charts.delete(charts.keys().next().value!);
       charts.set(key, svg);
     }

@@ -271,6 +271,26 @@ describe('the dashboard, in a headless browser', function () {
     expect(consoleErrors).to.deep.equal([]);
   });
 
+  it('restarts a plugin from the page: its host killed, started again by its supervisor', async () => {
+    const restarts = () =>
+      page.$eval('#plugins tr[data-plugin="trivia"] td.restarts', (td) => td.textContent);
+    expect(await restarts()).to.equal('0');
+    await page.click('#plugins tr[data-plugin="trivia"] button[data-verb="restart"]');
+    await page.waitForFunction(
+      `document.getElementById('action-status').textContent.includes('trivia@1 stopped')`,
+      {
+        timeout: 15_000,
+      },
+    );
+    await page.waitForFunction(
+      `document.querySelector('#plugins tr[data-plugin="trivia"] td.restarts').textContent === '1'`,
+      { timeout: 15_000 },
+    );
+    await page.waitForFunction(
+      `document.getElementById('audit').textContent.includes('dashboard plugin.restart trivia ok')`,
+    );
+  });
+
   it('refuses a socket without the token, with a wrong one, or from another origin', async () => {
     await openSocket(port).then(
       () => expect.fail('opened without a token'),
