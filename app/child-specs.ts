@@ -25,6 +25,11 @@ import {
 } from '../actors/plugin-watcher/plugin-watcher.machine.js';
 import { routerMachine, type RouterInput } from '../actors/router/router.machine.js';
 import { httpMachine, type HttpInput } from '../actors/http/http.machine.js';
+import type { DashboardLink } from '../actors/dashboard/dashboard-link.js';
+import { dashboardMachine, type DashboardInput } from '../actors/dashboard/dashboard.machine.js';
+import { isLoopback } from './config/schema.js';
+import { svgChart } from './inspect-chart.js';
+import { followLog } from './logging/log-follower.js';
 import { inspectMachine, type InspectInput } from '../actors/inspect/inspect.machine.js';
 import type { MetricsLink } from '../actors/metrics/metrics-link.js';
 import { metricsMachine, type MetricsInput } from '../actors/metrics/metrics.machine.js';
@@ -469,7 +474,12 @@ export function metricsSpec(
 export const HTTP_RESTART_BACKOFF = { minMs: 5000, maxMs: 60_000, randomFactor: 0.2, resetAfterMs: 60_000 };
 
 /** The HTTP endpoint (`http.*`): it answers from the metrics actor's store and the tree. */
-export function httpSpec(w: Wiring, metrics: MetricsLink, http: RoseyConfig['http']): ChildSpec {
+export function httpSpec(
+  w: Wiring,
+  metrics: MetricsLink,
+  http: RoseyConfig['http'],
+  dashboard?: DashboardLink,
+): ChildSpec {
   return {
     id: 'http',
     logic: httpMachine,
@@ -482,7 +492,40 @@ export function httpSpec(w: Wiring, metrics: MetricsLink, http: RoseyConfig['htt
       host: http.host,
       port: http.port,
       ...(http.token !== undefined ? { token: http.token } : {}),
+      ...(dashboard ? { dashboard } : {}),
     } satisfies HttpInput,
+  };
+}
+
+/**
+ * The dashboard (`http.dashboard`, docs/dashboard.md): the pages connected to the HTTP endpoint's
+ * WebSocket. `readyOn: spawn`: nothing waits for it. It draws charts with the code of `rosey
+ * inspect --chart`, and tails the log file when there is one.
+ */
+export function dashboardSpec(
+  w: Wiring,
+  links: { dashboard: DashboardLink; metrics: MetricsLink },
+  http: RoseyConfig['http'],
+  logFile?: string,
+): ChildSpec {
+  return {
+    id: 'dashboard',
+    logic: dashboardMachine,
+    readyOn: 'spawn',
+    shutdown: 2000,
+    input: {
+      link: w.link,
+      logger: w.logger.child('dashboard'),
+      dashboard: links.dashboard,
+      metrics: links.metrics,
+      rootSystemId: ROOT_SYSTEM_ID,
+      rootName: 'rosey',
+      version: ROSEY_VERSION,
+      ...(http.token !== undefined ? { token: http.token } : {}),
+      localOnly: isLoopback(http.host),
+      drawChart: svgChart,
+      ...(logFile ? { followLog: (onLine: (line: string) => void) => followLog(logFile, onLine, 500) } : {}),
+    } satisfies DashboardInput,
   };
 }
 

@@ -18,6 +18,7 @@ import {
   busSpec,
   dataSpec,
   consoleSpec,
+  dashboardSpec,
   httpSpec,
   inspectSpec,
   configSecrets,
@@ -43,6 +44,8 @@ import type { RoseyConfig } from './config/schema.js';
 import type { LoadedConfig } from './config/load.js';
 import { everyMs } from './backup/backup-scheduler.actor.js';
 import { MetricsLink } from '../actors/metrics/metrics-link.js';
+import { DashboardLink } from '../actors/dashboard/dashboard-link.js';
+import { join } from 'node:path';
 
 export interface RoseyTreeOptions {
   config: RoseyConfig;
@@ -85,7 +88,7 @@ export interface RoseyTreeOptions {
  *   ├─ data (one_for_one, restarted with backoff): storage, migrator
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
  *   │    (what plugins do on their own, checked against their grants), router, control, metrics,
- *   │    http (when enabled), backup-scheduler (when `backup.every` is set)
+ *   │    http (when enabled), dashboard (with http, unless `http.dashboard: false`), backup-scheduler (when `backup.every` is set)
  *   ├─ plugins (dynamic one_for_one): one supervisor per plugin (rest_for_one) → its pending
  *   │    migrations (when it has any), then its process host
  *   └─ connectors (one_for_one): console (when enabled), cytube (when configured)
@@ -95,6 +98,8 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
   const users = o.nats.embedded?.users;
   // Where the HTTP actor finds the metrics actor's store: one per tree, like the bus link.
   const metrics = new MetricsLink();
+  // Where the HTTP actor finds the dashboard's hub for its WebSocket upgrades.
+  const dashboard = config.http.enabled && config.http.dashboard ? new DashboardLink() : undefined;
   // Only what the bus itself needs: nothing a plugin's request reaches can make it restart.
   const infra: ChildSpec[] = [
     ...(o.nats.embedded
@@ -142,7 +147,17 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     ...(o.watch ? [pluginWatcherSpec(o, o.plugins)] : []),
     // Last among the services: it observes the others and nothing waits for it.
     metricsSpec(o, metrics, config, o.plugins),
-    ...(config.http.enabled ? [httpSpec(o, metrics, config.http)] : []),
+    ...(config.http.enabled ? [httpSpec(o, metrics, config.http, dashboard)] : []),
+    ...(dashboard
+      ? [
+          dashboardSpec(
+            o,
+            { dashboard, metrics },
+            config.http,
+            config.log.file ? join(o.dataDir, config.log.file) : undefined,
+          ),
+        ]
+      : []),
     ...(config.backup.every
       ? [
           backupSchedulerSpec(o, {

@@ -6,11 +6,13 @@
  * quote-db plugin's commands end to end over 10,000 quotes), `lean` (issue 16's footprint, start
  * and tail-latency targets), `tracing` (the round trip with tracing off and on) and `metrics` (issue 17:
  * the HTTP endpoint with ten plugins, the store over an hour), `inspect` (issue 18: the round trip
- * with inspection compiled out, unwatched and watched); all by default. Numbers
+ * with inspection compiled out, unwatched and watched), `dashboard` (issue 18: one message to 20
+ * pages, the round trip with a page open); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
 import { actionsSuite } from './actions.js';
 import { cytubeSuite } from './cytube.js';
+import { dashboardSuite } from './dashboard.js';
 import { inspectSuite } from './inspect.js';
 import { leanSuite } from './lean.js';
 import { metricsSuite } from './metrics.js';
@@ -31,6 +33,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   tracing: tracingSuite,
   metrics: metricsSuite,
   inspect: inspectSuite,
+  dashboard: dashboardSuite,
 };
 
 const args = process.argv.slice(2);

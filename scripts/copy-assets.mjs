@@ -1,5 +1,5 @@
 // Copies the non-TypeScript files that belong next to compiled code (plugin manifests, migrations,
-// fixtures) into dist/, so dist/ is a complete, runnable tree.
+// fixtures, the dashboard's page) into dist/, so dist/ is a complete, runnable tree.
 import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -16,3 +16,7 @@ function walk(dir) {
 }
 
 for (const dir of roots) if (existsSync(join(root, dir))) walk(join(root, dir));
+
+// The dashboard's page, served from the package as it is (docs/dashboard.md): every file.
+const page = 'actors/dashboard/assets';
+cpSync(join(root, page), join(root, 'dist', page), { recursive: true });

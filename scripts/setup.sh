@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever Rosey needs that this machine lacks, and nothing else:
 #   - nats-server (Debian package) for the embedded message bus,
-#   - with --for-tests: PostgreSQL (Debian package), which the storage tests start on their own, and
-#     sqlite3 (Debian package), the shell `rosey db shell` opens,
+#   - with --for-tests: PostgreSQL (Debian package), which the storage tests start on their own,
+#     sqlite3 (Debian package), the shell `rosey db shell` opens, and chromium (Debian package), the
+#     headless browser the dashboard's tests drive,
 #   - npm packages (npm ci, which also builds dist/ and compiles better-sqlite3) when node_modules is
 #     missing or stale.
 # Idempotent and quiet when everything is already there. Progress goes to stderr.
@@ -43,6 +44,8 @@ if [ "${1:-}" = "--for-tests" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/n
 fi
 # `rosey db shell` opens sqlite3 on a SQLite database; its tests run it.
 if [ "${1:-}" = "--for-tests" ] && ! command -v sqlite3 >/dev/null 2>&1; then missing+=(sqlite3); fi
+# The dashboard's tests drive a headless Chromium (puppeteer-core, test/dashboard/).
+if [ "${1:-}" = "--for-tests" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} (Debian packages)…"
   apt_install "${missing[@]}"

@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { fromCallback, type AnyActorRef } from 'xstate';
 import type { Logger } from '../../contract/log.js';
 import { errorMessage } from '../../contract/result.js';
+import type { DashboardLink } from '../dashboard/dashboard-link.js';
+import { DASHBOARD_WS_PATH } from '../dashboard/hub.js';
+import { dashboardFile } from '../dashboard/static-files.js';
 import type { MetricsLink } from '../metrics/metrics-link.js';
 import { answer } from './routes.js';
 
@@ -13,6 +16,8 @@ export interface HttpServerInput {
   metrics: MetricsLink;
   rootSystemId: string;
   logger: Logger;
+  /** The dashboard (`http.dashboard`): its page and files, and its WebSocket's upgrades. */
+  dashboard?: DashboardLink;
 }
 
 export type HttpServerEvent =
@@ -33,6 +38,15 @@ export const httpServerActor = fromCallback<{ type: 'never' }, HttpServerInput>(
       startedAt,
     };
     const server = createServer((req, res) => {
+      // The page and its files are the package's own, not Rosey's data: no token (its socket has one).
+      const file =
+        input.dashboard &&
+        dashboardFile(req.method ?? 'GET', new URL(req.url ?? '/', 'http://rosey').pathname);
+      if (file) {
+        res.writeHead(file.status, { 'Content-Type': file.type, ...file.headers });
+        res.end(req.method === 'HEAD' ? undefined : file.body);
+        return;
+      }
       answer(deps, req.method ?? 'GET', req.url ?? '/', req.headers.authorization).then(
         (a) => {
           res.writeHead(a.status, { 'Content-Type': a.type, ...a.headers });
@@ -43,6 +57,20 @@ export const httpServerActor = fromCallback<{ type: 'never' }, HttpServerInput>(
           res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
           res.end(JSON.stringify({ error: { code: 'INTERNAL', message: errorMessage(error) } }));
         },
+      );
+    });
+    server.on('upgrade', (req, socket, head) => {
+      const ours = input.dashboard && new URL(req.url ?? '/', 'http://rosey').pathname === DASHBOARD_WS_PATH;
+      const hub = input.dashboard?.hub;
+      if (ours && hub) {
+        hub.upgrade(req, socket, head);
+        return;
+      }
+      // The dashboard's path while it restarts: try again shortly; any other path has no socket.
+      socket.end(
+        ours
+          ? 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'
+          : 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
       );
     });
     // Scrapers keep connections open; none of them may keep the process (or the port) alive.

@@ -2,6 +2,7 @@ import { assign, sendParent, setup } from 'xstate';
 import type { Logger } from '../../contract/log.js';
 import { childReady } from '../../supervisors/child-protocol.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
+import type { DashboardLink } from '../dashboard/dashboard-link.js';
 import type { MetricsLink } from '../metrics/metrics-link.js';
 import { httpServerActor, type HttpServerEvent } from './http-server.actor.js';
 
@@ -13,6 +14,8 @@ export interface HttpInput {
   host: string;
   port: number;
   token?: string;
+  /** Set when the dashboard is on (`http.dashboard`): the page, and its WebSocket's upgrades. */
+  dashboard?: DashboardLink;
 }
 
 /** A URL for the address it listens on (an IPv6 address in brackets). */
@@ -45,6 +48,7 @@ export const httpMachine = setup({
       metrics: context.input.metrics,
       rootSystemId: context.input.rootSystemId,
       logger: context.input.logger,
+      ...(context.input.dashboard ? { dashboard: context.input.dashboard } : {}),
     }),
   },
   output: ({ context }) => ({

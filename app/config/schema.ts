@@ -245,6 +245,8 @@ export const configSchema = z
         port: z.number().int().min(0).max(65_535).default(DEFAULT_HTTP_PORT),
         /** Required as `Authorization: Bearer <token>` on every request when set. */
         token: z.string().min(16, 'at least 16 characters').optional(),
+        /** The dashboard at `/dashboard` and its WebSocket (docs/dashboard.md), with the endpoint. */
+        dashboard: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -20,7 +20,7 @@ import { subjects } from '../../contract/subjects.js';
 import { validate } from '../../contract/validate.js';
 import { RoseyCommand } from '../base-command.js';
 import { answerTimeoutFlags, locationFlags, natsFlags, targetFor } from '../config-flags.js';
-import { mermaidChart, svgChart } from '../inspect-chart.js';
+import { mermaidChart, svgChart } from '../../app/inspect-chart.js';
 import type { ZodType } from 'zod';
 
 /** `{plugin: "dice"}`: an event's data the way one reads it on a line. */

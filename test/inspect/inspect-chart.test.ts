@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { and, not, setup } from 'xstate';
 import { activeNodeIds, machineChart } from '../../actors/inspect/machine-chart.js';
 import { routerMachine } from '../../actors/router/router.machine.js';
-import { eventLabel, mermaidChart, svgChart } from '../../cli/inspect-chart.js';
+import { eventLabel, mermaidChart, svgChart } from '../../app/inspect-chart.js';
 import { machineReplySchema, type MachineReply } from '../../contract/messages/inspect.js';
 
 /** Nested and parallel states, a guard, a delay, an invoked actor's result, an eventless transition. */
@@ -227,5 +227,30 @@ describe('inspect: a machine as a chart', () => {
     expect(all(svg).filter((e) => e.name === 'path' && e.attrs.class === 'transition').length).to.be.at.least(
       labels.length,
     );
+  });
+
+  // Storage, the migrator, the plugin manager, the action gate and control all have a transition
+  // on their machine's root (`on: {'rosey.shutdown': '.stopped'}`): elkjs refused an edge from the
+  // graph's own root node, so `rosey inspect storage --chart x.svg` (and the dashboard's chart of
+  // them) failed with UnsupportedGraphException.
+  it('the SVG of a machine with a transition on its root', async () => {
+    const service = setup({}).createMachine({
+      id: 'service',
+      initial: 'serving',
+      on: { 'rosey.shutdown': '.stopped' },
+      states: { serving: { on: { fail: 'failed' } }, failed: { type: 'final' }, stopped: { type: 'final' } },
+    });
+    const svg = parseXml(await svgChart(reply(service, 'serving')));
+    const groups = all(svg).filter((e) => e.name === 'g' && e.attrs.class?.startsWith('state'));
+    expect(groups.map((g) => g.attrs['data-id'])).to.have.members([
+      'service',
+      'service.serving',
+      'service.failed',
+      'service.stopped',
+    ]);
+    const labels = all(svg)
+      .filter((e) => e.name === 'text' && e.attrs.class === 'label')
+      .map((e) => e.text);
+    expect(labels).to.include.members(['rosey.shutdown', 'fail']);
   });
 });

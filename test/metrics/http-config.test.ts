@@ -6,7 +6,12 @@ describe('config: metrics and http', () => {
   it('defaults: sampling every 5 s over an hour; the endpoint off, on 127.0.0.1 when on', () => {
     const config = parseConfig({});
     expect(config.metrics).to.deep.equal({ intervalMs: 5000, windowMs: 3_600_000 });
-    expect(config.http).to.deep.equal({ enabled: false, host: '127.0.0.1', port: DEFAULT_HTTP_PORT });
+    expect(config.http).to.deep.equal({
+      enabled: false,
+      host: '127.0.0.1',
+      port: DEFAULT_HTTP_PORT,
+      dashboard: true,
+    });
   });
 
   it('refuses a non-loopback host without a token, in one line naming http.token', () => {

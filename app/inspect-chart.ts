@@ -148,10 +148,13 @@ export async function svgChart(reply: MachineReply): Promise<string> {
     targets: [e.target],
     labels: [{ text: e.label, width: textWidth(e.label), height: LINE_HEIGHT }],
   }));
+  // The machine's root is a node inside the graph, not the graph itself: elkjs takes no edge from
+  // the graph (a transition on the root, `on: {'rosey.shutdown': '.stopped'}`, would be one).
   const graph: ElkNode = {
-    ...elkNode(root),
+    id: '(chart)',
+    children: [elkNode(root)],
     layoutOptions: {
-      ...elkNode(root).layoutOptions,
+      'elk.padding': '[top=0,left=0,bottom=0,right=0]',
       'elk.algorithm': 'layered',
       'elk.direction': 'DOWN',
       'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
@@ -192,7 +195,7 @@ export async function svgChart(reply: MachineReply): Promise<string> {
     out.push('</g>');
     for (const child of n.children ?? []) drawNode(child);
   };
-  drawNode(laid);
+  for (const child of laid.children ?? []) drawNode(child);
   for (const edge of laid.edges ?? []) {
     for (const section of edge.sections ?? []) {
       const points = [section.startPoint, ...(section.bendPoints ?? []), section.endPoint];
