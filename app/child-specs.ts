@@ -386,6 +386,8 @@ export function adminSpec(
   w: Wiring,
   config: Pick<RoseyConfig, 'bot' | 'admins' | 'owner' | 'admin'>,
   switches?: PluginSwitches,
+  /** The tests' clock, to let a confirmation code go stale. */
+  clock?: Pick<AdminInput, 'now'>,
 ): ChildSpec {
   return {
     id: 'admin',
@@ -405,6 +407,7 @@ export function adminSpec(
       confirmMs: ADMIN_CONFIRM_MS,
       chatOnlyPlatforms: [CONSOLE_PLATFORM, CHAT_CLIENT_PLATFORM],
       switches,
+      ...clock,
     } satisfies AdminInput,
   };
 }
