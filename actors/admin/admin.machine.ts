@@ -27,7 +27,7 @@ import {
   pluginStartReplySchema,
   reloadReplySchema,
 } from '../../contract/messages/plugins.js';
-import { auditRequests } from '../../contract/messages/storage.js';
+import type { auditRequests } from '../../contract/messages/storage.js';
 import { errorMessage, type Result } from '../../contract/result.js';
 import { ADMIN_NAMESPACE, PLUGIN_NAME, subjects } from '../../contract/subjects.js';
 import { validate } from '../../contract/validate.js';

@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { readRuntimeFile } from '../../actors/control/runtime-file.js';
-import { roseyRequest } from '../../app/control-client.js';
+import { roseyRequest, runningAt } from '../../app/control-client.js';
 import { restartReplySchema, stopReplySchema } from '../../contract/messages/control.js';
 import { reloadReplySchema } from '../../contract/messages/plugins.js';
 import { subjects } from '../../contract/subjects.js';
@@ -83,13 +82,13 @@ Exits 1 with the reason when Rosey is not running or the restart did not happen.
     fail: (message: string) => never,
   ): Promise<void> {
     const { dataDir } = configFor(flags, {}, fail);
-    const running = readRuntimeFile(dataDir);
-    if (running.kind !== 'running')
+    const running = runningAt(dataDir);
+    if (!running)
       fail(`Rosey is not running with data in ${dataDir}: start it with \`rosey start --detach\``);
-    const file = running.info.configFile ?? configFile(flags);
+    const file = running.configFile ?? configFile(flags);
     if (file === undefined)
       fail(
-        `Rosey (pid ${running.info.pid}) was started without a configuration file: stop it and start it as before`,
+        `Rosey (pid ${running.pid}) was started without a configuration file: stop it and start it as before`,
       );
     const stopped = await roseyRequest(
       targetFor(flags, fail),
