@@ -3,7 +3,7 @@ import { RoseyCommand } from '../base-command.js';
 import { roseyRequest, runningAt } from '../../app/control-client.js';
 import { restartReplySchema, stopReplySchema } from '../../contract/messages/control.js';
 import { reloadReplySchema } from '../../contract/messages/plugins.js';
-import { subjects } from '../../contract/subjects.js';
+import { PLUGIN_NAME, subjects } from '../../contract/subjects.js';
 import { isAlive } from '../../process/is-alive.js';
 import { configFile, configFor, locationFlags, natsFlags, targetFor } from '../config-flags.js';
 import { startDetached } from '../detached-start.js';
@@ -64,6 +64,10 @@ Exits 1 with the reason when Rosey is not running or the restart did not happen.
       this.log(`restarted ${result.data.restarted}`);
       return;
     }
+    if (!PLUGIN_NAME.test(args.target))
+      fail(
+        `${args.target} is not a plugin name, nor a path of child ids (rosey status shows both; rosey restart --help)`,
+      );
     const result = await roseyRequest(
       target,
       subjects.pluginControl('restart'),

@@ -59,6 +59,12 @@ describe('rosey restart [PLUGIN | PATH]', function () {
         /^rosey restart: no plugin named nosuch \(loaded: countdown, dice, /,
       );
 
+      const bad = await runCli(['restart', 'Bad_Name', '-c', 'rosey.yaml'], { cwd });
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr.trim()).to.equal(
+        'rosey restart: Bad_Name is not a plugin name, nor a path of child ids (rosey status shows both; rosey restart --help)',
+      );
+
       const whole = await runCli(['restart', '-c', 'rosey.yaml'], { cwd });
       expect(whole.code, whole.stderr).to.equal(0);
       const [, oldPid, newPid] =
