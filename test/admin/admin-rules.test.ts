@@ -3,6 +3,11 @@ import { authorize, type AdminPolicy } from '../../actors/admin/authorize.js';
 import { issue, redeem } from '../../actors/admin/confirmations.js';
 import { parseAdmin } from '../../actors/admin/parse.js';
 import { checkRate, type Rates } from '../../actors/admin/rate-limit.js';
+import { helpText } from '../../actors/router/help.js';
+import { announce, emptyRegistry, lookup } from '../../actors/router/registry.js';
+import { parseStorageSubject } from '../../actors/storage/storage.machine.js';
+import { PLUGIN_NAME } from '../../contract/subjects.js';
+import { manifestSchema } from '../../plugin-packages/manifest.js';
 
 /** The pure rules of `!admin` (actors/admin): parsing, who may, confirmation codes, the rate limit. */
 describe('!admin rules', () => {
@@ -133,6 +138,37 @@ describe('!admin rules', () => {
       let rates: Rates = {};
       for (const t of [0, 1, 2]) rates = checkRate(rates, 'a', t, limit).rates;
       expect(checkRate(rates, 'b', 3, limit).verdict).to.equal('ok');
+    });
+  });
+
+  describe("admin is Rosey's own name", () => {
+    it('no plugin may be called admin, so no plugin user may write the admin audit records', () => {
+      expect(PLUGIN_NAME.test('admin')).to.equal(false);
+      expect(PLUGIN_NAME.test('admin-tools')).to.equal(true);
+      const manifest = manifestSchema.safeParse({ name: 'admin', version: '1.0.0', entry: 'index.ts' });
+      expect(manifest.success).to.equal(false);
+      // Storage takes `admin` as the namespace of audit records only (actors/admin's), nothing else.
+      expect(parseStorageSubject('rosey.db.audit.admin.record', {})).to.deep.include({
+        tier: 'audit',
+        namespace: 'admin',
+      });
+      expect(parseStorageSubject('rosey.db.kv.admin.get', {})).to.deep.include({ ok: false });
+    });
+
+    it('no plugin may take the command !admin; !help admin says it is for admins', () => {
+      const { registry, conflicts } = announce(emptyRegistry(), {
+        plugin: 'tools',
+        generation: 1,
+        version: '1.0.0',
+        pid: 1,
+        commands: [{ name: 'admin', usage: 'admin', description: '', minRank: 0, aliases: [] }],
+      });
+      expect(conflicts).to.deep.equal(['admin']);
+      expect(lookup(registry, 'admin')).to.equal(undefined);
+      expect(helpText(registry, '!', 0, 'admin')).to.match(
+        /^!admin help\|list\|.* — for Rosey's admins only/,
+      );
+      expect(helpText(registry, '!', 0)).not.to.include('admin');
     });
   });
 });
