@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { backupSchedulerActor, type BackupSchedulerInput } from './backup/backup-scheduler.actor.js';
 import { join } from 'node:path';
 import { actionGateMachine } from '../actors/action-gate/action-gate.machine.js';
+import { adminMachine, type AdminInput, type PluginSwitches } from '../actors/admin/admin.machine.js';
 import { BusLink } from '../actors/bus/bus-link.js';
 import { busMachine } from '../actors/bus/bus.machine.js';
 import { CONSOLE_PLATFORM, consoleMachine, type ConsoleInput } from '../actors/console/console.machine.js';
@@ -376,6 +377,43 @@ export function controlSpec(w: Wiring, dataDir: string, runtime: RuntimeInfo): C
       runtime,
       rootSystemId: ROOT_SYSTEM_ID,
     } satisfies ControlInput,
+  };
+}
+
+/** How long an `!admin reload|restart|enable|disable` confirmation code is good for (the issue's 30 s). */
+export const ADMIN_CONFIRM_MS = 30_000;
+
+/**
+ * `!admin` in chat (actors/admin, docs/guides/ADMIN_COMMANDS.md). The terminal chats (`rosey dev`'s
+ * console, `rosey chat`) are the operator's: reaching them takes this machine and its data directory.
+ */
+export function adminSpec(
+  w: Wiring,
+  config: Pick<RoseyConfig, 'bot' | 'admins' | 'owner' | 'admin'>,
+  switches?: PluginSwitches,
+  /** The tests' clock, to let a confirmation code go stale. */
+  clock?: Pick<AdminInput, 'now'>,
+): ChildSpec {
+  return {
+    id: 'admin',
+    logic: adminMachine,
+    input: {
+      link: w.link,
+      logger: w.logger.child('admin'),
+      botName: config.bot.name,
+      prefix: config.bot.commandPrefix,
+      policy: {
+        admins: config.admins,
+        owner: config.owner,
+        minRank: config.admin.minRank,
+        operatorPlatforms: [CONSOLE_PLATFORM, CHAT_CLIENT_PLATFORM],
+      },
+      rateLimit: config.admin.rateLimit,
+      confirmMs: ADMIN_CONFIRM_MS,
+      chatOnlyPlatforms: [CONSOLE_PLATFORM, CHAT_CLIENT_PLATFORM],
+      switches,
+      ...clock,
+    } satisfies AdminInput,
   };
 }
 

@@ -30,10 +30,17 @@ const targetOf = (info: RuntimeInfo): ControlTarget & { pid: number } => ({
   pid: info.pid,
 });
 
-/** The Rosey running with its data in `dataDir`, as its runtime file says; nothing is removed. */
-export function runningAt(dataDir: string): (ControlTarget & { pid: number }) | undefined {
+/**
+ * The Rosey running with its data in `dataDir`, as its runtime file says, with the configuration
+ * file it was started with (`rosey restart`); nothing is removed.
+ */
+export function runningAt(
+  dataDir: string,
+): (ControlTarget & { pid: number; configFile?: string }) | undefined {
   const found = readRuntimeFile(dataDir);
-  return found.kind === 'running' ? targetOf(found.info) : undefined;
+  return found.kind === 'running'
+    ? { ...targetOf(found.info), configFile: found.info.configFile }
+    : undefined;
 }
 
 /**

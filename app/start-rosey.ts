@@ -7,7 +7,8 @@ import { describeTarget, resolveDatabase } from '../actors/database/target.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Logger } from '../contract/log.js';
 import { discoverPlugins, type LoadedPlugin } from '../plugin-packages/manifest.js';
-import { installedPluginsDir, readDisabled } from '../plugin-packages/plugin-switches.js';
+import { installedPluginsDir, readDisabled, setDisabled } from '../plugin-packages/plugin-switches.js';
+import type { PluginSwitches } from '../actors/admin/admin.machine.js';
 import { roseyTree } from './tree.js';
 import { startTree, type RunningTree } from '../supervisors/run-tree.js';
 import { readRuntimeFile, type RuntimeInfo } from '../actors/control/runtime-file.js';
@@ -69,6 +70,26 @@ export function pluginsToRun(
 }
 
 /**
+ * How `!admin enable|disable` find a plugin and record the switch: as `rosey plugin enable|disable`
+ * do (cli/plugin-switch.ts), so chat and the CLI leave the same trace for the next start.
+ */
+export function pluginSwitches(loaded: LoadedConfig): PluginSwitches {
+  return {
+    folder: (name) => {
+      if (loaded.config.plugins.disabled.includes(name))
+        return { error: `${name} is disabled in the configuration file (plugins.disabled)` };
+      const plugin = pluginsToRun(loaded, { includeDisabled: true }).plugins.find(
+        (p) => p.manifest.name === name,
+      );
+      return plugin ? { dir: plugin.dir } : { error: `no plugin named ${name}` };
+    },
+    setDisabled: (name, disabled) => {
+      setDisabled(loaded.dataDir, name, disabled);
+    },
+  };
+}
+
+/**
  * Starts the whole tree and resolves once everything is up. Rejects with a one-line reason if
  * anything essential cannot start (after stopping what had started).
  */
@@ -98,6 +119,7 @@ export async function startRosey(options: StartOptions): Promise<RunningRosey> {
     natsUser: nats.user,
     natsPass: nats.pass,
     startedAt: new Date().toISOString(),
+    ...(loaded.file !== undefined ? { configFile: resolve(loaded.file) } : {}),
   };
   const link = new BusLink();
   logger.info(`starting Rosey ${ROSEY_VERSION}`, {
@@ -122,6 +144,7 @@ export async function startRosey(options: StartOptions): Promise<RunningRosey> {
       watch: options.watch,
       runtime,
       loaded,
+      adminSwitches: pluginSwitches(loaded),
     }),
   );
   options.onTree?.(tree);

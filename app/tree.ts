@@ -14,6 +14,7 @@ import type { ChildSpec } from '../supervisors/child-spec.js';
 import type { SupervisorInput } from '../supervisors/supervisor.machine.js';
 import {
   actionGateSpec,
+  adminSpec,
   backupSchedulerSpec,
   busSpec,
   dataSpec,
@@ -42,6 +43,7 @@ import {
 import { otlpTracesUrl } from './telemetry/endpoint.js';
 import type { RoseyConfig } from './config/schema.js';
 import type { LoadedConfig } from './config/load.js';
+import type { PluginSwitches } from '../actors/admin/admin.machine.js';
 import { everyMs } from './backup/backup-scheduler.actor.js';
 import { MetricsLink } from '../actors/metrics/metrics-link.js';
 import { DashboardLink } from '../actors/dashboard/dashboard-link.js';
@@ -69,6 +71,8 @@ export interface RoseyTreeOptions {
   runtime: RuntimeInfo;
   /** Reload a plugin when its files change (`rosey dev --watch`). */
   watch?: boolean;
+  /** How `!admin enable|disable` find and record plugins; without it, `!admin enable` is refused. */
+  adminSwitches?: PluginSwitches;
   /** The configuration as loaded (its file, for scheduled backups); else `config` and `dataDir`. */
   loaded?: LoadedConfig;
   /**
@@ -87,8 +91,10 @@ export interface RoseyTreeOptions {
  *   ├─ infra (rest_for_one): nats-server (embedded only), bus
  *   ├─ data (one_for_one, restarted with backoff): storage, migrator
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
- *   │    (what plugins do on their own, checked against their grants), router, control, metrics,
- *   │    http (when enabled), dashboard (with http, unless `http.dashboard: false`), backup-scheduler (when `backup.every` is set)
+ *   │    (what plugins do on their own, checked against their grants), router, control, admin
+ *   │    (`!admin` in chat), metrics,
+ *   │    http (when enabled), dashboard (with http, unless `http.dashboard: false`), backup-scheduler
+ *   │    (when `backup.every` is set)
  *   ├─ plugins (dynamic one_for_one): one supervisor per plugin (rest_for_one) → its pending
  *   │    migrations (when it has any), then its process host
  *   └─ connectors (one_for_one): console (when enabled), cytube (when configured)
@@ -144,6 +150,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     ]),
     routerSpec(o, config, { plugins: o.plugins, dataDir: o.dataDir }),
     controlSpec(o, o.dataDir, o.runtime),
+    adminSpec(o, config, o.adminSwitches),
     ...(o.watch ? [pluginWatcherSpec(o, o.plugins)] : []),
     // Last among the services: it observes the others and nothing waits for it.
     metricsSpec(o, metrics, config, o.plugins),

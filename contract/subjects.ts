@@ -110,7 +110,7 @@ export const subjects = {
   /** Control plane for the CLI (req). */
   control: (verb: 'status' | 'stop' | 'ping' | 'kill' | 'restart') => `rosey.control.${verb}`,
   /** Plugin management for the CLI (req): list, info, reload, and the routes pinned by reloads. */
-  pluginControl: (verb: 'list' | 'info' | 'reload' | 'start' | 'stop' | 'routes') =>
+  pluginControl: (verb: 'list' | 'info' | 'reload' | 'restart' | 'start' | 'stop' | 'routes') =>
     `rosey.control.plugin.${verb}`,
   /**
    * Inspection of the tree (contract/messages/inspect.ts), for Rosey's own clients only: what one
@@ -123,8 +123,15 @@ export const subjects = {
   inspectRequest: (verb: 'watch' | 'actors' | 'history' | 'machine') => `rosey.inspect.${verb}`,
 } as const;
 
-/** Plugin names double as subject tokens and folder names. */
-export const PLUGIN_NAME = /^(?=.{1,32}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+/**
+ * Rosey's own namespace among the plugins' ones: `!admin` records its audit events as
+ * `rosey.db.audit.admin.record` → `rosey.audit.admin.<action>`, so no plugin may take the name (a
+ * plugin called `admin` could otherwise write records that pass for an operator's).
+ */
+export const ADMIN_NAMESPACE = 'admin';
+
+/** Plugin names double as subject tokens and folder names; `admin` is Rosey's (ADMIN_NAMESPACE). */
+export const PLUGIN_NAME = /^(?=.{1,32}$)(?!admin$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 /**
  * Replies to Rosey's own clients (the app, the CLI, testBot) come under this prefix: the NATS

@@ -26,7 +26,7 @@ export const manifestSchema = z
       .string()
       .regex(
         PLUGIN_NAME,
-        'lower-case letters and digits in dash-separated words, starting with a letter (max 32)',
+        "lower-case letters and digits in dash-separated words, starting with a letter (max 32); not admin (Rosey's own)",
       ),
     version: z
       .string()

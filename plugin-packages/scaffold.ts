@@ -87,7 +87,7 @@ A Rosey plugin.
 export async function scaffoldPlugin(name: string, parent: string): Promise<string> {
   if (!PLUGIN_NAME.test(name))
     throw new Error(
-      `'${name}' is not a plugin name: lower-case letters and digits in dash-separated words, starting with a letter (max 32)`,
+      `'${name}' is not a plugin name: lower-case letters and digits in dash-separated words, starting with a letter (max 32); not admin (Rosey's own)`,
     );
   const dir = resolve(parent, name);
   if (existsSync(dir)) throw new Error(`${dir} already exists: pick another name or folder`);

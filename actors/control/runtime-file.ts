@@ -14,6 +14,8 @@ export const runtimeInfoSchema = z.object({
   startedAt: z.string(),
   /** PID of the nats-server Rosey started, when it embeds one. */
   natsServerPid: z.number().int().optional(),
+  /** The configuration file it was started with (absolute): `rosey restart` starts it with the same. */
+  configFile: z.string().optional(),
 });
 export type RuntimeInfo = z.infer<typeof runtimeInfoSchema>;
 

@@ -25,7 +25,11 @@ import { childReady } from '../../supervisors/child-protocol.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { findChild } from '../../supervisors/child-ref.js';
 import { describeTree, findNode, type TreeNode } from '../../supervisors/describe-tree.js';
-import { pluginChangeMachine, type PluginChangeOutcome } from './plugin-change.machine.js';
+import {
+  pluginChangeMachine,
+  type PluginChangeInput,
+  type PluginChangeOutcome,
+} from './plugin-change.machine.js';
 import { describeReloadFailure, pluginRows } from './plugin-rows.js';
 import type { InstalledChange } from '../../contract/messages/router.js';
 import { announcedGeneration, forgedAnnouncement } from './forged-announcement.js';
@@ -86,6 +90,7 @@ type ManagerEvent =
   | RequestEvent<'plugin.list', Record<string, unknown>>
   | RequestEvent<'plugin.info', z.infer<typeof pluginNameRequestSchema>>
   | RequestEvent<'plugin.reload', z.infer<typeof reloadRequestSchema>>
+  | RequestEvent<'plugin.restart', z.infer<typeof pluginNameRequestSchema>>
   | RequestEvent<'plugin.start', z.infer<typeof startRequestSchema>>
   | RequestEvent<'plugin.stop', z.infer<typeof pluginNameRequestSchema>>
   | RequestEvent<'plugin.routes', Record<string, unknown>>
@@ -120,6 +125,43 @@ const installedChange = (plugin: string, version: string, installed: boolean): B
 
 const reloadActorId = (plugin: string) => `reload:${plugin}`;
 const changeActorId = (plugin: string) => `change:${plugin}`;
+
+/**
+ * A plugin's cold restart, answered as a reload (`restarted: true`): its own supervisor is
+ * terminated and removed if there is one, then started afresh from its folder as a new generation.
+ * A failed plugin's reload takes this way, and so does `rosey.control.plugin.restart`.
+ */
+function coldRestart(
+  context: ManagerContext,
+  o: { replyId: string; name: string; plugin: LoadedPlugin; plugins: AnyActorRef; own: boolean },
+): { input: PluginChangeInput; patch: Pick<ManagerContext, 'plugins' | 'changes'> } {
+  const managed = context.plugins[o.name]!;
+  const generation = managed.nextGeneration;
+  return {
+    input: {
+      op: o.own ? 'restart' : 'start',
+      plugin: o.name,
+      supervisor: o.plugins,
+      spec: () => context.input.pluginSpec(o.plugin, generation),
+      access: () => context.input.access(o.plugin),
+      release: () => context.input.release(o.name),
+    },
+    patch: {
+      plugins: { ...context.plugins, [o.name]: { ...managed, nextGeneration: generation + 1 } },
+      changes: {
+        ...context.changes,
+        [o.name]: {
+          replyId: o.replyId,
+          op: 'restart',
+          plugin: o.plugin,
+          generation,
+          from: { generation: managed.generation, version: managed.plugin.manifest.version },
+          startedAt: performance.now(),
+        },
+      },
+    },
+  };
+}
 
 /**
  * Plugin management for the CLI: `rosey.control.plugin.list` (what runs, which version and
@@ -227,35 +269,18 @@ export const pluginManagerMachine = setup({
       const plugins = pluginsSupervisor(context.input.rootSystemId, system);
       if (own?.record.status === 'failed' || (!own && plugins)) {
         // Nothing to hand over from (it gave up, or is gone): a cold restart from its folder.
-        const generation = managed.nextGeneration;
         context.input.logger.info(
-          `restarting ${name} (${own ? 'failed' : 'not running'}) as generation ${generation}`,
+          `restarting ${name} (${own ? 'failed' : 'not running'}) as generation ${managed.nextGeneration}`,
         );
-        enqueue.spawnChild('change', {
-          id: changeActorId(name),
-          input: {
-            op: own ? 'restart' : 'start',
-            plugin: name,
-            supervisor: plugins!,
-            spec: () => context.input.pluginSpec(plugin, generation),
-            access: () => context.input.access(plugin),
-            release: () => context.input.release(name),
-          },
+        const cold = coldRestart(context, {
+          replyId: event.replyId,
+          name,
+          plugin,
+          plugins: plugins!,
+          own: !!own,
         });
-        enqueue.assign({
-          plugins: { ...context.plugins, [name]: { ...managed, nextGeneration: generation + 1 } },
-          changes: {
-            ...context.changes,
-            [name]: {
-              replyId: event.replyId,
-              op: 'restart',
-              plugin,
-              generation,
-              from: { generation: managed.generation, version: managed.plugin.manifest.version },
-              startedAt: performance.now(),
-            },
-          },
-        });
+        enqueue.spawnChild('change', { id: changeActorId(name), input: cold.input });
+        enqueue.assign(cold.patch);
         return;
       }
       if (!own?.ref || own.record.status !== 'running' || blue?.record.status !== 'running') {
@@ -293,6 +318,35 @@ export const pluginManagerMachine = setup({
           [name]: { replyId: event.replyId, routedTo: managed.generation, green, plugin },
         },
       });
+    }),
+    restartPlugin: enqueueActions(({ context, event, enqueue, system }) => {
+      assertEvent(event, 'plugin.restart');
+      const name = event.data.plugin;
+      const refuse = (result: Result<unknown>) => enqueue.sendTo('bus', reply(event.replyId, result));
+      const managed = Object.hasOwn(context.plugins, name) ? context.plugins[name] : undefined;
+      if (!managed) {
+        const known = Object.keys(context.plugins).sort().join(', ') || 'none';
+        return refuse(err('NOT_FOUND', `no plugin named ${name} (loaded: ${known})`));
+      }
+      if (context.reloads[name]) return refuse(err('BUSY', `a reload of ${name} is running`));
+      if (context.changes[name]) return refuse(err('BUSY', `${name} is being started or stopped`));
+      const plugins = pluginsSupervisor(context.input.rootSystemId, system);
+      if (!plugins) return refuse(err('NOT_FOUND', 'the plugins supervisor is not running'));
+      const root = system.get(context.input.rootSystemId) as AnyActorRef | undefined;
+      const own = root ? findChild(root, ['plugins', name]) : undefined;
+      // Cold, running or not: its process stops, then starts again from its folder (no blue-green).
+      context.input.logger.info(
+        `restarting ${name} as generation ${managed.nextGeneration} (rosey.control.plugin.restart)`,
+      );
+      const cold = coldRestart(context, {
+        replyId: event.replyId,
+        name,
+        plugin: managed.plugin,
+        plugins,
+        own: !!own,
+      });
+      enqueue.spawnChild('change', { id: changeActorId(name), input: cold.input });
+      enqueue.assign(cold.patch);
     }),
     finishReload: enqueueActions(({ context, event, enqueue }) => {
       // Reached through `fromReload` only: the output is a reload's.
@@ -524,6 +578,11 @@ export const pluginManagerMachine = setup({
           { subject: subjects.pluginControl('list'), event: 'plugin.list', schema: anyRequest },
           { subject: subjects.pluginControl('info'), event: 'plugin.info', schema: pluginNameRequestSchema },
           { subject: subjects.pluginControl('reload'), event: 'plugin.reload', schema: reloadRequestSchema },
+          {
+            subject: subjects.pluginControl('restart'),
+            event: 'plugin.restart',
+            schema: pluginNameRequestSchema,
+          },
           { subject: subjects.pluginControl('start'), event: 'plugin.start', schema: startRequestSchema },
           { subject: subjects.pluginControl('stop'), event: 'plugin.stop', schema: pluginNameRequestSchema },
           { subject: subjects.pluginControl('routes'), event: 'plugin.routes', schema: anyRequest },
@@ -542,6 +601,7 @@ export const pluginManagerMachine = setup({
         'plugin.list': { actions: 'list' },
         'plugin.info': { actions: 'info' },
         'plugin.reload': { actions: 'startReload' },
+        'plugin.restart': { actions: 'restartPlugin' },
         'plugin.start': { actions: 'startPlugin' },
         'plugin.stop': { actions: 'stopPlugin' },
         'plugin.routes': { actions: 'routes' },

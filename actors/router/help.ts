@@ -1,3 +1,4 @@
+import { ADMIN_COMMAND } from '../../contract/messages/admin.js';
 import { waitingCommands } from './installed.js';
 import { lookup, visibleCommands, type Registry } from './registry.js';
 
@@ -17,6 +18,9 @@ export function helpText(registry: Registry, prefix: string, rank: number, topic
   }
   const name = topic.replace(new RegExp(`^${escape(prefix)}`), '').toLowerCase();
   if (name === 'help') return `${prefix}help [command] — list commands, or explain one.`;
+  // Not in the list above: only the admins named in the config may use it (actors/admin).
+  if (name === ADMIN_COMMAND)
+    return `${prefix}${ADMIN_COMMAND} help|list|status|reload|restart|enable|disable|metrics — for Rosey's admins only; answers come by PM.`;
   const starting = waiting.find((c) => c.name === name || c.aliases.includes(name));
   const cmd = starting ?? lookup(registry, name);
   if (!cmd || cmd.minRank > rank) return `No command ${prefix}${name}. Try ${prefix}help.`;

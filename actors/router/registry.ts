@@ -1,3 +1,4 @@
+import { ADMIN_COMMAND } from '../../contract/messages/admin.js';
 import type { CommandInfo, PluginAnnouncement } from '../../contract/messages/commands.js';
 
 export interface RegisteredCommand extends CommandInfo {
@@ -49,8 +50,8 @@ export const emptyRegistry = (): Registry => ({
   installed: {},
 });
 
-/** Built into the router; a plugin cannot take these names. */
-export const RESERVED = new Set(['help']);
+/** Built into Rosey (`!admin`: actors/admin, which the router leaves it to); a plugin cannot take these names. */
+export const RESERVED = new Set(['help', ADMIN_COMMAND]);
 
 export interface AnnounceResult {
   registry: Registry;

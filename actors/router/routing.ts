@@ -17,6 +17,7 @@ import { subjects } from '../../contract/subjects.js';
 import type { CommandOutcome } from '../../contract/messages/metrics.js';
 import { checkCooldown, cooldownKey, markWarned, startCooldown, type Cooldowns } from './cooldowns.js';
 import { helpText } from './help.js';
+import { ADMIN_COMMAND } from '../../contract/messages/admin.js';
 import {
   failedUndeclared,
   failureOf,
@@ -358,6 +359,8 @@ export function linesOf(context: RouterContext, event: RouterEvent): Batch {
       if (msg.user.toLowerCase() === botName.toLowerCase()) return none;
       const parsed = parseCommand(msg.text, prefix);
       if (parsed.kind === 'not-a-command') return none;
+      // The admin component (actors/admin) takes `!admin` lines, however malformed: not a plugin's.
+      if (parsed.name === ADMIN_COMMAND) return none;
       const origin: Origin = {
         platform: msg.platform,
         channel: msg.channel,

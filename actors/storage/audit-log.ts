@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { subjects } from '../../contract/subjects.js';
+import { ADMIN_NAMESPACE, subjects } from '../../contract/subjects.js';
 import { LIMITS } from '../../contract/messages/storage-limits.js';
 import type { AuditRecord, AuditRequest } from '../../contract/messages/storage.js';
 import { fail, fromDatabaseError } from '../database/storage-error.js';
@@ -33,7 +33,9 @@ export function isAuditRecorded(value: unknown): value is AuditRecorded {
 
 /**
  * Plugins' entries in `rosey_audit`, the table the migrator records migrations in. Who did it is
- * always the plugin the subject names: the payload can say what and to what, never who.
+ * always the plugin the subject names: the payload can say what and to what, never who. The one
+ * namespace that is not a plugin's is `admin` (`!admin`, actors/admin): its records name the chat
+ * user in their detail, which only Rosey's own NATS user can send.
  */
 export class AuditLog {
   constructor(
@@ -54,7 +56,8 @@ export class AuditLog {
     checkJsonValue(detail, 'detail');
     const row = {
       at: this.now(),
-      actor: `plugin:${plugin}`,
+      // No plugin may be called `admin` (PLUGIN_NAME): these records are the admin component's.
+      actor: plugin === ADMIN_NAMESPACE ? 'rosey:admin' : `plugin:${plugin}`,
       action,
       target: request.target,
       detail: JSON.stringify(detail),

@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../../contract/result.js';
 import { isAuditRecorded } from './audit-log.js';
 import { auditRequests, kvRequests, rowRequests } from '../../contract/messages/storage.js';
 import type { StorageRequest } from './storage-service.js';
-import { PLUGIN_NAME, subjects } from '../../contract/subjects.js';
+import { ADMIN_NAMESPACE, PLUGIN_NAME, subjects } from '../../contract/subjects.js';
 import { databaseServiceMachine, type DatabaseServiceInput } from '../database/database-service.machine.js';
 import { isOperation, readDatabaseSubject } from '../database/database-subject.js';
 import { ATTR } from '../../contract/tracing.js';
@@ -24,7 +24,10 @@ export function parseStorageSubject(subject: string, payload: unknown): StorageR
   if (!tokens || !isOperation(OPERATIONS, tokens.service))
     return err('VALIDATION_ERROR', `not a storage subject: ${subject}`);
   const { service: tier, plugin: namespace, op } = tokens;
-  if (!PLUGIN_NAME.test(namespace)) return err('VALIDATION_ERROR', `not a plugin namespace: ${namespace}`);
+  // `admin` is no plugin's (PLUGIN_NAME refuses it): Rosey's `!admin` records its audit there.
+  const admin = tier === 'audit' && namespace === ADMIN_NAMESPACE;
+  if (!admin && !PLUGIN_NAME.test(namespace))
+    return err('VALIDATION_ERROR', `not a plugin namespace: ${namespace}`);
   if (tier === 'kv' && isOperation(kvRequests, op)) return { tier, op, namespace, payload };
   if (tier === 'row' && isOperation(rowRequests, op)) return { tier, op, namespace, payload };
   if (tier === 'audit' && isOperation(auditRequests, op)) return { tier, op, namespace, payload };

@@ -39,6 +39,32 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Chat names that may use `!admin` (docs/guides/ADMIN_COMMANDS.md), compared without case; on
+     * CyTube only with at least `admin.minRank`.
+     */
+    admins: z.array(z.string().min(1).max(40)).default([]),
+    /** The channel's owner: an admin too. */
+    owner: z.string().min(1).max(40).optional(),
+    /** `!admin`: who counts as logged in, and how many admin lines a user may send. */
+    admin: z
+      .object({
+        /**
+         * The lowest platform rank an admin's name must come with (CyTube: 0 guest, 1 registered,
+         * 2 moderator …). 1: a guest who takes an admin's name gets nowhere.
+         */
+        minRank: z.number().int().min(1).max(254).default(1),
+        /** At most `count` admin lines per user in any `windowMs`; beyond, refused (once) and audited. */
+        rateLimit: z
+          .object({
+            count: z.number().int().min(1).max(100).default(5),
+            windowMs: z.number().int().min(1000).max(3_600_000).default(30_000),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     /** Where Rosey keeps its database, logs and runtime file. Relative to the config file's folder. */
     dataDir: z.string().min(1).default('data'),
     log: z

@@ -1,13 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
 import { runForeground } from '../../app/foreground.js';
-import { roseyRequest, runningAt, type ControlTarget } from '../../app/control-client.js';
-import { statusReplySchema } from '../../contract/messages/control.js';
-import { subjects } from '../../contract/subjects.js';
-import { isAlive } from '../../process/is-alive.js';
+import { runningAt } from '../../app/control-client.js';
+import { startDetached } from '../detached-start.js';
 import { configFile, configFor, locationFlags } from '../config-flags.js';
 
 export default class Start extends RoseyCommand {
@@ -58,42 +55,9 @@ export default class Start extends RoseyCommand {
   ): Promise<void> {
     const current = runningAt(dataDir);
     if (current) fail(`Rosey is already running with data in ${dataDir} (pid ${current.pid})`);
-    mkdirSync(join(dataDir, 'logs'), { recursive: true });
-    const outFile = join(dataDir, 'logs', 'rosey.out');
-    const pidfile = join(dataDir, 'rosey.pid');
-    const out = openSync(outFile, 'a');
-    const args = [process.argv[1]!, 'start', '--config', file, '--pidfile', pidfile];
-    if (dataDirFlag) args.push('--data-dir', dataDirFlag);
-    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] });
-    child.unref();
-    const pid = child.pid!;
-    const deadline = Date.now() + readyTimeoutMs;
-    for (;;) {
-      const found = runningAt(dataDir);
-      if (found?.pid === pid && (await this.isUp(found))) break;
-      if (!isAlive(pid)) {
-        const tail = readFileSync(outFile, 'utf8').trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
-        fail(
-          `Rosey exited during startup${tail ? `: ${tail.replace(/^rosey( \w+)?: /, '')}` : ''} (see ${outFile})`,
-        );
-      }
-      if (Date.now() > deadline)
-        fail(`Rosey (pid ${pid}) did not come up within ${readyTimeoutMs} ms (see ${outFile})`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const { pid, outFile } = await startDetached({ file, dataDirFlag, dataDir, readyTimeoutMs, fail });
     this.log(
       `Rosey started in the background (pid ${pid}); output in ${outFile}. Stop it with \`rosey stop\`.`,
     );
-  }
-
-  /** Up means the root supervisor reports running over the control plane. */
-  private async isUp(target: ControlTarget): Promise<boolean> {
-    const result = await roseyRequest(
-      target,
-      subjects.control('status'),
-      {},
-      { reply: statusReplySchema, timeoutMs: 2000 },
-    );
-    return result.ok && result.data.tree.state === 'running';
   }
 }
