@@ -129,6 +129,8 @@ export const configSchema = z
                 intensity: z.number().int().min(0).max(100).optional(),
                 period: z.number().positive().max(3600).optional(),
                 config: z.record(z.string(), z.unknown()).default({}),
+                /** Channel events waiting for the plugin's handlers at most; beyond, dropped and counted. */
+                eventQueue: z.number().int().min(1).max(1_000_000).optional(),
                 /** Capabilities the operator adds to, or takes from, what the manifest asks for. */
                 permissions: z
                   .object({
