@@ -6,13 +6,15 @@
  * quote-db plugin's commands end to end over 10,000 quotes), `lean` (issue 16's footprint, start
  * and tail-latency targets), `tracing` (the round trip with tracing off and on) and `metrics` (issue 17:
  * the HTTP endpoint with ten plugins, the store over an hour), `inspect` (issue 18: the round trip
- * with inspection compiled out, unwatched and watched); all by default. Numbers
+ * with inspection compiled out, unwatched and watched), `markov` (issue 20: learning rate and sentence
+ * latency, the model alone and through the plugin); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
 import { actionsSuite } from './actions.js';
 import { cytubeSuite } from './cytube.js';
 import { inspectSuite } from './inspect.js';
 import { leanSuite } from './lean.js';
+import { markovSuite } from './markov.js';
 import { metricsSuite } from './metrics.js';
 import { quoteDbSuite } from './quote-db.js';
 import { reloadSuite } from './reload.js';
@@ -31,6 +33,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   tracing: tracingSuite,
   metrics: metricsSuite,
   inspect: inspectSuite,
+  markov: markovSuite,
 };
 
 const args = process.argv.slice(2);
