@@ -132,6 +132,13 @@ describe('sdk: channel events (real nats-server, storage, router)', function () 
         },
       );
       assert.ok((health.data.events?.handled ?? 0) > 0);
+      // Its events subject validates what it is asked, like every bus handler.
+      for (const payload of [{ op: 'dance' }, {}, 'settle', { op: 'settle', extra: 1 }]) {
+        const refused = await request(bot.nc, subjects.pluginEvents('listener', 1), payload, {
+          timeoutMs: 2000,
+        });
+        assert.equal(refused.ok ? 'ok' : refused.error.code, 'VALIDATION_ERROR', JSON.stringify(payload));
+      }
     });
   });
 
