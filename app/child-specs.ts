@@ -293,7 +293,12 @@ export interface PluginWiring extends Wiring {
 }
 
 /** The host of one generation of a plugin: child `<name>@<generation>` of the plugin's supervisor. */
-export function pluginHostSpec(plugin: LoadedPlugin, w: PluginWiring, generation: number): ChildSpec {
+export function pluginHostSpec(
+  plugin: LoadedPlugin,
+  w: PluginWiring,
+  generation: number,
+  options: { awaitRestore?: boolean } = {},
+): ChildSpec {
   const { manifest } = plugin;
   const settings = w.config.plugins.settings[manifest.name];
   const connection = w.pluginNats(manifest.name);
@@ -304,6 +309,8 @@ export function pluginHostSpec(plugin: LoadedPlugin, w: PluginWiring, generation
       entry: plugin.entry,
       memoryMb: settings?.memoryMb ?? manifest.memoryMb,
       config: settings?.config ?? {},
+      eventQueue: settings?.eventQueue,
+      awaitRestore: options.awaitRestore,
     },
     generation,
     nats: connection.endpoint,

@@ -10,6 +10,7 @@ import { discoverPlugins, type LoadedPlugin } from '../plugin-packages/manifest.
 import { installedPluginsDir, readDisabled, setDisabled } from '../plugin-packages/plugin-switches.js';
 import type { PluginSwitches } from '../actors/admin/admin.machine.js';
 import { roseyTree } from './tree.js';
+import { withoutUnwantedBuiltins } from './opt-in-builtins.js';
 import { startTree, type RunningTree } from '../supervisors/run-tree.js';
 import { readRuntimeFile, type RuntimeInfo } from '../actors/control/runtime-file.js';
 import { ROSEY_VERSION } from './version.js';
@@ -63,7 +64,8 @@ export function pluginsToRun(
   options: { includeDisabled?: boolean } = {},
 ): { plugins: LoadedPlugin[]; problems: string[] } {
   const { config, dataDir } = loaded;
-  const found = discoverPlugins(pluginRoots(loaded));
+  const discovered = discoverPlugins(pluginRoots(loaded));
+  const found = { ...discovered, plugins: withoutUnwantedBuiltins(discovered.plugins, config) };
   const disabled = new Set([...config.plugins.disabled, ...readDisabled(dataDir)]);
   if (options.includeDisabled) return found;
   return { plugins: found.plugins.filter((p) => !disabled.has(p.manifest.name)), problems: found.problems };

@@ -126,7 +126,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     pluginManagerSpec(o, {
       rootSystemId: ROOT_SYSTEM_ID,
       plugins: o.plugins,
-      hostSpec: (plugin, generation) => pluginHostSpec(plugin, o, generation),
+      hostSpec: (plugin, generation, options) => pluginHostSpec(plugin, o, generation, options),
       hasMigrations,
       timing: config.plugins.reload,
       grants: (plugin) => pluginGrants(plugin, config),

@@ -7,7 +7,8 @@
  * and tail-latency targets), `tracing` (the round trip with tracing off and on) and `metrics` (issue 17:
  * the HTTP endpoint with ten plugins, the store over an hour), `inspect` (issue 18: the round trip
  * with inspection compiled out, unwatched and watched), `dashboard` (issue 18: one message to 20
- * pages, the round trip with a page open); all by default. Numbers
+ * pages, the round trip with a page open), `markov` (issue 20: learning rate and sentence
+ * latency, the model alone and through the plugin); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
 import { actionsSuite } from './actions.js';
@@ -15,6 +16,7 @@ import { cytubeSuite } from './cytube.js';
 import { dashboardSuite } from './dashboard.js';
 import { inspectSuite } from './inspect.js';
 import { leanSuite } from './lean.js';
+import { markovSuite } from './markov.js';
 import { metricsSuite } from './metrics.js';
 import { quoteDbSuite } from './quote-db.js';
 import { reloadSuite } from './reload.js';
@@ -34,6 +36,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   metrics: metricsSuite,
   inspect: inspectSuite,
   dashboard: dashboardSuite,
+  markov: markovSuite,
 };
 
 const args = process.argv.slice(2);

@@ -1,5 +1,6 @@
 import type { TreeNode } from '../contract/messages/control.js';
-import type { CurrentMetrics, ProcessFigures } from '../contract/messages/metrics.js';
+import type { CurrentMetrics, PluginFigures, ProcessFigures } from '../contract/messages/metrics.js';
+import type { EventFigures } from '../contract/messages/plugin-events.js';
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -24,22 +25,37 @@ export function withFigures(tree: TreeNode, current: CurrentMetrics): TreeNode {
     ...(f.cpuPercent !== undefined ? { cpu: `${f.cpuPercent.toFixed(1)}%` } : {}),
     rss: mb(f.rss),
   });
-  const hosts = new Map(
-    current.plugins.flatMap((p) =>
-      p.process && p.generation ? [[`${p.name}@${p.generation}`, p.process]] : [],
-    ),
+  const hosts = new Map<string, PluginFigures>(
+    current.plugins.flatMap((p) => (p.process && p.generation ? [[`${p.name}@${p.generation}`, p]] : [])),
   );
   const visit = (node: TreeNode): TreeNode => {
-    const figures = hosts.get(node.id);
+    const plugin = hosts.get(node.id);
     return {
       ...node,
-      ...(figures ? { info: { ...node.info, ...facts(figures) } } : {}),
+      ...(plugin?.process
+        ? {
+            info: {
+              ...node.info,
+              ...facts(plugin.process),
+              ...(plugin.events ? { events: eventsText(plugin.events) } : {}),
+            },
+          }
+        : {}),
       ...(node.children ? { children: node.children.map(visit) } : {}),
     };
   };
   const root = visit(tree);
   return { ...root, info: { ...root.info, ...facts(current.main) } };
 }
+
+/** `1200 handled, 3 dropped, 1 failed` (what did not happen is left out, but handled). */
+const eventsText = (e: EventFigures) =>
+  [
+    `${e.handled} handled`,
+    ...(['queued', 'dropped', 'failed', 'invalid'] as const).flatMap((k) =>
+      e[k] > 0 ? [`${e[k]} ${k}`] : [],
+    ),
+  ].join(', ');
 
 const counts = (record: Record<string, number>) =>
   Object.entries(record)
@@ -62,7 +78,9 @@ export function formatMetrics(m: CurrentMetrics): string {
       (p) =>
         `${p.name}${p.generation ? `@${p.generation}` : ''}  ${p.status}${p.pid ? `  pid ${p.pid}` : ''}  ${
           p.process ? processText(p.process) : 'no figures yet'
-        }${p.memoryLimitMb ? `  limit ${p.memoryLimitMb} MB` : ''}  restarts ${p.restarts}  reloads ${p.reloads}`,
+        }${p.memoryLimitMb ? `  limit ${p.memoryLimitMb} MB` : ''}  restarts ${p.restarts}  reloads ${p.reloads}${
+          p.events ? `  events ${eventsText(p.events)}` : ''
+        }`,
     ),
     `connectors: ${m.connectors.map((x) => `${x.name} ${x.state}${x.queued !== undefined ? ` (${x.queued} queued)` : ''}`).join(', ') || 'none'}`,
     `chat lines ${c.chatLines}  commands: ${counts(byOutcome)}  cooldown hits ${c.cooldownHits}`,

@@ -10,6 +10,8 @@ export interface Capability {
   description: string;
   /** Subjects the plugin's NATS user may publish on with this capability. */
   publish(plugin: string): string[];
+  /** Channel events the plugin's NATS user may subscribe to with it, only in its own queue group. */
+  events?: readonly string[];
   /** False: recorded and shown, but Rosey cannot stop a plugin process from doing it (see docs/permissions.md). */
   enforced: boolean;
 }
@@ -48,6 +50,26 @@ export const CAPABILITIES = {
   storage: {
     description: 'its own key-value store, tables and migrations, and records in the audit log',
     publish: (p) => [subjects.kv(p, '*'), subjects.row(p, '*'), `rosey.db.migrate.${p}.*`, subjects.audit(p)],
+    enforced: true,
+  },
+  'events.chat': {
+    description: 'hear every chat line and private message to the bot, not only commands',
+    publish: () => [],
+    events: [subjects.message, subjects.pm],
+    enforced: true,
+  },
+  'events.users': {
+    description: 'hear users join, leave, change rank and go AFK',
+    publish: () => [],
+    events: ['user.join', 'user.leave', 'user.rank', 'user.afk'].map((k) => `rosey.events.${k}`),
+    enforced: true,
+  },
+  'events.media': {
+    description: 'hear the media change and the playlist change',
+    publish: () => [],
+    events: ['media.change', 'playlist.add', 'playlist.delete', 'playlist.move', 'playlist.reset'].map(
+      (k) => `rosey.events.${k}`,
+    ),
     enforced: true,
   },
   'net.http': {
@@ -122,6 +144,29 @@ export function pluginGrants(
 /** The plugin's NATS publish subjects its capabilities add (see actors/nats-server/credentials.ts). */
 export function capabilitySubjects(plugin: string, granted: readonly CapabilityName[]): string[] {
   return granted.flatMap((c) => CAPABILITIES[c].publish(plugin));
+}
+
+/**
+ * The queue group a plugin's event subscriptions join: every generation of the plugin shares it, so
+ * NATS hands each event to exactly one of them during a blue-green reload (docs/plugin-sdk.md#events).
+ */
+export const eventQueue = (plugin: string) => `plugin.${plugin}`;
+
+/**
+ * The plugin's NATS subscribe entries its capabilities add: each event subject pinned to the
+ * plugin's own queue group (`"<subject> <queue>"`), so it can neither listen outside the group
+ * (and hear events twice during a reload) nor join another plugin's group.
+ */
+export function capabilitySubscriptions(plugin: string, granted: readonly CapabilityName[]): string[] {
+  return granted.flatMap((c) => {
+    const events: readonly string[] = (CAPABILITIES[c] as Capability).events ?? [];
+    return events.map((subject) => `${subject} ${eventQueue(plugin)}`);
+  });
+}
+
+/** The capability that lets a plugin hear events on `subject`, if any. */
+export function capabilityOfEvent(subject: string): CapabilityName | undefined {
+  return CAPABILITY_NAMES.find((c) => ((CAPABILITIES[c] as Capability).events ?? []).includes(subject));
 }
 
 /** `rosey.actions.<plugin>.<action>` → who asked for what; undefined for any other subject. */

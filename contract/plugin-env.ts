@@ -14,6 +14,10 @@ export interface PluginEnv {
   /** The plugin's own reply inbox (its NATS user may subscribe to nothing else). */
   inboxPrefix?: string;
   config: Record<string, unknown>;
+  /** Bound of its channel-event queue (`plugins.settings.<name>.eventQueue`). */
+  eventQueue?: number;
+  /** A reload will hand it the old generation's state: it handles no event before `restore`. */
+  awaitRestore?: boolean;
   /** Where the process sends its spans (an OTLP/HTTP traces URL); absent: tracing off (docs/tracing.md). */
   otlpTracesUrl?: string;
 }
@@ -30,6 +34,8 @@ export const ENV = {
   inboxPrefix: 'ROSEY_NATS_INBOX',
   config: 'ROSEY_PLUGIN_CONFIG',
   otlpTracesUrl: 'ROSEY_OTLP_TRACES_URL',
+  eventQueue: 'ROSEY_PLUGIN_EVENT_QUEUE',
+  awaitRestore: 'ROSEY_PLUGIN_AWAIT_RESTORE',
 } as const;
 
 export function toEnv(env: PluginEnv): Record<string, string> {
@@ -46,6 +52,8 @@ export function toEnv(env: PluginEnv): Record<string, string> {
   if (env.natsPass) out[ENV.natsPass] = env.natsPass;
   if (env.inboxPrefix) out[ENV.inboxPrefix] = env.inboxPrefix;
   if (env.otlpTracesUrl) out[ENV.otlpTracesUrl] = env.otlpTracesUrl;
+  if (env.eventQueue !== undefined) out[ENV.eventQueue] = String(env.eventQueue);
+  if (env.awaitRestore) out[ENV.awaitRestore] = '1';
   return out;
 }
 
@@ -58,6 +66,9 @@ export function fromEnv(source: NodeJS.ProcessEnv): PluginEnv {
   const generation = Number(need(ENV.generation));
   if (!Number.isInteger(generation) || generation < 1)
     throw new Error(`${ENV.generation} must be a positive integer`);
+  const eventQueue = source[ENV.eventQueue] ? Number(source[ENV.eventQueue]) : undefined;
+  if (eventQueue !== undefined && (!Number.isInteger(eventQueue) || eventQueue < 1))
+    throw new Error(`${ENV.eventQueue} must be a positive integer`);
   let config: Record<string, unknown> = {};
   if (source[ENV.config]) config = JSON.parse(source[ENV.config]!) as Record<string, unknown>;
   return {
@@ -72,5 +83,7 @@ export function fromEnv(source: NodeJS.ProcessEnv): PluginEnv {
     inboxPrefix: source[ENV.inboxPrefix] || undefined,
     config,
     otlpTracesUrl: source[ENV.otlpTracesUrl] || undefined,
+    eventQueue,
+    awaitRestore: source[ENV.awaitRestore] === '1' || undefined,
   };
 }

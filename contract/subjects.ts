@@ -58,6 +58,8 @@ export const subjects = {
   pluginSnapshot: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.snapshot`,
   /** … and gives it to the new one before commands go there (req): `{state}` → `{}`. */
   pluginRestore: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.restore`,
+  /** A plugin generation's event intake (req): settle (all handled) or resume after a hand-off. */
+  pluginEvents: (plugin: string, generation: number) => `rosey.plugins.${plugin}.${generation}.events`,
   /** A plugin was installed (being started) or removed while Rosey runs (pub, by the plugin manager). */
   pluginInstalled: 'rosey.control.plugin.installed',
   /** Asks every running plugin to announce itself again (pub), e.g. after the router restarted. */

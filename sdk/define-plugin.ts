@@ -1,4 +1,5 @@
 import type { Logger } from '../contract/log.js';
+import type { PluginEventName, PluginEventPayloads } from '../contract/messages/plugin-events.js';
 import type { PluginActions } from './plugin-actions.js';
 import type { StorageClient } from './storage-client.js';
 
@@ -73,10 +74,53 @@ export interface PluginContext {
   users: PluginActions['users'];
 }
 
+/**
+ * What an event handler gets besides the event: the plugin's config, log and storage, and actions
+ * aimed at the event's platform and channel (each needing its capability, like a command's).
+ */
+export interface EventContext {
+  /** Which event this is (`message`, `join`, …). */
+  event: PluginEventName;
+  config: Record<string, unknown>;
+  log: Logger;
+  kv: StorageClient['kv'];
+  rows: StorageClient['rows'];
+  migrations: StorageClient['migrations'];
+  /** Records `<plugin>.<action>` on `target` in Rosey's audit log. */
+  audit(action: string, target: string, detail?: Record<string, unknown>): Promise<void>;
+  chat: PluginActions['chat'];
+  playlist: PluginActions['playlist'];
+  users: PluginActions['users'];
+}
+
+/** A handler of one channel event; runs one at a time, in the order the events came. */
+export type EventHandler<E extends PluginEventName> = (
+  event: PluginEventPayloads[E],
+  ctx: EventContext,
+) => void | Promise<void>;
+
+/** Handlers by event name; each needs its capability in the manifest (docs/plugin-sdk.md#events). */
+export type EventHandlers = { [E in PluginEventName]?: EventHandler<E> };
+
+/** What a command list made from the configuration gets (`commands: ({ config }) => ({ … })`). */
+export interface CommandsContext {
+  config: Record<string, unknown>;
+}
+
 export interface PluginDefinition {
   /** Must equal the `name` in manifest.yaml. */
   name: string;
-  commands: Record<string, CommandDefinition>;
+  /**
+   * The commands, or a function making them from the plugin's configuration (e.g. a cooldown the
+   * operator sets); it runs once, before `start`.
+   */
+  commands: Record<string, CommandDefinition> | ((ctx: CommandsContext) => Record<string, CommandDefinition>);
+  /**
+   * Channel events the plugin handles: chat lines (`message`, `pm`: capability `events.chat`),
+   * users (`join`, `leave`, `rank`, `afk`: `events.users`), media (`media`, `playlist`:
+   * `events.media`). They start arriving after `start` (and a reload's `restore`) has finished.
+   */
+  events?: EventHandlers;
   /** Runs before the plugin announces its commands; throwing here fails the plugin's start. */
   start?(ctx: PluginContext): void | Promise<void>;
   /** Runs on a graceful stop, after in-flight commands have finished. */
@@ -95,6 +139,20 @@ export interface PluginDefinition {
   snapshot?(): unknown;
   /** Takes the previous generation's `snapshot` (before any command); throwing fails the reload. */
   restore?(state: unknown): void | Promise<void>;
+  /**
+   * After its `snapshot`, the reload did not go through (the new generation could not restore, or
+   * went down during the grace period): this generation serves on. Restart what `snapshot` stopped
+   * (timers): a generation should stop acting on state it has handed over until it knows.
+   */
+  resume?(): void | Promise<void>;
+}
+
+/** The plugin's commands, made from its configuration when it declares them as a function. */
+export function commandsOf(
+  plugin: Pick<PluginDefinition, 'commands'>,
+  config: Record<string, unknown>,
+): Record<string, CommandDefinition> {
+  return typeof plugin.commands === 'function' ? plugin.commands({ config }) : plugin.commands;
 }
 
 const BRAND = Symbol.for('rosey.plugin');

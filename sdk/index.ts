@@ -4,6 +4,24 @@ export { escapeLike, StorageClient, StorageError } from './storage-client.js';
 export { ActionError, PluginActions, type Media, type Where } from './plugin-actions.js';
 export type { Filter, Row, SearchOptions } from './storage-client.js';
 export type {
+  EventFigures,
+  PlaylistEvent,
+  PluginEventName,
+  PluginEventPayloads,
+} from '../contract/messages/plugin-events.js';
+export type { ChatMessage } from '../contract/messages/chat.js';
+export type {
+  MediaChange,
+  UserAfk,
+  UserJoin,
+  UserLeave,
+  UserRank,
+} from '../contract/messages/channel-events.js';
+export type {
+  CommandsContext,
+  EventContext,
+  EventHandler,
+  EventHandlers,
   CommandContext,
   CommandDefinition,
   CommandResult,

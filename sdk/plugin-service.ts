@@ -1,5 +1,6 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { restoreRequestSchema } from '../contract/messages/plugins.js';
+import { DEFAULT_EVENT_QUEUE, eventsRequestSchema } from '../contract/messages/plugin-events.js';
 import { decodeJson, encodeJson, incomingMeta, outgoingHeaders } from '../contract/envelope.js';
 import { validate } from '../contract/validate.js';
 import {
@@ -13,7 +14,8 @@ import type { Logger } from '../contract/log.js';
 import { err, errorMessage, ok, type Result } from '../contract/result.js';
 import { subjects } from '../contract/subjects.js';
 import { processSampler } from '../contract/process-figures.js';
-import type { CommandResult, PluginDefinition } from './define-plugin.js';
+import { commandsOf, type CommandResult, type PluginDefinition } from './define-plugin.js';
+import { EventIntake } from './event-intake.js';
 import type { PluginEnv } from '../contract/plugin-env.js';
 import { PluginActions } from './plugin-actions.js';
 import { StorageClient } from './storage-client.js';
@@ -23,11 +25,16 @@ export interface PluginService {
   /** Stop taking commands, let in-flight ones finish (at most `graceMs`), then run the plugin's stop hook. */
   stop(graceMs: number): Promise<void>;
   inFlight(): number;
+  /** Its channel events (docs/plugin-sdk.md#events). */
+  events: EventIntake;
 }
 
+/** How long a generation started for a hand-off waits for its `restore` before handling events anyway. */
+const AWAIT_RESTORE_MS = 60_000;
+
 /** The command list a plugin announces, checked against the same schema the router applies. */
-export function describeCommands(plugin: PluginDefinition): CommandInfo[] {
-  return Object.entries(plugin.commands).map(([name, def]) => {
+export function describeCommands(plugin: PluginDefinition, config: Record<string, unknown>): CommandInfo[] {
+  return Object.entries(commandsOf(plugin, config)).map(([name, def]) => {
     const checked = validate(commandInfoSchema, {
       name,
       usage: def.usage,
@@ -68,7 +75,9 @@ export async function startPluginService(options: {
   log: Logger;
 }): Promise<PluginService> {
   const { nc, plugin, env, log } = options;
-  const commands = describeCommands(plugin);
+  // Made once, from the configuration the process got, before `start` (so announced as they run).
+  const definitions = commandsOf(plugin, env.config);
+  const commands = describeCommands({ commands: definitions, name: plugin.name }, env.config);
   const startedAt = Date.now();
   const storage = new StorageClient(nc, env.name);
   const { kv, rows, migrations } = storage;
@@ -92,7 +101,42 @@ export async function startPluginService(options: {
     audit,
   });
 
+  const events = new EventIntake({
+    nc,
+    plugin: env.name,
+    handlers: plugin.events ?? {},
+    log,
+    limit: env.eventQueue ?? DEFAULT_EVENT_QUEUE,
+    // A reload hands this generation the old one's state: no event may see the state before it.
+    held: env.awaitRestore === true && typeof plugin.restore === 'function',
+    context: (event, payload) => {
+      const { platform, channel } = payload as { platform: string; channel: string };
+      const here = actions.in({ platform, channel });
+      return {
+        event,
+        config: env.config,
+        log,
+        kv,
+        rows,
+        migrations,
+        audit,
+        chat: here.chat,
+        playlist: here.playlist,
+        users: here.users,
+      };
+    },
+  });
+  // A generation that waits for a restore that never comes (its reload gave up on the hand-off yet
+  // kept it, or it was restarted with the same environment) does not hold its events for ever.
+  const holdTimer = setTimeout(() => {
+    if (!events.figures().held) return;
+    log.warn(`no restore within ${AWAIT_RESTORE_MS} ms: handling events without the old state`);
+    events.release();
+  }, AWAIT_RESTORE_MS).unref();
+
   const running = new Set<Promise<void>>();
+  /** A reload took this generation's snapshot: a `resume` means the reload did not go through. */
+  let snapshotTaken = false;
 
   const execute = async (msg: Msg): Promise<void> => {
     const t = tracing();
@@ -115,13 +159,15 @@ export async function startPluginService(options: {
     let result: Result<ExecuteReply>;
     if (!request.ok) {
       result = request;
-    } else if (!Object.hasOwn(plugin.commands, request.data.command)) {
+    } else if (!Object.hasOwn(definitions, request.data.command)) {
       result = err('UNKNOWN_COMMAND', `${env.name} has no command '${request.data.command}'`);
     } else {
       try {
         const { user, platform, channel } = request.data;
         const here = actions.in({ platform, channel });
-        const out = await plugin.commands[request.data.command]!.run({
+        // Commands reach a new generation only after the switch: a hand-off has happened by now.
+        events.release();
+        const out = await definitions[request.data.command]!.run({
           ...request.data,
           chat: here.chat,
           playlist: here.playlist,
@@ -199,6 +245,7 @@ export async function startPluginService(options: {
                 inFlight: running.size,
                 rss: process.memoryUsage.rss(),
                 process: figures.read(),
+                ...(events.names.length > 0 ? { events: events.figures() } : {}),
               })
             : err('UNHEALTHY', unhealthy);
         msg.respond(encodeJson(result), { headers: outgoingHeaders(incomingMeta(msg)).hdrs });
@@ -219,7 +266,13 @@ export async function startPluginService(options: {
       callback: (e, msg) => {
         if (e) return;
         if (!plugin.snapshot) return answer(msg, err('NOT_SUPPORTED', `${env.name} has no snapshot()`));
-        void (async () => plugin.snapshot!())().then(
+        // The next generation hears the events from now on (and holds them until its restore): the
+        // snapshot includes every event this one handled.
+        void (async () => {
+          await events.pause();
+          snapshotTaken = true;
+          return plugin.snapshot!();
+        })().then(
           (state) => answer(msg, ok({ state: state ?? null })),
           (error: unknown) => answer(msg, err('PLUGIN_ERROR', `snapshot failed: ${errorMessage(error)}`)),
         );
@@ -234,21 +287,48 @@ export async function startPluginService(options: {
         if (!request.ok) return answer(msg, request);
         const { state } = request.data;
         void (async () => plugin.restore!(state))().then(
-          () => answer(msg, ok({})),
+          () => {
+            clearTimeout(holdTimer);
+            events.release();
+            answer(msg, ok({}));
+          },
           (error: unknown) => answer(msg, err('PLUGIN_ERROR', `restore failed: ${errorMessage(error)}`)),
         );
       },
     }),
+    nc.subscribe(subjects.pluginEvents(env.name, env.generation), {
+      callback: (e, msg) => {
+        if (e) return;
+        const decoded = decodeJson(msg.data);
+        const request = decoded.ok ? validate(eventsRequestSchema, decoded.data) : decoded;
+        if (!request.ok) return answer(msg, request);
+        if (request.data.op === 'resume') {
+          events.listen();
+          if (!snapshotTaken) return answer(msg, ok(events.figures()));
+          snapshotTaken = false;
+          void (async () => plugin.resume?.())()
+            .catch((error: unknown) => log.error(`resume failed: ${errorMessage(error)}`))
+            .then(() => answer(msg, ok(events.figures())));
+          return;
+        }
+        void events.idle().then(() => answer(msg, ok(events.figures())));
+      },
+    }),
   ];
+  // Subscribed before it announces: a reload stops the old generation only after this one is ready,
+  // so some generation always hears each event.
+  events.listen();
   await nc.flush();
   announce();
 
   return {
     inFlight: () => running.size,
+    events,
     async stop(graceMs) {
       for (const sub of intake) sub.unsubscribe();
+      clearTimeout(holdTimer);
       await Promise.race([
-        Promise.allSettled([...running]),
+        Promise.allSettled([...running, events.stop(graceMs)]),
         new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
       ]);
       await plugin.stop?.();

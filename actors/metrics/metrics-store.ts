@@ -11,6 +11,7 @@ import type {
 import { HistoryColumns, historyOf, selectSamples, type HistoryQuery, type Sample } from './history.js';
 import { actorLabel, type ConnectorReading, type TreeReading } from './tree-reading.js';
 import { RollingWindow } from './window.js';
+import type { EventFigures } from '../../contract/messages/plugin-events.js';
 
 const MAIN = 'main';
 
@@ -117,6 +118,18 @@ export class MetricsStore {
     labelNames: ['plugin'] as const,
     registers: [this.registry],
   });
+  private readonly events = new Gauge({
+    name: 'rosey_plugin_events',
+    help: "Channel events of a plugin's serving generation since it started, by outcome (handled, dropped: queue full, failed: the handler threw, invalid).",
+    labelNames: ['plugin', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly eventQueue = new Gauge({
+    name: 'rosey_plugin_event_queue',
+    help: 'Channel events waiting for a plugin’s handlers.',
+    labelNames: ['plugin'] as const,
+    registers: [this.registry],
+  });
   private readonly memoryLimit = new Gauge({
     name: 'rosey_plugin_memory_limit_bytes',
     help: "A plugin process's memory limit (its manifest's memoryMb, or the config's).",
@@ -208,6 +221,7 @@ export class MetricsStore {
   private readonly seenGenerations = new Map<string, number>();
   private readonly reloadCounts: Record<string, number> = {};
   private readonly pluginFigures = new Map<string, ProcessFigures>();
+  private readonly pluginEvents = new Map<string, EventFigures>();
   private lastNats: {
     connection: number;
     inMsgs: number;
@@ -306,7 +320,14 @@ export class MetricsStore {
       this.pluginFailed.set({ plugin: plugin.name }, plugin.status === 'failed' ? 1 : 0);
       const limit = this.memoryLimitMb(plugin.name);
       if (limit !== undefined) this.memoryLimit.set({ plugin: plugin.name }, limit * 1024 * 1024);
-      if (plugin.status !== 'running') this.pluginFigures.delete(plugin.name);
+      if (plugin.status !== 'running') {
+        this.pluginFigures.delete(plugin.name);
+        if (this.pluginEvents.delete(plugin.name)) {
+          for (const outcome of ['handled', 'dropped', 'failed', 'invalid'])
+            this.events.remove({ plugin: plugin.name, outcome });
+          this.eventQueue.remove({ plugin: plugin.name });
+        }
+      }
     }
     this.connectors = reading.connectors.map((c) =>
       this.queued.has(c.name) ? { ...c, queued: this.queued.get(c.name) } : c,
@@ -327,9 +348,14 @@ export class MetricsStore {
   }
 
   /** A plugin's figures from its health reply. */
-  plugin(name: string, figures: ProcessFigures): void {
+  plugin(name: string, figures: ProcessFigures, events?: EventFigures): void {
     this.pluginFigures.set(name, figures);
     this.processGauges(name, figures);
+    if (!events) return;
+    this.pluginEvents.set(name, events);
+    for (const outcome of ['handled', 'dropped', 'failed', 'invalid'] as const)
+      this.events.set({ plugin: name, outcome }, events[outcome]);
+    this.eventQueue.set({ plugin: name }, events.queued);
   }
 
   /** One tick: the main process's figures and the NATS counts; the sample goes into the window. */
@@ -373,6 +399,7 @@ export class MetricsStore {
     return this.plugins.map((p) => {
       const limit = this.memoryLimitMb(p.name);
       const figures = this.pluginFigures.get(p.name);
+      const events = this.pluginEvents.get(p.name);
       let restarts = 0;
       for (const [actor, n] of Object.entries(this.counts.restarts))
         if (actor.startsWith(`plugins/${p.name}/`)) restarts += n;
@@ -382,6 +409,7 @@ export class MetricsStore {
         reloads: this.reloadCounts[p.name] ?? 0,
         ...(limit !== undefined ? { memoryLimitMb: limit } : {}),
         ...(figures ? { process: figures } : {}),
+        ...(events ? { events } : {}),
       };
     });
   }

@@ -148,7 +148,12 @@ export const metricsMachine = setup({
       const asked = event.context;
       if (asked.kind === 'health') {
         const reply = validate(healthReplySchema, event.result.data);
-        if (reply.ok) context.store.plugin(asked.plugin, reply.data.process ?? { rss: reply.data.rss });
+        if (reply.ok)
+          context.store.plugin(
+            asked.plugin,
+            reply.data.process ?? { rss: reply.data.rss },
+            reply.data.events,
+          );
         return;
       }
       const state = validate(connectorStateSchema.pick({ queued: true }), event.result.data);

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { capabilitySubjects, type CapabilityName } from '../../contract/capabilities.js';
+import {
+  capabilitySubjects,
+  capabilitySubscriptions,
+  type CapabilityName,
+} from '../../contract/capabilities.js';
 import { PLUGIN_NAME, pluginInboxPrefix, subjects } from '../../contract/subjects.js';
 
 export { pluginInboxPrefix };
@@ -8,7 +12,8 @@ export { pluginInboxPrefix };
  * Who may do what on the embedded NATS server. Rosey's own user may do everything; each plugin
  * process gets its own user that can only publish on its own lifecycle subjects and on those of the
  * capabilities it was granted (storage, chat, playlist, kicks), and only subscribe to its commands, its lifecycle
- * subjects, the discovery broadcast and its own reply inbox. It may answer requests it received.
+ * subjects, the discovery broadcast, its own reply inbox and, with an `events.*` capability, those
+ * channel events in its own queue group. It may answer requests it received.
  * So a plugin cannot even ask for another plugin's data: the subject is refused by the server.
  */
 export interface NatsPermissions {
@@ -45,6 +50,7 @@ export function pluginPermissions(plugin: string, granted: readonly CapabilityNa
         `rosey.plugins.${plugin}.>`,
         subjects.pluginsDiscover,
         `${pluginInboxPrefix(plugin)}.>`,
+        ...capabilitySubscriptions(plugin, granted),
       ],
     },
     allow_responses: true,

@@ -1,5 +1,5 @@
 import type { SecurityViolation } from '../../contract/messages/actions.js';
-import { capabilityOfAction, parseActionSubject } from '../../contract/capabilities.js';
+import { capabilityOfAction, capabilityOfEvent, parseActionSubject } from '../../contract/capabilities.js';
 
 const LINE = /(Publish|Subscription) Violation - User "plugin-([a-z0-9-]+)", Subject "([^"]+)"/;
 
@@ -7,6 +7,8 @@ const LINE = /(Publish|Subscription) Violation - User "plugin-([a-z0-9-]+)", Sub
 function capabilityOf(plugin: string, subject: string): string | undefined {
   const action = parseActionSubject(subject);
   if (action?.plugin === plugin) return capabilityOfAction(action.action);
+  const event = capabilityOfEvent(subject);
+  if (event) return event;
   if (new RegExp(`^rosey\\.db\\.(kv|row|migrate|audit)\\.${plugin}\\.`).test(subject)) return 'storage';
   return undefined;
 }

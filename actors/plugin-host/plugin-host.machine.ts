@@ -19,6 +19,10 @@ export interface HostedPlugin {
   entry: string;
   memoryMb: number;
   config: Record<string, unknown>;
+  /** Bound of its channel-event queue; the SDK's default when absent. */
+  eventQueue?: number;
+  /** A reload will hand this generation the old one's state: it handles no event before `restore`. */
+  awaitRestore?: boolean;
 }
 
 export interface PluginHostInput {
@@ -207,6 +211,8 @@ export const pluginHostMachine = setup({
             inboxPrefix: context.input.inboxPrefix,
             config: context.input.plugin.config,
             otlpTracesUrl: context.input.otlpTracesUrl,
+            eventQueue: context.input.plugin.eventQueue,
+            awaitRestore: context.input.plugin.awaitRestore,
           },
           memoryMb: context.input.plugin.memoryMb,
           logger: context.input.logger,

@@ -178,6 +178,12 @@ const blueGreen = setup({
       plugin: context.input.plugin,
       generation: context.input[to].generation,
     })),
+    // Blue stopped hearing channel events for its snapshot; it serves on, so it hears them again.
+    resumeBlueEvents: sendTo('bus', ({ context }) => ({
+      type: 'bus.publish',
+      subject: subjects.pluginEvents(context.input.plugin, context.input.blue.generation),
+      data: { op: 'resume' },
+    })),
     log: ({ context }, params: { level: 'info' | 'warn'; msg: string }) =>
       context.input.logger[params.level](params.msg),
   },
@@ -396,7 +402,7 @@ export const blueGreenMachine = blueGreen.createMachine({
           ],
         }),
         // The reload stops here: blue, with its state, takes the held commands.
-        releasing: ask('release', { answered: '#blue-green.abandon' }),
+        releasing: ask('release', { entry: 'resumeBlueEvents', answered: '#blue-green.abandon' }),
       },
     },
     switching: ask('switch', {
@@ -443,13 +449,16 @@ export const blueGreenMachine = blueGreen.createMachine({
     retiringBlue: supervise('terminate_child', 'blue', { answered: 'forgettingBlue' }),
     forgettingBlue: supervise('delete_child', 'blue', { answered: 'unpinning' }),
     rollingBack: ask('route-back', {
-      entry: {
-        type: 'log',
-        params: ({ context }) => ({
-          level: 'warn',
-          msg: `reload: ${context.input.green.version} went down after the switch; back to ${context.input.blue.version}`,
-        }),
-      },
+      entry: [
+        { type: 'resumeBlueEvents' },
+        {
+          type: 'log',
+          params: ({ context }) => ({
+            level: 'warn',
+            msg: `reload: ${context.input.green.version} went down after the switch; back to ${context.input.blue.version}`,
+          }),
+        },
+      ],
       answered: { target: 'abandon', actions: { type: 'reportRoute', params: { to: 'blue' } } },
     }),
     // Green goes away (if it was started); blue keeps (or is back to) serving.

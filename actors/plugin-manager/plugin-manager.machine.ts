@@ -41,7 +41,8 @@ export interface PluginManagerInput {
   rootSystemId: string;
   plugins: LoadedPlugin[];
   /** The host spec of a plugin generation, as the tree builds it. */
-  hostSpec: (plugin: LoadedPlugin, generation: number) => ChildSpec;
+  /** `awaitRestore`: the generation will get the old one's state (docs/plugin-sdk.md#events). */
+  hostSpec: (plugin: LoadedPlugin, generation: number, options?: { awaitRestore?: boolean }) => ChildSpec;
   /** Whether a plugin has migrations to apply before a new generation starts. */
   hasMigrations: (plugin: LoadedPlugin) => boolean;
   timing?: Partial<ReloadTiming>;
@@ -288,6 +289,7 @@ export const pluginManagerMachine = setup({
         return refuse(err('BUSY', `${name} is ${state}: try again once it is running (or has failed)`));
       }
       const green = managed.nextGeneration;
+      const handoff = blue.record.info?.snapshot === true;
       const version = typeof blue.record.info?.version === 'string' ? blue.record.info.version : '?';
       context.input.logger.info(`reloading ${name}: ${version} → ${plugin.manifest.version}`, {
         generation: green,
@@ -301,10 +303,10 @@ export const pluginManagerMachine = setup({
           green: {
             generation: green,
             version: plugin.manifest.version,
-            spec: context.input.hostSpec(plugin, green),
+            spec: context.input.hostSpec(plugin, green, { awaitRestore: handoff }),
           },
           migrate: context.input.hasMigrations(plugin),
-          handoff: blue.record.info?.snapshot === true,
+          handoff,
           access: () => context.input.access(plugin),
           timing: context.timing,
           link: context.input.link,

@@ -143,6 +143,8 @@ export const configSchema = z
         paths: z.array(z.string()).default([]),
         /** Load the plugins that ship with Rosey. */
         builtin: z.boolean().default(true),
+        /** Built-in plugins that are off unless named here (markov: it keeps what the channel says). */
+        enable: z.array(z.string().regex(PLUGIN_NAME)).default([]),
         /** Plugins not to start. */
         disabled: z.array(z.string().regex(PLUGIN_NAME)).default([]),
         /** Per-plugin settings: `config` is passed to the plugin; the rest override its manifest. */
@@ -155,6 +157,8 @@ export const configSchema = z
                 intensity: z.number().int().min(0).max(100).optional(),
                 period: z.number().positive().max(3600).optional(),
                 config: z.record(z.string(), z.unknown()).default({}),
+                /** Channel events waiting for the plugin's handlers at most; beyond, dropped and counted. */
+                eventQueue: z.number().int().min(1).max(1_000_000).optional(),
                 /** Capabilities the operator adds to, or takes from, what the manifest asks for. */
                 permissions: z
                   .object({

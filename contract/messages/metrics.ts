@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eventFiguresSchema } from './plugin-events.js';
 
 /**
  * What the metrics actor publishes and answers (docs/metrics.md): the figures of one process, the
@@ -63,6 +64,8 @@ export const pluginFiguresSchema = z.looseObject({
   memoryLimitMb: z.number().optional(),
   /** Its last health reply's figures; absent when it has not answered one yet. */
   process: processFiguresSchema.optional(),
+  /** Its channel-event queue, from the same reply (docs/plugin-sdk.md#events); absent: it handles none. */
+  events: eventFiguresSchema.optional(),
 });
 export type PluginFigures = z.infer<typeof pluginFiguresSchema>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CAPABILITY_NAMES, type CapabilityName } from '../capabilities.js';
 import { processFiguresSchema } from './metrics.js';
+import { eventFiguresSchema } from './plugin-events.js';
 import type { ErrorCode } from '../result.js';
 import { PLUGIN_NAME } from '../subjects.js';
 
@@ -129,6 +130,8 @@ export const healthReplySchema = z.looseObject({
   rss: z.number(),
   /** The process's figures for the metrics actor; optional, so an older plugin's reply still passes. */
   process: processFiguresSchema.optional(),
+  /** Its channel-event queue (docs/plugin-sdk.md#events); absent when it handles no events. */
+  events: eventFiguresSchema.optional(),
 });
 
 /** Reply of `restore`, and of the router's `release` and `unpin`: done, nothing to say. */

@@ -23,7 +23,7 @@ export function formatStandings(standings: readonly Standing[], limit = 10): str
 
 export function formatIntro(rounds: number, seconds: number, startedBy: string, available: number): string {
   const few = available < rounds ? ` (only ${available} questions available)` : '';
-  return `Trivia! ${plural(Math.min(rounds, available), 'round')} of ${seconds} s, started by ${startedBy}${few}. Answer with !a <letter or answer>; one try per question.`;
+  return `Trivia! ${plural(Math.min(rounds, available), 'round')} of ${seconds} s, started by ${startedBy}${few}. Answer in the chat, or with !a <letter or answer>; one try per question.`;
 }
 
 /** The line for one game event. */

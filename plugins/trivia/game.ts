@@ -67,7 +67,9 @@ export type AnswerResult =
   /** No question is open (between questions, or the time ran out: `events` may hold that reveal). */
   | { kind: 'closed'; events: GameEvent[] }
   /** Not an answer (nothing in it, or a letter the question has no choice for); no attempt used. */
-  | { kind: 'invalid'; reason: string; events: GameEvent[] };
+  | { kind: 'invalid'; reason: string; events: GameEvent[] }
+  /** A plain chat line that is not an attempt (see `answer`'s `plain`); no attempt used. */
+  | { kind: 'chatter'; events: GameEvent[] };
 
 export type Phase = 'ready' | 'asking' | 'pause' | 'over';
 
@@ -77,6 +79,21 @@ export interface GameOptions {
   questionMs: number;
   pauseMs: number;
   startedBy: string;
+}
+
+/** A game as JSON, for a reload's hand-off (`TriviaGame.fromState`). */
+export interface GameState {
+  questions: Question[];
+  questionMs: number;
+  pauseMs: number;
+  startedBy: string;
+  phase: Phase;
+  index: number;
+  askedAt: number;
+  wakeAt?: number;
+  attempted: string[];
+  scores: Standing[];
+  participants: Array<[string, string]>;
 }
 
 export class TriviaGame {
@@ -148,15 +165,25 @@ export class TriviaGame {
     return [];
   }
 
-  /** One attempt per user per question; the first right answer wins the round. */
-  answer(user: string, text: string, now: number): AnswerResult {
+  /**
+   * One attempt per user per question; the first right answer wins the round. A `plain` chat line
+   * (not `!a`) is an attempt only when it could be one without doubt: the right free-text answer,
+   * or one of the choices' text (not a bare letter, which chat is full of). Anything else is
+   * chatter: it uses no attempt and gets no reply.
+   */
+  answer(user: string, text: string, now: number, plain = false): AnswerResult {
     const late = this.tick(now);
-    if (this.phaseNow !== 'asking') return { kind: 'closed', events: late };
+    if (this.phaseNow !== 'asking') return { kind: plain ? 'chatter' : 'closed', events: late };
     const q = this.current!;
     const given = normalizeAnswer(text);
+    if (plain) {
+      const candidates = q.choices ?? [q.answer, ...q.alternates];
+      const attempt = [...candidates, ...q.alternates].some((c) => normalizeAnswer(c) === given);
+      if (given === '' || !attempt) return { kind: 'chatter', events: late };
+    }
     if (given === '') return { kind: 'invalid', reason: 'empty', events: late };
     let index: number | undefined;
-    if (q.choices && given.length === 1 && given >= 'a' && given <= 'z') {
+    if (!plain && q.choices && given.length === 1 && given >= 'a' && given <= 'z') {
       index = given.charCodeAt(0) - 'a'.charCodeAt(0);
       if (index >= q.choices.length)
         return {
@@ -208,6 +235,36 @@ export class TriviaGame {
   stop(by: string, _now: number): GameEvent[] {
     if (this.phaseNow === 'over') return [];
     return [this.end('stopped', by)];
+  }
+
+  /** The game as JSON (the questions included: the next generation may have another pool). */
+  toState(): GameState {
+    return {
+      questions: [...this.questions],
+      questionMs: this.questionMs,
+      pauseMs: this.pauseMs,
+      startedBy: this.startedBy,
+      phase: this.phaseNow,
+      index: this.index,
+      askedAt: this.askedAt,
+      ...(this.wakeAt === undefined ? {} : { wakeAt: this.wakeAt }),
+      attempted: [...this.attempted],
+      scores: [...this.scores.values()].map((s) => ({ ...s })),
+      participants: [...this.participants.entries()],
+    };
+  }
+
+  /** The game `toState` described, where it was. */
+  static fromState(state: GameState): TriviaGame {
+    const game = new TriviaGame(state);
+    game.phaseNow = state.phase;
+    game.index = state.index;
+    game.askedAt = state.askedAt;
+    game.wakeAt = state.wakeAt;
+    game.attempted = new Set(state.attempted);
+    for (const s of state.scores) game.scores.set(s.user.toLowerCase(), { ...s });
+    for (const [key, name] of state.participants) game.participants.set(key, name);
+    return game;
   }
 
   private ask(now: number): GameEvent[] {

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { definePlugin, StorageError } from 'rosey/sdk';
-import type { CommandContext, Logger } from 'rosey/sdk';
+import type { ChatMessage, CommandContext, Logger, PluginContext } from 'rosey/sdk';
 import { pickQuestions, TriviaGame, type GameEvent } from './game.js';
+import { readSnapshot, type TriviaSnapshot } from './handoff.js';
 import {
   ANSWER_HELP,
   ANSWER_USAGE,
@@ -69,10 +70,12 @@ class GameRunner {
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private disposed = false;
+  /** Handed to the next generation: no timer acts on the game here until `resume`. */
+  private paused = false;
 
   constructor(
     readonly game: TriviaGame,
-    private readonly place: Place,
+    readonly place: Place,
     private readonly chat: Chat,
     private readonly rows: Rows,
     private readonly log: Logger,
@@ -91,6 +94,20 @@ class GameRunner {
     return this.queue;
   }
 
+  /** Stops the timer and resolves once what it is posting is posted (a reload's snapshot). */
+  pause(): Promise<void> {
+    this.paused = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    return this.queue;
+  }
+
+  /** The reload did not go through: the game goes on here. */
+  resume(): void {
+    this.paused = false;
+    this.schedule();
+  }
+
   /** Stops the timer for good (plugin stop, or the game ended). */
   dispose(): void {
     this.disposed = true;
@@ -107,7 +124,7 @@ class GameRunner {
     clearTimeout(this.timer);
     this.timer = undefined;
     const at = this.game.nextWakeAt();
-    if (this.disposed || at === undefined) return;
+    if (this.disposed || this.paused || at === undefined) return;
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
@@ -155,7 +172,9 @@ export function createTriviaPlugin() {
   let config: TriviaConfig = { questionSeconds: 30, pauseSeconds: 5 };
   let pool: Question[] = [];
   const games = new Map<string, GameRunner>();
-  const keyOf = (ctx: CommandContext) => `${ctx.platform}\u0000${ctx.channel}`;
+  /** Start's context: a restored game posts through its actions, stores through its rows. */
+  let plugin: PluginContext | undefined;
+  const keyOf = (at: Place) => `${at.platform}\u0000${at.channel}`;
   const placeOf = (ctx: CommandContext): Place => ({ platform: ctx.platform, channel: ctx.channel });
   const mayControl = (ctx: CommandContext, runner: GameRunner) =>
     ctx.rank >= 2 || ctx.user.toLowerCase() === runner.game.startedBy.toLowerCase();
@@ -172,14 +191,56 @@ export function createTriviaPlugin() {
       pauseMs: config.pauseSeconds * 1000,
       startedBy: ctx.user,
     });
-    const key = keyOf(ctx);
-    const runner: GameRunner = new GameRunner(game, placeOf(ctx), ctx.chat, ctx.rows, ctx.log, () => {
-      if (games.get(key) === runner) games.delete(key);
-    });
-    games.set(key, runner);
+    const runner = addRunner(game, placeOf(ctx), ctx.chat, ctx.rows, ctx.log);
     const intro = formatIntro(rounds, config.questionSeconds, ctx.user, pool.length);
     await runner.apply(game.start(Date.now()), [intro]);
     return undefined;
+  }
+
+  function addRunner(game: TriviaGame, place: Place, chat: Chat, rows: Rows, log: Logger): GameRunner {
+    const key = keyOf(place);
+    const runner: GameRunner = new GameRunner(game, place, chat, rows, log, () => {
+      if (games.get(key) === runner) games.delete(key);
+    });
+    games.set(key, runner);
+    return runner;
+  }
+
+  /** A plain chat line while a question is open: a right answer wins, as `!a` would. */
+  async function plainAnswer(m: ChatMessage): Promise<void> {
+    // Commands (`!a b` included) are the router's; the bot's own lines and the platform's are no answers.
+    if (m.self || m.system || m.text.trimStart().startsWith('!')) return;
+    const runner = games.get(keyOf(m));
+    if (!runner) return;
+    const result = runner.game.answer(m.user, m.text, Date.now(), true);
+    // Wrong attempts stay silent: the command's private reply has no place in the channel.
+    await runner.apply(result.events);
+  }
+
+  async function snapshot(): Promise<TriviaSnapshot> {
+    const running = [...games.values()].filter((r) => r.game.phase !== 'over');
+    await Promise.all(running.map((r) => r.pause()));
+    return {
+      version: 1,
+      games: running.map((r) => ({ ...r.place, game: r.game.toState() })),
+    };
+  }
+
+  function restore(state: unknown): void {
+    if (!plugin) throw new Error('trivia: restore before start');
+    const { actions, rows, log } = plugin;
+    for (const { platform, channel, game } of readSnapshot(state).games) {
+      const runner = addRunner(
+        TriviaGame.fromState(game),
+        { platform, channel },
+        actions.in({ platform, channel }).chat,
+        rows,
+        log,
+      );
+      // Catches up with the clock (a deadline passed during the hand-off) and sets the timer.
+      void runner.apply(runner.game.tick(Date.now()));
+    }
+    log.info(`trivia: took over ${games.size} running ${games.size === 1 ? 'game' : 'games'}`);
   }
 
   function control(ctx: CommandContext, what: 'stop' | 'skip') {
@@ -226,7 +287,8 @@ export function createTriviaPlugin() {
     commands: {
       trivia: {
         usage: TRIVIA_USAGE,
-        description: 'Timed trivia rounds with a per-channel leaderboard: !trivia start, then !a to answer.',
+        description:
+          'Timed trivia rounds with a per-channel leaderboard: !trivia start, then answer in the chat (or !a).',
         cooldownMs: 0,
         run: (ctx) => {
           const [sub, ...rest] = ctx.args;
@@ -277,7 +339,14 @@ export function createTriviaPlugin() {
         },
       },
     },
+    events: { message: plainAnswer },
+    snapshot,
+    restore,
+    resume: () => {
+      for (const runner of games.values()) runner.resume();
+    },
     start: (ctx) => {
+      plugin = ctx;
       config = parseConfig(ctx.config);
       pool = loadQuestions(config.questionFile ?? BUNDLED_QUESTIONS);
       ctx.log.info(`trivia: ${pool.length} questions from ${config.questionFile ?? 'the bundled file'}`);

@@ -3,4 +3,14 @@
  * tests. See docs/plugin-sdk.md.
  */
 export { testBot } from './test-bot.js';
-export type { Action, AuditRecord, LogLine, Reply, SayOptions, TestBot, TestBotOptions } from './test-bot.js';
+export type {
+  Action,
+  AuditRecord,
+  Emit,
+  EmitFields,
+  LogLine,
+  Reply,
+  SayOptions,
+  TestBot,
+  TestBotOptions,
+} from './test-bot.js';

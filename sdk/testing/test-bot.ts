@@ -22,6 +22,13 @@ import { decodeJson, encodeJson, outgoingHeaders } from '../../contract/envelope
 import { quietLogger, type LogFields, type Logger, type LogLevel } from '../../contract/log.js';
 import { chatMessageSchema, type ChatMessage } from '../../contract/messages/chat.js';
 import { routerCommandsReplySchema } from '../../contract/messages/router.js';
+import {
+  eventFiguresSchema,
+  PLUGIN_EVENTS,
+  type EventFigures,
+  type PluginEventName,
+  type PluginEventPayloads,
+} from '../../contract/messages/plugin-events.js';
 import { auditRecordSchema, type AuditRecord } from '../../contract/messages/storage.js';
 import { request } from '../../contract/request.js';
 import { errorMessage, ok } from '../../contract/result.js';
@@ -31,7 +38,7 @@ import { loadPlugin, type LoadedPlugin } from '../../plugin-packages/manifest.js
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
-import { isPlugin, type PluginDefinition } from '../define-plugin.js';
+import { commandsOf, isPlugin, type PluginDefinition } from '../define-plugin.js';
 import { startPluginService, type PluginService } from '../plugin-service.js';
 import { StorageClient } from '../storage-client.js';
 import { simulatePlatform, type Action, type Reply } from './test-platform.js';
@@ -59,6 +66,8 @@ export interface TestBotOptions {
   prefix?: string;
   /** The bot's chat name (lines from it are never commands). Default `Rosey`. */
   botName?: string;
+  /** Bound of the plugin's event queue (`plugins.settings.<name>.eventQueue`). Default 1000. */
+  eventQueue?: number;
   /** Router cooldown of commands that declare none. Default 0 (Rosey's default is 1000). */
   defaultCooldownMs?: number;
   /** How long the router waits for the plugin's answer. Default Rosey's (5000). */
@@ -71,6 +80,20 @@ export interface TestBotOptions {
   natsBinary?: string;
 }
 
+/** An event's payload without what the harness fills in (`platform`, `channel`, `time`). */
+export type EmitFields<E extends PluginEventName> = E extends 'playlist'
+  ? DistributiveOmit<PluginEventPayloads['playlist'], 'platform' | 'channel' | 'time'> &
+      Partial<Pick<PluginEventPayloads['playlist'], 'time'>>
+  : Omit<PluginEventPayloads[E], 'platform' | 'channel' | 'time'> &
+      Partial<Pick<PluginEventPayloads[E], 'time'>>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Publishes a channel event as a platform would, and resolves once the plugin has handled every
+ * event it has, with the replies (chat lines, private messages) it sent meanwhile.
+ */
+export type Emit = { [E in PluginEventName]: (fields: EmitFields<E>) => Promise<Reply[]> };
+
 export interface SayOptions {
   /** The user speaking. Default: the bot's `user` option. */
   as?: string;
@@ -78,6 +101,10 @@ export interface SayOptions {
   rank?: number;
   /** Sent as a private message to the bot. */
   private?: boolean;
+  /** Flags of the line: the bot's own (`self`), the platform's (`system`), a `/me` (`action`). */
+  self?: boolean;
+  system?: boolean;
+  action?: boolean;
 }
 
 /** A line the plugin logged through `ctx.log`. */
@@ -96,6 +123,13 @@ export interface TestBot {
    * Returns the replies that line produced.
    */
   say(text: string, options?: SayOptions): Promise<Reply[]>;
+  /**
+   * Channel events as a platform publishes them (`bot.emit.join({ user: 'alice', rank: 1 })`),
+   * to the plugin's `events` handlers; each resolves once the plugin has handled them.
+   */
+  readonly emit: Emit;
+  /** What the plugin's event queue has done (handled, dropped, failed, …), once it has handled all it has. */
+  eventFigures(): Promise<EventFigures>;
   /** Every reply since the start (or the last `clear()`), oldest first. */
   readonly replies: readonly Reply[];
   /** The most recent reply; throws when there is none (check `replies.length` for silence). */
@@ -334,6 +368,7 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
           natsPass: own.endpoint.pass,
           inboxPrefix: own.inboxPrefix,
           config: options.config ?? {},
+          eventQueue: options.eventQueue,
         },
         log: recordingLogger(() => logs, logger.child(`plugin:${name}`)),
       });
@@ -344,13 +379,64 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
     }
     stops.push({ what: 'the plugin', stop: () => service.stop(PLUGIN_STOP_GRACE_MS) });
 
-    await routerKnows(nc, plugin, name);
+    await routerKnows(nc, plugin, name, options.config ?? {});
 
     const storage = new StorageClient(nc, name);
     let closing: Promise<void> | undefined;
 
+    /** Resolves once the plugin has handled every event published before (same connection, in order). */
+    const eventsSettled = async (): Promise<EventFigures> => {
+      const settled = await request(
+        nc,
+        subjects.pluginEvents(name, GENERATION),
+        { op: 'settle' },
+        { timeoutMs: config.router.commandTimeoutMs + 10_000, reply: eventFiguresSchema },
+      );
+      if (!settled.ok)
+        throw new Error(`testBot(${name}): the plugin did not settle its events: ${settled.error.message}`);
+      await nc.flush();
+      return settled.data;
+    };
+    const handlesEvents = Object.keys(plugin.events ?? {}).length > 0;
+    /** Runs `send`, then waits for the router and the plugin's events; returns the replies meanwhile. */
+    const collect = async (send: () => Promise<void>): Promise<Reply[]> => {
+      if (closing) throw new Error(`testBot(${name}): used after close()`);
+      const collected: Reply[] = [];
+      collectors.add(collected);
+      try {
+        await send();
+        if (handlesEvents) await eventsSettled();
+        return collected;
+      } finally {
+        collectors.delete(collected);
+      }
+    };
+    const emit = Object.fromEntries(
+      (Object.keys(PLUGIN_EVENTS) as PluginEventName[]).map((event) => [
+        event,
+        (fields: Record<string, unknown>) =>
+          collect(async () => {
+            const { kind, ...rest } = fields as { kind?: string };
+            const source =
+              PLUGIN_EVENTS[event].sources.find((s) => s.kind === kind) ?? PLUGIN_EVENTS[event].sources[0]!;
+            const payload = validate(source.schema, {
+              platform: PLATFORM,
+              channel: CHANNEL,
+              time: Date.now(),
+              ...rest,
+            });
+            if (!payload.ok)
+              throw new Error(`testBot(${name}): not a '${event}' event: ${payload.error.message}`);
+            nc.publish(source.subject, encodeJson(payload.data), { headers: outgoingHeaders().hdrs });
+            await nc.flush();
+          }),
+      ]),
+    ) as unknown as Emit;
+
     return {
       name,
+      emit,
+      eventFigures: eventsSettled,
       async say(text, sayOptions = {}) {
         if (closing) throw new Error(`testBot(${name}): say() after close()`);
         const message = validate(chatMessageSchema, {
@@ -360,11 +446,12 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
           rank: sayOptions.rank ?? defaults.rank,
           text,
           time: Date.now(),
+          ...(sayOptions.self ? { self: true } : {}),
+          ...(sayOptions.system ? { system: true } : {}),
+          ...(sayOptions.action ? { action: true } : {}),
         } satisfies ChatMessage);
         if (!message.ok) throw new Error(`testBot(${name}): not a chat line: ${message.error.message}`);
-        const collected: Reply[] = [];
-        collectors.add(collected);
-        try {
+        return collect(async () => {
           nc.publish(sayOptions.private ? subjects.pm : subjects.message, encodeJson(message.data), {
             headers: outgoingHeaders().hdrs,
           });
@@ -381,10 +468,7 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
               `testBot(${name}): no answer to ${JSON.stringify(text)}: ${settled.error.message}`,
             );
           await nc.flush();
-          return collected;
-        } finally {
-          collectors.delete(collected);
-        }
+        });
       },
       get replies() {
         return replies;
@@ -450,7 +534,12 @@ async function storageAnswers(nc: NatsConnection, plugin: string, up: boolean): 
 }
 
 /** Resolves once the router routes the plugin's commands to it; says which names it refused. */
-async function routerKnows(nc: NatsConnection, plugin: PluginDefinition, name: string): Promise<void> {
+async function routerKnows(
+  nc: NatsConnection,
+  plugin: PluginDefinition,
+  name: string,
+  config: Record<string, unknown>,
+): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last = 'no answer';
   for (;;) {
@@ -465,7 +554,7 @@ async function routerKnows(nc: NatsConnection, plugin: PluginDefinition, name: s
       const entry = plugins.find((p) => p.plugin === name && p.generation === GENERATION);
       if (entry) {
         const routed = new Set(entry.commands.map((c) => c.name));
-        const refused = Object.keys(plugin.commands).filter((c) => !routed.has(c));
+        const refused = Object.keys(commandsOf(plugin, config)).filter((c) => !routed.has(c));
         if (refused.length > 0)
           throw new Error(
             `testBot(${name}): the router refused command names that are taken (built in: help): ${refused.join(', ')}`,

@@ -72,6 +72,14 @@ describe('capabilities', () => {
       '… - Publish Violation - User "plugin-memo", Subject "rosey.db.kv.notes.get"',
     );
     expect(other?.reason).to.equal('the NATS server refused to let memo publish on rosey.db.kv.notes.get');
+    // A refused event subscription, as nats-server 2.9 logs one in a queue group.
+    const hearing = permissionViolation(
+      '… - Subscription Violation - User "plugin-memo", Subject "rosey.events.user.join", Queue: "plugin.memo", SID 3',
+    );
+    expect(hearing?.capability).to.equal('events.users');
+    expect(hearing?.reason).to.equal(
+      "memo was not granted 'events.users': the NATS server refused to let it subscribe to rosey.events.user.join",
+    );
     expect(permissionViolation('[INF] Server is ready')).to.equal(undefined);
     // Rosey's own user is not a plugin.
     expect(permissionViolation('… - Publish Violation - User "rosey", Subject "x"')).to.equal(undefined);
@@ -106,7 +114,7 @@ describe('capabilities', () => {
     expect(() =>
       loadPlugin(make('a', 'name: a\nversion: 1.0.0\nentry: index.js\npermissions: [kick]\n')),
     ).to.throw(
-      "unknown permission 'kick' (known: chat.send, chat.pm, playlist.add, playlist.delete, playlist.move, users.kick, storage, net.http)",
+      "unknown permission 'kick' (known: chat.send, chat.pm, playlist.add, playlist.delete, playlist.move, users.kick, storage, events.chat, events.users, events.media, net.http)",
     );
     expect(() => loadPlugin(make('b', 'name: b\nversion: 1.0.0\nentry: index.js\n', true))).to.throw(
       "the plugin has migrations but does not ask for the 'storage' permission",

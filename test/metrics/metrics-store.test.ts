@@ -54,6 +54,29 @@ describe('metrics store', () => {
     expect(store.pluginRows()[0]!.process).to.equal(undefined);
   });
 
+  it('keeps a plugin’s event figures from its health reply, as gauges too, and forgets them once it stops', async () => {
+    const store = new MetricsStore(5000, 60_000);
+    store.tree(tree(0));
+    const events = {
+      listening: true,
+      held: false,
+      queued: 2,
+      limit: 1000,
+      handled: 40,
+      dropped: 3,
+      failed: 1,
+      invalid: 0,
+    };
+    store.plugin('dice', { rss: 5 }, events);
+    expect(store.pluginRows()[0]!.events).to.deep.equal(events);
+    const text = await store.exposition();
+    expect(text).to.include('rosey_plugin_events{plugin="dice",outcome="dropped"} 3');
+    expect(text).to.include('rosey_plugin_event_queue{plugin="dice"} 2');
+    store.tree(tree(0, 1, 'failed'));
+    expect(store.pluginRows()[0]!.events).to.equal(undefined);
+    expect(await store.exposition()).not.to.include('rosey_plugin_events{plugin="dice"');
+  });
+
   it('writes /api/metrics as the same JSON as the object it describes, before and after a new sample', () => {
     const store = new MetricsStore(5000, 60_000);
     store.tree(tree(0));

@@ -46,7 +46,28 @@ const GRANTS: Record<CapabilityName, string[]> = {
     'rosey.db.migrate.quotes.*',
     'rosey.db.audit.quotes.record',
   ],
+  'events.chat': [],
+  'events.users': [],
+  'events.media': [],
   'net.http': [],
+};
+
+/** Exactly what each capability lets plugin `quotes` subscribe to, beyond SUBSCRIBE: its own queue group only. */
+const HEARS: Partial<Record<CapabilityName, string[]>> = {
+  'events.chat': ['rosey.events.message plugin.quotes', 'rosey.events.pm plugin.quotes'],
+  'events.users': [
+    'rosey.events.user.join plugin.quotes',
+    'rosey.events.user.leave plugin.quotes',
+    'rosey.events.user.rank plugin.quotes',
+    'rosey.events.user.afk plugin.quotes',
+  ],
+  'events.media': [
+    'rosey.events.media.change plugin.quotes',
+    'rosey.events.playlist.add plugin.quotes',
+    'rosey.events.playlist.delete plugin.quotes',
+    'rosey.events.playlist.move plugin.quotes',
+    'rosey.events.playlist.reset plugin.quotes',
+  ],
 };
 
 const SUBSCRIBE = [
@@ -101,7 +122,7 @@ describe('plugin permissions', () => {
       it(capability, () => {
         const permissions = pluginPermissions('quotes', [capability]);
         assert.deepEqual(permissions.publish.allow, ['rosey.plugins.quotes.>', ...GRANTS[capability]]);
-        assert.deepEqual(permissions.subscribe.allow, SUBSCRIBE);
+        assert.deepEqual(permissions.subscribe.allow, [...SUBSCRIBE, ...(HEARS[capability] ?? [])]);
         assert.equal(permissions.allow_responses, true);
         assert.deepEqual(capabilitySubjects('quotes', [capability]), GRANTS[capability]);
       });
@@ -308,6 +329,62 @@ describe('plugin permissions', () => {
         [],
       );
       await eventually(() => denied.length === theirs.length + 2, 'every subscription refused');
+    } finally {
+      for (const nc of connections) await nc.close();
+      await server.stop(2000);
+    }
+  });
+
+  it('lets a plugin hear channel events only with the capability, only in its own queue group', async function () {
+    this.timeout(30_000);
+    const rosey: NatsUser = { user: ROSEY_USER, password: newPassword() };
+    const users = new PluginUsers(rosey);
+    users.grant('alpha', ['events.chat']);
+    users.grant('beta', []);
+    const server = await startNatsServer({ dir: tempDir(), users: users.all() });
+    const connections: NatsConnection[] = [];
+    const as = async (user: NatsUser, plugin?: string) => {
+      const nc = await connect({
+        servers: server.url,
+        user: user.user,
+        pass: user.password,
+        ...(plugin ? { inboxPrefix: pluginInboxPrefix(plugin) } : {}),
+        noAsyncTraces: true,
+      });
+      connections.push(nc);
+      return nc;
+    };
+    try {
+      const alpha = await as(users.get('alpha') ?? assert.fail(), 'alpha');
+      const beta = await as(users.get('beta') ?? assert.fail(), 'beta');
+      const heard: string[] = [];
+      const refused: string[] = [];
+      const listen = (nc: NatsConnection, who: string, subject: string, queue?: string) =>
+        nc.subscribe(subject, {
+          ...(queue ? { queue } : {}),
+          callback: (error) => {
+            (error ? refused : heard).push(`${who} ${subject} ${queue ?? '-'}`);
+          },
+        });
+      listen(alpha, 'alpha', 'rosey.events.message', 'plugin.alpha');
+      listen(alpha, 'alpha', 'rosey.events.message');
+      listen(alpha, 'alpha', 'rosey.events.message', 'plugin.beta');
+      listen(alpha, 'alpha', 'rosey.events.user.join', 'plugin.alpha');
+      listen(beta, 'beta', 'rosey.events.message', 'plugin.beta');
+      await alpha.flush();
+      await beta.flush();
+      const platform = await as(rosey);
+      for (const subject of ['rosey.events.message', 'rosey.events.user.join'])
+        platform.publish(subject, '{}');
+      await platform.flush();
+      await eventually(() => heard.length === 1 && refused.length === 4, 'one heard, four refused');
+      assert.deepEqual(heard, ['alpha rosey.events.message plugin.alpha']);
+      assert.deepEqual(refused.sort(), [
+        'alpha rosey.events.message -',
+        'alpha rosey.events.message plugin.beta',
+        'alpha rosey.events.user.join plugin.alpha',
+        'beta rosey.events.message plugin.beta',
+      ]);
     } finally {
       for (const nc of connections) await nc.close();
       await server.stop(2000);

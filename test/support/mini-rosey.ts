@@ -87,7 +87,7 @@ export async function startMiniRosey(options: {
           pluginManagerSpec(wiring, {
             rootSystemId: 'root',
             plugins: loaded,
-            hostSpec: (plugin, generation) => pluginHostSpec(plugin, wiring, generation),
+            hostSpec: (plugin, generation, options) => pluginHostSpec(plugin, wiring, generation, options),
             hasMigrations,
             timing: options.reload,
             grants: (plugin) => pluginGrants(plugin, config),

@@ -31,10 +31,27 @@ const QUESTIONS = [
     answer: 'C',
   },
 ];
-const ANSWERS: Record<string, { right: string; wrong: string; base: number; reveal: string }> = {
-  'capital of France': { right: 'paris', wrong: 'A', base: 2, reveal: 'B) Paris' },
-  'symbol for gold': { right: 'AURUM', wrong: 'Ag', base: 1, reveal: 'Au' },
-  '2 to the power': { right: 'c', wrong: '512', base: 3, reveal: 'C) 1024' },
+const ANSWERS: Record<
+  string,
+  { right: string; wrong: string; plain: string; plainWrong?: string; base: number; reveal: string }
+> = {
+  'capital of France': {
+    right: 'paris',
+    wrong: 'A',
+    plain: 'Paris!',
+    plainWrong: 'berlin',
+    base: 2,
+    reveal: 'B) Paris',
+  },
+  'symbol for gold': { right: 'AURUM', wrong: 'Ag', plain: 'au', base: 1, reveal: 'Au' },
+  '2 to the power': {
+    right: 'c',
+    wrong: '512',
+    plain: '1024',
+    plainWrong: '2048',
+    base: 3,
+    reveal: 'C) 1024',
+  },
 };
 
 const texts = (bot: TestBot) => bot.replies.map((r) => r.text);
@@ -101,7 +118,7 @@ describe('trivia plugin: through Rosey', () => {
       expect(said.map((r) => r.text)).to.deep.equal(texts(bot)); // posted while the command ran
       const [intro, first] = texts(bot);
       expect(intro).to.equal(
-        'Trivia! 2 rounds of 30 s, started by alice. Answer with !a <letter or answer>; one try per question.',
+        'Trivia! 2 rounds of 30 s, started by alice. Answer in the chat, or with !a <letter or answer>; one try per question.',
       );
       expect(first).to.match(/^Trivia 1\/2 · \w+ · (easy|medium|hard) \(\d pts?\): /);
       expect(bot.replies.every((r) => !r.private && r.channel === 'test')).to.equal(true);
@@ -224,6 +241,64 @@ describe('trivia plugin: through Rosey', () => {
       noFailures(bot);
     });
 
+    it('counts a plain answer in the chat; chatter, bare letters and its own lines use no attempt', async () => {
+      await bot.say('!trivia start 1', { as: 'alice' });
+      const q = await question(bot, 1);
+      bot.clear();
+      // Chatter, a bare letter (chat is full of them), the bot's own line and a platform line: nothing.
+      for (const [line, who, flags] of [
+        ['hello everyone', 'bob', {}],
+        ['b', 'bob', {}],
+        ['c', 'bob', {}],
+        [q.plain, 'Rosey', { self: true }],
+        [q.plain, '[server]', { system: true }],
+      ] as const)
+        expect(await bot.say(line, { as: who, ...flags }), line).to.deep.equal([]);
+      // A wrong choice typed out is an attempt: silent in the channel, and it uses the try.
+      if (q.plainWrong) {
+        expect(await bot.say(q.plainWrong, { as: 'carol' })).to.deep.equal([]);
+        expect((await bot.say(q.plain, { as: 'carol' })).map((r) => r.text)).to.deep.equal([]);
+      }
+      // bob only chatted: his plain right answer wins, in the channel, as `!a` would.
+      const won = await bot.say(q.plain, { as: 'bob' });
+      expect(won.map((r) => r.text)).to.deep.equal([
+        `bob got it: ${q.reveal}! +${q.base + 1} (${q.base} + 1 speed bonus) — ${q.base + 1} this game.`,
+        `Trivia over! Final scores: 1. bob ${q.base + 1}.`,
+      ]);
+      noFailures(bot);
+    });
+
+    it('takes any hostile chat line during a game without a reply or a failure', async () => {
+      await bot.say('!trivia start 2', { as: 'alice' });
+      await question(bot, 1);
+      bot.clear();
+      const lines = [
+        '',
+        ' ',
+        '\u200b',
+        'z'.repeat(10_000),
+        '<script>alert(1)</script>',
+        "'; DROP TABLE trivia__scores; --",
+        '💥💥💥',
+        'A\u0000B',
+        '%s%s%n',
+        '../../etc/passwd',
+        '!',
+        '!!a paris',
+        '__proto__',
+        'constructor',
+      ];
+      for (const line of lines)
+        expect(await bot.say(line, { as: 'mallory' }), JSON.stringify(line)).to.deep.equal([]);
+      const figures = await bot.eventFigures();
+      expect({ failed: figures.failed, invalid: figures.invalid, dropped: figures.dropped }).to.deep.equal({
+        failed: 0,
+        invalid: 0,
+        dropped: 0,
+      });
+      noFailures(bot);
+    });
+
     it('answers bad input with usage or a reason, and never fails', async () => {
       const help =
         /^Usage: !trivia start \[ROUNDS 1-50, default 10\] \| stop \| skip \| top \| stats \[USER\]/;
@@ -320,7 +395,7 @@ describe('trivia plugin: through Rosey', () => {
       bot.clear();
       await bot.say('!trivia start 50', { as: 'alice' });
       expect(texts(bot)[0]).to.equal(
-        'Trivia! 3 rounds of 1 s, started by alice (only 3 questions available). Answer with !a <letter or answer>; one try per question.',
+        'Trivia! 3 rounds of 1 s, started by alice (only 3 questions available). Answer in the chat, or with !a <letter or answer>; one try per question.',
       );
       await question(bot, 2);
       const stopped = await bot.say('!trivia stop', { as: 'alice' });
@@ -349,6 +424,123 @@ describe('trivia plugin: through Rosey', () => {
       await bot.migrations.apply();
       expect((await bot.migrations.status()).currentVersion).to.equal(1);
       expect((await bot.say('!trivia top')).map((r) => r.text)).to.deep.equal(['No trivia scores here yet.']);
+    });
+  });
+
+  describe('trivia plugin: a game survives a reload (snapshot → restore)', function () {
+    // Two generations side by side, as a reload runs them: `old` hands its game to `next`.
+    let old: TestBot | undefined;
+    let next: TestBot | undefined;
+    afterEach(async () => {
+      await old?.close();
+      await next?.close();
+    });
+
+    it('the next generation goes on with the game, scores and tries; the old one stops acting on it', async () => {
+      const config = { questionSeconds: 30, pauseSeconds: 0, questionFile: file };
+      const oldPlugin = createTriviaPlugin();
+      const nextPlugin = createTriviaPlugin();
+      old = await testBot(oldPlugin, { dir, config });
+      next = await testBot(nextPlugin, { dir, config });
+      await old.say('!trivia start 1', { as: 'alice' });
+      const q = await question(old, 1);
+      await old.say(`!a ${q.wrong}`, { as: 'carol' }); // carol's try is used
+      // Through JSON, as it crosses processes in a reload.
+      const state: unknown = JSON.parse(JSON.stringify(await oldPlugin.snapshot!()));
+      await nextPlugin.restore!(state);
+      const taken = await next.say(`!a ${q.right}`, { as: 'carol' });
+      expect(taken.map((r) => r.text)).to.deep.equal(['You already answered this question.']);
+      const won = await next.say(q.plain, { as: 'dave' });
+      expect(won.map((r) => r.text)).to.deep.equal([
+        `dave got it: ${q.reveal}! +${q.base + 1} (${q.base} + 1 speed bonus) — ${q.base + 1} this game.`,
+        `Trivia over! Final scores: 1. dave ${q.base + 1}.`,
+      ]);
+      // The old generation's game is paused and was handed over: it posts nothing of this.
+      expect(texts(old).filter((t) => / got it: |^Trivia over/.test(t))).to.deep.equal([]);
+      expect((await next.rows.search('scores', {})).map((r) => [r.player, r.points, r.games])).to.deep.equal([
+        ['dave', q.base + 1, 1],
+        ['carol', 0, 1],
+      ]);
+      noFailures(next);
+    });
+
+    it('resumes the old generation’s game when the reload does not go through', async () => {
+      const oldPlugin = createTriviaPlugin();
+      old = await testBot(oldPlugin, {
+        dir,
+        config: { questionSeconds: 1, pauseSeconds: 0, questionFile: file },
+      });
+      await old.say('!trivia start 2', { as: 'alice' });
+      await question(old, 1);
+      await oldPlugin.snapshot!();
+      await oldPlugin.resume!();
+      await waitFor(old, /^Trivia over! /);
+      noFailures(old);
+    });
+
+    it('refuses a snapshot that is not one, naming what is wrong', async () => {
+      const plugin = createTriviaPlugin();
+      next = await testBot(plugin, { dir, config: { questionFile: file } });
+      const question0 = { category: 'c', difficulty: 'easy', question: 'q', answer: 'a', alternates: [] };
+      const game = {
+        questions: [question0],
+        questionMs: 1000,
+        pauseMs: 0,
+        startedBy: 'x',
+        phase: 'asking',
+        index: 0,
+        askedAt: 0,
+        attempted: [],
+        scores: [],
+        participants: [],
+      };
+      const place = { platform: 'test', channel: 'test' };
+      const bad: Array<[unknown, RegExp]> = [
+        [null, /not a trivia snapshot/],
+        ['{}', /not a trivia snapshot/],
+        [{ version: 2, games: [] }, /not a trivia snapshot/],
+        [{ version: 1, games: [{}] }, /has no place/],
+        [{ version: 1, games: [{ ...place, game: { ...game, questions: [] } }] }, /no questions/],
+        [{ version: 1, games: [{ ...place, game: { ...game, index: 5 } }] }, /malformed/],
+        [{ version: 1, games: [{ ...place, game: { ...game, phase: 'dancing' } }] }, /malformed/],
+        [
+          {
+            version: 1,
+            games: [{ ...place, game: { ...game, questions: [{ ...question0, difficulty: 'brutal' }] } }],
+          },
+          /question is malformed/,
+        ],
+        [
+          {
+            version: 1,
+            games: [
+              { ...place, game: { ...game, questions: [{ ...question0, choices: ['a'], answerIndex: 3 }] } },
+            ],
+          },
+          /question is malformed/,
+        ],
+        [
+          { version: 1, games: [{ ...place, game: { ...game, scores: [{ user: 'x', points: 'lots' }] } }] },
+          /score is malformed/,
+        ],
+        [{ version: 1, games: [{ ...place, game: { ...game, participants: [['a']] } }] }, /malformed/],
+      ];
+      for (const [state, reason] of bad) {
+        let thrown: unknown;
+        try {
+          await plugin.restore!(state);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(String(thrown), JSON.stringify(state)).to.match(reason);
+      }
+      // None of them left a game behind.
+      expect(await next.say('!trivia skip', { as: 'x', rank: 3 })).to.deep.include({
+        text: 'No trivia game is running here.',
+        private: false,
+        platform: 'test',
+        channel: 'test',
+      });
     });
   });
 
