@@ -13,9 +13,9 @@ export function parseConfig(config: Record<string, unknown>): StatsConfig {
   if (extra !== undefined)
     throw new Error(`chat-stats: unknown config key '${extra}' (known: ${Object.keys(DEFAULTS).join(', ')})`);
   const prefix = config.prefix ?? DEFAULTS.prefix;
-  if (typeof prefix !== 'string' || prefix.length < 1 || prefix.length > 5 || /\s/.test(prefix))
+  if (typeof prefix !== 'string' || prefix.length < 1 || prefix.length > 3 || /\s/.test(prefix))
     throw new Error(
-      `chat-stats: config prefix must be 1 to 5 characters without spaces, not ${JSON.stringify(prefix)}`,
+      `chat-stats: config prefix must be 1 to 3 characters without spaces, not ${JSON.stringify(prefix)}`,
     );
   const topCount = config.topCount ?? DEFAULTS.topCount;
   if (typeof topCount !== 'number' || !Number.isInteger(topCount) || topCount < 1 || topCount > 10)

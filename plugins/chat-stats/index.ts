@@ -91,8 +91,7 @@ export function createChatStatsPlugin(options: ChatStatsOptions = {}) {
         const place = { platform: e.platform, channel: e.channel };
         if (!counts(place, e.user)) return;
         const time = timeOf(e.time);
-        await joined(ctx.rows, place, e.user, time);
-        await arrive(ctx, place, time);
+        if (await joined(ctx.rows, place, e.user, time)) await arrive(ctx, place, time);
       },
       leave: async (e, ctx) => {
         const place = { platform: e.platform, channel: e.channel };

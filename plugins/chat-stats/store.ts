@@ -90,25 +90,25 @@ async function insertUser(
  * user is newly here, which may raise the channel's high-water mark.
  */
 export async function sawLine(rows: Rows, place: Place, name: string, at: number, counted: boolean) {
-  const user = await findUser(rows, place, name);
-  const operations: Record<string, unknown> = {
+  const seen = {
     name,
     last_seen: { $max: at },
     last_action: 'chat',
     ...(counted ? { lines: { $inc: 1 } } : {}),
-    ...(user?.hereSince === null ? { here_since: at } : {}),
   };
-  const update = () => rows.update(USERS, userFilter(place, name), operations);
-  if (user) await update();
-  else
-    await insertUser(
-      rows,
-      place,
-      name,
-      { lines: counted ? 1 : 0, first_seen: at, last_seen: at, last_action: 'chat', here_since: at },
-      update,
-    );
-  return !user || user.hereSince === null;
+  // Most lines come from someone already known to be here: one round trip.
+  const here = await rows.update(USERS, { ...userFilter(place, name), here_since: { $null: false } }, seen);
+  if (here.updated > 0) return false;
+  const update = () => rows.update(USERS, userFilter(place, name), { ...seen, here_since: at });
+  if ((await update()).updated > 0) return true;
+  await insertUser(
+    rows,
+    place,
+    name,
+    { lines: counted ? 1 : 0, first_seen: at, last_seen: at, last_action: 'chat', here_since: at },
+    update,
+  );
+  return true;
 }
 
 /**
@@ -116,8 +116,17 @@ export async function sawLine(rows: Rows, place: Place, name: string, at: number
  * generation that is gone): that stretch is closed at their last sighting, not at this join, so
  * time Rosey did not see is not counted as connected.
  */
-export async function joined(rows: Rows, place: Place, name: string, at: number): Promise<void> {
+export async function joined(rows: Rows, place: Place, name: string, at: number): Promise<boolean> {
   const user = await findUser(rows, place, name);
+  // A leave newer than this join was applied already (two generations during a reload without
+  // the hand-off): the stretch is over; count it and leave the user gone.
+  if (user && user.hereSince === null && user.lastAction === 'leave' && user.lastSeen >= at) {
+    await rows.update(USERS, userFilter(place, name), {
+      connected_ms: { $inc: user.lastSeen - at },
+      first_seen: { $min: at },
+    });
+    return false;
+  }
   const operations: Record<string, unknown> = {
     name,
     last_seen: { $max: at },
@@ -137,11 +146,14 @@ export async function joined(rows: Rows, place: Place, name: string, at: number)
       { first_seen: at, last_seen: at, last_action: 'join', here_since: at },
       update,
     );
+  return true;
 }
 
 /** A leave: the stretch since `here_since` is added to the time connected. */
 export async function left(rows: Rows, place: Place, name: string, at: number): Promise<void> {
   const user = await findUser(rows, place, name);
+  // Older than the stretch Rosey counts (it came after a later join): nothing to close.
+  if (user && user.hereSince !== null && user.hereSince > at) return;
   const operations: Record<string, unknown> = {
     name,
     last_seen: { $max: at },

@@ -88,7 +88,7 @@ describe('chat-stats plugin: formatting', () => {
     for (const [bad, message] of [
       [{ topCount: 0 }, /topCount must be a whole number from 1 to 10, not 0/],
       [{ topCount: 2.5 }, /topCount/],
-      [{ prefix: '' }, /prefix must be 1 to 5 characters/],
+      [{ prefix: '' }, /prefix must be 1 to 3 characters/],
       [{ prefix: '! ' }, /prefix/],
       [{ top: 3 }, /unknown config key 'top'/],
     ] as const)

@@ -137,6 +137,22 @@ describe('chat-stats plugin (testBot: real NATS, router and storage)', function 
     );
   });
 
+  it('applies a join and its leave in either order (two generations during a reload may swap them)', async () => {
+    bot = await start();
+    await leave(bot, 'frank', T0 + 30 * M);
+    await join(bot, 'frank', T0);
+    // A leave older than the join it comes after closes nothing.
+    await join(bot, 'grace', T0 + 40 * M);
+    await leave(bot, 'grace', T0 + 10 * M);
+    clock = T0 + H;
+    expect(await text(bot, '!stats frank')).to.equal(
+      'frank: 0 lines, first seen 2026-12-06 12:00 UTC, last seen 30m ago, connected 30m.',
+    );
+    expect(await text(bot, '!seen grace')).to.equal(
+      'grace is here (since 20m ago), last active 20m ago (2026-12-06 12:40 UTC).',
+    );
+  });
+
   it('keeps channels apart', async () => {
     bot = await start();
     await join(bot, 'alice', T0, 'other');
