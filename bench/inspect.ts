@@ -26,7 +26,7 @@ const CONFIG = [
   '  defaultCooldownMs: 0',
   '  commandTimeoutMs: 5000',
   'plugins:',
-  '  disabled: [magic-8ball, countdown, trivia, quote-db]',
+  '  disabled: [magic-8ball, countdown, trivia, quote-db, chat-stats]',
 ];
 
 const slower = (of: Summary, to: Summary, k: 'p50' | 'p95' | 'p99') =>
