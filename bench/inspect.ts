@@ -28,7 +28,7 @@ const CONFIG = [
   '  defaultCooldownMs: 0',
   '  commandTimeoutMs: 5000',
   'plugins:',
-  '  disabled: [magic-8ball, countdown, trivia, quote-db]',
+  '  disabled: [magic-8ball, countdown, trivia, quote-db, chat-stats]',
 ];
 
 /** CPU milliseconds (user + system) a process has used so far. */

@@ -5,7 +5,7 @@
  *      times in a fresh folder (a first run: core and plugin migrations) and five times reusing one;
  *      the floor is a bare `node -e 0`.
  *   2. RSS from /proc of every process (main, each plugin process, nats-server) of a `rosey start`
- *      with the five built-in plugins, idle (every plugin answered once, the migrator's database
+ *      with the built-in plugins, idle (every plugin answered once, the migrator's database
  *      thread closed for idleness, then 3 s); the floors are a bare Node process and the raw
  *      responder (a Node process with the NATS client connected, which is all a plugin must be).
  *   3. A cold `rosey status` (a new CLI process each time) against that Rosey, median of five.
@@ -38,6 +38,7 @@ const PROBES: Array<{ plugin: string; line: string; answer: RegExp }> = [
   { plugin: 'countdown', line: '!countdown list', answer: /countdowns? /i },
   { plugin: 'trivia', line: '!trivia stats', answer: /trivia score/ },
   { plugin: 'quote-db', line: '!quote count', answer: /^Total quotes: / },
+  { plugin: 'chat-stats', line: '!top', answer: /^(Top talkers|Nobody has said anything)/ },
 ];
 const PLUGINS = PROBES.map((p) => p.plugin);
 const UNANSWERED_MS = 15_000;
@@ -239,7 +240,7 @@ export async function leanSuite({ quick, nodeArgs }: SuiteOptions): Promise<void
     const tree = await treeOf(nc);
     const idle = footprint(rosey.process.pid!, tree);
     const floors = { node: rssMb(bare.pid!), responder: rssMb(responder.pid!) };
-    printFootprint("RSS idle, five built-in plugins (the migrator's thread closed, then 3 s)", idle);
+    printFootprint("RSS idle, the built-in plugins (the migrator's thread closed, then 3 s)", idle);
     console.log(`  floor: bare Node process                    ${floors.node.toFixed(1).padStart(7)} MB`);
     console.log(
       `  floor: Node + NATS client connected         ${floors.responder.toFixed(1).padStart(7)} MB  (the raw responder)\n`,

@@ -420,7 +420,7 @@ export async function quoteDbSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
       '  defaultCooldownMs: 0',
       '  commandTimeoutMs: 10000',
       'plugins:',
-      '  disabled: [countdown, dice, magic-8ball, trivia]',
+      '  disabled: [countdown, dice, magic-8ball, trivia, chat-stats]',
     ],
     nodeArgs,
     ready: (tree) => findNode(tree, `${PLUGIN}@1`)?.status === 'running',

@@ -48,7 +48,7 @@ function roseyConfig(database: string[], otlpEndpoint?: string): string[] {
     '  defaultCooldownMs: 0',
     '  commandTimeoutMs: 5000',
     'plugins:',
-    '  disabled: [magic-8ball, countdown, trivia]',
+    '  disabled: [magic-8ball, countdown, trivia, chat-stats]',
     ...database,
     ...(otlpEndpoint ? ['telemetry:', `  otlpEndpoint: ${otlpEndpoint}`] : []),
   ];

@@ -107,7 +107,7 @@ export async function natsKill(options: NatsKillOptions = {}): Promise<NatsKillF
     overrides: {
       dataDir,
       router: { defaultCooldownMs: 0 },
-      plugins: { disabled: ['countdown', 'magic-8ball', 'quote-db', 'trivia'] },
+      plugins: { disabled: ['chat-stats', 'countdown', 'magic-8ball', 'quote-db', 'trivia'] },
       platforms: { console: { user: USER, rank: 1 } },
     },
   });

@@ -28,7 +28,7 @@ export type Scenario =
   | { plugins: string[]; run: (stage: Stage, options: ScenarioOptions) => Promise<Figures> }
   | { plugins: []; standalone: (options: ScenarioOptions) => Promise<Figures> };
 
-const BUILT_IN = ['countdown', 'dice', 'magic-8ball', 'quote-db', 'trivia'];
+const BUILT_IN = ['chat-stats', 'countdown', 'dice', 'magic-8ball', 'quote-db', 'trivia'];
 /** The router's answer deadline in every scenario: a line unanswered after it (+ margin) is lost. */
 export const COMMAND_TIMEOUT_MS = 3000;
 /** How long after the load stops a line may still get its reply. */

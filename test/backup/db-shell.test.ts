@@ -54,6 +54,8 @@ forEachDatabase('rosey db shell', (kind) => {
       env: data.env,
     });
     expect(unknown.code).to.equal(1);
-    expect(unknown.stderr).to.match(/^rosey db shell: no plugin nope \(known: countdown, dice, .*\)\n$/);
+    expect(unknown.stderr).to.match(
+      /^rosey db shell: no plugin nope \(known: chat-stats, countdown, dice, .*\)\n$/,
+    );
   });
 });

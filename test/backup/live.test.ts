@@ -90,7 +90,7 @@ describe('rosey db backup and restore against a running Rosey', function () {
     await seed(data);
     writeFileSync(
       join(data.cwd, 'rosey.yaml'),
-      'dataDir: data\nplugins:\n  disabled: [trivia, countdown, magic-8ball]\n',
+      'dataDir: data\nplugins:\n  disabled: [trivia, countdown, magic-8ball, chat-stats]\n',
     );
     const started = await runCli(['start', '--detach', '-c', 'rosey.yaml'], {
       cwd: data.cwd,

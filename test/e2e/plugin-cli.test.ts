@@ -50,7 +50,7 @@ describe('rosey plugin list / reload against a running Rosey', function () {
       const unknown = await runCli(['plugin', 'reload', 'nope'], { cwd });
       expect(unknown.code).to.equal(1);
       expect(unknown.stderr).to.equal(
-        'rosey plugin reload: no plugin named nope (loaded: countdown, dice, flip, magic-8ball, quote-db, trivia)\n',
+        'rosey plugin reload: no plugin named nope (loaded: chat-stats, countdown, dice, flip, magic-8ball, quote-db, trivia)\n',
       );
 
       writeFlipPlugin(join(cwd, 'my-plugins'), { version: '2.0.0', mode: 'unhealthy' });

@@ -118,6 +118,7 @@ forEachDatabase('built-in plugin migrations', (kind: DatabaseKind) => {
   it(`finds the built-in plugins with migrations (${PLUGINS.join(', ') || 'none'} in ${PLUGINS_ROOT})`, () => {
     // Guards against testing nothing: the folder moved, or the discovery broke.
     expect(PLUGINS, `no plugin with a migrations/ folder in ${PLUGINS_ROOT}`).to.include.members([
+      'chat-stats',
       'countdown',
       'quote-db',
       'trivia',

@@ -1,0 +1,218 @@
+/**
+ * The tables of migrations/001_create_stats.sql: one row per user and channel, one per channel.
+ *
+ * Only the event handlers write, and the SDK runs them one at a time, so a read followed by a write
+ * sees no other write in between; across a reload the hand-off (snapshot/restore in index.ts) keeps
+ * it so. Counters still use `$inc`/`$max`, which cost nothing and stay right even if that changed.
+ */
+import { StorageError } from 'rosey/sdk';
+import type { EventContext } from 'rosey/sdk';
+
+type Rows = EventContext['rows'];
+
+export interface Place {
+  platform: string;
+  channel: string;
+}
+
+export type Action = 'chat' | 'join' | 'leave';
+
+export interface UserStats {
+  name: string;
+  lines: number;
+  firstSeen: number;
+  lastSeen: number;
+  lastAction: Action;
+  /** Start of the current stretch in the channel; null when not known to be here. */
+  hereSince: number | null;
+  /** Finished stretches. */
+  connectedMs: number;
+}
+
+export interface ChannelStats {
+  users: number;
+  lines: number;
+  here: number;
+  peakUsers: number;
+  peakAt: number | null;
+}
+
+const USERS = 'users';
+const CHANNELS = 'channels';
+
+/** CyTube names are case-insensitive: `Alice` and `alice` are one user. */
+export const userKey = (name: string) => name.toLowerCase();
+
+const isAction = (v: unknown): v is Action => v === 'chat' || v === 'join' || v === 'leave';
+
+function toUser(row: Record<string, unknown>): UserStats {
+  return {
+    name: String(row.name),
+    lines: Number(row.lines),
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+    lastAction: isAction(row.last_action) ? row.last_action : 'chat',
+    hereSince: row.here_since === null || row.here_since === undefined ? null : Number(row.here_since),
+    connectedMs: Number(row.connected_ms),
+  };
+}
+
+const userFilter = (place: Place, name: string) => ({
+  platform: place.platform,
+  channel: place.channel,
+  user_key: userKey(name),
+});
+
+export async function findUser(rows: Rows, place: Place, name: string): Promise<UserStats | undefined> {
+  const [row] = await rows.search(USERS, { filters: userFilter(place, name), limit: 1 });
+  return row ? toUser(row) : undefined;
+}
+
+/** A first sighting: the user's row. A racing insert (none expected) is retried as the update. */
+async function insertUser(
+  rows: Rows,
+  place: Place,
+  name: string,
+  data: Record<string, unknown>,
+  orUpdate: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await rows.insert(USERS, { ...userFilter(place, name), name, ...data });
+  } catch (error) {
+    if (error instanceof StorageError && error.code === 'CONFLICT') await orUpdate();
+    else throw error;
+  }
+}
+
+/**
+ * A chat line (`counted`: not a command): one more line, last seen now, and here from now on if
+ * Rosey did not know it (someone already in the channel when Rosey came). Resolves to whether the
+ * user is newly here, which may raise the channel's high-water mark.
+ */
+export async function sawLine(rows: Rows, place: Place, name: string, at: number, counted: boolean) {
+  const seen = {
+    name,
+    last_seen: { $max: at },
+    last_action: 'chat',
+    ...(counted ? { lines: { $inc: 1 } } : {}),
+  };
+  // Most lines come from someone already known to be here: one round trip.
+  const here = await rows.update(USERS, { ...userFilter(place, name), here_since: { $null: false } }, seen);
+  if (here.updated > 0) return false;
+  const update = () => rows.update(USERS, userFilter(place, name), { ...seen, here_since: at });
+  if ((await update()).updated > 0) return true;
+  await insertUser(
+    rows,
+    place,
+    name,
+    { lines: counted ? 1 : 0, first_seen: at, last_seen: at, last_action: 'chat', here_since: at },
+    update,
+  );
+  return true;
+}
+
+/**
+ * A join. A user Rosey still had as here missed a leave (Rosey was away, or the leave came to a
+ * generation that is gone): that stretch is closed at their last sighting, not at this join, so
+ * time Rosey did not see is not counted as connected.
+ */
+export async function joined(rows: Rows, place: Place, name: string, at: number): Promise<boolean> {
+  const user = await findUser(rows, place, name);
+  // A leave newer than this join was applied already (two generations during a reload without
+  // the hand-off): the stretch is over; count it and leave the user gone.
+  if (user && user.hereSince === null && user.lastAction === 'leave' && user.lastSeen >= at) {
+    await rows.update(USERS, userFilter(place, name), {
+      connected_ms: { $inc: user.lastSeen - at },
+      first_seen: { $min: at },
+    });
+    return false;
+  }
+  const operations: Record<string, unknown> = {
+    name,
+    last_seen: { $max: at },
+    last_action: 'join',
+    here_since: at,
+    ...(user && user.hereSince !== null
+      ? { connected_ms: { $inc: Math.max(0, user.lastSeen - user.hereSince) } }
+      : {}),
+  };
+  const update = () => rows.update(USERS, userFilter(place, name), operations);
+  if (user) await update();
+  else
+    await insertUser(
+      rows,
+      place,
+      name,
+      { first_seen: at, last_seen: at, last_action: 'join', here_since: at },
+      update,
+    );
+  return true;
+}
+
+/** A leave: the stretch since `here_since` is added to the time connected. */
+export async function left(rows: Rows, place: Place, name: string, at: number): Promise<void> {
+  const user = await findUser(rows, place, name);
+  // Older than the stretch Rosey counts (it came after a later join): nothing to close.
+  if (user && user.hereSince !== null && user.hereSince > at) return;
+  const operations: Record<string, unknown> = {
+    name,
+    last_seen: { $max: at },
+    last_action: 'leave',
+    here_since: null,
+    ...(user && user.hereSince !== null ? { connected_ms: { $inc: Math.max(0, at - user.hereSince) } } : {}),
+  };
+  const update = () => rows.update(USERS, userFilter(place, name), operations);
+  if (user) await update();
+  else await insertUser(rows, place, name, { first_seen: at, last_seen: at, last_action: 'leave' }, update);
+}
+
+const here = (rows: Rows, place: Place) =>
+  rows.count(USERS, { platform: place.platform, channel: place.channel, here_since: { $null: false } });
+
+/** After someone arrived: the channel's high-water mark is raised if more are here than ever. */
+export async function raisePeak(rows: Rows, place: Place, at: number): Promise<void> {
+  const now = await here(rows, place);
+  const filters = { platform: place.platform, channel: place.channel };
+  const [row] = await rows.search(CHANNELS, { filters, limit: 1 });
+  if (row && Number(row.peak_users) >= now) return;
+  if (row) {
+    await rows.update(CHANNELS, filters, { peak_users: { $max: now }, peak_at: at });
+    return;
+  }
+  try {
+    await rows.insert(CHANNELS, { ...filters, peak_users: now, peak_at: at });
+  } catch (error) {
+    if (error instanceof StorageError && error.code === 'CONFLICT')
+      await rows.update(CHANNELS, filters, { peak_users: { $max: now }, peak_at: at });
+    else throw error;
+  }
+}
+
+export async function channelStats(rows: Rows, place: Place): Promise<ChannelStats> {
+  const filters = { platform: place.platform, channel: place.channel };
+  const { aggregates: totals } = await rows.aggregate(USERS, {
+    filters,
+    aggregates: { seen: { $count: '*' }, said: { $sum: 'lines' } },
+  });
+  const [peak] = await rows.search(CHANNELS, { filters, limit: 1 });
+  return {
+    users: Number(totals?.seen ?? 0),
+    lines: Number(totals?.said ?? 0),
+    here: await here(rows, place),
+    peakUsers: peak ? Number(peak.peak_users) : 0,
+    peakAt: peak && peak.peak_at !== null ? Number(peak.peak_at) : null,
+  };
+}
+
+/** The channel's top talkers, most lines first (ties by name). */
+export async function topTalkers(rows: Rows, place: Place, limit: number): Promise<UserStats[]> {
+  const found = await rows.search(USERS, {
+    filters: { platform: place.platform, channel: place.channel, lines: { $gt: 0 } },
+    sort: [
+      { field: 'lines', order: 'desc' },
+      { field: 'user_key', order: 'asc' },
+    ],
+    limit,
+  });
+  return found.map(toUser);
+}

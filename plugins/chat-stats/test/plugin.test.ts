@@ -1,0 +1,219 @@
+import { expect } from 'chai';
+import { testBot, type TestBot } from 'rosey/sdk/testing';
+import { createChatStatsPlugin } from '../index.js';
+
+const dir = new URL('..', import.meta.url);
+
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+/** The plugin's clock: tests move it; event times are given explicitly, at or before it. */
+const T0 = Date.UTC(2026, 11, 6, 12, 0, 0);
+let clock = T0;
+
+async function start(config: Record<string, unknown> = {}): Promise<TestBot> {
+  clock = T0;
+  return testBot(createChatStatsPlugin({ now: () => clock }), { dir, config });
+}
+
+async function text(bot: TestBot, line: string, as = 'tester'): Promise<string> {
+  const replies = await bot.say(line, { as });
+  expect(replies, `one reply to ${line}`).to.have.length(1);
+  return replies[0]!.text;
+}
+
+/** The plugin takes no time ahead of its clock: events move it forward to their time. */
+const until = (time: number) => (clock = Math.max(clock, time));
+
+/** A chat line at a given time (`say` stamps lines with the real clock). */
+const line = (bot: TestBot, user: string, text: string, time: number) => {
+  until(time);
+  return bot.emit.message({ user, rank: 1, text, time });
+};
+const join = (bot: TestBot, user: string, time: number, channel?: string) => {
+  until(time);
+  return bot.emit.join({ user, rank: 1, time, ...(channel ? { channel } : {}) });
+};
+const leave = (bot: TestBot, user: string, time: number) => {
+  until(time);
+  return bot.emit.leave({ user, time });
+};
+
+describe('chat-stats plugin (testBot: real NATS, router and storage)', function () {
+  this.timeout(60_000);
+  let bot: TestBot;
+  afterEach(async () => bot?.close());
+
+  it('answers !seen alice after alice left: when, and what she was doing', async () => {
+    bot = await start();
+    await join(bot, 'alice', T0);
+    await line(bot, 'alice', 'hi all', T0 + 10 * M);
+    await leave(bot, 'alice', T0 + 90 * M);
+    clock = T0 + 2 * H;
+    expect(await text(bot, '!seen alice')).to.equal(
+      'alice was last seen 30m ago (2026-12-06 13:30 UTC), leaving.',
+    );
+    expect(await text(bot, '!seen ALICE')).to.match(/^alice was last seen 30m ago/);
+    expect(await text(bot, '!stats alice')).to.equal(
+      'alice: 1 line, first seen 2026-12-06 12:00 UTC, last seen 30m ago, connected 1h 30m.',
+    );
+    expect(await text(bot, '!seen bob')).to.equal('I have not seen bob here.');
+    expect(await text(bot, '!seen')).to.equal('Usage: !seen NAME');
+    expect(await text(bot, '!seen tester')).to.equal('You are right here, tester.');
+  });
+
+  it('counts chat lines, not commands, the bot itself or platform lines; !top lists the most', async () => {
+    bot = await start({ topCount: 2 });
+    for (const [user, n] of [
+      ['alice', 3],
+      ['bob', 5],
+      ['carol', 1],
+    ] as const)
+      for (let i = 0; i < n; i++) await line(bot, user, `line ${i}`, T0 + i * S);
+    await bot.say('!roll 1d6', { as: 'carol' });
+    await bot.say('/me waves', { as: 'carol', action: true });
+    await bot.say('I am the bot', { as: 'Rosey', self: true });
+    await bot.say('server restarting', { as: '[server]', system: true });
+    expect(await text(bot, '!top')).to.equal('Top talkers: 1. bob 5 · 2. alice 3');
+    expect(await text(bot, '!stats carol')).to.match(/^carol: 2 lines, /);
+    expect(await bot.rows.count('users', { user_key: { $in: ['rosey', '[server]'] } })).to.equal(0);
+    expect((await bot.eventFigures()).failed).to.equal(0);
+  });
+
+  it('keeps one row per user, whatever the case of the name and however much they do', async () => {
+    bot = await start();
+    for (let i = 0; i < 50; i++) {
+      const name = i % 2 ? 'Alice' : 'ALICE';
+      await join(bot, name, T0 + i * M);
+      await line(bot, name, 'again', T0 + i * M + S);
+      await leave(bot, name, T0 + i * M + 30 * S);
+    }
+    expect(await bot.rows.count('users')).to.equal(1);
+    expect(await bot.rows.count('channels')).to.equal(1);
+    clock = T0 + 50 * M;
+    // 50 stretches of 30 s; the name as last spelled.
+    expect(await text(bot, '!stats alice')).to.equal(
+      'Alice: 50 lines, first seen 2026-12-06 12:00 UTC, last seen 30s ago, connected 25m.',
+    );
+  });
+
+  it("does not count time it did not see: a missed leave closes the stretch at the user's last sighting", async () => {
+    bot = await start();
+    await join(bot, 'bob', T0);
+    await line(bot, 'bob', 'brb', T0 + 10 * M);
+    // Rosey was away when bob left; he comes back an hour later.
+    await join(bot, 'bob', T0 + 2 * H);
+    clock = T0 + 2 * H + 5 * M;
+    expect(await text(bot, '!stats bob')).to.match(/, here now, connected 15m\.$/);
+  });
+
+  it('counts someone already there when Rosey came from their first line', async () => {
+    bot = await start();
+    await line(bot, 'dave', 'was here first', T0);
+    await leave(bot, 'dave', T0 + 20 * M);
+    clock = T0 + H;
+    expect(await text(bot, '!stats dave')).to.match(/^dave: 1 line, .* connected 20m\.$/);
+    // A leave of someone never seen before still answers !seen.
+    await leave(bot, 'erin', T0 + 50 * M);
+    expect(await text(bot, '!seen erin')).to.equal(
+      'erin was last seen 10m ago (2026-12-06 12:50 UTC), leaving.',
+    );
+  });
+
+  it("keeps the channel's high-water mark: most users here at once, and when", async () => {
+    bot = await start();
+    // The one who asks is here too (a command is a chat line): known before asking, so the
+    // answer does not depend on whether the handler or the command runs first.
+    await line(bot, 'tester', 'hi', T0);
+    await join(bot, 'a', T0);
+    await join(bot, 'b', T0 + M);
+    await line(bot, 'c', 'hello', T0 + 2 * M); // already there: a first line shows it
+    await leave(bot, 'b', T0 + 3 * M);
+    await leave(bot, 'c', T0 + 4 * M);
+    await join(bot, 'd', T0 + 5 * M);
+    await line(bot, 'a', 'still here', T0 + 6 * M);
+    expect(await text(bot, '!stats')).to.equal(
+      'This channel: 5 users seen, 3 lines; most here at once: 4 (2026-12-06 12:02 UTC); here now: 3.',
+    );
+  });
+
+  it('applies a join and its leave in either order (two generations during a reload may swap them)', async () => {
+    bot = await start();
+    await leave(bot, 'frank', T0 + 30 * M);
+    await join(bot, 'frank', T0);
+    // A leave older than the join it comes after closes nothing.
+    await join(bot, 'grace', T0 + 40 * M);
+    await leave(bot, 'grace', T0 + 10 * M);
+    clock = T0 + H;
+    expect(await text(bot, '!stats frank')).to.equal(
+      'frank: 0 lines, first seen 2026-12-06 12:00 UTC, last seen 30m ago, connected 30m.',
+    );
+    expect(await text(bot, '!seen grace')).to.equal(
+      'grace is here (since 20m ago), last active 20m ago (2026-12-06 12:40 UTC).',
+    );
+  });
+
+  it('keeps channels apart', async () => {
+    bot = await start();
+    await join(bot, 'alice', T0, 'other');
+    expect(await text(bot, '!seen alice')).to.equal('I have not seen alice here.');
+  });
+
+  it('answers hostile input within one message, stores nothing odd, and never fails an event', async () => {
+    bot = await start();
+    const long = 'n'.repeat(150);
+    const commands: Array<[string, RegExp]> = [
+      [`!seen ${long}`, /^I have not seen n{39}… here\.$/],
+      [`!stats ${long}`, /^I have not seen n{39}… here\.$/],
+      ["!seen ' OR 1=1 --", /^I have not seen ' here\.$/],
+      ['!seen %', /^I have not seen % here\.$/],
+      ['!seen _', /^I have not seen _ here\.$/],
+      ['!seen __proto__', /^I have not seen __proto__ here\.$/],
+      ['!stats constructor', /^I have not seen constructor here\.$/],
+      ['!seen 🦀🦀🦀', /^I have not seen 🦀🦀🦀 here\.$/],
+      ['!seen \u202Eevil', /^I have not seen \u202Eevil here\.$/],
+      ['!top and more words', /^Nobody has said anything here yet\.$/],
+    ];
+    for (const [command, expected] of commands) {
+      const reply = await text(bot, command);
+      expect(reply, command).to.match(expected);
+      expect(reply.length, command).to.be.at.most(320);
+    }
+    // Names no platform has (empty, over 100 characters, control characters) are ignored, not cut
+    // into someone else's; times that are not whole ms, negative or in the future become "now".
+    await bot.emit.join({ user: '', rank: 0, time: T0 });
+    await bot.emit.join({ user: 'x'.repeat(101), rank: 0, time: T0 });
+    await leave(bot, 'line\nbreak', T0);
+    await bot.emit.join({ user: 'mallory', rank: 0, time: 1.5 });
+    await leave(bot, 'mallory', -1);
+    await bot.emit.join({ user: 'trent', rank: 0, time: 1e300 });
+    await bot.emit.message({
+      user: 'trent',
+      rank: 0,
+      text: "'); DROP TABLE chat_stats__users;--",
+      time: Number.MAX_SAFE_INTEGER,
+    });
+    // tester (who typed the commands), mallory and trent.
+    expect(await bot.rows.count('users')).to.equal(3);
+    expect(await text(bot, '!seen mallory')).to.equal(
+      'mallory was last seen just now (2026-12-06 12:00 UTC), leaving.',
+    );
+    expect(await text(bot, '!stats trent')).to.match(
+      /^trent: 1 line, first seen 2026-12-06 12:00 UTC, here now/,
+    );
+    expect(await bot.eventFigures()).to.include({ failed: 0, invalid: 0, dropped: 0 });
+  });
+
+  it('says stats are unavailable while storage is down, and events then fail without stopping the plugin', async () => {
+    bot = await start();
+    await line(bot, 'alice', 'one', T0);
+    await bot.stopStorage();
+    expect(await text(bot, '!top')).to.equal('Chat stats are unavailable right now; try again in a moment.');
+    await line(bot, 'alice', 'lost', T0 + S);
+    // That line and the `!top` before it (commands are chat lines too): logged and counted.
+    expect((await bot.eventFigures()).failed).to.equal(2);
+    await bot.startStorage();
+    await line(bot, 'alice', 'two', T0 + 2 * S);
+    expect(await text(bot, '!top')).to.equal('Top talkers: 1. alice 2');
+  });
+});
