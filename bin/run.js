@@ -2,7 +2,8 @@
 // The `rosey` command. Runs the compiled tree in dist/ (built by `npm install` / `npm run build`).
 import { runFast } from '../dist/cli/fast-path.js';
 
-// `rosey status` with plain arguments runs without loading oclif (dist/cli/fast-path.js says which).
+// `rosey status`, `rosey dev` and `rosey start` with plain arguments run without loading oclif
+// (cli/fast-path.ts says which arguments).
 if (!(await runFast(process.argv.slice(2)))) {
   // oclif's index checks the Node version against its own engines with semver (~30 ms of every
   // command); npm checks Rosey's, which are stricter. Not left set for the processes Rosey starts.

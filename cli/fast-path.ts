@@ -4,8 +4,8 @@ import { commandLine, oneLine, type CommandIo } from './command-io.js';
 
 /**
  * Hot commands run without oclif. Loading oclif (its command, flag, help and config modules, ~70
- * files) is about a quarter of a cold `rosey status`; a status check in a script or a watch loop
- * should cost little more than the NATS request it makes. Only plain invocations take this path:
+ * files) is about a quarter of a cold `rosey status`, and part of every start of Rosey, which runs
+ * in the process of `rosey dev` or `rosey start`. Only plain invocations take this path:
  * the command's body is the one the oclif command runs (no second implementation), its flags are
  * read from oclif.manifest.json, and anything the fast path is not sure to read exactly as oclif
  * would (--help, a flag it does not take, a flag set from the environment, a repeated flag, an
@@ -59,6 +59,8 @@ interface FastCommand {
    * say which flags oclif parses.
    */
   flags: readonly string[];
+  /** A command that exits once it has printed: nothing it parses is parsed twice. */
+  oneShot?: boolean;
   /** Loads the command's body, the one its oclif command runs. */
   load(): Promise<(flags: FastFlags, io: CommandIo) => Promise<void>>;
 }
@@ -66,6 +68,7 @@ interface FastCommand {
 const FAST: Record<string, FastCommand> = {
   status: {
     flags: ['json', 'config', 'data-dir', 'nats-url'],
+    oneShot: true,
     load: async () => {
       const { showStatus } = await import('./show-status.js');
       return (flags, io) =>
@@ -76,6 +79,43 @@ const FAST: Record<string, FastCommand> = {
             'data-dir': flags.string('data-dir'),
             'nats-url': flags.string('nats-url'),
             timeout: flags.number('timeout'),
+          },
+          io,
+        );
+    },
+  },
+  // Rosey itself runs in the process of `rosey dev` and `rosey start`: without oclif it starts
+  // sooner and holds less memory for as long as it runs.
+  dev: {
+    flags: ['as', 'config', 'data-dir', 'cooldowns', 'verbose', 'watch'],
+    load: async () => {
+      const { runDev } = await import('./run-dev.js');
+      return (flags, io) =>
+        runDev(
+          {
+            as: flags.string('as'),
+            config: flags.string('config'),
+            'data-dir': flags.string('data-dir'),
+            cooldowns: flags.boolean('cooldowns'),
+            verbose: flags.boolean('verbose'),
+            watch: flags.boolean('watch'),
+          },
+          io,
+        );
+    },
+  },
+  start: {
+    flags: ['config', 'data-dir', 'detach', 'pidfile'],
+    load: async () => {
+      const { runStart } = await import('./run-start.js');
+      return (flags, io) =>
+        runStart(
+          {
+            config: flags.string('config'),
+            'data-dir': flags.string('data-dir'),
+            detach: flags.boolean('detach'),
+            'ready-timeout': flags.number('ready-timeout'),
+            pidfile: flags.string('pidfile'),
           },
           io,
         );
@@ -111,10 +151,10 @@ export function parseFast(
   for (const name of fast.flags) {
     const flag = declared[name];
     if (!flag) return undefined;
-    options[name] =
-      flag.type === 'boolean'
-        ? { type: 'boolean' }
-        : { type: 'string', ...(flag.char ? { short: flag.char } : {}) };
+    options[name] = {
+      type: flag.type === 'boolean' ? 'boolean' : 'string',
+      ...(flag.char ? { short: flag.char } : {}),
+    };
   }
   let tokens;
   try {
@@ -130,10 +170,10 @@ export function parseFast(
   }
   const values = new Map<string, FlagValue>();
   for (const token of tokens) {
-    // `--` and `-cFILE` / `-c=FILE`: spellings whose reading by oclif the fast path does not copy.
+    // `--`, `-cFILE`, `-c=FILE` and `-vw`: spellings whose reading by oclif the fast path does not copy.
     if (token.kind !== 'option') return undefined;
     if (values.has(token.name)) return undefined;
-    if (token.rawName.length === 2 && token.inlineValue) return undefined;
+    if (token.rawName.length === 2 && rest[token.index] !== token.rawName) return undefined;
     values.set(token.name, token.value ?? true);
   }
   for (const [name, flag] of Object.entries(declared)) {
@@ -185,10 +225,11 @@ export async function runFast(argv: readonly string[]): Promise<boolean> {
     if (error.code !== 'EPIPE') throw error;
   });
   try {
-    // zod compiles a parser for each object schema the first time it parses with it: worth it in a
-    // long-lived process, not in one that parses its config and one reply (−15 ms of CPU here).
-    (await import('zod')).config({ jitless: true });
-    const body = await FAST[parsed.id]!.load();
+    const fast = FAST[parsed.id]!;
+    // zod compiles a parser for each object schema the first time it parses with it: worth it in
+    // Rosey's process, not in one that parses its config and one reply (−15 ms of CPU for status).
+    if (fast.oneShot) (await import('zod')).config({ jitless: true });
+    const body = await fast.load();
     await body(parsed.flags, io);
   } catch (error) {
     if (error instanceof FastExit) process.exit(error.code);

@@ -27,8 +27,9 @@ async function oclifFlags(id: string, argv: string[]): Promise<Record<string, un
   return flags;
 }
 
-// bin/run.js runs `rosey status` without oclif when its arguments are plain (cli/fast-path.ts). A
-// fast path that read a flag differently from oclif would make one command behave two ways.
+// bin/run.js runs `rosey status`, `dev` and `start` without oclif when their arguments are plain
+// (cli/fast-path.ts). A fast path that read a flag differently from oclif would make one command
+// behave two ways.
 describe('the CLI fast path', () => {
   const natsUrl = process.env.NATS_URL;
   beforeEach(() => delete process.env.NATS_URL);
@@ -36,23 +37,31 @@ describe('the CLI fast path', () => {
     if (natsUrl !== undefined) process.env.NATS_URL = natsUrl;
   });
 
-  it('reads plain invocations of `rosey status` exactly as oclif does, defaults included', async () => {
-    const invocations = [
-      [],
-      ['--json'],
-      ['-c', 'rosey.yaml'],
-      ['--config=conf/rosey.yml', '--data-dir', 'state', '--nats-url', 'nats://127.0.0.1:4222', '--json'],
-      ['--data-dir=/var/lib/rosey', '-c', 'a b.json'],
+  it('reads plain invocations exactly as oclif does, defaults included', async () => {
+    const invocations: Array<[string, string[]]> = [
+      ['status', []],
+      ['status', ['--json']],
+      ['status', ['-c', 'rosey.yaml']],
+      [
+        'status',
+        ['--config=conf/rosey.yml', '--data-dir', 'state', '--nats-url', 'nats://127.0.0.1:4222', '--json'],
+      ],
+      ['status', ['--data-dir=/var/lib/rosey', '-c', 'a b.json']],
+      ['dev', []],
+      ['dev', ['--as', 'alice', '-v', '-w', '--cooldowns', '-c', 'dev.yaml', '--data-dir', 'd']],
+      ['start', []],
+      ['start', ['-c', 'rosey.yaml', '-d']],
+      ['start', ['--config', '/etc/rosey.yaml', '--pidfile', 'state/rosey.pid', '--data-dir', 'state']],
     ];
-    for (const argv of invocations) {
-      const fast = parseFast(['status', ...argv], manifest, {});
-      expect(fast, argv.join(' ')).to.not.equal(undefined);
-      expect(fast!.id).to.equal('status');
-      const oclif = await oclifFlags('status', argv);
-      const names = Object.keys(manifest.commands.status!.flags!);
-      expect(names).to.include.members(['json', 'config', 'data-dir', 'nats-url', 'timeout']);
-      for (const name of names)
-        expect(fast!.flags.get(name), `${argv.join(' ')}: --${name}`).to.equal(oclif[name]);
+    for (const [id, argv] of invocations) {
+      const label = [id, ...argv].join(' ');
+      const fast = parseFast([id, ...argv], manifest, {});
+      expect(fast, label).to.not.equal(undefined);
+      expect(fast!.id).to.equal(id);
+      const oclif = await oclifFlags(id, argv);
+      const names = Object.keys(manifest.commands[id]!.flags!);
+      expect(names.length, id).to.be.greaterThan(3);
+      for (const name of names) expect(fast!.flags.get(name), `${label}: --${name}`).to.equal(oclif[name]);
     }
   });
 
@@ -74,6 +83,9 @@ describe('the CLI fast path', () => {
       ['status', '--', '--json'],
       ['status', '--json=yes'],
       ['status', '--config', '--json'],
+      ['dev', '-vw'], // grouped short flags
+      ['dev', '--rank', '3'], // an integer flag
+      ['start', '--ready-timeout', '5000'],
     ];
     for (const argv of declined) expect(parseFast(argv, manifest, {}), argv.join(' ')).to.equal(undefined);
     // --nats-url falls back on $NATS_URL in oclif: with it set, oclif runs the command.
@@ -82,7 +94,7 @@ describe('the CLI fast path', () => {
   });
 
   it('takes from the command line only flags oclif passes through as typed', async () => {
-    expect(FAST_COMMANDS).to.include('status');
+    expect(FAST_COMMANDS).to.include.members(['status', 'dev', 'start']);
     for (const id of FAST_COMMANDS) {
       for (const name of fastFlagNames(id)) {
         const type = manifest.commands[id]?.flags?.[name]?.type;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TreeNode } from '../../supervisors/describe-tree.js';
 import { isAlive, runCli } from '../support/cli.js';
@@ -16,10 +16,11 @@ const printed = (stderr: string) =>
     .join('\n');
 
 // A cold `rosey status` ran through oclif: ~70 modules and a quarter of its time before it asked
-// Rosey anything (issue 16, target 300 ms). With plain arguments it now runs without oclif
-// (cli/fast-path.ts); `--timeout`, which the fast path leaves to oclif, runs the same command
-// through oclif, so each case below runs both ways and must print the same.
-describe('rosey status without oclif', function () {
+// Rosey anything (issue 16, target 300 ms), and Rosey itself started inside oclif. With plain
+// arguments `status`, `dev` and `start` now run without it (cli/fast-path.ts); a flag the fast path
+// leaves to oclif (`--timeout`, `--rank`) runs the same command through oclif, so the cases below
+// run both ways and must print the same.
+describe('rosey status, dev and start without oclif', function () {
   this.timeout(90_000);
   const started: number[] = [];
   afterEach(() => {
@@ -55,10 +56,15 @@ describe('rosey status without oclif', function () {
   it('prints the running Rosey as the oclif command does', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'rosey.yaml'), 'dataDir: state\n');
-    const launched = await runCli(['start', '--detach', '-c', 'rosey.yaml'], { cwd });
-    expect(launched.code, launched.stderr).to.equal(0);
+    const launched = await runCli(['start', '--detach', '-c', 'rosey.yaml'], { cwd, env: TRACE_MODULES });
+    expect(launched.code, printed(launched.stderr)).to.equal(0);
     const pid = Number(/pid (\d+)/.exec(launched.stdout)![1]);
     started.push(pid);
+    // Neither `start --detach` nor the Rosey it started in the background (its output in rosey.out).
+    expect(loadedOclif(launched.stderr), 'start --detach loaded oclif').to.equal(false);
+    const out = readFileSync(join(cwd, 'state', 'logs', 'rosey.out'), 'utf8');
+    expect(out).to.match(/^MODULE \d+: /m);
+    expect(loadedOclif(out), 'the background Rosey loaded oclif').to.equal(false);
 
     const fast = await runCli(['status', '--json', '-c', 'rosey.yaml'], { cwd, env: TRACE_MODULES });
     const oclif = await runCli(['status', '--json', '-c', 'rosey.yaml', '--timeout', '5000'], {
@@ -85,5 +91,18 @@ describe('rosey status without oclif', function () {
 
     const stopped = await runCli(['stop', '-c', 'rosey.yaml'], { cwd });
     expect(stopped.code, stopped.stderr).to.equal(0);
+  });
+
+  it('runs `rosey dev` as the oclif command does', async () => {
+    const input = '!roll 1d1\n!flip\n';
+    const fast = await runCli(['dev'], { cwd: tempDir(), input, env: TRACE_MODULES });
+    const oclif = await runCli(['dev', '--rank', '1'], { cwd: tempDir(), input, env: TRACE_MODULES });
+    expect(fast.code, printed(fast.stderr)).to.equal(0);
+    expect(oclif.code, printed(oclif.stderr)).to.equal(0);
+    expect(loadedOclif(fast.stderr), 'the fast path loaded oclif').to.equal(false);
+    expect(loadedOclif(oclif.stderr), '--rank ran without oclif').to.equal(true);
+    expect(fast.stdout).to.match(/^Rosey: you rolled 1d1: 1 = 1$/m);
+    const lines = (stdout: string) => stdout.split('\n').filter((l) => !/flip|heads|tails/i.test(l));
+    expect(lines(fast.stdout)).to.deep.equal(lines(oclif.stdout));
   });
 });
