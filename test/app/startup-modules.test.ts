@@ -28,5 +28,30 @@ describe('modules a start of Rosey loads', () => {
     expect(loaded.filter((m) => /\/semver\/functions\/valid\.js$/.test(m))).to.have.length(1);
     // The backup scheduler loads the writer (tar-stream, the database reading) when a backup is due.
     expect(loaded.filter((m) => m.includes('/node_modules/tar-stream/'))).to.deep.equal([]);
+    // Readable stderr lines load pino-pretty with the first one.
+    expect(loaded.filter((m) => m.includes('/node_modules/pino-pretty/'))).to.deep.equal([]);
+  });
+
+  it('loads pino-pretty with the first readable line on stderr, which it formats', () => {
+    const stderr = fileURLToPath(new URL('../../app/logging/stderr.js', import.meta.url));
+    const script = `
+      import { createRequire } from 'node:module';
+      const { stderrDestination } = await import(${JSON.stringify(stderr)});
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((m) => m.includes('/node_modules/pino-pretty/'));
+      const lines = [];
+      const destination = stderrDestination('text', { write: (text) => lines.push(text) });
+      const before = loaded();
+      destination.write(JSON.stringify({ level: 40, time: 0, actor: 'router', msg: 'slow down' }) + '\\n');
+      console.log(JSON.stringify({ before, after: loaded(), lines }));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(0);
+    const { before, after, lines } = JSON.parse(run.stdout) as {
+      before: boolean;
+      after: boolean;
+      lines: string[];
+    };
+    expect([before, after]).to.deep.equal([false, true]);
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: \[router\] slow down\n$/);
   });
 });
