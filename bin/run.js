@@ -1,8 +1,20 @@
 #!/usr/bin/env node
 // The `rosey` command. Runs the compiled tree in dist/ (built by `npm install` / `npm run build`).
-import { execute, settings } from '@oclif/core';
+import { runFast } from '../dist/cli/fast-path.js';
 
-// Always run compiled code: plugin processes and the runner are forked from dist/ too.
-settings.enableAutoTranspile = false;
+// `rosey status`, `rosey dev` and `rosey start` with plain arguments run without loading oclif
+// (cli/fast-path.ts says which arguments).
+if (!(await runFast(process.argv.slice(2)))) {
+  // oclif's index checks the Node version against its own engines with semver (~30 ms of every
+  // command); npm checks Rosey's, which are stricter. Not left set for the processes Rosey starts.
+  const engineCheck = process.env.OCLIF_DISABLE_ENGINE_WARNING;
+  process.env.OCLIF_DISABLE_ENGINE_WARNING = '1';
+  const { execute, settings } = await import('@oclif/core');
+  if (engineCheck === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING;
+  else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineCheck;
 
-await execute({ dir: import.meta.url });
+  // Always run compiled code: plugin processes and the runner are forked from dist/ too.
+  settings.enableAutoTranspile = false;
+
+  await execute({ dir: import.meta.url });
+}

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { Command, Errors } from '@oclif/core';
+import { commandLine, oneLine, type CommandIo } from './command-io.js';
 
 /**
  * Every `rosey` command fails the same way: one line on stderr (`rosey <command>: reason`) and a
@@ -12,9 +13,14 @@ export abstract class RoseyCommand extends Command {
     return this.exit(1);
   }
 
-  /** `rosey db migrate`, as the user typed it (oclif ids use `:` between topic and command). */
+  /** `rosey db migrate`, as the user typed it. */
   private prefix(): string {
-    return ['rosey', ...(this.id ?? '').split(':')].filter(Boolean).join(' ');
+    return commandLine(this.id);
+  }
+
+  /** This command's output and failure, for a body shared with the fast path (cli/fast-path.ts). */
+  protected io(): CommandIo {
+    return { log: (text) => this.log(text), fail: (message) => this.fail(message) };
   }
 
   /** Who is running the command, for audit trails. */
@@ -33,12 +39,7 @@ export abstract class RoseyCommand extends Command {
   ): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error;
     const exit = error.oclif?.exit ?? 2;
-    const line = error.message
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .join(' ');
-    process.stderr.write(`${this.prefix()}: ${line}\n`);
+    process.stderr.write(`${this.prefix()}: ${oneLine(error.message)}\n`);
     return this.exit(exit === 0 ? 1 : exit);
   }
 }

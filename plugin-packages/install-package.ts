@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, lstat, mkdir, mkdtemp, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lt } from 'semver';
+// semver's index loads all of it (~50 modules, part of every start of Rosey); this is one function.
+import lt from 'semver/functions/lt.js';
 import { parse as parseYaml } from 'yaml';
 import { loadPlugin, MANIFEST_FILE, manifestSchema, type LoadedPlugin } from './manifest.js';
 import { errorMessage } from '../contract/result.js';

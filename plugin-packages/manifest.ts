@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { valid as validSemver } from 'semver';
+// semver's index loads all of it (~50 modules, part of every start of Rosey); this is one function.
+import validSemver from 'semver/functions/valid.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { validate } from '../contract/validate.js';

@@ -12,6 +12,9 @@
 import { z } from 'zod';
 import { PLUGIN_NAME } from '../../contract/subjects.js';
 
+/** The folder of `<dataDir>` that backups go to, scheduled or made with `rosey db backup`. */
+export const BACKUPS_DIR = 'backups';
+
 export const BACKUP_FORMAT_VERSION = 1;
 
 export const MANIFEST_ENTRY = 'manifest.json';

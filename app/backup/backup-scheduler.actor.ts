@@ -13,7 +13,7 @@ import { fromCallback, type EventObject } from 'xstate';
 import type { Logger } from '../../contract/log.js';
 import { errorMessage } from '../../contract/result.js';
 import type { LoadedConfig } from '../config/load.js';
-import { BACKUPS_DIR, createBackup } from './create-backup.js';
+import { BACKUPS_DIR } from './backup-format.js';
 
 export interface BackupSchedulerInput {
   loaded: LoadedConfig;
@@ -54,6 +54,9 @@ export const backupSchedulerActor = fromCallback<EventObject, BackupSchedulerInp
   const run = async () => {
     timer = undefined;
     try {
+      // Loaded when the first backup is due: the archive writer (tar-stream) and the database
+      // reading are no part of a start (issue 16), and most Roseys schedule no backups.
+      const { createBackup } = await import('./create-backup.js');
       const summary = await createBackup(loaded, {
         pluginRoots: input.pluginRoots,
         file: join(dir, scheduledFileName(new Date())),

@@ -28,6 +28,7 @@ import { discoverPlugins } from '../../plugin-packages/manifest.js';
 import { ROSEY_VERSION } from '../version.js';
 import {
   BACKUP_FORMAT_VERSION,
+  BACKUPS_DIR,
   BackupError,
   entryPaths,
   type BackupFile,
@@ -58,7 +59,7 @@ export interface BackupSummary {
   manifest: BackupManifest;
 }
 
-export const BACKUPS_DIR = 'backups';
+export { BACKUPS_DIR };
 
 /** `rosey-backup-20261206T124501Z.tar.gz`: sorts by time, and the scheduler's retention reads it back. */
 export function backupFileName(now: Date): string {

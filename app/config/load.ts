@@ -1,9 +1,20 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import type { z } from 'zod';
 import { errorMessage } from '../../contract/result.js';
 import { configSchema, type RoseyConfig, type RoseyConfigInput } from './schema.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The YAML parser, loaded with the first YAML file: 74 modules that `rosey dev` (no file) and a
+ * JSON configuration never use, and part of every CLI command's start otherwise (issue 16).
+ */
+function parseYaml(text: string): unknown {
+  return (require('yaml') as typeof Yaml).parse(text);
+}
 
 export class ConfigError extends Error {
   constructor(message: string) {

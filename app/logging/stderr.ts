@@ -1,4 +1,7 @@
-import { prettyFactory } from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type { prettyFactory as PrettyFactory } from 'pino-pretty';
+
+const require = createRequire(import.meta.url);
 
 export type StderrFormat = 'text' | 'json';
 
@@ -16,12 +19,19 @@ export interface TextOutput {
  */
 export function stderrDestination(format: StderrFormat, output: TextOutput): { write(line: string): void } {
   if (format === 'json') return { write: (line) => void output.write(line) };
-  const pretty = prettyFactory({
+  // pino-pretty (~30 modules, ~30 ms of CPU under load) loads with the first readable line, not
+  // with every start of Rosey (issue 16): at the default level most runs print none.
+  let pretty: ReturnType<typeof PrettyFactory> | undefined;
+  return { write: (line) => void output.write((pretty ??= readable(output))(line)) };
+}
+
+function readable(output: TextOutput): ReturnType<typeof PrettyFactory> {
+  const { prettyFactory } = require('pino-pretty') as { prettyFactory: typeof PrettyFactory };
+  return prettyFactory({
     colorize: Boolean(output.isTTY),
     translateTime: 'SYS:HH:MM:ss.l',
     messageFormat: '{if actor}[{actor}] {end}{msg}',
     ignore: 'actor',
     singleLine: true,
   });
-  return { write: (line) => void output.write(pretty(line)) };
 }

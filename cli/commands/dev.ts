@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { runForeground } from '../../app/foreground.js';
-import { chatUserFlags, configFor, locationFlags } from '../config-flags.js';
+import { chatUserFlags, locationFlags } from '../config-flags.js';
+import { runDev } from '../run-dev.js';
 
 export default class Dev extends RoseyCommand {
   static override summary = 'Run Rosey locally, chatting in this terminal.';
@@ -42,25 +42,6 @@ Every line gets an answer, lines sent while Rosey starts too: per-user command c
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Dev);
-    const loaded = configFor(
-      flags,
-      {
-        platforms: {
-          console: { user: flags.as, rank: flags.rank, ...(flags.cooldowns ? { cooldowns: true } : {}) },
-        },
-      },
-      (message) => this.fail(message),
-      // A ./rosey.yaml is a deployment's: dev must not join its NATS server or database.
-      { discover: false },
-    );
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-    const code = await runForeground({
-      loaded,
-      label: 'rosey dev',
-      stderrLevel: flags.verbose ? 'debug' : undefined,
-      console: { input: process.stdin, output: process.stdout, interactive, stopOnEof: true },
-      watch: flags.watch,
-    });
-    process.exit(code);
+    await runDev(flags, this.io());
   }
 }

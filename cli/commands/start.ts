@@ -1,11 +1,7 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { runForeground } from '../../app/foreground.js';
-import { runningAt } from '../../app/control-client.js';
-import { startDetached } from '../detached-start.js';
-import { configFile, configFor, locationFlags } from '../config-flags.js';
+import { locationFlags } from '../config-flags.js';
+import { runStart } from '../run-start.js';
 
 export default class Start extends RoseyCommand {
   static override summary = 'Run Rosey with a configuration file (foreground, or --detach).';
@@ -30,34 +26,6 @@ export default class Start extends RoseyCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Start);
-    const fail: (message: string) => never = (message) => this.fail(message);
-    const file = configFile(flags);
-    if (!file) fail(`a configuration file is needed: --config FILE (or ROSEY_CONFIG, or ./rosey.yaml)`);
-    const loaded = configFor({ ...flags, config: file }, {}, fail);
-
-    if (flags.detach) {
-      await this.detach(resolve(file!), flags['data-dir'], loaded.dataDir, flags['ready-timeout'], fail);
-      return;
-    }
-    if (flags.pidfile) writeFileSync(flags.pidfile, `${process.pid}\n`);
-    const code = await runForeground({ loaded, label: 'rosey start' });
-    if (flags.pidfile && readFileSync(flags.pidfile, 'utf8').trim() === String(process.pid))
-      rmSync(flags.pidfile);
-    process.exit(code);
-  }
-
-  private async detach(
-    file: string,
-    dataDirFlag: string | undefined,
-    dataDir: string,
-    readyTimeoutMs: number,
-    fail: (message: string) => never,
-  ): Promise<void> {
-    const current = runningAt(dataDir);
-    if (current) fail(`Rosey is already running with data in ${dataDir} (pid ${current.pid})`);
-    const { pid, outFile } = await startDetached({ file, dataDirFlag, dataDir, readyTimeoutMs, fail });
-    this.log(
-      `Rosey started in the background (pid ${pid}); output in ${outFile}. Stop it with \`rosey stop\`.`,
-    );
+    await runStart(flags, this.io());
   }
 }

@@ -1,13 +1,7 @@
 import { Flags } from '@oclif/core';
 import { RoseyCommand } from '../base-command.js';
-import { reachRosey } from '../../app/control-client.js';
-import { statusReplySchema } from '../../contract/messages/control.js';
-import { currentMetricsSchema } from '../../contract/messages/metrics.js';
-import { request } from '../../contract/request.js';
-import { subjects } from '../../contract/subjects.js';
-import { answerTimeoutFlags, locationFlags, natsFlags, targetFor } from '../config-flags.js';
-import { withFigures } from '../format-metrics.js';
-import { formatStatus } from '../format-status.js';
+import { answerTimeoutFlags, locationFlags, natsFlags } from '../config-flags.js';
+import { showStatus } from '../show-status.js';
 
 export default class Status extends RoseyCommand {
   static override summary = 'Show the running supervision tree.';
@@ -25,25 +19,6 @@ export default class Status extends RoseyCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
-    const fail: (message: string) => never = (message) => this.fail(message);
-    const target = targetFor(flags, fail);
-    const connected = await reachRosey(target);
-    if (!connected.ok) fail(`cannot get Rosey's status: ${connected.error.message}`);
-    const nc = connected.data;
-    try {
-      // Both at once on one connection: the figures must not make `rosey status` slower.
-      const [result, figures] = await Promise.all([
-        request(nc, subjects.control('status'), {}, { reply: statusReplySchema, timeoutMs: flags.timeout }),
-        request(nc, subjects.metricsCurrent, {}, { reply: currentMetricsSchema, timeoutMs: flags.timeout }),
-      ]);
-      if (!result.ok) fail(`cannot get Rosey's status: ${result.error.message}`);
-      // CPU and memory per process from the metrics actor; the tree alone when it cannot say (restarting).
-      const data = figures.ok
-        ? { ...result.data, tree: withFigures(result.data.tree, figures.data) }
-        : result.data;
-      this.log(flags.json ? JSON.stringify(data, null, 2) : formatStatus(data));
-    } finally {
-      await nc.close();
-    }
+    await showStatus(flags, this.io());
   }
 }

@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const bodies = ['run-start.js', 'run-dev.js'].map((f) =>
+  fileURLToPath(new URL(`../../cli/${f}`, import.meta.url)),
+);
+
+// What a start of Rosey loads before its tree starts is part of every start (issue 16: spawn of
+// `rosey dev` → every plugin answering, target 1.5 s). These were loaded and not needed there.
+describe('modules a start of Rosey loads', () => {
+  it('has neither oclif, nor all of semver, nor the backup writer', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      for (const body of ${JSON.stringify(bodies)}) await import(body);
+      console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(0);
+    const loaded = JSON.parse(run.stdout) as string[];
+    expect(
+      loaded.filter((m) => m.includes('/node_modules/knex/')),
+      'the check sees CommonJS modules',
+    ).to.not.be.empty;
+    // `rosey dev` and `rosey start` run without oclif (cli/fast-path.ts).
+    expect(loaded.filter((m) => m.includes('/@oclif/'))).to.deep.equal([]);
+    // The plugin manifest checks one version with semver's `valid` (its own module, not the index).
+    expect(loaded.filter((m) => /\/semver\/index\.js$/.test(m))).to.deep.equal([]);
+    expect(loaded.filter((m) => /\/semver\/functions\/valid\.js$/.test(m))).to.have.length(1);
+    // The backup scheduler loads the writer (tar-stream, the database reading) when a backup is due.
+    expect(loaded.filter((m) => m.includes('/node_modules/tar-stream/'))).to.deep.equal([]);
+    // Readable stderr lines load pino-pretty with the first one.
+    expect(loaded.filter((m) => m.includes('/node_modules/pino-pretty/'))).to.deep.equal([]);
+  });
+
+  it('loads pino-pretty with the first readable line on stderr, which it formats', () => {
+    const stderr = fileURLToPath(new URL('../../app/logging/stderr.js', import.meta.url));
+    const script = `
+      import { createRequire } from 'node:module';
+      const { stderrDestination } = await import(${JSON.stringify(stderr)});
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((m) => m.includes('/node_modules/pino-pretty/'));
+      const lines = [];
+      const destination = stderrDestination('text', { write: (text) => lines.push(text) });
+      const before = loaded();
+      destination.write(JSON.stringify({ level: 40, time: 0, actor: 'router', msg: 'slow down' }) + '\\n');
+      console.log(JSON.stringify({ before, after: loaded(), lines }));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(0);
+    const { before, after, lines } = JSON.parse(run.stdout) as {
+      before: boolean;
+      after: boolean;
+      lines: string[];
+    };
+    expect([before, after]).to.deep.equal([false, true]);
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: \[router\] slow down\n$/);
+  });
+});
