@@ -167,7 +167,14 @@ describe('channel events across a blue-green reload (real nats-server, real plug
     const run = await chatThroughReload(true, 'restore-fails');
     const total = run.total;
     expect(run.outcome.ok).to.equal(false);
-    expect([...run.texts].sort()).to.deep.equal(expected(total));
+    // Generation 2 handles what it held while it stops, which the failed reload's answer does not
+    // wait for: once, under heavy load, 'line 217'..'line 219' were not in the file when it was read
+    // right away. Give it time to finish; a line lost for good, or doubled, still fails.
+    const texts = () => heard().map((l) => l.slice(l.indexOf(' ') + 1));
+    await eventually(() => texts().length >= total, 'generation 2 finishing what it held', 10_000).catch(
+      () => undefined,
+    );
+    expect([...texts()].sort()).to.deep.equal(expected(total));
     // Generation 1 took the lines after the failure (and generation 2 handled what it held as it stopped).
     expect(run.lines.at(-1)?.startsWith('1 ')).to.equal(true);
     expect(run.figures).to.include({ listening: true, held: false, dropped: 0 });
