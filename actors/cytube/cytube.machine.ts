@@ -348,7 +348,9 @@ export const cytubeMachine = setup({
     // The channel is shared: a "not sent" line for every chat line would flood it, so the log says it.
     'delivery.refused': {
       actions: ({ context, event }) =>
-        context.input.logger.warn(`chat line not passed on to Rosey (${event.reason}): ${event.what}`),
+        context.input.logger.warn(
+          `${event.subject === subjects.message || event.subject === subjects.pm ? 'chat line' : 'channel event'} not passed on to Rosey (${event.reason}): ${event.what}`,
+        ),
     },
     'state.get': { actions: 'answerState' },
     // Halted and backing-off override this: only they have something to try again.

@@ -26,10 +26,22 @@ export function publishRaw(name: string, data: unknown): BridgeCommand[] {
   return [publish(subjects.platformRaw(CYTUBE_PLATFORM, name), safe)];
 }
 
-export function publishChanges(changes: ChannelChange[], where: Where): BridgeCommand[] {
+/**
+ * Channel changes (joins, leaves, media, playlist) as every platform publishes them. Through the
+ * confirmed publisher, like chat lines, and for the same reason plus one: a plugin must hear what
+ * happened in the order it happened. Published by the bus bridge instead, a leave overtook the chat
+ * line its user said just before it (the line still waiting for its confirmation), and chat-stats
+ * counted a user who had left as here (seen in test/e2e/chat-stats-cytube.test.ts, 2 runs in 3).
+ */
+export function publishChanges(changes: ChannelChange[], where: Where): ConfirmedPublisherCommand[] {
   return changes.map((change) => {
     const { kind, ...rest } = change;
-    return publish(subjects.channelEvent(kind), { ...where, ...rest });
+    return {
+      type: 'delivery.publish',
+      subject: subjects.channelEvent(kind),
+      data: { ...where, ...rest },
+      what: 'user' in change ? `${kind} ${change.user}` : kind,
+    };
   });
 }
 

@@ -74,7 +74,7 @@ export function onServerEvent(context: CytubeContext, name: string, data: unknow
   const applied = applyServerEvent(context.channel, known);
   if (applied.note) step.log.push({ level: 'warn', msg: applied.note });
   const where = { platform: CYTUBE_PLATFORM, channel: context.input.channel, time: now };
-  step.bus.push(...publishChanges(applied.changes, where));
+  step.deliver.push(...publishChanges(applied.changes, where));
   const channel = applied.state;
   step.patch.channel = channel;
   const self = channel.self ?? context.input.username;

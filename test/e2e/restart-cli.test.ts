@@ -56,7 +56,7 @@ describe('rosey restart [PLUGIN | PATH]', function () {
       const unknown = await runCli(['restart', 'nosuch', '-c', 'rosey.yaml'], { cwd });
       expect(unknown.code).to.equal(1);
       expect(unknown.stderr.trim()).to.match(
-        /^rosey restart: no plugin named nosuch \(loaded: countdown, dice, /,
+        /^rosey restart: no plugin named nosuch \(loaded: chat-stats, countdown, dice, /,
       );
 
       const bad = await runCli(['restart', 'Bad_Name', '-c', 'rosey.yaml'], { cwd });

@@ -245,6 +245,42 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
     void alice;
   });
 
+  // Locks the order bug chat-stats met: chat lines went through the confirmed publisher and channel
+  // events through the bus bridge, so a leave could reach the bus before the lines said just
+  // before it (the lines waiting for the previous batch's confirmation).
+  it("a user's lines and their leave reach the bus in the order they happened", async () => {
+    const alice = await join('alice');
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    const order: string[] = [];
+    const sub = nc.subscribe('rosey.events.>', {
+      callback: (_e, msg) => {
+        const d = decodeJson(msg.data);
+        if (!d.ok) return;
+        const data = d.data as { user?: string; text?: string };
+        if (data.user === 'visitor') order.push(msg.subject === subjects.message ? data.text! : msg.subject);
+      },
+    });
+    await nc.flush();
+    for (let round = 1; round <= 3; round++) {
+      const visitor = await join('visitor', { password: '' });
+      await connectorIn(nc, 'ready', (s) => s.users.some((u) => u.name === 'visitor'));
+      // Said and gone at once: the leave follows the lines within the same few milliseconds.
+      for (let i = 1; i <= 5; i++) visitor.say(`round ${round} line ${i}`);
+      await visitor.close();
+      await connectorIn(nc, 'ready', (s) => !s.users.some((u) => u.name === 'visitor'));
+    }
+    await eventually(() => order.filter((e) => e.endsWith('leave')).length === 3, 'three leaves');
+    sub.unsubscribe();
+    const expected = [1, 2, 3].flatMap((round) => [
+      'rosey.events.user.join',
+      ...[1, 2, 3, 4, 5].map((i) => `round ${round} line ${i}`),
+      'rosey.events.user.leave',
+    ]);
+    expect(order).to.deep.equal(expected);
+    void alice;
+  });
+
   it('joins a channel with a password', async () => {
     await cytube.stop();
     cytube = await startFakeCytube({

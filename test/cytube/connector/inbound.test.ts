@@ -128,12 +128,17 @@ describe('cytube: what one server event means (onServerEvent)', () => {
 
     it('changes to the channel are published as Rosey’s channel events, with where and when', () => {
       const step = onServerEvent(inChannel(), 'addUser', { name: 'bob', rank: 0 }, NOW);
-      expect(step.bus.slice(1)).to.deep.equal([
+      // Through the confirmed publisher, in order with the chat lines (the raw addUser goes by the bridge).
+      expect(step.deliver).to.deep.equal([
         {
-          type: 'bus.publish',
+          type: 'delivery.publish',
           subject: subjects.channelEvent('user.join'),
           data: { platform: 'cytube', channel: 'lobby', time: NOW, user: 'bob', rank: 0 },
+          what: 'user.join bob',
         },
+      ]);
+      expect(step.bus.map((c) => c.type === 'bus.publish' && c.subject)).to.deep.equal([
+        'rosey.platform.cytube.addUser',
       ]);
       expect(step.patch.channel?.users.has('bob')).to.equal(true);
     });
@@ -631,8 +636,18 @@ describe('cytube: inbound messages as Rosey publishes them', () => {
         where,
       ),
     ).to.deep.equal([
-      { type: 'bus.publish', subject: 'rosey.events.user.leave', data: { ...where, user: 'bob' } },
-      { type: 'bus.publish', subject: 'rosey.events.playlist.delete', data: { ...where, uid: 3 } },
+      {
+        type: 'delivery.publish',
+        subject: 'rosey.events.user.leave',
+        data: { ...where, user: 'bob' },
+        what: 'user.leave bob',
+      },
+      {
+        type: 'delivery.publish',
+        subject: 'rosey.events.playlist.delete',
+        data: { ...where, uid: 3 },
+        what: 'playlist.delete',
+      },
     ]);
   });
 
