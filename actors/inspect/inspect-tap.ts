@@ -71,7 +71,8 @@ const MAX_QUEUED = 10_000;
  * watch leases that decide whether it is published. Nobody watching, it only keeps transitions
  * (state changes, starts, stops) in the history, as the objects XState gave it: no summary, no
  * JSON, no publish. Watched, each started/event/snapshot/stopped becomes a redacted message on the
- * actor's subject. It runs inside other actors' steps, so nothing it does may throw.
+ * actor's subject; watched by `transitions` leases only, just what it keeps in the history, sent as
+ * its history entries are. It runs inside other actors' steps, so nothing it does may throw.
  */
 export class InspectTap {
   private readonly seen = new WeakMap<AnyActorRef, Seen | null>();
