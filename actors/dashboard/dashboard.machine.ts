@@ -77,7 +77,9 @@ export const dashboardMachine = setup({
         ({
           type: 'bus.request',
           subject: subjects.inspectRequest('watch'),
-          data: { watcher: context.watcher },
+          // The page draws states, not events: a `transitions` lease spares the tree the summaries
+          // of every event and context (docs/benchmarks.md#dashboard-suite).
+          data: { watcher: context.watcher, detail: 'transitions' },
           timeoutMs: 5000,
           requestId: 'lease',
         }) satisfies BridgeCommand,

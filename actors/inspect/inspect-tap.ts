@@ -1,5 +1,10 @@
 import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
-import type { InspectedEvent, InspectMessage, WatchReply } from '../../contract/messages/inspect.js';
+import type {
+  InspectedEvent,
+  InspectMessage,
+  WatchDetail,
+  WatchReply,
+} from '../../contract/messages/inspect.js';
 import { stateText } from '../../supervisors/describe-tree.js';
 import { actorPath, isWithin, machineOf } from './actor-paths.js';
 import type { Redactor } from './summary.js';
@@ -66,14 +71,17 @@ const MAX_QUEUED = 10_000;
  * watch leases that decide whether it is published. Nobody watching, it only keeps transitions
  * (state changes, starts, stops) in the history, as the objects XState gave it: no summary, no
  * JSON, no publish. Watched, each started/event/snapshot/stopped becomes a redacted message on the
- * actor's subject. It runs inside other actors' steps, so nothing it does may throw.
+ * actor's subject; watched by `transitions` leases only, just what it keeps in the history, sent as
+ * its history entries are. It runs inside other actors' steps, so nothing it does may throw.
  */
 export class InspectTap {
   private readonly seen = new WeakMap<AnyActorRef, Seen | null>();
-  private readonly leases = new Map<string, number>();
+  /** Each watcher's lease: until when, and what it asked for. */
+  private readonly leases = new Map<string, { until: number; detail: WatchDetail }>();
   readonly history: TransitionHistory<Recorded>;
   private seq = 0;
-  private watching = false;
+  /** What is published: the most any lease asks for; undefined while nobody watches. */
+  private detail: WatchDetail | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private queue: [string, () => string][] = [];
@@ -99,15 +107,23 @@ export class InspectTap {
   };
 
   get watched(): boolean {
-    return this.watching;
+    return this.detail !== undefined;
   }
 
-  /** Takes, renews or gives back a lease. */
-  watch(watcher: string, release = false, now = Date.now()): WatchReply {
+  /** Takes, renews (with what it asks for now: `all` unless told) or gives back a lease. */
+  watch(
+    watcher: string,
+    { release = false, detail = 'all' }: { release?: boolean; detail?: WatchDetail } = {},
+    now = Date.now(),
+  ): WatchReply {
     if (release) this.leases.delete(watcher);
-    else this.leases.set(watcher, now + this.o.leaseMs);
+    else this.leases.set(watcher, { until: now + this.o.leaseMs, detail });
     this.expire(now);
-    return { leaseMs: this.o.leaseMs, watchers: this.leases.size };
+    return {
+      leaseMs: this.o.leaseMs,
+      watchers: this.leases.size,
+      ...(this.detail !== undefined ? { detail: this.detail } : {}),
+    };
   }
 
   /** The actor's kept transitions as messages, oldest first. */
@@ -118,7 +134,7 @@ export class InspectTap {
   close(): void {
     this.closed = true;
     this.queue = [];
-    this.watching = false;
+    this.detail = undefined;
     this.leases.clear();
     clearTimeout(this.leaseTimer);
     clearTimeout(this.flushTimer);
@@ -127,14 +143,18 @@ export class InspectTap {
   /** Drops expired leases and sets the one timer that will drop the next. */
   private expire(now: number): void {
     let next = Infinity;
-    for (const [watcher, until] of this.leases) {
-      if (until <= now) this.leases.delete(watcher);
-      else next = Math.min(next, until);
+    let detail: WatchDetail | undefined;
+    for (const [watcher, lease] of this.leases) {
+      if (lease.until <= now) this.leases.delete(watcher);
+      else {
+        next = Math.min(next, lease.until);
+        if (detail !== 'all') detail = lease.detail;
+      }
     }
-    this.watching = !this.closed && this.leases.size > 0;
+    this.detail = this.closed ? undefined : detail;
     clearTimeout(this.leaseTimer);
     this.leaseTimer = undefined;
-    if (this.watching) {
+    if (this.detail !== undefined) {
       this.leaseTimer = setTimeout(() => this.expire(Date.now()), next - now);
       this.leaseTimer.unref();
     }
@@ -163,7 +183,8 @@ export class InspectTap {
         return;
       }
       case '@xstate.event': {
-        if (!this.watching) return;
+        // Events are most of what a step makes, and a `transitions` watcher sees none of them.
+        if (this.detail !== 'all') return;
         const seen = this.lookup(e.actorRef as AnyActorRef);
         if (!seen) return;
         const source = e.sourceRef ? this.lookup(e.sourceRef as AnyActorRef) : null;
@@ -212,13 +233,13 @@ export class InspectTap {
       };
       if (from !== undefined) recorded.from = from;
       this.history.record(seen.path, recorded);
-      if (this.watching) {
+      if (this.detail === 'all') {
         const context = this.newContext(seen, s.context);
         this.send(seen, () => this.json(this.fields(seen.path, recorded), event, context));
-      }
+      } else if (this.detail === 'transitions') this.sendEntry(seen, recorded);
       return;
     }
-    if (!this.watching) return;
+    if (this.detail !== 'all') return;
     const recorded: Recorded = { seq: this.seq++, at, kind: 'snapshot', state, value: s.value, status };
     const context = this.newContext(seen, s.context);
     this.send(seen, () => this.json(this.fields(seen.path, recorded), event, context));
@@ -233,7 +254,16 @@ export class InspectTap {
 
   private keep(seen: Seen, recorded: Recorded, event?: AnyEventObject): void {
     this.history.record(seen.path, recorded);
-    if (this.watching) this.send(seen, () => this.json(this.fields(seen.path, recorded), event));
+    if (this.detail === 'all') this.send(seen, () => this.json(this.fields(seen.path, recorded), event));
+    else if (this.detail === 'transitions') this.sendEntry(seen, recorded);
+  }
+
+  /**
+   * For `transitions` watchers: the message as its history entry is, with no summary of the event
+   * or the context to make. The context it leaves out is not counted as sent (`newContext`).
+   */
+  private sendEntry(seen: Seen, recorded: Recorded): void {
+    this.send(seen, () => JSON.stringify(this.message(seen.path, recorded)));
   }
 
   /**

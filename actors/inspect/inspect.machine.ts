@@ -89,7 +89,12 @@ export const inspectMachine = setup({
       try {
         switch (event.type) {
           case 'inspect.watch':
-            result = ok(tap.watch(event.data.watcher, event.data.release));
+            result = ok(
+              tap.watch(event.data.watcher, {
+                release: event.data.release ?? false,
+                detail: event.data.detail ?? 'all',
+              }),
+            );
             break;
           case 'inspect.actors':
             result = ok({

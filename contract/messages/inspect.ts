@@ -59,18 +59,30 @@ export const inspectMessageSchema = z.object({
 export type InspectMessage = z.infer<typeof inspectMessageSchema>;
 
 /**
+ * How much a lease asks for: `all` (the default) every message; `transitions` only what changes an
+ * actor's state (`started`, `stopped`, and `snapshot`s with `transition`), each as a history entry
+ * is (no context, the event by its type alone), which spares the tree the summaries of every event
+ * and context while only such watchers hold leases. The most any lease asks for is published.
+ */
+export const watchDetailSchema = z.enum(['all', 'transitions']);
+export type WatchDetail = z.infer<typeof watchDetailSchema>;
+
+/**
  * `rosey.inspect.watch`: take or renew a lease (`watcher` is the caller's own id, any string), or
  * give it back (`release`). Messages are published while at least one lease holds; a watcher renews
- * well within `leaseMs` (a third of it is safe).
+ * well within `leaseMs` (a third of it is safe), with the same `detail` (a renewal may change it).
  */
 export const watchRequestSchema = z.object({
   watcher: z.string().min(1).max(128),
   release: z.boolean().optional(),
+  detail: watchDetailSchema.optional(),
 });
 export const watchReplySchema = z.object({
   leaseMs: z.number().int().min(1),
   /** Leases held now, this one included. */
   watchers: z.number().int().min(0),
+  /** What is published now: the most any lease held asks for; absent when none holds. */
+  detail: watchDetailSchema.optional(),
 });
 export type WatchReply = z.infer<typeof watchReplySchema>;
 

@@ -39,12 +39,14 @@ const parent = setup({ actors: { light, inspectLike } }).createMachine({
 
 class CountingRedactor extends Redactor {
   calls = 0;
+  contexts = 0;
   override summarise(value: unknown): unknown {
     this.calls += 1;
     return super.summarise(value);
   }
   override summariseContext(context: unknown): string {
     this.calls += 1;
+    this.contexts += 1;
     return super.summariseContext(context);
   }
 }
@@ -99,7 +101,7 @@ describe('inspect: the tap on the actor system', () => {
 
   it('while a lease holds: every event and snapshot, redacted, on the actor’s subject', async () => {
     const { tap, published, light, root } = tapped();
-    expect(tap.watch('w1')).to.deep.equal({ leaseMs: 60_000, watchers: 1 });
+    expect(tap.watch('w1')).to.deep.equal({ leaseMs: 60_000, watchers: 1, detail: 'all' });
     light.send({ type: 'next' });
     light.send({ type: 'poke' });
     await tick();
@@ -113,7 +115,7 @@ describe('inspect: the tap on the actor system', () => {
     expect(moved?.context).to.deep.equal({ password: '[redacted]' });
     expect(JSON.stringify(published)).not.to.include('hunter2-secret');
     // The last lease given back: quiet again.
-    expect(tap.watch('w1', true)).to.deep.equal({ leaseMs: 60_000, watchers: 0 });
+    expect(tap.watch('w1', { release: true })).to.deep.equal({ leaseMs: 60_000, watchers: 0 });
     light.send({ type: 'next' });
     await tick();
     expect(published).to.have.length(4);
@@ -167,6 +169,61 @@ describe('inspect: the tap on the actor system', () => {
     ]);
     expect(redactor.calls).to.equal(2);
     root.stop();
+  });
+
+  // Issue 18: a page open cost the command round trip +166 % at p50, nearly all of it the events
+  // and contexts summarised and published for a page that draws only states.
+  it('a transitions lease: changes of state and stops only, as history entries, no context summarised', async () => {
+    const { tap, published, redactor, light, root } = tapped();
+    expect(tap.watch('page', { detail: 'transitions' })).to.deep.equal({
+      leaseMs: 60_000,
+      watchers: 1,
+      detail: 'transitions',
+    });
+    light.send({ type: 'poke' }); // no change of state: nothing for this lease
+    light.send({ type: 'next', note: 'left out' } as { type: 'next' });
+    await tick();
+    expect(published.map((p) => p.message)).to.deep.equal([
+      {
+        ...tap.historyOf('rosey/light').at(-1),
+        kind: 'snapshot',
+        from: 'green',
+        state: 'yellow',
+        transition: true,
+        event: { type: 'next' },
+      },
+    ]);
+    expect(published[0]?.message.context).to.equal(undefined);
+    expect(redactor.contexts).to.equal(0);
+    root.stop();
+    await tick();
+    expect(published.slice(1).map((p) => `${p.message.actor}:${p.message.kind}`)).to.deep.equal([
+      'rosey/light:stopped',
+      'rosey:stopped',
+    ]);
+    tap.close();
+  });
+
+  it('publishes the most any lease asks for: everything while an all lease holds', async () => {
+    const { tap, published, light, root } = tapped();
+    expect(tap.watch('cli').detail).to.equal('all');
+    // A lease asking for less, taken or renewed after it, does not take the cli's detail away.
+    expect(tap.watch('page', { detail: 'transitions' }).detail).to.equal('all');
+    expect(tap.watch('page', { detail: 'transitions' }).detail).to.equal('all');
+    light.send({ type: 'poke' });
+    await tick();
+    expect(published.map((p) => p.message.kind)).to.deep.equal(['event', 'snapshot']);
+    // With its context, as an `all` lease has it.
+    expect(published[1]?.message.context).to.deep.equal({ password: '[redacted]' });
+    published.length = 0;
+    expect(tap.watch('cli', { release: true }).detail).to.equal('transitions');
+    light.send({ type: 'poke' });
+    light.send({ type: 'next' });
+    await tick();
+    expect(published.map((p) => `${p.message.kind}:${p.message.state}`)).to.deep.equal(['snapshot:yellow']);
+    expect(tap.watch('page', { release: true }).detail).to.equal(undefined);
+    root.stop();
+    tap.close();
   });
 
   it('with flushMs, the messages of several steps go out together', async () => {
