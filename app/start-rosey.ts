@@ -9,6 +9,7 @@ import type { Logger } from '../contract/log.js';
 import { discoverPlugins, type LoadedPlugin } from '../plugin-packages/manifest.js';
 import { installedPluginsDir, readDisabled } from '../plugin-packages/plugin-switches.js';
 import { roseyTree } from './tree.js';
+import { withoutUnwantedBuiltins } from './opt-in-builtins.js';
 import { startTree, type RunningTree } from '../supervisors/run-tree.js';
 import { readRuntimeFile, type RuntimeInfo } from '../actors/control/runtime-file.js';
 import { ROSEY_VERSION } from './version.js';
@@ -62,7 +63,8 @@ export function pluginsToRun(
   options: { includeDisabled?: boolean } = {},
 ): { plugins: LoadedPlugin[]; problems: string[] } {
   const { config, dataDir } = loaded;
-  const found = discoverPlugins(pluginRoots(loaded));
+  const discovered = discoverPlugins(pluginRoots(loaded));
+  const found = { ...discovered, plugins: withoutUnwantedBuiltins(discovered.plugins, config) };
   const disabled = new Set([...config.plugins.disabled, ...readDisabled(dataDir)]);
   if (options.includeDisabled) return found;
   return { plugins: found.plugins.filter((p) => !disabled.has(p.manifest.name)), problems: found.problems };

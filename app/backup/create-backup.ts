@@ -9,6 +9,7 @@
  * snapshot pg_dump takes. Memory stays bounded: rows go to disk a page at a time, and from disk
  * through tar and gzip as streams.
  */
+import { withoutUnwantedBuiltins } from '../opt-in-builtins.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -266,7 +267,7 @@ async function collectPlugins(
   add: (path: string, from: { file: string }) => Promise<void>,
 ): Promise<BackupPlugin[]> {
   // Disabled plugins too: their tables are in the database.
-  const { plugins } = discoverPlugins(roots);
+  const plugins = withoutUnwantedBuiltins(discoverPlugins(roots).plugins, loaded.config);
   const disabled = new Set([...loaded.config.plugins.disabled, ...readDisabled(loaded.dataDir)]);
   const installedRoot = resolve(installedPluginsDir(loaded.dataDir)) + sep;
   const builtinRoot = resolve(BUILTIN_PLUGINS_DIR) + sep;

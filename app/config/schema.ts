@@ -117,6 +117,8 @@ export const configSchema = z
         paths: z.array(z.string()).default([]),
         /** Load the plugins that ship with Rosey. */
         builtin: z.boolean().default(true),
+        /** Built-in plugins that are off unless named here (markov: it keeps what the channel says). */
+        enable: z.array(z.string().regex(PLUGIN_NAME)).default([]),
         /** Plugins not to start. */
         disabled: z.array(z.string().regex(PLUGIN_NAME)).default([]),
         /** Per-plugin settings: `config` is passed to the plugin; the rest override its manifest. */

@@ -40,6 +40,7 @@ const GRANTS: Record<CapabilityName, string[]> = {
   'playlist.delete': ['rosey.actions.quotes.playlist.delete'],
   'playlist.move': ['rosey.actions.quotes.playlist.move', 'rosey.actions.quotes.playlist.jump'],
   'users.kick': ['rosey.actions.quotes.users.kick'],
+  'channel.read': ['rosey.actions.quotes.channel.read'],
   storage: [
     'rosey.db.kv.quotes.*',
     'rosey.db.row.quotes.*',
