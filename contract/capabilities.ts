@@ -47,6 +47,11 @@ export const CAPABILITIES = {
     publish: (p) => [subjects.action(p, 'users.kick')],
     enforced: true,
   },
+  'users.afk': {
+    description: "mark the bot itself AFK or back (its own status, nobody else's)",
+    publish: (p) => [subjects.action(p, 'users.afk')],
+    enforced: true,
+  },
   'channel.read': {
     description: 'read who is in the channel, the playlist and what plays now',
     publish: (p) => [subjects.action(p, 'channel.read')],
@@ -99,6 +104,7 @@ export const ACTIONS = [
   'playlist.move',
   'playlist.jump',
   'users.kick',
+  'users.afk',
   'channel.read',
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];

@@ -113,6 +113,8 @@ export const subjects = {
   anyAction: 'rosey.actions.*.>',
   /** A denied plugin action (pub): `{plugin, action, reason, source}`. */
   securityViolation: 'rosey.security.violation',
+  /** The bot's own AFK status (req): `{channel?, afk?}` (absent: toggle) → `{afk}`. */
+  sendAfk: (platform: string) => `rosey.platform.${platform}.send.afk`,
   /** Kick a user through a platform's connector (req). */
   sendKick: (platform: string) => `rosey.platform.${platform}.send.kick`,
   /** Control plane for the CLI (req). */

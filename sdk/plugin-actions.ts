@@ -104,5 +104,10 @@ export class PluginActions {
     /** Kicks a user from the channel (capability `users.kick`). */
     kick: (user: string, reason?: string, where?: Where) =>
       this.act('users.kick', reason === undefined ? { user } : { user, reason }, where),
+    /**
+     * Marks the bot itself AFK (`true`) or back (`false`); toggles without `afk` (capability
+     * `users.afk`). Resolves with `{afk}`, the status asked for.
+     */
+    afk: (afk?: boolean, where?: Where) => this.act('users.afk', afk === undefined ? {} : { afk }, where),
   };
 }

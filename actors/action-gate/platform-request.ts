@@ -27,6 +27,8 @@ function subjectOf(action: ActionName, platform: string): string {
       return subjects.sendPm(platform);
     case 'users.kick':
       return subjects.sendKick(platform);
+    case 'users.afk':
+      return subjects.sendAfk(platform);
     case 'channel.read':
       return subjects.platformView(platform);
     case 'playlist.add':

@@ -26,6 +26,7 @@ import {
 import type { ConnectorState } from '../../contract/messages/connector-state.js';
 import { err, ok } from '../../contract/result.js';
 import {
+  sendAfkSchema,
   sendKickSchema,
   viewRequestSchema,
   type ChannelView,
@@ -82,6 +83,7 @@ const OUTBOUND = [
   'send.chat',
   'send.pm',
   'send.kick',
+  'send.afk',
   'playlist.add',
   'playlist.delete',
   'playlist.move',
@@ -337,6 +339,7 @@ export const cytubeMachine = setup({
             },
             { ...request(subjects.sendPm(CYTUBE_PLATFORM), 'send.pm', sendPmSchema), acceptPublish: true },
             request(subjects.sendKick(CYTUBE_PLATFORM), 'send.kick', sendKickSchema),
+            request(subjects.sendAfk(CYTUBE_PLATFORM), 'send.afk', sendAfkSchema),
             request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'add'), 'playlist.add', playlistAddRequestSchema),
             request(
               subjects.sendPlaylist(CYTUBE_PLATFORM, 'delete'),

@@ -26,6 +26,7 @@ export const actionSchemas = {
   'users.kick': z
     .object({ ...where, user: z.string().min(1).max(100), reason: z.string().max(200).optional() })
     .strict(),
+  'users.afk': z.object({ ...where, afk: z.boolean().optional() }).strict(),
   'channel.read': z.object(where).strict(),
 } as const;
 
@@ -64,6 +65,12 @@ export const sendKickSchema = z
   })
   .strict();
 export type SendKick = z.infer<typeof sendKickSchema>;
+
+/** `rosey.platform.<p>.send.afk`: the bot AFK (`true`), back (`false`), or the other way round (absent). */
+export const sendAfkSchema = z
+  .object({ channel: z.string().max(100).optional(), afk: z.boolean().optional() })
+  .strict();
+export type SendAfk = z.infer<typeof sendAfkSchema>;
 
 /** `rosey.security.violation`: an action a plugin was not allowed to take. */
 export const securityViolationSchema = z.object({

@@ -119,7 +119,7 @@ describe('capabilities', () => {
     expect(() =>
       loadPlugin(make('a', 'name: a\nversion: 1.0.0\nentry: index.js\npermissions: [kick]\n')),
     ).to.throw(
-      "unknown permission 'kick' (known: chat.send, chat.pm, playlist.add, playlist.delete, playlist.move, users.kick, channel.read, storage, events.chat, events.users, events.media, net.http)",
+      "unknown permission 'kick' (known: chat.send, chat.pm, playlist.add, playlist.delete, playlist.move, users.kick, users.afk, channel.read, storage, events.chat, events.users, events.media, net.http)",
     );
     expect(() => loadPlugin(make('b', 'name: b\nversion: 1.0.0\nentry: index.js\n', true))).to.throw(
       "the plugin has migrations but does not ask for the 'storage' permission",

@@ -565,6 +565,30 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
     expect(!bad.ok && bad.error.code).to.equal('VALIDATION_ERROR');
   });
 
+  it('marks the bot AFK and back with /afk, sending nothing when it already has the status asked', async () => {
+    await join('alice');
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    const afk = (data: Record<string, unknown>) =>
+      request(nc, subjects.sendAfk('cytube'), data, { timeoutMs: 5000 });
+    const botAfk = () =>
+      cytube
+        .channel('testchan')
+        .users()
+        .find((u) => u.name === 'testbot')?.afk;
+    expect(await afk({ afk: true })).to.deep.equal({ ok: true, data: { afk: true } });
+    await eventually(() => botAfk() === true, 'the bot AFK on the server');
+    await connectorIn(nc, 'ready', (s) => s.users.some((u) => u.name === 'testbot' && u.afk));
+    // Already AFK: a second /afk would toggle it back, so nothing is sent.
+    const sent = (await connectorState(nc)).counters.sent;
+    expect(await afk({ afk: true })).to.deep.equal({ ok: true, data: { afk: true } });
+    expect((await connectorState(nc)).counters.sent).to.equal(sent);
+    expect(await afk({})).to.deep.equal({ ok: true, data: { afk: false } });
+    await eventually(() => botAfk() === false, 'the bot back on the server');
+    const bad = await afk({ afk: 'yes' });
+    expect(!bad.ok && bad.error.code).to.equal('VALIDATION_ERROR');
+  });
+
   it('queues media by link and deletes it, answering from the server broadcast', async () => {
     await join('alice');
     cytube.channel('testchan').setRank('testbot', 2);
