@@ -4,10 +4,11 @@ import type { LoadedPlugin } from '../plugin-packages/manifest.js';
 
 /**
  * Built-in plugins that run only when the operator names them in `plugins.enable`. markov keeps what
- * everyone in the channel says, in the database, and speaks unasked when configured to: an operator
- * turns that on knowingly, not by upgrading Rosey.
+ * everyone in the channel says, in the database, and speaks unasked when configured to; playlist
+ * lets everyone in the chat change the playlist through the bot; mod-shell lends the bot's rank to
+ * moderators by PM. An operator turns those on knowingly, not by upgrading Rosey.
  */
-export const OPT_IN_BUILTINS: readonly string[] = ['markov'];
+export const OPT_IN_BUILTINS: readonly string[] = ['markov', 'playlist', 'mod-shell'];
 
 /** The built-in plugins' folder (dist/plugins), as app/start-rosey.ts finds it. */
 const BUILTIN_ROOT = resolve(fileURLToPath(new URL('../plugins/', import.meta.url))) + sep;

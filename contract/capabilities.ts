@@ -47,6 +47,16 @@ export const CAPABILITIES = {
     publish: (p) => [subjects.action(p, 'users.kick')],
     enforced: true,
   },
+  'users.afk': {
+    description: "mark the bot itself AFK or back (its own status, nobody else's)",
+    publish: (p) => [subjects.action(p, 'users.afk')],
+    enforced: true,
+  },
+  'channel.read': {
+    description: 'read who is in the channel, the playlist and what plays now',
+    publish: (p) => [subjects.action(p, 'channel.read')],
+    enforced: true,
+  },
   storage: {
     description: 'its own key-value store, tables and migrations, and records in the audit log',
     publish: (p) => [subjects.kv(p, '*'), subjects.row(p, '*'), `rosey.db.migrate.${p}.*`, subjects.audit(p)],
@@ -94,6 +104,8 @@ export const ACTIONS = [
   'playlist.move',
   'playlist.jump',
   'users.kick',
+  'users.afk',
+  'channel.read',
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 

@@ -28,6 +28,11 @@ export const subjects = {
     `rosey.platform.${platform}.send.playlist.${op}`,
   /** A connector's view of its channel: users, playlist, options, counters (req). */
   platformState: (platform: string) => `rosey.platform.${platform}.state`,
+  /**
+   * The channel as a plugin may see it (req, from the action gate for `channel.read`): users,
+   * playlist, what plays; nothing of the connector's own (options, permissions, counters).
+   */
+  platformView: (platform: string) => `rosey.platform.${platform}.view`,
   /** A halted or waiting connector tries again now (req). */
   platformRejoin: (platform: string) => `rosey.platform.${platform}.rejoin`,
   /**
@@ -99,7 +104,8 @@ export const subjects = {
   schemaChanged: (plugin: string) => `rosey.db.schema.${plugin}.changed`,
   anySchemaChanged: 'rosey.db.schema.*.changed',
   /**
-   * Something a plugin does on its own (req): `chat.send`, `chat.pm`, `playlist.<op>`, `users.kick`.
+   * Something a plugin does on its own (req): `chat.send`, `chat.pm`, `playlist.<op>`, `users.kick`,
+   * or reads (`channel.read`).
    * The plugin's NATS user may publish only the actions it was granted; the action gate checks again
    * and forwards to the platform's connector.
    */
@@ -107,6 +113,8 @@ export const subjects = {
   anyAction: 'rosey.actions.*.>',
   /** A denied plugin action (pub): `{plugin, action, reason, source}`. */
   securityViolation: 'rosey.security.violation',
+  /** The bot's own AFK status (req): `{channel?, afk?}` (absent: toggle) → `{afk}`. */
+  sendAfk: (platform: string) => `rosey.platform.${platform}.send.afk`,
   /** Kick a user through a platform's connector (req). */
   sendKick: (platform: string) => `rosey.platform.${platform}.send.kick`,
   /** Control plane for the CLI (req). */

@@ -38,6 +38,7 @@ export interface CommandContext {
   chat: PluginActions['chat'];
   playlist: PluginActions['playlist'];
   users: PluginActions['users'];
+  channelView: PluginActions['channelView'];
 }
 
 /** A reply: plain text for the channel, or text to send privately to the user. */
@@ -72,6 +73,7 @@ export interface PluginContext {
   chat: PluginActions['chat'];
   playlist: PluginActions['playlist'];
   users: PluginActions['users'];
+  channelView: PluginActions['channelView'];
 }
 
 /**
@@ -91,6 +93,7 @@ export interface EventContext {
   chat: PluginActions['chat'];
   playlist: PluginActions['playlist'];
   users: PluginActions['users'];
+  channelView: PluginActions['channelView'];
 }
 
 /** A handler of one channel event; runs one at a time, in the order the events came. */

@@ -10,8 +10,11 @@ export type {
   PluginEventPayloads,
 } from '../contract/messages/plugin-events.js';
 export type { ChatMessage } from '../contract/messages/chat.js';
+export type { ChannelView } from '../contract/messages/actions.js';
 export type {
+  Media as MediaInfo,
   MediaChange,
+  PlaylistItem,
   UserAfk,
   UserJoin,
   UserLeave,

@@ -2,6 +2,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { request } from '../contract/request.js';
 import { capabilityOfAction, type ActionName } from '../contract/capabilities.js';
 import { subjects } from '../contract/subjects.js';
+import { channelViewSchema, type ChannelView } from '../contract/messages/actions.js';
+import { validate } from '../contract/validate.js';
 
 /** An action Rosey refused or could not carry out; `code` as in docs/subjects.md (FORBIDDEN, NOT_FOUND, …). */
 export class ActionError extends Error {
@@ -88,9 +90,24 @@ export class PluginActions {
     jump: (uid: number, where?: Where) => this.act('playlist.jump', { uid }, where),
   };
 
+  /**
+   * Who is in the channel, the playlist and what plays now (capability `channel.read`). The
+   * answer is checked against its schema: a malformed one throws `ActionError` `INTERNAL`.
+   */
+  readonly channelView = async (where?: Where): Promise<ChannelView> => {
+    const checked = validate(channelViewSchema, await this.act('channel.read', {}, where));
+    if (!checked.ok) throw new ActionError('INTERNAL', `channel.read: ${checked.error.message}`);
+    return checked.data;
+  };
+
   readonly users = {
     /** Kicks a user from the channel (capability `users.kick`). */
     kick: (user: string, reason?: string, where?: Where) =>
       this.act('users.kick', reason === undefined ? { user } : { user, reason }, where),
+    /**
+     * Marks the bot itself AFK (`true`) or back (`false`); toggles without `afk` (capability
+     * `users.afk`). Resolves with `{afk}`, the status asked for.
+     */
+    afk: (afk?: boolean, where?: Where) => this.act('users.afk', afk === undefined ? {} : { afk }, where),
   };
 }

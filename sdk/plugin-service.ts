@@ -90,6 +90,7 @@ export async function startPluginService(options: {
     chat: actions.chat,
     playlist: actions.playlist,
     users: actions.users,
+    channelView: actions.channelView,
     name: env.name,
     version: env.version,
     generation: env.generation,
@@ -123,6 +124,7 @@ export async function startPluginService(options: {
         chat: here.chat,
         playlist: here.playlist,
         users: here.users,
+        channelView: here.channelView,
       };
     },
   });
@@ -172,6 +174,7 @@ export async function startPluginService(options: {
           chat: here.chat,
           playlist: here.playlist,
           users: here.users,
+          channelView: here.channelView,
           config: env.config,
           log,
           kv,

@@ -16,16 +16,28 @@ export function platformRequest(
   if (platform === undefined) return err('NOT_FOUND', 'Rosey runs no chat platform to carry this out');
   if (!platforms.includes(platform))
     return err('NOT_FOUND', `no platform '${platform}' (running: ${platforms.join(', ')})`);
-  const subject =
-    action === 'chat.send'
-      ? subjects.sendChat(platform)
-      : action === 'chat.pm'
-        ? subjects.sendPm(platform)
-        : action === 'users.kick'
-          ? subjects.sendKick(platform)
-          : subjects.sendPlaylist(
-              platform,
-              action.slice('playlist.'.length) as 'add' | 'delete' | 'move' | 'jump',
-            );
-  return ok({ subject, payload });
+  return ok({ subject: subjectOf(action, platform), payload });
+}
+
+function subjectOf(action: ActionName, platform: string): string {
+  switch (action) {
+    case 'chat.send':
+      return subjects.sendChat(platform);
+    case 'chat.pm':
+      return subjects.sendPm(platform);
+    case 'users.kick':
+      return subjects.sendKick(platform);
+    case 'users.afk':
+      return subjects.sendAfk(platform);
+    case 'channel.read':
+      return subjects.platformView(platform);
+    case 'playlist.add':
+    case 'playlist.delete':
+    case 'playlist.move':
+    case 'playlist.jump':
+      return subjects.sendPlaylist(
+        platform,
+        action.slice('playlist.'.length) as 'add' | 'delete' | 'move' | 'jump',
+      );
+  }
 }

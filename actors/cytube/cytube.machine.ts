@@ -25,7 +25,13 @@ import {
 } from '../../contract/messages/playlist-commands.js';
 import type { ConnectorState } from '../../contract/messages/connector-state.js';
 import { err, ok } from '../../contract/result.js';
-import { sendKickSchema } from '../../contract/messages/actions.js';
+import {
+  sendAfkSchema,
+  sendKickSchema,
+  viewRequestSchema,
+  type ChannelView,
+  type ViewRequest,
+} from '../../contract/messages/actions.js';
 import { subjects } from '../../contract/subjects.js';
 import { chatReceived, chatSent } from '../../contract/tracing.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
@@ -62,6 +68,7 @@ type CytubeEvent =
   | SocketEvent
   | OutboundEvent
   | RequestEvent<'state.get', Record<string, never>>
+  | RequestEvent<'view.get', ViewRequest>
   | RequestEvent<'rejoin', Record<string, never>>
   | { type: 'login.wait' }
   | { type: 'password.check' }
@@ -76,6 +83,7 @@ const OUTBOUND = [
   'send.chat',
   'send.pm',
   'send.kick',
+  'send.afk',
   'playlist.add',
   'playlist.delete',
   'playlist.move',
@@ -272,6 +280,27 @@ export const cytubeMachine = setup({
         } satisfies ConnectorState),
       } satisfies BridgeCommand);
     }),
+    answerView: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'view.get');
+      const ch = context.channel;
+      const view: ChannelView = {
+        platform: CYTUBE_PLATFORM,
+        channel: context.input.channel,
+        state: context.phase,
+        self: { name: ch.self ?? context.input.username, rank: ch.rank },
+        // Not `muted`: a plugin has no business knowing who the moderators muted.
+        users: [...ch.users.values()].map((u) => ({ name: u.name, rank: u.rank, afk: u.afk })),
+        playlist: ch.playlist,
+        current: ch.current ?? null,
+        media: ch.media ?? null,
+        playlistLocked: ch.playlistLocked,
+      };
+      enqueue.sendTo('bus', {
+        type: 'bus.reply',
+        replyId: event.replyId,
+        result: ok(view),
+      } satisfies BridgeCommand);
+    }),
     acceptRejoin: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'rejoin');
       const was = { state: context.phase, reason: statusReason(context) ?? null };
@@ -310,6 +339,7 @@ export const cytubeMachine = setup({
             },
             { ...request(subjects.sendPm(CYTUBE_PLATFORM), 'send.pm', sendPmSchema), acceptPublish: true },
             request(subjects.sendKick(CYTUBE_PLATFORM), 'send.kick', sendKickSchema),
+            request(subjects.sendAfk(CYTUBE_PLATFORM), 'send.afk', sendAfkSchema),
             request(subjects.sendPlaylist(CYTUBE_PLATFORM, 'add'), 'playlist.add', playlistAddRequestSchema),
             request(
               subjects.sendPlaylist(CYTUBE_PLATFORM, 'delete'),
@@ -328,6 +358,8 @@ export const cytubeMachine = setup({
             ),
             request(subjects.platformState(CYTUBE_PLATFORM), 'state.get', z.object({}).passthrough()),
             request(subjects.platformRejoin(CYTUBE_PLATFORM), 'rejoin', z.object({}).passthrough()),
+            // The action gate's `channel.read`: `{channel?}`, checked against the channel it is in.
+            request(subjects.platformView(CYTUBE_PLATFORM), 'view.get', viewRequestSchema),
           ],
         });
       },
@@ -353,6 +385,21 @@ export const cytubeMachine = setup({
         ),
     },
     'state.get': { actions: 'answerState' },
+    'view.get': [
+      {
+        guard: ({ context, event }) =>
+          event.data.channel !== undefined && event.data.channel !== context.input.channel,
+        actions: sendTo('bus', ({ context, event }) => ({
+          type: 'bus.reply' as const,
+          replyId: event.replyId,
+          result: err(
+            'VALIDATION_ERROR',
+            `this connector is in channel ${context.input.channel}, not ${event.data.channel}`,
+          ),
+        })),
+      },
+      { actions: 'answerView' },
+    ],
     // Halted and backing-off override this: only they have something to try again.
     rejoin: {
       actions: sendTo('bus', ({ context, event }) => ({

@@ -1,5 +1,5 @@
 import type { SendEvent } from '../bus/bridge.actor.js';
-import type { SendKick } from '../../contract/messages/actions.js';
+import type { SendAfk, SendKick } from '../../contract/messages/actions.js';
 import type { SendChat, SendPm } from '../../contract/messages/chat.js';
 import type {
   PlaylistAddRequest,
@@ -19,6 +19,7 @@ export type OutboundEvent =
   | SendEvent<'send.chat', SendChat>
   | SendEvent<'send.pm', SendPm>
   | SendEvent<'send.kick', SendKick>
+  | SendEvent<'send.afk', SendAfk>
   | SendEvent<'playlist.add', PlaylistAddRequest>
   | SendEvent<'playlist.delete', PlaylistDeleteRequest>
   | SendEvent<'playlist.move', PlaylistMoveRequest>
@@ -106,6 +107,27 @@ export function onOutbound(context: CytubeContext, e: OutboundEvent, now: number
       }
     }
     answer(ok({ parts: split.parts.length, truncated: split.truncated }));
+  } else if (e.type === 'send.afk') {
+    if (!ready)
+      return refuse(
+        'BUS_UNAVAILABLE',
+        `not in ${input.channel} right now (${phase}): try again once the bot is back`,
+      );
+    const denied = refusal(['chat']);
+    if (denied) return refuse('FORBIDDEN', describeRefusal(denied));
+    if (isMuted(context)) return refuse('FORBIDDEN', 'the bot is muted in this channel');
+    const now = channel.users.get((channel.self ?? input.username).toLowerCase())?.afk === true;
+    const wanted = e.data.afk ?? !now;
+    // CyTube's `/afk` toggles; asked for the status it already has, the bot sends nothing.
+    if (wanted !== now)
+      items.push({
+        kind: 'chat',
+        event: 'chatMsg',
+        payload: { msg: '/afk', meta: {} },
+        label: wanted ? 'afk' : 'back from afk',
+        text: '/afk',
+      });
+    answer(ok({ afk: wanted }));
   } else if (e.type === 'send.kick') {
     if (!ready)
       return refuse(

@@ -18,6 +18,8 @@ import {
  */
 /** A `/kick` line the connector sent for `send.kick` (user lines never start with `/`: guarded). */
 export const isKick = (item: OutItem) => item.kind === 'chat' && item.text?.startsWith('/kick ') === true;
+/** A CyTube command the connector sent (`/kick`, `/afk`): it never shows in the chat or its history. */
+export const isChatCommand = (item: OutItem) => item.kind === 'chat' && item.text?.startsWith('/') === true;
 
 export type OutKind = 'chat' | 'pm' | 'queue' | 'delete' | 'move' | 'jump';
 
@@ -95,9 +97,10 @@ export function resetSession(o: Outbox): Outbox {
     chatFlood: [],
     queueFlood: freshFlood(),
     pausedUntil: 0,
-    // A kick never shows in the chat history, so it could not be confirmed there: sending it again
-    // after a reconnect could kick someone who came back meanwhile. It is given up instead.
-    unconfirmed: [...o.unconfirmed, ...pending.filter((i) => i.kind === 'chat' && !isKick(i))],
+    // A kick or `/afk` never shows in the chat history, so it could not be confirmed there: sending
+    // it again after a reconnect could kick someone who came back meanwhile, or toggle the bot's
+    // AFK back. It is given up instead.
+    unconfirmed: [...o.unconfirmed, ...pending.filter((i) => i.kind === 'chat' && !isChatCommand(i))],
   };
 }
 

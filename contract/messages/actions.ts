@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mediaSchema, playlistItemSchema } from './channel-events.js';
 import { needsOneMediaRef, playlistAddFields } from './playlist-commands.js';
 
 /**
@@ -25,7 +26,35 @@ export const actionSchemas = {
   'users.kick': z
     .object({ ...where, user: z.string().min(1).max(100), reason: z.string().max(200).optional() })
     .strict(),
+  'users.afk': z.object({ ...where, afk: z.boolean().optional() }).strict(),
+  'channel.read': z.object(where).strict(),
 } as const;
+
+/** `rosey.platform.<p>.view` (req): the gate's `channel.read` without its `platform`. */
+export const viewRequestSchema = z.object({ channel: where.channel }).strict();
+export type ViewRequest = z.infer<typeof viewRequestSchema>;
+
+/**
+ * The answer to `channel.read` (`rosey.platform.<p>.view`): the channel as the bot sees it now, in a
+ * shape every platform can fill. `state` is the connector's (`ready` when the bot is in the
+ * channel; otherwise the lists are what it last saw, possibly empty).
+ */
+export const channelViewSchema = z.object({
+  platform: z.string(),
+  channel: z.string(),
+  state: z.string(),
+  /** The bot's own name and rank there. */
+  self: z.object({ name: z.string(), rank: z.number() }),
+  users: z.array(z.object({ name: z.string(), rank: z.number(), afk: z.boolean() })),
+  /** In play order. */
+  playlist: z.array(playlistItemSchema),
+  /** uid of the item playing, if any. */
+  current: z.number().nullable(),
+  media: mediaSchema.nullable(),
+  /** Only users allowed to edit a locked playlist may change it. */
+  playlistLocked: z.boolean(),
+});
+export type ChannelView = z.infer<typeof channelViewSchema>;
 
 /** `rosey.platform.<p>.send.kick` */
 export const sendKickSchema = z
@@ -36,6 +65,12 @@ export const sendKickSchema = z
   })
   .strict();
 export type SendKick = z.infer<typeof sendKickSchema>;
+
+/** `rosey.platform.<p>.send.afk`: the bot AFK (`true`), back (`false`), or the other way round (absent). */
+export const sendAfkSchema = z
+  .object({ channel: z.string().max(100).optional(), afk: z.boolean().optional() })
+  .strict();
+export type SendAfk = z.infer<typeof sendAfkSchema>;
 
 /** `rosey.security.violation`: an action a plugin was not allowed to take. */
 export const securityViolationSchema = z.object({

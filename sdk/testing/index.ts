@@ -6,6 +6,7 @@ export { testBot } from './test-bot.js';
 export type {
   Action,
   AuditRecord,
+  ChannelView,
   Emit,
   EmitFields,
   LogLine,
@@ -14,3 +15,4 @@ export type {
   TestBot,
   TestBotOptions,
 } from './test-bot.js';
+export type { PlatformAnswer } from './test-platform.js';

@@ -41,9 +41,17 @@ import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
 import { commandsOf, isPlugin, type PluginDefinition } from '../define-plugin.js';
 import { startPluginService, type PluginService } from '../plugin-service.js';
 import { StorageClient } from '../storage-client.js';
-import { simulatePlatform, type Action, type Reply } from './test-platform.js';
+import {
+  emptyView,
+  simulatePlatform,
+  type Action,
+  type PlatformAnswer,
+  type Reply,
+} from './test-platform.js';
+import type { ChannelView } from '../../contract/messages/actions.js';
+import type { Result } from '../../contract/result.js';
 
-export type { Action, AuditRecord, Reply };
+export type { Action, AuditRecord, ChannelView, Reply };
 
 /** Where Rosey keeps the data: what its storage and migrator take (a SQLite file or a PostgreSQL URL). */
 export type TestDatabase = Parameters<typeof storageSpec>[1];
@@ -136,6 +144,18 @@ export interface TestBot {
   readonly lastReply: Reply;
   /** Everything else sent to the platform (kicks, playlist changes, …). */
   readonly actions: readonly Action[];
+  /**
+   * How the platform answers the plugin's actions from now on: `answer(kind, data)` with `kind`
+   * as in `actions` (`playlist.add`, `kick`, …) gives the connector's result, e.g.
+   * `err('FORBIDDEN', …)` for a channel permission the bot lacks, or `ok({ uid: 7 })`. `undefined`
+   * goes back to success with `{}`.
+   */
+  platformAnswers(answer: PlatformAnswer | undefined): void;
+  /**
+   * The channel `ctx.channelView()` sees (capability `channel.read`): edit it freely
+   * (`bot.channel.playlist.push(…)`); it starts empty, with the bot in it at rank 1.
+   */
+  channel: ChannelView;
   /** What the plugin logged. */
   readonly logs: readonly LogLine[];
   /**
@@ -309,13 +329,21 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
       noAsyncTraces: true,
     });
     stops.push({ what: "Rosey's test connection", stop: () => nc.close() });
-    await simulatePlatform(nc, PLATFORM, {
-      reply: (reply) => {
-        replies.push(reply);
-        for (const collected of collectors) collected.push(reply);
+    let answer: PlatformAnswer | undefined;
+    let channel = emptyView(PLATFORM, CHANNEL, config.bot.name);
+    await simulatePlatform(
+      nc,
+      PLATFORM,
+      {
+        reply: (reply) => {
+          replies.push(reply);
+          for (const collected of collectors) collected.push(reply);
+        },
+        action: (action) => actions.push(action),
       },
-      action: (action) => actions.push(action),
-    });
+      (kind, data): Result<unknown> => (answer ? answer(kind, data) : { ok: true, data: {} }),
+      () => channel,
+    );
     // Storage publishes each record before it answers the plugin, on Rosey's connection, so a record
     // is here before the command's reply and the router's settle answer (subscribed before start).
     nc.subscribe(subjects.auditEvents(name), {
@@ -480,6 +508,15 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
       },
       get actions() {
         return actions;
+      },
+      platformAnswers(given) {
+        answer = given;
+      },
+      get channel() {
+        return channel;
+      },
+      set channel(view) {
+        channel = view;
       },
       get logs() {
         return logs;

@@ -1,6 +1,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { decodeJson, encodeJson, incomingMeta, outgoingHeaders } from '../../contract/envelope.js';
-import { ok } from '../../contract/result.js';
+import type { ChannelView } from '../../contract/messages/actions.js';
+import { ok, type Result } from '../../contract/result.js';
 
 /** What the bot sent back to the chat: a channel line, or a private message to `to`. */
 export interface Reply {
@@ -18,15 +19,21 @@ export interface Action {
   data: unknown;
 }
 
+/** How the platform answers an action (`kick`, `playlist.add`, …): success `{}` unless a test says otherwise. */
+export type PlatformAnswer = (kind: string, data: unknown) => Result<unknown>;
+
 /**
  * The chat platform a test bot talks to: it takes whatever Rosey sends to
  * `rosey.platform.<platform>.send.>`, records chat lines and private messages as replies and the
- * rest as actions, and answers requests with success, as a connector would.
+ * rest as actions, and answers requests as `answer` says (a connector's success, or its refusal).
+ * `rosey.platform.<platform>.view` (a plugin's `channel.read`) is answered with `view()`.
  */
 export async function simulatePlatform(
   nc: NatsConnection,
   platform: string,
   record: { reply(reply: Reply): void; action(action: Action): void },
+  answer: PlatformAnswer = () => ok({}),
+  view: () => ChannelView = () => emptyView(platform, ''),
 ): Promise<Subscription> {
   const prefix = `rosey.platform.${platform}.send.`;
   const handle = (msg: Msg) => {
@@ -45,9 +52,29 @@ export async function simulatePlatform(
     } else {
       record.action({ kind, data });
     }
-    if (msg.reply) msg.respond(encodeJson(ok({})), { headers: outgoingHeaders(incomingMeta(msg)).hdrs });
+    const result = kind === 'chat' || kind === 'pm' ? ok({}) : answer(kind, data);
+    if (msg.reply) msg.respond(encodeJson(result), { headers: outgoingHeaders(incomingMeta(msg)).hdrs });
   };
   const sub = nc.subscribe(`${prefix}>`, { callback: (error, msg) => (error ? undefined : handle(msg)) });
+  nc.subscribe(`rosey.platform.${platform}.view`, {
+    callback: (error, msg) => {
+      if (error || !msg.reply) return;
+      msg.respond(encodeJson(ok(view())), { headers: outgoingHeaders(incomingMeta(msg)).hdrs });
+    },
+  });
   await nc.flush();
   return sub;
 }
+
+/** A channel with nobody in it and nothing queued, the bot (`Rosey`, rank 1) aside. */
+export const emptyView = (platform: string, channel: string, bot = 'Rosey'): ChannelView => ({
+  platform,
+  channel,
+  state: 'ready',
+  self: { name: bot, rank: 1 },
+  users: [],
+  playlist: [],
+  current: null,
+  media: null,
+  playlistLocked: false,
+});

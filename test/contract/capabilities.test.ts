@@ -96,6 +96,11 @@ describe('capabilities', () => {
       ok: true,
       data: { subject: 'rosey.platform.console.send.playlist.jump', payload: { uid: 3 } },
     });
+    // A read, not a send: the connector's view, which nothing on `send.>` answers.
+    expect(platformRequest('channel.read', { channel: 'c' }, ['cytube'])).to.deep.equal({
+      ok: true,
+      data: { subject: 'rosey.platform.cytube.view', payload: { channel: 'c' } },
+    });
     expect(platformRequest('chat.send', { text: 'x' }, [])).to.deep.equal({
       ok: false,
       error: { code: 'NOT_FOUND', message: 'Rosey runs no chat platform to carry this out' },
@@ -114,7 +119,7 @@ describe('capabilities', () => {
     expect(() =>
       loadPlugin(make('a', 'name: a\nversion: 1.0.0\nentry: index.js\npermissions: [kick]\n')),
     ).to.throw(
-      "unknown permission 'kick' (known: chat.send, chat.pm, playlist.add, playlist.delete, playlist.move, users.kick, storage, events.chat, events.users, events.media, net.http)",
+      "unknown permission 'kick' (known: chat.send, chat.pm, playlist.add, playlist.delete, playlist.move, users.kick, users.afk, channel.read, storage, events.chat, events.users, events.media, net.http)",
     );
     expect(() => loadPlugin(make('b', 'name: b\nversion: 1.0.0\nentry: index.js\n', true))).to.throw(
       "the plugin has migrations but does not ask for the 'storage' permission",

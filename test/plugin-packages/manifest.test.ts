@@ -105,7 +105,7 @@ describe('plugin manifests', () => {
       'name: asks\nversion: 1.0.0\nentry: index.js\npermissions: [kick]\n',
     );
     expect(() => loadPlugin(dir)).to.throw(
-      "unknown permission 'kick' (known: chat.send, chat.pm, playlist.add, playlist.delete, playlist.move, users.kick, storage, events.chat, events.users, events.media, net.http)",
+      "unknown permission 'kick' (known: chat.send, chat.pm, playlist.add, playlist.delete, playlist.move, users.kick, users.afk, channel.read, storage, events.chat, events.users, events.media, net.http)",
     );
   });
 

@@ -40,6 +40,8 @@ const GRANTS: Record<CapabilityName, string[]> = {
   'playlist.delete': ['rosey.actions.quotes.playlist.delete'],
   'playlist.move': ['rosey.actions.quotes.playlist.move', 'rosey.actions.quotes.playlist.jump'],
   'users.kick': ['rosey.actions.quotes.users.kick'],
+  'users.afk': ['rosey.actions.quotes.users.afk'],
+  'channel.read': ['rosey.actions.quotes.channel.read'],
   storage: [
     'rosey.db.kv.quotes.*',
     'rosey.db.row.quotes.*',

@@ -12,6 +12,7 @@ import {
 } from '../../../contract/messages/channel-events.js';
 import { request } from '../../../contract/request.js';
 import type { ChatMessage } from '../../../contract/messages/chat.js';
+import { channelViewSchema } from '../../../contract/messages/actions.js';
 import { subjects } from '../../../contract/subjects.js';
 import type { RunningTree } from '../../../supervisors/run-tree.js';
 import {
@@ -552,6 +553,76 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
       type: 'fi',
       id: 'https://example.com/a.mp4',
     });
+  });
+
+  it("answers a plugin's channel.read with the channel view: users, playlist, what plays; nothing of its own", async () => {
+    const alice = await join('alice');
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    alice.emit('queue', { id: 'https://example.com/a.mp4', type: 'fi', pos: 'end', temp: true });
+    const view = await eventually(async () => {
+      const r = await request(
+        nc,
+        subjects.platformView('cytube'),
+        {},
+        { timeoutMs: 2000, reply: channelViewSchema },
+      );
+      return r.ok && r.data.current !== null ? r.data : undefined;
+    }, 'the item playing in the view');
+    expect(channelViewSchema.strict().parse(view)).to.deep.include({
+      platform: 'cytube',
+      channel: 'testchan',
+      state: 'ready',
+      self: { name: 'testbot', rank: 1 },
+      current: view.playlist[0]!.uid,
+      playlistLocked: true,
+    });
+    // Not `muted`: who the moderators muted is not a plugin's business.
+    expect(view.users.map((u) => Object.keys(u).sort())).to.deep.equal([
+      ['afk', 'name', 'rank'],
+      ['afk', 'name', 'rank'],
+    ]);
+    expect(view.users.map((u) => u.name).sort()).to.deep.equal(['alice', 'testbot']);
+    expect(view.playlist.map((i) => [i.media.type, i.media.id, i.queuedBy])).to.deep.equal([
+      ['fi', 'https://example.com/a.mp4', 'alice'],
+    ]);
+    expect(view.media).to.deep.include({ type: 'fi', id: 'https://example.com/a.mp4' });
+    const elsewhere = await request(
+      nc,
+      subjects.platformView('cytube'),
+      { channel: 'other' },
+      { timeoutMs: 2000 },
+    );
+    expect(elsewhere).to.deep.equal({
+      ok: false,
+      error: { code: 'VALIDATION_ERROR', message: 'this connector is in channel testchan, not other' },
+    });
+    const bad = await request(nc, subjects.platformView('cytube'), { nope: 1 }, { timeoutMs: 2000 });
+    expect(!bad.ok && bad.error.code).to.equal('VALIDATION_ERROR');
+  });
+
+  it('marks the bot AFK and back with /afk, sending nothing when it already has the status asked', async () => {
+    await join('alice');
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    const afk = (data: Record<string, unknown>) =>
+      request(nc, subjects.sendAfk('cytube'), data, { timeoutMs: 5000 });
+    const botAfk = () =>
+      cytube
+        .channel('testchan')
+        .users()
+        .find((u) => u.name === 'testbot')?.afk;
+    expect(await afk({ afk: true })).to.deep.equal({ ok: true, data: { afk: true } });
+    await eventually(() => botAfk() === true, 'the bot AFK on the server');
+    await connectorIn(nc, 'ready', (s) => s.users.some((u) => u.name === 'testbot' && u.afk));
+    // Already AFK: a second /afk would toggle it back, so nothing is sent.
+    const sent = (await connectorState(nc)).counters.sent;
+    expect(await afk({ afk: true })).to.deep.equal({ ok: true, data: { afk: true } });
+    expect((await connectorState(nc)).counters.sent).to.equal(sent);
+    expect(await afk({})).to.deep.equal({ ok: true, data: { afk: false } });
+    await eventually(() => botAfk() === false, 'the bot back on the server');
+    const bad = await afk({ afk: 'yes' });
+    expect(!bad.ok && bad.error.code).to.equal('VALIDATION_ERROR');
   });
 
   it('queues media by link and deletes it, answering from the server broadcast', async () => {
