@@ -2,7 +2,6 @@ import type { Subscription } from '@nats-io/transport-node';
 import { fromCallback, type AnyActorRef } from 'xstate';
 import { decodeJson } from '../../contract/envelope.js';
 import type { SecurityViolation } from '../../contract/messages/actions.js';
-import { killReplySchema } from '../../contract/messages/control.js';
 import type { DashboardPush, DashboardRequest } from '../../contract/messages/dashboard.js';
 import {
   historyReplySchema,
@@ -11,11 +10,11 @@ import {
   type MachineReply,
 } from '../../contract/messages/inspect.js';
 import { reloadReplySchema } from '../../contract/messages/plugins.js';
-import type { AuditRecord } from '../../contract/messages/storage.js';
+import { auditReplies, type AuditRecord } from '../../contract/messages/storage.js';
 import type { Logger } from '../../contract/log.js';
 import { request } from '../../contract/request.js';
 import { errorMessage } from '../../contract/result.js';
-import { subjects } from '../../contract/subjects.js';
+import { ADMIN_NAMESPACE, subjects } from '../../contract/subjects.js';
 import { describeTree } from '../../supervisors/describe-tree.js';
 import type { BusLink } from '../bus/bus-link.js';
 import { listActors } from '../inspect/actor-paths.js';
@@ -148,16 +147,6 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
     });
   };
 
-  /** The host of a plugin's serving generation, as `rosey.control.kill` names it. */
-  const hostPath = (plugin: string): string | undefined => {
-    const top = root();
-    const plugins = top ? describeTree(top).children?.find((c) => c.id === 'plugins') : undefined;
-    const sup = plugins?.children?.find((c) => c.id === plugin);
-    const hosts = (sup?.children ?? []).filter((c) => c.id.startsWith(`${plugin}@`));
-    const serving = hosts.find((h) => h.status === 'running') ?? hosts[hosts.length - 1];
-    return serving ? `plugins/${plugin}/${serving.id}` : undefined;
-  };
-
   const act = async (req: Extract<DashboardRequest, { id: string }>, reply: (p: DashboardPush) => void) => {
     const nc = input.link.connection;
     // Recorded before it runs and with its outcome: who did what is in the log whatever happens.
@@ -165,51 +154,55 @@ export const dashboardFeed = fromCallback<FeedCommand, FeedInput>(({ input, send
       audit: true,
       plugin: req.plugin,
     });
-    let outcome: { ok: boolean; message: string };
-    if (req.type === 'reload') {
-      const result = await request(
-        nc,
-        subjects.pluginControl('reload'),
-        { plugin: req.plugin },
-        { reply: reloadReplySchema, timeoutMs: 10 * 60_000 },
-      );
-      outcome = result.ok
-        ? {
-            ok: true,
-            message: `${req.plugin} reloaded: generation ${result.data.from.generation} → ${result.data.to.generation}`,
-          }
-        : { ok: false, message: result.error.message };
-    } else {
-      const path = hostPath(req.plugin);
-      if (path === undefined)
-        outcome = { ok: false, message: `${req.plugin} has no running generation to restart` };
-      else {
-        const result = await request(
-          nc,
-          subjects.control('kill'),
-          { path, reason: 'restarted from the dashboard' },
-          { reply: killReplySchema, timeoutMs: 5000 },
-        );
-        outcome = result.ok
-          ? { ok: true, message: `${result.data.killed} stopped; its supervisor starts it again` }
-          : { ok: false, message: result.error.message };
-      }
-    }
-    const record = {
-      at: Date.now(),
-      actor: 'dashboard',
-      action: `plugin.${req.type}`,
-      target: req.plugin,
-      outcome: outcome.ok ? ('ok' as const) : ('error' as const),
-      detail: outcome.message,
-    };
+    // The same requests as `rosey plugin reload` and `rosey restart <plugin>` (a cold restart) and
+    // `!admin`: one control plane, one behaviour.
+    const result = await request(
+      nc,
+      subjects.pluginControl(req.type),
+      { plugin: req.plugin },
+      { reply: reloadReplySchema, timeoutMs: 10 * 60_000 },
+    );
+    const done = req.type === 'reload' ? 'reloaded' : 'restarted';
+    const outcome = result.ok
+      ? {
+          ok: true,
+          message: `${req.plugin} ${done}: generation ${result.data.from.generation} → ${result.data.to.generation}`,
+        }
+      : { ok: false, message: result.error.message };
+    // Stored in Rosey's audit log with `!admin`'s records (rosey.audit.admin.*), not only logged.
+    const stored = await request(
+      nc,
+      subjects.audit(ADMIN_NAMESPACE),
+      {
+        action: `dashboard.${req.type}`,
+        target: req.plugin,
+        detail: {
+          source: 'dashboard',
+          outcome: outcome.ok ? 'ok' : 'failed',
+          reason: outcome.message.slice(0, 500),
+        },
+      },
+      { reply: auditReplies.record, timeoutMs: 10_000 },
+    );
     logger.info(`dashboard: ${req.type} ${req.plugin}: ${outcome.message}`, {
       audit: true,
       plugin: req.plugin,
       ok: outcome.ok,
     });
-    keep(audit, record, KEPT.audit);
-    hub.broadcast(push({ type: 'audit', record }));
+    if (!stored.ok) {
+      logger.error(`dashboard audit record not stored: ${stored.error.message}`);
+      // Stored, it comes back to the pages on rosey.audit.admin.*; not stored, the pages still see it.
+      const record = {
+        at: Date.now(),
+        actor: 'dashboard',
+        action: `dashboard.${req.type}`,
+        target: req.plugin,
+        outcome: outcome.ok ? ('ok' as const) : ('error' as const),
+        detail: outcome.message,
+      };
+      keep(audit, record, KEPT.audit);
+      hub.broadcast(push({ type: 'audit', record }));
+    }
     reply({ type: 'action', id: req.id, ...outcome });
   };
 
