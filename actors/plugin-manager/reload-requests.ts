@@ -88,13 +88,21 @@ export const requests = {
   hold: request(
     ({ input: { plugin, timing } }) => ({
       subject: subjects.routerHold,
-      data: { plugin, maxMs: timing.drainTimeoutMs + 3 * timing.healthTimeoutMs + 5000 },
+      // Blue's drain, its snapshot (a drain of its events), green's health and restore, the switch.
+      data: { plugin, maxMs: 2 * timing.drainTimeoutMs + 3 * timing.healthTimeoutMs + 5000 },
     }),
     holdReplySchema,
   ),
   'drain-blue': request(drainBlue, drainReplySchema),
+  // Blue first handles the channel events it has queued (up to `eventQueue` of them), so its snapshot
+  // holds every one: that is a drain too, and gets the drain's time. With the health timeout (2 s)
+  // a reload failed whenever the chat was busy (chat-stats at 300 lines/s on two cores).
   snapshot: request(
-    ({ input }) => ({ subject: subjects.pluginSnapshot(input.plugin, input.blue.generation), data: {} }),
+    ({ input }) => ({
+      subject: subjects.pluginSnapshot(input.plugin, input.blue.generation),
+      data: {},
+      timeoutMs: input.timing.drainTimeoutMs,
+    }),
     snapshotReplySchema,
     (reply) => ({ state: reply.state }),
   ),

@@ -491,12 +491,12 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
       expect(outcome).to.deep.include({ ok: true, handedOver: true });
     });
 
-    it("holds new commands at the router for as long as the hand-off may take: blue's drain, three health timeouts and 5 s", async () => {
+    it("holds new commands at the router for as long as the hand-off may take: blue's drain, its snapshot (a drain of its events), three health timeouts and 5 s", async () => {
       const { payloads } = await reload(
         {},
         { handoff: true, timing: { drainTimeoutMs: 1000, healthTimeoutMs: 200 } },
       );
-      expect(payloads.hold).to.deep.equal({ plugin: PLUGIN, maxMs: 1000 + 3 * 200 + 5000 });
+      expect(payloads.hold).to.deep.equal({ plugin: PLUGIN, maxMs: 2 * 1000 + 3 * 200 + 5000 });
     });
 
     it('keeps blue and its state, releases the held commands and stops green when blue cannot be drained', async () => {

@@ -20,7 +20,7 @@ import { client, eventually, tempDir, useNatsServer } from '../support/nats.js';
  * `handoff`) and appends each, with its generation, to `heard.log`; `!tally` answers
  * `<generation> <lines>/<distinct lines>`.
  */
-function writeTally(root: string, version: string, handoff: boolean | 'restore-fails'): string {
+function writeTally(root: string, version: string, handoff: boolean | 'restore-fails', slowMs = 0): string {
   const dir = join(root, 'tally');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'manifest.yaml'), `name: tally\nversion: ${version}\nentry: index.js\n`);
@@ -44,7 +44,7 @@ export default definePlugin({
     message: async (m) => {
       if (!m.text.startsWith('line ')) return;
       // A little work per line, so events wait in the queue while a reload runs.
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => ${slowMs > 0 ? `setTimeout(r, ${slowMs})` : 'setImmediate(r)'});
       lines.push(m.text);
       appendFileSync(${JSON.stringify(join(root, 'heard.log'))}, generation + ' ' + m.text + '\\n');
     },
@@ -161,6 +161,38 @@ describe('channel events across a blue-green reload (real nats-server, real plug
     run.platform.say('!tally');
     const reply = await run.platform.reply((r) => r.text.startsWith('2 '), 'the tally');
     expect(reply.text).to.equal(`2 ${total}/${total}`);
+  });
+
+  // A snapshot waits for blue's queued events; it was asked with the health timeout (2 s), so a
+  // reload of an event plugin failed at the hand-off whenever the chat was busy (chat-stats at
+  // 300 lines/s). Here blue has ~2 s of queued lines and the health timeout is 300 ms.
+  it('with a hand-off while the chat is busy: blue handles its queue first, longer than a health timeout', async () => {
+    writeTally(root, '1.0.0', true, 20);
+    mini = await startMiniRosey({
+      url: nats.url,
+      plugins: ['tally'],
+      dirs: { tally: join(root, 'tally') },
+      reload: { graceMs: 300, healthIntervalMs: 50, healthTimeoutMs: 300 },
+    });
+    const platform = await fakePlatform(nc);
+    platform.say('line 1', { user: 'u1' });
+    await eventually(() => heard().length >= 1, 'generation 1 hearing the chat', 30_000);
+    for (let i = 2; i <= 100; i++) platform.say(`line ${i}`, { user: `u${i % 7}` });
+    await nc.flush();
+    writeTally(root, '2.0.0', true, 20);
+    const outcome = await request(
+      nc,
+      subjects.pluginControl('reload'),
+      { plugin: 'tally' },
+      { timeoutMs: 60_000 },
+    );
+    expect(outcome.ok && outcome.data, JSON.stringify(outcome)).to.deep.include({ handedOver: true });
+    await eventually(() => heard().length >= 100, 'every line handled', 30_000);
+    const texts = heard().map((l) => l.slice(l.indexOf(' ') + 1));
+    expect([...texts].sort()).to.deep.equal(expected(100));
+    platform.say('!tally');
+    const reply = await platform.reply((r) => r.text.startsWith('2 '), 'the tally');
+    expect(reply.text).to.equal('2 100/100');
   });
 
   it('with a failed hand-off: the old generation listens again and serves on; no line lost or doubled', async () => {
