@@ -45,8 +45,23 @@ export function runCli(
 }
 
 /** Starts a long-running `rosey <args>` whose stdin stays open until `end()`. */
-export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [ROSEY_BIN, ...args], {
+/** A word for `sh -c`, quoted. */
+const shellWord = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * `rosey <args>` running on; `terminal: true` runs it in a terminal of its own (util-linux `script`
+ * makes a pty), as a user at a shell would: its stdout and stderr both reach `lines` then, and
+ * `interrupt()` types Ctrl-C.
+ */
+export function spawnCli(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; terminal?: boolean },
+) {
+  const command = [process.execPath, ROSEY_BIN, ...args];
+  const [file, argv] = options.terminal
+    ? ['script', ['-qfec', command.map(shellWord).join(' '), '/dev/null']]
+    : [process.execPath, command.slice(1)];
+  const child: ChildProcessWithoutNullStreams = spawn(file!, argv as string[], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
   });
@@ -57,7 +72,8 @@ export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
     buffered += d.toString();
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
-    out.push(...lines);
+    // A terminal ends its lines with \r\n.
+    out.push(...lines.map((l) => l.replace(/\r$/, '')));
   });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -66,6 +82,8 @@ export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
     lines: out,
     stderr: () => stderr,
     say: (line: string) => child.stdin.write(line + '\n'),
+    /** Ctrl-C typed in its terminal (`terminal: true`), which sends SIGINT to the command in it. */
+    interrupt: () => child.stdin.write('\x03'),
     end: () => child.stdin.end(),
     exited,
   };
