@@ -569,7 +569,9 @@ export function dashboardSpec(
       ...(http.token !== undefined ? { token: http.token } : {}),
       localOnly: isLoopback(http.host),
       drawChart: svgChart,
-      ...(logFile ? { followLog: (onLine: (line: string) => void) => followLog(logFile, onLine, 500) } : {}),
+      ...(logFile
+        ? { followLog: (onLine: (line: string) => void) => followLog(logFile, onLine, 500, 64 * 1024) }
+        : {}),
     } satisfies DashboardInput,
   };
 }
