@@ -10,6 +10,7 @@ describe('opt-in built-in plugins', () => {
   it('leaves markov out unless plugins.enable names it: it keeps what everyone says', () => {
     expect(names(builtins)).to.include('markov');
     expect(names(withoutUnwantedBuiltins(builtins, { plugins: { enable: [] } }))).to.deep.equal([
+      'chat-stats',
       'countdown',
       'dice',
       'magic-8ball',
