@@ -68,7 +68,16 @@ async function exposed(): Promise<Map<string, Set<string>>> {
     eventLoopP99Ms: 2,
     openHandles: 9,
   };
-  store.plugin('dice', figures);
+  store.plugin('dice', figures, {
+    listening: true,
+    held: false,
+    queued: 0,
+    limit: 1000,
+    handled: 1,
+    dropped: 0,
+    failed: 0,
+    invalid: 0,
+  });
   store.sample(Date.now(), figures, { connection: 1, inMsgs: 1, outMsgs: 1, inBytes: 1, outBytes: 1 });
   const labels = new Map<string, Set<string>>();
   for (const metric of await store.registry.getMetricsAsJSON()) {
