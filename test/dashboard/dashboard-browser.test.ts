@@ -5,24 +5,22 @@
  * to reports/screenshots/.
  */
 import { expect } from 'chai';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import WebSocket from 'ws';
-import { connectToRosey, runningAt } from '../../app/control-client.js';
 import { actorsReplySchema, watchReplySchema } from '../../contract/messages/inspect.js';
 import { killReplySchema, statusReplySchema, type TreeNode } from '../../contract/messages/control.js';
 import { dashboardPushSchema, type DashboardPush } from '../../contract/messages/dashboard.js';
 import { request } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';
-import { isAlive, runCli } from '../support/cli.js';
-import { eventually, tempDir } from '../support/nats.js';
+import { runCli } from '../support/cli.js';
+import { eventually } from '../support/nats.js';
+import { CYTUBE_PASSWORD, HTTP_TOKEN, startRoseyWithSecrets } from '../support/rosey-with-secrets.js';
 import type { ZodType } from 'zod';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CYTUBE_PASSWORD = 'cytube-pass-98765';
-const HTTP_TOKEN = 'sekrit-http-token-12345';
 const SCREENSHOTS = join(process.cwd(), 'reports', 'screenshots');
 
 const findNode = (node: TreeNode, id: string): TreeNode | undefined =>
@@ -57,7 +55,7 @@ function openSocket(
 describe('the dashboard, in a headless browser', function () {
   this.timeout(120_000);
   let cwd: string;
-  let pid: number;
+  let rosey: Awaited<ReturnType<typeof startRoseyWithSecrets>> | undefined;
   let port: number;
   let nc: NatsConnection;
   let browser: Browser;
@@ -78,31 +76,8 @@ describe('the dashboard, in a headless browser', function () {
 
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    cwd = tempDir();
-    writeFileSync(
-      join(cwd, 'rosey.yaml'),
-      [
-        'http:',
-        '  enabled: true',
-        '  port: 0',
-        `  token: ${HTTP_TOKEN}`,
-        'plugins:',
-        '  reload:',
-        '    graceMs: 200',
-        'platforms:',
-        '  cytube:',
-        '    server: http://127.0.0.1:9',
-        '    channel: test',
-        `    password: ${CYTUBE_PASSWORD}`,
-        '    reconnect: { minMs: 100, maxMs: 200 }',
-        '',
-      ].join('\n'),
-    );
-    const launched = await runCli(['start', '--detach'], { cwd });
-    expect(launched.code, launched.stderr).to.equal(0);
-    pid = Number(/pid (\d+)/.exec(launched.stdout)![1]);
-    const target = runningAt(join(cwd, 'data')) ?? expect.fail('no runtime file');
-    nc = await connectToRosey(target);
+    rosey = await startRoseyWithSecrets();
+    ({ cwd, nc } = rosey);
     const http = findNode((await status()).tree, 'http');
     port = Number(http?.info?.port ?? expect.fail('no http port in rosey status'));
     browser = await puppeteer.launch({
@@ -122,11 +97,7 @@ describe('the dashboard, in a headless browser', function () {
 
   after(async () => {
     await browser?.close();
-    await nc?.close();
-    if (pid && isAlive(pid)) {
-      await runCli(['stop'], { cwd });
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await rosey?.stop();
   });
 
   it('loads with no console errors, under a policy that allows no inline script', async () => {

@@ -4,10 +4,9 @@
  * CLI and the dashboard see it, and through `rosey inspect` itself.
  */
 import { expect } from 'chai';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectToRosey, runningAt } from '../../app/control-client.js';
 import { decodeJson } from '../../contract/envelope.js';
 import {
   actorsReplySchema,
@@ -19,12 +18,10 @@ import {
 import { statusReplySchema, type TreeNode } from '../../contract/messages/control.js';
 import { request } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';
-import { isAlive, runCli, spawnCli } from '../support/cli.js';
-import { eventually, tempDir } from '../support/nats.js';
+import { runCli, spawnCli } from '../support/cli.js';
+import { eventually } from '../support/nats.js';
+import { CYTUBE_PASSWORD, HTTP_TOKEN, startRoseyWithSecrets } from '../support/rosey-with-secrets.js';
 import type { ZodType } from 'zod';
-
-const CYTUBE_PASSWORD = 'cytube-pass-98765';
-const HTTP_TOKEN = 'sekrit-http-token-12345';
 
 /** Every path of a `rosey status` tree, as inspection names actors. */
 function treePaths(node: TreeNode, prefix = ''): { path: string; state?: string }[] {
@@ -35,7 +32,7 @@ function treePaths(node: TreeNode, prefix = ''): { path: string; state?: string 
 describe('rosey inspect, on a running Rosey', function () {
   this.timeout(120_000);
   let cwd: string;
-  let pid: number;
+  let rosey: Awaited<ReturnType<typeof startRoseyWithSecrets>> | undefined;
   let nc: NatsConnection;
 
   const ask = async <T>(subject: string, data: unknown, reply: ZodType<T>): Promise<T> => {
@@ -55,40 +52,12 @@ describe('rosey inspect, on a running Rosey', function () {
   };
 
   before(async () => {
-    cwd = tempDir();
-    writeFileSync(
-      join(cwd, 'rosey.yaml'),
-      [
-        'http:',
-        '  enabled: true',
-        '  port: 0',
-        `  token: ${HTTP_TOKEN}`,
-        'plugins:',
-        '  reload:',
-        '    graceMs: 200',
-        'platforms:',
-        '  cytube:',
-        // Nobody listens there: the connector keeps going round discovering → backingOff.
-        '    server: http://127.0.0.1:9',
-        '    channel: test',
-        `    password: ${CYTUBE_PASSWORD}`,
-        '    reconnect: { minMs: 100, maxMs: 200 }',
-        '',
-      ].join('\n'),
-    );
-    const launched = await runCli(['start', '--detach'], { cwd });
-    expect(launched.code, launched.stderr).to.equal(0);
-    pid = Number(/pid (\d+)/.exec(launched.stdout)![1]);
-    const target = runningAt(join(cwd, 'data')) ?? expect.fail('no runtime file');
-    nc = await connectToRosey(target);
+    rosey = await startRoseyWithSecrets();
+    ({ cwd, nc } = rosey);
   });
 
   after(async () => {
-    await nc?.close();
-    if (pid && isAlive(pid)) {
-      await runCli(['stop'], { cwd });
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await rosey?.stop();
   });
 
   it('lists every actor of the tree with its state, as rosey status shows them', async () => {
