@@ -3,8 +3,29 @@ import type { PluginEventName, PluginEventPayloads } from '../contract/messages/
 import type { PluginActions } from './plugin-actions.js';
 import type { StorageClient } from './storage-client.js';
 
+/** What every handler gets, a command's or an event's: config, log, storage, actions. */
+interface PluginScope {
+  /** `plugins.settings.<name>.config` from Rosey's configuration, as `start` got it. */
+  config: Record<string, unknown>;
+  log: Logger;
+  /** The plugin's key-value store, tables and migrations (see docs/storage.md). */
+  kv: StorageClient['kv'];
+  rows: StorageClient['rows'];
+  migrations: StorageClient['migrations'];
+  /** Records `<plugin>.<action>` on `target` in Rosey's audit log. */
+  audit(action: string, target: string, detail?: Record<string, unknown>): Promise<void>;
+  /**
+   * Actions beyond a reply, aimed at the command's or event's platform and channel by default;
+   * each needs its capability in the manifest (docs/permissions.md).
+   */
+  chat: PluginActions['chat'];
+  playlist: PluginActions['playlist'];
+  users: PluginActions['users'];
+  channelView: PluginActions['channelView'];
+}
+
 /** What a command handler gets: who asked, where, and what they typed. */
-export interface CommandContext {
+export interface CommandContext extends PluginScope {
   /** The command's primary name (aliases are resolved by the router). */
   command: string;
   /** Whitespace-separated arguments. */
@@ -18,27 +39,12 @@ export interface CommandContext {
   platform: string;
   /** The command came in a private message; replies go back privately. */
   private: boolean;
-  /** `plugins.settings.<name>.config` from Rosey's configuration, as `start` got it. */
-  config: Record<string, unknown>;
-  log: Logger;
-  /** The plugin's key-value store, tables and migrations (see docs/storage.md). */
-  kv: StorageClient['kv'];
-  rows: StorageClient['rows'];
-  migrations: StorageClient['migrations'];
   /**
    * Records `<plugin>.<action>` on `target` in Rosey's audit log (docs/storage.md#audit-records).
    * The command's `user`, `platform` and `channel` are added to `detail`, over any keys of the same
    * name, so a record says who ran the command (made by the plugin's own code: not a proof).
    */
   audit(action: string, target: string, detail?: Record<string, unknown>): Promise<void>;
-  /**
-   * Actions beyond the reply, aimed at the command's platform and channel by default; each needs
-   * its capability in the manifest (docs/permissions.md).
-   */
-  chat: PluginActions['chat'];
-  playlist: PluginActions['playlist'];
-  users: PluginActions['users'];
-  channelView: PluginActions['channelView'];
 }
 
 /** A reply: plain text for the channel, or text to send privately to the user. */
@@ -80,20 +86,9 @@ export interface PluginContext {
  * What an event handler gets besides the event: the plugin's config, log and storage, and actions
  * aimed at the event's platform and channel (each needing its capability, like a command's).
  */
-export interface EventContext {
+export interface EventContext extends PluginScope {
   /** Which event this is (`message`, `join`, …). */
   event: PluginEventName;
-  config: Record<string, unknown>;
-  log: Logger;
-  kv: StorageClient['kv'];
-  rows: StorageClient['rows'];
-  migrations: StorageClient['migrations'];
-  /** Records `<plugin>.<action>` on `target` in Rosey's audit log. */
-  audit(action: string, target: string, detail?: Record<string, unknown>): Promise<void>;
-  chat: PluginActions['chat'];
-  playlist: PluginActions['playlist'];
-  users: PluginActions['users'];
-  channelView: PluginActions['channelView'];
 }
 
 /** A handler of one channel event; runs one at a time, in the order the events came. */
