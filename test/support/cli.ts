@@ -58,8 +58,10 @@ export function spawnCli(
   options: { cwd: string; env?: NodeJS.ProcessEnv; terminal?: boolean },
 ) {
   const command = [process.execPath, ROSEY_BIN, ...args];
+  // `exec`: without SHELL set (as on CI) script runs dash, which keeps itself between the pty and
+  // the command and dies of the Ctrl-C meant for the command: exit 130 whatever Rosey did (stop 34).
   const [file, argv] = options.terminal
-    ? ['script', ['-qfec', command.map(shellWord).join(' '), '/dev/null']]
+    ? ['script', ['-qfec', `exec ${command.map(shellWord).join(' ')}`, '/dev/null']]
     : [process.execPath, command.slice(1)];
   const child: ChildProcessWithoutNullStreams = spawn(file!, argv as string[], {
     cwd: options.cwd,
