@@ -1,9 +1,4 @@
-import {
-  ADMIN_VERBS,
-  DESTRUCTIVE_VERBS,
-  type AdminVerb,
-  type DestructiveVerb,
-} from '../../contract/messages/admin.js';
+import { ADMIN_VERBS, type AdminVerb, type DestructiveVerb } from '../../contract/messages/admin.js';
 import { PLUGIN_NAME } from '../../contract/subjects.js';
 
 export type AdminCommand =
@@ -18,8 +13,6 @@ export type ParsedAdmin =
   | { ok: false; verb: AdminVerb | 'unknown'; reason: string };
 
 const isVerb = (word: string): word is AdminVerb => (ADMIN_VERBS as readonly string[]).includes(word);
-const isDestructive = (verb: AdminVerb): verb is DestructiveVerb =>
-  (DESTRUCTIVE_VERBS as readonly string[]).includes(verb);
 
 /** Confirmation codes as confirmations.ts makes them. */
 export const CODE = /^[a-z0-9]{4,12}$/;
@@ -30,8 +23,7 @@ export function parseAdmin(args: readonly string[]): ParsedAdmin {
   const word = (first ?? 'help').toLowerCase();
   if (!isVerb(word)) return { ok: false, verb: 'unknown', reason: `no admin command ${word}` };
   const arg = rest[0];
-  const extra = rest.length > 1 ? rest.slice(1).join(' ') : undefined;
-  if (extra !== undefined) return { ok: false, verb: word, reason: `too many arguments` };
+  if (rest.length > 1) return { ok: false, verb: word, reason: 'too many arguments' };
   if (word === 'help' || word === 'list' || word === 'metrics')
     return arg === undefined
       ? { ok: true, command: { verb: word } }
@@ -43,12 +35,11 @@ export function parseAdmin(args: readonly string[]): ParsedAdmin {
       ? { ok: true, command: { verb: word, code } }
       : { ok: false, verb: word, reason: 'not a confirmation code' };
   }
-  if (arg !== undefined && !PLUGIN_NAME.test(arg))
-    return { ok: false, verb: word, reason: `${arg} is not a plugin name` };
-  if (word === 'status')
-    return { ok: true, command: arg === undefined ? { verb: word } : { verb: word, plugin: arg } };
-  if (!isDestructive(word)) return { ok: false, verb: word, reason: 'not an admin command' };
-  return arg === undefined
-    ? { ok: false, verb: word, reason: 'needs a plugin name' }
-    : { ok: true, command: { verb: word, plugin: arg } };
+  if (arg === undefined)
+    return word === 'status'
+      ? { ok: true, command: { verb: word } }
+      : { ok: false, verb: word, reason: 'needs a plugin name' };
+  if (!PLUGIN_NAME.test(arg)) return { ok: false, verb: word, reason: `${arg} is not a plugin name` };
+  // What is left is status or one of DESTRUCTIVE_VERBS (the type says so).
+  return { ok: true, command: { verb: word, plugin: arg } };
 }

@@ -114,6 +114,17 @@ export const MODULES = {
       'dist/test/cytube/connector/inbound.test.js',
     ],
   },
+  // `!admin`'s rules: the words it reads, who may, confirmation codes, the per-user rate limit
+  // (pure functions and their unit tests; the machine's chat round trips are minutes a run).
+  admin: {
+    mutate: [
+      'actors/admin/parse.ts',
+      'actors/admin/authorize.ts',
+      'actors/admin/confirmations.ts',
+      'actors/admin/rate-limit.ts',
+    ],
+    tests: ['dist/test/admin/admin-rules.test.js'],
+  },
   'blue-green': {
     mutate: ['actors/plugin-manager/blue-green.machine.ts', 'actors/plugin-manager/reload-requests.ts'],
     // The machine's own tests (test/plugins/reload.test.ts runs whole reloads with real plugin

@@ -47,6 +47,28 @@ describe('!admin rules', () => {
       expect(parseAdmin(['confirm'])).to.deep.include({ ok: false, verb: 'confirm' });
       expect(parseAdmin(['confirm', 'x;y'])).to.deep.include({ ok: false, verb: 'confirm' });
     });
+
+    it('says why, as the refusal and its audit record read it', () => {
+      const reason = (args: string[]) => {
+        const parsed = parseAdmin(args);
+        return parsed.ok ? undefined : parsed.reason;
+      };
+      expect(reason(['shutdown'])).to.equal('no admin command shutdown');
+      expect(reason(['reload', 'dice', 'now'])).to.equal('too many arguments');
+      expect(reason(['status', 'dice', 'now'])).to.equal('too many arguments');
+      expect(reason(['metrics', 'x'])).to.equal('takes no argument');
+      expect(reason(['confirm'])).to.equal('needs the code');
+      expect(reason(['confirm', 'x;y'])).to.equal('not a confirmation code');
+      expect(reason(['status', '../etc'])).to.equal('../etc is not a plugin name');
+      expect(reason(['disable'])).to.equal('needs a plugin name');
+    });
+
+    it('takes a confirmation code only whole: nothing before or after it', () => {
+      expect(parseAdmin(['confirm', 'x;abcd'])).to.deep.include({ ok: false });
+      expect(parseAdmin(['confirm', 'abcd;x'])).to.deep.include({ ok: false });
+      expect(parseAdmin(['confirm', 'abc'])).to.deep.include({ ok: false });
+      expect(parseAdmin(['confirm', 'abcd'])).to.deep.include({ ok: true });
+    });
   });
 
   describe('authorize', () => {
@@ -78,6 +100,18 @@ describe('!admin rules', () => {
       expect(guest)
         .to.have.property('reason')
         .that.match(/^rank 0 is below admin.minRank 1/);
+    });
+
+    it('reads every name on the list, with or without an owner', () => {
+      const two: AdminPolicy = { admins: ['alice', 'Bob'], minRank: 1, operatorPlatforms: [] };
+      expect(authorize(two, { platform: 'cytube', user: 'bob', rank: 1 })).to.deep.equal({
+        allowed: true,
+        as: 'admin',
+      });
+      expect(authorize(two, { platform: 'cytube', user: 'carol', rank: 1 })).to.deep.equal({
+        allowed: false,
+        reason: 'carol is not an admin',
+      });
     });
 
     it("treats the console's user as the operator, whatever the name", () => {
@@ -138,6 +172,21 @@ describe('!admin rules', () => {
       let rates: Rates = {};
       for (const t of [0, 1, 2]) rates = checkRate(rates, 'a', t, limit).rates;
       expect(checkRate(rates, 'b', 3, limit).verdict).to.equal('ok');
+    });
+
+    it('counts a line exactly one window old as gone', () => {
+      expect(run([0, 1, 2, 1000])).to.deep.equal(['ok', 'ok', 'ok', 'ok']);
+      expect(run([0, 1, 2, 999])).to.deep.equal(['ok', 'ok', 'ok', 'refuse']);
+    });
+
+    it('holds no more than the window’s lines per user, and forgets users gone quiet', () => {
+      expect(checkRate({}, 'u', 5, limit).rates).to.deep.equal({ u: { times: [5], told: false } });
+      let rates: Rates = {};
+      for (const t of [0, 1, 2, 3, 4, 5]) rates = checkRate(rates, 'u', t, limit).rates;
+      // A flood keeps the last `count` lines (a refused one counts), not every line of it.
+      expect(rates).to.deep.equal({ u: { times: [3, 4, 5], told: true } });
+      rates = checkRate(rates, 'v', 2000, limit).rates;
+      expect(rates).to.deep.equal({ v: { times: [2000], told: false } });
     });
   });
 
