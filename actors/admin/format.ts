@@ -67,6 +67,7 @@ export function pluginStatusReply(info: PluginInfoReply): string {
 }
 
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 export function metricsReply(m: CurrentMetrics): string {
   const commands = Object.values(m.counters.commands).reduce((a, b) => a + b, 0);
@@ -74,7 +75,12 @@ export function metricsReply(m: CurrentMetrics): string {
   const plugins = m.plugins.map((p) => `${p.name} ${p.process ? mb(p.process.rss) : p.status}`).join(', ');
   return (
     `Rosey ${mb(m.main.rss)}${m.main.cpuPercent !== undefined ? ` ${Math.round(m.main.cpuPercent)}% CPU` : ''}; ` +
-    `${m.counters.chatLines} chat lines, ${commands} commands, ${errors} errors, ${m.counters.securityViolations} security violations` +
+    [
+      counted(m.counters.chatLines, 'chat line'),
+      counted(commands, 'command'),
+      counted(errors, 'error'),
+      counted(m.counters.securityViolations, 'security violation'),
+    ].join(', ') +
     (plugins ? `; plugins: ${plugins}` : '')
   );
 }

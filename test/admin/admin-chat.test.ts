@@ -12,6 +12,7 @@ import { subjects } from '../../contract/subjects.js';
 import { forEachDatabase, freshDatabase } from '../support/databases.js';
 import { fakePlatform, type SeenReply } from '../support/fake-platform.js';
 import { FIXTURE_PLUGINS, startMiniRosey } from '../support/mini-rosey.js';
+import { metricsChildren } from '../support/metrics-http.js';
 import { client, eventually, useNatsServer } from '../support/nats.js';
 
 interface AuditRow {
@@ -46,6 +47,7 @@ forEachDatabase('!admin in chat', (kind) => {
       owner: 'olga',
       admin: { rateLimit: { count: 5, windowMs: 30_000 } },
     });
+    const metrics = metricsChildren({}, ['echo'], false);
     consoleIn = new PassThrough();
     const output = new PassThrough();
     output.on('data', (d: Buffer) => (consoleOut += d.toString()));
@@ -55,6 +57,7 @@ forEachDatabase('!admin in chat', (kind) => {
       database,
       reload: { graceMs: 0 },
       connectors: [
+        ...metrics.children,
         (link) =>
           adminSpec(
             { link, logger: quietLogger },
@@ -156,6 +159,28 @@ forEachDatabase('!admin in chat', (kind) => {
     expect(rows.map((r) => [r.action, r.detail.platform, r.detail.outcome])).to.deep.equal([
       ['admin.status', 'console', 'ok'],
     ]);
+  });
+
+  it('help and metrics answer an admin by PM: the verbs, then the figures of Rosey and each plugin', async () => {
+    const seen = pmsTo('alice').length;
+    chat.say('!admin help', { user: 'alice', rank: 2 });
+    expect((await nextPm('alice', seen)).text).to.match(
+      /^!admin help \| list \| status \[plugin\] \| reload <plugin> .*ask for !admin confirm <code>\.$/,
+    );
+    // The metrics actor samples every 200 ms here: once it has the echo plugin's figures.
+    const answer = await eventually(async () => {
+      chat.say('!admin metrics', { user: 'alice', rank: 2 });
+      const text = (await nextPm('alice', pmsTo('alice').length)).text;
+      return /plugins: echo \d+ MB/.test(text) && text;
+    }, 'the metrics answer with the echo plugin');
+    expect(answer).to.match(
+      /^Rosey \d+ MB( \d+% CPU)?; \d+ chat lines?, \d+ commands?, \d+ errors?, \d+ security violations?; plugins: echo \d+ MB$/,
+    );
+    const last = await eventually(async () => {
+      const row = (await audits('alice')).at(-1);
+      return row?.action === 'admin.metrics' && row;
+    }, 'the audit record of the metrics answer');
+    expect(last.detail.outcome).to.equal('ok');
   });
 
   it('a user not named in the config is refused, and audited', async () => {
