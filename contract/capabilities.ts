@@ -69,9 +69,10 @@ export const CAPABILITIES = {
     enforced: true,
   },
   'events.users': {
-    description: 'hear users join, leave, change rank and go AFK',
+    description:
+      'hear who is in the channel when the bot comes, and users join, leave, change rank and go AFK',
     publish: () => [],
-    events: ['user.join', 'user.leave', 'user.rank', 'user.afk'].map((k) => `rosey.events.${k}`),
+    events: ['user.list', 'user.join', 'user.leave', 'user.rank', 'user.afk'].map((k) => `rosey.events.${k}`),
     enforced: true,
   },
   'events.media': {

@@ -14,6 +14,7 @@ export const subjects = {
   /** Channel happenings in the platform-agnostic shape of contract/messages/channel-events.ts (pub). */
   channelEvent: (
     kind:
+      | 'user.list'
       | 'user.join'
       | 'user.leave'
       | 'user.rank'

@@ -115,7 +115,7 @@ export interface PluginDefinition {
   commands: Record<string, CommandDefinition> | ((ctx: CommandsContext) => Record<string, CommandDefinition>);
   /**
    * Channel events the plugin handles: chat lines (`message`, `pm`: capability `events.chat`),
-   * users (`join`, `leave`, `rank`, `afk`: `events.users`), media (`media`, `playlist`:
+   * users (`present`, `join`, `leave`, `rank`, `afk`: `events.users`), media (`media`, `playlist`:
    * `events.media`). They start arriving after `start` (and a reload's `restore`) has finished.
    */
   events?: EventHandlers;

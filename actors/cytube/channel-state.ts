@@ -53,6 +53,7 @@ export const emptyChannel = (): ChannelState => ({
 
 /** What happened in the channel, for the normalised `rosey.events.*` subjects. */
 export type ChannelChange =
+  | { kind: 'user.list'; users: Array<{ user: string; rank: number }>; partial?: true }
   | { kind: 'user.join'; user: string; rank: number }
   | { kind: 'user.leave'; user: string }
   | { kind: 'user.rank'; user: string; rank: number; previous?: number }
@@ -63,6 +64,8 @@ export type ChannelChange =
   | { kind: 'playlist.move'; uid: number; after: number | 'prepend' }
   | { kind: 'playlist.reset'; count: number };
 
+type UserListChange = Extract<ChannelChange, { kind: 'user.list' }>;
+
 export interface Applied {
   state: ChannelState;
   changes: ChannelChange[];
@@ -71,6 +74,28 @@ export interface Applied {
 }
 
 const key = (name: string) => name.toLowerCase();
+
+/**
+ * Bytes of names one `user.list` event carries at most. NATS refuses a message over its
+ * max_payload (1 MiB) and the confirmed publisher would retry it, holding up every event behind it;
+ * 5000 names of 100 characters can reach 3 MB in JSON (a control character is 6 bytes escaped).
+ */
+export const MAX_LIST_BYTES = 512 * 1024;
+/** A listed user's JSON besides the name: `{"user":,"rank":}` and the longest number. */
+const LISTED_OVERHEAD = 48;
+
+/** Who is in the channel besides the bot, for the `user.list` event: as many as fit in it. */
+function listOf(users: Iterable<ChannelUser>, self: string | undefined, cut: boolean): UserListChange {
+  const listed: Array<{ user: string; rank: number }> = [];
+  let bytes = 0;
+  for (const u of users) {
+    if (self !== undefined && key(u.name) === key(self)) continue;
+    bytes += Buffer.byteLength(JSON.stringify(u.name)) + LISTED_OVERHEAD;
+    if (bytes > MAX_LIST_BYTES) return { kind: 'user.list', users: listed, partial: true };
+    listed.push({ user: u.name, rank: u.rank });
+  }
+  return cut ? { kind: 'user.list', users: listed, partial: true } : { kind: 'user.list', users: listed };
+}
 
 const toUser = (u: ServerUser): ChannelUser => ({
   name: u.name,
@@ -136,24 +161,31 @@ export function applyServerEvent(state: ChannelState, event: KnownServerEvent): 
           afk: false,
           muted: false,
         });
+      const cut = event.data.length > MAX_USERS;
+      const note = cut ? `userlist of ${event.data.length} users: kept the first ${MAX_USERS}` : undefined;
+      // The first list of a session tells who was here before the bot (a reconnect starts a new
+      // session: people may have come and gone meanwhile).
+      if (!state.inChannel) {
+        const list = listOf(users.values(), state.self, cut);
+        return {
+          state: { ...state, users, inChannel: true },
+          changes: [list],
+          note:
+            note ??
+            (list.partial
+              ? `user list too long for one event: published the first ${list.users.length}`
+              : undefined),
+        };
+      }
       // Mid-session CyTube resends the whole list to a user whose rank changed (the moderator
       // view or the plain one), before the `setUserRank`: the change shows up here first.
       const changes: ChannelChange[] = [];
-      if (state.inChannel) {
-        for (const [k, user] of users) {
-          const before = state.users.get(k);
-          if (before && before.rank !== user.rank)
-            changes.push({ kind: 'user.rank', user: user.name, rank: user.rank, previous: before.rank });
-        }
+      for (const [k, user] of users) {
+        const before = state.users.get(k);
+        if (before && before.rank !== user.rank)
+          changes.push({ kind: 'user.rank', user: user.name, rank: user.rank, previous: before.rank });
       }
-      return {
-        state: { ...state, users, inChannel: true },
-        changes,
-        note:
-          event.data.length > MAX_USERS
-            ? `userlist of ${event.data.length} users: kept the first ${MAX_USERS}`
-            : undefined,
-      };
+      return { state: { ...state, users, inChannel: true }, changes, note };
     }
     case 'addUser': {
       const user = toUser(event.data);

@@ -40,7 +40,12 @@ export function publishChanges(changes: ChannelChange[], where: Where): Confirme
       type: 'delivery.publish',
       subject: subjects.channelEvent(kind),
       data: { ...where, ...rest },
-      what: 'user' in change ? `${kind} ${change.user}` : kind,
+      what:
+        'user' in change
+          ? `${kind} ${change.user}`
+          : 'users' in change
+            ? `${kind} of ${change.users.length}`
+            : kind,
     };
   });
 }

@@ -74,11 +74,16 @@ export function onServerEvent(context: CytubeContext, name: string, data: unknow
   const applied = applyServerEvent(context.channel, known);
   if (applied.note) step.log.push({ level: 'warn', msg: applied.note });
   const where = { platform: CYTUBE_PLATFORM, channel: context.input.channel, time: now };
-  step.deliver.push(...publishChanges(applied.changes, where));
   const channel = applied.state;
   step.patch.channel = channel;
   const self = channel.self ?? context.input.username;
   const isSelf = (user: string) => user.toLowerCase() === self.toLowerCase();
+  // The list can come before the login, naming the bot's old session (a duplicate login): the bot
+  // is not among who was here before it.
+  const changes = applied.changes.map((c) =>
+    c.kind === 'user.list' ? { ...c, users: c.users.filter((u) => !isSelf(u.user)) } : c,
+  );
+  step.deliver.push(...publishChanges(changes, where));
   let outbox = context.outbox;
   const ack = (answer: Answer) => {
     const r = acknowledge(outbox, answer, limitsFor(channel), now);

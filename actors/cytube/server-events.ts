@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { MAX_LISTED_USERS } from '../../contract/messages/channel-events.js';
 
 /**
  * Shapes of the CyTube events the connector reads (see ../shared/cytube-protocol.md and the
  * recordings in test/fixtures/cytube-transcripts). Lenient where the server adds fields, strict
  * where the connector depends on a type: a payload that does not match is logged and ignored.
  */
-export const MAX_USERS = 5000;
+/** A channel's users the connector keeps: all of them fit in one `user.list` event. */
+export const MAX_USERS = MAX_LISTED_USERS;
 export const MAX_PLAYLIST = 5000;
 
 const meta = z.record(z.string(), z.unknown());

@@ -21,6 +21,20 @@ export const userRankSchema = z.object({
 });
 export const userAfkSchema = z.object({ ...base, user: z.string(), afk: z.boolean() });
 
+/** Most users one `user.list` event names (a connector keeps no more of a channel's list). */
+export const MAX_LISTED_USERS = 5000;
+/**
+ * Who was already in the channel when the bot (re)entered it, the bot left out: sent once per
+ * entry, before the joins and leaves that follow it. Users who came and went while the bot was
+ * away are simply not in it.
+ */
+export const userListSchema = z.object({
+  ...base,
+  users: z.array(z.object({ user: z.string(), rank: z.number() })).max(MAX_LISTED_USERS),
+  /** The channel had more users than one event holds: someone not listed may still be there. */
+  partial: z.boolean().optional(),
+});
+
 export const mediaSchema = z.object({
   type: z.string(),
   id: z.string(),
@@ -58,6 +72,7 @@ export type UserJoin = z.infer<typeof userJoinSchema>;
 export type UserLeave = z.infer<typeof userLeaveSchema>;
 export type UserRank = z.infer<typeof userRankSchema>;
 export type UserAfk = z.infer<typeof userAfkSchema>;
+export type UserList = z.infer<typeof userListSchema>;
 export type MediaChange = z.infer<typeof mediaChangeSchema>;
 export type PlaylistAdd = z.infer<typeof playlistAddSchema>;
 export type PlaylistDelete = z.infer<typeof playlistDeleteSchema>;

@@ -10,6 +10,7 @@ import {
   userAfkSchema,
   userJoinSchema,
   userLeaveSchema,
+  userListSchema,
   userRankSchema,
   type MediaChange,
   type PlaylistAdd,
@@ -19,6 +20,7 @@ import {
   type UserAfk,
   type UserJoin,
   type UserLeave,
+  type UserList,
   type UserRank,
 } from './channel-events.js';
 
@@ -43,6 +45,8 @@ export interface PluginEventPayloads {
   leave: UserLeave;
   rank: UserRank;
   afk: UserAfk;
+  /** Who was already in the channel when the bot (re)entered it (joins only tell who comes after). */
+  present: UserList;
   media: MediaChange;
   playlist: PlaylistEvent;
 }
@@ -80,6 +84,10 @@ export const PLUGIN_EVENTS: Record<PluginEventName, { capability: CapabilityName
     sources: [{ subject: 'rosey.events.user.rank', schema: userRankSchema }],
   },
   afk: { capability: 'events.users', sources: [{ subject: 'rosey.events.user.afk', schema: userAfkSchema }] },
+  present: {
+    capability: 'events.users',
+    sources: [{ subject: 'rosey.events.user.list', schema: userListSchema }],
+  },
   media: {
     capability: 'events.media',
     sources: [{ subject: 'rosey.events.media.change', schema: mediaChangeSchema }],

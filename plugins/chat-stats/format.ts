@@ -56,6 +56,7 @@ const DOING: Record<UserStats['lastAction'], string> = {
   chat: 'chatting',
   join: 'joining',
   leave: 'leaving',
+  present: 'already here when Rosey came',
 };
 
 /** Time connected so far: the finished stretches plus the current one. */
@@ -65,6 +66,9 @@ export const connectedMs = (u: UserStats, now: number) =>
 /** The answer to `!seen NAME`. */
 export function formatSeen(u: UserStats, now: number): string {
   const when = `${ago(u.lastSeen, now)} (${utc(u.lastSeen)})`;
+  // Listed as here when Rosey came is a sighting, not something they did.
+  if (u.hereSince !== null && u.lastAction === 'present')
+    return truncate(`${u.name} is here, silent since Rosey came ${when}.`, MAX_REPLY);
   if (u.hereSince !== null)
     return truncate(`${u.name} is here (since ${ago(u.hereSince, now)}), last active ${when}.`, MAX_REPLY);
   return truncate(`${u.name} was last seen ${when}, ${DOING[u.lastAction]}.`, MAX_REPLY);

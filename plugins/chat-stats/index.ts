@@ -2,7 +2,17 @@ import { definePlugin, StorageError } from 'rosey/sdk';
 import type { CommandContext, CommandResult, EventContext } from 'rosey/sdk';
 import { DEFAULTS, parseConfig } from './config.js';
 import { formatChannel, formatNotSeen, formatSeen, formatTop, formatUser } from './format.js';
-import { channelStats, findUser, joined, left, raisePeak, sawLine, topTalkers, type Place } from './store.js';
+import {
+  channelStats,
+  findUser,
+  joined,
+  left,
+  present,
+  raisePeak,
+  sawLine,
+  topTalkers,
+  type Place,
+} from './store.js';
 
 /**
  * `rosey chat` sessions are each a channel of their own (`cli-<id>`, one per session): counting
@@ -92,6 +102,15 @@ export function createChatStatsPlugin(options: ChatStatsOptions = {}) {
         if (!counts(place, e.user)) return;
         const time = timeOf(e.time);
         if (await joined(ctx.rows, place, e.user, time)) await arrive(ctx, place, time);
+      },
+      present: async (e, ctx) => {
+        const place = { platform: e.platform, channel: e.channel };
+        if (place.platform === SESSION_PLATFORM) return;
+        const time = timeOf(e.time);
+        const names = e.users.map((u) => u.user).filter((name) => counts(place, name));
+        await present(ctx.rows, place, names, time, e.partial !== true);
+        // Once for the whole list: its size is how many are here, not a count to climb one by one.
+        await arrive(ctx, place, time);
       },
       leave: async (e, ctx) => {
         const place = { platform: e.platform, channel: e.channel };

@@ -15,7 +15,8 @@ export interface Place {
   channel: string;
 }
 
-export type Action = 'chat' | 'join' | 'leave';
+/** What a user was last seen doing; `present`: in the list of who was here when Rosey came. */
+export type Action = 'chat' | 'join' | 'leave' | 'present';
 
 export interface UserStats {
   name: string;
@@ -43,7 +44,8 @@ const CHANNELS = 'channels';
 /** CyTube names are case-insensitive: `Alice` and `alice` are one user. */
 export const userKey = (name: string) => name.toLowerCase();
 
-const isAction = (v: unknown): v is Action => v === 'chat' || v === 'join' || v === 'leave';
+const isAction = (v: unknown): v is Action =>
+  v === 'chat' || v === 'join' || v === 'leave' || v === 'present';
 
 function toUser(row: Record<string, unknown>): UserStats {
   return {
@@ -164,6 +166,88 @@ export async function left(rows: Rows, place: Place, name: string, at: number): 
   const update = () => rows.update(USERS, userFilter(place, name), operations);
   if (user) await update();
   else await insertUser(rows, place, name, { first_seen: at, last_seen: at, last_action: 'leave' }, update);
+}
+
+/** Most rows one call reads, names one `$in` list or inserts (the storage service's limits). */
+const BATCH = 1000;
+
+const chunks = <T>(list: T[]): T[][] =>
+  Array.from({ length: Math.ceil(list.length / BATCH) }, (_, i) => list.slice(i * BATCH, (i + 1) * BATCH));
+
+/** Everyone Rosey has as here now in the channel, with the stretch each is in. */
+async function hereNow(rows: Rows, place: Place) {
+  const found: Array<{ key: string; hereSince: number; lastSeen: number }> = [];
+  for (let offset = 0; ; offset += BATCH) {
+    const page = await rows.search(USERS, {
+      filters: { platform: place.platform, channel: place.channel, here_since: { $null: false } },
+      fields: ['user_key', 'here_since', 'last_seen'],
+      sort: { field: 'user_key', order: 'asc' },
+      limit: BATCH,
+      offset,
+    });
+    for (const row of page)
+      found.push({
+        key: String(row.user_key),
+        hereSince: Number(row.here_since),
+        lastSeen: Number(row.last_seen),
+      });
+    if (page.length < BATCH) return found;
+  }
+}
+
+/**
+ * Who was in the channel when Rosey (re)entered it (`complete`: the whole list, not the first
+ * part of a huge one). Each listed user is here from `at`, sighted then (`present`, not a join:
+ * they came before Rosey, nobody knows when); one already here keeps the stretch, as Rosey saw no
+ * leave. Anyone Rosey had as here who is not listed left while Rosey was away: that stretch ends
+ * at their last sighting, as for a missed leave before a join, so time Rosey did not see is not
+ * counted. Rows are written in batches: a list can name thousands.
+ */
+export async function present(rows: Rows, place: Place, names: string[], at: number, complete: boolean) {
+  const byKey = new Map(names.map((name) => [userKey(name), name]));
+  if (complete) {
+    for (const gone of (await hereNow(rows, place)).filter((u) => !byKey.has(u.key)))
+      await rows.update(
+        USERS,
+        { platform: place.platform, channel: place.channel, user_key: gone.key },
+        { here_since: null, connected_ms: { $inc: Math.max(0, gone.lastSeen - gone.hereSince) } },
+      );
+  }
+  for (const keys of chunks([...byKey.keys()])) {
+    const listed = { platform: place.platform, channel: place.channel, user_key: { $in: keys } };
+    const known = await rows.search(USERS, { filters: listed, fields: ['user_key'], limit: BATCH });
+    // A row sighted after `at` knows better (a later line or leave), and is left as it is.
+    const sighted = { last_seen: at, last_action: 'present' };
+    await rows.update(USERS, { ...listed, here_since: { $null: false }, last_seen: { $lte: at } }, sighted);
+    await rows.update(
+      USERS,
+      { ...listed, here_since: { $null: true }, last_seen: { $lte: at } },
+      { ...sighted, here_since: at },
+    );
+    const knownKeys = new Set(known.map((row) => String(row.user_key)));
+    const strangers = keys
+      .filter((k) => !knownKeys.has(k))
+      .map((k) => ({
+        ...userFilter(place, byKey.get(k)!),
+        name: byKey.get(k)!,
+        first_seen: at,
+        last_seen: at,
+        last_action: 'present',
+        here_since: at,
+      }));
+    if (strangers.length === 0) continue;
+    try {
+      await rows.insertMany(USERS, strangers);
+    } catch (error) {
+      // Someone's row appeared meanwhile (none expected: handlers run one at a time); the batch
+      // was rolled back whole, so each is inserted on its own, the existing one updated.
+      if (!(error instanceof StorageError && error.code === 'CONFLICT')) throw error;
+      for (const { name, ...data } of strangers)
+        await insertUser(rows, place, name, data, () =>
+          rows.update(USERS, userFilter(place, name), { last_seen: { $max: at }, here_since: at }),
+        );
+    }
+  }
 }
 
 const here = (rows: Rows, place: Place) =>

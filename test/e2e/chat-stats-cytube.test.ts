@@ -1,7 +1,9 @@
 /**
  * Issue 20's "done when" for chat-stats: through `rosey start` and the fake CyTube server, `!seen
  * alice` after alice left the channel answers when she was last seen. The CyTube connector turns
- * her socket's `userLeave` into a `rosey.events.user.leave` that the built-in plugin hears.
+ * her socket's `userLeave` into a `rosey.events.user.leave` that the built-in plugin hears, and the
+ * channel's user list on joining into `rosey.events.user.list`: carol, silent since before Rosey
+ * came, is counted as here.
  */
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
@@ -14,13 +16,25 @@ import { eventually, tempDir } from '../support/nats.js';
 
 const SEEN = /^alice was last seen (just now|\d+s ago) \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\), leaving\.$/;
 
+/** Says `line` as `who` and waits for the bot's answer starting with `start`. */
+async function ask(who: FakeClient, line: string, start: string): Promise<string> {
+  who.mark();
+  who.say(line);
+  const reply = await who.waitFor<{ username: string; msg: string }>(
+    'chatMsg',
+    (m) => m.username === 'testbot' && m.msg.startsWith(start),
+    10_000,
+  );
+  return reply.msg;
+}
+
 describe('chat-stats on a CyTube channel (rosey start, fake CyTube server)', function () {
   this.timeout(90_000);
 
-  it('answers !seen alice after alice left, with when', async () => {
+  it('answers !seen alice after alice left, with when; counts carol, silent since before Rosey came, as here', async () => {
     const cytube = await startFakeCytube({
-      accounts: { alice: 'alicepass', bob: 'bobpass', testbot: 'botpass123' },
-      channels: { testchan: { ranks: { alice: 1, bob: 1, testbot: 1 } } },
+      accounts: { alice: 'alicepass', bob: 'bobpass', carol: 'carolpass', testbot: 'botpass123' },
+      channels: { testchan: { ranks: { alice: 1, bob: 1, carol: 1, testbot: 1 } } },
     });
     const cwd = tempDir();
     writeFileSync(
@@ -39,7 +53,13 @@ describe('chat-stats on a CyTube channel (rosey start, fake CyTube server)', fun
     let pid: number | undefined;
     let bob: FakeClient | undefined;
     let alice: FakeClient | undefined;
+    let carol: FakeClient | undefined;
     try {
+      carol = await fakeClient(cytube.baseUrl, 'testchan', {
+        name: 'carol',
+        password: 'carolpass',
+        localAddress: '127.0.78.23',
+      });
       const launched = await runCli(['start', '--detach', '-c', 'rosey.yaml'], {
         cwd,
         env: { CYTUBE_PASSWORD: 'botpass123' },
@@ -96,6 +116,13 @@ describe('chat-stats on a CyTube channel (rosey start, fake CyTube server)', fun
         30_000,
       );
       expect(answer).to.match(SEEN);
+      // Without the user list, carol would be unknown until she spoke: here now 1 (bob), most at once 2.
+      expect(await ask(bob!, '!stats', 'This channel:')).to.match(
+        /; most here at once: 3 \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\); here now: 2\.$/,
+      );
+      expect(await ask(bob!, '!seen carol', 'carol ')).to.match(
+        /^carol is here, silent since Rosey came (just now|\d+s ago) \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)\.$/,
+      );
 
       const stopped = await runCli(['stop'], { cwd });
       expect(stopped.code, stopped.stderr).to.equal(0);
@@ -103,6 +130,7 @@ describe('chat-stats on a CyTube channel (rosey start, fake CyTube server)', fun
       if (pid && isAlive(pid)) process.kill(pid, 'SIGTERM');
       await bob?.close();
       await alice?.close();
+      await carol?.close();
       await cytube.stop();
     }
   });

@@ -58,6 +58,7 @@ const GRANTS: Record<CapabilityName, string[]> = {
 const HEARS: Partial<Record<CapabilityName, string[]>> = {
   'events.chat': ['rosey.events.message plugin.quotes', 'rosey.events.pm plugin.quotes'],
   'events.users': [
+    'rosey.events.user.list plugin.quotes',
     'rosey.events.user.join plugin.quotes',
     'rosey.events.user.leave plugin.quotes',
     'rosey.events.user.rank plugin.quotes',
@@ -372,19 +373,21 @@ describe('plugin permissions', () => {
       listen(alpha, 'alpha', 'rosey.events.message');
       listen(alpha, 'alpha', 'rosey.events.message', 'plugin.beta');
       listen(alpha, 'alpha', 'rosey.events.user.join', 'plugin.alpha');
+      listen(alpha, 'alpha', 'rosey.events.user.list', 'plugin.alpha');
       listen(beta, 'beta', 'rosey.events.message', 'plugin.beta');
       await alpha.flush();
       await beta.flush();
       const platform = await as(rosey);
-      for (const subject of ['rosey.events.message', 'rosey.events.user.join'])
+      for (const subject of ['rosey.events.message', 'rosey.events.user.join', 'rosey.events.user.list'])
         platform.publish(subject, '{}');
       await platform.flush();
-      await eventually(() => heard.length === 1 && refused.length === 4, 'one heard, four refused');
+      await eventually(() => heard.length === 1 && refused.length === 5, 'one heard, five refused');
       assert.deepEqual(heard, ['alpha rosey.events.message plugin.alpha']);
       assert.deepEqual(refused.sort(), [
         'alpha rosey.events.message -',
         'alpha rosey.events.message plugin.beta',
         'alpha rosey.events.user.join plugin.alpha',
+        'alpha rosey.events.user.list plugin.alpha',
         'beta rosey.events.message plugin.beta',
       ]);
     } finally {

@@ -55,6 +55,15 @@ describe('chat-stats plugin: formatting', () => {
     );
   });
 
+  it('answers !seen for someone last seen in the list of who was here when Rosey came: not as joining', () => {
+    expect(formatSeen(user({ hereSince: T - H, lastSeen: T - M, lastAction: 'present' }), T)).to.equal(
+      'alice is here, silent since Rosey came 1m ago (2026-12-06 15:03 UTC).',
+    );
+    expect(formatSeen(user({ lastAction: 'present' }), T)).to.equal(
+      'alice was last seen 5m ago (2026-12-06 14:59 UTC), already here when Rosey came.',
+    );
+  });
+
   it('adds the current stretch to the time connected', () => {
     expect(formatUser(user(), T)).to.equal(
       'alice: 3 lines, first seen 2026-12-06 13:04 UTC, last seen 5m ago, connected 1h 30m.',

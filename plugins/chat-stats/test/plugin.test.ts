@@ -39,6 +39,16 @@ const leave = (bot: TestBot, user: string, time: number) => {
   return bot.emit.leave({ user, time });
 };
 
+/** Who was in the channel when Rosey (re)entered it, as the connector lists them. */
+const present = (bot: TestBot, users: string[], time: number, partial?: true) => {
+  until(time);
+  return bot.emit.present({
+    users: users.map((user) => ({ user, rank: 0 })),
+    time,
+    ...(partial ? { partial } : {}),
+  });
+};
+
 describe('chat-stats plugin (testBot: real NATS, router and storage)', function () {
   this.timeout(60_000);
   let bot: TestBot;
@@ -135,6 +145,65 @@ describe('chat-stats plugin (testBot: real NATS, router and storage)', function 
     expect(await text(bot, '!stats')).to.equal(
       'This channel: 5 users seen, 3 lines; most here at once: 4 (2026-12-06 12:02 UTC); here now: 3.',
     );
+  });
+
+  it('counts everyone in the list of who was here when Rosey came, silent or not, without saying they joined', async () => {
+    bot = await start();
+    // Before this event, someone in the channel before Rosey was known only once they spoke.
+    await present(bot, ['tester', 'alice', 'Bob', 'carol'], T0);
+    clock = T0 + 5 * M;
+    expect(await text(bot, '!stats')).to.equal(
+      'This channel: 4 users seen, 0 lines; most here at once: 4 (2026-12-06 12:00 UTC); here now: 4.',
+    );
+    expect(await text(bot, '!seen alice')).to.equal(
+      'alice is here, silent since Rosey came 5m ago (2026-12-06 12:00 UTC).',
+    );
+    await leave(bot, 'alice', T0 + 30 * M);
+    expect(await text(bot, '!seen alice')).to.equal(
+      'alice was last seen just now (2026-12-06 12:30 UTC), leaving.',
+    );
+    expect(await text(bot, '!stats alice')).to.match(/, connected 30m\.$/);
+  });
+
+  it('after Rosey was away, closes the stretch of whoever is no longer listed at their last sighting', async () => {
+    bot = await start();
+    await present(bot, ['tester', 'bob', 'carol'], T0);
+    await join(bot, 'dave', T0 + 10 * M);
+    await line(bot, 'dave', 'anyone?', T0 + H);
+    await line(bot, 'bob', 'here', T0 + H);
+    // Rosey reconnects: carol and dave left while it was away, bob and tester stayed.
+    await present(bot, ['tester', 'bob'], T0 + 2 * H);
+    clock = T0 + 2 * H + 5 * M;
+    expect(await text(bot, '!stats')).to.equal(
+      'This channel: 4 users seen, 2 lines; most here at once: 4 (2026-12-06 12:10 UTC); here now: 2.',
+    );
+    expect(await text(bot, '!stats dave')).to.match(
+      /^dave: 1 line, .*, last seen 1h 5m ago, connected 50m\.$/,
+    );
+    expect(await text(bot, '!seen carol')).to.equal(
+      'carol was last seen 2h 5m ago (2026-12-06 12:00 UTC), already here when Rosey came.',
+    );
+    // bob stayed: no leave was missed, his stretch goes on; his last line is older than the list.
+    expect(await text(bot, '!stats bob')).to.match(/^bob: 1 line, .*, here now, connected 2h 5m\.$/);
+    expect(await text(bot, '!seen bob')).to.equal(
+      'bob is here, silent since Rosey came 5m ago (2026-12-06 14:00 UTC).',
+    );
+  });
+
+  it('a partial list (a channel too big for one event) closes nobody; a list of thousands is handled in batches', async () => {
+    bot = await start();
+    const many = Array.from({ length: 2500 }, (_, i) => `u${i}`);
+    await present(bot, ['tester', ...many], T0);
+    await present(bot, ['tester'], T0 + M, true);
+    expect(await text(bot, '!stats')).to.match(/; here now: 2501\.$/);
+    await present(bot, ['tester', ...many.slice(1)], T0 + 2 * M);
+    expect(await text(bot, '!stats')).to.equal(
+      'This channel: 2,501 users seen, 0 lines; most here at once: 2501 (2026-12-06 12:00 UTC); here now: 2500.',
+    );
+    // Names no platform has are ignored, as in joins.
+    await present(bot, ['tester', '', 'x'.repeat(101), 'line\nbreak'], T0 + 3 * M);
+    expect(await text(bot, '!stats')).to.match(/^This channel: 2,501 users seen, .*; here now: 1\.$/);
+    expect(await bot.eventFigures()).to.include({ failed: 0, invalid: 0, dropped: 0 });
   });
 
   it('applies a join and its leave in either order (two generations during a reload may swap them)', async () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   applyServerEvent,
   emptyChannel,
+  MAX_LIST_BYTES,
   type ChannelState,
   type ChannelUser,
 } from '../../../actors/cytube/channel-state.js';
@@ -128,7 +129,17 @@ describe('cytube: channel state, event by event', () => {
           inChannel: true,
           users: usersOf(user('Alice', 2, true), user('bob', 0, false, true), user('Carol', 1)),
         },
-        changes: [],
+        // Who was here before the bot: joins only ever tell who comes after.
+        changes: [
+          {
+            kind: 'user.list',
+            users: [
+              { user: 'Alice', rank: 2 },
+              { user: 'bob', rank: 0 },
+              { user: 'Carol', rank: 1 },
+            ],
+          },
+        ],
         note: undefined,
       });
     });
@@ -146,7 +157,7 @@ describe('cytube: channel state, event by event', () => {
       );
     });
 
-    it('mid-session, a resent list reports whose rank changed (and from what); the first list reports nothing', () => {
+    it('mid-session, a resent list reports whose rank changed (and from what); the first list reports who is here', () => {
       const state = joined({ users: usersOf(user('RoseyBot', 1), user('Alice', 2), user('Bob', 0)) });
       const list = [
         { name: 'RoseyBot', rank: 1 },
@@ -157,7 +168,62 @@ describe('cytube: channel state, event by event', () => {
       expect(apply(state, 'userlist', list).changes).to.deep.equal([
         { kind: 'user.rank', user: 'Alice', rank: 3, previous: 2 },
       ]);
-      expect(apply({ ...state, inChannel: false }, 'userlist', list).changes).to.deep.equal([]);
+      expect(apply({ ...state, inChannel: false }, 'userlist', list).changes).to.deep.equal([
+        {
+          kind: 'user.list',
+          users: [
+            { user: 'Alice', rank: 3 },
+            { user: 'Bob', rank: 0 },
+            { user: 'Dave', rank: 1 },
+          ],
+        },
+      ]);
+    });
+
+    it('the first list leaves the bot out, in any case of its name, whether the login came first or not', () => {
+      const loggedIn = { ...emptyChannel(), self: 'Bot', loggedIn: true, rank: 1 };
+      expect(apply(loggedIn, 'userlist', [{ name: 'Alice', rank: 2 }]).changes).to.deep.equal([
+        { kind: 'user.list', users: [{ user: 'Alice', rank: 2 }] },
+      ]);
+      expect(
+        apply(loggedIn, 'userlist', [
+          { name: 'BOT', rank: 1 },
+          { name: 'Alice', rank: 2 },
+        ]).changes,
+      ).to.deep.equal([{ kind: 'user.list', users: [{ user: 'Alice', rank: 2 }] }]);
+      expect(apply(emptyChannel(), 'userlist', []).changes).to.deep.equal([{ kind: 'user.list', users: [] }]);
+    });
+
+    it('a list cut at the cap, or too big for one message on the bus, is published as partial, and noted', () => {
+      const list = (n: number, name = (i: number) => `u${i}`) =>
+        Array.from({ length: n }, (_, i) => ({ name: name(i), rank: 0 }));
+      const whole = apply(emptyChannel(), 'userlist', list(MAX_USERS)).changes[0];
+      expect(whole).to.not.have.property('partial');
+      expect(whole).to.have.nested.property('users.length', MAX_USERS);
+      const cut = apply(emptyChannel(), 'userlist', list(MAX_USERS + 1)).changes[0];
+      expect(cut).to.include({ partial: true });
+      expect(cut).to.have.nested.property('users.length', MAX_USERS);
+      // 100 control characters are 600 bytes of JSON: 5000 of them would pass NATS's 1 MiB.
+      const wide = apply(
+        emptyChannel(),
+        'userlist',
+        list(MAX_USERS, (i) => `${i}`.padEnd(100, '\u0001')),
+      );
+      const published = wide.changes[0] as { users: unknown[]; partial?: boolean };
+      expect(published.partial).to.equal(true);
+      expect(Buffer.byteLength(JSON.stringify(published.users))).to.be.at.most(MAX_LIST_BYTES);
+      expect(published.users.length).to.be.greaterThan(MAX_LIST_BYTES / 700);
+      expect(wide.note).to.equal(
+        `user list too long for one event: published the first ${published.users.length}`,
+      );
+      // Right at the budget it is whole: the 48 bytes counted beside a name cover `{"user":…,"rank":0}`.
+      const fits = Math.floor(MAX_LIST_BYTES / (Buffer.byteLength(JSON.stringify('x'.repeat(100))) + 48));
+      const exact = apply(
+        emptyChannel(),
+        'userlist',
+        list(fits, (i) => `${i}`.padEnd(100, 'x')),
+      ).changes[0];
+      expect(exact).to.not.have.property('partial');
     });
 
     it('a list of exactly the cap is kept whole without a note; one more is cut and noted', () => {

@@ -87,6 +87,27 @@ describe('cytube: channel state from recorded server traffic', () => {
     expect(alice.changes).to.deep.include({ kind: 'user.rank', user: 'testbot', rank: 2, previous: 1 });
   });
 
+  it('02/14: the first userlist is published once as who was here, without the bot', () => {
+    const registered = replay(received(transcript('02-registered-join.jsonl'), 'bot'));
+    expect(registered.changes.filter((c) => c.kind === 'user.list')).to.deep.equal([
+      { kind: 'user.list', users: [{ user: 'alice', rank: 5 }] },
+    ]);
+    // A guest's login beat the join burst: it is in the list CyTube sent, not in the one published.
+    const guest = replay(received(transcript('14-channel-password.jsonl'), 'guest2'));
+    const lists = guest.changes.filter((c) => c.kind === 'user.list');
+    expect(lists).to.have.length(1);
+    expect(JSON.stringify(lists)).to.not.include('pwguest2');
+  });
+
+  it('13: the lists CyTube resends mid-session when a rank changes are not published again', () => {
+    const lines = received(transcript('13-leave-and-rank.jsonl'), 'bot');
+    expect(lines.filter((l) => l.event === 'userlist').length).to.be.greaterThan(1);
+    const { changes } = replay(lines);
+    expect(changes.filter((c) => c.kind === 'user.list')).to.deep.equal([
+      { kind: 'user.list', users: [{ user: 'alice', rank: 5 }] },
+    ]);
+  });
+
   it('02: alice sees the bot join and leave', () => {
     const { changes } = replay(received(transcript('02-registered-join.jsonl'), 'alice'));
     expect(changes.filter((c) => c.kind === 'user.join' || c.kind === 'user.leave')).to.deep.equal([

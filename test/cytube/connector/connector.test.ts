@@ -8,6 +8,7 @@ import {
   playlistAddSchema,
   userJoinSchema,
   userLeaveSchema,
+  userListSchema,
   userRankSchema,
 } from '../../../contract/messages/channel-events.js';
 import { request } from '../../../contract/request.js';
@@ -244,6 +245,52 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
     };
     for (const e of events) expect(contract[e.subject]!.safeParse(e.data).success, e.subject).to.equal(true);
     void alice;
+  });
+
+  it('publishes who was in the channel when it came, without itself: once, and again after a reconnect', async () => {
+    const alice = await join('alice');
+    const lists: Array<Record<string, unknown>> = [];
+    const ranks: unknown[] = [];
+    const sub = nc.subscribe('rosey.events.user.>', {
+      callback: (_e, msg) => {
+        const d = decodeJson(msg.data);
+        if (!d.ok) return;
+        if (msg.subject === 'rosey.events.user.list') lists.push(d.data as Record<string, unknown>);
+        if (msg.subject === 'rosey.events.user.rank') ranks.push(d.data);
+      },
+    });
+    await nc.flush();
+    await startRosey({}, false);
+    await connectorIn(nc, 'ready');
+    await eventually(() => lists.length === 1, 'the list of who was here');
+    expect(userListSchema.strict().safeParse(lists[0]).success).to.equal(true);
+    expect(lists[0]!.users).to.deep.equal([{ user: 'alice', rank: 5 }]);
+    // CyTube resends the whole list to the bot when its rank changes: not a new arrival.
+    cytube.channel('testchan').setRank('testbot', 2);
+    await eventually(() => ranks.length === 1, 'the rank change');
+    // The resend (the log names the socket once logged in: the first list came before the login).
+    expect(
+      cytube.log.filter((e) => e.dir === 'in' && e.event === 'userlist' && e.user === 'testbot'),
+    ).to.have.length(1);
+    const visitor = await join('visitor', { password: '' });
+    await connectorIn(nc, 'ready', (s) => s.users.some((u) => u.name === 'visitor'));
+    // Dropped for a while (a temporary refusal backs off, as a lost connection does); meanwhile the
+    // visitor leaves and carol comes, unseen. The new session lists who is here now.
+    cytube.channel('testchan').kick('testbot', 'Too many connections from your IP address');
+    await connectorIn(nc, 'backing-off');
+    await visitor.close();
+    const carol = await join('carol', { password: '' });
+    const rejoin = await request(nc, subjects.platformRejoin('cytube'), {}, { timeoutMs: 2000 });
+    expect(rejoin.ok).to.equal(true);
+    await eventually(() => lists.length === 2, 'the list after the reconnect');
+    await connectorIn(nc, 'ready');
+    sub.unsubscribe();
+    expect(lists[1]!.users).to.deep.equal([
+      { user: 'alice', rank: 5 },
+      { user: 'carol', rank: 0 },
+    ]);
+    void alice;
+    void carol;
   });
 
   // Locks the order bug chat-stats met: chat lines went through the confirmed publisher and channel

@@ -143,6 +143,28 @@ describe('cytube: what one server event means (onServerEvent)', () => {
       expect(step.patch.channel?.users.has('bob')).to.equal(true);
     });
 
+    it('the first user list is published as who was here, the bot left out even before its login says its name', () => {
+      // 10-duplicate-login: the new socket's list names the old session, before the login answers.
+      const step = onServerEvent(
+        context(),
+        'userlist',
+        [
+          { name: 'alice', rank: 5 },
+          { name: 'roseybot', rank: 1 },
+        ],
+        NOW,
+      );
+      expect(step.deliver).to.deep.equal([
+        {
+          type: 'delivery.publish',
+          subject: 'rosey.events.user.list',
+          data: { platform: 'cytube', channel: 'lobby', time: NOW, users: [{ user: 'alice', rank: 5 }] },
+          what: 'user.list of 1',
+        },
+      ]);
+      expect(step.patch.channel?.users.has('roseybot')).to.equal(true);
+    });
+
     it('what the channel state notes (a full user list) is logged as a warning', () => {
       const step = onServerEvent(
         context(),
