@@ -201,7 +201,7 @@ describe('cytube: channel state, event by event', () => {
       expect(whole).to.not.have.property('partial');
       expect(whole).to.have.nested.property('users.length', MAX_USERS);
       const cut = apply(emptyChannel(), 'userlist', list(MAX_USERS + 1)).changes[0];
-      expect(cut).to.include({ partial: true });
+      expect(cut).to.include({ kind: 'user.list', partial: true });
       expect(cut).to.have.nested.property('users.length', MAX_USERS);
       // 100 control characters are 600 bytes of JSON: 5000 of them would pass NATS's 1 MiB.
       const wide = apply(
@@ -209,21 +209,23 @@ describe('cytube: channel state, event by event', () => {
         'userlist',
         list(MAX_USERS, (i) => `${i}`.padEnd(100, '\u0001')),
       );
-      const published = wide.changes[0] as { users: unknown[]; partial?: boolean };
-      expect(published.partial).to.equal(true);
+      const published = wide.changes[0] as { kind: string; users: unknown[]; partial?: boolean };
+      expect(published).to.include({ kind: 'user.list', partial: true });
       expect(Buffer.byteLength(JSON.stringify(published.users))).to.be.at.most(MAX_LIST_BYTES);
       expect(published.users.length).to.be.greaterThan(MAX_LIST_BYTES / 700);
       expect(wide.note).to.equal(
         `user list too long for one event: published the first ${published.users.length}`,
       );
-      // Right at the budget it is whole: the 48 bytes counted beside a name cover `{"user":…,"rank":0}`.
-      const fits = Math.floor(MAX_LIST_BYTES / (Buffer.byteLength(JSON.stringify('x'.repeat(100))) + 48));
-      const exact = apply(
-        emptyChannel(),
-        'userlist',
-        list(fits, (i) => `${i}`.padEnd(100, 'x')),
-      ).changes[0];
-      expect(exact).to.not.have.property('partial');
+      // Names of 80 bytes in JSON, plus the 48 counted beside each (`{"user":…,"rank":0}` and a
+      // longer number): 4096 of them are the budget exactly, and fit; one more does not.
+      const budget = MAX_LIST_BYTES / 128;
+      const name = (i: number) => `${i}`.padEnd(78, 'x');
+      expect(apply(emptyChannel(), 'userlist', list(budget, name)).changes).to.deep.equal([
+        { kind: 'user.list', users: list(budget, name).map((u) => ({ user: u.name, rank: 0 })) },
+      ]);
+      const over = apply(emptyChannel(), 'userlist', list(budget + 1, name)).changes[0];
+      expect(over).to.include({ kind: 'user.list', partial: true });
+      expect(over).to.have.nested.property('users.length', budget);
     });
 
     it('a list of exactly the cap is kept whole without a note; one more is cut and noted', () => {
