@@ -52,7 +52,10 @@ export function startOtelTracing(options: TracingOptions): Tracing {
   const contexts: ContextManager = (
     options.asyncContext === false ? new StackContextManager() : new AsyncLocalStorageContextManager()
   ).enable();
-  const active = () => contexts.active().getValue(ACTIVE) as RecordedSpan | undefined;
+  const active = () => {
+    const span = contexts.active().getValue(ACTIVE);
+    return span instanceof RecordedSpan ? span : undefined;
+  };
   let closed: Promise<void> | undefined;
 
   return {
