@@ -114,8 +114,8 @@ export async function tracingSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     });
   const roseys: Partial<Record<Side, RoseyUnderTest>> = {};
   try {
-    // ROSEY_BENCH_ON_FIRST=1 starts the traced Rosey first: in control runs the Rosey started second
-    // was the slower one (about 5 % at p50 on `!roll`), so which one goes first is part of a result.
+    // ROSEY_BENCH_ON_FIRST=1 starts the traced Rosey first: whether the order they start in (which
+    // Rosey gets the first ports, caches, pids) shows in a result, as a control run can tell.
     if (process.env.ROSEY_BENCH_ON_FIRST === '1') {
       roseys.on = await launch('on');
       roseys.off = await launch('off');
