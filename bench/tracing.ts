@@ -27,11 +27,15 @@ import { benchPlatform, type SuiteOptions } from './runtime.js';
 import { latencyLine, summarize, type Summary } from './stats.js';
 
 const BLOCK = 50;
-const ROUNDS = 3;
+// More rounds (ROSEY_BENCH_ROUNDS) give steadier medians on a loaded machine; ROSEY_BENCH_COMMANDS
+// (`roll`, `quote`) runs one command only. ROSEY_BENCH_CONTROL=1 leaves tracing off on both sides
+// (an A/A run): the differences it shows are the machine's, the floor under any overhead measured.
+const ROUNDS = Number(process.env.ROSEY_BENCH_ROUNDS ?? 3);
 const COLLECTOR = fileURLToPath(new URL('./otlp-collector.js', import.meta.url));
 const COMMANDS = [
-  { label: '!roll 2d6 (router → plugin)', line: '!roll 2d6', plugin: 'dice' },
+  { key: 'roll', label: '!roll 2d6 (router → plugin)', line: '!roll 2d6', plugin: 'dice' },
   {
+    key: 'quote',
     label: '!quote search (+ storage requests)',
     line: '!quote search nothing matches this',
     plugin: 'quote-db',
@@ -94,23 +98,32 @@ export async function tracingSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     pg = await startPostgres();
     for (const name of ['rosey_trace_off', 'rosey_trace_on']) pg.createDatabase(name);
   }
+  const control = process.env.ROSEY_BENCH_CONTROL === '1';
   console.log(`node ${process.version}, storage ${postgres ? 'PostgreSQL' : 'SQLite'}`);
+  if (control) console.log('control run: tracing is off on both sides');
   const collector = fork(COLLECTOR, [], { stdio: 'inherit' });
   const ask = <T>() => new Promise<T>((resolve) => collector.once('message', (m) => resolve(m as T)));
   const { url } = await ask<{ url: string }>();
   const launch = (side: Side) =>
     launchRosey({
       dir: mkdtempSync(join(tmpdir(), 'rosey-bench-')),
-      config: roseyConfig(database(`rosey_trace_${side}`), side === 'on' ? url : undefined),
+      config: roseyConfig(database(`rosey_trace_${side}`), side === 'on' && !control ? url : undefined),
       nodeArgs,
       ready: (tree) =>
         findNode(tree, 'dice@1')?.status === 'running' && findNode(tree, 'quote-db@1')?.status === 'running',
     });
   const roseys: Partial<Record<Side, RoseyUnderTest>> = {};
   try {
-    roseys.off = await launch('off');
-    roseys.on = await launch('on');
-    const sides = { off: roseys.off, on: roseys.on };
+    // ROSEY_BENCH_ON_FIRST=1 starts the traced Rosey first: whether the order they start in (which
+    // Rosey gets the first ports, caches, pids) shows in a result, as a control run can tell.
+    if (process.env.ROSEY_BENCH_ON_FIRST === '1') {
+      roseys.on = await launch('on');
+      roseys.off = await launch('off');
+    } else {
+      roseys.off = await launch('off');
+      roseys.on = await launch('on');
+    }
+    const sides = { off: roseys.off!, on: roseys.on! };
     const platforms = { off: await benchPlatform(sides.off.nc), on: await benchPlatform(sides.on.nc) };
     const pids = async (side: Side) => {
       const tree = await treeOf(sides[side].nc);
@@ -119,7 +132,8 @@ export async function tracingSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     };
     const processes = { off: await pids('off'), on: await pids('on') };
     console.log(`load average at the start: ${load()}`);
-    for (const { label, line, plugin } of COMMANDS) {
+    const only = process.env.ROSEY_BENCH_COMMANDS;
+    for (const { label, line, plugin } of COMMANDS.filter((c) => !only || only.split(',').includes(c.key))) {
       const rounds: Array<Record<Side, { latency: Summary; main: number; plugin: number }>> = [];
       const warm = async (side: Side) => {
         for (let i = 0; i < 200; i++) await platforms[side].send(line);

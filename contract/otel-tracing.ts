@@ -7,132 +7,74 @@
  * from this tracing's own context manager, so a tracing shut down and replaced (a restart) leaves
  * nothing behind in OpenTelemetry's globals.
  */
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Context,
-  type ContextManager,
-  type Span as OtelSpan,
-  type Tracer,
-} from '@opentelemetry/api';
+import { createContextKey, ROOT_CONTEXT, type ContextManager } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, StackContextManager, TracerProvider } from '@opentelemetry/sdk-trace';
 import { exportReporter } from './export-reporter.js';
 import { QueuedSpanProcessor } from './queued-span-processor.js';
-import { parseTraceparent } from './trace-context.js';
-import {
-  ATTR,
-  type Span,
-  type SpanKind as RoseySpanKind,
-  type SpanOptions,
-  type Tracing,
-  type TracingOptions,
-} from './tracer.js';
+import { RecordedIds, RecordedSpan, SpanRecorder } from './span-recorder.js';
+import type { Span, SpanOptions, Tracing, TracingOptions } from './tracer.js';
 
-const KINDS: Record<RoseySpanKind, SpanKind> = {
-  internal: SpanKind.INTERNAL,
-  server: SpanKind.SERVER,
-  client: SpanKind.CLIENT,
-  producer: SpanKind.PRODUCER,
-  consumer: SpanKind.CONSUMER,
-};
+/** Where the span active here is kept in a context (this tracing's own key: nothing global). */
+const ACTIVE = createContextKey('rosey active span');
 
-/** The OpenTelemetry span behind a Rosey span, and the context it was started in. */
-class RoseySpan implements Span {
-  readonly traceId: string;
-  readonly spanId: string;
-  private readonly flags: number;
-
-  constructor(
-    readonly span: OtelSpan,
-    private readonly parent: Context,
-  ) {
-    const ctx = span.spanContext();
-    this.traceId = ctx.traceId;
-    this.spanId = ctx.spanId;
-    this.flags = ctx.traceFlags;
-  }
-
-  // Read only when a message is sent within the span (not every span sends one).
-  get traceparent(): string {
-    return `00-${this.traceId}-${this.spanId}-${this.flags.toString(16).padStart(2, '0')}`;
-  }
-
-  /** The context in which this span is the active one (made only when something runs in it). */
-  context(): Context {
-    return trace.setSpan(this.parent, this.span);
-  }
-
-  setAttribute(key: string, value: string | number | boolean): void {
-    this.span.setAttribute(key, value);
-  }
-
-  fail(code: string, message: string): void {
-    this.span.setAttribute(ATTR.errorType, code);
-    this.span.setStatus({ code: SpanStatusCode.ERROR, message });
-  }
-
-  end(): void {
-    this.span.end();
-  }
-}
-
-/** A traceparent as the context of a remote parent span. */
-function remoteParent(traceparent: string): Context | undefined {
-  const parsed = parseTraceparent(traceparent);
-  if (!parsed) return undefined;
-  return trace.setSpanContext(ROOT_CONTEXT, {
-    traceId: parsed.traceId,
-    spanId: parsed.spanId,
-    traceFlags: Number.parseInt(parsed.flags, 16),
-    isRemote: true,
-  });
-}
+const BATCH = 256;
+const QUEUE_LIMIT = 8192;
 
 export function startOtelTracing(options: TracingOptions): Tracing {
   const report = exportReporter(options.url, options.onExportProblem);
+  const ids = new RecordedIds();
   const provider = new TracerProvider({
     resource: resourceFromAttributes(options.resource),
     // Every span is recorded and exported, whatever the flags of the traceparent it continues.
     sampler: new AlwaysOnSampler(),
+    // The ids each span was recorded with (span-recorder.ts): SDK spans are made when they end.
+    idGenerator: ids,
     spanProcessors: [
+      // The recorder does the waiting: what it hands over is sent as soon as the exporter is free.
       new QueuedSpanProcessor(
         new OTLPTraceExporter({ url: options.url, timeoutMillis: options.exportTimeoutMs }),
         report,
-        { delayMs: options.exportDelayMs ?? 5000 },
+        { delayMs: 0, batchSize: BATCH, queueLimit: QUEUE_LIMIT },
       ),
     ],
   });
-  const tracer: Tracer = provider.getTracer('rosey');
+  const recorder = new SpanRecorder(provider.getTracer('rosey'), ids, {
+    delayMs: options.exportDelayMs ?? 5000,
+    batchSize: BATCH,
+    queueLimit: QUEUE_LIMIT,
+    dropped: (spans) => report.dropped(spans),
+  });
   // Across awaits (a plugin process, whose command awaits its storage requests) or only within
   // `run`'s synchronous call (Rosey's process: no async hooks there), per TracingOptions.asyncContext.
   const contexts: ContextManager = (
     options.asyncContext === false ? new StackContextManager() : new AsyncLocalStorageContextManager()
   ).enable();
+  const active = () => {
+    const span = contexts.active().getValue(ACTIVE);
+    return span instanceof RecordedSpan ? span : undefined;
+  };
   let closed: Promise<void> | undefined;
 
   return {
     start(name: string, o: SpanOptions): Span {
-      const parent = (o.parent !== undefined ? remoteParent(o.parent) : undefined) ?? contexts.active();
-      const span = tracer.startSpan(name, { kind: KINDS[o.kind], attributes: o.attributes }, parent);
-      return new RoseySpan(span, parent);
+      return recorder.start(name, o.kind, o.attributes, o.parent, active());
     },
     run<T>(span: Span, fn: () => T): T {
-      return span instanceof RoseySpan ? contexts.with(span.context(), fn) : fn();
+      return span instanceof RecordedSpan ? contexts.with(ROOT_CONTEXT.setValue(ACTIVE, span), fn) : fn();
     },
     activeIds() {
-      const span = trace.getSpan(contexts.active());
-      if (!span) return undefined;
-      const ctx = span.spanContext();
-      return { trace_id: ctx.traceId, span_id: ctx.spanId };
+      const span = active();
+      return span && { trace_id: span.traceId, span_id: span.spanId };
     },
     exportFailures: () => report.counts(),
     shutdown() {
-      closed ??= provider.shutdown().finally(() => contexts.disable());
+      closed ??= (async () => {
+        recorder.stop();
+        await provider.shutdown();
+      })().finally(() => contexts.disable());
       return closed;
     },
   };

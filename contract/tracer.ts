@@ -21,6 +21,7 @@ export interface SpanOptions {
   kind: SpanKind;
   /** The traceparent of what caused this span (a bus message); absent, the span active here, if any. */
   parent?: string;
+  /** Kept by the span, which adds to it (setAttribute, fail): a fresh object, not one shared. */
   attributes?: SpanAttributes;
 }
 

@@ -1,0 +1,129 @@
+import { expect } from 'chai';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+
+// Loaded when this file's tests run, not when mocha loads the test files: traces.test.ts's first
+// test needs a process in which no OpenTelemetry module has been loaded yet.
+const otel = async () => ({
+  ...(await import('@opentelemetry/api')),
+  ...(await import('@opentelemetry/core')),
+  ...(await import('@opentelemetry/sdk-trace')),
+  ...(await import('../../contract/span-recorder.js')),
+});
+let lib: Awaited<ReturnType<typeof otel>>;
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const REMOTE = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+function setUp(options: { batchSize?: number; queueLimit?: number } = {}) {
+  const exporter = new lib.InMemorySpanExporter();
+  const ids = new lib.RecordedIds();
+  const provider = new lib.TracerProvider({
+    idGenerator: ids,
+    spanProcessors: [new lib.SimpleSpanProcessor({ exporter })],
+  });
+  let dropped = 0;
+  const recorder = new lib.SpanRecorder(provider.getTracer('test'), ids, {
+    delayMs: 60_000,
+    batchSize: options.batchSize ?? 256,
+    queueLimit: options.queueLimit ?? 8192,
+    dropped: (n) => (dropped += n),
+  });
+  const exported = () => exporter.getFinishedSpans();
+  const byName = (name: string): ReadableSpan => {
+    const span = exported().find((s) => s.name === name);
+    expect(span, name).to.exist;
+    return span!;
+  };
+  return { recorder, exported, byName, dropped: () => dropped };
+}
+
+// Named to run after traces.test.ts (mocha sorts the files).
+describe('the span recorder: spans recorded while they run, made SDK spans in batches (docs/tracing.md)', () => {
+  before(async () => {
+    lib = await otel();
+  });
+
+  it('makes no SDK span during the command: a full batch is handed to the SDK after the turn that ended it', async () => {
+    const t = setUp({ batchSize: 3 });
+    for (let i = 0; i < 3; i++)
+      t.recorder.start(`span ${i}`, 'internal', undefined, undefined, undefined).end();
+    expect(t.exported(), 'nothing made inside the end() calls').to.have.length(0);
+    await turn();
+    expect(t.exported().map((s) => s.name)).to.deep.equal(['span 0', 'span 1', 'span 2']);
+  });
+
+  it("gives the SDK span the recorded span's ids, parent, kind, attributes, status and times", async () => {
+    const t = setUp();
+    const command = t.recorder.start(
+      'process command',
+      'server',
+      { 'rosey.plugin': 'dice' },
+      REMOTE,
+      undefined,
+    );
+    const storage = t.recorder.start('send storage', 'client', undefined, undefined, command);
+    storage.setAttribute('rosey.command', 'roll');
+    storage.fail('TIMEOUT', 'no answer');
+    storage.end();
+    command.end();
+    const root = t.recorder.start('receive chat', 'consumer', undefined, undefined, undefined);
+    root.end();
+    // What messages sent within them carried: the ids the trace is joined by.
+    expect(command.traceparent).to.equal(`00-0af7651916cd43dd8448eb211c80319c-${command.spanId}-01`);
+    t.recorder.flush();
+
+    const sdkCommand = t.byName('process command');
+    expect(sdkCommand.spanContext()).to.include({ traceId: command.traceId, spanId: command.spanId });
+    expect(sdkCommand.parentSpanContext).to.include({ spanId: 'b7ad6b7169203331', isRemote: true });
+    expect(sdkCommand.kind).to.equal(lib.SpanKind.SERVER);
+    expect(sdkCommand.attributes).to.deep.equal({ 'rosey.plugin': 'dice' });
+    expect(sdkCommand.status.code).to.equal(lib.SpanStatusCode.UNSET);
+
+    const sdkStorage = t.byName('send storage');
+    expect(sdkStorage.spanContext()).to.include({ traceId: command.traceId, spanId: storage.spanId });
+    expect(sdkStorage.parentSpanContext).to.include({ spanId: command.spanId, isRemote: false });
+    expect(sdkStorage.kind).to.equal(lib.SpanKind.CLIENT);
+    expect(sdkStorage.attributes).to.deep.equal({ 'rosey.command': 'roll', 'error.type': 'TIMEOUT' });
+    expect(sdkStorage.status).to.deep.equal({ code: lib.SpanStatusCode.ERROR, message: 'no answer' });
+
+    const sdkRoot = t.byName('receive chat');
+    expect(sdkRoot.parentSpanContext).to.equal(undefined);
+    expect(sdkRoot.spanContext()).to.include({ traceId: root.traceId, spanId: root.spanId });
+    expect(root.traceId)
+      .to.match(/^[0-9a-f]{32}$/)
+      .and.not.equal(command.traceId);
+
+    // The times the spans ran, not the time they were handed over (no wall-clock bound: the
+    // recorded duration, as the SDK converts it).
+    for (const [recorded, sdk] of [
+      [command, sdkCommand],
+      [storage, sdkStorage],
+    ] as const) {
+      const recordedMs = recorded.endedAt! - recorded.startedAt;
+      expect(lib.hrTimeToMilliseconds(sdk.duration)).to.be.closeTo(recordedMs, 0.01);
+    }
+    expect(lib.hrTimeToMilliseconds(sdkStorage.startTime)).to.be.at.least(
+      lib.hrTimeToMilliseconds(sdkCommand.startTime),
+    );
+  });
+
+  it('hands over on stop what has ended, and records nothing after', async () => {
+    const t = setUp();
+    t.recorder.start('before', 'internal', undefined, undefined, undefined).end();
+    const late = t.recorder.start('late', 'internal', undefined, undefined, undefined);
+    t.recorder.stop();
+    expect(t.exported().map((s) => s.name)).to.deep.equal(['before']);
+    late.end();
+    await turn();
+    expect(t.exported()).to.have.length(1);
+  });
+
+  it('holds at most queueLimit ended spans, counting those it drops', () => {
+    const t = setUp({ queueLimit: 2 });
+    for (let i = 0; i < 5; i++)
+      t.recorder.start(`span ${i}`, 'internal', undefined, undefined, undefined).end();
+    expect(t.dropped()).to.equal(3);
+    t.recorder.flush();
+    expect(t.exported()).to.have.length(2);
+  });
+});
