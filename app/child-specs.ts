@@ -7,6 +7,7 @@ import { BusLink } from '../actors/bus/bus-link.js';
 import { busMachine } from '../actors/bus/bus.machine.js';
 import { CONSOLE_PLATFORM, consoleMachine, type ConsoleInput } from '../actors/console/console.machine.js';
 import { controlMachine, type ControlInput } from '../actors/control/control.machine.js';
+import { clusterPresenceMachine, type ClusterPresenceInput } from '../actors/cluster/presence.machine.js';
 import type { RuntimeInfo } from '../actors/control/runtime-file.js';
 import { cytubeMachine, type CytubeInput } from '../actors/cytube/cytube.machine.js';
 import type { NatsEndpoint } from '../actors/bus/connect.js';
@@ -387,6 +388,32 @@ export function controlSpec(w: Wiring, dataDir: string, runtime: RuntimeInfo): C
   };
 }
 
+/**
+ * This node among the others (docs/guides/SCALING.md): on the operator's NATS cluster with a
+ * connection of its own, announced there, and answering `rosey status --cluster`.
+ */
+export function clusterSpec(
+  w: Wiring,
+  node: string,
+  cluster: RoseyConfig['cluster'] & { urls: string[] },
+  runtime: RuntimeInfo,
+): ChildSpec {
+  return {
+    id: 'cluster',
+    logic: clusterPresenceMachine,
+    input: {
+      node,
+      cluster: { urls: cluster.urls, token: cluster.token, user: cluster.user, pass: cluster.password },
+      heartbeatMs: cluster.heartbeatMs,
+      statusTimeoutMs: cluster.statusTimeoutMs,
+      runtime,
+      link: w.link,
+      rootSystemId: ROOT_SYSTEM_ID,
+      logger: w.logger.child('cluster'),
+    } satisfies ClusterPresenceInput,
+  };
+}
+
 /** How long an `!admin reload|restart|enable|disable` confirmation code is good for (the issue's 30 s). */
 export const ADMIN_CONFIRM_MS = 30_000;
 
@@ -598,10 +625,12 @@ export function inspectSpec(w: Wiring, secrets: (string | undefined)[]): ChildSp
 
 /** What the inspect actor must never show: every password, token and credential of the config. */
 export function configSecrets(
-  config: Pick<RoseyConfig, 'nats' | 'platforms' | 'http'>,
+  config: Pick<RoseyConfig, 'nats' | 'platforms' | 'http'> & Partial<Pick<RoseyConfig, 'cluster'>>,
 ): (string | undefined)[] {
   const cytube = config.platforms.cytube;
   return [
+    config.cluster?.token,
+    config.cluster?.password,
     config.nats.token,
     config.nats.password,
     ...Object.values(config.nats.plugins).map((p) => p.password),

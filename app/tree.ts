@@ -25,6 +25,7 @@ import {
   configSecrets,
   metricsSpec,
   controlSpec,
+  clusterSpec,
   cytubeSpec,
   hasMigrations,
   migrationsDir,
@@ -41,7 +42,8 @@ import {
   type PluginWiring,
 } from './child-specs.js';
 import { otlpTracesUrl } from './telemetry/endpoint.js';
-import type { RoseyConfig } from './config/schema.js';
+import { defaultNodeName, type RoseyConfig } from './config/schema.js';
+import { hostname } from 'node:os';
 import type { LoadedConfig } from './config/load.js';
 import type { PluginSwitches } from '../actors/admin/admin.machine.js';
 import { everyMs } from './backup/backup-scheduler.actor.js';
@@ -91,7 +93,8 @@ export interface RoseyTreeOptions {
  *   ├─ infra (rest_for_one): nats-server (embedded only), bus
  *   ├─ data (one_for_one, restarted with backoff): storage, migrator
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
- *   │    (what plugins do on their own, checked against their grants), router, control, admin
+ *   │    (what plugins do on their own, checked against their grants), router, control, cluster
+ *   │    (this node on the NATS cluster, with `node.name`: docs/guides/SCALING.md), admin
  *   │    (`!admin` in chat), metrics,
  *   │    http (when enabled), dashboard (with http, unless `http.dashboard: false`), backup-scheduler
  *   │    (when `backup.every` is set)
@@ -150,6 +153,16 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     ]),
     routerSpec(o, config, { plugins: o.plugins, dataDir: o.dataDir }),
     controlSpec(o, o.dataDir, o.runtime),
+    ...(config.cluster.urls !== undefined
+      ? [
+          clusterSpec(
+            o,
+            config.node.name ?? defaultNodeName(hostname()),
+            { ...config.cluster, urls: config.cluster.urls },
+            o.runtime,
+          ),
+        ]
+      : []),
     adminSpec(o, config, o.adminSwitches),
     ...(o.watch ? [pluginWatcherSpec(o, o.plugins)] : []),
     // Last among the services: it observes the others and nothing waits for it.
