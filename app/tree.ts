@@ -27,6 +27,7 @@ import {
   controlSpec,
   clusterSpec,
   cytubeSpec,
+  leasedCytubeSpec,
   hasMigrations,
   migrationsDir,
   natsServerSpec,
@@ -102,6 +103,11 @@ export interface RoseyTreeOptions {
  *   │    migrations (when it has any), then its process host
  *   └─ connectors (one_for_one): console (when enabled), cytube (when configured)
  */
+/** This node's name in a cluster: `node.name`, else the host's. */
+function nodeName(config: RoseyConfig): string {
+  return config.node.name ?? defaultNodeName(hostname());
+}
+
 export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
   const { config, logger } = o;
   const users = o.nats.embedded?.users;
@@ -154,14 +160,7 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     routerSpec(o, config, { plugins: o.plugins, dataDir: o.dataDir }),
     controlSpec(o, o.dataDir, o.runtime),
     ...(config.cluster.urls !== undefined
-      ? [
-          clusterSpec(
-            o,
-            config.node.name ?? defaultNodeName(hostname()),
-            { ...config.cluster, urls: config.cluster.urls },
-            o.runtime,
-          ),
-        ]
+      ? [clusterSpec(o, nodeName(config), { ...config.cluster, urls: config.cluster.urls }, o.runtime)]
       : []),
     adminSpec(o, config, o.adminSwitches),
     ...(o.watch ? [pluginWatcherSpec(o, o.plugins)] : []),
@@ -192,7 +191,17 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
 
   const connectors: ChildSpec[] = [
     ...(o.console ? [consoleSpec(o, config, o.console)] : []),
-    ...(config.platforms.cytube ? [cytubeSpec(o, config.bot, config.platforms.cytube)] : []),
+    ...(config.platforms.cytube
+      ? [
+          // A node of a cluster runs the channel's connector only while it holds the channel's lease.
+          config.cluster.urls !== undefined && o.database.kind === 'postgresql'
+            ? leasedCytubeSpec(o, config.bot, config.platforms.cytube, {
+                databaseUrl: o.database.url,
+                node: nodeName(config),
+              })
+            : cytubeSpec(o, config.bot, config.platforms.cytube),
+        ]
+      : []),
   ];
 
   const traces = otlpTracesUrl(config);
