@@ -25,6 +25,15 @@ export const DEFAULT_LEASE_TIMING: PgLeaseTiming = {
   serverDeadAfterMs: 5000,
 };
 
+/** Rejects when `promise` has not settled within `ms`: a session that hangs is a session lost. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export interface PgLeaseInput {
   /** PostgreSQL's URL (the shared database). */
   url: string;
@@ -62,7 +71,11 @@ export const pgLeaseActor = fromCallback<{ type: 'lease.never' }, PgLeaseInput>(
   };
 
   /** Ends the session (which frees the lock if it held it) and tries again. */
+  let lastProblem: string | undefined;
   const drop = (reason: string) => {
+    // Once per kind of problem: a database that stays away would fill the log every tryEveryMs.
+    if (reason !== lastProblem) log.warn(reason);
+    lastProblem = reason;
     const old = client;
     client = undefined;
     clearTimeout(timer);
@@ -91,18 +104,22 @@ export const pgLeaseActor = fromCallback<{ type: 'lease.never' }, PgLeaseInput>(
     });
     client = session;
     try {
-      await session.connect();
+      await within(session.connect(), timing.checkTimeoutMs * 2, 'connecting');
       const idleS = Math.max(1, Math.floor(timing.serverDeadAfterMs / 2000));
       // PostgreSQL drops a silent peer's session after about serverDeadAfterMs: keepalives first,
       // tcp_user_timeout for data it sent that was never acknowledged.
-      await session.query(
-        `SELECT set_config('tcp_keepalives_idle', $1, false), set_config('tcp_keepalives_interval', '1', false),
+      await within(
+        session.query(
+          `SELECT set_config('tcp_keepalives_idle', $1, false), set_config('tcp_keepalives_interval', '1', false),
                 set_config('tcp_keepalives_count', $2, false), set_config('tcp_user_timeout', $3, false)`,
-        [
-          String(idleS),
-          String(Math.max(1, Math.floor(timing.serverDeadAfterMs / 1000) - idleS)),
-          String(timing.serverDeadAfterMs),
-        ],
+          [
+            String(idleS),
+            String(Math.max(1, Math.floor(timing.serverDeadAfterMs / 1000) - idleS)),
+            String(timing.serverDeadAfterMs),
+          ],
+        ),
+        timing.checkTimeoutMs * 2,
+        'setting the session up',
       );
     } catch (error) {
       if (client === session && !stopped)
@@ -114,11 +131,13 @@ export const pgLeaseActor = fromCallback<{ type: 'lease.never' }, PgLeaseInput>(
 
   const attempt = async (session: Client) => {
     try {
-      const { rows } = await session.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_lock($1::bigint) AS locked',
-        [key],
+      const { rows } = await within(
+        session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]),
+        timing.checkTimeoutMs * 2,
+        'asking for the lock',
       );
       if (client !== session || stopped) return;
+      lastProblem = undefined;
       if (rows[0]?.locked) {
         held = true;
         log.info(`holding the lease ${input.name}`);
@@ -132,7 +151,7 @@ export const pgLeaseActor = fromCallback<{ type: 'lease.never' }, PgLeaseInput>(
 
   const check = async (session: Client) => {
     try {
-      await session.query('SELECT 1');
+      await within(session.query('SELECT 1'), timing.checkTimeoutMs, 'the check');
       if (client === session && !stopped) later(() => void check(session), timing.checkEveryMs);
     } catch (error) {
       if (client === session && !stopped)

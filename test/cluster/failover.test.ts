@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { sharedPostgres } from '../support/databases.js';
 import { fakeClient, type FakeClient } from '../support/fake-cytube/client.js';
 import { startFakeCytube, type FakeCytube } from '../support/fake-cytube/index.js';
@@ -38,6 +39,9 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
   // racing for the channel) to the end.
   let most = 0;
   let sampler: NodeJS.Timeout | undefined;
+  let databaseUrl = '';
+  const sql = (query: string) =>
+    execFileSync('psql', [databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qAtc', query], { encoding: 'utf8' }).trim();
   const bots = () =>
     cytube
       .channel('testchan')
@@ -53,6 +57,7 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
     const pg = await sharedPostgres();
     const database = `rosey_failover_${process.pid}`;
     pg.createDatabase(database);
+    databaseUrl = pg.url(database);
     const config = {
       router: { defaultCooldownMs: 0 },
       platforms: {
@@ -81,6 +86,21 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
     await Promise.all(nodes.map((n) => n.stop()));
     await cytube?.stop();
     await cluster?.stop();
+  });
+
+  it('both nodes started at once on the empty database: every migration ran once, none failed', () => {
+    // The migration lock row (actors/migrator/runner.ts) and the core migrations' transaction hold
+    // across processes: the second node finds the work done.
+    expect(
+      sql(`SELECT count(DISTINCT plugin) FROM rosey_plugin_migrations WHERE status = 'applied'`),
+    ).to.equal('4');
+    expect(
+      sql(
+        `SELECT plugin, version FROM rosey_plugin_migrations WHERE status = 'applied' GROUP BY plugin, version HAVING count(*) > 1`,
+      ),
+    ).to.equal('');
+    expect(sql(`SELECT count(*) FROM rosey_plugin_migrations WHERE status <> 'applied'`)).to.equal('0');
+    expect(sql(`SELECT name FROM rosey_core_migrations GROUP BY name HAVING count(*) > 1`)).to.equal('');
   });
 
   it('the standby takes the channel when the leader is killed; one bot all along; no command answered twice', async () => {
