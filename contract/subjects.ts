@@ -140,8 +140,10 @@ export const subjects = {
   anyClusterHeartbeat: 'rosey.cluster.node.*.heartbeat',
   /** Every node answers with what it runs (req, cluster; scatter-gather: many answers per request). */
   clusterInfo: 'rosey.cluster.info',
+  /** One node reloads a plugin (req, cluster): a step of a rolling reload. */
+  clusterNodeReload: (node: string) => `rosey.cluster.node.${node}.plugin.reload`,
   /** What the node-local CLI asks its own node about the cluster (req, node-local). */
-  clusterControl: (verb: 'status') => `rosey.control.cluster.${verb}`,
+  clusterControl: (verb: 'status' | 'reload') => `rosey.control.cluster.${verb}`,
 } as const;
 
 /**

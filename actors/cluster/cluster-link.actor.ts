@@ -7,13 +7,16 @@ import type { RuntimeInfo } from '../control/runtime-file.js';
 import { decodeJson, encodeJson } from '../../contract/envelope.js';
 import type { Logger } from '../../contract/log.js';
 import {
+  clusterReloadRequestSchema,
   nodeHeartbeatSchema,
+  type ClusterReloadReply,
+  type ReloadStep,
   nodeInfoSchema,
   type ClusterNode,
   type NodeHeartbeat,
   type NodeInfo,
 } from '../../contract/messages/cluster.js';
-import { pluginListReplySchema } from '../../contract/messages/plugins.js';
+import { pluginListReplySchema, reloadReplySchema } from '../../contract/messages/plugins.js';
 import { request } from '../../contract/request.js';
 import { err, errorMessage, ok, type Result } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
@@ -42,14 +45,21 @@ export interface ClusterLinkInput {
   logger: Logger;
 }
 
-/** From the parent: gather every node's answer for `rosey.control.cluster.status`. */
-export type ClusterLinkCommand = { type: 'cluster.gather'; replyId: string };
+/**
+ * From the parent: gather every node's answer for `rosey.control.cluster.status`, or reload a
+ * plugin on every node, one at a time (`rosey.control.cluster.reload`).
+ */
+export type ClusterLinkCommand =
+  { type: 'cluster.gather'; replyId: string } | { type: 'cluster.roll'; replyId: string; plugin: string };
 
 /** To the parent. */
 export type ClusterLinkEvent =
   | { type: 'cluster.connected'; server: string }
   | { type: 'cluster.failed'; error: string }
-  | { type: 'cluster.gathered'; replyId: string; result: Result<{ self: string; nodes: ClusterNode[] }> };
+  | { type: 'cluster.answer'; replyId: string; result: Result<unknown> };
+
+/** How long one node's reload may take before the rolling reload stops there. */
+const NODE_RELOAD_TIMEOUT_MS = 120_000;
 
 /** Silent nodes stay listed this long (then they are taken as gone for good). */
 const FORGET_AFTER_HEARTBEATS = 60;
@@ -125,6 +135,24 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
             }
           },
         }),
+        conn.subscribe(subjects.clusterNodeReload(input.node), {
+          callback: (error, msg) => {
+            if (error || !msg.reply) return;
+            const decoded = decodeJson(msg.data);
+            const checked = decoded.ok ? validate(clusterReloadRequestSchema, decoded.data) : decoded;
+            if (!checked.ok) {
+              msg.respond(encodeJson(checked));
+              return;
+            }
+            // This node's own plugin manager does the blue-green reload, as `rosey plugin reload` would.
+            void request(
+              input.link.connection,
+              subjects.pluginControl('reload'),
+              { plugin: checked.data.plugin },
+              { reply: reloadReplySchema, timeoutMs: NODE_RELOAD_TIMEOUT_MS },
+            ).then((result) => msg.respond(encodeJson(result)));
+          },
+        }),
         conn.subscribe(subjects.clusterInfo, {
           callback: (error, msg) => {
             if (error || !msg.reply) return;
@@ -154,6 +182,35 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
           : { node, answered: false, lastHeardMs: known.get(node) ?? 0 };
       });
       return ok({ self: input.node, nodes });
+    };
+
+    /** Every node heard lately and this one, in name order, one at a time; stops at the first failure. */
+    const roll = async (plugin: string): Promise<Result<ClusterReloadReply>> => {
+      if (!nc || nc.isClosed()) return err('BUS_UNAVAILABLE', 'not connected to the NATS cluster');
+      const names = [...new Set([...peers.known().keys(), input.node])].sort();
+      const steps: ReloadStep[] = [];
+      let failed = false;
+      for (const node of names) {
+        if (failed) {
+          steps.push({ node, outcome: 'not reached' });
+          continue;
+        }
+        const result = await request(
+          nc,
+          subjects.clusterNodeReload(node),
+          { plugin },
+          { reply: reloadReplySchema, timeoutMs: NODE_RELOAD_TIMEOUT_MS + 5000 },
+        );
+        if (result.ok) steps.push({ node, outcome: 'reloaded', reload: result.data });
+        else {
+          failed = true;
+          steps.push({ node, outcome: 'failed', error: { ...result.error } });
+        }
+        log.info(
+          `rolling reload of ${plugin}: ${node} ${result.ok ? 'reloaded' : `failed (${result.error.message})`}`,
+        );
+      }
+      return ok({ plugin, complete: !failed, steps });
     };
 
     void (async () => {
@@ -201,12 +258,12 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
     })();
 
     receive((event) => {
-      if (event.type !== 'cluster.gather') return;
-      void gatherAll().then(
-        (result) => sendBack({ type: 'cluster.gathered', replyId: event.replyId, result }),
+      const work = event.type === 'cluster.roll' ? roll(event.plugin) : gatherAll();
+      void work.then(
+        (result) => sendBack({ type: 'cluster.answer', replyId: event.replyId, result }),
         (error: unknown) =>
           sendBack({
-            type: 'cluster.gathered',
+            type: 'cluster.answer',
             replyId: event.replyId,
             result: err('INTERNAL', errorMessage(error)),
           }),

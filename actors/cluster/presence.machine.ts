@@ -4,6 +4,7 @@ import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.actor.j
 import type { BusLink } from '../bus/bus-link.js';
 import type { Logger } from '../../contract/log.js';
 import { subjects } from '../../contract/subjects.js';
+import { clusterReloadRequestSchema } from '../../contract/messages/cluster.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
 import { childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { clusterLinkActor, type ClusterLinkEvent, type ClusterLinkInput } from './cluster-link.actor.js';
@@ -11,12 +12,17 @@ import { clusterLinkActor, type ClusterLinkEvent, type ClusterLinkInput } from '
 export type ClusterPresenceInput = ClusterLinkInput & { link: BusLink; logger: Logger };
 
 type PresenceEvent =
-  RequestEvent<'cluster.status', Record<string, unknown>> | ClusterLinkEvent | ShutdownEvent;
+  | RequestEvent<'cluster.status', Record<string, unknown>>
+  | RequestEvent<'cluster.reload', z.infer<typeof clusterReloadRequestSchema>>
+  | ClusterLinkEvent
+  | ShutdownEvent;
 
 /**
  * This node among the others (docs/guides/SCALING.md): ready once it is on the NATS cluster, then
  * announced there by its link, and answering `rosey.control.cluster.status` on the node's own bus
- * (what `rosey status --cluster` asks) with every node's answer, gathered over the cluster.
+ * (what `rosey status --cluster` asks) with every node's answer, gathered over the cluster, and
+ * `rosey.control.cluster.reload` (`rosey plugin reload NAME --cluster`) by reloading the plugin on
+ * one node after the other, stopping at the first that fails.
  */
 export const clusterPresenceMachine = setup({
   types: {
@@ -40,6 +46,11 @@ export const clusterPresenceMachine = setup({
               subject: subjects.clusterControl('status'),
               event: 'cluster.status',
               schema: z.looseObject({}),
+            },
+            {
+              subject: subjects.clusterControl('reload'),
+              event: 'cluster.reload',
+              schema: clusterReloadRequestSchema,
             },
           ],
         }),
@@ -76,7 +87,16 @@ export const clusterPresenceMachine = setup({
         enqueue.sendTo('cluster', { type: 'cluster.gather', replyId: event.replyId }),
       ),
     },
-    'cluster.gathered': {
+    'cluster.reload': {
+      actions: enqueueActions(({ enqueue, event }) =>
+        enqueue.sendTo('cluster', {
+          type: 'cluster.roll',
+          replyId: event.replyId,
+          plugin: event.data.plugin,
+        }),
+      ),
+    },
+    'cluster.answer': {
       actions: enqueueActions(({ enqueue, event }) =>
         enqueue.sendTo('bus', { type: 'bus.reply', replyId: event.replyId, result: event.result }),
       ),

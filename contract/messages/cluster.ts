@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { reloadReplySchema } from './plugins.js';
+import { PLUGIN_NAME } from '../subjects.js';
 
 /**
  * Several Rosey nodes on one NATS cluster (docs/guides/SCALING.md): what a node announces on
@@ -54,3 +56,29 @@ export const clusterStatusReplySchema = z.looseObject({
   nodes: z.array(clusterNodeSchema),
 });
 export type ClusterStatusReply = z.infer<typeof clusterStatusReplySchema>;
+
+/** `rosey.control.cluster.reload` (node-local) and `rosey.cluster.node.<node>.plugin.reload` (one node). */
+export const clusterReloadRequestSchema = z
+  .object({ plugin: z.string().regex(PLUGIN_NAME, 'a plugin name') })
+  .strict();
+
+/** One node's part in a rolling reload. */
+export const reloadStepSchema = z.union([
+  z.looseObject({ node: z.string(), outcome: z.literal('reloaded'), reload: reloadReplySchema }),
+  z.looseObject({
+    node: z.string(),
+    outcome: z.literal('failed'),
+    error: z.looseObject({ code: z.string(), message: z.string() }),
+  }),
+  /** After a failure: left as it was. */
+  z.looseObject({ node: z.string(), outcome: z.literal('not reached') }),
+]);
+export type ReloadStep = z.infer<typeof reloadStepSchema>;
+
+/** Reply of `rosey.control.cluster.reload`: the nodes in the order they were reloaded. */
+export const clusterReloadReplySchema = z.looseObject({
+  plugin: z.string(),
+  complete: z.boolean(),
+  steps: z.array(reloadStepSchema),
+});
+export type ClusterReloadReply = z.infer<typeof clusterReloadReplySchema>;

@@ -1,5 +1,9 @@
 import { expect } from 'chai';
-import { clusterStatusReplySchema, type ClusterStatusReply } from '../../contract/messages/cluster.js';
+import {
+  clusterReloadReplySchema,
+  clusterStatusReplySchema,
+  type ClusterStatusReply,
+} from '../../contract/messages/cluster.js';
 import { sharedPostgres } from '../support/databases.js';
 import { eventually } from '../support/nats.js';
 import { startNatsCluster, type NatsCluster } from '../support/nats-cluster.js';
@@ -94,6 +98,28 @@ describe('cluster: two nodes on a three-server NATS cluster (real processes)', f
       const services = status.tree.children?.find((c) => c.id === 'services');
       expect(services?.children?.find((c) => c.id === 'cluster')?.restarts).to.equal(0);
     }
+  });
+
+  it('rosey plugin reload dice --cluster reloads it on each node in turn; a failure stops the roll there', async () => {
+    const before = await clusterStatus(nodes[1]!);
+    expect(answered(before)).to.deep.equal(['a', 'b']);
+    const rolled = await nodes[1]!.cli(['plugin', 'reload', 'dice', '--cluster', '--json']);
+    expect(rolled.code, rolled.stderr).to.equal(0);
+    const outcome = clusterReloadReplySchema.parse(JSON.parse(rolled.stdout));
+    expect(outcome.complete).to.equal(true);
+    expect(outcome.steps.map((s) => [s.node, s.outcome])).to.deep.equal([
+      ['a', 'reloaded'],
+      ['b', 'reloaded'],
+    ]);
+    for (const step of outcome.steps)
+      if (step.outcome === 'reloaded')
+        expect(step.reload.to.generation).to.be.greaterThan(step.reload.from.generation);
+
+    // A plugin node a does not run: a fails, b is left alone, and the command says so with exit 1.
+    const failed = await nodes[1]!.cli(['plugin', 'reload', 'nosuch', '--cluster']);
+    expect(failed.code).to.equal(1);
+    expect(failed.stdout).to.match(/^node a: failed: .*nosuch/m);
+    expect(failed.stdout).to.match(/^node b: not reloaded \(stopped at the failure above\)$/m);
   });
 
   it('a node that stops answering is listed as silent, not dropped', async () => {
