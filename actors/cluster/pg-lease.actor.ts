@@ -1,4 +1,4 @@
-import pg, { type Client } from 'pg';
+import type { Client } from 'pg';
 import { fromCallback } from 'xstate';
 import type { Logger } from '../../contract/log.js';
 import { errorMessage } from '../../contract/result.js';
@@ -88,6 +88,15 @@ export const pgLeaseActor = fromCallback<{ type: 'lease.never' }, PgLeaseInput>(
   };
 
   const open = async () => {
+    // Loaded by the lease only: a Rosey that is not a node of a cluster (most) never needs it here.
+    const pg = await import('pg').then(
+      (loaded) => loaded.default,
+      (error: unknown) => {
+        drop(`cannot load the PostgreSQL client: ${errorMessage(error)}`);
+        return undefined;
+      },
+    );
+    if (!pg || stopped) return;
     const session = new pg.Client({
       connectionString: input.url,
       application_name: `rosey-lease ${input.holder}`,
