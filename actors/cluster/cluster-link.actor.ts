@@ -7,6 +7,7 @@ import type { RuntimeInfo } from '../control/runtime-file.js';
 import { decodeJson, encodeJson } from '../../contract/envelope.js';
 import type { Logger } from '../../contract/log.js';
 import {
+  clusterInfoRequestSchema,
   clusterReloadRequestSchema,
   nodeHeartbeatSchema,
   type ClusterReloadReply,
@@ -156,6 +157,12 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
         conn.subscribe(subjects.clusterInfo, {
           callback: (error, msg) => {
             if (error || !msg.reply) return;
+            const decoded = decodeJson(msg.data);
+            const checked = decoded.ok ? validate(clusterInfoRequestSchema, decoded.data) : decoded;
+            if (!checked.ok) {
+              msg.respond(encodeJson(checked));
+              return;
+            }
             void info().then(
               (data) => msg.respond(encodeJson(ok(data))),
               (failure: unknown) => msg.respond(encodeJson(err('INTERNAL', errorMessage(failure)))),
@@ -239,6 +246,15 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
         beat();
         timer = setInterval(beat, input.heartbeatMs);
         sendBack({ type: 'cluster.connected', server: redactUrl(conn.getServer()) });
+        // It reconnects forever, so closing means something it cannot get past (credentials
+        // refused): a crash, for the supervisor to restart.
+        void conn.closed().then((error) => {
+          if (!disposed)
+            sendBack({
+              type: 'cluster.failed',
+              error: `the NATS cluster connection closed${error ? `: ${errorMessage(error)}` : ''}`,
+            });
+        });
         void (async () => {
           for await (const status of conn.status()) {
             if (status.type === 'disconnect') log.warn(`lost the NATS cluster server ${status.server}`);
