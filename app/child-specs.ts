@@ -7,6 +7,12 @@ import { BusLink } from '../actors/bus/bus-link.js';
 import { busMachine } from '../actors/bus/bus.machine.js';
 import { CONSOLE_PLATFORM, consoleMachine, type ConsoleInput } from '../actors/console/console.machine.js';
 import { controlMachine, type ControlInput } from '../actors/control/control.machine.js';
+import { clusterPresenceMachine, type ClusterPresenceInput } from '../actors/cluster/presence.machine.js';
+import {
+  leasedConnectorMachine,
+  type LeasedConnectorInput,
+} from '../actors/cluster/leased-connector.machine.js';
+import { DEFAULT_LEASE_TIMING, type PgLeaseTiming } from '../actors/cluster/pg-lease.actor.js';
 import type { RuntimeInfo } from '../actors/control/runtime-file.js';
 import { cytubeMachine, type CytubeInput } from '../actors/cytube/cytube.machine.js';
 import type { NatsEndpoint } from '../actors/bus/connect.js';
@@ -387,6 +393,32 @@ export function controlSpec(w: Wiring, dataDir: string, runtime: RuntimeInfo): C
   };
 }
 
+/**
+ * This node among the others (docs/guides/SCALING.md): on the operator's NATS cluster with a
+ * connection of its own, announced there, and answering `rosey status --cluster`.
+ */
+export function clusterSpec(
+  w: Wiring,
+  node: string,
+  cluster: RoseyConfig['cluster'] & { urls: string[] },
+  runtime: RuntimeInfo,
+): ChildSpec {
+  return {
+    id: 'cluster',
+    logic: clusterPresenceMachine,
+    input: {
+      node,
+      cluster: { urls: cluster.urls, token: cluster.token, user: cluster.user, pass: cluster.password },
+      heartbeatMs: cluster.heartbeatMs,
+      statusTimeoutMs: cluster.statusTimeoutMs,
+      runtime,
+      link: w.link,
+      rootSystemId: ROOT_SYSTEM_ID,
+      logger: w.logger.child('cluster'),
+    } satisfies ClusterPresenceInput,
+  };
+}
+
 /** How long an `!admin reload|restart|enable|disable` confirmation code is good for (the issue's 30 s). */
 export const ADMIN_CONFIRM_MS = 30_000;
 
@@ -466,22 +498,55 @@ export function cytubeSpec(
   bot: RoseyConfig['bot'],
   cytube: NonNullable<RoseyConfig['platforms']['cytube']>,
 ): ChildSpec {
+  return { id: 'cytube', logic: cytubeMachine, shutdown: 2000, input: cytubeInput(w, bot, cytube) };
+}
+
+function cytubeInput(
+  w: Wiring,
+  bot: RoseyConfig['bot'],
+  cytube: NonNullable<RoseyConfig['platforms']['cytube']>,
+): CytubeInput {
+  return {
+    link: w.link,
+    logger: w.logger.child('cytube'),
+    server: cytube.server,
+    channel: cytube.channel,
+    channelPassword: cytube.channelPassword,
+    username: cytube.username ?? bot.name,
+    password: cytube.password,
+    maxMessageLength: cytube.maxMessageLength,
+    maxReplyParts: cytube.maxReplyParts,
+    reconnect: { minMs: cytube.reconnect.minMs, maxMs: cytube.reconnect.maxMs, randomFactor: 0.3 },
+  };
+}
+
+/**
+ * The CyTube connector of a node of a cluster (docs/guides/SCALING.md): the same connector, run only
+ * while this node holds the channel's lease (a PostgreSQL advisory lock in the shared database), so
+ * one bot is in the channel whichever nodes run.
+ */
+export function leasedCytubeSpec(
+  w: Wiring,
+  bot: RoseyConfig['bot'],
+  cytube: NonNullable<RoseyConfig['platforms']['cytube']>,
+  lease: { databaseUrl: string; node: string; timing?: PgLeaseTiming },
+): ChildSpec {
   return {
     id: 'cytube',
-    logic: cytubeMachine,
-    shutdown: 2000,
+    logic: leasedConnectorMachine,
+    // The connector's own 2 s to leave the channel, then the lease's session ends.
+    shutdown: 3000,
     input: {
-      link: w.link,
+      connector: cytubeInput(w, bot, cytube),
+      lease: {
+        url: lease.databaseUrl,
+        // The server and channel: one bot per channel, whatever each node calls it.
+        name: `cytube:${cytube.server}/${cytube.channel}`,
+        holder: lease.node,
+        timing: lease.timing ?? DEFAULT_LEASE_TIMING,
+      },
       logger: w.logger.child('cytube'),
-      server: cytube.server,
-      channel: cytube.channel,
-      channelPassword: cytube.channelPassword,
-      username: cytube.username ?? bot.name,
-      password: cytube.password,
-      maxMessageLength: cytube.maxMessageLength,
-      maxReplyParts: cytube.maxReplyParts,
-      reconnect: { minMs: cytube.reconnect.minMs, maxMs: cytube.reconnect.maxMs, randomFactor: 0.3 },
-    } satisfies CytubeInput,
+    } satisfies LeasedConnectorInput,
   };
 }
 
@@ -598,10 +663,12 @@ export function inspectSpec(w: Wiring, secrets: (string | undefined)[]): ChildSp
 
 /** What the inspect actor must never show: every password, token and credential of the config. */
 export function configSecrets(
-  config: Pick<RoseyConfig, 'nats' | 'platforms' | 'http'>,
+  config: Pick<RoseyConfig, 'nats' | 'platforms' | 'http'> & Partial<Pick<RoseyConfig, 'cluster'>>,
 ): (string | undefined)[] {
   const cytube = config.platforms.cytube;
   return [
+    config.cluster?.token,
+    config.cluster?.password,
     config.nats.token,
     config.nats.password,
     ...Object.values(config.nats.plugins).map((p) => p.password),

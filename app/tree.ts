@@ -25,7 +25,9 @@ import {
   configSecrets,
   metricsSpec,
   controlSpec,
+  clusterSpec,
   cytubeSpec,
+  leasedCytubeSpec,
   hasMigrations,
   migrationsDir,
   natsServerSpec,
@@ -41,7 +43,8 @@ import {
   type PluginWiring,
 } from './child-specs.js';
 import { otlpTracesUrl } from './telemetry/endpoint.js';
-import type { RoseyConfig } from './config/schema.js';
+import { defaultNodeName, type RoseyConfig } from './config/schema.js';
+import { hostname } from 'node:os';
 import type { LoadedConfig } from './config/load.js';
 import type { PluginSwitches } from '../actors/admin/admin.machine.js';
 import { everyMs } from './backup/backup-scheduler.actor.js';
@@ -91,7 +94,8 @@ export interface RoseyTreeOptions {
  *   ├─ infra (rest_for_one): nats-server (embedded only), bus
  *   ├─ data (one_for_one, restarted with backoff): storage, migrator
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
- *   │    (what plugins do on their own, checked against their grants), router, control, admin
+ *   │    (what plugins do on their own, checked against their grants), router, control, cluster
+ *   │    (this node on the NATS cluster, with `node.name`: docs/guides/SCALING.md), admin
  *   │    (`!admin` in chat), metrics,
  *   │    http (when enabled), dashboard (with http, unless `http.dashboard: false`), backup-scheduler
  *   │    (when `backup.every` is set)
@@ -99,6 +103,11 @@ export interface RoseyTreeOptions {
  *   │    migrations (when it has any), then its process host
  *   └─ connectors (one_for_one): console (when enabled), cytube (when configured)
  */
+/** This node's name in a cluster: `node.name`, else the host's. */
+function nodeName(config: RoseyConfig): string {
+  return config.node.name ?? defaultNodeName(hostname());
+}
+
 export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
   const { config, logger } = o;
   const users = o.nats.embedded?.users;
@@ -150,6 +159,9 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     ]),
     routerSpec(o, config, { plugins: o.plugins, dataDir: o.dataDir }),
     controlSpec(o, o.dataDir, o.runtime),
+    ...(config.cluster.urls !== undefined
+      ? [clusterSpec(o, nodeName(config), { ...config.cluster, urls: config.cluster.urls }, o.runtime)]
+      : []),
     adminSpec(o, config, o.adminSwitches),
     ...(o.watch ? [pluginWatcherSpec(o, o.plugins)] : []),
     // Last among the services: it observes the others and nothing waits for it.
@@ -179,7 +191,17 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
 
   const connectors: ChildSpec[] = [
     ...(o.console ? [consoleSpec(o, config, o.console)] : []),
-    ...(config.platforms.cytube ? [cytubeSpec(o, config.bot, config.platforms.cytube)] : []),
+    ...(config.platforms.cytube
+      ? [
+          // A node of a cluster runs the channel's connector only while it holds the channel's lease.
+          config.cluster.urls !== undefined && o.database.kind === 'postgresql'
+            ? leasedCytubeSpec(o, config.bot, config.platforms.cytube, {
+                databaseUrl: o.database.url,
+                node: nodeName(config),
+              })
+            : cytubeSpec(o, config.bot, config.platforms.cytube),
+        ]
+      : []),
   ];
 
   const traces = otlpTracesUrl(config);

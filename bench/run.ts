@@ -8,10 +8,12 @@
  * the HTTP endpoint with ten plugins, the store over an hour), `inspect` (issue 18: the round trip
  * with inspection compiled out, unwatched and watched), `dashboard` (issue 18: one message to 20
  * pages, the round trip with a page open), `markov` (issue 20: learning rate and sentence
- * latency, the model alone and through the plugin); all by default. Numbers
+ * latency, the model alone and through the plugin), `cluster` (issue 25: connector failover over
+ * kill -9, one node vs two); all by default. Numbers
  * are printed, never asserted; docs/benchmarks.md keeps the ones measured on the project machine.
  */
 import { actionsSuite } from './actions.js';
+import { clusterSuite } from './cluster.js';
 import { cytubeSuite } from './cytube.js';
 import { dashboardSuite } from './dashboard.js';
 import { inspectSuite } from './inspect.js';
@@ -37,6 +39,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<void>> = {
   inspect: inspectSuite,
   dashboard: dashboardSuite,
   markov: markovSuite,
+  cluster: clusterSuite,
 };
 
 const args = process.argv.slice(2);

@@ -17,6 +17,8 @@ export async function startDetached(o: {
   file: string;
   /** `--data-dir` for the new process, when the data directory is not the file's. */
   dataDirFlag?: string;
+  /** `--node` for the new process. */
+  node?: string;
   dataDir: string;
   readyTimeoutMs: number;
   fail: (message: string) => never;
@@ -28,6 +30,7 @@ export async function startDetached(o: {
   const out = openSync(outFile, 'a');
   const args = [process.argv[1]!, 'start', '--config', o.file, '--pidfile', pidfile];
   if (o.dataDirFlag) args.push('--data-dir', o.dataDirFlag);
+  if (o.node !== undefined) args.push('--node', o.node);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] });
   child.unref();
   const pid = child.pid!;

@@ -13,6 +13,8 @@ export interface StartFlags {
   detach?: boolean;
   'ready-timeout': number;
   pidfile?: string;
+  /** `node.name` (docs/guides/SCALING.md). */
+  node?: string;
 }
 
 /**
@@ -23,10 +25,14 @@ export async function runStart(flags: StartFlags, io: CommandIo): Promise<void> 
   const fail: (message: string) => never = io.fail;
   const file = configFile(flags);
   if (!file) fail(`a configuration file is needed: --config FILE (or ROSEY_CONFIG, or ./rosey.yaml)`);
-  const loaded = configFor({ ...flags, config: file }, {}, fail);
+  const loaded = configFor(
+    { ...flags, config: file },
+    flags.node !== undefined ? { node: { name: flags.node } } : {},
+    fail,
+  );
 
   if (flags.detach) {
-    await detach(resolve(file!), flags['data-dir'], loaded.dataDir, flags['ready-timeout'], io);
+    await detach(resolve(file!), flags, loaded.dataDir, io);
     return;
   }
   if (flags.pidfile) writeFileSync(flags.pidfile, `${process.pid}\n`);
@@ -36,16 +42,17 @@ export async function runStart(flags: StartFlags, io: CommandIo): Promise<void> 
   process.exit(code);
 }
 
-async function detach(
-  file: string,
-  dataDirFlag: string | undefined,
-  dataDir: string,
-  readyTimeoutMs: number,
-  io: CommandIo,
-): Promise<void> {
+async function detach(file: string, flags: StartFlags, dataDir: string, io: CommandIo): Promise<void> {
   const fail: (message: string) => never = io.fail;
   const current = runningAt(dataDir);
   if (current) fail(`Rosey is already running with data in ${dataDir} (pid ${current.pid})`);
-  const { pid, outFile } = await startDetached({ file, dataDirFlag, dataDir, readyTimeoutMs, fail });
+  const { pid, outFile } = await startDetached({
+    file,
+    dataDirFlag: flags['data-dir'],
+    node: flags.node,
+    dataDir,
+    readyTimeoutMs: flags['ready-timeout'],
+    fail,
+  });
   io.log(`Rosey started in the background (pid ${pid}); output in ${outFile}. Stop it with \`rosey stop\`.`);
 }

@@ -7,6 +7,8 @@ import type { CommandIo } from './command-io.js';
 import { targetFor } from './config-target.js';
 import { withFigures } from './format-metrics.js';
 import { formatStatus } from './format-status.js';
+import { formatClusterStatus } from './format-cluster-status.js';
+import { clusterStatusReplySchema } from '../contract/messages/cluster.js';
 
 /** The flags of `rosey status` (cli/commands/status.ts declares them for oclif). */
 export interface StatusFlags {
@@ -15,6 +17,8 @@ export interface StatusFlags {
   'data-dir'?: string;
   'nats-url'?: string;
   timeout: number;
+  /** Every node of the cluster (`rosey status --cluster`); only oclif takes it, not the fast path. */
+  cluster?: boolean;
 }
 
 /**
@@ -27,6 +31,29 @@ export async function showStatus(flags: StatusFlags, io: CommandIo): Promise<voi
   const connected = await reachRosey(target);
   if (!connected.ok) fail(`cannot get Rosey's status: ${connected.error.message}`);
   const nc = connected.data;
+  if (flags.cluster) {
+    try {
+      const result = await request(
+        nc,
+        subjects.clusterControl('status'),
+        {},
+        {
+          reply: clusterStatusReplySchema,
+          timeoutMs: flags.timeout,
+        },
+      );
+      if (!result.ok)
+        fail(
+          result.error.code === 'NO_RESPONDERS'
+            ? 'this Rosey is not a node of a cluster (node.name and cluster.urls: docs/guides/SCALING.md)'
+            : `cannot get the cluster's status: ${result.error.message}`,
+        );
+      io.log(flags.json ? JSON.stringify(result.data, null, 2) : formatClusterStatus(result.data));
+    } finally {
+      await nc.close();
+    }
+    return;
+  }
   try {
     // Both at once on one connection: the figures must not make `rosey status` slower.
     const [result, figures] = await Promise.all([

@@ -132,6 +132,19 @@ export const subjects = {
   anyInspect: 'rosey.inspect.tree.>',
   /** Inspection requests (req): take or renew a watch lease, list the actors, one's history or chart. */
   inspectRequest: (verb: 'watch' | 'actors' | 'history' | 'machine') => `rosey.inspect.${verb}`,
+  /**
+   * Several nodes (docs/guides/SCALING.md). `rosey.cluster.>` is the only family that goes over the
+   * operator's NATS cluster; everything else stays on each node's own embedded server.
+   * A node's heartbeat (pub, cluster): contract/messages/cluster.ts `nodeHeartbeatSchema`.
+   */
+  clusterHeartbeat: (node: string) => `rosey.cluster.node.${node}.heartbeat`,
+  anyClusterHeartbeat: 'rosey.cluster.node.*.heartbeat',
+  /** Every node answers with what it runs (req, cluster; scatter-gather: many answers per request). */
+  clusterInfo: 'rosey.cluster.info',
+  /** One node reloads a plugin (req, cluster): a step of a rolling reload. */
+  clusterNodeReload: (node: string) => `rosey.cluster.node.${node}.plugin.reload`,
+  /** What the node-local CLI asks its own node about the cluster (req, node-local). */
+  clusterControl: (verb: 'status' | 'reload') => `rosey.control.cluster.${verb}`,
 } as const;
 
 /**

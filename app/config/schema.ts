@@ -27,6 +27,23 @@ export function isLoopback(host: string): boolean {
 
 const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
 
+/** A node's name: a NATS subject token and a word in `rosey status --cluster`. */
+export const NODE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+const NODE_NAME_RULE = '1-32 of a-z, 0-9, - and _, starting with a letter or digit';
+
+/** A node's name when none is set: the host name, made a valid node name. */
+export function defaultNodeName(hostname: string): string {
+  const name = hostname
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+/, '')
+    .slice(0, 32);
+  return NODE_NAME.test(name) ? name : 'node';
+}
+
+/** Whether a `database.url` names PostgreSQL (as actors/database/target.ts reads it). */
+const isPostgresUrl = (url: string | undefined) => url !== undefined && /^postgres(ql)?:\/\//i.test(url);
+
 /** Rosey's configuration file (JSON or YAML). Every key is optional; see docs/configuration.md. */
 export const configSchema = z
   .object({
@@ -118,6 +135,32 @@ export const configSchema = z
     database: z
       .object({
         url: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * This Rosey as one node of several (docs/guides/SCALING.md); `rosey start --node NAME` sets it
+     * too. With `cluster.urls` and no name, the machine's host name is the node's.
+     */
+    node: z
+      .object({
+        name: z.string().regex(NODE_NAME, NODE_NAME_RULE).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** The operator's NATS cluster the nodes meet on (docs/guides/SCALING.md). */
+    cluster: z
+      .object({
+        /** Seeds of the cluster (`nats://host:port`); the client fails over between them by itself. */
+        urls: z.array(z.string().url()).min(1).optional(),
+        /** Credentials for the cluster, if it wants them: a token, or a user and password. */
+        token: z.string().optional(),
+        user: z.string().optional(),
+        password: z.string().optional(),
+        /** How often a node announces itself; a node not heard for 3 of these is listed as silent. */
+        heartbeatMs: z.number().int().min(100).max(60_000).default(1000),
+        /** How long `rosey status --cluster` waits for the nodes' answers. */
+        statusTimeoutMs: z.number().int().min(100).max(60_000).default(2000),
       })
       .strict()
       .prefault({}),
@@ -289,6 +332,19 @@ export const configSchema = z
         code: 'custom',
         path: ['http', 'token'],
         message: `http.host ${http.host} is reachable from other machines: set http.token (anyone who reaches the port would read Rosey's metrics otherwise), or bind to 127.0.0.1`,
+      });
+    const { node, cluster } = config;
+    if ((node.name !== undefined || cluster.urls !== undefined) && !isPostgresUrl(config.database.url))
+      ctx.addIssue({
+        code: 'custom',
+        path: node.name !== undefined ? ['node', 'name'] : ['database', 'url'],
+        message: `${node.name !== undefined ? `node ${node.name}` : 'a node of a cluster'} shares its database with the other nodes: set database.url to PostgreSQL (postgres://…); SQLite cannot be shared`,
+      });
+    if (node.name !== undefined && cluster.urls === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'urls'],
+        message: `node ${node.name} needs the NATS cluster the nodes meet on: set cluster.urls`,
       });
     const cytube = config.platforms.cytube;
     if (cytube && cytube.username === undefined && !CYTUBE_NAME.test(config.bot.name))

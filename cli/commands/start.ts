@@ -11,6 +11,7 @@ export default class Start extends RoseyCommand {
   static override examples = [
     '<%= config.bin %> start --config rosey.yaml',
     '<%= config.bin %> start --config rosey.yaml --detach',
+    '<%= config.bin %> start --config rosey.yaml --node a',
   ];
 
   static override flags = {
@@ -20,6 +21,10 @@ export default class Start extends RoseyCommand {
       description: 'With --detach: how long to wait for Rosey to come up, in ms.',
       default: 30_000,
       min: 1000,
+    }),
+    node: Flags.string({
+      description: "This node's name among several (node.name; docs/guides/SCALING.md).",
+      helpValue: 'NAME',
     }),
     pidfile: Flags.string({ hidden: true, description: 'Remove this pidfile on exit (used by --detach).' }),
   };

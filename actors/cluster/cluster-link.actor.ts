@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { fromCallback, type AnyActorRef } from 'xstate';
+import type { BusLink } from '../bus/bus-link.js';
+import { redactUrl } from '../bus/connect.js';
+import type { RuntimeInfo } from '../control/runtime-file.js';
+import { decodeJson, encodeJson } from '../../contract/envelope.js';
+import type { Logger } from '../../contract/log.js';
+import {
+  clusterInfoRequestSchema,
+  clusterReloadRequestSchema,
+  nodeHeartbeatSchema,
+  type ClusterReloadReply,
+  type ReloadStep,
+  nodeInfoSchema,
+  type ClusterNode,
+  type NodeHeartbeat,
+  type NodeInfo,
+} from '../../contract/messages/cluster.js';
+import { pluginListReplySchema, reloadReplySchema } from '../../contract/messages/plugins.js';
+import { request } from '../../contract/request.js';
+import { err, errorMessage, ok, type Result } from '../../contract/result.js';
+import { subjects } from '../../contract/subjects.js';
+import { validate } from '../../contract/validate.js';
+import { describeTree } from '../../supervisors/describe-tree.js';
+import { gather } from './gather.js';
+import { Peers } from './peers.js';
+import { summariseTree } from './tree-summary.js';
+
+export interface ClusterEndpoint {
+  urls: string[];
+  token?: string;
+  user?: string;
+  pass?: string;
+}
+
+export interface ClusterLinkInput {
+  node: string;
+  cluster: ClusterEndpoint;
+  heartbeatMs: number;
+  statusTimeoutMs: number;
+  runtime: Pick<RuntimeInfo, 'pid' | 'version' | 'startedAt'>;
+  /** The node's own bus: its plugin manager says which plugins run. */
+  link: BusLink;
+  rootSystemId: string;
+  logger: Logger;
+}
+
+/**
+ * From the parent: gather every node's answer for `rosey.control.cluster.status`, or reload a
+ * plugin on every node, one at a time (`rosey.control.cluster.reload`).
+ */
+export type ClusterLinkCommand =
+  { type: 'cluster.gather'; replyId: string } | { type: 'cluster.roll'; replyId: string; plugin: string };
+
+/** To the parent. */
+export type ClusterLinkEvent =
+  | { type: 'cluster.connected'; server: string }
+  | { type: 'cluster.failed'; error: string }
+  | { type: 'cluster.answer'; replyId: string; result: Result<unknown> };
+
+/** How long one node's reload may take before the rolling reload stops there. */
+const NODE_RELOAD_TIMEOUT_MS = 120_000;
+
+/** Silent nodes stay listed this long (then they are taken as gone for good). */
+const FORGET_AFTER_HEARTBEATS = 60;
+
+/**
+ * The node's one connection to the operator's NATS cluster, kept apart from the embedded server
+ * its actors and plugins use: only what this actor publishes and subscribes (`rosey.cluster.>`)
+ * ever crosses, so no node-local subject can leak by a forgotten deny rule. It announces the node
+ * every `heartbeatMs`, answers `rosey.cluster.info` with what the node runs, and gathers the
+ * others' answers when asked. The client fails over between the seeds and reconnects forever.
+ */
+export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInput>(
+  ({ input, sendBack, receive, system }) => {
+    const log = input.logger;
+    const instance = randomUUID();
+    const peers = new Peers(input.heartbeatMs * FORGET_AFTER_HEARTBEATS, input.heartbeatMs * 2);
+    const heartbeat: NodeHeartbeat = {
+      node: input.node,
+      instance,
+      pid: input.runtime.pid,
+      version: input.runtime.version,
+    };
+    let nc: NatsConnection | undefined;
+    let disposed = false;
+    let timer: NodeJS.Timeout | undefined;
+    const subs: Subscription[] = [];
+
+    const info = async (): Promise<NodeInfo> => {
+      const root = system.get(input.rootSystemId) as AnyActorRef | undefined;
+      const plugins = await request(
+        input.link.connection,
+        subjects.pluginControl('list'),
+        {},
+        { reply: pluginListReplySchema, timeoutMs: Math.max(100, input.statusTimeoutMs / 2) },
+      );
+      return {
+        ...heartbeat,
+        startedAt: input.runtime.startedAt,
+        uptimeMs: Date.now() - Date.parse(input.runtime.startedAt),
+        tree: root
+          ? summariseTree(describeTree(root))
+          : { actors: 0, running: 0, notRunning: ['rosey (no tree)'] },
+        ...(plugins.ok
+          ? {
+              plugins: plugins.data.plugins.map((p) => ({
+                name: p.name,
+                version: p.version,
+                state: p.state,
+              })),
+            }
+          : {}),
+      };
+    };
+
+    const beat = () => {
+      nc?.publish(subjects.clusterHeartbeat(input.node), encodeJson(heartbeat));
+    };
+
+    const listen = (conn: NatsConnection) => {
+      subs.push(
+        conn.subscribe(subjects.anyClusterHeartbeat, {
+          callback: (error, msg) => {
+            if (error) return;
+            const decoded = decodeJson(msg.data);
+            const checked = decoded.ok ? validate(nodeHeartbeatSchema, decoded.data) : undefined;
+            if (!checked?.ok) return;
+            const other = peers.heard(checked.data);
+            if (other && checked.data.node === input.node) {
+              const stranger = checked.data.instance === instance ? other : checked.data;
+              log.error(
+                `another process (pid ${stranger.pid}) also calls itself node ${input.node}: give each node its own name`,
+              );
+            }
+          },
+        }),
+        conn.subscribe(subjects.clusterNodeReload(input.node), {
+          callback: (error, msg) => {
+            if (error || !msg.reply) return;
+            const decoded = decodeJson(msg.data);
+            const checked = decoded.ok ? validate(clusterReloadRequestSchema, decoded.data) : decoded;
+            if (!checked.ok) {
+              msg.respond(encodeJson(checked));
+              return;
+            }
+            // This node's own plugin manager does the blue-green reload, as `rosey plugin reload` would.
+            void request(
+              input.link.connection,
+              subjects.pluginControl('reload'),
+              { plugin: checked.data.plugin },
+              { reply: reloadReplySchema, timeoutMs: NODE_RELOAD_TIMEOUT_MS },
+            ).then((result) => msg.respond(encodeJson(result)));
+          },
+        }),
+        conn.subscribe(subjects.clusterInfo, {
+          callback: (error, msg) => {
+            if (error || !msg.reply) return;
+            const decoded = decodeJson(msg.data);
+            const checked = decoded.ok ? validate(clusterInfoRequestSchema, decoded.data) : decoded;
+            if (!checked.ok) {
+              msg.respond(encodeJson(checked));
+              return;
+            }
+            void info().then(
+              (data) => msg.respond(encodeJson(ok(data))),
+              (failure: unknown) => msg.respond(encodeJson(err('INTERNAL', errorMessage(failure)))),
+            );
+          },
+        }),
+      );
+    };
+
+    const gatherAll = async (): Promise<Result<{ self: string; nodes: ClusterNode[] }>> => {
+      if (!nc || nc.isClosed()) return err('BUS_UNAVAILABLE', 'not connected to the NATS cluster');
+      const known = peers.known();
+      known.set(input.node, 0);
+      const { answers } = await gather(nc, subjects.clusterInfo, {
+        schema: nodeInfoSchema,
+        deadlineMs: input.statusTimeoutMs,
+        expected: new Set(known.keys()),
+      });
+      const names = [...new Set([...known.keys(), ...answers.keys()])].sort();
+      const nodes = names.map((node): ClusterNode => {
+        const answer = answers.get(node);
+        return answer
+          ? { node, answered: true, info: answer }
+          : { node, answered: false, lastHeardMs: known.get(node) ?? 0 };
+      });
+      return ok({ self: input.node, nodes });
+    };
+
+    /** Every node heard lately and this one, in name order, one at a time; stops at the first failure. */
+    const roll = async (plugin: string): Promise<Result<ClusterReloadReply>> => {
+      if (!nc || nc.isClosed()) return err('BUS_UNAVAILABLE', 'not connected to the NATS cluster');
+      const names = [...new Set([...peers.known().keys(), input.node])].sort();
+      const steps: ReloadStep[] = [];
+      let failed = false;
+      for (const node of names) {
+        if (failed) {
+          steps.push({ node, outcome: 'not reached' });
+          continue;
+        }
+        const result = await request(
+          nc,
+          subjects.clusterNodeReload(node),
+          { plugin },
+          { reply: reloadReplySchema, timeoutMs: NODE_RELOAD_TIMEOUT_MS + 5000 },
+        );
+        if (result.ok) steps.push({ node, outcome: 'reloaded', reload: result.data });
+        else {
+          failed = true;
+          steps.push({ node, outcome: 'failed', error: { ...result.error } });
+        }
+        log.info(
+          `rolling reload of ${plugin}: ${node} ${result.ok ? 'reloaded' : `failed (${result.error.message})`}`,
+        );
+      }
+      return ok({ plugin, complete: !failed, steps });
+    };
+
+    void (async () => {
+      try {
+        const conn = await connect({
+          servers: input.cluster.urls,
+          token: input.cluster.token,
+          user: input.cluster.user,
+          pass: input.cluster.pass,
+          name: `rosey-cluster-${input.node}`,
+          // The first connection is retried too: the cluster may come up after the node.
+          waitOnFirstConnect: true,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 250,
+          reconnectJitter: 100,
+          pingInterval: 2000,
+          maxPingOut: 2,
+          noAsyncTraces: true,
+        });
+        if (disposed) {
+          await conn.close();
+          return;
+        }
+        nc = conn;
+        listen(conn);
+        beat();
+        timer = setInterval(beat, input.heartbeatMs);
+        sendBack({ type: 'cluster.connected', server: redactUrl(conn.getServer()) });
+        // It reconnects forever, so closing means something it cannot get past (credentials
+        // refused): a crash, for the supervisor to restart.
+        void conn.closed().then((error) => {
+          if (!disposed)
+            sendBack({
+              type: 'cluster.failed',
+              error: `the NATS cluster connection closed${error ? `: ${errorMessage(error)}` : ''}`,
+            });
+        });
+        void (async () => {
+          for await (const status of conn.status()) {
+            if (status.type === 'disconnect') log.warn(`lost the NATS cluster server ${status.server}`);
+            if (status.type === 'reconnect') {
+              log.info(`reconnected to the NATS cluster at ${status.server}`);
+              beat();
+            }
+          }
+        })().catch(() => undefined);
+      } catch (error) {
+        if (!disposed)
+          sendBack({
+            type: 'cluster.failed',
+            error: `cannot reach the NATS cluster: ${errorMessage(error)}`,
+          });
+      }
+    })();
+
+    receive((event) => {
+      const work = event.type === 'cluster.roll' ? roll(event.plugin) : gatherAll();
+      void work.then(
+        (result) => sendBack({ type: 'cluster.answer', replyId: event.replyId, result }),
+        (error: unknown) =>
+          sendBack({
+            type: 'cluster.answer',
+            replyId: event.replyId,
+            result: err('INTERNAL', errorMessage(error)),
+          }),
+      );
+    });
+
+    return () => {
+      disposed = true;
+      clearInterval(timer);
+      for (const sub of subs) sub.unsubscribe();
+      void nc?.close();
+    };
+  },
+);

@@ -1,0 +1,28 @@
+import type { ClusterNode, ClusterStatusReply } from '../contract/messages/cluster.js';
+import { formatDuration } from './format-status.js';
+
+function describeNode(entry: ClusterNode, self: string): string[] {
+  const name = `node ${entry.node}${entry.node === self ? ' (this one)' : ''}`;
+  if (!entry.answered)
+    return [`${name}  did not answer in time (last heard ${formatDuration(entry.lastHeardMs)} ago)`];
+  const { info } = entry;
+  const lines = [
+    `${name}  Rosey ${info.version}  pid ${info.pid}  up ${formatDuration(info.uptimeMs)}  actors ${info.tree.running}/${info.tree.actors} running`,
+  ];
+  for (const down of info.tree.notRunning) lines.push(`  not running: ${down}`);
+  lines.push(
+    info.plugins === undefined
+      ? '  plugins: unknown (its plugin manager did not answer)'
+      : `  plugins: ${info.plugins.map((p) => `${p.name} ${p.version}${p.state === 'running' ? '' : ` (${p.state})`}`).join(', ') || 'none'}`,
+  );
+  return lines;
+}
+
+/** `rosey status --cluster`: every node, the one asked marked, a silent one said so. */
+export function formatClusterStatus(data: ClusterStatusReply): string {
+  const answered = data.nodes.filter((n) => n.answered).length;
+  return [
+    `${data.nodes.length} node${data.nodes.length === 1 ? '' : 's'}, ${answered} answered`,
+    ...data.nodes.flatMap((n) => describeNode(n, data.self)),
+  ].join('\n');
+}

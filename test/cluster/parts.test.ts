@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import { z } from 'zod';
+import { gather } from '../../actors/cluster/gather.js';
+import { leaseKey } from '../../actors/cluster/lease-key.js';
+import { Peers } from '../../actors/cluster/peers.js';
+import { summariseTree } from '../../actors/cluster/tree-summary.js';
+import { encodeJson } from '../../contract/envelope.js';
+import { err, ok } from '../../contract/result.js';
+import { client, useNatsServer } from '../support/nats.js';
+
+const beat = (node: string, instance: string) => ({ node, instance, pid: 1, version: '0.1.0' });
+
+describe('cluster: its pure parts', () => {
+  it('peers: lists the nodes heard lately with how long ago, and forgets the long silent', () => {
+    const peers = new Peers(10_000, 2000);
+    peers.heard(beat('a', 'x'), 1000);
+    peers.heard(beat('b', 'y'), 5000);
+    expect([...peers.known(6000)]).to.deep.equal([
+      ['a', 5000],
+      ['b', 1000],
+    ]);
+    expect([...peers.known(12_000).keys()]).to.deep.equal(['b']);
+  });
+
+  it('peers: two instances under one name within the clash window are a clash; a restart is not', () => {
+    const peers = new Peers(60_000, 2000);
+    expect(peers.heard(beat('a', 'x'), 1000)).to.equal(undefined);
+    expect(peers.heard(beat('a', 'y'), 1500)?.instance).to.equal('x');
+    // The same name back after a silence longer than the window: the node restarted.
+    expect(peers.heard(beat('a', 'z'), 9000)).to.equal(undefined);
+  });
+
+  it('tree summary: counts actors and names the paths of those not running', () => {
+    const summary = summariseTree({
+      id: 'rosey',
+      kind: 'supervisor',
+      status: 'running',
+      restarts: 0,
+      children: [
+        { id: 'bus', kind: 'worker', status: 'running', restarts: 0 },
+        {
+          id: 'plugins',
+          kind: 'supervisor',
+          status: 'running',
+          restarts: 0,
+          children: [{ id: 'dice', kind: 'supervisor', status: 'restarting', restarts: 1 }],
+        },
+      ],
+    });
+    expect(summary).to.deep.equal({ actors: 4, running: 3, notRunning: ['rosey/plugins/dice (restarting)'] });
+  });
+
+  it('lease key: the same 64-bit key for the same name on every node, another for another name', () => {
+    expect(leaseKey('cytube:https://cytu.be/a')).to.equal(leaseKey('cytube:https://cytu.be/a'));
+    expect(leaseKey('cytube:https://cytu.be/a')).to.not.equal(leaseKey('cytube:https://cytu.be/b'));
+    expect(BigInt(leaseKey('x')) < 2n ** 63n && BigInt(leaseKey('x')) >= -(2n ** 63n)).to.equal(true);
+  });
+
+  describe('gather (a real nats-server)', () => {
+    const nats = useNatsServer();
+    const schema = z.looseObject({ node: z.string() });
+
+    it('collects every answer, leaves out failures and garbage, and stops once the expected answered', async () => {
+      const nc = await client(nats.url);
+      try {
+        const answer = (reply: unknown) =>
+          nc.subscribe('t.info', {
+            callback: (_e, msg) => {
+              msg.respond(encodeJson(reply));
+            },
+          });
+        answer(ok({ node: 'a' }));
+        answer(ok({ node: 'b' }));
+        answer(err('INTERNAL', 'broken'));
+        answer(ok({ name: 'not a node' }));
+        await nc.flush();
+        const { answers, invalid } = await gather(nc, 't.info', {
+          schema,
+          // Beyond the test's own timeout: only stopping early, once a and b answered, passes.
+          deadlineMs: 120_000,
+          expected: new Set(['a', 'b']),
+        });
+        expect([...answers.keys()].sort()).to.deep.equal(['a', 'b']);
+        expect(invalid).to.be.at.most(2);
+      } finally {
+        await nc.close();
+      }
+    });
+
+    it('returns what came by the deadline when an expected node is silent', async () => {
+      const nc = await client(nats.url);
+      try {
+        nc.subscribe('t.info2', {
+          callback: (_e, msg) => {
+            msg.respond(encodeJson(ok({ node: 'a' })));
+          },
+        });
+        await nc.flush();
+        const { answers } = await gather(nc, 't.info2', {
+          schema,
+          deadlineMs: 300,
+          expected: new Set(['a', 'silent']),
+        });
+        expect([...answers.keys()]).to.deep.equal(['a']);
+      } finally {
+        await nc.close();
+      }
+    });
+  });
+});
