@@ -15,7 +15,7 @@ import { readRuntimeFile } from '../actors/control/runtime-file.js';
 import { sharedPostgres, stopSharedPostgres } from '../test/support/databases.js';
 import { startFakeCytube } from '../test/support/fake-cytube/index.js';
 import { startNatsCluster } from '../test/support/nats-cluster.js';
-import { startRoseyNode, type RoseyNode } from '../test/support/rosey-node.js';
+import { clusterCytube, startRoseyNode, type RoseyNode } from '../test/support/rosey-node.js';
 import { join } from 'node:path';
 import { cpuShare, now, sleep, throughput } from './harness.js';
 import type { SuiteOptions } from './runtime.js';
@@ -59,15 +59,7 @@ export async function clusterSuite({ quick }: SuiteOptions): Promise<void> {
   const config = {
     router: { defaultCooldownMs: 0 },
     log: { level: 'warn' },
-    platforms: {
-      cytube: {
-        server: cytube.baseUrl,
-        channel: 'testchan',
-        username: 'testbot',
-        password: 'botpass123',
-        reconnect: { minMs: 100, maxMs: 1000 },
-      },
-    },
+    platforms: clusterCytube(cytube.baseUrl),
   };
   const start = (name: string) =>
     startRoseyNode({ name, databaseUrl: pg.url(database), clusterUrls: cluster.urls, config });

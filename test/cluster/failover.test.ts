@@ -5,7 +5,7 @@ import { fakeClient, type FakeClient } from '../support/fake-cytube/client.js';
 import { startFakeCytube, type FakeCytube } from '../support/fake-cytube/index.js';
 import { eventually } from '../support/nats.js';
 import { startNatsCluster, type NatsCluster } from '../support/nats-cluster.js';
-import { startRoseyNode, type RoseyNode } from '../support/rosey-node.js';
+import { clusterCytube, startRoseyNode, type RoseyNode } from '../support/rosey-node.js';
 
 interface Tree {
   id: string;
@@ -60,15 +60,7 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
     databaseUrl = pg.url(database);
     const config = {
       router: { defaultCooldownMs: 0 },
-      platforms: {
-        cytube: {
-          server: cytube.baseUrl,
-          channel: 'testchan',
-          username: 'testbot',
-          password: 'botpass123',
-          reconnect: { minMs: 100, maxMs: 1000 },
-        },
-      },
+      platforms: clusterCytube(cytube.baseUrl),
     };
     sampler = setInterval(() => (most = Math.max(most, bots())), 5);
     nodes.push(

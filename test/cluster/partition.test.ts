@@ -4,7 +4,7 @@ import { startFakeCytube, type FakeCytube } from '../support/fake-cytube/index.j
 import { eventually } from '../support/nats.js';
 import { startNatsCluster, type NatsCluster } from '../support/nats-cluster.js';
 import { startPartitionProxy, type PartitionProxy } from '../support/partition-proxy.js';
-import { startRoseyNode, type RoseyNode } from '../support/rosey-node.js';
+import { clusterCytube, startRoseyNode, type RoseyNode } from '../support/rosey-node.js';
 
 /**
  * The leader cut off from PostgreSQL (docs/guides/SCALING.md): node a reaches the database
@@ -38,15 +38,7 @@ describe('cluster: a leader partitioned from PostgreSQL steps down before the st
     pg.createDatabase(database);
     proxy = await startPartitionProxy({ host: '127.0.0.1', port: pg.port });
     const config = {
-      platforms: {
-        cytube: {
-          server: cytube.baseUrl,
-          channel: 'testchan',
-          username: 'testbot',
-          password: 'botpass123',
-          reconnect: { minMs: 100, maxMs: 1000 },
-        },
-      },
+      platforms: clusterCytube(cytube.baseUrl),
     };
     sampler = setInterval(() => (most = Math.max(most, bots())), 5);
     const viaProxy = pg.url(database).replace(`:${pg.port}/`, `:${proxy.port}/`);

@@ -18,6 +18,20 @@ export interface RoseyNode {
 }
 
 /**
+ * The `platforms` block of every node in a test cluster: the fake CyTube server's `testchan` as
+ * `testbot`, reconnecting fast so a standby's turn is not spent in backoff.
+ */
+export const clusterCytube = (server: string) => ({
+  cytube: {
+    server,
+    channel: 'testchan',
+    username: 'testbot',
+    password: 'botpass123',
+    reconnect: { minMs: 100, maxMs: 1000 },
+  },
+});
+
+/**
  * Starts a node with its own data directory on the shared PostgreSQL database and the NATS cluster
  * (`config` is merged into the generated rosey.json). Resolves once `rosey start --detach` says it
  * is up, with its pid.
