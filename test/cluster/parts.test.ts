@@ -20,6 +20,15 @@ describe('cluster: its pure parts', () => {
       ['b', 1000],
     ]);
     expect([...peers.known(12_000).keys()]).to.deep.equal(['b']);
+    // Forgotten for good, not only left out: only a new heartbeat brings it back.
+    expect([...peers.known(6000).keys()]).to.deep.equal(['b']);
+  });
+
+  it('peers: a node heard exactly `forgetAfterMs` ago is still listed', () => {
+    const peers = new Peers(10_000, 2000);
+    peers.heard(beat('a', 'x'), 1000);
+    expect([...peers.known(11_000)]).to.deep.equal([['a', 10_000]]);
+    expect([...peers.known(11_001)]).to.deep.equal([]);
   });
 
   it('peers: two instances under one name within the clash window are a clash; a restart is not', () => {
@@ -28,6 +37,9 @@ describe('cluster: its pure parts', () => {
     expect(peers.heard(beat('a', 'y'), 1500)?.instance).to.equal('x');
     // The same name back after a silence longer than the window: the node restarted.
     expect(peers.heard(beat('a', 'z'), 9000)).to.equal(undefined);
+    // The same instance again is its next heartbeat; another one exactly the window later is a restart.
+    expect(peers.heard(beat('a', 'z'), 9100)).to.equal(undefined);
+    expect(peers.heard(beat('a', 'w'), 11_100)).to.equal(undefined);
   });
 
   it('tree summary: counts actors and names the paths of those not running', () => {
@@ -82,6 +94,50 @@ describe('cluster: its pure parts', () => {
         });
         expect([...answers.keys()].sort()).to.deep.equal(['a', 'b']);
         expect(invalid).to.be.at.most(2);
+      } finally {
+        await nc.close();
+      }
+    });
+
+    it('counts every answer it leaves out, whatever is wrong with it', async () => {
+      const nc = await client(nats.url);
+      try {
+        const answer = (reply: Uint8Array) =>
+          nc.subscribe('t.bad', {
+            callback: (_e, msg) => {
+              msg.respond(reply);
+            },
+          });
+        answer(encodeJson(ok({ node: 'a' })));
+        answer(encodeJson(err('INTERNAL', 'broken')));
+        answer(encodeJson(ok({ name: 'not a node' })));
+        answer(new TextEncoder().encode('not json'));
+        await nc.flush();
+        const { answers, invalid } = await gather(nc, 't.bad', {
+          schema,
+          deadlineMs: 500,
+          expected: new Set(['a', 'silent']),
+        });
+        expect([...answers.keys()]).to.deep.equal(['a']);
+        expect(invalid).to.equal(3);
+      } finally {
+        await nc.close();
+      }
+    });
+
+    it('leaves no timer behind when every expected node answered early', async () => {
+      const nc = await client(nats.url);
+      try {
+        nc.subscribe('t.early', {
+          callback: (_e, msg) => {
+            msg.respond(encodeJson(ok({ node: 'a' })));
+          },
+        });
+        await nc.flush();
+        const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+        const before = timers();
+        await gather(nc, 't.early', { schema, deadlineMs: 120_000, expected: new Set(['a']) });
+        expect(timers()).to.equal(before);
       } finally {
         await nc.close();
       }
