@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 // The `rosey` command. Runs the compiled tree in dist/ (built by `npm install` / `npm run build`).
-import { runFast } from '../dist/cli/fast-path.js';
+import { enableCompileCache } from '../dist/process/compile-cache.js';
+
+// Before anything else loads: every module after this line (Rosey's and plugins' processes alike,
+// which inherit the directory) is read from V8's code cache on disk when it was compiled before
+// (process/compile-cache.ts; Node ≥ 22.1).
+enableCompileCache();
+const { runFast } = await import('../dist/cli/fast-path.js');
 
 // `rosey status`, `rosey dev` and `rosey start` with plain arguments run without loading oclif
 // (cli/fast-path.ts says which arguments).
