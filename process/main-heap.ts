@@ -7,9 +7,10 @@ import { setFlagsFromString } from 'node:v8';
  * one: after 100,000 commands Rosey held ~215 MB, of which ~100 MB were dead objects in an old space
  * that no collection visited again while Rosey sat idle (V8's memory reducer did not run), and a
  * 32 MB young generation. Nothing was retained: a heap snapshot after the load held 29 MB against
- * 27 MB idle (docs/benchmarks.md). With the two flags below 30,000 commands end at ~115–130 MB
- * instead of ~200–215 MB, for about 10–15 % more of main's CPU per command (more, smaller
- * collections; docs/benchmarks.md has the figures for the values not chosen).
+ * 27 MB idle (docs/benchmarks.md). With the two flags below main ends the lean suite's load at
+ * ~105–117 MB instead of ~195–215 MB, for more, smaller collections: 5–15 % more of main's CPU per
+ * command, about 10 % fewer commands/s with 100 senders and a higher p99 on a quiet machine
+ * (docs/benchmarks.md, with the figures of the values not chosen). An empty FLAGS undoes it.
  *
  * - `--semi-space-growth-factor=1`: the young generation stays at the size it starts with (1 MB per
  *   semi-space); scavenging 1 MB is cheap.
