@@ -8,6 +8,7 @@ import { errorMessage } from '../contract/result.js';
 import { describeExitWith, isNormalExit } from '../supervisors/exit-reason.js';
 import { StoppedDuringStart, type RunningTree } from '../supervisors/run-tree.js';
 import { startRosey, type StartOptions } from './start-rosey.js';
+import { keepHeapSmall } from '../process/main-heap.js';
 
 export interface ForegroundOptions {
   loaded: LoadedConfig;
@@ -42,6 +43,8 @@ export function createRoseyLogger(
  * The reason for a failure is one line on stderr.
  */
 export async function runForeground(options: ForegroundOptions): Promise<number> {
+  // Rosey's process runs for days and allocates per command: see process/main-heap.ts.
+  keepHeapSmall();
   const stderrLevel = options.stderrLevel ?? options.loaded.config.log.stderrLevel;
   const label = options.label ?? 'rosey';
   // Signals are handled from the start: one stops the tree in order (even while it is starting),

@@ -70,9 +70,9 @@ async function timeProcess(args: string[], cwd: string): Promise<number> {
  * Rosey starts; again if the router said the plugin was still starting). Then end of input, and
  * the wait for a clean exit, which is not counted.
  */
-async function devStart(cwd: string): Promise<number> {
+export async function devStart(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const t0 = now();
-  const child = spawn(process.execPath, [BIN, 'dev'], { cwd, stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [BIN, 'dev'], { cwd, env, stdio: ['pipe', 'pipe', 'ignore'] });
   const exited = exitOf(child);
   const waiting = new Set(PLUGINS);
   let answeredAt = 0;

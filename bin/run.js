@@ -1,6 +1,17 @@
 #!/usr/bin/env node
 // The `rosey` command. Runs the compiled tree in dist/ (built by `npm install` / `npm run build`).
-import { runFast } from '../dist/cli/fast-path.js';
+import { enableCompileCache } from '../dist/process/compile-cache.js';
+import { keepHeapSmall } from '../dist/process/main-heap.js';
+
+// Before anything else loads: every module after this line (Rosey's and plugins' processes alike,
+// which inherit the directory) is read from V8's code cache on disk when it was compiled before
+// (process/compile-cache.ts; Node ≥ 22.1).
+enableCompileCache();
+// Rosey itself runs in the process of `rosey dev` and `rosey start`: its heap is sized for a long
+// run before the first module loads, since V8 never shrinks a young generation that startup grew
+// (process/main-heap.ts).
+if (process.argv[2] === 'dev' || process.argv[2] === 'start') keepHeapSmall();
+const { runFast } = await import('../dist/cli/fast-path.js');
 
 // `rosey status`, `rosey dev` and `rosey start` with plain arguments run without loading oclif
 // (cli/fast-path.ts says which arguments).

@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import type * as Ws from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import {
   DASHBOARD_PROTOCOL,
   DASHBOARD_TOKEN_PROTOCOL_PREFIX,
@@ -14,6 +16,12 @@ import { validate } from '../../contract/validate.js';
 
 /** The path the page's WebSocket upgrades on. */
 export const DASHBOARD_WS_PATH = '/dashboard/ws';
+
+/**
+ * ws (~50 ms and ~10 MB when loaded) once a dashboard exists, not at every start: the HTTP actor
+ * imports this module for the path above, and HTTP is off by default (issue 16).
+ */
+const loadWs = () => createRequire(import.meta.url)('ws') as typeof Ws;
 
 /** A page sending faster than it reads: past this much unsent, it is closed rather than buffered. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
@@ -58,7 +66,7 @@ export class DashboardHub {
   private closed = false;
 
   constructor(private readonly options: HubOptions) {
-    this.wss = new WebSocketServer({
+    this.wss = new (loadWs().WebSocketServer)({
       noServer: true,
       maxPayload: 16 * 1024,
       perMessageDeflate: false,
@@ -145,7 +153,7 @@ export class DashboardHub {
   }
 
   private sendText(ws: WebSocket, text: string): void {
-    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > MAX_BUFFERED) {
       ws.close(1013, 'too far behind');
       return;

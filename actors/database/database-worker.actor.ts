@@ -6,6 +6,7 @@ import type { DatabaseTarget } from './target.js';
 import type { Logger } from '../../contract/log.js';
 import { err, errorMessage, type Result } from '../../contract/result.js';
 import type { FromThread, HandlerSpec, ThreadData, ToThread } from './thread-protocol.js';
+import { restoreHeapFlags } from '../../process/main-heap.js';
 
 export interface DatabaseWorkerInput {
   target: DatabaseTarget;
@@ -220,6 +221,8 @@ export function databaseWorker<Request>(
         // request allocates lives for one request; the rest is promoted as usual.
         resourceLimits: { maxYoungGenerationSizeMb: DATABASE_THREAD_YOUNG_MB },
       });
+      // Setting up the thread's heap undid the main thread's heap flags (process/main-heap.ts).
+      worker.once('online', restoreHeapFlags);
       const thread: Thread = {
         id: worker.threadId,
         post: (message) => worker.postMessage(message),

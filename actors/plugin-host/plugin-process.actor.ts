@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { fromCallback } from 'xstate';
 import type { Logger } from '../../contract/log.js';
+import { compileCacheEnv } from '../../process/compile-cache.js';
 import { dieWithParent } from '../../process/parent-death.js';
 import { describeProcessExit } from '../../process/process-exit.js';
 import { toEnv, type PluginEnv } from '../../contract/plugin-env.js';
@@ -63,7 +64,9 @@ export const pluginProcess = fromCallback<PluginProcessCommand, PluginProcessInp
     const child: ChildProcess = fork(RUNNER, [], {
       execPath: launcher.command,
       execArgv: launcher.args,
-      env: { ...pluginBaseEnv(), ...toEnv({ ...input.env, entry }) },
+      // Rosey's compile cache, if it has one: the runner, the SDK, zod and the NATS client are the
+      // same files in every plugin process and every start (process/compile-cache.ts).
+      env: { ...pluginBaseEnv(), ...compileCacheEnv(), ...toEnv({ ...input.env, entry }) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
       serialization: 'json',

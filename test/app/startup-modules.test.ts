@@ -9,7 +9,7 @@ const bodies = ['run-start.js', 'run-dev.js'].map((f) =>
 // What a start of Rosey loads before its tree starts is part of every start (issue 16: spawn of
 // `rosey dev` → every plugin answering, target 1.5 s). These were loaded and not needed there.
 describe('modules a start of Rosey loads', () => {
-  it('has neither oclif, nor all of semver, nor the backup writer', () => {
+  it('has neither oclif, nor all of semver, nor the backup writer, nor elkjs, nor ws', () => {
     const script = `
       import { createRequire } from 'node:module';
       for (const body of ${JSON.stringify(bodies)}) await import(body);
@@ -28,6 +28,10 @@ describe('modules a start of Rosey loads', () => {
     expect(loaded.filter((m) => /\/semver\/functions\/valid\.js$/.test(m))).to.have.length(1);
     // The backup scheduler loads the writer (tar-stream, the database reading) when a backup is due.
     expect(loaded.filter((m) => m.includes('/node_modules/tar-stream/'))).to.deep.equal([]);
+    // The dashboard lays its charts out with elkjs, loaded with the first chart it draws.
+    expect(loaded.filter((m) => m.includes('/node_modules/elkjs/'))).to.deep.equal([]);
+    // The dashboard's WebSocket server loads ws when a dashboard exists (HTTP is off by default).
+    expect(loaded.filter((m) => m.includes('/node_modules/ws/'))).to.deep.equal([]);
     // Readable stderr lines load pino-pretty with the first one.
     expect(loaded.filter((m) => m.includes('/node_modules/pino-pretty/'))).to.deep.equal([]);
   });
