@@ -108,6 +108,12 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
       30_000,
     );
     const standby = nodes.find((n) => n !== leader)!;
+    // Asked on the standby, the CyTube commands say where the connector is, not that none is configured.
+    const waiting = await standby.cli(['cytube', 'status']);
+    expect(waiting.code).to.equal(1);
+    expect(waiting.stderr.trim()).to.equal(
+      'rosey cytube status: this node is a standby for the CyTube channel: its connector runs on the node holding the lease (rosey status --cluster lists the nodes)',
+    );
 
     alice = await fakeClient(cytube.baseUrl, 'testchan', { name: 'alice', password: 'alicepass' });
     const answers = (i: number) =>
