@@ -406,6 +406,9 @@ export function clusterSpec(
   return {
     id: 'cluster',
     logic: clusterPresenceMachine,
+    // Nothing waits for the cluster: a node started while the cluster is down runs (its connector a
+    // standby, since the lease is in PostgreSQL) and joins when it can.
+    readyOn: 'spawn',
     input: {
       node,
       cluster: { urls: cluster.urls, token: cluster.token, user: cluster.user, pass: cluster.password },
@@ -540,14 +543,29 @@ export function leasedCytubeSpec(
       connector: cytubeInput(w, bot, cytube),
       lease: {
         url: lease.databaseUrl,
-        // The server and channel: one bot per channel, whatever each node calls it.
-        name: `cytube:${cytube.server}/${cytube.channel}`,
+        name: cytubeLeaseName(cytube.server, cytube.channel),
         holder: lease.node,
         timing: lease.timing ?? DEFAULT_LEASE_TIMING,
       },
       logger: w.logger.child('cytube'),
     } satisfies LeasedConnectorInput,
   };
+}
+
+/**
+ * What a channel's lease is called: the server and channel, one bot per channel whatever each node
+ * calls it. The server as a URL parser writes it (`https://CyTu.be/` and `https://cytu.be` are one
+ * server, so two nodes whose configurations spell it differently still share one lease); channel
+ * names are compared as CyTube does, without case.
+ */
+export function cytubeLeaseName(server: string, channel: string): string {
+  let canonical = server;
+  try {
+    canonical = new URL(server).href.replace(/\/$/, '');
+  } catch {
+    // Not a URL: the config schema lets only URLs through; kept as written otherwise.
+  }
+  return `cytube:${canonical}/${channel.toLowerCase()}`;
 }
 
 /**

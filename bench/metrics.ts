@@ -136,7 +136,7 @@ function window(): void {
   const reading = {
     restarts: PLUGINS.map((p) => ({ path: `plugins/${p}/${p}@1`, restarts: 0 })),
     plugins: PLUGINS.map((name, i) => ({ name, status: 'running', generation: 1, pid: 1000 + i })),
-    connectors: [{ name: 'cytube', state: 'ready', wanted: true }],
+    connectors: [{ name: 'cytube', state: 'ready', wanted: true, up: true }],
   };
   let at = Date.now();
   const tick = () => {

@@ -18,11 +18,17 @@ function describeNode(entry: ClusterNode, self: string): string[] {
   return lines;
 }
 
+/**
+ * Control characters shown as `?`: the answers come from whoever publishes on the cluster, and a
+ * terminal must not take an escape sequence in a version or plugin name as a command.
+ */
+const printable = (line: string) => line.replace(/\p{Cc}/gu, '?');
+
 /** `rosey status --cluster`: every node, the one asked marked, a silent one said so. */
 export function formatClusterStatus(data: ClusterStatusReply): string {
   const answered = data.nodes.filter((n) => n.answered).length;
   return [
     `${data.nodes.length} node${data.nodes.length === 1 ? '' : 's'}, ${answered} answered`,
-    ...data.nodes.flatMap((n) => describeNode(n, data.self)),
+    ...data.nodes.flatMap((n) => describeNode(n, data.self)).map(printable),
   ].join('\n');
 }

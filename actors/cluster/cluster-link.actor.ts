@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { fromCallback, type AnyActorRef } from 'xstate';
 import type { BusLink } from '../bus/bus-link.js';
 import { redactUrl } from '../bus/connect.js';
@@ -59,8 +59,24 @@ export type ClusterLinkEvent =
   | { type: 'cluster.failed'; error: string }
   | { type: 'cluster.answer'; replyId: string; result: Result<unknown> };
 
-/** How long one node's reload may take before the rolling reload stops there. */
-const NODE_RELOAD_TIMEOUT_MS = 120_000;
+/**
+ * How long one node's reload may take before the rolling reload stops there: what its plugin
+ * manager allows a reload (health checks, drain, migrations), so a slow node is not called failed
+ * while it goes on to finish.
+ */
+export const NODE_RELOAD_TIMEOUT_MS = 10 * 60_000;
+
+/** Between attempts to reach the cluster before the first connection (after it the client retries). */
+const FIRST_CONNECT_RETRY_MS = 1000;
+
+/** An answer on the cluster connection, which may have closed meanwhile (then nobody waits for it). */
+function respond(msg: Msg, data: unknown): void {
+  try {
+    msg.respond(encodeJson(data));
+  } catch {
+    // Closed: the asker times out, as it would had the node died.
+  }
+}
 
 /** Silent nodes stay listed this long (then they are taken as gone for good). */
 const FORGET_AFTER_HEARTBEATS = 60;
@@ -86,6 +102,8 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
     let nc: NatsConnection | undefined;
     let disposed = false;
     let timer: NodeJS.Timeout | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let wake: (() => void) | undefined;
     const subs: Subscription[] = [];
 
     const info = async (): Promise<NodeInfo> => {
@@ -115,8 +133,14 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
       };
     };
 
+    // From a timer: a publish on a connection that is closing throws, and must not end the process.
     const beat = () => {
-      nc?.publish(subjects.clusterHeartbeat(input.node), encodeJson(heartbeat));
+      if (!nc || nc.isClosed()) return;
+      try {
+        nc.publish(subjects.clusterHeartbeat(input.node), encodeJson(heartbeat));
+      } catch {
+        // Closing: the connection's end is reported by `closed()`.
+      }
     };
 
     const listen = (conn: NatsConnection) => {
@@ -126,7 +150,9 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
             if (error) return;
             const decoded = decodeJson(msg.data);
             const checked = decoded.ok ? validate(nodeHeartbeatSchema, decoded.data) : undefined;
-            if (!checked?.ok) return;
+            // A node speaks for itself only: its name is its subject's (a heartbeat for another name,
+            // or a name no node may have, would list a node that does not exist).
+            if (!checked?.ok || msg.subject !== subjects.clusterHeartbeat(checked.data.node)) return;
             const other = peers.heard(checked.data);
             if (other && checked.data.node === input.node) {
               const stranger = checked.data.instance === instance ? other : checked.data;
@@ -142,7 +168,7 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
             const decoded = decodeJson(msg.data);
             const checked = decoded.ok ? validate(clusterReloadRequestSchema, decoded.data) : decoded;
             if (!checked.ok) {
-              msg.respond(encodeJson(checked));
+              respond(msg, checked);
               return;
             }
             // This node's own plugin manager does the blue-green reload, as `rosey plugin reload` would.
@@ -151,7 +177,7 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
               subjects.pluginControl('reload'),
               { plugin: checked.data.plugin },
               { reply: reloadReplySchema, timeoutMs: NODE_RELOAD_TIMEOUT_MS },
-            ).then((result) => msg.respond(encodeJson(result)));
+            ).then((result) => respond(msg, result));
           },
         }),
         conn.subscribe(subjects.clusterInfo, {
@@ -160,12 +186,12 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
             const decoded = decodeJson(msg.data);
             const checked = decoded.ok ? validate(clusterInfoRequestSchema, decoded.data) : decoded;
             if (!checked.ok) {
-              msg.respond(encodeJson(checked));
+              respond(msg, checked);
               return;
             }
             void info().then(
-              (data) => msg.respond(encodeJson(ok(data))),
-              (failure: unknown) => msg.respond(encodeJson(err('INTERNAL', errorMessage(failure)))),
+              (data) => respond(msg, ok(data)),
+              (failure: unknown) => respond(msg, err('INTERNAL', errorMessage(failure))),
             );
           },
         }),
@@ -220,23 +246,48 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
       return ok({ plugin, complete: !failed, steps });
     };
 
+    /**
+     * The first connection, tried until it succeeds or the actor stops. Not the client's
+     * `waitOnFirstConnect`: nothing can cancel that loop, so a node stopped (or restarted) while the
+     * cluster was down left it retrying in the background (found in review).
+     */
+    const firstConnect = async (): Promise<NatsConnection | undefined> => {
+      let told = false;
+      while (!disposed) {
+        try {
+          return await connect({
+            servers: input.cluster.urls,
+            token: input.cluster.token,
+            user: input.cluster.user,
+            pass: input.cluster.pass,
+            name: `rosey-cluster-${input.node}`,
+            timeout: 2000,
+            maxReconnectAttempts: -1,
+            reconnectTimeWait: 250,
+            reconnectJitter: 100,
+            pingInterval: 2000,
+            maxPingOut: 2,
+            noAsyncTraces: true,
+          });
+        } catch (error) {
+          if (!told)
+            log.warn(
+              `cannot reach the NATS cluster yet (${errorMessage(error)}): trying again every ${FIRST_CONNECT_RETRY_MS / 1000}s`,
+            );
+          told = true;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            retry = setTimeout(resolve, FIRST_CONNECT_RETRY_MS);
+          });
+        }
+      }
+      return undefined;
+    };
+
     void (async () => {
       try {
-        const conn = await connect({
-          servers: input.cluster.urls,
-          token: input.cluster.token,
-          user: input.cluster.user,
-          pass: input.cluster.pass,
-          name: `rosey-cluster-${input.node}`,
-          // The first connection is retried too: the cluster may come up after the node.
-          waitOnFirstConnect: true,
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: 250,
-          reconnectJitter: 100,
-          pingInterval: 2000,
-          maxPingOut: 2,
-          noAsyncTraces: true,
-        });
+        const conn = await firstConnect();
+        if (!conn) return;
         if (disposed) {
           await conn.close();
           return;
@@ -289,6 +340,8 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
     return () => {
       disposed = true;
       clearInterval(timer);
+      clearTimeout(retry);
+      wake?.();
       for (const sub of subs) sub.unsubscribe();
       void nc?.close();
     };

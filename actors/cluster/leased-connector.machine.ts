@@ -50,12 +50,12 @@ export const leasedConnectorMachine = setup({
     src: 'lease',
     input: ({ context }) => ({ ...context.input.lease, logger: context.input.logger }),
   },
-  entry: sendParent(({ self }) => childReady(self, { lease: 'standby' })),
+  entry: sendParent(({ self }) => childReady(self, { lease: 'standby', state: 'standby' })),
   initial: 'standby',
   output: ({ context }) => ({ exit: context.exit ?? 'shutdown' }),
   states: {
     standby: {
-      entry: sendParent(({ self }) => childInfo(self, { lease: 'standby' })),
+      entry: sendParent(({ self }) => childInfo(self, { lease: 'standby', state: 'standby' })),
       on: {
         'lease.won': 'leading',
         'rosey.shutdown': 'stopped',

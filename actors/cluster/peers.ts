@@ -1,5 +1,8 @@
 import type { NodeHeartbeat } from '../../contract/messages/cluster.js';
 
+/** Nodes one node keeps track of at most. */
+export const MAX_PEERS = 256;
+
 interface Peer {
   heartbeat: NodeHeartbeat;
   heardAt: number;
@@ -19,9 +22,17 @@ export class Peers {
     private readonly clashWithinMs: number,
   ) {}
 
-  /** Records a heartbeat; returns the other instance when two processes use the same node name. */
+  /**
+   * Records a heartbeat; returns the other instance when two processes use the same node name.
+   * Past `MAX_PEERS` names, the long silent are forgotten first and a new name beyond that is not
+   * recorded: heartbeats under made-up names must not grow the table without end.
+   */
   heard(heartbeat: NodeHeartbeat, now = Date.now()): NodeHeartbeat | undefined {
     const previous = this.peers.get(heartbeat.node);
+    if (!previous && this.peers.size >= MAX_PEERS) {
+      this.known(now);
+      if (this.peers.size >= MAX_PEERS) return undefined;
+    }
     this.peers.set(heartbeat.node, { heartbeat, heardAt: now });
     return previous &&
       previous.heartbeat.instance !== heartbeat.instance &&

@@ -6,7 +6,7 @@ import type { Logger } from '../../contract/log.js';
 import { subjects } from '../../contract/subjects.js';
 import { clusterReloadRequestSchema } from '../../contract/messages/cluster.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
-import { childReady, type ShutdownEvent } from '../../supervisors/child-protocol.js';
+import { childInfo, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { clusterLinkActor, type ClusterLinkEvent, type ClusterLinkInput } from './cluster-link.actor.js';
 
 export type ClusterPresenceInput = ClusterLinkInput & { link: BusLink; logger: Logger };
@@ -41,6 +41,8 @@ export const clusterPresenceMachine = setup({
       src: 'bus',
       input: ({ context }) =>
         bridgeInput(context.input, {
+          // A rolling reload waits for each node's in turn (up to NODE_RELOAD_TIMEOUT_MS each).
+          serveTimeoutMs: 60 * 60_000,
           services: [
             {
               subject: subjects.clusterControl('status'),
@@ -72,7 +74,7 @@ export const clusterPresenceMachine = setup({
                 `node ${context.input.node} joined the NATS cluster at ${event.server}`,
               ),
             sendParent(({ context, self, event }) =>
-              childReady(self, { node: context.input.node, server: event.server }),
+              childInfo(self, { node: context.input.node, server: event.server }),
             ),
           ],
         },

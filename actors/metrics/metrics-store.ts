@@ -335,7 +335,7 @@ export class MetricsStore {
     this.connectorUp.reset();
     this.connectorState.reset();
     for (const c of this.connectors) {
-      this.connectorUp.set({ connector: c.name }, c.wanted ? 1 : 0);
+      this.connectorUp.set({ connector: c.name }, c.up ? 1 : 0);
       this.connectorState.set({ connector: c.name, state: c.state }, 1);
       if (c.queued !== undefined) this.connectorQueue.set({ connector: c.name }, c.queued);
     }

@@ -14,8 +14,13 @@ export interface ConnectorReading {
   name: string;
   /** What the connector says of itself (CyTube's `ready`, `halted`, …), else the actor's state. */
   state: string;
-  /** In the state it is meant to be in: CyTube in its channel, any other connector running. */
+  /**
+   * In the state it is meant to be in: CyTube in its channel, a cluster node's standby waiting for
+   * the channel's lease (docs/guides/SCALING.md), any other connector running.
+   */
   wanted: boolean;
+  /** Serving: CyTube's bot in its channel through this node (a standby is wanted but not up). */
+  up: boolean;
 }
 
 /** What the metrics actor and `/ready` read from one `describeTree`. */
@@ -60,8 +65,15 @@ function pluginOf(node: TreeNode): PluginReading {
 
 function connectorOf(node: TreeNode): ConnectorReading {
   const said = node.info?.state;
-  if (typeof said === 'string') return { name: node.id, state: said, wanted: said === 'ready' };
-  return { name: node.id, state: node.status, wanted: node.status === 'running' };
+  if (typeof said === 'string')
+    return {
+      name: node.id,
+      state: said,
+      wanted: said === 'ready' || said === 'standby',
+      up: said === 'ready',
+    };
+  const running = node.status === 'running';
+  return { name: node.id, state: node.status, wanted: running, up: running };
 }
 
 const CONNECTORS = new Set(['console', 'cytube']);

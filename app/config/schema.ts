@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CAPABILITY_NAMES, isCapability } from '../../contract/capabilities.js';
+import { NODE_NAME } from '../../contract/messages/cluster.js';
 import { PLUGIN_NAME } from '../../contract/subjects.js';
 import { DEFAULT_ROTATE } from '../logging/rotate-options.js';
 
@@ -27,8 +28,7 @@ export function isLoopback(host: string): boolean {
 
 const logLevel = z.enum(['debug', 'info', 'warn', 'error']);
 
-/** A node's name: a NATS subject token and a word in `rosey status --cluster`. */
-export const NODE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+export { NODE_NAME };
 const NODE_NAME_RULE = '1-32 of a-z, 0-9, - and _, starting with a letter or digit';
 
 /** A node's name when none is set: the host name, made a valid node name. */

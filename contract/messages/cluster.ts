@@ -8,9 +8,12 @@ import { PLUGIN_NAME } from '../subjects.js';
  * `rosey.control.cluster.status` gathers from them all for `rosey status --cluster`.
  */
 
+/** A node's name: a NATS subject token and a word in `rosey status --cluster`. */
+export const NODE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
 /** Who a node is: `instance` tells two processes that took the same name apart. */
 export const nodeHeartbeatSchema = z.looseObject({
-  node: z.string(),
+  node: z.string().regex(NODE_NAME),
   instance: z.string(),
   pid: z.number(),
   version: z.string(),

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { z } from 'zod';
 import { gather } from '../../actors/cluster/gather.js';
 import { leaseKey } from '../../actors/cluster/lease-key.js';
-import { Peers } from '../../actors/cluster/peers.js';
+import { cytubeLeaseName } from '../../app/child-specs.js';
+import { formatClusterStatus } from '../../cli/format-cluster-status.js';
+import { MAX_PEERS, Peers } from '../../actors/cluster/peers.js';
 import { summariseTree } from '../../actors/cluster/tree-summary.js';
 import { encodeJson } from '../../contract/envelope.js';
 import { err, ok } from '../../contract/result.js';
@@ -22,6 +24,18 @@ describe('cluster: its pure parts', () => {
     expect([...peers.known(12_000).keys()]).to.deep.equal(['b']);
     // Forgotten for good, not only left out: only a new heartbeat brings it back.
     expect([...peers.known(6000).keys()]).to.deep.equal(['b']);
+  });
+
+  it('peers: holds at most MAX_PEERS names, forgetting the long silent first', () => {
+    const peers = new Peers(10_000, 2000);
+    for (let i = 0; i < MAX_PEERS; i++) peers.heard(beat(`n${i}`, 'x'), 1000);
+    // Full: a new name is not recorded while all are fresh…
+    peers.heard(beat('late', 'x'), 2000);
+    expect(peers.known(2000).size).to.equal(MAX_PEERS);
+    expect(peers.known(2000).has('late')).to.equal(false);
+    // …and is once the silent ones are forgotten.
+    peers.heard(beat('late', 'x'), 20_000);
+    expect([...peers.known(20_000).keys()]).to.deep.equal(['late']);
   });
 
   it('peers: a node heard exactly `forgetAfterMs` ago is still listed', () => {
@@ -66,6 +80,45 @@ describe('cluster: its pure parts', () => {
     expect(leaseKey('cytube:https://cytu.be/a')).to.equal(leaseKey('cytube:https://cytu.be/a'));
     expect(leaseKey('cytube:https://cytu.be/a')).to.not.equal(leaseKey('cytube:https://cytu.be/b'));
     expect(BigInt(leaseKey('x')) < 2n ** 63n && BigInt(leaseKey('x')) >= -(2n ** 63n)).to.equal(true);
+  });
+
+  it("lease name: one per channel, however a node's configuration spells the server", () => {
+    // Spelt two ways on two nodes, the channel got two leases and so two bots (found in review).
+    const names = [
+      cytubeLeaseName('https://cytu.be', 'mychan'),
+      cytubeLeaseName('https://cytu.be/', 'mychan'),
+      cytubeLeaseName('HTTPS://CyTu.be', 'MyChan'),
+    ];
+    expect(new Set(names)).to.have.length(1);
+    expect(names[0]).to.equal('cytube:https://cytu.be/mychan');
+    expect(cytubeLeaseName('https://cytu.be', 'other')).to.not.equal(names[0]);
+    expect(cytubeLeaseName('http://127.0.0.1:8080', 'mychan')).to.equal(
+      'cytube:http://127.0.0.1:8080/mychan',
+    );
+  });
+
+  it('status --cluster prints what other nodes say with control characters shown as ?', () => {
+    const text = formatClusterStatus({
+      self: 'a',
+      nodes: [
+        {
+          node: 'a',
+          answered: true,
+          info: {
+            ...beat('a', 'x'),
+            version: '1.0\u001b[2J',
+            startedAt: new Date(0).toISOString(),
+            uptimeMs: 1000,
+            tree: { actors: 2, running: 1, notRunning: ['rosey/x\u0007'] },
+            plugins: [{ name: 'dice', version: '1.0.0\r', state: 'running' }],
+          },
+        },
+      ],
+    });
+    expect(text).not.to.match(/\p{Cc}(?<!\n)/u);
+    expect(text).to.include('Rosey 1.0?[2J');
+    expect(text).to.include('not running: rosey/x?');
+    expect(text).to.include('plugins: dice 1.0.0?');
   });
 
   describe('gather (a real nats-server)', () => {

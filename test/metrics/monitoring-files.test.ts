@@ -57,7 +57,7 @@ async function exposed(): Promise<Map<string, Set<string>>> {
   store.tree({
     restarts: [{ path: 'plugins/dice/dice@1', restarts: 1 }],
     plugins: [{ name: 'dice', status: 'running', generation: 2, pid: 1 }],
-    connectors: [{ name: 'cytube', state: 'halted', wanted: false }],
+    connectors: [{ name: 'cytube', state: 'halted', wanted: false, up: false }],
   });
   store.connectorQueued('cytube', 3);
   const figures = {
