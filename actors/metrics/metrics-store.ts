@@ -185,7 +185,7 @@ export class MetricsStore {
   });
   private readonly connectorUp = new Gauge({
     name: 'rosey_connector_up',
-    help: 'Whether the connector is where it should be (1: CyTube in its channel, the console running).',
+    help: "Whether the connector serves (1: CyTube in its channel, the console running; 0 on a cluster's standby).",
     labelNames: ['connector'] as const,
     registers: [this.registry],
   });
