@@ -33,6 +33,10 @@ describe('cluster: its pure parts', () => {
     peers.heard(beat('late', 'x'), 2000);
     expect(peers.known(2000).size).to.equal(MAX_PEERS);
     expect(peers.known(2000).has('late')).to.equal(false);
+    // A known name is still heard while the table is full: its age starts again, a clash still shows.
+    peers.heard(beat('n0', 'x'), 2500);
+    expect(peers.known(2500).get('n0')).to.equal(0);
+    expect(peers.heard(beat('n1', 'other'), 2500)?.instance).to.equal('x');
     // …and is once the silent ones are forgotten.
     peers.heard(beat('late', 'x'), 20_000);
     expect([...peers.known(20_000).keys()]).to.deep.equal(['late']);
