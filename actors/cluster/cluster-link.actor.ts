@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { fromCallback, type AnyActorRef } from 'xstate';
+import type { z } from 'zod';
 import type { BusLink } from '../bus/bus-link.js';
 import { redactUrl } from '../bus/connect.js';
 import type { RuntimeInfo } from '../control/runtime-file.js';
@@ -68,6 +69,27 @@ export const NODE_RELOAD_TIMEOUT_MS = 10 * 60_000;
 
 /** Between attempts to reach the cluster before the first connection (after it the client retries). */
 const FIRST_CONNECT_RETRY_MS = 1000;
+
+/**
+ * A request served on the cluster connection: its payload checked against `schema` (a refusal
+ * answered as such), then `handle`'s result answered.
+ */
+function serve<S extends z.ZodType>(
+  conn: NatsConnection,
+  subject: string,
+  schema: S,
+  handle: (data: z.output<S>) => Promise<Result<unknown>>,
+): Subscription {
+  return conn.subscribe(subject, {
+    callback: (error, msg) => {
+      if (error || !msg.reply) return;
+      const decoded = decodeJson(msg.data);
+      const checked = decoded.ok ? validate(schema, decoded.data) : decoded;
+      if (!checked.ok) return respond(msg, checked);
+      void handle(checked.data).then((result) => respond(msg, result));
+    },
+  });
+}
 
 /** An answer on the cluster connection, which may have closed meanwhile (then nobody waits for it). */
 function respond(msg: Msg, data: unknown): void {
@@ -162,39 +184,21 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
             }
           },
         }),
-        conn.subscribe(subjects.clusterNodeReload(input.node), {
-          callback: (error, msg) => {
-            if (error || !msg.reply) return;
-            const decoded = decodeJson(msg.data);
-            const checked = decoded.ok ? validate(clusterReloadRequestSchema, decoded.data) : decoded;
-            if (!checked.ok) {
-              respond(msg, checked);
-              return;
-            }
-            // This node's own plugin manager does the blue-green reload, as `rosey plugin reload` would.
-            void request(
-              input.link.connection,
-              subjects.pluginControl('reload'),
-              { plugin: checked.data.plugin },
-              { reply: reloadReplySchema, timeoutMs: NODE_RELOAD_TIMEOUT_MS },
-            ).then((result) => respond(msg, result));
-          },
-        }),
-        conn.subscribe(subjects.clusterInfo, {
-          callback: (error, msg) => {
-            if (error || !msg.reply) return;
-            const decoded = decodeJson(msg.data);
-            const checked = decoded.ok ? validate(clusterInfoRequestSchema, decoded.data) : decoded;
-            if (!checked.ok) {
-              respond(msg, checked);
-              return;
-            }
-            void info().then(
-              (data) => respond(msg, ok(data)),
-              (failure: unknown) => respond(msg, err('INTERNAL', errorMessage(failure))),
-            );
-          },
-        }),
+        serve(conn, subjects.clusterNodeReload(input.node), clusterReloadRequestSchema, (data) =>
+          // This node's own plugin manager does the blue-green reload, as `rosey plugin reload` would.
+          request(
+            input.link.connection,
+            subjects.pluginControl('reload'),
+            { plugin: data.plugin },
+            { reply: reloadReplySchema, timeoutMs: NODE_RELOAD_TIMEOUT_MS },
+          ),
+        ),
+        serve(conn, subjects.clusterInfo, clusterInfoRequestSchema, () =>
+          info().then(
+            (data) => ok(data),
+            (failure: unknown) => err('INTERNAL', errorMessage(failure)),
+          ),
+        ),
       );
     };
 

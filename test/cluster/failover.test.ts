@@ -5,7 +5,7 @@ import { fakeClient, type FakeClient } from '../support/fake-cytube/client.js';
 import { startFakeCytube, type FakeCytube } from '../support/fake-cytube/index.js';
 import { eventually } from '../support/nats.js';
 import { startNatsCluster, type NatsCluster } from '../support/nats-cluster.js';
-import { clusterCytube, startRoseyNode, type RoseyNode } from '../support/rosey-node.js';
+import { botsInChannel, clusterCytube, startRoseyNode, type RoseyNode } from '../support/rosey-node.js';
 
 interface Tree {
   id: string;
@@ -42,11 +42,7 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
   let databaseUrl = '';
   const sql = (query: string) =>
     execFileSync('psql', [databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qAtc', query], { encoding: 'utf8' }).trim();
-  const bots = () =>
-    cytube
-      .channel('testchan')
-      .users()
-      .filter((u) => u.name.toLowerCase() === 'testbot').length;
+  const bots = () => botsInChannel(cytube);
 
   before(async () => {
     cluster = await startNatsCluster(3);

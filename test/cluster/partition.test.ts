@@ -4,7 +4,7 @@ import { startFakeCytube, type FakeCytube } from '../support/fake-cytube/index.j
 import { eventually } from '../support/nats.js';
 import { startNatsCluster, type NatsCluster } from '../support/nats-cluster.js';
 import { startPartitionProxy, type PartitionProxy } from '../support/partition-proxy.js';
-import { clusterCytube, startRoseyNode, type RoseyNode } from '../support/rosey-node.js';
+import { botsInChannel, clusterCytube, startRoseyNode, type RoseyNode } from '../support/rosey-node.js';
 
 /**
  * The leader cut off from PostgreSQL (docs/guides/SCALING.md): node a reaches the database
@@ -21,11 +21,7 @@ describe('cluster: a leader partitioned from PostgreSQL steps down before the st
   const nodes: RoseyNode[] = [];
   let most = 0;
   let sampler: NodeJS.Timeout | undefined;
-  const bots = () =>
-    cytube
-      .channel('testchan')
-      .users()
-      .filter((u) => u.name.toLowerCase() === 'testbot').length;
+  const bots = () => botsInChannel(cytube);
 
   before(async () => {
     cluster = await startNatsCluster(3);

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, runCli } from './cli.js';
+import type { FakeCytube } from './fake-cytube/index.js';
 import { tempDir } from './nats.js';
 
 /** One Rosey node of a test cluster, a real `rosey start --detach --node NAME` process. */
@@ -30,6 +31,13 @@ export const clusterCytube = (server: string) => ({
     reconnect: { minMs: 100, maxMs: 1000 },
   },
 });
+
+/** How many times the cluster's bot is in `testchan`'s user list (one bot in the channel: never 2). */
+export const botsInChannel = (cytube: FakeCytube) =>
+  cytube
+    .channel('testchan')
+    .users()
+    .filter((u) => u.name.toLowerCase() === 'testbot').length;
 
 /**
  * Starts a node with its own data directory on the shared PostgreSQL database and the NATS cluster
