@@ -218,7 +218,7 @@ export function actionGateSpec(w: Wiring, platforms: string[]): ChildSpec {
  */
 export function routerSpec(
   w: Wiring,
-  config: Pick<RoseyConfig, 'bot' | 'router' | 'platforms'>,
+  config: Pick<RoseyConfig, 'bot' | 'router' | 'platforms' | 'cluster'>,
   installed?: { plugins: LoadedPlugin[]; dataDir: string },
 ): ChildSpec {
   const logger = w.logger.child('router');
@@ -240,6 +240,8 @@ export function routerSpec(
         : [CONSOLE_PLATFORM, CHAT_CLIENT_PLATFORM],
       startWaitMs: config.router.startWaitMs,
       startQueueMax: config.router.startQueueMax,
+      // A node of a cluster records what it answered, for the node that takes its channel over.
+      recordHandled: config.cluster.urls !== undefined,
       ...(installed && file
         ? {
             installed: installedPlugins(installed.plugins, readKnownCommands(file)),
@@ -402,6 +404,7 @@ export function clusterSpec(
   node: string,
   cluster: RoseyConfig['cluster'] & { urls: string[] },
   runtime: RuntimeInfo,
+  prefix: string,
 ): ChildSpec {
   return {
     id: 'cluster',
@@ -417,6 +420,7 @@ export function clusterSpec(
       runtime,
       link: w.link,
       rootSystemId: ROOT_SYSTEM_ID,
+      prefix,
       logger: w.logger.child('cluster'),
     } satisfies ClusterPresenceInput,
   };

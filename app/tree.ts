@@ -160,7 +160,15 @@ export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
     routerSpec(o, config, { plugins: o.plugins, dataDir: o.dataDir }),
     controlSpec(o, o.dataDir, o.runtime),
     ...(config.cluster.urls !== undefined
-      ? [clusterSpec(o, nodeName(config), { ...config.cluster, urls: config.cluster.urls }, o.runtime)]
+      ? [
+          clusterSpec(
+            o,
+            nodeName(config),
+            { ...config.cluster, urls: config.cluster.urls },
+            o.runtime,
+            config.bot.commandPrefix,
+          ),
+        ]
       : []),
     adminSpec(o, config, o.adminSwitches),
     ...(o.watch ? [pluginWatcherSpec(o, o.plugins)] : []),

@@ -34,6 +34,9 @@ export const subjects = {
    * playlist, what plays; nothing of the connector's own (options, permissions, counters).
    */
   platformView: (platform: string) => `rosey.platform.${platform}.view`,
+  /** The connector is in its channel for a new session, with the history replayed to it (pub). */
+  platformJoined: (platform: string) => `rosey.platform.${platform}.joined`,
+  anyPlatformJoined: 'rosey.platform.*.joined',
   /** A halted or waiting connector tries again now (req). */
   platformRejoin: (platform: string) => `rosey.platform.${platform}.rejoin`,
   /**
@@ -72,6 +75,11 @@ export const subjects = {
   pluginsDiscover: 'rosey.plugins.discover',
   /** Replies once no command is in flight (req); `rosey dev` uses it before exiting on EOF. */
   routerSettle: 'rosey.router.settle',
+  /**
+   * A command line the router answered, just before its answer (pub, only on a node of a cluster):
+   * contract/messages/handover.ts `handledLineSchema`.
+   */
+  routerHandled: 'rosey.router.handled',
   /** A command line the router dealt with: its plugin, outcome and latency (pub), for the metrics actor. */
   routerOutcome: 'rosey.router.outcome',
   /** A storage request storage answered: its plugin, operation, outcome and latency (pub), for the metrics actor. */
@@ -143,6 +151,12 @@ export const subjects = {
   clusterInfo: 'rosey.cluster.info',
   /** One node reloads a plugin (req, cluster): a step of a rolling reload. */
   clusterNodeReload: (node: string) => `rosey.cluster.node.${node}.plugin.reload`,
+  /**
+   * A node's records of the lines it answered in its channel (pub, cluster): the node that takes the
+   * channel over next answers or refuses what they leave open (contract/messages/handover.ts).
+   */
+  clusterHandover: (node: string) => `rosey.cluster.handover.${node}`,
+  anyClusterHandover: 'rosey.cluster.handover.*',
   /** What the node-local CLI asks its own node about the cluster (req, node-local). */
   clusterControl: (verb: 'status' | 'reload') => `rosey.control.cluster.${verb}`,
 } as const;

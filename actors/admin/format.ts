@@ -2,6 +2,7 @@ import type { CurrentMetrics } from '../../contract/messages/metrics.js';
 import type { PluginInfoReply, PluginRow, ReloadReply } from '../../contract/messages/plugins.js';
 import type { StatusReply } from '../../contract/messages/control.js';
 import type { DestructiveVerb } from '../../contract/messages/admin.js';
+import { counted } from '../../contract/counted.js';
 
 /** The answers of `!admin`, each short enough for a chat line or a PM. */
 
@@ -67,7 +68,6 @@ export function pluginStatusReply(info: PluginInfoReply): string {
 }
 
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
-const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 export function metricsReply(m: CurrentMetrics): string {
   const commands = Object.values(m.counters.commands).reduce((a, b) => a + b, 0);

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { BusLink } from '../bus/bus-link.js';
 import { redactUrl } from '../bus/connect.js';
 import type { RuntimeInfo } from '../control/runtime-file.js';
+import { counted } from '../../contract/counted.js';
 import { decodeJson, encodeJson } from '../../contract/envelope.js';
 import type { Logger } from '../../contract/log.js';
 import {
@@ -18,6 +19,12 @@ import {
   type NodeHeartbeat,
   type NodeInfo,
 } from '../../contract/messages/cluster.js';
+import {
+  handoverRecordSchema,
+  type ChannelJoined,
+  type HandledLine,
+  type HandoverRecord,
+} from '../../contract/messages/handover.js';
 import { pluginListReplySchema, reloadReplySchema } from '../../contract/messages/plugins.js';
 import { request } from '../../contract/request.js';
 import { err, errorMessage, ok, type Result } from '../../contract/result.js';
@@ -25,6 +32,8 @@ import { subjects } from '../../contract/subjects.js';
 import { validate } from '../../contract/validate.js';
 import { describeTree } from '../../supervisors/describe-tree.js';
 import { gather } from './gather.js';
+import { HandoverJournal } from './handover-journal.js';
+import { takeOver } from './takeover.js';
 import { Peers } from './peers.js';
 import { summariseTree } from './tree-summary.js';
 
@@ -44,6 +53,8 @@ export interface ClusterLinkInput {
   /** The node's own bus: its plugin manager says which plugins run. */
   link: BusLink;
   rootSystemId: string;
+  /** The command prefix: a node taking a channel over tells commands from chat in its replay. */
+  prefix: string;
   logger: Logger;
 }
 
@@ -52,13 +63,20 @@ export interface ClusterLinkInput {
  * plugin on every node, one at a time (`rosey.control.cluster.reload`).
  */
 export type ClusterLinkCommand =
-  { type: 'cluster.gather'; replyId: string } | { type: 'cluster.roll'; replyId: string; plugin: string };
+  | { type: 'cluster.gather'; replyId: string }
+  | { type: 'cluster.roll'; replyId: string; plugin: string }
+  /** The node's router answered a channel line: its record goes to the cluster. */
+  | { type: 'handover.handled'; data: HandledLine }
+  /** The node's connector joined its channel: what the previous holder left open is dealt with. */
+  | { type: 'handover.joined'; data: ChannelJoined };
 
 /** To the parent. */
 export type ClusterLinkEvent =
   | { type: 'cluster.connected'; server: string }
   | { type: 'cluster.failed'; error: string }
-  | { type: 'cluster.answer'; replyId: string; result: Result<unknown> };
+  | { type: 'cluster.answer'; replyId: string; result: Result<unknown> }
+  /** Lines to say in a channel this node has just taken over (actors/cluster/takeover.ts). */
+  | { type: 'cluster.say'; platform: string; channel: string; lines: string[] };
 
 /**
  * How long one node's reload may take before the rolling reload stops there: what its plugin
@@ -127,6 +145,7 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
     let retry: NodeJS.Timeout | undefined;
     let wake: (() => void) | undefined;
     const subs: Subscription[] = [];
+    const journal = new HandoverJournal();
 
     const info = async (): Promise<NodeInfo> => {
       const root = system.get(input.rootSystemId) as AnyActorRef | undefined;
@@ -155,14 +174,37 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
       };
     };
 
-    // From a timer: a publish on a connection that is closing throws, and must not end the process.
-    const beat = () => {
+    // From a timer or a bus message: a publish on a connection that is closing throws, and must not
+    // end the process. Without a connection yet it is not sent: the cluster was never reached.
+    const publish = (subject: string, data: unknown) => {
       if (!nc || nc.isClosed()) return;
       try {
-        nc.publish(subjects.clusterHeartbeat(input.node), encodeJson(heartbeat));
+        nc.publish(subject, encodeJson(data));
       } catch {
         // Closing: the connection's end is reported by `closed()`.
       }
+    };
+    const beat = () => publish(subjects.clusterHeartbeat(input.node), heartbeat);
+    const share = (record: HandoverRecord) => {
+      journal.record(record);
+      publish(subjects.clusterHandover(input.node), record);
+    };
+
+    /** This node's connector is in its channel: it answers for what the previous holder left open. */
+    const joined = ({ platform, channel, history }: ChannelJoined) => {
+      const previous = journal.latestSession(platform, channel);
+      const taken = takeOver({
+        history,
+        previous: previous && previous.node !== input.node ? previous : undefined,
+        handled: journal.handled(platform, channel),
+        prefix: input.prefix,
+      });
+      share({ kind: 'session', node: input.node, platform, channel, after: taken.after });
+      if (!previous || previous.node === input.node) return;
+      log.info(
+        `took ${platform} ${channel} over from node ${previous.node}: ${counted(taken.resent, 'answer')} it had not delivered sent again, ${counted(taken.refused, 'command')} without an answer refused`,
+      );
+      if (taken.say.length > 0) sendBack({ type: 'cluster.say', platform, channel, lines: taken.say });
     };
 
     const listen = (conn: NatsConnection) => {
@@ -182,6 +224,16 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
                 `another process (pid ${stranger.pid}) also calls itself node ${input.node}: give each node its own name`,
               );
             }
+          },
+        }),
+        conn.subscribe(subjects.anyClusterHandover, {
+          callback: (error, msg) => {
+            if (error) return;
+            const decoded = decodeJson(msg.data);
+            const checked = decoded.ok ? validate(handoverRecordSchema, decoded.data) : undefined;
+            // A node records for itself only, as with heartbeats; its own records are kept already.
+            if (!checked?.ok || msg.subject !== subjects.clusterHandover(checked.data.node)) return;
+            if (checked.data.node !== input.node) journal.record(checked.data);
           },
         }),
         serve(conn, subjects.clusterNodeReload(input.node), clusterReloadRequestSchema, (data) =>
@@ -329,6 +381,14 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
     })();
 
     receive((event) => {
+      if (event.type === 'handover.handled') {
+        share({ ...event.data, kind: 'handled', node: input.node });
+        return;
+      }
+      if (event.type === 'handover.joined') {
+        joined(event.data);
+        return;
+      }
       const work = event.type === 'cluster.roll' ? roll(event.plugin) : gatherAll();
       void work.then(
         (result) => sendBack({ type: 'cluster.answer', replyId: event.replyId, result }),

@@ -1,10 +1,22 @@
 import { assign, enqueueActions, sendParent, setup } from 'xstate';
 import { z } from 'zod';
-import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.actor.js';
+import {
+  bridgeInput,
+  busBridge,
+  type BridgeCommand,
+  type InboundEvent,
+  type RequestEvent,
+} from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import type { Logger } from '../../contract/log.js';
 import { subjects } from '../../contract/subjects.js';
 import { clusterReloadRequestSchema } from '../../contract/messages/cluster.js';
+import {
+  channelJoinedSchema,
+  handledLineSchema,
+  type ChannelJoined,
+  type HandledLine,
+} from '../../contract/messages/handover.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
 import { childInfo, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { clusterLinkActor, type ClusterLinkEvent, type ClusterLinkInput } from './cluster-link.actor.js';
@@ -12,6 +24,8 @@ import { clusterLinkActor, type ClusterLinkEvent, type ClusterLinkInput } from '
 export type ClusterPresenceInput = ClusterLinkInput & { link: BusLink; logger: Logger };
 
 type PresenceEvent =
+  | InboundEvent<'handover.handled', HandledLine>
+  | InboundEvent<'handover.joined', ChannelJoined>
   | RequestEvent<'cluster.status', Record<string, unknown>>
   | RequestEvent<'cluster.reload', z.infer<typeof clusterReloadRequestSchema>>
   | ClusterLinkEvent
@@ -43,6 +57,11 @@ export const clusterPresenceMachine = setup({
         bridgeInput(context.input, {
           // A rolling reload waits for each node's in turn (up to NODE_RELOAD_TIMEOUT_MS each).
           serveTimeoutMs: 60 * 60_000,
+          // What a node that takes the channel over goes by (actors/cluster/takeover.ts).
+          subscriptions: [
+            { subject: subjects.routerHandled, event: 'handover.handled', schema: handledLineSchema },
+            { subject: subjects.anyPlatformJoined, event: 'handover.joined', schema: channelJoinedSchema },
+          ],
           services: [
             {
               subject: subjects.clusterControl('status'),
@@ -97,6 +116,26 @@ export const clusterPresenceMachine = setup({
           plugin: event.data.plugin,
         }),
       ),
+    },
+    'handover.handled': {
+      actions: enqueueActions(({ enqueue, event }) =>
+        enqueue.sendTo('cluster', { type: 'handover.handled', data: event.data }),
+      ),
+    },
+    'handover.joined': {
+      actions: enqueueActions(({ enqueue, event }) =>
+        enqueue.sendTo('cluster', { type: 'handover.joined', data: event.data }),
+      ),
+    },
+    'cluster.say': {
+      actions: enqueueActions(({ enqueue, event }) => {
+        for (const text of event.lines)
+          enqueue.sendTo('bus', {
+            type: 'bus.publish',
+            subject: subjects.sendChat(event.platform),
+            data: { channel: event.channel, text },
+          } satisfies BridgeCommand);
+      }),
     },
     'cluster.answer': {
       actions: enqueueActions(({ enqueue, event }) =>

@@ -1,4 +1,5 @@
 import type { Media, PlaylistItem } from '../../contract/messages/channel-events.js';
+import type { ChatMessage } from '../../contract/messages/chat.js';
 import { DEFAULT_PERMISSIONS, type Permissions } from './permissions.js';
 import {
   MAX_PLAYLIST,
@@ -30,6 +31,11 @@ export interface ChannelState {
    * CyTube sends to each new socket; this is independent of `loggedIn` (the two race).
    */
   inChannel: boolean;
+  /**
+   * The history replay of this session, oldest first: what a node taking the channel over compares
+   * with its predecessor's records (actors/cluster/takeover.ts).
+   */
+  history: ChatMessage[];
   permissions: Permissions;
   /** `channelOpts`, with the channel password removed: it must not reach logs or the bus. */
   options: Record<string, unknown>;
@@ -45,6 +51,7 @@ export const emptyChannel = (): ChannelState => ({
   rank: -1,
   loggedIn: false,
   inChannel: false,
+  history: [],
   permissions: DEFAULT_PERMISSIONS,
   options: {},
   playlistLocked: true,

@@ -11,6 +11,7 @@ import {
 } from 'xstate';
 import { z } from 'zod';
 import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.actor.js';
+import type { ChannelJoined } from '../../contract/messages/handover.js';
 import {
   confirmedPublisher,
   type ConfirmedPublisherCommand,
@@ -312,6 +313,19 @@ export const cytubeMachine = setup({
      * "in <channel> as <bot> (rank n, …)", once per session, with the rank the channel gave: an
      * account logs in at rank 1 and gets its channel rank ~10 ms later (issue 21).
      */
+    // For a node that takes the channel over from another (actors/cluster/takeover.ts); nobody
+    // listens on a single Rosey.
+    announceJoin: enqueueActions(({ context, enqueue }) =>
+      enqueue.sendTo('bus', {
+        type: 'bus.publish',
+        subject: subjects.platformJoined(CYTUBE_PLATFORM),
+        data: {
+          platform: CYTUBE_PLATFORM,
+          channel: context.input.channel,
+          history: context.channel.history,
+        } satisfies ChannelJoined,
+      } satisfies BridgeCommand),
+    ),
     logJoin: enqueueActions(({ context, enqueue }) => {
       if (context.joinLogged) return;
       enqueue.assign({ joinLogged: true });
@@ -570,6 +584,7 @@ export const cytubeMachine = setup({
             })),
             'report',
             'logJoin',
+            'announceJoin',
           ],
           exit: 'abandonPlaylistRequests',
           on: {

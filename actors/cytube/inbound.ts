@@ -56,21 +56,22 @@ export function publishChanges(changes: ChannelChange[], where: Where): Confirme
  * flagged `meta.shadow`) are not published: answering them would reveal the mute. Published through
  * the confirmed publisher, so a line said while NATS restarts reaches the router afterwards.
  */
-export function publishChat(
+/** A `chatMsg` or `pm` as the bus carries it; none for a line that is not ours to see. */
+export function chatMessageOf(
   data: ServerEventData<'chatMsg'> | ServerEventData<'pm'>,
   channel: ChannelState,
   self: string,
   where: Where,
   pm: boolean,
-): ConfirmedPublisherCommand[] {
+): ChatMessage | undefined {
   const meta = data.meta ?? {};
-  if (meta.shadow === true) return [];
+  if (meta.shadow === true) return undefined;
   const fromSelf = data.username.toLowerCase() === self.toLowerCase();
   const to = pm ? (data as ServerEventData<'pm'>).to : undefined;
   // A PM we merely see (not to us, not from us) is not ours to answer.
-  if (to !== undefined && !fromSelf && to.toLowerCase() !== self.toLowerCase()) return [];
+  if (to !== undefined && !fromSelf && to.toLowerCase() !== self.toLowerCase()) return undefined;
   const system = data.username === '[server]';
-  const message: ChatMessage = {
+  return {
     platform: where.platform,
     channel: where.channel,
     user: wellFormed(data.username),
@@ -82,6 +83,17 @@ export function publishChat(
     self: fromSelf || undefined,
     time: data.time ?? where.time,
   };
+}
+
+export function publishChat(
+  data: ServerEventData<'chatMsg'> | ServerEventData<'pm'>,
+  channel: ChannelState,
+  self: string,
+  where: Where,
+  pm: boolean,
+): ConfirmedPublisherCommand[] {
+  const message = chatMessageOf(data, channel, self, where, pm);
+  if (!message) return [];
   return [
     {
       type: 'delivery.publish',

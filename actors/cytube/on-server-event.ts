@@ -2,7 +2,7 @@ import { err } from '../../contract/result.js';
 import { applyServerEvent } from './channel-state.js';
 import type { CytubeContext } from './context.js';
 import { htmlToText } from './html-text.js';
-import { publishChanges, publishChat, publishRaw } from './inbound.js';
+import { chatMessageOf, publishChanges, publishChat, publishRaw } from './inbound.js';
 import { limitsFor } from './limits.js';
 import { classifyLoginFailure } from './login-result.js';
 import { acknowledge, confirmFromHistory, type Answer } from './outbox.js';
@@ -16,7 +16,9 @@ export const PASSWORD_CHECK = 'password-check';
 export const RANK_GRACE = 'rank-grace';
 /** How long an account's channel rank may take after its login before the bot goes on without it. */
 export const RANK_GRACE_MS = 1000;
-const RESERVED_RAW = new Set(['send', 'state', 'rejoin']);
+/** CyTube replays 15 lines; a server that sends more is not kept beyond this. */
+export const MAX_HISTORY = 50;
+const RESERVED_RAW = new Set(['send', 'state', 'rejoin', 'view', 'joined']);
 const RAW_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** What ends the connector's attempts for good, if this server event does. */
@@ -110,15 +112,19 @@ export function onServerEvent(context: CytubeContext, name: string, data: unknow
   };
 
   switch (known.name) {
-    case 'chatMsg':
+    case 'chatMsg': {
       if (!channel.inChannel) {
         // The history replay: old lines, never new chat. Ours among them were delivered.
         if (isSelf(known.data.username)) outbox = confirmFromHistory(outbox, htmlToText(known.data.msg));
+        const old = chatMessageOf(known.data, channel, self, where, false);
+        if (old && channel.history.length < MAX_HISTORY)
+          step.patch.channel = { ...channel, history: [...channel.history, old] };
         break;
       }
       if (isSelf(known.data.username)) ack({ kind: 'echo', text: htmlToText(known.data.msg), pm: false });
       step.deliver.push(...publishChat(known.data, channel, self, where, false));
       break;
+    }
     case 'pm':
       if (isSelf(known.data.username)) ack({ kind: 'echo', text: htmlToText(known.data.msg), pm: true });
       step.deliver.push(...publishChat(known.data, channel, self, where, true));

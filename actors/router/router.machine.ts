@@ -34,7 +34,7 @@ import {
   holdTimer,
   isFlight,
   linesOf,
-  replyTo,
+  answerLine,
   routeLine,
   type ReleaseParams,
   type RouterContext,
@@ -122,10 +122,11 @@ export const routerMachine = setup({
           // Gone meanwhile: each waiting user still gets exactly one answer.
           const gone = { code: 'NO_RESPONDERS' as const, message: `${plugin} is not running` };
           for (const job of jobs)
-            enqueue.sendTo(
-              'delivery',
-              replyTo(job.origin, failureReply(context.input.prefix, job.command, plugin, gone)),
-            );
+            for (const command of answerLine(
+              job.origin,
+              failureReply(context.input.prefix, job.command, plugin, gone),
+            ))
+              enqueue.sendTo('delivery', command);
           current = { ...current, held, inFlight: current.inFlight - jobs.length };
           enqueue.assign({ held, inFlight: current.inFlight });
           continue;
@@ -149,8 +150,10 @@ export const routerMachine = setup({
       enqueue.assign({ inFlight: context.inFlight - 1, flights });
       endDispatch(flight, event.result);
       const { prefix } = context.input;
-      const say = (text: string, origin = flight.origin) =>
-        enqueue.sendTo('delivery', replyInSpan(flight, replyTo(origin, text)));
+      const say = (text: string | undefined, origin = flight.origin) => {
+        for (const command of answerLine(origin, text))
+          enqueue.sendTo('delivery', replyInSpan(flight, command));
+      };
       const seconds = Math.max(0, performance.now() - flight.sentAt) / 1000;
       const reply = event.result.ok ? validate(executeReplySchema, event.result.data) : event.result;
       enqueue.sendTo(
@@ -192,9 +195,11 @@ export const routerMachine = setup({
         say(failureReply(prefix, flight.command, flight.plugin, reply.error));
         return;
       }
-      if (reply.data.text) {
-        say(reply.data.text, reply.data.private ? { ...flight.origin, private: true } : flight.origin);
-      }
+      // No text: nothing is said, and on a node of a cluster the line is recorded as dealt with.
+      say(
+        reply.data.text || undefined,
+        reply.data.private ? { ...flight.origin, private: true } : flight.origin,
+      );
     }),
     // Settled once nothing is in flight and every reply has been taken by the server.
     settleReplies: enqueueActions(({ context, enqueue }) => {
@@ -351,6 +356,7 @@ export const routerMachine = setup({
       startQueueMax: DEFAULT_START_QUEUE_MAX,
       cooldownFreePlatforms: [],
       remember: () => {},
+      recordHandled: false,
       ...input,
     },
     registry: { ...emptyRegistry(), installed: installedEntries(input.installed ?? []) },

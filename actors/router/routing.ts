@@ -15,6 +15,7 @@ import type { Logger } from '../../contract/log.js';
 import type { Span } from '../../contract/tracing.js';
 import { subjects } from '../../contract/subjects.js';
 import type { CommandOutcome } from '../../contract/messages/metrics.js';
+import { MAX_RECORDED_LINE, MAX_RECORDED_REPLY, type HandledLine } from '../../contract/messages/handover.js';
 import { checkCooldown, cooldownKey, markWarned, startCooldown, type Cooldowns } from './cooldowns.js';
 import { helpText } from './help.js';
 import { ADMIN_COMMAND } from '../../contract/messages/admin.js';
@@ -69,6 +70,12 @@ export interface RouterInput {
   startQueueMax?: number;
   /** Keeps what an installed plugin announced, for the next start (app/known-commands.ts). */
   remember?: (announcement: PluginAnnouncement) => void;
+  /**
+   * On a node of a cluster: each answer to a channel line is preceded by its record on
+   * `rosey.router.handled`, which the node that takes the channel over next goes by
+   * (actors/cluster/takeover.ts).
+   */
+  recordHandled?: boolean;
   now?: () => number;
 }
 
@@ -79,6 +86,8 @@ export interface Origin {
   user: string;
   private: boolean;
   meta: MessageMeta;
+  /** The line as the platform timed it, when its answer is recorded (`recordHandled`). */
+  line?: { time: number; text: string };
 }
 
 export interface InFlight {
@@ -196,6 +205,36 @@ export const replyTo = (origin: Origin, text: string): ConfirmedPublisherCommand
         what: text,
       };
 
+/**
+ * The answer to a line (`text`; none for a line dealt with silently): on a node of a cluster its
+ * record goes first, through the same confirmed publisher, so a record never trails its reply.
+ */
+export function answerLine(origin: Origin, text?: string): ConfirmedPublisherCommand[] {
+  const reply = text === undefined ? [] : [replyTo(origin, text)];
+  if (!origin.line) return reply;
+  const record: HandledLine = {
+    platform: origin.platform,
+    channel: origin.channel,
+    user: origin.user,
+    time: origin.line.time,
+    text: origin.line.text,
+    // A longer reply is recorded as given, without its text: never sent again.
+    ...(text !== undefined && text.length <= MAX_RECORDED_REPLY
+      ? { reply: { text, private: origin.private } }
+      : {}),
+  };
+  return [
+    {
+      type: 'delivery.publish',
+      subject: subjects.routerHandled,
+      data: record,
+      from: origin.meta,
+      what: `the record of ${origin.user}'s line`,
+    },
+    ...reply,
+  ];
+}
+
 /** Requests for `jobs` to one plugin generation, and the bookkeeping they add (the caller counts inFlight). */
 export function dispatch(
   context: Pick<RouterContext, 'nextRequest' | 'flights' | 'input'>,
@@ -259,7 +298,7 @@ export function routeLine(context: RouterContext, line: Line, final: boolean): S
   const { msg, origin, parsed } = line;
   const say = (text: string): Step => ({
     context,
-    effects: [{ to: 'delivery', command: replyTo(origin, text) }],
+    effects: answerLine(origin, text).map((command) => ({ to: 'delivery', command })),
   });
   const { registry } = context;
   const owner = ownerOf(registry, parsed.name);
@@ -297,7 +336,11 @@ export function routeLine(context: RouterContext, line: Line, final: boolean): S
       to: 'bus',
       command: outcome(origin, cmd.plugin, cmd.name, { outcome: 'cooldown' }),
     };
-    if (cooldown.kind === 'silent') return { context, effects: [counted] };
+    if (cooldown.kind === 'silent')
+      return {
+        context,
+        effects: [counted, ...answerLine(origin).map((command): Effect => ({ to: 'delivery', command }))],
+      };
     const step = say(cooldownReply(prefix, parsed.name, cooldown.remainingMs));
     return {
       effects: [...step.effects, counted],
@@ -367,10 +410,14 @@ export function linesOf(context: RouterContext, event: RouterEvent): Batch {
         user: msg.user,
         private: event.type === 'chat.pm',
         meta: event.meta,
+        // Only channel lines: a platform's history replays those, never private messages.
+        ...(context.input.recordHandled && event.type === 'chat.message' && msg.time !== undefined
+          ? { line: { time: msg.time, text: msg.text.slice(0, MAX_RECORDED_LINE) } }
+          : {}),
       };
       const say = (text: string): Batch => ({
         ...none,
-        effects: [{ to: 'delivery', command: replyTo(origin, text) }],
+        effects: answerLine(origin, text).map((command) => ({ to: 'delivery', command })),
       });
       if (parsed.kind === 'too-long') return say(tooLongReply(prefix, parsed.name, MAX_LINE));
       if (parsed.kind === 'too-many-args') return say(tooManyArgsReply(prefix, parsed.name, MAX_ARGS));

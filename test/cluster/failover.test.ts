@@ -48,7 +48,8 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
     cluster = await startNatsCluster(3);
     cytube = await startFakeCytube({
       accounts: { alice: 'alicepass', testbot: 'botpass123' },
-      channels: { testchan: { ranks: { alice: 1, testbot: 1 } } },
+      // alice is an admin of the channel: quote-db limits users' adds per hour.
+      channels: { testchan: { ranks: { alice: 3, testbot: 1 } } },
     });
     const pg = await sharedPostgres();
     const database = `rosey_failover_${process.pid}`;
@@ -91,7 +92,7 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
     expect(sql(`SELECT name FROM rosey_core_migrations GROUP BY name HAVING count(*) > 1`)).to.equal('');
   });
 
-  it('the standby takes the channel when the leader is killed; one bot all along; no command answered twice', async () => {
+  it('the standby takes the channel when the leader is killed: every line answered once or refused, no acknowledged write lost', async () => {
     const channel = cytube.channel('testchan');
     await eventually(() => bots() === 1, 'the bot in the channel', 60_000);
     const leader = await eventually(
@@ -112,47 +113,79 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
     );
 
     alice = await fakeClient(cytube.baseUrl, 'testchan', { name: 'alice', password: 'alicepass' });
-    const answers = (i: number) =>
-      channel.chat.filter((l) => l.username === 'testbot' && l.msg.startsWith(`alice rolled 1d6+${i}:`))
-        .length;
-    const sent: number[] = [];
+    // Odd lines roll (each answer names its line), even lines add a quote (a write: its answer is
+    // "Quote #N added.", and the row must be in the database after).
+    const line = (n: number) => (n % 2 === 1 ? `!roll 1d6+${n}` : `!quote add q${n}-${process.pid}`);
+    const botLines = () => channel.chat.filter((l) => l.username === 'testbot').map((l) => l.msg);
+    const rolled = (n: number) => botLines().filter((m) => m.startsWith(`alice rolled 1d6+${n}:`)).length;
+    const refused = (n: number) =>
+      botLines().filter((m) => m.startsWith(`alice: "${line(n)}" got no answer while Rosey moved`)).length;
     let i = 0;
-    const say = () => {
-      i++;
-      sent.push(i);
-      alice!.say(`!roll 1d6+${i}`);
-    };
-    for (let k = 0; k < 5; k++) {
+    const say = () => alice!.say(line(++i));
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
+    // Slow enough that the history CyTube replays to the new bot (15 lines) covers the lines said
+    // while no bot was in the channel, and that the bot's answers stay under CyTube's flood limit.
+    for (let k = 0; k < 6; k++) {
       say();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await pause();
     }
-    await eventually(() => answers(5) === 1, 'the leader answering', 10_000);
+    await eventually(() => rolled(5) === 1, 'the leader answering', 10_000);
     leader.kill();
+    // Said as the leader dies: no bot can be in the channel yet, so no answer can come; the new
+    // leader finds it in the replay with no record, and refuses it.
+    say();
+    const orphan = i;
     // Chat goes on while the bot is gone and comes back.
     await eventually(
       async () => {
+        await pause();
         say();
-        await new Promise((resolve) => setTimeout(resolve, 100));
         return bots() === 1 && (await holdsLease(standby));
       },
       "the standby's connector in the channel",
       30_000,
     );
     const back = i;
-    for (let k = 0; k < 5; k++) {
+    for (let k = 0; k < 6; k++) {
+      await pause();
       say();
-      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await eventually(() => answers(i) === 1, 'the new leader answering', 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (i % 2 === 0) {
+      await pause();
+      say();
+    }
+    const sent = i;
+    await eventually(() => rolled(sent) === 1, 'the new leader answering', 10_000);
+    // The quote lines before it may still be on their way.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
 
     expect(most, 'the bot was never in the user list twice').to.equal(1);
     const kicked = cytube.log.filter(
       (e) => e.event === 'kick' && JSON.stringify(e.data).includes('Duplicate'),
     );
     expect(kicked, 'no duplicate-login kick').to.deep.equal([]);
-    for (const n of sent) expect(answers(n), `!roll 1d6+${n} answered at most once`).to.be.at.most(1);
-    // Every line said once the new leader was in: answered.
-    for (let n = back + 1; n <= i; n++) expect(answers(n), `!roll 1d6+${n}`).to.equal(1);
+    expect(refused(orphan), `"${line(orphan)}", said while no bot was in the channel, refused`).to.equal(1);
+    const quotes = sql(`SELECT text FROM quote_db__quotes WHERE text LIKE 'q%-${process.pid}'`)
+      .split('\n')
+      .filter(Boolean);
+    let writes = 0;
+    for (let n = 1; n <= sent; n++) {
+      if (n % 2 === 1) {
+        expect(rolled(n) + refused(n), `"${line(n)}": answered once or refused`).to.equal(1);
+        if (n > back) expect(rolled(n), `"${line(n)}", said once the new bot was in`).to.equal(1);
+        continue;
+      }
+      expect(refused(n), `"${line(n)}" refused at most once`).to.be.at.most(1);
+      if (refused(n) === 1) continue;
+      // Answered, so acknowledged: its row is there, once.
+      writes++;
+      expect(
+        quotes.filter((q) => q === `q${n}-${process.pid}`),
+        `the quote of "${line(n)}"`,
+      ).to.have.length(1);
+    }
+    const added = botLines().filter((m) => /^Quote #\d+ added\.$/.test(m));
+    expect(added, 'one "Quote #N added." per quote line not refused').to.have.length(writes);
+    expect(new Set(added).size, 'each quote its own number').to.equal(added.length);
   });
 });

@@ -59,6 +59,7 @@ describe('cytube: channel state, event by event', () => {
       rank: -1,
       loggedIn: false,
       inChannel: false,
+      history: [],
       permissions: DEFAULT_PERMISSIONS,
       options: {},
       playlistLocked: true,

@@ -13,6 +13,7 @@ import {
 } from '../../../contract/messages/channel-events.js';
 import { request } from '../../../contract/request.js';
 import type { ChatMessage } from '../../../contract/messages/chat.js';
+import type { ChannelJoined } from '../../../contract/messages/handover.js';
 import { channelViewSchema } from '../../../contract/messages/actions.js';
 import { subjects } from '../../../contract/subjects.js';
 import type { RunningTree } from '../../../supervisors/run-tree.js';
@@ -95,7 +96,7 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
   }
 
   /** Every normalised message on the bus, from now on. */
-  function recordMessages(subject = subjects.message) {
+  function recordMessages(subject: string = subjects.message) {
     const seen: ChatMessage[] = [];
     const sub = nc.subscribe(subject, {
       callback: (_e, msg) => {
@@ -155,15 +156,24 @@ describe('cytube connector (fake CyTube server, real nats-server, router and dic
     alice.say('old news');
     await alice.waitFor<Chat>('chatMsg', (m) => m.msg === 'old news');
     const messages = recordMessages();
+    // …but it is announced, on joining, for a node that takes the channel over (SCALING.md).
+    const joined = recordMessages(subjects.platformJoined('cytube'));
     await messages.flush();
     await startRosey();
     await connectorIn(nc, 'ready');
     alice.say('fresh');
     await eventually(() => messages.seen.find((m) => m.text === 'fresh'), 'the fresh line');
     messages.stop();
+    joined.stop();
     expect(messages.seen.map((m) => m.text)).to.deep.equal(['fresh']);
     // The old !roll was not answered either.
     expect(botEmits('chatMsg')).to.deep.equal([]);
+    const announced = joined.seen as unknown as ChannelJoined[];
+    expect(announced).to.have.length(1);
+    const old = cytube.channel('testchan').history.filter((l) => l.username === 'alice' && l.msg !== 'fresh');
+    expect(announced[0]!.history.map((m) => [m.user, m.text, m.time, m.platform, m.channel])).to.deep.equal(
+      old.map((l) => ['alice', l.msg, l.time, 'cytube', 'testchan']),
+    );
   });
 
   it('chat → !roll → reply round trip through the router and the dice plugin', async () => {

@@ -1,0 +1,174 @@
+import { expect } from 'chai';
+import { HandoverJournal } from '../../actors/cluster/handover-journal.js';
+import { lineKey, refusal, takeOver, TAKEOVER_WINDOW_MS } from '../../actors/cluster/takeover.js';
+import type { ChatMessage } from '../../contract/messages/chat.js';
+import type { HandledLine } from '../../contract/messages/handover.js';
+
+const said = (user: string, time: number, text: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({
+  platform: 'cytube',
+  channel: 'c',
+  user,
+  rank: 1,
+  text,
+  time,
+  ...extra,
+});
+const bot = (time: number, text: string) => said('testbot', time, text, { self: true });
+const record = (user: string, time: number, text: string, reply?: HandledLine['reply']): HandledLine => ({
+  platform: 'cytube',
+  channel: 'c',
+  user,
+  time,
+  text,
+  ...(reply ? { reply } : {}),
+});
+const journalOf = (...lines: HandledLine[]) =>
+  new Map(lines.map((l) => [lineKey(l.user, l.time, l.text), l] as const));
+
+describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
+  const previous = { node: 'a', after: 1000 };
+
+  it('an answer the replay shows: nothing; one it does not: sent again; no record: refused', () => {
+    const history = [
+      said('alice', 1100, '!roll 1d6+1'),
+      bot(1101, 'alice rolled 1d6+1: 4'),
+      said('alice', 1200, '!roll 1d6+2'),
+      said('alice', 1300, '!roll 1d6+3'),
+    ];
+    const taken = takeOver({
+      history,
+      previous,
+      prefix: '!',
+      handled: journalOf(
+        record('alice', 1100, '!roll 1d6+1', { text: 'alice rolled 1d6+1: 4', private: false }),
+        // Answered, but the answer was still in the dead node's send queue.
+        record('alice', 1200, '!roll 1d6+2', { text: 'alice rolled 1d6+2: 5', private: false }),
+      ),
+    });
+    expect(taken.say).to.deep.equal(['alice rolled 1d6+2: 5', refusal('alice', '!roll 1d6+3')]);
+    expect(taken).to.include({ resent: 1, refused: 1, after: 1300 });
+  });
+
+  it("the answer must come after the line: the same text earlier is another line's", () => {
+    const history = [bot(1050, 'pong'), said('alice', 1100, '!ping'), said('bob', 1150, 'hi')];
+    const taken = takeOver({
+      history,
+      previous,
+      prefix: '!',
+      handled: journalOf(record('alice', 1100, '!ping', { text: 'pong', private: false })),
+    });
+    expect(taken.say).to.deep.equal(['pong']);
+  });
+
+  it('a long answer the platform showed cut in parts counts as shown; a short one must match whole', () => {
+    const long = `${'x'.repeat(60)} and the rest of it`;
+    const history = [
+      said('alice', 1100, '!long'),
+      bot(1101, 'x'.repeat(60)),
+      said('alice', 1200, '!short'),
+      bot(1201, 'ok'),
+    ];
+    const taken = takeOver({
+      history,
+      previous,
+      prefix: '!',
+      handled: journalOf(
+        record('alice', 1100, '!long', { text: long, private: false }),
+        record('alice', 1200, '!short', { text: 'ok then', private: false }),
+      ),
+    });
+    expect(taken.say).to.deep.equal(['ok then']);
+  });
+
+  it('silent and private answers are taken as given; the record matches the user in any case', () => {
+    const history = [said('Alice', 1100, '!quiet'), said('alice', 1200, '!secret')];
+    const taken = takeOver({
+      history,
+      previous,
+      prefix: '!',
+      handled: journalOf(
+        record('alice', 1100, '!quiet'),
+        record('alice', 1200, '!secret', { text: 'psst', private: true }),
+      ),
+    });
+    expect(taken.say).to.deep.equal([]);
+    expect(taken).to.include({ resent: 0, refused: 0 });
+  });
+
+  it("leaves alone chat, the bot's own lines, the platform's, !admin, and lines before the previous session", () => {
+    const history = [
+      said('alice', 900, '!roll'), // before node a joined: not its to answer
+      said('alice', 1000, '!roll'), // exactly at its `after`: still before
+      said('alice', 1100, 'hello !roll'),
+      bot(1150, '!roll'),
+      said('[server]', 1160, '!roll', { system: true }),
+      said('alice', 1170, '!admin status'),
+      said('alice', 1180, '!'),
+      said('alice', 1190, '!roll', { time: undefined }),
+    ];
+    const taken = takeOver({ history, previous, prefix: '!', handled: new Map() });
+    expect(taken.say).to.deep.equal([]);
+    expect(taken.after).to.equal(1180);
+  });
+
+  it('nothing without a previous session of another node; lines beyond the window are let go', () => {
+    const history = [said('alice', 1100, '!roll')];
+    expect(takeOver({ history, prefix: '!', handled: new Map() }).say).to.deep.equal([]);
+    const late = 1000 + TAKEOVER_WINDOW_MS + 5000;
+    const old = takeOver({
+      history: [
+        said('alice', 1100, '!roll'),
+        said('alice', late - TAKEOVER_WINDOW_MS, '!old'),
+        said('bob', late, '!new'),
+      ],
+      previous,
+      prefix: '!',
+      handled: new Map(),
+    });
+    expect(old.say).to.deep.equal([refusal('bob', '!new')]);
+    expect(takeOver({ history: [], previous, prefix: '!', handled: new Map() }).after).to.equal(0);
+  });
+
+  it('the refusal names the user and the line, cut when long', () => {
+    expect(refusal('alice', '  !roll 2d6  ')).to.equal(
+      'alice: "!roll 2d6" got no answer while Rosey moved to another node, and may not have run. Say it again if you still want it.',
+    );
+    const cut = refusal('alice', `!say ${'y'.repeat(200)}`);
+    expect(cut).to.contain(`"!say ${'y'.repeat(74)}…"`);
+  });
+});
+
+describe('cluster: the handover journal', () => {
+  const handled = (user: string, time: number, channel = 'c') => ({
+    kind: 'handled' as const,
+    node: 'a',
+    platform: 'cytube',
+    channel,
+    user,
+    time,
+    text: '!roll',
+  });
+
+  it('keeps the latest session and the lines of each channel apart', () => {
+    const journal = new HandoverJournal();
+    journal.record({ kind: 'session', node: 'a', platform: 'cytube', channel: 'c', after: 5 });
+    journal.record({ kind: 'session', node: 'b', platform: 'cytube', channel: 'c', after: 9 });
+    journal.record(handled('alice', 10));
+    journal.record(handled('bob', 11, 'other'));
+    expect(journal.latestSession('cytube', 'c')).to.deep.equal({ node: 'b', after: 9 });
+    expect(journal.latestSession('cytube', 'other')).to.equal(undefined);
+    expect([...journal.handled('cytube', 'c').values()]).to.deep.equal([
+      { platform: 'cytube', channel: 'c', user: 'alice', time: 10, text: '!roll' },
+    ]);
+    expect([...journal.handled('cytube', 'c').keys()]).to.deep.equal([lineKey('alice', 10, '!roll')]);
+  });
+
+  it('forgets the oldest lines beyond its bound; a line recorded again counts as new', () => {
+    const journal = new HandoverJournal(3);
+    for (const t of [1, 2, 3]) journal.record(handled('alice', t));
+    journal.record(handled('alice', 1));
+    journal.record(handled('alice', 4));
+    expect(journal.size).to.equal(3);
+    expect([...journal.handled('cytube', 'c').values()].map((l) => l.time)).to.deep.equal([3, 1, 4]);
+  });
+});
