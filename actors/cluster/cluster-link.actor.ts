@@ -146,6 +146,7 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
     let wake: (() => void) | undefined;
     const subs: Subscription[] = [];
     const journal = new HandoverJournal();
+    const strangers = new Set<string>();
 
     const info = async (): Promise<NodeInfo> => {
       const root = system.get(input.rootSystemId) as AnyActorRef | undefined;
@@ -220,6 +221,10 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
             const other = peers.heard(checked.data);
             if (other && checked.data.node === input.node) {
               const stranger = checked.data.instance === instance ? other : checked.data;
+              // Once per other process, not at every heartbeat of the two.
+              if (strangers.has(stranger.instance)) return;
+              if (strangers.size >= 64) strangers.clear();
+              strangers.add(stranger.instance);
               log.error(
                 `another process (pid ${stranger.pid}) also calls itself node ${input.node}: give each node its own name`,
               );
