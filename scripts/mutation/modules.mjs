@@ -126,16 +126,18 @@ export const MODULES = {
     tests: ['dist/test/admin/admin-rules.test.js'],
   },
   // The cluster's pure parts: who was heard and who clashes, gathering answers to a deadline, the
-  // lease's key, the tree in figures (the lease and the connector it gates run in the cluster suites:
-  // real nodes, a minute a run).
+  // lease's key, the tree in figures, what a node taking a channel over says and the journal it goes
+  // by (the lease and the connector it gates run in the cluster suites: real nodes, a minute a run).
   cluster: {
     mutate: [
       'actors/cluster/peers.ts',
       'actors/cluster/gather.ts',
       'actors/cluster/lease-key.ts',
       'actors/cluster/tree-summary.ts',
+      'actors/cluster/takeover.ts',
+      'actors/cluster/handover-journal.ts',
     ],
-    tests: ['dist/test/cluster/parts.test.js'],
+    tests: ['dist/test/cluster/parts.test.js', 'dist/test/cluster/takeover.test.js'],
   },
   'blue-green': {
     mutate: ['actors/plugin-manager/blue-green.machine.ts', 'actors/plugin-manager/reload-requests.ts'],

@@ -80,6 +80,40 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
     expect(taken.say).to.deep.equal(['ok then']);
   });
 
+  it('a line longer than a record holds is matched by its first MAX_RECORDED_LINE characters', () => {
+    const long = `!say ${'z'.repeat(3000)}`;
+    const taken = takeOver({
+      history: [said('alice', 1100, long)],
+      previous,
+      prefix: '!',
+      handled: journalOf(record('alice', 1100, long.slice(0, 2000))),
+    });
+    expect(taken).to.include({ refused: 0, resent: 0 });
+  });
+
+  it('an answer shown with other spacing at its ends is shown; a cut one must keep 40 characters', () => {
+    const forty = 'y'.repeat(40);
+    const history = [
+      said('alice', 1100, '!a'),
+      bot(1101, '  pong '),
+      said('alice', 1200, '!b'),
+      bot(1201, forty),
+      said('alice', 1300, '!c'),
+      bot(1301, forty.slice(1)),
+    ];
+    const taken = takeOver({
+      history,
+      previous,
+      prefix: '!',
+      handled: journalOf(
+        record('alice', 1100, '!a', { text: ' pong  ', private: false }),
+        record('alice', 1200, '!b', { text: `${forty} and more`, private: false }),
+        record('alice', 1300, '!c', { text: `${forty.slice(1)} and more`, private: false }),
+      ),
+    });
+    expect(taken.say).to.deep.equal([`${forty.slice(1)} and more`]);
+  });
+
   it('silent and private answers are taken as given; the record matches the user in any case', () => {
     const history = [said('Alice', 1100, '!quiet'), said('alice', 1200, '!secret')];
     const taken = takeOver({
@@ -133,6 +167,10 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
     expect(refusal('alice', '  !roll 2d6  ')).to.equal(
       'alice: "!roll 2d6" got no answer while Rosey moved to another node, and may not have run. Say it again if you still want it.',
     );
+    // 80 characters are kept whole; 81 are cut to 79 and an ellipsis.
+    const eighty = `!say ${'y'.repeat(75)}`;
+    expect(refusal('alice', eighty)).to.contain(`"${eighty}"`);
+    expect(refusal('alice', `${eighty}y`)).to.contain(`"${eighty.slice(0, 79)}…"`);
     const cut = refusal('alice', `!say ${'y'.repeat(200)}`);
     expect(cut).to.contain(`"!say ${'y'.repeat(74)}…"`);
   });
