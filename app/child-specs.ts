@@ -15,6 +15,7 @@ import {
 import { DEFAULT_LEASE_TIMING, type PgLeaseTiming } from '../actors/cluster/pg-lease.actor.js';
 import type { RuntimeInfo } from '../actors/control/runtime-file.js';
 import { cytubeMachine, type CytubeInput } from '../actors/cytube/cytube.machine.js';
+import { CYTUBE_PLATFORM } from '../actors/cytube/platform.js';
 import type { NatsEndpoint } from '../actors/bus/connect.js';
 import type { DatabaseTarget } from '../actors/database/target.js';
 import { migratorMachine } from '../actors/migrator/migrator.machine.js';
@@ -240,8 +241,9 @@ export function routerSpec(
         : [CONSOLE_PLATFORM, CHAT_CLIENT_PLATFORM],
       startWaitMs: config.router.startWaitMs,
       startQueueMax: config.router.startQueueMax,
-      // A node of a cluster records what it answered, for the node that takes its channel over.
-      recordHandled: config.cluster.urls !== undefined,
+      // A node of a cluster records what it answered in its channel, for the node that takes the
+      // channel over.
+      recordHandled: config.cluster.urls !== undefined && config.platforms.cytube ? [CYTUBE_PLATFORM] : [],
       ...(installed && file
         ? {
             installed: installedPlugins(installed.plugins, readKnownCommands(file)),

@@ -157,6 +157,8 @@ export const subjects = {
    */
   clusterHandover: (node: string) => `rosey.cluster.handover.${node}`,
   anyClusterHandover: 'rosey.cluster.handover.*',
+  /** Every node answers with the handover records it knows (req, cluster; scatter-gather). */
+  clusterHandoverSync: 'rosey.cluster.sync.handover',
   /** What the node-local CLI asks its own node about the cluster (req, node-local). */
   clusterControl: (verb: 'status' | 'reload') => `rosey.control.cluster.${verb}`,
 } as const;

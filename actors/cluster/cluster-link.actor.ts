@@ -21,6 +21,8 @@ import {
 } from '../../contract/messages/cluster.js';
 import {
   handoverRecordSchema,
+  handoverSyncReplySchema,
+  type HandoverSyncReply,
   type ChannelJoined,
   type HandledLine,
   type HandoverRecord,
@@ -147,6 +149,7 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
     const subs: Subscription[] = [];
     const journal = new HandoverJournal();
     const strangers = new Set<string>();
+    let syncTimer: NodeJS.Timeout | undefined;
 
     const info = async (): Promise<NodeInfo> => {
       const root = system.get(input.rootSystemId) as AnyActorRef | undefined;
@@ -191,6 +194,26 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
       publish(subjects.clusterHandover(input.node), record);
     };
 
+    /**
+     * What the other nodes know of the channels, asked once this node is (again) on the cluster and
+     * has heard who is there: a node restarted, or cut off for a while, would otherwise take a
+     * channel over knowing neither its holder's session nor the lines it answered.
+     */
+    const sync = async () => {
+      const others = [...peers.known().keys()].filter((node) => node !== input.node);
+      if (!nc || nc.isClosed() || others.length === 0) return;
+      const { answers } = await gather(nc, subjects.clusterHandoverSync, {
+        schema: handoverSyncReplySchema,
+        deadlineMs: input.statusTimeoutMs,
+        expected: new Set(others),
+      });
+      for (const answer of answers.values()) for (const record of answer.records) journal.record(record);
+    };
+    const syncSoon = () => {
+      clearTimeout(syncTimer);
+      syncTimer = setTimeout(() => void sync().catch(() => undefined), input.heartbeatMs * 2);
+    };
+
     /** This node's connector is in its channel: it answers for what the previous holder left open. */
     const joined = ({ platform, channel, history }: ChannelJoined) => {
       const previous = journal.latestSession(platform, channel);
@@ -199,8 +222,18 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
         previous: previous && previous.node !== input.node ? previous : undefined,
         handled: journal.handled(platform, channel),
         prefix: input.prefix,
+        now: Date.now(),
       });
-      share({ kind: 'session', node: input.node, platform, channel, after: taken.after });
+      share({
+        kind: 'session',
+        node: input.node,
+        platform,
+        channel,
+        // Lines before the previous holder's start are never this session's, even when the replay
+        // is empty or older.
+        after: Math.max(taken.after, previous?.after ?? 0),
+        term: (previous?.term ?? 0) + 1,
+      });
       if (!previous || previous.node === input.node) return;
       log.info(
         `took ${platform} ${channel} over from node ${previous.node}: ${counted(taken.resent, 'answer')} it had not delivered sent again, ${counted(taken.refused, 'command')} without an answer refused`,
@@ -249,6 +282,9 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
             { plugin: data.plugin },
             { reply: reloadReplySchema, timeoutMs: NODE_RELOAD_TIMEOUT_MS },
           ),
+        ),
+        serve(conn, subjects.clusterHandoverSync, clusterInfoRequestSchema, () =>
+          Promise.resolve(ok({ node: input.node, records: journal.recent() } satisfies HandoverSyncReply)),
         ),
         serve(conn, subjects.clusterInfo, clusterInfoRequestSchema, () =>
           info().then(
@@ -356,6 +392,7 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
         nc = conn;
         listen(conn);
         beat();
+        syncSoon();
         timer = setInterval(beat, input.heartbeatMs);
         sendBack({ type: 'cluster.connected', server: redactUrl(conn.getServer()) });
         // It reconnects forever, so closing means something it cannot get past (credentials
@@ -373,6 +410,7 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
             if (status.type === 'reconnect') {
               log.info(`reconnected to the NATS cluster at ${status.server}`);
               beat();
+              syncSoon();
             }
           }
         })().catch(() => undefined);
@@ -410,6 +448,7 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
       disposed = true;
       clearInterval(timer);
       clearTimeout(retry);
+      clearTimeout(syncTimer);
       wake?.();
       for (const sub of subs) sub.unsubscribe();
       void nc?.close();

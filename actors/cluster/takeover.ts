@@ -4,8 +4,8 @@ import { MAX_RECORDED_LINE, type HandledLine } from '../../contract/messages/han
 import { parseCommand } from '../router/parse-command.js';
 
 /**
- * Lines the platform timed more than this before the newest line of the replay are not answered
- * for: the channel had no bot for that long, and an answer would come out of nowhere.
+ * Lines the platform timed more than this before the join are not answered for: the channel had
+ * no bot for that long, and an answer would come out of nowhere.
  */
 export const TAKEOVER_WINDOW_MS = 120_000;
 
@@ -24,6 +24,8 @@ export interface TakeoverInput {
   /** The previous holders' records, by `lineKey`. */
   handled: ReadonlyMap<string, HandledLine>;
   prefix: string;
+  /** This node's clock (epoch ms): lines older than `TAKEOVER_WINDOW_MS` before it are let go. */
+  now: number;
 }
 
 export interface Takeover {
@@ -52,7 +54,9 @@ export function takeOver(input: TakeoverInput): Takeover {
   const after = history.reduce((newest, line) => Math.max(newest, line.time ?? 0), 0);
   const result: Takeover = { say: [], resent: 0, refused: 0, after };
   if (!previous) return result;
-  const since = Math.max(previous.after, after - TAKEOVER_WINDOW_MS);
+  const since = Math.max(previous.after, input.now - TAKEOVER_WINDOW_MS);
+  // Each of the bot's lines shows one answer: two commands answered alike need two of them.
+  const matched = new Set<number>();
   history.forEach((line, index) => {
     if (line.time === undefined || line.time <= since) return;
     if (line.self || line.system) return;
@@ -67,22 +71,43 @@ export function takeOver(input: TakeoverInput): Takeover {
     }
     const reply = record.reply;
     if (!reply || reply.private) return;
-    const shown = history.slice(index + 1).some((later) => later.self && sameLine(later.text, reply.text));
-    if (shown) return;
+    const shown = history.findIndex(
+      (later, at) => at > index && later.self && !matched.has(at) && shows(later.text, reply.text),
+    );
+    if (shown >= 0) {
+      matched.add(shown);
+      return;
+    }
     result.resent++;
     result.say.push(reply.text);
   });
   return result;
 }
 
+/** A line as a chat shows it: the connector's guard before a leading `/` gone, spaces collapsed. */
+const shownForm = (text: string) =>
+  text
+    .replace(/\u200b/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+
 /**
- * A reply as the replay shows it: the platform may cut a long one into several lines (the connector
- * splits at its limit), so the first of them starts the reply; a short one must match whole.
+ * Whether a line of the bot's in the replay is the first line of `reply` as the connector sends it
+ * (actors/cytube/split-message.ts): line by line, spaces collapsed, many short lines joined with
+ * ` · `, a line longer than the platform takes cut at a space (then at least 40 characters of it
+ * must match, so that a short line is not taken for any answer starting alike).
  */
-function sameLine(shown: string, reply: string): boolean {
-  const a = shown.trim();
-  const b = reply.trim();
-  return a === b || (a.length >= 40 && b.startsWith(a));
+export function shows(line: string, reply: string): boolean {
+  const shown = shownForm(line);
+  const first =
+    reply
+      .split(/\r?\n/)
+      .map(shownForm)
+      .find((l) => l.length > 0) ?? '';
+  if (shown.length === 0 || first.length === 0) return false;
+  if (shown === first || shown.startsWith(`${first} · `)) return true;
+  const cut = shown.endsWith('…') ? shown.slice(0, -1).trimEnd() : shown;
+  return cut.length >= 40 && first.startsWith(cut);
 }
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

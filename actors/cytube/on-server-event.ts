@@ -117,8 +117,8 @@ export function onServerEvent(context: CytubeContext, name: string, data: unknow
         // The history replay: old lines, never new chat. Ours among them were delivered.
         if (isSelf(known.data.username)) outbox = confirmFromHistory(outbox, htmlToText(known.data.msg));
         const old = chatMessageOf(known.data, channel, self, where, false);
-        if (old && channel.history.length < MAX_HISTORY)
-          step.patch.channel = { ...channel, history: [...channel.history, old] };
+        // The newest are the ones that matter to a takeover: a longer replay keeps its end.
+        if (old) step.patch.channel = { ...channel, history: [...channel.history, old].slice(-MAX_HISTORY) };
         break;
       }
       if (isSelf(known.data.username)) ack({ kind: 'echo', text: htmlToText(known.data.msg), pm: false });

@@ -356,7 +356,7 @@ export const routerMachine = setup({
       startQueueMax: DEFAULT_START_QUEUE_MAX,
       cooldownFreePlatforms: [],
       remember: () => {},
-      recordHandled: false,
+      recordHandled: [],
       ...input,
     },
     registry: { ...emptyRegistry(), installed: installedEntries(input.installed ?? []) },

@@ -71,11 +71,12 @@ export interface RouterInput {
   /** Keeps what an installed plugin announced, for the next start (app/known-commands.ts). */
   remember?: (announcement: PluginAnnouncement) => void;
   /**
-   * On a node of a cluster: each answer to a channel line is preceded by its record on
-   * `rosey.router.handled`, which the node that takes the channel over next goes by
-   * (actors/cluster/takeover.ts).
+   * On a node of a cluster, the platforms whose channel a node takes over from another (CyTube):
+   * each answer to one of their channel lines is preceded by its record on `rosey.router.handled`,
+   * which the next holder of the channel goes by (actors/cluster/takeover.ts). Lines of other
+   * platforms (the console, `rosey chat`) are the node's own and never leave it.
    */
-  recordHandled?: boolean;
+  recordHandled?: string[];
   now?: () => number;
 }
 
@@ -207,7 +208,9 @@ export const replyTo = (origin: Origin, text: string): ConfirmedPublisherCommand
 
 /**
  * The answer to a line (`text`; none for a line dealt with silently): on a node of a cluster its
- * record goes first, through the same confirmed publisher, so a record never trails its reply.
+ * record goes first, through the same confirmed publisher, so it reaches the node's bus before the
+ * reply does (its way on to the cluster and the reply's to the platform are separate from there:
+ * docs/guides/SCALING.md says what that leaves).
  */
 export function answerLine(origin: Origin, text?: string): ConfirmedPublisherCommand[] {
   const reply = text === undefined ? [] : [replyTo(origin, text)];
@@ -411,7 +414,9 @@ export function linesOf(context: RouterContext, event: RouterEvent): Batch {
         private: event.type === 'chat.pm',
         meta: event.meta,
         // Only channel lines: a platform's history replays those, never private messages.
-        ...(context.input.recordHandled && event.type === 'chat.message' && msg.time !== undefined
+        ...(event.type === 'chat.message' &&
+        msg.time !== undefined &&
+        context.input.recordHandled.includes(msg.platform)
           ? { line: { time: msg.time, text: msg.text.slice(0, MAX_RECORDED_LINE) } }
           : {}),
       };

@@ -44,14 +44,33 @@ export type ChannelJoined = z.infer<typeof channelJoinedSchema>;
 
 /** `rosey.cluster.handover.<node>` (pub, cluster): one node's records, for whoever takes over from it. */
 export const handoverRecordSchema = z.discriminatedUnion('kind', [
-  /** The node joined the channel; lines the platform timed after `after` are its to answer. */
+  /**
+   * The node joined the channel; lines the platform timed after `after` are its to answer. `term`
+   * counts the channel's holders (one more than the holder before it, as this node knew it), so a
+   * late or repeated record of an older session never passes for the latest.
+   */
   z.object({
     kind: z.literal('session'),
     node: z.string().regex(NODE_NAME),
     platform: z.string().min(1).max(32),
     channel: z.string().max(100),
     after: z.number(),
+    term: z.number().int().min(0),
   }),
   handledLineSchema.extend({ kind: z.literal('handled'), node: z.string().regex(NODE_NAME) }),
 ]);
 export type HandoverRecord = z.infer<typeof handoverRecordSchema>;
+
+/** Handled records a node gives in a sync answer at most (with every channel's latest session). */
+export const MAX_SYNC_RECORDS = 100;
+
+/**
+ * A node's answer on `rosey.cluster.sync.handover` (scatter-gather, asked by a node that has just
+ * reached the cluster, e.g. after a restart): what it knows of the channels' sessions and their
+ * latest handled lines, so the asker can take a channel over without having heard them live.
+ */
+export const handoverSyncReplySchema = z.object({
+  node: z.string().regex(NODE_NAME),
+  records: z.array(handoverRecordSchema).max(MAX_SYNC_RECORDS + 100),
+});
+export type HandoverSyncReply = z.infer<typeof handoverSyncReplySchema>;

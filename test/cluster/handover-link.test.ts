@@ -15,6 +15,9 @@ import { client, eventually, useNatsServer } from '../support/nats.js';
  * both the node's bus and the cluster: records go out, the others' come in (checked), a join is
  * answered from them, and a clash of names is logged once, not at every heartbeat.
  */
+// Lines as CyTube times them: a takeover lets go of lines older than its window before now.
+const T = Date.now() - 10_000;
+
 describe('cluster link: handover records and name clashes (real nats-server)', () => {
   const nats = useNatsServer();
   let tree: RunningTree | undefined;
@@ -22,8 +25,11 @@ describe('cluster link: handover records and name clashes (real nats-server)', (
   const logger = captureLogger();
 
   beforeEach(async () => {
-    const [linkNc, nc] = [await client(nats.url), await client(nats.url)];
-    connections.push(linkNc, nc);
+    connections.push(await client(nats.url), await client(nats.url));
+  });
+
+  async function start() {
+    const linkNc = connections[0]!;
     const link = new BusLink();
     link.set(linkNc);
     tree = await runTree({
@@ -51,11 +57,11 @@ describe('cluster link: handover records and name clashes (real nats-server)', (
     });
     // On the cluster once its heartbeats come.
     await new Promise<void>((resolve) => {
-      const sub = nc.subscribe(subjects.clusterHeartbeat('a'), {
+      const sub = nc().subscribe(subjects.clusterHeartbeat('a'), {
         callback: () => (sub.unsubscribe(), resolve()),
       });
     });
-  });
+  }
 
   afterEach(async () => {
     await tree?.shutdown();
@@ -87,22 +93,23 @@ describe('cluster link: handover records and name clashes (real nats-server)', (
     nc().publish(subjects.clusterHandover(subjectNode), encodeJson(record));
 
   it("passes the router's records on as its own; takes over from another node's records", async () => {
+    await start();
     const mine = collect(subjects.clusterHandover('a'));
     const said = collect(subjects.sendChat('cytube'));
-    nc().publish(subjects.routerHandled, encodeJson(line('bob', 500, '!roll', 'bob rolled 3')));
+    nc().publish(subjects.routerHandled, encodeJson(line('bob', T + 500, '!roll', 'bob rolled 3')));
     await eventually(() => mine.length === 1, 'the record on the cluster');
     expect(mine[0]).to.deep.equal({
-      ...line('bob', 500, '!roll', 'bob rolled 3'),
+      ...line('bob', T + 500, '!roll', 'bob rolled 3'),
       kind: 'handled',
       node: 'a',
     });
 
     // Node b held the channel from time 1000; it answered two lines, one answer of which never left.
-    from('b', { kind: 'session', node: 'b', platform: 'cytube', channel: 'c', after: 1000 });
-    from('b', { ...line('alice', 1100, '!roll 1', 'alice rolled 1: 2'), kind: 'handled', node: 'b' });
-    from('b', { ...line('alice', 1200, '!roll 2', 'alice rolled 2: 6'), kind: 'handled', node: 'b' });
+    from('b', { kind: 'session', node: 'b', platform: 'cytube', channel: 'c', after: T + 1000, term: 1 });
+    from('b', { ...line('alice', T + 1100, '!roll 1', 'alice rolled 1: 2'), kind: 'handled', node: 'b' });
+    from('b', { ...line('alice', T + 1200, '!roll 2', 'alice rolled 2: 6'), kind: 'handled', node: 'b' });
     // Records that lie about their node, or are not records, change nothing.
-    from('c', { ...line('alice', 1300, '!roll 3', 'forged'), kind: 'handled', node: 'c' }, 'b');
+    from('c', { ...line('alice', T + 1300, '!roll 3', 'forged'), kind: 'handled', node: 'c' }, 'b');
     nc().publish(subjects.clusterHandover('b'), encodeJson({ kind: 'handled', node: 'b' }));
     await nc().flush();
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -110,18 +117,18 @@ describe('cluster link: handover records and name clashes (real nats-server)', (
       platform: 'cytube',
       channel: 'c',
       history: [
-        { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 1', time: 1100 },
+        { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 1', time: T + 1100 },
         {
           platform: 'cytube',
           channel: 'c',
           user: 'testbot',
           rank: 1,
           text: 'alice rolled 1: 2',
-          time: 1101,
+          time: T + 1101,
           self: true,
         },
-        { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 2', time: 1200 },
-        { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 3', time: 1300 },
+        { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 2', time: T + 1200 },
+        { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 3', time: T + 1300 },
       ],
     };
     nc().publish(subjects.platformJoined('cytube'), encodeJson(joined));
@@ -140,10 +147,11 @@ describe('cluster link: handover records and name clashes (real nats-server)', (
       node: 'a',
       platform: 'cytube',
       channel: 'c',
-      after: 1300,
+      after: T + 1300,
+      term: 2,
     });
 
-    // Its own next join (a reconnect) is not a takeover: nothing said again.
+    // Its own next join (a reconnect) is not a takeover: nothing said again; its term goes on.
     nc().publish(subjects.platformJoined('cytube'), encodeJson(joined));
     await eventually(
       () => mine.filter((r) => (r as RecordKind).kind === 'session').length === 2,
@@ -151,9 +159,75 @@ describe('cluster link: handover records and name clashes (real nats-server)', (
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(said).to.have.length(2);
+    expect(
+      mine.filter((r) => (r as RecordKind).kind === 'session').map((r) => (r as { term: number }).term),
+    ).to.deep.equal([2, 3]);
+  });
+
+  it('a node that reaches the cluster asks the others what they recorded, and takes over by it', async () => {
+    // Node b holds the channel; this node (a) has just restarted and heard none of it live.
+    const b = setInterval(
+      () =>
+        nc().publish(
+          subjects.clusterHeartbeat('b'),
+          encodeJson({ node: 'b', instance: 'bb', pid: 1, version: '0.0.0' }),
+        ),
+      20,
+    );
+    let asked = 0;
+    nc().subscribe(subjects.clusterHandoverSync, {
+      callback: (_e, msg) => {
+        asked++;
+        msg.respond(
+          encodeJson({
+            ok: true,
+            data: {
+              node: 'b',
+              records: [
+                // An older holder's session, in the answer after the latest: the term decides.
+                { kind: 'session', node: 'b', platform: 'cytube', channel: 'c', after: T + 1000, term: 4 },
+                { kind: 'session', node: 'z', platform: 'cytube', channel: 'c', after: T + 900, term: 3 },
+                { ...line('alice', T + 1100, '!roll 1', 'alice rolled 1: 2'), kind: 'handled', node: 'b' },
+              ],
+            },
+          }),
+        );
+      },
+    });
+    await nc().flush();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await start();
+      await eventually(() => asked > 0, 'the sync request');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      clearInterval(b);
+    }
+    const mine = collect(subjects.clusterHandover('a'));
+    const said = collect(subjects.sendChat('cytube'));
+    await nc().flush();
+    nc().publish(
+      subjects.platformJoined('cytube'),
+      encodeJson({
+        platform: 'cytube',
+        channel: 'c',
+        history: [
+          { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 1', time: T + 1100 },
+          { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 2', time: T + 1200 },
+        ],
+      } satisfies ChannelJoined),
+    );
+    await eventually(() => said.length === 2 && mine.length === 1, 'the takeover');
+    // The answer it knows only from the sync is sent again; the unrecorded line refused.
+    expect(said).to.deep.equal([
+      { channel: 'c', text: 'alice rolled 1: 2' },
+      { channel: 'c', text: refusal('alice', '!roll 2') },
+    ]);
+    expect(mine[0]).to.include({ kind: 'session', term: 5, after: T + 1200 });
   });
 
   it('another process with the same node name is logged once, not at every heartbeat', async () => {
+    await start();
     for (let k = 0; k < 6; k++) {
       nc().publish(
         subjects.clusterHeartbeat('a'),

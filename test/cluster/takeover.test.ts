@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { HandoverJournal } from '../../actors/cluster/handover-journal.js';
-import { lineKey, refusal, takeOver, TAKEOVER_WINDOW_MS } from '../../actors/cluster/takeover.js';
+import { lineKey, refusal, shows, takeOver, TAKEOVER_WINDOW_MS } from '../../actors/cluster/takeover.js';
 import type { ChatMessage } from '../../contract/messages/chat.js';
 import type { HandledLine } from '../../contract/messages/handover.js';
 
+const NOW = 5000;
 const said = (user: string, time: number, text: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({
   platform: 'cytube',
   channel: 'c',
@@ -39,6 +40,7 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       history,
       previous,
       prefix: '!',
+      now: NOW,
       handled: journalOf(
         record('alice', 1100, '!roll 1d6+1', { text: 'alice rolled 1d6+1: 4', private: false }),
         // Answered, but the answer was still in the dead node's send queue.
@@ -55,6 +57,7 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       history,
       previous,
       prefix: '!',
+      now: NOW,
       handled: journalOf(record('alice', 1100, '!ping', { text: 'pong', private: false })),
     });
     expect(taken.say).to.deep.equal(['pong']);
@@ -72,6 +75,7 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       history,
       previous,
       prefix: '!',
+      now: NOW,
       handled: journalOf(
         record('alice', 1100, '!long', { text: long, private: false }),
         record('alice', 1200, '!short', { text: 'ok then', private: false }),
@@ -86,6 +90,7 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       history: [said('alice', 1100, long)],
       previous,
       prefix: '!',
+      now: NOW,
       handled: journalOf(record('alice', 1100, long.slice(0, 2000))),
     });
     expect(taken).to.include({ refused: 0, resent: 0 });
@@ -105,6 +110,7 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       history,
       previous,
       prefix: '!',
+      now: NOW,
       handled: journalOf(
         record('alice', 1100, '!a', { text: ' pong  ', private: false }),
         record('alice', 1200, '!b', { text: `${forty} and more`, private: false }),
@@ -120,6 +126,7 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       history,
       previous,
       prefix: '!',
+      now: NOW,
       handled: journalOf(
         record('alice', 1100, '!quiet'),
         record('alice', 1200, '!secret', { text: 'psst', private: true }),
@@ -140,27 +147,60 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       said('alice', 1180, '!'),
       said('alice', 1190, '!roll', { time: undefined }),
     ];
-    const taken = takeOver({ history, previous, prefix: '!', handled: new Map() });
+    const taken = takeOver({ history, previous, prefix: '!', now: NOW, handled: new Map() });
     expect(taken.say).to.deep.equal([]);
     expect(taken.after).to.equal(1180);
   });
 
-  it('nothing without a previous session of another node; lines beyond the window are let go', () => {
+  it('nothing without a previous session of another node; lines older than the window before the join are let go', () => {
     const history = [said('alice', 1100, '!roll')];
-    expect(takeOver({ history, prefix: '!', handled: new Map() }).say).to.deep.equal([]);
-    const late = 1000 + TAKEOVER_WINDOW_MS + 5000;
+    expect(takeOver({ history, prefix: '!', now: NOW, handled: new Map() }).say).to.deep.equal([]);
+    // The channel's last lines are old: nobody said anything for minutes before the bot came back.
+    const now = 1000 + TAKEOVER_WINDOW_MS + 5000;
     const old = takeOver({
       history: [
         said('alice', 1100, '!roll'),
-        said('alice', late - TAKEOVER_WINDOW_MS, '!old'),
-        said('bob', late, '!new'),
+        said('alice', now - TAKEOVER_WINDOW_MS, '!old'),
+        said('bob', now - TAKEOVER_WINDOW_MS + 1, '!new'),
       ],
       previous,
       prefix: '!',
+      now,
       handled: new Map(),
     });
     expect(old.say).to.deep.equal([refusal('bob', '!new')]);
-    expect(takeOver({ history: [], previous, prefix: '!', handled: new Map() }).after).to.equal(0);
+    expect(takeOver({ history: [], previous, prefix: '!', now, handled: new Map() }).after).to.equal(0);
+  });
+
+  it('an answer is shown as the connector sends it: spaces collapsed, line by line, a leading / guarded', () => {
+    const cases: Array<[shown: string, reply: string, is: boolean]> = [
+      ['a b', 'a  b', true],
+      ['\u200b/me waves', '/me waves', true],
+      ['first', 'first\nsecond', true],
+      ['first · second · third', 'first\nsecond\nthird', true],
+      ['first', 'firstly', false],
+      ['', 'x', false],
+      ['x', '  \n ', false],
+      [`${'w'.repeat(45)}…`, `${'w'.repeat(45)} and on`, true],
+      [`${'w'.repeat(39)}…`, `${'w'.repeat(39)} and on`, false],
+    ];
+    for (const [shown, reply, is] of cases)
+      expect(shows(shown, reply), `${JSON.stringify(shown)} for ${JSON.stringify(reply)}`).to.equal(is);
+  });
+
+  it('two commands answered alike need two answers in the replay', () => {
+    const history = [said('alice', 1100, '!8ball a'), bot(1101, 'Yes.'), said('bob', 1200, '!8ball b')];
+    const taken = takeOver({
+      history,
+      previous,
+      prefix: '!',
+      now: NOW,
+      handled: journalOf(
+        record('alice', 1100, '!8ball a', { text: 'Yes.', private: false }),
+        record('bob', 1200, '!8ball b', { text: 'Yes.', private: false }),
+      ),
+    });
+    expect(taken.say).to.deep.equal(['Yes.']);
   });
 
   it('the refusal names the user and the line, cut when long', () => {
@@ -189,11 +229,11 @@ describe('cluster: the handover journal', () => {
 
   it('keeps the latest session and the lines of each channel apart', () => {
     const journal = new HandoverJournal();
-    journal.record({ kind: 'session', node: 'a', platform: 'cytube', channel: 'c', after: 5 });
-    journal.record({ kind: 'session', node: 'b', platform: 'cytube', channel: 'c', after: 9 });
+    journal.record({ kind: 'session', node: 'a', platform: 'cytube', channel: 'c', after: 5, term: 1 });
+    journal.record({ kind: 'session', node: 'b', platform: 'cytube', channel: 'c', after: 9, term: 2 });
     journal.record(handled('alice', 10));
     journal.record(handled('bob', 11, 'other'));
-    expect(journal.latestSession('cytube', 'c')).to.deep.equal({ node: 'b', after: 9 });
+    expect(journal.latestSession('cytube', 'c')).to.include({ node: 'b', after: 9, term: 2 });
     expect(journal.latestSession('cytube', 'other')).to.equal(undefined);
     expect([...journal.handled('cytube', 'c').values()]).to.deep.equal([
       { platform: 'cytube', channel: 'c', user: 'alice', time: 10, text: '!roll' },
@@ -201,12 +241,39 @@ describe('cluster: the handover journal', () => {
     expect([...journal.handled('cytube', 'c').keys()]).to.deep.equal([lineKey('alice', 10, '!roll')]);
   });
 
-  it('forgets the oldest lines beyond its bound; a line recorded again counts as new', () => {
+  it('forgets the oldest lines beyond its bound; a line recorded again keeps its place', () => {
     const journal = new HandoverJournal(3);
     for (const t of [1, 2, 3]) journal.record(handled('alice', t));
     journal.record(handled('alice', 1));
     journal.record(handled('alice', 4));
     expect(journal.size).to.equal(3);
-    expect([...journal.handled('cytube', 'c').values()].map((l) => l.time)).to.deep.equal([3, 1, 4]);
+    expect([...journal.handled('cytube', 'c').values()].map((l) => l.time)).to.deep.equal([2, 3, 4]);
+  });
+
+  it('the latest session is the highest term, then the latest start; an older one heard late does not replace it', () => {
+    const journal = new HandoverJournal();
+    const session = (node: string, term: number, after: number) =>
+      ({ kind: 'session', node, platform: 'cytube', channel: 'c', after, term }) as const;
+    journal.record(session('b', 2, 50));
+    journal.record(session('a', 1, 90));
+    expect(journal.latestSession('cytube', 'c')).to.include({ node: 'b' });
+    journal.record(session('c', 2, 49));
+    expect(journal.latestSession('cytube', 'c')).to.include({ node: 'b' });
+    journal.record(session('c', 2, 50));
+    expect(journal.latestSession('cytube', 'c')).to.include({ node: 'c' });
+    journal.record(session('a', 3, 0));
+    expect(journal.latestSession('cytube', 'c')).to.include({ node: 'a' });
+  });
+
+  it('a sync gives every latest session and the newest lines', () => {
+    const journal = new HandoverJournal();
+    journal.record({ kind: 'session', node: 'a', platform: 'cytube', channel: 'c', after: 5, term: 1 });
+    for (const t of [1, 2, 3]) journal.record(handled('alice', t));
+    expect(journal.recent(2).map((r) => (r.kind === 'session' ? 'session' : r.time))).to.deep.equal([
+      'session',
+      2,
+      3,
+    ]);
+    expect(journal.recent()).to.have.length(4);
   });
 });

@@ -27,7 +27,7 @@ describe('router: records of the lines it answered (recordHandled)', () => {
     for (const nc of connections.splice(0)) await nc.close();
   });
 
-  async function start(recordHandled: boolean) {
+  async function start(recordHandled: string[]) {
     const [routerNc, nc] = [await client(nats.url), await client(nats.url)];
     connections.push(routerNc, nc);
     const link = new BusLink();
@@ -87,7 +87,7 @@ describe('router: records of the lines it answered (recordHandled)', () => {
     seen.filter((s) => s.subject === subjects.routerHandled).map((s) => handledLineSchema.parse(s.data));
 
   it('each answer comes after its record; a silent one is recorded; a private answer recorded as such', async () => {
-    const { platform, seen } = await start(true);
+    const { platform, seen } = await start(['test']);
     platform.say('!echo hi', { time: 1000 });
     platform.say('!quiet', { time: 1001 });
     platform.say('!whisper', { time: 1002 });
@@ -135,16 +135,19 @@ describe('router: records of the lines it answered (recordHandled)', () => {
     }
   });
 
-  it('nothing recorded for a private message (never replayed), a line without a time, or on a single Rosey', async () => {
-    const { platform, seen } = await start(true);
+  it('nothing recorded for a private message (never replayed), a line without a time, another platform, or on a single Rosey', async () => {
+    const { platform, seen } = await start(['test']);
     platform.say('!echo pm', { pm: true, time: 2000 });
     platform.say('!echo untimed');
+    // The console's lines (and `rosey chat`'s) are the node's own: they never go to the cluster.
+    platform.say('!echo local', { platform: 'console', time: 2001 });
     await eventually(() => seen.length === 2, 'both answers');
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(records(seen)).to.deep.equal([]);
 
     await tree?.shutdown();
     tree = undefined;
-    const single = await start(false);
+    const single = await start([]);
     single.platform.say('!echo hi', { time: 3000 });
     await eventually(() => single.seen.length === 1, 'the answer');
     expect(records(single.seen)).to.deep.equal([]);
