@@ -31,13 +31,9 @@ export class HandoverJournal {
         this.sessions.set(channel, r);
       return;
     }
-    const key = `${channel}\u0000${lineKey(r.user, r.time, r.text)}`;
-    // A line recorded again (a sync repeats what was heard live) keeps its place in the order.
-    if (this.lines.has(key)) {
-      this.lines.set(key, r);
-      return;
-    }
-    this.lines.set(key, r);
+    // A line recorded again (a sync repeats what was heard live) keeps its place in the order: a
+    // Map's `set` of a known key does not move it.
+    this.lines.set(`${channel}\u0000${lineKey(r.user, r.time, r.text)}`, r);
     for (const oldest of this.lines.keys()) {
       if (this.lines.size <= this.maxRecords) break;
       this.lines.delete(oldest);

@@ -104,9 +104,9 @@ export function shows(line: string, reply: string): boolean {
       .split(/\r?\n/)
       .map(shownForm)
       .find((l) => l.length > 0) ?? '';
-  if (shown.length === 0 || first.length === 0) return false;
+  if (shown.length === 0) return false;
   if (shown === first || shown.startsWith(`${first} · `)) return true;
-  const cut = shown.endsWith('…') ? shown.slice(0, -1).trimEnd() : shown;
+  const cut = shown.endsWith('…') ? shown.slice(0, -1) : shown;
   return cut.length >= 40 && first.startsWith(cut);
 }
 

@@ -179,7 +179,10 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       ['first', 'first\nsecond', true],
       ['first · second · third', 'first\nsecond\nthird', true],
       ['first', 'firstly', false],
+      ['first', '\n  \nfirst\nsecond', true],
+      ['  pong ', 'pong', true],
       ['', 'x', false],
+      ['', '', false],
       ['x', '  \n ', false],
       [`${'w'.repeat(45)}…`, `${'w'.repeat(45)} and on`, true],
       [`${'w'.repeat(39)}…`, `${'w'.repeat(39)} and on`, false],
@@ -189,7 +192,7 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
   });
 
   it('two commands answered alike need two answers in the replay', () => {
-    const history = [said('alice', 1100, '!8ball a'), bot(1101, 'Yes.'), said('bob', 1200, '!8ball b')];
+    const history = [said('alice', 1100, '!8ball a'), said('bob', 1200, '!8ball b'), bot(1201, 'Yes.')];
     const taken = takeOver({
       history,
       previous,
