@@ -207,7 +207,16 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
         deadlineMs: input.statusTimeoutMs,
         expected: new Set(others),
       });
-      for (const answer of answers.values()) for (const record of answer.records) journal.record(record);
+      let records = 0;
+      for (const answer of answers.values())
+        for (const record of answer.records) {
+          journal.record(record);
+          records++;
+        }
+      if (records > 0)
+        log.info(
+          `learnt ${counted(records, 'handover record')} from ${[...answers.keys()].sort().join(', ')}: this node can take their channels over`,
+        );
     };
     const syncSoon = () => {
       clearTimeout(syncTimer);

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive } from '../support/cli.js';
 import { sharedPostgres } from '../support/databases.js';
 import { fakeClient, type FakeClient } from '../support/fake-cytube/client.js';
 import { startFakeCytube, type FakeCytube } from '../support/fake-cytube/index.js';
@@ -40,6 +43,7 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
   let most = 0;
   let sampler: NodeJS.Timeout | undefined;
   let databaseUrl = '';
+  let config: Record<string, unknown> = {};
   const sql = (query: string) =>
     execFileSync('psql', [databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qAtc', query], { encoding: 'utf8' }).trim();
   const bots = () => botsInChannel(cytube);
@@ -55,7 +59,7 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
     const database = `rosey_failover_${process.pid}`;
     pg.createDatabase(database);
     databaseUrl = pg.url(database);
-    const config = {
+    config = {
       router: { defaultCooldownMs: 0 },
       platforms: clusterCytube(cytube.baseUrl),
     };
@@ -187,5 +191,42 @@ describe('cluster: the CyTube connector fails over between nodes (kill -9)', fun
     const added = botLines().filter((m) => /^Quote #\d+ added\.$/.test(m));
     expect(added, 'one "Quote #N added." per quote line not refused').to.have.length(writes);
     expect(new Set(added).size, 'each quote its own number').to.equal(added.length);
+  });
+
+  // After the test above: the node killed there comes back, knowing nothing of what happened while
+  // it was down, and the leader is killed in turn. What it learnt from the other node when it
+  // reached the cluster (rosey.cluster.sync.handover) is what it takes the channel over by.
+  it('a node started again after a failover takes the channel back by what the other node told it', async () => {
+    const channel = cytube.channel('testchan');
+    const deadAt = nodes.findIndex((n) => !isAlive(n.pid));
+    expect(deadAt, 'the node killed above').to.be.at.least(0);
+    const dead = nodes[deadAt]!;
+    const back = await startRoseyNode({ name: dead.name, databaseUrl, clusterUrls: cluster.urls, config });
+    nodes[deadAt] = back;
+    const leader = nodes.find((n) => n !== back)!;
+    const log = () => {
+      try {
+        return readFileSync(join(back.dir, 'data', 'logs', 'rosey.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    await eventually(
+      () => /learnt \d+ handover records? from /.test(log()),
+      'the handover records from the leader',
+      30_000,
+    );
+    const botLines = () => channel.chat.filter((l) => l.username === 'testbot').map((l) => l.msg);
+    const line = `!roll 1d6+${1000 + (process.pid % 1000)}`;
+    const refusedNow = () =>
+      botLines().filter((m) => m.startsWith(`alice: "${line}" got no answer while Rosey moved`)).length;
+    leader.kill();
+    alice!.say(line);
+    await eventually(
+      () => refusedNow() === 1,
+      `"${line}", said while no bot was in the channel, refused by the node started again`,
+      30_000,
+    );
+    expect(most, 'the bot was never in the user list twice').to.equal(1);
   });
 });
