@@ -320,6 +320,7 @@ export function pluginHostSpec(
       memoryMb: settings?.memoryMb ?? manifest.memoryMb,
       config: settings?.config ?? {},
       eventQueue: settings?.eventQueue,
+      eventTimeoutMs: settings?.eventTimeoutMs,
       awaitRestore: options.awaitRestore,
     },
     generation,

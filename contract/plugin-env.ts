@@ -16,6 +16,8 @@ export interface PluginEnv {
   config: Record<string, unknown>;
   /** Bound of its channel-event queue (`plugins.settings.<name>.eventQueue`). */
   eventQueue?: number;
+  /** How long one event's handler may run before the next goes on (`plugins.settings.<name>.eventTimeoutMs`). */
+  eventTimeoutMs?: number;
   /** A reload will hand it the old generation's state: it handles no event before `restore`. */
   awaitRestore?: boolean;
   /** Where the process sends its spans (an OTLP/HTTP traces URL); absent: tracing off (docs/tracing.md). */
@@ -35,6 +37,7 @@ export const ENV = {
   config: 'ROSEY_PLUGIN_CONFIG',
   otlpTracesUrl: 'ROSEY_OTLP_TRACES_URL',
   eventQueue: 'ROSEY_PLUGIN_EVENT_QUEUE',
+  eventTimeoutMs: 'ROSEY_PLUGIN_EVENT_TIMEOUT_MS',
   awaitRestore: 'ROSEY_PLUGIN_AWAIT_RESTORE',
 } as const;
 
@@ -53,6 +56,7 @@ export function toEnv(env: PluginEnv): Record<string, string> {
   if (env.inboxPrefix) out[ENV.inboxPrefix] = env.inboxPrefix;
   if (env.otlpTracesUrl) out[ENV.otlpTracesUrl] = env.otlpTracesUrl;
   if (env.eventQueue !== undefined) out[ENV.eventQueue] = String(env.eventQueue);
+  if (env.eventTimeoutMs !== undefined) out[ENV.eventTimeoutMs] = String(env.eventTimeoutMs);
   if (env.awaitRestore) out[ENV.awaitRestore] = '1';
   return out;
 }
@@ -69,6 +73,9 @@ export function fromEnv(source: NodeJS.ProcessEnv): PluginEnv {
   const eventQueue = source[ENV.eventQueue] ? Number(source[ENV.eventQueue]) : undefined;
   if (eventQueue !== undefined && (!Number.isInteger(eventQueue) || eventQueue < 1))
     throw new Error(`${ENV.eventQueue} must be a positive integer`);
+  const eventTimeoutMs = source[ENV.eventTimeoutMs] ? Number(source[ENV.eventTimeoutMs]) : undefined;
+  if (eventTimeoutMs !== undefined && (!Number.isInteger(eventTimeoutMs) || eventTimeoutMs < 1))
+    throw new Error(`${ENV.eventTimeoutMs} must be a positive integer`);
   let config: Record<string, unknown> = {};
   if (source[ENV.config]) config = JSON.parse(source[ENV.config]!) as Record<string, unknown>;
   return {
@@ -84,6 +91,7 @@ export function fromEnv(source: NodeJS.ProcessEnv): PluginEnv {
     config,
     otlpTracesUrl: source[ENV.otlpTracesUrl] || undefined,
     eventQueue,
+    eventTimeoutMs,
     awaitRestore: source[ENV.awaitRestore] === '1' || undefined,
   };
 }

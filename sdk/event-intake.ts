@@ -18,6 +18,8 @@ interface Queued {
   kind?: string;
 }
 
+const LATE = Symbol('late');
+
 /** Logs the first of a run of like problems and then every `every`th, so a flood cannot flood the log. */
 const worthLogging = (count: number, every = 100) => count === 1 || count % every === 0;
 
@@ -37,7 +39,7 @@ export class EventIntake {
   private running = false;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
-  private readonly counts = { handled: 0, dropped: 0, failed: 0, invalid: 0 };
+  private readonly counts = { handled: 0, dropped: 0, failed: 0, timedOut: 0, invalid: 0 };
 
   constructor(
     private readonly o: {
@@ -47,6 +49,8 @@ export class EventIntake {
       context: (event: PluginEventName, payload: unknown) => EventContext;
       log: Logger;
       limit: number;
+      /** One handler's time before the next event goes on without it. */
+      timeoutMs: number;
       held: boolean;
     },
   ) {}
@@ -166,13 +170,29 @@ export class EventIntake {
     }
     const payload = kind ? { kind, ...(checked.data as object) } : checked.data;
     const handler = this.o.handlers[name] as (e: unknown, ctx: EventContext) => void | Promise<void>;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<typeof LATE>((resolve) => {
+      timer = setTimeout(() => resolve(LATE), this.o.timeoutMs);
+    });
     try {
-      await handler(payload, this.o.context(name, payload));
+      // Raced, not awaited alone: a handler that never settles (a request with no timeout) would
+      // hold every later event in the queue, and the plugin would stop hearing its channel.
+      const outcome = await Promise.race([handler(payload, this.o.context(name, payload)), late]);
+      if (outcome === LATE) {
+        this.counts.timedOut += 1;
+        if (worthLogging(this.counts.timedOut, 20))
+          this.o.log.warn(
+            `'${name}' handler still running after ${this.o.timeoutMs} ms: the next events go on without it (${this.counts.timedOut} so far)`,
+          );
+        return;
+      }
       this.counts.handled += 1;
     } catch (error) {
       this.counts.failed += 1;
       if (worthLogging(this.counts.failed, 20))
         this.o.log.error(`'${name}' handler failed: ${errorMessage(error)} (${this.counts.failed} so far)`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

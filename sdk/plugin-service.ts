@@ -1,6 +1,10 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { restoreRequestSchema } from '../contract/messages/plugins.js';
-import { DEFAULT_EVENT_QUEUE, eventsRequestSchema } from '../contract/messages/plugin-events.js';
+import {
+  DEFAULT_EVENT_QUEUE,
+  DEFAULT_EVENT_TIMEOUT_MS,
+  eventsRequestSchema,
+} from '../contract/messages/plugin-events.js';
 import { decodeJson, encodeJson, incomingMeta, outgoingHeaders } from '../contract/envelope.js';
 import { validate } from '../contract/validate.js';
 import {
@@ -108,6 +112,7 @@ export async function startPluginService(options: {
     handlers: plugin.events ?? {},
     log,
     limit: env.eventQueue ?? DEFAULT_EVENT_QUEUE,
+    timeoutMs: env.eventTimeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS,
     // A reload hands this generation the old one's state: no event may see the state before it.
     held: env.awaitRestore === true && typeof plugin.restore === 'function',
     context: (event, payload) => {

@@ -13,6 +13,9 @@ import { actorLabel, type ConnectorReading, type TreeReading } from './tree-read
 import { RollingWindow } from './window.js';
 import type { EventFigures } from '../../contract/messages/plugin-events.js';
 
+/** The outcomes of a plugin's channel events, as `rosey_plugin_events` labels them. */
+const EVENT_OUTCOMES = ['handled', 'dropped', 'failed', 'timedOut', 'invalid'] as const;
+
 const MAIN = 'main';
 
 /** Latency buckets of a chat command, seconds: a dice roll takes milliseconds, a timeout 5 s. */
@@ -120,7 +123,7 @@ export class MetricsStore {
   });
   private readonly events = new Gauge({
     name: 'rosey_plugin_events',
-    help: "Channel events of a plugin's serving generation since it started, by outcome (handled, dropped: queue full, failed: the handler threw, invalid).",
+    help: "Channel events of a plugin's serving generation since it started, by outcome (handled, dropped: queue full, failed: the handler threw, timedOut: the next events went on without its handler, invalid).",
     labelNames: ['plugin', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -323,8 +326,7 @@ export class MetricsStore {
       if (plugin.status !== 'running') {
         this.pluginFigures.delete(plugin.name);
         if (this.pluginEvents.delete(plugin.name)) {
-          for (const outcome of ['handled', 'dropped', 'failed', 'invalid'])
-            this.events.remove({ plugin: plugin.name, outcome });
+          for (const outcome of EVENT_OUTCOMES) this.events.remove({ plugin: plugin.name, outcome });
           this.eventQueue.remove({ plugin: plugin.name });
         }
       }
@@ -353,8 +355,7 @@ export class MetricsStore {
     this.processGauges(name, figures);
     if (!events) return;
     this.pluginEvents.set(name, events);
-    for (const outcome of ['handled', 'dropped', 'failed', 'invalid'] as const)
-      this.events.set({ plugin: name, outcome }, events[outcome]);
+    for (const outcome of EVENT_OUTCOMES) this.events.set({ plugin: name, outcome }, events[outcome]);
     this.eventQueue.set({ plugin: name }, events.queued);
   }
 

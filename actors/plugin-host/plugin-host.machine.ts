@@ -21,6 +21,8 @@ export interface HostedPlugin {
   config: Record<string, unknown>;
   /** Bound of its channel-event queue; the SDK's default when absent. */
   eventQueue?: number;
+  /** Time one event's handler gets before the next goes on; the SDK's default when absent. */
+  eventTimeoutMs?: number;
   /** A reload will hand this generation the old one's state: it handles no event before `restore`. */
   awaitRestore?: boolean;
 }
@@ -212,6 +214,7 @@ export const pluginHostMachine = setup({
             config: context.input.plugin.config,
             otlpTracesUrl: context.input.otlpTracesUrl,
             eventQueue: context.input.plugin.eventQueue,
+            eventTimeoutMs: context.input.plugin.eventTimeoutMs,
             awaitRestore: context.input.plugin.awaitRestore,
           },
           memoryMb: context.input.plugin.memoryMb,

@@ -202,6 +202,11 @@ export const configSchema = z
                 config: z.record(z.string(), z.unknown()).default({}),
                 /** Channel events waiting for the plugin's handlers at most; beyond, dropped and counted. */
                 eventQueue: z.number().int().min(1).max(1_000_000).optional(),
+                /**
+                 * How long one event's handler may run before the next event goes on without it
+                 * (default 30 s): a handler that hangs must not stop the plugin hearing the channel.
+                 */
+                eventTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
                 /** Capabilities the operator adds to, or takes from, what the manifest asks for. */
                 permissions: z
                   .object({

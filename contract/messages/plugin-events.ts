@@ -109,6 +109,12 @@ export const PLUGIN_EVENT_NAMES = Object.keys(PLUGIN_EVENTS) as PluginEventName[
 export const DEFAULT_EVENT_QUEUE = 1000;
 
 /**
+ * Default time one event's handler gets before the next event goes on without it
+ * (`plugins.settings.<name>.eventTimeoutMs`).
+ */
+export const DEFAULT_EVENT_TIMEOUT_MS = 30_000;
+
+/**
  * `rosey.plugins.<plugin>.<gen>.events` (req): `settle` answers once the generation has handled
  * every event it has (testBot waits on it); `resume` makes a generation that stopped listening for a
  * reload's hand-off listen again (the reload failed, or rolled back).
@@ -131,6 +137,8 @@ export const eventFiguresSchema = z.looseObject({
   dropped: z.number().int().min(0),
   /** The handler threw (or rejected). */
   failed: z.number().int().min(0),
+  /** The handler had not finished within the timeout: the next events went on without it. */
+  timedOut: z.number().int().min(0).default(0),
   /** Not valid JSON or not the event's schema: never reached a handler. */
   invalid: z.number().int().min(0),
 });

@@ -76,6 +76,8 @@ export interface TestBotOptions {
   botName?: string;
   /** Bound of the plugin's event queue (`plugins.settings.<name>.eventQueue`). Default 1000. */
   eventQueue?: number;
+  /** One event handler's time before the next event goes on (`plugins.settings.<name>.eventTimeoutMs`). Default 30 s. */
+  eventTimeoutMs?: number;
   /** Router cooldown of commands that declare none. Default 0 (Rosey's default is 1000). */
   defaultCooldownMs?: number;
   /** How long the router waits for the plugin's answer. Default Rosey's (5000). */
@@ -397,6 +399,7 @@ export async function testBot(pluginModule: unknown, options: TestBotOptions = {
           inboxPrefix: own.inboxPrefix,
           config: options.config ?? {},
           eventQueue: options.eventQueue,
+          eventTimeoutMs: options.eventTimeoutMs,
         },
         log: recordingLogger(() => logs, logger.child(`plugin:${name}`)),
       });

@@ -65,12 +65,14 @@ describe('metrics store', () => {
       handled: 40,
       dropped: 3,
       failed: 1,
+      timedOut: 2,
       invalid: 0,
     };
     store.plugin('dice', { rss: 5 }, events);
     expect(store.pluginRows()[0]!.events).to.deep.equal(events);
     const text = await store.exposition();
     expect(text).to.include('rosey_plugin_events{plugin="dice",outcome="dropped"} 3');
+    expect(text).to.include('rosey_plugin_events{plugin="dice",outcome="timedOut"} 2');
     expect(text).to.include('rosey_plugin_event_queue{plugin="dice"} 2');
     store.tree(tree(0, 1, 'failed'));
     expect(store.pluginRows()[0]!.events).to.equal(undefined);

@@ -76,6 +76,7 @@ async function exposed(): Promise<Map<string, Set<string>>> {
     handled: 1,
     dropped: 0,
     failed: 0,
+    timedOut: 0,
     invalid: 0,
   });
   store.sample(Date.now(), figures, { connection: 1, inMsgs: 1, outMsgs: 1, inBytes: 1, outBytes: 1 });

@@ -128,6 +128,7 @@ describe('sdk: channel events (real nats-server, storage, router)', function () 
           handled: 0,
           dropped: 0,
           failed: 0,
+          timedOut: 0,
           invalid: 0,
         },
       );
@@ -178,6 +179,47 @@ describe('sdk: channel events (real nats-server, storage, router)', function () 
       await bot.emit.join({ user: 'eve', rank: 0 });
       assert.deepEqual(heard, []);
       assert.equal((await bot.eventFigures()).listening, false);
+    } finally {
+      await bot.close();
+    }
+  });
+
+  // A handler that never settles (an HTTP request without a timeout) held every later event in the
+  // queue for good: the plugin stopped hearing its channel, and only the queue's drops said so.
+  it('goes on with the next event when a handler is still running after `eventTimeoutMs`, and says so', async () => {
+    const seen: string[] = [];
+    const stuck = definePlugin({
+      name: 'stuck',
+      commands: {},
+      events: {
+        message: async (m) => {
+          seen.push(m.text);
+          if (m.text === 'hang') await new Promise(() => {});
+        },
+      },
+    });
+    const bot = await testBot(stuck, { grant: ['events.chat'], eventTimeoutMs: 200 });
+    try {
+      for (const text of ['hang', 'after'])
+        bot.nc.publish(
+          subjects.message,
+          JSON.stringify({ platform: 'test', channel: 'test', user: 'u', rank: 0, text }),
+        );
+      await bot.nc.flush();
+      await eventually(() => seen.includes('after'), 'the event after the one that hangs');
+      assert.deepEqual(seen, ['hang', 'after']);
+      const figures = await bot.eventFigures();
+      assert.equal(figures.timedOut, 1);
+      assert.equal(figures.handled, 1);
+      assert.ok(
+        bot.logs.some(
+          (l) =>
+            l.level === 'warn' &&
+            l.msg ===
+              "'message' handler still running after 200 ms: the next events go on without it (1 so far)",
+        ),
+        bot.logs.map((l) => l.msg).join('\n'),
+      );
     } finally {
       await bot.close();
     }
