@@ -96,6 +96,8 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
     const log: string[] = [];
     const routed: number[] = [];
     const payloads: Record<string, unknown> = {};
+    // What blue's event intake is told (`resume`, after a reload that paused it and did not switch).
+    const blueEvents: unknown[] = [];
     let healthAttempts = 0;
 
     const answer = (name: string, reply: Reply | undefined, fallback: Result<unknown>) => (data: unknown) => {
@@ -149,6 +151,12 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
     serve(subjects.pluginRestore(PLUGIN, GREEN.generation), (data) => {
       log.push('restore');
       return answer('restore', script.restore?.(), ok({}))(data);
+    });
+    peers.subscribe(subjects.pluginEvents(PLUGIN, BLUE.generation), {
+      callback: (_error, msg) => {
+        const decoded = decodeJson(msg.data);
+        blueEvents.push(decoded.ok ? decoded.data : 'garbage');
+      },
     });
     serve(subjects.migrate(PLUGIN, 'apply'), (data) => {
       log.push('migrate');
@@ -215,7 +223,10 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
     const elapsedMs = performance.now() - started;
     actor.stop();
     supervisor.stop();
-    return { outcome: result, log, routed, payloads, logger, elapsedMs };
+    // What the reload published on its way out has reached the peers.
+    await rosey.flush();
+    await peers.flush();
+    return { outcome: result, log, routed, payloads, logger, elapsedMs, blueEvents };
   }
 
   const down =
@@ -227,7 +238,7 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
       );
 
   it('pins the route to blue, starts and checks green, switches, drains and retires blue, then unpins', async () => {
-    const { outcome, log, routed, payloads, elapsedMs } = await reload({
+    const { outcome, log, routed, payloads, elapsedMs, blueEvents } = await reload({
       route: (generation) =>
         ok({ plugin: PLUGIN, generation, previous: 1, inFlight: generation === 2 ? 3 : 0 }),
     });
@@ -241,6 +252,8 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
       'unpin',
     ]);
     expect(routed).to.deep.equal([2]);
+    // Blue is retired, not told to hear events again.
+    expect(blueEvents).to.deep.equal([]);
     expect(payloads).to.deep.include({
       'route 1': { plugin: PLUGIN, generation: 1 },
       'route 2': { plugin: PLUGIN, generation: 2 },
@@ -361,10 +374,12 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
   });
 
   it('routes back to blue and stops green when green goes down during the grace period', async () => {
-    const { outcome, log, routed, logger } = await reload(
+    const { outcome, log, routed, logger, blueEvents } = await reload(
       { during: { drain: down('segfault') } },
       { timing: { graceMs: 60_000 } },
     );
+    // Blue serves again: it hears the channel's events again too.
+    expect(blueEvents).to.deep.equal([{ op: 'resume' }]);
     expect(log).to.deep.equal([
       ...GREEN_STARTED,
       'health',
@@ -523,12 +538,13 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
       });
     });
 
-    it('releases the held commands to blue when its snapshot fails', async () => {
-      const { outcome, log } = await reload(
+    it('releases the held commands to blue when its snapshot fails, and blue hears events again', async () => {
+      const { outcome, log, blueEvents } = await reload(
         { snapshot: () => err('PLUGIN_ERROR', 'no snapshot') },
         { handoff: true },
       );
       expect(log.slice(3, 7)).to.deep.equal(['hold', 'drain 1', 'snapshot', 'release']);
+      expect(blueEvents).to.deep.equal([{ op: 'resume' }]);
       expect(outcome).to.deep.include({ ok: false, stage: 'handoff', reason: 'no snapshot' });
     });
 
