@@ -16,7 +16,7 @@ export interface PluginEnv {
   config: Record<string, unknown>;
   /** Bound of its channel-event queue (`plugins.settings.<name>.eventQueue`). */
   eventQueue?: number;
-  /** How long one event's handler may run before the next goes on (`plugins.settings.<name>.eventTimeoutMs`). */
+  /** How long one event's handler may run before it is reported (`plugins.settings.<name>.eventTimeoutMs`). */
   eventTimeoutMs?: number;
   /** A reload will hand it the old generation's state: it handles no event before `restore`. */
   awaitRestore?: boolean;

@@ -18,7 +18,8 @@ interface Queued {
   kind?: string;
 }
 
-const LATE = Symbol('late');
+/** The longest delay `setTimeout` takes (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Logs the first of a run of like problems and then every `every`th, so a flood cannot flood the log. */
 const worthLogging = (count: number, every = 100) => count === 1 || count % every === 0;
@@ -49,7 +50,7 @@ export class EventIntake {
       context: (event: PluginEventName, payload: unknown) => EventContext;
       log: Logger;
       limit: number;
-      /** One handler's time before the next event goes on without it. */
+      /** One handler's time before it is reported as still running. */
       timeoutMs: number;
       held: boolean;
     },
@@ -170,22 +171,22 @@ export class EventIntake {
     }
     const payload = kind ? { kind, ...(checked.data as object) } : checked.data;
     const handler = this.o.handlers[name] as (e: unknown, ctx: EventContext) => void | Promise<void>;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<typeof LATE>((resolve) => {
-      timer = setTimeout(() => resolve(LATE), this.o.timeoutMs);
-    });
-    try {
-      // Raced, not awaited alone: a handler that never settles (a request with no timeout) would
-      // hold every later event in the queue, and the plugin would stop hearing its channel.
-      const outcome = await Promise.race([handler(payload, this.o.context(name, payload)), late]);
-      if (outcome === LATE) {
+    // A handler that never settles (a request with no timeout of its own) holds every later event
+    // in the queue: it is not abandoned (the next handler would run beside it, and a reload's
+    // snapshot could be taken while it still changes the state), but said, once, so the operator
+    // learns which plugin and which event before the queue fills and drops.
+    const timer = setTimeout(
+      () => {
         this.counts.timedOut += 1;
         if (worthLogging(this.counts.timedOut, 20))
           this.o.log.warn(
-            `'${name}' handler still running after ${this.o.timeoutMs} ms: the next events go on without it (${this.counts.timedOut} so far)`,
+            `'${name}' handler still running after ${this.o.timeoutMs} ms: later events wait for it (${this.counts.timedOut} so far)`,
           );
-        return;
-      }
+      },
+      Math.min(this.o.timeoutMs, MAX_TIMER_MS),
+    ).unref();
+    try {
+      await handler(payload, this.o.context(name, payload));
       this.counts.handled += 1;
     } catch (error) {
       this.counts.failed += 1;

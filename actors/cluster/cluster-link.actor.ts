@@ -150,6 +150,11 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
     const journal = new HandoverJournal();
     const strangers = new Set<string>();
     let syncTimer: NodeJS.Timeout | undefined;
+    let synced = false;
+    const waitingJoins: ChannelJoined[] = [];
+    // The first sync is asked two heartbeats after the first connection and waits for its answers
+    // at most `statusTimeoutMs`; a cluster out of reach must not hold a takeover for longer.
+    const syncCap = setTimeout(() => settleSync(), input.heartbeatMs * 2 + input.statusTimeoutMs + 1000);
 
     const info = async (): Promise<NodeInfo> => {
       const root = system.get(input.rootSystemId) as AnyActorRef | undefined;
@@ -202,11 +207,13 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
     const sync = async () => {
       const others = [...peers.known().keys()].filter((node) => node !== input.node);
       if (!nc || nc.isClosed() || others.length === 0) return;
-      const { answers } = await gather(nc, subjects.clusterHandoverSync, {
+      const { answers, invalid } = await gather(nc, subjects.clusterHandoverSync, {
         schema: handoverSyncReplySchema,
         deadlineMs: input.statusTimeoutMs,
         expected: new Set(others),
       });
+      // Its own answer (it serves the request too) tells it nothing new.
+      answers.delete(input.node);
       let records = 0;
       for (const answer of answers.values())
         for (const record of answer.records) {
@@ -217,14 +224,43 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
         log.info(
           `learnt ${counted(records, 'handover record')} from ${[...answers.keys()].sort().join(', ')}: this node can take their channels over`,
         );
+      if (invalid > 0) log.warn(`${counted(invalid, 'handover sync answer')} left out: not a valid answer`);
+    };
+    // Sessions shared while the cluster was out of reach (the lease is PostgreSQL's, so a node may
+    // hold its channel before it reaches the cluster) reach the others once it does.
+    const reannounce = () => {
+      for (const session of journal.sessionsOf(input.node))
+        publish(subjects.clusterHandover(input.node), session);
     };
     const syncSoon = () => {
       clearTimeout(syncTimer);
-      syncTimer = setTimeout(() => void sync().catch(() => undefined), input.heartbeatMs * 2);
+      syncTimer = setTimeout(
+        () =>
+          void sync()
+            .catch(() => undefined)
+            .finally(settleSync),
+        input.heartbeatMs * 2,
+      );
+    };
+    /**
+     * A join before the first sync has answered waits for it (at most `SYNC_WAIT`): taking over by
+     * an empty journal would do nothing for the lines left open, and share a term the others already
+     * passed, so they would not take this node for the channel's holder.
+     */
+    const settleSync = () => {
+      if (synced) return;
+      synced = true;
+      clearTimeout(syncCap);
+      for (const join of waitingJoins.splice(0)) joined(join);
     };
 
     /** This node's connector is in its channel: it answers for what the previous holder left open. */
-    const joined = ({ platform, channel, history }: ChannelJoined) => {
+    const joined = (join: ChannelJoined) => {
+      if (!synced) {
+        waitingJoins.push(join);
+        return;
+      }
+      const { platform, channel, history } = join;
       const previous = journal.latestSession(platform, channel);
       const taken = takeOver({
         history,
@@ -401,6 +437,7 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
         nc = conn;
         listen(conn);
         beat();
+        reannounce();
         syncSoon();
         timer = setInterval(beat, input.heartbeatMs);
         sendBack({ type: 'cluster.connected', server: redactUrl(conn.getServer()) });
@@ -419,6 +456,7 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
             if (status.type === 'reconnect') {
               log.info(`reconnected to the NATS cluster at ${status.server}`);
               beat();
+              reannounce();
               syncSoon();
             }
           }
@@ -458,6 +496,7 @@ export const clusterLinkActor = fromCallback<ClusterLinkCommand, ClusterLinkInpu
       clearInterval(timer);
       clearTimeout(retry);
       clearTimeout(syncTimer);
+      clearTimeout(syncCap);
       wake?.();
       for (const sub of subs) sub.unsubscribe();
       void nc?.close();

@@ -4,6 +4,16 @@ import { lineKey } from './takeover.js';
 /** Records kept, all channels together: at CyTube's 10 lines a second, over 8 minutes of answers. */
 export const MAX_RECORDS = 5000;
 
+/** Channels whose latest session is kept; the one heard of longest ago goes first. */
+export const MAX_SESSIONS = 100;
+
+/**
+ * The most a sync answer carries, in bytes of JSON: half of NATS's default 1 MB `max_payload`, so
+ * an answer is never refused by the server for its size (a record holds up to 4,000 characters,
+ * which can be 12 KB in UTF-8).
+ */
+export const SYNC_BYTES = 512 * 1024;
+
 type Session = Extract<HandoverRecord, { kind: 'session' }>;
 type Handled = Extract<HandoverRecord, { kind: 'handled' }>;
 
@@ -27,8 +37,13 @@ export class HandoverJournal {
       // The latest holder is the highest term (then the latest start): an older session heard late,
       // or again in a sync, does not replace it.
       const known = this.sessions.get(channel);
-      if (!known || r.term > known.term || (r.term === known.term && r.after >= known.after))
-        this.sessions.set(channel, r);
+      if (known && (r.term < known.term || (r.term === known.term && r.after < known.after))) return;
+      this.sessions.delete(channel);
+      this.sessions.set(channel, r);
+      for (const oldest of this.sessions.keys()) {
+        if (this.sessions.size <= MAX_SESSIONS) break;
+        this.sessions.delete(oldest);
+      }
       return;
     }
     // A line recorded again (a sync repeats what was heard live) keeps its place in the order: a
@@ -54,9 +69,26 @@ export class HandoverJournal {
     return found;
   }
 
-  /** What a sync answers: every channel's latest session and the newest `max` lines. */
-  recent(max = MAX_SYNC_RECORDS): HandoverRecord[] {
-    return [...this.sessions.values(), ...[...this.lines.values()].slice(-max)];
+  /** The latest sessions this node itself holds or held. */
+  sessionsOf(node: string): Session[] {
+    return [...this.sessions.values()].filter((s) => s.node === node);
+  }
+
+  /**
+   * What a sync answers: every channel's latest session, and the newest lines, at most `max` of
+   * them and as many as fit in `bytes` of JSON with the sessions.
+   */
+  recent(max = MAX_SYNC_RECORDS, bytes = SYNC_BYTES): HandoverRecord[] {
+    const sessions = [...this.sessions.values()];
+    let room = bytes - Buffer.byteLength(JSON.stringify(sessions));
+    const lines: Handled[] = [];
+    const all = [...this.lines.values()];
+    for (let i = all.length - 1; i >= 0 && lines.length < max; i--) {
+      room -= Buffer.byteLength(JSON.stringify(all[i])) + 1;
+      if (room < 0) break;
+      lines.push(all[i]!);
+    }
+    return [...sessions, ...lines.reverse()];
   }
 
   get size(): number {

@@ -106,7 +106,8 @@ export function shows(line: string, reply: string): boolean {
       .find((l) => l.length > 0) ?? '';
   if (shown.length === 0) return false;
   if (shown === first || shown.startsWith(`${first} · `)) return true;
-  const cut = shown.endsWith('…') ? shown.slice(0, -1) : shown;
+  // A cut part ends with the ellipsis of the last part kept, or with the ` ·` of lines joined.
+  const cut = shown.replace(/(…| ·)$/, '');
   return cut.length >= 40 && first.startsWith(cut);
 }
 

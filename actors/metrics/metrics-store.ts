@@ -123,7 +123,7 @@ export class MetricsStore {
   });
   private readonly events = new Gauge({
     name: 'rosey_plugin_events',
-    help: "Channel events of a plugin's serving generation since it started, by outcome (handled, dropped: queue full, failed: the handler threw, timedOut: the next events went on without its handler, invalid).",
+    help: "Channel events of a plugin's serving generation since it started, by outcome (handled, dropped: queue full, failed: the handler threw, timedOut: its handler was still running after eventTimeoutMs, and is also counted as handled or failed once it ends, invalid).",
     labelNames: ['plugin', 'outcome'] as const,
     registers: [this.registry],
   });

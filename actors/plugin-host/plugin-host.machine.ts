@@ -21,7 +21,7 @@ export interface HostedPlugin {
   config: Record<string, unknown>;
   /** Bound of its channel-event queue; the SDK's default when absent. */
   eventQueue?: number;
-  /** Time one event's handler gets before the next goes on; the SDK's default when absent. */
+  /** Time one event's handler runs before it is reported; the SDK's default when absent. */
   eventTimeoutMs?: number;
   /** A reload will hand this generation the old one's state: it handles no event before `restore`. */
   awaitRestore?: boolean;

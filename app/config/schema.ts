@@ -203,8 +203,8 @@ export const configSchema = z
                 /** Channel events waiting for the plugin's handlers at most; beyond, dropped and counted. */
                 eventQueue: z.number().int().min(1).max(1_000_000).optional(),
                 /**
-                 * How long one event's handler may run before the next event goes on without it
-                 * (default 30 s): a handler that hangs must not stop the plugin hearing the channel.
+                 * How long one event's handler may run before the plugin logs and counts it as still
+                 * running (default 30 s): a handler that hangs holds every later event.
                  */
                 eventTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
                 /** Capabilities the operator adds to, or takes from, what the manifest asks for. */

@@ -6,7 +6,8 @@ import { NODE_NAME } from './cluster.js';
  * What a node that takes a channel over needs to know of the lines its previous holder dealt with
  * (docs/guides/SCALING.md, "Lines said during a failover"). Identities are the platform's own: a
  * line is its user, the platform's `time` for it and its text, which a replay of the channel's
- * history shows again unchanged, so no clock of ours is compared with another's.
+ * history shows again unchanged. (Only the takeover's two-minute window compares the platform's
+ * times with the node's clock.)
  */
 
 /** A line's text is recorded up to this length (compared so cut on both sides). */
@@ -55,7 +56,8 @@ export const handoverRecordSchema = z.discriminatedUnion('kind', [
     platform: z.string().min(1).max(32),
     channel: z.string().max(100),
     after: z.number(),
-    term: z.number().int().min(0),
+    // A node of the version before terms sends none: its session counts as the lowest.
+    term: z.number().int().min(0).default(0),
   }),
   handledLineSchema.extend({ kind: z.literal('handled'), node: z.string().regex(NODE_NAME) }),
 ]);
@@ -71,6 +73,7 @@ export const MAX_SYNC_RECORDS = 100;
  */
 export const handoverSyncReplySchema = z.object({
   node: z.string().regex(NODE_NAME),
+  // Every channel's latest session (at most MAX_SESSIONS in actors/cluster/handover-journal.ts) and the lines.
   records: z.array(handoverRecordSchema).max(MAX_SYNC_RECORDS + 100),
 });
 export type HandoverSyncReply = z.infer<typeof handoverSyncReplySchema>;

@@ -109,7 +109,7 @@ export const PLUGIN_EVENT_NAMES = Object.keys(PLUGIN_EVENTS) as PluginEventName[
 export const DEFAULT_EVENT_QUEUE = 1000;
 
 /**
- * Default time one event's handler gets before the next event goes on without it
+ * Default time one event's handler may run before the plugin reports it as still running
  * (`plugins.settings.<name>.eventTimeoutMs`).
  */
 export const DEFAULT_EVENT_TIMEOUT_MS = 30_000;
@@ -137,7 +137,7 @@ export const eventFiguresSchema = z.looseObject({
   dropped: z.number().int().min(0),
   /** The handler threw (or rejected). */
   failed: z.number().int().min(0),
-  /** The handler had not finished within the timeout: the next events went on without it. */
+  /** Handlers still running after the timeout (later events waited); each also counts as handled or failed once it ends. */
   timedOut: z.number().int().min(0).default(0),
   /** Not valid JSON or not the event's schema: never reached a handler. */
   invalid: z.number().int().min(0),

@@ -76,7 +76,7 @@ export interface TestBotOptions {
   botName?: string;
   /** Bound of the plugin's event queue (`plugins.settings.<name>.eventQueue`). Default 1000. */
   eventQueue?: number;
-  /** One event handler's time before the next event goes on (`plugins.settings.<name>.eventTimeoutMs`). Default 30 s. */
+  /** One event handler's time before it is reported as still running (`plugins.settings.<name>.eventTimeoutMs`). Default 30 s. */
   eventTimeoutMs?: number;
   /** Router cooldown of commands that declare none. Default 0 (Rosey's default is 1000). */
   defaultCooldownMs?: number;

@@ -194,29 +194,29 @@ describe('cluster link: handover records and name clashes (real nats-server)', (
         );
       },
     });
+    const mine = collect(subjects.clusterHandover('a'));
+    const said = collect(subjects.sendChat('cytube'));
     await nc().flush();
     try {
       await new Promise((resolve) => setTimeout(resolve, 60));
       await start();
+      // Its connector joins at once, before the sync has been asked (two heartbeats after the
+      // connection): the takeover waits for the sync's answers.
+      nc().publish(
+        subjects.platformJoined('cytube'),
+        encodeJson({
+          platform: 'cytube',
+          channel: 'c',
+          history: [
+            { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 1', time: T + 1100 },
+            { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 2', time: T + 1200 },
+          ],
+        } satisfies ChannelJoined),
+      );
       await eventually(() => asked > 0, 'the sync request');
-      await new Promise((resolve) => setTimeout(resolve, 100));
     } finally {
       clearInterval(b);
     }
-    const mine = collect(subjects.clusterHandover('a'));
-    const said = collect(subjects.sendChat('cytube'));
-    await nc().flush();
-    nc().publish(
-      subjects.platformJoined('cytube'),
-      encodeJson({
-        platform: 'cytube',
-        channel: 'c',
-        history: [
-          { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 1', time: T + 1100 },
-          { platform: 'cytube', channel: 'c', user: 'alice', rank: 1, text: '!roll 2', time: T + 1200 },
-        ],
-      } satisfies ChannelJoined),
-    );
     await eventually(() => said.length === 2 && mine.length === 1, 'the takeover');
     // The answer it knows only from the sync is sent again; the unrecorded line refused.
     expect(said).to.deep.equal([
@@ -224,6 +224,9 @@ describe('cluster link: handover records and name clashes (real nats-server)', (
       { channel: 'c', text: refusal('alice', '!roll 2') },
     ]);
     expect(mine[0]).to.include({ kind: 'session', term: 5, after: T + 1200 });
+    expect(logger.lines.map((l) => l.msg)).to.include(
+      'learnt 3 handover records from b: this node can take their channels over',
+    );
   });
 
   it('another process with the same node name is logged once, not at every heartbeat', async () => {

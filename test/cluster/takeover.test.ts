@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { HandoverJournal } from '../../actors/cluster/handover-journal.js';
+import { HandoverJournal, MAX_SESSIONS } from '../../actors/cluster/handover-journal.js';
 import { lineKey, refusal, shows, takeOver, TAKEOVER_WINDOW_MS } from '../../actors/cluster/takeover.js';
 import type { ChatMessage } from '../../contract/messages/chat.js';
-import type { HandledLine } from '../../contract/messages/handover.js';
+import { handoverRecordSchema, type HandledLine } from '../../contract/messages/handover.js';
 
 const NOW = 5000;
 const said = (user: string, time: number, text: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({
@@ -186,6 +186,8 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       ['x', '  \n ', false],
       [`${'w'.repeat(45)}…`, `${'w'.repeat(45)} and on`, true],
       [`${'w'.repeat(39)}…`, `${'w'.repeat(39)} and on`, false],
+      // Lines joined with ` · ` and cut after a separator (the next unit had no space to cut at).
+      [`${'v'.repeat(90)} ·`, `${'v'.repeat(90)}\n${'u'.repeat(400)}\n${'t'.repeat(5)}\n.\n.\n.`, true],
     ];
     for (const [shown, reply, is] of cases)
       expect(shows(shown, reply), `${JSON.stringify(shown)} for ${JSON.stringify(reply)}`).to.equal(is);
@@ -266,6 +268,39 @@ describe('cluster: the handover journal', () => {
     expect(journal.latestSession('cytube', 'c')).to.include({ node: 'c' });
     journal.record(session('a', 3, 0));
     expect(journal.latestSession('cytube', 'c')).to.include({ node: 'a' });
+  });
+
+  it('keeps the latest session of at most MAX_SESSIONS channels, forgetting the one heard of longest ago', () => {
+    const journal = new HandoverJournal();
+    for (let c = 0; c <= MAX_SESSIONS; c++)
+      journal.record({ kind: 'session', node: 'a', platform: 'cytube', channel: `c${c}`, after: 1, term: 1 });
+    expect(journal.latestSession('cytube', 'c0')).to.equal(undefined);
+    expect(journal.latestSession('cytube', `c${MAX_SESSIONS}`)).to.include({ node: 'a' });
+    expect(journal.sessionsOf('a')).to.have.length(MAX_SESSIONS);
+    expect(journal.sessionsOf('b')).to.deep.equal([]);
+  });
+
+  it('a sync answer fits in its byte budget, newest lines first kept', () => {
+    const journal = new HandoverJournal();
+    for (const t of [1, 2, 3]) journal.record({ ...handled('alice', t), text: `!say ${'x'.repeat(1000)}` });
+    const one = Buffer.byteLength(JSON.stringify(journal.recent(1)[0])) + 1;
+    expect(journal.recent(100, 2 * one + 2).map((r) => (r.kind === 'handled' ? r.time : 0))).to.deep.equal([
+      2, 3,
+    ]);
+    expect(journal.recent(100, 2 * one - 1).map((r) => (r.kind === 'handled' ? r.time : 0))).to.deep.equal([
+      3,
+    ]);
+  });
+
+  it('a session from a node without terms counts as term 0', () => {
+    const parsed = handoverRecordSchema.parse({
+      kind: 'session',
+      node: 'old',
+      platform: 'cytube',
+      channel: 'c',
+      after: 5,
+    });
+    expect(parsed).to.include({ term: 0 });
   });
 
   it('a sync gives every latest session and the newest lines', () => {

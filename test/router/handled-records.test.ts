@@ -140,9 +140,11 @@ describe('router: records of the lines it answered (recordHandled)', () => {
     platform.say('!echo pm', { pm: true, time: 2000 });
     platform.say('!echo untimed');
     // The console's lines (and `rosey chat`'s) are the node's own: they never go to the cluster.
-    platform.say('!echo local', { platform: 'console', time: 2001 });
+    const local = await fakePlatform(connections[1]!, 'console');
+    local.say('!echo local', { time: 2001 });
+    // Its answer came, so the router dealt with the line: it recorded nothing of it.
+    await local.reply((r) => r.text === 'echo: local', 'the console answer');
     await eventually(() => seen.length === 2, 'both answers');
-    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(records(seen)).to.deep.equal([]);
 
     await tree?.shutdown();
