@@ -188,6 +188,8 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       [`${'w'.repeat(39)}…`, `${'w'.repeat(39)} and on`, false],
       // Lines joined with ` · ` and cut after a separator (the next unit had no space to cut at).
       [`${'v'.repeat(90)} ·`, `${'v'.repeat(90)}\n${'u'.repeat(400)}\n${'t'.repeat(5)}\n.\n.\n.`, true],
+      // Only the end's mark goes: a ` · ` inside a line is the reply's own.
+      [`${'a'.repeat(45)} · b…`, `${'a'.repeat(45)} · bcd`, true],
     ];
     for (const [shown, reply, is] of cases)
       expect(shows(shown, reply), `${JSON.stringify(shown)} for ${JSON.stringify(reply)}`).to.equal(is);
@@ -276,8 +278,13 @@ describe('cluster: the handover journal', () => {
       journal.record({ kind: 'session', node: 'a', platform: 'cytube', channel: `c${c}`, after: 1, term: 1 });
     expect(journal.latestSession('cytube', 'c0')).to.equal(undefined);
     expect(journal.latestSession('cytube', `c${MAX_SESSIONS}`)).to.include({ node: 'a' });
-    expect(journal.sessionsOf('a')).to.have.length(MAX_SESSIONS);
-    expect(journal.sessionsOf('b')).to.deep.equal([]);
+    // A channel heard of again counts as heard of last.
+    journal.record({ kind: 'session', node: 'b', platform: 'cytube', channel: 'c1', after: 2, term: 2 });
+    journal.record({ kind: 'session', node: 'a', platform: 'cytube', channel: 'new', after: 1, term: 1 });
+    expect(journal.latestSession('cytube', 'c1')).to.include({ node: 'b' });
+    expect(journal.latestSession('cytube', 'c2')).to.equal(undefined);
+    expect(journal.sessionsOf('a')).to.have.length(MAX_SESSIONS - 1);
+    expect(journal.sessionsOf('b').map((r) => r.channel)).to.deep.equal(['c1']);
   });
 
   it('a sync answer fits in its byte budget, newest lines first kept', () => {
