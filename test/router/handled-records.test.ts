@@ -1,16 +1,14 @@
 import { expect } from 'chai';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { BusLink } from '../../actors/bus/bus-link.js';
-import { routerMachine } from '../../actors/router/router.machine.js';
 import { decodeJson } from '../../contract/envelope.js';
-import { quietLogger } from '../../contract/log.js';
 import { handledLineSchema, type HandledLine } from '../../contract/messages/handover.js';
 import { ok } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
-import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
+import type { RunningTree } from '../../supervisors/run-tree.js';
 import { fakePlatform } from '../support/fake-platform.js';
 import { fakePlugin } from '../support/fake-plugin.js';
 import { client, eventually, useNatsServer } from '../support/nats.js';
+import { routerTree } from '../support/router-tree.js';
 
 /**
  * On a node of a cluster the router records each channel line it answers, just before the answer
@@ -28,10 +26,8 @@ describe('router: records of the lines it answered (recordHandled)', () => {
   });
 
   async function start(recordHandled: string[]) {
-    const [routerNc, nc] = [await client(nats.url), await client(nats.url)];
-    connections.push(routerNc, nc);
-    const link = new BusLink();
-    link.set(routerNc);
+    const nc = await client(nats.url);
+    connections.push(nc);
     // One subscription for records and replies both: the order they arrive in is the order sent.
     const seen: Array<{ subject: string; data: unknown }> = [];
     for (const subject of [subjects.routerHandled, subjects.sendChat('test'), subjects.sendPm('test')])
@@ -41,26 +37,7 @@ describe('router: records of the lines it answered (recordHandled)', () => {
           if (decoded.ok) seen.push({ subject: msg.subject, data: decoded.data });
         },
       });
-    tree = await runTree({
-      name: 'test',
-      strategy: 'one_for_one',
-      logger: quietLogger,
-      children: [
-        {
-          id: 'router',
-          logic: routerMachine,
-          input: {
-            link,
-            logger: quietLogger,
-            botName: 'Rosey',
-            prefix: '!',
-            commandTimeoutMs: 10_000,
-            defaultCooldownMs: 0,
-            recordHandled,
-          },
-        },
-      ],
-    });
+    tree = await routerTree(nats.url, { commandTimeoutMs: 10_000, recordHandled });
     const platform = await fakePlatform(nc);
     const plugin = await fakePlugin(
       nc,
@@ -140,7 +117,7 @@ describe('router: records of the lines it answered (recordHandled)', () => {
     platform.say('!echo pm', { pm: true, time: 2000 });
     platform.say('!echo untimed');
     // The console's lines (and `rosey chat`'s) are the node's own: they never go to the cluster.
-    const local = await fakePlatform(connections[1]!, 'console');
+    const local = await fakePlatform(connections[0]!, 'console');
     local.say('!echo local', { time: 2001 });
     // Its answer came, so the router dealt with the line: it recorded nothing of it.
     await local.reply((r) => r.text === 'echo: local', 'the console answer');
