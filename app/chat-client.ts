@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import type { z } from 'zod';
+import type { z } from '../contract/zod.js';
 import { redactUrl } from '../actors/bus/connect.js';
 import { formatBotLine, formatNotice } from '../actors/console/format.js';
 import { typedLine } from '../actors/console/typed-line.js';

@@ -1,7 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { redactUrl } from '../actors/bus/connect.js';
 import { request } from '../contract/request.js';
-import type { z } from 'zod';
+import type { z } from '../contract/zod.js';
 import { err, errorMessage, ok, type Result } from '../contract/result.js';
 import {
   readRuntimeFile,

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { z } from '../contract/zod.js';
 import type { InstalledPlugin } from '../actors/router/installed.js';
 import { commandInfoSchema, type PluginAnnouncement } from '../contract/messages/commands.js';
 import { errorMessage } from '../contract/result.js';

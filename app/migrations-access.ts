@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { z } from 'zod';
+import type { z } from '../contract/zod.js';
 import { checkReply, request } from '../contract/request.js';
 import type { LoadedConfig } from './config/load.js';
 import { openDatabase, type Database } from '../actors/database/open.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from '../contract/zod.js';
 import { roseyRequest, type ControlTarget } from '../app/control-client.js';
 import { statusReplySchema, type TreeNode } from '../contract/messages/control.js';
 import { subjects } from '../contract/subjects.js';

@@ -228,7 +228,7 @@ export async function runFast(argv: readonly string[]): Promise<boolean> {
     const fast = FAST[parsed.id]!;
     // zod compiles a parser for each object schema the first time it parses with it: worth it in
     // Rosey's process, not in one that parses its config and one reply (−15 ms of CPU for status).
-    if (fast.oneShot) (await import('zod')).config({ jitless: true });
+    if (fast.oneShot) (await import('../contract/zod.js')).config({ jitless: true });
     const body = await fast.load();
     await body(parsed.flags, io);
   } catch (error) {

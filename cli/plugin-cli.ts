@@ -2,7 +2,7 @@ import type { LoadedConfig } from '../app/config/load.js';
 import type { LoadedPlugin } from '../plugin-packages/manifest.js';
 import { pluginsToRun } from '../app/start-rosey.js';
 import { roseyRequest } from '../app/control-client.js';
-import type { z } from 'zod';
+import type { z } from '../contract/zod.js';
 import { pluginListReplySchema, type PluginRow } from '../contract/messages/plugins.js';
 import { subjects } from '../contract/subjects.js';
 import { locateRosey, NotRunningError, type ControlTarget } from '../app/control-client.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import { z } from '../contract/zod.js';
 import { entryLoaderArgs, pluginBaseEnv, resolveEntry } from '../plugin-packages/plugin-entry.js';
 import type { LoadedPlugin } from '../plugin-packages/manifest.js';
 import { validate } from '../contract/validate.js';

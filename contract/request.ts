@@ -1,5 +1,5 @@
 import { errors, type NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
+import { z } from './zod.js';
 import { err, errorMessage, type Result } from './result.js';
 import { decodeJson, encodeJson, outgoingHeaders, type Continuation } from './envelope.js';
 import { validate } from './validate.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from './zod.js';
 import { err, ok, type Result } from './result.js';
 
 /** Validates a decoded payload; the message names the first bad field, e.g. `args.0: expected string`. */

@@ -3,7 +3,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 // semver's index loads all of it (~50 modules, part of every start of Rosey); this is one function.
 import validSemver from 'semver/functions/valid.js';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { z } from '../contract/zod.js';
 import { validate } from '../contract/validate.js';
 import { errorMessage } from '../contract/result.js';
 import { PLUGIN_NAME } from '../contract/subjects.js';

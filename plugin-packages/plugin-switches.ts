@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { z } from '../contract/zod.js';
 import { PLUGIN_NAME } from '../contract/subjects.js';
 
 /**

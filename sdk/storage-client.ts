@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { z } from 'zod';
+import type { z } from '../contract/zod.js';
 import { request } from '../contract/request.js';
 import { migrateReplies } from '../contract/messages/migrations.js';
 import {

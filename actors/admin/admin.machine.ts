@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { assertEvent, enqueueActions, sendParent, setup } from 'xstate';
-import type { z } from 'zod';
+import type { z } from '../../contract/zod.js';
 import {
   bridgeInput,
   busBridge,

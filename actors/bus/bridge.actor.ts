@@ -1,6 +1,6 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { fromCallback, type EventObject } from 'xstate';
-import type { z } from 'zod';
+import type { z } from '../../contract/zod.js';
 import type { BusLink } from './bus-link.js';
 import {
   decodeJson,

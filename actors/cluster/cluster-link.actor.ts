@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { fromCallback, type AnyActorRef } from 'xstate';
-import type { z } from 'zod';
+import type { z } from '../../contract/zod.js';
 import type { BusLink } from '../bus/bus-link.js';
 import { redactUrl } from '../bus/connect.js';
 import type { RuntimeInfo } from '../control/runtime-file.js';

@@ -1,5 +1,5 @@
 import { createInbox, type NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import { decodeJson, encodeJson } from '../../contract/envelope.js';
 import { validate } from '../../contract/validate.js';
 

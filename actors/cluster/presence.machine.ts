@@ -1,5 +1,5 @@
 import { assign, enqueueActions, sendParent, setup } from 'xstate';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import {
   bridgeInput,
   busBridge,

@@ -4,7 +4,7 @@ import {
   stopRequestSchema,
 } from '../../contract/messages/control.js';
 import { enqueueActions, sendParent, setup, type AnyActorRef } from 'xstate';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import { bridgeInput, busBridge, type RequestEvent } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import { redactUrl } from '../bus/connect.js';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import { isAlive } from '../../process/is-alive.js';
 
 /** Where a running Rosey can be reached; written to `<dataDir>/rosey.runtime.json` (mode 0600). */

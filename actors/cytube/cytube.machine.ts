@@ -9,7 +9,7 @@ import {
   setup,
   type EventObject,
 } from 'xstate';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.actor.js';
 import type { ChannelJoined } from '../../contract/messages/handover.js';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import { MAX_LISTED_USERS } from '../../contract/messages/channel-events.js';
 
 /**

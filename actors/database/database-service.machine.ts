@@ -1,5 +1,5 @@
 import { assertEvent, assign, enqueueActions, sendParent, sendTo, setup } from 'xstate';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import {
   bridgeInput,
   busBridge,

@@ -3,7 +3,7 @@ import { actorRequestSchema, watchRequestSchema } from '../../contract/messages/
 import type { Logger } from '../../contract/log.js';
 import { err, errorMessage, ok, type Result } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import { bridgeInput, busBridge, type BridgeCommand, type RequestEvent } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
 import { listActors, machineOf } from './actor-paths.js';

@@ -1,5 +1,5 @@
 import { assertEvent, enqueueActions, fromCallback, setup, type AnyActorRef } from 'xstate';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import type { Logger } from '../../contract/log.js';
 import { connectorStateSchema } from '../../contract/messages/connector-state.js';
 import {

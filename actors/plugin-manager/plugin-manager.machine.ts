@@ -1,6 +1,6 @@
 import type { ManagedPlugin } from './managed-plugin.js';
 import { assertEvent, assign, enqueueActions, sendParent, setup, type AnyActorRef } from 'xstate';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import {
   bridgeInput,
   busBridge,

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from '../../contract/zod.js';
 import { migrateReplies } from '../../contract/messages/migrations.js';
 import {
   doneReplySchema,

@@ -1,5 +1,5 @@
 import { assertEvent, assign, enqueueActions, sendTo, setup } from 'xstate';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import { bridgeInput, busBridge } from '../bus/bridge.actor.js';
 import { confirmedPublisher, type ConfirmedPublisherCommand } from '../bus/confirmed-publisher.actor.js';
 import {

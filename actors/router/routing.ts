@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from '../../contract/zod.js';
 import type { BridgeCommand, BusResponseEvent, InboundEvent, RequestEvent } from '../bus/bridge.actor.js';
 import type { ConfirmedPublisherCommand, ConfirmedPublisherEvent } from '../bus/confirmed-publisher.actor.js';
 import type { BusLink } from '../bus/bus-link.js';

@@ -13,7 +13,7 @@ import {
 import { RowStore } from './rows/row-store.js';
 import { StorageError } from '../database/storage-error.js';
 import { validate } from '../../contract/validate.js';
-import type { z } from 'zod';
+import type { z } from '../../contract/zod.js';
 
 /** `receivedAt`: `performance.now()` when the storage actor took it, for its latency metric. */
 export type StorageRequest = (

@@ -9,7 +9,7 @@
  * schema is not in the data: it comes from the migrations (Rosey's core ones and the plugins' SQL
  * files, which the archive carries), replayed on the target up to the versions the backup was at.
  */
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import { PLUGIN_NAME } from '../../contract/subjects.js';
 
 /** The folder of `<dataDir>` that backups go to, scheduled or made with `rosey db backup`. */

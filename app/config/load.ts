@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import type * as Yaml from 'yaml';
-import type { z } from 'zod';
+import type { z } from '../../contract/zod.js';
 import { errorMessage } from '../../contract/result.js';
 import { configSchema, type RoseyConfig, type RoseyConfigInput } from './schema.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import { CAPABILITY_NAMES, isCapability } from '../../contract/capabilities.js';
 import { NODE_NAME } from '../../contract/messages/cluster.js';
 import { PLUGIN_NAME } from '../../contract/subjects.js';

@@ -21,7 +21,7 @@ import { validate } from '../../contract/validate.js';
 import { RoseyCommand } from '../base-command.js';
 import { answerTimeoutFlags, locationFlags, natsFlags, targetFor } from '../config-flags.js';
 import { mermaidChart, svgChart } from '../../app/inspect-chart.js';
-import type { ZodType } from 'zod';
+import type { ZodType } from '../../contract/zod.js';
 
 /** `{plugin: "dice"}`: an event's data the way one reads it on a line. */
 function inline(value: unknown, depth = 0): string {

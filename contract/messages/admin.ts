@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 /**
  * `!admin` (actors/admin, docs/guides/ADMIN_COMMANDS.md): what its audit records hold. Each is a

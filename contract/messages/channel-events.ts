@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 /**
  * Channel happenings every platform publishes in one shape (`rosey.events.user.*`, `media.*`,

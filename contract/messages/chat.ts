@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 /**
  * The platform of `rosey chat` sessions: terminal chats with a running Rosey from another process,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { reloadReplySchema } from './plugins.js';
 import { PLUGIN_NAME } from '../subjects.js';
 

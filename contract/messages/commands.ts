@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { PLUGIN_NAME } from '../subjects.js';
 
 export const COMMAND_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;

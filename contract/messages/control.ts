@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 /** `rosey.control.stop` */
 export const stopRequestSchema = z.object({ reason: z.string().max(200).optional() }).passthrough();

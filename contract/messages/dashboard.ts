@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { actorPathSchema, chartNodeSchema, inspectMessageSchema, inspectedActorSchema } from './inspect.js';
 import { treeNodeSchema } from './control.js';
 import { currentMetricsSchema } from './metrics.js';

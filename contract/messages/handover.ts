@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { chatMessageSchema } from './chat.js';
 import { NODE_NAME } from './cluster.js';
 

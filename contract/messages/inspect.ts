@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 /**
  * Inspection of the running tree (docs/subjects.md#inspection): what the inspect actor publishes on

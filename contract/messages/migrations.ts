@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 /** `rosey.db.migrate.<plugin>.<op>` */
 export const MIGRATE_OPS = ['apply', 'rollback', 'status'] as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 /**
  * `rosey.platform.<p>.send.playlist.<op>` requests. Media is given either as a link (mapped with

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import type { CapabilityName } from '../capabilities.js';
 import { chatMessageSchema, type ChatMessage } from './chat.js';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { CAPABILITY_NAMES, type CapabilityName } from '../capabilities.js';
 import { processFiguresSchema } from './metrics.js';
 import { eventFiguresSchema } from './plugin-events.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { PLUGIN_NAME } from '../subjects.js';
 
 const plugin = z.string().regex(PLUGIN_NAME);

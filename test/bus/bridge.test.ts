@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import type { BusResponseEvent, InboundEvent, RequestEvent } from '../../actors/bus/bridge.actor.js';
 import { BusLink } from '../../actors/bus/bus-link.js';
 import { CORRELATION_HEADER, TRACEPARENT_HEADER, decodeJson, encodeJson } from '../../contract/envelope.js';

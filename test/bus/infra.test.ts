@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import { busMachine } from '../../actors/bus/bus.machine.js';
 import { natsServerActor } from '../../actors/nats-server/nats-server.actor.js';
 import type { InboundEvent } from '../../actors/bus/bridge.actor.js';

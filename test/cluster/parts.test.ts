@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 import { gather } from '../../actors/cluster/gather.js';
 import { leaseKey } from '../../actors/cluster/lease-key.js';
 import { cytubeLeaseName } from '../../app/child-specs.js';

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActor } from 'xstate';
-import type { z } from 'zod';
+import type { z } from '../../contract/zod.js';
 import { controlMachine, type ControlInput } from '../../actors/control/control.machine.js';
 import { RUNTIME_FILE } from '../../actors/control/runtime-file.js';
 import { BusLink } from '../../actors/bus/bus-link.js';

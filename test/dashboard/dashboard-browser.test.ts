@@ -18,7 +18,7 @@ import { subjects } from '../../contract/subjects.js';
 import { runCli } from '../support/cli.js';
 import { eventually } from '../support/nats.js';
 import { CYTUBE_PASSWORD, HTTP_TOKEN, startRoseyWithSecrets } from '../support/rosey-with-secrets.js';
-import type { ZodType } from 'zod';
+import type { ZodType } from '../../contract/zod.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(process.cwd(), 'reports', 'screenshots');

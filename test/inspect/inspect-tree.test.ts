@@ -21,7 +21,7 @@ import { subjects } from '../../contract/subjects.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { eventually } from '../support/nats.js';
 import { CYTUBE_PASSWORD, HTTP_TOKEN, startRoseyWithSecrets } from '../support/rosey-with-secrets.js';
-import type { ZodType } from 'zod';
+import type { ZodType } from '../../contract/zod.js';
 
 /** Every path of a `rosey status` tree, as inspection names actors. */
 function treePaths(node: TreeNode, prefix = ''): { path: string; state?: string }[] {

@@ -10,7 +10,7 @@ import { histogramBuckets, httpPort, metricsChildren, sampleValue, scrape } from
 import { startMiniRosey } from '../support/mini-rosey.js';
 import { client, eventually, useNatsServer } from '../support/nats.js';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
+import { z } from '../../contract/zod.js';
 
 const line = (text: string): ChatMessage => ({
   platform: 'console',

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { ZodType } from 'zod';
+import type { ZodType } from '../../contract/zod.js';
 import { connectToRosey, runningAt } from '../../app/control-client.js';
 import { request } from '../../contract/request.js';
 import { isAlive, runCli } from './cli.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { z } from 'zod';
+import type { z } from '../../../contract/zod.js';
 import { decodeJson, encodeJson } from '../../../contract/envelope.js';
 import {
   mediaChangeSchema,
