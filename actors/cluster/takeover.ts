@@ -1,6 +1,7 @@
 import type { ChatMessage } from '../../contract/messages/chat.js';
 import { ADMIN_COMMAND } from '../../contract/messages/admin.js';
 import { MAX_RECORDED_LINE, type HandledLine } from '../../contract/messages/handover.js';
+import { echoKey } from '../cytube/outbox.js';
 import { parseCommand } from '../router/parse-command.js';
 
 /**
@@ -84,13 +85,6 @@ export function takeOver(input: TakeoverInput): Takeover {
   return result;
 }
 
-/** A line as a chat shows it: the connector's guard before a leading `/` gone, spaces collapsed. */
-const shownForm = (text: string) =>
-  text
-    .replace(/\u200b/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-
 /**
  * Whether a line of the bot's in the replay is the first line of `reply` as the connector sends it
  * (actors/cytube/split-message.ts): line by line, spaces collapsed, many short lines joined with
@@ -98,11 +92,13 @@ const shownForm = (text: string) =>
  * must match, so that a short line is not taken for any answer starting alike).
  */
 export function shows(line: string, reply: string): boolean {
-  const shown = shownForm(line);
+  // The connector's own key for its lines in a replay: its guard before a leading `/` gone,
+  // spaces collapsed.
+  const shown = echoKey(line);
   const first =
     reply
       .split(/\r?\n/)
-      .map(shownForm)
+      .map(echoKey)
       .find((l) => l.length > 0) ?? '';
   if (shown.length === 0) return false;
   if (shown === first || shown.startsWith(`${first} · `)) return true;
