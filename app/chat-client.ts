@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import type { Msg, NatsConnection } from '../contract/nats.js';
 import type { z } from '../contract/zod.js';
 import { redactUrl } from '../actors/bus/connect.js';
 import { formatBotLine, formatNotice } from '../actors/console/format.js';

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../contract/nats.js';
 import { redactUrl } from '../actors/bus/connect.js';
 import { request } from '../contract/request.js';
 import type { z } from '../contract/zod.js';

@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../contract/nats.js';
 import type { z } from '../contract/zod.js';
 import { checkReply, request } from '../contract/request.js';
 import type { LoadedConfig } from './config/load.js';

@@ -10,7 +10,7 @@
  *      process. Both nodes share this machine's cores with each other and with this process.
  */
 import { loadavg } from 'node:os';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../contract/nats.js';
 import { readRuntimeFile } from '../actors/control/runtime-file.js';
 import { sharedPostgres, stopSharedPostgres } from '../test/support/databases.js';
 import { startFakeCytube } from '../test/support/fake-cytube/index.js';

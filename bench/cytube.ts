@@ -20,7 +20,7 @@ import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../contract/nats.js';
 import { decodeJson, encodeJson } from '../contract/envelope.js';
 import { request } from '../contract/request.js';
 import { subjects } from '../contract/subjects.js';

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, type NatsConnection } from '../contract/nats.js';
 import { statusReplySchema, type TreeNode } from '../contract/messages/control.js';
 import { request } from '../contract/request.js';
 import { readRuntimeFile } from '../actors/control/runtime-file.js';
@@ -38,6 +38,24 @@ export function rssMb(pid: number): number {
     .split('\n')
     .find((l) => l.startsWith('VmRSS:'));
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? NaN) / 1024;
+}
+
+/**
+ * A process's memory in MB, from /proc/<pid>/smaps_rollup: `rss` (what `VmRSS` and `ps` say),
+ * `private` (pages no other process maps: what the process alone costs, its USS) and `pss` (its
+ * share of everything, shared pages divided among the processes that map them). Every Node process
+ * maps the same Node binary, and most of a small one's RSS is that binary's pages, counted in full
+ * in the RSS of each.
+ */
+export function memoryMb(pid: number): { rss: number; private: number; pss: number } {
+  const kb = (field: string, text: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  return {
+    rss: kb('Rss', text) / 1024,
+    private: (kb('Private_Clean', text) + kb('Private_Dirty', text)) / 1024,
+    pss: kb('Pss', text) / 1024,
+  };
 }
 
 /** CPU seconds (user + system) a process has used so far. */

@@ -11,7 +11,7 @@
 import { loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../contract/nats.js';
 import { watchReplySchema } from '../contract/messages/inspect.js';
 import { request } from '../contract/request.js';
 import { subjects } from '../contract/subjects.js';

@@ -18,7 +18,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type Msg, type NatsConnection } from '../contract/nats.js';
 import type { Knex } from 'knex';
 import { CORRELATION_HEADER, decodeJson, encodeJson } from '../contract/envelope.js';
 import { openDatabase, type Database } from '../actors/database/open.js';

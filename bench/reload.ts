@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '../contract/nats.js';
 import { CORRELATION_HEADER, decodeJson, encodeJson } from '../contract/envelope.js';
 import { request } from '../contract/request.js';
 import { subjects } from '../contract/subjects.js';

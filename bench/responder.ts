@@ -2,7 +2,7 @@
  * The raw baseline: a separate process that answers NATS requests with a fixed JSON reply, the way
  * a plugin process would but with nothing in between.
  */
-import { connect } from '@nats-io/transport-node';
+import { connect } from '../contract/nats.js';
 
 const [url, user, pass, subject] = process.argv.slice(2) as [string, string, string, string];
 const nc = await connect({

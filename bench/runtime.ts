@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type Msg, type NatsConnection } from '../contract/nats.js';
 import { CORRELATION_HEADER, decodeJson, encodeJson } from '../contract/envelope.js';
 import { subjects } from '../contract/subjects.js';
 import { findNode } from '../supervisors/describe-tree.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { headers, type Msg, type MsgHdrs } from '@nats-io/transport-node';
+import { headers, type Msg, type MsgHdrs } from './nats.js';
 import { checkJsonText } from './json-text.js';
 import { err, type Result } from './result.js';
 import { nextTraceparent } from './trace-context.js';

@@ -1,4 +1,4 @@
-import { errors, type NatsConnection } from '@nats-io/transport-node';
+import { errors, type NatsConnection } from './nats.js';
 import { z } from './zod.js';
 import { err, errorMessage, type Result } from './result.js';
 import { decodeJson, encodeJson, outgoingHeaders, type Continuation } from './envelope.js';

@@ -1,4 +1,4 @@
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '../contract/nats.js';
 import { eventQueue } from '../contract/capabilities.js';
 import { decodeJson } from '../contract/envelope.js';
 import type { Logger } from '../contract/log.js';

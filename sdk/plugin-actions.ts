@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../contract/nats.js';
 import { request } from '../contract/request.js';
 import { capabilityOfAction, type ActionName } from '../contract/capabilities.js';
 import { subjects } from '../contract/subjects.js';

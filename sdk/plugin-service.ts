@@ -1,4 +1,4 @@
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '../contract/nats.js';
 import { restoreRequestSchema } from '../contract/messages/plugins.js';
 import {
   DEFAULT_EVENT_QUEUE,

@@ -6,7 +6,7 @@
 import { createRequire, register } from 'node:module';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { connect } from '@nats-io/transport-node';
+import { connect } from '../contract/nats.js';
 import { errorMessage } from '../contract/result.js';
 import { isPlugin } from './define-plugin.js';
 import { describeLoadError } from './load-error.js';

@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../contract/nats.js';
 import type { z } from '../contract/zod.js';
 import { request } from '../contract/request.js';
 import { migrateReplies } from '../contract/messages/migrations.js';

@@ -1,4 +1,4 @@
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '../../contract/nats.js';
 import { fromCallback, type EventObject } from 'xstate';
 import type { z } from '../../contract/zod.js';
 import type { BusLink } from './bus-link.js';

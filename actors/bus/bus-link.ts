@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 
 type Listener = (connection: NatsConnection | undefined) => void;
 

@@ -1,4 +1,4 @@
-import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import type { MsgHdrs, NatsConnection } from '../../contract/nats.js';
 import { fromCallback } from 'xstate';
 import type { BusLink } from './bus-link.js';
 import { encodeJson, outgoingHeaders, type Continuation } from '../../contract/envelope.js';

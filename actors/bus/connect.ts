@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../../contract/nats.js';
 import { errorMessage } from '../../contract/result.js';
 
 export interface NatsEndpoint {

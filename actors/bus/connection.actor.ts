@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { fromCallback } from 'xstate';
 import type { BusLink } from './bus-link.js';
 import { connectWithRetry, redactUrl, type NatsEndpoint } from './connect.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, type Msg, type NatsConnection, type Subscription } from '../../contract/nats.js';
 import { fromCallback, type AnyActorRef } from 'xstate';
 import type { z } from '../../contract/zod.js';
 import type { BusLink } from '../bus/bus-link.js';

@@ -1,4 +1,4 @@
-import { createInbox, type NatsConnection } from '@nats-io/transport-node';
+import { createInbox, type NatsConnection } from '../../contract/nats.js';
 import { z } from '../../contract/zod.js';
 import { decodeJson, encodeJson } from '../../contract/envelope.js';
 import { validate } from '../../contract/validate.js';

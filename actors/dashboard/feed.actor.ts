@@ -1,4 +1,4 @@
-import type { Subscription } from '@nats-io/transport-node';
+import type { Subscription } from '../../contract/nats.js';
 import { fromCallback, type AnyActorRef } from 'xstate';
 import { decodeJson } from '../../contract/envelope.js';
 import type { SecurityViolation } from '../../contract/messages/actions.js';

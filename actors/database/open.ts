@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createRequire } from 'node:module';
-import createKnex, { type Knex } from 'knex';
+import createKnex, { executeQuery, KnexPgClient, type Knex } from './knex.js';
 import { applyCoreMigrations } from './core-migrations/core-migrator.js';
 import { withCoreMigrationLock } from './core-migrations/lock.js';
 import { describeTarget, type DatabaseTarget } from './target.js';
@@ -38,22 +37,6 @@ interface PgClientSettings {
   driver: { types: PgTypes };
   connectionSettings: Record<string, unknown>;
 }
-
-const require = createRequire(import.meta.url);
-
-/** The part of knex's client that runs a query. */
-interface QueryClient {
-  query(connection: unknown, query: string | { sql: string; bindings?: unknown[] }): Promise<unknown>;
-  emit(event: 'query', data: object): void;
-}
-type QueryClientClass = new (config: object) => QueryClient;
-type ExecuteQuery = (connection: unknown, query: { sql: string }, client: unknown) => Promise<unknown>;
-
-/** knex's own query executor, and its PostgreSQL client (knex/lib: knex has no export of either). */
-const { executeQuery } = require('knex/lib/execution/internal/query-executioner.js') as {
-  executeQuery: ExecuteQuery;
-};
-const KnexPgClient = require('knex/lib/dialects/postgres/index.js') as QueryClientClass;
 
 /**
  * knex's PostgreSQL client, except that a statement without bindings runs as written: knex turns

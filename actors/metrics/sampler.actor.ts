@@ -1,4 +1,4 @@
-import type { Stats } from '@nats-io/transport-node';
+import type { Stats } from '../../contract/nats.js';
 import { fromCallback } from 'xstate';
 import type { ProcessFigures } from '../../contract/messages/metrics.js';
 import { processSampler } from '../../contract/process-figures.js';

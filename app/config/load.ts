@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import type * as Yaml from 'yaml';
+import type * as Yaml from '../../contract/yaml.js';
 import type { z } from '../../contract/zod.js';
 import { errorMessage } from '../../contract/result.js';
 import { configSchema, type RoseyConfig, type RoseyConfigInput } from './schema.js';
@@ -9,11 +9,11 @@ import { configSchema, type RoseyConfig, type RoseyConfigInput } from './schema.
 const require = createRequire(import.meta.url);
 
 /**
- * The YAML parser, loaded with the first YAML file: 74 modules that `rosey dev` (no file) and a
- * JSON configuration never use, and part of every CLI command's start otherwise (issue 16).
+ * The YAML parser, loaded with the first YAML file: a CLI command given a JSON file or none (a
+ * `rosey status` next to a `rosey dev`) does not load it (issue 16).
  */
 function parseYaml(text: string): unknown {
-  return (require('yaml') as typeof Yaml).parse(text);
+  return (require('../../contract/yaml.js') as typeof Yaml).parse(text);
 }
 
 export class ConfigError extends Error {

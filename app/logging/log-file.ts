@@ -1,9 +1,7 @@
 import { lstatSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import { basename, dirname, extname, join } from 'node:path';
-// Before pino-roll: it gives pino-roll the date-fns functions it uses without the rest of date-fns.
-import './date-fns-parts.js';
-import roll, { type RollOptions, type RollingStream } from 'pino-roll';
+import roll, { type RollOptions, type RollingStream } from './pino-roll.js';
 import { errorMessage } from '../../contract/result.js';
 import type { RotateOptions } from './rotate-options.js';
 

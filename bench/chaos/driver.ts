@@ -4,7 +4,7 @@
  * every reply Rosey sends back for it (`send.chat` and `send.pm`), so that afterwards each line is
  * known to have been answered, refused (told something else), or silently lost (told nothing).
  */
-import { headers, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { headers, type NatsConnection, type Subscription } from '../../contract/nats.js';
 import { CORRELATION_HEADER, decodeJson, encodeJson } from '../../contract/envelope.js';
 import { subjects } from '../../contract/subjects.js';
 import { now, sleep } from './clock.js';

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { statusReplySchema, type TreeNode } from '../../contract/messages/control.js';
 import { request } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { extname } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { distance } from 'fastest-levenshtein';
 import { reachRosey } from '../../app/control-client.js';
 import { decodeJson } from '../../contract/envelope.js';

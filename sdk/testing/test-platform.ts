@@ -1,4 +1,4 @@
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '../../contract/nats.js';
 import { decodeJson, encodeJson, incomingMeta, outgoingHeaders } from '../../contract/envelope.js';
 import type { ChannelView } from '../../contract/messages/actions.js';
 import { ok, type Result } from '../../contract/result.js';

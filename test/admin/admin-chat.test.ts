@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { openDatabase, type Database } from '../../actors/database/open.js';
 import { adminSpec, consoleSpec } from '../../app/child-specs.js';
 import { parseConfig } from '../../app/config/load.js';

@@ -12,7 +12,7 @@ const bodies = ['run-start.js', 'run-dev.js'].map((f) =>
 // What a start of Rosey loads before its tree starts is part of every start (issue 16: spawn of
 // `rosey dev` → every plugin answering, target 1.5 s). These were loaded and not needed there.
 describe('modules a start of Rosey loads', () => {
-  it('has neither oclif, nor all of semver, nor the backup writer, nor elkjs, nor ws', () => {
+  it('has neither oclif, nor all of semver, nor the backup writer, nor elkjs, nor ws, nor the files of bundled packages', () => {
     const script = `
       import { createRequire } from 'node:module';
       for (const body of ${JSON.stringify(bodies)}) await import(body);
@@ -21,7 +21,7 @@ describe('modules a start of Rosey loads', () => {
     expect(run.status, run.stderr).to.equal(0);
     const loaded = JSON.parse(run.stdout) as string[];
     expect(
-      loaded.filter((m) => m.includes('/node_modules/knex/')),
+      loaded.filter((m) => m.includes('/node_modules/pino/')),
       'the check sees CommonJS modules',
     ).to.not.be.empty;
     // `rosey dev` and `rosey start` run without oclif (cli/fast-path.ts).
@@ -37,16 +37,22 @@ describe('modules a start of Rosey loads', () => {
     expect(loaded.filter((m) => m.includes('/node_modules/ws/'))).to.deep.equal([]);
     // Readable stderr lines load pino-pretty with the first one.
     expect(loaded.filter((m) => m.includes('/node_modules/pino-pretty/'))).to.deep.equal([]);
+    // Packages of many CommonJS files come as one module each (scripts/bundle-vendor.mjs): the NATS
+    // client, yaml, knex with lodash, pino-roll with five functions of date-fns.
+    for (const bundled of ['@nats-io', 'yaml', 'knex', 'lodash', 'date-fns'])
+      expect(loaded.filter((m) => m.includes(`/node_modules/${bundled}/`))).to.deep.equal([]);
   });
 
-  // zod is 95 ES modules (64 of them locales); the build puts it in one (scripts/bundle-zod.mjs), a
-  // cold `rosey status` 0.33 → 0.23 s. Any `import 'zod'` left outside contract/zod.ts loads them all
-  // again (as `cli/fast-path.ts` did), and would configure another zod than the one Rosey uses.
-  it("loads none of zod's own files, only its bundle: a start, the SDK a plugin runs, the CLI's fast path", () => {
+  // zod is 95 ES modules (64 of them locales); the build puts it in one (scripts/bundle-vendor.mjs),
+  // a cold `rosey status` 0.33 → 0.23 s. Any `import 'zod'` left outside contract/zod.ts loads them
+  // all again (as `cli/fast-path.ts` did), and would configure another zod than the one Rosey uses.
+  // The same for the NATS client (46 files, ~5 MB in every process) and contract/nats.ts, where a
+  // second copy would also fail the client's own `instanceof` checks on what the other made.
+  it("loads none of zod's or the NATS client's own files, only their bundles: a start, the SDK a plugin runs, the CLI's fast path", () => {
     const dir = tempDir('rosey-esm-loads-');
     writeFileSync(
       join(dir, 'hooks.mjs'),
-      `export async function load(url, context, next) { if (url.includes('/node_modules/zod/')) process.stderr.write('ZOD ' + url + '\\n'); return next(url, context); }`,
+      `export async function load(url, context, next) { if (/\\/node_modules\\/(zod|@nats-io)\\//.test(url)) process.stderr.write('VENDOR ' + url + '\\n'); return next(url, context); }`,
     );
     writeFileSync(
       join(dir, 'register.mjs'),
@@ -59,21 +65,21 @@ describe('modules a start of Rosey loads', () => {
       fileURLToPath(new URL('../../cli/show-status.js', import.meta.url)),
     ];
     const hook = pathToFileURL(join(dir, 'register.mjs')).href;
-    const zodFiles = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('ZOD '));
+    const vendorFiles = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('VENDOR '));
     const script = `for (const m of ${JSON.stringify(modules)}) await import(m); console.log('loaded');`;
     const run = spawnSync(process.execPath, ['--import', hook, '--input-type=module', '-e', script], {
       encoding: 'utf8',
     });
     expect(run.status, run.stderr).to.equal(0);
     expect(run.stdout.trim()).to.equal('loaded');
-    expect(zodFiles(run.stderr)).to.deep.equal([]);
+    expect(vendorFiles(run.stderr)).to.deep.equal([]);
     // A cold `rosey status` all the way through (here: nothing running, so it says so).
     const rosey = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
     const status = spawnSync(process.execPath, ['--import', hook, rosey, 'status', '--data-dir', dir], {
       encoding: 'utf8',
     });
     expect(status.stderr).to.contain('Rosey is not running');
-    expect(zodFiles(status.stderr)).to.deep.equal([]);
+    expect(vendorFiles(status.stderr)).to.deep.equal([]);
   });
 
   it('loads pino-pretty with the first readable line on stderr, which it formats', () => {

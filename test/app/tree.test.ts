@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../../contract/nats.js';
 import { BusLink } from '../../actors/bus/bus-link.js';
 import { databaseWorker } from '../../actors/database/database-worker.actor.js';
 import type { HandlerSpec } from '../../actors/database/thread-protocol.js';

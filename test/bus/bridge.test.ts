@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '../../contract/nats.js';
 import { z } from '../../contract/zod.js';
 import type { BusResponseEvent, InboundEvent, RequestEvent } from '../../actors/bus/bridge.actor.js';
 import { BusLink } from '../../actors/bus/bus-link.js';

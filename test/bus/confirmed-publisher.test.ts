@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { createActor, sendTo, setup, type EventObject } from 'xstate';
 import { BusLink } from '../../actors/bus/bus-link.js';
 import { connectWithRetry } from '../../actors/bus/connect.js';

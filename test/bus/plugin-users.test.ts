@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connect } from '@nats-io/transport-node';
+import { connect } from '../../contract/nats.js';
 import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server/nats-server-process.js';
 import { newPassword, pluginInboxPrefix, ROSEY_USER } from '../../actors/nats-server/credentials.js';
 import { PluginUsers } from '../../actors/nats-server/plugin-users.js';

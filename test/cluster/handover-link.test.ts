@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { BusLink } from '../../actors/bus/bus-link.js';
 import { clusterPresenceMachine, type ClusterPresenceInput } from '../../actors/cluster/presence.machine.js';
 import { refusal } from '../../actors/cluster/takeover.js';

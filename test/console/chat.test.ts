@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '../../contract/nats.js';
 import { consoleMachine, MAX_INPUT_LINE, type ConsoleInput } from '../../actors/console/console.machine.js';
 import { busSpec, newWiring } from '../../app/child-specs.js';
 import { decodeJson, encodeJson } from '../../contract/envelope.js';

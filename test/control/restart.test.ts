@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { controlMachine, type ControlInput } from '../../actors/control/control.machine.js';
 import { busSpec, newWiring } from '../../app/child-specs.js';
 import { quietLogger } from '../../contract/log.js';

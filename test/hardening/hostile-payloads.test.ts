@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../../contract/nats.js';
 import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server/nats-server-process.js';
 import {
   newPassword,

@@ -4,7 +4,7 @@
  * `history`, `machine`, `actors`), on the real nats-server with the permissions Rosey generates.
  */
 import { expect } from 'chai';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../../contract/nats.js';
 import { startNatsServer } from '../../actors/nats-server/nats-server-process.js';
 import {
   newPassword,

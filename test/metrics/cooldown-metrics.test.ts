@@ -6,7 +6,7 @@ import { startFakeCytube, type FakeCytube } from '../support/fake-cytube/index.j
 import { httpPort, metricsChildren, sampleValue, scrape } from '../support/metrics-http.js';
 import { startMiniRosey } from '../support/mini-rosey.js';
 import { client, eventually, useNatsServer } from '../support/nats.js';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 
 interface Chat {
   username: string;

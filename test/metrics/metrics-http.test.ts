@@ -16,7 +16,7 @@ import { startMiniRosey } from '../support/mini-rosey.js';
 import { client, eventually, tempDir, useNatsServer } from '../support/nats.js';
 import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server/nats-server-process.js';
 import { get, httpPort, metricsChildren, sampleValue, scrape } from '../support/metrics-http.js';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 
 type Mini = Awaited<ReturnType<typeof startMiniRosey>>;
 

@@ -9,7 +9,7 @@ import { forEachDatabase, freshDatabase } from '../support/databases.js';
 import { histogramBuckets, httpPort, metricsChildren, sampleValue, scrape } from '../support/metrics-http.js';
 import { startMiniRosey } from '../support/mini-rosey.js';
 import { client, eventually, useNatsServer } from '../support/nats.js';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { z } from '../../contract/zod.js';
 
 const line = (text: string): ChatMessage => ({

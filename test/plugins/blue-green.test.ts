@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { createActor, fromCallback, setup, type AnyActorRef, type AnyEventObject } from 'xstate';
 import { BusLink } from '../../actors/bus/bus-link.js';
 import {

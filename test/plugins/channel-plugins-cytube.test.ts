@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { BUILTIN_PLUGINS_DIR } from '../../app/start-rosey.js';
 import { StorageClient } from '../../sdk/index.js';
 import type { RunningTree } from '../../supervisors/run-tree.js';

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { BUILTIN_PLUGINS_DIR } from '../../app/start-rosey.js';
 import { eventFiguresSchema } from '../../contract/messages/plugin-events.js';
 import { request } from '../../contract/request.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../../contract/nats.js';
 import {
   newPassword,
   pluginInboxPrefix,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { decodeJson } from '../../contract/envelope.js';
 import { pluginDownSchema } from '../../contract/messages/commands.js';
 import { commandTimeoutSchema } from '../../contract/messages/router.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { join } from 'node:path';
 import { request } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';

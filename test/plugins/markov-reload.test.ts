@@ -4,7 +4,7 @@
  * generation's model. Real nats-server, storage and migrator, the built-in plugin in real processes.
  */
 import { expect } from 'chai';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { BUILTIN_PLUGINS_DIR } from '../../app/start-rosey.js';
 import { request } from '../../contract/request.js';
 import type { Result } from '../../contract/result.js';

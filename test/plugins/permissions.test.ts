@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../../contract/nats.js';
 import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server/nats-server-process.js';
 import {
   newPassword,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';
 import { isAlive } from '../support/cli.js';
 import { captureLogger } from '../support/capture-logger.js';

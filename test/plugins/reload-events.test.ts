@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { eventFiguresSchema } from '../../contract/messages/plugin-events.js';
 import { request } from '../../contract/request.js';
 import type { Result } from '../../contract/result.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { BusLink } from '../../actors/bus/bus-link.js';
 import { routerMachine } from '../../actors/router/router.machine.js';
 import { quietLogger } from '../../contract/log.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import type { InstalledPlugin } from '../../actors/router/installed.js';
 import type { RouterInput } from '../../actors/router/router.machine.js';
 import { encodeJson } from '../../contract/envelope.js';

@@ -4,7 +4,7 @@
  * plugin reaches another plugin's subjects (a model of NATS subject matching, then the real server).
  */
 import assert from 'node:assert/strict';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../../contract/nats.js';
 import fc from 'fast-check';
 import { startNatsServer } from '../../actors/nats-server/nats-server-process.js';
 import {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { HOSTILE_REPLY_SUBJECTS } from '../support/hostile-replies.js';
-import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type Msg, type NatsConnection } from '../../contract/nats.js';
 import { z } from '../../contract/zod.js';
 import { BusLink } from '../../actors/bus/bus-link.js';
 import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server/nats-server-process.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../../contract/nats.js';
 import { busMachine } from '../../actors/bus/bus.machine.js';
 import { databaseWorker } from '../../actors/database/database-worker.actor.js';
 import type { HandlerSpec } from '../../actors/database/thread-protocol.js';

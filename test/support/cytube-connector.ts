@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import type { AnyActorRef } from 'xstate';
 import { cytubeMachine, type CytubeInput } from '../../actors/cytube/cytube.machine.js';
 import type { BusLink } from '../../actors/bus/bus-link.js';

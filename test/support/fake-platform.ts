@@ -1,5 +1,5 @@
-import type { NatsConnection } from '@nats-io/transport-node';
-import { headers } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
+import { headers } from '../../contract/nats.js';
 import { CORRELATION_HEADER, TRACEPARENT_HEADER, decodeJson, encodeJson } from '../../contract/envelope.js';
 import type { ChatMessage } from '../../contract/messages/chat.js';
 import { subjects } from '../../contract/subjects.js';

@@ -1,4 +1,4 @@
-import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import type { Msg, NatsConnection } from '../../contract/nats.js';
 import { decodeJson, encodeJson } from '../../contract/envelope.js';
 import type { CommandInfo, ExecuteRequest, PluginAnnouncement } from '../../contract/messages/commands.js';
 import type { Result } from '../../contract/result.js';

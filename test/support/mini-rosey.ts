@@ -26,7 +26,7 @@ import { quietLogger, type Logger } from '../../contract/log.js';
 import { loadPlugin, type LoadedPlugin } from '../../plugin-packages/manifest.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { runTree } from '../../supervisors/run-tree.js';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import { routerCommandsReplySchema } from '../../contract/messages/router.js';
 import { request } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../../contract/nats.js';
 import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server/nats-server-process.js';
 
 export function tempDir(prefix = 'rosey-test-'): string {

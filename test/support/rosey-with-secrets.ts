@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../contract/nats.js';
 import type { ZodType } from '../../contract/zod.js';
 import { connectToRosey, runningAt } from '../../app/control-client.js';
 import { request } from '../../contract/request.js';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '../../contract/nats.js';
 import { BusLink } from '../../actors/bus/bus-link.js';
 import type { DatabaseTarget } from '../../actors/database/target.js';
 import { busSpec, migratorSpec, storageSpec } from '../../app/child-specs.js';

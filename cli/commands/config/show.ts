@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { stringify } from 'yaml';
+import { stringify } from '../../../contract/yaml.js';
 import { maskSecrets } from '../../../app/config/masked-config.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags } from '../../config-flags.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../../contract/nats.js';
 import type { z } from '../../../contract/zod.js';
 import { decodeJson, encodeJson } from '../../../contract/envelope.js';
 import {

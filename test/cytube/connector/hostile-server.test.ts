@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../../contract/nats.js';
 import { Server } from 'socket.io';
 import { decodeJson } from '../../../contract/envelope.js';
 import type { ChatMessage } from '../../../contract/messages/chat.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../../contract/nats.js';
 import { connectWithRetry } from '../../../actors/bus/connect.js';
 import { startNatsServer, type NatsServerHandle } from '../../../actors/nats-server/nats-server-process.js';
 import { findFreePort } from '../../../process/free-port.js';

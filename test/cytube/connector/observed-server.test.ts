@@ -6,7 +6,7 @@
  * `rosey cytube status` reads), never on how long anything took.
  */
 import { expect } from 'chai';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '../../../contract/nats.js';
 import { request } from '../../../contract/request.js';
 import { subjects } from '../../../contract/subjects.js';
 import {
