@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // semver's index loads all of it (~50 modules, part of every start of Rosey); this is one function.
 import lt from 'semver/functions/lt.js';
-import { parse as parseYaml } from '../contract/yaml.js';
+import { parseYaml } from '../contract/yaml.js';
 import { loadPlugin, MANIFEST_FILE, manifestSchema, type LoadedPlugin } from './manifest.js';
 import { errorMessage } from '../contract/result.js';
 import { PLUGIN_NAME } from '../contract/subjects.js';

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 // semver's index loads all of it (~50 modules, part of every start of Rosey); this is one function.
 import validSemver from 'semver/functions/valid.js';
-import { parse as parseYaml } from '../contract/yaml.js';
+import { parseYaml } from '../contract/yaml.js';
 import { z } from '../contract/zod.js';
 import { validate } from '../contract/validate.js';
 import { errorMessage } from '../contract/result.js';

@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { parse as parseYaml } from '../contract/yaml.js';
+import { parseYaml } from '../contract/yaml.js';
 import { loadPlugin, MANIFEST_FILE, type LoadedPlugin } from './manifest.js';
 import { errorMessage } from '../contract/result.js';
 import { PLUGIN_NAME } from '../contract/subjects.js';

@@ -1,8 +1,9 @@
-// Replaces the compiled re-export modules of a few packages (contract/zod.ts, contract/nats.ts,
-// contract/yaml.ts, actors/database/knex.ts: tsc's `export … from '<package>'`) with one file each
-// holding all of that package, so that a process loads and compiles a single module instead of the
-// package's tens or hundreds (each file says why; docs/benchmarks.md what it bought, issue 16).
-import { rmSync } from 'node:fs';
+// Writes one esbuild bundle for each of a few packages of many files, over tsc's compiled
+// re-export (contract/zod.ts, contract/nats.ts, actors/database/knex.ts, app/logging/pino-roll.ts)
+// or beside it (contract/yaml.ts's yaml.cjs), so that a process loads and compiles one module
+// instead of the package's tens or hundreds (each source file says why; docs/benchmarks.md, "One
+// module per package", what it bought: issue 16).
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
@@ -30,26 +31,37 @@ const englishOnly = {
   },
 };
 
-/** date-fns as pino-roll uses it: the functions it takes from the index, and what they use. */
+/**
+ * date-fns as pino-roll uses it: the functions it takes from the index, each from its own module
+ * (through the index, esbuild keeps all of date-fns: a required module's imports all run).
+ */
 const dateFnsForPinoRoll = {
   name: 'date-fns-for-pino-roll',
   setup(builder) {
-    // pino-roll's `require('date-fns')` gets these few; their own import of date-fns is date-fns.
-    builder.onResolve({ filter: /^date-fns$/ }, (args) =>
-      args.namespace === 'date-fns-for-pino-roll'
-        ? undefined
-        : { path: 'date-fns', namespace: 'date-fns-for-pino-roll', pluginData: args.resolveDir },
-    );
+    builder.onResolve({ filter: /^date-fns$/ }, (args) => ({
+      path: 'date-fns',
+      namespace: 'date-fns-for-pino-roll',
+      pluginData: args.resolveDir,
+    }));
     builder.onLoad({ filter: /.*/, namespace: 'date-fns-for-pino-roll' }, (args) => ({
-      contents: `export { ${PINO_ROLL_DATE_FNS.join(', ')} } from 'date-fns';`,
+      contents: pinoRollDateFns()
+        .map((name) => `export { ${name} } from 'date-fns/${name}';`)
+        .join('\n'),
       resolveDir: args.pluginData,
       loader: 'js',
     }));
   },
 };
-// What pino-roll/lib/utils.js destructures from `require('date-fns')`; test/app/log-file checks
-// that a rolling log still works with them.
-const PINO_ROLL_DATE_FNS = ['format', 'addDays', 'addHours', 'parse', 'isValid'];
+
+/** The names pino-roll destructures from `require('date-fns')`, read from pino-roll itself. */
+function pinoRollDateFns() {
+  const file = require.resolve('pino-roll').replace(/pino-roll\.js$/, 'lib/utils.js');
+  const names = /const \{([^}]+)\} = require\('date-fns'\)/.exec(readFileSync(file, 'utf8'))?.[1];
+  // Another way of using date-fns would get none of it: the build stops instead.
+  if (!names)
+    throw new Error(`bundle-vendor: ${file} no longer takes date-fns as expected; see dateFnsForPinoRoll`);
+  return names.split(',').map((name) => name.trim());
+}
 
 const VENDORED = [
   // zod 4 is ES modules: 95 of them, 64 of them locales.
@@ -61,10 +73,8 @@ const VENDORED = [
     outfile: 'dist/contract/nats.js',
     banner: requireBanner,
   },
-  // yaml is CommonJS (74 files). Its bundle is an ES module: Node's import of a CommonJS file scans
-  // all of it for the names it exports (~45 ms for this one), and app/config/load.ts, which loads
-  // it on demand, can `require` an ES module (Node ≥ 20.19).
-  { module: 'yaml', exports: 'names', outfile: 'dist/contract/yaml.js', banner: requireBanner },
+  // yaml is CommonJS (74 files), and so is its bundle, which contract/yaml.ts requires.
+  { module: 'yaml', exports: 'commonjs', outfile: 'dist/contract/yaml.cjs', format: 'cjs' },
   // pino-roll with five functions of date-fns (app/logging/pino-roll.ts); pino's own sonic-boom.
   {
     module: 'pino-roll',
@@ -101,25 +111,28 @@ const VENDORED = [
 ];
 
 /**
- * The bundle's entry: all of an ES module, or the names of a CommonJS module (which esbuild cannot
- * see, so they are listed from the package itself), or the entry's text as given.
+ * The bundle's entry: all of an ES module; the names of a CommonJS module (which esbuild cannot
+ * see, so they are listed from the package itself); a CommonJS module as it is; or the entry's text
+ * as given.
  */
 function entry(module, exports) {
   if (exports.startsWith('export ')) return exports;
   switch (exports) {
     case 'all':
       return `export * from '${module}';`;
+    case 'commonjs':
+      return `module.exports = require('${module}');`;
     case 'names':
       return `export const { ${Object.keys(require(module)).join(', ')} } = require('${module}');`;
   }
   throw new Error(`bundle-vendor: unknown exports '${exports}' for ${module}`);
 }
 
-for (const { module, exports, outfile, banner, plugins = [], external = [] } of VENDORED) {
+for (const { module, exports, outfile, format = 'esm', banner, plugins = [], external = [] } of VENDORED) {
   await build({
     stdin: { contents: entry(module, exports), resolveDir: root, loader: 'js' },
     bundle: true,
-    format: 'esm',
+    format,
     platform: 'node',
     target: 'node20',
     outfile: `${root}${outfile}`,

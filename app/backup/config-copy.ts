@@ -5,7 +5,7 @@
  * inside any text (the password of `database.url`).
  */
 import { basename, extname } from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from '../../contract/yaml.js';
+import { parseYaml, stringifyYaml } from '../../contract/yaml.js';
 import { maskSecrets as mask } from '../config/masked-config.js';
 
 /** The file's text with every secret replaced by `[Redacted]` (comments are not kept). */

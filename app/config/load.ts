@@ -1,20 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import type * as Yaml from '../../contract/yaml.js';
+import { parseYaml } from '../../contract/yaml.js';
 import type { z } from '../../contract/zod.js';
 import { errorMessage } from '../../contract/result.js';
 import { configSchema, type RoseyConfig, type RoseyConfigInput } from './schema.js';
-
-const require = createRequire(import.meta.url);
-
-/**
- * The YAML parser, loaded with the first YAML file: a CLI command given a JSON file or none (a
- * `rosey status` next to a `rosey dev`) does not load it (issue 16).
- */
-function parseYaml(text: string): unknown {
-  return (require('../../contract/yaml.js') as typeof Yaml).parse(text);
-}
 
 export class ConfigError extends Error {
   constructor(message: string) {

@@ -7,7 +7,7 @@ import { tempDir } from '../support/nats.js';
 
 const load = fileURLToPath(new URL('../../app/config/load.js', import.meta.url));
 
-// The YAML parser (74 modules, now one: contract/yaml.ts) is loaded by a cold `rosey status` only
+// The YAML parser (74 modules, now one: contract/yaml.ts's yaml.cjs) is loaded by a cold `rosey status` only
 // with a YAML configuration, not without a file (as after `rosey dev`) or with a JSON one (issue 16:
 // target 300 ms).
 describe('the configuration loads the YAML parser for a YAML file only', () => {
@@ -18,7 +18,7 @@ describe('the configuration loads the YAML parser for a YAML file only', () => {
     const script = `
       import { createRequire } from 'node:module';
       const { loadConfig } = await import(${JSON.stringify(load)});
-      const yamlLoaded = () => Object.keys(createRequire(import.meta.url).cache).some((m) => /\\/node_modules\\/yaml\\/|\\/contract\\/yaml\\.js$/.test(m));
+      const yamlLoaded = () => Object.keys(createRequire(import.meta.url).cache).some((m) => /\\/node_modules\\/yaml\\/|\\/contract\\/yaml\\.cjs$/.test(m));
       const seen = [];
       for (const file of [undefined, 'rosey.json', 'rosey.yaml']) {
         const { dataDir } = loadConfig({ file, env: {}, cwd: ${JSON.stringify(dir)} });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from '../../contract/yaml.js';
+import { parseYaml } from '../../contract/yaml.js';
 import { runCli } from '../support/cli.js';
 import { archiveEntries, roseyData, seed } from './support.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from '../../contract/yaml.js';
+import { parseYaml } from '../../contract/yaml.js';
 import { ROSEY_BIN, runCli } from '../support/cli.js';
 import { tempDir } from '../support/nats.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from '../../contract/yaml.js';
+import { parseYaml } from '../../contract/yaml.js';
 import { z } from '../../contract/zod.js';
 import { MetricsStore } from '../../actors/metrics/metrics-store.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parse as parseYaml } from '../../contract/yaml.js';
+import { parseYaml } from '../../contract/yaml.js';
 import { errorMessage } from '../../contract/result.js';
 import { discoverPlugins, loadPlugin, manifestSchema } from '../../plugin-packages/manifest.js';
 import { tempDir } from '../support/nats.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from '../../contract/yaml.js';
+import { parseYaml } from '../../contract/yaml.js';
 import { errorMessage } from '../../contract/result.js';
 import { CHECKSUMS_FILE, computeChecksums, serialiseChecksums } from '../../plugin-packages/checksums.js';
 import {

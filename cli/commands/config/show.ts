@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { stringify } from '../../../contract/yaml.js';
+import { stringifyYaml } from '../../../contract/yaml.js';
 import { maskSecrets } from '../../../app/config/masked-config.js';
 import { RoseyCommand } from '../../base-command.js';
 import { configFor, locationFlags } from '../../config-flags.js';
@@ -37,6 +37,6 @@ export default class ConfigShow extends RoseyCommand {
     this.log(`# ${loaded.file ?? 'no configuration file: built-in defaults'}`);
     if (fromEnv.length > 0) this.log(`# overridden by the environment: ${fromEnv.join(', ')}`);
     this.log(`# data directory: ${loaded.dataDir}`);
-    process.stdout.write(stringify(shown));
+    process.stdout.write(stringifyYaml(shown));
   }
 }

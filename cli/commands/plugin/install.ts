@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { readFile, rename } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { parse as parseYaml } from '../../../contract/yaml.js';
+import { parseYaml } from '../../../contract/yaml.js';
 import { buildPackage } from '../../../plugin-packages/build-package.js';
 import { installPlugin } from '../../../plugin-packages/install-package.js';
 import { loadPlugin, MANIFEST_FILE } from '../../../plugin-packages/manifest.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../../support/nats.js';
@@ -60,5 +60,17 @@ describe('the log file, rolled by the pino-roll bundle', () => {
     ).to.deep.equal(['rosey.2026-01-03.1.log']);
     expect(files).to.include('rosey.2026-13-45.1.log');
     expect(dateFnsModules).to.equal(0);
+  });
+
+  it('holds the five date-fns functions and what they use, not all of date-fns', () => {
+    const bundle = readFileSync(
+      fileURLToPath(new URL('../../../app/logging/pino-roll.js', import.meta.url)),
+      'utf8',
+    );
+    // esbuild names each file it bundles in a comment. The five and what they use: 84 files of
+    // date-fns 4; through date-fns's index, which runs all its imports, about 300.
+    const files = new Set(bundle.match(/^\/\/ node_modules\/date-fns\/\S+$/gm));
+    expect(files).to.include('// node_modules/date-fns/format.js');
+    expect(files.size).to.be.lessThan(120);
   });
 });
