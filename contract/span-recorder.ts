@@ -157,8 +157,6 @@ export class SpanRecorder {
   };
 
   private readonly handOver = (): void => {
-    // Run by the timer or after a turn, whichever came first: the other is not needed any more.
-    clearImmediate(this.soon);
     this.soon = undefined;
     clearTimeout(this.timer);
     this.timer = undefined;
