@@ -20,14 +20,7 @@ import type { Span, SpanOptions, Tracing, TracingOptions } from './tracer.js';
 /** Where the span active here is kept in a context (this tracing's own key: nothing global). */
 const ACTIVE = createContextKey('rosey active span');
 
-/** Ended spans that start a hand-over to the SDK (span-recorder.ts). */
 const BATCH = 256;
-/**
- * Spans made SDK spans in one turn, and sent in one export request (whose encoding blocks the
- * process for its whole batch): 256 at once held a command arriving meanwhile ~5 ms on a 2-core
- * machine, which showed at p99 (docs/benchmarks.md, tracing suite, stop 37).
- */
-const SLICE = 64;
 const QUEUE_LIMIT = 8192;
 
 export function startOtelTracing(options: TracingOptions): Tracing {
@@ -44,14 +37,13 @@ export function startOtelTracing(options: TracingOptions): Tracing {
       new QueuedSpanProcessor(
         new OTLPTraceExporter({ url: options.url, timeoutMillis: options.exportTimeoutMs }),
         report,
-        { delayMs: 0, batchSize: SLICE, queueLimit: QUEUE_LIMIT },
+        { delayMs: 0, batchSize: BATCH, queueLimit: QUEUE_LIMIT },
       ),
     ],
   });
   const recorder = new SpanRecorder(provider.getTracer('rosey'), ids, {
     delayMs: options.exportDelayMs ?? 5000,
     batchSize: BATCH,
-    sliceSize: SLICE,
     queueLimit: QUEUE_LIMIT,
     dropped: (spans) => report.dropped(spans),
   });

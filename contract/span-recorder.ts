@@ -81,14 +81,8 @@ export class RecordedIds implements IdGenerator {
 export interface SpanRecorderOptions {
   /** How long an ended span waits at most before it is handed to the SDK (ms). */
   delayMs: number;
-  /** Ended spans that start a hand-over, after the current turn. */
+  /** Ended spans that are handed over at once, after the current turn. */
   batchSize: number;
-  /**
-   * Spans made SDK spans in one event-loop turn at most; the rest wait for the next turns, with
-   * whatever arrived meanwhile (a command) handled in between. All of a batch in one turn held
-   * each command that came during it for milliseconds: most of tracing's cost at p99.
-   */
-  sliceSize: number;
   /** Ended spans held at most (the SDK's side has its own limit); more are dropped and counted. */
   queueLimit: number;
   /** Told how many spans were dropped. */
@@ -131,15 +125,17 @@ export class SpanRecorder {
     );
   }
 
-  /** Hands every ended span to the SDK now, in one go (before its exporter is flushed at shutdown). */
+  /** Hands every ended span to the SDK now (before its exporter is flushed at shutdown). */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    clearImmediate(this.soon);
-    this.soon = undefined;
     const spans = this.ended;
     this.ended = [];
-    this.toSdkAll(spans);
+    // Recorded on the monotonic clock; one offset to the wall clock for the whole batch keeps the
+    // spans' order and durations exact (the SDK's own offset, taken per span from Date.now()'s
+    // milliseconds, would shift each by up to a millisecond: a child could start before its parent).
+    const toWallClock = Date.now() - performance.now();
+    for (const span of spans) this.toSdk(span, toWallClock);
   }
 
   /** Hands over what has ended; spans ending later are not recorded. */
@@ -158,19 +154,8 @@ export class SpanRecorder {
 
   private readonly handOver = (): void => {
     this.soon = undefined;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.toSdkAll(this.ended.splice(0, this.options.sliceSize));
-    if (this.ended.length > 0) this.soon = setImmediate(this.handOver);
+    this.flush();
   };
-
-  private toSdkAll(spans: RecordedSpan[]): void {
-    // Recorded on the monotonic clock; one offset to the wall clock for the whole batch keeps the
-    // spans' order and durations exact (the SDK's own offset, taken per span from Date.now()'s
-    // milliseconds, would shift each by up to a millisecond: a child could start before its parent).
-    const toWallClock = Date.now() - performance.now();
-    for (const span of spans) this.toSdk(span, toWallClock);
-  }
 
   private toSdk(recorded: RecordedSpan, toWallClock: number): void {
     this.ids.traceId = recorded.traceId;

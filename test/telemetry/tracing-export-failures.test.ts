@@ -32,13 +32,7 @@ async function collector(status: number) {
 /** The reports among what a tracer told: those with a message for the operator. */
 const reports = (all: ExportProblem[]) => () => all.filter((p) => p.message !== undefined);
 
-/**
- * `n` ended spans; 256 of them (a full batch) leave at once, whatever the export delay, in export
- * requests of 64 spans (contract/otel-tracing.ts: BATCH and SLICE).
- */
-const BATCH = 256;
-const PER_EXPORT = 64;
-const EXPORTS_PER_BATCH = BATCH / PER_EXPORT;
+/** `n` ended spans; 256 of them (a full batch) leave at once, whatever the export delay. */
 function spans(t: Tracing, n: number): void {
   for (let i = 0; i < n; i++) t.start(`span ${i}`, { kind: 'internal' }).end();
 }
@@ -114,33 +108,20 @@ describe('failed trace exports are reported (docs/tracing.md)', function () {
         onExportProblem: (p) => all.push(p),
       });
       try {
-        spans(t, BATCH);
-        await eventually(
-          () => t.exportFailures().failedExports === EXPORTS_PER_BATCH,
-          'the first batch failed',
-        );
-        spans(t, 2 * BATCH);
-        await eventually(
-          () => t.exportFailures().failedExports === 3 * EXPORTS_PER_BATCH,
-          'three batches failed',
-        );
-        expect(c.state.posts).to.equal(3 * EXPORTS_PER_BATCH);
-        expect(t.exportFailures()).to.deep.equal({
-          failedExports: 3 * EXPORTS_PER_BATCH,
-          lostSpans: 3 * BATCH,
-        });
-        expect(told(), 'one report for all the failures').to.have.length(1);
-        expect(told()[0]).to.include({ failing: true, lostSpans: PER_EXPORT });
+        spans(t, 256);
+        await eventually(() => t.exportFailures().failedExports === 1, 'the first failed export');
+        spans(t, 512);
+        await eventually(() => t.exportFailures().failedExports === 3, 'three failed exports');
+        expect(c.state.posts).to.equal(3);
+        expect(t.exportFailures()).to.deep.equal({ failedExports: 3, lostSpans: 768 });
+        expect(told(), 'one report for three failures').to.have.length(1);
+        expect(told()[0]).to.include({ failing: true, lostSpans: 256 });
         expect(told()[0]!.message).to.include(c.url);
 
         c.state.status = 200;
-        spans(t, BATCH);
+        spans(t, 256);
         await eventually(() => told().length === 2, 'the recovery report');
-        expect(told()[1]).to.include({
-          failing: false,
-          failedExports: 3 * EXPORTS_PER_BATCH,
-          lostSpans: 3 * BATCH,
-        });
+        expect(told()[1]).to.include({ failing: false, failedExports: 3, lostSpans: 768 });
       } finally {
         await t.shutdown();
         await c.close();
@@ -160,10 +141,10 @@ describe('failed trace exports are reported (docs/tracing.md)', function () {
         onExportProblem: (p) => all.push(p),
       });
       try {
-        spans(t, 2 * BATCH);
-        await eventually(() => t.exportFailures().failedExports >= 2, 'two failed exports', 15_000);
+        spans(t, 512);
+        await eventually(() => t.exportFailures().failedExports === 2, 'two failed exports', 15_000);
         expect(told()).to.have.length(1);
-        expect(told()[0]).to.include({ failing: true, lostSpans: PER_EXPORT });
+        expect(told()[0]).to.include({ failing: true, lostSpans: 256 });
         expect(told()[0]!.message).to.include(url);
       } finally {
         await t.shutdown();
@@ -182,13 +163,13 @@ describe('failed trace exports are reported (docs/tracing.md)', function () {
     });
     try {
       const t = tracing()!;
-      spans(t, BATCH * 3);
-      await eventually(() => c.state.posts === 3 * EXPORTS_PER_BATCH, 'every export tried');
+      spans(t, 256 * 3);
+      await eventually(() => c.state.posts === 3, 'three exports tried');
       const info = await eventually(() => {
         const node = findNode(describeTree(tree.actor), 'telemetry');
-        return node?.info?.failedExports === 3 * EXPORTS_PER_BATCH && node.info;
+        return node?.info?.failedExports === 3 && node.info;
       }, 'the failures in the tree');
-      expect(info).to.deep.equal({ url: c.url, failedExports: 3 * EXPORTS_PER_BATCH, lostSpans: 3 * BATCH });
+      expect(info).to.deep.equal({ url: c.url, failedExports: 3, lostSpans: 768 });
       const warnings = logger.lines.filter((l) => l.level === 'warn');
       expect(warnings.map((l) => l.msg)).to.have.length(1);
       expect(warnings[0]!.msg).to.include(`cannot send spans to ${c.url}`);
