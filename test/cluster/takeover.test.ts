@@ -28,6 +28,9 @@ const journalOf = (...lines: HandledLine[]) =>
 
 describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
   const previous = { node: 'a', after: 1000 };
+  /** The takeover after node a's session, at NOW, of `!` commands, with these lines recorded. */
+  const take = (history: ChatMessage[], ...handled: HandledLine[]) =>
+    takeOver({ history, previous, prefix: '!', now: NOW, handled: journalOf(...handled) });
 
   it('an answer the replay shows: nothing; one it does not: sent again; no record: refused', () => {
     const history = [
@@ -36,30 +39,19 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       said('alice', 1200, '!roll 1d6+2'),
       said('alice', 1300, '!roll 1d6+3'),
     ];
-    const taken = takeOver({
+    const taken = take(
       history,
-      previous,
-      prefix: '!',
-      now: NOW,
-      handled: journalOf(
-        record('alice', 1100, '!roll 1d6+1', { text: 'alice rolled 1d6+1: 4', private: false }),
-        // Answered, but the answer was still in the dead node's send queue.
-        record('alice', 1200, '!roll 1d6+2', { text: 'alice rolled 1d6+2: 5', private: false }),
-      ),
-    });
+      record('alice', 1100, '!roll 1d6+1', { text: 'alice rolled 1d6+1: 4', private: false }),
+      // Answered, but the answer was still in the dead node's send queue.
+      record('alice', 1200, '!roll 1d6+2', { text: 'alice rolled 1d6+2: 5', private: false }),
+    );
     expect(taken.say).to.deep.equal(['alice rolled 1d6+2: 5', refusal('alice', '!roll 1d6+3')]);
     expect(taken).to.include({ resent: 1, refused: 1, after: 1300 });
   });
 
   it("the answer must come after the line: the same text earlier is another line's", () => {
     const history = [bot(1050, 'pong'), said('alice', 1100, '!ping'), said('bob', 1150, 'hi')];
-    const taken = takeOver({
-      history,
-      previous,
-      prefix: '!',
-      now: NOW,
-      handled: journalOf(record('alice', 1100, '!ping', { text: 'pong', private: false })),
-    });
+    const taken = take(history, record('alice', 1100, '!ping', { text: 'pong', private: false }));
     expect(taken.say).to.deep.equal(['pong']);
   });
 
@@ -71,28 +63,17 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       said('alice', 1200, '!short'),
       bot(1201, 'ok'),
     ];
-    const taken = takeOver({
+    const taken = take(
       history,
-      previous,
-      prefix: '!',
-      now: NOW,
-      handled: journalOf(
-        record('alice', 1100, '!long', { text: long, private: false }),
-        record('alice', 1200, '!short', { text: 'ok then', private: false }),
-      ),
-    });
+      record('alice', 1100, '!long', { text: long, private: false }),
+      record('alice', 1200, '!short', { text: 'ok then', private: false }),
+    );
     expect(taken.say).to.deep.equal(['ok then']);
   });
 
   it('a line longer than a record holds is matched by its first MAX_RECORDED_LINE characters', () => {
     const long = `!say ${'z'.repeat(3000)}`;
-    const taken = takeOver({
-      history: [said('alice', 1100, long)],
-      previous,
-      prefix: '!',
-      now: NOW,
-      handled: journalOf(record('alice', 1100, long.slice(0, 2000))),
-    });
+    const taken = take([said('alice', 1100, long)], record('alice', 1100, long.slice(0, 2000)));
     expect(taken).to.include({ refused: 0, resent: 0 });
   });
 
@@ -106,32 +87,22 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       said('alice', 1300, '!c'),
       bot(1301, forty.slice(1)),
     ];
-    const taken = takeOver({
+    const taken = take(
       history,
-      previous,
-      prefix: '!',
-      now: NOW,
-      handled: journalOf(
-        record('alice', 1100, '!a', { text: ' pong  ', private: false }),
-        record('alice', 1200, '!b', { text: `${forty} and more`, private: false }),
-        record('alice', 1300, '!c', { text: `${forty.slice(1)} and more`, private: false }),
-      ),
-    });
+      record('alice', 1100, '!a', { text: ' pong  ', private: false }),
+      record('alice', 1200, '!b', { text: `${forty} and more`, private: false }),
+      record('alice', 1300, '!c', { text: `${forty.slice(1)} and more`, private: false }),
+    );
     expect(taken.say).to.deep.equal([`${forty.slice(1)} and more`]);
   });
 
   it('silent and private answers are taken as given; the record matches the user in any case', () => {
     const history = [said('Alice', 1100, '!quiet'), said('alice', 1200, '!secret')];
-    const taken = takeOver({
+    const taken = take(
       history,
-      previous,
-      prefix: '!',
-      now: NOW,
-      handled: journalOf(
-        record('alice', 1100, '!quiet'),
-        record('alice', 1200, '!secret', { text: 'psst', private: true }),
-      ),
-    });
+      record('alice', 1100, '!quiet'),
+      record('alice', 1200, '!secret', { text: 'psst', private: true }),
+    );
     expect(taken.say).to.deep.equal([]);
     expect(taken).to.include({ resent: 0, refused: 0 });
   });
@@ -147,7 +118,7 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
       said('alice', 1180, '!'),
       said('alice', 1190, '!roll', { time: undefined }),
     ];
-    const taken = takeOver({ history, previous, prefix: '!', now: NOW, handled: new Map() });
+    const taken = take(history);
     expect(taken.say).to.deep.equal([]);
     expect(taken.after).to.equal(1180);
   });
@@ -197,16 +168,11 @@ describe('cluster: taking a channel over (actors/cluster/takeover.ts)', () => {
 
   it('two commands answered alike need two answers in the replay', () => {
     const history = [said('alice', 1100, '!8ball a'), said('bob', 1200, '!8ball b'), bot(1201, 'Yes.')];
-    const taken = takeOver({
+    const taken = take(
       history,
-      previous,
-      prefix: '!',
-      now: NOW,
-      handled: journalOf(
-        record('alice', 1100, '!8ball a', { text: 'Yes.', private: false }),
-        record('bob', 1200, '!8ball b', { text: 'Yes.', private: false }),
-      ),
-    });
+      record('alice', 1100, '!8ball a', { text: 'Yes.', private: false }),
+      record('bob', 1200, '!8ball b', { text: 'Yes.', private: false }),
+    );
     expect(taken.say).to.deep.equal(['Yes.']);
   });
 
