@@ -34,10 +34,7 @@ export async function treeOf(nc: NatsConnection): Promise<TreeNode> {
 const STARTUP_LIMIT_MS = 60_000;
 
 export function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? NaN) / 1024;
+  return memoryMb(pid).rss;
 }
 
 /**

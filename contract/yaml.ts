@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
  * call, where the layer check would take `./yaml.cjs` for this module's own source.
  */
 const BUNDLE = './yaml.cjs';
-let yaml: typeof Yaml | undefined;
+let loaded: typeof Yaml | undefined;
 
 function load(): typeof Yaml {
   try {
@@ -29,12 +29,12 @@ function load(): typeof Yaml {
   }
 }
 
+const yaml = (): typeof Yaml => (loaded ??= load());
+
 export function parseYaml(text: string): unknown {
-  yaml ??= load();
-  return yaml.parse(text) as unknown;
+  return yaml().parse(text) as unknown;
 }
 
 export function stringifyYaml(value: unknown): string {
-  yaml ??= load();
-  return yaml.stringify(value);
+  return yaml().stringify(value);
 }

@@ -14,44 +14,46 @@ const require = createRequire(root);
 const requireBanner =
   "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);";
 
+/**
+ * An esbuild plugin that gives imports matching `filter` the module `contents()` instead, its own
+ * imports resolved from `dir(resolveDir of the import)`.
+ */
+function substitute(name, filter, { dir, contents }) {
+  return {
+    name,
+    setup(builder) {
+      builder.onResolve({ filter }, (args) =>
+        // The substitute's own imports are the package's.
+        args.namespace === name
+          ? undefined
+          : { path: args.path, namespace: name, pluginData: dir(args.resolveDir) },
+      );
+      builder.onLoad({ filter: /.*/, namespace: name }, (args) => ({
+        contents: contents(),
+        resolveDir: args.pluginData,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 /** zod's locales: English only (zod's default, all Rosey uses); `z.locales` then has `en` alone. */
-const englishOnly = {
-  name: 'zod-english-only',
-  setup(builder) {
-    builder.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => ({
-      path: args.path,
-      namespace: 'zod-english-only',
-      pluginData: `${args.resolveDir}/../locales`,
-    }));
-    builder.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
-      contents: "export { default as en } from './en.js';",
-      resolveDir: args.pluginData,
-      loader: 'js',
-    }));
-  },
-};
+const englishOnly = substitute('zod-english-only', /\/locales\/index\.js$/, {
+  dir: (from) => `${from}/../locales`,
+  contents: () => "export { default as en } from './en.js';",
+});
 
 /**
  * date-fns as pino-roll uses it: the functions it takes from the index, each from its own module
  * (through the index, esbuild keeps all of date-fns: a required module's imports all run).
  */
-const dateFnsForPinoRoll = {
-  name: 'date-fns-for-pino-roll',
-  setup(builder) {
-    builder.onResolve({ filter: /^date-fns$/ }, (args) => ({
-      path: 'date-fns',
-      namespace: 'date-fns-for-pino-roll',
-      pluginData: args.resolveDir,
-    }));
-    builder.onLoad({ filter: /.*/, namespace: 'date-fns-for-pino-roll' }, (args) => ({
-      contents: pinoRollDateFns()
-        .map((name) => `export { ${name} } from 'date-fns/${name}';`)
-        .join('\n'),
-      resolveDir: args.pluginData,
-      loader: 'js',
-    }));
-  },
-};
+const dateFnsForPinoRoll = substitute('date-fns-for-pino-roll', /^date-fns$/, {
+  dir: (from) => from,
+  contents: () =>
+    pinoRollDateFns()
+      .map((name) => `export { ${name} } from 'date-fns/${name}';`)
+      .join('\n'),
+});
 
 /** The names pino-roll destructures from `require('date-fns')`, read from pino-roll itself. */
 function pinoRollDateFns() {
@@ -63,22 +65,24 @@ function pinoRollDateFns() {
   return names.split(',').map((name) => name.trim());
 }
 
+/**
+ * A CommonJS package's exports as named exports of the bundle: esbuild cannot see the names a
+ * CommonJS module exports, so they are listed from the package itself.
+ */
+function namesOf(module) {
+  return `export const { ${Object.keys(require(module)).join(', ')} } = require('${module}');`;
+}
+
 const VENDORED = [
   // zod 4 is ES modules: 95 of them, 64 of them locales.
-  { module: 'zod', exports: 'all', outfile: 'dist/contract/zod.js', plugins: [englishOnly] },
+  { entry: "export * from 'zod';", outfile: 'dist/contract/zod.js', plugins: [englishOnly] },
   // The NATS client is CommonJS (46 files with nkeys and tweetnacl).
-  {
-    module: '@nats-io/transport-node',
-    exports: 'names',
-    outfile: 'dist/contract/nats.js',
-    banner: requireBanner,
-  },
+  { entry: namesOf('@nats-io/transport-node'), outfile: 'dist/contract/nats.js', banner: requireBanner },
   // yaml is CommonJS (74 files), and so is its bundle, which contract/yaml.ts requires.
-  { module: 'yaml', exports: 'commonjs', outfile: 'dist/contract/yaml.cjs', format: 'cjs' },
+  { entry: "module.exports = require('yaml');", outfile: 'dist/contract/yaml.cjs', format: 'cjs' },
   // pino-roll with five functions of date-fns (app/logging/pino-roll.ts); pino's own sonic-boom.
   {
-    module: 'pino-roll',
-    exports: "export default require('pino-roll');",
+    entry: "export default require('pino-roll');",
     outfile: 'dist/app/logging/pino-roll.js',
     banner: requireBanner,
     plugins: [dateFnsForPinoRoll],
@@ -88,8 +92,7 @@ const VENDORED = [
   // parts of it actors/database/knex.ts exports too. The database drivers stay outside: a dialect
   // loads its own.
   {
-    module: 'knex',
-    exports: [
+    entry: [
       "export default require('knex');",
       "export const { executeQuery } = require('knex/lib/execution/internal/query-executioner.js');",
       "export const KnexPgClient = require('knex/lib/dialects/postgres/index.js');",
@@ -110,27 +113,9 @@ const VENDORED = [
   },
 ];
 
-/**
- * The bundle's entry: all of an ES module; the names of a CommonJS module (which esbuild cannot
- * see, so they are listed from the package itself); a CommonJS module as it is; or the entry's text
- * as given.
- */
-function entry(module, exports) {
-  if (exports.startsWith('export ')) return exports;
-  switch (exports) {
-    case 'all':
-      return `export * from '${module}';`;
-    case 'commonjs':
-      return `module.exports = require('${module}');`;
-    case 'names':
-      return `export const { ${Object.keys(require(module)).join(', ')} } = require('${module}');`;
-  }
-  throw new Error(`bundle-vendor: unknown exports '${exports}' for ${module}`);
-}
-
-for (const { module, exports, outfile, format = 'esm', banner, plugins = [], external = [] } of VENDORED) {
+for (const { entry, outfile, format = 'esm', banner, plugins = [], external = [] } of VENDORED) {
   await build({
-    stdin: { contents: entry(module, exports), resolveDir: root, loader: 'js' },
+    stdin: { contents: entry, resolveDir: root, loader: 'js' },
     bundle: true,
     format,
     platform: 'node',
