@@ -40,6 +40,7 @@ import type { MachineReply } from '../contract/messages/inspect.js';
 import { followLog } from './logging/log-follower.js';
 import { inspectMachine, type InspectInput } from '../actors/inspect/inspect.machine.js';
 import type { MetricsLink } from '../actors/metrics/metrics-link.js';
+import { Tally } from '../actors/tally/tally.js';
 import { metricsMachine, type MetricsInput } from '../actors/metrics/metrics.machine.js';
 import {
   commandsRecorder,
@@ -70,11 +71,16 @@ import { ROSEY_VERSION } from './version.js';
 export interface Wiring {
   link: BusLink;
   logger: Logger;
+  /** What the components tell the metrics actor, in this process (actors/tally). */
+  tally: Tally;
 }
 
-/** What a new tree's components share: a bus link of their own, and the logger they log through. */
+/**
+ * What a new tree's components share: a bus link of their own, the logger they log through, and
+ * the tally they tell the metrics actor through.
+ */
 export function newWiring(logger: Logger): Wiring {
-  return { link: new BusLink(), logger };
+  return { link: new BusLink(), logger, tally: new Tally() };
 }
 
 /** System id of the root supervisor: the control plane and the plugin manager find the tree by it. */
@@ -149,7 +155,7 @@ export function storageSpec(w: Wiring, database: DatabaseTarget): ChildSpec {
     id: 'storage',
     logic: storageMachine,
     shutdown: 10_000,
-    input: { link: w.link, logger: w.logger.child('storage'), target: database },
+    input: { link: w.link, logger: w.logger.child('storage'), tally: w.tally, target: database },
   };
 }
 
@@ -231,6 +237,7 @@ export function routerSpec(
     input: {
       link: w.link,
       logger,
+      tally: w.tally,
       botName: config.bot.name,
       prefix: config.bot.commandPrefix,
       commandTimeoutMs: config.router.commandTimeoutMs,
@@ -492,6 +499,7 @@ export function consoleSpec(
     input: {
       link: w.link,
       logger: w.logger.child('console'),
+      tally: w.tally,
       botName: config.bot.name,
       user: config.platforms.console.user,
       rank: config.platforms.console.rank,
@@ -519,6 +527,7 @@ function cytubeInput(
   return {
     link: w.link,
     logger: w.logger.child('cytube'),
+    tally: w.tally,
     server: cytube.server,
     channel: cytube.channel,
     channelPassword: cytube.channelPassword,
@@ -594,6 +603,7 @@ export function metricsSpec(
       link: w.link,
       logger: w.logger.child('metrics'),
       metrics,
+      tally: w.tally,
       rootSystemId: ROOT_SYSTEM_ID,
       intervalMs: config.metrics.intervalMs,
       windowMs: config.metrics.windowMs,

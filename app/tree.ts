@@ -49,6 +49,7 @@ import type { LoadedConfig } from './config/load.js';
 import type { PluginSwitches } from '../actors/admin/admin.machine.js';
 import { everyMs } from './backup/backup-scheduler.actor.js';
 import { MetricsLink } from '../actors/metrics/metrics-link.js';
+import { Tally } from '../actors/tally/tally.js';
 import { DashboardLink } from '../actors/dashboard/dashboard-link.js';
 import { join } from 'node:path';
 
@@ -108,7 +109,9 @@ function nodeName(config: RoseyConfig): string {
   return config.node.name ?? defaultNodeName(hostname());
 }
 
-export function roseyTree(o: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
+export function roseyTree(options: RoseyTreeOptions): Omit<SupervisorInput, 'root'> {
+  // What the components tell the metrics actor: one per tree, like the bus link.
+  const o = { ...options, tally: new Tally() };
   const { config, logger } = o;
   const users = o.nats.embedded?.users;
   // Where the HTTP actor finds the metrics actor's store: one per tree, like the bus link.

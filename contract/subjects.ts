@@ -80,10 +80,6 @@ export const subjects = {
    * contract/messages/handover.ts `handledLineSchema`.
    */
   routerHandled: 'rosey.router.handled',
-  /** A command line the router dealt with: its plugin, outcome and latency (pub), for the metrics actor. */
-  routerOutcome: 'rosey.router.outcome',
-  /** A storage request storage answered: its plugin, operation, outcome and latency (pub), for the metrics actor. */
-  storageOutcome: 'rosey.storage.outcome',
   /** The metrics actor's latest figures (req): `rosey metrics`, `rosey status`. */
   metricsCurrent: 'rosey.metrics.current',
   /** The command registry (req). */

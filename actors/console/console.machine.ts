@@ -3,6 +3,7 @@ import { bridgeInput, busBridge, type BusResponseEvent, type SendEvent } from '.
 import { confirmedPublisher, type ConfirmedPublisherEvent } from '../bus/confirmed-publisher.actor.js';
 import { sendKickSchema, type SendKick } from '../../contract/messages/actions.js';
 import { err, ok } from '../../contract/result.js';
+import type { Tally } from '../tally/tally.js';
 import type { BusLink } from '../bus/bus-link.js';
 import { sendChatSchema, sendPmSchema, type SendChat, type SendPm } from '../../contract/messages/chat.js';
 import type { Logger } from '../../contract/log.js';
@@ -20,6 +21,8 @@ export const CONSOLE_CHANNEL = 'console';
 export interface ConsoleInput {
   link: BusLink;
   logger: Logger;
+  /** Where the lines it prints for Rosey are told, for the metrics actor (actors/tally). */
+  tally?: Tally;
   botName: string;
   user: string;
   rank: number;
@@ -71,6 +74,11 @@ export const consoleMachine = setup({
         text,
       }));
     }),
+    countSent: ({ context, event }) => {
+      assertEvent(event, ['console.say', 'console.pm']);
+      const kind = event.type === 'console.pm' ? 'pm' : 'chat';
+      context.input.tally?.emit({ type: 'line.sent', platform: CONSOLE_PLATFORM, kind });
+    },
     /** Answers a request for a line, PM or kick: it reached the terminal, or nobody by that name is here. */
     answer: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, ['console.say', 'console.pm', 'console.kick']);
@@ -166,11 +174,11 @@ export const consoleMachine = setup({
     },
   ],
   on: {
-    'console.say': { actions: ['print', 'answer'] },
+    'console.say': { actions: ['print', 'countSent', 'answer'] },
     'console.pm': [
       {
         guard: ({ context, event }) => event.data.to.toLowerCase() === context.input.user.toLowerCase(),
-        actions: ['print', 'answer'],
+        actions: ['print', 'countSent', 'answer'],
       },
       { actions: 'answer' },
     ],

@@ -1,3 +1,4 @@
+import { Tally } from '../tally/tally.js';
 import type { BusLink } from '../bus/bus-link.js';
 import type { ConnectorState } from '../../contract/messages/connector-state.js';
 import type { Logger } from '../../contract/log.js';
@@ -11,6 +12,8 @@ import type { RetryCause } from './retry.js';
 export interface CytubeInput {
   link: BusLink;
   logger: Logger;
+  /** Where the lines it takes to send are told, for the metrics actor (actors/tally). */
+  tally?: Tally;
   /** Base URL of the CyTube site, e.g. `https://cytu.be`. */
   server: string;
   channel: string;
@@ -96,6 +99,7 @@ export interface CytubeContext {
 export function initialContext(input: CytubeInput): CytubeContext {
   return {
     input: {
+      tally: new Tally(),
       stableAfterMs: 30_000,
       discoveryTimeoutMs: 10_000,
       connectTimeoutMs: 15_000,

@@ -241,9 +241,11 @@ export const cytubeMachine = setup({
       // What Rosey says goes into the outbox within the line's trace; the outbox paces it from there.
       const handle = () =>
         apply(enqueue as unknown as Enqueue, context, onOutbound(context, event, context.input.now()));
-      if (event.type === 'send.chat' || event.type === 'send.pm')
+      if (event.type === 'send.chat' || event.type === 'send.pm') {
         chatSent(CYTUBE_PLATFORM, context.input.channel, event.meta, handle);
-      else handle();
+        const kind = event.type === 'send.pm' ? 'pm' : 'chat';
+        enqueue(() => context.input.tally.emit({ type: 'line.sent', platform: CYTUBE_PLATFORM, kind }));
+      } else handle();
     }),
     flush: enqueueActions(({ context, enqueue }) =>
       apply(enqueue as unknown as Enqueue, context, flush(context, context.input.now())),

@@ -8,6 +8,7 @@ import {
   type InboundEvent,
   type RequestEvent,
 } from '../bus/bridge.actor.js';
+import type { Tally, TallyEvent } from '../tally/tally.js';
 import type { BusLink } from '../bus/bus-link.js';
 import type { Continuation } from '../../contract/envelope.js';
 import type { LogFields, Logger, LogLevel } from '../../contract/log.js';
@@ -32,6 +33,8 @@ export interface DatabaseServiceInput {
   link: BusLink;
   logger: Logger;
   target: DatabaseTarget;
+  /** Where the service tells what it answered, for the metrics actor (actors/tally). */
+  tally?: Tally;
 }
 
 /** A request the thread is working on, and the trace of the bus request it came in as. */
@@ -51,7 +54,9 @@ export interface Answered<Request> extends InFlight<Request> {
  * before the reply reaches its watchers first), and log lines, written when the actions run.
  */
 export type AnswerEffect =
-  BridgeCommand | { type: 'log'; level: LogLevel; message: string; fields?: LogFields };
+  | BridgeCommand
+  | { type: 'log'; level: LogLevel; message: string; fields?: LogFields }
+  | { type: 'tally'; event: TallyEvent };
 
 /** What one database service is; everything else (its lifecycle) is the same for all of them. */
 export interface DatabaseService<Input extends DatabaseServiceInput, Request> {
@@ -172,6 +177,9 @@ export function databaseServiceMachine<Input extends DatabaseServiceInput, Reque
           if (effect.type === 'log') {
             const { level, message, fields } = effect;
             enqueue(() => context.input.logger[level](message, fields));
+          } else if (effect.type === 'tally') {
+            const told = effect.event;
+            enqueue(() => context.input.tally?.emit(told));
           } else enqueue.sendTo('bus', effect);
         }
       }),

@@ -1,13 +1,12 @@
 import { Counter, Gauge, Histogram, Registry } from './prom-client-parts.js';
 import type {
   ApiMetrics,
-  CommandOutcome,
   CurrentMetrics,
   MetricsCounters,
   PluginFigures,
   ProcessFigures,
-  StorageOutcome,
 } from '../../contract/messages/metrics.js';
+import type { CommandOutcome, StorageOutcome } from '../tally/tally.js';
 import { HistoryColumns, historyOf, selectSamples, type HistoryQuery, type Sample } from './history.js';
 import { actorLabel, type ConnectorReading, type TreeReading } from './tree-reading.js';
 import { RollingWindow } from './window.js';

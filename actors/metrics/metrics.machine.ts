@@ -1,15 +1,10 @@
-import { assertEvent, enqueueActions, fromCallback, setup, type AnyActorRef } from 'xstate';
+import { assertEvent, assign, enqueueActions, fromCallback, setup, type AnyActorRef } from 'xstate';
 import { z } from '../../contract/zod.js';
 import type { Logger } from '../../contract/log.js';
 import { connectorStateSchema } from '../../contract/messages/connector-state.js';
-import {
-  commandOutcomeSchema,
-  storageOutcomeSchema,
-  type CommandOutcome,
-  type StorageOutcome,
-} from '../../contract/messages/metrics.js';
 import { healthReplySchema } from '../../contract/messages/plugins.js';
-import { ok } from '../../contract/result.js';
+import { errorMessage, ok } from '../../contract/result.js';
+import type { ExitReason } from '../../supervisors/exit-reason.js';
 import { subjects } from '../../contract/subjects.js';
 import { validate } from '../../contract/validate.js';
 import { describeTree } from '../../supervisors/describe-tree.js';
@@ -22,6 +17,7 @@ import {
   type RequestEvent,
 } from '../bus/bridge.actor.js';
 import type { BusLink } from '../bus/bus-link.js';
+import type { Tally, TallyEvent } from '../tally/tally.js';
 import type { MetricsLink } from './metrics-link.js';
 import { MetricsStore } from './metrics-store.js';
 import { samplerActor, type SamplerEvent } from './sampler.actor.js';
@@ -32,6 +28,8 @@ export interface MetricsInput {
   logger: Logger;
   /** Where the HTTP actor finds this actor's store while it runs. */
   metrics: MetricsLink;
+  /** What the router, storage and the connectors tell of what they did, in this process. */
+  tally: Tally;
   /** System id of the root supervisor, whose tree holds restarts, plugins and connectors. */
   rootSystemId: string;
   /** `metrics.intervalMs`: how often it samples. */
@@ -46,25 +44,48 @@ interface MetricsContext {
   input: MetricsInput;
   store: MetricsStore;
   nextRequest: number;
+  /** Why it stopped, when a count threw: its supervisor restarts it with a fresh store. */
+  failure?: string;
 }
 
 /** What a sample's request was for, handed back with its `bus.response`. */
 type Asked = { kind: 'health'; plugin: string } | { kind: 'connector'; connector: string };
 
 type MetricsEvent =
-  | InboundEvent<'metrics.chat', { platform: string }>
-  | InboundEvent<'metrics.outcome', CommandOutcome>
   | InboundEvent<'metrics.violation', { plugin: string; source: string }>
-  | InboundEvent<'metrics.storage', StorageOutcome>
-  | InboundEvent<'metrics.sent', unknown>
+  | { type: 'metrics.listenerFailed'; error: unknown }
   | RequestEvent<'metrics.current', Record<string, unknown>>
   | SamplerEvent
   | BusResponseEvent
   | { type: 'bus.bound' }
   | { type: 'rosey.shutdown' };
 
-/** `rosey.platform.<platform>.send.chat|pm`: a line Rosey sends, counted from its subject. */
-const SENT_SUBJECT = /^rosey\.platform\.([^.]+)\.send\.(chat|pm)$/;
+/** Adds one tally event to the store. */
+function countTally(store: MetricsStore, event: TallyEvent): void {
+  switch (event.type) {
+    case 'chat.line':
+      return store.chatLine(event.platform);
+    case 'line.sent':
+      return store.sent(event.platform, event.kind);
+    case 'command':
+      return store.command(event.outcome);
+    case 'storage':
+      return store.storageRequest(event.outcome);
+  }
+}
+
+/**
+ * Counts what the router, storage and connectors tell, straight into the store (no event per line:
+ * the count is all there is to do). Attached while the actor runs; a count that throws crashes the
+ * actor, whose supervisor restarts it with a fresh store.
+ */
+const tallyListener = fromCallback<{ type: 'never' }, { tally: Tally; store: MetricsStore }>(
+  ({ input, sendBack }) =>
+    input.tally.attach(
+      (event) => countTally(input.store, event),
+      (error) => sendBack({ type: 'metrics.listenerFailed', error }),
+    ),
+);
 
 /** Publishes the store on the metrics link while the actor runs, and takes it back when it stops. */
 const storeLink = fromCallback<{ type: 'never' }, { metrics: MetricsLink; store: MetricsStore }>(
@@ -78,39 +99,27 @@ const isAsked = (value: unknown): value is Asked =>
   typeof value === 'object' && value !== null && 'kind' in value;
 
 /**
- * The metrics actor (docs/metrics.md). It counts what goes over the bus — chat lines, the router's
- * command outcomes (`rosey.router.outcome`), security violations, storage's request outcomes
- * (`rosey.storage.outcome`), the lines Rosey sends — and every
- * `intervalMs` samples the main process, the NATS connection, and the supervision tree (restarts,
- * reloads, plugins, connectors); each running plugin reports its own process's figures in its
- * health reply, and CyTube its outbound queue in its state reply. Counting what is already on the
- * bus, rather than giving every actor a registry, keeps the other actors unaware of metrics; a
- * restart of this actor loses the bus counts it held and nothing else.
+ * The metrics actor (docs/metrics.md). It counts what the router, storage and the connectors tell
+ * in this process (chat lines, command outcomes, storage requests, lines sent: `tally`), the
+ * security violations on the bus, and every `intervalMs` samples the main process, the NATS
+ * connection, and the supervision tree (restarts, reloads, plugins, connectors); each running
+ * plugin reports its own process's figures in its health reply, and CyTube its outbound queue in
+ * its state reply. A restart of this actor loses the counts it held and nothing else.
  */
 export const metricsMachine = setup({
   types: {
     input: {} as MetricsInput,
     context: {} as MetricsContext,
     events: {} as MetricsEvent,
+    output: {} as { exit: ExitReason },
   },
-  actors: { bus: busBridge, sampler: samplerActor, storeLink },
+  actors: { bus: busBridge, sampler: samplerActor, storeLink, tallyListener },
   actions: {
     count: enqueueActions(({ context, event }) => {
       const { store } = context;
       switch (event.type) {
-        case 'metrics.chat':
-          return store.chatLine(event.data.platform);
-        case 'metrics.outcome':
-          return store.command(event.data);
         case 'metrics.violation':
           return store.violation(event.data.plugin, event.data.source);
-        case 'metrics.storage':
-          return store.storageRequest(event.data);
-        case 'metrics.sent': {
-          const m = SENT_SUBJECT.exec(event.meta.subject);
-          if (m) store.sent(m[1]!, m[2] === 'pm' ? 'pm' : 'chat');
-          return;
-        }
         case 'metrics.reconnect':
           return store.reconnected();
       }
@@ -187,24 +196,10 @@ export const metricsMachine = setup({
         bridgeInput(context.input, {
           subscriptions: [
             {
-              subject: subjects.message,
-              event: 'metrics.chat',
-              schema: z.looseObject({ platform: z.string() }),
-            },
-            { subject: subjects.routerOutcome, event: 'metrics.outcome', schema: commandOutcomeSchema },
-            {
               subject: subjects.securityViolation,
               event: 'metrics.violation',
               schema: z.looseObject({ plugin: z.string(), source: z.string() }),
             },
-            { subject: subjects.storageOutcome, event: 'metrics.storage', schema: storageOutcomeSchema },
-            // Counted by subject: the line itself is the connector's to check, not parsed twice here.
-            ...[subjects.sendChat('*'), subjects.sendPm('*')].map((subject) => ({
-              subject,
-              event: 'metrics.sent',
-              schema: z.unknown(),
-              ignorePayload: true,
-            })),
           ],
           services: [
             { subject: subjects.metricsCurrent, event: 'metrics.current', schema: z.looseObject({}) },
@@ -217,6 +212,11 @@ export const metricsMachine = setup({
       input: ({ context }) => ({ link: context.input.link, intervalMs: context.input.intervalMs }),
     },
     {
+      id: 'tally',
+      src: 'tallyListener',
+      input: ({ context }) => ({ tally: context.input.tally, store: context.store }),
+    },
+    {
       id: 'storeLink',
       src: 'storeLink',
       input: ({ context }) => ({ metrics: context.input.metrics, store: context.store }),
@@ -226,12 +226,14 @@ export const metricsMachine = setup({
   states: {
     running: {
       on: {
-        'metrics.chat': { actions: 'count' },
-        'metrics.outcome': { actions: 'count' },
         'metrics.violation': { actions: 'count' },
-        'metrics.storage': { actions: 'count' },
-        'metrics.sent': { actions: 'count' },
         'metrics.reconnect': { actions: 'count' },
+        'metrics.listenerFailed': {
+          target: 'failed',
+          actions: assign({
+            failure: ({ event }) => `a count failed: ${errorMessage(event.error)}`,
+          }),
+        },
         'metrics.tick': { actions: 'sample' },
         'bus.response': { actions: 'answered' },
         'metrics.current': { actions: 'answerCurrent' },
@@ -239,5 +241,9 @@ export const metricsMachine = setup({
       },
     },
     stopped: { type: 'final' },
+    failed: { type: 'final' },
   },
+  output: ({ context }) => ({
+    exit: context.failure === undefined ? 'shutdown' : { error: context.failure },
+  }),
 });

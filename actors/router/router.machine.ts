@@ -21,6 +21,7 @@ import { quietLogger } from '../../contract/log.js';
 import { err, ok, type Result } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
 import { childInfo, childReady } from '../../supervisors/child-protocol.js';
+import { Tally } from '../tally/tally.js';
 import { pruneCooldowns } from './cooldowns.js';
 import { install, installedEntries, isInstalled, noteAnnounced, noteDown, uninstall } from './installed.js';
 import { announce, emptyRegistry, markDown, route, unpin } from './registry.js';
@@ -63,6 +64,11 @@ export const routerMachine = setup({
   actors: { bus: busBridge, delivery: confirmedPublisher },
   actions: {
     route: enqueueActions(({ context, event, enqueue }) => {
+      // Every channel line the router hears, commands or not: the metrics' chat lines.
+      if (event.type === 'chat.message') {
+        const { platform } = event.data;
+        enqueue(() => context.input.tally.emit({ type: 'chat.line', platform }));
+      }
       const batch = linesOf(context, event);
       let step: Step = batch;
       for (const line of batch.lines) {
@@ -84,6 +90,7 @@ export const routerMachine = setup({
       for (const effect of step.effects) {
         if (effect.to === 'bus') enqueue.sendTo('bus', traceDispatch(effect.command));
         else if (effect.to === 'delivery') enqueue.sendTo('delivery', effect.command);
+        else if (effect.to === 'tally') enqueue(() => context.input.tally.emit(effect.event));
         else
           enqueue.raise(
             { type: 'wait.expired', id: effect.id },
@@ -156,15 +163,12 @@ export const routerMachine = setup({
       };
       const seconds = Math.max(0, performance.now() - flight.sentAt) / 1000;
       const reply = event.result.ok ? validate(executeReplySchema, event.result.data) : event.result;
-      enqueue.sendTo(
-        'bus',
-        outcome(
-          flight.origin,
-          flight.plugin,
-          flight.command,
-          reply.ok ? { outcome: 'ok', seconds } : { outcome: 'error', code: reply.error.code, seconds },
-        ),
+      const told = outcome(
+        flight.plugin,
+        flight.command,
+        reply.ok ? { outcome: 'ok', seconds } : { outcome: 'error', code: reply.error.code, seconds },
       );
+      enqueue(() => context.input.tally.emit(told));
       if (!event.result.ok) {
         if (event.result.error.code === 'TIMEOUT') {
           // Evidence the plugin may be hung: its host probes it at once instead of waiting for the
@@ -357,6 +361,7 @@ export const routerMachine = setup({
       cooldownFreePlatforms: [],
       remember: () => {},
       recordHandled: [],
+      tally: new Tally(),
       ...input,
     },
     registry: { ...emptyRegistry(), installed: installedEntries(input.installed ?? []) },

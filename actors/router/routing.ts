@@ -14,7 +14,7 @@ import type { ExecuteRequest, PluginAnnouncement, PluginDown } from '../../contr
 import type { Logger } from '../../contract/log.js';
 import type { Span } from '../../contract/tracing.js';
 import { subjects } from '../../contract/subjects.js';
-import type { CommandOutcome } from '../../contract/messages/metrics.js';
+import type { CommandOutcome, Tally, TallyEvent } from '../tally/tally.js';
 import { MAX_RECORDED_LINE, MAX_RECORDED_REPLY, type HandledLine } from '../../contract/messages/handover.js';
 import { checkCooldown, cooldownKey, markWarned, startCooldown, type Cooldowns } from './cooldowns.js';
 import { helpText } from './help.js';
@@ -77,6 +77,8 @@ export interface RouterInput {
    * platforms (the console, `rosey chat`) are the node's own and never leave it.
    */
   recordHandled?: string[];
+  /** Where the command outcomes and chat lines are told, for the metrics actor (actors/tally). */
+  tally?: Tally;
   now?: () => number;
 }
 
@@ -268,23 +270,18 @@ export function dispatch(
   return { patch: { nextRequest, flights }, sends };
 }
 
-/** `rosey.router.outcome` for the metrics actor: one command line and what became of it. */
+/** One command line and what became of it, for the metrics actor. */
 export const outcome = (
-  origin: Origin,
   plugin: string,
   command: string,
   what: Pick<CommandOutcome, 'outcome' | 'code' | 'seconds'>,
-): Send => ({
-  type: 'bus.publish',
-  subject: subjects.routerOutcome,
-  data: { plugin, command, ...what } satisfies CommandOutcome,
-  from: origin.meta,
-});
+): TallyEvent => ({ type: 'command', outcome: { plugin, command, ...what } });
 
 export type Effect =
   | { to: 'bus'; command: Send }
   | { to: 'delivery'; command: ConfirmedPublisherCommand }
-  | { to: 'timer'; id: number };
+  | { to: 'timer'; id: number }
+  | { to: 'tally'; event: TallyEvent };
 
 export interface Step {
   context: RouterContext;
@@ -335,10 +332,7 @@ export function routeLine(context: RouterContext, line: Line, final: boolean): S
   const cooled = !context.input.cooldownFreePlatforms.includes(msg.platform);
   const cooldown = cooled ? checkCooldown(context.cooldowns, key, at) : { kind: 'ok' as const };
   if (cooldown.kind !== 'ok') {
-    const counted: Effect = {
-      to: 'bus',
-      command: outcome(origin, cmd.plugin, cmd.name, { outcome: 'cooldown' }),
-    };
+    const counted: Effect = { to: 'tally', event: outcome(cmd.plugin, cmd.name, { outcome: 'cooldown' }) };
     if (cooldown.kind === 'silent')
       return {
         context,

@@ -8,8 +8,8 @@ import { ADMIN_NAMESPACE, PLUGIN_NAME, subjects } from '../../contract/subjects.
 import { databaseServiceMachine, type DatabaseServiceInput } from '../database/database-service.machine.js';
 import { isOperation, readDatabaseSubject } from '../database/database-subject.js';
 import { ATTR } from '../../contract/tracing.js';
-import type { StorageOutcome } from '../../contract/messages/metrics.js';
-import type { Answered } from '../database/database-service.machine.js';
+import type { AnswerEffect, Answered } from '../database/database-service.machine.js';
+import type { StorageOutcome } from '../tally/tally.js';
 
 export interface StorageInput extends DatabaseServiceInput {
   /** How often expired keys are deleted (ms). */
@@ -52,18 +52,18 @@ function auditAnswer(replyId: string, result: Result<unknown>, from: Continuatio
 }
 
 /**
- * `rosey.storage.outcome` for the metrics actor: the request, its outcome, and the time since the
- * storage actor took it. Timed here because only storage sees both ends: the reply goes to the
- * plugin's own inbox, where nothing else listens. One small message per request, after the reply.
+ * The request, its outcome, and the time since the storage actor took it, for the metrics actor.
+ * Timed here because only storage sees both ends: the reply goes to the plugin's own inbox. Told
+ * after the reply is sent.
  */
-function outcome({ request, result, from }: Answered<StorageRequest>): BridgeCommand {
-  const data: StorageOutcome = {
+function outcome({ request, result }: Answered<StorageRequest>): AnswerEffect {
+  const told: StorageOutcome = {
     plugin: request.namespace,
     op: `${request.tier}.${request.op}`,
     ...(result.ok ? { outcome: 'ok' } : { outcome: 'error', code: result.error.code }),
     seconds: request.receivedAt === undefined ? 0 : (performance.now() - request.receivedAt) / 1000,
   };
-  return { type: 'bus.publish', subject: subjects.storageOutcome, data, from };
+  return { type: 'tally', event: { type: 'storage', outcome: told } };
 }
 
 /**

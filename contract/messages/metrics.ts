@@ -2,9 +2,9 @@ import { z } from '../zod.js';
 import { eventFiguresSchema } from './plugin-events.js';
 
 /**
- * What the metrics actor publishes and answers (docs/metrics.md): the figures of one process, the
- * router's command outcomes it counts, `rosey.metrics.current` (the CLI), and the JSON of the HTTP
- * API (`/api/metrics`, `/api/plugins`, `/api/plugins/{name}`, `/ready`, `/health`).
+ * What the metrics actor answers (docs/metrics.md): the figures of one process,
+ * `rosey.metrics.current` (the CLI), and the JSON of the HTTP API (`/api/metrics`, `/api/plugins`,
+ * `/api/plugins/{name}`, `/ready`, `/health`).
  */
 
 /** One process's figures at one sample. Optional fields: a plugin running an older SDK leaves them out. */
@@ -20,36 +20,6 @@ export const processFiguresSchema = z.looseObject({
   openHandles: z.number().int().min(0).optional(),
 });
 export type ProcessFigures = z.infer<typeof processFiguresSchema>;
-
-/**
- * `rosey.router.outcome` (pub, by the router): one command line it dealt with. `ok`: the plugin
- * answered; `error`: it did not (`code` says why: TIMEOUT, PLUGIN_ERROR, NO_RESPONDERS, …);
- * `cooldown`: the user was still cooling down and the command was not sent.
- */
-export const commandOutcomeSchema = z.object({
-  plugin: z.string().max(64),
-  command: z.string().max(64),
-  outcome: z.enum(['ok', 'error', 'cooldown']),
-  code: z.string().max(64).optional(),
-  /** From the request to the plugin to its answer (not for `cooldown`). */
-  seconds: z.number().min(0).optional(),
-});
-export type CommandOutcome = z.infer<typeof commandOutcomeSchema>;
-
-/**
- * `rosey.storage.outcome` (pub, by storage): one request it answered. `op` is `<tier>.<op>`
- * (`kv.get`, `row.insert`, `audit.record`, …); `error` carries the reply's code
- * (VALIDATION_ERROR, NOT_FOUND, DATABASE_ERROR, …); `seconds` runs from the request reaching the
- * storage actor to its reply (its queue and the database thread, not the bus).
- */
-export const storageOutcomeSchema = z.object({
-  plugin: z.string().max(64),
-  op: z.string().max(64),
-  outcome: z.enum(['ok', 'error']),
-  code: z.string().max(64).optional(),
-  seconds: z.number().min(0),
-});
-export type StorageOutcome = z.infer<typeof storageOutcomeSchema>;
 
 /** One plugin as the metrics actor last saw it. */
 export const pluginFiguresSchema = z.looseObject({

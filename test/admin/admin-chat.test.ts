@@ -5,7 +5,6 @@ import { openDatabase, type Database } from '../../actors/database/open.js';
 import { adminSpec, consoleSpec } from '../../app/child-specs.js';
 import { parseConfig } from '../../app/config/load.js';
 import { adminAuditDetailSchema, type AdminAuditDetail } from '../../contract/messages/admin.js';
-import { quietLogger } from '../../contract/log.js';
 import { pluginListReplySchema } from '../../contract/messages/plugins.js';
 import { request } from '../../contract/request.js';
 import { subjects } from '../../contract/subjects.js';
@@ -58,9 +57,9 @@ forEachDatabase('!admin in chat', (kind) => {
       reload: { graceMs: 0 },
       connectors: [
         ...metrics.children,
-        (link) =>
+        (_link, wiring) =>
           adminSpec(
-            { link, logger: quietLogger },
+            wiring,
             config,
             {
               folder: (name) =>
@@ -69,8 +68,8 @@ forEachDatabase('!admin in chat', (kind) => {
             },
             { now: () => Date.now() + skew },
           ),
-        (link) =>
-          consoleSpec({ link, logger: quietLogger }, config, {
+        (_link, wiring) =>
+          consoleSpec(wiring, config, {
             input: consoleIn,
             output,
             interactive: false,

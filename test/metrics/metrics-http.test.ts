@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { consoleSpec } from '../../app/child-specs.js';
 import {
   apiMetricsSchema,
   apiPluginSchema,
@@ -44,7 +46,14 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
 
   async function start(config: Parameters<typeof metricsChildren>[0] = {}) {
     const m = metricsChildren(config, ['echo']);
-    mini = await startMiniRosey({ url: nats.url, plugins: ['echo'], connectors: m.children });
+    // The console connector: what counts the replies sent to it (it prints them).
+    const output = new PassThrough().resume();
+    const terminal = { input: new PassThrough(), output, interactive: false, stopOnEof: false };
+    mini = await startMiniRosey({
+      url: nats.url,
+      plugins: ['echo'],
+      connectors: [...m.children, (_link, wiring) => consoleSpec(wiring, m.config, terminal)],
+    });
     const port = await eventually(() => httpPort(mini!.tree.actor), 'the HTTP port in the tree');
     return { ...m, port };
   }
@@ -83,7 +92,7 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
         : undefined;
     }, 'rosey_commands_total for echo');
     expect(sampleValue(after, 'rosey_chat_lines_total', { platform: 'console' })).to.equal(1);
-    // The reply went out on rosey.platform.console.send.chat: counted from its subject.
+    // The reply went out on rosey.platform.console.send.chat: counted by the console, which printed it.
     expect(sampleValue(after, 'rosey_replies_total', { platform: 'console', kind: 'chat' })).to.equal(1);
     const histogram = after.find((f) => f.name === 'rosey_command_duration_seconds');
     expect(histogram?.type).to.equal('HISTOGRAM');
@@ -263,6 +272,38 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
     const families = await scrape(port);
     expect(sampleValue(families, 'rosey_chat_lines_total')).to.equal(undefined);
     expect(sampleValue(families, 'rosey_actor_restarts_total', { actor: 'metrics' })).to.equal(1);
+    // The stopped run's listener went with it: one listener, and a new line is counted once, by the
+    // new store only.
+    expect(mini!.tally.attached).to.equal(1);
+    nc.publish(subjects.message, encodeJson(line('!echo two')));
+    await eventually(async () => sampleValue(await scrape(port), 'rosey_chat_lines_total') === 1, 'the line');
+    expect(first?.current().counters.chatLines).to.equal(1);
+  });
+
+  it('a count that throws fails the metrics actor, which is restarted; the router answers on', async () => {
+    const m = await start();
+    nc = await client(nats.url);
+    const replies: string[] = [];
+    nc.subscribe(subjects.sendChat('console'), {
+      callback: (_e, msg) => {
+        replies.push((msg.json() as { text: string }).text);
+      },
+    });
+    const first = await eventually(() => m.metrics.store, 'the store');
+    // Fault injection: the store's next count throws, as a bug in it would.
+    first.chatLine = () => {
+      throw new Error('count broke');
+    };
+    nc.publish(subjects.message, encodeJson(line('!echo still')));
+    await eventually(() => replies.includes('echo: still'), 'the reply');
+    await eventually(() => m.metrics.store && m.metrics.store !== first, 'a new store');
+    const port = await eventually(
+      () =>
+        findNode(describeTree(mini!.tree.actor), 'http')?.status === 'running' && httpPort(mini!.tree.actor),
+      'the HTTP actor running again',
+    );
+    expect(sampleValue(await scrape(port), 'rosey_actor_restarts_total', { actor: 'metrics' })).to.equal(1);
+    expect(mini!.tally.attached).to.equal(1);
   });
 });
 

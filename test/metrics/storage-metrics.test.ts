@@ -22,9 +22,9 @@ const line = (text: string): ChatMessage => ({
 });
 
 /**
- * Storage requests by operation, outcome and latency (issue 17): storage publishes one
- * `rosey.storage.outcome` per request it answers, since only it sees both the request and the
- * reply (which goes to the plugin's own inbox).
+ * Storage requests by operation, outcome and latency (issue 17): storage tells the metrics actor
+ * (actors/tally) of each request it answers, since only it sees both the request and the reply
+ * (which goes to the plugin's own inbox).
  */
 forEachDatabase('storage metrics: a real !quote add through quote-db and storage', (kind) => {
   const nats = useNatsServer();

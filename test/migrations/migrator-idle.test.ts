@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { connect, type NatsConnection } from '../../contract/nats.js';
-import { BusLink } from '../../actors/bus/bus-link.js';
 import { migratorMachine } from '../../actors/migrator/migrator.machine.js';
-import { busSpec, storageSpec } from '../../app/child-specs.js';
+import { busSpec, newWiring, storageSpec } from '../../app/child-specs.js';
 import { quietLogger } from '../../contract/log.js';
 import { request } from '../../contract/request.js';
 import type { Result } from '../../contract/result.js';
@@ -24,7 +23,7 @@ forEachDatabase('the migrator with its thread closed while idle', (kind) => {
   let nc: NatsConnection;
 
   before(async () => {
-    const wiring = { link: new BusLink(), logger: quietLogger };
+    const wiring = newWiring(quietLogger);
     const database = await freshDatabase(kind);
     tree = await runTree({
       name: 'migrator-idle',

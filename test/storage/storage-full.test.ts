@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { connect, type NatsConnection } from '../../contract/nats.js';
-import { BusLink } from '../../actors/bus/bus-link.js';
 import { databaseWorker } from '../../actors/database/database-worker.actor.js';
 import { fromDatabaseError } from '../../actors/database/storage-error.js';
 import type { HandlerSpec } from '../../actors/database/thread-protocol.js';
 import { storageMachine } from '../../actors/storage/storage.machine.js';
-import { busSpec, migratorSpec, storageSpec } from '../../app/child-specs.js';
+import { busSpec, newWiring, migratorSpec, storageSpec } from '../../app/child-specs.js';
 import { quietLogger } from '../../contract/log.js';
 import { StorageClient, StorageError } from '../../sdk/index.js';
 import { runTree, type RunningTree } from '../../supervisors/run-tree.js';
@@ -42,7 +41,7 @@ describe('storage on a full disk answers STORAGE_FULL and writes nothing', funct
   let storage: StorageClient;
 
   before(async () => {
-    const wiring = { link: new BusLink(), logger: quietLogger };
+    const wiring = newWiring(quietLogger);
     const database = await freshDatabase('sqlite');
     const storageChild = storageSpec(wiring, database);
     tree = await runTree({

@@ -2,10 +2,9 @@ import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-t
 import type { AnyActorRef } from 'xstate';
 import type { BusLink } from '../../actors/bus/bus-link.js';
 import { MetricsLink } from '../../actors/metrics/metrics-link.js';
-import { httpSpec, metricsSpec } from '../../app/child-specs.js';
+import { httpSpec, metricsSpec, type Wiring } from '../../app/child-specs.js';
 import { parseConfig } from '../../app/config/load.js';
 import type { RoseyConfigInput } from '../../app/config/schema.js';
-import { quietLogger } from '../../contract/log.js';
 import { loadPlugin } from '../../plugin-packages/manifest.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import { describeTree, findNode } from '../../supervisors/describe-tree.js';
@@ -23,18 +22,18 @@ export function metricsChildren(config: RoseyConfigInput = {}, plugins: string[]
     ...config,
   });
   const metrics = new MetricsLink();
-  const children: Array<(link: BusLink) => ChildSpec> = [
-    (link) =>
+  const children: Array<(link: BusLink, wiring: Wiring) => ChildSpec> = [
+    (_link, wiring) =>
       metricsSpec(
-        { link, logger: quietLogger },
+        wiring,
         metrics,
         parsed,
         plugins.map((name) => loadPlugin(`${FIXTURE_PLUGINS}${name}`)),
       ),
     ...(http
       ? [
-          (link: BusLink) => ({
-            ...httpSpec({ link, logger: quietLogger }, metrics, parsed.http),
+          (_link: BusLink, wiring: Wiring) => ({
+            ...httpSpec(wiring, metrics, parsed.http),
             // Tests restart it at once; the backoff is for a port another program holds.
             backoff: undefined,
           }),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BusLink } from '../../actors/bus/bus-link.js';
 import type { NatsEndpoint } from '../../actors/bus/connect.js';
 import type { DatabaseTarget } from '../../actors/database/target.js';
+import { Tally } from '../../actors/tally/tally.js';
 import type { PluginHostInput } from '../../actors/plugin-host/plugin-host.machine.js';
 import type { ReloadTiming } from '../../actors/plugin-manager/blue-green.machine.js';
 import {
@@ -18,6 +19,7 @@ import {
   routerSpec,
   storageSpec,
   type PluginWiring,
+  type Wiring,
 } from '../../app/child-specs.js';
 import { parseConfig } from '../../app/config/load.js';
 import type { RoseyConfigInput } from '../../app/config/schema.js';
@@ -53,8 +55,11 @@ export async function startMiniRosey(options: {
   nats?: NatsEndpoint;
   /** Run the plugin manager (`rosey.control.plugin.*`, blue-green reloads) with these timings. */
   reload?: Partial<ReloadTiming>;
-  /** Platform connectors, started last (after the plugins), each given the tree's link. */
-  connectors?: Array<(link: BusLink) => ChildSpec>;
+  /**
+   * Platform connectors (and other children), started last (after the plugins), each given the
+   * tree's link and its wiring (the same tally as the router's and storage's).
+   */
+  connectors?: Array<(link: BusLink, wiring: Wiring) => ChildSpec>;
   /** Run the action gate (plugins' own actions) for these platforms; needs `reload` (the manager holds the grants). */
   actionPlatforms?: string[];
 }) {
@@ -66,6 +71,7 @@ export async function startMiniRosey(options: {
     config,
     link,
     logger,
+    tally: new Tally(),
     pluginNats: options.pluginNats ?? (() => ({ endpoint: nats })),
     host: options.host,
   };
@@ -100,7 +106,7 @@ export async function startMiniRosey(options: {
     ...(options.actionPlatforms ? [actionGateSpec(wiring, options.actionPlatforms)] : []),
     routerSpec(wiring, { ...config, bot: { ...config.bot, name: 'Rosey', commandPrefix: '!' } }),
     pluginsSpec(loaded, wiring),
-    ...(options.connectors ?? []).map((spec) => spec(link)),
+    ...(options.connectors ?? []).map((spec) => spec(link, wiring)),
   ];
   const tree = await runTree({ name: 'mini', strategy: 'rest_for_one', children, logger });
   const plugins = () => {
@@ -121,7 +127,7 @@ export async function startMiniRosey(options: {
     .map((p) => p.manifest.name)
     .filter((n) => plugins().records[n]?.status === 'running');
   if (link.connection && running.length > 0) await untilRouted(link.connection, ...running);
-  return { tree, link, plugins, database };
+  return { tree, link, tally: wiring.tally, plugins, database };
 }
 
 /**

@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '../../contract/nats.js';
-import { BusLink } from '../../actors/bus/bus-link.js';
 import type { DatabaseTarget } from '../../actors/database/target.js';
-import { busSpec, migratorSpec, storageSpec } from '../../app/child-specs.js';
+import { busSpec, newWiring, migratorSpec, storageSpec } from '../../app/child-specs.js';
 import { quietLogger } from '../../contract/log.js';
 import { request } from '../../contract/request.js';
 import type { Result } from '../../contract/result.js';
@@ -27,7 +26,7 @@ export async function startStorageKernel(
   migrationDirs: Record<string, string> = { notes: `${FIXTURE_MIGRATIONS}notes` },
   credentials: { user?: string; pass?: string } = {},
 ): Promise<StorageKernel> {
-  const wiring = { link: new BusLink(), logger: quietLogger };
+  const wiring = newWiring(quietLogger);
   const database = await freshDatabase(kind);
   const tree = await runTree({
     name: 'storage-test',

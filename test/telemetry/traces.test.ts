@@ -49,8 +49,8 @@ async function chat(natsUrl: string, config: RoseyConfigInput, lines: string[]):
     dirs: { 'quote-db': `${BUILTIN_PLUGINS_DIR}quote-db` },
     config: { router: { commandTimeoutMs: 5000, defaultCooldownMs: 0 }, ...config },
     connectors: [
-      (link) =>
-        consoleSpec({ link, logger: quietLogger }, parsed, {
+      (_link, wiring) =>
+        consoleSpec(wiring, parsed, {
           input,
           output,
           interactive: false,
