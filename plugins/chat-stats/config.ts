@@ -4,9 +4,11 @@ export interface StatsConfig {
   prefix: string;
   /** How many `!top` lists. */
   topCount: number;
+  /** How long chat lines may wait to be written, in ms; 0 writes each line as it comes. */
+  flushMs: number;
 }
 
-export const DEFAULTS: StatsConfig = { prefix: '!', topCount: 5 };
+export const DEFAULTS: StatsConfig = { prefix: '!', topCount: 5, flushMs: 1000 };
 
 export function parseConfig(config: Record<string, unknown>): StatsConfig {
   const extra = Object.keys(config).find((k) => !(k in DEFAULTS));
@@ -22,5 +24,10 @@ export function parseConfig(config: Record<string, unknown>): StatsConfig {
     throw new Error(
       `chat-stats: config topCount must be a whole number from 1 to 10, not ${JSON.stringify(topCount)}`,
     );
-  return { prefix, topCount };
+  const flushMs = config.flushMs ?? DEFAULTS.flushMs;
+  if (typeof flushMs !== 'number' || !Number.isInteger(flushMs) || flushMs < 0 || flushMs > 60_000)
+    throw new Error(
+      `chat-stats: config flushMs must be a whole number of ms from 0 to 60000, not ${JSON.stringify(flushMs)}`,
+    );
+  return { prefix, topCount, flushMs };
 }

@@ -1,9 +1,10 @@
 /**
  * The tables of migrations/001_create_stats.sql: one row per user and channel, one per channel.
  *
- * Only the event handlers write, and the SDK runs them one at a time, so a read followed by a write
- * sees no other write in between; across a reload the hand-off (snapshot/restore in index.ts) keeps
- * it so. Counters still use `$inc`/`$max`, which cost nothing and stay right even if that changed.
+ * Only the event handlers and the writes of waiting chat lines write (index.ts): the SDK runs the
+ * handlers one at a time, and each handler that reads first waits for the lines to be written, so
+ * a read followed by a write sees no other write in between; across a reload the hand-off
+ * (snapshot/restore in index.ts) keeps it so. Counters still use `$inc`/`$max`, which cost nothing and stay right even if that changed.
  */
 import { StorageError } from 'rosey/sdk';
 import type { EventContext } from 'rosey/sdk';
@@ -13,6 +14,19 @@ type Rows = EventContext['rows'];
 export interface Place {
   platform: string;
   channel: string;
+}
+
+/** What one user's lines in one channel add up to since they were last written (line-batch.ts). */
+export interface PendingLines {
+  place: Place;
+  /** The name as last spelled. */
+  name: string;
+  /** Lines to count (commands show the user is here but are not counted). */
+  lines: number;
+  /** The first line's time: here since then, if Rosey did not have them as here. */
+  first: number;
+  /** The latest line's time: last seen. */
+  last: number;
 }
 
 /** What a user was last seen doing; `present`: in the list of who was here when Rosey came. */
@@ -87,27 +101,28 @@ async function insertUser(
 }
 
 /**
- * A chat line (`counted`: not a command): one more line, last seen now, and here from now on if
- * Rosey did not know it (someone already in the channel when Rosey came). Resolves to whether the
- * user is newly here, which may raise the channel's high-water mark.
+ * A user's chat lines since the last write (line-batch.ts): `lines` more (commands are not
+ * counted), last seen at the latest, and here from the first if Rosey did not know it (someone
+ * already in the channel when Rosey came). Resolves to whether the user is newly here, which may
+ * raise the channel's high-water mark.
  */
-export async function sawLine(rows: Rows, place: Place, name: string, at: number, counted: boolean) {
+export async function sawLines(rows: Rows, { place, name, lines, first, last }: PendingLines) {
   const seen = {
     name,
-    last_seen: { $max: at },
+    last_seen: { $max: last },
     last_action: 'chat',
-    ...(counted ? { lines: { $inc: 1 } } : {}),
+    ...(lines > 0 ? { lines: { $inc: lines } } : {}),
   };
   // Most lines come from someone already known to be here: one round trip.
   const here = await rows.update(USERS, { ...userFilter(place, name), here_since: { $null: false } }, seen);
   if (here.updated > 0) return false;
-  const update = () => rows.update(USERS, userFilter(place, name), { ...seen, here_since: at });
+  const update = () => rows.update(USERS, userFilter(place, name), { ...seen, here_since: first });
   if ((await update()).updated > 0) return true;
   await insertUser(
     rows,
     place,
     name,
-    { lines: counted ? 1 : 0, first_seen: at, last_seen: at, last_action: 'chat', here_since: at },
+    { lines, first_seen: first, last_seen: last, last_action: 'chat', here_since: first },
     update,
   );
   return true;

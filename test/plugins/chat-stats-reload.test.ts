@@ -104,6 +104,13 @@ forEachDatabase(
         failed: 0,
         invalid: 0,
       });
+      // Handled is not yet written: chat-stats writes its lines every second (its flushMs).
+      const total = [...said.values()].reduce((a, b) => a + b, 0);
+      await eventually(
+        async () => Object.values(await linesByUser()).reduce((a, b) => a + b, 0) >= total,
+        'the last lines written',
+        10_000,
+      );
       expect(await linesByUser()).to.deep.equal(Object.fromEntries(said));
       expect(said.size).to.equal(USERS);
     });

@@ -92,13 +92,20 @@ describe('chat-stats plugin: formatting', () => {
   });
 
   it('checks its configuration, naming the key', () => {
-    expect(parseConfig({})).to.deep.equal({ prefix: '!', topCount: 5 });
-    expect(parseConfig({ prefix: '.', topCount: 10 })).to.deep.equal({ prefix: '.', topCount: 10 });
+    expect(parseConfig({})).to.deep.equal({ prefix: '!', topCount: 5, flushMs: 1000 });
+    expect(parseConfig({ prefix: '.', topCount: 10, flushMs: 0 })).to.deep.equal({
+      prefix: '.',
+      topCount: 10,
+      flushMs: 0,
+    });
     for (const [bad, message] of [
       [{ topCount: 0 }, /topCount must be a whole number from 1 to 10, not 0/],
       [{ topCount: 2.5 }, /topCount/],
       [{ prefix: '' }, /prefix must be 1 to 3 characters/],
       [{ prefix: '! ' }, /prefix/],
+      [{ flushMs: -1 }, /flushMs must be a whole number of ms from 0 to 60000, not -1/],
+      [{ flushMs: 60_001 }, /flushMs/],
+      [{ flushMs: '1s' }, /flushMs/],
       [{ top: 3 }, /unknown config key 'top'/],
     ] as const)
       expect(() => parseConfig(bad), JSON.stringify(bad)).to.throw(message);

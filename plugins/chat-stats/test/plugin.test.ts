@@ -273,16 +273,43 @@ describe('chat-stats plugin (testBot: real NATS, router and storage)', function 
     expect(await bot.eventFigures()).to.include({ failed: 0, invalid: 0, dropped: 0 });
   });
 
-  it('says stats are unavailable while storage is down, and events then fail without stopping the plugin', async () => {
+  it('says stats are unavailable while storage is down, and writes the lines heard meanwhile once it is back', async () => {
     bot = await start();
     await line(bot, 'alice', 'one', T0);
     await bot.stopStorage();
     expect(await text(bot, '!top')).to.equal('Chat stats are unavailable right now; try again in a moment.');
-    await line(bot, 'alice', 'lost', T0 + S);
-    // That line and the `!top` before it (commands are chat lines too): logged and counted.
-    expect((await bot.eventFigures()).failed).to.equal(2);
+    await line(bot, 'alice', 'kept', T0 + S);
+    // Lines wait to be written (line-batch.ts): none is lost, and no event failed.
+    expect((await bot.eventFigures()).failed).to.equal(0);
     await bot.startStorage();
     await line(bot, 'alice', 'two', T0 + 2 * S);
-    expect(await text(bot, '!top')).to.equal('Top talkers: 1. alice 2');
+    expect(await text(bot, '!top')).to.equal('Top talkers: 1. alice 3');
+  });
+
+  it('writes waiting lines by itself within flushMs, without a command to make it', async () => {
+    bot = await start({ flushMs: 200 });
+    for (let i = 0; i < 5; i++) await line(bot, 'alice', `line ${i}`, T0 + i * S);
+    await line(bot, 'bob', 'hi', T0 + 5 * S);
+    // Read from the table, not through a command (which would write them first).
+    const written = async () =>
+      (await bot.rows.search('users', { filters: {}, sort: { field: 'user_key', order: 'asc' } })).map(
+        (row) => [row.name, Number(row.lines), Number(row.first_seen), Number(row.last_seen)],
+      );
+    const deadline = Date.now() + 10_000;
+    let rows = await written();
+    while (rows.length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      rows = await written();
+    }
+    expect(rows).to.deep.equal([
+      ['alice', 5, T0, T0 + 4 * S],
+      ['bob', 1, T0 + 5 * S, T0 + 5 * S],
+    ]);
+  });
+
+  it('with flushMs 0 writes each line as it comes', async () => {
+    bot = await start({ flushMs: 0 });
+    await line(bot, 'alice', 'hi', T0);
+    expect(await bot.rows.count('users', { user_key: 'alice' })).to.equal(1);
   });
 });
