@@ -319,6 +319,14 @@ export async function startPluginService(options: {
             .then(() => answer(msg, ok(events.figures())));
           return;
         }
+        // `release`: a hand-off failed, and this generation will be stopped: it stops hearing events
+        // (the old generation hears them again) and handles what it held, with no grace period to
+        // cut it short (docs/plugin-sdk.md#events).
+        if (request.data.op === 'release') {
+          events.release();
+          void events.pause().then(() => answer(msg, ok(events.figures())));
+          return;
+        }
         void events.idle().then(() => answer(msg, ok(events.figures())));
       },
     }),

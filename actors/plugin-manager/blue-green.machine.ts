@@ -369,7 +369,9 @@ export const blueGreenMachine = blueGreen.createMachine({
       states: {
         holding: ask('hold', {
           ok: 'drainingBlue',
-          failed: { target: '#blue-green.abandon', stage: 'handoff' },
+          // Nothing held at the router; green has held events since it started, and handles them
+          // before it goes.
+          failed: { target: 'greenEvents', stage: 'handoff' },
         }),
         // Still busy: its snapshot could miss what it is doing, so blue keeps its state and serves on.
         drainingBlue: ask('drain-blue', {
@@ -401,8 +403,12 @@ export const blueGreenMachine = blueGreen.createMachine({
             { target: 'releasing', stage: 'handoff' },
           ],
         }),
-        // The reload stops here: blue, with its state, takes the held commands.
-        releasing: ask('release', { entry: 'resumeBlueEvents', answered: '#blue-green.abandon' }),
+        // The reload stops here: blue, with its state, takes the held commands and hears the
+        // events again; then green stops hearing them, handles what it held, and is stopped.
+        // Blue listens before green stops (its answer says so): no event finds neither.
+        releasing: ask('release', { answered: 'resumingBlue' }),
+        resumingBlue: ask('resume-blue', { answered: 'greenEvents' }),
+        greenEvents: ask('green-events', { answered: '#blue-green.abandon' }),
       },
     },
     switching: ask('switch', {

@@ -7,6 +7,7 @@ import {
   type Generation,
 } from '../../contract/messages/plugins.js';
 import { drainReplySchema, holdReplySchema, routeReplySchema } from '../../contract/messages/router.js';
+import { eventFiguresSchema } from '../../contract/messages/plugin-events.js';
 import { checkReply } from '../../contract/request.js';
 import { ok, type Result } from '../../contract/result.js';
 import { subjects } from '../../contract/subjects.js';
@@ -116,6 +117,25 @@ export const requests = {
   release: request(
     ({ input }) => ({ subject: subjects.routerRelease, data: { plugin: input.plugin } }),
     doneReplySchema,
+  ),
+  // A failed hand-off: blue hears the events again (answered once it has subscribed), …
+  'resume-blue': request(
+    ({ input }) => ({
+      subject: subjects.pluginEvents(input.plugin, input.blue.generation),
+      data: { op: 'resume' },
+    }),
+    eventFiguresSchema,
+  ),
+  // … then green stops hearing them and handles those it held for its restore, before it is
+  // stopped. Its stop's grace (3 s) once cut this short under load, and the rest were lost: NATS had
+  // given them to green alone (test/plugins/reload-events.test.ts, a failed hand-off). A drain's time.
+  'green-events': request(
+    ({ input }) => ({
+      subject: subjects.pluginEvents(input.plugin, input.green.generation),
+      data: { op: 'release' },
+      timeoutMs: input.timing.drainTimeoutMs,
+    }),
+    eventFiguresSchema,
   ),
   switch: request(routeTo('green'), routeReplySchema, (reply) => ({
     switchedAt: performance.now(),

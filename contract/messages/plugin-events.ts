@@ -117,9 +117,12 @@ export const DEFAULT_EVENT_TIMEOUT_MS = 30_000;
 /**
  * `rosey.plugins.<plugin>.<gen>.events` (req): `settle` answers once the generation has handled
  * every event it has (testBot waits on it); `resume` makes a generation that stopped listening for a
- * reload's hand-off listen again (the reload failed, or rolled back).
+ * reload's hand-off listen again (the reload failed, or rolled back), answered once it listens;
+ * `release` makes a new generation whose hand-off failed stop listening and handle the events it
+ * held for its `restore`, and answers once it has (the reload then stops it: they are not cut short
+ * by its stop's grace period).
  */
-export const eventsRequestSchema = z.object({ op: z.enum(['settle', 'resume']) }).strict();
+export const eventsRequestSchema = z.object({ op: z.enum(['settle', 'resume', 'release']) }).strict();
 export type EventsRequest = z.infer<typeof eventsRequestSchema>;
 
 /** What a generation's event intake has done, in its health reply and the answer to `events`. */

@@ -41,6 +41,8 @@ interface Script {
   health?: (attempt: number) => Reply;
   snapshot?: () => Reply;
   restore?: () => Reply;
+  /** Green's answer to `events` (`release`: handle what it held). */
+  greenEvents?: () => Reply;
   migrate?: () => Reply;
   /** The supervisor's error for an operation; it succeeds without one. */
   supervisor?: Partial<Record<Op, string | { withoutReason: true }>>;
@@ -64,6 +66,16 @@ const GREEN_STARTED = ['route 1', 'start_child flip@2'];
 /** How a reload that gives green up ends: green stopped and forgotten, blue's pin lifted. */
 const GREEN_GIVEN_UP = ['terminate_child flip@2', 'delete_child flip@2', 'unpin'];
 const healthy = ok({ status: 'ok', uptimeMs: 5, inFlight: 0, rss: 1 });
+const GREEN_FIGURES = {
+  listening: true,
+  held: false,
+  queued: 0,
+  limit: 1000,
+  handled: 3,
+  dropped: 0,
+  failed: 0,
+  invalid: 0,
+};
 const unhealthy = err('UNHEALTHY', 'the plugin reports itself unhealthy');
 
 describe('blue-green reload machine (real nats-server, scripted router, generations and supervisor)', function () {
@@ -152,10 +164,16 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
       log.push('restore');
       return answer('restore', script.restore?.(), ok({}))(data);
     });
+    serve(subjects.pluginEvents(PLUGIN, GREEN.generation), (data) => {
+      log.push(`green ${(data as { op: string }).op}`);
+      return answer('green-events', script.greenEvents?.(), ok(GREEN_FIGURES))(data);
+    });
     peers.subscribe(subjects.pluginEvents(PLUGIN, BLUE.generation), {
       callback: (_error, msg) => {
         const decoded = decodeJson(msg.data);
         blueEvents.push(decoded.ok ? decoded.data : 'garbage');
+        // A rollback publishes `resume`; a failed hand-off asks it, and waits for the answer.
+        if (msg.reply) msg.respond(encodeJson(ok({ ...GREEN_FIGURES, handled: 7 })));
       },
     });
     serve(subjects.migrate(PLUGIN, 'apply'), (data) => {
@@ -526,6 +544,8 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
         'hold',
         'drain 1',
         'release',
+        // Green handles the events it held before it is stopped (a failed hand-off lost them).
+        'green release',
         ...GREEN_GIVEN_UP,
       ]);
       expect(routed).to.deep.equal([]);
@@ -567,13 +587,30 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
         { handoff: true },
       );
       expect(log).to.include('release').and.not.to.include('route 2');
+      expect(log.slice(log.indexOf('release'))).to.deep.equal([
+        'release',
+        'green release',
+        ...GREEN_GIVEN_UP,
+      ]);
       expect(outcome).to.deep.include({ ok: false, stage: 'handoff', reason: 'cannot read that state' });
     });
 
-    it('stops when the router refuses to hold, with nothing to release', async () => {
+    it('stops when the router refuses to hold, with no command to release; green handles its events first', async () => {
       const { outcome, log } = await reload({ hold: () => err('NOT_FOUND', 'no route') }, { handoff: true });
-      expect(log).to.deep.equal([...GREEN_STARTED, 'health', 'hold', ...GREEN_GIVEN_UP]);
+      expect(log).to.deep.equal([...GREEN_STARTED, 'health', 'hold', 'green release', ...GREEN_GIVEN_UP]);
       expect(outcome).to.deep.include({ ok: false, stage: 'handoff', reason: 'no route' });
+    });
+
+    it('stops green all the same when it does not answer its release (an older SDK, or too busy)', async () => {
+      const { outcome, log } = await reload(
+        {
+          restore: () => err('PLUGIN_ERROR', 'cannot read that state'),
+          greenEvents: () => err('VALIDATION_ERROR', 'op: invalid option'),
+        },
+        { handoff: true },
+      );
+      expect(log.slice(-4)).to.deep.equal(['green release', ...GREEN_GIVEN_UP]);
+      expect(outcome).to.deep.include({ ok: false, stage: 'handoff', reason: 'cannot read that state' });
     });
 
     it('releases the held commands when green goes down during the hand-off', async () => {
@@ -581,7 +618,15 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
         { snapshot: () => 'silent', during: { snapshot: down('oom') } },
         { handoff: true },
       );
-      expect(log.slice(3)).to.deep.equal(['hold', 'drain 1', 'snapshot', 'release', ...GREEN_GIVEN_UP]);
+      expect(log.slice(3)).to.deep.equal([
+        'hold',
+        'drain 1',
+        'snapshot',
+        'release',
+        // Asked all the same: a green that is gone has no responder, which answers at once.
+        'green release',
+        ...GREEN_GIVEN_UP,
+      ]);
       expect(outcome).to.deep.include({ ok: false, stage: 'handoff', reason: 'exited: oom' });
     });
   });
