@@ -585,8 +585,9 @@ export function cytubeLeaseName(server: string, channel: string): string {
 }
 
 /**
- * The metrics actor: counts what goes over the bus and samples the processes and the tree. `readyOn:
- * spawn`: it has nothing to wait for (without a bus it still samples the main process).
+ * The metrics actor: counts what the router, storage and connectors tell it (the wiring's tally)
+ * and samples the processes and the tree. `readyOn: spawn`: it has nothing to wait for (without a
+ * bus it still samples the main process).
  */
 export function metricsSpec(
   w: Wiring,

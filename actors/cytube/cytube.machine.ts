@@ -100,6 +100,8 @@ const forOutbound = <A extends readonly string[]>(actions: A) =>
 
 /** The part of XState's `enqueue` the handlers' steps need. */
 interface Enqueue {
+  /** A side effect, run with the step's other actions. */
+  (effect: () => void): void;
   assign(patch: Partial<CytubeContext>): void;
   sendTo(to: string, event: EventObject & Record<string, unknown>): void;
   cancel(id: string): void;
@@ -127,6 +129,7 @@ function apply(enqueue: Enqueue, context: CytubeContext, step: Step): void {
   for (const emit of step.socket)
     enqueue.sendTo('socket', { type: 'socket.emit', name: emit.name, data: emit.data });
   for (const id of step.cancel) enqueue.cancel(id);
+  for (const told of step.told) enqueue(() => context.input.tally.emit(told));
   for (const r of step.raise)
     enqueue.raise(r.event as CytubeEvent, r.delay === undefined ? undefined : { delay: r.delay, id: r.id });
 }
@@ -241,11 +244,9 @@ export const cytubeMachine = setup({
       // What Rosey says goes into the outbox within the line's trace; the outbox paces it from there.
       const handle = () =>
         apply(enqueue as unknown as Enqueue, context, onOutbound(context, event, context.input.now()));
-      if (event.type === 'send.chat' || event.type === 'send.pm') {
+      if (event.type === 'send.chat' || event.type === 'send.pm')
         chatSent(CYTUBE_PLATFORM, context.input.channel, event.meta, handle);
-        const kind = event.type === 'send.pm' ? 'pm' : 'chat';
-        enqueue(() => context.input.tally.emit({ type: 'line.sent', platform: CYTUBE_PLATFORM, kind }));
-      } else handle();
+      else handle();
     }),
     flush: enqueueActions(({ context, enqueue }) =>
       apply(enqueue as unknown as Enqueue, context, flush(context, context.input.now())),

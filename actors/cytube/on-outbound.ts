@@ -1,3 +1,4 @@
+import { CYTUBE_PLATFORM } from './platform.js';
 import type { SendEvent } from '../bus/bridge.actor.js';
 import type { SendAfk, SendKick } from '../../contract/messages/actions.js';
 import type { SendChat, SendPm } from '../../contract/messages/chat.js';
@@ -107,6 +108,11 @@ export function onOutbound(context: CytubeContext, e: OutboundEvent, now: number
       }
     }
     answer(ok({ parts: split.parts.length, truncated: split.truncated }));
+    step.told.push({
+      type: 'line.sent',
+      platform: CYTUBE_PLATFORM,
+      kind: e.type === 'send.pm' ? 'pm' : 'chat',
+    });
   } else if (e.type === 'send.afk') {
     if (!ready)
       return refuse(

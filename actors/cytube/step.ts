@@ -1,5 +1,6 @@
 import type { BridgeCommand } from '../bus/bridge.actor.js';
 import type { ConfirmedPublisherCommand } from '../bus/confirmed-publisher.actor.js';
+import type { TallyEvent } from '../tally/tally.js';
 import type { CytubeContext } from './context.js';
 
 /**
@@ -16,6 +17,8 @@ export interface Step {
   log: Array<{ level: 'info' | 'warn' | 'error'; msg: string }>;
   raise: Array<{ event: { type: string }; delay?: number; id?: string }>;
   cancel: string[];
+  /** What the metrics actor is told (actors/tally): the lines taken to send. */
+  told: TallyEvent[];
 }
 
 export const emptyStep = (): Step => ({
@@ -26,4 +29,5 @@ export const emptyStep = (): Step => ({
   log: [],
   raise: [],
   cancel: [],
+  told: [],
 });

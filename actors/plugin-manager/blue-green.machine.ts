@@ -407,7 +407,21 @@ export const blueGreenMachine = blueGreen.createMachine({
         // events again; then green stops hearing them, handles what it held, and is stopped.
         // Blue listens before green stops (its answer says so): no event finds neither.
         releasing: ask('release', { answered: 'resumingBlue' }),
-        resumingBlue: ask('resume-blue', { answered: 'greenEvents' }),
+        resumingBlue: ask('resume-blue', {
+          ok: 'greenEvents',
+          // Blue did not say it listens: green goes on listening until its stop (whose grace may
+          // cut its backlog short) rather than leave the events to nobody.
+          failed: {
+            target: '#blue-green.abandon',
+            actions: {
+              type: 'log',
+              params: ({ context }) => ({
+                level: 'warn',
+                msg: `reload: generation ${context.input.blue.generation} did not confirm it hears events again; generation ${context.input.green.generation} keeps hearing them until it stops`,
+              }),
+            },
+          },
+        }),
         greenEvents: ask('green-events', { answered: '#blue-green.abandon' }),
       },
     },

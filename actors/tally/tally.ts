@@ -56,12 +56,16 @@ export class Tally {
    * crashes on it and its supervisor restarts it), and the router or storage goes on.
    */
   emit(event: TallyEvent): void {
-    for (const entry of this.attachedNow) {
+    // Over the listeners of this moment: one attached while this runs hears the next event.
+    for (const entry of [...this.attachedNow]) {
       try {
         entry.handler(event);
       } catch (error) {
         this.attachedNow.delete(entry);
-        entry.onFailure?.(error);
+        // Told after the emitter's step: told at once, the metrics actor failed and its restart
+        // attached inside this emit, heard the same event, failed again, and so on until the
+        // supervisor gave up, all within the router's action.
+        queueMicrotask(() => entry.onFailure?.(error));
       }
     }
   }

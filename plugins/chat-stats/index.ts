@@ -1,5 +1,5 @@
 import { definePlugin, StorageError } from 'rosey/sdk';
-import type { CommandContext, CommandResult, EventContext, PluginContext } from 'rosey/sdk';
+import type { CommandContext, CommandResult, EventContext } from 'rosey/sdk';
 import { DEFAULTS, parseConfig } from './config.js';
 import { formatChannel, formatNotSeen, formatSeen, formatTop, formatUser } from './format.js';
 import {
@@ -13,7 +13,7 @@ import {
   topTalkers,
   type Place,
 } from './store.js';
-import { LineBatch } from './line-batch.js';
+import { LineWriter } from './line-writer.js';
 
 /**
  * `rosey chat` sessions are each a channel of their own (`cli-<id>`, one per session): counting
@@ -26,7 +26,7 @@ const MAX_NAME = 100;
 const isName = (name: string) => name.length > 0 && name.length <= MAX_NAME && !/\p{Cc}/u.test(name);
 
 /** Users whose lines may wait at once: more are written at once (a flood of new names). */
-const MAX_PENDING = 1000;
+const MAX_WAITING = 1000;
 
 export interface ChatStatsOptions {
   /** The clock of "5m ago" and of events that carry no time (tests pass a fixed one). */
@@ -64,42 +64,19 @@ export function createChatStatsPlugin(options: ChatStatsOptions = {}) {
 
   const arrive = async (ctx: EventContext, place: Place, time: number) => raisePeak(ctx.rows, place, time);
 
-  // Chat lines are written in batches (line-batch.ts): every `flushMs`, and before anything reads
+  // Chat lines are written in batches (line-writer.ts): every `flushMs`, and before anything reads
   // or writes the same rows (a command, a join, a leave, the list of who is here), so no answer
-  // and no stretch ever misses a line. One write at a time, in order: `writing` chains them.
-  const batch = new LineBatch();
-  let writing: Promise<void> = Promise.resolve();
-  let started: PluginContext | undefined;
-  let timer: NodeJS.Timeout | undefined;
-
-  /** Writes what waits; never rejects: what could not be written waits for the next time. */
-  const flush = (): Promise<void> => {
-    if (batch.size === 0 || started === undefined) return writing;
-    const { rows, log } = started;
-    const lines = batch.take();
-    writing = writing.then(async () => {
-      for (const [i, pending] of lines.entries()) {
-        try {
-          if (await sawLines(rows, pending)) await raisePeak(rows, pending.place, pending.first);
-        } catch (error) {
-          batch.putBack(lines.slice(i));
-          log.warn('chat lines not written yet; kept for the next write', {
-            users: lines.length - i,
-            error: error instanceof Error ? error.message : String(error),
-          });
-          return;
-        }
-      }
-    });
-    return writing;
-  };
-  const startTimer = () => {
-    if (config.flushMs > 0 && timer === undefined)
-      timer = setInterval(() => void flush(), config.flushMs).unref();
-  };
-  const stopTimer = () => {
-    clearInterval(timer);
-    timer = undefined;
+  // and no stretch misses a line. Made at `start`, with the rows it writes through.
+  let lines: LineWriter | undefined;
+  const flush = async () => lines?.flush();
+  /** Before a handler that writes after reading: lines that could not be written fail it, as before. */
+  const flushed = async () => {
+    await flush();
+    if (lines !== undefined && lines.waiting > 0)
+      throw new StorageError(
+        'NO_RESPONDERS',
+        'earlier chat lines are not written yet (storage is not taking them)',
+      );
   };
 
   return definePlugin({
@@ -136,20 +113,19 @@ export function createChatStatsPlugin(options: ChatStatsOptions = {}) {
       message: async (m) => {
         const place = { platform: m.platform, channel: m.channel };
         if (m.self || m.system || !counts(place, m.user)) return;
-        batch.add(place, m.user, timeOf(m.time), !m.text.startsWith(config.prefix));
-        if (config.flushMs === 0 || batch.size >= MAX_PENDING) await flush();
+        await lines?.add(place, m.user, timeOf(m.time), !m.text.startsWith(config.prefix));
       },
       join: async (e, ctx) => {
         const place = { platform: e.platform, channel: e.channel };
         if (!counts(place, e.user)) return;
-        await flush();
+        await flushed();
         const time = timeOf(e.time);
         if (await joined(ctx.rows, place, e.user, time)) await arrive(ctx, place, time);
       },
       present: async (e, ctx) => {
         const place = { platform: e.platform, channel: e.channel };
         if (place.platform === SESSION_PLATFORM) return;
-        await flush();
+        await flushed();
         const time = timeOf(e.time);
         const names = e.users.map((u) => u.user).filter((name) => counts(place, name));
         await present(ctx.rows, place, names, time, e.partial !== true);
@@ -159,31 +135,43 @@ export function createChatStatsPlugin(options: ChatStatsOptions = {}) {
       leave: async (e, ctx) => {
         const place = { platform: e.platform, channel: e.channel };
         if (!counts(place, e.user)) return;
-        await flush();
+        await flushed();
         await left(ctx.rows, place, e.user, timeOf(e.time));
       },
     },
     start: (ctx) => {
       config = parseConfig(ctx.config);
-      started = ctx;
-      startTimer();
+      const { rows, log } = ctx;
+      lines = new LineWriter({
+        write: async (pending) => {
+          if (!(await sawLines(rows, pending))) return;
+          // The lines are written: a failure here must not put them back (they would count twice).
+          await raisePeak(rows, pending.place, pending.first).catch((error: unknown) =>
+            log.warn('high-water mark not updated', { error: String(error) }),
+          );
+        },
+        log,
+        flushMs: config.flushMs,
+        maxPending: MAX_WAITING,
+      });
+      lines.start();
     },
     stop: async () => {
-      stopTimer();
+      lines?.stop();
       await flush();
+      if (lines !== undefined && lines.waiting > 0)
+        throw new Error(`stopped with the chat lines of ${lines.waiting} user(s) not written`);
     },
-    // Everything is in storage once the lines waiting are written; the (empty) hand-off is for its
-    // ordering: with it, the old generation stops hearing events and finishes those it has before
-    // the new one handles any, so a join and its leave are never applied out of order by two
-    // generations at once (docs/plugin-sdk.md#events).
+    // Everything is in storage once the waiting lines are written (a snapshot that could not write
+    // them fails the hand-off: blue keeps serving, with them). The empty state is for the hand-off's
+    // ordering: the old generation stops hearing events and finishes those it has before the new
+    // one handles any, so a join and its leave are never applied out of order by two generations at
+    // once (docs/plugin-sdk.md#events).
     snapshot: async () => {
-      stopTimer();
-      await flush();
+      await flushed();
       return {};
     },
     restore: () => {},
-    // The reload did not go through: this generation hears the events again.
-    resume: () => startTimer(),
   });
 }
 

@@ -1,9 +1,9 @@
 /**
  * The tables of migrations/001_create_stats.sql: one row per user and channel, one per channel.
  *
- * Only the event handlers and the writes of waiting chat lines write (index.ts): the SDK runs the
- * handlers one at a time, and each handler that reads first waits for the lines to be written, so
- * a read followed by a write sees no other write in between; across a reload the hand-off
+ * Only the event handlers and the writes of waiting chat lines write (index.ts, line-writer.ts):
+ * the SDK runs the handlers one at a time, and each handler that reads first waits for the lines to
+ * be written (one write at a time), so a read followed by a write sees no other write in between; across a reload the hand-off
  * (snapshot/restore in index.ts) keeps it so. Counters still use `$inc`/`$max`, which cost nothing and stay right even if that changed.
  */
 import { StorageError } from 'rosey/sdk';
@@ -101,29 +101,36 @@ async function insertUser(
 }
 
 /**
- * A user's chat lines since the last write (line-batch.ts): `lines` more (commands are not
+ * A user's chat lines since the last write (line-writer.ts): `lines` more (commands are not
  * counted), last seen at the latest, and here from the first if Rosey did not know it (someone
  * already in the channel when Rosey came). Resolves to whether the user is newly here, which may
- * raise the channel's high-water mark.
+ * raise the channel's high-water mark. Lines written after a newer leave (they waited through a
+ * storage outage, or in a generation stopped after a failed reload) only add to the count: they
+ * must not make a user who left here again.
  */
 export async function sawLines(rows: Rows, { place, name, lines, first, last }: PendingLines) {
-  const seen = {
-    name,
-    last_seen: { $max: last },
-    last_action: 'chat',
-    ...(lines > 0 ? { lines: { $inc: lines } } : {}),
-  };
+  const user = userFilter(place, name);
+  const counted = lines > 0 ? { lines: { $inc: lines } } : {};
+  const seen = { name, last_seen: { $max: last }, last_action: 'chat', ...counted };
   // Most lines come from someone already known to be here: one round trip.
-  const here = await rows.update(USERS, { ...userFilter(place, name), here_since: { $null: false } }, seen);
+  const here = await rows.update(USERS, { ...user, here_since: { $null: false } }, seen);
   if (here.updated > 0) return false;
-  const update = () => rows.update(USERS, userFilter(place, name), { ...seen, here_since: first });
-  if ((await update()).updated > 0) return true;
+  const arrive = () => rows.update(USERS, user, { ...seen, here_since: first });
+  const arrived = await rows.update(
+    USERS,
+    { ...user, here_since: { $null: true }, last_seen: { $lt: first } },
+    { ...seen, here_since: first },
+  );
+  if (arrived.updated > 0) return true;
+  // A row newer than these lines (its leave came after them): they count, and change nothing else.
+  const older = await rows.update(USERS, user, { name, last_seen: { $max: last }, ...counted });
+  if (older.updated > 0) return false;
   await insertUser(
     rows,
     place,
     name,
     { lines, first_seen: first, last_seen: last, last_action: 'chat', here_since: first },
-    update,
+    arrive,
   );
   return true;
 }

@@ -70,5 +70,12 @@ describe('cooldown hits counted, from a CyTube channel to /metrics', function ()
     expect(sampleValue(families, 'rosey_commands_total', { ...labels, outcome: 'cooldown' })).to.equal(1);
     expect(sampleValue(families, 'rosey_commands_total', { ...labels, outcome: 'ok' })).to.equal(1);
     expect(sampleValue(families, 'rosey_chat_lines_total', { platform: 'cytube' })).to.be.at.least(2);
+    // The answer and the cooldown notice, counted by the connector as it takes them to send.
+    await eventually(() => fromBot().length === 2, 'the cooldown notice');
+    await eventually(
+      async () =>
+        sampleValue(await scrape(port), 'rosey_replies_total', { platform: 'cytube', kind: 'chat' }) === 2,
+      'both lines counted as sent',
+    );
   });
 });

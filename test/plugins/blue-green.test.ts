@@ -43,6 +43,8 @@ interface Script {
   restore?: () => Reply;
   /** Green's answer to `events` (`release`: handle what it held). */
   greenEvents?: () => Reply;
+  /** Blue's answer to `events` `resume` when asked (a failed hand-off). */
+  blueResume?: () => Reply;
   migrate?: () => Reply;
   /** The supervisor's error for an operation; it succeeds without one. */
   supervisor?: Partial<Record<Op, string | { withoutReason: true }>>;
@@ -173,7 +175,10 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
         const decoded = decodeJson(msg.data);
         blueEvents.push(decoded.ok ? decoded.data : 'garbage');
         // A rollback publishes `resume`; a failed hand-off asks it, and waits for the answer.
-        if (msg.reply) msg.respond(encodeJson(ok({ ...GREEN_FIGURES, handled: 7 })));
+        if (!msg.reply) return;
+        log.push(`blue ${decoded.ok ? (decoded.data as { op: string }).op : 'garbage'}`);
+        const reply = script.blueResume?.() ?? ok({ ...GREEN_FIGURES, handled: 7 });
+        if (reply !== 'silent') void Promise.resolve(reply).then((r) => msg.respond(encodeJson(r)));
       },
     });
     serve(subjects.migrate(PLUGIN, 'apply'), (data) => {
@@ -544,7 +549,9 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
         'hold',
         'drain 1',
         'release',
-        // Green handles the events it held before it is stopped (a failed hand-off lost them).
+        // Blue hears the events again, then green handles those it held before it is stopped (a
+        // failed hand-off lost them), in that order: no event finds neither.
+        'blue resume',
         'green release',
         ...GREEN_GIVEN_UP,
       ]);
@@ -589,6 +596,7 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
       expect(log).to.include('release').and.not.to.include('route 2');
       expect(log.slice(log.indexOf('release'))).to.deep.equal([
         'release',
+        'blue resume',
         'green release',
         ...GREEN_GIVEN_UP,
       ]);
@@ -613,6 +621,16 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
       expect(outcome).to.deep.include({ ok: false, stage: 'handoff', reason: 'cannot read that state' });
     });
 
+    it('when blue does not confirm it hears events again, green is not told to stop hearing them', async () => {
+      const { outcome, log, logger } = await reload(
+        { restore: () => err('PLUGIN_ERROR', 'cannot read that state'), blueResume: () => 'silent' },
+        { handoff: true },
+      );
+      expect(log.slice(log.indexOf('release'))).to.deep.equal(['release', 'blue resume', ...GREEN_GIVEN_UP]);
+      expect(logger.lines.some((l) => /did not confirm it hears events again/.test(l.msg))).to.equal(true);
+      expect(outcome).to.deep.include({ ok: false, stage: 'handoff', reason: 'cannot read that state' });
+    });
+
     it('releases the held commands when green goes down during the hand-off', async () => {
       const { outcome, log } = await reload(
         { snapshot: () => 'silent', during: { snapshot: down('oom') } },
@@ -623,6 +641,7 @@ describe('blue-green reload machine (real nats-server, scripted router, generati
         'drain 1',
         'snapshot',
         'release',
+        'blue resume',
         // Asked all the same: a green that is gone has no responder, which answers at once.
         'green release',
         ...GREEN_GIVEN_UP,

@@ -10,20 +10,23 @@ import { findChild } from '../../supervisors/child-ref.js';
 import type { ChildSpec } from '../../supervisors/child-spec.js';
 import type { RunningTree } from '../../supervisors/run-tree.js';
 import { eventually } from './nats.js';
+import type { Wiring } from '../../app/child-specs.js';
 
 /** The connector as the tree runs it, pointed at a (fake) CyTube, with test-friendly timings. */
 export function cytubeSpec(
   server: string,
   overrides: Partial<Omit<CytubeInput, 'link'>> = {},
   logger: Logger = quietLogger,
-): (link: BusLink) => ChildSpec {
-  return (link) => ({
+): (link: BusLink, wiring?: Pick<Wiring, 'tally'>) => ChildSpec {
+  return (link, wiring) => ({
     id: 'cytube',
     logic: cytubeMachine,
     shutdown: 2000,
     input: {
       link,
       logger,
+      // In a mini-Rosey, the tree's tally: the lines it sends are counted by its metrics actor.
+      ...(wiring ? { tally: wiring.tally } : {}),
       server,
       channel: 'testchan',
       username: 'testbot',

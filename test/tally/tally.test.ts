@@ -38,7 +38,24 @@ describe('tally: what a process tells its listeners', () => {
     expect(count).to.equal(3);
   });
 
-  it('a listener that throws is detached and told; the emitter and the others go on', () => {
+  it('a listener attached while an emit runs hears the next event, not this one', async () => {
+    const tally = new Tally();
+    const late: TallyEvent[] = [];
+    // What a restarted metrics actor did: attach from inside the failure of the one before.
+    tally.attach(
+      () => {
+        throw new Error('count broke');
+      },
+      () => tally.attach((e) => late.push(e)),
+    );
+    tally.emit(line);
+    await Promise.resolve();
+    expect(late).to.deep.equal([]);
+    tally.emit(line);
+    expect(late).to.deep.equal([line]);
+  });
+
+  it('a listener that throws is detached and told after the emit; the emitter and the others go on', async () => {
     const tally = new Tally();
     const failures: unknown[] = [];
     const heard: TallyEvent[] = [];
@@ -50,7 +67,9 @@ describe('tally: what a process tells its listeners', () => {
     );
     tally.attach((e) => heard.push(e));
     expect(() => tally.emit(line)).not.to.throw();
+    expect(failures, 'not within the emit').to.have.length(0);
     expect(() => tally.emit(line)).not.to.throw();
+    await Promise.resolve();
     expect(failures).to.have.length(1);
     expect((failures[0] as Error).message).to.equal('count broke');
     expect(heard).to.have.length(2);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { testBot, type TestBot } from 'rosey/sdk/testing';
 import { createChatStatsPlugin } from '../index.js';
+import { sawLines } from '../store.js';
 
 const dir = new URL('..', import.meta.url);
 
@@ -305,6 +306,33 @@ describe('chat-stats plugin (testBot: real NATS, router and storage)', function 
       ['alice', 5, T0, T0 + 4 * S],
       ['bob', 1, T0 + 5 * S, T0 + 5 * S],
     ]);
+  });
+
+  it('keeps lines waiting (one write per user, later) until a command reads them', async () => {
+    bot = await start({ flushMs: 60_000 });
+    for (let i = 0; i < 3; i++) await line(bot, 'alice', `line ${i}`, T0 + i * S);
+    expect(await bot.rows.count('users'), 'nothing written yet').to.equal(0);
+    clock = T0 + M;
+    expect(await text(bot, '!stats alice')).to.match(/^alice: 3 lines, first seen 2026-12-06 12:00 UTC/);
+  });
+
+  it('lines written after a newer leave count, but do not make the user here again', async () => {
+    bot = await start({ flushMs: 60_000 });
+    await join(bot, 'alice', T0);
+    await leave(bot, 'alice', T0 + 10 * M);
+    // What a write that waited through an outage does: lines older than the leave, written after it.
+    const [before] = await bot.rows.search('users', { filters: { user_key: 'alice' }, limit: 1 });
+    const newly = await sawLines(bot.rows, {
+      place: { platform: String(before!.platform), channel: String(before!.channel) },
+      name: 'alice',
+      lines: 2,
+      first: T0 + M,
+      last: T0 + 2 * M,
+    });
+    expect(newly).to.equal(false);
+    const [after] = await bot.rows.search('users', { filters: { user_key: 'alice' }, limit: 1 });
+    expect(after).to.deep.include({ lines: 2, here_since: null, last_action: 'leave' });
+    expect(Number(after!.last_seen)).to.equal(T0 + 10 * M);
   });
 
   it('with flushMs 0 writes each line as it comes', async () => {
