@@ -58,6 +58,20 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
     return { ...m, port };
   }
 
+  /** Connects the test's client (closed after the test) and collects what Rosey says to the console. */
+  async function repliesToConsole(): Promise<{ conn: NatsConnection; replies: string[] }> {
+    const conn = await client(nats.url);
+    nc = conn;
+    const replies: string[] = [];
+    conn.subscribe(subjects.sendChat('console'), {
+      callback: (_e, msg) => {
+        replies.push((msg.json() as { text: string }).text);
+      },
+    });
+    await conn.flush();
+    return { conn, replies };
+  }
+
   /** Waits for a sample taken after this call: what the tree says now is in the figures then. */
   async function nextSample(m: {
     metrics: { store?: { window: { latest(): { at: number } | undefined } } };
@@ -68,18 +82,12 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
 
   it('exposes counters that move when a command runs, parsed back as Prometheus text', async () => {
     const m = await start();
-    nc = await client(nats.url);
-    const replies: string[] = [];
-    nc.subscribe(subjects.sendChat('console'), {
-      callback: (_e, msg) => {
-        replies.push((msg.json() as { text: string }).text);
-      },
-    });
+    const { conn, replies } = await repliesToConsole();
     const before = await scrape(m.port);
     expect(
       sampleValue(before, 'rosey_commands_total', { plugin: 'echo', command: 'echo', outcome: 'ok' }),
     ).to.equal(undefined);
-    nc.publish(subjects.message, encodeJson(line('!echo hi')));
+    conn.publish(subjects.message, encodeJson(line('!echo hi')));
     await eventually(() => replies.includes('echo: hi'), 'the reply');
     const after = await eventually(async () => {
       const families = await scrape(m.port);
@@ -100,7 +108,7 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
     // no labels): with one command run there is one series, and its +Inf bucket counts it.
     expect(histogram?.metrics[0]?.buckets?.['+Inf']).to.equal('1');
     // An unknown command never reaches a plugin: no command counted, the chat line is.
-    nc.publish(subjects.message, encodeJson(line('!nosuch')));
+    conn.publish(subjects.message, encodeJson(line('!nosuch')));
     await eventually(
       async () => sampleValue(await scrape(m.port), 'rosey_chat_lines_total') === 2,
       'two lines',
@@ -282,19 +290,13 @@ describe('metrics actor and HTTP endpoint (real nats-server, real plugin process
 
   it('a count that throws fails the metrics actor, which is restarted; the router answers on', async () => {
     const m = await start();
-    nc = await client(nats.url);
-    const replies: string[] = [];
-    nc.subscribe(subjects.sendChat('console'), {
-      callback: (_e, msg) => {
-        replies.push((msg.json() as { text: string }).text);
-      },
-    });
+    const { conn, replies } = await repliesToConsole();
     const first = await eventually(() => m.metrics.store, 'the store');
     // Fault injection: the store's next count throws, as a bug in it would.
     first.chatLine = () => {
       throw new Error('count broke');
     };
-    nc.publish(subjects.message, encodeJson(line('!echo still')));
+    conn.publish(subjects.message, encodeJson(line('!echo still')));
     await eventually(() => replies.includes('echo: still'), 'the reply');
     await eventually(() => m.metrics.store && m.metrics.store !== first, 'a new store');
     const port = await eventually(
