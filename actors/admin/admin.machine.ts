@@ -200,6 +200,15 @@ class Step {
 }
 
 /** One chat line: an `!admin` command is rate-limited, authorized, parsed, then answered or carried out. */
+/** Whether a chat line's payload, before its schema, is an `!admin` command (however malformed). */
+export function isAdminLine(data: unknown, prefix: string): boolean {
+  if (typeof data !== 'object' || data === null) return false;
+  const { text } = data as { text?: unknown };
+  if (typeof text !== 'string') return false;
+  const parsed = parseCommand(text, prefix);
+  return parsed.kind !== 'not-a-command' && parsed.name === ADMIN_COMMAND;
+}
+
 function onLine(
   context: AdminContext,
   msg: ChatMessage,
@@ -457,8 +466,15 @@ export const adminMachine = setup({
     input: ({ context }) =>
       bridgeInput(context.input, {
         subscriptions: [
-          { subject: subjects.message, event: 'chat.message', schema: chatMessageSchema },
-          { subject: subjects.pm, event: 'chat.pm', schema: chatMessageSchema },
+          ...[
+            { subject: subjects.message, event: 'chat.message' },
+            { subject: subjects.pm, event: 'chat.pm' },
+          ].map((line) => ({
+            ...line,
+            schema: chatMessageSchema,
+            // Only `!admin` lines are checked and become events here; the router checks them all.
+            when: (data: unknown) => isAdminLine(data, context.input.prefix),
+          })),
         ],
       }),
   },

@@ -38,11 +38,13 @@ export interface Binding {
    */
   trace?: (subject: string) => SpanAttributes;
   /**
-   * Subscriptions only: deliver `data: undefined` without decoding the payload, for an observer that
-   * counts messages by subject (the metrics actor: storage requests, up to 1 MiB each, are not
-   * parsed a second time for a counter).
+   * Subscriptions only: whether a message is for the owner at all, asked of the decoded payload
+   * before its schema. One that is not is dropped without a word: another actor on the subject
+   * checks and takes it. The admin actor hears every chat line for the few `!admin` ones; each line
+   * checked against the chat schema and made an XState event there cost the command path twice
+   * over (issue 16).
    */
-  ignorePayload?: boolean;
+  when?: (data: unknown) => boolean;
 }
 
 export interface BridgeInput {
@@ -154,11 +156,8 @@ export const busBridge = fromCallback<BridgeCommand, BridgeInput>(({ input, send
 
   const deliver = (binding: Binding, msg: Msg, asRequest: boolean) => {
     if (asRequest && msg.reply && replyRefused(msg, msg.reply)) return;
-    if (binding.ignorePayload && !asRequest) {
-      sendBack({ type: binding.event, data: undefined, meta: incomingMeta(msg) } as EventObject);
-      return;
-    }
     const decoded = decodeJson(msg.data);
+    if (binding.when && !asRequest && decoded.ok && !binding.when(decoded.data)) return;
     const checked = decoded.ok ? validate(binding.schema, decoded.data) : decoded;
     if (!checked.ok) {
       if (asRequest && msg.reply) {

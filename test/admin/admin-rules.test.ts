@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { authorize, type AdminPolicy } from '../../actors/admin/authorize.js';
 import { issue, redeem } from '../../actors/admin/confirmations.js';
+import { isAdminLine } from '../../actors/admin/admin.machine.js';
 import { parseAdmin } from '../../actors/admin/parse.js';
 import { checkRate, type Rates } from '../../actors/admin/rate-limit.js';
 import { helpText } from '../../actors/router/help.js';
@@ -11,6 +12,25 @@ import { manifestSchema } from '../../plugin-packages/manifest.js';
 
 /** The pure rules of `!admin` (actors/admin): parsing, who may, confirmation codes, the rate limit. */
 describe('!admin rules', () => {
+  // The admin actor's bridge asks this of every chat line before its schema (issue 16): only what it
+  // says yes to is checked and becomes an event; `!admin` lines however malformed must pass.
+  it('isAdminLine: an !admin line, however malformed, with the configured prefix; nothing else', () => {
+    const yes = ['!admin', '!admin status', '  !admin reload dice', `!admin ${'x'.repeat(2000)}`];
+    for (const text of yes) expect(isAdminLine({ text, user: 'a' }, '!'), text).to.equal(true);
+    expect(isAdminLine({ text: '.admin status' }, '.')).to.equal(true);
+    const no: unknown[] = [
+      { text: '!adminx' },
+      { text: '!roll 2d6' },
+      { text: 'hello !admin' },
+      { text: '.admin status' },
+      { text: 42 },
+      {},
+      null,
+      'the text',
+    ];
+    for (const data of no) expect(isAdminLine(data, '!'), JSON.stringify(data)).to.equal(false);
+  });
+
   describe('parseAdmin', () => {
     it('reads every verb, with its plugin or code', () => {
       expect(parseAdmin([])).to.deep.equal({ ok: true, command: { verb: 'help' } });

@@ -7,6 +7,7 @@ import { CORRELATION_HEADER, TRACEPARENT_HEADER, decodeJson, encodeJson } from '
 import { request } from '../../contract/request.js';
 import { parseTraceparent } from '../../contract/trace-context.js';
 import { quietLogger } from '../../contract/log.js';
+import { captureLogger } from '../support/capture-logger.js';
 import { startBridgeOwner } from '../support/bridge-owner.js';
 import { client, eventually, useNatsServer } from '../support/nats.js';
 
@@ -52,6 +53,34 @@ describe('bus bridge (real nats-server)', () => {
     // A message from outside Rosey without headers still gets a correlation id and a valid traceparent.
     expect(bob.meta.correlationId).to.be.a('string').and.not.empty;
     expect(parseTraceparent(bob.meta.traceparent)).to.not.equal(undefined);
+    await nc.close();
+  });
+
+  it('with `when`, drops without a word what is not for the owner, and checks the rest as always', async () => {
+    const logger = captureLogger();
+    const { nc } = await withOwner({
+      logger,
+      subscriptions: [
+        {
+          subject: 'test.greet',
+          event: 'greet',
+          schema: greeting,
+          when: (data) => (data as { name?: unknown }).name !== 'carol',
+        },
+      ],
+    });
+    nc.publish('test.greet', encodeJson({ name: 'carol' }));
+    nc.publish('test.greet', encodeJson({ name: '' }));
+    nc.publish('test.greet', encodeJson({ name: 'bob' }));
+    await owner!.next<InboundEvent<'greet', { name: string }>>('greet', (e) => e.data.name === 'bob');
+    const greets = owner!.events.filter((e) => e.type === 'greet') as InboundEvent<
+      'greet',
+      { name: string }
+    >[];
+    expect(greets.map((e) => e.data.name)).to.deep.equal(['bob']);
+    // Only the invalid greeting meant for the owner is reported; carol's was another actor's.
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).to.have.length(1);
+    expect(logger.lines.some((l) => l.msg.includes('carol'))).to.equal(false);
     await nc.close();
   });
 
