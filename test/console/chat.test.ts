@@ -1,3 +1,4 @@
+import type { TallyEvent } from '../../actors/tally/tally.js';
 import { expect } from 'chai';
 import type { NatsConnection, Subscription } from '../../contract/nats.js';
 import { consoleMachine, MAX_INPUT_LINE, type ConsoleInput } from '../../actors/console/console.machine.js';
@@ -62,11 +63,16 @@ describe('console: typed lines in, Rosey’s lines out', function () {
     subs.push(sub);
   }
 
+  /** What the console told the tree's tally (the metrics actor's source). */
+  let told: TallyEvent[] = [];
+
   async function start(options: Partial<ConsoleInput> = {}): Promise<RunningTree> {
     seen = [];
     await nc.flush();
     const w = newWiring(quietLogger);
-    const made = testConsole({ link: w.link, user: 'Tester', rank: 3, ...options });
+    told = [];
+    w.tally.attach((event) => told.push(event));
+    const made = testConsole({ link: w.link, tally: w.tally, user: 'Tester', rank: 3, ...options });
     term = made.terminal;
     treeLog = captureLogger();
     tree = startTree({
@@ -157,6 +163,19 @@ describe('console: typed lines in, Rosey’s lines out', function () {
     expect(await pm('tESTER', 'psst')).to.deep.equal({ ok: true, data: {} });
     await eventually(() => term.printed.includes('\n'), 'the PM');
     expect(term.printed).to.equal('Rosey (private): psst\n');
+  });
+
+  it('tells the metrics of each line it prints for Rosey (chat, or a PM to its user), and of nothing else', async () => {
+    await start();
+    nc.publish(subjects.sendChat('console'), encodeJson({ text: 'hello' }));
+    nc.publish(subjects.sendPm('console'), encodeJson({ to: 'bob', text: 'not here' }));
+    nc.publish(subjects.sendKick('console'), encodeJson({ user: 'tester' }));
+    nc.publish(subjects.sendPm('console'), encodeJson({ to: 'tester', text: 'psst' }));
+    await eventually(() => term.printed.includes('psst'), 'the PM');
+    expect(told).to.deep.equal([
+      { type: 'line.sent', platform: 'console', kind: 'chat' },
+      { type: 'line.sent', platform: 'console', kind: 'pm' },
+    ]);
   });
 
   it('a PM published without asking for an answer (the router’s replies) prints too', async () => {
