@@ -335,6 +335,27 @@ describe('chat-stats plugin (testBot: real NATS, router and storage)', function 
     expect(Number(after!.last_seen)).to.equal(T0 + 10 * M);
   });
 
+  it('writes the waiting lines at its stop and at a reload’s snapshot; a snapshot that cannot fails the hand-off', async () => {
+    clock = T0;
+    const plugin = createChatStatsPlugin({ now: () => clock });
+    bot = await testBot(plugin, { dir, config: { flushMs: 60_000 } });
+    const linesOf = async (user: string) =>
+      (await bot.rows.search('users', { filters: { user_key: user }, limit: 1 })).map((r) => Number(r.lines));
+    await line(bot, 'alice', 'one', T0);
+    await line(bot, 'alice', 'two', T0 + S);
+    expect(await linesOf('alice'), 'waiting').to.deep.equal([]);
+    expect(await plugin.snapshot!()).to.deep.equal({});
+    expect(await linesOf('alice'), 'written by the snapshot').to.deep.equal([2]);
+    await line(bot, 'bob', 'hi', T0 + 2 * S);
+    await bot.stopStorage();
+    let refused: unknown;
+    await Promise.resolve(plugin.snapshot!()).catch((error: unknown) => (refused = error));
+    expect(String(refused), 'the hand-off fails: blue keeps serving, with its lines').to.match(/not written/);
+    await bot.startStorage();
+    await plugin.stop!();
+    expect(await linesOf('bob'), 'written at the stop').to.deep.equal([1]);
+  });
+
   it('with flushMs 0 writes each line as it comes', async () => {
     bot = await start({ flushMs: 0 });
     await line(bot, 'alice', 'hi', T0);
