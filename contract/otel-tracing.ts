@@ -1,6 +1,8 @@
 /**
- * Rosey's tracing on OpenTelemetry's SDK. Only `loadTracing` (tracing.ts) imports this module, and
- * only when tracing is on: importing it loads the SDK and its OTLP/HTTP exporter.
+ * Rosey's tracing on OpenTelemetry. Only `loadTracing` (tracing.ts) imports this module, and only
+ * when tracing is on. Spans are recorded here (span-recorder.ts) and made SDK spans and sent over
+ * OTLP/HTTP in a worker thread of this process (otel-export-thread.ts): the commands' thread only
+ * records them and copies the ended ones to it, a chunk at a time.
  *
  * Nothing is registered globally (no global tracer provider, propagator or context manager): each
  * span's parent is given explicitly (the traceparent of the bus message that caused it) or taken
@@ -9,43 +11,38 @@
  */
 import { createContextKey, ROOT_CONTEXT, type ContextManager } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOnSampler, StackContextManager, TracerProvider } from '@opentelemetry/sdk-trace';
-import { exportReporter } from './export-reporter.js';
-import { QueuedSpanProcessor } from './queued-span-processor.js';
-import { RecordedIds, RecordedSpan, SpanRecorder } from './span-recorder.js';
+import { StackContextManager } from '@opentelemetry/sdk-trace';
+import { startExportThread } from './export-thread.js';
+import { RecordedSpan, SpanRecorder } from './span-recorder.js';
 import type { Span, SpanOptions, Tracing, TracingOptions } from './tracer.js';
 
 /** Where the span active here is kept in a context (this tracing's own key: nothing global). */
 const ACTIVE = createContextKey('rosey active span');
 
-const BATCH = 256;
+/** Ended spans copied to the export thread together (a few microseconds for a chunk). */
+const CHUNK = 32;
+/** How long fewer than a chunk wait at most before they are copied (ms). */
+const CHUNK_DELAY_MS = 100;
 const QUEUE_LIMIT = 8192;
 
 export function startOtelTracing(options: TracingOptions): Tracing {
-  const report = exportReporter(options.url, options.onExportProblem);
-  const ids = new RecordedIds();
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes(options.resource),
-    // Every span is recorded and exported, whatever the flags of the traceparent it continues.
-    sampler: new AlwaysOnSampler(),
-    // The ids each span was recorded with (span-recorder.ts): SDK spans are made when they end.
-    idGenerator: ids,
-    spanProcessors: [
-      // The recorder does the waiting: what it hands over is sent as soon as the exporter is free.
-      new QueuedSpanProcessor(
-        new OTLPTraceExporter({ url: options.url, timeoutMillis: options.exportTimeoutMs }),
-        report,
-        { delayMs: 0, batchSize: BATCH, queueLimit: QUEUE_LIMIT },
-      ),
-    ],
-  });
-  const recorder = new SpanRecorder(provider.getTracer('rosey'), ids, {
-    delayMs: options.exportDelayMs ?? 5000,
-    batchSize: BATCH,
+  const exportDelayMs = options.exportDelayMs ?? 5000;
+  const thread = startExportThread(
+    {
+      url: options.url,
+      resource: options.resource,
+      // The chunk's wait counts in the span's: it leaves at the latest exportDelayMs after it ended.
+      exportDelayMs: Math.max(0, exportDelayMs - CHUNK_DELAY_MS),
+      exportTimeoutMs: options.exportTimeoutMs,
+    },
+    options.onExportProblem,
+  );
+  const recorder = new SpanRecorder({
+    chunkSize: CHUNK,
+    delayMs: Math.min(CHUNK_DELAY_MS, exportDelayMs),
     queueLimit: QUEUE_LIMIT,
-    dropped: (spans) => report.dropped(spans),
+    ship: (records) => thread.ship(records),
+    dropped: (spans) => thread.dropped(spans),
   });
   // Across awaits (a plugin process, whose command awaits its storage requests) or only within
   // `run`'s synchronous call (Rosey's process: no async hooks there), per TracingOptions.asyncContext.
@@ -69,11 +66,11 @@ export function startOtelTracing(options: TracingOptions): Tracing {
       const span = active();
       return span && { trace_id: span.traceId, span_id: span.spanId };
     },
-    exportFailures: () => report.counts(),
+    exportFailures: () => thread.counts(),
     shutdown() {
       closed ??= (async () => {
         recorder.stop();
-        await provider.shutdown();
+        await thread.close();
       })().finally(() => contexts.disable());
       return closed;
     },

@@ -1,34 +1,45 @@
 /**
- * Spans as Rosey records them while they run, handed to OpenTelemetry's SDK in batches. Only
+ * Spans as Rosey records them while they run, shipped as plain records to the export thread
+ * (otel-export-thread.ts), where they become OpenTelemetry SDK spans and are sent. Only
  * otel-tracing.ts imports this module (tracing on).
  *
  * Why not an SDK span per span as it starts: in a running Rosey or plugin process the SDK's span
  * (`startSpan`, its context, `SpanImpl`, `sanitizeAttributes`, `end`) cost 35–40 µs of CPU per span,
  * where the same calls in a loop take 5–9 µs: each command runs that code once among everything
  * else, from cold caches, in the middle of the command. Here a span is a small record while it
- * runs (its ids, so what it sends can carry its traceparent; its times; its attributes), and the
- * ended ones become SDK spans together, a batch at a time after the event-loop turn, with the times
- * they were recorded at: the SDK's code then runs in a loop, off the commands' path, and hands its
- * spans to the exporter at once, so they no longer wait in the old generation for their batch.
+ * runs (its ids, so what it sends can carry its traceparent; its times; its attributes).
+ *
+ * Why not make the SDK spans and send them in this thread, a batch at a time after a turn (stop 38's
+ * way): 256 spans took 1–2 ms to make and 2–3 ms to encode, and the command that arrived meanwhile
+ * waited for it: that was tracing's p99 (issue 17). Copying a few records to another thread takes
+ * microseconds.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
-import type { IdGenerator } from '@opentelemetry/sdk-trace';
 import { randomHex } from './random-hex.js';
 import { parseTraceparent } from './trace-context.js';
-import { ATTR, type Span, type SpanAttributes, type SpanKind as RoseySpanKind } from './tracer.js';
-
-const KINDS: Record<RoseySpanKind, SpanKind> = {
-  internal: SpanKind.INTERNAL,
-  server: SpanKind.SERVER,
-  client: SpanKind.CLIENT,
-  producer: SpanKind.PRODUCER,
-  consumer: SpanKind.CONSUMER,
-};
+import { ATTR, type Span, type SpanAttributes, type SpanKind } from './tracer.js';
 
 /** Every span is sampled (AlwaysOnSampler), whatever the flags of the traceparent it continues. */
 const SAMPLED = '01';
 
-/** A span while it runs and until its batch is handed to the SDK. */
+/** An ended span as it is shipped to the export thread: plain data (structured-clone safe). */
+export interface SpanRecord {
+  name: string;
+  kind: SpanKind;
+  traceId: string;
+  spanId: string;
+  /** The parent's span id; undefined for the root of a trace. */
+  parentSpanId: string | undefined;
+  /** The parent is in another process (a bus message's traceparent), not a span of this one. */
+  remoteParent: boolean;
+  attributes: SpanAttributes;
+  /** Wall-clock times, milliseconds since the epoch (fractional). */
+  startTime: number;
+  endTime: number;
+  /** The error's message, for a failed span. */
+  failure: string | undefined;
+}
+
+/** A span while it runs and until it is shipped. */
 export class RecordedSpan implements Span {
   readonly startedAt = performance.now();
   endedAt: number | undefined;
@@ -36,12 +47,10 @@ export class RecordedSpan implements Span {
 
   constructor(
     readonly name: string,
-    readonly kind: RoseySpanKind,
+    readonly kind: SpanKind,
     readonly traceId: string,
     readonly spanId: string,
-    /** The parent's span id; undefined for the root of a trace. */
     readonly parentSpanId: string | undefined,
-    /** The parent is in another process (a bus message's traceparent), not a span of this one. */
     readonly remoteParent: boolean,
     readonly attributes: SpanAttributes,
     private readonly onEnd: (span: RecordedSpan) => void,
@@ -65,47 +74,50 @@ export class RecordedSpan implements Span {
     this.endedAt = performance.now();
     this.onEnd(this);
   }
-}
 
-/**
- * The ids the SDK gives the next span it starts: the recorded span's own, which messages sent
- * within it already carried. (The SDK asks for a trace id only for a span without a parent.)
- */
-export class RecordedIds implements IdGenerator {
-  traceId = '';
-  spanId = '';
-  generateTraceId = (): string => this.traceId;
-  generateSpanId = (): string => this.spanId;
+  /** Its record, with `toWallClock` added to its monotonic times. */
+  record(toWallClock: number): SpanRecord {
+    return {
+      name: this.name,
+      kind: this.kind,
+      traceId: this.traceId,
+      spanId: this.spanId,
+      parentSpanId: this.parentSpanId,
+      remoteParent: this.remoteParent,
+      attributes: this.attributes,
+      startTime: this.startedAt + toWallClock,
+      endTime: this.endedAt! + toWallClock,
+      failure: this.failure,
+    };
+  }
 }
 
 export interface SpanRecorderOptions {
-  /** How long an ended span waits at most before it is handed to the SDK (ms). */
+  /** Ended spans shipped together, after the turn that ended the last of them. */
+  chunkSize: number;
+  /** How long fewer ended spans wait at most before they are shipped (ms). */
   delayMs: number;
-  /** Ended spans that are handed over at once, after the current turn. */
-  batchSize: number;
-  /** Ended spans held at most (the SDK's side has its own limit); more are dropped and counted. */
+  /** Ended spans held at most; more are dropped and counted. */
   queueLimit: number;
+  /** Takes a chunk of ended spans (to the export thread). */
+  ship: (records: SpanRecord[]) => void;
   /** Told how many spans were dropped. */
   dropped: (spans: number) => void;
 }
 
-/** Starts recorded spans and hands the ended ones to `tracer` (whose ids come from `ids`) in batches. */
+/** Starts recorded spans and ships the ended ones, as records, in chunks. */
 export class SpanRecorder {
   private ended: RecordedSpan[] = [];
   private timer: NodeJS.Timeout | undefined;
   private soon: NodeJS.Immediate | undefined;
   private stopped = false;
 
-  constructor(
-    private readonly tracer: Tracer,
-    private readonly ids: RecordedIds,
-    private readonly options: SpanRecorderOptions,
-  ) {}
+  constructor(private readonly options: SpanRecorderOptions) {}
 
   /** A span whose parent is `parent` (a traceparent) or else `active` (a span of this process). */
   start(
     name: string,
-    kind: RoseySpanKind,
+    kind: SpanKind,
     attributes: SpanAttributes | undefined,
     parent: string | undefined,
     active: RecordedSpan | undefined,
@@ -125,20 +137,21 @@ export class SpanRecorder {
     );
   }
 
-  /** Hands every ended span to the SDK now (before its exporter is flushed at shutdown). */
+  /** Ships every ended span now (before the export thread is flushed at shutdown). */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.ended.length === 0) return;
     const spans = this.ended;
     this.ended = [];
-    // Recorded on the monotonic clock; one offset to the wall clock for the whole batch keeps the
+    // Recorded on the monotonic clock; one offset to the wall clock for the whole chunk keeps the
     // spans' order and durations exact (the SDK's own offset, taken per span from Date.now()'s
     // milliseconds, would shift each by up to a millisecond: a child could start before its parent).
     const toWallClock = Date.now() - performance.now();
-    for (const span of spans) this.toSdk(span, toWallClock);
+    this.options.ship(spans.map((span) => span.record(toWallClock)));
   }
 
-  /** Hands over what has ended; spans ending later are not recorded. */
+  /** Ships what has ended; spans ending later are not recorded. */
   stop(): void {
     this.flush();
     this.stopped = true;
@@ -148,37 +161,12 @@ export class SpanRecorder {
     if (this.stopped) return;
     if (this.ended.length >= this.options.queueLimit) return this.options.dropped(1);
     this.ended.push(span);
-    if (this.ended.length >= this.options.batchSize) this.soon ??= setImmediate(this.handOver);
-    else this.timer ??= setTimeout(this.handOver, this.options.delayMs).unref();
+    if (this.ended.length >= this.options.chunkSize) this.soon ??= setImmediate(this.shipNow);
+    else this.timer ??= setTimeout(this.shipNow, this.options.delayMs).unref();
   };
 
-  private readonly handOver = (): void => {
+  private readonly shipNow = (): void => {
     this.soon = undefined;
     this.flush();
   };
-
-  private toSdk(recorded: RecordedSpan, toWallClock: number): void {
-    this.ids.traceId = recorded.traceId;
-    this.ids.spanId = recorded.spanId;
-    let parent: Context = ROOT_CONTEXT;
-    if (recorded.parentSpanId !== undefined)
-      parent = trace.setSpanContext(ROOT_CONTEXT, {
-        traceId: recorded.traceId,
-        spanId: recorded.parentSpanId,
-        traceFlags: 1,
-        isRemote: recorded.remoteParent,
-      });
-    const span = this.tracer.startSpan(
-      recorded.name,
-      {
-        kind: KINDS[recorded.kind],
-        attributes: recorded.attributes,
-        startTime: recorded.startedAt + toWallClock,
-      },
-      parent,
-    );
-    if (recorded.failure !== undefined)
-      span.setStatus({ code: SpanStatusCode.ERROR, message: recorded.failure });
-    span.end(recorded.endedAt! + toWallClock);
-  }
 }

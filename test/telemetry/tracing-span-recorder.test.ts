@@ -1,50 +1,56 @@
 import { expect } from 'chai';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { SpanRecord } from '../../contract/span-recorder.js';
 
 // Loaded when this file's tests run, not when mocha loads the test files: traces.test.ts's first
 // test needs a process in which no OpenTelemetry module has been loaded yet.
 const otel = async () => ({
   ...(await import('@opentelemetry/api')),
   ...(await import('@opentelemetry/core')),
-  ...(await import('@opentelemetry/sdk-trace')),
+  ...(await import('@opentelemetry/resources')),
   ...(await import('../../contract/span-recorder.js')),
+  ...(await import('../../contract/sdk-spans.js')),
 });
 let lib: Awaited<ReturnType<typeof otel>>;
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const REMOTE = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
-function setUp(options: { batchSize?: number; queueLimit?: number } = {}) {
-  const exporter = new lib.InMemorySpanExporter();
-  const ids = new lib.RecordedIds();
-  const provider = new lib.TracerProvider({
-    idGenerator: ids,
-    spanProcessors: [new lib.SimpleSpanProcessor({ exporter })],
-  });
+/** The recorder shipping to this thread, its records made SDK spans as the export thread makes them. */
+function setUp(options: { chunkSize?: number; queueLimit?: number; delayMs?: number } = {}) {
+  const made: ReadableSpan[] = [];
+  const resource = lib.resourceFromAttributes({ 'service.name': 'test' });
   let dropped = 0;
-  const recorder = new lib.SpanRecorder(provider.getTracer('test'), ids, {
-    delayMs: 60_000,
-    batchSize: options.batchSize ?? 256,
+  const shipped: SpanRecord[][] = [];
+  const recorder = new lib.SpanRecorder({
+    chunkSize: options.chunkSize ?? 256,
+    delayMs: options.delayMs ?? 60_000,
     queueLimit: options.queueLimit ?? 8192,
-    dropped: (n) => (dropped += n),
+    ship: (records) => {
+      // As postMessage copies them: a record that cannot be copied fails here.
+      const copied = structuredClone(records);
+      shipped.push(copied);
+      made.push(...lib.toReadableSpans(copied, resource, { name: 'rosey' }));
+    },
+    dropped: (n: number) => (dropped += n),
   });
-  const exported = () => exporter.getFinishedSpans();
+  const exported = () => made;
   const byName = (name: string): ReadableSpan => {
     const span = exported().find((s) => s.name === name);
     expect(span, name).to.exist;
     return span!;
   };
-  return { recorder, exported, byName, dropped: () => dropped };
+  return { recorder, exported, byName, shipped, dropped: () => dropped };
 }
 
 // Named to run after traces.test.ts (mocha sorts the files).
-describe('the span recorder: spans recorded while they run, made SDK spans in batches (docs/tracing.md)', () => {
+describe('the span recorder: spans recorded while they run, shipped as records in chunks and made SDK spans (docs/tracing.md)', () => {
   before(async () => {
     lib = await otel();
   });
 
-  it('makes no SDK span during the command: a full batch is handed to the SDK after the turn that ended it', async () => {
-    const t = setUp({ batchSize: 3 });
+  it('ships nothing during the command: a full chunk leaves after the turn that ended it', async () => {
+    const t = setUp({ chunkSize: 3 });
     for (let i = 0; i < 3; i++)
       t.recorder.start(`span ${i}`, 'internal', undefined, undefined, undefined).end();
     expect(t.exported(), 'nothing made inside the end() calls').to.have.length(0);
@@ -105,6 +111,18 @@ describe('the span recorder: spans recorded while they run, made SDK spans in ba
     expect(lib.hrTimeToMilliseconds(sdkStorage.startTime)).to.be.at.least(
       lib.hrTimeToMilliseconds(sdkCommand.startTime),
     );
+  });
+
+  it('ships fewer than a chunk after delayMs, in one chunk', async () => {
+    const t = setUp({ chunkSize: 32, delayMs: 20 });
+    for (let i = 0; i < 3; i++)
+      t.recorder.start(`span ${i}`, 'internal', undefined, undefined, undefined).end();
+    await turn();
+    expect(t.shipped, 'not a full chunk: still waiting').to.have.length(0);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(t.shipped.map((chunk) => chunk.map((r) => r.name))).to.deep.equal([
+      ['span 0', 'span 1', 'span 2'],
+    ]);
   });
 
   it('hands over on stop what has ended, and records nothing after', async () => {
