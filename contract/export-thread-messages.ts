@@ -18,7 +18,11 @@ export type ToExportThread =
   /** Send what waits, then answer `closed`. */
   | { type: 'shutdown' };
 
-export type FromExportThread = { type: 'problem'; problem: ExportProblem } | { type: 'closed' };
+export type FromExportThread =
+  | { type: 'problem'; problem: ExportProblem }
+  /** Shipped spans the thread is done with: sent, or counted as lost in its problems. */
+  | { type: 'settled'; spans: number }
+  | { type: 'closed' };
 
 export function isExportThreadOptions(data: unknown): data is ExportThreadOptions {
   if (typeof data !== 'object' || data === null) return false;

@@ -25,41 +25,72 @@ export function startExportThread(
   options: ExportThreadOptions,
   notify: ((problem: ExportProblem) => void) | undefined,
 ): ExportThread {
-  const worker = new Worker(THREAD, { workerData: options });
-  worker.unref();
-  let totals: ExportFailures = { failedExports: 0, lostSpans: 0 };
+  // Not the process's own flags: some are refused in a worker (`--input-type`, seen in a test) and
+  // the thread needs none of them (V8's flags apply to it anyway).
+  const worker = new Worker(THREAD, { workerData: options, execArgv: [] });
+  let workerTotals: ExportFailures = { failedExports: 0, lostSpans: 0 };
+  /** Spans lost on this side: the thread failed before or after they were shipped. */
+  let lostHere = 0;
+  /** Shipped and not yet sent, failed or dropped by the thread (what its failure loses). */
+  let inFlight = 0;
   let stopped = false;
   let closing: Promise<void> | undefined;
+  const totals = (): ExportFailures => ({
+    failedExports: workerTotals.failedExports,
+    lostSpans: workerTotals.lostSpans + lostHere,
+  });
   const post = (message: ToExportThread) => worker.postMessage(message);
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const closed = new Promise<void>((resolve) =>
     worker.on('message', (message: FromExportThread) => {
-      if (message.type === 'closed') return resolve();
-      totals = { failedExports: message.problem.failedExports, lostSpans: message.problem.lostSpans };
-      notify?.(message.problem);
+      switch (message.type) {
+        case 'closed':
+          return resolve();
+        case 'settled':
+          inFlight -= message.spans;
+          return;
+        case 'problem':
+          workerTotals = {
+            failedExports: message.problem.failedExports,
+            lostSpans: message.problem.lostSpans,
+          };
+          notify?.({ ...message.problem, ...totals() });
+          return;
+      }
     }),
   );
-  // The thread failed (it cannot load, or threw): what would have been sent is lost, and said so.
+  // The thread failed (it cannot load, or threw): what it held and what would have been sent are
+  // lost, and said so.
   const lose = (spans: number, message?: string) => {
-    totals = { ...totals, lostSpans: totals.lostSpans + spans };
-    notify?.({ failing: true, ...totals, ...(message !== undefined && { message }) });
+    lostHere += spans;
+    notify?.({ failing: true, ...totals(), ...(message !== undefined && { message }) });
   };
   worker.on('error', (error) => {
     stopped = true;
-    lose(0, `the trace export thread failed: ${errorMessage(error)}; spans are no longer sent`);
+    const held = inFlight;
+    inFlight = 0;
+    lose(held, `the trace export thread failed: ${errorMessage(error)}; spans are no longer sent`);
   });
   void exited.then(() => (stopped = true));
+  // After the listeners: adding a 'message' listener refs the thread's port again.
+  worker.unref();
 
   return {
     ship(records) {
-      if (stopped) lose(records.length);
-      else post({ type: 'spans', spans: records });
+      if (stopped) return lose(records.length);
+      try {
+        post({ type: 'spans', spans: records });
+        inFlight += records.length;
+      } catch (error) {
+        // A record that cannot be copied (an attribute that is not plain data): its chunk is lost.
+        lose(records.length, `spans could not be handed to the trace export thread: ${errorMessage(error)}`);
+      }
     },
     dropped(spans) {
       if (stopped) lose(spans);
       else post({ type: 'dropped', spans });
     },
-    counts: () => ({ ...totals }),
+    counts: totals,
     close() {
       closing ??= (async () => {
         if (!stopped) {

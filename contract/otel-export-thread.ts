@@ -49,7 +49,12 @@ const scope = { name: 'rosey' };
 const processor = new QueuedSpanProcessor(
   new OTLPTraceExporter({ url: options.url, timeoutMillis: options.exportTimeoutMs }),
   report,
-  { delayMs: options.exportDelayMs, batchSize: BATCH, queueLimit: QUEUE_LIMIT },
+  {
+    delayMs: options.exportDelayMs,
+    batchSize: BATCH,
+    queueLimit: QUEUE_LIMIT,
+    settled: (spans) => tell({ type: 'settled', spans }),
+  },
 );
 
 port.on('message', (message: ToExportThread) => {

@@ -26,6 +26,9 @@ const CHUNK_DELAY_MS = 100;
 const QUEUE_LIMIT = 8192;
 
 export function startOtelTracing(options: TracingOptions): Tracing {
+  // Refused here, as OpenTelemetry's exporter would at its construction, so that a start with a bad
+  // endpoint fails instead of a thread failing after it.
+  if (!URL.canParse(options.url)) throw new Error(`the OTLP traces URL is not a URL: ${options.url}`);
   const exportDelayMs = options.exportDelayMs ?? 5000;
   const thread = startExportThread(
     {
@@ -69,8 +72,11 @@ export function startOtelTracing(options: TracingOptions): Tracing {
     exportFailures: () => thread.counts(),
     shutdown() {
       closed ??= (async () => {
-        recorder.stop();
-        await thread.close();
+        try {
+          recorder.stop();
+        } finally {
+          await thread.close();
+        }
       })().finally(() => contexts.disable());
       return closed;
     },

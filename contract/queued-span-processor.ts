@@ -9,6 +9,8 @@ export interface QueuedSpanProcessorOptions {
   batchSize?: number;
   /** Spans held at most while the collector is slow or down; more are dropped (and counted). */
   queueLimit?: number;
+  /** Told how many spans it is done with: sent, or failed or dropped (and reported). */
+  settled?: (spans: number) => void;
 }
 
 /**
@@ -24,6 +26,8 @@ export class QueuedSpanProcessor implements SpanProcessor {
   private sending = false;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The delay ran out while an export was in flight: what waits leaves as soon as it is answered. */
+  private due = false;
   private soon: NodeJS.Immediate | undefined;
   private idle: (() => void)[] = [];
   private closed: Promise<void> | undefined;
@@ -43,7 +47,10 @@ export class QueuedSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if (this.stopping) return;
-    if (this.queue.length >= this.queueLimit) return this.report.dropped(1);
+    if (this.queue.length >= this.queueLimit) {
+      this.report.dropped(1);
+      return this.options.settled?.(1);
+    }
     this.queue.push(span);
     if (this.queue.length >= this.batchSize) this.soon ??= setImmediate(this.send);
     else this.timer ??= setTimeout(this.send, this.options.delayMs).unref();
@@ -72,9 +79,15 @@ export class QueuedSpanProcessor implements SpanProcessor {
   /** Sends one batch; when it is answered, the next one if more wait. */
   private readonly send = (): void => {
     this.soon = undefined;
-    if (this.sending || this.queue.length === 0) return;
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.queue.length === 0) return;
+    if (this.sending) {
+      // Not dropped: the delay it stands for is over (a stale timer would block every later one).
+      this.due = true;
+      return;
+    }
+    this.due = false;
     const batch = this.queue.splice(0, this.batchSize);
     this.sending = true;
     this.exporter.export(batch, (result: ExportResult) => {
@@ -82,13 +95,16 @@ export class QueuedSpanProcessor implements SpanProcessor {
       const ok = result.code === ExportResultCode.SUCCESS;
       if (ok) this.report.sent();
       else this.report.failed(batch.length, result.error);
+      let settled = batch.length;
       if (this.stopping && !ok && this.queue.length > 0) {
         // Stopping, and the collector does not answer: the rest is not waited for either.
         this.report.dropped(this.queue.length);
+        settled += this.queue.length;
         this.queue = [];
       }
+      this.options.settled?.(settled);
       const flushing = this.stopping || this.idle.length > 0;
-      if (this.queue.length >= this.batchSize || (flushing && this.queue.length > 0))
+      if (this.queue.length > 0 && (this.queue.length >= this.batchSize || this.due || flushing))
         this.soon ??= setImmediate(this.send);
       else if (this.queue.length > 0) this.timer ??= setTimeout(this.send, this.options.delayMs).unref();
       else for (const resolve of this.idle.splice(0)) resolve();

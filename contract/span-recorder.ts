@@ -21,6 +21,9 @@ import { ATTR, type Span, type SpanAttributes, type SpanKind } from './tracer.js
 /** Every span is sampled (AlwaysOnSampler), whatever the flags of the traceparent it continues. */
 const SAMPLED = '01';
 
+/** A change of the monotonic-to-wall-clock offset beyond Date.now()'s resolution: the clock moved. */
+const CLOCK_STEP_MS = 5;
+
 /** An ended span as it is shipped to the export thread: plain data (structured-clone safe). */
 export interface SpanRecord {
   name: string;
@@ -111,6 +114,7 @@ export class SpanRecorder {
   private timer: NodeJS.Timeout | undefined;
   private soon: NodeJS.Immediate | undefined;
   private stopped = false;
+  private toWallClock = Date.now() - performance.now();
 
   constructor(private readonly options: SpanRecorderOptions) {}
 
@@ -144,11 +148,13 @@ export class SpanRecorder {
     if (this.ended.length === 0) return;
     const spans = this.ended;
     this.ended = [];
-    // Recorded on the monotonic clock; one offset to the wall clock for the whole chunk keeps the
-    // spans' order and durations exact (the SDK's own offset, taken per span from Date.now()'s
-    // milliseconds, would shift each by up to a millisecond: a child could start before its parent).
-    const toWallClock = Date.now() - performance.now();
-    this.options.ship(spans.map((span) => span.record(toWallClock)));
+    // Recorded on the monotonic clock, made wall-clock times with one offset kept across chunks, so
+    // the spans' order and durations are exact (an offset taken per chunk or per span, as the SDK
+    // does, moves by up to a millisecond with Date.now()'s resolution: a child could start before its
+    // parent). It follows the wall clock only when that moved by more than its resolution explains.
+    const offset = Date.now() - performance.now();
+    if (Math.abs(offset - this.toWallClock) > CLOCK_STEP_MS) this.toWallClock = offset;
+    this.options.ship(spans.map((span) => span.record(this.toWallClock)));
   }
 
   /** Ships what has ended; spans ending later are not recorded. */

@@ -51,7 +51,12 @@ export const telemetryMachine = setup({
     output: {} as { exit: ExitReason },
   },
   actors: {
-    start: fromPromise<Tracing, TracingOptions>(({ input }) => loadTracing(input)),
+    start: fromPromise<Tracing, TracingOptions>(async ({ input, signal }) => {
+      const tracing = await loadTracing(input);
+      // Stopped while it loaded (a restart, the start timeout): nobody will own it, so it ends here.
+      if (signal.aborted) await tracing.shutdown();
+      return tracing;
+    }),
     flush: fromPromise<void, Tracing>(({ input }) => input.shutdown()),
   },
   guards: { stopRequested: ({ context }) => context.stopRequested },

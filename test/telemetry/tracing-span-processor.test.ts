@@ -43,17 +43,19 @@ function setUp(options: { batchSize?: number; queueLimit?: number; delayMs?: num
   const held = heldExporter();
   const told: ExportProblem[] = [];
   const report = exportReporter('http://collector/v1/traces', (p) => told.push(p));
+  let settled = 0;
   const processor: SpanProcessor = new lib.QueuedSpanProcessor(held.exporter, report, {
     delayMs: options.delayMs ?? 60_000,
     batchSize: options.batchSize,
     queueLimit: options.queueLimit,
+    settled: (n) => (settled += n),
   });
   const provider = new lib.TracerProvider({ spanProcessors: [processor] });
   const tracer = provider.getTracer('test');
   const spans = (n: number) => {
     for (let i = 0; i < n; i++) tracer.startSpan(`span ${i}`).end();
   };
-  return { ...held, told, report, provider, spans };
+  return { ...held, told, report, provider, spans, settled: () => settled };
 }
 
 // Named to run after traces.test.ts (mocha sorts the files).
@@ -124,11 +126,38 @@ describe('the span processor: OpenTelemetry SDK spans batched to the OTLP export
     await shutdown;
     expect(t.exports, 'nothing more tried').to.have.length(2);
     expect(t.report.counts()).to.deep.equal({ failedExports: 1, lostSpans: 3 });
+    expect(t.settled(), 'sent, failed and dropped alike').to.equal(5);
     expect(t.isShutDown()).to.equal(true);
     // Spans ended after shutdown are not queued.
     t.spans(3);
     await turn();
     expect(t.exports).to.have.length(2);
+  });
+
+  // The bug this locks (stop 39's review): the delay ran out during an export, its timer was left
+  // set, and no later span ever started one again: spans waited for 256 more or the shutdown.
+  it('sends what waited when the delay ran out during an export as soon as that export is answered', async () => {
+    const t = setUp({ batchSize: 4, delayMs: 20 });
+    t.spans(4);
+    await turn();
+    expect(t.exports).to.have.length(1);
+    t.spans(1);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(t.exports, 'one export at a time').to.have.length(1);
+    t.exports[0]!.answer(true);
+    await turn();
+    await turn();
+    expect(
+      t.exports.map((e) => e.spans.length),
+      'at once, not after another delay',
+    ).to.deep.equal([4, 1]);
+    t.exports[1]!.answer(true);
+    // And the delay works again for what ends later.
+    t.spans(1);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(t.exports.map((e) => e.spans.length)).to.deep.equal([4, 1, 1]);
+    t.exports[2]!.answer(true);
+    await t.provider.shutdown();
   });
 
   it('forceFlush sends what waits for the delay and resolves once it is answered', async () => {
