@@ -19,6 +19,8 @@ export type ToExportThread =
   | { type: 'shutdown' };
 
 export type FromExportThread =
+  /** Running, at its priority (before it loads the exporter). */
+  | { type: 'started' }
   | { type: 'problem'; problem: ExportProblem }
   /** Shipped spans the thread is done with: sent, or counted as lost in its problems. */
   | { type: 'settled'; spans: number }

@@ -11,6 +11,8 @@ import type { SpanRecord } from './span-recorder.js';
 import type { ExportFailures, ExportProblem } from './tracer.js';
 
 export interface ExportThread {
+  /** Resolves once the thread runs (at its priority); rejects if it failed or ended before. */
+  started: Promise<void>;
   ship(records: SpanRecord[]): void;
   /** Spans lost before they could be shipped. */
   dropped(spans: number): void;
@@ -41,9 +43,20 @@ export function startExportThread(
   });
   const post = (message: ToExportThread) => worker.postMessage(message);
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let markStarted: () => void = () => undefined;
+  let failStart: (error: unknown) => void = () => undefined;
+  const started = new Promise<void>((resolve, reject) => {
+    markStarted = resolve;
+    failStart = reject;
+  });
+  // Told to whoever awaits it; nobody has to.
+  started.catch(() => undefined);
+  void exited.then(() => failStart(new Error('the trace export thread ended')));
   const closed = new Promise<void>((resolve) =>
     worker.on('message', (message: FromExportThread) => {
       switch (message.type) {
+        case 'started':
+          return markStarted();
         case 'closed':
           return resolve();
         case 'settled':
@@ -66,16 +79,25 @@ export function startExportThread(
     notify?.({ failing: true, ...totals(), ...(message !== undefined && { message }) });
   };
   worker.on('error', (error) => {
+    failStart(error);
     stopped = true;
     const held = inFlight;
     inFlight = 0;
     lose(held, `the trace export thread failed: ${errorMessage(error)}; spans are no longer sent`);
   });
   void exited.then(() => (stopped = true));
-  // After the listeners: adding a 'message' listener refs the thread's port again.
-  worker.unref();
+  // Held only until it runs (whoever starts it may be waiting for nothing else); unref'd after the
+  // listeners, as adding a 'message' listener refs the thread's port again.
+  void started.then(
+    // Not once closing: then it is held until it has sent what waits.
+    () => {
+      if (!closing) worker.unref();
+    },
+    () => undefined,
+  );
 
   return {
+    started,
     ship(records) {
       if (stopped) return lose(records.length);
       try {

@@ -1,72 +1,14 @@
 /**
- * The export thread's entry (a worker thread started by export-thread.ts): records of ended spans
- * arrive from the process's main thread, become OpenTelemetry's ended spans (sdk-spans.ts) and are
- * sent over OTLP/HTTP by Rosey's span processor, so that neither making them nor encoding them holds up a
- * command (issue 17). Failures are reported back as ExportProblems.
+ * The entry of a process's trace export thread (started by export-thread.ts). It lowers the
+ * thread's priority before anything else loads, so that loading OpenTelemetry's exporter (about
+ * 0.2 s of CPU) already takes only what the process's commands leave, says so, then loads the
+ * work (otel-exporter.ts).
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { exportReporter } from './export-reporter.js';
-import {
-  isExportThreadOptions,
-  type ToExportThread,
-  type FromExportThread,
-} from './export-thread-messages.js';
-import { QueuedSpanProcessor } from './queued-span-processor.js';
-import { toReadableSpans } from './sdk-spans.js';
+import { parentPort } from 'node:worker_threads';
+import type { FromExportThread } from './export-thread-messages.js';
+import { yieldToCommands } from './lowest-priority.js';
 
-const BATCH = 256;
-const QUEUE_LIMIT = 8192;
-
-const port = parentPort;
-if (!port || !isExportThreadOptions(workerData))
-  throw new Error('otel-export-thread.js runs as a worker thread started by export-thread.ts');
-const options = workerData;
-
-/**
- * Spans wait; commands should not. On Linux a thread has its own nice value: this one takes the
- * lowest priority, so it runs on what CPU the process's commands leave (measured: its encoding on a
- * busy 2-core machine otherwise delayed commands by tens of percent at p95/p99, issue 17). Where
- * /proc/thread-self does not exist (not Linux), the thread keeps the process's priority.
- */
-function yieldToCommands(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19);
-  } catch {
-    // Not Linux, or /proc not mounted: nothing to lower.
-  }
-}
 yieldToCommands();
-const tell = (message: FromExportThread) => port.postMessage(message);
-
-const report = exportReporter(options.url, (problem) => tell({ type: 'problem', problem }));
-const resource = resourceFromAttributes(options.resource);
-const scope = { name: 'rosey' };
-const processor = new QueuedSpanProcessor(
-  new OTLPTraceExporter({ url: options.url, timeoutMillis: options.exportTimeoutMs }),
-  report,
-  {
-    delayMs: options.exportDelayMs,
-    batchSize: BATCH,
-    queueLimit: QUEUE_LIMIT,
-    settled: (spans) => tell({ type: 'settled', spans }),
-  },
-);
-
-port.on('message', (message: ToExportThread) => {
-  switch (message.type) {
-    case 'spans':
-      for (const span of toReadableSpans(message.spans, resource, scope)) processor.onEnd(span);
-      return;
-    case 'dropped':
-      return report.dropped(message.spans);
-    case 'shutdown':
-      // Sends what waits (the span processor's shutdown), reports what was lost, then says so.
-      void processor.shutdown().finally(() => tell({ type: 'closed' }));
-      return;
-  }
-});
+// The tracing's start waits for this: from then on the thread takes only what the commands leave.
+parentPort?.postMessage({ type: 'started' } satisfies FromExportThread);
+await import('./otel-exporter.js');

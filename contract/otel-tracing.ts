@@ -1,23 +1,20 @@
 /**
- * Rosey's tracing on OpenTelemetry. Only `loadTracing` (tracing.ts) imports this module, and only
- * when tracing is on. Spans are recorded here (span-recorder.ts) and made SDK spans and sent over
- * OTLP/HTTP in a worker thread of this process (otel-export-thread.ts): the commands' thread only
- * records them and copies the ended ones to it, a chunk at a time.
+ * Rosey's tracing, sent with OpenTelemetry. Only `loadTracing` (tracing.ts) imports this module,
+ * and only when tracing is on. Spans are recorded here (span-recorder.ts) and made OpenTelemetry
+ * spans and sent over OTLP/HTTP in a worker thread of this process (otel-export-thread.ts): the
+ * commands' thread records them, copies the ended ones to it a chunk at a time, and loads no
+ * OpenTelemetry module itself.
  *
- * Nothing is registered globally (no global tracer provider, propagator or context manager): each
- * span's parent is given explicitly (the traceparent of the bus message that caused it) or taken
- * from this tracing's own context manager, so a tracing shut down and replaced (a restart) leaves
- * nothing behind in OpenTelemetry's globals.
+ * Nothing is registered globally (no tracer provider, propagator or context manager): each span's
+ * parent is given explicitly (the traceparent of the bus message that caused it) or is the span
+ * active in this process (active-span.ts), so a tracing shut down and replaced (a restart) leaves
+ * nothing behind.
  */
-import { createContextKey, ROOT_CONTEXT, type ContextManager } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { StackContextManager } from '@opentelemetry/sdk-trace';
+import { asyncActiveSpan, syncActiveSpan } from './active-span.js';
 import { startExportThread } from './export-thread.js';
+import { errorMessage } from './result.js';
 import { RecordedSpan, SpanRecorder } from './span-recorder.js';
 import type { Span, SpanOptions, Tracing, TracingOptions } from './tracer.js';
-
-/** Where the span active here is kept in a context (this tracing's own key: nothing global). */
-const ACTIVE = createContextKey('rosey active span');
 
 /** Ended spans copied to the export thread together (a few microseconds for a chunk). */
 const CHUNK = 32;
@@ -25,7 +22,7 @@ const CHUNK = 32;
 const CHUNK_DELAY_MS = 100;
 const QUEUE_LIMIT = 8192;
 
-export function startOtelTracing(options: TracingOptions): Tracing {
+export async function startOtelTracing(options: TracingOptions): Promise<Tracing> {
   // Refused here, as OpenTelemetry's exporter would at its construction, so that a start with a bad
   // endpoint fails instead of a thread failing after it.
   if (!URL.canParse(options.url)) throw new Error(`the OTLP traces URL is not a URL: ${options.url}`);
@@ -40,6 +37,12 @@ export function startOtelTracing(options: TracingOptions): Tracing {
     },
     options.onExportProblem,
   );
+  try {
+    await thread.started;
+  } catch (error) {
+    await thread.close();
+    throw new Error(`the trace export thread did not start: ${errorMessage(error)}`);
+  }
   const recorder = new SpanRecorder({
     chunkSize: CHUNK,
     delayMs: Math.min(CHUNK_DELAY_MS, exportDelayMs),
@@ -47,15 +50,10 @@ export function startOtelTracing(options: TracingOptions): Tracing {
     ship: (records) => thread.ship(records),
     dropped: (spans) => thread.dropped(spans),
   });
-  // Across awaits (a plugin process, whose command awaits its storage requests) or only within
-  // `run`'s synchronous call (Rosey's process: no async hooks there), per TracingOptions.asyncContext.
-  const contexts: ContextManager = (
-    options.asyncContext === false ? new StackContextManager() : new AsyncLocalStorageContextManager()
-  ).enable();
-  const active = () => {
-    const span = contexts.active().getValue(ACTIVE);
-    return span instanceof RecordedSpan ? span : undefined;
-  };
+  // Per TracingOptions.asyncContext: across awaits (a plugin process) or within `run` only (Rosey's).
+  const current =
+    options.asyncContext === false ? syncActiveSpan<RecordedSpan>() : asyncActiveSpan<RecordedSpan>();
+  const active = () => current.get();
   let closed: Promise<void> | undefined;
 
   return {
@@ -63,7 +61,7 @@ export function startOtelTracing(options: TracingOptions): Tracing {
       return recorder.start(name, o.kind, o.attributes, o.parent, active());
     },
     run<T>(span: Span, fn: () => T): T {
-      return span instanceof RecordedSpan ? contexts.with(ROOT_CONTEXT.setValue(ACTIVE, span), fn) : fn();
+      return span instanceof RecordedSpan ? current.run(span, fn) : fn();
     },
     activeIds() {
       const span = active();
@@ -77,7 +75,7 @@ export function startOtelTracing(options: TracingOptions): Tracing {
         } finally {
           await thread.close();
         }
-      })().finally(() => contexts.disable());
+      })().finally(() => current.disable());
       return closed;
     },
   };
