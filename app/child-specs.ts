@@ -57,6 +57,7 @@ import { supervisorMachine, type SupervisorInput } from '../supervisors/supervis
 import type { RoseyConfig } from './config/schema.js';
 import { ATTR } from '../contract/tracing.js';
 import { otlpTracesUrl } from './telemetry/endpoint.js';
+import { traceSampleRatio } from './telemetry/sampling.js';
 import { telemetryMachine, type TelemetryInput } from './telemetry/telemetry.machine.js';
 import { ROSEY_VERSION } from './version.js';
 
@@ -102,7 +103,7 @@ export function supervisorSpec(
  * The main process's tracer (tracing on only, docs/tracing.md): first in the tree, so it is up
  * before anything records a span and stops, sending the last spans, after everything else.
  */
-export function telemetrySpec(w: Pick<Wiring, 'logger'>, url: string): ChildSpec {
+export function telemetrySpec(w: Pick<Wiring, 'logger'>, url: string, sampleRatio = 1): ChildSpec {
   return {
     id: 'telemetry',
     logic: telemetryMachine,
@@ -110,6 +111,7 @@ export function telemetrySpec(w: Pick<Wiring, 'logger'>, url: string): ChildSpec
     shutdown: 15_000,
     input: {
       url,
+      sampleRatio,
       // Rosey's spans are made active only around synchronous calls (the bridge handing its owner
       // a request, a log line): no AsyncLocalStorage hooks on every promise of the main process.
       asyncContext: false,
@@ -319,6 +321,7 @@ export function pluginHostSpec(
   const { manifest } = plugin;
   const settings = w.config.plugins.settings[manifest.name];
   const connection = w.pluginNats(manifest.name);
+  const traces = otlpTracesUrl(w.config);
   const input: PluginHostInput = {
     plugin: {
       name: manifest.name,
@@ -333,7 +336,9 @@ export function pluginHostSpec(
     generation,
     nats: connection.endpoint,
     inboxPrefix: connection.inboxPrefix,
-    otlpTracesUrl: otlpTracesUrl(w.config),
+    otlpTracesUrl: traces,
+    // Read only with tracing on: a sampler variable means nothing (and cannot be wrong) without it.
+    traceSampleRatio: traces === undefined ? undefined : traceSampleRatio(w.config),
     link: w.link,
     logger: w.logger.child(`plugin:${manifest.name}`, { plugin: manifest.name, generation }),
     readyTimeoutMs: PLUGIN_READY_TIMEOUT_MS,

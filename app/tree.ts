@@ -43,6 +43,7 @@ import {
   type PluginWiring,
 } from './child-specs.js';
 import { otlpTracesUrl } from './telemetry/endpoint.js';
+import { traceSampleRatio } from './telemetry/sampling.js';
 import { defaultNodeName, type RoseyConfig } from './config/schema.js';
 import { hostname } from 'node:os';
 import type { LoadedConfig } from './config/load.js';
@@ -223,7 +224,7 @@ export function roseyTree(options: RoseyTreeOptions): Omit<SupervisorInput, 'roo
     period: 60,
     logger,
     children: [
-      ...(traces ? [telemetrySpec(o, traces)] : []),
+      ...(traces ? [telemetrySpec(o, traces, traceSampleRatio(config))] : []),
       ...((o.inspect ?? process.env.ROSEY_INSPECT !== 'off') === false
         ? []
         : [inspectSpec(o, [...configSecrets(config), o.nats.token, o.nats.pass, users?.rosey.password])]),

@@ -30,6 +30,8 @@ const BLOCK = 50;
 // More rounds (ROSEY_BENCH_ROUNDS) give steadier medians on a loaded machine; ROSEY_BENCH_COMMANDS
 // (`roll`, `quote`) runs one command only. ROSEY_BENCH_CONTROL=1 leaves tracing off on both sides
 // (an A/A run): the differences it shows are the machine's, the floor under any overhead measured.
+// ROSEY_BENCH_SAMPLE_RATIO traces that share of the chat lines on the traced side
+// (`telemetry.sampleRatio`, docs/tracing.md#sampling); all of them by default.
 const ROUNDS = Number(process.env.ROSEY_BENCH_ROUNDS ?? 3);
 const COLLECTOR = fileURLToPath(new URL('./otlp-collector.js', import.meta.url));
 const COMMANDS = [
@@ -44,7 +46,7 @@ const COMMANDS = [
 type Side = 'off' | 'on';
 const PERCENTILES = ['p50', 'p95', 'p99'] as const;
 
-function roseyConfig(database: string[], otlpEndpoint?: string): string[] {
+function roseyConfig(database: string[], otlpEndpoint?: string, sampleRatio?: number): string[] {
   return [
     'log:',
     '  stderrLevel: error',
@@ -55,6 +57,7 @@ function roseyConfig(database: string[], otlpEndpoint?: string): string[] {
     '  disabled: [magic-8ball, countdown, trivia, chat-stats]',
     ...database,
     ...(otlpEndpoint ? ['telemetry:', `  otlpEndpoint: ${otlpEndpoint}`] : []),
+    ...(otlpEndpoint && sampleRatio !== undefined ? [`  sampleRatio: ${sampleRatio}`] : []),
   ];
 }
 
@@ -99,15 +102,26 @@ export async function tracingSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     for (const name of ['rosey_trace_off', 'rosey_trace_on']) pg.createDatabase(name);
   }
   const control = process.env.ROSEY_BENCH_CONTROL === '1';
+  const sampleRatio =
+    process.env.ROSEY_BENCH_SAMPLE_RATIO === undefined
+      ? undefined
+      : Number(process.env.ROSEY_BENCH_SAMPLE_RATIO);
+  if (sampleRatio !== undefined && !(sampleRatio >= 0 && sampleRatio <= 1))
+    throw new Error('ROSEY_BENCH_SAMPLE_RATIO must be a number from 0 to 1');
   console.log(`node ${process.version}, storage ${postgres ? 'PostgreSQL' : 'SQLite'}`);
   if (control) console.log('control run: tracing is off on both sides');
+  else if (sampleRatio !== undefined) console.log(`traced side: telemetry.sampleRatio ${sampleRatio}`);
   const collector = fork(COLLECTOR, [], { stdio: 'inherit' });
   const ask = <T>() => new Promise<T>((resolve) => collector.once('message', (m) => resolve(m as T)));
   const { url } = await ask<{ url: string }>();
   const launch = (side: Side) =>
     launchRosey({
       dir: mkdtempSync(join(tmpdir(), 'rosey-bench-')),
-      config: roseyConfig(database(`rosey_trace_${side}`), side === 'on' && !control ? url : undefined),
+      config: roseyConfig(
+        database(`rosey_trace_${side}`),
+        side === 'on' && !control ? url : undefined,
+        sampleRatio,
+      ),
       nodeArgs,
       ready: (tree) =>
         findNode(tree, 'dice@1')?.status === 'running' && findNode(tree, 'quote-db@1')?.status === 'running',

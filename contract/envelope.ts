@@ -3,6 +3,7 @@ import { headers, type Msg, type MsgHdrs } from './nats.js';
 import { checkJsonText } from './json-text.js';
 import { err, type Result } from './result.js';
 import { nextTraceparent } from './trace-context.js';
+import { tracing } from './tracing.js';
 
 /** Header names every Rosey message carries. */
 export const CORRELATION_HEADER = 'Rosey-Correlation-Id';
@@ -27,6 +28,13 @@ export interface Continuation {
   parentSpan?: string;
 }
 
+/**
+ * Whether a trace that starts here, with no span (a message that came without a traceparent, or one
+ * sent afresh), is recorded: as this process's tracing samples new traces; with tracing off here,
+ * flagged recorded, for processes downstream (which, with Rosey's one configuration, are off too).
+ */
+const recordsNewTrace = (traceId: string) => tracing()?.recordsNewTrace(traceId) ?? true;
+
 export function newCorrelationId(): string {
   return randomUUID();
 }
@@ -38,7 +46,7 @@ export function outgoingHeaders(from?: Continuation): {
   traceparent: string;
 } {
   const correlationId = from?.correlationId ?? newCorrelationId();
-  const traceparent = from?.parentSpan ?? nextTraceparent(from?.traceparent);
+  const traceparent = from?.parentSpan ?? nextTraceparent(from?.traceparent, recordsNewTrace);
   const hdrs = headers();
   hdrs.set(CORRELATION_HEADER, correlationId);
   hdrs.set(TRACEPARENT_HEADER, traceparent);
@@ -48,7 +56,7 @@ export function outgoingHeaders(from?: Continuation): {
 /** Meta of a received message; messages from outside Rosey may lack headers and get fresh ones. */
 export function incomingMeta(msg: Msg): MessageMeta {
   const correlationId = msg.headers?.get(CORRELATION_HEADER) || newCorrelationId();
-  const traceparent = msg.headers?.get(TRACEPARENT_HEADER) || nextTraceparent();
+  const traceparent = msg.headers?.get(TRACEPARENT_HEADER) || nextTraceparent(undefined, recordsNewTrace);
   return { subject: msg.subject, correlationId, traceparent };
 }
 

@@ -14,6 +14,7 @@ import { asyncActiveSpan, syncActiveSpan } from './active-span.js';
 import { startExportThread } from './export-thread.js';
 import { errorMessage } from './result.js';
 import { RecordedSpan, SpanRecorder } from './span-recorder.js';
+import { sampledAtRatio } from './trace-sampling.js';
 import type { Span, SpanOptions, Tracing, TracingOptions } from './tracer.js';
 
 /** Ended spans copied to the export thread together (a few microseconds for a chunk). */
@@ -26,6 +27,9 @@ export async function startOtelTracing(options: TracingOptions): Promise<Tracing
   // Refused here, as OpenTelemetry's exporter would at its construction, so that a start with a bad
   // endpoint fails instead of a thread failing after it.
   if (!URL.canParse(options.url)) throw new Error(`the OTLP traces URL is not a URL: ${options.url}`);
+  const sampleRatio = options.sampleRatio ?? 1;
+  if (!(sampleRatio >= 0 && sampleRatio <= 1))
+    throw new Error(`the trace sample ratio must be a number from 0 to 1, not ${sampleRatio}`);
   const exportDelayMs = options.exportDelayMs ?? 5000;
   const thread = startExportThread(
     {
@@ -47,6 +51,7 @@ export async function startOtelTracing(options: TracingOptions): Promise<Tracing
     chunkSize: CHUNK,
     delayMs: Math.min(CHUNK_DELAY_MS, exportDelayMs),
     queueLimit: QUEUE_LIMIT,
+    sampleRatio,
     ship: (records) => thread.ship(records),
     dropped: (spans) => thread.dropped(spans),
   });
@@ -63,6 +68,7 @@ export async function startOtelTracing(options: TracingOptions): Promise<Tracing
     run<T>(span: Span, fn: () => T): T {
       return span instanceof RecordedSpan ? current.run(span, fn) : fn();
     },
+    recordsNewTrace: (traceId) => sampledAtRatio(traceId, sampleRatio),
     activeIds() {
       const span = active();
       return span && { trace_id: span.traceId, span_id: span.spanId };

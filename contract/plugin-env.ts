@@ -22,6 +22,8 @@ export interface PluginEnv {
   awaitRestore?: boolean;
   /** Where the process sends its spans (an OTLP/HTTP traces URL); absent: tracing off (docs/tracing.md). */
   otlpTracesUrl?: string;
+  /** The share of new traces recorded, 0 to 1 (`telemetry.sampleRatio`); absent: all. */
+  traceSampleRatio?: number;
 }
 
 export const ENV = {
@@ -36,6 +38,7 @@ export const ENV = {
   inboxPrefix: 'ROSEY_NATS_INBOX',
   config: 'ROSEY_PLUGIN_CONFIG',
   otlpTracesUrl: 'ROSEY_OTLP_TRACES_URL',
+  traceSampleRatio: 'ROSEY_TRACE_SAMPLE_RATIO',
   eventQueue: 'ROSEY_PLUGIN_EVENT_QUEUE',
   eventTimeoutMs: 'ROSEY_PLUGIN_EVENT_TIMEOUT_MS',
   awaitRestore: 'ROSEY_PLUGIN_AWAIT_RESTORE',
@@ -55,6 +58,7 @@ export function toEnv(env: PluginEnv): Record<string, string> {
   if (env.natsPass) out[ENV.natsPass] = env.natsPass;
   if (env.inboxPrefix) out[ENV.inboxPrefix] = env.inboxPrefix;
   if (env.otlpTracesUrl) out[ENV.otlpTracesUrl] = env.otlpTracesUrl;
+  if (env.traceSampleRatio !== undefined) out[ENV.traceSampleRatio] = String(env.traceSampleRatio);
   if (env.eventQueue !== undefined) out[ENV.eventQueue] = String(env.eventQueue);
   if (env.eventTimeoutMs !== undefined) out[ENV.eventTimeoutMs] = String(env.eventTimeoutMs);
   if (env.awaitRestore) out[ENV.awaitRestore] = '1';
@@ -76,6 +80,9 @@ export function fromEnv(source: NodeJS.ProcessEnv): PluginEnv {
   const eventTimeoutMs = source[ENV.eventTimeoutMs] ? Number(source[ENV.eventTimeoutMs]) : undefined;
   if (eventTimeoutMs !== undefined && (!Number.isInteger(eventTimeoutMs) || eventTimeoutMs < 1))
     throw new Error(`${ENV.eventTimeoutMs} must be a positive integer`);
+  const traceSampleRatio = source[ENV.traceSampleRatio] ? Number(source[ENV.traceSampleRatio]) : undefined;
+  if (traceSampleRatio !== undefined && !(traceSampleRatio >= 0 && traceSampleRatio <= 1))
+    throw new Error(`${ENV.traceSampleRatio} must be a number from 0 to 1`);
   let config: Record<string, unknown> = {};
   if (source[ENV.config]) config = JSON.parse(source[ENV.config]!) as Record<string, unknown>;
   return {
@@ -90,6 +97,7 @@ export function fromEnv(source: NodeJS.ProcessEnv): PluginEnv {
     inboxPrefix: source[ENV.inboxPrefix] || undefined,
     config,
     otlpTracesUrl: source[ENV.otlpTracesUrl] || undefined,
+    traceSampleRatio,
     eventQueue,
     eventTimeoutMs,
     awaitRestore: source[ENV.awaitRestore] === '1' || undefined,

@@ -20,7 +20,7 @@ const KINDS: Record<RoseySpanKind, SpanKind> = {
   consumer: SpanKind.CONSUMER,
 };
 
-/** Every span is sampled (an always-on sampler), whatever the flags of the traceparent it continues. */
+/** Only sampled spans are recorded and reach the export thread (trace-sampling.ts). */
 const SAMPLED = 1;
 
 const OK = { code: SpanStatusCode.UNSET };

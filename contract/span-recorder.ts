@@ -16,10 +16,8 @@
  */
 import { randomHex } from './random-hex.js';
 import { parseTraceparent } from './trace-context.js';
+import { flagsSampled, NOT_SAMPLED_FLAGS, SAMPLED_FLAGS, sampledAtRatio } from './trace-sampling.js';
 import { ATTR, type Span, type SpanAttributes, type SpanKind } from './tracer.js';
-
-/** Every span is sampled (AlwaysOnSampler), whatever the flags of the traceparent it continues. */
-const SAMPLED = '01';
 
 /** A change of the monotonic-to-wall-clock offset beyond Date.now()'s resolution: the clock moved. */
 const CLOCK_STEP_MS = 5;
@@ -56,11 +54,13 @@ export class RecordedSpan implements Span {
     readonly parentSpanId: string | undefined,
     readonly remoteParent: boolean,
     readonly attributes: SpanAttributes,
+    /** Recorded and shipped; otherwise only its ids exist, for what it sends to carry (trace-sampling.ts). */
+    readonly sampled: boolean,
     private readonly onEnd: (span: RecordedSpan) => void,
   ) {}
 
   get traceparent(): string {
-    return `00-${this.traceId}-${this.spanId}-${SAMPLED}`;
+    return `00-${this.traceId}-${this.spanId}-${this.sampled ? SAMPLED_FLAGS : NOT_SAMPLED_FLAGS}`;
   }
 
   setAttribute(key: string, value: string | number | boolean): void {
@@ -75,7 +75,7 @@ export class RecordedSpan implements Span {
   end(): void {
     if (this.endedAt !== undefined) return;
     this.endedAt = performance.now();
-    this.onEnd(this);
+    if (this.sampled) this.onEnd(this);
   }
 
   /** Its record, with `toWallClock` added to its monotonic times. */
@@ -102,6 +102,8 @@ export interface SpanRecorderOptions {
   delayMs: number;
   /** Ended spans held at most; more are dropped and counted. */
   queueLimit: number;
+  /** The share of new traces recorded, 0 to 1 (trace-sampling.ts); spans with a parent follow it. */
+  sampleRatio: number;
   /** Takes a chunk of ended spans (to the export thread). */
   ship: (records: SpanRecord[]) => void;
   /** Told how many spans were dropped. */
@@ -128,15 +130,20 @@ export class SpanRecorder {
   ): RecordedSpan {
     const remote = parent !== undefined ? parseTraceparent(parent) : undefined;
     const from = remote ?? active;
+    const traceId = from?.traceId ?? randomHex(16);
+    const sampled = remote
+      ? flagsSampled(remote.flags)
+      : (active?.sampled ?? sampledAtRatio(traceId, this.options.sampleRatio));
     return new RecordedSpan(
       name,
       kind,
-      from?.traceId ?? randomHex(16),
+      traceId,
       randomHex(8),
       from?.spanId,
       remote !== undefined,
       // The callers' attributes are fresh objects (messagingAttributes): kept, not copied.
       attributes ?? {},
+      sampled,
       this.spanEnded,
     );
   }

@@ -1,4 +1,5 @@
 import { randomHex } from './random-hex.js';
+import { NOT_SAMPLED_FLAGS, SAMPLED_FLAGS } from './trace-sampling.js';
 
 /**
  * W3C Trace Context (`traceparent: 00-<trace-id>-<parent-id>-<flags>`). Every message Rosey sends
@@ -28,12 +29,21 @@ export function formatTraceparent(ctx: TraceContext): string {
   return `00-${ctx.traceId}-${ctx.spanId}-${ctx.flags}`;
 }
 
-/** A new span: inside `parent`'s trace when there is one, else the root of a new trace. */
-export function nextTraceparent(parent?: string): string {
+/**
+ * A new span: inside `parent`'s trace when there is one, else the root of a new trace, recorded if
+ * `recordsNewTrace` says so (the process's sampling; by default every trace).
+ */
+export function nextTraceparent(
+  parent?: string,
+  recordsNewTrace: (traceId: string) => boolean = () => true,
+): string {
   const ctx = parseTraceparent(parent);
+  if (ctx) return formatTraceparent({ traceId: ctx.traceId, spanId: randomHex(8), flags: ctx.flags });
+  const traceId = randomHex(16);
+  const recorded = recordsNewTrace(traceId);
   return formatTraceparent({
-    traceId: ctx?.traceId ?? randomHex(16),
+    traceId,
     spanId: randomHex(8),
-    flags: ctx?.flags ?? '01',
+    flags: recorded ? SAMPLED_FLAGS : NOT_SAMPLED_FLAGS,
   });
 }

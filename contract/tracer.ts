@@ -29,6 +29,11 @@ export interface Tracing {
   start(name: string, options: SpanOptions): Span;
   /** Runs `fn` with `span` active: spans started and lines logged inside it (awaits included) belong to it. */
   run<T>(span: Span, fn: () => T): T;
+  /**
+   * Whether a new trace with this id is recorded (the sample ratio, trace-sampling.ts): asked where a
+   * trace starts without a span, a message that came with no traceparent or one sent afresh.
+   */
+  recordsNewTrace(traceId: string): boolean;
   /** The ids of the span active here, as log fields; undefined outside any span. */
   activeIds(): { trace_id: string; span_id: string } | undefined;
   /** Exports that failed and spans lost since the start (a collector down or answering errors). */
@@ -59,6 +64,12 @@ export interface TracingOptions {
   exportDelayMs?: number;
   /** How long one export may take, retries included (ms; OpenTelemetry's default 10 s). */
   exportTimeoutMs?: number;
+  /**
+   * The share of new traces recorded and sent, 0 to 1 (default 1: all). A span with a parent, in
+   * this process or (through a message's traceparent) in another, is recorded if its parent was,
+   * so a trace is whole or absent (trace-sampling.ts).
+   */
+  sampleRatio?: number;
   /** Told of every failed export or dropped span, and when sending works again (see ExportProblem.message). */
   onExportProblem?: (problem: ExportProblem) => void;
   /**

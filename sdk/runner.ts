@@ -75,6 +75,7 @@ async function main(): Promise<void> {
   if (env.otlpTracesUrl) {
     traces = await loadTracing({
       url: env.otlpTracesUrl,
+      sampleRatio: env.traceSampleRatio,
       resource: {
         [ATTR.serviceName]: `rosey-plugin-${env.name}`,
         [ATTR.serviceVersion]: env.version,

@@ -35,6 +35,8 @@ export interface PluginHostInput {
   inboxPrefix?: string;
   /** Where the process sends its spans; absent: tracing off in the process (docs/tracing.md). */
   otlpTracesUrl?: string;
+  /** The share of new traces the process records (docs/tracing.md#sampling); absent: all. */
+  traceSampleRatio?: number;
   link: BusLink;
   logger: Logger;
   /** How long a new process may take to announce its commands. */
@@ -53,8 +55,8 @@ export interface PluginHostInput {
 }
 
 interface HostContext {
-  input: Required<Omit<PluginHostInput, 'inboxPrefix' | 'otlpTracesUrl'>> &
-    Pick<PluginHostInput, 'inboxPrefix' | 'otlpTracesUrl'>;
+  input: Required<Omit<PluginHostInput, 'inboxPrefix' | 'otlpTracesUrl' | 'traceSampleRatio'>> &
+    Pick<PluginHostInput, 'inboxPrefix' | 'otlpTracesUrl' | 'traceSampleRatio'>;
   pid?: number;
   missed: number;
   stopRequested: boolean;
@@ -213,6 +215,7 @@ export const pluginHostMachine = setup({
             inboxPrefix: context.input.inboxPrefix,
             config: context.input.plugin.config,
             otlpTracesUrl: context.input.otlpTracesUrl,
+            traceSampleRatio: context.input.traceSampleRatio,
             eventQueue: context.input.plugin.eventQueue,
             eventTimeoutMs: context.input.plugin.eventTimeoutMs,
             awaitRestore: context.input.plugin.awaitRestore,

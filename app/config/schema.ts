@@ -240,6 +240,11 @@ export const configSchema = z
       .object({
         /** An OTLP/HTTP collector's base URL (spans go to `<url>/v1/traces`); else OTEL_EXPORTER_OTLP_ENDPOINT. */
         otlpEndpoint: z.string().url().optional(),
+        /**
+         * The share of chat lines (new traces) traced, 0 to 1; else OTEL_TRACES_SAMPLER(_ARG), else 1.
+         * A trace is recorded whole or not at all, in every process (docs/tracing.md#sampling).
+         */
+        sampleRatio: z.number().min(0).max(1).optional(),
       })
       .strict()
       .prefault({}),

@@ -8,6 +8,7 @@ import {
   type Tracing,
   type TracingOptions,
 } from '../../contract/tracing.js';
+import { restoreHeapFlags } from '../../process/main-heap.js';
 import { childInfo, childReady, type ChildInfo } from '../../supervisors/child-protocol.js';
 import type { ExportProblem } from '../../contract/tracer.js';
 import type { ExitReason } from '../../supervisors/exit-reason.js';
@@ -53,6 +54,10 @@ export const telemetryMachine = setup({
   actors: {
     start: fromPromise<Tracing, TracingOptions>(async ({ input, signal }) => {
       const tracing = await loadTracing(input);
+      // The tracing's export thread is running by now, and setting up its heap undid the main
+      // thread's heap flags (process/main-heap.ts): without this, turning tracing on gave Rosey's
+      // process V8's default young generation, and with it a slower, longer-pausing main thread.
+      restoreHeapFlags();
       // Stopped while it loaded (a restart, the start timeout): nobody will own it, so it ends here.
       if (signal.aborted) await tracing.shutdown();
       return tracing;

@@ -26,6 +26,7 @@ describe('tracing settings and the tracer slot (docs/tracing.md)', () => {
         throw new Error('not used');
       },
       run: (_span, fn) => fn(),
+      recordsNewTrace: () => true,
       activeIds: () => undefined,
       exportFailures: () => ({ failedExports: 0, lostSpans: 0 }),
       shutdown: async () => {

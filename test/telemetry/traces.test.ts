@@ -6,6 +6,7 @@ import { parseConfig } from '../../app/config/load.js';
 import type { RoseyConfigInput } from '../../app/config/schema.js';
 import { BUILTIN_PLUGINS_DIR } from '../../app/start-rosey.js';
 import { otlpTracesUrl } from '../../app/telemetry/endpoint.js';
+import { traceSampleRatio } from '../../app/telemetry/sampling.js';
 import { quietLogger } from '../../contract/log.js';
 import { installTracing, loadTracing, tracing, uninstallTracing } from '../../contract/tracing.js';
 import { createLogger } from '../../app/logging/logger.js';
@@ -36,7 +37,7 @@ async function chat(natsUrl: string, config: RoseyConfigInput, lines: string[]):
         name: 'telemetry',
         strategy: 'one_for_one',
         logger: quietLogger,
-        children: [telemetrySpec({ logger: quietLogger }, url)],
+        children: [telemetrySpec({ logger: quietLogger }, url, traceSampleRatio(parsed, {}))],
       })
     : undefined;
   const input = new PassThrough();
@@ -189,6 +190,19 @@ describe('traces (OpenTelemetry, docs/tracing.md)', function () {
       expect(span.resource['rosey.plugin'], span.name).to.equal('quote-db');
       expect(span.resource['process.pid'], span.name).to.be.a('number').and.not.equal(process.pid);
     }
+  });
+
+  it('records whole traces or none: at telemetry.sampleRatio 0 no process exports a span, and commands run as before', async () => {
+    const before = receiver.spans.length;
+    const printed = await chat(nats.url, { telemetry: { otlpEndpoint: receiver.url, sampleRatio: 0 } }, [
+      '!quote add sampled out -- ada',
+      '!otel',
+    ]);
+    expect(printed).to.match(/Rosey: Quote #\d+ added\./);
+    // Tracing runs in the plugin's process (its thread is there), but the trace the line started
+    // was not sampled: the plugin's span and its storage requests' follow that decision.
+    expect(printed).to.include('Rosey: otel modules: 0, export threads: 1');
+    expect(receiver.spans.slice(before).map((s) => s.name)).to.deep.equal([]);
   });
 
   it("puts the active span's ids on log lines: Rosey's (a pino mixin) and a plugin process's", async () => {

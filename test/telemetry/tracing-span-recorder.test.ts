@@ -17,7 +17,9 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const REMOTE = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
 /** The recorder shipping to this thread, its records made SDK spans as the export thread makes them. */
-function setUp(options: { chunkSize?: number; queueLimit?: number; delayMs?: number } = {}) {
+function setUp(
+  options: { chunkSize?: number; queueLimit?: number; delayMs?: number; sampleRatio?: number } = {},
+) {
   const made: ReadableSpan[] = [];
   const resource = lib.resourceFromAttributes({ 'service.name': 'test' });
   let dropped = 0;
@@ -26,6 +28,7 @@ function setUp(options: { chunkSize?: number; queueLimit?: number; delayMs?: num
     chunkSize: options.chunkSize ?? 256,
     delayMs: options.delayMs ?? 60_000,
     queueLimit: options.queueLimit ?? 8192,
+    sampleRatio: options.sampleRatio ?? 1,
     ship: (records) => {
       // As postMessage copies them: a record that cannot be copied fails here.
       const copied = structuredClone(records);
@@ -143,5 +146,69 @@ describe('the span recorder: spans recorded while they run, shipped as records i
     expect(t.dropped()).to.equal(3);
     t.recorder.flush();
     expect(t.exported()).to.have.length(2);
+  });
+
+  describe('sampling (docs/tracing.md#sampling)', () => {
+    const NOT_SAMPLED = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
+
+    it('records nothing of a trace whose traceparent says not sampled, and passes that on', async () => {
+      const t = setUp({ chunkSize: 1 });
+      const command = t.recorder.start('process command', 'server', undefined, NOT_SAMPLED, undefined);
+      const storage = t.recorder.start('send storage', 'client', undefined, undefined, command);
+      storage.end();
+      command.end();
+      await turn();
+      t.recorder.flush();
+      expect(t.exported(), 'no span made or shipped').to.have.length(0);
+      // The trace goes on in the next process, unsampled there too.
+      expect(command.traceparent).to.equal(`00-0af7651916cd43dd8448eb211c80319c-${command.spanId}-00`);
+      expect(storage.traceparent).to.match(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-00$/);
+      expect(storage.spanId).to.not.equal(command.spanId);
+    });
+
+    it('follows a sampled traceparent whatever its own ratio: a trace started elsewhere stays whole', () => {
+      const t = setUp({ sampleRatio: 0 });
+      const command = t.recorder.start('process command', 'server', undefined, REMOTE, undefined);
+      t.recorder.start('send storage', 'client', undefined, undefined, command).end();
+      command.end();
+      t.recorder.flush();
+      expect(t.exported().map((s) => s.name)).to.deep.equal(['send storage', 'process command']);
+      expect(command.traceparent.endsWith('-01')).to.equal(true);
+    });
+
+    it('at ratio 0 records no new trace, at 1 every one', () => {
+      const none = setUp({ sampleRatio: 0 });
+      const all = setUp({ sampleRatio: 1 });
+      for (let i = 0; i < 50; i++) {
+        none.recorder.start('receive chat', 'consumer', undefined, undefined, undefined).end();
+        all.recorder.start('receive chat', 'consumer', undefined, undefined, undefined).end();
+      }
+      none.recorder.flush();
+      all.recorder.flush();
+      expect(none.exported()).to.have.length(0);
+      expect(all.exported()).to.have.length(50);
+    });
+
+    it('decides a new trace from its id, the same way in every process, and children follow the root', () => {
+      const a = setUp({ sampleRatio: 0.5 });
+      const b = setUp({ sampleRatio: 0.5 });
+      const roots = Array.from({ length: 400 }, () =>
+        a.recorder.start('receive chat', 'consumer', undefined, undefined, undefined),
+      );
+      // Process b continues every trace (as a plugin does through the message's traceparent).
+      const continued = roots.map((root) =>
+        b.recorder.start('process command', 'server', undefined, root.traceparent, undefined),
+      );
+      for (const span of [...roots, ...continued]) span.end();
+      a.recorder.flush();
+      b.recorder.flush();
+      const recordedA = new Set(a.exported().map((s) => s.spanContext().traceId));
+      const recordedB = new Set(b.exported().map((s) => s.spanContext().traceId));
+      expect([...recordedB].sort()).to.deep.equal([...recordedA].sort());
+      // About half: 400 ids drawn at random land within 120 of 200 except once in ~10^30.
+      expect(recordedA.size).to.be.within(80, 320);
+      for (const root of roots)
+        expect(recordedA.has(root.traceId)).to.equal(root.traceparent.endsWith('-01'));
+    });
   });
 });
