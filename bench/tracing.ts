@@ -102,10 +102,9 @@ export async function tracingSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
     for (const name of ['rosey_trace_off', 'rosey_trace_on']) pg.createDatabase(name);
   }
   const control = process.env.ROSEY_BENCH_CONTROL === '1';
-  const sampleRatio =
-    process.env.ROSEY_BENCH_SAMPLE_RATIO === undefined
-      ? undefined
-      : Number(process.env.ROSEY_BENCH_SAMPLE_RATIO);
+  const sampleRatio = process.env.ROSEY_BENCH_SAMPLE_RATIO
+    ? Number(process.env.ROSEY_BENCH_SAMPLE_RATIO)
+    : undefined;
   if (sampleRatio !== undefined && !(sampleRatio >= 0 && sampleRatio <= 1))
     throw new Error('ROSEY_BENCH_SAMPLE_RATIO must be a number from 0 to 1');
   console.log(`node ${process.version}, storage ${postgres ? 'PostgreSQL' : 'SQLite'}`);

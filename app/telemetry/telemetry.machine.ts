@@ -53,11 +53,15 @@ export const telemetryMachine = setup({
   },
   actors: {
     start: fromPromise<Tracing, TracingOptions>(async ({ input, signal }) => {
-      const tracing = await loadTracing(input);
-      // The tracing's export thread is running by now, and setting up its heap undid the main
-      // thread's heap flags (process/main-heap.ts): without this, turning tracing on gave Rosey's
-      // process V8's default young generation, and with it a slower, longer-pausing main thread.
-      restoreHeapFlags();
+      let tracing: Tracing;
+      try {
+        tracing = await loadTracing(input);
+      } finally {
+        // Setting up the export thread's heap (even one that then failed) undid the main thread's
+        // heap flags (process/main-heap.ts): without this, turning tracing on gave Rosey's process
+        // V8's default young generation, and with it a slower, longer-pausing main thread.
+        restoreHeapFlags();
+      }
       // Stopped while it loaded (a restart, the start timeout): nobody will own it, so it ends here.
       if (signal.aborted) await tracing.shutdown();
       return tracing;

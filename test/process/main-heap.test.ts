@@ -40,7 +40,10 @@ async function heapAfterChurn(setup: Setup): Promise<{ majors: number; newSpace:
         input: { url: 'http://127.0.0.1:9/v1/traces', resource: {}, asyncContext: false } } }));
       parent.start();
       const child = () => parent.getSnapshot().children.telemetry;
-      while (child().getSnapshot().value !== 'running') await new Promise((r) => setTimeout(r, 10));
+      for (let state = child().getSnapshot().value; state !== 'running'; state = child().getSnapshot().value) {
+        if (state === 'failed') throw new Error('the telemetry child failed to start');
+        await new Promise((r) => setTimeout(r, 10));
+      }
     }
     let majors = 0;
     new PerformanceObserver((list) => {

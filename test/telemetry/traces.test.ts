@@ -5,6 +5,7 @@ import { consoleSpec, telemetrySpec } from '../../app/child-specs.js';
 import { parseConfig } from '../../app/config/load.js';
 import type { RoseyConfigInput } from '../../app/config/schema.js';
 import { BUILTIN_PLUGINS_DIR } from '../../app/start-rosey.js';
+import type { PluginHostInput } from '../../actors/plugin-host/plugin-host.machine.js';
 import { otlpTracesUrl } from '../../app/telemetry/endpoint.js';
 import { traceSampleRatio } from '../../app/telemetry/sampling.js';
 import { quietLogger } from '../../contract/log.js';
@@ -29,7 +30,12 @@ const SPAN_KIND = { server: 2, client: 3, producer: 4, consumer: 5 } as const;
  * in Rosey's. Types `lines` into the console and gives back what it printed, once everything has
  * stopped (and so flushed its spans).
  */
-async function chat(natsUrl: string, config: RoseyConfigInput, lines: string[]): Promise<string> {
+async function chat(
+  natsUrl: string,
+  config: RoseyConfigInput,
+  lines: string[],
+  host?: Partial<PluginHostInput>,
+): Promise<string> {
   const parsed = parseConfig({ router: { commandTimeoutMs: 5000, defaultCooldownMs: 0 }, ...config });
   const url = otlpTracesUrl(parsed, {});
   const telemetry = url
@@ -47,6 +53,7 @@ async function chat(natsUrl: string, config: RoseyConfigInput, lines: string[]):
   const rosey = await startMiniRosey({
     url: natsUrl,
     plugins: ['quote-db', 'otel-probe'],
+    host,
     dirs: { 'quote-db': `${BUILTIN_PLUGINS_DIR}quote-db` },
     config: { router: { commandTimeoutMs: 5000, defaultCooldownMs: 0 }, ...config },
     connectors: [
@@ -194,10 +201,14 @@ describe('traces (OpenTelemetry, docs/tracing.md)', function () {
 
   it('records whole traces or none: at telemetry.sampleRatio 0 no process exports a span, and commands run as before', async () => {
     const before = receiver.spans.length;
-    const printed = await chat(nats.url, { telemetry: { otlpEndpoint: receiver.url, sampleRatio: 0 } }, [
-      '!quote add sampled out -- ada',
-      '!otel',
-    ]);
+    // The plugin processes would record every trace they start themselves (ratio 1): what they
+    // record of these lines can only come from the traceparent's decision, made in Rosey's process.
+    const printed = await chat(
+      nats.url,
+      { telemetry: { otlpEndpoint: receiver.url, sampleRatio: 0 } },
+      ['!quote add sampled out -- ada', '!otel'],
+      { traceSampleRatio: 1 },
+    );
     expect(printed).to.match(/Rosey: Quote #\d+ added\./);
     // Tracing runs in the plugin's process (its thread is there), but the trace the line started
     // was not sampled: the plugin's span and its storage requests' follow that decision.

@@ -10,6 +10,7 @@ const otel = async () => ({
   ...(await import('@opentelemetry/resources')),
   ...(await import('../../contract/span-recorder.js')),
   ...(await import('../../contract/sdk-spans.js')),
+  ...(await import('../../contract/trace-sampling.js')),
 });
 let lib: Awaited<ReturnType<typeof otel>>;
 
@@ -207,8 +208,11 @@ describe('the span recorder: spans recorded while they run, shipped as records i
       expect([...recordedB].sort()).to.deep.equal([...recordedA].sort());
       // About half: 400 ids drawn at random land within 120 of 200 except once in ~10^30.
       expect(recordedA.size).to.be.within(80, 320);
-      for (const root of roots)
+      for (const root of roots) {
         expect(recordedA.has(root.traceId)).to.equal(root.traceparent.endsWith('-01'));
+        // Process b, starting that trace itself, would have decided the same.
+        expect(lib.sampledAtRatio(root.traceId, 0.5)).to.equal(recordedA.has(root.traceId));
+      }
     });
   });
 });
