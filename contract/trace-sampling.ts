@@ -25,10 +25,8 @@ const RANDOM_RANGE = 2 ** 52;
 /**
  * Whether a new trace with this id is recorded at `ratio` (0 to 1): from the id's random low bits
  * (Rosey makes the whole id random), so the same answer for the same trace in every process, and
- * about `ratio` of all traces.
+ * about `ratio` of all traces; none at 0 (the fraction is never below 0), all at 1 (always below 1).
  */
 export function sampledAtRatio(traceId: string, ratio: number): boolean {
-  if (ratio >= 1) return true;
-  if (ratio <= 0) return false;
   return Number.parseInt(traceId.slice(-RANDOM_HEX_DIGITS), 16) / RANDOM_RANGE < ratio;
 }

@@ -139,6 +139,23 @@ export const MODULES = {
     ],
     tests: ['dist/test/cluster/parts.test.js', 'dist/test/cluster/takeover.test.js'],
   },
+  tracing: {
+    // What decides and records spans in every process (docs/tracing.md); the export thread's side
+    // (OpenTelemetry's exporter, the worker) is covered by the telemetry suites that run processes.
+    mutate: [
+      'contract/trace-sampling.ts',
+      'contract/trace-context.ts',
+      'contract/span-recorder.ts',
+      'app/telemetry/sampling.ts',
+      'app/telemetry/endpoint.ts',
+    ],
+    tests: [
+      'dist/test/telemetry/trace-sampling.test.js',
+      'dist/test/telemetry/trace-context.test.js',
+      'dist/test/telemetry/endpoint.test.js',
+      'dist/test/telemetry/tracing-span-recorder.test.js',
+    ],
+  },
   'blue-green': {
     mutate: ['actors/plugin-manager/blue-green.machine.ts', 'actors/plugin-manager/reload-requests.ts'],
     // The machine's own tests (test/plugins/reload.test.ts runs whole reloads with real plugin

@@ -24,6 +24,7 @@ describe('trace sampling: which traces are recorded (docs/tracing.md#sampling)',
     expect(sampledAtRatio(`${'0'.repeat(19)}fffffffffffff`, 0.99)).to.equal(false);
     expect(sampledAtRatio(id('fffffffffffff'), 1)).to.equal(true);
     expect(sampledAtRatio(id('0000000000000'), 0)).to.equal(false);
+    expect(sampledAtRatio(id('fffffffffffff'), 0.999999)).to.equal(false);
   });
 
   describe('the ratio Rosey runs with', () => {
@@ -49,6 +50,9 @@ describe('trace sampling: which traces are recorded (docs/tracing.md#sampling)',
       expect(ratio(' ParentBased_TraceIdRatio ', ' 0.02 ')).to.equal(0.02);
       // The specification's default argument of the ratio samplers.
       expect(ratio('parentbased_traceidratio')).to.equal(1);
+      expect(ratio('parentbased_traceidratio', '  ')).to.equal(1);
+      expect(ratio('traceidratio', '0')).to.equal(0);
+      expect(ratio('traceidratio', '1')).to.equal(1);
     });
 
     it('refuses a sampler it cannot be and a ratio that is not one, naming them', () => {
@@ -61,6 +65,7 @@ describe('trace sampling: which traces are recorded (docs/tracing.md#sampling)',
         /OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1, not '1.5'/,
       );
       expect(ratio('traceidratio', 'half')).to.throw(/not 'half'/);
+      expect(ratio('traceidratio', '-0.5')).to.throw(/not '-0.5'/);
     });
   });
 

@@ -137,7 +137,31 @@ describe('the span recorder: spans recorded while they run, shipped as records i
     expect(t.exported().map((s) => s.name)).to.deep.equal(['before']);
     late.end();
     await turn();
+    t.recorder.flush();
     expect(t.exported()).to.have.length(1);
+  });
+
+  it('records a span once however often it is ended, and ships each chunk once', () => {
+    const t = setUp();
+    const span = t.recorder.start('twice', 'internal', undefined, undefined, undefined);
+    span.end();
+    span.end();
+    t.recorder.flush();
+    t.recorder.flush();
+    t.recorder.start('next', 'internal', undefined, undefined, undefined).end();
+    t.recorder.flush();
+    expect(t.shipped.map((chunk) => chunk.map((r) => r.name))).to.deep.equal([['twice'], ['next']]);
+  });
+
+  it('gives spans wall-clock times', () => {
+    const t = setUp();
+    const before = Date.now();
+    t.recorder.start('now', 'internal', undefined, undefined, undefined).end();
+    t.recorder.flush();
+    const [record] = t.shipped[0]!;
+    // Date.now() and performance.now() differ in resolution: a few ms either way.
+    expect(record!.startTime).to.be.within(before - 5, Date.now() + 5);
+    expect(record!.endTime).to.be.at.least(record!.startTime);
   });
 
   it('holds at most queueLimit ended spans, counting those it drops', () => {
