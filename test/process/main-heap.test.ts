@@ -90,8 +90,8 @@ describe('keepHeapSmall (the heap of Rosey’s long-running process)', function 
     expect(r.default.newSpace, all).to.be.at.least(8);
     expect(r.tuned.newSpace, all).to.be.at.most(2);
     expect(r.tuned.majors, all).to.be.at.least(Math.max(8, 3 * r.default.majors));
-    // A worker thread's start undoes the young generation's cap, and restoring puts it back.
-    expect(r['tuned, then a worker'].newSpace, all).to.be.at.least(4);
+    // On Node 20 a worker thread's start undoes the young generation's cap (32 MB here after the
+    // churn; Node 24's V8 keeps it): restoring puts it back, whichever Node this is.
     expect(r['tuned, then a worker, restored'].newSpace, all).to.be.at.most(2);
     expect(r['tuned, then a worker, restored'].majors, all).to.be.at.least(Math.max(8, 3 * r.default.majors));
     // Tracing's export thread is such a worker: with tracing on, Rosey's process ran on V8's
