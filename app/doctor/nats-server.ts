@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { INSTALL_HINT } from '../../actors/nats-server/nats-server-process.js';
 import { errorMessage } from '../../contract/result.js';
 import type { RoseyConfig } from '../config/schema.js';
 import { failed, ok, type CheckResult } from './doctor-check.js';
+import { tcpUnreachable } from './tcp-reach.js';
 
 const run = promisify(execFile);
 
@@ -40,18 +40,7 @@ async function checkExternal(url: string, timeoutMs: number): Promise<CheckResul
     return failed('nats-server', `nats.url is not a URL`, 'set nats.url to nats://HOST:PORT');
   }
   const shown = `${host}:${port}`;
-  const reached = await new Promise<string | undefined>((resolve) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(undefined);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(`no answer within ${timeoutMs} ms`);
-    });
-    socket.once('error', (error) => resolve(errorMessage(error)));
-  });
+  const reached = await tcpUnreachable(host, port, timeoutMs);
   return reached === undefined
     ? ok('nats-server', `${shown} (nats.url) accepts connections`)
     : failed(

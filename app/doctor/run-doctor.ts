@@ -16,6 +16,7 @@ import { checkNode } from './node-version.js';
 import { checkPlugins } from './plugins.js';
 import { checkPorts } from './ports.js';
 import { checkRunning } from './running-rosey.js';
+import { checkTracing } from './tracing.js';
 
 export type { CheckResult } from './doctor-check.js';
 
@@ -26,6 +27,7 @@ const AFTER_CONFIG = [
   'plugins',
   'ports',
   'cytube',
+  'tracing',
   'running rosey',
 ];
 
@@ -76,6 +78,7 @@ export async function runDoctor(source: ConfigSource, timeoutMs = 5000): Promise
       running ? skipped('ports', 'held by the running Rosey') : checkPorts(loaded.config),
     ),
     await guard('cytube', () => checkCytube(loaded.config, timeoutMs)),
+    await guard('tracing', () => checkTracing(loaded.config, timeoutMs)),
     await guard('running rosey', () => checkRunning(running, timeoutMs)),
   );
   return results;

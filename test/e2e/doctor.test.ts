@@ -23,6 +23,7 @@ const CHECKS = [
   'plugins',
   'ports',
   'cytube',
+  'tracing',
   'running rosey',
 ];
 
@@ -70,7 +71,7 @@ describe('rosey doctor', function () {
     expect(by('config').detail)
       .to.contain('router.commandTimeoutMs')
       .and.to.contain('router.bogus: unknown key');
-    expect(checks.slice(2).map((c) => c.status)).to.deep.equal(Array(7).fill('skip'));
+    expect(checks.slice(2).map((c) => c.status)).to.deep.equal(Array(CHECKS.length - 2).fill('skip'));
   });
 
   it('names each broken part with what to try: binary, database, manifest, port, CyTube', async () => {
@@ -120,6 +121,40 @@ describe('rosey doctor', function () {
     });
     expect(by('cytube').status).to.equal('fail');
     expect(by('cytube').detail).to.contain('HTTP 404');
+  });
+
+  it('tracing: the sampler Rosey would start with, and whether the collector answers', async () => {
+    const cwd = tempDir('rosey-doctor-');
+    const collector = createTcpServer((socket) => socket.destroy());
+    servers.push(collector);
+    const port = await listen(collector);
+    const on = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    };
+    const fine = await doctor(cwd, on);
+    expect(fine.by('tracing')).to.deep.equal({
+      check: 'tracing',
+      status: 'ok',
+      detail: `http://127.0.0.1:${port}/v1/traces accepts connections; 25 % of traces recorded`,
+    });
+    expect(fine.code, fine.stderr).to.equal(0);
+
+    // A sampler Rosey cannot be stops its start: the doctor says so before it does.
+    const wrong = await doctor(cwd, { ...on, OTEL_TRACES_SAMPLER: 'jaeger_remote' });
+    expect(wrong.by('tracing').status).to.equal('fail');
+    expect(wrong.by('tracing').detail).to.contain('OTEL_TRACES_SAMPLER=jaeger_remote is not a sampler');
+    expect(wrong.code).to.equal(1);
+
+    // A collector that is down only loses spans: a warning.
+    await new Promise<void>((resolve) => collector.close(() => resolve()));
+    const down = await doctor(cwd, { ...on, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+    expect(down.by('tracing').status).to.equal('warn');
+    expect(down.by('tracing').detail).to.match(
+      new RegExp(`cannot reach http://127\\.0\\.0\\.1:${port}/v1/traces: .*ECONNREFUSED`),
+    );
+    expect(down.code, 'a warning does not fail the doctor').to.equal(0);
   });
 
   it('the text form: one line per check with its mark, the fix under it', async () => {
