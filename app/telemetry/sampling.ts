@@ -1,12 +1,13 @@
 import type { RoseyConfig } from '../config/schema.js';
 
 /** The samplers of OpenTelemetry's `OTEL_TRACES_SAMPLER` that Rosey's head sampling can be. */
-const FIXED: Record<string, number> = {
-  always_on: 1,
-  parentbased_always_on: 1,
-  always_off: 0,
-  parentbased_always_off: 0,
-};
+// A Map, not an object literal: a variable's value must not find Object.prototype's keys.
+const FIXED = new Map([
+  ['always_on', 1],
+  ['parentbased_always_on', 1],
+  ['always_off', 0],
+  ['parentbased_always_off', 0],
+]);
 const RATIO = new Set(['traceidratio', 'parentbased_traceidratio']);
 
 /**
@@ -23,7 +24,7 @@ export function traceSampleRatio(
   if (config.telemetry.sampleRatio !== undefined) return config.telemetry.sampleRatio;
   const sampler = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase();
   if (!sampler) return 1;
-  const fixed = FIXED[sampler];
+  const fixed = FIXED.get(sampler);
   if (fixed !== undefined) return fixed;
   if (!RATIO.has(sampler)) {
     throw new Error(

@@ -58,6 +58,8 @@ describe('trace sampling: which traces are recorded (docs/tracing.md#sampling)',
     it('refuses a sampler it cannot be and a ratio that is not one, naming them', () => {
       const ratio = (OTEL_TRACES_SAMPLER: string, OTEL_TRACES_SAMPLER_ARG?: string) => () =>
         traceSampleRatio(config(), { OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG });
+      // Not a key inherited from Object.prototype either.
+      expect(ratio('constructor')).to.throw(/OTEL_TRACES_SAMPLER=constructor is not a sampler/);
       expect(ratio('jaeger_remote')).to.throw(
         /OTEL_TRACES_SAMPLER=jaeger_remote is not a sampler Rosey supports/,
       );
