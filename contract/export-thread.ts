@@ -26,10 +26,12 @@ const THREAD = new URL('./otel-export-thread.js', import.meta.url);
 export function startExportThread(
   options: ExportThreadOptions,
   notify: ((problem: ExportProblem) => void) | undefined,
+  online?: () => void,
 ): ExportThread {
   // Not the process's own flags: some are refused in a worker (`--input-type`, seen in a test) and
   // the thread needs none of them (V8's flags apply to it anyway).
   const worker = new Worker(THREAD, { workerData: options, execArgv: [] });
+  if (online) worker.once('online', online);
   let workerTotals: ExportFailures = { failedExports: 0, lostSpans: 0 };
   /** Spans lost on this side: the thread failed before or after they were shipped. */
   let lostHere = 0;

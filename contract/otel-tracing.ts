@@ -40,6 +40,7 @@ export async function startOtelTracing(options: TracingOptions): Promise<Tracing
       exportTimeoutMs: options.exportTimeoutMs,
     },
     options.onExportProblem,
+    options.onThreadOnline,
   );
   try {
     await thread.started;

@@ -70,6 +70,11 @@ export interface TracingOptions {
    * so a trace is whole or absent (trace-sampling.ts).
    */
   sampleRatio?: number;
+  /**
+   * Told once the export thread runs, its heap set up: on Node 20 and 22 that resets the V8 heap
+   * flags a process set at runtime, which their owner may want back (process/main-heap.ts).
+   */
+  onThreadOnline?: () => void;
   /** Told of every failed export or dropped span, and when sending works again (see ExportProblem.message). */
   onExportProblem?: (problem: ExportProblem) => void;
   /**

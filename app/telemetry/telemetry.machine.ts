@@ -59,7 +59,8 @@ export const telemetryMachine = setup({
       } finally {
         // Setting up the export thread's heap (even one that then failed) undid the main thread's
         // heap flags (process/main-heap.ts): without this, turning tracing on gave Rosey's process
-        // V8's default young generation, and with it a slower, longer-pausing main thread.
+        // V8's default young generation, and with it a slower, longer-pausing main thread. Restored
+        // when the thread comes online (onThreadOnline, below) and again here, whatever happened.
         restoreHeapFlags();
       }
       // Stopped while it loaded (a restart, the start timeout): nobody will own it, so it ends here.
@@ -85,6 +86,8 @@ export const telemetryMachine = setup({
           return {
             ...options,
             onExportProblem: (problem) => self.send({ type: 'telemetry.export', problem }),
+            // As soon as the thread's heap is set up, before the process allocates on defaults.
+            onThreadOnline: restoreHeapFlags,
           };
         },
         onDone: [

@@ -97,6 +97,8 @@ describe('keepHeapSmall (the heap of Rosey’s long-running process)', function 
     // Tracing's export thread is such a worker: with tracing on, Rosey's process ran on V8's
     // default young generation (a bigger, slower-to-scavenge heap: tracing's p99 on storage-heavy
     // commands, issue 17) until the telemetry child restored the flags.
-    expect(r['tuned, then tracing started'].newSpace, all).to.be.at.most(2);
+    // (At most one growth step, 2 MB per semi-space, may come before the thread is online: seen under
+    // a loaded CI; 32 MB without the restore.)
+    expect(r['tuned, then tracing started'].newSpace, all).to.be.at.most(4);
   });
 });
