@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isSampleRatio } from '../contract/trace-sampling.js';
 import { findNode } from '../supervisors/describe-tree.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
 import { launchRosey, now, treeOf, type RoseyUnderTest } from './harness.js';
@@ -105,7 +106,7 @@ export async function tracingSuite({ quick, nodeArgs }: SuiteOptions): Promise<v
   const sampleRatio = process.env.ROSEY_BENCH_SAMPLE_RATIO
     ? Number(process.env.ROSEY_BENCH_SAMPLE_RATIO)
     : undefined;
-  if (sampleRatio !== undefined && !(sampleRatio >= 0 && sampleRatio <= 1))
+  if (sampleRatio !== undefined && !isSampleRatio(sampleRatio))
     throw new Error('ROSEY_BENCH_SAMPLE_RATIO must be a number from 0 to 1');
   console.log(`node ${process.version}, storage ${postgres ? 'PostgreSQL' : 'SQLite'}`);
   if (control) console.log('control run: tracing is off on both sides');

@@ -14,7 +14,7 @@ import { asyncActiveSpan, syncActiveSpan } from './active-span.js';
 import { startExportThread } from './export-thread.js';
 import { errorMessage } from './result.js';
 import { RecordedSpan, SpanRecorder } from './span-recorder.js';
-import { sampledAtRatio } from './trace-sampling.js';
+import { isSampleRatio, sampledAtRatio } from './trace-sampling.js';
 import type { Span, SpanOptions, Tracing, TracingOptions } from './tracer.js';
 
 /** Ended spans copied to the export thread together (a few microseconds for a chunk). */
@@ -28,7 +28,7 @@ export async function startOtelTracing(options: TracingOptions): Promise<Tracing
   // endpoint fails instead of a thread failing after it.
   if (!URL.canParse(options.url)) throw new Error(`the OTLP traces URL is not a URL: ${options.url}`);
   const sampleRatio = options.sampleRatio ?? 1;
-  if (!(sampleRatio >= 0 && sampleRatio <= 1))
+  if (!isSampleRatio(sampleRatio))
     throw new Error(`the trace sample ratio must be a number from 0 to 1, not ${sampleRatio}`);
   const exportDelayMs = options.exportDelayMs ?? 5000;
   const thread = startExportThread(

@@ -2,6 +2,8 @@
  * How the plugin host tells a plugin process who it is and where the bus is. Environment variables,
  * because the process talks to Rosey only over NATS.
  */
+import { isSampleRatio } from './trace-sampling.js';
+
 export interface PluginEnv {
   name: string;
   version: string;
@@ -81,7 +83,7 @@ export function fromEnv(source: NodeJS.ProcessEnv): PluginEnv {
   if (eventTimeoutMs !== undefined && (!Number.isInteger(eventTimeoutMs) || eventTimeoutMs < 1))
     throw new Error(`${ENV.eventTimeoutMs} must be a positive integer`);
   const traceSampleRatio = source[ENV.traceSampleRatio] ? Number(source[ENV.traceSampleRatio]) : undefined;
-  if (traceSampleRatio !== undefined && !(traceSampleRatio >= 0 && traceSampleRatio <= 1))
+  if (traceSampleRatio !== undefined && !isSampleRatio(traceSampleRatio))
     throw new Error(`${ENV.traceSampleRatio} must be a number from 0 to 1`);
   let config: Record<string, unknown> = {};
   if (source[ENV.config]) config = JSON.parse(source[ENV.config]!) as Record<string, unknown>;

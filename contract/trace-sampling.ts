@@ -10,6 +10,11 @@
 export const SAMPLED_FLAGS = '01';
 export const NOT_SAMPLED_FLAGS = '00';
 
+/** Whether `value` can be a sample ratio: a number from 0 to 1 (not NaN, which every comparison refuses). */
+export function isSampleRatio(value: number): boolean {
+  return value >= 0 && value <= 1;
+}
+
 /** Whether W3C trace flags (two hex digits) have the `sampled` bit set. */
 export function flagsSampled(flags: string): boolean {
   return (Number.parseInt(flags, 16) & 1) === 1;

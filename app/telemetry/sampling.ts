@@ -1,3 +1,4 @@
+import { isSampleRatio } from '../../contract/trace-sampling.js';
 import type { RoseyConfig } from '../config/schema.js';
 
 /** The samplers of OpenTelemetry's `OTEL_TRACES_SAMPLER` that Rosey's head sampling can be. */
@@ -34,7 +35,7 @@ export function traceSampleRatio(
   const arg = env.OTEL_TRACES_SAMPLER_ARG?.trim();
   if (!arg) return 1;
   const ratio = Number(arg);
-  if (!(ratio >= 0 && ratio <= 1))
+  if (!isSampleRatio(ratio))
     throw new Error(`OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1, not '${arg}'`);
   return ratio;
 }
