@@ -8,7 +8,11 @@ import { errorMessage } from '../../contract/result.js';
 export interface ConfirmedPublisherInput {
   link: BusLink;
   logger: Logger;
-  /** Messages waiting for the bus beyond this many are refused at once. Default 200. */
+  /**
+   * Messages waiting for a connection (none, or one that lost what it was given) beyond this many
+   * are refused at once. Default 200. What a connected bus has taken and not confirmed yet does not
+   * count: that is a busy bus, not a missing one, and is bounded by `maxAgeMs`.
+   */
   maxPending?: number;
   /** A message the server has not confirmed by then is refused. Default 10 s. */
   maxAgeMs?: number;
@@ -39,6 +43,8 @@ interface Entry {
   headers: MsgHdrs;
   what: string;
   since: number;
+  /** Its place in the order of publishes once a connection has taken it; unset while it waits. */
+  sent?: number;
 }
 
 /**
@@ -49,10 +55,12 @@ interface Entry {
  * a message counts as delivered once a flush (PING/PONG) sent after it comes back: the server
  * handles a connection's messages in order, so it has handled the publish, and the messages it
  * relayed on this same connection (to the router, in Rosey's process) arrived before the PONG.
- * What is not confirmed is published again, in order, on the next connection; what still is not
- * after `maxAgeMs`, or does not fit in `maxPending`, is refused with `delivery.refused`, so the
- * owner can tell its user. A message may thus arrive twice (the server took it and died before
- * answering the PING), never silently not at all.
+ * While the bus is connected a message is published at once, confirmed by the next PING (one per
+ * turn of the event loop, one in flight at a time). What is not confirmed is published again, in
+ * order, on the next connection; what still is not after `maxAgeMs`, or finds `maxPending` already
+ * waiting for a connection, is refused with `delivery.refused`, so the owner can tell its user. A
+ * message may thus arrive twice (the server took it and died before answering the PING), never
+ * silently not at all.
  */
 export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, ConfirmedPublisherInput>(
   ({ input, sendBack, receive }) => {
@@ -61,7 +69,15 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
     const retryMs = input.retryMs ?? 100;
     const confirmTimeoutMs = input.confirmTimeoutMs ?? 2000;
     const log = input.logger;
+    /** Not confirmed yet, in order: those a connection has taken first, then those waiting for one. */
     let queue: Entry[] = [];
+    /** How many at the end of the queue wait for a connection. */
+    let unsent = 0;
+    /** The connection the queue's sent messages went out on. */
+    let sentOn: NatsConnection | undefined;
+    let sequence = 0;
+    /** Moves on when sent messages are taken back: a confirmation asked for before counts for nothing. */
+    let epoch = 0;
     let timer: { cancel(): void } | undefined;
     let confirming = false;
     let settleAsked = false;
@@ -76,20 +92,36 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
       sendBack({ type: 'delivery.settled' });
     };
 
-    // At once means at the end of this turn of the event loop: what is said together leaves together.
+    // At once means at the end of this turn of the event loop: what is said together is confirmed together.
     const schedule = (delayMs: number) => {
-      if (stopped || timer !== undefined || confirming) return;
+      if (stopped || timer !== undefined) return;
       if (delayMs === 0) {
-        const immediate = setImmediate(attempt);
+        const immediate = setImmediate(deliver);
         timer = { cancel: () => clearImmediate(immediate) };
       } else {
-        const timeout = setTimeout(attempt, delayMs);
+        const timeout = setTimeout(deliver, delayMs);
         timer = { cancel: () => clearTimeout(timeout) };
       }
     };
 
-    const confirm = (nc: NatsConnection, sent: number) => {
+    /** What a connection took and did not confirm goes out again, in order, on the next one. */
+    const takeBack = () => {
+      epoch++;
+      confirming = false;
+      sentOn = undefined;
+      for (const entry of queue) entry.sent = undefined;
+      unsent = queue.length;
+    };
+
+    const publish = (nc: NatsConnection, entry: Entry) => {
+      nc.publish(entry.subject, entry.payload, { headers: entry.headers });
+      entry.sent = ++sequence;
+    };
+
+    const confirm = (nc: NatsConnection) => {
       confirming = true;
+      const upTo = sequence;
+      const asked = epoch;
       let confirmTimer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_, reject) => {
         confirmTimer = setTimeout(() => reject(new Error('no PONG in time')), confirmTimeoutMs);
@@ -97,27 +129,32 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
       Promise.race([nc.flush(), timedOut]).then(
         () => {
           clearTimeout(confirmTimer);
+          if (asked !== epoch) return;
           confirming = false;
-          queue = queue.slice(sent);
+          queue = queue.filter((entry) => entry.sent === undefined || entry.sent > upTo);
           settled();
           if (queue.length > 0) schedule(0);
         },
         (error: unknown) => {
           clearTimeout(confirmTimer);
-          confirming = false;
-          log.debug(`${sent} message(s) not confirmed (${errorMessage(error)}); publishing again`);
+          if (asked !== epoch) return;
+          log.debug(
+            `${queue.length - unsent} message(s) not confirmed (${errorMessage(error)}); publishing again`,
+          );
+          takeBack();
           schedule(retryMs);
         },
       );
     };
 
-    function attempt() {
+    function deliver() {
       timer = undefined;
-      if (stopped || confirming) return;
+      if (stopped) return;
       const now = Date.now();
-      const expired = queue.filter((e) => now - e.since > maxAgeMs);
-      if (expired.length > 0) {
+      if (queue.some((e) => now - e.since > maxAgeMs)) {
+        const expired = queue.filter((e) => now - e.since > maxAgeMs);
         queue = queue.filter((e) => now - e.since <= maxAgeMs);
+        unsent = queue.filter((e) => e.sent === undefined).length;
         log.warn(`${expired.length} message(s) not delivered within ${maxAgeMs} ms; refused`);
         for (const entry of expired) refuse(entry, 'Rosey could not reach its message bus in time');
         settled();
@@ -125,19 +162,24 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
       if (queue.length === 0) return;
       const nc = input.link.connection;
       if (!nc) return schedule(retryMs);
-      let sent = 0;
+      if (sentOn !== undefined && sentOn !== nc) takeBack();
+      sentOn = nc;
       try {
-        for (const entry of queue) {
-          nc.publish(entry.subject, entry.payload, { headers: entry.headers });
-          sent++;
+        for (let i = queue.length - unsent; i < queue.length; i++) {
+          publish(nc, queue[i]!);
+          unsent--;
         }
       } catch (error) {
         // A closing connection refuses publishes: the next one takes them.
         log.debug(`publish failed (${errorMessage(error)}); trying again`);
         return schedule(retryMs);
       }
-      confirm(nc, sent);
+      if (!confirming) confirm(nc);
     }
+
+    /** Whether a new message can go out now: a connection, and nothing ahead of it waiting for one. */
+    const openTo = (nc: NatsConnection | undefined): nc is NatsConnection =>
+      nc !== undefined && unsent === 0 && (sentOn === undefined || sentOn === nc);
 
     // A new connection: deliver what waits once every listener of the link has subscribed on it, so
     // a message is not published ahead of the subscription of the actor it is meant for.
@@ -158,11 +200,24 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
         what: command.what,
         since: Date.now(),
       };
-      if (queue.length >= maxPending) {
+      const nc = input.link.connection;
+      if (openTo(nc)) {
+        try {
+          sentOn = nc;
+          publish(nc, entry);
+          queue.push(entry);
+          schedule(0);
+          return;
+        } catch {
+          // A closing connection: the message waits for the next one like any other.
+        }
+      }
+      if (unsent >= maxPending) {
         refuse(entry, `${maxPending} messages are already waiting for the message bus`);
         return;
       }
       queue.push(entry);
+      unsent++;
       schedule(0);
     });
 
