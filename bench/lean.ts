@@ -154,10 +154,17 @@ type Memory = ReturnType<typeof memoryMb>;
 
 /** The memory of every process of Rosey's tree, in MB. */
 function footprint(mainPid: number, tree: TreeNode): Record<string, Memory> {
+  return Object.fromEntries(
+    Object.entries(processes(mainPid, tree)).map(([name, pid]) => [name, memoryMb(pid)]),
+  );
+}
+
+/** Every process of Rosey's tree by name: main, each plugin's, nats-server. */
+function processes(mainPid: number, tree: TreeNode): Record<string, number> {
   const pids: Record<string, number> = { main: mainPid };
   for (const plugin of PLUGINS) pids[plugin] = findNode(tree, `${plugin}@1`)!.info!.pid as number;
   pids['nats-server'] = findNode(tree, 'nats-server')!.info!.pid as number;
-  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, memoryMb(pid)]));
+  return pids;
 }
 
 const mb = (value: number) => `${value.toFixed(1).padStart(7)} MB`;
@@ -275,12 +282,9 @@ export async function leanSuite({ quick, nodeArgs }: SuiteOptions): Promise<void
     console.log(`With ${SENDERS} senders`);
     await senders('  warm-up: !roll 2d6', 5000, SENDERS, roll);
     const base = await senders('  bare NATS request/reply (baseline)', rollTotal, SENDERS, raw);
-    const pids = {
-      rosey: rosey.process.pid!,
-      dice: findNode(tree, 'dice@1')!.info!.pid as number,
-      'nats-server': findNode(tree, 'nats-server')!.info!.pid as number,
-      'load generator': process.pid,
-    };
+    // Every process, not only the command's: the plugins that hear the channel (chat-stats,
+    // trivia) take each `!roll` line too, on the same two cores.
+    const pids = { ...processes(rosey.process.pid!, tree), 'load generator': process.pid };
     const [load, cpu] = await cpuShare(pids, () =>
       senders(`  !roll 2d6 end to end (${rollTotal} commands)`, rollTotal, SENDERS, roll),
     );
