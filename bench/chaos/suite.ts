@@ -8,11 +8,12 @@ import { withStage, type Scenario, type ScenarioOptions, type Stage } from './sc
 import { diskFull } from './scenarios/disk-full.js';
 import { hangDice } from './scenarios/hang-plugin.js';
 import { killNats } from './scenarios/kill-nats.js';
-import { killDice, killQuoteDb } from './scenarios/kill-plugin.js';
+import { killDice, killDiceFast, killQuoteDb } from './scenarios/kill-plugin.js';
 import { crashStorage, killRosey } from './scenarios/kill-storage.js';
 
 export const SCENARIOS: Record<string, Scenario> = {
   'kill-dice': killDice,
+  'kill-dice-fast': killDiceFast,
   'kill-quote-db': killQuoteDb,
   'kill-nats': { plugins: [], standalone: killNats },
   'hang-dice': hangDice,
