@@ -92,6 +92,11 @@ export const MODULES = {
     mutate: ['actors/console/console.machine.ts', 'actors/console/format.ts', 'actors/console/typed-line.ts'],
     tests: ['dist/test/console/**/*.test.js'],
   },
+  // The publisher that keeps a chat line or a reply until NATS confirms it (nothing silently lost).
+  delivery: {
+    mutate: ['actors/bus/confirmed-publisher.actor.ts'],
+    tests: ['dist/test/bus/confirmed-publisher.test.js', 'dist/test/console/not-sent.test.js'],
+  },
   // CyTube's inbound side: server events checked and applied to the channel state, chat and PMs
   // turned into Rosey's messages (HTML to text), login failures, and outbound text split to
   // CyTube's line length. Not the socket, discovery, outbox or flood plumbing. The decisions are

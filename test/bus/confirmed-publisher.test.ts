@@ -13,6 +13,7 @@ import { startNatsServer, type NatsServerHandle } from '../../actors/nats-server
 import { decodeJson } from '../../contract/envelope.js';
 import { quietLogger } from '../../contract/log.js';
 import { findFreePort } from '../../process/free-port.js';
+import { captureLogger } from '../support/capture-logger.js';
 import { eventually, tempDir } from '../support/nats.js';
 
 type Refused = Extract<ConfirmedPublisherEvent, { type: 'delivery.refused' }>;
@@ -69,14 +70,28 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
   let server: NatsServerHandle | undefined;
   const connections: NatsConnection[] = [];
   let owner: ReturnType<typeof startOwner> | undefined;
+  /** A server stopped with SIGSTOP: it keeps its connections open and answers nothing. */
+  let stalled: NatsServerHandle | undefined;
 
   afterEach(async () => {
     owner?.stop();
     owner = undefined;
-    for (const nc of connections.splice(0)) await nc.close();
+    if (stalled) process.kill(stalled.pid, 'SIGCONT');
+    for (const nc of connections.splice(0)) await nc.close().catch(() => undefined);
     await server?.stop(2000);
+    await stalled?.stop(2000);
     server = undefined;
+    stalled = undefined;
   });
+
+  /** A connection whose server then stops answering: it takes publishes and never confirms them. */
+  async function stalledConnection(): Promise<NatsConnection> {
+    const port = await findFreePort();
+    stalled = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
+    const nc = await connectTo(port);
+    process.kill(stalled.pid, 'SIGSTOP');
+    return nc;
+  }
 
   async function connectTo(port: number): Promise<NatsConnection> {
     const nc = await connectWithRetry(
@@ -149,6 +164,90 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
     owner.settle();
     await eventually(() => owner!.events.some((e) => e.type === 'delivery.settled'), 'settled');
     expect(owner.refused()).to.deep.equal([]);
+  });
+
+  it('publishes again, in order and ahead of what comes next, what a replaced connection never confirmed', async () => {
+    const link = new BusLink();
+    link.set(await stalledConnection());
+    // A confirmation that would take this long: only the new connection can deliver in time.
+    owner = startOwner({ link, confirmTimeoutMs: 60_000 });
+    for (let n = 1; n <= 3; n++) owner.publish('test.lines', n);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const port = await findFreePort();
+    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
+    const nc = await connectTo(port);
+    const seen = collect(nc, 'test.lines');
+    await nc.flush();
+    link.set(nc);
+    owner.publish('test.lines', 4);
+    await eventually(() => seen.length >= 4, 'every line on the new connection', 5000);
+    expect(seen).to.deep.equal([1, 2, 3, 4]);
+    owner.settle();
+    await eventually(() => owner!.events.some((e) => e.type === 'delivery.settled'), 'settled');
+    expect(owner.refused()).to.deep.equal([]);
+  });
+
+  it('refuses what a connected but silent server never confirms, once maxAgeMs has passed', async () => {
+    const link = new BusLink();
+    link.set(await stalledConnection());
+    const logger = captureLogger();
+    owner = startOwner({ link, logger, maxAgeMs: 300, confirmTimeoutMs: 50, retryMs: 20 });
+    owner.publish('test.lines', 1);
+    owner.publish('test.lines', 2);
+    const refused = await eventually(() => owner!.refused().length === 2 && owner!.refused(), 'two refusals');
+    expect(refused.map((r) => r.what)).to.deep.equal(['line 1', 'line 2']);
+    expect(refused[0]!.reason).to.match(/could not reach its message bus in time/);
+    expect(logger.lines.map((l) => l.msg)).to.include('2 message(s) not delivered within 300 ms; refused');
+    expect(
+      logger.lines.some((l) => /^2 message\(s\) not confirmed \(no PONG in time\)/.test(l.msg)),
+    ).to.equal(true);
+    owner.settle();
+    await eventually(() => owner!.events.some((e) => e.type === 'delivery.settled'), 'settled');
+  });
+
+  it('refuses only what is older than maxAgeMs; what is younger still goes out once a connection confirms it', async () => {
+    const port = await findFreePort();
+    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
+    const nc = await connectTo(port);
+    const seen = collect(nc, 'test.lines');
+    await nc.flush();
+    const link = new BusLink();
+    link.set(await stalledConnection());
+    owner = startOwner({ link, maxAgeMs: 600, confirmTimeoutMs: 50, retryMs: 20 });
+    owner.publish('test.lines', 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    owner.publish('test.lines', 2);
+    await eventually(() => owner!.refused().length > 0, 'the older line refused');
+    expect(owner.refused().map((r) => r.what)).to.deep.equal(['line 1']);
+
+    link.set(nc);
+    await eventually(() => seen.length > 0, 'the younger line delivered');
+    owner.settle();
+    await eventually(() => owner!.events.some((e) => e.type === 'delivery.settled'), 'settled');
+    expect(seen).to.deep.equal([2]);
+    expect(owner.refused().map((r) => r.what)).to.deep.equal(['line 1']);
+  });
+
+  it('when stopped, publishes nothing more and says what it had not delivered', async () => {
+    const link = new BusLink();
+    const logger = captureLogger();
+    owner = startOwner({ link, logger, retryMs: 10 });
+    owner.publish('test.lines', 1);
+    owner.publish('test.lines', 2);
+    owner.stop();
+    expect(logger.lines.map((l) => l.msg)).to.include('stopped with 2 message(s) not confirmed by NATS');
+
+    const port = await findFreePort();
+    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
+    const nc = await connectTo(port);
+    const seen = collect(nc, 'test.lines');
+    await nc.flush();
+    link.set(nc);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await nc.flush();
+    expect(seen).to.deep.equal([]);
+    expect(link.watchers).to.equal(0);
   });
 
   it('refuses, naming the line, what the bus could not take in time', async () => {
