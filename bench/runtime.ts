@@ -1,6 +1,7 @@
 /**
- * The runtime suite. Starts a real Rosey (`rosey start`, its own nats-server, the dice plugin in its
- * own process) and measures, next to a bare NATS request/reply on the same server:
+ * The runtime suite. Starts a real Rosey (`rosey start`, its own nats-server, the built-in plugins
+ * that are on by default, each in its own process; the commands are dice's) and measures, next to a
+ * bare NATS request/reply on the same server:
  *   1. command round trip: chat line → router → plugin process → reply, one at a time;
  *   2. sustained commands/s with many in flight;
  *   3. kill -9 of the plugin process under steady load: time until it answers again, and what the
