@@ -80,6 +80,7 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
     let epoch = 0;
     let timer: { cancel(): void } | undefined;
     let confirming = false;
+    let confirmTimer: NodeJS.Timeout | undefined;
     let settleAsked = false;
     let stopped = false;
 
@@ -104,13 +105,32 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
       }
     };
 
+    const stopConfirming = () => {
+      clearTimeout(confirmTimer);
+      confirmTimer = undefined;
+      confirming = false;
+    };
+
     /** What a connection took and did not confirm goes out again, in order, on the next one. */
     const takeBack = () => {
       epoch++;
-      confirming = false;
+      stopConfirming();
       sentOn = undefined;
       for (const entry of queue) entry.sent = undefined;
       unsent = queue.length;
+    };
+
+    /** Refuses the messages `which` picks that are older than `maxAgeMs`. */
+    const expire = (which: (entry: Entry) => boolean) => {
+      const now = Date.now();
+      const old = (entry: Entry) => which(entry) && now - entry.since > maxAgeMs;
+      if (!queue.some(old)) return;
+      const expired = queue.filter(old);
+      queue = queue.filter((entry) => !old(entry));
+      unsent = queue.filter((entry) => entry.sent === undefined).length;
+      log.warn(`${expired.length} message(s) not delivered within ${maxAgeMs} ms; refused`);
+      for (const entry of expired) refuse(entry, 'Rosey could not reach its message bus in time');
+      settled();
     };
 
     const publish = (nc: NatsConnection, entry: Entry) => {
@@ -118,26 +138,38 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
       entry.sent = ++sequence;
     };
 
+    const NO_PONG = new Error('no PONG in time');
+
     const confirm = (nc: NatsConnection) => {
       confirming = true;
       const upTo = sequence;
       const asked = epoch;
-      let confirmTimer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_, reject) => {
-        confirmTimer = setTimeout(() => reject(new Error('no PONG in time')), confirmTimeoutMs);
+        confirmTimer = setTimeout(() => reject(NO_PONG), confirmTimeoutMs);
+        confirmTimer.unref();
       });
       Promise.race([nc.flush(), timedOut]).then(
         () => {
-          clearTimeout(confirmTimer);
           if (asked !== epoch) return;
-          confirming = false;
+          stopConfirming();
           queue = queue.filter((entry) => entry.sent === undefined || entry.sent > upTo);
           settled();
           if (queue.length > 0) schedule(0);
         },
         (error: unknown) => {
-          clearTimeout(confirmTimer);
           if (asked !== epoch) return;
+          stopConfirming();
+          if (error === NO_PONG && sentOn === input.link.connection) {
+            // A slow server, or a stuck one, on a connection nats.js still holds: publishing again
+            // on it would only repeat what it has (a reconnect rejects the flush instead). Ask again,
+            // and refuse what has waited too long for its answer.
+            log.debug(
+              `${queue.length - unsent} message(s) not confirmed in ${confirmTimeoutMs} ms; asking again`,
+            );
+            expire((entry) => entry.sent !== undefined);
+            schedule(0);
+            return;
+          }
           log.debug(
             `${queue.length - unsent} message(s) not confirmed (${errorMessage(error)}); publishing again`,
           );
@@ -150,31 +182,36 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
     function deliver() {
       timer = undefined;
       if (stopped) return;
-      const now = Date.now();
-      if (queue.some((e) => now - e.since > maxAgeMs)) {
-        const expired = queue.filter((e) => now - e.since > maxAgeMs);
-        queue = queue.filter((e) => now - e.since <= maxAgeMs);
-        unsent = queue.filter((e) => e.sent === undefined).length;
-        log.warn(`${expired.length} message(s) not delivered within ${maxAgeMs} ms; refused`);
-        for (const entry of expired) refuse(entry, 'Rosey could not reach its message bus in time');
-        settled();
-      }
+      // What a connection has taken is refused only once its confirmation is overdue (above).
+      expire((entry) => entry.sent === undefined);
       if (queue.length === 0) return;
       const nc = input.link.connection;
       if (!nc) return schedule(retryMs);
       if (sentOn !== undefined && sentOn !== nc) takeBack();
       sentOn = nc;
-      try {
-        for (let i = queue.length - unsent; i < queue.length; i++) {
-          publish(nc, queue[i]!);
+      for (let i = queue.length - unsent; i < queue.length;) {
+        const entry = queue[i]!;
+        try {
+          publish(nc, entry);
           unsent--;
+          i++;
+        } catch (error) {
+          if (nc.isClosed() || nc.isDraining()) {
+            // A closing connection refuses publishes: the next one takes them.
+            log.debug(`publish failed (${errorMessage(error)}); trying again`);
+            schedule(retryMs);
+            break;
+          }
+          // The client refuses this message itself (larger than the server's max_payload, a
+          // subject it cannot carry): trying again would only hold up everything behind it.
+          queue.splice(i, 1);
+          unsent--;
+          log.warn(`the message bus refused a message on ${entry.subject}: ${errorMessage(error)}`);
+          refuse(entry, `the message bus refused it (${errorMessage(error)})`);
         }
-      } catch (error) {
-        // A closing connection refuses publishes: the next one takes them.
-        log.debug(`publish failed (${errorMessage(error)}); trying again`);
-        return schedule(retryMs);
       }
-      if (!confirming) confirm(nc);
+      if (!confirming && queue.length > unsent) confirm(nc);
+      settled();
     }
 
     /** Whether a new message can go out now: a connection, and nothing ahead of it waiting for one. */
@@ -225,6 +262,7 @@ export const confirmedPublisher = fromCallback<ConfirmedPublisherCommand, Confir
       stopped = true;
       unwatch();
       timer?.cancel();
+      clearTimeout(confirmTimer);
       if (queue.length > 0) log.warn(`stopped with ${queue.length} message(s) not confirmed by NATS`);
     };
   },

@@ -44,10 +44,16 @@ function startOwner(input: Partial<ConfirmedPublisherInput> & { link: BusLink })
   return {
     events,
     refused: () => events.filter((e): e is Refused => e.type === 'delivery.refused'),
-    publish: (subject: string, n: number) =>
+    /** Publishes `{ n }`, padded with `padBytes` characters (a message too large for the server). */
+    publish: (subject: string, n: number, padBytes = 0) =>
       actor.send({
         type: 'test.command',
-        command: { type: 'delivery.publish', subject, data: { n }, what: `line ${n}` },
+        command: {
+          type: 'delivery.publish',
+          subject,
+          data: padBytes > 0 ? { n, pad: 'x'.repeat(padBytes) } : { n },
+          what: `line ${n}`,
+        },
       }),
     settle: () => actor.send({ type: 'test.command', command: { type: 'delivery.settle' } }),
     stop: () => actor.stop(),
@@ -198,10 +204,13 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
     const refused = await eventually(() => owner!.refused().length === 2 && owner!.refused(), 'two refusals');
     expect(refused.map((r) => r.what)).to.deep.equal(['line 1', 'line 2']);
     expect(refused[0]!.reason).to.match(/could not reach its message bus in time/);
-    expect(logger.lines.map((l) => l.msg)).to.include('2 message(s) not delivered within 300 ms; refused');
-    expect(
-      logger.lines.some((l) => /^2 message\(s\) not confirmed \(no PONG in time\)/.test(l.msg)),
-    ).to.equal(true);
+    const logged = logger.lines.map((l) => l.msg);
+    expect(logged.some((m) => /^\d message\(s\) not delivered within 300 ms; refused$/.test(m))).to.equal(
+      true,
+    );
+    // Asked again on the same connection, not published again on it (that would only repeat it).
+    expect(logged.some((m) => /not confirmed in 50 ms; asking again$/.test(m))).to.equal(true);
+    expect(logged.some((m) => /publishing again/.test(m))).to.equal(false);
     owner.settle();
     await eventually(() => owner!.events.some((e) => e.type === 'delivery.settled'), 'settled');
   });
@@ -214,9 +223,9 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
     await nc.flush();
     const link = new BusLink();
     link.set(await stalledConnection());
-    owner = startOwner({ link, maxAgeMs: 600, confirmTimeoutMs: 50, retryMs: 20 });
+    owner = startOwner({ link, maxAgeMs: 2000, confirmTimeoutMs: 50, retryMs: 20 });
     owner.publish('test.lines', 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     owner.publish('test.lines', 2);
     await eventually(() => owner!.refused().length > 0, 'the older line refused');
     expect(owner.refused().map((r) => r.what)).to.deep.equal(['line 1']);
@@ -227,6 +236,27 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
     await eventually(() => owner!.events.some((e) => e.type === 'delivery.settled'), 'settled');
     expect(seen).to.deep.equal([2]);
     expect(owner.refused().map((r) => r.what)).to.deep.equal(['line 1']);
+  });
+
+  it('refuses at once a message the bus cannot carry, and delivers what comes before and after it', async () => {
+    const port = await findFreePort();
+    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
+    const nc = await connectTo(port);
+    const seen = collect(nc, 'test.lines');
+    await nc.flush();
+    const link = new BusLink();
+    link.set(nc);
+    owner = startOwner({ link });
+    owner.publish('test.lines', 1);
+    owner.publish('test.lines', 2, 2 * 1024 * 1024); // above the server's max_payload (1 MiB)
+    owner.publish('test.lines', 3);
+    const refused = await eventually(() => owner!.refused().length > 0 && owner!.refused(), 'a refusal');
+    expect(refused.map((r) => r.what)).to.deep.equal(['line 2']);
+    expect(refused[0]!.reason).to.match(/the message bus refused it \(.*max_payload/);
+    await eventually(() => seen.length === 2, 'the lines around it');
+    expect(seen).to.deep.equal([1, 3]);
+    owner.settle();
+    await eventually(() => owner!.events.some((e) => e.type === 'delivery.settled'), 'settled');
   });
 
   it('when stopped, publishes nothing more and says what it had not delivered', async () => {
