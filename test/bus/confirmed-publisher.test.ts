@@ -90,6 +90,16 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
     stalled = undefined;
   });
 
+  /** A running server, and a connection to it that has subscribed to `test.lines` and records them. */
+  async function listening(): Promise<{ nc: NatsConnection; seen: number[]; port: number }> {
+    const port = await findFreePort();
+    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
+    const nc = await connectTo(port);
+    const seen = collect(nc, 'test.lines');
+    await nc.flush();
+    return { nc, seen, port };
+  }
+
   /** A connection whose server then stops answering: it takes publishes and never confirms them. */
   async function stalledConnection(): Promise<NatsConnection> {
     const port = await findFreePort();
@@ -126,12 +136,9 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
 
   // Issue 15: nats.js drops what is published while it reconnects (each dial empties its buffer).
   it('delivers what was published while the server was down, once it is back on the same port', async () => {
-    const port = await findFreePort();
-    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
+    const { nc, seen, port } = await listening();
+    const first = server!;
     const link = new BusLink();
-    const nc = await connectTo(port);
-    const seen = collect(nc, 'test.lines');
-    await nc.flush();
     link.set(nc);
     owner = startOwner({ link, retryMs: 20 });
     owner.publish('test.lines', 0);
@@ -140,8 +147,8 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
     const disconnected = (async () => {
       for await (const status of nc.status()) if (status.type === 'disconnect') return;
     })();
-    server.kill();
-    await server.exited;
+    first.kill();
+    await first.exited;
     await disconnected;
     for (let n = 1; n <= 5; n++) owner.publish('test.lines', n);
     server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
@@ -155,12 +162,8 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
   // its backlog in one burst, and the router's publisher refused every reply beyond 200 while a
   // connected bus was confirming the ones before ("200 messages are already waiting").
   it('takes a burst larger than maxPending while the bus is connected, in order, refusing none', async () => {
-    const port = await findFreePort();
-    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
+    const { nc, seen } = await listening();
     const link = new BusLink();
-    const nc = await connectTo(port);
-    const seen = collect(nc, 'test.lines');
-    await nc.flush();
     link.set(nc);
     owner = startOwner({ link, maxPending: 5 });
     owner.publish('test.lines', 0);
@@ -180,11 +183,7 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
     for (let n = 1; n <= 3; n++) owner.publish('test.lines', n);
     await new Promise((resolve) => setTimeout(resolve, 50));
 
-    const port = await findFreePort();
-    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
-    const nc = await connectTo(port);
-    const seen = collect(nc, 'test.lines');
-    await nc.flush();
+    const { nc, seen } = await listening();
     link.set(nc);
     owner.publish('test.lines', 4);
     await eventually(() => seen.length >= 4, 'every line on the new connection', 5000);
@@ -216,11 +215,7 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
   });
 
   it('refuses only what is older than maxAgeMs; what is younger still goes out once a connection confirms it', async () => {
-    const port = await findFreePort();
-    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
-    const nc = await connectTo(port);
-    const seen = collect(nc, 'test.lines');
-    await nc.flush();
+    const { nc, seen } = await listening();
     const link = new BusLink();
     link.set(await stalledConnection());
     owner = startOwner({ link, maxAgeMs: 2000, confirmTimeoutMs: 50, retryMs: 20 });
@@ -239,11 +234,7 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
   });
 
   it('refuses at once a message the bus cannot carry, and delivers what comes before and after it', async () => {
-    const port = await findFreePort();
-    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
-    const nc = await connectTo(port);
-    const seen = collect(nc, 'test.lines');
-    await nc.flush();
+    const { nc, seen } = await listening();
     const link = new BusLink();
     link.set(nc);
     owner = startOwner({ link });
@@ -268,11 +259,7 @@ describe('confirmed publisher: messages kept until the NATS server confirms them
     owner.stop();
     expect(logger.lines.map((l) => l.msg)).to.include('stopped with 2 message(s) not confirmed by NATS');
 
-    const port = await findFreePort();
-    server = await startNatsServer({ port, dir: tempDir('rosey-nats-') });
-    const nc = await connectTo(port);
-    const seen = collect(nc, 'test.lines');
-    await nc.flush();
+    const { nc, seen } = await listening();
     link.set(nc);
     await new Promise((resolve) => setTimeout(resolve, 100));
     await nc.flush();
