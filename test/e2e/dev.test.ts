@@ -61,6 +61,23 @@ describe('rosey dev (end to end, through the CLI)', function () {
     expect(dev.lines, all).to.have.length(script.length);
   });
 
+  // A script of more than 200 lines got 200 answers and "* not sent (200 messages are already
+  // waiting for the message bus)" for every line after: the console's publisher refused what came
+  // while the bus was confirming the lines before (stop 41; 800 of 1,000 lines not sent).
+  it('answers every line of a 1,000-line script piped in at once', async () => {
+    const input = Array.from({ length: 1000 }, (_, i) => `!roll 1d6+${1 + (i % 99)}\n`).join('');
+    const { code, stdout, stderr } = await runCli(['dev'], { cwd: tempDir(), input });
+    expect(code, stderr).to.equal(0);
+    const lines = stdout.trim().split('\n');
+    expect(
+      lines.filter((l) => l.includes('not sent')),
+      'lines not sent',
+    ).to.deep.equal([]);
+    expect(lines.filter((l) => /^Rosey: you rolled 1d6\+\d+: [1-6] \+ \d+ = \d+$/.test(l))).to.have.length(
+      1000,
+    );
+  });
+
   it('applies cooldowns in the terminal chat with --cooldowns, warning once per window', async () => {
     const { code, stdout, stderr } = await runCli(['dev', '--cooldowns'], {
       cwd: tempDir(),
