@@ -56,9 +56,25 @@ export function memoryMb(pid: number): { rss: number; private: number; pss: numb
 }
 
 /** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+export function cpuSeconds(pid: number): number {
+  // After the last ')': a plugin process's title, `dice@1 (rosey plugin)`, has brackets of its own.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Every living descendant of a process, depth first. */
+export function descendants(pid: number): number[] {
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return []; // gone meanwhile
+  }
+  return children.flatMap((child) => [child, ...descendants(child)]);
 }
 
 /** Share of one core each process used while `work` ran. */
