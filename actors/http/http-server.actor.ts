@@ -1,4 +1,5 @@
-import { createServer } from 'node:http';
+import type * as Http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fromCallback, type AnyActorRef } from 'xstate';
 import type { Logger } from '../../contract/log.js';
@@ -8,6 +9,11 @@ import { DASHBOARD_WS_PATH } from '../dashboard/hub.js';
 import { dashboardFile } from '../dashboard/static-files.js';
 import type { MetricsLink } from '../metrics/metrics-link.js';
 import { answer } from './routes.js';
+
+// Required, not imported: an ES import of `node:http` reads every export, and on Node 22 and 24 its
+// `WebSocket` getter loads undici, ~60 ms of CPU in every start of Rosey whether HTTP is on or not
+// (issue 16; test/app/startup-modules.test.ts).
+const { createServer } = createRequire(import.meta.url)('node:http') as typeof Http;
 
 export interface HttpServerInput {
   host: string;

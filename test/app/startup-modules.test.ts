@@ -82,6 +82,33 @@ describe('modules a start of Rosey loads', () => {
     expect(vendorFiles(status.stderr)).to.deep.equal([]);
   });
 
+  // Node 22 and 24 load undici (their fetch and WebSocket) for an ES import of `node:http`: its
+  // ES module reads every export, `WebSocket` among them, ~60 ms of CPU. The HTTP actor's module,
+  // imported by every start with HTTP on or off, took `createServer` that way.
+  it('imports no `node:http` as an ES module, so Node 22 and 24 do not load undici in a start', () => {
+    const dir = tempDir('rosey-esm-http-');
+    writeFileSync(
+      join(dir, 'hooks.mjs'),
+      `export async function load(url, context, next) { if (url === 'node:http' || url === 'node:https') process.stderr.write('ESM ' + url + '\\n'); return next(url, context); }`,
+    );
+    writeFileSync(
+      join(dir, 'register.mjs'),
+      `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});`,
+    );
+    const script = `
+      for (const m of ${JSON.stringify(bodies)}) await import(m);
+      console.log(JSON.stringify(process.moduleLoadList.filter((m) => /undici/.test(m))));`;
+    const run = spawnSync(
+      process.execPath,
+      ['--import', pathToFileURL(join(dir, 'register.mjs')).href, '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('ESM '))).to.deep.equal([]);
+    // What the ES import cost on Node 22 and 24 (on Node 20 `node:http` has no such getter).
+    expect(JSON.parse(run.stdout)).to.deep.equal([]);
+  });
+
   it('loads pino-pretty with the first readable line on stderr, which it formats', () => {
     const stderr = fileURLToPath(new URL('../../app/logging/stderr.js', import.meta.url));
     const script = `
