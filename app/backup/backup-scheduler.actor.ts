@@ -9,10 +9,11 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromCallback, type EventObject } from 'xstate';
+import { fromCallback } from 'xstate';
 import type { Logger } from '../../contract/log.js';
 import { errorMessage } from '../../contract/result.js';
 import type { LoadedConfig } from '../config/load.js';
+import { childExit, type ShutdownEvent } from '../../supervisors/child-protocol.js';
 import { BACKUPS_DIR } from './backup-format.js';
 
 export interface BackupSchedulerInput {
@@ -46,35 +47,51 @@ export async function pruneScheduled(dir: string, keep: number): Promise<string[
   return old;
 }
 
-export const backupSchedulerActor = fromCallback<EventObject, BackupSchedulerInput>(({ input }) => {
-  const { loaded, logger } = input;
-  const dir = join(loaded.dataDir, BACKUPS_DIR);
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const run = async () => {
-    timer = undefined;
-    try {
-      // Loaded when the first backup is due: the archive writer (tar-stream) and the database
-      // reading are no part of a start (issue 16), and most Roseys schedule no backups.
-      const { createBackup } = await import('./create-backup.js');
-      const summary = await createBackup(loaded, {
-        pluginRoots: input.pluginRoots,
-        file: join(dir, scheduledFileName(new Date())),
-      });
-      const deleted = await pruneScheduled(dir, input.keep);
-      logger.info('scheduled backup written', {
-        file: summary.file,
-        bytes: summary.bytes,
-        deleted: deleted.length,
-      });
-    } catch (error) {
-      logger.error(`scheduled backup failed: ${errorMessage(error)}`);
-    }
-    if (!stopped) timer = setTimeout(() => void run(), input.everyMs);
-  };
-  timer = setTimeout(() => void run(), input.everyMs);
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-  };
-});
+export const backupSchedulerActor = fromCallback<ShutdownEvent, BackupSchedulerInput>(
+  ({ input, self, sendBack, receive }) => {
+    const { loaded, logger } = input;
+    const dir = join(loaded.dataDir, BACKUPS_DIR);
+    let stopped = false;
+    let shuttingDown = false;
+    let running = false;
+    let timer: NodeJS.Timeout | undefined;
+    const exit = () => sendBack(childExit(self, 'shutdown'));
+    const run = async () => {
+      timer = undefined;
+      running = true;
+      try {
+        // Loaded when the first backup is due: the archive writer (tar-stream) and the database
+        // reading are no part of a start (issue 16), and most Roseys schedule no backups.
+        const { createBackup } = await import('./create-backup.js');
+        const summary = await createBackup(loaded, {
+          pluginRoots: input.pluginRoots,
+          file: join(dir, scheduledFileName(new Date())),
+        });
+        const deleted = await pruneScheduled(dir, input.keep);
+        logger.info('scheduled backup written', {
+          file: summary.file,
+          bytes: summary.bytes,
+          deleted: deleted.length,
+        });
+      } catch (error) {
+        logger.error(`scheduled backup failed: ${errorMessage(error)}`);
+      }
+      running = false;
+      if (shuttingDown) exit();
+      else if (!stopped) timer = setTimeout(() => void run(), input.everyMs);
+    };
+    timer = setTimeout(() => void run(), input.everyMs);
+    // Its only event, the supervisor's shutdown: a backup being written is finished first (a half
+    // archive is worth nothing), then it exits; otherwise at once. It used to ignore it, and every
+    // stop of a Rosey with backup.every waited the 5 s of its shutdown timeout.
+    receive(() => {
+      shuttingDown = true;
+      if (timer) clearTimeout(timer);
+      if (!running) exit();
+    });
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  },
+);

@@ -12,6 +12,7 @@ import type { ChildSpec } from '../../supervisors/child-spec.js';
 import type { SupervisorInput } from '../../supervisors/supervisor.machine.js';
 import { pluginRoots } from '../../app/start-rosey.js';
 import { captureLogger } from '../support/capture-logger.js';
+import { startSupervisor } from '../support/probe.js';
 import { eventually, tempDir } from '../support/nats.js';
 import { roseyData, seed } from './support.js';
 
@@ -65,6 +66,49 @@ describe('scheduled backups (backup.every, backup.keep)', function () {
     expect(readdirSync(dir).sort()).to.deep.equal(after);
     expect(written().length).to.equal(count);
     for (const name of after) expect(existsSync(join(dir, name))).to.equal(true);
+  });
+
+  // It ignored the supervisor's shutdown: every stop of a Rosey with backup.every waited the 5 s of
+  // its shutdown timeout and logged "backup-scheduler did not stop within 5000 ms; killed".
+  it('exits when its supervisor shuts it down: at once between backups, after the one being written', async () => {
+    const data = await roseyData('sqlite');
+    await seed(data);
+    const log = captureLogger();
+    const input = { loaded: data.loaded, pluginRoots: pluginRoots(data.loaded), keep: 2, logger: log };
+    const supervised = (everyMs: number) =>
+      startSupervisor({
+        name: 't',
+        strategy: 'one_for_one',
+        logger: log,
+        children: [
+          {
+            id: 'backup-scheduler',
+            logic: backupSchedulerActor,
+            readyOn: 'spawn',
+            input: { ...input, everyMs },
+          },
+        ],
+      });
+    // Between backups (the first is a day away): done at once, the supervisor's clock never moved.
+    const idle = supervised(86_400_000);
+    idle.actor.send({ type: 'rosey.shutdown' });
+    expect(idle.state().status).to.equal('done');
+    // While one is written: done once it is, and it was written whole.
+    const busy = supervised(1);
+    const backups = join(data.dataDir, 'backups');
+    try {
+      await eventually(
+        () => existsSync(backups) && readdirSync(backups).length > 0,
+        'a backup begun',
+        30_000,
+      );
+      busy.actor.send({ type: 'rosey.shutdown' });
+      await eventually(() => busy.state().status === 'done', 'the scheduler exited', 30_000);
+    } finally {
+      busy.actor.stop();
+    }
+    expect(log.lines.filter((l) => l.msg === 'scheduled backup written')).to.have.length(1);
+    expect(log.lines.filter((l) => l.level === 'warn' || l.level === 'error')).to.deep.equal([]);
   });
 
   it('a failed backup is logged and the schedule goes on', async () => {
