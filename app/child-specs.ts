@@ -1,5 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { backupSchedulerActor, type BackupSchedulerInput } from './backup/backup-scheduler.actor.js';
+import {
+  memoryReleaseActor,
+  type MemoryReleaseInput,
+} from '../actors/memory-release/memory-release.actor.js';
 import { join } from 'node:path';
 import { actionGateMachine } from '../actors/action-gate/action-gate.machine.js';
 import { adminMachine, type AdminInput, type PluginSwitches } from '../actors/admin/admin.machine.js';
@@ -280,6 +284,16 @@ export function backupSchedulerSpec(w: Wiring, input: Omit<BackupSchedulerInput,
     input: { ...input, logger: w.logger.child('backup') } satisfies BackupSchedulerInput,
     // Nothing to wait for: its first backup is one interval away.
     readyOn: 'spawn',
+  };
+}
+
+/** Gives main's memory back once Rosey is quiet after a busy spell (contract/idle-memory.ts). */
+export function memoryReleaseSpec(w: Wiring): ChildSpec {
+  return {
+    id: 'memory-release',
+    logic: memoryReleaseActor,
+    readyOn: 'spawn',
+    input: { logger: w.logger.child('memory-release') } satisfies MemoryReleaseInput,
   };
 }
 

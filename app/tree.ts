@@ -23,6 +23,7 @@ import {
   httpSpec,
   inspectSpec,
   configSecrets,
+  memoryReleaseSpec,
   metricsSpec,
   controlSpec,
   clusterSpec,
@@ -98,7 +99,7 @@ export interface RoseyTreeOptions {
  *   ├─ services (one_for_one): plugin-manager (list, info, blue-green reloads), action-gate
  *   │    (what plugins do on their own, checked against their grants), router, control, cluster
  *   │    (this node on the NATS cluster, with `node.name`: docs/guides/SCALING.md), admin
- *   │    (`!admin` in chat), metrics,
+ *   │    (`!admin` in chat), metrics, memory-release (a collection once quiet after a busy spell),
  *   │    http (when enabled), dashboard (with http, unless `http.dashboard: false`), backup-scheduler
  *   │    (when `backup.every` is set)
  *   ├─ plugins (dynamic one_for_one): one supervisor per plugin (rest_for_one) → its pending
@@ -176,6 +177,7 @@ export function roseyTree(options: RoseyTreeOptions): Omit<SupervisorInput, 'roo
       : []),
     adminSpec(o, config, o.adminSwitches),
     ...(o.watch ? [pluginWatcherSpec(o, o.plugins)] : []),
+    memoryReleaseSpec(o),
     // Last among the services: it observes the others and nothing waits for it.
     metricsSpec(o, metrics, config, o.plugins),
     ...(config.http.enabled ? [httpSpec(o, metrics, config.http, dashboard)] : []),

@@ -18,6 +18,7 @@ import type { Logger } from '../contract/log.js';
 import { err, errorMessage, ok, type Result } from '../contract/result.js';
 import { subjects } from '../contract/subjects.js';
 import { processSampler } from '../contract/process-figures.js';
+import { describeRelease, releaseMemoryWhenQuiet } from '../contract/idle-memory.js';
 import { commandsOf, type CommandResult, type PluginDefinition } from './define-plugin.js';
 import { EventIntake } from './event-intake.js';
 import type { PluginEnv } from '../contract/plugin-env.js';
@@ -241,6 +242,8 @@ export async function startPluginService(options: {
   ];
   // Figures since the previous health reply, whoever asked (the host or the metrics actor).
   const figures = processSampler();
+  // What a busy spell left committed goes back once the plugin is quiet (contract/idle-memory.ts).
+  const memory = releaseMemoryWhenQuiet({ released: (report) => log.debug(describeRelease(report)) });
   const health = nc.subscribe(subjects.pluginHealth(env.name, env.generation), {
     callback: (e, msg) => {
       if (e) return;
@@ -350,6 +353,7 @@ export async function startPluginService(options: {
       await plugin.stop?.();
       health.unsubscribe();
       figures.stop();
+      memory.stop();
       for (const sub of handoff) sub.unsubscribe();
     },
   };
