@@ -284,6 +284,8 @@ export function backupSchedulerSpec(w: Wiring, input: Omit<BackupSchedulerInput,
     input: { ...input, logger: w.logger.child('backup') } satisfies BackupSchedulerInput,
     // Nothing to wait for: its first backup is one interval away.
     readyOn: 'spawn',
+    // A shutdown lets the backup being written finish (a half archive is worth nothing).
+    shutdown: 60_000,
   };
 }
 

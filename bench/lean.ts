@@ -56,7 +56,7 @@ const UNANSWERED_MS = 15_000;
  * How long after the load the targets' memory is read: two periods of contract/idle-memory.ts's
  * look at the process (a whole quiet one, and the one that collects), and some.
  */
-const SETTLE_MS = 25_000;
+const SETTLE_MS = 30_000;
 /** The router's own answers while a plugin is not serving yet: the probe is sent again. */
 const NOT_YET = /is starting — try again|is not available yet/;
 

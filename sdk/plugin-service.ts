@@ -242,8 +242,6 @@ export async function startPluginService(options: {
   ];
   // Figures since the previous health reply, whoever asked (the host or the metrics actor).
   const figures = processSampler();
-  // What a busy spell left committed goes back once the plugin is quiet (contract/idle-memory.ts).
-  const memory = releaseMemoryWhenQuiet({ released: (report) => log.debug(describeRelease(report)) });
   const health = nc.subscribe(subjects.pluginHealth(env.name, env.generation), {
     callback: (e, msg) => {
       if (e) return;
@@ -339,6 +337,11 @@ export async function startPluginService(options: {
   events.listen();
   await nc.flush();
   announce();
+  // What a busy spell left committed goes back once the plugin is quiet (contract/idle-memory.ts).
+  const memory = releaseMemoryWhenQuiet({
+    released: (report) => log.debug(describeRelease(report)),
+    failed: (message) => log.warn(message),
+  });
 
   return {
     inFlight: () => running.size,
@@ -350,10 +353,10 @@ export async function startPluginService(options: {
         Promise.allSettled([...running, events.stop(graceMs)]),
         new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
       ]);
+      memory.stop();
       await plugin.stop?.();
       health.unsubscribe();
       figures.stop();
-      memory.stop();
       for (const sub of handoff) sub.unsubscribe();
     },
   };

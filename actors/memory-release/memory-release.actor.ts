@@ -22,9 +22,12 @@ export const memoryReleaseActor = fromCallback<ShutdownEvent, MemoryReleaseInput
     const releaser = releaseMemoryWhenQuiet({
       ...options,
       released: (report) => logger.debug(describeRelease(report)),
+      failed: (message) => logger.warn(message),
     });
-    // Its only event (the supervisor's shutdown): nothing to finish, so it exits at once.
-    receive(() => sendBack(childExit(self, 'shutdown')));
+    // The supervisor's shutdown: nothing to finish, so it exits at once.
+    receive((event) => {
+      if (event.type === 'rosey.shutdown') sendBack(childExit(self, 'shutdown'));
+    });
     return () => releaser.stop();
   },
 );

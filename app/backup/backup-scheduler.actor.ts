@@ -84,7 +84,8 @@ export const backupSchedulerActor = fromCallback<ShutdownEvent, BackupSchedulerI
     // Its only event, the supervisor's shutdown: a backup being written is finished first (a half
     // archive is worth nothing), then it exits; otherwise at once. It used to ignore it, and every
     // stop of a Rosey with backup.every waited the 5 s of its shutdown timeout.
-    receive(() => {
+    receive((event) => {
+      if (event.type !== 'rosey.shutdown') return;
       shuttingDown = true;
       if (timer) clearTimeout(timer);
       if (!running) exit();

@@ -32,11 +32,15 @@ describe('memory given back once quiet (contract/idle-memory.ts)', () => {
    * A Node process that runs the releaser (looking every 100 ms, 4 MB of growth), then `steps`, and
    * prints one JSON line per collection and `{"done":true}` at the end.
    */
-  function run(steps: string): Promise<Array<{ beforeBytes?: number; afterBytes?: number; done?: boolean }>> {
+  function run(steps: string, { collect = '() => {}' } = {}): Promise<Array<Record<string, unknown>>> {
     const script = `
       const { releaseMemoryWhenQuiet } = await import(${JSON.stringify(MODULE)});
       const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
-      const releaser = releaseMemoryWhenQuiet({ everyMs: 100, growthBytes: 4 * 1024 * 1024, released: say });
+      const releaser = releaseMemoryWhenQuiet({
+        everyMs: 100, growthBytes: 4 * 1024 * 1024, released: say,
+        failed: (message) => say({ failed: message }),
+        ${collect === 'default' ? '' : `collect: ${collect},`}
+      });
       const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
       // Garbage that grows RSS: objects that survive a while, then are all dropped.
       const churn = () => { let keep = []; for (let i = 0; i < 400000; i++) keep.push({ i, s: 'x'.repeat(20) + i }); keep = null; };
@@ -80,6 +84,30 @@ describe('memory given back once quiet (contract/idle-memory.ts)', () => {
     expect(over, JSON.stringify(lines)).to.be.greaterThan(-1);
     expect(lines.slice(0, over), 'collections while busy').to.deep.equal([]);
     expect(lines.slice(over + 1, -1), 'collections once quiet').to.have.length(1);
+  });
+
+  it('stops collecting, and says why, when the collection fails; the process lives on', async () => {
+    const lines = await run(`churn(); await sleep(800); churn(); await sleep(800); releaser.stop();`, {
+      collect: "() => { throw new Error('no gc here'); }",
+    });
+    expect(lines).to.deep.equal([
+      { failed: 'memory is no longer given back when quiet: no gc here' },
+      { done: true },
+    ]);
+  });
+
+  // V8 11 (Node 20) reads gc's options as a scavenge, which gives nothing back; V8 12 and later
+  // (Node 22, 24) run the memory-reducing collection they ask for. The default is that, or nothing.
+  it("by default gives memory back with V8's memory-reducing collection, and does nothing before V8 12", async () => {
+    const lines = await run(`churn(); await sleep(1500); releaser.stop();`, { collect: 'default' });
+    const collections = lines.filter((l) => 'beforeBytes' in l) as Array<{
+      beforeBytes: number;
+      afterBytes: number;
+    }>;
+    if (Number(process.versions.v8.split('.')[0]) >= 12) {
+      expect(collections, JSON.stringify(lines)).to.have.length(1);
+      expect(collections[0]!.afterBytes).to.be.lessThan(collections[0]!.beforeBytes);
+    } else expect(collections).to.deep.equal([]);
   });
 
   it('collects nothing once stopped', async () => {
