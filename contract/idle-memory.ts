@@ -29,6 +29,8 @@ export interface IdleMemoryOptions {
   failed?: (message: string) => void;
   /** The collection: by default V8's memory-reducing one, where V8 has it (tests pass their own). */
   collect?: () => void;
+  /** This process's RSS in bytes (tests pass their own). */
+  rss?: () => number;
 }
 
 export interface MemoryRelease {
@@ -61,7 +63,7 @@ export function releaseDue(
 }
 
 type Collect = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
-let collect: Collect | undefined;
+let exposedGc: Collect | undefined;
 
 /**
  * Whether this V8's `gc` takes the options that make a collection reduce memory: V8 12 (Node 22)
@@ -76,13 +78,13 @@ export const collectsToReduceMemory = () => Number(process.versions.v8.split('.'
  * context has it.
  */
 function collector(): Collect {
-  if (!collect) {
+  if (!exposedGc) {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');
     if (typeof gc !== 'function') throw new Error('V8 did not expose gc');
-    collect = gc as Collect;
+    exposedGc = gc as Collect;
   }
-  return collect;
+  return exposedGc;
 }
 
 const reduceMemory = () => collector()({ type: 'major', execution: 'sync', flavor: 'last-resort' });
@@ -91,13 +93,14 @@ export function releaseMemoryWhenQuiet(options: IdleMemoryOptions = {}): IdleMem
   const collect = options.collect ?? (collectsToReduceMemory() ? reduceMemory : undefined);
   if (!collect) return { stop: () => undefined };
   const limits = { ...DEFAULTS, ...options };
-  let baseline = process.memoryUsage.rss();
+  const readRss = options.rss ?? (() => process.memoryUsage.rss());
+  let baseline = readRss();
   let last: EventLoopUtilization = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     const { utilization } = performance.eventLoopUtilization(now, last);
     last = now;
-    const rss = process.memoryUsage.rss();
+    const rss = readRss();
     if (!releaseDue({ utilization, rss, baseline }, limits)) return;
     const startedAt = performance.now();
     try {
@@ -109,7 +112,7 @@ export function releaseMemoryWhenQuiet(options: IdleMemoryOptions = {}): IdleMem
       return;
     }
     const pauseMs = performance.now() - startedAt;
-    baseline = process.memoryUsage.rss();
+    baseline = readRss();
     // The collection itself was busy time: not a reason to think the next period was not quiet.
     last = performance.eventLoopUtilization();
     limits.released?.({ beforeBytes: rss, afterBytes: baseline, pauseMs });

@@ -97,6 +97,15 @@ export const MODULES = {
     mutate: ['actors/bus/confirmed-publisher.actor.ts'],
     tests: ['dist/test/bus/confirmed-publisher.test.js', 'dist/test/console/not-sent.test.js'],
   },
+  // Memory given back once a process is quiet after a busy spell (main's actor and the plugins' SDK
+  // share it): when it collects, how often, what a failure does. The tests run it in child processes.
+  'idle-memory': {
+    mutate: ['contract/idle-memory.ts', 'actors/memory-release/memory-release.actor.ts'],
+    tests: [
+      'dist/test/contract/idle-memory.test.js',
+      'dist/test/memory-release/memory-release-actor.test.js',
+    ],
+  },
   // CyTube's inbound side: server events checked and applied to the channel state, chat and PMs
   // turned into Rosey's messages (HTML to text), login failures, and outbound text split to
   // CyTube's line length. Not the socket, discovery, outbox or flood plumbing. The decisions are
